@@ -1,0 +1,411 @@
+//! Components and their identity. A component is one package (or model, or file) at one version
+//! from one source; [`ComponentKey`] is that identity and everything else (hashes, licenses,
+//! evidence) is merged onto it when several files name the same thing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use crate::ecosystem::Ecosystem;
+use crate::location::Evidence;
+use crate::name::PackageName;
+use crate::purl::Purl;
+
+/// Where a component comes from. Part of the identity: `serde 1.0.0` from crates.io and from a
+/// git fork are different components.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Source {
+    /// A package index; `None` is the ecosystem's default (crates.io, pypi.org).
+    Registry { index: Option<String> },
+    /// A git repository, with the reference that was asked for and the commit that was locked.
+    Git {
+        url: String,
+        reference: Option<GitReference>,
+        commit: Option<String>,
+    },
+    /// A local directory (a workspace member or a path dependency), scan-relative.
+    Path { path: String },
+    /// A direct download URL.
+    Url { url: String },
+    /// A file found by the scan itself (model weights, scripts), scan-relative.
+    File { path: String },
+}
+
+/// What a git dependency asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GitReference {
+    Branch(String),
+    Tag(String),
+    Rev(String),
+}
+
+impl Source {
+    /// The default registry of any ecosystem.
+    pub const DEFAULT_REGISTRY: Source = Source::Registry { index: None };
+
+    /// A short stable word for the kind of source.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Source::Registry { .. } => "registry",
+            Source::Git { .. } => "git",
+            Source::Path { .. } => "path",
+            Source::Url { .. } => "url",
+            Source::File { .. } => "file",
+        }
+    }
+
+    /// True for the ecosystem's default registry.
+    pub fn is_default_registry(&self) -> bool {
+        matches!(self, Source::Registry { index: None })
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Registry { index: None } => formatter.write_str("registry"),
+            Source::Registry { index: Some(index) } => write!(formatter, "registry {index}"),
+            Source::Git {
+                url,
+                reference,
+                commit,
+            } => {
+                write!(formatter, "git {url}")?;
+                match reference {
+                    Some(GitReference::Branch(branch)) => write!(formatter, " branch={branch}")?,
+                    Some(GitReference::Tag(tag)) => write!(formatter, " tag={tag}")?,
+                    Some(GitReference::Rev(rev)) => write!(formatter, " rev={rev}")?,
+                    None => {}
+                }
+                if let Some(commit) = commit {
+                    write!(formatter, " #{commit}")?;
+                }
+                Ok(())
+            }
+            Source::Path { path } => write!(formatter, "path {path}"),
+            Source::Url { url } => write!(formatter, "url {url}"),
+            Source::File { path } => write!(formatter, "file {path}"),
+        }
+    }
+}
+
+/// The identity of a component: (ecosystem, normalized name, version, source).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ComponentKey {
+    pub ecosystem: Ecosystem,
+    pub name: PackageName,
+    /// `None` when the input does not pin a version (a bare requirement, a manifest range).
+    pub version: Option<String>,
+    pub source: Source,
+}
+
+impl ComponentKey {
+    pub fn new(
+        ecosystem: Ecosystem,
+        name: PackageName,
+        version: Option<String>,
+        source: Source,
+    ) -> Self {
+        ComponentKey {
+            ecosystem,
+            name,
+            version,
+            source,
+        }
+    }
+
+    /// The purl derived from this key.
+    pub fn purl(&self) -> Purl {
+        Purl::for_key(self)
+    }
+}
+
+impl fmt::Display for ComponentKey {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{} {}", self.ecosystem, self.name)?;
+        if let Some(version) = &self.version {
+            write!(formatter, " {version}")?;
+        }
+        if !self.source.is_default_registry() {
+            write!(formatter, " ({})", self.source)?;
+        }
+        Ok(())
+    }
+}
+
+/// What kind of thing a component is (mirrors the CycloneDX component types airlock emits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ComponentKind {
+    /// A first-party project: a workspace member or the scanned application itself.
+    Application,
+    /// A third-party package.
+    Library,
+    /// A machine-learning model.
+    MachineLearningModel,
+    /// A dataset.
+    Data,
+    /// A plain file.
+    File,
+}
+
+impl ComponentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComponentKind::Application => "application",
+            ComponentKind::Library => "library",
+            ComponentKind::MachineLearningModel => "machine-learning-model",
+            ComponentKind::Data => "data",
+            ComponentKind::File => "file",
+        }
+    }
+}
+
+/// How a component is needed, from weakest to strongest; `Ord` follows that strength so that
+/// "the strongest scope by which any root reaches it" is a `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// Only for development and tests.
+    Dev,
+    /// Only behind an optional feature or extra.
+    Optional,
+    /// Only to build (build scripts, build backends).
+    Build,
+    /// Needed at run time.
+    Required,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Dev => "dev",
+            Scope::Optional => "optional",
+            Scope::Build => "build",
+            Scope::Required => "required",
+        }
+    }
+}
+
+/// The kind of a dependency edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EdgeKind {
+    Normal,
+    Dev,
+    Build,
+    Optional,
+}
+
+impl EdgeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeKind::Normal => "normal",
+            EdgeKind::Dev => "dev",
+            EdgeKind::Build => "build",
+            EdgeKind::Optional => "optional",
+        }
+    }
+
+    /// The scope a path keeps when it runs through an edge of this kind.
+    pub fn scope(self) -> Scope {
+        match self {
+            EdgeKind::Normal => Scope::Required,
+            EdgeKind::Dev => Scope::Dev,
+            EdgeKind::Build => Scope::Build,
+            EdgeKind::Optional => Scope::Optional,
+        }
+    }
+}
+
+/// Supported digest algorithms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HashAlgorithm {
+    Sha256,
+    Sha384,
+    Sha512,
+    Sha1,
+    Md5,
+    Blake2b256,
+}
+
+impl HashAlgorithm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HashAlgorithm::Sha256 => "sha256",
+            HashAlgorithm::Sha384 => "sha384",
+            HashAlgorithm::Sha512 => "sha512",
+            HashAlgorithm::Sha1 => "sha1",
+            HashAlgorithm::Md5 => "md5",
+            HashAlgorithm::Blake2b256 => "blake2b-256",
+        }
+    }
+
+    /// Length of the digest in hex characters.
+    pub fn hex_length(self) -> usize {
+        match self {
+            HashAlgorithm::Sha256 | HashAlgorithm::Blake2b256 => 64,
+            HashAlgorithm::Sha384 => 96,
+            HashAlgorithm::Sha512 => 128,
+            HashAlgorithm::Sha1 => 40,
+            HashAlgorithm::Md5 => 32,
+        }
+    }
+
+    /// Reads the names used by lockfiles (`sha256`, `SHA-256`, `blake2b_256`).
+    pub fn from_name(name: &str) -> Option<HashAlgorithm> {
+        let folded: String = name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        match folded.as_str() {
+            "sha256" => Some(HashAlgorithm::Sha256),
+            "sha384" => Some(HashAlgorithm::Sha384),
+            "sha512" => Some(HashAlgorithm::Sha512),
+            "sha1" => Some(HashAlgorithm::Sha1),
+            "md5" => Some(HashAlgorithm::Md5),
+            "blake2b256" => Some(HashAlgorithm::Blake2b256),
+            _ => None,
+        }
+    }
+}
+
+/// A digest of a component's artifact, always lowercase hex of the right length.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Hash {
+    algorithm: HashAlgorithm,
+    value: String,
+}
+
+/// A digest string that does not fit its algorithm.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not a {algorithm} digest ({expected} hex characters)", algorithm = algorithm.as_str(), expected = algorithm.hex_length())]
+pub struct InvalidHash {
+    pub algorithm: HashAlgorithm,
+    pub value: String,
+}
+
+impl Hash {
+    pub fn new(algorithm: HashAlgorithm, value: &str) -> Result<Hash, InvalidHash> {
+        let value = value.trim();
+        if value.len() != algorithm.hex_length()
+            || !value.bytes().all(|byte| byte.is_ascii_hexdigit())
+        {
+            return Err(InvalidHash {
+                algorithm,
+                value: value.chars().take(200).collect(),
+            });
+        }
+        Ok(Hash {
+            algorithm,
+            value: value.to_ascii_lowercase(),
+        })
+    }
+
+    pub fn algorithm(&self) -> HashAlgorithm {
+        self.algorithm
+    }
+
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
+
+/// Facts about a component that risk rules act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ComponentFlag {
+    /// The input names the package without pinning one version.
+    Unpinned,
+}
+
+impl ComponentFlag {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComponentFlag::Unpinned => "unpinned",
+        }
+    }
+}
+
+/// One component with everything known about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Component {
+    pub key: ComponentKey,
+    pub kind: ComponentKind,
+    /// The scope an extractor declared, later replaced by the scope computed from the roots.
+    pub scope: Option<Scope>,
+    pub hashes: BTreeSet<Hash>,
+    /// License expressions as found (validated against SPDX when SBOMs are written).
+    pub licenses: BTreeSet<String>,
+    pub evidence: BTreeSet<Evidence>,
+    pub flags: BTreeSet<ComponentFlag>,
+    /// Extra facts, namespaced `airlock:…`, kept sorted for deterministic output.
+    pub properties: BTreeMap<String, String>,
+}
+
+impl Component {
+    pub fn new(key: ComponentKey, kind: ComponentKind) -> Component {
+        Component {
+            key,
+            kind,
+            scope: None,
+            hashes: BTreeSet::new(),
+            licenses: BTreeSet::new(),
+            evidence: BTreeSet::new(),
+            flags: BTreeSet::new(),
+            properties: BTreeMap::new(),
+        }
+    }
+
+    pub fn with_evidence(mut self, evidence: Evidence) -> Component {
+        self.evidence.insert(evidence);
+        self
+    }
+
+    /// Folds what another file said about the same key into this component.
+    pub fn merge(&mut self, other: Component) {
+        debug_assert_eq!(self.key, other.key);
+        // First-party beats third-party: a workspace member that another lockfile lists as a
+        // plain package is still a workspace member.
+        self.kind = self.kind.min(other.kind);
+        self.scope = match (self.scope, other.scope) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        self.hashes.extend(other.hashes);
+        self.licenses.extend(other.licenses);
+        self.evidence.extend(other.evidence);
+        self.flags.extend(other.flags);
+        for (key, value) in other.properties {
+            self.properties.entry(key).or_insert(value);
+        }
+    }
+
+    pub fn purl(&self) -> Purl {
+        self.key.purl()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_validated_and_lowercased() {
+        let hash = Hash::new(HashAlgorithm::Sha256, &"AB".repeat(32)).unwrap();
+        assert_eq!(hash.value(), "ab".repeat(32));
+        assert!(Hash::new(HashAlgorithm::Sha256, "abc").is_err());
+        assert!(Hash::new(HashAlgorithm::Sha256, &"zz".repeat(32)).is_err());
+        assert_eq!(
+            HashAlgorithm::from_name("SHA-256"),
+            Some(HashAlgorithm::Sha256)
+        );
+        assert_eq!(
+            HashAlgorithm::from_name("blake2b_256"),
+            Some(HashAlgorithm::Blake2b256)
+        );
+    }
+
+    #[test]
+    fn scope_strength_order() {
+        assert!(Scope::Required > Scope::Build);
+        assert!(Scope::Build > Scope::Optional);
+        assert!(Scope::Optional > Scope::Dev);
+    }
+}

@@ -1,0 +1,180 @@
+//! Coded diagnostics: everything a scan wants to tell the user that is not a component. Codes are
+//! stable kebab-case strings (they become SARIF rule ids and ignore keys), so they are listed in
+//! one table with a one-line description and tested for uniqueness.
+
+use std::fmt;
+
+use crate::location::Location;
+
+macro_rules! diagnostic_codes {
+    ($($variant:ident => $code:literal, $description:literal;)*) => {
+        /// Every diagnostic airlock can produce.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum DiagnosticCode { $($variant,)* }
+
+        impl DiagnosticCode {
+            /// All codes, in declaration order.
+            pub const ALL: &'static [DiagnosticCode] = &[$(DiagnosticCode::$variant,)*];
+
+            /// The stable code.
+            pub fn as_str(self) -> &'static str {
+                match self { $(DiagnosticCode::$variant => $code,)* }
+            }
+
+            /// One line saying what the code means.
+            pub fn description(self) -> &'static str {
+                match self { $(DiagnosticCode::$variant => $description,)* }
+            }
+        }
+    };
+}
+
+diagnostic_codes! {
+    ParseError => "parse-error", "A file could not be parsed; nothing was taken from it.";
+    UnsupportedFormatVersion => "unsupported-format-version", "A file declares a format version airlock does not read.";
+    InvalidEntry => "invalid-entry", "One entry of a file is malformed and was skipped; the rest of the file was read.";
+    DuplicateEntry => "duplicate-entry", "A file lists the same package twice.";
+    ReadError => "read-error", "A file or directory could not be read.";
+    FileTooLarge => "file-too-large", "A file is larger than the read cap for its format and was skipped.";
+    NotARegularFile => "not-a-regular-file", "A path is a FIFO, socket or device and was skipped.";
+    SymlinkOutsideRoot => "symlink-outside-root", "A symbolic link points outside the scan root and was not followed.";
+    DanglingReference => "dangling-reference", "A dependency names a package that the same lockfile does not define.";
+    AmbiguousReference => "ambiguous-reference", "A dependency name matches several packages and could not be linked.";
+    UndeclaredDependency => "undeclared-dependency", "A lockfile edge from a workspace member has no declaration in its manifest.";
+    LockfileOutOfDate => "lockfile-out-of-date", "A manifest declares a dependency that its lockfile does not contain.";
+    WorkspaceMemberMissing => "workspace-member-missing", "A workspace member in the lockfile has no manifest in the scanned tree.";
+    UnresolvedWorkspaceInheritance => "unresolved-workspace-inheritance", "A `workspace = true` field has no workspace root to inherit from.";
+    CargoMetadataFallback => "cargo-metadata-fallback", "`cargo metadata` was asked for but failed; the lockfile was read directly.";
+    UnusedByFeatures => "unused-by-features", "Locked packages that the default features do not use were left out (cargo metadata).";
+    NoExtractor => "no-extractor", "A file named on the command line is not a format airlock reads.";
+    InternalError => "internal-error", "An extractor failed unexpectedly on a file (a bug in airlock); the file was skipped.";
+}
+
+impl fmt::Display for DiagnosticCode {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+/// How much a diagnostic matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DiagnosticSeverity {
+    /// Something was not read: the result is incomplete.
+    Error,
+    /// Something was read with a caveat.
+    Warning,
+    /// For the curious.
+    Note,
+}
+
+impl DiagnosticSeverity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiagnosticSeverity::Error => "error",
+            DiagnosticSeverity::Warning => "warning",
+            DiagnosticSeverity::Note => "note",
+        }
+    }
+}
+
+/// One coded message, with the place it is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Diagnostic {
+    pub location: Option<Location>,
+    pub severity: DiagnosticSeverity,
+    pub code: DiagnosticCode,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn new(
+        code: DiagnosticCode,
+        severity: DiagnosticSeverity,
+        location: Option<Location>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            location,
+            severity,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn error(
+        code: DiagnosticCode,
+        location: Location,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::new(code, DiagnosticSeverity::Error, Some(location), message)
+    }
+
+    pub fn warning(
+        code: DiagnosticCode,
+        location: Location,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::new(code, DiagnosticSeverity::Warning, Some(location), message)
+    }
+
+    pub fn note(
+        code: DiagnosticCode,
+        location: Location,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::new(code, DiagnosticSeverity::Note, Some(location), message)
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(location) = &self.location {
+            write!(formatter, "{location}: ")?;
+        }
+        write!(
+            formatter,
+            "{}[{}]: {}",
+            self.severity.as_str(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn codes_are_unique_kebab_case_and_described() {
+        let mut seen = BTreeSet::new();
+        for code in DiagnosticCode::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate code {code}");
+            assert!(
+                code.as_str()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{code}"
+            );
+            assert!(
+                code.description().ends_with('.'),
+                "{code} needs a one-line description"
+            );
+        }
+    }
+
+    #[test]
+    fn display_names_file_and_line() {
+        let diagnostic = Diagnostic::error(
+            DiagnosticCode::ParseError,
+            Location::line("a/Cargo.lock", 7),
+            "bad",
+        );
+        assert_eq!(
+            diagnostic.to_string(),
+            "a/Cargo.lock:7: error[parse-error]: bad"
+        );
+    }
+}

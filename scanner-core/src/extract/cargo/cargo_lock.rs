@@ -1,0 +1,367 @@
+//! `Cargo.lock`, format versions 1 to 4.
+//!
+//! - v1: no `version` key, dependencies written `name version (source)`, checksums in a
+//!   `[metadata]` table keyed `checksum name version (source)`; very old files have `[root]`.
+//! - v2: no `version` key, inline `checksum`, dependencies shortened to `name` or
+//!   `name version` unless ambiguous.
+//! - v3 (`version = 3`) and v4 (`version = 4`): v2's layout, differing in how git URLs are
+//!   encoded, which does not change what is read here.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{crate_name, parse_lock_source, parse_toml};
+use crate::component::{Hash, HashAlgorithm, Source};
+use crate::diagnostic::{Diagnostic, DiagnosticCode};
+use crate::extract::{CompanionRequest, ExtractError, Extraction, Extractor, ExtractorId, Input};
+use crate::location::Location;
+use crate::name::PackageName;
+
+/// Reads `Cargo.lock` together with the workspace's `Cargo.toml` files below it.
+#[derive(Debug)]
+pub struct CargoLockExtractor;
+
+impl Extractor for CargoLockExtractor {
+    fn id(&self) -> ExtractorId {
+        "cargo/cargo-lock"
+    }
+
+    fn description(&self) -> &'static str {
+        "Cargo.lock v1-v4 with the workspace's Cargo.toml files (members, dev/build/target dependencies)"
+    }
+
+    fn accepts(&self, path: &Path) -> bool {
+        path.file_name().is_some_and(|name| name == "Cargo.lock")
+    }
+
+    fn companions(&self) -> Option<CompanionRequest> {
+        Some(CompanionRequest {
+            file_name: "Cargo.toml",
+            max_files: 5_000,
+        })
+    }
+
+    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+        let lock = LockFile::parse(input.path, input.bytes)?;
+        Ok(super::workspace::assemble(self.id(), input, lock))
+    }
+}
+
+/// The lock format versions airlock reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LockVersion {
+    V1,
+    V2,
+    V3,
+    V4,
+}
+
+impl LockVersion {
+    pub fn as_number(self) -> u8 {
+        match self {
+            LockVersion::V1 => 1,
+            LockVersion::V2 => 2,
+            LockVersion::V3 => 3,
+            LockVersion::V4 => 4,
+        }
+    }
+}
+
+/// A `dependencies = [...]` entry: `name`, `name version` or `name version (source)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockReference {
+    pub name: PackageName,
+    pub version: Option<String>,
+    /// `None` when the entry does not say; `Some(None)`-like "path" packages never carry one.
+    pub source: Option<Source>,
+}
+
+/// One `[[package]]`.
+#[derive(Debug, Clone)]
+pub struct LockedPackage {
+    pub name: PackageName,
+    pub version: String,
+    /// `None` for packages without a `source`: workspace members and path dependencies.
+    pub source: Option<Source>,
+    pub checksum: Option<Hash>,
+    pub dependencies: Vec<LockReference>,
+    pub line: u32,
+}
+
+/// A parsed lockfile with its per-entry diagnostics.
+#[derive(Debug, Clone)]
+pub struct LockFile {
+    pub version: LockVersion,
+    pub packages: Vec<LockedPackage>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Deserialize)]
+struct WireLock {
+    version: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    package: Vec<Spanned<WirePackage>>,
+    root: Option<Spanned<WirePackage>>,
+    #[serde(default)]
+    metadata: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Deserialize)]
+struct WirePackage {
+    name: Option<Spanned<String>>,
+    version: Option<String>,
+    source: Option<String>,
+    checksum: Option<String>,
+    #[serde(default)]
+    dependencies: Vec<String>,
+}
+
+impl LockFile {
+    /// Parses a lockfile; entry-level problems become diagnostics, file-level ones errors.
+    pub fn parse(path: &str, bytes: &[u8]) -> Result<LockFile, ExtractError> {
+        let (wire, index) = parse_toml::<WireLock>(path, bytes)?;
+        let version = match &wire.version {
+            None => {
+                let has_v1_checksums = wire.metadata.keys().any(|key| key.starts_with("checksum "));
+                let has_v1_references = wire
+                    .package
+                    .iter()
+                    .flat_map(|package| package.get_ref().dependencies.iter())
+                    .any(|dependency| dependency.ends_with(')'));
+                if has_v1_checksums || has_v1_references || wire.root.is_some() {
+                    LockVersion::V1
+                } else {
+                    LockVersion::V2
+                }
+            }
+            Some(spanned) => match spanned.get_ref() {
+                toml::Value::Integer(3) => LockVersion::V3,
+                toml::Value::Integer(4) => LockVersion::V4,
+                other => {
+                    return Err(ExtractError::UnsupportedVersion {
+                        location: Location::line(path, index.line(spanned.span().start)),
+                        format: "Cargo.lock",
+                        found: other.to_string(),
+                        supported: "versions 1 to 4",
+                    })
+                }
+            },
+        };
+
+        let mut diagnostics = Vec::new();
+        let v1_checksums: BTreeMap<&str, &str> = wire
+            .metadata
+            .iter()
+            .filter_map(|(key, value)| Some((key.strip_prefix("checksum ")?, value.as_str()?)))
+            .collect();
+
+        let entries = wire.root.iter().chain(wire.package.iter());
+        let mut packages = Vec::new();
+        for entry in entries {
+            let line = index.line(entry.span().start);
+            let location = Location::line(path, line);
+            let package = entry.get_ref();
+            let Some(name) = &package.name else {
+                diagnostics.push(Diagnostic::warning(
+                    DiagnosticCode::InvalidEntry,
+                    location,
+                    "[[package]] without a `name`; skipped",
+                ));
+                continue;
+            };
+            let line = index.line(name.span().start);
+            let location = Location::line(path, line);
+            let name_text = name.get_ref();
+            let name = match crate_name(name_text) {
+                Ok(name) => name,
+                Err(error) => {
+                    diagnostics.push(Diagnostic::warning(
+                        DiagnosticCode::InvalidEntry,
+                        location,
+                        format!("{error}; skipped"),
+                    ));
+                    continue;
+                }
+            };
+            let Some(version) = package.version.clone() else {
+                diagnostics.push(Diagnostic::warning(
+                    DiagnosticCode::InvalidEntry,
+                    location,
+                    format!("package `{name}` has no `version`; skipped"),
+                ));
+                continue;
+            };
+            if semver::Version::parse(&version).is_err() {
+                diagnostics.push(Diagnostic::warning(
+                    DiagnosticCode::InvalidEntry,
+                    location.clone(),
+                    format!("package `{name}` has version `{version}`, which is not SemVer; kept as written"),
+                ));
+            }
+            let source = match &package.source {
+                None => None,
+                Some(text) => match parse_lock_source(text) {
+                    Some(source) => Some(source),
+                    None => {
+                        diagnostics.push(Diagnostic::warning(
+                            DiagnosticCode::InvalidEntry,
+                            location,
+                            format!("package `{name} {version}` has an unknown source `{text}`; skipped"),
+                        ));
+                        continue;
+                    }
+                },
+            };
+            let checksum_text = package.checksum.as_deref().or_else(|| {
+                let v1_key = match &package.source {
+                    Some(source) => format!("{name_text} {version} ({source})"),
+                    None => format!("{name_text} {version}"),
+                };
+                v1_checksums.get(v1_key.as_str()).copied()
+            });
+            let checksum = match checksum_text {
+                None | Some("<none>") => None,
+                Some(text) => match Hash::new(HashAlgorithm::Sha256, text) {
+                    Ok(hash) => Some(hash),
+                    Err(error) => {
+                        diagnostics.push(Diagnostic::warning(
+                            DiagnosticCode::InvalidEntry,
+                            location.clone(),
+                            format!("checksum of `{name} {version}`: {error}; ignored"),
+                        ));
+                        None
+                    }
+                },
+            };
+            let mut dependencies = Vec::new();
+            for text in &package.dependencies {
+                match parse_reference(text) {
+                    Some(reference) => dependencies.push(reference),
+                    None => diagnostics.push(Diagnostic::warning(
+                        DiagnosticCode::InvalidEntry,
+                        location.clone(),
+                        format!("dependency entry `{text}` of `{name} {version}` is not `name [version [(source)]]`; skipped"),
+                    )),
+                }
+            }
+            packages.push(LockedPackage {
+                name,
+                version,
+                source,
+                checksum,
+                dependencies,
+                line,
+            });
+        }
+        Ok(LockFile {
+            version,
+            packages,
+            diagnostics,
+        })
+    }
+}
+
+/// Reads `name`, `name version` or `name version (source)`.
+fn parse_reference(text: &str) -> Option<LockReference> {
+    let mut parts = text.splitn(3, ' ');
+    let name = crate_name(parts.next()?).ok()?;
+    let version = parts.next().map(str::to_owned);
+    let source = match parts.next() {
+        None => None,
+        Some(rest) => {
+            let inner = rest.strip_prefix('(')?.strip_suffix(')')?;
+            Some(parse_lock_source(inner)?)
+        }
+    };
+    Some(LockReference {
+        name,
+        version,
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references() {
+        let full = parse_reference(
+            "serde 1.0.101 (registry+https://github.com/rust-lang/crates.io-index)",
+        )
+        .unwrap();
+        assert_eq!(full.name.original(), "serde");
+        assert_eq!(full.version.as_deref(), Some("1.0.101"));
+        assert_eq!(full.source, Some(Source::DEFAULT_REGISTRY));
+        let short = parse_reference("serde").unwrap();
+        assert_eq!((short.version, short.source), (None, None));
+        assert!(parse_reference("serde 1.0 (nonsense)").is_none());
+        assert!(parse_reference("").is_none());
+    }
+
+    #[test]
+    fn versions_are_detected() {
+        let v1 = "[[package]]\nname = \"a\"\nversion = \"0.1.0\"\ndependencies = [\"b 0.1.0 (registry+https://github.com/rust-lang/crates.io-index)\"]\n";
+        assert_eq!(
+            LockFile::parse("Cargo.lock", v1.as_bytes())
+                .unwrap()
+                .version,
+            LockVersion::V1
+        );
+        let v2 = "[[package]]\nname = \"a\"\nversion = \"0.1.0\"\ndependencies = [\"b\"]\n";
+        assert_eq!(
+            LockFile::parse("Cargo.lock", v2.as_bytes())
+                .unwrap()
+                .version,
+            LockVersion::V2
+        );
+        let v4 = "version = 4\n[[package]]\nname = \"a\"\nversion = \"0.1.0\"\n";
+        assert_eq!(
+            LockFile::parse("Cargo.lock", v4.as_bytes())
+                .unwrap()
+                .version,
+            LockVersion::V4
+        );
+    }
+
+    #[test]
+    fn unknown_version_names_file_and_line() {
+        let error = LockFile::parse("w/Cargo.lock", b"# head\nversion = 9\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "w/Cargo.lock:2: unsupported Cargo.lock version `9` (airlock reads versions 1 to 4)"
+        );
+        let error = LockFile::parse("w/Cargo.lock", b"version = \"x\"\n").unwrap_err();
+        assert!(matches!(error, ExtractError::UnsupportedVersion { .. }));
+    }
+
+    #[test]
+    fn bad_entries_are_diagnostics_not_failures() {
+        let text = "version = 3\n[[package]]\nversion = \"1.0.0\"\n\n[[package]]\nname = \"ok\"\nversion = \"1.0.0\"\nchecksum = \"zz\"\n";
+        let lock = LockFile::parse("Cargo.lock", text.as_bytes()).unwrap();
+        assert_eq!(lock.packages.len(), 1);
+        let lines: Vec<_> = lock
+            .diagnostics
+            .iter()
+            .map(|d| d.location.as_ref().unwrap().line)
+            .collect();
+        assert_eq!(lines, [Some(2), Some(6)]);
+    }
+
+    #[test]
+    fn truncated_toml_is_an_error_with_a_line() {
+        let error = LockFile::parse(
+            "Cargo.lock",
+            b"version = 3\n\n[[package]]\nname = \"a\nversion",
+        )
+        .unwrap_err();
+        let location = error.location();
+        assert_eq!(location.path, "Cargo.lock");
+        // The unterminated string opens on line 4; the parser notices at the end of input.
+        assert_eq!(location.line, Some(5));
+        assert!(error.to_string().starts_with("Cargo.lock:5:"), "{error}");
+    }
+}

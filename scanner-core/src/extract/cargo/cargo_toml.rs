@@ -1,0 +1,605 @@
+//! `Cargo.toml` manifests: the package, its dependency tables (normal, dev, build, and each of
+//! them under `[target.'cfg(…)']`), and the `[workspace]` table (members, exclude,
+//! `[workspace.dependencies]`, `[workspace.package]`).
+//!
+//! A manifest that belongs to a workspace with a `Cargo.lock` is read by the lockfile extractor
+//! (see `workspace.rs`); this extractor covers manifests without a lockfile, whose dependencies
+//! are ranges, never versions.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{crate_name, parse_toml};
+use crate::component::{
+    Component, ComponentFlag, ComponentKey, ComponentKind, EdgeKind, GitReference, Source,
+};
+use crate::diagnostic::{Diagnostic, DiagnosticCode};
+use crate::ecosystem::Ecosystem;
+use crate::extract::{
+    join_path, parent_directory, EdgeRef, EdgeTarget, ExtractError, Extraction, Extractor,
+    ExtractorId, Input,
+};
+use crate::location::{Evidence, Location};
+use crate::text::LineIndex;
+
+/// Reads a `Cargo.toml` that no `Cargo.lock` accounts for.
+#[derive(Debug)]
+pub struct CargoTomlExtractor;
+
+impl Extractor for CargoTomlExtractor {
+    fn id(&self) -> ExtractorId {
+        "cargo/cargo-toml"
+    }
+
+    fn description(&self) -> &'static str {
+        "Cargo.toml of a crate without a Cargo.lock (direct dependencies as unpinned requirements)"
+    }
+
+    fn accepts(&self, path: &Path) -> bool {
+        path.file_name().is_some_and(|name| name == "Cargo.toml")
+    }
+
+    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+        let manifest = Manifest::parse(input.path, input.bytes)?;
+        Ok(standalone(self.id(), &manifest))
+    }
+}
+
+/// A package version as a manifest writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManifestVersion {
+    Value(String),
+    /// `version.workspace = true`.
+    Inherited,
+    /// No `version` key (Cargo reads this as `0.0.0`).
+    Missing,
+}
+
+/// `[package]`.
+#[derive(Debug, Clone)]
+pub struct ManifestPackage {
+    pub name: String,
+    pub version: ManifestVersion,
+    pub license: Option<String>,
+    pub line: u32,
+}
+
+/// Where a declared dependency comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeclaredSource {
+    /// A registry (`None`: crates.io; `Some`: a named registry from `.cargo/config.toml`).
+    Registry(Option<String>),
+    /// `path = …`, already joined onto the manifest's directory (scan-relative).
+    Path(String),
+    Git {
+        url: String,
+        reference: Option<GitReference>,
+    },
+}
+
+/// One dependency declaration.
+#[derive(Debug, Clone)]
+pub struct DeclaredDependency {
+    /// The key in the table (the name the code uses).
+    pub key: String,
+    /// The package it names (`package = …` renames).
+    pub package: String,
+    pub requirement: Option<String>,
+    pub kind: EdgeKind,
+    pub optional: bool,
+    pub target: Option<String>,
+    pub source: DeclaredSource,
+    /// `workspace = true`: everything but `optional`/`features` comes from the workspace root.
+    pub inherits_workspace: bool,
+    pub line: u32,
+}
+
+/// `[workspace]`.
+#[derive(Debug, Clone, Default)]
+pub struct WorkspaceTable {
+    pub members: Vec<String>,
+    pub exclude: Vec<String>,
+    pub package_version: Option<String>,
+    pub dependencies: Vec<DeclaredDependency>,
+}
+
+/// A parsed manifest.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    pub path: String,
+    pub directory: String,
+    pub package: Option<ManifestPackage>,
+    pub workspace: Option<WorkspaceTable>,
+    pub dependencies: Vec<DeclaredDependency>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Deserialize)]
+struct WireManifest {
+    package: Option<WirePackage>,
+    project: Option<WirePackage>,
+    workspace: Option<WireWorkspace>,
+    #[serde(default)]
+    dependencies: WireTable,
+    #[serde(default, rename = "dev-dependencies", alias = "dev_dependencies")]
+    dev_dependencies: WireTable,
+    #[serde(default, rename = "build-dependencies", alias = "build_dependencies")]
+    build_dependencies: WireTable,
+    #[serde(default)]
+    target: BTreeMap<String, WireTarget>,
+}
+
+type WireTable = BTreeMap<String, Spanned<toml::Value>>;
+
+#[derive(Deserialize)]
+struct WirePackage {
+    name: Option<Spanned<String>>,
+    version: Option<toml::Value>,
+    license: Option<toml::Value>,
+}
+
+#[derive(Deserialize)]
+struct WireTarget {
+    #[serde(default)]
+    dependencies: WireTable,
+    #[serde(default, rename = "dev-dependencies", alias = "dev_dependencies")]
+    dev_dependencies: WireTable,
+    #[serde(default, rename = "build-dependencies", alias = "build_dependencies")]
+    build_dependencies: WireTable,
+}
+
+#[derive(Deserialize)]
+struct WireWorkspace {
+    #[serde(default)]
+    members: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    package: Option<WireWorkspacePackage>,
+    #[serde(default)]
+    dependencies: WireTable,
+}
+
+#[derive(Deserialize)]
+struct WireWorkspacePackage {
+    version: Option<String>,
+}
+
+impl Manifest {
+    pub fn parse(path: &str, bytes: &[u8]) -> Result<Manifest, ExtractError> {
+        let (wire, index) = parse_toml::<WireManifest>(path, bytes)?;
+        let directory = parent_directory(path).to_owned();
+        let mut diagnostics = Vec::new();
+        let package = wire.package.or(wire.project).and_then(|package| {
+            let name = package.name?;
+            let line = index.line(name.span().start);
+            let version = match package.version {
+                None => ManifestVersion::Missing,
+                Some(toml::Value::String(version)) => ManifestVersion::Value(version),
+                Some(toml::Value::Table(table)) if table.get("workspace").and_then(toml::Value::as_bool) == Some(true) => {
+                    ManifestVersion::Inherited
+                }
+                Some(other) => {
+                    diagnostics.push(Diagnostic::warning(
+                        DiagnosticCode::InvalidEntry,
+                        Location::line(path, line),
+                        format!("`package.version` is `{other}`, neither a string nor `{{ workspace = true }}`"),
+                    ));
+                    ManifestVersion::Missing
+                }
+            };
+            let license = package.license.and_then(|value| value.as_str().map(str::to_owned));
+            Some(ManifestPackage { name: name.into_inner(), version, license, line })
+        });
+        let mut reader = DeclarationReader {
+            path,
+            directory: &directory,
+            index: &index,
+            diagnostics: &mut diagnostics,
+        };
+        let mut dependencies = Vec::new();
+        reader.read(
+            &wire.dependencies,
+            EdgeKind::Normal,
+            None,
+            &mut dependencies,
+        );
+        reader.read(
+            &wire.dev_dependencies,
+            EdgeKind::Dev,
+            None,
+            &mut dependencies,
+        );
+        reader.read(
+            &wire.build_dependencies,
+            EdgeKind::Build,
+            None,
+            &mut dependencies,
+        );
+        for (target, tables) in &wire.target {
+            reader.read(
+                &tables.dependencies,
+                EdgeKind::Normal,
+                Some(target),
+                &mut dependencies,
+            );
+            reader.read(
+                &tables.dev_dependencies,
+                EdgeKind::Dev,
+                Some(target),
+                &mut dependencies,
+            );
+            reader.read(
+                &tables.build_dependencies,
+                EdgeKind::Build,
+                Some(target),
+                &mut dependencies,
+            );
+        }
+        let workspace = wire.workspace.map(|workspace| {
+            let mut inherited = Vec::new();
+            reader.read(
+                &workspace.dependencies,
+                EdgeKind::Normal,
+                None,
+                &mut inherited,
+            );
+            WorkspaceTable {
+                members: workspace.members,
+                exclude: workspace.exclude,
+                package_version: workspace.package.and_then(|package| package.version),
+                dependencies: inherited,
+            }
+        });
+        Ok(Manifest {
+            path: path.to_owned(),
+            directory,
+            package,
+            workspace,
+            dependencies,
+            diagnostics,
+        })
+    }
+}
+
+struct DeclarationReader<'a> {
+    path: &'a str,
+    directory: &'a str,
+    index: &'a LineIndex,
+    diagnostics: &'a mut Vec<Diagnostic>,
+}
+
+impl DeclarationReader<'_> {
+    fn read(
+        &mut self,
+        table: &WireTable,
+        kind: EdgeKind,
+        target: Option<&String>,
+        into: &mut Vec<DeclaredDependency>,
+    ) {
+        for (key, value) in table {
+            let line = self.index.line(value.span().start);
+            match self.declaration(key, value.get_ref(), kind, target, line) {
+                Ok(declaration) => into.push(declaration),
+                Err(message) => self.diagnostics.push(Diagnostic::warning(
+                    DiagnosticCode::InvalidEntry,
+                    Location::line(self.path, line),
+                    format!("dependency `{key}`: {message}; skipped"),
+                )),
+            }
+        }
+    }
+
+    fn declaration(
+        &self,
+        key: &str,
+        value: &toml::Value,
+        kind: EdgeKind,
+        target: Option<&String>,
+        line: u32,
+    ) -> Result<DeclaredDependency, String> {
+        let mut declaration = DeclaredDependency {
+            key: key.to_owned(),
+            package: key.to_owned(),
+            requirement: None,
+            kind,
+            optional: false,
+            target: target.cloned(),
+            source: DeclaredSource::Registry(None),
+            inherits_workspace: false,
+            line,
+        };
+        match value {
+            toml::Value::String(requirement) => declaration.requirement = Some(requirement.clone()),
+            toml::Value::Table(table) => {
+                let text = |field: &str| -> Result<Option<String>, String> {
+                    match table.get(field) {
+                        None => Ok(None),
+                        Some(toml::Value::String(text)) => Ok(Some(text.clone())),
+                        Some(other) => Err(format!("`{field}` must be a string, found `{other}`")),
+                    }
+                };
+                let flag = |field: &str| -> Result<bool, String> {
+                    match table.get(field) {
+                        None => Ok(false),
+                        Some(toml::Value::Boolean(value)) => Ok(*value),
+                        Some(other) => {
+                            Err(format!("`{field}` must be true or false, found `{other}`"))
+                        }
+                    }
+                };
+                if let Some(package) = text("package")? {
+                    declaration.package = package;
+                }
+                declaration.requirement = text("version")?;
+                declaration.optional = flag("optional")?;
+                declaration.inherits_workspace = flag("workspace")?;
+                declaration.source = if let Some(path) = text("path")? {
+                    DeclaredSource::Path(join_path(self.directory, &path))
+                } else if let Some(url) = text("git")? {
+                    let reference = if let Some(branch) = text("branch")? {
+                        Some(GitReference::Branch(branch))
+                    } else if let Some(tag) = text("tag")? {
+                        Some(GitReference::Tag(tag))
+                    } else {
+                        text("rev")?.map(GitReference::Rev)
+                    };
+                    DeclaredSource::Git { url, reference }
+                } else {
+                    DeclaredSource::Registry(text("registry")?)
+                };
+            }
+            other => {
+                return Err(format!(
+                    "expected a version string or a table, found `{other}`"
+                ))
+            }
+        }
+        if crate_name(&declaration.package).is_err() {
+            return Err(format!("`{}` is not a package name", declaration.package));
+        }
+        Ok(declaration)
+    }
+}
+
+impl DeclaredDependency {
+    /// The edge kind this declaration gives (optional normal dependencies are `Optional`).
+    pub fn edge_kind(&self) -> EdgeKind {
+        if self.optional && self.kind == EdgeKind::Normal {
+            EdgeKind::Optional
+        } else {
+            self.kind
+        }
+    }
+
+    /// Fills a `workspace = true` declaration from the workspace root's table.
+    pub fn inherit(&self, workspace: &WorkspaceTable) -> Option<DeclaredDependency> {
+        let root = workspace
+            .dependencies
+            .iter()
+            .find(|candidate| candidate.key == self.key)?;
+        Some(DeclaredDependency {
+            key: self.key.clone(),
+            package: root.package.clone(),
+            requirement: root.requirement.clone(),
+            kind: self.kind,
+            optional: self.optional || root.optional,
+            target: self.target.clone(),
+            source: root.source.clone(),
+            inherits_workspace: false,
+            line: self.line,
+        })
+    }
+}
+
+/// A manifest with no lockfile: the package is a root, its dependencies are unpinned.
+fn standalone(extractor: ExtractorId, manifest: &Manifest) -> Extraction {
+    let mut extraction = Extraction {
+        diagnostics: manifest.diagnostics.clone(),
+        ..Extraction::default()
+    };
+    let Some(package) = &manifest.package else {
+        // A virtual workspace manifest declares no package of its own.
+        return extraction;
+    };
+    let evidence = |line: u32| Evidence {
+        location: Location::line(&manifest.path, line),
+        extractor,
+    };
+    let Ok(name) = crate_name(&package.name) else {
+        extraction.diagnostics.push(Diagnostic::warning(
+            DiagnosticCode::InvalidEntry,
+            Location::line(&manifest.path, package.line),
+            format!("`{}` is not a package name", package.name),
+        ));
+        return extraction;
+    };
+    let version = match &package.version {
+        ManifestVersion::Value(version) => Some(version.clone()),
+        ManifestVersion::Missing => Some("0.0.0".to_owned()),
+        ManifestVersion::Inherited => None,
+    };
+    let root_key = ComponentKey::new(
+        Ecosystem::CratesIo,
+        name,
+        version,
+        Source::Path {
+            path: path_or_dot(&manifest.directory),
+        },
+    );
+    let mut root = Component::new(root_key.clone(), ComponentKind::Application)
+        .with_evidence(evidence(package.line));
+    root.licenses.extend(package.license.clone());
+    extraction.components.push(root);
+    extraction.roots.push(root_key.clone());
+    for declared in &manifest.dependencies {
+        let declared = if declared.inherits_workspace {
+            extraction.diagnostics.push(Diagnostic::note(
+                DiagnosticCode::UnresolvedWorkspaceInheritance,
+                Location::line(&manifest.path, declared.line),
+                format!(
+                    "dependency `{}` inherits from a workspace root that is not part of this scan",
+                    declared.key
+                ),
+            ));
+            declared.clone()
+        } else {
+            declared.clone()
+        };
+        let Ok(name) = crate_name(&declared.package) else {
+            continue;
+        };
+        let source = match &declared.source {
+            DeclaredSource::Registry(None) => Source::DEFAULT_REGISTRY,
+            DeclaredSource::Registry(Some(registry)) => Source::Registry {
+                index: Some(registry.clone()),
+            },
+            DeclaredSource::Path(path) => Source::Path { path: path.clone() },
+            DeclaredSource::Git { url, reference } => Source::Git {
+                url: url.clone(),
+                reference: reference.clone(),
+                commit: None,
+            },
+        };
+        let key = ComponentKey::new(Ecosystem::CratesIo, name, None, source);
+        let mut component = Component::new(key.clone(), ComponentKind::Library)
+            .with_evidence(evidence(declared.line));
+        component.flags.insert(ComponentFlag::Unpinned);
+        if let Some(requirement) = &declared.requirement {
+            component
+                .properties
+                .insert("airlock:requirement".to_owned(), requirement.clone());
+        }
+        extraction.components.push(component);
+        extraction.edges.push(EdgeRef {
+            from: root_key.clone(),
+            to: EdgeTarget::Key(key),
+            kind: declared.edge_kind(),
+            location: Some(Location::line(&manifest.path, declared.line)),
+        });
+    }
+    extraction
+}
+
+pub(crate) fn path_or_dot(directory: &str) -> String {
+    if directory.is_empty() {
+        ".".to_owned()
+    } else {
+        directory.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MANIFEST: &str = r#"
+[package]
+name = "tool"
+version.workspace = true
+
+[dependencies]
+serde = { workspace = true, features = ["derive"] }
+anyhow = "1"
+local = { path = "../local" }
+renamed = { package = "real-name", version = "0.3", optional = true }
+forked = { git = "https://github.com/a/b", branch = "main" }
+
+[dev-dependencies]
+proptest = "1"
+
+[build-dependencies]
+cc = "1.0"
+
+[target.'cfg(windows)'.dependencies]
+winapi = "0.3"
+"#;
+
+    #[test]
+    fn declarations_of_every_kind() {
+        let manifest = Manifest::parse("crates/tool/Cargo.toml", MANIFEST.as_bytes()).unwrap();
+        let package = manifest.package.as_ref().unwrap();
+        assert_eq!(package.name, "tool");
+        assert_eq!(package.version, ManifestVersion::Inherited);
+        let summary: Vec<(String, String, EdgeKind, Option<String>)> = manifest
+            .dependencies
+            .iter()
+            .map(|d| {
+                (
+                    d.key.clone(),
+                    d.package.clone(),
+                    d.edge_kind(),
+                    d.target.clone(),
+                )
+            })
+            .collect();
+        assert!(summary.contains(&(
+            "renamed".into(),
+            "real-name".into(),
+            EdgeKind::Optional,
+            None
+        )));
+        assert!(summary.contains(&("proptest".into(), "proptest".into(), EdgeKind::Dev, None)));
+        assert!(summary.contains(&("cc".into(), "cc".into(), EdgeKind::Build, None)));
+        assert!(summary.contains(&(
+            "winapi".into(),
+            "winapi".into(),
+            EdgeKind::Normal,
+            Some("cfg(windows)".into())
+        )));
+        let local = manifest
+            .dependencies
+            .iter()
+            .find(|d| d.key == "local")
+            .unwrap();
+        assert_eq!(local.source, DeclaredSource::Path("crates/local".into()));
+        let serde = manifest
+            .dependencies
+            .iter()
+            .find(|d| d.key == "serde")
+            .unwrap();
+        assert!(serde.inherits_workspace);
+        assert_eq!(serde.line, 7);
+    }
+
+    #[test]
+    fn standalone_manifest_gives_unpinned_dependencies() {
+        let extraction = CargoTomlExtractor
+            .extract(&Input::new("crates/tool/Cargo.toml", MANIFEST.as_bytes()))
+            .unwrap();
+        assert_eq!(extraction.roots.len(), 1);
+        let anyhow = extraction
+            .components
+            .iter()
+            .find(|c| c.key.name.original() == "anyhow")
+            .unwrap();
+        assert!(anyhow.flags.contains(&ComponentFlag::Unpinned));
+        assert_eq!(anyhow.key.version, None);
+        assert_eq!(
+            anyhow
+                .properties
+                .get("airlock:requirement")
+                .map(String::as_str),
+            Some("1")
+        );
+        assert!(extraction
+            .diagnostics
+            .iter()
+            .any(|d| d.code == DiagnosticCode::UnresolvedWorkspaceInheritance));
+    }
+
+    #[test]
+    fn wrong_types_are_entry_diagnostics() {
+        let text = "[package]\nname = \"x\"\nversion = \"0.1.0\"\n[dependencies]\na = 5\nb = { version = 1 }\nc = \"1\"\n";
+        let manifest = Manifest::parse("Cargo.toml", text.as_bytes()).unwrap();
+        assert_eq!(manifest.dependencies.len(), 1);
+        let lines: Vec<_> = manifest
+            .diagnostics
+            .iter()
+            .map(|d| d.location.as_ref().unwrap().line.unwrap())
+            .collect();
+        assert_eq!(lines, [5, 6]);
+    }
+}

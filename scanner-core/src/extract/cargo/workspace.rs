@@ -1,0 +1,666 @@
+//! Joins a `Cargo.lock` with the workspace's manifests: which lock entries are workspace members
+//! (the roots), which path entry lives where, and what kind each member's direct dependency is
+//! (the lock does not say whether an edge is normal, dev or build; the manifests do).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::cargo_lock::{LockFile, LockReference, LockedPackage};
+use super::cargo_toml::{
+    path_or_dot, DeclaredDependency, DeclaredSource, Manifest, ManifestVersion, WorkspaceTable,
+};
+use crate::component::{Component, ComponentKey, ComponentKind, EdgeKind, Source};
+use crate::diagnostic::{Diagnostic, DiagnosticCode};
+use crate::ecosystem::Ecosystem;
+use crate::extract::{
+    join_path, strip_directory, EdgeRef, EdgeTarget, Extraction, ExtractorId, Input,
+};
+use crate::location::{Evidence, Location};
+
+/// Builds the extraction of one lockfile and its manifests.
+pub(crate) fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: LockFile) -> Extraction {
+    let lock_directory = input.directory();
+    let mut extraction = Extraction {
+        diagnostics: lock.diagnostics.clone(),
+        ..Extraction::default()
+    };
+
+    let mut manifests: BTreeMap<String, Manifest> = BTreeMap::new();
+    for companion in input.companions {
+        if strip_directory(lock_directory, &companion.path).is_none() {
+            continue;
+        }
+        match Manifest::parse(&companion.path, &companion.bytes) {
+            Ok(manifest) => {
+                manifests.insert(manifest.directory.clone(), manifest);
+            }
+            Err(error) => extraction.diagnostics.push(error.to_diagnostic()),
+        }
+    }
+    let workspace = Workspace::discover(lock_directory, &manifests, &mut extraction.diagnostics);
+
+    // Lock entries → keys.
+    let mut keys: Vec<ComponentKey> = Vec::with_capacity(lock.packages.len());
+    for package in &lock.packages {
+        let source = match &package.source {
+            Some(source) => source.clone(),
+            None => Source::Path {
+                path: workspace.path_of(package, lock_directory),
+            },
+        };
+        keys.push(ComponentKey::new(
+            Ecosystem::CratesIo,
+            package.name.clone(),
+            Some(package.version.clone()),
+            source,
+        ));
+    }
+
+    let mut seen = BTreeSet::new();
+    for (package, key) in lock.packages.iter().zip(&keys) {
+        let location = Location::line(input.path, package.line);
+        if !seen.insert(key.clone()) {
+            extraction.diagnostics.push(Diagnostic::warning(
+                DiagnosticCode::DuplicateEntry,
+                location,
+                format!(
+                    "`{} {}` is listed more than once",
+                    package.name, package.version
+                ),
+            ));
+            continue;
+        }
+        let member = workspace.member_for(package);
+        let kind = if member.is_some() {
+            ComponentKind::Application
+        } else {
+            ComponentKind::Library
+        };
+        let mut component = Component::new(key.clone(), kind).with_evidence(Evidence {
+            location,
+            extractor,
+        });
+        component.hashes.extend(package.checksum.clone());
+        if let Some(manifest) = member {
+            if let Some(manifest_package) = &manifest.package {
+                component.evidence.insert(Evidence {
+                    location: Location::line(&manifest.path, manifest_package.line),
+                    extractor,
+                });
+                component.licenses.extend(manifest_package.license.clone());
+            }
+            component.properties.insert(
+                "airlock:cargo:workspace-member".to_owned(),
+                "true".to_owned(),
+            );
+            extraction.roots.push(key.clone());
+        }
+        extraction.components.push(component);
+    }
+
+    // Edges.
+    for (package, key) in lock.packages.iter().zip(&keys) {
+        let location = Location::line(input.path, package.line);
+        let member = workspace.member_for(package);
+        let declarations = member
+            .map(|manifest| workspace.declarations(manifest))
+            .unwrap_or_default();
+        let mut locked_names = BTreeSet::new();
+        for reference in &package.dependencies {
+            let target = match resolve(reference, &lock.packages, &keys) {
+                Resolution::One(target) => target,
+                Resolution::None => {
+                    extraction.diagnostics.push(Diagnostic::warning(
+                        DiagnosticCode::DanglingReference,
+                        location.clone(),
+                        format!(
+                            "`{} {}` depends on `{}`, which this lockfile does not define",
+                            package.name,
+                            package.version,
+                            describe(reference)
+                        ),
+                    ));
+                    continue;
+                }
+                Resolution::Many(count) => {
+                    extraction.diagnostics.push(Diagnostic::warning(
+                        DiagnosticCode::AmbiguousReference,
+                        location.clone(),
+                        format!(
+                            "`{} {}` depends on `{}`, which matches {count} packages",
+                            package.name,
+                            package.version,
+                            describe(reference)
+                        ),
+                    ));
+                    continue;
+                }
+            };
+            locked_names.insert(target.name.normalized().to_owned());
+            let kinds = if member.is_some() {
+                edge_kinds(&declarations, target)
+            } else {
+                BTreeSet::from([EdgeKind::Normal])
+            };
+            let kinds = if kinds.is_empty() {
+                extraction.diagnostics.push(Diagnostic::note(
+                    DiagnosticCode::UndeclaredDependency,
+                    location.clone(),
+                    format!("workspace member `{}` depends on `{}` in the lockfile, but its manifest does not declare it; taken as a normal dependency", package.name, target.name),
+                ));
+                BTreeSet::from([EdgeKind::Normal])
+            } else {
+                kinds
+            };
+            for kind in kinds {
+                extraction.edges.push(EdgeRef {
+                    from: key.clone(),
+                    to: EdgeTarget::Key(target.clone()),
+                    kind,
+                    location: Some(location.clone()),
+                });
+            }
+        }
+        if let Some(manifest) = member {
+            for declaration in &declarations {
+                if !locked_names.contains(&declaration.package) {
+                    extraction.diagnostics.push(Diagnostic::warning(
+                        DiagnosticCode::LockfileOutOfDate,
+                        Location::line(&manifest.path, declaration.line),
+                        format!(
+                            "`{}` declares `{}`, which {} does not lock for it",
+                            package.name, declaration.package, input.path
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    workspace.report_unmatched(&lock.packages, input.path, &mut extraction.diagnostics);
+    extraction.claimed = workspace.claimed();
+    extraction
+}
+
+enum Resolution<'a> {
+    One(&'a ComponentKey),
+    None,
+    Many(usize),
+}
+
+fn resolve<'a>(
+    reference: &LockReference,
+    packages: &[LockedPackage],
+    keys: &'a [ComponentKey],
+) -> Resolution<'a> {
+    let mut found: Vec<&ComponentKey> = packages
+        .iter()
+        .zip(keys)
+        .filter(|(package, _)| package.name == reference.name)
+        .filter(|(package, _)| {
+            reference
+                .version
+                .as_ref()
+                .is_none_or(|version| *version == package.version)
+        })
+        .filter(|(package, _)| reference.source.is_none() || reference.source == package.source)
+        .map(|(_, key)| key)
+        .collect();
+    found.dedup();
+    match found.len() {
+        0 => Resolution::None,
+        1 => found
+            .first()
+            .map_or(Resolution::None, |key| Resolution::One(key)),
+        count => Resolution::Many(count),
+    }
+}
+
+fn describe(reference: &LockReference) -> String {
+    let mut text = reference.name.to_string();
+    if let Some(version) = &reference.version {
+        text.push(' ');
+        text.push_str(version);
+    }
+    if let Some(source) = &reference.source {
+        text.push_str(&format!(" ({source})"));
+    }
+    text
+}
+
+/// The kinds under which a member declares the locked package `target`.
+fn edge_kinds(declarations: &[DeclaredDependency], target: &ComponentKey) -> BTreeSet<EdgeKind> {
+    let matching: Vec<&DeclaredDependency> = declarations
+        .iter()
+        .filter(|declaration| declaration.package == target.name.normalized())
+        .collect();
+    // One package name declared twice under different keys (renames) with different
+    // requirements: keep the declarations whose requirement admits the locked version.
+    let admits = |declaration: &&DeclaredDependency| -> bool {
+        let (Some(requirement), Some(version)) = (&declaration.requirement, &target.version) else {
+            return true;
+        };
+        match (
+            semver::VersionReq::parse(requirement),
+            semver::Version::parse(version),
+        ) {
+            (Ok(requirement), Ok(version)) => requirement.matches(&version),
+            _ => true,
+        }
+    };
+    let narrowed: Vec<&DeclaredDependency> = matching.iter().copied().filter(admits).collect();
+    let chosen = if narrowed.is_empty() {
+        matching
+    } else {
+        narrowed
+    };
+    chosen
+        .into_iter()
+        .map(DeclaredDependency::edge_kind)
+        .collect()
+}
+
+/// The workspace rooted at the lockfile's directory.
+struct Workspace<'m> {
+    root: Option<&'m Manifest>,
+    /// Member manifests by directory.
+    members: BTreeMap<String, &'m Manifest>,
+    /// Every manifest below the lockfile, for path dependencies that are not members.
+    manifests: &'m BTreeMap<String, Manifest>,
+    lock_directory: String,
+}
+
+impl<'m> Workspace<'m> {
+    fn discover(
+        lock_directory: &str,
+        manifests: &'m BTreeMap<String, Manifest>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Workspace<'m> {
+        let root = manifests.get(lock_directory);
+        let mut workspace = Workspace {
+            root,
+            members: BTreeMap::new(),
+            manifests,
+            lock_directory: lock_directory.to_owned(),
+        };
+        let Some(root) = root else { return workspace };
+        if root.package.is_some() {
+            workspace.members.insert(root.directory.clone(), root);
+        }
+        let Some(table) = &root.workspace else {
+            return workspace;
+        };
+        let excluded: Vec<String> = table
+            .exclude
+            .iter()
+            .map(|pattern| join_path(lock_directory, pattern))
+            .collect();
+        let is_excluded = |directory: &str| {
+            excluded
+                .iter()
+                .any(|prefix| directory == prefix || strip_directory(prefix, directory).is_some())
+        };
+        let options = glob::MatchOptions {
+            case_sensitive: true,
+            require_literal_separator: true,
+            require_literal_leading_dot: false,
+        };
+        for pattern_text in &table.members {
+            let joined = join_path(lock_directory, pattern_text);
+            let pattern = match glob::Pattern::new(&joined) {
+                Ok(pattern) => pattern,
+                Err(error) => {
+                    diagnostics.push(Diagnostic::warning(
+                        DiagnosticCode::InvalidEntry,
+                        Location::file(&root.path),
+                        format!("workspace member pattern `{pattern_text}` is not a valid glob: {error}"),
+                    ));
+                    continue;
+                }
+            };
+            for (directory, manifest) in manifests {
+                let is_nested_workspace =
+                    manifest.workspace.is_some() && directory != &root.directory;
+                if manifest.package.is_some()
+                    && !is_nested_workspace
+                    && pattern.matches_with(directory, options)
+                    && !is_excluded(directory)
+                {
+                    workspace.members.insert(directory.clone(), manifest);
+                }
+            }
+        }
+        // Path dependencies below the workspace root are members too (Cargo book, "Workspaces").
+        loop {
+            let mut added = Vec::new();
+            for member in workspace.members.values() {
+                for declaration in workspace.declarations(member) {
+                    if let DeclaredSource::Path(path) = &declaration.source {
+                        let inside = strip_directory(lock_directory, path)
+                            .is_some_and(|rest| !rest.starts_with(".."));
+                        if inside && !workspace.members.contains_key(path) && !is_excluded(path) {
+                            if let Some(manifest) = manifests
+                                .get(path)
+                                .filter(|manifest| manifest.package.is_some())
+                            {
+                                added.push((path.clone(), manifest));
+                            }
+                        }
+                    }
+                }
+            }
+            if added.is_empty() {
+                break;
+            }
+            workspace.members.extend(added);
+        }
+        workspace
+    }
+
+    fn workspace_table(&self) -> Option<&'m WorkspaceTable> {
+        self.root.and_then(|root| root.workspace.as_ref())
+    }
+
+    fn version_of(&self, manifest: &Manifest) -> Option<String> {
+        match &manifest.package.as_ref()?.version {
+            ManifestVersion::Value(version) => Some(version.clone()),
+            ManifestVersion::Missing => Some("0.0.0".to_owned()),
+            ManifestVersion::Inherited => self
+                .workspace_table()
+                .and_then(|table| table.package_version.clone()),
+        }
+    }
+
+    fn matches(&self, manifest: &Manifest, package: &LockedPackage) -> bool {
+        manifest.package.as_ref().is_some_and(|declared| {
+            crate::name::normalize(Ecosystem::CratesIo, &declared.name) == package.name.normalized()
+                && self.version_of(manifest).as_deref() == Some(package.version.as_str())
+        })
+    }
+
+    /// The member manifest of a source-less lock entry.
+    fn member_for(&self, package: &LockedPackage) -> Option<&'m Manifest> {
+        if package.source.is_some() {
+            return None;
+        }
+        if self.root.is_none() {
+            return None;
+        }
+        self.members
+            .values()
+            .copied()
+            .find(|manifest| self.matches(manifest, package))
+    }
+
+    /// The scan-relative directory of a source-less lock entry.
+    fn path_of(&self, package: &LockedPackage, lock_directory: &str) -> String {
+        if let Some(manifest) = self.member_for(package) {
+            return path_or_dot(&manifest.directory);
+        }
+        if let Some(manifest) = self
+            .manifests
+            .values()
+            .find(|manifest| self.matches(manifest, package))
+        {
+            return path_or_dot(&manifest.directory);
+        }
+        for member in self.members.values() {
+            for declaration in self.declarations(member) {
+                if let DeclaredSource::Path(path) = &declaration.source {
+                    if declaration.package == package.name.normalized() {
+                        return path.clone();
+                    }
+                }
+            }
+        }
+        path_or_dot(lock_directory)
+    }
+
+    /// A member's declarations with workspace inheritance resolved.
+    fn declarations(&self, manifest: &Manifest) -> Vec<DeclaredDependency> {
+        manifest
+            .dependencies
+            .iter()
+            .filter_map(|declaration| {
+                if !declaration.inherits_workspace {
+                    return Some(declaration.clone());
+                }
+                self.workspace_table()
+                    .and_then(|table| declaration.inherit(table))
+            })
+            .collect()
+    }
+
+    fn report_unmatched(
+        &self,
+        packages: &[LockedPackage],
+        lock_path: &str,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let Some(root) = self.root else {
+            diagnostics.push(Diagnostic::note(
+                DiagnosticCode::WorkspaceMemberMissing,
+                Location::file(lock_path),
+                "no Cargo.toml beside this Cargo.lock: workspace members, dev and build dependencies cannot be told apart",
+            ));
+            return;
+        };
+        for member in self.members.values() {
+            for declaration in &member.dependencies {
+                if declaration.inherits_workspace
+                    && self
+                        .workspace_table()
+                        .and_then(|table| declaration.inherit(table))
+                        .is_none()
+                {
+                    diagnostics.push(Diagnostic::warning(
+                        DiagnosticCode::UnresolvedWorkspaceInheritance,
+                        Location::line(&member.path, declaration.line),
+                        format!("`{}` has `workspace = true` but {} has no [workspace.dependencies] entry for it", declaration.key, root.path),
+                    ));
+                }
+            }
+            let locked = packages
+                .iter()
+                .any(|package| package.source.is_none() && self.matches(member, package));
+            if !locked {
+                if let Some(package) = &member.package {
+                    diagnostics.push(Diagnostic::warning(
+                        DiagnosticCode::LockfileOutOfDate,
+                        Location::line(&member.path, package.line),
+                        format!("workspace member `{}` is not in {lock_path}", package.name),
+                    ));
+                }
+            }
+        }
+        for package in packages.iter().filter(|package| package.source.is_none()) {
+            let has_manifest = self
+                .members
+                .values()
+                .any(|manifest| self.matches(manifest, package));
+            let is_path_dependency = !has_manifest
+                && self.path_of(package, &self.lock_directory) != path_or_dot(&self.lock_directory);
+            if !has_manifest && !is_path_dependency {
+                diagnostics.push(Diagnostic::note(
+                    DiagnosticCode::WorkspaceMemberMissing,
+                    Location::line(lock_path, package.line),
+                    format!(
+                        "`{} {}` has no source and no manifest in the scanned tree",
+                        package.name, package.version
+                    ),
+                ));
+            }
+        }
+    }
+
+    fn claimed(&self) -> Vec<String> {
+        let mut claimed: Vec<String> = self
+            .members
+            .values()
+            .map(|manifest| manifest.path.clone())
+            .collect();
+        if let Some(root) = self.root {
+            claimed.push(root.path.clone());
+        }
+        claimed.sort();
+        claimed.dedup();
+        claimed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::cargo::cargo_lock::CargoLockExtractor;
+    use crate::extract::{CompanionFile, Extractor};
+
+    fn companion(path: &str, text: &str) -> CompanionFile {
+        CompanionFile {
+            path: path.to_owned(),
+            bytes: text.as_bytes().to_vec(),
+        }
+    }
+
+    const LOCK: &str = r#"version = 4
+
+[[package]]
+name = "app"
+version = "0.2.0"
+dependencies = ["helper", "serde", "proptest", "cc"]
+
+[[package]]
+name = "helper"
+version = "0.2.0"
+dependencies = ["serde"]
+
+[[package]]
+name = "serde"
+version = "1.0.200"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+checksum = "ddc6f9cc94d67c0e21aaf7eda3a010fd3af78ebf6e096aa6e2e13c79749cce4f"
+
+[[package]]
+name = "proptest"
+version = "1.4.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["rand"]
+
+[[package]]
+name = "rand"
+version = "0.8.5"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "cc"
+version = "1.0.90"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+"#;
+
+    fn extract(companions: &[CompanionFile]) -> Extraction {
+        let input = Input {
+            path: "ws/Cargo.lock",
+            bytes: LOCK.as_bytes(),
+            companions,
+        };
+        CargoLockExtractor.extract(&input).unwrap()
+    }
+
+    #[test]
+    fn members_and_kinds_come_from_the_manifests() {
+        let companions = [
+            companion("ws/Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n[workspace.package]\nversion = \"0.2.0\"\n[workspace.dependencies]\nserde = \"1\"\n"),
+            companion("ws/crates/app/Cargo.toml", "[package]\nname = \"app\"\nversion.workspace = true\n[dependencies]\nhelper = { path = \"../helper\" }\nserde.workspace = true\n[dev-dependencies]\nproptest = \"1\"\n[build-dependencies]\ncc = \"1\"\n"),
+            companion("ws/crates/helper/Cargo.toml", "[package]\nname = \"helper\"\nversion = \"0.2.0\"\n[dependencies]\nserde = \"1\"\n"),
+            companion("ws/other/Cargo.toml", "[package]\nname = \"other\"\nversion = \"0.1.0\"\n"),
+        ];
+        let extraction = extract(&companions);
+        let roots: Vec<String> = extraction
+            .roots
+            .iter()
+            .map(|key| format!("{key}"))
+            .collect();
+        assert_eq!(
+            roots,
+            [
+                "crates.io app 0.2.0 (path ws/crates/app)",
+                "crates.io helper 0.2.0 (path ws/crates/helper)"
+            ]
+        );
+        let mut edges: Vec<String> = extraction
+            .edges
+            .iter()
+            .map(|edge| match &edge.to {
+                EdgeTarget::Key(to) => {
+                    format!("{} -{}-> {}", edge.from.name, edge.kind.as_str(), to.name)
+                }
+                EdgeTarget::Reference(_) => unreachable!(),
+            })
+            .collect();
+        edges.sort();
+        assert_eq!(
+            edges,
+            [
+                "app -build-> cc",
+                "app -dev-> proptest",
+                "app -normal-> helper",
+                "app -normal-> serde",
+                "helper -normal-> serde",
+                "proptest -normal-> rand",
+            ]
+        );
+        assert_eq!(
+            extraction.claimed,
+            [
+                "ws/Cargo.toml",
+                "ws/crates/app/Cargo.toml",
+                "ws/crates/helper/Cargo.toml"
+            ]
+        );
+        assert!(
+            extraction.diagnostics.is_empty(),
+            "{:?}",
+            extraction.diagnostics
+        );
+    }
+
+    #[test]
+    fn without_manifests_path_packages_are_not_guessed_as_members() {
+        let extraction = extract(&[]);
+        assert!(extraction.roots.is_empty());
+        assert!(extraction
+            .diagnostics
+            .iter()
+            .any(|d| d.code == DiagnosticCode::WorkspaceMemberMissing));
+        assert_eq!(extraction.components.len(), 6);
+    }
+
+    #[test]
+    fn stale_locks_and_dangling_references_are_reported() {
+        let lock = "version = 3\n[[package]]\nname = \"a\"\nversion = \"0.1.0\"\ndependencies = [\"ghost\"]\n";
+        let companions = [companion(
+            "Cargo.toml",
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[dependencies]\nserde = \"1\"\n",
+        )];
+        let input = Input {
+            path: "Cargo.lock",
+            bytes: lock.as_bytes(),
+            companions: &companions,
+        };
+        let extraction = CargoLockExtractor.extract(&input).unwrap();
+        let codes: BTreeSet<&str> = extraction
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect();
+        assert!(codes.contains("dangling-reference"), "{codes:?}");
+        assert!(codes.contains("lockfile-out-of-date"), "{codes:?}");
+        let dangling = extraction
+            .diagnostics
+            .iter()
+            .find(|d| d.code == DiagnosticCode::DanglingReference)
+            .unwrap();
+        assert_eq!(
+            dangling.location.as_ref().unwrap().to_string(),
+            "Cargo.lock:3"
+        );
+    }
+}

@@ -1,0 +1,418 @@
+//! The one dependency graph: components merged by key, typed edges, roots (the first-party
+//! projects), each component's effective scope, and the shortest path by which a root pulls a
+//! component in ("introduced through").
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use crate::component::{Component, ComponentKey, EdgeKind, Scope};
+
+/// Collects components, edges and roots from many extractions, merging by key.
+#[derive(Debug, Default)]
+pub struct GraphBuilder {
+    components: BTreeMap<ComponentKey, Component>,
+    edges: BTreeSet<(ComponentKey, ComponentKey, EdgeKind)>,
+    roots: BTreeSet<ComponentKey>,
+}
+
+impl GraphBuilder {
+    pub fn new() -> GraphBuilder {
+        GraphBuilder::default()
+    }
+
+    /// Adds a component, or merges it into the one already known under its key.
+    pub fn add_component(&mut self, component: Component) {
+        match self.components.get_mut(&component.key) {
+            Some(existing) => existing.merge(component),
+            None => {
+                self.components.insert(component.key.clone(), component);
+            }
+        }
+    }
+
+    pub fn contains(&self, key: &ComponentKey) -> bool {
+        self.components.contains_key(key)
+    }
+
+    /// Adds an edge between two known components; returns false (and adds nothing) when either
+    /// end is unknown, so the caller can report the dangling reference.
+    pub fn add_edge(&mut self, from: &ComponentKey, to: &ComponentKey, kind: EdgeKind) -> bool {
+        if !self.contains(from) || !self.contains(to) {
+            return false;
+        }
+        self.edges.insert((from.clone(), to.clone(), kind));
+        true
+    }
+
+    /// Marks a known component as a root; returns false when it is unknown.
+    pub fn add_root(&mut self, key: &ComponentKey) -> bool {
+        if !self.contains(key) {
+            return false;
+        }
+        self.roots.insert(key.clone());
+        true
+    }
+
+    /// Freezes the graph and computes scopes and introduction paths.
+    pub fn build(self) -> DependencyGraph {
+        let components: Vec<Component> = self.components.into_values().collect();
+        let index: HashMap<ComponentKey, usize> = components
+            .iter()
+            .enumerate()
+            .map(|(position, component)| (component.key.clone(), position))
+            .collect();
+        let mut outgoing: Vec<Vec<(usize, EdgeKind)>> = vec![Vec::new(); components.len()];
+        let mut incoming: Vec<Vec<(usize, EdgeKind)>> = vec![Vec::new(); components.len()];
+        for (from, to, kind) in &self.edges {
+            if let (Some(&from), Some(&to)) = (index.get(from), index.get(to)) {
+                if let Some(list) = outgoing.get_mut(from) {
+                    list.push((to, *kind));
+                }
+                if let Some(list) = incoming.get_mut(to) {
+                    list.push((from, *kind));
+                }
+            }
+        }
+        let roots: Vec<usize> = self
+            .roots
+            .iter()
+            .filter_map(|key| index.get(key).copied())
+            .collect();
+        let mut graph = DependencyGraph {
+            components,
+            index,
+            outgoing,
+            incoming,
+            roots,
+            parent: Vec::new(),
+            distance: Vec::new(),
+        };
+        graph.compute_introduction_paths();
+        graph.compute_scopes();
+        graph
+    }
+}
+
+/// A directed edge, borrowed from the graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edge<'graph> {
+    pub from: &'graph ComponentKey,
+    pub to: &'graph ComponentKey,
+    pub kind: EdgeKind,
+}
+
+/// A finished dependency graph. Components are sorted by key; all iteration orders are stable.
+#[derive(Debug, Clone)]
+pub struct DependencyGraph {
+    components: Vec<Component>,
+    index: HashMap<ComponentKey, usize>,
+    outgoing: Vec<Vec<(usize, EdgeKind)>>,
+    incoming: Vec<Vec<(usize, EdgeKind)>>,
+    roots: Vec<usize>,
+    /// Breadth-first tree from the roots: the predecessor on one shortest path.
+    parent: Vec<Option<usize>>,
+    distance: Vec<Option<u32>>,
+}
+
+impl DependencyGraph {
+    /// An empty graph.
+    pub fn empty() -> DependencyGraph {
+        GraphBuilder::new().build()
+    }
+
+    pub fn len(&self) -> usize {
+        self.components.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.components.is_empty()
+    }
+
+    /// All components, sorted by key.
+    pub fn components(&self) -> impl Iterator<Item = &Component> {
+        self.components.iter()
+    }
+
+    pub fn get(&self, key: &ComponentKey) -> Option<&Component> {
+        self.index
+            .get(key)
+            .and_then(|&position| self.components.get(position))
+    }
+
+    /// The roots, sorted by key.
+    pub fn roots(&self) -> impl Iterator<Item = &ComponentKey> {
+        self.roots
+            .iter()
+            .filter_map(|&position| self.key_at(position))
+    }
+
+    pub fn is_root(&self, key: &ComponentKey) -> bool {
+        self.index
+            .get(key)
+            .is_some_and(|position| self.roots.contains(position))
+    }
+
+    /// Every edge, sorted by (from, to, kind).
+    pub fn edges(&self) -> impl Iterator<Item = Edge<'_>> {
+        self.outgoing
+            .iter()
+            .enumerate()
+            .flat_map(move |(from, targets)| {
+                targets.iter().filter_map(move |&(to, kind)| {
+                    Some(Edge {
+                        from: self.key_at(from)?,
+                        to: self.key_at(to)?,
+                        kind,
+                    })
+                })
+            })
+    }
+
+    pub fn edge_count(&self) -> usize {
+        self.outgoing.iter().map(Vec::len).sum()
+    }
+
+    /// Direct dependencies of `key`, sorted by key then kind.
+    pub fn dependencies(&self, key: &ComponentKey) -> Vec<(&ComponentKey, EdgeKind)> {
+        self.neighbours(&self.outgoing, key)
+    }
+
+    /// Components that depend directly on `key`.
+    pub fn dependents(&self, key: &ComponentKey) -> Vec<(&ComponentKey, EdgeKind)> {
+        self.neighbours(&self.incoming, key)
+    }
+
+    /// The shortest path from a root to `key`, both ends included; `None` when no root reaches
+    /// it. A root's path is itself alone.
+    pub fn introduced_through(&self, key: &ComponentKey) -> Option<Vec<&ComponentKey>> {
+        let mut position = *self.index.get(key)?;
+        self.distance.get(position).copied().flatten()?;
+        let mut path = vec![self.key_at(position)?];
+        while let Some(Some(parent)) = self.parent.get(position) {
+            position = *parent;
+            path.push(self.key_at(position)?);
+        }
+        path.reverse();
+        Some(path)
+    }
+
+    fn key_at(&self, position: usize) -> Option<&ComponentKey> {
+        self.components
+            .get(position)
+            .map(|component| &component.key)
+    }
+
+    fn neighbours(
+        &self,
+        table: &[Vec<(usize, EdgeKind)>],
+        key: &ComponentKey,
+    ) -> Vec<(&ComponentKey, EdgeKind)> {
+        let Some(list) = self
+            .index
+            .get(key)
+            .and_then(|&position| table.get(position))
+        else {
+            return Vec::new();
+        };
+        list.iter()
+            .filter_map(|&(other, kind)| Some((self.key_at(other)?, kind)))
+            .collect()
+    }
+
+    fn compute_introduction_paths(&mut self) {
+        let count = self.components.len();
+        self.parent = vec![None; count];
+        self.distance = vec![None; count];
+        let mut queue = VecDeque::new();
+        for &root in &self.roots {
+            if let Some(slot) = self.distance.get_mut(root) {
+                *slot = Some(0);
+                queue.push_back(root);
+            }
+        }
+        while let Some(current) = queue.pop_front() {
+            let next_distance = self.distance.get(current).copied().flatten().unwrap_or(0) + 1;
+            let targets = self.outgoing.get(current).cloned().unwrap_or_default();
+            for (target, _) in targets {
+                if let Some(slot) = self.distance.get_mut(target) {
+                    if slot.is_none() {
+                        *slot = Some(next_distance);
+                        if let Some(parent) = self.parent.get_mut(target) {
+                            *parent = Some(current);
+                        }
+                        queue.push_back(target);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A component's scope is the strongest scope of any path from a root, and a path is as
+    /// strong as its weakest edge. One breadth-first pass per scope level, strongest first,
+    /// following only edges at least that strong, assigns each component its level.
+    fn compute_scopes(&mut self) {
+        if self.roots.is_empty() {
+            return;
+        }
+        let count = self.components.len();
+        let mut assigned: Vec<Option<Scope>> = vec![None; count];
+        for level in [Scope::Required, Scope::Build, Scope::Optional, Scope::Dev] {
+            let mut queue: VecDeque<usize> = self.roots.iter().copied().collect();
+            let mut visited = vec![false; count];
+            for &root in &self.roots {
+                if let Some(seen) = visited.get_mut(root) {
+                    *seen = true;
+                }
+            }
+            while let Some(current) = queue.pop_front() {
+                if let Some(slot) = assigned.get_mut(current) {
+                    if slot.is_none() {
+                        *slot = Some(level);
+                    }
+                }
+                for &(target, kind) in self
+                    .outgoing
+                    .get(current)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                {
+                    if kind.scope() < level {
+                        continue;
+                    }
+                    if let Some(seen) = visited.get_mut(target) {
+                        if !*seen {
+                            *seen = true;
+                            queue.push_back(target);
+                        }
+                    }
+                }
+            }
+        }
+        for (component, scope) in self.components.iter_mut().zip(assigned) {
+            if let Some(scope) = scope {
+                component.scope = Some(scope);
+            }
+        }
+        for &root in &self.roots {
+            if let Some(component) = self.components.get_mut(root) {
+                component.scope = Some(Scope::Required);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::component::{ComponentKind, Source};
+    use crate::ecosystem::Ecosystem;
+    use crate::name::PackageName;
+
+    fn key(name: &str) -> ComponentKey {
+        ComponentKey::new(
+            Ecosystem::CratesIo,
+            PackageName::new(Ecosystem::CratesIo, name).unwrap(),
+            Some("1.0.0".to_owned()),
+            Source::DEFAULT_REGISTRY,
+        )
+    }
+
+    fn graph(edges: &[(&str, &str, EdgeKind)], roots: &[&str]) -> DependencyGraph {
+        let mut builder = GraphBuilder::new();
+        for (from, to, _) in edges {
+            builder.add_component(Component::new(key(from), ComponentKind::Library));
+            builder.add_component(Component::new(key(to), ComponentKind::Library));
+        }
+        for (from, to, kind) in edges {
+            assert!(builder.add_edge(&key(from), &key(to), *kind));
+        }
+        for root in roots {
+            assert!(builder.add_root(&key(root)));
+        }
+        builder.build()
+    }
+
+    fn scope(graph: &DependencyGraph, name: &str) -> Option<Scope> {
+        graph.get(&key(name)).unwrap().scope
+    }
+
+    #[test]
+    fn scope_is_the_strongest_path() {
+        use EdgeKind::*;
+        let graph = graph(
+            &[
+                ("app", "serde", Normal),
+                ("app", "proptest", Dev),
+                ("proptest", "rand", Normal),
+                ("proptest", "serde", Normal),
+                ("app", "cc", Build),
+                ("cc", "jobserver", Normal),
+                ("app", "tracing", Optional),
+                ("tracing", "jobserver", Normal),
+            ],
+            &["app"],
+        );
+        assert_eq!(scope(&graph, "app"), Some(Scope::Required));
+        assert_eq!(scope(&graph, "serde"), Some(Scope::Required));
+        assert_eq!(scope(&graph, "proptest"), Some(Scope::Dev));
+        assert_eq!(scope(&graph, "rand"), Some(Scope::Dev));
+        assert_eq!(scope(&graph, "cc"), Some(Scope::Build));
+        assert_eq!(scope(&graph, "jobserver"), Some(Scope::Build));
+        assert_eq!(scope(&graph, "tracing"), Some(Scope::Optional));
+    }
+
+    #[test]
+    fn introduced_through_is_a_shortest_path() {
+        use EdgeKind::*;
+        let graph = graph(
+            &[
+                ("app", "a", Normal),
+                ("a", "b", Normal),
+                ("b", "c", Normal),
+                ("app", "d", Normal),
+                ("d", "c", Normal),
+            ],
+            &["app"],
+        );
+        let path: Vec<String> = graph
+            .introduced_through(&key("c"))
+            .unwrap()
+            .iter()
+            .map(|key| key.name.to_string())
+            .collect();
+        assert_eq!(path, ["app", "d", "c"]);
+        assert_eq!(graph.introduced_through(&key("app")).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn unreachable_components_have_no_path_and_keep_their_scope() {
+        let mut builder = GraphBuilder::new();
+        let mut orphan = Component::new(key("orphan"), ComponentKind::Library);
+        orphan.scope = Some(Scope::Dev);
+        builder.add_component(orphan);
+        builder.add_component(Component::new(key("app"), ComponentKind::Application));
+        builder.add_root(&key("app"));
+        assert!(!builder.add_edge(&key("app"), &key("missing"), EdgeKind::Normal));
+        let graph = builder.build();
+        assert!(graph.introduced_through(&key("orphan")).is_none());
+        assert_eq!(scope(&graph, "orphan"), Some(Scope::Dev));
+    }
+
+    #[test]
+    fn merging_keeps_both_evidences() {
+        use crate::location::{Evidence, Location};
+        let mut builder = GraphBuilder::new();
+        let first = Component::new(key("serde"), ComponentKind::Library).with_evidence(Evidence {
+            location: Location::line("a/Cargo.lock", 3),
+            extractor: "cargo/cargo-lock",
+        });
+        let second = Component::new(key("serde"), ComponentKind::Library).with_evidence(Evidence {
+            location: Location::line("b/Cargo.lock", 9),
+            extractor: "cargo/cargo-lock",
+        });
+        builder.add_component(first);
+        builder.add_component(second);
+        let graph = builder.build();
+        assert_eq!(graph.len(), 1);
+        assert_eq!(graph.get(&key("serde")).unwrap().evidence.len(), 2);
+    }
+}

@@ -1,0 +1,29 @@
+//! airlock's core: the vocabulary of a software supply chain (ecosystems, package names, purls,
+//! components, a dependency graph, diagnostics and findings), the extractors that read lockfiles,
+//! manifests and model artifacts into that vocabulary, and the scan driver that walks a tree.
+//!
+//! This crate never opens a database, never touches the network and never prints: it returns
+//! values and typed errors, and the CLI decides how to show them.
+
+pub mod component;
+pub mod diagnostic;
+pub mod ecosystem;
+pub mod extract;
+pub mod graph;
+pub mod location;
+pub mod name;
+pub mod purl;
+pub mod risk;
+pub mod scan;
+mod text;
+
+pub use component::{
+    Component, ComponentFlag, ComponentKey, ComponentKind, EdgeKind, GitReference, Hash,
+    HashAlgorithm, Scope, Source,
+};
+pub use diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
+pub use ecosystem::Ecosystem;
+pub use graph::{DependencyGraph, Edge, GraphBuilder};
+pub use location::{Evidence, Location};
+pub use name::{NameError, PackageName};
+pub use purl::Purl;

@@ -1,0 +1,165 @@
+//! Package names, normalized per ecosystem so that two spellings of one package are one key
+//! (PEP 503 for PyPI: `Foo_Bar` is `foo-bar`), while the spelling found in the file is kept for
+//! display.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use crate::ecosystem::Ecosystem;
+
+/// Why a string cannot be a package name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NameError {
+    #[error("a package name cannot be empty")]
+    Empty,
+    #[error("package name `{name}` is longer than {max} bytes")]
+    TooLong { name: String, max: usize },
+    #[error("package name `{name}` contains a control character or white space")]
+    InvalidCharacter { name: String },
+}
+
+/// The longest name accepted; real names are far shorter and this keeps hostile input bounded.
+pub const MAX_NAME_LENGTH: usize = 512;
+
+/// A package name: compared, hashed and ordered by its normalized form only.
+#[derive(Debug, Clone)]
+pub struct PackageName {
+    normalized: String,
+    original: String,
+}
+
+impl PackageName {
+    /// Validates and normalizes `raw` for `ecosystem`.
+    pub fn new(ecosystem: Ecosystem, raw: &str) -> Result<PackageName, NameError> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err(NameError::Empty);
+        }
+        if trimmed.len() > MAX_NAME_LENGTH {
+            return Err(NameError::TooLong {
+                name: trimmed.chars().take(64).collect(),
+                max: MAX_NAME_LENGTH,
+            });
+        }
+        if trimmed.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(NameError::InvalidCharacter {
+                name: trimmed.to_owned(),
+            });
+        }
+        Ok(PackageName {
+            normalized: normalize(ecosystem, trimmed),
+            original: trimmed.to_owned(),
+        })
+    }
+
+    /// The identity form.
+    pub fn normalized(&self) -> &str {
+        &self.normalized
+    }
+
+    /// The spelling found in the input.
+    pub fn original(&self) -> &str {
+        &self.original
+    }
+}
+
+/// Per-ecosystem normalization.
+pub fn normalize(ecosystem: Ecosystem, name: &str) -> String {
+    match ecosystem {
+        Ecosystem::PyPI => pep503(name),
+        // Cargo names are exact in lockfiles and in RustSec; crates.io forbids look-alikes at
+        // publication, so no folding is needed for identity.
+        Ecosystem::CratesIo | Ecosystem::GenericFile => name.to_owned(),
+        // Hub repository ids resolve case-insensitively.
+        Ecosystem::HuggingFaceModel | Ecosystem::HuggingFaceDataset => name.to_lowercase(),
+    }
+}
+
+/// PEP 503: lowercase, and every run of `-`, `_` and `.` becomes one `-`.
+fn pep503(name: &str) -> String {
+    let mut normalized = String::with_capacity(name.len());
+    let mut in_separator_run = false;
+    for character in name.chars() {
+        if matches!(character, '-' | '_' | '.') {
+            if !in_separator_run {
+                normalized.push('-');
+            }
+            in_separator_run = true;
+        } else {
+            normalized.extend(character.to_lowercase());
+            in_separator_run = false;
+        }
+    }
+    normalized
+}
+
+impl PartialEq for PackageName {
+    fn eq(&self, other: &Self) -> bool {
+        self.normalized == other.normalized
+    }
+}
+impl Eq for PackageName {}
+impl Hash for PackageName {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.normalized.hash(state);
+    }
+}
+impl PartialOrd for PackageName {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for PackageName {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.normalized.cmp(&other.normalized)
+    }
+}
+impl fmt::Display for PackageName {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.original)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pep503_examples() {
+        for (raw, expected) in [
+            ("Django", "django"),
+            ("zope.interface", "zope-interface"),
+            ("typing_extensions", "typing-extensions"),
+            ("A--_.b", "a-b"),
+            ("ruamel.yaml.clib", "ruamel-yaml-clib"),
+        ] {
+            assert_eq!(
+                PackageName::new(Ecosystem::PyPI, raw).unwrap().normalized(),
+                expected
+            );
+        }
+    }
+
+    #[test]
+    fn equality_uses_the_normalized_form() {
+        let a = PackageName::new(Ecosystem::PyPI, "Typing_Extensions").unwrap();
+        let b = PackageName::new(Ecosystem::PyPI, "typing-extensions").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.original(), "Typing_Extensions");
+        let c = PackageName::new(Ecosystem::CratesIo, "serde_json").unwrap();
+        let d = PackageName::new(Ecosystem::CratesIo, "serde-json").unwrap();
+        assert_ne!(c, d);
+    }
+
+    #[test]
+    fn rejects_bad_names() {
+        assert_eq!(
+            PackageName::new(Ecosystem::PyPI, "  "),
+            Err(NameError::Empty)
+        );
+        assert!(PackageName::new(Ecosystem::PyPI, "a b").is_err());
+        assert!(PackageName::new(Ecosystem::PyPI, &"x".repeat(600)).is_err());
+    }
+}

@@ -1,0 +1,213 @@
+//! Risk analysis: rules with stable ids that turn a dependency graph (and, when a database is
+//! present, advisories) into findings. One file per rule; the rule table is tested for unique,
+//! described ids because they become SARIF rule ids and ignore keys.
+
+mod non_registry_source;
+mod unpinned;
+pub mod vulnerability;
+
+use std::fmt;
+
+use crate::component::ComponentKey;
+use crate::graph::DependencyGraph;
+use crate::location::Location;
+
+pub use vulnerability::{
+    AdvisoryKind, AdvisoryRef, MatchOutcome, VulnerabilitySource, VulnerabilitySourceError,
+};
+
+/// How bad a finding is. Ordered, so `--fail-on` is a comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Severity> {
+        Severity::ALL
+            .into_iter()
+            .find(|severity| severity.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+macro_rules! rules {
+    ($($variant:ident => $code:literal, $severity:ident, $description:literal;)*) => {
+        /// Every rule airlock checks.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum RuleId { $($variant,)* }
+
+        impl RuleId {
+            pub const ALL: &'static [RuleId] = &[$(RuleId::$variant,)*];
+
+            /// The stable id (SARIF rule id, ignore key).
+            pub fn as_str(self) -> &'static str {
+                match self { $(RuleId::$variant => $code,)* }
+            }
+
+            /// The severity of a finding when nothing more specific is known.
+            pub fn default_severity(self) -> Severity {
+                match self { $(RuleId::$variant => Severity::$severity,)* }
+            }
+
+            /// One line on what the rule catches.
+            pub fn description(self) -> &'static str {
+                match self { $(RuleId::$variant => $description,)* }
+            }
+        }
+    };
+}
+
+rules! {
+    KnownVulnerability => "known-vulnerability", High, "A component version is affected by a published advisory.";
+    MaliciousPackage => "malicious-package", Critical, "A component is reported as malicious.";
+    VulnerabilityUndetermined => "vulnerability-undetermined", Medium, "An advisory names the component but its version could not be compared.";
+    UnpinnedDependency => "unpinned-dependency", Medium, "A dependency is named without one exact version, so what gets installed can change.";
+    NonRegistrySource => "non-registry-source", Low, "A dependency comes from a git repository or a direct URL instead of a registry.";
+}
+
+impl fmt::Display for RuleId {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+/// One risk finding about one component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: RuleId,
+    pub severity: Severity,
+    pub component: ComponentKey,
+    pub message: String,
+    pub advisory: Option<AdvisoryRef>,
+    /// Where the component was found.
+    pub evidence: Vec<Location>,
+    /// Shortest path from a root, root first, the component last (empty when no root reaches it).
+    pub introduced_through: Vec<ComponentKey>,
+}
+
+impl Finding {
+    pub(crate) fn new(
+        graph: &DependencyGraph,
+        rule: RuleId,
+        component: &ComponentKey,
+        message: String,
+    ) -> Finding {
+        let evidence = graph
+            .get(component)
+            .map(|found| {
+                found
+                    .evidence
+                    .iter()
+                    .map(|evidence| evidence.location.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let introduced_through = graph
+            .introduced_through(component)
+            .map(|path| path.into_iter().cloned().collect())
+            .unwrap_or_default();
+        Finding {
+            rule,
+            severity: rule.default_severity(),
+            component: component.clone(),
+            message,
+            advisory: None,
+            evidence,
+            introduced_through,
+        }
+    }
+}
+
+/// The outcome of risk analysis.
+#[derive(Debug, Clone, Default)]
+pub struct Analysis {
+    /// Sorted by severity (worst first), then component, then rule.
+    pub findings: Vec<Finding>,
+    /// Problems of the vulnerability source (the scan still reports the other rules).
+    pub source_errors: Vec<String>,
+}
+
+impl Analysis {
+    /// The worst severity found, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|finding| finding.severity).max()
+    }
+}
+
+/// Runs every rule over `graph`; advisories are matched only when a source is given.
+pub fn analyze(graph: &DependencyGraph, source: Option<&dyn VulnerabilitySource>) -> Analysis {
+    let mut analysis = Analysis::default();
+    analysis.findings.extend(unpinned::check(graph));
+    analysis.findings.extend(non_registry_source::check(graph));
+    if let Some(source) = source {
+        vulnerability::check(graph, source, &mut analysis);
+    }
+    analysis.findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.component.cmp(&b.component))
+            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| {
+                a.advisory
+                    .as_ref()
+                    .map(|advisory| &advisory.id)
+                    .cmp(&b.advisory.as_ref().map(|advisory| &advisory.id))
+            })
+    });
+    analysis
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn rule_ids_are_unique_and_described() {
+        let mut seen = BTreeSet::new();
+        for rule in RuleId::ALL {
+            assert!(seen.insert(rule.as_str()), "duplicate rule id {rule}");
+            assert!(rule
+                .as_str()
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-'));
+            assert!(rule.description().ends_with('.'));
+        }
+    }
+
+    #[test]
+    fn severities_parse_and_order() {
+        assert_eq!(Severity::from_name("HIGH"), Some(Severity::High));
+        assert_eq!(Severity::from_name("nope"), None);
+        assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Info);
+    }
+}

@@ -1,0 +1,592 @@
+//! The scan driver: walks the given paths, picks extractors by file name, reads files under
+//! caps, runs extractors in parallel, and merges everything into one dependency graph.
+//!
+//! This is the only filesystem code in the core. It never follows a symbolic link out of the
+//! scan root, never opens anything but regular files, and never reads more than a format's cap.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::Read;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use ignore::WalkBuilder;
+use rayon::prelude::*;
+
+use crate::component::ComponentKey;
+use crate::diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
+use crate::extract::{
+    CompanionFile, CompanionRequest, EdgeTarget, Extraction, Extractor, ExtractorId, Input,
+    ReadLimit, EXTRACTORS,
+};
+use crate::graph::{DependencyGraph, GraphBuilder};
+use crate::location::Location;
+
+/// Directory names skipped by default: version control, build output, dependency caches and
+/// virtual environments hold copies of other projects, not this one.
+pub const DEFAULT_SKIPPED_DIRECTORIES: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "target",
+    "node_modules",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+];
+
+/// How a scan runs.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Skip [`DEFAULT_SKIPPED_DIRECTORIES`] and virtual environments (directories holding a
+    /// `pyvenv.cfg`).
+    pub skip_default_directories: bool,
+    /// Refine Cargo workspaces with `cargo metadata --offline --locked` when cargo is present.
+    pub cargo_metadata: bool,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            skip_default_directories: true,
+            cargo_metadata: false,
+        }
+    }
+}
+
+/// A scan could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScanError {
+    #[error("{path}: no such file or directory")]
+    NotFound { path: String },
+    #[error("{path}: cannot read: {source}")]
+    Unreadable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A file an extractor read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ScannedFile {
+    pub path: String,
+    pub extractor: ExtractorId,
+}
+
+/// What a scan found.
+#[derive(Debug, Clone)]
+pub struct ScanReport {
+    pub graph: DependencyGraph,
+    /// Sorted and free of duplicates.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every (file, extractor) pair that produced a result, sorted.
+    pub files: Vec<ScannedFile>,
+}
+
+impl ScanReport {
+    /// True when some input could not be read (the graph is incomplete).
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|diagnostic| diagnostic.severity == DiagnosticSeverity::Error)
+    }
+}
+
+/// A file to hand to one extractor.
+struct Job {
+    disk_path: PathBuf,
+    display: String,
+    extractor: &'static dyn Extractor,
+    /// The canonical scan root the file was found under; companions must stay inside it.
+    root: PathBuf,
+}
+
+struct JobResult {
+    display: String,
+    extractor: ExtractorId,
+    outcome: Result<Extraction, Diagnostic>,
+    /// Problems reading companions, reported even when the extraction succeeds.
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Scans `paths` (files or directories) into one graph.
+pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanReport, ScanError> {
+    scan_with(EXTRACTORS, paths, options)
+}
+
+/// [`scan`] with an explicit extractor table (tests use small tables).
+pub fn scan_with(
+    extractors: &[&'static dyn Extractor],
+    paths: &[PathBuf],
+    options: &ScanOptions,
+) -> Result<ScanReport, ScanError> {
+    let mut diagnostics = Vec::new();
+    let mut jobs = Vec::new();
+    for path in paths {
+        collect_jobs(extractors, path, options, &mut jobs, &mut diagnostics)?;
+    }
+    jobs.sort_by(|a, b| (&a.display, a.extractor.id()).cmp(&(&b.display, b.extractor.id())));
+    jobs.dedup_by(|a, b| a.display == b.display && a.extractor.id() == b.extractor.id());
+
+    let mut results: Vec<JobResult> = jobs.par_iter().map(|job| run_job(job, options)).collect();
+    results.sort_by(|a, b| (&a.display, a.extractor).cmp(&(&b.display, b.extractor)));
+
+    // A file claimed by another extraction (a member manifest read with its lockfile) is not
+    // read a second time on its own.
+    let claimed: BTreeMap<String, ExtractorId> = results
+        .iter()
+        .filter_map(|result| {
+            result
+                .outcome
+                .as_ref()
+                .ok()
+                .map(|extraction| (extraction, result.extractor))
+        })
+        .flat_map(|(extraction, extractor)| {
+            extraction
+                .claimed
+                .iter()
+                .map(move |path| (path.clone(), extractor))
+        })
+        .collect();
+
+    let mut extractions = Vec::new();
+    let mut files = Vec::new();
+    for result in results {
+        diagnostics.extend(result.diagnostics);
+        if claimed
+            .get(&result.display)
+            .is_some_and(|claimer| *claimer != result.extractor)
+        {
+            continue;
+        }
+        match result.outcome {
+            Ok(extraction) => {
+                files.push(ScannedFile {
+                    path: result.display.clone(),
+                    extractor: result.extractor,
+                });
+                extractions.push(extraction);
+            }
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+
+    let graph = merge(extractions, &mut diagnostics);
+    diagnostics.sort();
+    diagnostics.dedup();
+    files.sort();
+    Ok(ScanReport {
+        graph,
+        diagnostics,
+        files,
+    })
+}
+
+/// Merges extractions by key and resolves their edges.
+pub fn merge(extractions: Vec<Extraction>, diagnostics: &mut Vec<Diagnostic>) -> DependencyGraph {
+    let mut builder = GraphBuilder::new();
+    for extraction in &extractions {
+        for component in &extraction.components {
+            builder.add_component(component.clone());
+        }
+    }
+    for extraction in extractions {
+        diagnostics.extend(extraction.diagnostics.iter().cloned());
+        for edge in &extraction.edges {
+            let target = match &edge.to {
+                EdgeTarget::Key(key) => Some(key.clone()),
+                EdgeTarget::Reference(reference) => {
+                    let candidates: BTreeSet<&ComponentKey> = extraction
+                        .components
+                        .iter()
+                        .map(|component| &component.key)
+                        .filter(|key| {
+                            key.ecosystem == reference.ecosystem && key.name == reference.name
+                        })
+                        .filter(|key| {
+                            reference.version.is_none() || key.version == reference.version
+                        })
+                        .filter(|key| {
+                            reference
+                                .source
+                                .as_ref()
+                                .is_none_or(|source| *source == key.source)
+                        })
+                        .collect();
+                    let mut candidates = candidates.into_iter();
+                    match (candidates.next(), candidates.next()) {
+                        (Some(only), None) => Some(only.clone()),
+                        (None, _) => {
+                            diagnostics.push(Diagnostic::new(
+                                DiagnosticCode::DanglingReference,
+                                DiagnosticSeverity::Warning,
+                                edge.location.clone(),
+                                format!(
+                                    "`{}` depends on `{}`, which is not defined in the same file",
+                                    edge.from.name, reference.name
+                                ),
+                            ));
+                            None
+                        }
+                        (Some(_), Some(_)) => {
+                            diagnostics.push(Diagnostic::new(
+                                DiagnosticCode::AmbiguousReference,
+                                DiagnosticSeverity::Warning,
+                                edge.location.clone(),
+                                format!(
+                                    "`{}` depends on `{}`, which matches several packages",
+                                    edge.from.name, reference.name
+                                ),
+                            ));
+                            None
+                        }
+                    }
+                }
+            };
+            if let Some(target) = target {
+                if !builder.add_edge(&edge.from, &target, edge.kind) {
+                    diagnostics.push(Diagnostic::new(
+                        DiagnosticCode::DanglingReference,
+                        DiagnosticSeverity::Warning,
+                        edge.location.clone(),
+                        format!(
+                            "an edge from `{}` points at `{target}`, which no extractor reported",
+                            edge.from
+                        ),
+                    ));
+                }
+            }
+        }
+        for root in &extraction.roots {
+            builder.add_root(root);
+        }
+    }
+    builder.build()
+}
+
+fn collect_jobs(
+    extractors: &[&'static dyn Extractor],
+    path: &Path,
+    options: &ScanOptions,
+    jobs: &mut Vec<Job>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<(), ScanError> {
+    let display_root = display_path(path);
+    let metadata = fs::metadata(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => ScanError::NotFound {
+            path: display_root.clone(),
+        },
+        _ => ScanError::Unreadable {
+            path: display_root.clone(),
+            source,
+        },
+    })?;
+    let canonical_root = fs::canonicalize(path).map_err(|source| ScanError::Unreadable {
+        path: display_root.clone(),
+        source,
+    })?;
+    if !metadata.is_dir() {
+        let accepting: Vec<&'static dyn Extractor> = extractors
+            .iter()
+            .copied()
+            .filter(|extractor| extractor.accepts(path))
+            .collect();
+        if accepting.is_empty() {
+            diagnostics.push(Diagnostic::warning(
+                DiagnosticCode::NoExtractor,
+                Location::file(&display_root),
+                "no extractor reads this file (see `airlock extractors`)",
+            ));
+        }
+        let root = canonical_root
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| canonical_root.clone());
+        for extractor in accepting {
+            jobs.push(Job {
+                disk_path: path.to_path_buf(),
+                display: display_root.clone(),
+                extractor,
+                root: root.clone(),
+            });
+        }
+        return Ok(());
+    }
+    for entry in walker(path, options).build() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                diagnostics.push(walk_error(&error));
+                continue;
+            }
+        };
+        let accepting: Vec<&'static dyn Extractor> = extractors
+            .iter()
+            .copied()
+            .filter(|extractor| extractor.accepts(entry.path()))
+            .collect();
+        if accepting.is_empty() {
+            continue;
+        }
+        let display = display_path(entry.path());
+        if entry.path_is_symlink() {
+            match fs::canonicalize(entry.path()) {
+                Ok(target) if target.starts_with(&canonical_root) => {}
+                Ok(_) => {
+                    diagnostics.push(Diagnostic::warning(
+                        DiagnosticCode::SymlinkOutsideRoot,
+                        Location::file(&display),
+                        "symbolic link to a file outside the scan root; not followed",
+                    ));
+                    continue;
+                }
+                Err(error) => {
+                    diagnostics.push(Diagnostic::warning(
+                        DiagnosticCode::ReadError,
+                        Location::file(&display),
+                        format!("cannot resolve symbolic link: {error}"),
+                    ));
+                    continue;
+                }
+            }
+        } else if entry
+            .file_type()
+            .is_some_and(|file_type| file_type.is_dir())
+        {
+            continue;
+        }
+        for extractor in accepting {
+            jobs.push(Job {
+                disk_path: entry.path().to_path_buf(),
+                display: display.clone(),
+                extractor,
+                root: canonical_root.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn walker(path: &Path, options: &ScanOptions) -> WalkBuilder {
+    let mut builder = WalkBuilder::new(path);
+    // Scanners must see what is on disk, ignored or hidden: model weights are usually
+    // git-ignored and agent configs live in dot-directories.
+    builder
+        .standard_filters(false)
+        .hidden(false)
+        .follow_links(false);
+    if options.skip_default_directories {
+        builder.filter_entry(|entry| {
+            let is_directory = entry
+                .file_type()
+                .is_some_and(|file_type| file_type.is_dir());
+            if !is_directory || entry.depth() == 0 {
+                return true;
+            }
+            let skipped_name = entry
+                .file_name()
+                .to_str()
+                .is_some_and(|name| DEFAULT_SKIPPED_DIRECTORIES.contains(&name));
+            !skipped_name && !entry.path().join("pyvenv.cfg").is_file()
+        });
+    }
+    builder
+}
+
+fn walk_error(error: &ignore::Error) -> Diagnostic {
+    let path = match error {
+        ignore::Error::WithPath { path, .. } => Some(display_path(path)),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            return walk_error(err);
+        }
+        _ => None,
+    };
+    Diagnostic::new(
+        DiagnosticCode::ReadError,
+        DiagnosticSeverity::Warning,
+        path.map(Location::file),
+        error.to_string(),
+    )
+}
+
+fn run_job(job: &Job, options: &ScanOptions) -> JobResult {
+    let id = job.extractor.id();
+    let mut diagnostics = Vec::new();
+    let outcome = (|| {
+        let bytes = read_capped(&job.disk_path, &job.display, job.extractor.read_limit())?;
+        let companions = match job.extractor.companions() {
+            Some(request) => read_companions(job, request, &mut diagnostics),
+            None => Vec::new(),
+        };
+        let input = Input {
+            path: &job.display,
+            bytes: &bytes,
+            companions: &companions,
+        };
+        let extracted =
+            catch_unwind(AssertUnwindSafe(|| job.extractor.extract(&input))).map_err(|_| {
+                Diagnostic::error(
+                    DiagnosticCode::InternalError,
+                    Location::file(&job.display),
+                    format!("extractor {id} failed unexpectedly; please report this file"),
+                )
+            })?;
+        let mut extraction = extracted.map_err(|error| error.to_diagnostic())?;
+        if options.cargo_metadata && id == "cargo/cargo-lock" {
+            if let Err(reason) = crate::extract::cargo::metadata::refine(
+                &job.disk_path,
+                &job.display,
+                &mut extraction,
+            ) {
+                extraction.diagnostics.push(Diagnostic::warning(
+                    DiagnosticCode::CargoMetadataFallback,
+                    Location::file(&job.display),
+                    format!("cargo metadata failed ({reason}); read the lockfile directly"),
+                ));
+            }
+        }
+        Ok(extraction)
+    })();
+    JobResult {
+        display: job.display.clone(),
+        extractor: id,
+        outcome,
+        diagnostics,
+    }
+}
+
+/// Reads a file under a cap, refusing anything but a regular file.
+fn read_capped(path: &Path, display: &str, limit: ReadLimit) -> Result<Vec<u8>, Diagnostic> {
+    let read_error = |error: std::io::Error| {
+        Diagnostic::error(
+            DiagnosticCode::ReadError,
+            Location::file(display),
+            format!("cannot read: {error}"),
+        )
+    };
+    let metadata = fs::metadata(path).map_err(read_error)?;
+    if !metadata.is_file() {
+        return Err(Diagnostic::warning(
+            DiagnosticCode::NotARegularFile,
+            Location::file(display),
+            "not a regular file; skipped",
+        ));
+    }
+    let cap = match limit {
+        ReadLimit::Whole { max_bytes } => {
+            if metadata.len() > max_bytes {
+                return Err(too_large(display, metadata.len(), max_bytes));
+            }
+            max_bytes
+        }
+        ReadLimit::Prefix { bytes } => bytes,
+    };
+    let file = fs::File::open(path).map_err(read_error)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len().min(cap)).unwrap_or(0));
+    // Read one byte past the cap to notice a file that grew after `metadata`.
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > cap {
+        match limit {
+            ReadLimit::Whole { max_bytes } => {
+                return Err(too_large(display, bytes.len() as u64, max_bytes))
+            }
+            ReadLimit::Prefix { .. } => bytes.truncate(usize::try_from(cap).unwrap_or(usize::MAX)),
+        }
+    }
+    Ok(bytes)
+}
+
+fn too_large(display: &str, size: u64, cap: u64) -> Diagnostic {
+    Diagnostic::error(
+        DiagnosticCode::FileTooLarge,
+        Location::file(display),
+        format!("{size} bytes is over the {cap}-byte cap for this format; skipped"),
+    )
+}
+
+fn read_companions(
+    job: &Job,
+    request: CompanionRequest,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<CompanionFile> {
+    let Some(directory) = job.disk_path.parent() else {
+        return Vec::new();
+    };
+    let directory = if directory.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        directory
+    };
+    let display_directory = crate::extract::parent_directory(&job.display).to_owned();
+    let mut companions = Vec::new();
+    let options = ScanOptions::default();
+    for entry in walker(directory, &options).build() {
+        let Ok(entry) = entry else { continue };
+        if entry.file_name() != request.file_name
+            || entry
+                .file_type()
+                .is_some_and(|file_type| file_type.is_dir())
+        {
+            continue;
+        }
+        if entry.path_is_symlink()
+            && !fs::canonicalize(entry.path()).is_ok_and(|target| target.starts_with(&job.root))
+        {
+            continue;
+        }
+        if companions.len() >= request.max_files {
+            diagnostics.push(Diagnostic::warning(
+                DiagnosticCode::ReadError,
+                Location::file(&job.display),
+                format!(
+                    "more than {} {} files below this file; the rest were not read",
+                    request.max_files, request.file_name
+                ),
+            ));
+            break;
+        }
+        let relative = entry
+            .path()
+            .strip_prefix(directory)
+            .map(display_path)
+            .unwrap_or_default();
+        let display = if display_directory.is_empty() {
+            relative
+        } else {
+            format!("{display_directory}/{relative}")
+        };
+        match read_capped(entry.path(), &display, job.extractor.read_limit()) {
+            Ok(bytes) => companions.push(CompanionFile {
+                path: display,
+                bytes,
+            }),
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+    companions.sort_by(|a, b| a.path.cmp(&b.path));
+    companions
+}
+
+/// A path as shown in output: `/`-separated, without a leading `./`.
+pub fn display_path(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    let mut trimmed = text.as_str();
+    while let Some(rest) = trimmed.strip_prefix("./") {
+        trimmed = rest;
+    }
+    if trimmed.is_empty() {
+        ".".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
+}
