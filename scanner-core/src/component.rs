@@ -117,6 +117,17 @@ impl ComponentKey {
     pub fn purl(&self) -> Purl {
         Purl::for_key(self)
     }
+
+    /// A reference unique within one scan (SBOM `bom-ref`, JSON `ref`): the purl, plus the
+    /// directory for local sources, whose purls alone do not tell two checkouts apart.
+    pub fn reference(&self) -> String {
+        match &self.source {
+            Source::Path { path } | Source::File { path } => format!("{}#path={path}", self.purl()),
+            Source::Registry { .. } | Source::Git { .. } | Source::Url { .. } => {
+                self.purl().to_string()
+            }
+        }
+    }
 }
 
 impl fmt::Display for ComponentKey {

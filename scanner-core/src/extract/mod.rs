@@ -203,21 +203,23 @@ pub fn parent_directory(path: &str) -> &str {
 /// touching the filesystem). `..` above the top is kept, so paths outside the scan stay visible.
 pub fn join_path(directory: &str, relative: &str) -> String {
     let relative = relative.replace('\\', "/");
-    let mut parts: Vec<&str> = if relative.starts_with('/') {
-        Vec::new()
-    } else {
-        directory
-            .split('/')
-            .filter(|part| !part.is_empty() && *part != ".")
-            .collect()
-    };
+    let absolute =
+        relative.starts_with('/') || (directory.starts_with('/') && !relative.starts_with('/'));
+    let mut parts: Vec<&str> = Vec::new();
+    if !relative.starts_with('/') {
+        parts.extend(
+            directory
+                .split('/')
+                .filter(|part| !part.is_empty() && *part != "."),
+        );
+    }
     for part in relative.split('/') {
         match part {
             "" | "." => {}
             ".." => {
                 if parts.last().is_some_and(|last| *last != "..") {
                     parts.pop();
-                } else {
+                } else if !absolute {
                     parts.push("..");
                 }
             }
@@ -225,7 +227,7 @@ pub fn join_path(directory: &str, relative: &str) -> String {
         }
     }
     let joined = parts.join("/");
-    if relative.starts_with('/') {
+    if absolute {
         format!("/{joined}")
     } else if joined.is_empty() {
         ".".to_owned()
@@ -256,6 +258,10 @@ mod tests {
         assert_eq!(join_path("a", "../../x"), "../x");
         assert_eq!(join_path("a", "."), "a");
         assert_eq!(join_path("", "."), ".");
+        assert_eq!(join_path("/abs/ws", "crates/*"), "/abs/ws/crates/*");
+        assert_eq!(join_path("/abs/ws", "../x"), "/abs/x");
+        assert_eq!(join_path("/", "../x"), "/x");
+        assert_eq!(join_path("rel", "/etc/x"), "/etc/x");
         assert_eq!(
             strip_directory("a/b", "a/b/c/Cargo.toml"),
             Some("c/Cargo.toml")

@@ -25,6 +25,7 @@ pub(crate) fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: LockFile
     };
 
     let mut manifests: BTreeMap<String, Manifest> = BTreeMap::new();
+    let mut root_manifest_unreadable = false;
     for companion in input.companions {
         if strip_directory(lock_directory, &companion.path).is_none() {
             continue;
@@ -33,10 +34,16 @@ pub(crate) fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: LockFile
             Ok(manifest) => {
                 manifests.insert(manifest.directory.clone(), manifest);
             }
-            Err(error) => extraction.diagnostics.push(error.to_diagnostic()),
+            Err(error) => {
+                root_manifest_unreadable |=
+                    crate::extract::parent_directory(&companion.path) == lock_directory;
+                extraction.diagnostics.push(error.to_diagnostic());
+            }
         }
     }
-    let workspace = Workspace::discover(lock_directory, &manifests, &mut extraction.diagnostics);
+    let mut workspace =
+        Workspace::discover(lock_directory, &manifests, &mut extraction.diagnostics);
+    workspace.root_manifest_unreadable = root_manifest_unreadable;
 
     // Lock entries → keys.
     let mut keys: Vec<ComponentKey> = Vec::with_capacity(lock.packages.len());
@@ -70,7 +77,8 @@ pub(crate) fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: LockFile
             continue;
         }
         let member = workspace.member_for(package);
-        let kind = if member.is_some() {
+        let is_member = workspace.is_member(package);
+        let kind = if is_member {
             ComponentKind::Application
         } else {
             ComponentKind::Library
@@ -80,14 +88,17 @@ pub(crate) fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: LockFile
             extractor,
         });
         component.hashes.extend(package.checksum.clone());
-        if let Some(manifest) = member {
-            if let Some(manifest_package) = &manifest.package {
-                component.evidence.insert(Evidence {
-                    location: Location::line(&manifest.path, manifest_package.line),
-                    extractor,
-                });
-                component.licenses.extend(manifest_package.license.clone());
-            }
+        if let Some(manifest_package) =
+            member.and_then(|manifest| manifest.package.as_ref().map(|package| (manifest, package)))
+        {
+            let (manifest, manifest_package) = manifest_package;
+            component.evidence.insert(Evidence {
+                location: Location::line(&manifest.path, manifest_package.line),
+                extractor,
+            });
+            component.licenses.extend(manifest_package.license.clone());
+        }
+        if is_member {
             component.properties.insert(
                 "airlock:cargo:workspace-member".to_owned(),
                 "true".to_owned(),
@@ -136,6 +147,8 @@ pub(crate) fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: LockFile
                 }
             };
             locked_names.insert(target.name.normalized().to_owned());
+            // Without the member's manifest (or for third-party packages) the lock cannot say
+            // whether an edge is dev or build: it is taken as normal, the safe side for scope.
             let kinds = if member.is_some() {
                 edge_kinds(&declarations, target)
             } else {
@@ -267,6 +280,8 @@ struct Workspace<'m> {
     /// Every manifest below the lockfile, for path dependencies that are not members.
     manifests: &'m BTreeMap<String, Manifest>,
     lock_directory: String,
+    /// The manifest beside the lockfile exists but could not be parsed.
+    root_manifest_unreadable: bool,
 }
 
 impl<'m> Workspace<'m> {
@@ -281,6 +296,7 @@ impl<'m> Workspace<'m> {
             members: BTreeMap::new(),
             manifests,
             lock_directory: lock_directory.to_owned(),
+            root_manifest_unreadable: false,
         };
         let Some(root) = root else { return workspace };
         if root.package.is_some() {
@@ -391,6 +407,12 @@ impl<'m> Workspace<'m> {
             .find(|manifest| self.matches(manifest, package))
     }
 
+    /// Is this lock entry a workspace member? With no readable root manifest, every source-less
+    /// entry is taken as one: they are the lock's first-party packages.
+    fn is_member(&self, package: &LockedPackage) -> bool {
+        package.source.is_none() && (self.root.is_none() || self.member_for(package).is_some())
+    }
+
     /// The scan-relative directory of a source-less lock entry.
     fn path_of(&self, package: &LockedPackage, lock_directory: &str) -> String {
         if let Some(manifest) = self.member_for(package) {
@@ -437,10 +459,15 @@ impl<'m> Workspace<'m> {
         diagnostics: &mut Vec<Diagnostic>,
     ) {
         let Some(root) = self.root else {
+            let why = if self.root_manifest_unreadable {
+                "the Cargo.toml beside this Cargo.lock could not be read"
+            } else {
+                "no Cargo.toml beside this Cargo.lock"
+            };
             diagnostics.push(Diagnostic::note(
                 DiagnosticCode::WorkspaceMemberMissing,
                 Location::file(lock_path),
-                "no Cargo.toml beside this Cargo.lock: workspace members, dev and build dependencies cannot be told apart",
+                format!("{why}: packages without a source are taken as workspace members, and dev and build dependencies cannot be told apart"),
             ));
             return;
         };
@@ -623,9 +650,18 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
     }
 
     #[test]
-    fn without_manifests_path_packages_are_not_guessed_as_members() {
+    fn without_manifests_source_less_packages_are_the_roots() {
         let extraction = extract(&[]);
-        assert!(extraction.roots.is_empty());
+        let roots: Vec<&str> = extraction
+            .roots
+            .iter()
+            .map(|key| key.name.original())
+            .collect();
+        assert_eq!(roots, ["app", "helper"]);
+        assert!(extraction
+            .edges
+            .iter()
+            .all(|edge| edge.kind == EdgeKind::Normal));
         assert!(extraction
             .diagnostics
             .iter()

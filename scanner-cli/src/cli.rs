@@ -1,0 +1,102 @@
+//! The command line, declared with clap's derive API.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  airlock sbom examples/agent-stack            # the dependency graph as a table
+  airlock sbom . -f json -o sbom.json          # the graph as JSON, written atomically
+  airlock scan examples/agent-stack            # graph plus risk findings
+  airlock scan . --fail-on high                # exit 1 when a finding is high or worse
+  airlock extractors                           # which formats airlock reads
+
+Exit codes: 0 ran clean, 1 findings reached --fail-on, 2 usage, input or internal error.";
+
+/// airlock: what an AI agent stack is made of, where each piece came from, and what is known to
+/// be wrong with it. Offline.
+#[derive(Debug, Parser)]
+#[command(name = "airlock", version, about, long_about = None, after_help = EXAMPLES, propagate_version = true)]
+pub struct Cli {
+    /// Print only errors on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan paths and print the dependency graph (components, edges, roots).
+    #[command(after_help = EXAMPLES)]
+    Sbom(ReportArgs),
+    /// Scan paths, print the graph and the risk findings, and apply --fail-on.
+    #[command(after_help = EXAMPLES)]
+    Scan(ScanArgs),
+    /// List the formats airlock reads.
+    Extractors(ExtractorsArgs),
+}
+
+/// Output formats of the reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people.
+    Table,
+    /// airlock's JSON report for scripts.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Files or directories to scan (directories are walked; .git, target, node_modules and
+    /// virtual environments are skipped).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Report format.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Write the report to FILE (atomically: all or nothing) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Refine Cargo workspaces with `cargo metadata --offline --locked` (feature-resolved edges).
+    /// Runs cargo, which reads the project's .cargo/config.toml: use on trusted projects only.
+    #[arg(long)]
+    pub cargo_metadata: bool,
+
+    /// Also walk .git, target, node_modules and virtual environments.
+    #[arg(long)]
+    pub no_default_excludes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
+
+    /// Exit with 1 when a finding has this severity or worse.
+    #[arg(long, value_name = "SEVERITY", value_parser = ["info", "low", "medium", "high", "critical"])]
+    pub fail_on: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractorsArgs {
+    /// Listing format.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,23 @@
+//! `airlock sbom PATH...`: the dependency graph, nothing else.
+
+use crate::cli::{Format, ReportArgs};
+use crate::emit;
+use crate::output::{stderr_line, write_report};
+use crate::Outcome;
+
+pub fn run(args: &ReportArgs, quiet: bool) -> anyhow::Result<Outcome> {
+    let report = super::scan_paths(args, quiet)?;
+    let bytes = match args.format {
+        Format::Table => emit::table::graph(&report.graph).into_bytes(),
+        Format::Json => emit::json::report(&report, None)?,
+    };
+    write_report(args.output.as_deref(), &bytes)?;
+    if !quiet {
+        stderr_line(&super::summary(&report));
+    }
+    Ok(if report.has_errors() {
+        Outcome::Error
+    } else {
+        Outcome::Clean
+    })
+}

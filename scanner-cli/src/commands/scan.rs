@@ -1,0 +1,44 @@
+//! `airlock scan PATH...`: the graph plus every risk check that exists, and the --fail-on policy.
+
+use scanner_core::risk::{analyze, Severity};
+
+use crate::cli::{Format, ScanArgs};
+use crate::emit;
+use crate::output::{stderr_line, write_report};
+use crate::Outcome;
+
+pub fn run(args: &ScanArgs, quiet: bool) -> anyhow::Result<Outcome> {
+    let fail_on = match &args.fail_on {
+        Some(name) => Some(
+            Severity::from_name(name)
+                .ok_or_else(|| anyhow::anyhow!("unknown severity `{name}`"))?,
+        ),
+        None => None,
+    };
+    let report = super::scan_paths(&args.report, quiet)?;
+    // No advisory database exists yet in this build: say so rather than imply "no vulnerabilities".
+    let analysis = analyze(&report.graph, None);
+    let bytes = match args.report.format {
+        Format::Table => emit::table::scan(&report.graph, &analysis).into_bytes(),
+        Format::Json => emit::json::report(&report, Some(&analysis))?,
+    };
+    write_report(args.report.output.as_deref(), &bytes)?;
+    if !quiet {
+        stderr_line("note: vulnerability matching skipped: no advisory database is configured");
+        stderr_line(&format!(
+            "{}; {} findings",
+            super::summary(&report),
+            analysis.findings.len()
+        ));
+    }
+    if report.has_errors() {
+        return Ok(Outcome::Error);
+    }
+    let failed =
+        fail_on.is_some_and(|threshold| analysis.worst().is_some_and(|worst| worst >= threshold));
+    Ok(if failed {
+        Outcome::PolicyFailure
+    } else {
+        Outcome::Clean
+    })
+}

@@ -1,0 +1,46 @@
+//! Helpers shared by the end-to-end tests: where the fixtures are and how to run the binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// `tests/fixtures`.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// The `airlock` binary built by `cargo test --workspace` (scanner-cli's own integration test
+/// makes cargo build it next to this test's executable).
+pub fn airlock_binary() -> PathBuf {
+    let executable = std::env::current_exe().expect("test executable path");
+    let directory = executable
+        .parent()
+        .and_then(Path::parent)
+        .expect("target directory");
+    let binary = directory.join(format!("airlock{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.is_file(),
+        "{} is missing: run the whole suite with `cargo test --workspace` (it builds the binary)",
+        binary.display()
+    );
+    binary
+}
+
+/// Runs airlock in `directory` with `arguments`, no colour, a fixed clock.
+pub fn run_in(directory: &Path, arguments: &[&str]) -> Output {
+    Command::new(airlock_binary())
+        .args(arguments)
+        .current_dir(directory)
+        .env("NO_COLOR", "1")
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .expect("airlock runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
