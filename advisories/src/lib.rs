@@ -15,7 +15,14 @@ use scanner_core::{ComponentKey, Ecosystem, PackageName};
 /// Advisories indexed by (ecosystem, normalized name), each with the exact versions it affects.
 #[derive(Debug, Default, Clone)]
 pub struct ExactVersionIndex {
-    entries: BTreeMap<(Ecosystem, String), Vec<(Vec<String>, AdvisoryRef)>>,
+    entries: BTreeMap<(Ecosystem, String), Vec<ListedAdvisory>>,
+}
+
+/// One advisory with the versions it lists as affected.
+#[derive(Debug, Clone)]
+struct ListedAdvisory {
+    versions: Vec<String>,
+    advisory: AdvisoryRef,
 }
 
 impl ExactVersionIndex {
@@ -34,7 +41,7 @@ impl ExactVersionIndex {
         self.entries
             .entry((ecosystem, name.normalized().to_owned()))
             .or_default()
-            .push((versions, advisory));
+            .push(ListedAdvisory { versions, advisory });
     }
 
     pub fn len(&self) -> usize {
@@ -65,8 +72,8 @@ impl VulnerabilitySource for ExactVersionIndex {
             .map(|advisories| {
                 advisories
                     .iter()
-                    .filter(|(versions, _)| versions.iter().any(|affected| affected == version))
-                    .map(|(_, advisory)| MatchOutcome::Affected(advisory.clone()))
+                    .filter(|listed| listed.versions.iter().any(|affected| affected == version))
+                    .map(|listed| MatchOutcome::Affected(listed.advisory.clone()))
                     .collect()
             })
             .unwrap_or_default())

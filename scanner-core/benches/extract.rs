@@ -81,12 +81,16 @@ impl Plan {
     };
 
     fn describe(&self) -> String {
+        if self.max_runs <= 1 {
+            return "one run (smoke test, no warm-up)".to_owned();
+        }
         format!(
-            "warm-up of at least {} runs and {}, then at least {} timed runs and {} (at most {})",
+            "warm-up of at least {} runs and {} ms, then at least {} timed runs and {} ms \
+             (at most {} runs)",
             self.warmup_runs,
-            duration(self.warmup_time),
+            self.warmup_time.as_millis(),
             self.min_runs,
-            duration(self.time),
+            self.time.as_millis(),
             self.max_runs
         )
     }

@@ -3,6 +3,14 @@
 //! `cargo-lock` crate: the same packages (duplicates of one name kept apart), the same checksums
 //! and the same edges. Direct dependencies per workspace member are snapshot-tested.
 
+// Test code: a failed expectation should panic with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod support;
 
 use std::collections::BTreeSet;

@@ -1,5 +1,5 @@
 //! Helpers shared by the end-to-end tests: where the fixtures are and how to run the binary.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

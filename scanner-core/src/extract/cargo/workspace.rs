@@ -398,9 +398,7 @@ impl<'m> Workspace<'m> {
         if package.source.is_some() {
             return None;
         }
-        if self.root.is_none() {
-            return None;
-        }
+        self.root?;
         self.members
             .values()
             .copied()
