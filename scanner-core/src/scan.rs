@@ -590,3 +590,200 @@ pub fn display_path(path: &Path) -> String {
         trimmed.to_owned()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::component::{Component, ComponentKey, ComponentKind, EdgeKind, Source};
+    use crate::ecosystem::Ecosystem;
+    use crate::extract::{DependencyReference, EdgeRef, ExtractError};
+    use crate::location::Evidence;
+    use crate::name::PackageName;
+
+    /// Reads `*.pins`: one `name version` per line, and `name -> other` for an edge by name.
+    struct PinsExtractor;
+
+    impl Extractor for PinsExtractor {
+        fn id(&self) -> ExtractorId {
+            "test/pins"
+        }
+        fn description(&self) -> &'static str {
+            "test format"
+        }
+        fn accepts(&self, path: &Path) -> bool {
+            path.extension()
+                .is_some_and(|extension| extension == "pins")
+        }
+        fn read_limit(&self) -> ReadLimit {
+            ReadLimit::Whole { max_bytes: 64 }
+        }
+        fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+            let text = std::str::from_utf8(input.bytes).map_err(|_| ExtractError::InvalidUtf8 {
+                location: input.location(None),
+                offset: 0,
+            })?;
+            let mut extraction = Extraction::default();
+            let name = |raw: &str| PackageName::new(Ecosystem::PyPI, raw).unwrap();
+            let key = |raw: &str, version: &str| {
+                ComponentKey::new(
+                    Ecosystem::PyPI,
+                    name(raw),
+                    Some(version.to_owned()),
+                    Source::DEFAULT_REGISTRY,
+                )
+            };
+            for (index, line) in text.lines().enumerate() {
+                let location = input.location(Some(index as u32 + 1));
+                if let Some((from, to)) = line.split_once(" -> ") {
+                    let from_version = text
+                        .lines()
+                        .find_map(|l| {
+                            l.to_lowercase()
+                                .strip_prefix(&format!("{from} "))
+                                .map(str::to_owned)
+                        })
+                        .unwrap_or_default();
+                    extraction.edges.push(EdgeRef {
+                        from: key(from, &from_version),
+                        to: EdgeTarget::Reference(DependencyReference {
+                            ecosystem: Ecosystem::PyPI,
+                            name: name(to),
+                            version: None,
+                            source: None,
+                        }),
+                        kind: EdgeKind::Normal,
+                        location: Some(location),
+                    });
+                } else if let Some((package, version)) = line.split_once(' ') {
+                    extraction.components.push(
+                        Component::new(key(package, version), ComponentKind::Library)
+                            .with_evidence(Evidence {
+                                location,
+                                extractor: self.id(),
+                            }),
+                    );
+                }
+            }
+            Ok(extraction)
+        }
+    }
+
+    static PINS: PinsExtractor = PinsExtractor;
+
+    fn write(root: &Path, path: &str, text: &str) {
+        let full = root.join(path);
+        fs::create_dir_all(full.parent().unwrap()).unwrap();
+        fs::write(full, text).unwrap();
+    }
+
+    #[test]
+    fn merges_by_key_resolves_names_and_caps_reads() {
+        let temporary = tempfile::tempdir().unwrap();
+        let root = temporary.path();
+        write(
+            root,
+            "a/one.pins",
+            "Requests 2.0\nurllib3 1.0\nrequests -> URLLIB3\nrequests -> ghost\n",
+        );
+        write(root, "b/two.pins", "requests 2.0\n");
+        write(root, "c/huge.pins", &"x 1\n".repeat(40));
+        write(root, "target/skipped.pins", "skipped 1\n");
+        write(root, "env/pyvenv.cfg", "home = /usr\n");
+        write(root, "env/lib/inside.pins", "inside 1\n");
+        let report = scan_with(&[&PINS], &[root.to_path_buf()], &ScanOptions::default()).unwrap();
+
+        let names: Vec<&str> = report
+            .graph
+            .components()
+            .map(|c| c.key.name.normalized())
+            .collect();
+        assert_eq!(
+            names,
+            ["requests", "urllib3"],
+            "target/ and the virtualenv are skipped"
+        );
+        let requests = report.graph.components().next().unwrap();
+        assert_eq!(requests.evidence.len(), 2, "found by two files, both kept");
+        assert_eq!(
+            report.graph.edge_count(),
+            1,
+            "`URLLIB3` resolves to `urllib3` by normalized name"
+        );
+
+        let codes: Vec<(&str, String)> = report
+            .diagnostics
+            .iter()
+            .map(|d| {
+                (
+                    d.code.as_str(),
+                    d.location
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                )
+            })
+            .collect();
+        let dangling = format!("{}:4", display_path(&root.join("a/one.pins")));
+        let huge = display_path(&root.join("c/huge.pins"));
+        assert!(
+            codes.contains(&("dangling-reference", dangling)),
+            "{codes:?}"
+        );
+        assert!(codes.contains(&("file-too-large", huge)), "{codes:?}");
+        assert!(report.has_errors());
+
+        let everything = ScanOptions {
+            skip_default_directories: false,
+            ..ScanOptions::default()
+        };
+        let report = scan_with(&[&PINS], &[root.to_path_buf()], &everything).unwrap();
+        assert_eq!(report.graph.len(), 4);
+    }
+
+    #[test]
+    fn a_missing_root_is_an_error_and_a_foreign_file_a_warning() {
+        let temporary = tempfile::tempdir().unwrap();
+        let missing = temporary.path().join("nope");
+        let error = scan_with(&[&PINS], &[missing], &ScanOptions::default()).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .ends_with("nope: no such file or directory"),
+            "{error}"
+        );
+        write(temporary.path(), "notes.txt", "hello");
+        let report = scan_with(
+            &[&PINS],
+            &[temporary.path().join("notes.txt")],
+            &ScanOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(report.diagnostics.len(), 1);
+        assert_eq!(report.diagnostics[0].code, DiagnosticCode::NoExtractor);
+    }
+
+    #[test]
+    fn the_same_input_gives_the_same_report() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/projects/rustsec__rustsec__root--2019-09");
+        let first = scan(std::slice::from_ref(&root), &ScanOptions::default()).unwrap();
+        let second = scan(std::slice::from_ref(&root), &ScanOptions::default()).unwrap();
+        let keys = |report: &ScanReport| {
+            report
+                .graph
+                .components()
+                .map(|c| format!("{:?}", c))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys(&first), keys(&second));
+        assert_eq!(first.diagnostics, second.diagnostics);
+        assert_eq!(first.files, second.files);
+    }
+
+    #[test]
+    fn display_paths_are_slash_separated_and_relative() {
+        assert_eq!(display_path(Path::new("./a/b")), "a/b");
+        assert_eq!(display_path(Path::new(".")), ".");
+        assert_eq!(display_path(Path::new("./")), ".");
+    }
+}
