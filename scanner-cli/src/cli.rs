@@ -20,8 +20,12 @@ Exit codes: 0 ran clean, 1 findings reached --fail-on, 2 usage, input or interna
 #[command(name = "airlock", version, about, long_about = None, after_help = EXAMPLES, propagate_version = true)]
 pub struct Cli {
     /// Print only errors on stderr.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+
+    /// Also print notes (diagnostics that change nothing in the result).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 
     #[command(subcommand)]
     pub command: Command,

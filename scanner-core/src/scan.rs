@@ -86,7 +86,8 @@ pub struct ScanReport {
     pub graph: DependencyGraph,
     /// Sorted and free of duplicates.
     pub diagnostics: Vec<Diagnostic>,
-    /// Every (file, extractor) pair that produced a result, sorted.
+    /// Every (file, extractor) pair that produced a result, including the companion files an
+    /// extraction accounts for, sorted.
     pub files: Vec<ScannedFile>,
 }
 
@@ -173,6 +174,11 @@ pub fn scan_with(
                     path: result.display.clone(),
                     extractor: result.extractor,
                 });
+                // Companions the extraction accounts for are inputs too (attestations hash them).
+                files.extend(extraction.claimed.iter().map(|path| ScannedFile {
+                    path: path.clone(),
+                    extractor: result.extractor,
+                }));
                 extractions.push(extraction);
             }
             Err(diagnostic) => diagnostics.push(diagnostic),
@@ -183,6 +189,7 @@ pub fn scan_with(
     diagnostics.sort();
     diagnostics.dedup();
     files.sort();
+    files.dedup();
     Ok(ScanReport {
         graph,
         diagnostics,

@@ -14,25 +14,74 @@ use crate::Outcome;
 
 pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     match &cli.command {
-        Command::Sbom(args) => sbom::run(args, cli.quiet),
-        Command::Scan(args) => scan::run(args, cli.quiet),
+        Command::Sbom(args) => sbom::run(args, Verbosity::of(cli)),
+        Command::Scan(args) => scan::run(args, Verbosity::of(cli)),
         Command::Extractors(args) => extractors::run(args),
     }
 }
 
+/// How much goes to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// Errors only.
+    Quiet,
+    /// Errors, warnings, summaries.
+    Normal,
+    /// Everything, notes included.
+    Verbose,
+}
+
+impl Verbosity {
+    fn of(cli: &Cli) -> Verbosity {
+        if cli.quiet {
+            Verbosity::Quiet
+        } else if cli.verbose {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        }
+    }
+
+    fn shows(self, severity: DiagnosticSeverity) -> bool {
+        match severity {
+            DiagnosticSeverity::Error => true,
+            DiagnosticSeverity::Warning => self >= Verbosity::Normal,
+            DiagnosticSeverity::Note => self >= Verbosity::Verbose,
+        }
+    }
+}
+
 /// Runs the core scan for `args` and shows its diagnostics on stderr.
-fn scan_paths(args: &ReportArgs, quiet: bool) -> anyhow::Result<ScanReport> {
+fn scan_paths(args: &ReportArgs, verbosity: Verbosity) -> anyhow::Result<ScanReport> {
     let options = ScanOptions {
         skip_default_directories: !args.no_default_excludes,
         cargo_metadata: args.cargo_metadata,
     };
     let report = scanner_core::scan::scan(&args.paths, &options).context("cannot scan")?;
+    let mut hidden_notes = 0;
     for diagnostic in &report.diagnostics {
-        if !quiet || diagnostic.severity == DiagnosticSeverity::Error {
+        if verbosity.shows(diagnostic.severity) {
             stderr_line(&diagnostic.to_string());
+        } else if diagnostic.severity == DiagnosticSeverity::Note {
+            hidden_notes += 1;
         }
     }
+    if hidden_notes > 0 && verbosity == Verbosity::Normal {
+        stderr_line(&format!(
+            "({} not shown; -v shows them)",
+            count(hidden_notes, "note")
+        ));
+    }
     Ok(report)
+}
+
+/// `1 root`, `2 roots`.
+pub fn count(number: usize, noun: &str) -> String {
+    if number == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{number} {noun}s")
+    }
 }
 
 /// One summary line for people.
@@ -44,15 +93,16 @@ fn summary(report: &ScanReport) -> String {
         .filter(|d| d.severity == DiagnosticSeverity::Error)
         .count();
     let mut line = format!(
-        "{} components, {} dependency edges, {} roots, from {} files",
-        graph.len(),
-        graph.edge_count(),
-        graph.roots().count(),
-        report.files.len()
+        "{}, {}, {}, from {}",
+        count(graph.len(), "component"),
+        count(graph.edge_count(), "dependency edge"),
+        count(graph.roots().count(), "root"),
+        count(report.files.len(), "file"),
     );
     if errors > 0 {
         line.push_str(&format!(
-            "; {errors} errors (see above): the graph is incomplete"
+            "; {} (see above): the graph is incomplete",
+            count(errors, "error")
         ));
     }
     line

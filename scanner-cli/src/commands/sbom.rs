@@ -5,14 +5,14 @@ use crate::emit;
 use crate::output::{stderr_line, write_report};
 use crate::Outcome;
 
-pub fn run(args: &ReportArgs, quiet: bool) -> anyhow::Result<Outcome> {
-    let report = super::scan_paths(args, quiet)?;
+pub fn run(args: &ReportArgs, verbosity: super::Verbosity) -> anyhow::Result<Outcome> {
+    let report = super::scan_paths(args, verbosity)?;
     let bytes = match args.format {
         Format::Table => emit::table::graph(&report.graph).into_bytes(),
         Format::Json => emit::json::report(&report, None)?,
     };
     write_report(args.output.as_deref(), &bytes)?;
-    if !quiet {
+    if verbosity != super::Verbosity::Quiet {
         stderr_line(&super::summary(&report));
     }
     Ok(if report.has_errors() {

@@ -7,7 +7,7 @@ use crate::emit;
 use crate::output::{stderr_line, write_report};
 use crate::Outcome;
 
-pub fn run(args: &ScanArgs, quiet: bool) -> anyhow::Result<Outcome> {
+pub fn run(args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::Result<Outcome> {
     let fail_on = match &args.fail_on {
         Some(name) => Some(
             Severity::from_name(name)
@@ -15,7 +15,7 @@ pub fn run(args: &ScanArgs, quiet: bool) -> anyhow::Result<Outcome> {
         ),
         None => None,
     };
-    let report = super::scan_paths(&args.report, quiet)?;
+    let report = super::scan_paths(&args.report, verbosity)?;
     // No advisory database exists yet in this build: say so rather than imply "no vulnerabilities".
     let analysis = analyze(&report.graph, None);
     let bytes = match args.report.format {
@@ -23,12 +23,12 @@ pub fn run(args: &ScanArgs, quiet: bool) -> anyhow::Result<Outcome> {
         Format::Json => emit::json::report(&report, Some(&analysis))?,
     };
     write_report(args.report.output.as_deref(), &bytes)?;
-    if !quiet {
+    if verbosity != super::Verbosity::Quiet {
         stderr_line("note: vulnerability matching skipped: no advisory database is configured");
         stderr_line(&format!(
-            "{}; {} findings",
+            "{}; {}",
             super::summary(&report),
-            analysis.findings.len()
+            super::count(analysis.findings.len(), "finding")
         ));
     }
     if report.has_errors() {
