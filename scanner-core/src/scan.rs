@@ -136,19 +136,20 @@ pub fn scan_with(
     jobs.sort_by(|a, b| (&a.display, a.extractor.id()).cmp(&(&b.display, b.extractor.id())));
     jobs.dedup_by(|a, b| a.display == b.display && a.extractor.id() == b.extractor.id());
 
-    let mut results: Vec<JobResult> = jobs.par_iter().map(|job| run_job(job, options)).collect();
-    results.sort_by(|a, b| (&a.display, a.extractor).cmp(&(&b.display, b.extractor)));
-
-    // A file claimed by another extraction (a member manifest read with its lockfile) is not
-    // read a second time on its own.
+    // Extractors that read companions run first: the files they claim (a member manifest read
+    // with its lockfile) are then not read a second time on their own.
+    let (claiming, rest): (Vec<Job>, Vec<Job>) = jobs
+        .into_iter()
+        .partition(|job| job.extractor.companions().is_some());
+    let mut results: Vec<JobResult> = claiming
+        .par_iter()
+        .map(|job| run_job(job, options))
+        .collect();
     let claimed: BTreeMap<String, ExtractorId> = results
         .iter()
         .filter_map(|result| {
-            result
-                .outcome
-                .as_ref()
-                .ok()
-                .map(|extraction| (extraction, result.extractor))
+            let extraction = result.outcome.as_ref().ok()?;
+            Some((extraction, result.extractor))
         })
         .flat_map(|(extraction, extractor)| {
             extraction
@@ -157,17 +158,26 @@ pub fn scan_with(
                 .map(move |path| (path.clone(), extractor))
         })
         .collect();
+    let unclaimed: Vec<Job> = rest
+        .into_iter()
+        .filter(|job| {
+            claimed
+                .get(&job.display)
+                .is_none_or(|claimer| *claimer == job.extractor.id())
+        })
+        .collect();
+    results.extend(
+        unclaimed
+            .par_iter()
+            .map(|job| run_job(job, options))
+            .collect::<Vec<_>>(),
+    );
+    results.sort_by(|a, b| (&a.display, a.extractor).cmp(&(&b.display, b.extractor)));
 
     let mut extractions = Vec::new();
     let mut files = Vec::new();
     for result in results {
         diagnostics.extend(result.diagnostics);
-        if claimed
-            .get(&result.display)
-            .is_some_and(|claimer| *claimer != result.extractor)
-        {
-            continue;
-        }
         match result.outcome {
             Ok(extraction) => {
                 files.push(ScannedFile {

@@ -2,7 +2,7 @@
 //! (the roots), which path entry lives where, and what kind each member's direct dependency is
 //! (the lock does not say whether an edge is normal, dev or build; the manifests do).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::cargo_lock::{LockFile, LockReference, LockedPackage};
 use super::cargo_toml::{
@@ -109,6 +109,7 @@ pub(crate) fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: LockFile
     }
 
     // Edges.
+    let index = LockIndex::new(&lock.packages, &keys);
     for (package, key) in lock.packages.iter().zip(&keys) {
         let location = Location::line(input.path, package.line);
         let member = workspace.member_for(package);
@@ -117,7 +118,7 @@ pub(crate) fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: LockFile
             .unwrap_or_default();
         let mut locked_names = BTreeSet::new();
         for reference in &package.dependencies {
-            let target = match resolve(reference, &lock.packages, &keys) {
+            let target = match index.resolve(reference) {
                 Resolution::One(target) => target,
                 Resolution::None => {
                     extraction.diagnostics.push(Diagnostic::warning(
@@ -200,31 +201,54 @@ enum Resolution<'a> {
     Many(usize),
 }
 
-fn resolve<'a>(
-    reference: &LockReference,
-    packages: &[LockedPackage],
+/// Lock entries by name, so each reference is resolved among the few entries sharing its name
+/// instead of the whole lock.
+struct LockIndex<'a> {
+    by_name: HashMap<&'a str, Vec<usize>>,
+    packages: &'a [LockedPackage],
     keys: &'a [ComponentKey],
-) -> Resolution<'a> {
-    let mut found: Vec<&ComponentKey> = packages
-        .iter()
-        .zip(keys)
-        .filter(|(package, _)| package.name == reference.name)
-        .filter(|(package, _)| {
-            reference
-                .version
-                .as_ref()
-                .is_none_or(|version| *version == package.version)
-        })
-        .filter(|(package, _)| reference.source.is_none() || reference.source == package.source)
-        .map(|(_, key)| key)
-        .collect();
-    found.dedup();
-    match found.len() {
-        0 => Resolution::None,
-        1 => found
-            .first()
-            .map_or(Resolution::None, |key| Resolution::One(key)),
-        count => Resolution::Many(count),
+}
+
+impl<'a> LockIndex<'a> {
+    fn new(packages: &'a [LockedPackage], keys: &'a [ComponentKey]) -> LockIndex<'a> {
+        let mut by_name: HashMap<&'a str, Vec<usize>> = HashMap::new();
+        for (position, package) in packages.iter().enumerate() {
+            by_name
+                .entry(package.name.normalized())
+                .or_default()
+                .push(position);
+        }
+        LockIndex {
+            by_name,
+            packages,
+            keys,
+        }
+    }
+
+    fn resolve(&self, reference: &LockReference) -> Resolution<'a> {
+        let candidates = self
+            .by_name
+            .get(reference.name.normalized())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let mut found: Vec<&'a ComponentKey> = candidates
+            .iter()
+            .filter_map(|&position| Some((self.packages.get(position)?, self.keys.get(position)?)))
+            .filter(|(package, _)| {
+                reference
+                    .version
+                    .as_ref()
+                    .is_none_or(|version| *version == package.version)
+            })
+            .filter(|(package, _)| reference.source.is_none() || reference.source == package.source)
+            .map(|(_, key)| key)
+            .collect();
+        found.dedup();
+        match found.as_slice() {
+            [] => Resolution::None,
+            [only] => Resolution::One(only),
+            many => Resolution::Many(many.len()),
+        }
     }
 }
 

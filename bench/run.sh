@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the Cargo.lock extraction benchmark (scanner-core/benches/extract.rs) and reports where
+# its results were written. Extra arguments go to `cargo bench`.
+# Set CARGO_TARGET_DIR to build outside ./target; set AIRLOCK_CORPUS to bench another corpus.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+cargo bench -p scanner-core --bench extract "$@"
+
+echo "report: $(pwd)/docs/PERFORMANCE.md (section between <!-- bench:cargo-lock:start --> and <!-- bench:cargo-lock:end -->)"
