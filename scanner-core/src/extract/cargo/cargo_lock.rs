@@ -352,6 +352,78 @@ mod tests {
     }
 
     #[test]
+    fn every_source_kind_becomes_a_key_a_purl_and_a_hash() {
+        let text = r#"version = 4
+
+[[package]]
+name = "app"
+version = "0.1.0"
+dependencies = ["internal", "forked", "serde"]
+
+[[package]]
+name = "internal"
+version = "2.0.0"
+source = "sparse+https://crates.example.com/index/"
+checksum = "ddc6f9cc94d67c0e21aaf7eda3a010fd3af78ebf6e096aa6e2e13c79749cce4f"
+
+[[package]]
+name = "forked"
+version = "0.3.0"
+source = "git+https://github.com/example/forked?tag=v0.3.0#0123456789abcdef0123456789abcdef01234567"
+
+[[package]]
+name = "serde"
+version = "1.0.200"
+source = "sparse+https://index.crates.io/"
+checksum = "DDC6F9CC94D67C0E21AAF7EDA3A010FD3AF78EBF6E096AA6E2E13C79749CCE4F"
+"#;
+        let extraction = CargoLockExtractor
+            .extract(&Input::new("Cargo.lock", text.as_bytes()))
+            .unwrap();
+        let purls: Vec<String> = extraction
+            .components
+            .iter()
+            .map(|c| c.purl().to_string())
+            .collect();
+        assert_eq!(
+            purls,
+            [
+                "pkg:cargo/app@0.1.0",
+                "pkg:cargo/internal@2.0.0?repository_url=sparse%2Bhttps:%2F%2Fcrates.example.com%2Findex%2F",
+                "pkg:cargo/forked@0.3.0?vcs_url=git%2Bhttps:%2F%2Fgithub.com%2Fexample%2Fforked%400123456789abcdef0123456789abcdef01234567",
+                "pkg:cargo/serde@1.0.200",
+            ]
+        );
+        let serde = extraction
+            .components
+            .iter()
+            .find(|c| c.key.name.original() == "serde")
+            .unwrap();
+        assert_eq!(
+            serde.key.source,
+            Source::DEFAULT_REGISTRY,
+            "the sparse crates.io index is crates.io"
+        );
+        let hash = serde.hashes.iter().next().unwrap();
+        assert_eq!(
+            (hash.algorithm(), hash.value()),
+            (
+                HashAlgorithm::Sha256,
+                "ddc6f9cc94d67c0e21aaf7eda3a010fd3af78ebf6e096aa6e2e13c79749cce4f"
+            )
+        );
+        let forked = extraction
+            .components
+            .iter()
+            .find(|c| c.key.name.original() == "forked")
+            .unwrap();
+        assert!(
+            matches!(&forked.key.source, Source::Git { reference: Some(crate::component::GitReference::Tag(tag)), .. } if tag == "v0.3.0")
+        );
+        assert_eq!(extraction.edges.len(), 3);
+    }
+
+    #[test]
     fn truncated_toml_is_an_error_with_a_line() {
         let error = LockFile::parse(
             "Cargo.lock",
