@@ -440,7 +440,7 @@ fn run_job(job: &Job, options: &ScanOptions) -> JobResult {
     let outcome = (|| {
         let bytes = read_capped(&job.disk_path, &job.display, job.extractor.read_limit())?;
         let companions = match job.extractor.companions() {
-            Some(request) => read_companions(job, request, &mut diagnostics),
+            Some(request) => read_companions(job, request, options, &mut diagnostics),
             None => Vec::new(),
         };
         let input = Input {
@@ -534,6 +534,7 @@ fn too_large(display: &str, size: u64, cap: u64) -> Diagnostic {
 fn read_companions(
     job: &Job,
     request: CompanionRequest,
+    options: &ScanOptions,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<CompanionFile> {
     let Some(directory) = job.disk_path.parent() else {
@@ -546,8 +547,7 @@ fn read_companions(
     };
     let display_directory = crate::extract::parent_directory(&job.display).to_owned();
     let mut companions = Vec::new();
-    let options = ScanOptions::default();
-    for entry in walker(directory, &options).build() {
+    for entry in walker(directory, options).build() {
         let Ok(entry) = entry else { continue };
         if entry.file_name() != request.file_name
             || entry

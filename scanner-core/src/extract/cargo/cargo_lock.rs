@@ -75,7 +75,8 @@ impl LockVersion {
 pub struct LockReference {
     pub name: PackageName,
     pub version: Option<String>,
-    /// `None` when the entry does not say; `Some(None)`-like "path" packages never carry one.
+    /// `None` when the entry does not name a source (always so for path packages, and in v2+
+    /// whenever the name and version alone are unambiguous).
     pub source: Option<Source>,
 }
 

@@ -435,7 +435,8 @@ fn standalone(extractor: ExtractorId, manifest: &Manifest) -> Extraction {
     extraction.components.push(root);
     extraction.roots.push(root_key.clone());
     for declared in &manifest.dependencies {
-        let declared = if declared.inherits_workspace {
+        if declared.inherits_workspace {
+            // The workspace root's table is not in this scan: the requirement stays unknown.
             extraction.diagnostics.push(Diagnostic::note(
                 DiagnosticCode::UnresolvedWorkspaceInheritance,
                 Location::line(&manifest.path, declared.line),
@@ -444,10 +445,7 @@ fn standalone(extractor: ExtractorId, manifest: &Manifest) -> Extraction {
                     declared.key
                 ),
             ));
-            declared.clone()
-        } else {
-            declared.clone()
-        };
+        }
         let Ok(name) = crate_name(&declared.package) else {
             continue;
         };
