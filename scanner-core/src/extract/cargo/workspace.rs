@@ -51,7 +51,20 @@ pub(crate) fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: LockFile
         let source = match &package.source {
             Some(source) => source.clone(),
             None => Source::Path {
-                path: workspace.path_of(package, lock_directory),
+                path: workspace.location_of(package).unwrap_or_else(|| {
+                    // Without a root manifest the file-level note already says why.
+                    if workspace.root.is_some() {
+                        extraction.diagnostics.push(Diagnostic::note(
+                            DiagnosticCode::WorkspaceMemberMissing,
+                            Location::line(input.path, package.line),
+                            format!(
+                                "`{} {}` has no source and no manifest in the scanned tree",
+                                package.name, package.version
+                            ),
+                        ));
+                    }
+                    path_or_dot(lock_directory)
+                }),
             },
         };
         keys.push(ComponentKey::new(
@@ -303,7 +316,6 @@ struct Workspace<'m> {
     members: BTreeMap<String, &'m Manifest>,
     /// Every manifest below the lockfile, for path dependencies that are not members.
     manifests: &'m BTreeMap<String, Manifest>,
-    lock_directory: String,
     /// The manifest beside the lockfile exists but could not be parsed.
     root_manifest_unreadable: bool,
 }
@@ -319,7 +331,6 @@ impl<'m> Workspace<'m> {
             root,
             members: BTreeMap::new(),
             manifests,
-            lock_directory: lock_directory.to_owned(),
             root_manifest_unreadable: false,
         };
         let Some(root) = root else { return workspace };
@@ -435,28 +446,29 @@ impl<'m> Workspace<'m> {
         package.source.is_none() && (self.root.is_none() || self.member_for(package).is_some())
     }
 
-    /// The scan-relative directory of a source-less lock entry.
-    fn path_of(&self, package: &LockedPackage, lock_directory: &str) -> String {
+    /// The scan-relative directory of a source-less lock entry, when a manifest or a path
+    /// declaration says where it lives.
+    fn location_of(&self, package: &LockedPackage) -> Option<String> {
         if let Some(manifest) = self.member_for(package) {
-            return path_or_dot(&manifest.directory);
+            return Some(path_or_dot(&manifest.directory));
         }
         if let Some(manifest) = self
             .manifests
             .values()
             .find(|manifest| self.matches(manifest, package))
         {
-            return path_or_dot(&manifest.directory);
+            return Some(path_or_dot(&manifest.directory));
         }
         for member in self.members.values() {
             for declaration in self.declarations(member) {
                 if let DeclaredSource::Path(path) = &declaration.source {
                     if declaration.package == package.name.normalized() {
-                        return path.clone();
+                        return Some(path.clone());
                     }
                 }
             }
         }
-        path_or_dot(lock_directory)
+        None
     }
 
     /// A member's declarations with workspace inheritance resolved.
@@ -519,24 +531,6 @@ impl<'m> Workspace<'m> {
                         format!("workspace member `{}` is not in {lock_path}", package.name),
                     ));
                 }
-            }
-        }
-        for package in packages.iter().filter(|package| package.source.is_none()) {
-            let has_manifest = self
-                .members
-                .values()
-                .any(|manifest| self.matches(manifest, package));
-            let is_path_dependency = !has_manifest
-                && self.path_of(package, &self.lock_directory) != path_or_dot(&self.lock_directory);
-            if !has_manifest && !is_path_dependency {
-                diagnostics.push(Diagnostic::note(
-                    DiagnosticCode::WorkspaceMemberMissing,
-                    Location::line(lock_path, package.line),
-                    format!(
-                        "`{} {}` has no source and no manifest in the scanned tree",
-                        package.name, package.version
-                    ),
-                ));
             }
         }
     }
@@ -689,6 +683,34 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             .iter()
             .any(|d| d.code == DiagnosticCode::WorkspaceMemberMissing));
         assert_eq!(extraction.components.len(), 6);
+    }
+
+    #[test]
+    fn a_source_less_entry_nobody_declares_is_noted_at_its_line() {
+        let lock = "version = 3\n[[package]]\nname = \"a\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"orphan\"\nversion = \"0.1.0\"\n";
+        let companions = [companion(
+            "Cargo.toml",
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n",
+        )];
+        let input = Input {
+            path: "Cargo.lock",
+            bytes: lock.as_bytes(),
+            companions: &companions,
+        };
+        let extraction = CargoLockExtractor.extract(&input).unwrap();
+        let notes: Vec<String> = extraction
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == DiagnosticCode::WorkspaceMemberMissing)
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(notes, ["Cargo.lock:7: note[workspace-member-missing]: `orphan 0.1.0` has no source and no manifest in the scanned tree"]);
+        let roots: Vec<&str> = extraction
+            .roots
+            .iter()
+            .map(|key| key.name.original())
+            .collect();
+        assert_eq!(roots, ["a"]);
     }
 
     #[test]
