@@ -225,6 +225,52 @@ impl EdgeKind {
     }
 }
 
+/// What an edge says beyond its kind. Python locks guard dependencies with PEP 508 environment
+/// markers and request extras; model lineage says how a model derives from its base. Kept on the
+/// edge because the same target can be reached under different conditions from different places.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EdgeDetails {
+    /// PEP 508 environment marker under which the dependency applies, as written.
+    pub marker: Option<String>,
+    /// Extras requested of the target, sorted and deduplicated.
+    pub extras: Vec<String>,
+    /// How the target relates to the source (model lineage: `finetune`, `adapter`, ...).
+    pub relation: Option<String>,
+}
+
+impl EdgeDetails {
+    pub fn is_empty(&self) -> bool {
+        self.marker.is_none() && self.extras.is_empty() && self.relation.is_none()
+    }
+
+    pub fn with_marker(marker: Option<String>) -> EdgeDetails {
+        EdgeDetails {
+            marker: marker.filter(|marker| !marker.trim().is_empty()),
+            ..EdgeDetails::default()
+        }
+    }
+
+    /// Combines what two sources said about the same edge: the dependency applies when either
+    /// marker holds (an unconditional edge stays unconditional), extras are united, and the
+    /// first relation named is kept.
+    pub fn merge(&mut self, other: &EdgeDetails) {
+        self.marker = match (self.marker.take(), &other.marker) {
+            (Some(mine), Some(theirs)) if mine != *theirs => {
+                Some(format!("({mine}) or ({theirs})"))
+            }
+            (Some(mine), Some(_)) => Some(mine),
+            // Either side unconditional: the union is unconditional.
+            (None, _) | (Some(_), None) => None,
+        };
+        self.extras.extend(other.extras.iter().cloned());
+        self.extras.sort();
+        self.extras.dedup();
+        if self.relation.is_none() {
+            self.relation.clone_from(&other.relation);
+        }
+    }
+}
+
 /// Supported digest algorithms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HashAlgorithm {
@@ -324,12 +370,16 @@ impl Hash {
 pub enum ComponentFlag {
     /// The input names the package without pinning one version.
     Unpinned,
+    /// Installed in editable (development) mode from a local path: its code is whatever is on
+    /// disk, not a released artifact.
+    Editable,
 }
 
 impl ComponentFlag {
     pub fn as_str(self) -> &'static str {
         match self {
             ComponentFlag::Unpinned => "unpinned",
+            ComponentFlag::Editable => "editable",
         }
     }
 }

@@ -4,13 +4,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use crate::component::{Component, ComponentKey, EdgeKind, Scope};
+use crate::component::{Component, ComponentKey, EdgeDetails, EdgeKind, Scope};
 
 /// Collects components, edges and roots from many extractions, merging by key.
 #[derive(Debug, Default)]
 pub struct GraphBuilder {
     components: BTreeMap<ComponentKey, Component>,
-    edges: BTreeSet<(ComponentKey, ComponentKey, EdgeKind)>,
+    edges: BTreeMap<(ComponentKey, ComponentKey, EdgeKind), EdgeDetails>,
     roots: BTreeSet<ComponentKey>,
 }
 
@@ -36,10 +36,28 @@ impl GraphBuilder {
     /// Adds an edge between two known components; returns false (and adds nothing) when either
     /// end is unknown, so the caller can report the dangling reference.
     pub fn add_edge(&mut self, from: &ComponentKey, to: &ComponentKey, kind: EdgeKind) -> bool {
+        self.add_edge_with(from, to, kind, &EdgeDetails::default())
+    }
+
+    /// Adds an edge with markers, extras or a relation; the same edge reported twice keeps
+    /// what both reports said (see [`EdgeDetails::merge`]).
+    pub fn add_edge_with(
+        &mut self,
+        from: &ComponentKey,
+        to: &ComponentKey,
+        kind: EdgeKind,
+        details: &EdgeDetails,
+    ) -> bool {
         if !self.contains(from) || !self.contains(to) {
             return false;
         }
-        self.edges.insert((from.clone(), to.clone(), kind));
+        match self.edges.get_mut(&(from.clone(), to.clone(), kind)) {
+            Some(existing) => existing.merge(details),
+            None => {
+                self.edges
+                    .insert((from.clone(), to.clone(), kind), details.clone());
+            }
+        }
         true
     }
 
@@ -62,8 +80,12 @@ impl GraphBuilder {
             .collect();
         let mut outgoing: Vec<Vec<(usize, EdgeKind)>> = vec![Vec::new(); components.len()];
         let mut incoming: Vec<Vec<(usize, EdgeKind)>> = vec![Vec::new(); components.len()];
-        for (from, to, kind) in &self.edges {
+        let mut edge_details = HashMap::new();
+        for ((from, to, kind), details) in &self.edges {
             if let (Some(&from), Some(&to)) = (index.get(from), index.get(to)) {
+                if !details.is_empty() {
+                    edge_details.insert((from, to, *kind), details.clone());
+                }
                 if let Some(list) = outgoing.get_mut(from) {
                     list.push((to, *kind));
                 }
@@ -83,6 +105,7 @@ impl GraphBuilder {
             outgoing,
             incoming,
             roots,
+            edge_details,
             parent: Vec::new(),
             distance: Vec::new(),
         };
@@ -98,6 +121,8 @@ pub struct Edge<'graph> {
     pub from: &'graph ComponentKey,
     pub to: &'graph ComponentKey,
     pub kind: EdgeKind,
+    /// Markers, extras, relation; `None` when the edge carries none.
+    pub details: Option<&'graph EdgeDetails>,
 }
 
 /// A finished dependency graph. Components are sorted by key; all iteration orders are stable.
@@ -108,6 +133,8 @@ pub struct DependencyGraph {
     outgoing: Vec<Vec<(usize, EdgeKind)>>,
     incoming: Vec<Vec<(usize, EdgeKind)>>,
     roots: Vec<usize>,
+    /// Details of the edges that have any, keyed by (from, to, kind) positions.
+    edge_details: HashMap<(usize, usize, EdgeKind), EdgeDetails>,
     /// Breadth-first tree from the roots: the predecessor on one shortest path.
     parent: Vec<Option<usize>>,
     distance: Vec<Option<u32>>,
@@ -162,6 +189,7 @@ impl DependencyGraph {
                         from: self.key_at(from)?,
                         to: self.key_at(to)?,
                         kind,
+                        details: self.edge_details.get(&(from, to, kind)),
                     })
                 })
             })
@@ -414,5 +442,75 @@ mod tests {
         let graph = builder.build();
         assert_eq!(graph.len(), 1);
         assert_eq!(graph.get(&key("serde")).unwrap().evidence.len(), 2);
+    }
+}
+
+#[cfg(test)]
+mod edge_detail_tests {
+    use super::*;
+    use crate::component::{ComponentKind, Source};
+    use crate::ecosystem::Ecosystem;
+    use crate::name::PackageName;
+
+    fn key(name: &str) -> ComponentKey {
+        ComponentKey::new(
+            Ecosystem::PyPI,
+            PackageName::new(Ecosystem::PyPI, name).unwrap(),
+            Some("1.0".to_owned()),
+            Source::DEFAULT_REGISTRY,
+        )
+    }
+
+    fn details(marker: Option<&str>, extras: &[&str]) -> EdgeDetails {
+        EdgeDetails {
+            marker: marker.map(str::to_owned),
+            extras: extras.iter().map(|extra| (*extra).to_owned()).collect(),
+            relation: None,
+        }
+    }
+
+    #[test]
+    fn the_same_edge_from_two_files_keeps_both_conditions() {
+        let mut builder = GraphBuilder::new();
+        for name in ["app", "tomli", "plain"] {
+            builder.add_component(Component::new(key(name), ComponentKind::Library));
+        }
+        let (app, tomli, plain) = (key("app"), key("tomli"), key("plain"));
+        builder.add_edge_with(
+            &app,
+            &tomli,
+            EdgeKind::Normal,
+            &details(Some("python_version < '3.11'"), &["b"]),
+        );
+        builder.add_edge_with(
+            &app,
+            &tomli,
+            EdgeKind::Normal,
+            &details(Some("sys_platform == 'win32'"), &["a", "b"]),
+        );
+        builder.add_edge(&app, &plain, EdgeKind::Normal);
+        let graph = builder.build();
+        let edges: Vec<Edge<'_>> = graph.edges().collect();
+        assert_eq!(edges.len(), 2);
+        let merged = edges.iter().find(|edge| edge.to == &tomli).unwrap();
+        assert_eq!(
+            merged.details.unwrap(),
+            &details(
+                Some("(python_version < '3.11') or (sys_platform == 'win32')"),
+                &["a", "b"]
+            )
+        );
+        let plain_edge = edges.iter().find(|edge| edge.to == &plain).unwrap();
+        assert!(plain_edge.details.is_none());
+    }
+
+    #[test]
+    fn an_unconditional_report_makes_the_edge_unconditional() {
+        let mut merged = details(Some("os_name == 'nt'"), &[]);
+        merged.merge(&EdgeDetails::default());
+        assert_eq!(merged.marker, None);
+        let mut same = details(Some("os_name == 'nt'"), &[]);
+        same.merge(&details(Some("os_name == 'nt'"), &[]));
+        assert_eq!(same.marker.as_deref(), Some("os_name == 'nt'"));
     }
 }

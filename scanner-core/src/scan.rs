@@ -269,7 +269,7 @@ pub fn merge(extractions: Vec<Extraction>, diagnostics: &mut Vec<Diagnostic>) ->
                 }
             };
             if let Some(target) = target {
-                if !builder.add_edge(&edge.from, &target, edge.kind) {
+                if !builder.add_edge_with(&edge.from, &target, edge.kind, &edge.details) {
                     diagnostics.push(Diagnostic::new(
                         DiagnosticCode::DanglingReference,
                         DiagnosticSeverity::Warning,
@@ -611,7 +611,7 @@ pub fn display_path(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::component::{Component, ComponentKey, ComponentKind, EdgeKind, Source};
+    use crate::component::{Component, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, Source};
     use crate::ecosystem::Ecosystem;
     use crate::extract::{DependencyReference, EdgeRef, ExtractError};
     use crate::location::Evidence;
@@ -669,6 +669,7 @@ mod tests {
                             source: None,
                         }),
                         kind: EdgeKind::Normal,
+                        details: EdgeDetails::default(),
                         location: Some(location),
                     });
                 } else if let Some((package, version)) = line.split_once(' ') {

@@ -17,7 +17,7 @@ struct Report<'a> {
     format: &'static str,
     format_version: u32,
     components: Vec<JsonComponent<'a>>,
-    dependencies: Vec<JsonEdge>,
+    dependencies: Vec<JsonEdge<'a>>,
     roots: Vec<String>,
     files: Vec<JsonFile<'a>>,
     diagnostics: Vec<JsonDiagnostic<'a>>,
@@ -72,10 +72,16 @@ struct JsonEvidence<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonEdge {
+struct JsonEdge<'a> {
     from: String,
     to: String,
     kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    marker: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    extras: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    relation: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -239,6 +245,11 @@ pub fn report(report: &ScanReport, analysis: Option<&Analysis>) -> anyhow::Resul
                 from: edge.from.reference(),
                 to: edge.to.reference(),
                 kind: edge.kind.as_str(),
+                marker: edge.details.and_then(|details| details.marker.as_deref()),
+                extras: edge
+                    .details
+                    .map_or(&[], |details| details.extras.as_slice()),
+                relation: edge.details.and_then(|details| details.relation.as_deref()),
             })
             .collect(),
         roots: graph.roots().map(ComponentKey::reference).collect(),

@@ -7,7 +7,7 @@ pub mod registry;
 
 use std::path::Path;
 
-use crate::component::{Component, ComponentKey, EdgeKind, Source};
+use crate::component::{Component, ComponentKey, EdgeDetails, EdgeKind, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::location::Location;
@@ -104,6 +104,8 @@ pub struct EdgeRef {
     pub from: ComponentKey,
     pub to: EdgeTarget,
     pub kind: EdgeKind,
+    /// Markers, extras and relation; empty for most formats.
+    pub details: EdgeDetails,
     /// Where the edge was read, for diagnostics about it.
     pub location: Option<Location>,
 }

@@ -14,7 +14,8 @@ use toml::Spanned;
 
 use super::{crate_name, parse_toml};
 use crate::component::{
-    Component, ComponentFlag, ComponentKey, ComponentKind, EdgeKind, GitReference, Source,
+    Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, GitReference,
+    Source,
 };
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
@@ -475,6 +476,7 @@ fn standalone(extractor: ExtractorId, manifest: &Manifest) -> Extraction {
             from: root_key.clone(),
             to: EdgeTarget::Key(key),
             kind: declared.edge_kind(),
+            details: EdgeDetails::default(),
             location: Some(Location::line(&manifest.path, declared.line)),
         });
     }

@@ -13,7 +13,7 @@ use std::path::Path;
 use cargo_metadata::{DependencyKind, MetadataCommand};
 
 use super::parse_lock_source;
-use crate::component::{ComponentKey, EdgeKind, Source};
+use crate::component::{ComponentKey, EdgeDetails, EdgeKind, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::extract::{EdgeRef, EdgeTarget, Extraction};
 use crate::location::Location;
@@ -121,6 +121,7 @@ pub fn refine(
                     from: from.clone(),
                     to: EdgeTarget::Key(to.clone()),
                     kind,
+                    details: EdgeDetails::default(),
                     location: Some(location.clone()),
                 });
             }

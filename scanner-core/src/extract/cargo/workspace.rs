@@ -8,7 +8,7 @@ use super::cargo_lock::{LockFile, LockReference, LockedPackage};
 use super::cargo_toml::{
     path_or_dot, DeclaredDependency, DeclaredSource, Manifest, ManifestVersion, WorkspaceTable,
 };
-use crate::component::{Component, ComponentKey, ComponentKind, EdgeKind, Source};
+use crate::component::{Component, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
@@ -183,6 +183,7 @@ pub(crate) fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: LockFile
                     from: key.clone(),
                     to: EdgeTarget::Key(target.clone()),
                     kind,
+                    details: EdgeDetails::default(),
                     location: Some(location.clone()),
                 });
             }
