@@ -39,6 +39,7 @@ diagnostic_codes! {
     FileTooLarge => "file-too-large", "A file is larger than the read cap for its format and was skipped.";
     NotARegularFile => "not-a-regular-file", "A path is a FIFO, socket or device and was skipped.";
     SymlinkOutsideRoot => "symlink-outside-root", "A symbolic link points outside the scan root and was not followed.";
+    OutsideScanRoot => "outside-scan-root", "A file refers to another file outside the scan root, which was not read.";
     DanglingReference => "dangling-reference", "A dependency names a package that the same lockfile does not define.";
     AmbiguousReference => "ambiguous-reference", "A dependency name matches several packages and could not be linked.";
     UndeclaredDependency => "undeclared-dependency", "A lockfile edge from a workspace member has no declaration in its manifest.";

@@ -9,6 +9,7 @@ use std::fs;
 use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use ignore::WalkBuilder;
 use rayon::prelude::*;
@@ -16,8 +17,8 @@ use rayon::prelude::*;
 use crate::component::ComponentKey;
 use crate::diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
 use crate::extract::{
-    CompanionFile, CompanionRequest, EdgeTarget, Extraction, Extractor, ExtractorId, Input,
-    ReadLimit, EXTRACTORS,
+    CompanionFile, CompanionRequest, EdgeTarget, Extraction, Extractor, ExtractorId, FileReader,
+    Input, ReadLimit, EXTRACTORS,
 };
 use crate::graph::{DependencyGraph, GraphBuilder};
 use crate::location::Location;
@@ -112,6 +113,8 @@ struct Job {
 struct JobResult {
     display: String,
     extractor: ExtractorId,
+    /// Further files the extractor read through the job's [`DiskFiles`].
+    read_files: Vec<String>,
     outcome: Result<Extraction, Diagnostic>,
     /// Problems reading companions, reported even when the extraction succeeds.
     diagnostics: Vec<Diagnostic>,
@@ -186,6 +189,10 @@ pub fn scan_with(
                 });
                 // Companions the extraction accounts for are inputs too (attestations hash them).
                 files.extend(extraction.claimed.iter().map(|path| ScannedFile {
+                    path: path.clone(),
+                    extractor: result.extractor,
+                }));
+                files.extend(result.read_files.iter().map(|path| ScannedFile {
                     path: path.clone(),
                     extractor: result.extractor,
                 }));
@@ -437,6 +444,10 @@ fn walk_error(error: &ignore::Error) -> Diagnostic {
 fn run_job(job: &Job, options: &ScanOptions) -> JobResult {
     let id = job.extractor.id();
     let mut diagnostics = Vec::new();
+    let files = DiskFiles {
+        root: &job.root,
+        read: Mutex::new(Vec::new()),
+    };
     let outcome = (|| {
         let bytes = read_capped(&job.disk_path, &job.display, job.extractor.read_limit())?;
         let companions = match job.extractor.companions() {
@@ -447,6 +458,7 @@ fn run_job(job: &Job, options: &ScanOptions) -> JobResult {
             path: &job.display,
             bytes: &bytes,
             companions: &companions,
+            files: &files,
         };
         let extracted =
             catch_unwind(AssertUnwindSafe(|| job.extractor.extract(&input))).map_err(|_| {
@@ -472,11 +484,59 @@ fn run_job(job: &Job, options: &ScanOptions) -> JobResult {
         }
         Ok(extraction)
     })();
+    let mut read_files = files
+        .read
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    read_files.sort();
+    read_files.dedup();
     JobResult {
         display: job.display.clone(),
         extractor: id,
+        read_files,
         outcome,
         diagnostics,
+    }
+}
+
+/// The driver's [`FileReader`]: scan-relative paths are the paths the walk produced (relative
+/// to the working directory, or absolute), so they name files on disk directly. Reads stay
+/// inside the job's scan root and under the whole-file cap.
+#[derive(Debug)]
+struct DiskFiles<'job> {
+    root: &'job Path,
+    read: Mutex<Vec<String>>,
+}
+
+impl FileReader for DiskFiles<'_> {
+    fn read(&self, path: &str) -> Result<Vec<u8>, Diagnostic> {
+        let disk_path = Path::new(path);
+        let canonical = fs::canonicalize(disk_path).map_err(|error| {
+            Diagnostic::error(
+                DiagnosticCode::ReadError,
+                Location::file(path),
+                format!("cannot read: {error}"),
+            )
+        })?;
+        if !canonical.starts_with(self.root) {
+            return Err(Diagnostic::warning(
+                DiagnosticCode::OutsideScanRoot,
+                Location::file(path),
+                "lies outside the scan root; not read",
+            ));
+        }
+        let bytes = read_capped(
+            disk_path,
+            path,
+            ReadLimit::Whole {
+                max_bytes: crate::extract::DEFAULT_WHOLE_FILE_LIMIT,
+            },
+        )?;
+        self.read
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(path.to_owned());
+        Ok(bytes)
     }
 }
 
@@ -651,7 +711,16 @@ mod tests {
             };
             for (index, line) in text.lines().enumerate() {
                 let location = input.location(Some(index as u32 + 1));
-                if let Some((from, to)) = line.split_once(" -> ") {
+                if let Some(included) = line.strip_prefix("include ") {
+                    let path = crate::extract::join_path(input.directory(), included);
+                    match input.files.read(&path) {
+                        Ok(bytes) => {
+                            let nested = self.extract(&Input::new(&path, &bytes))?;
+                            extraction.components.extend(nested.components);
+                        }
+                        Err(diagnostic) => extraction.diagnostics.push(diagnostic),
+                    }
+                } else if let Some((from, to)) = line.split_once(" -> ") {
                     let from_version = text
                         .lines()
                         .find_map(|l| {
@@ -692,6 +761,38 @@ mod tests {
         let full = root.join(path);
         fs::create_dir_all(full.parent().unwrap()).unwrap();
         fs::write(full, text).unwrap();
+    }
+
+    #[test]
+    fn extractors_read_referenced_files_inside_the_root_only() {
+        let temporary = tempfile::tempdir().unwrap();
+        let outside = temporary.path().join("outside.pins");
+        fs::write(&outside, "secret 1\n").unwrap();
+        let root = temporary.path().join("project");
+        write(
+            &root,
+            "main.pins",
+            "include shared/base.txt\ninclude ../outside.pins\n",
+        );
+        write(&root, "shared/base.txt", "flask 3.0\n");
+        let report = scan_with(&[&PINS], &[root.clone()], &ScanOptions::default()).unwrap();
+        let names: Vec<&str> = report
+            .graph
+            .components()
+            .map(|c| c.key.name.normalized())
+            .collect();
+        assert_eq!(names, ["flask"], "the file outside the root is not read");
+        assert!(report
+            .diagnostics
+            .iter()
+            .any(|d| d.code == DiagnosticCode::OutsideScanRoot));
+        let files: Vec<&str> = report.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(files.len(), 2);
+        assert!(files.iter().any(|f| f.ends_with("project/shared/base.txt")));
+        let evidence = &report.graph.components().next().unwrap().evidence;
+        assert!(evidence
+            .iter()
+            .all(|e| e.location.path.ends_with("project/shared/base.txt")));
     }
 
     #[test]

@@ -48,6 +48,60 @@ pub struct CompanionFile {
     pub bytes: Vec<u8>,
 }
 
+/// Reads the further files an input names (`-r base.txt` in a requirements file), on demand.
+/// Paths are scan-relative and `/`-separated, built with [`join_path`] from the main file's
+/// directory. The scan driver's reader refuses anything outside the scan root, anything but a
+/// regular file, and anything over the whole-file cap, and lists what it read among the scanned
+/// files; tests use [`MemoryFiles`].
+pub trait FileReader: Sync + std::fmt::Debug {
+    /// The file's bytes, or a diagnostic (naming `path`) saying why it cannot be read.
+    fn read(&self, path: &str) -> Result<Vec<u8>, Diagnostic>;
+}
+
+/// A reader with no files: every read fails with a diagnostic.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoFiles;
+
+impl FileReader for NoFiles {
+    fn read(&self, path: &str) -> Result<Vec<u8>, Diagnostic> {
+        Err(missing_file(path))
+    }
+}
+
+fn missing_file(path: &str) -> Diagnostic {
+    Diagnostic::error(
+        DiagnosticCode::ReadError,
+        Location::file(path),
+        "cannot read: no such file",
+    )
+}
+
+/// Files held in memory, for tests and fuzzing.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryFiles {
+    files: std::collections::BTreeMap<String, Vec<u8>>,
+}
+
+impl MemoryFiles {
+    pub fn new() -> MemoryFiles {
+        MemoryFiles::default()
+    }
+
+    pub fn with(mut self, path: &str, bytes: impl Into<Vec<u8>>) -> MemoryFiles {
+        self.files.insert(path.to_owned(), bytes.into());
+        self
+    }
+}
+
+impl FileReader for MemoryFiles {
+    fn read(&self, path: &str) -> Result<Vec<u8>, Diagnostic> {
+        self.files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| missing_file(path))
+    }
+}
+
 /// What an extractor is given.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
@@ -56,6 +110,8 @@ pub struct Input<'a> {
     pub bytes: &'a [u8],
     /// Companion files, sorted by path (empty unless the extractor asked for them).
     pub companions: &'a [CompanionFile],
+    /// Further files the input refers to, read on demand.
+    pub files: &'a dyn FileReader,
 }
 
 impl<'a> Input<'a> {
@@ -64,7 +120,13 @@ impl<'a> Input<'a> {
             path,
             bytes,
             companions: &[],
+            files: &NoFiles,
         }
+    }
+
+    /// The same input with a reader for the files it refers to.
+    pub fn with_files(self, files: &'a dyn FileReader) -> Input<'a> {
+        Input { files, ..self }
     }
 
     /// The directory holding the main file, `""` at the top of the scan.

@@ -604,6 +604,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             path: "ws/Cargo.lock",
             bytes: LOCK.as_bytes(),
             companions,
+            files: &crate::extract::NoFiles,
         };
         CargoLockExtractor.extract(&input).unwrap()
     }
@@ -697,6 +698,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             path: "Cargo.lock",
             bytes: lock.as_bytes(),
             companions: &companions,
+            files: &crate::extract::NoFiles,
         };
         let extraction = CargoLockExtractor.extract(&input).unwrap();
         let notes: Vec<String> = extraction
@@ -725,6 +727,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             path: "Cargo.lock",
             bytes: lock.as_bytes(),
             companions: &companions,
+            files: &crate::extract::NoFiles,
         };
         let extraction = CargoLockExtractor.extract(&input).unwrap();
         let codes: BTreeSet<&str> = extraction
