@@ -775,7 +775,12 @@ mod tests {
             "include shared/base.txt\ninclude ../outside.pins\n",
         );
         write(&root, "shared/base.txt", "flask 3.0\n");
-        let report = scan_with(&[&PINS], &[root.clone()], &ScanOptions::default()).unwrap();
+        let report = scan_with(
+            &[&PINS],
+            std::slice::from_ref(&root),
+            &ScanOptions::default(),
+        )
+        .unwrap();
         let names: Vec<&str> = report
             .graph
             .components()
