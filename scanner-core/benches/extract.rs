@@ -219,9 +219,8 @@ fn run_case(case: &Case, plan: Plan) -> Result<Results, Box<dyn Error>> {
     let text = case.text.as_str();
     let bare = Input::new("Cargo.lock", text.as_bytes());
     let with_manifests = Input {
-        path: "Cargo.lock",
-        bytes: text.as_bytes(),
         companions: &case.companions,
+        ..Input::new("Cargo.lock", text.as_bytes())
     };
     let paths = [case.project.clone()];
     let options = ScanOptions::default();
