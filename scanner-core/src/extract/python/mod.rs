@@ -1,0 +1,244 @@
+//! Shared vocabulary of the Python extractors: PEP 503 names, PEP 440 versions, PEP 508
+//! requirements, distribution hashes as lockfiles write them, and package-index sources.
+//!
+//! Every Python format names packages, versions, hashes and sources in its own syntax but
+//! with the same meaning; converting them here keeps identity (and so the merge of, say, a
+//! `uv.lock` with its exported `requirements.txt`) the same across formats.
+
+use std::str::FromStr;
+
+use crate::component::{ComponentKey, Hash, HashAlgorithm, Source};
+use crate::ecosystem::Ecosystem;
+use crate::name::PackageName;
+
+/// The index every Python tool uses unless told otherwise; a source naming it is the default
+/// registry, so keys (and purls) do not differ by how a tool spells PyPI.
+const DEFAULT_INDEXES: &[&str] = &[
+    "https://pypi.org/simple",
+    "https://pypi.org/simple/",
+    "https://pypi.python.org/simple",
+    "https://pypi.python.org/simple/",
+    "https://pypi.org/pypi",
+    "https://pypi.org/pypi/",
+    "https://files.pythonhosted.org",
+];
+
+/// A PyPI package name, normalized per PEP 503.
+pub fn package_name(raw: &str) -> Result<PackageName, String> {
+    PackageName::new(Ecosystem::PyPI, raw).map_err(|error| format!("invalid package name: {error}"))
+}
+
+/// A version checked against PEP 440 and written in its normalized form, so `2022.12.07` and
+/// `2022.12.7` (equal per PEP 440) are one version. The error names the version.
+pub fn normalized_version(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim();
+    pep440_rs::Version::from_str(trimmed)
+        .map(|version| version.to_string())
+        .map_err(|error| format!("`{trimmed}` is not a PEP 440 version: {error}"))
+}
+
+/// The source of a package from a package index: the default registry for PyPI itself.
+pub fn index_source(index_url: Option<&str>) -> Source {
+    match index_url.map(str::trim) {
+        None | Some("") => Source::DEFAULT_REGISTRY,
+        Some(url) if DEFAULT_INDEXES.contains(&url) => Source::DEFAULT_REGISTRY,
+        Some(url) => Source::Registry {
+            index: Some(url.trim_end_matches('/').to_owned()),
+        },
+    }
+}
+
+/// The key of a package pinned at `version` from a package index.
+pub fn index_key(
+    name: PackageName,
+    version: String,
+    index_url: Option<&str>,
+) -> ComponentKey {
+    ComponentKey::new(
+        Ecosystem::PyPI,
+        name,
+        Some(version),
+        index_source(index_url),
+    )
+}
+
+/// A distribution hash in any of the spellings Python tools use: `sha256:HEX` (requirements
+/// files, uv, poetry, Pipfile.lock, pdm), `sha256=HEX` (URL fragments), or a bare hex string
+/// whose algorithm the caller knows. Unknown algorithms and malformed hex give `None`.
+pub fn parse_hash(text: &str) -> Option<Hash> {
+    let text = text.trim();
+    let (algorithm, value) = text.split_once(':').or_else(|| text.split_once('='))?;
+    let algorithm = match algorithm.trim().to_ascii_lowercase().as_str() {
+        "sha256" => HashAlgorithm::Sha256,
+        "sha384" => HashAlgorithm::Sha384,
+        "sha512" => HashAlgorithm::Sha512,
+        "sha1" => HashAlgorithm::Sha1,
+        "md5" => HashAlgorithm::Md5,
+        _ => return None,
+    };
+    Hash::new(algorithm, value.trim()).ok()
+}
+
+/// A PEP 508 requirement, reduced to what the graph needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirement {
+    pub name: PackageName,
+    /// Extras requested, sorted.
+    pub extras: Vec<String>,
+    /// The version specifier as written (`>=1.0,<2`), `None` for none or a URL.
+    pub specifier: Option<String>,
+    /// The one version the specifier allows: a single `==` (without `.*`) or `===`.
+    pub pinned: Option<String>,
+    /// A direct reference (`name @ URL`).
+    pub url: Option<String>,
+    /// The environment marker, normalized by the PEP 508 parser; `None` when always true.
+    pub marker: Option<String>,
+}
+
+/// A direct-reference URL kept exactly as written. pep508_rs's own URL type expands `${VAR}`
+/// from the environment while parsing, which would copy the scanning machine's secrets into
+/// reports; airlock never reads the environment on behalf of an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct VerbatimText(String);
+
+impl std::fmt::Display for VerbatimText {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&self.0)
+    }
+}
+
+impl pep508_rs::Pep508Url for VerbatimText {
+    type Err = std::convert::Infallible;
+
+    fn parse_url(url: &str, _working_dir: Option<&std::path::Path>) -> Result<Self, Self::Err> {
+        Ok(VerbatimText(url.to_owned()))
+    }
+}
+
+/// Parses one PEP 508 requirement string (`requests[socks]>=2; python_version < "3.11"`).
+pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
+    let parsed = pep508_rs::Requirement::<VerbatimText>::from_str(text.trim())
+        .map_err(|error| format!("invalid requirement `{}`: {}", text.trim(), error.message))?;
+    let name = package_name(parsed.name.as_ref())?;
+    let mut extras: Vec<String> = parsed.extras.iter().map(ToString::to_string).collect();
+    extras.sort();
+    extras.dedup();
+    let marker = parsed.marker.try_to_string();
+    let (specifier, pinned, url) = match &parsed.version_or_url {
+        None => (None, None, None),
+        Some(pep508_rs::VersionOrUrl::VersionSpecifier(specifiers)) => {
+            let written = specifiers.to_string();
+            let pinned = pinned_version(specifiers);
+            ((!written.is_empty()).then_some(written), pinned, None)
+        }
+        Some(pep508_rs::VersionOrUrl::Url(url)) => (None, None, Some(url.0.clone())),
+    };
+    Ok(Requirement {
+        name,
+        extras,
+        specifier,
+        pinned,
+        url,
+        marker,
+    })
+}
+
+/// The single version a specifier set allows, if it allows exactly one: `==1.2.3` or
+/// `===1.2.3`. `==1.*`, ranges and several clauses are not pins.
+fn pinned_version(specifiers: &pep440_rs::VersionSpecifiers) -> Option<String> {
+    let mut iter = specifiers.iter();
+    let only = iter.next()?;
+    if iter.next().is_some() {
+        return None;
+    }
+    match only.operator() {
+        pep440_rs::Operator::Equal | pep440_rs::Operator::ExactEqual => {
+            Some(only.version().to_string())
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_normalized_per_pep_440() {
+        assert_eq!(normalized_version("2022.12.07").unwrap(), "2022.12.7");
+        assert_eq!(normalized_version("1.0.0-alpha").unwrap(), "1.0.0a0");
+        assert_eq!(normalized_version(" 2.0.0+cu121 ").unwrap(), "2.0.0+cu121");
+        assert_eq!(normalized_version("v1.0").unwrap(), "1.0");
+        let error = normalized_version("not-a-version").unwrap_err();
+        assert!(error.contains("`not-a-version`"), "{error}");
+    }
+
+    #[test]
+    fn pypi_spelled_any_way_is_the_default_registry() {
+        assert_eq!(index_source(None), Source::DEFAULT_REGISTRY);
+        assert_eq!(
+            index_source(Some("https://pypi.org/simple/")),
+            Source::DEFAULT_REGISTRY
+        );
+        assert_eq!(
+            index_source(Some("https://download.pytorch.org/whl/cu121/")),
+            Source::Registry {
+                index: Some("https://download.pytorch.org/whl/cu121".to_owned())
+            }
+        );
+    }
+
+    #[test]
+    fn hashes_in_every_spelling() {
+        let hex = "a".repeat(64);
+        let expected = Hash::new(HashAlgorithm::Sha256, &hex).unwrap();
+        assert_eq!(parse_hash(&format!("sha256:{hex}")), Some(expected.clone()));
+        assert_eq!(parse_hash(&format!("sha256={hex}")), Some(expected));
+        assert_eq!(parse_hash("sha256:nothex"), None);
+        assert_eq!(parse_hash(&format!("blake3:{hex}")), None);
+    }
+
+    #[test]
+    fn requirements_pins_extras_markers_and_urls() {
+        let pinned =
+            parse_requirement("Requests[socks,security]==2.31.0 ; python_version < '3.11'")
+                .unwrap();
+        assert_eq!(pinned.name.normalized(), "requests");
+        assert_eq!(pinned.extras, ["security", "socks"]);
+        assert_eq!(pinned.pinned.as_deref(), Some("2.31.0"));
+        assert_eq!(
+            pinned.marker.as_deref(),
+            Some("python_full_version < '3.11'")
+        );
+
+        for unpinned in [
+            "requests>=2",
+            "requests~=2.31",
+            "requests",
+            "requests==2.*",
+            "a>1,<2",
+        ] {
+            let requirement = parse_requirement(unpinned).unwrap();
+            assert_eq!(requirement.pinned, None, "{unpinned} is not a pin");
+        }
+        assert_eq!(
+            parse_requirement("requests").unwrap().specifier,
+            None,
+            "a bare name has no specifier"
+        );
+
+        let url = parse_requirement("pkg @ git+https://github.com/o/pkg@v1.0").unwrap();
+        assert_eq!(
+            url.url.as_deref(),
+            Some("git+https://github.com/o/pkg@v1.0")
+        );
+        assert!(parse_requirement("==1.0").is_err());
+
+        let secret = parse_requirement("pkg @ https://${HOME}@example.com/pkg.whl").unwrap();
+        assert_eq!(
+            secret.url.as_deref(),
+            Some("https://${HOME}@example.com/pkg.whl"),
+            "environment variables are never expanded"
+        );
+    }
+}
