@@ -99,12 +99,9 @@ mod tests {
     fn matches_listed_versions_of_the_normalized_name_only() {
         let mut index = ExactVersionIndex::new();
         let advisory = AdvisoryRef {
-            id: "PYSEC-2023-74".into(),
             aliases: vec!["GHSA-j8r2-6x86-q33q".into()],
-            kind: AdvisoryKind::Vulnerability,
-            summary: None,
-            severity: None,
             fixed_version: Some("2.31.0".into()),
+            ..AdvisoryRef::new("PYSEC-2023-74", AdvisoryKind::Vulnerability)
         };
         index.insert(
             Ecosystem::PyPI,

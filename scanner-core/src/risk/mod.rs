@@ -13,7 +13,8 @@ use crate::graph::DependencyGraph;
 use crate::location::Location;
 
 pub use vulnerability::{
-    AdvisoryKind, AdvisoryRef, MatchOutcome, VulnerabilitySource, VulnerabilitySourceError,
+    AdvisoryKind, AdvisoryRef, CvssRating, MatchOutcome, VulnerabilitySource,
+    VulnerabilitySourceError,
 };
 
 /// How bad a finding is. Ordered, so `--fail-on` is a comparison.

@@ -49,11 +49,7 @@ pub fn index_source(index_url: Option<&str>) -> Source {
 }
 
 /// The key of a package pinned at `version` from a package index.
-pub fn index_key(
-    name: PackageName,
-    version: String,
-    index_url: Option<&str>,
-) -> ComponentKey {
+pub fn index_key(name: PackageName, version: String, index_url: Option<&str>) -> ComponentKey {
     ComponentKey::new(
         Ecosystem::PyPI,
         name,
