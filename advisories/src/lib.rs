@@ -5,6 +5,8 @@
 //! (package, version) lists, the way OSV's `versions` arrays read. The SQLite store implements
 //! the same trait, so the risk engine and the CLI do not change when it arrives.
 
+pub mod matching;
+
 use std::collections::BTreeMap;
 
 use scanner_core::risk::{
