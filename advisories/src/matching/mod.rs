@@ -4,6 +4,7 @@
 //! semantics independently of SQLite.
 
 pub mod osv;
+pub mod severity;
 pub mod version;
 
 use scanner_core::Ecosystem;
