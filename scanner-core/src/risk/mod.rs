@@ -2,6 +2,7 @@
 //! present, advisories) into findings. One file per rule; the rule table is tested for unique,
 //! described ids because they become SARIF rule ids and ignore keys.
 
+mod missing_hashes;
 mod non_registry_source;
 mod unpinned;
 pub mod vulnerability;
@@ -93,6 +94,10 @@ rules! {
     VulnerabilityUndetermined => "vulnerability-undetermined", Medium, "An advisory names the component but its version could not be compared.";
     UnpinnedDependency => "unpinned-dependency", Medium, "A dependency is named without one exact version, so what gets installed can change.";
     NonRegistrySource => "non-registry-source", Low, "A dependency comes from a git repository or a direct URL instead of a registry.";
+    UnmaintainedDependency => "unmaintained-dependency", Low, "A dependency is reported as no longer maintained (RustSec informational).";
+    UnsoundDependency => "unsound-dependency", Medium, "A dependency is reported as unsound: safe code can trigger undefined behaviour (RustSec informational).";
+    AdvisoryNotice => "advisory-notice", Info, "An informational advisory names a dependency (RustSec notice).";
+    MissingHashes => "missing-hashes", Low, "A pinned Python package has no artifact hash in any lockfile, so the download cannot be verified.";
 }
 
 impl fmt::Display for RuleId {
@@ -169,6 +174,7 @@ pub fn analyze(graph: &DependencyGraph, source: Option<&dyn VulnerabilitySource>
     let mut analysis = Analysis::default();
     analysis.findings.extend(unpinned::check(graph));
     analysis.findings.extend(non_registry_source::check(graph));
+    analysis.findings.extend(missing_hashes::check(graph));
     if let Some(source) = source {
         vulnerability::check(graph, source, &mut analysis);
     }
