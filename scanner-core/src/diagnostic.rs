@@ -49,6 +49,8 @@ diagnostic_codes! {
     CargoMetadataFallback => "cargo-metadata-fallback", "`cargo metadata` was asked for but failed; the lockfile was read directly.";
     UnusedByFeatures => "unused-by-features", "Locked packages that the default features do not use were left out (cargo metadata).";
     NoExtractor => "no-extractor", "A file named on the command line is not a format airlock reads.";
+    PolicyError => "policy-error", "The policy file (airlock.toml) has an unknown key or a bad value.";
+    ExpiredIgnore => "expired-ignore", "An ignore entry of the policy file is past its expiry date and no longer applies.";
     InternalError => "internal-error", "An extractor failed unexpectedly on a file (a bug in airlock); the file was skipped.";
 }
 

@@ -12,6 +12,7 @@ pub mod extract;
 pub mod graph;
 pub mod location;
 pub mod name;
+pub mod policy;
 pub mod purl;
 pub mod risk;
 pub mod scan;

@@ -163,6 +163,22 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// Sorts findings by severity (worst first), then component, rule and advisory id.
+    pub fn sort(&mut self) {
+        self.findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.component.cmp(&b.component))
+                .then_with(|| a.rule.cmp(&b.rule))
+                .then_with(|| {
+                    a.advisory
+                        .as_ref()
+                        .map(|advisory| &advisory.id)
+                        .cmp(&b.advisory.as_ref().map(|advisory| &advisory.id))
+                })
+        });
+    }
+
     /// The worst severity found, if any.
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|finding| finding.severity).max()
@@ -178,18 +194,7 @@ pub fn analyze(graph: &DependencyGraph, source: Option<&dyn VulnerabilitySource>
     if let Some(source) = source {
         vulnerability::check(graph, source, &mut analysis);
     }
-    analysis.findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.component.cmp(&b.component))
-            .then_with(|| a.rule.cmp(&b.rule))
-            .then_with(|| {
-                a.advisory
-                    .as_ref()
-                    .map(|advisory| &advisory.id)
-                    .cmp(&b.advisory.as_ref().map(|advisory| &advisory.id))
-            })
-    });
+    analysis.sort();
     analysis
 }
 
