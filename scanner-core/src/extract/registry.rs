@@ -3,6 +3,7 @@
 use super::cargo::cargo_lock::CargoLockExtractor;
 use super::cargo::cargo_toml::CargoTomlExtractor;
 use super::python::pyproject::PyProjectExtractor;
+use super::python::uv_lock::UvLockExtractor;
 use super::Extractor;
 
 /// Every extractor airlock runs, in a stable order.
@@ -10,6 +11,7 @@ pub static EXTRACTORS: &[&dyn Extractor] = &[
     &CargoLockExtractor,
     &CargoTomlExtractor,
     &PyProjectExtractor,
+    &UvLockExtractor,
 ];
 
 /// Looks an extractor up by id.
@@ -59,6 +61,9 @@ mod tests {
         assert_eq!(accepted("a/Cargo.lock"), ["cargo/cargo-lock"]);
         assert_eq!(accepted("Cargo.toml"), ["cargo/cargo-toml"]);
         assert_eq!(accepted("a/pyproject.toml"), ["python/pyproject"]);
+        assert_eq!(accepted("a/uv.lock"), ["python/uv-lock"]);
+        assert_eq!(accepted("tools/fetch.py.lock"), ["python/uv-lock"]);
+        assert!(accepted(".py.lock").is_empty());
         assert!(accepted("README.md").is_empty());
         assert!(accepted("cargo.lock.bak").is_empty());
     }

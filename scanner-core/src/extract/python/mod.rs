@@ -157,6 +157,7 @@ fn pinned_version(specifiers: &pep440_rs::VersionSpecifiers) -> Option<String> {
 
 pub mod pyproject;
 pub(crate) mod toml_tree;
+pub mod uv_lock;
 
 /// A version as written, normalized per PEP 440 when it is one. An invalid version is kept as
 /// written (the package is still reported) and `on_invalid` receives the message for a
