@@ -155,6 +155,8 @@ fn pinned_version(specifiers: &pep440_rs::VersionSpecifiers) -> Option<String> {
     }
 }
 
+pub mod poetry_lock;
+pub mod pylock;
 pub mod pyproject;
 pub(crate) mod toml_tree;
 pub mod uv_lock;
