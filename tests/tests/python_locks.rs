@@ -585,3 +585,102 @@ fn pylock_edge_cases() {
     }
     insta::assert_snapshot!(scan_summary(&report));
 }
+
+#[test]
+fn a_uv_lock_and_its_exported_pylock_merge_by_key_with_both_evidences() {
+    let directory = project_directory("Comfy-Org__comfy-cli__root--2026-01");
+    let report = scan(std::slice::from_ref(&directory), &ScanOptions::default()).unwrap();
+    let extractors = |component: &scanner_core::Component| -> Vec<&str> {
+        let mut found: Vec<&str> = component
+            .evidence
+            .iter()
+            .map(|evidence| evidence.extractor)
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    };
+    let roots: Vec<_> = report.graph.roots().collect();
+    assert_eq!(
+        roots.len(),
+        1,
+        "one project, not one per lockfile: {roots:?}"
+    );
+    let root = report.graph.get(roots[0]).unwrap();
+    assert_eq!(root.key.version.as_deref(), Some("0.0.0"));
+    assert_eq!(extractors(root), ["python/pylock", "python/uv-lock"]);
+    // pylock.toml (a `uv export`) holds the packages the project installs; every one of them is
+    // the same component as uv.lock's, seen by both files.
+    let exported: Vec<&scanner_core::Component> = report
+        .graph
+        .components()
+        .filter(|c| c.evidence.iter().any(|e| e.extractor == "python/pylock"))
+        .collect();
+    assert!(exported.len() > 40);
+    for component in exported {
+        assert_eq!(
+            extractors(component),
+            ["python/pylock", "python/uv-lock"],
+            "{}",
+            component.key
+        );
+    }
+    assert!(!report.has_errors(), "{:#?}", report.diagnostics);
+    let files: Vec<&str> = report
+        .files
+        .iter()
+        .map(|file| file.path.rsplit('/').next().unwrap())
+        .collect();
+    assert!(files.contains(&"pyproject.toml"));
+    assert!(report
+        .files
+        .iter()
+        .all(|file| file.extractor != "python/pyproject"));
+}
+
+#[test]
+fn pyproject_without_a_lockfile() {
+    let report = scan_fixture("pyproject");
+    assert_diagnostics(
+        &report,
+        &[
+            (
+                "invalid-entry",
+                "pyproject/broken/pyproject.toml:5",
+                "expected a requirement string, found an integer",
+            ),
+            (
+                "invalid-entry",
+                "pyproject/broken/pyproject.toml:6",
+                "invalid requirement",
+            ),
+            (
+                "invalid-entry",
+                "pyproject/broken/pyproject.toml:8",
+                "must be a table",
+            ),
+            (
+                "dangling-reference",
+                "pyproject/virtual-workspace/pyproject.toml:2",
+                "member of the uv workspace",
+            ),
+        ],
+    );
+    let component = |name: &str| {
+        report
+            .graph
+            .components()
+            .find(|c| c.key.name.normalized() == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    assert_eq!(component("fastapi").key.version, None);
+    assert!(component("fastapi")
+        .flags
+        .contains(&scanner_core::ComponentFlag::Unpinned));
+    assert_eq!(component("pydantic").key.version.as_deref(), Some("2.7.1"));
+    assert!(component("pydantic").flags.is_empty());
+    assert!(component("ok-dep")
+        .flags
+        .contains(&scanner_core::ComponentFlag::Unpinned));
+    insta::assert_snapshot!(scan_summary(&report));
+}
