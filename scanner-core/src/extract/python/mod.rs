@@ -437,4 +437,58 @@ mod tests {
         assert_eq!(version_or_raw(" 1.x ", |m| message = Some(m)), "1.x");
         assert!(message.unwrap().contains("`1.x`"));
     }
+
+    /// Hand-made fixtures of every Python TOML format, each with the extractor that reads it.
+    const MUTATION_SEEDS: &[(&str, &[u8])] = &[
+        (
+            "uv.lock",
+            include_bytes!("../../../../tests/fixtures/python/uv-lock/sources/uv.lock"),
+        ),
+        (
+            "poetry.lock",
+            include_bytes!("../../../../tests/fixtures/python/poetry-lock/sources/poetry.lock"),
+        ),
+        (
+            "pylock.toml",
+            include_bytes!("../../../../tests/fixtures/python/pylock/sources/pylock.toml"),
+        ),
+        (
+            "pyproject.toml",
+            include_bytes!("../../../../tests/fixtures/python/uv-lock/sources/pyproject.toml"),
+        ),
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Truncated or byte-flipped input never panics: it parses, or fails with a located
+        /// error.
+        #[test]
+        fn mutated_inputs_never_panic(
+            seed in 0..MUTATION_SEEDS.len(),
+            cut in 0.0f64..1.0,
+            flips in proptest::collection::vec((0.0f64..1.0, proptest::prelude::any::<u8>()), 0..4),
+        ) {
+            let (file_name, original) = MUTATION_SEEDS[seed];
+            let mut bytes = original.to_vec();
+            for (position, byte) in flips {
+                let index = ((bytes.len() as f64) * position) as usize;
+                if let Some(slot) = bytes.get_mut(index) {
+                    *slot = byte;
+                }
+            }
+            bytes.truncate(((bytes.len() as f64) * cut) as usize + 1);
+            let path = format!("p/{file_name}");
+            let extractor = crate::extract::EXTRACTORS
+                .iter()
+                .find(|extractor| extractor.accepts(std::path::Path::new(&path)))
+                .unwrap();
+            if let Err(error) = extractor.extract(&crate::extract::Input::new(&path, &bytes)) {
+                proptest::prop_assert_eq!(&error.location().path, &path);
+                let located = error.location().line.is_some()
+                    || matches!(error, crate::extract::ExtractError::UnsupportedVersion { .. });
+                proptest::prop_assert!(located, "{}", error);
+            }
+        }
+    }
 }
