@@ -2,10 +2,21 @@
 
 use super::cargo::cargo_lock::CargoLockExtractor;
 use super::cargo::cargo_toml::CargoTomlExtractor;
+use super::python::poetry_lock::PoetryLockExtractor;
+use super::python::pylock::PylockExtractor;
+use super::python::pyproject::PyProjectExtractor;
+use super::python::uv_lock::UvLockExtractor;
 use super::Extractor;
 
 /// Every extractor airlock runs, in a stable order.
-pub static EXTRACTORS: &[&dyn Extractor] = &[&CargoLockExtractor, &CargoTomlExtractor];
+pub static EXTRACTORS: &[&dyn Extractor] = &[
+    &CargoLockExtractor,
+    &CargoTomlExtractor,
+    &PyProjectExtractor,
+    &UvLockExtractor,
+    &PoetryLockExtractor,
+    &PylockExtractor,
+];
 
 /// Looks an extractor up by id.
 pub fn extractor_by_id(id: &str) -> Option<&'static dyn Extractor> {
@@ -53,6 +64,13 @@ mod tests {
         };
         assert_eq!(accepted("a/Cargo.lock"), ["cargo/cargo-lock"]);
         assert_eq!(accepted("Cargo.toml"), ["cargo/cargo-toml"]);
+        assert_eq!(accepted("a/pyproject.toml"), ["python/pyproject"]);
+        assert_eq!(accepted("a/uv.lock"), ["python/uv-lock"]);
+        assert_eq!(accepted("tools/fetch.py.lock"), ["python/uv-lock"]);
+        assert!(accepted(".py.lock").is_empty());
+        assert_eq!(accepted("poetry.lock"), ["python/poetry-lock"]);
+        assert_eq!(accepted("pylock.toml"), ["python/pylock"]);
+        assert_eq!(accepted("x/pylock.dev.toml"), ["python/pylock"]);
         assert!(accepted("README.md").is_empty());
         assert!(accepted("cargo.lock.bak").is_empty());
     }
