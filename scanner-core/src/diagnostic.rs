@@ -50,6 +50,7 @@ diagnostic_codes! {
     UnusedByFeatures => "unused-by-features", "Locked packages that the default features do not use were left out (cargo metadata).";
     NoExtractor => "no-extractor", "A file named on the command line is not a format airlock reads.";
     InternalError => "internal-error", "An extractor failed unexpectedly on a file (a bug in airlock); the file was skipped.";
+    IncludeCycle => "include-cycle", "A file includes itself through a chain of includes (`-r`, `-c`); the cycle was not followed.";
 }
 
 impl fmt::Display for DiagnosticCode {

@@ -2,10 +2,15 @@
 
 use super::cargo::cargo_lock::CargoLockExtractor;
 use super::cargo::cargo_toml::CargoTomlExtractor;
+use super::python::requirements_txt::RequirementsExtractor;
 use super::Extractor;
 
 /// Every extractor airlock runs, in a stable order.
-pub static EXTRACTORS: &[&dyn Extractor] = &[&CargoLockExtractor, &CargoTomlExtractor];
+pub static EXTRACTORS: &[&dyn Extractor] = &[
+    &CargoLockExtractor,
+    &CargoTomlExtractor,
+    &RequirementsExtractor,
+];
 
 /// Looks an extractor up by id.
 pub fn extractor_by_id(id: &str) -> Option<&'static dyn Extractor> {
@@ -53,6 +58,9 @@ mod tests {
         };
         assert_eq!(accepted("a/Cargo.lock"), ["cargo/cargo-lock"]);
         assert_eq!(accepted("Cargo.toml"), ["cargo/cargo-toml"]);
+        assert_eq!(accepted("requirements-dev.txt"), ["python/requirements"]);
+        assert_eq!(accepted("requirements/base.txt"), ["python/requirements"]);
+        assert_eq!(accepted("requirements.lock"), ["python/requirements"]);
         assert!(accepted("README.md").is_empty());
         assert!(accepted("cargo.lock.bak").is_empty());
     }

@@ -5,6 +5,8 @@
 //! with the same meaning; converting them here keeps identity (and so the merge of, say, a
 //! `uv.lock` with its exported `requirements.txt`) the same across formats.
 
+pub mod requirements_txt;
+
 use std::str::FromStr;
 
 use crate::component::{ComponentKey, Hash, HashAlgorithm, Source};
@@ -49,11 +51,7 @@ pub fn index_source(index_url: Option<&str>) -> Source {
 }
 
 /// The key of a package pinned at `version` from a package index.
-pub fn index_key(
-    name: PackageName,
-    version: String,
-    index_url: Option<&str>,
-) -> ComponentKey {
+pub fn index_key(name: PackageName, version: String, index_url: Option<&str>) -> ComponentKey {
     ComponentKey::new(
         Ecosystem::PyPI,
         name,
