@@ -2,6 +2,7 @@
 
 use super::cargo::cargo_lock::CargoLockExtractor;
 use super::cargo::cargo_toml::CargoTomlExtractor;
+use super::python::pipfile_lock::PipfileLockExtractor;
 use super::python::requirements_txt::RequirementsExtractor;
 use super::Extractor;
 
@@ -10,6 +11,7 @@ pub static EXTRACTORS: &[&dyn Extractor] = &[
     &CargoLockExtractor,
     &CargoTomlExtractor,
     &RequirementsExtractor,
+    &PipfileLockExtractor,
 ];
 
 /// Looks an extractor up by id.
@@ -61,6 +63,7 @@ mod tests {
         assert_eq!(accepted("requirements-dev.txt"), ["python/requirements"]);
         assert_eq!(accepted("requirements/base.txt"), ["python/requirements"]);
         assert_eq!(accepted("requirements.lock"), ["python/requirements"]);
+        assert_eq!(accepted("a/Pipfile.lock"), ["python/pipfile-lock"]);
         assert!(accepted("README.md").is_empty());
         assert!(accepted("cargo.lock.bak").is_empty());
     }
