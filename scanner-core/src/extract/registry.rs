@@ -3,7 +3,9 @@
 use super::cargo::cargo_lock::CargoLockExtractor;
 use super::cargo::cargo_toml::CargoTomlExtractor;
 use super::python::pipfile_lock::PipfileLockExtractor;
+use super::python::pyproject::PyProjectExtractor;
 use super::python::requirements_txt::RequirementsExtractor;
+use super::python::uv_lock::UvLockExtractor;
 use super::Extractor;
 
 /// Every extractor airlock runs, in a stable order.
@@ -12,6 +14,8 @@ pub static EXTRACTORS: &[&dyn Extractor] = &[
     &CargoTomlExtractor,
     &RequirementsExtractor,
     &PipfileLockExtractor,
+    &PyProjectExtractor,
+    &UvLockExtractor,
 ];
 
 /// Looks an extractor up by id.
@@ -64,6 +68,10 @@ mod tests {
         assert_eq!(accepted("requirements/base.txt"), ["python/requirements"]);
         assert_eq!(accepted("requirements.lock"), ["python/requirements"]);
         assert_eq!(accepted("a/Pipfile.lock"), ["python/pipfile-lock"]);
+        assert_eq!(accepted("a/pyproject.toml"), ["python/pyproject"]);
+        assert_eq!(accepted("a/uv.lock"), ["python/uv-lock"]);
+        assert_eq!(accepted("tools/fetch.py.lock"), ["python/uv-lock"]);
+        assert!(accepted(".py.lock").is_empty());
         assert!(accepted("README.md").is_empty());
         assert!(accepted("cargo.lock.bak").is_empty());
     }

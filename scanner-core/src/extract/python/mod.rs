@@ -10,7 +10,7 @@ pub mod requirements_txt;
 
 use std::str::FromStr;
 
-use crate::component::{ComponentKey, Hash, HashAlgorithm, Source};
+use crate::component::{ComponentKey, GitReference, Hash, HashAlgorithm, Source};
 use crate::ecosystem::Ecosystem;
 use crate::name::PackageName;
 
@@ -171,6 +171,135 @@ pub fn normalized_marker(marker: &str) -> Result<Option<String>, String> {
         .map_err(|_| format!("`{marker}` is not a PEP 508 environment marker"))
 }
 
+pub mod pyproject;
+pub(crate) mod toml_tree;
+pub mod uv_lock;
+
+/// A version as written, normalized per PEP 440 when it is one. An invalid version is kept as
+/// written (the package is still reported) and `on_invalid` receives the message for a
+/// diagnostic.
+pub fn version_or_raw(raw: &str, on_invalid: impl FnOnce(String)) -> String {
+    match normalized_version(raw) {
+        Ok(version) => version,
+        Err(message) => {
+            on_invalid(message);
+            raw.trim().to_owned()
+        }
+    }
+}
+
+/// A git source from a URL in any of the spellings Python tools write: PEP 508 / pip
+/// (`git+https://host/repo.git@rev#subdirectory=x`) or uv's lock (`https://host/repo?rev=x#commit`).
+/// A 40-hex reference or fragment is the locked commit.
+pub fn git_source(text: &str) -> Source {
+    let without_prefix = text.trim().strip_prefix("git+").unwrap_or(text.trim());
+    let (without_fragment, fragment) = match without_prefix.split_once('#') {
+        Some((rest, fragment)) => (rest, Some(fragment)),
+        None => (without_prefix, None),
+    };
+    let (mut url, query) = match without_fragment.split_once('?') {
+        Some((url, query)) => (url.to_owned(), Some(query)),
+        None => (without_fragment.to_owned(), None),
+    };
+    let mut reference = query.and_then(|query| {
+        query
+            .split('&')
+            .find_map(|pair| match pair.split_once('=') {
+                Some(("branch", value)) => Some(GitReference::Branch(value.to_owned())),
+                Some(("tag", value)) => Some(GitReference::Tag(value.to_owned())),
+                Some(("rev", value)) => Some(GitReference::Rev(value.to_owned())),
+                _ => None,
+            })
+    });
+    // pip's `@rev` after the repository path (not the `user@` of the authority).
+    let path_start = url
+        .find("://")
+        .map(|scheme_end| scheme_end + 3)
+        .and_then(|authority| {
+            url.get(authority..)?
+                .find('/')
+                .map(|slash| authority + slash)
+        });
+    if let Some(path_start) = path_start {
+        let at = url
+            .get(path_start..)
+            .and_then(|path| path.rfind('@'))
+            .map(|offset| path_start + offset);
+        if let Some(at) = at {
+            let rev = url.get(at + 1..).unwrap_or_default().to_owned();
+            url.truncate(at);
+            if reference.is_none() && !rev.is_empty() {
+                reference = Some(GitReference::Rev(rev));
+            }
+        }
+    }
+    // A fragment is uv's locked commit; pip's fragments are `key=value` pairs.
+    let mut commit = fragment
+        .filter(|fragment| !fragment.contains('='))
+        .filter(|fragment| !fragment.is_empty())
+        .map(str::to_owned);
+    if commit.is_none() {
+        if let Some(GitReference::Rev(rev)) = &reference {
+            if is_full_commit(rev) {
+                commit = Some(rev.clone());
+            }
+        }
+    }
+    Source::Git {
+        url,
+        reference,
+        commit,
+    }
+}
+
+/// A full 40-hex (SHA-1) or 64-hex (SHA-256) git object id.
+pub fn is_full_commit(text: &str) -> bool {
+    (text.len() == 40 || text.len() == 64) && text.bytes().all(|byte| byte.is_ascii_hexdigit())
+}
+
+/// The source of a PEP 508 direct reference (`name @ URL`): git for `git+…`, a local path for
+/// `file:` URLs and bare paths (joined onto `directory`, the scan-relative directory of the
+/// file that wrote it), a URL otherwise. Fragments (`#sha256=…`, `#egg=…`) are not part of
+/// the identity.
+pub fn direct_reference_source(url: &str, directory: &str) -> Source {
+    let url = url.trim();
+    if url.starts_with("git+") {
+        return git_source(url);
+    }
+    let without_fragment = url.split_once('#').map_or(url, |(rest, _)| rest);
+    if let Some(rest) = without_fragment.strip_prefix("file://") {
+        // `file:///abs` (empty host) or `file://localhost/abs`.
+        let path = rest.strip_prefix("localhost").unwrap_or(rest);
+        return Source::Path {
+            path: crate::extract::join_path(directory, path),
+        };
+    }
+    if let Some(rest) = without_fragment.strip_prefix("file:") {
+        return Source::Path {
+            path: crate::extract::join_path(directory, rest),
+        };
+    }
+    if without_fragment.contains("://") {
+        return Source::Url {
+            url: without_fragment.to_owned(),
+        };
+    }
+    Source::Path {
+        path: crate::extract::join_path(directory, without_fragment),
+    }
+}
+
+/// The marker of a dependency that applies only under the extra `extra` of the package that
+/// declares it, in the form core metadata writes (`… and extra == 'name'`).
+pub fn extra_marker(marker: Option<&str>, extra: &str) -> String {
+    let condition = format!("extra == '{extra}'");
+    match marker.map(str::trim).filter(|marker| !marker.is_empty()) {
+        None => condition,
+        Some(marker) if marker.contains(" or ") => format!("({marker}) and {condition}"),
+        Some(marker) => format!("{marker} and {condition}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,5 +390,74 @@ mod tests {
             Some("https://${HOME}@example.com/pkg.whl"),
             "environment variables are never expanded"
         );
+    }
+
+    #[test]
+    fn git_sources_in_every_spelling() {
+        let commit = "0123456789abcdef0123456789abcdef01234567";
+        assert_eq!(
+            git_source(&format!("https://github.com/o/r?rev=v1#{commit}")),
+            Source::Git {
+                url: "https://github.com/o/r".to_owned(),
+                reference: Some(GitReference::Rev("v1".to_owned())),
+                commit: Some(commit.to_owned()),
+            }
+        );
+        assert_eq!(
+            git_source("git+ssh://git@github.com/o/r.git@feature/x#subdirectory=lib"),
+            Source::Git {
+                url: "ssh://git@github.com/o/r.git".to_owned(),
+                reference: Some(GitReference::Rev("feature/x".to_owned())),
+                commit: None,
+            }
+        );
+        assert_eq!(
+            git_source(&format!("git+https://github.com/o/r@{commit}")),
+            Source::Git {
+                url: "https://github.com/o/r".to_owned(),
+                reference: Some(GitReference::Rev(commit.to_owned())),
+                commit: Some(commit.to_owned()),
+            }
+        );
+        assert_eq!(
+            git_source("git+ssh://git@github.com/o/r.git"),
+            Source::Git {
+                url: "ssh://git@github.com/o/r.git".to_owned(),
+                reference: None,
+                commit: None,
+            }
+        );
+    }
+
+    #[test]
+    fn direct_references() {
+        assert_eq!(
+            direct_reference_source("file:///opt/wheels/a.whl", "p"),
+            Source::Path {
+                path: "/opt/wheels/a.whl".to_owned()
+            }
+        );
+        assert_eq!(
+            direct_reference_source("file:../lib", "apps/x"),
+            Source::Path {
+                path: "apps/lib".to_owned()
+            }
+        );
+        assert_eq!(
+            direct_reference_source("https://example.com/a-1.0.tar.gz#sha256=00", ""),
+            Source::Url {
+                url: "https://example.com/a-1.0.tar.gz".to_owned()
+            }
+        );
+        assert_eq!(
+            extra_marker(Some("sys_platform == 'win32' or os_name == 'nt'"), "cli"),
+            "(sys_platform == 'win32' or os_name == 'nt') and extra == 'cli'"
+        );
+        assert_eq!(extra_marker(None, "cli"), "extra == 'cli'");
+        let mut message = None;
+        assert_eq!(version_or_raw("1.0-beta", |m| message = Some(m)), "1.0b0");
+        assert_eq!(message, None);
+        assert_eq!(version_or_raw(" 1.x ", |m| message = Some(m)), "1.x");
+        assert!(message.unwrap().contains("`1.x`"));
     }
 }

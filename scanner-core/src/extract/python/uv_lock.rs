@@ -1,0 +1,877 @@
+//! `uv.lock` and uv's PEP 723 script locks (`<script>.py.lock`, same format).
+//!
+//! Format (uv's `uv-resolver/src/lock`): `version = 1` with an optional `revision` (1 to 3
+//! known; absent in early files); `[[package]]` entries (`[[distribution]]` before uv 0.3) with
+//! `name`, `version` (absent for source trees with a dynamic version), `source` (a table
+//! `{ registry | git | url | path | directory | editable | virtual = … }`, or before uv 0.2.2x a
+//! string `kind+location`), `sdist`/`wheels` (or `[[distribution.wheel]]`) with hashes,
+//! `dependencies`, `[package.optional-dependencies]` and `[package.dev-dependencies]` whose
+//! items name a package and add `version`/`source` only when the name alone is ambiguous
+//! (several versions of one package, uv's "forks"), plus `marker` and `extra`. `[manifest]`
+//! lists the workspace members and, for scripts and virtual roots, the requirements.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use toml::de::{DeTable, DeValue};
+
+use super::pyproject::{attach_manifest, attach_project, project_source};
+use super::toml_tree::{
+    array_field, as_table, field, string_field, string_list, table_field, Node, TomlFile,
+};
+use super::{extra_marker, git_source, index_source, package_name, parse_hash, version_or_raw};
+use crate::component::{
+    Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, Source,
+};
+use crate::diagnostic::{Diagnostic, DiagnosticCode};
+use crate::ecosystem::Ecosystem;
+use crate::extract::{
+    join_path, CompanionRequest, EdgeRef, EdgeTarget, ExtractError, Extraction, Extractor,
+    ExtractorId, Input,
+};
+use crate::location::{Evidence, Location};
+use crate::name::PackageName;
+
+/// The newest `revision` whose layout airlock knows; newer revisions only add fields so far, so
+/// they are read (with a note) rather than refused.
+const KNOWN_REVISION: i64 = 3;
+
+/// Reads `uv.lock` and `*.py.lock`, with the project's and the workspace members'
+/// `pyproject.toml` files.
+#[derive(Debug)]
+pub struct UvLockExtractor;
+
+impl Extractor for UvLockExtractor {
+    fn id(&self) -> ExtractorId {
+        "python/uv-lock"
+    }
+
+    fn description(&self) -> &'static str {
+        "uv.lock (version 1, every revision, [[distribution]] layout) and PEP 723 script locks (*.py.lock), with the workspace's pyproject.toml files"
+    }
+
+    fn accepts(&self, path: &Path) -> bool {
+        path.file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| name == "uv.lock" || is_script_lock(name))
+    }
+
+    fn companions(&self) -> Option<CompanionRequest> {
+        Some(CompanionRequest {
+            file_name: "pyproject.toml",
+            max_files: 5_000,
+        })
+    }
+
+    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+        let file = TomlFile::parse(input.path, input.bytes)?;
+        let lock = read_lock(&file, input.directory())?;
+        Ok(assemble(self.id(), input, lock))
+    }
+}
+
+fn is_script_lock(file_name: &str) -> bool {
+    file_name
+        .strip_suffix(".py.lock")
+        .is_some_and(|stem| !stem.is_empty())
+}
+
+/// One locked package.
+#[derive(Debug, Clone)]
+struct LockedPackage {
+    key: ComponentKey,
+    editable: bool,
+    /// `editable`, `virtual` or `directory`: a project source tree (a member or a path
+    /// dependency), not an artifact.
+    source_tree: bool,
+    hashes: Vec<crate::component::Hash>,
+    line: u32,
+    dependencies: Vec<LockedDependency>,
+}
+
+/// One dependency item as written.
+#[derive(Debug, Clone)]
+struct LockedDependency {
+    name: PackageName,
+    version: Option<String>,
+    source: Option<Source>,
+    kind: EdgeKind,
+    details: EdgeDetails,
+    line: u32,
+}
+
+/// A `[manifest] requirements` item (scripts and virtual workspace roots).
+#[derive(Debug, Clone)]
+struct ManifestRequirement {
+    name: PackageName,
+    details: EdgeDetails,
+    line: u32,
+}
+
+#[derive(Debug, Clone)]
+struct Lock {
+    packages: Vec<LockedPackage>,
+    members: Vec<PackageName>,
+    requirements: Vec<ManifestRequirement>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn read_lock(file: &TomlFile<'_>, directory: &str) -> Result<Lock, ExtractError> {
+    let root = &file.root;
+    let unsupported = |node: Option<&Node<'_>>, found: String| ExtractError::UnsupportedVersion {
+        location: node.map_or_else(
+            || Location::file(file.path),
+            |node| file.location(&node.span()),
+        ),
+        format: "uv.lock",
+        found,
+        supported: "`version = 1` (revisions 1 to 3)",
+    };
+    let version_node = field(root, "version");
+    match version_node.map(|node| node.get_ref()) {
+        Some(DeValue::Integer(integer)) if integer.as_str() == "1" => {}
+        Some(other) => {
+            let found = match other {
+                DeValue::Integer(integer) => integer.as_str().to_owned(),
+                DeValue::String(text) => format!("\"{text}\""),
+                other => super::toml_tree::describe(other).to_owned(),
+            };
+            return Err(unsupported(version_node, found));
+        }
+        None => return Err(unsupported(None, "(no `version` field)".to_owned())),
+    }
+    let mut diagnostics = Vec::new();
+    if let Some(node) = field(root, "revision") {
+        let revision = match node.get_ref() {
+            DeValue::Integer(integer) => integer.as_str().parse::<i64>().ok(),
+            _ => None,
+        };
+        match revision {
+            Some(revision) if revision <= KNOWN_REVISION => {}
+            Some(revision) => diagnostics.push(Diagnostic::note(
+                DiagnosticCode::UnsupportedFormatVersion,
+                file.location(&node.span()),
+                format!("uv.lock `revision = {revision}` is newer than the revisions airlock knows (up to {KNOWN_REVISION}); read with the revision {KNOWN_REVISION} layout"),
+            )),
+            None => diagnostics.push(file.warning(
+                &node.span(),
+                "`revision` must be an integer; ignored",
+            )),
+        }
+    }
+
+    let mut members = Vec::new();
+    let mut requirements = Vec::new();
+    match table_field(root, "manifest") {
+        Ok(Some(manifest)) => {
+            match string_list(manifest, "members") {
+                Ok(names) => {
+                    members.extend(names.iter().filter_map(|name| package_name(name).ok()))
+                }
+                Err(error) => diagnostics.push(error.to_diagnostic(file, "`manifest.members`")),
+            }
+            match array_field(manifest, "requirements") {
+                Ok(Some(items)) => {
+                    for item in items {
+                        match manifest_requirement(file, item) {
+                            Ok(requirement) => requirements.push(requirement),
+                            Err(diagnostic) => diagnostics.push(diagnostic),
+                        }
+                    }
+                }
+                Ok(None) => {}
+                Err(error) => diagnostics.push(error.to_diagnostic(file, "`manifest`")),
+            }
+        }
+        Ok(None) => {}
+        Err(error) => diagnostics.push(error.to_diagnostic(file, "`manifest`")),
+    }
+
+    let mut packages = Vec::new();
+    for key in ["package", "distribution"] {
+        let items = match array_field(root, key) {
+            Ok(Some(items)) => items,
+            Ok(None) => continue,
+            Err(error) => {
+                diagnostics.push(error.to_diagnostic(file, "packages"));
+                continue;
+            }
+        };
+        for item in items {
+            match read_package(file, directory, item, &mut diagnostics) {
+                Ok(package) => packages.push(package),
+                Err(diagnostic) => diagnostics.push(diagnostic),
+            }
+        }
+    }
+    Ok(Lock {
+        packages,
+        members,
+        requirements,
+        diagnostics,
+    })
+}
+
+fn manifest_requirement(
+    file: &TomlFile<'_>,
+    item: &Node<'_>,
+) -> Result<ManifestRequirement, Diagnostic> {
+    let context = "`manifest.requirements`";
+    let table = as_table(item, "requirement").map_err(|e| e.to_diagnostic(file, context))?;
+    let name = string_field(table, "name")
+        .map_err(|e| e.to_diagnostic(file, context))?
+        .ok_or_else(|| {
+            file.warning(
+                &item.span(),
+                format!("{context}: an entry without a `name`; skipped"),
+            )
+        })?;
+    let name = package_name(name)
+        .map_err(|message| file.warning(&item.span(), format!("{message}; skipped")))?;
+    let marker = string_field(table, "marker")
+        .map_err(|e| e.to_diagnostic(file, context))?
+        .map(str::to_owned);
+    let mut extras = string_list(table, "extras").map_err(|e| e.to_diagnostic(file, context))?;
+    extras.sort();
+    extras.dedup();
+    Ok(ManifestRequirement {
+        name,
+        details: EdgeDetails {
+            marker,
+            extras,
+            relation: None,
+        },
+        line: file.line(&item.span()),
+    })
+}
+
+/// A package's source, from the table form or the early string form.
+struct ReadSource {
+    source: Source,
+    editable: bool,
+    source_tree: bool,
+}
+
+fn read_source(node: &Node<'_>, directory: &str) -> Result<ReadSource, String> {
+    let (kind, location): (String, String) = match node.get_ref() {
+        DeValue::Table(table) => {
+            let mut entries = table.iter().filter(|(key, _)| {
+                matches!(
+                    key.get_ref().as_ref(),
+                    "registry" | "git" | "url" | "path" | "directory" | "editable" | "virtual"
+                )
+            });
+            let Some((kind, value)) = entries.next() else {
+                return Err("`source` names no known source kind".to_owned());
+            };
+            let DeValue::String(location) = value.get_ref() else {
+                return Err(format!("`source.{}` must be a string", kind.get_ref()));
+            };
+            (kind.get_ref().to_string(), location.to_string())
+        }
+        DeValue::String(text) => {
+            let Some((kind, location)) = text.split_once('+') else {
+                return Err(format!("`source = \"{text}\"` is not `kind+location`"));
+            };
+            let kind = if kind == "direct" { "url" } else { kind };
+            (kind.to_owned(), location.to_owned())
+        }
+        other => {
+            return Err(format!(
+                "`source` must be a table, found {}",
+                super::toml_tree::describe(other)
+            ))
+        }
+    };
+    let local_path = |location: &str| -> String {
+        let location = location.strip_prefix("file://").unwrap_or(location);
+        join_path(directory, location)
+    };
+    let read = match kind.as_str() {
+        "registry" => ReadSource {
+            source: if location.contains("://") {
+                index_source(Some(&location))
+            } else {
+                // A local directory of distributions used as an index (`--find-links`).
+                Source::Registry {
+                    index: Some(local_path(&location)),
+                }
+            },
+            editable: false,
+            source_tree: false,
+        },
+        "git" => ReadSource {
+            source: git_source(&location),
+            editable: false,
+            source_tree: false,
+        },
+        "url" => ReadSource {
+            source: Source::Url {
+                url: location
+                    .split_once('#')
+                    .map_or(location.as_str(), |(url, _)| url)
+                    .to_owned(),
+            },
+            editable: false,
+            source_tree: false,
+        },
+        "path" => ReadSource {
+            source: Source::Path {
+                path: local_path(&location),
+            },
+            editable: false,
+            source_tree: false,
+        },
+        "directory" | "editable" | "virtual" => ReadSource {
+            source: Source::Path {
+                path: local_path(&location),
+            },
+            editable: kind == "editable",
+            source_tree: true,
+        },
+        other => return Err(format!("unknown source kind `{other}`")),
+    };
+    Ok(read)
+}
+
+fn read_package(
+    file: &TomlFile<'_>,
+    directory: &str,
+    item: &Node<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<LockedPackage, Diagnostic> {
+    let table = as_table(item, "package").map_err(|e| e.to_diagnostic(file, "package"))?;
+    let name_node = field(table, "name")
+        .ok_or_else(|| file.warning(&item.span(), "[[package]] without a `name`; skipped"))?;
+    let line = file.line(&name_node.span());
+    let context = |name: &str| format!("package `{name}`");
+    let raw_name = super::toml_tree::as_str(name_node, "name")
+        .map_err(|e| e.to_diagnostic(file, "package; skipped"))?;
+    let name = package_name(raw_name)
+        .map_err(|message| file.warning(&name_node.span(), format!("{message}; skipped")))?;
+    let version = match field(table, "version") {
+        None => None,
+        Some(node) => match node.get_ref() {
+            DeValue::String(text) => Some(version_or_raw(text, |message| {
+                diagnostics.push(file.warning(
+                    &node.span(),
+                    format!("{}: {message}; kept as written", context(raw_name)),
+                ));
+            })),
+            other => {
+                return Err(file.warning(
+                    &node.span(),
+                    format!(
+                        "{}: `version` must be a string, found {}; skipped",
+                        context(raw_name),
+                        super::toml_tree::describe(other)
+                    ),
+                ))
+            }
+        },
+    };
+    let read = match field(table, "source") {
+        Some(node) => read_source(node, directory).map_err(|message| {
+            file.warning(
+                &node.span(),
+                format!("{}: {message}; skipped", context(raw_name)),
+            )
+        })?,
+        None => {
+            return Err(file.warning(
+                &item.span(),
+                format!("{} has no `source`; skipped", context(raw_name)),
+            ))
+        }
+    };
+
+    let mut hashes = Vec::new();
+    let mut add_hash =
+        |artifact: &DeTable<'_>, node: &Node<'_>| match string_field(artifact, "hash") {
+            Ok(Some(text)) => match parse_hash(text) {
+                Some(hash) => hashes.push(hash),
+                None => diagnostics.push(file.warning(
+                    &node.span(),
+                    format!(
+                        "{}: `{text}` is not a hash airlock reads; ignored",
+                        context(raw_name)
+                    ),
+                )),
+            },
+            Ok(None) => {}
+            Err(error) => diagnostics.push(error.to_diagnostic(file, &context(raw_name))),
+        };
+    if let Some(node) = field(table, "sdist") {
+        if let DeValue::Table(sdist) = node.get_ref() {
+            add_hash(sdist, node);
+        }
+    }
+    for key in ["wheels", "wheel"] {
+        if let Ok(Some(wheels)) = array_field(table, key) {
+            for wheel in wheels {
+                if let DeValue::Table(artifact) = wheel.get_ref() {
+                    add_hash(artifact, wheel);
+                }
+            }
+        }
+    }
+
+    let mut lists: Vec<(&Node<'_>, EdgeKind, Option<&str>)> = Vec::new();
+    if let Some(list) = field(table, "dependencies") {
+        lists.push((list, EdgeKind::Normal, None));
+    }
+    for (key, kind) in [
+        ("optional-dependencies", EdgeKind::Optional),
+        ("dev-dependencies", EdgeKind::Dev),
+    ] {
+        match table_field(table, key) {
+            Ok(Some(groups)) => {
+                for (group, list) in groups {
+                    let extra = (kind == EdgeKind::Optional).then(|| group.get_ref().as_ref());
+                    lists.push((list, kind, extra));
+                }
+            }
+            Ok(None) => {}
+            Err(error) => diagnostics.push(error.to_diagnostic(file, &context(raw_name))),
+        }
+    }
+    let mut dependencies = Vec::new();
+    for (list, kind, extra) in lists {
+        let DeValue::Array(items) = list.get_ref() else {
+            diagnostics.push(file.warning(
+                &list.span(),
+                format!(
+                    "{}: a dependency list must be an array; ignored",
+                    context(raw_name)
+                ),
+            ));
+            continue;
+        };
+        for item in items {
+            match read_dependency(file, directory, item, kind, extra) {
+                Ok(dependency) => dependencies.push(dependency),
+                Err(message) => diagnostics.push(file.warning(
+                    &item.span(),
+                    format!("{}: {message}; skipped", context(raw_name)),
+                )),
+            }
+        }
+    }
+
+    Ok(LockedPackage {
+        key: ComponentKey::new(Ecosystem::PyPI, name, version, read.source),
+        editable: read.editable,
+        source_tree: read.source_tree,
+        hashes,
+        line,
+        dependencies,
+    })
+}
+
+fn read_dependency(
+    file: &TomlFile<'_>,
+    directory: &str,
+    item: &Node<'_>,
+    kind: EdgeKind,
+    extra: Option<&str>,
+) -> Result<LockedDependency, String> {
+    let table = as_table(item, "dependency").map_err(|error| error.message)?;
+    let name = string_field(table, "name")
+        .map_err(|error| error.message)?
+        .ok_or("a dependency without a `name`")?;
+    let name = package_name(name)?;
+    let version = string_field(table, "version")
+        .map_err(|error| error.message)?
+        .map(|text| version_or_raw(text, |_| {}));
+    let source = match field(table, "source") {
+        Some(node) => Some(read_source(node, directory)?.source),
+        None => None,
+    };
+    let marker = string_field(table, "marker")
+        .map_err(|error| error.message)?
+        .map(str::to_owned);
+    let marker = match extra {
+        Some(extra) => Some(extra_marker(marker.as_deref(), &normalize_extra(extra))),
+        None => marker,
+    };
+    // `extra` (a list) in current files; a single string in some early ones.
+    let mut extras = match field(table, "extra") {
+        Some(node) => match node.get_ref() {
+            DeValue::String(text) => vec![text.to_string()],
+            _ => string_list(table, "extra").map_err(|error| error.message)?,
+        },
+        None => Vec::new(),
+    };
+    extras.sort();
+    extras.dedup();
+    Ok(LockedDependency {
+        name,
+        version,
+        source,
+        kind,
+        details: EdgeDetails {
+            marker,
+            extras,
+            relation: None,
+        },
+        line: file.line(&item.span()),
+    })
+}
+
+fn normalize_extra(name: &str) -> String {
+    crate::name::normalize(Ecosystem::PyPI, name)
+}
+
+/// Turns the parsed lock into components, edges and roots, then attaches the project manifests.
+fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: Lock) -> Extraction {
+    let mut extraction = Extraction {
+        diagnostics: lock.diagnostics,
+        ..Extraction::default()
+    };
+    let directory = input.directory();
+    let project_directory = project_source(directory);
+    let mut by_name: BTreeMap<&PackageName, Vec<usize>> = BTreeMap::new();
+    let mut seen: BTreeMap<&ComponentKey, u32> = BTreeMap::new();
+    for (position, package) in lock.packages.iter().enumerate() {
+        if let Some(first_line) = seen.get(&package.key) {
+            extraction.diagnostics.push(Diagnostic::warning(
+                DiagnosticCode::DuplicateEntry,
+                input.location(Some(package.line)),
+                format!(
+                    "`{}` is locked twice (first on line {first_line}); the entries are merged",
+                    package.key
+                ),
+            ));
+        } else {
+            seen.insert(&package.key, package.line);
+            by_name.entry(&package.key.name).or_default().push(position);
+        }
+    }
+
+    let mut roots = Vec::new();
+    for package in &lock.packages {
+        let is_root = package.source_tree
+            && (lock.members.contains(&package.key.name)
+                || package.key.source == project_directory);
+        let kind = if is_root {
+            ComponentKind::Application
+        } else {
+            ComponentKind::Library
+        };
+        let mut component = Component::new(package.key.clone(), kind).with_evidence(Evidence {
+            location: input.location(Some(package.line)),
+            extractor,
+        });
+        component.hashes.extend(package.hashes.iter().cloned());
+        if package.editable {
+            component.flags.insert(ComponentFlag::Editable);
+        }
+        extraction.components.push(component);
+        if is_root && !roots.contains(&package.key) {
+            roots.push(package.key.clone());
+        }
+    }
+
+    for package in &lock.packages {
+        for dependency in &package.dependencies {
+            let candidates: Vec<&LockedPackage> = by_name
+                .get(&dependency.name)
+                .map(|positions| {
+                    positions
+                        .iter()
+                        .filter_map(|position| lock.packages.get(*position))
+                        .filter(|candidate| {
+                            dependency.version.is_none()
+                                || candidate.key.version == dependency.version
+                        })
+                        .filter(|candidate| {
+                            dependency
+                                .source
+                                .as_ref()
+                                .is_none_or(|source| *source == candidate.key.source)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let location = input.location(Some(dependency.line));
+            match candidates.as_slice() {
+                [target] => extraction.edges.push(EdgeRef {
+                    from: package.key.clone(),
+                    to: EdgeTarget::Key(target.key.clone()),
+                    kind: dependency.kind,
+                    details: dependency.details.clone(),
+                    location: Some(location),
+                }),
+                [] => extraction.diagnostics.push(Diagnostic::warning(
+                    DiagnosticCode::DanglingReference,
+                    location,
+                    format!(
+                        "`{}` depends on `{}`{}, which the lock does not define",
+                        package.key.name,
+                        dependency.name,
+                        dependency
+                            .version
+                            .as_ref()
+                            .map(|version| format!(" {version}"))
+                            .unwrap_or_default()
+                    ),
+                )),
+                _ => extraction.diagnostics.push(Diagnostic::warning(
+                    DiagnosticCode::AmbiguousReference,
+                    location,
+                    format!(
+                        "`{}` depends on `{}`, which the lock defines {} times without saying which",
+                        package.key.name,
+                        dependency.name,
+                        candidates.len()
+                    ),
+                )),
+            }
+        }
+    }
+    extraction.roots = roots;
+
+    // A script lock: the script is the root, its inline requirements the edges.
+    let file_name = input.path.rsplit('/').next().unwrap_or(input.path);
+    if let Some(script) = file_name
+        .strip_suffix(".lock")
+        .filter(|_| is_script_lock(file_name))
+    {
+        let stem = script.strip_suffix(".py").unwrap_or(script);
+        if let Ok(name) = package_name(stem) {
+            let key = ComponentKey::new(
+                Ecosystem::PyPI,
+                name,
+                None,
+                Source::File {
+                    path: join_path(directory, script),
+                },
+            );
+            let mut component = Component::new(key.clone(), ComponentKind::Application)
+                .with_evidence(Evidence {
+                    location: input.location(Some(1)),
+                    extractor,
+                });
+            component.properties.insert(
+                "airlock:script".to_owned(),
+                "PEP 723 inline script metadata".to_owned(),
+            );
+            extraction.components.push(component);
+            extraction.roots.push(key.clone());
+            link_requirements(&mut extraction, &key, &lock.requirements, input);
+        }
+    } else {
+        attach_project(extractor, input, &mut extraction);
+        // Workspace members below the lock: their manifests add their declared scopes.
+        let member_paths: Vec<String> = extraction
+            .roots
+            .iter()
+            .filter_map(|root| match &root.source {
+                Source::Path { path } if *path != project_directory_path(directory) => {
+                    Some(join_path(path, "pyproject.toml"))
+                }
+                _ => None,
+            })
+            .collect();
+        for companion in input.companions {
+            if member_paths.contains(&companion.path) {
+                attach_manifest(
+                    extractor,
+                    &companion.path,
+                    &companion.bytes,
+                    &mut extraction,
+                );
+            }
+        }
+        if extraction.roots.is_empty() && !lock.requirements.is_empty() {
+            extraction.diagnostics.push(Diagnostic::note(
+                DiagnosticCode::WorkspaceMemberMissing,
+                input.location(None),
+                "the lock's `[manifest] requirements` belong to a project whose pyproject.toml is not in the scan",
+            ));
+        }
+    }
+    extraction
+}
+
+fn project_directory_path(directory: &str) -> String {
+    join_path(directory, ".")
+}
+
+/// Edges from a script root to the packages its `[manifest] requirements` name.
+fn link_requirements(
+    extraction: &mut Extraction,
+    root: &ComponentKey,
+    requirements: &[ManifestRequirement],
+    input: &Input<'_>,
+) {
+    for requirement in requirements {
+        let candidates: Vec<ComponentKey> = extraction
+            .components
+            .iter()
+            .filter(|component| component.key.name == requirement.name)
+            .map(|component| component.key.clone())
+            .collect();
+        let location = input.location(Some(requirement.line));
+        match candidates.as_slice() {
+            [] => extraction.diagnostics.push(Diagnostic::warning(
+                DiagnosticCode::LockfileOutOfDate,
+                location,
+                format!(
+                    "the script requires `{}`, which the lock does not contain",
+                    requirement.name
+                ),
+            )),
+            targets => {
+                for target in targets {
+                    extraction.edges.push(EdgeRef {
+                        from: root.clone(),
+                        to: EdgeTarget::Key(target.clone()),
+                        kind: EdgeKind::Normal,
+                        details: requirement.details.clone(),
+                        location: Some(location.clone()),
+                    });
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn extract(path: &str, text: &str) -> Result<Extraction, ExtractError> {
+        UvLockExtractor.extract(&Input::new(path, text.as_bytes()))
+    }
+
+    #[test]
+    fn versions_and_revisions() {
+        let error = extract("a/uv.lock", "# x\nversion = 2\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "a/uv.lock:2: unsupported uv.lock version `2` (airlock reads `version = 1` (revisions 1 to 3))"
+        );
+        let error = extract("uv.lock", "[[package]]\nname = \"a\"\n").unwrap_err();
+        assert!(matches!(error, ExtractError::UnsupportedVersion { .. }));
+        assert!(error.to_string().contains("no `version` field"), "{error}");
+        let newer = extract("uv.lock", "version = 1\nrevision = 4\n").unwrap();
+        assert_eq!(
+            newer.diagnostics[0].code,
+            DiagnosticCode::UnsupportedFormatVersion
+        );
+        assert!(extract("uv.lock", "version = 1\n")
+            .unwrap()
+            .diagnostics
+            .is_empty());
+    }
+
+    #[test]
+    fn sources_in_table_and_early_string_form() {
+        let read = |text: &str| {
+            let file = TomlFile::parse("uv.lock", text.as_bytes()).unwrap();
+            let node = field(&file.root, "source").unwrap();
+            read_source(node, "proj").map(|read| (read.source.to_string(), read.editable))
+        };
+        assert_eq!(
+            read("source = { registry = \"https://pypi.org/simple\" }"),
+            Ok(("registry".to_owned(), false))
+        );
+        assert_eq!(
+            read("source = \"registry+https://pypi.org/simple\""),
+            Ok(("registry".to_owned(), false))
+        );
+        assert_eq!(
+            read("source = { registry = \"../wheels\" }"),
+            Ok(("registry wheels".to_owned(), false))
+        );
+        assert_eq!(
+            read("source = \"editable+../lib\""),
+            Ok(("path lib".to_owned(), true))
+        );
+        assert_eq!(
+            read("source = { virtual = \".\" }"),
+            Ok(("path proj".to_owned(), false))
+        );
+        assert_eq!(
+            read("source = \"direct+https://x.org/a.whl\""),
+            Ok(("url https://x.org/a.whl".to_owned(), false))
+        );
+        assert_eq!(
+            read("source = { git = \"https://github.com/o/r?branch=main#0123456789abcdef0123456789abcdef01234567\" }"),
+            Ok(("git https://github.com/o/r branch=main #0123456789abcdef0123456789abcdef01234567".to_owned(), false))
+        );
+        assert!(read("source = { nowhere = \"x\" }").is_err());
+        assert!(read("source = 3").is_err());
+    }
+
+    #[test]
+    fn forks_are_kept_apart_and_linked_by_version() {
+        let text = r#"version = 1
+revision = 3
+
+[[package]]
+name = "app"
+version = "1.0"
+source = { virtual = "." }
+dependencies = [
+    { name = "numpy", version = "1.26.4", marker = "python_full_version < '3.12'" },
+    { name = "numpy", version = "2.1.0", marker = "python_full_version >= '3.12'" },
+    { name = "ghost" },
+]
+
+[[package]]
+name = "numpy"
+version = "1.26.4"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "numpy"
+version = "2.1.0"
+source = { registry = "https://pypi.org/simple" }
+"#;
+        let extraction = extract("uv.lock", text).unwrap();
+        assert_eq!(extraction.components.len(), 3);
+        assert_eq!(extraction.roots.len(), 1);
+        let targets: Vec<(String, Option<String>)> = extraction
+            .edges
+            .iter()
+            .map(|edge| match &edge.to {
+                EdgeTarget::Key(key) => (
+                    key.version.clone().unwrap_or_default(),
+                    edge.details.marker.clone(),
+                ),
+                EdgeTarget::Reference(_) => panic!("lock edges are keys"),
+            })
+            .collect();
+        assert_eq!(
+            targets,
+            [
+                (
+                    "1.26.4".to_owned(),
+                    Some("python_full_version < '3.12'".to_owned())
+                ),
+                (
+                    "2.1.0".to_owned(),
+                    Some("python_full_version >= '3.12'".to_owned())
+                ),
+            ]
+        );
+        let dangling = &extraction.diagnostics[0];
+        assert_eq!(dangling.code, DiagnosticCode::DanglingReference);
+        assert_eq!(dangling.location.as_ref().unwrap().line, Some(11));
+    }
+
+    #[test]
+    fn script_locks_root_the_script() {
+        let text = "version = 1\n[manifest]\nrequirements = [{ name = \"rich\" }]\n[[package]]\nname = \"rich\"\nversion = \"13.0.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n";
+        let extraction = extract("tools/fetch.py.lock", text).unwrap();
+        assert_eq!(
+            extraction.roots[0].source,
+            Source::File {
+                path: "tools/fetch.py".to_owned()
+            }
+        );
+        assert_eq!(extraction.edges.len(), 1);
+    }
+}
