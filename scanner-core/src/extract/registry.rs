@@ -2,6 +2,7 @@
 
 use super::cargo::cargo_lock::CargoLockExtractor;
 use super::cargo::cargo_toml::CargoTomlExtractor;
+use super::python::pdm_lock::PdmLockExtractor;
 use super::python::pipfile_lock::PipfileLockExtractor;
 use super::python::pyproject::PyProjectExtractor;
 use super::python::requirements_txt::RequirementsExtractor;
@@ -14,6 +15,7 @@ pub static EXTRACTORS: &[&dyn Extractor] = &[
     &CargoTomlExtractor,
     &RequirementsExtractor,
     &PipfileLockExtractor,
+    &PdmLockExtractor,
     &PyProjectExtractor,
     &UvLockExtractor,
 ];
@@ -68,6 +70,7 @@ mod tests {
         assert_eq!(accepted("requirements/base.txt"), ["python/requirements"]);
         assert_eq!(accepted("requirements.lock"), ["python/requirements"]);
         assert_eq!(accepted("a/Pipfile.lock"), ["python/pipfile-lock"]);
+        assert_eq!(accepted("a/pdm.lock"), ["python/pdm-lock"]);
         assert_eq!(accepted("a/pyproject.toml"), ["python/pyproject"]);
         assert_eq!(accepted("a/uv.lock"), ["python/uv-lock"]);
         assert_eq!(accepted("tools/fetch.py.lock"), ["python/uv-lock"]);

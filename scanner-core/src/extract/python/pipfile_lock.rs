@@ -19,16 +19,19 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use super::pyproject::attach_project;
 use super::requirements_txt::{local_project, redact_credentials};
-use super::{index_source, normalized_marker, normalized_version, package_name, parse_hash};
+use super::{
+    git_source, index_source, normalized_marker, normalized_version, package_name, parse_hash,
+};
 use crate::component::{
-    Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, GitReference,
-    Scope, Source,
+    Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, Scope, Source,
 };
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, EdgeRef, EdgeTarget, ExtractError, Extraction, Extractor, ExtractorId, Input,
+    join_path, CompanionRequest, EdgeRef, EdgeTarget, ExtractError, Extraction, Extractor,
+    ExtractorId, Input,
 };
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
@@ -52,6 +55,14 @@ impl Extractor for PipfileLockExtractor {
 
     fn accepts(&self, path: &Path) -> bool {
         path.file_name().is_some_and(|name| name == "Pipfile.lock")
+    }
+
+    /// A `pyproject.toml` beside the lock is the project; read as a companion it is claimed.
+    fn companions(&self) -> Option<CompanionRequest> {
+        Some(CompanionRequest {
+            file_name: "pyproject.toml",
+            max_files: 5_000,
+        })
     }
 
     fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
@@ -492,23 +503,33 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
             None => None,
         };
         let (source, version) = if let Some(url) = &entry.git {
-            let url = redact_credentials(url.strip_prefix("git+").unwrap_or(url));
-            let (reference, commit) = match entry.reference.as_deref() {
-                Some(reference) if is_full_commit(reference) => (None, Some(reference.to_owned())),
-                Some(reference) => (Some(GitReference::Rev(reference.to_owned())), None),
-                None => (None, None),
+            // `git` + `ref` read as the pip spelling `git+URL@ref`, as every Python format's
+            // git sources are, so keys agree across formats.
+            let spelled = match entry.reference.as_deref() {
+                Some(reference) => format!(
+                    "git+{}@{reference}",
+                    url.strip_prefix("git+").unwrap_or(url)
+                ),
+                None => format!("git+{}", url.strip_prefix("git+").unwrap_or(url)),
             };
-            if commit.is_none() {
-                flags.insert(ComponentFlag::Unpinned);
-            }
-            (
+            let source = match git_source(&spelled) {
                 Source::Git {
                     url,
                     reference,
                     commit,
-                },
-                version,
-            )
+                } => {
+                    if commit.is_none() {
+                        flags.insert(ComponentFlag::Unpinned);
+                    }
+                    Source::Git {
+                        url: redact_credentials(&url),
+                        reference,
+                        commit,
+                    }
+                }
+                other => other,
+            };
+            (source, version)
         } else if let Some((scheme, url)) = [
             ("hg+", &entry.hg),
             ("svn+", &entry.svn),
@@ -632,12 +653,12 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
         locked.push((locked_entry.section.clone(), key, details, location));
     }
 
-    // The root: the lock's own `path = "."` entry, or one named after the directory.
-    let own = locked
-        .iter()
-        .map(|(_, key, _, _)| key)
-        .find(|key| matches!(&key.source, Source::Path { path } if *path == project_directory))
-        .cloned();
+    // The root: the pyproject.toml beside the lock, else the lock's own `path = "."` entry, else
+    // a component named after the directory.
+    let mut extraction = Extraction {
+        components: components.into_values().collect(),
+        ..Extraction::default()
+    };
     let pipfile = match read_pipfile(input) {
         Ok(pipfile) => Some(pipfile),
         Err(diagnostic) => {
@@ -645,9 +666,18 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
             None
         }
     };
-    let root = match own {
-        Some(key) => key,
-        None => {
+    let own = locked
+        .iter()
+        .map(|(_, key, _, _)| key)
+        .find(|key| matches!(&key.source, Source::Path { path } if *path == project_directory))
+        .cloned();
+    let root = match (attach_project(extractor, input, &mut extraction), own) {
+        (Some(root), _) => root,
+        (None, Some(own)) => {
+            extraction.roots.push(own.clone());
+            own
+        }
+        (None, None) => {
             let name = project_directory
                 .rsplit('/')
                 .next()
@@ -655,7 +685,8 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
                 .and_then(|segment| package_name(segment).ok())
                 .or_else(|| package_name("pipenv-project").ok());
             let Some(name) = name else {
-                return finish(components, Vec::new(), None, diagnostics);
+                extraction.diagnostics.extend(diagnostics);
+                return extraction;
             };
             let key = ComponentKey::new(
                 Ecosystem::PyPI,
@@ -669,15 +700,22 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
                 Some(pipfile) => Location::line(&pipfile.path, 1),
                 None => Location::line(input.path, lock.meta_line),
             };
-            let component =
+            extraction.components.push(
                 Component::new(key.clone(), ComponentKind::Application).with_evidence(Evidence {
                     location: evidence,
                     extractor,
-                });
-            components.insert(key.clone(), component);
+                }),
+            );
+            extraction.roots.push(key.clone());
             key
         }
     };
+    // The lock's entry for the project may have been given the manifest's version.
+    for (_, key, _, _) in &mut locked {
+        if key.name == root.name && key.source == root.source {
+            key.clone_from(&root);
+        }
+    }
 
     let mut edges = Vec::new();
     let mut push_edge =
@@ -735,27 +773,9 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
             }
         }
     }
-    finish(components, edges, Some(root), diagnostics)
-}
-
-fn finish(
-    components: BTreeMap<ComponentKey, Component>,
-    edges: Vec<EdgeRef>,
-    root: Option<ComponentKey>,
-    diagnostics: Vec<Diagnostic>,
-) -> Extraction {
-    Extraction {
-        components: components.into_values().collect(),
-        edges,
-        roots: root.into_iter().collect(),
-        diagnostics,
-        claimed: Vec::new(),
-    }
-}
-
-fn is_full_commit(revision: &str) -> bool {
-    (revision.len() == 40 || revision.len() == 64)
-        && revision.bytes().all(|byte| byte.is_ascii_hexdigit())
+    extraction.edges.extend(edges);
+    extraction.diagnostics.extend(diagnostics);
+    extraction
 }
 
 fn is_archive(path: &str) -> bool {

@@ -35,16 +35,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::{index_source, normalized_version, package_name, parse_hash, parse_requirement};
+use super::pyproject::{attach_project, PyProject};
+use super::{
+    git_source, index_source, normalized_version, package_name, parse_hash, parse_requirement,
+};
 use crate::component::{
-    Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, GitReference,
-    Hash, Scope, Source,
+    Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, Hash, Scope,
+    Source,
 };
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, parent_directory, EdgeRef, EdgeTarget, ExtractError, Extraction, Extractor,
-    ExtractorId, FileReader, Input,
+    join_path, parent_directory, CompanionRequest, EdgeRef, EdgeTarget, ExtractError, Extraction,
+    Extractor, ExtractorId, FileReader, Input,
 };
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
@@ -87,6 +90,16 @@ impl Extractor for RequirementsExtractor {
 
     fn accepts(&self, path: &Path) -> bool {
         is_requirements_file(path)
+    }
+
+    /// The `pyproject.toml` beside the file is the project it installs; reading it as a
+    /// companion lets the file claim it, so it is not read again as a lone manifest whose
+    /// requirements would duplicate the pins here without versions.
+    fn companions(&self) -> Option<CompanionRequest> {
+        Some(CompanionRequest {
+            file_name: "pyproject.toml",
+            max_files: 5_000,
+        })
     }
 
     fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
@@ -654,43 +667,48 @@ impl<'a> Reader<'a> {
         let name = known_name.cloned().or(egg_name);
 
         for prefix in ["git+", "hg+", "svn+", "bzr+"] {
-            if let Some(rest) = without_fragment.strip_prefix(prefix) {
-                let (repository, revision) = split_vcs_revision(rest);
-                let repository = redact_credentials(repository);
-                let name = name.or_else(|| guess_name_from_url(&repository));
-                let source = if prefix == "git+" {
-                    let revision = revision.map(str::to_owned);
-                    let (reference, commit) = match revision {
-                        Some(revision) if is_full_commit(&revision) => (None, Some(revision)),
-                        Some(revision) => (Some(GitReference::Rev(revision)), None),
-                        None => (None, None),
-                    };
+            if !without_fragment.starts_with(prefix) {
+                continue;
+            }
+            let source = if prefix == "git+" {
+                // The same reading uv.lock and pyproject.toml get, so one repository at one
+                // commit is one key whichever file names it.
+                match git_source(without_fragment) {
                     Source::Git {
-                        url: repository,
+                        url,
                         reference,
                         commit,
-                    }
-                } else {
-                    Source::Url {
-                        url: redact_credentials(without_fragment),
-                    }
-                };
-                let moving = !matches!(
-                    &source,
-                    Source::Git {
-                        commit: Some(_),
-                        ..
-                    }
-                );
-                return Target {
-                    name,
-                    version: None,
-                    source,
-                    hashes,
-                    moving,
-                    local_directory: None,
-                };
-            }
+                    } => Source::Git {
+                        url: redact_credentials(&url),
+                        reference,
+                        commit,
+                    },
+                    other => other,
+                }
+            } else {
+                Source::Url {
+                    url: redact_credentials(without_fragment),
+                }
+            };
+            let name = name.or_else(|| match &source {
+                Source::Git { url, .. } | Source::Url { url } => guess_name_from_url(url),
+                _ => None,
+            });
+            let moving = !matches!(
+                &source,
+                Source::Git {
+                    commit: Some(_),
+                    ..
+                }
+            );
+            return Target {
+                name,
+                version: None,
+                source,
+                hashes,
+                moving,
+                local_directory: None,
+            };
         }
 
         let is_remote = without_fragment.contains("://") && !without_fragment.starts_with("file:");
@@ -871,15 +889,38 @@ impl<'a> Reader<'a> {
             keys.push(key);
         }
 
-        // The project root: the scanned file's own directory installed with `-e .`.
-        let root = self
+        // The project root: the pyproject.toml beside the file (rye, `uv export`,
+        // `uv pip compile pyproject.toml`), else the file's own directory installed with `-e .`.
+        // `-e .` is that same project, so it takes the root's key and the two merge.
+        extraction.components = components.into_values().collect();
+        let own_project = self
             .entries
             .iter()
             .zip(&keys)
             .find(|(entry, _)| entry.is_own_project)
             .map(|(_, key)| key.clone());
+        let root = match attach_project(extractor, input, &mut extraction) {
+            Some(root) => Some(root),
+            None => {
+                if let Some(own) = &own_project {
+                    extraction.roots.push(own.clone());
+                }
+                own_project
+            }
+        };
         if let Some(root) = &root {
-            extraction.roots.push(root.clone());
+            for (entry, key) in self.entries.iter().zip(keys.iter_mut()) {
+                if entry.is_own_project {
+                    key.clone_from(root);
+                }
+            }
+            for same_name in by_name.values_mut() {
+                for key in same_name.iter_mut() {
+                    if key.name == root.name && key.source == root.source {
+                        key.clone_from(root);
+                    }
+                }
+            }
         }
 
         for (entry, key) in self.entries.iter().zip(&keys) {
@@ -928,8 +969,7 @@ impl<'a> Reader<'a> {
             }
         }
 
-        extraction.components = components.into_values().collect();
-        extraction.diagnostics = self.diagnostics;
+        extraction.diagnostics.extend(self.diagnostics);
         extraction
     }
 
@@ -1225,32 +1265,6 @@ fn local_path_of(text: &str) -> String {
     path.to_owned()
 }
 
-/// `https://host/o/r.git@v1` → (`https://host/o/r.git`, `v1`); the `@` of `user@host` is not a
-/// revision.
-fn split_vcs_revision(text: &str) -> (&str, Option<&str>) {
-    let path_start = match text.find("://") {
-        Some(scheme_end) => text
-            .get(scheme_end + 3..)
-            .and_then(|rest| rest.find('/'))
-            .map_or(text.len(), |slash| scheme_end + 3 + slash),
-        None => text.find(':').unwrap_or(0),
-    };
-    let (head, path) = text.split_at(path_start.min(text.len()));
-    match path.rsplit_once('@') {
-        Some((before, revision)) if !revision.is_empty() => {
-            let repository_length = head.len() + before.len();
-            let repository = text.get(..repository_length).unwrap_or(text);
-            (repository, Some(revision))
-        }
-        _ => (text, None),
-    }
-}
-
-fn is_full_commit(revision: &str) -> bool {
-    (revision.len() == 40 || revision.len() == 64)
-        && revision.bytes().all(|byte| byte.is_ascii_hexdigit())
-}
-
 /// Replaces the password of `scheme://user:password@host` with `***`: reports must not carry
 /// tokens copied from an index URL.
 pub(crate) fn redact_credentials(url: &str) -> String {
@@ -1278,8 +1292,11 @@ pub(crate) fn redact_credentials(url: &str) -> String {
     )
 }
 
+/// The repository's last path segment (without `@rev` and `.git`) as a package name, for a VCS
+/// requirement that names no package.
 fn guess_name_from_url(url: &str) -> Option<PackageName> {
     let last = url.trim_end_matches('/').rsplit('/').next()?;
+    let last = last.split('@').next().unwrap_or(last);
     let last = last.strip_suffix(".git").unwrap_or(last);
     package_name(last).ok()
 }
@@ -1322,31 +1339,18 @@ fn identity_from_file(
     }
 }
 
-/// The name and version of the project in a local directory, from its `pyproject.toml`
-/// (`[project]`, or `[tool.poetry]` for Poetry projects). `None` when there is no readable one.
+/// The name and version of the project in a local directory, read by the same parser that makes
+/// project roots (so `-e ./lib` and `lib`'s own lockfile agree on its key). `None` when there is
+/// no readable `pyproject.toml` naming a project; its problems are reported by whichever
+/// extractor reads it as a manifest.
 pub(crate) fn local_project(
     files: &dyn FileReader,
     directory: &str,
 ) -> Option<(PackageName, Option<String>)> {
-    let bytes = files.read(&join_path(directory, "pyproject.toml")).ok()?;
-    let text = std::str::from_utf8(&bytes).ok()?;
-    let document: toml::Table = toml::from_str(text).ok()?;
-    let table = document
-        .get("project")
-        .and_then(toml::Value::as_table)
-        .filter(|project| project.contains_key("name"))
-        .or_else(|| {
-            document
-                .get("tool")
-                .and_then(|tool| tool.get("poetry"))
-                .and_then(toml::Value::as_table)
-        })?;
-    let name = package_name(table.get("name")?.as_str()?).ok()?;
-    let version = table
-        .get("version")
-        .and_then(toml::Value::as_str)
-        .and_then(|version| normalized_version(version).ok());
-    Some((name, version))
+    let path = join_path(directory, "pyproject.toml");
+    let bytes = files.read(&path).ok()?;
+    let project = PyProject::parse(&path, &bytes).ok()?;
+    Some((project.name?, project.version))
 }
 
 /// A pin pep508 refused, read loosely: `name[extras]==text ; marker` with any version text.

@@ -115,7 +115,7 @@ fn sections_sources_hashes_and_markers() {
         tool.key.source,
         Source::Git {
             url: "https://github.com/o/tool.git".to_owned(),
-            reference: None,
+            reference: Some(crate::component::GitReference::Rev(SHA.to_owned())),
             commit: Some(SHA.to_owned())
         }
     );

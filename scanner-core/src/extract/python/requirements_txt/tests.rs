@@ -1,5 +1,5 @@
 use super::*;
-use crate::component::HashAlgorithm;
+use crate::component::{GitReference, HashAlgorithm};
 use crate::diagnostic::DiagnosticSeverity;
 use crate::extract::MemoryFiles;
 
@@ -324,7 +324,7 @@ fn every_source_kind() {
         tool.key.source,
         Source::Git {
             url: "https://github.com/o/tool".to_owned(),
-            reference: None,
+            reference: Some(GitReference::Rev(sha.to_owned())),
             commit: Some(sha.to_owned())
         }
     );
