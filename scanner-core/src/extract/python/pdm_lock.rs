@@ -186,16 +186,26 @@ fn parse(path: &str, bytes: &[u8]) -> Result<ParsedLock, ExtractError> {
         let span = entry.span();
         let line = name_line(text, &index, span.start);
         let location = Location::line(path, line);
-        let wire = match entry.into_inner().try_into::<WirePackage>() {
+        let value = entry.into_inner();
+        let label = match value.get("name").and_then(toml::Value::as_str) {
+            Some(name) => format!("[[package]] `{name}`"),
+            None => "[[package]]".to_owned(),
+        };
+        if let Some(problem) = wrong_field_type(&value) {
+            diagnostics.push(Diagnostic::warning(
+                DiagnosticCode::InvalidEntry,
+                location,
+                format!("{label}: {problem}; skipped"),
+            ));
+            continue;
+        }
+        let wire = match value.try_into::<WirePackage>() {
             Ok(wire) => wire,
             Err(error) => {
                 diagnostics.push(Diagnostic::warning(
                     DiagnosticCode::InvalidEntry,
                     location,
-                    format!(
-                        "[[package]]: {}; skipped",
-                        error.message().trim_end().trim_end_matches('\n')
-                    ),
+                    format!("{label}: {}; skipped", error.message().trim_end()),
                 ));
                 continue;
             }
@@ -213,6 +223,33 @@ fn parse(path: &str, bytes: &[u8]) -> Result<ParsedLock, ExtractError> {
         packages,
         diagnostics,
     })
+}
+
+/// Names the first field of a `[[package]]` whose TOML type is not the one PDM writes (serde's
+/// own message would not say which field).
+fn wrong_field_type(package: &toml::Value) -> Option<String> {
+    let table = package.as_table()?;
+    for (field, value) in table {
+        let expected = match field.as_str() {
+            "name" | "version" | "git" | "ref" | "revision" | "path" | "url" | "marker"
+            | "requires_python" | "summary" | "subdirectory" => "a string",
+            "groups" | "dependencies" | "extras" | "files" => "an array",
+            "editable" => "a boolean",
+            _ => continue,
+        };
+        let matches = match expected {
+            "a string" => value.is_str(),
+            "an array" => value.is_array(),
+            _ => value.is_bool(),
+        };
+        if !matches {
+            return Some(format!(
+                "`{field}` must be {expected}, found {}",
+                value.type_str()
+            ));
+        }
+    }
+    None
 }
 
 /// The line of a package's `name =`: the first such line of its `[[package]]` table (the
