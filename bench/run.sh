@@ -9,3 +9,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 cargo bench -p scanner-core --bench extract "$@"
 
 echo "report: $(pwd)/docs/PERFORMANCE.md (section between <!-- bench:cargo-lock:start --> and <!-- bench:cargo-lock:end -->)"
+
+# uv.lock extraction (scanner-core/benches/uv_lock.rs).
+cargo bench -p scanner-core --bench uv_lock "$@"
+
+echo "report: $(pwd)/docs/PERFORMANCE.md (section between <!-- bench:uv-lock:start --> and <!-- bench:uv-lock:end -->)"

@@ -58,6 +58,31 @@ const LOCKS: &[(&str, &str, &str)] = &[
         "uv.lock",
         "python/uv-lock",
     ),
+    (
+        "crewAIInc__crewAI__root--2024-11",
+        "poetry.lock",
+        "python/poetry-lock",
+    ),
+    (
+        "huggingface__text-generation-inference__backends-gaudi-server",
+        "backends/gaudi/server/poetry.lock",
+        "python/poetry-lock",
+    ),
+    (
+        "huggingface__text-generation-inference__server--2022-10",
+        "server/poetry.lock",
+        "python/poetry-lock",
+    ),
+    (
+        "langchain-ai__langgraph__libs-cli-examples",
+        "libs/cli/examples/poetry.lock",
+        "python/poetry-lock",
+    ),
+    (
+        "Comfy-Org__comfy-cli__root--2026-01",
+        "pylock.toml",
+        "python/pylock",
+    ),
 ];
 
 fn project_directory(project: &str) -> PathBuf {
@@ -167,6 +192,33 @@ fn oracle_registry_packages(text: &str, extractor: &str) -> Vec<(String, String)
                 }
             }
         }
+        "python/poetry-lock" => {
+            for entry in document["package"].as_array().unwrap() {
+                let from_registry = match entry.get("source") {
+                    None => true,
+                    Some(source) => source["type"].as_str() == Some("legacy"),
+                };
+                if from_registry {
+                    packages.push((
+                        pep503(entry["name"].as_str().unwrap()),
+                        entry["version"].as_str().unwrap().to_owned(),
+                    ));
+                }
+            }
+        }
+        "python/pylock" => {
+            for entry in document["packages"].as_array().unwrap() {
+                let elsewhere = ["vcs", "directory", "archive"]
+                    .iter()
+                    .any(|key| entry.get(key).is_some());
+                if !elsewhere {
+                    packages.push((
+                        pep503(entry["name"].as_str().unwrap()),
+                        entry["version"].as_str().unwrap().to_owned(),
+                    ));
+                }
+            }
+        }
         other => panic!("no oracle for {other}"),
     }
     packages.sort();
@@ -195,7 +247,7 @@ fn registry_packages_match_an_independent_reading() {
         let text = std::fs::read_to_string(project_directory(project).join(lock)).unwrap();
         let expected = oracle_registry_packages(&text, extractor);
         assert!(
-            expected.len() > 40,
+            expected.len() > 10,
             "{project}: {} packages",
             expected.len()
         );
@@ -218,7 +270,26 @@ fn real_locks_read_without_warnings_and_claim_their_manifests() {
             .filter(|d| d.severity != DiagnosticSeverity::Note)
             .map(ToString::to_string)
             .collect();
-        assert!(noisy.is_empty(), "{project}/{lock}: {noisy:#?}");
+        // crewAI's pyproject.toml at that commit had already moved to uv and added two
+        // dependencies its (stale) poetry.lock never locked: a real finding, reported.
+        // TGI's Gaudi server lock leaves torch out (the Gaudi image ships its own build) while
+        // six locked packages still depend on it: reported as dangling, nothing invented.
+        let expected: &[&str] = match *project {
+            "crewAIInc__crewAI__root--2024-11" => &[
+                "pyproject.toml:28: warning[lockfile-out-of-date]: `crewai` declares `uv`, which the lockfile does not contain",
+                "pyproject.toml:29: warning[lockfile-out-of-date]: `crewai` declares `tomli-w`, which the lockfile does not contain",
+            ],
+            "huggingface__text-generation-inference__backends-gaudi-server" => &[
+                "backends/gaudi/server/poetry.lock:22: warning[dangling-reference]: `accelerate` depends on `torch`, which the lock does not contain",
+                "backends/gaudi/server/poetry.lock:1253: warning[dangling-reference]: `optimum` depends on `torch`, which the lock does not contain",
+                "backends/gaudi/server/poetry.lock:1300: warning[dangling-reference]: `optimum-habana` depends on `torch`, which the lock does not contain",
+                "backends/gaudi/server/poetry.lock:1334: warning[dangling-reference]: `outlines` depends on `torch`, which the lock does not contain",
+                "backends/gaudi/server/poetry.lock:1373: warning[dangling-reference]: `peft` depends on `torch`, which the lock does not contain",
+                "backends/gaudi/server/poetry.lock:2246: warning[dangling-reference]: `sentence-transformers` depends on `torch`, which the lock does not contain",
+            ],
+            _ => &[],
+        };
+        assert_eq!(noisy, expected, "{project}/{lock}");
         let directory = Path::new(lock).parent().unwrap().to_string_lossy();
         let manifest = if directory.is_empty() {
             "pyproject.toml".to_owned()
@@ -436,4 +507,180 @@ fn scan_summary(report: &scanner_core::scan::ScanReport) -> String {
         let _ = writeln!(text, "diagnostic {location}: {code}: {}", strip(message));
     }
     text
+}
+
+/// The diagnostics of a scan that must be there: (code, location prefix, message part).
+fn assert_diagnostics(report: &scanner_core::scan::ScanReport, expected: &[(&str, &str, &str)]) {
+    let diagnostics = diagnostics_of(report);
+    for (code, location, text) in expected {
+        assert!(
+            diagnostics
+                .iter()
+                .any(|(c, l, m)| c == code && l.starts_with(location) && m.contains(text)),
+            "{code} at {location} ({text}) in {diagnostics:#?}"
+        );
+    }
+    assert!(report
+        .diagnostics
+        .iter()
+        .all(|d| d.code != DiagnosticCode::InternalError));
+}
+
+#[test]
+fn poetry_lock_edge_cases() {
+    let report = scan_fixture("poetry-lock");
+    assert_diagnostics(
+        &report,
+        &[
+            (
+                "unsupported-format-version",
+                "poetry-lock/unknown-version/poetry.lock:6",
+                "unsupported poetry.lock version `\"3.0\"` (airlock reads `[metadata] lock-version` 1.0 to 2.1)",
+            ),
+            ("parse-error", "poetry-lock/invalid-toml/poetry.lock:4:", "invalid TOML"),
+            ("parse-error", "poetry-lock/truncated/poetry.lock:", "invalid TOML"),
+            ("invalid-entry", "poetry-lock/wrong-type/poetry.lock:7", "expected a version string or a table"),
+            ("invalid-entry", "poetry-lock/wrong-type/poetry.lock:11", "`version` must be a string"),
+            ("invalid-entry", "poetry-lock/invalid-version/poetry.lock:3", "not a PEP 440 version"),
+        ],
+    );
+    let odd = report
+        .graph
+        .components()
+        .find(|c| c.key.name.normalized() == "odd-poetry")
+        .unwrap();
+    assert_eq!(odd.key.version.as_deref(), Some("2024.x"));
+    assert!(report
+        .graph
+        .components()
+        .any(|c| c.key.name.normalized() == "still-read-poetry"));
+    insta::assert_snapshot!(scan_summary(&report));
+}
+
+#[test]
+fn pylock_edge_cases() {
+    let report = scan_fixture("pylock");
+    assert_diagnostics(
+        &report,
+        &[
+            (
+                "unsupported-format-version",
+                "pylock/unknown-version/pylock.toml:1",
+                "unsupported pylock.toml version `\"2.0\"` (airlock reads `lock-version = \"1.0\"` (PEP 751))",
+            ),
+            ("parse-error", "pylock/invalid-toml/pylock.toml:5:", "invalid TOML"),
+            ("parse-error", "pylock/truncated/pylock.toml:", "invalid TOML"),
+            ("invalid-entry", "pylock/wrong-type/pylock.toml:10", "`directory` must be a table"),
+            ("invalid-entry", "pylock/invalid-version/pylock.toml:5", "not a PEP 440 version"),
+        ],
+    );
+    for name in ["still-read-pylock", "sphinx", "odd-pylock"] {
+        assert!(
+            report
+                .graph
+                .components()
+                .any(|c| c.key.name.normalized() == name),
+            "{name}"
+        );
+    }
+    insta::assert_snapshot!(scan_summary(&report));
+}
+
+#[test]
+fn a_uv_lock_and_its_exported_pylock_merge_by_key_with_both_evidences() {
+    let directory = project_directory("Comfy-Org__comfy-cli__root--2026-01");
+    let report = scan(std::slice::from_ref(&directory), &ScanOptions::default()).unwrap();
+    let extractors = |component: &scanner_core::Component| -> Vec<&str> {
+        let mut found: Vec<&str> = component
+            .evidence
+            .iter()
+            .map(|evidence| evidence.extractor)
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    };
+    let roots: Vec<_> = report.graph.roots().collect();
+    assert_eq!(
+        roots.len(),
+        1,
+        "one project, not one per lockfile: {roots:?}"
+    );
+    let root = report.graph.get(roots[0]).unwrap();
+    assert_eq!(root.key.version.as_deref(), Some("0.0.0"));
+    assert_eq!(extractors(root), ["python/pylock", "python/uv-lock"]);
+    // pylock.toml (a `uv export`) holds the packages the project installs; every one of them is
+    // the same component as uv.lock's, seen by both files.
+    let exported: Vec<&scanner_core::Component> = report
+        .graph
+        .components()
+        .filter(|c| c.evidence.iter().any(|e| e.extractor == "python/pylock"))
+        .collect();
+    assert!(exported.len() > 40);
+    for component in exported {
+        assert_eq!(
+            extractors(component),
+            ["python/pylock", "python/uv-lock"],
+            "{}",
+            component.key
+        );
+    }
+    assert!(!report.has_errors(), "{:#?}", report.diagnostics);
+    let files: Vec<&str> = report
+        .files
+        .iter()
+        .map(|file| file.path.rsplit('/').next().unwrap())
+        .collect();
+    assert!(files.contains(&"pyproject.toml"));
+    assert!(report
+        .files
+        .iter()
+        .all(|file| file.extractor != "python/pyproject"));
+}
+
+#[test]
+fn pyproject_without_a_lockfile() {
+    let report = scan_fixture("pyproject");
+    assert_diagnostics(
+        &report,
+        &[
+            (
+                "invalid-entry",
+                "pyproject/broken/pyproject.toml:5",
+                "expected a requirement string, found an integer",
+            ),
+            (
+                "invalid-entry",
+                "pyproject/broken/pyproject.toml:6",
+                "invalid requirement",
+            ),
+            (
+                "invalid-entry",
+                "pyproject/broken/pyproject.toml:8",
+                "must be a table",
+            ),
+            (
+                "dangling-reference",
+                "pyproject/virtual-workspace/pyproject.toml:2",
+                "member of the uv workspace",
+            ),
+        ],
+    );
+    let component = |name: &str| {
+        report
+            .graph
+            .components()
+            .find(|c| c.key.name.normalized() == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    assert_eq!(component("fastapi").key.version, None);
+    assert!(component("fastapi")
+        .flags
+        .contains(&scanner_core::ComponentFlag::Unpinned));
+    assert_eq!(component("pydantic").key.version.as_deref(), Some("2.7.1"));
+    assert!(component("pydantic").flags.is_empty());
+    assert!(component("ok-dep")
+        .flags
+        .contains(&scanner_core::ComponentFlag::Unpinned));
+    insta::assert_snapshot!(scan_summary(&report));
 }

@@ -4,6 +4,8 @@ use super::cargo::cargo_lock::CargoLockExtractor;
 use super::cargo::cargo_toml::CargoTomlExtractor;
 use super::python::pdm_lock::PdmLockExtractor;
 use super::python::pipfile_lock::PipfileLockExtractor;
+use super::python::poetry_lock::PoetryLockExtractor;
+use super::python::pylock::PylockExtractor;
 use super::python::pyproject::PyProjectExtractor;
 use super::python::requirements_txt::RequirementsExtractor;
 use super::python::uv_lock::UvLockExtractor;
@@ -18,6 +20,8 @@ pub static EXTRACTORS: &[&dyn Extractor] = &[
     &PdmLockExtractor,
     &PyProjectExtractor,
     &UvLockExtractor,
+    &PoetryLockExtractor,
+    &PylockExtractor,
 ];
 
 /// Looks an extractor up by id.
@@ -75,6 +79,9 @@ mod tests {
         assert_eq!(accepted("a/uv.lock"), ["python/uv-lock"]);
         assert_eq!(accepted("tools/fetch.py.lock"), ["python/uv-lock"]);
         assert!(accepted(".py.lock").is_empty());
+        assert_eq!(accepted("poetry.lock"), ["python/poetry-lock"]);
+        assert_eq!(accepted("pylock.toml"), ["python/pylock"]);
+        assert_eq!(accepted("x/pylock.dev.toml"), ["python/pylock"]);
         assert!(accepted("README.md").is_empty());
         assert!(accepted("cargo.lock.bak").is_empty());
     }

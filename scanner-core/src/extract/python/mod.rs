@@ -172,6 +172,8 @@ pub fn normalized_marker(marker: &str) -> Result<Option<String>, String> {
         .map_err(|_| format!("`{marker}` is not a PEP 508 environment marker"))
 }
 
+pub mod poetry_lock;
+pub mod pylock;
 pub mod pyproject;
 pub(crate) mod toml_tree;
 pub mod uv_lock;

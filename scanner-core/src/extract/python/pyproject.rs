@@ -715,17 +715,22 @@ fn uv_source(
 
 /// One Poetry dependency value, before it is given its name and group.
 #[derive(Debug, Clone, Default)]
-struct PoetryDeclaration {
-    requirement: Option<String>,
-    pinned: Option<String>,
-    source: Option<Source>,
-    editable: bool,
-    optional: bool,
-    marker: Option<String>,
-    extras: Vec<String>,
+pub(crate) struct PoetryDeclaration {
+    pub(crate) requirement: Option<String>,
+    pub(crate) pinned: Option<String>,
+    pub(crate) source: Option<Source>,
+    pub(crate) editable: bool,
+    pub(crate) optional: bool,
+    pub(crate) marker: Option<String>,
+    pub(crate) extras: Vec<String>,
 }
 
-fn poetry_declaration(value: &DeValue<'_>, directory: &str) -> Result<PoetryDeclaration, String> {
+/// One Poetry dependency value (a constraint string or a table), as pyproject.toml and
+/// poetry.lock write it.
+pub(crate) fn poetry_declaration(
+    value: &DeValue<'_>,
+    directory: &str,
+) -> Result<PoetryDeclaration, String> {
     let mut declaration = PoetryDeclaration::default();
     let table = match value {
         DeValue::String(constraint) => {
@@ -900,6 +905,22 @@ fn poetry_clause(clause: &str) -> Option<Vec<String>> {
     None
 }
 
+/// Whether `version` satisfies a requirement written as PEP 440 specifiers or in Poetry's
+/// syntax; `None` when either cannot be read.
+pub(crate) fn version_allowed(requirement: &str, version: &str) -> Option<bool> {
+    let version = pep440_rs::Version::from_str(version.trim()).ok()?;
+    if let Ok(specifiers) = pep440_rs::VersionSpecifiers::from_str(requirement.trim()) {
+        return Some(specifiers.contains(&version));
+    }
+    let alternatives = poetry_constraint_to_pep440(requirement)?;
+    let mut allowed = false;
+    for alternative in alternatives {
+        let specifiers = pep440_rs::VersionSpecifiers::from_str(&alternative).ok()?;
+        allowed |= specifiers.contains(&version);
+    }
+    Some(allowed)
+}
+
 /// Poetry's `python = "…"` restriction as a PEP 508 marker.
 fn poetry_python_marker(constraint: &str) -> Option<String> {
     let alternatives = poetry_constraint_to_pep440(constraint)?;
@@ -1003,7 +1024,7 @@ pub fn attach_manifest(
             .filter(|key| key.ecosystem == Ecosystem::PyPI && key.name == declared.name)
             .collect();
         let location = Location::line(&project.path, declared.line);
-        let (version, source) = match candidates.as_slice() {
+        let targets: Vec<(Option<String>, Option<Source>)> = match candidates.as_slice() {
             [] => {
                 let conditional =
                     declared.marker.is_some() || declared.edge_kind() != EdgeKind::Normal;
@@ -1018,7 +1039,7 @@ pub fn attach_manifest(
                 });
                 continue;
             }
-            [_] => (None, None),
+            [_] => vec![(None, None)],
             several => {
                 let by_pin = declared.pinned.as_ref().and_then(|pin| {
                     only(
@@ -1032,7 +1053,7 @@ pub fn attach_manifest(
                     .as_ref()
                     .and_then(|source| only(several.iter().filter(|key| key.source == *source)));
                 match by_pin.or(by_source) {
-                    Some(key) => (key.version, Some(key.source)),
+                    Some(key) => vec![(key.version, Some(key.source))],
                     None => {
                         let already_linked = extraction.edges.iter().any(|edge| {
                             edge.from == root_key
@@ -1047,23 +1068,46 @@ pub fn attach_manifest(
                             // The lock says which of its versions the project uses.
                             continue;
                         }
-                        (None, None)
+                        // Versions locked for different environments: the project depends on
+                        // each one its requirement allows.
+                        let allowed: Vec<&&ComponentKey> = several
+                            .iter()
+                            .filter(|key| {
+                                match (declared.requirement.as_deref(), key.version.as_deref()) {
+                                    (Some(requirement), Some(version)) => {
+                                        version_allowed(requirement, version).unwrap_or(true)
+                                    }
+                                    _ => true,
+                                }
+                            })
+                            .collect();
+                        let chosen = if allowed.is_empty() {
+                            several.iter().collect()
+                        } else {
+                            allowed
+                        };
+                        chosen
+                            .into_iter()
+                            .map(|key| (key.version.clone(), Some(key.source.clone())))
+                            .collect()
                     }
                 }
             }
         };
-        extraction.edges.push(EdgeRef {
-            from: root_key.clone(),
-            to: EdgeTarget::Reference(DependencyReference {
-                ecosystem: Ecosystem::PyPI,
-                name: declared.name.clone(),
-                version,
-                source,
-            }),
-            kind: declared.edge_kind(),
-            details: declared.edge_details(),
-            location: Some(location),
-        });
+        for (version, source) in targets {
+            extraction.edges.push(EdgeRef {
+                from: root_key.clone(),
+                to: EdgeTarget::Reference(DependencyReference {
+                    ecosystem: Ecosystem::PyPI,
+                    name: declared.name.clone(),
+                    version,
+                    source,
+                }),
+                kind: declared.edge_kind(),
+                details: declared.edge_details(),
+                location: Some(location.clone()),
+            });
+        }
     }
     Some(root_key)
 }
@@ -1409,6 +1453,12 @@ also-main = "*"
         assert_eq!(convert("<2 || >=3"), ["<2", ">=3"]);
         assert_eq!(convert("*"), [""]);
         assert_eq!(poetry_constraint_to_pep440("latest"), None);
+        assert_eq!(version_allowed("^1.2", "1.9.0"), Some(true));
+        assert_eq!(version_allowed("^1.2", "2.0.0"), Some(false));
+        assert_eq!(version_allowed(">=2,<3", "2.5"), Some(true));
+        assert_eq!(version_allowed("<2 || >=3", "3.1"), Some(true));
+        assert_eq!(version_allowed("*", "0.1"), Some(true));
+        assert_eq!(version_allowed("latest", "0.1"), None);
         assert_eq!(
             poetry_python_marker("^3.9").as_deref(),
             Some("python_full_version >= '3.9' and python_full_version < '4'")

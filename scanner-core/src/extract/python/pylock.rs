@@ -1,0 +1,564 @@
+//! `pylock.toml` and `pylock.<name>.toml`: the standard lock file of PEP 751 (lock-version 1.0).
+//!
+//! Each `[[packages]]` entry has a `name`, an optional `version` and `marker`, exactly one
+//! source (`vcs`, `directory`, `archive`, or an `index` with `sdist`/`wheels`), hashes as
+//! tables (`hashes = { sha256 = "…" }`) on every artifact, and `dependencies` naming other
+//! entries by as many keys as needed to tell them apart. Top-level `extras`,
+//! `dependency-groups` and `default-groups` say what the lock can install.
+
+use std::path::Path;
+
+use toml::de::{DeTable, DeValue};
+
+use super::pyproject::{attach_project, project_source};
+use super::toml_tree::{
+    array_field, as_str, as_table, bool_field, field, string_field, string_list, table_field, Node,
+    TomlFile, WrongType,
+};
+use super::{git_source, index_source, package_name, version_or_raw};
+use crate::component::{
+    Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, GitReference,
+    Hash, HashAlgorithm, Source,
+};
+use crate::diagnostic::{Diagnostic, DiagnosticCode};
+use crate::ecosystem::Ecosystem;
+use crate::extract::{
+    join_path, CompanionRequest, EdgeRef, EdgeTarget, ExtractError, Extraction, Extractor,
+    ExtractorId, Input,
+};
+use crate::location::{Evidence, Location};
+use crate::name::PackageName;
+
+/// Reads PEP 751 lock files with the `pyproject.toml` beside them.
+#[derive(Debug)]
+pub struct PylockExtractor;
+
+impl Extractor for PylockExtractor {
+    fn id(&self) -> ExtractorId {
+        "python/pylock"
+    }
+
+    fn description(&self) -> &'static str {
+        "pylock.toml and pylock.<name>.toml (PEP 751 lock-version 1.x: wheels/sdist/archive hashes, vcs/directory/archive sources, markers, dependency groups), with its pyproject.toml"
+    }
+
+    fn accepts(&self, path: &Path) -> bool {
+        path.file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(is_pylock_name)
+    }
+
+    fn companions(&self) -> Option<CompanionRequest> {
+        Some(CompanionRequest {
+            file_name: "pyproject.toml",
+            max_files: 5_000,
+        })
+    }
+
+    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+        let file = TomlFile::parse(input.path, input.bytes)?;
+        let mut extraction = read(self.id(), &file, input.directory())?;
+        if let Some(root) = attach_project(self.id(), input, &mut extraction) {
+            annotate_root(&file, &root, &mut extraction);
+        }
+        Ok(extraction)
+    }
+}
+
+/// `pylock.toml`, or `pylock.<name>.toml` with a non-empty name without dots (PEP 751).
+fn is_pylock_name(file_name: &str) -> bool {
+    if file_name == "pylock.toml" {
+        return true;
+    }
+    file_name
+        .strip_prefix("pylock.")
+        .and_then(|rest| rest.strip_suffix(".toml"))
+        .is_some_and(|name| !name.is_empty() && !name.contains('.'))
+}
+
+/// A dependency of one package, before it is linked.
+struct PendingEdge {
+    from: ComponentKey,
+    name: PackageName,
+    version: Option<String>,
+    line: u32,
+}
+
+fn read(
+    extractor: ExtractorId,
+    file: &TomlFile<'_>,
+    directory: &str,
+) -> Result<Extraction, ExtractError> {
+    let root = &file.root;
+    let mut extraction = Extraction::default();
+    let version_node = field(root, "lock-version");
+    let unsupported = |found: String, node: Option<&Node<'_>>| ExtractError::UnsupportedVersion {
+        location: node.map_or_else(
+            || Location::file(file.path),
+            |node| file.location(&node.span()),
+        ),
+        format: "pylock.toml",
+        found,
+        supported: "`lock-version = \"1.0\"` (PEP 751)",
+    };
+    let Some(node) = version_node else {
+        return Err(unsupported("(no `lock-version` field)".to_owned(), None));
+    };
+    let text = as_str(node, "lock-version").map_err(|_| {
+        unsupported(
+            super::toml_tree::describe(node.get_ref()).to_owned(),
+            Some(node),
+        )
+    })?;
+    match text.split_once('.') {
+        Some(("1", "0")) => {}
+        // PEP 751: a newer minor version stays readable by tools that know the major one.
+        Some(("1", minor)) if minor.parse::<u32>().is_ok() => {
+            extraction.diagnostics.push(Diagnostic::note(
+                DiagnosticCode::UnsupportedFormatVersion,
+                file.location(&node.span()),
+                format!("pylock.toml `lock-version = \"{text}\"` is newer than 1.0; read with the 1.0 layout"),
+            ));
+        }
+        _ => return Err(unsupported(format!("\"{text}\""), Some(node))),
+    }
+
+    let items: Vec<&Node<'_>> = match array_field(root, "packages") {
+        Ok(items) => items
+            .map(|items| items.iter().collect())
+            .unwrap_or_default(),
+        Err(error) => {
+            extraction
+                .diagnostics
+                .push(error.to_diagnostic(file, "`packages`"));
+            Vec::new()
+        }
+    };
+    let project_directory = project_source(directory);
+    let mut pending = Vec::new();
+    for item in items {
+        match read_package(
+            extractor,
+            file,
+            directory,
+            item,
+            &mut extraction.diagnostics,
+        ) {
+            Ok((component, edges)) => {
+                if component.key.source == project_directory
+                    && component.flags.contains(&ComponentFlag::Editable)
+                    && !extraction.roots.contains(&component.key)
+                {
+                    extraction.roots.push(component.key.clone());
+                }
+                pending.extend(edges);
+                extraction.components.push(component);
+            }
+            Err(diagnostic) => extraction.diagnostics.push(diagnostic),
+        }
+    }
+    for component in &mut extraction.components {
+        if extraction.roots.contains(&component.key) {
+            component.kind = ComponentKind::Application;
+        }
+    }
+    link(&mut extraction, file, pending);
+    Ok(extraction)
+}
+
+fn read_package(
+    extractor: ExtractorId,
+    file: &TomlFile<'_>,
+    directory: &str,
+    item: &Node<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<(Component, Vec<PendingEdge>), Diagnostic> {
+    let table = as_table(item, "packages").map_err(|e| e.to_diagnostic(file, "[[packages]]"))?;
+    let name_node = field(table, "name")
+        .ok_or_else(|| file.warning(&item.span(), "[[packages]] without a `name`; skipped"))?;
+    let line = file.line(&name_node.span());
+    let raw_name =
+        as_str(name_node, "name").map_err(|e| e.to_diagnostic(file, "[[packages]]; skipped"))?;
+    let name = package_name(raw_name)
+        .map_err(|message| file.warning(&name_node.span(), format!("{message}; skipped")))?;
+    let context = format!("package `{raw_name}`");
+    let wrong = |error: WrongType| error.to_diagnostic(file, &format!("{context}; skipped"));
+    let version = match field(table, "version") {
+        None => None,
+        Some(node) => {
+            let text = as_str(node, "version").map_err(wrong)?;
+            Some(version_or_raw(text, |message| {
+                diagnostics.push(file.warning(
+                    &node.span(),
+                    format!("{context}: {message}; kept as written"),
+                ));
+            }))
+        }
+    };
+
+    let mut hashes = Vec::new();
+    let mut editable = false;
+    let source = if let Some(vcs) = table_field(table, "vcs").map_err(wrong)? {
+        let kind = string_field(vcs, "type").map_err(wrong)?.unwrap_or("git");
+        let location = match string_field(vcs, "url").map_err(wrong)? {
+            Some(url) => url.to_owned(),
+            None => join_path(
+                directory,
+                string_field(vcs, "path").map_err(wrong)?.ok_or_else(|| {
+                    file.warning(
+                        &item.span(),
+                        format!("{context}: `vcs` has neither `url` nor `path`; skipped"),
+                    )
+                })?,
+            ),
+        };
+        let commit = string_field(vcs, "commit-id")
+            .map_err(wrong)?
+            .map(str::to_owned);
+        let reference = string_field(vcs, "requested-revision")
+            .map_err(wrong)?
+            .map(|rev| GitReference::Rev(rev.to_owned()));
+        if kind == "git" {
+            match git_source(&location) {
+                Source::Git { url, .. } => Source::Git {
+                    url,
+                    reference,
+                    commit,
+                },
+                other => other,
+            }
+        } else {
+            Source::Url {
+                url: format!("{kind}+{location}"),
+            }
+        }
+    } else if let Some(tree) = table_field(table, "directory").map_err(wrong)? {
+        editable = bool_field(tree, "editable")
+            .map_err(wrong)?
+            .unwrap_or(false);
+        let path = string_field(tree, "path").map_err(wrong)?.ok_or_else(|| {
+            file.warning(
+                &item.span(),
+                format!("{context}: `directory` has no `path`; skipped"),
+            )
+        })?;
+        Source::Path {
+            path: join_path(directory, path),
+        }
+    } else if let Some(archive) = table_field(table, "archive").map_err(wrong)? {
+        collect_hashes(file, archive, &context, &mut hashes, diagnostics);
+        match (
+            string_field(archive, "url").map_err(wrong)?,
+            string_field(archive, "path").map_err(wrong)?,
+        ) {
+            (Some(url), _) => Source::Url {
+                url: url.to_owned(),
+            },
+            (None, Some(path)) => Source::Path {
+                path: join_path(directory, path),
+            },
+            (None, None) => {
+                return Err(file.warning(
+                    &item.span(),
+                    format!("{context}: `archive` has neither `url` nor `path`; skipped"),
+                ))
+            }
+        }
+    } else {
+        if let Some(sdist) = table_field(table, "sdist").map_err(wrong)? {
+            collect_hashes(file, sdist, &context, &mut hashes, diagnostics);
+        }
+        if let Some(wheels) = array_field(table, "wheels").map_err(wrong)? {
+            for wheel in wheels {
+                match wheel.get_ref() {
+                    DeValue::Table(wheel) => {
+                        collect_hashes(file, wheel, &context, &mut hashes, diagnostics);
+                    }
+                    _ => diagnostics.push(file.warning(
+                        &wheel.span(),
+                        format!("{context}: a wheel must be a table; ignored"),
+                    )),
+                }
+            }
+        }
+        index_source(string_field(table, "index").map_err(wrong)?)
+    };
+
+    let key = ComponentKey::new(Ecosystem::PyPI, name, version, source);
+    let mut component =
+        Component::new(key.clone(), ComponentKind::Library).with_evidence(Evidence {
+            location: Location::line(file.path, line),
+            extractor,
+        });
+    component.hashes.extend(hashes);
+    if editable {
+        component.flags.insert(ComponentFlag::Editable);
+    }
+    if let Some(marker) = string_field(table, "marker").map_err(wrong)? {
+        component
+            .properties
+            .insert("airlock:marker".to_owned(), marker.to_owned());
+    }
+
+    let mut edges = Vec::new();
+    if let Some(dependencies) = array_field(table, "dependencies").map_err(wrong)? {
+        for dependency in dependencies {
+            let read = as_table(dependency, "dependency")
+                .map_err(|error| error.message)
+                .and_then(|dependency| {
+                    let name = string_field(dependency, "name")
+                        .map_err(|error| error.message)?
+                        .ok_or("a dependency without a `name`")?;
+                    let version = string_field(dependency, "version")
+                        .map_err(|error| error.message)?
+                        .map(|text| version_or_raw(text, |_| {}));
+                    Ok((package_name(name)?, version))
+                });
+            match read {
+                Ok((name, version)) => edges.push(PendingEdge {
+                    from: key.clone(),
+                    name,
+                    version,
+                    line: file.line(&dependency.span()),
+                }),
+                Err(message) => diagnostics.push(
+                    file.warning(&dependency.span(), format!("{context}: {message}; skipped")),
+                ),
+            }
+        }
+    }
+    Ok((component, edges))
+}
+
+/// `hashes = { sha256 = "…", … }` of one artifact.
+fn collect_hashes(
+    file: &TomlFile<'_>,
+    artifact: &DeTable<'_>,
+    context: &str,
+    hashes: &mut Vec<Hash>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let table = match table_field(artifact, "hashes") {
+        Ok(Some(table)) => table,
+        Ok(None) => return,
+        Err(error) => {
+            diagnostics.push(error.to_diagnostic(file, context));
+            return;
+        }
+    };
+    for (algorithm, value) in table {
+        let parsed = match (
+            HashAlgorithm::from_name(algorithm.get_ref()),
+            value.get_ref(),
+        ) {
+            (Some(algorithm), DeValue::String(hex)) => Hash::new(algorithm, hex).ok(),
+            _ => None,
+        };
+        match parsed {
+            Some(hash) => hashes.push(hash),
+            None => diagnostics.push(file.warning(
+                &value.span(),
+                format!(
+                    "{context}: `{}` hash is not one airlock reads; ignored",
+                    algorithm.get_ref()
+                ),
+            )),
+        }
+    }
+}
+
+/// Links each dependency to the entry it names (by name, narrowed by version).
+fn link(extraction: &mut Extraction, file: &TomlFile<'_>, pending: Vec<PendingEdge>) {
+    let mut edges = Vec::new();
+    for edge in pending {
+        let candidates: Vec<&ComponentKey> = extraction
+            .components
+            .iter()
+            .map(|component| &component.key)
+            .filter(|key| key.name == edge.name)
+            .filter(|key| edge.version.is_none() || key.version == edge.version)
+            .collect();
+        let location = Location::line(file.path, edge.line);
+        match candidates.as_slice() {
+            [target] => edges.push(EdgeRef {
+                from: edge.from,
+                to: EdgeTarget::Key((*target).clone()),
+                kind: EdgeKind::Normal,
+                details: EdgeDetails::default(),
+                location: Some(location),
+            }),
+            [] => extraction.diagnostics.push(Diagnostic::warning(
+                DiagnosticCode::DanglingReference,
+                location,
+                format!(
+                    "`{}` depends on `{}`, which the lock does not define",
+                    edge.from.name, edge.name
+                ),
+            )),
+            several => extraction.diagnostics.push(Diagnostic::warning(
+                DiagnosticCode::AmbiguousReference,
+                location,
+                format!(
+                    "`{}` depends on `{}`, which the lock defines {} times without saying which",
+                    edge.from.name,
+                    edge.name,
+                    several.len()
+                ),
+            )),
+        }
+    }
+    extraction.edges.extend(edges);
+}
+
+/// Records on the project what the lock can install: its extras and dependency groups.
+fn annotate_root(file: &TomlFile<'_>, root: &ComponentKey, extraction: &mut Extraction) {
+    let Some(component) = extraction
+        .components
+        .iter_mut()
+        .find(|component| component.key == *root)
+    else {
+        return;
+    };
+    for (field_name, property) in [
+        ("extras", "airlock:pylock-extras"),
+        ("dependency-groups", "airlock:pylock-dependency-groups"),
+        ("default-groups", "airlock:pylock-default-groups"),
+    ] {
+        match string_list(&file.root, field_name) {
+            Ok(values) if !values.is_empty() => {
+                component
+                    .properties
+                    .insert(property.to_owned(), values.join(","));
+            }
+            Ok(_) => {}
+            Err(error) => extraction
+                .diagnostics
+                .push(error.to_diagnostic(file, "pylock.toml")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn extract(text: &str) -> Result<Extraction, ExtractError> {
+        PylockExtractor.extract(&Input::new("app/pylock.toml", text.as_bytes()))
+    }
+
+    #[test]
+    fn file_names() {
+        assert!(is_pylock_name("pylock.toml"));
+        assert!(is_pylock_name("pylock.dev.toml"));
+        assert!(!is_pylock_name("pylock..toml"));
+        assert!(!is_pylock_name("pylock.a.b.toml"));
+        assert!(!is_pylock_name("mylock.toml"));
+    }
+
+    #[test]
+    fn lock_versions() {
+        let error = extract("lock-version = \"2.0\"\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "app/pylock.toml:1: unsupported pylock.toml version `\"2.0\"` (airlock reads `lock-version = \"1.0\"` (PEP 751))"
+        );
+        assert!(extract("created-by = \"x\"\n")
+            .unwrap_err()
+            .to_string()
+            .contains("no `lock-version`"));
+        let newer = extract("lock-version = \"1.3\"\n").unwrap();
+        assert_eq!(
+            newer.diagnostics[0].code,
+            DiagnosticCode::UnsupportedFormatVersion
+        );
+    }
+
+    #[test]
+    fn every_source_kind_with_hashes_and_dependencies() {
+        let hex = |c: char| c.to_string().repeat(64);
+        let text = format!(
+            r#"lock-version = "1.0"
+created-by = "hand"
+
+[[packages]]
+name = "app"
+directory = {{ path = ".", editable = true }}
+dependencies = [{{ name = "attrs" }}, {{ name = "vcs-pkg", version = "1.0" }}, {{ name = "ghost" }}]
+
+[[packages]]
+name = "attrs"
+version = "23.1.0"
+index = "https://pypi.org/simple"
+marker = "python_version >= '3.8'"
+sdist = {{ url = "https://files.pythonhosted.org/attrs-23.1.0.tar.gz", hashes = {{ sha256 = "{a}" }} }}
+wheels = [{{ url = "https://files.pythonhosted.org/attrs-23.1.0-py3-none-any.whl", hashes = {{ sha256 = "{b}", md5 = "{md5}" }} }}]
+
+[[packages]]
+name = "vcs-pkg"
+version = "1.0"
+vcs = {{ type = "git", url = "https://github.com/o/vcs-pkg.git", requested-revision = "v1.0", commit-id = "0123456789abcdef0123456789abcdef01234567" }}
+
+[[packages]]
+name = "archived"
+version = "2.0"
+archive = {{ url = "https://example.com/archived-2.0.tar.gz", hashes = {{ sha256 = "{c}" }} }}
+
+[[packages]]
+name = "private"
+version = "0.1"
+index = "https://pypi.example.com/simple/"
+wheels = [{{ path = "wheels/private-0.1-py3-none-any.whl", hashes = {{ sha256 = "nothex" }} }}]
+"#,
+            a = hex('a'),
+            b = hex('b'),
+            c = hex('c'),
+            md5 = "d".repeat(32)
+        );
+        let extraction = extract(&text).unwrap();
+        let component = |name: &str| {
+            extraction
+                .components
+                .iter()
+                .find(|c| c.key.name.normalized() == name)
+                .unwrap()
+        };
+        assert_eq!(component("attrs").hashes.len(), 3);
+        assert_eq!(component("attrs").key.source, Source::DEFAULT_REGISTRY);
+        assert_eq!(
+            component("attrs")
+                .properties
+                .get("airlock:marker")
+                .map(String::as_str),
+            Some("python_version >= '3.8'")
+        );
+        assert_eq!(
+            component("vcs-pkg").key.source.to_string(),
+            "git https://github.com/o/vcs-pkg.git rev=v1.0 #0123456789abcdef0123456789abcdef01234567"
+        );
+        assert_eq!(
+            component("archived").key.source.to_string(),
+            "url https://example.com/archived-2.0.tar.gz"
+        );
+        assert_eq!(component("archived").hashes.len(), 1);
+        assert_eq!(
+            component("private").key.source.to_string(),
+            "registry https://pypi.example.com/simple"
+        );
+        let app = component("app");
+        assert_eq!(app.kind, ComponentKind::Application);
+        assert_eq!(extraction.roots, std::slice::from_ref(&app.key));
+        assert_eq!(extraction.edges.len(), 2);
+        let codes: Vec<(DiagnosticCode, Option<u32>)> = extraction
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.location.as_ref().unwrap().line))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                (DiagnosticCode::InvalidEntry, Some(31)),
+                (DiagnosticCode::DanglingReference, Some(7)),
+            ]
+        );
+    }
+}
