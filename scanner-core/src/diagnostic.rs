@@ -52,6 +52,7 @@ diagnostic_codes! {
     PolicyError => "policy-error", "The policy file (airlock.toml) has an unknown key or a bad value.";
     ExpiredIgnore => "expired-ignore", "An ignore entry of the policy file is past its expiry date and no longer applies.";
     InternalError => "internal-error", "An extractor failed unexpectedly on a file (a bug in airlock); the file was skipped.";
+    IncludeCycle => "include-cycle", "A file includes itself through a chain of includes (`-r`, `-c`); the cycle was not followed.";
 }
 
 impl fmt::Display for DiagnosticCode {

@@ -2,9 +2,12 @@
 
 use super::cargo::cargo_lock::CargoLockExtractor;
 use super::cargo::cargo_toml::CargoTomlExtractor;
+use super::python::pdm_lock::PdmLockExtractor;
+use super::python::pipfile_lock::PipfileLockExtractor;
 use super::python::poetry_lock::PoetryLockExtractor;
 use super::python::pylock::PylockExtractor;
 use super::python::pyproject::PyProjectExtractor;
+use super::python::requirements_txt::RequirementsExtractor;
 use super::python::uv_lock::UvLockExtractor;
 use super::Extractor;
 
@@ -12,6 +15,9 @@ use super::Extractor;
 pub static EXTRACTORS: &[&dyn Extractor] = &[
     &CargoLockExtractor,
     &CargoTomlExtractor,
+    &RequirementsExtractor,
+    &PipfileLockExtractor,
+    &PdmLockExtractor,
     &PyProjectExtractor,
     &UvLockExtractor,
     &PoetryLockExtractor,
@@ -64,6 +70,11 @@ mod tests {
         };
         assert_eq!(accepted("a/Cargo.lock"), ["cargo/cargo-lock"]);
         assert_eq!(accepted("Cargo.toml"), ["cargo/cargo-toml"]);
+        assert_eq!(accepted("requirements-dev.txt"), ["python/requirements"]);
+        assert_eq!(accepted("requirements/base.txt"), ["python/requirements"]);
+        assert_eq!(accepted("requirements.lock"), ["python/requirements"]);
+        assert_eq!(accepted("a/Pipfile.lock"), ["python/pipfile-lock"]);
+        assert_eq!(accepted("a/pdm.lock"), ["python/pdm-lock"]);
         assert_eq!(accepted("a/pyproject.toml"), ["python/pyproject"]);
         assert_eq!(accepted("a/uv.lock"), ["python/uv-lock"]);
         assert_eq!(accepted("tools/fetch.py.lock"), ["python/uv-lock"]);

@@ -5,6 +5,10 @@
 //! with the same meaning; converting them here keeps identity (and so the merge of, say, a
 //! `uv.lock` with its exported `requirements.txt`) the same across formats.
 
+pub mod pdm_lock;
+pub mod pipfile_lock;
+pub mod requirements_txt;
+
 use std::str::FromStr;
 
 use crate::component::{ComponentKey, GitReference, Hash, HashAlgorithm, Source};
@@ -153,6 +157,19 @@ fn pinned_version(specifiers: &pep440_rs::VersionSpecifiers) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// A PEP 508 environment marker on its own (Pipfile.lock `markers`, pdm.lock `marker`),
+/// normalized the way [`parse_requirement`] normalizes markers, so one condition is spelled one
+/// way whatever format it came from. `Ok(None)` when the marker is empty or always true.
+pub fn normalized_marker(marker: &str) -> Result<Option<String>, String> {
+    let marker = marker.trim();
+    if marker.is_empty() {
+        return Ok(None);
+    }
+    parse_requirement(&format!("marker-holder ; {marker}"))
+        .map(|requirement| requirement.marker)
+        .map_err(|_| format!("`{marker}` is not a PEP 508 environment marker"))
 }
 
 pub mod poetry_lock;
@@ -360,6 +377,15 @@ mod tests {
             Some("git+https://github.com/o/pkg@v1.0")
         );
         assert!(parse_requirement("==1.0").is_err());
+
+        assert_eq!(
+            normalized_marker("python_version >= '3.9'")
+                .unwrap()
+                .as_deref(),
+            Some("python_full_version >= '3.9'")
+        );
+        assert_eq!(normalized_marker(" ").unwrap(), None);
+        assert!(normalized_marker("python_version >>> 3").is_err());
 
         let secret = parse_requirement("pkg @ https://${HOME}@example.com/pkg.whl").unwrap();
         assert_eq!(

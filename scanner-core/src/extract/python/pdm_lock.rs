@@ -1,0 +1,545 @@
+//! `pdm.lock`, PDM's lockfile, `lock_version` 4.x, with the `pyproject.toml` beside it.
+//!
+//! Spec: PDM's lock format (`pdm/models/repositories/lock.py`, "Lock file" in PDM's docs).
+//! `[metadata]` holds `lock_version` (4.0 to 4.5 so far), `groups` (the groups locked),
+//! `strategy` (`cross_platform`, `inherit_metadata`, `static_urls`, `direct_minimal_versions`)
+//! and `targets`. Each `[[package]]` has `name`, `version`, `groups` (with `inherit_metadata`),
+//! `marker`, `dependencies` (PEP 508 strings), `files` (`{file|url, hash}`), and for
+//! non-registry packages `git` + `ref` + `revision`, `path`, `url`, `editable`. A package locked
+//! with extras is a second entry of the same name and version carrying `extras` and the extra
+//! dependencies (plus a self-dependency `name==version`); it is the same component, so both
+//! entries merge into one key and its dependencies hang off that key.
+//!
+//! Scope per package: in the `default` group it is required; in a group that
+//! `[project.optional-dependencies]` names, optional; in any other group (PDM's
+//! `[tool.pdm.dev-dependencies]`, PEP 735 `[dependency-groups]`), development. The project root
+//! and its direct edges come from the `pyproject.toml` beside the lock.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::str::FromStr;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::pyproject::{attach_project, DependencyGroup, PyProject};
+use super::requirements_txt::redact_credentials;
+use super::{package_name, parse_hash, parse_requirement, version_or_raw};
+use crate::component::{
+    Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, GitReference,
+    Scope, Source,
+};
+use crate::diagnostic::{Diagnostic, DiagnosticCode};
+use crate::ecosystem::Ecosystem;
+use crate::extract::{
+    join_path, CompanionRequest, EdgeRef, EdgeTarget, ExtractError, Extraction, Extractor,
+    ExtractorId, Input,
+};
+use crate::location::{Evidence, Location};
+use crate::name::PackageName;
+use crate::text::LineIndex;
+
+/// Strategies PDM documents; any other is read anyway, with a note.
+const KNOWN_STRATEGIES: &[&str] = &[
+    "cross_platform",
+    "inherit_metadata",
+    "static_urls",
+    "direct_minimal_versions",
+];
+
+/// Reads `pdm.lock` with the project's `pyproject.toml`.
+#[derive(Debug)]
+pub struct PdmLockExtractor;
+
+impl Extractor for PdmLockExtractor {
+    fn id(&self) -> ExtractorId {
+        "python/pdm-lock"
+    }
+
+    fn description(&self) -> &'static str {
+        "pdm.lock lock_version 4.x (groups, strategies, file hashes, dependency edges with markers, git/path/url/editable)"
+    }
+
+    fn accepts(&self, path: &Path) -> bool {
+        path.file_name().is_some_and(|name| name == "pdm.lock")
+    }
+
+    fn companions(&self) -> Option<CompanionRequest> {
+        Some(CompanionRequest {
+            file_name: "pyproject.toml",
+            max_files: 5_000,
+        })
+    }
+
+    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+        let lock = parse(input.path, input.bytes)?;
+        Ok(assemble(self.id(), input, lock))
+    }
+}
+
+#[derive(Deserialize)]
+struct WireLock {
+    metadata: Option<Spanned<WireMetadata>>,
+    #[serde(default)]
+    package: Vec<Spanned<toml::Value>>,
+}
+
+#[derive(Deserialize)]
+struct WireMetadata {
+    lock_version: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    strategy: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WirePackage {
+    name: String,
+    version: Option<String>,
+    #[serde(default)]
+    groups: Vec<String>,
+    #[serde(default)]
+    dependencies: Vec<String>,
+    #[serde(default)]
+    files: Vec<WireFile>,
+    git: Option<String>,
+    #[serde(rename = "ref")]
+    reference: Option<String>,
+    revision: Option<String>,
+    path: Option<String>,
+    url: Option<String>,
+    #[serde(default)]
+    editable: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireFile {
+    hash: Option<String>,
+}
+
+/// One `[[package]]` that could be read.
+#[derive(Debug)]
+struct LockedPackage {
+    line: u32,
+    name: PackageName,
+    wire: WirePackage,
+}
+
+#[derive(Debug)]
+struct ParsedLock {
+    packages: Vec<LockedPackage>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn parse(path: &str, bytes: &[u8]) -> Result<ParsedLock, ExtractError> {
+    let (wire, index) = crate::extract::cargo::parse_toml::<WireLock>(path, bytes)?;
+    let text = std::str::from_utf8(bytes).unwrap_or_default();
+    let mut diagnostics = Vec::new();
+    let Some(metadata) = &wire.metadata else {
+        return Err(ExtractError::UnsupportedVersion {
+            location: Location::line(path, 1),
+            format: "pdm.lock",
+            found: "none (no [metadata] table)".to_owned(),
+            supported: "`metadata.lock_version` 4.x",
+        });
+    };
+    let metadata_line = index.line(metadata.span().start);
+    match &metadata.get_ref().lock_version {
+        None => {
+            return Err(ExtractError::UnsupportedVersion {
+                location: Location::line(path, metadata_line),
+                format: "pdm.lock",
+                found: "none (no `lock_version`)".to_owned(),
+                supported: "`metadata.lock_version` 4.x",
+            })
+        }
+        Some(version) => {
+            let supported = version
+                .get_ref()
+                .as_str()
+                .is_some_and(|text| text == "4" || text.starts_with("4."));
+            if !supported {
+                let found = match version.get_ref() {
+                    toml::Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                return Err(ExtractError::UnsupportedVersion {
+                    location: Location::line(path, index.line(version.span().start)),
+                    format: "pdm.lock",
+                    found,
+                    supported: "`metadata.lock_version` 4.x",
+                });
+            }
+        }
+    }
+    for strategy in &metadata.get_ref().strategy {
+        if !KNOWN_STRATEGIES.contains(&strategy.as_str()) {
+            diagnostics.push(Diagnostic::note(
+                DiagnosticCode::InvalidEntry,
+                Location::line(path, metadata_line),
+                format!("unknown strategy `{strategy}`; the lock was read as usual"),
+            ));
+        }
+    }
+
+    let mut packages = Vec::new();
+    for entry in wire.package {
+        let span = entry.span();
+        let line = name_line(text, &index, span.start);
+        let location = Location::line(path, line);
+        let value = entry.into_inner();
+        let label = match value.get("name").and_then(toml::Value::as_str) {
+            Some(name) => format!("[[package]] `{name}`"),
+            None => "[[package]]".to_owned(),
+        };
+        if let Some(problem) = wrong_field_type(&value) {
+            diagnostics.push(Diagnostic::warning(
+                DiagnosticCode::InvalidEntry,
+                location,
+                format!("{label}: {problem}; skipped"),
+            ));
+            continue;
+        }
+        let wire = match value.try_into::<WirePackage>() {
+            Ok(wire) => wire,
+            Err(error) => {
+                diagnostics.push(Diagnostic::warning(
+                    DiagnosticCode::InvalidEntry,
+                    location,
+                    format!("{label}: {}; skipped", error.message().trim_end()),
+                ));
+                continue;
+            }
+        };
+        match package_name(&wire.name) {
+            Ok(name) => packages.push(LockedPackage { line, name, wire }),
+            Err(error) => diagnostics.push(Diagnostic::warning(
+                DiagnosticCode::InvalidEntry,
+                location,
+                format!("{error}; skipped"),
+            )),
+        }
+    }
+    Ok(ParsedLock {
+        packages,
+        diagnostics,
+    })
+}
+
+/// Names the first field of a `[[package]]` whose TOML type is not the one PDM writes (serde's
+/// own message would not say which field).
+fn wrong_field_type(package: &toml::Value) -> Option<String> {
+    let table = package.as_table()?;
+    for (field, value) in table {
+        let expected = match field.as_str() {
+            "name" | "version" | "git" | "ref" | "revision" | "path" | "url" | "marker"
+            | "requires_python" | "summary" | "subdirectory" => "a string",
+            "groups" | "dependencies" | "extras" | "files" => "an array",
+            "editable" => "a boolean",
+            _ => continue,
+        };
+        let matches = match expected {
+            "a string" => value.is_str(),
+            "an array" => value.is_array(),
+            _ => value.is_bool(),
+        };
+        if !matches {
+            return Some(format!(
+                "`{field}` must be {expected}, found {}",
+                value.type_str()
+            ));
+        }
+    }
+    None
+}
+
+/// The line of a package's `name =`: the first such line of its `[[package]]` table (the
+/// span toml gives an array-of-tables entry may start at its header).
+fn name_line(text: &str, index: &LineIndex, start: usize) -> u32 {
+    let rest = text.get(start..).unwrap_or_default();
+    let mut offset = start;
+    for (position, line) in rest.split_inclusive('\n').enumerate() {
+        let trimmed = line.trim_start();
+        if position > 0 && trimmed.starts_with('[') {
+            break;
+        }
+        let is_name = trimmed
+            .strip_prefix("name")
+            .is_some_and(|after| after.trim_start().starts_with('='));
+        if is_name {
+            return index.line(offset);
+        }
+        offset += line.len();
+    }
+    index.line(start)
+}
+
+/// Scopes of groups: `default` required, extras optional, the rest development.
+fn group_scope(groups: &[String], extras: &BTreeSet<String>) -> Option<Scope> {
+    groups
+        .iter()
+        .map(|group| {
+            if group == "default" {
+                Scope::Required
+            } else if extras.contains(group) {
+                Scope::Optional
+            } else {
+                Scope::Dev
+            }
+        })
+        .max()
+}
+
+/// The extras `[project.optional-dependencies]` defines in the pyproject.toml beside the lock.
+fn project_extras(input: &Input<'_>) -> BTreeSet<String> {
+    let path = join_path(input.directory(), "pyproject.toml");
+    let bytes = match input
+        .companions
+        .iter()
+        .find(|companion| companion.path == path)
+    {
+        Some(companion) => companion.bytes.clone(),
+        None => match input.files.read(&path) {
+            Ok(bytes) => bytes,
+            Err(_) => return BTreeSet::new(),
+        },
+    };
+    let Ok(project) = PyProject::parse(&path, &bytes) else {
+        return BTreeSet::new();
+    };
+    project
+        .dependencies
+        .iter()
+        .filter_map(|dependency| match &dependency.group {
+            DependencyGroup::Extra(Some(extra)) => Some(extra.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extraction {
+    let directory = input.directory();
+    let extras = project_extras(input);
+    let mut diagnostics = lock.diagnostics;
+    let mut components: BTreeMap<ComponentKey, Component> = BTreeMap::new();
+    let mut keys = Vec::with_capacity(lock.packages.len());
+    for package in &lock.packages {
+        let location = Location::line(input.path, package.line);
+        let wire = &package.wire;
+        let mut flags = BTreeSet::new();
+        let mut kind = ComponentKind::Library;
+        let version = wire.version.as_deref().map(|raw| {
+            version_or_raw(raw, |message| {
+                diagnostics.push(Diagnostic::warning(
+                    DiagnosticCode::InvalidEntry,
+                    location.clone(),
+                    format!("`{}`: {message}; kept as written", package.name),
+                ));
+            })
+        });
+        let source = if let Some(url) = &wire.git {
+            let url = redact_credentials(url.strip_prefix("git+").unwrap_or(url));
+            if wire.revision.is_none() {
+                flags.insert(ComponentFlag::Unpinned);
+            }
+            Source::Git {
+                url,
+                reference: wire
+                    .reference
+                    .clone()
+                    .or_else(|| wire.revision.clone())
+                    .map(GitReference::Rev),
+                commit: wire.revision.clone(),
+            }
+        } else if let Some(local) = &wire.path {
+            let path = join_path(directory, local);
+            if is_archive(&path) {
+                Source::File { path }
+            } else {
+                if wire.editable {
+                    kind = ComponentKind::Application;
+                }
+                Source::Path { path }
+            }
+        } else if let Some(url) = &wire.url {
+            match url.strip_prefix("file://") {
+                Some(local) => Source::Path {
+                    path: join_path(directory, local.strip_prefix("localhost").unwrap_or(local)),
+                },
+                None => Source::Url {
+                    url: redact_credentials(url),
+                },
+            }
+        } else {
+            if version.is_none() {
+                flags.insert(ComponentFlag::Unpinned);
+            }
+            Source::DEFAULT_REGISTRY
+        };
+        if wire.editable {
+            flags.insert(ComponentFlag::Editable);
+        }
+        let key = ComponentKey::new(Ecosystem::PyPI, package.name.clone(), version, source);
+        let mut component = Component::new(key.clone(), kind).with_evidence(Evidence {
+            location: location.clone(),
+            extractor,
+        });
+        component.scope = group_scope(&wire.groups, &extras);
+        component.flags = flags;
+        for file in &wire.files {
+            let Some(text) = &file.hash else { continue };
+            match parse_hash(text) {
+                Some(hash) => {
+                    component.hashes.insert(hash);
+                }
+                None => diagnostics.push(Diagnostic::warning(
+                    DiagnosticCode::InvalidEntry,
+                    location.clone(),
+                    format!(
+                        "`{}`: `{text}` is not a digest airlock reads; ignored",
+                        package.name
+                    ),
+                )),
+            }
+        }
+        match components.get_mut(&key) {
+            Some(existing) => existing.merge(component),
+            None => {
+                components.insert(key.clone(), component);
+            }
+        }
+        keys.push(key);
+    }
+
+    let mut by_name: BTreeMap<&str, Vec<&ComponentKey>> = BTreeMap::new();
+    for key in components.keys() {
+        by_name.entry(key.name.normalized()).or_default().push(key);
+    }
+    let mut edges: BTreeMap<(ComponentKey, ComponentKey), (EdgeDetails, Location)> =
+        BTreeMap::new();
+    for (package, key) in lock.packages.iter().zip(&keys) {
+        let location = Location::line(input.path, package.line);
+        for text in &package.wire.dependencies {
+            let requirement = match parse_requirement(text) {
+                Ok(requirement) => requirement,
+                Err(error) => {
+                    diagnostics.push(Diagnostic::warning(
+                        DiagnosticCode::InvalidEntry,
+                        location.clone(),
+                        format!("a dependency of `{}`: {error}; skipped", package.name),
+                    ));
+                    continue;
+                }
+            };
+            if requirement.name == package.name {
+                // The extras entry's `name==version` on itself.
+                continue;
+            }
+            let named: &[&ComponentKey] = by_name
+                .get(requirement.name.normalized())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            // Several locked versions of one name (a cross-platform lock's forks): keep those
+            // the specifier allows; if it allows none, the lock is still the authority.
+            let allowed: Vec<&ComponentKey> = named
+                .iter()
+                .copied()
+                .filter(|candidate| {
+                    allows(
+                        requirement.specifier.as_deref(),
+                        candidate.version.as_deref(),
+                    )
+                })
+                .collect();
+            let candidates = if allowed.is_empty() {
+                named.to_vec()
+            } else {
+                allowed
+            };
+            if candidates.is_empty() {
+                // A dependency under a marker that none of the lock's targets meets (say
+                // `python_version < "3.9"` in a `requires_python >= 3.10` lock) is left out by
+                // PDM on purpose: a note, not a warning.
+                let message = format!(
+                    "`{}` depends on `{text}`, which this lockfile does not define",
+                    package.name
+                );
+                diagnostics.push(if requirement.marker.is_some() {
+                    Diagnostic::note(DiagnosticCode::DanglingReference, location.clone(), message)
+                } else {
+                    Diagnostic::warning(
+                        DiagnosticCode::DanglingReference,
+                        location.clone(),
+                        message,
+                    )
+                });
+                continue;
+            }
+            let details = EdgeDetails {
+                marker: requirement.marker.clone(),
+                extras: requirement.extras.clone(),
+                relation: None,
+            };
+            for target in candidates {
+                match edges.get_mut(&(key.clone(), target.clone())) {
+                    Some((existing, _)) => existing.merge(&details),
+                    None => {
+                        edges.insert(
+                            (key.clone(), target.clone()),
+                            (details.clone(), location.clone()),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    let mut extraction = Extraction {
+        components: components.into_values().collect(),
+        edges: edges
+            .into_iter()
+            .map(|((from, to), (details, location))| EdgeRef {
+                from,
+                to: EdgeTarget::Key(to),
+                kind: EdgeKind::Normal,
+                details,
+                location: Some(location),
+            })
+            .collect(),
+        ..Extraction::default()
+    };
+    if attach_project(extractor, input, &mut extraction).is_none() {
+        diagnostics.push(Diagnostic::note(
+            DiagnosticCode::WorkspaceMemberMissing,
+            Location::file(input.path),
+            "no readable pyproject.toml with a project beside this lock: no root, scopes come from the lock's groups",
+        ));
+    }
+    extraction.diagnostics.extend(diagnostics);
+    extraction
+}
+
+/// Whether a PEP 440 specifier set allows a version; unreadable specifiers or versions do not
+/// narrow (the dependency is linked by name alone).
+fn allows(specifier: Option<&str>, version: Option<&str>) -> bool {
+    let (Some(specifier), Some(version)) = (specifier, version) else {
+        return true;
+    };
+    match (
+        pep440_rs::VersionSpecifiers::from_str(specifier),
+        pep440_rs::Version::from_str(version),
+    ) {
+        (Ok(specifiers), Ok(version)) => specifiers.contains(&version),
+        _ => true,
+    }
+}
+
+fn is_archive(path: &str) -> bool {
+    [
+        ".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".tar",
+    ]
+    .iter()
+    .any(|extension| path.ends_with(extension))
+}
+
+#[cfg(test)]
+mod tests;

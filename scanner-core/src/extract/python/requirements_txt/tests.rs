@@ -1,0 +1,628 @@
+use super::*;
+use crate::component::{GitReference, HashAlgorithm};
+use crate::diagnostic::DiagnosticSeverity;
+use crate::extract::MemoryFiles;
+
+fn extract_with(path: &str, text: &str, files: &MemoryFiles) -> Extraction {
+    RequirementsExtractor
+        .extract(&Input::new(path, text.as_bytes()).with_files(files))
+        .unwrap()
+}
+
+fn extract(path: &str, text: &str) -> Extraction {
+    extract_with(path, text, &MemoryFiles::new())
+}
+
+fn component<'e>(extraction: &'e Extraction, name: &str) -> &'e Component {
+    let matching: Vec<&Component> = extraction
+        .components
+        .iter()
+        .filter(|c| c.key.name.normalized() == name)
+        .collect();
+    assert_eq!(
+        matching.len(),
+        1,
+        "one `{name}` in {:#?}",
+        extraction.components
+    );
+    matching[0]
+}
+
+fn edges(extraction: &Extraction) -> Vec<String> {
+    let mut edges: Vec<String> = extraction
+        .edges
+        .iter()
+        .map(|edge| {
+            let EdgeTarget::Key(to) = &edge.to else {
+                panic!("requirements edges point at keys")
+            };
+            let mut text = format!("{} -> {} {}", edge.from.name, to.name, edge.kind.as_str());
+            if let Some(marker) = &edge.details.marker {
+                text.push_str(&format!(" ; {marker}"));
+            }
+            if !edge.details.extras.is_empty() {
+                text.push_str(&format!(" [{}]", edge.details.extras.join(",")));
+            }
+            text
+        })
+        .collect();
+    edges.sort();
+    edges
+}
+
+fn codes(extraction: &Extraction) -> Vec<(DiagnosticCode, Option<u32>)> {
+    extraction
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.location.as_ref().and_then(|l| l.line)))
+        .collect()
+}
+
+#[test]
+fn file_names() {
+    for accepted in [
+        "requirements.txt",
+        "a/requirements-dev.txt",
+        "server/requirements_cuda.txt",
+        "dev-requirements.txt",
+        "Requirements.TXT",
+        "requirements.lock",
+        "requirements-dev.lock",
+        "requirements/base.txt",
+    ] {
+        assert!(is_requirements_file(Path::new(accepted)), "{accepted}");
+    }
+    for refused in [
+        "requirements.in",
+        "constraints.txt",
+        "requirements/constraints.txt",
+        "notes.txt",
+        "requirements.txt.bak",
+        "uv.lock",
+    ] {
+        assert!(!is_requirements_file(Path::new(refused)), "{refused}");
+    }
+    assert_eq!(scope_of_file("requirements.txt"), Scope::Required);
+    assert_eq!(scope_of_file("a/requirements-dev.lock"), Scope::Dev);
+    assert_eq!(scope_of_file("requirements/test.txt"), Scope::Dev);
+    assert_eq!(scope_of_file("dev-requirements.txt"), Scope::Dev);
+    assert_eq!(scope_of_file("requirements_cuda.txt"), Scope::Required);
+    assert_eq!(scope_of_file("requirements-device.txt"), Scope::Required);
+}
+
+#[test]
+fn pins_extras_markers_hashes_and_continuations() {
+    let a = "a".repeat(64);
+    let b = "b".repeat(64);
+    let text = format!(
+        "# a comment\n\
+         Requests[socks,security]==2.31.0 ; python_version < \"3.11\"  # trailing\n\
+         certifi==2022.12.07 \\\n    --hash=sha256:{a} \\\n    --hash sha256:{b}\n\
+         \n\
+         numpy==1.26.4 ; python_version < '3.12'\n\
+         numpy==2.0.0 ; python_version >= '3.12'\n"
+    );
+    let extraction = extract("requirements.txt", &text);
+    assert_eq!(codes(&extraction), []);
+    let requests = component(&extraction, "requests");
+    assert_eq!(requests.key.version.as_deref(), Some("2.31.0"));
+    assert_eq!(requests.key.source, Source::DEFAULT_REGISTRY);
+    assert_eq!(requests.scope, Some(Scope::Required));
+    assert!(requests.flags.is_empty());
+    let line = |c: &Component| c.evidence.iter().next().unwrap().location.line;
+    assert_eq!(line(requests), Some(2));
+    let certifi = component(&extraction, "certifi");
+    assert_eq!(
+        certifi.key.version.as_deref(),
+        Some("2022.12.7"),
+        "PEP 440 normalized"
+    );
+    assert_eq!(
+        line(certifi),
+        Some(3),
+        "a continued line is numbered by its first line"
+    );
+    let hashes: Vec<(HashAlgorithm, &str)> = certifi
+        .hashes
+        .iter()
+        .map(|h| (h.algorithm(), h.value()))
+        .collect();
+    assert_eq!(
+        hashes,
+        [
+            (HashAlgorithm::Sha256, a.as_str()),
+            (HashAlgorithm::Sha256, b.as_str())
+        ]
+    );
+    let numpys: Vec<&str> = extraction
+        .components
+        .iter()
+        .filter(|c| c.key.name.normalized() == "numpy")
+        .map(|c| c.key.version.as_deref().unwrap())
+        .collect();
+    assert_eq!(
+        numpys,
+        ["1.26.4", "2.0.0"],
+        "one name at two versions under two markers"
+    );
+    assert!(extraction.roots.is_empty());
+    assert!(
+        extraction.edges.is_empty(),
+        "no project root, no via: nothing to link"
+    );
+    assert_eq!(
+        requests
+            .properties
+            .get("airlock:python:direct")
+            .map(String::as_str),
+        Some("true")
+    );
+}
+
+#[test]
+fn unpinned_requirements_never_get_a_version() {
+    let text = "requests>=2\nflask~=3.0\nrich\nnumpy==1.*\nclick>1,<2\nsix==1.16.0\n";
+    let extraction = extract("requirements.txt", text);
+    for name in ["requests", "flask", "rich", "numpy", "click"] {
+        let c = component(&extraction, name);
+        assert_eq!(c.key.version, None, "{name}");
+        assert!(c.flags.contains(&ComponentFlag::Unpinned), "{name}");
+    }
+    let six = component(&extraction, "six");
+    assert!(!six.flags.contains(&ComponentFlag::Unpinned));
+}
+
+#[test]
+fn via_annotations_become_edges_and_mark_direct_requirements() {
+    // pip-compile / uv multi-line lists, a single-line `# via`, rye's repeated lines, and the old
+    // pip-compile trailing form.
+    let text = "\
+anyio==4.8.0
+    # via
+    #   httpx
+    #   -r requirements.in
+httpx==0.28.1 ; python_version >= '3.8'
+    # via openai
+openai==1.0.0
+    # via my-app (pyproject.toml)
+idna==3.7
+    # via anyio
+    # via httpx
+six==1.16.0  # via openai, httpx
+sniffio==1.3.1
+    # via
+    #   anyio
+    # The following packages are considered to be unsafe in a requirements file:
+    #   openai
+";
+    let extraction = extract("requirements.txt", text);
+    assert_eq!(
+        edges(&extraction),
+        [
+            "anyio -> idna normal",
+            "anyio -> sniffio normal",
+            "httpx -> anyio normal",
+            "httpx -> idna normal",
+            "httpx -> six normal",
+            "openai -> httpx normal ; python_full_version >= '3.8'",
+            "openai -> six normal",
+        ]
+    );
+    let direct = |name: &str| {
+        component(&extraction, name)
+            .properties
+            .contains_key("airlock:python:direct")
+    };
+    assert!(direct("anyio"), "`-r requirements.in` means direct");
+    assert!(direct("openai"), "`(pyproject.toml)` means direct");
+    assert!(!direct("httpx"));
+    assert!(!direct("idna"));
+    assert!(!direct("sniffio"));
+    assert_eq!(codes(&extraction), []);
+}
+
+#[test]
+fn via_naming_an_absent_package_is_a_note() {
+    let extraction = extract("requirements.txt", "idna==3.7\n    # via ghost\n");
+    assert_eq!(
+        codes(&extraction),
+        [(DiagnosticCode::DanglingReference, Some(1))]
+    );
+    assert_eq!(extraction.diagnostics[0].severity, DiagnosticSeverity::Note);
+}
+
+#[test]
+fn editable_project_is_the_root_and_links_its_direct_dependencies() {
+    // rye: `-e file:.` and pins whose `# via` names the project, or nothing for dev deps.
+    let text = "\
+-e file:.
+griffe==0.45.3
+    # via pydantic-ai
+colorama==0.4.6
+    # via griffe
+coverage==7.5.3
+";
+    let files = MemoryFiles::new().with(
+        "proj/pyproject.toml",
+        "[project]\nname = \"Pydantic_AI\"\nversion = \"0.0.1\"\n",
+    );
+    let extraction = extract_with("proj/requirements-dev.lock", text, &files);
+    let project = component(&extraction, "pydantic-ai");
+    assert_eq!(project.kind, ComponentKind::Application);
+    assert_eq!(project.key.version.as_deref(), Some("0.0.1"));
+    assert_eq!(
+        project.key.source,
+        Source::Path {
+            path: "proj".to_owned()
+        }
+    );
+    assert!(project.flags.contains(&ComponentFlag::Editable));
+    assert_eq!(extraction.roots, std::slice::from_ref(&project.key));
+    assert_eq!(
+        edges(&extraction),
+        [
+            "Pydantic_AI -> coverage dev",
+            "Pydantic_AI -> griffe normal",
+            "griffe -> colorama normal",
+        ]
+    );
+    assert_eq!(component(&extraction, "coverage").scope, Some(Scope::Dev));
+}
+
+#[test]
+fn every_source_kind() {
+    let sha = "0123456789abcdef0123456789abcdef01234567";
+    let hash = "c".repeat(64);
+    let text = format!(
+        "-e ./libs/core\n\
+         -e git+https://github.com/o/editable.git@main#egg=Editable_Pkg\n\
+         tool @ git+https://github.com/o/tool@{sha}\n\
+         git+ssh://git@github.com/o/other.git@v1.2#egg=other\n\
+         git+https://github.com/o/noname\n\
+         wheel @ https://example.com/wheel-1.0-py3-none-any.whl#sha256={hash}\n\
+         https://example.com/dists/archive-2.0.tar.gz\n\
+         ./dist/local-3.0-py3-none-any.whl\n\
+         file:./vendor/vendored\n\
+         hg+https://hg.example.com/repo#egg=mercurial-pkg\n"
+    );
+    let files = MemoryFiles::new().with(
+        "app/libs/core/pyproject.toml",
+        "[tool.poetry]\nname = \"core\"\nversion = \"0.2.0\"\n",
+    );
+    let extraction = extract_with("app/requirements.txt", &text, &files);
+    assert_eq!(codes(&extraction), []);
+    let core = component(&extraction, "core");
+    assert_eq!(
+        (&core.key.source, core.key.version.as_deref()),
+        (
+            &Source::Path {
+                path: "app/libs/core".to_owned()
+            },
+            Some("0.2.0")
+        )
+    );
+    assert!(core.flags.contains(&ComponentFlag::Editable));
+    assert_eq!(core.kind, ComponentKind::Application);
+
+    let editable = component(&extraction, "editable-pkg");
+    assert_eq!(
+        editable.key.source,
+        Source::Git {
+            url: "https://github.com/o/editable.git".to_owned(),
+            reference: Some(GitReference::Rev("main".to_owned())),
+            commit: None
+        }
+    );
+    assert!(editable.flags.contains(&ComponentFlag::Editable));
+    assert!(
+        editable.flags.contains(&ComponentFlag::Unpinned),
+        "a branch moves"
+    );
+
+    let tool = component(&extraction, "tool");
+    assert_eq!(
+        tool.key.source,
+        Source::Git {
+            url: "https://github.com/o/tool".to_owned(),
+            reference: Some(GitReference::Rev(sha.to_owned())),
+            commit: Some(sha.to_owned())
+        }
+    );
+    assert!(tool.flags.is_empty(), "a full commit is pinned");
+
+    let other = component(&extraction, "other");
+    assert_eq!(
+        other.key.source,
+        Source::Git {
+            url: "ssh://git@github.com/o/other.git".to_owned(),
+            reference: Some(GitReference::Rev("v1.2".to_owned())),
+            commit: None
+        }
+    );
+    let noname = component(&extraction, "noname");
+    assert!(noname.flags.contains(&ComponentFlag::Unpinned));
+
+    let wheel = component(&extraction, "wheel");
+    assert_eq!(
+        (&wheel.key.source, wheel.key.version.as_deref()),
+        (
+            &Source::Url {
+                url: "https://example.com/wheel-1.0-py3-none-any.whl".to_owned()
+            },
+            Some("1.0")
+        )
+    );
+    assert_eq!(wheel.hashes.iter().next().unwrap().value(), hash);
+
+    let archive = component(&extraction, "archive");
+    assert_eq!(archive.key.version.as_deref(), Some("2.0"));
+    assert!(matches!(archive.key.source, Source::Url { .. }));
+
+    let local = component(&extraction, "local");
+    assert_eq!(
+        local.key.source,
+        Source::File {
+            path: "app/dist/local-3.0-py3-none-any.whl".to_owned()
+        }
+    );
+    let vendored = component(&extraction, "vendored");
+    assert_eq!(
+        vendored.key.source,
+        Source::Path {
+            path: "app/vendor/vendored".to_owned()
+        }
+    );
+    assert!(vendored.flags.is_empty());
+    let mercurial = component(&extraction, "mercurial-pkg");
+    assert_eq!(
+        mercurial.key.source,
+        Source::Url {
+            url: "hg+https://hg.example.com/repo".to_owned()
+        }
+    );
+}
+
+#[test]
+fn index_options_are_recorded_and_credentials_redacted() {
+    let text = "\
+--index-url https://user:s3cret@private.example.com/simple/
+--extra-index-url=https://download.pytorch.org/whl/cpu ; sys_platform == 'linux'
+--find-links ./wheels
+--trusted-host private.example.com
+--prefer-binary
+--frobnicate yes
+torch==2.2.0
+";
+    let extraction = extract("requirements.txt", text);
+    assert_eq!(
+        codes(&extraction),
+        [(DiagnosticCode::InvalidEntry, Some(6))]
+    );
+    assert!(extraction.diagnostics[0].message.contains("--frobnicate"));
+    let torch = component(&extraction, "torch");
+    assert_eq!(
+        torch.key.source,
+        Source::Registry {
+            index: Some("https://user:***@private.example.com/simple".to_owned())
+        }
+    );
+    assert_eq!(
+        torch
+            .properties
+            .get("airlock:python:extra-index-urls")
+            .map(String::as_str),
+        Some("https://download.pytorch.org/whl/cpu")
+    );
+    assert_eq!(
+        torch
+            .properties
+            .get("airlock:python:find-links")
+            .map(String::as_str),
+        Some("./wheels")
+    );
+    assert!(torch
+        .properties
+        .contains_key("airlock:python:trusted-hosts"));
+
+    let pypi = extract(
+        "requirements.txt",
+        "-i https://pypi.org/simple\nsix==1.16.0\n",
+    );
+    assert_eq!(component(&pypi, "six").key.source, Source::DEFAULT_REGISTRY);
+}
+
+#[test]
+fn redaction() {
+    assert_eq!(
+        redact_credentials("https://u:p@h.example/x"),
+        "https://u:***@h.example/x"
+    );
+    assert_eq!(
+        redact_credentials("https://TOKEN@h.example/x"),
+        "https://***@h.example/x"
+    );
+    assert_eq!(
+        redact_credentials("ssh://git@github.com/o/r"),
+        "ssh://git@github.com/o/r"
+    );
+    assert_eq!(
+        redact_credentials("https://h.example/a@b"),
+        "https://h.example/a@b"
+    );
+}
+
+#[test]
+fn includes_are_resolved_relative_to_the_including_file() {
+    let files = MemoryFiles::new()
+        .with(
+            "p/requirements/base.txt",
+            "-c ../constraints.txt\nrequests\nrich>=13\n",
+        )
+        .with(
+            "p/constraints.txt",
+            "requests==2.31.0 --hash=sha256:".to_owned() + &"d".repeat(64) + "\nnumpy==1.0.0\n",
+        );
+    let extraction = extract_with(
+        "p/requirements-dev.txt",
+        "-r requirements/base.txt\npytest==8.0.0\n",
+        &files,
+    );
+    assert_eq!(codes(&extraction), []);
+    let requests = component(&extraction, "requests");
+    assert_eq!(
+        requests.key.version.as_deref(),
+        Some("2.31.0"),
+        "pinned by -c"
+    );
+    assert!(!requests.flags.contains(&ComponentFlag::Unpinned));
+    assert_eq!(requests.hashes.len(), 1);
+    let paths: BTreeSet<String> = requests
+        .evidence
+        .iter()
+        .map(|e| e.location.to_string())
+        .collect();
+    assert_eq!(
+        paths,
+        BTreeSet::from([
+            "p/constraints.txt:1".to_owned(),
+            "p/requirements/base.txt:2".to_owned()
+        ])
+    );
+    assert_eq!(
+        requests.scope,
+        Some(Scope::Dev),
+        "what a dev file includes is installed by the dev install"
+    );
+    assert!(
+        !extraction
+            .components
+            .iter()
+            .any(|c| c.key.name.normalized() == "numpy"),
+        "a constraint adds nothing"
+    );
+    let rich = component(&extraction, "rich");
+    assert!(rich.flags.contains(&ComponentFlag::Unpinned));
+}
+
+#[test]
+fn include_cycles_and_missing_files_are_diagnostics_with_lines() {
+    let files = MemoryFiles::new()
+        .with("a.txt", "six==1.16.0\n-r b.txt\n")
+        .with("b.txt", "# b\n-r a.txt\nidna==3.7\n");
+    let extraction = extract_with(
+        "requirements.txt",
+        "-r a.txt\n-r missing.txt\nx==1.0\n",
+        &files,
+    );
+    assert_eq!(
+        codes(&extraction),
+        [
+            (DiagnosticCode::IncludeCycle, Some(2)),
+            (DiagnosticCode::ReadError, Some(2)),
+        ]
+    );
+    let cycle = &extraction.diagnostics[0];
+    assert_eq!(cycle.location.as_ref().unwrap().path, "b.txt");
+    assert!(
+        cycle
+            .message
+            .contains("requirements.txt → a.txt → b.txt → a.txt"),
+        "{}",
+        cycle.message
+    );
+    let missing = &extraction.diagnostics[1];
+    assert_eq!(missing.location.as_ref().unwrap().path, "requirements.txt");
+    assert!(missing.message.contains("missing.txt"));
+    let names: Vec<&str> = extraction
+        .components
+        .iter()
+        .map(|c| c.key.name.normalized())
+        .collect();
+    assert_eq!(names, ["idna", "six", "x"]);
+
+    let remote = extract("requirements.txt", "-r https://example.com/r.txt\n");
+    assert_eq!(codes(&remote), [(DiagnosticCode::OutsideScanRoot, Some(1))]);
+}
+
+#[test]
+fn self_include_is_a_cycle() {
+    let extraction = extract("requirements.txt", "six==1.16.0\n-r requirements.txt\n");
+    assert_eq!(
+        codes(&extraction),
+        [(DiagnosticCode::IncludeCycle, Some(2))]
+    );
+}
+
+#[test]
+fn include_depth_is_capped() {
+    let mut files = MemoryFiles::new();
+    for level in 0..40 {
+        files = files.with(&format!("r{level}.txt"), format!("-r r{}.txt\n", level + 1));
+    }
+    let extraction = extract_with("requirements.txt", "-r r0.txt\n", &files);
+    assert_eq!(codes(&extraction).len(), 1);
+    assert!(extraction.diagnostics[0].message.contains("deep"));
+}
+
+#[test]
+fn invalid_versions_are_kept_with_a_warning() {
+    let extraction = extract(
+        "requirements.txt",
+        "good==1.0\nweird==1.0-this-is-not-pep440 ; os_name == 'nt'\n!!nonsense!!\n",
+    );
+    assert_eq!(
+        codes(&extraction),
+        [
+            (DiagnosticCode::InvalidEntry, Some(2)),
+            (DiagnosticCode::InvalidEntry, Some(3))
+        ]
+    );
+    let weird = component(&extraction, "weird");
+    assert_eq!(weird.key.version.as_deref(), Some("1.0-this-is-not-pep440"));
+    assert!(!weird.flags.contains(&ComponentFlag::Unpinned));
+}
+
+#[test]
+fn conflicting_duplicates_are_reported() {
+    let extraction = extract(
+        "requirements.txt",
+        "six==1.16.0\nsix==1.15.0\nsix==1.16.0\n",
+    );
+    assert_eq!(
+        codes(&extraction),
+        [(DiagnosticCode::DuplicateEntry, Some(2))]
+    );
+}
+
+#[test]
+fn hostile_input_does_not_panic() {
+    for text in [
+        "\\",
+        "-",
+        "--",
+        "-e",
+        "-r",
+        "#",
+        "@",
+        "a @",
+        " @ http://x",
+        "git+",
+        "git+https://",
+        "./",
+        "[x]",
+        "x[",
+        "-e .[",
+        "https://x/y.whl#egg=",
+        "--hash",
+        "pkg --hash",
+        "pkg==1.0 \\\n",
+        "\u{feff}six==1.0",
+        "é==1",
+        "x ; ",
+    ] {
+        let _ = extract("requirements.txt", text);
+    }
+    let bom = extract("requirements.txt", "\u{feff}six==1.0\n");
+    assert_eq!(codes(&bom), []);
+    assert_eq!(component(&bom, "six").key.version.as_deref(), Some("1.0"));
+}
