@@ -58,6 +58,19 @@ impl Replacement {
     /// Starts a replacement of `target`; `from_existing` copies the current database first (an
     /// import adds to it), otherwise the copy starts empty (a bundle replaces it).
     pub(crate) fn begin(target: &Path, from_existing: bool) -> Result<Replacement, DatabaseError> {
+        let mut replacement = Replacement::begin_raw(target)?;
+        if from_existing && target.is_file() {
+            fs::copy(target, &replacement.temporary).map_err(|error| {
+                DatabaseError::io(target, "cannot copy the database to update it", error)
+            })?;
+        }
+        replacement.attach()?;
+        Ok(replacement)
+    }
+
+    /// Starts a replacement whose copy is an empty file for the caller to fill (a bundle's
+    /// database), then [`Replacement::attach`]ed.
+    pub(crate) fn begin_raw(target: &Path) -> Result<Replacement, DatabaseError> {
         let directory = directory_of(target);
         fs::create_dir_all(&directory)
             .map_err(|error| DatabaseError::io(&directory, "cannot create the directory", error))?;
@@ -86,29 +99,36 @@ impl Replacement {
                 )
             })?
             .into_temp_path();
-        if from_existing && target.is_file() {
-            fs::copy(target, &temporary).map_err(|error| {
-                DatabaseError::io(target, "cannot copy the database to update it", error)
-            })?;
-        }
-        let connection = Connection::open(&temporary).map_err(|error| {
-            DatabaseError::sqlite(target, "cannot open the database copy", error)
+        Ok(Replacement {
+            target: target.to_owned(),
+            directory,
+            _lock: lock,
+            temporary,
+            connection: None,
+        })
+    }
+
+    /// The copy's path, to be written before [`Replacement::attach`].
+    pub(crate) fn temporary_path(&self) -> &Path {
+        &self.temporary
+    }
+
+    /// Opens the copy as a database and brings its schema up to date.
+    pub(crate) fn attach(&mut self) -> Result<(), DatabaseError> {
+        let target = self.target.clone();
+        let connection = Connection::open(&self.temporary).map_err(|error| {
+            DatabaseError::sqlite(&target, "cannot open the database copy", error)
         })?;
         // The copy is private until the rename: no journal is needed (a failure discards the
         // whole copy), and durability comes from the fsync before the rename.
         connection
             .execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
             .map_err(|error| {
-                DatabaseError::sqlite(target, "cannot configure the database copy", error)
+                DatabaseError::sqlite(&target, "cannot configure the database copy", error)
             })?;
-        store::migrate(&connection, target)?;
-        Ok(Replacement {
-            target: target.to_owned(),
-            directory,
-            _lock: lock,
-            temporary,
-            connection: Some(connection),
-        })
+        store::migrate(&connection, &target)?;
+        self.connection = Some(connection);
+        Ok(())
     }
 
     pub(crate) fn connection(&self) -> Result<&Connection, DatabaseError> {
@@ -137,6 +157,13 @@ impl Replacement {
             .map_err(|error| {
                 DatabaseError::io(&self.target, "cannot sync the new database", error)
             })?;
+        // The copy was created owner-only; a database holds public data and is read by every
+        // user's scans.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = fs::set_permissions(&self.temporary, fs::Permissions::from_mode(0o644));
+        }
         let target = self.target.clone();
         self.temporary.persist(&target).map_err(|error| {
             DatabaseError::io(&target, "cannot replace the database", error.error)

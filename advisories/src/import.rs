@@ -92,6 +92,10 @@ impl<'writer> Importer<'writer> {
         }
     }
 
+    pub(crate) fn records_read(&self) -> u64 {
+        self.report.records_read
+    }
+
     pub(crate) fn writer(&self) -> &Writer<'writer> {
         &self.writer
     }

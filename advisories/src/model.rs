@@ -34,7 +34,7 @@ pub struct Advisory {
     pub format: RecordFormat,
 }
 
-/// The input format a record was read from; for one id, a richer format wins a tie.
+/// The input format a record was read from; for one id, a richer format wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RecordFormat {
     /// RustSec's markdown with TOML front matter: its version requirements are kept verbatim,
@@ -65,7 +65,8 @@ impl RecordFormat {
         .find(|format| format.as_str() == name)
     }
 
-    /// How much a format says: OSV events beat RustSec requirements when `modified` ties.
+    /// How much a format says: OSV (events, a real `modified` time) beats RustSec markdown
+    /// (requirements, only a publication date) whatever the times.
     pub fn richness(self) -> u8 {
         match self {
             RecordFormat::RustSecMarkdown => 0,

@@ -3,9 +3,9 @@
 //! https://github.com/rustsec/advisory-db/blob/main/CONTRIBUTING.md. The title (the first `#`
 //! heading) becomes the summary and the rest the details, as in RustSec's own OSV export.
 //!
-//! The markdown carries no `modified` time, so its `date` stands in: RustSec's OSV export of the
-//! same advisory (same id) is always at least as new and wins, and the markdown copy of a record
-//! already stored from OSV is "unchanged". Its `patched`/`unaffected` version requirements are
+//! The markdown carries no `modified` time, so its `date` stands in; RustSec's OSV export of the
+//! same advisory (same id, generated from this markdown) always wins over it, whatever the
+//! times, and the markdown copy of a record already stored from OSV is "unchanged". Its `patched`/`unaffected` version requirements are
 //! kept verbatim under `affected[].database_specific.versions` (they are Cargo requirements, not
 //! OSV events), so range evaluation can read them without a schema change.
 

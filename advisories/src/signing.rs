@@ -88,9 +88,15 @@ impl SecretKey {
         SecretKey::from_pem(&read_key_file(path)?, path)
     }
 
-    /// The PKCS#8 PEM text.
+    /// The PKCS#8 PEM text, version 1 (RFC 8410 section 7: the private key only), the form
+    /// `openssl genpkey -algorithm ed25519` writes; OpenSSL 3.0 rejects the version 2 form
+    /// (with the public key) that ed25519-dalek writes by default.
     pub fn to_pem(&self) -> Result<String, KeyError> {
-        self.key
+        let bytes = ed25519_dalek::pkcs8::KeypairBytes {
+            secret_key: self.key.to_bytes(),
+            public_key: None,
+        };
+        bytes
             .to_pkcs8_pem(LineEnding::LF)
             .map(|pem| pem.as_str().to_owned())
             .map_err(|error| KeyError::Encode(error.to_string()))

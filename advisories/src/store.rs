@@ -298,7 +298,8 @@ impl<'connection> Writer<'connection> {
         move |error| DatabaseError::sqlite(&self.path, context, error)
     }
 
-    /// Stores `advisory` unless the stored copy is newer, or as new and at least as rich.
+    /// Stores `advisory` unless the stored copy is richer (OSV over RustSec markdown), or as rich
+    /// and at least as new.
     pub(crate) fn upsert(
         &self,
         advisory: &Advisory,
@@ -323,13 +324,14 @@ impl<'connection> Writer<'connection> {
                 let stored_richness = RecordFormat::from_name(format)
                     .map(RecordFormat::richness)
                     .unwrap_or(0);
+                // RustSec markdown has no `modified` time (its `date` stands in), so the format
+                // decides first: an OSV copy always replaces a markdown one and is never
+                // replaced by one; between copies of equal richness, the newer `modified` wins.
+                let richness = advisory.format.richness();
                 let newer = match stored_modified {
                     None => true,
-                    Some(stored) => {
-                        advisory.modified > stored
-                            || (advisory.modified == stored
-                                && advisory.format.richness() > stored_richness)
-                    }
+                    Some(_) if richness != stored_richness => richness > stored_richness,
+                    Some(stored) => advisory.modified > stored,
                 };
                 if !newer {
                     return Ok(UpsertOutcome::Unchanged);
@@ -756,6 +758,14 @@ impl Store {
                 });
             }
             Ok(found)
+        })
+    }
+
+    /// Writes a consistent, compacted copy of the database to `path` (SQLite's `VACUUM INTO`).
+    pub fn snapshot_to(&self, path: &Path) -> Result<(), DatabaseError> {
+        let text = path.to_string_lossy().into_owned();
+        self.with_connection("cannot snapshot the database", |connection| {
+            connection.execute("VACUUM INTO ?1", [text]).map(|_| ())
         })
     }
 

@@ -25,13 +25,12 @@ impl Timestamp {
         self.seconds
     }
 
-    /// The system clock.
+    /// The system clock, in whole seconds (what is recorded and shown).
     pub fn now() -> Timestamp {
         match SystemTime::now().duration_since(UNIX_EPOCH) {
-            Ok(elapsed) => Timestamp {
-                seconds: i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX),
-                nanoseconds: elapsed.subsec_nanos(),
-            },
+            Ok(elapsed) => {
+                Timestamp::from_unix(i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
+            }
             Err(_) => Timestamp::from_unix(0),
         }
     }
