@@ -248,7 +248,10 @@ impl<'writer> Importer<'writer> {
             let member = format!("{display}!{raw_name}");
             // Nothing is extracted to disk, but a name that climbs out of the archive marks a
             // crafted file: skip it rather than trust it.
-            let Some(safe_name) = entry.enclosed_name() else {
+            let Some(safe_name) = entry
+                .enclosed_name()
+                .filter(|_| is_relative_name(&raw_name))
+            else {
                 self.skip(
                     member,
                     "unsafe entry name (absolute or `..` path): skipped".to_owned(),
@@ -350,6 +353,15 @@ impl<'writer> Importer<'writer> {
             }
         }
     }
+}
+
+/// An archive member name that stays inside the archive: relative, no `..`, no drive letter.
+fn is_relative_name(name: &str) -> bool {
+    !name.starts_with(['/', '\\'])
+        && !name.contains('\0')
+        && name
+            .split(['/', '\\'])
+            .all(|component| component != ".." && !component.contains(':'))
 }
 
 #[derive(Debug, Clone, Copy)]
