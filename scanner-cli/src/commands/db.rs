@@ -114,15 +114,17 @@ fn sync(context: &Context, args: &DbSyncArgs, verbosity: Verbosity) -> anyhow::R
 }
 
 fn import(context: &Context, args: &DbImportArgs, verbosity: Verbosity) -> anyhow::Result<Outcome> {
+    // With --key the paths must be a bundle: a truncated bundle no longer looks like one, and
+    // should be refused as a bundle rather than read as advisories.
     let bundles: Vec<&PathBuf> = args
         .paths
         .iter()
-        .filter(|path| bundle::is_bundle(path))
+        .filter(|path| args.key.is_some() || bundle::is_bundle(path))
         .collect();
     if let Some(first) = bundles.first() {
         if args.paths.len() != 1 {
             bail!(
-                "{} is a bundle: a bundle replaces the whole database, so import it on its own",
+                "{}: a bundle replaces the whole database, so import one bundle on its own (--key applies to bundles only)",
                 first.display()
             );
         }
@@ -153,9 +155,6 @@ fn import(context: &Context, args: &DbImportArgs, verbosity: Verbosity) -> anyho
         }
         write_report(None, text.as_bytes())?;
         return Ok(Outcome::Clean);
-    }
-    if args.key.is_some() {
-        bail!("--key applies to bundles; none of the paths is a bundle");
     }
     let report = advisories::import_paths(&context.database, &args.paths)?;
     write_report(None, import_summary(&report, &context.database).as_bytes())?;
