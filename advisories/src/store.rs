@@ -907,3 +907,85 @@ impl VulnerabilitySource for Store {
         Ok(outcomes)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scanner_core::{Ecosystem, PackageName, Source};
+
+    fn key(ecosystem: Ecosystem, name: &str, version: &str) -> ComponentKey {
+        ComponentKey::new(
+            ecosystem,
+            PackageName::new(ecosystem, name).unwrap(),
+            Some(version.to_owned()),
+            Source::DEFAULT_REGISTRY,
+        )
+    }
+
+    const LISTED: &str = r#"{"id": "PYSEC-1", "modified": "2024-01-01T00:00:00Z",
+        "aliases": ["CVE-1", "GHSA-1"], "summary": "listed",
+        "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H"}],
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "Foo.Bar"},
+          "ranges": [{"type": "GIT", "repo": "r", "events": [{"introduced": "0"}, {"fixed": "abc"}]},
+                     {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0"}]}],
+          "versions": ["1.0", "1.5"]}]}"#;
+    const RANGE_ONLY: &str = r#"{"id": "PYSEC-2", "modified": "2024-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "foo-bar"},
+          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]}"#;
+    const WITHDRAWN: &str = r#"{"id": "PYSEC-3", "modified": "2024-01-01T00:00:00Z",
+        "withdrawn": "2024-02-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "foo_bar"}, "versions": ["1.0"]}]}"#;
+
+    #[test]
+    fn matches_listed_versions_of_active_records_by_normalized_name() {
+        let directory = tempfile::tempdir().unwrap();
+        let inputs = directory.path().join("in");
+        std::fs::create_dir(&inputs).unwrap();
+        for (name, text) in [
+            ("a.json", LISTED),
+            ("b.json", RANGE_ONLY),
+            ("c.json", WITHDRAWN),
+        ] {
+            std::fs::write(inputs.join(name), text).unwrap();
+        }
+        let database = directory.path().join("db.sqlite3");
+        let report = crate::import_paths(&database, &[inputs]).unwrap();
+        assert_eq!((report.added, report.withdrawn), (3, 1));
+        let store = Store::open(&database).unwrap();
+
+        let found = store
+            .advisories_for(&key(Ecosystem::PyPI, "FOO_bar", "1.0"))
+            .unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        let MatchOutcome::Affected(advisory) = &found[0] else {
+            panic!("{found:?}")
+        };
+        assert_eq!(advisory.id, "PYSEC-1");
+        assert_eq!(advisory.aliases, ["CVE-1", "GHSA-1"]);
+        assert_eq!(advisory.severity, Some(Severity::Critical));
+        assert_eq!(advisory.fixed_version.as_deref(), Some("2.0"));
+        // Not listed (ranges are not evaluated yet), another ecosystem, no version.
+        assert!(store
+            .advisories_for(&key(Ecosystem::PyPI, "foo-bar", "1.2"))
+            .unwrap()
+            .is_empty());
+        assert!(store
+            .advisories_for(&key(Ecosystem::CratesIo, "foo-bar", "1.0"))
+            .unwrap()
+            .is_empty());
+        // The stored ranges keep their order and types for range evaluation.
+        let entries = store.affected_entries("pypi", "foo-bar").unwrap();
+        let ids: Vec<&str> = entries
+            .iter()
+            .map(|entry| entry.advisory_id.as_str())
+            .collect();
+        assert_eq!(ids, ["PYSEC-1", "PYSEC-2"]);
+        let types: Vec<&str> = entries[0]
+            .ranges
+            .iter()
+            .map(|(kind, _)| kind.as_str())
+            .collect();
+        assert_eq!(types, ["GIT", "ECOSYSTEM"]);
+        assert_eq!(entries[0].ranges[1].1[1]["fixed"], "2.0");
+    }
+}
