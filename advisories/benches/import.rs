@@ -17,7 +17,12 @@
 
 // A benchmark binary is a tool run by hand or by `bench/run.sh`: it reports on stdout and stops
 // loudly on a broken setup, so the library lints against printing and unwrapping do not apply.
-#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 use std::error::Error;
 use std::fmt::Write as _;
@@ -253,7 +258,7 @@ fn corpus_probes() -> Vec<ComponentKey> {
 }
 
 fn generated_probe(package: usize) -> ComponentKey {
-    let ecosystem = if package % 2 == 0 {
+    let ecosystem = if package.is_multiple_of(2) {
         Ecosystem::PyPI
     } else {
         Ecosystem::CratesIo
@@ -302,7 +307,7 @@ const WORDS: [&str; 16] = [
 /// explicit `versions` list, references.
 fn generated_record(index: usize, random: &mut Random) -> serde_json::Value {
     let package = index % GENERATED_PACKAGES;
-    let (ecosystem, range_type) = if package % 2 == 0 {
+    let (ecosystem, range_type) = if package.is_multiple_of(2) {
         ("PyPI", "ECOSYSTEM")
     } else {
         ("crates.io", "SEMVER")
@@ -365,7 +370,7 @@ fn header(out: &mut String, bench_mode: bool) {
         advisories::time::Timestamp::now_or_source_date_epoch()
     );
     let _ = writeln!(out, "- Machine: {}", machine());
-    if let Some(load) = fs::read_to_string("/proc/loadavg").ok() {
+    if let Ok(load) = fs::read_to_string("/proc/loadavg") {
         let load: Vec<&str> = load.split_whitespace().take(3).collect();
         let _ = writeln!(
             out,
@@ -418,8 +423,7 @@ fn corpus_section(
     let _ = writeln!(out, "\n### The advisory corpus (`{shown}`)\n");
     let _ = writeln!(
         out,
-        "{} files read as {} records ({} distinct advisories; RustSec's markdown and OSV forms merged), database {}.\n",
-        thousands(first.records_read),
+        "{} records read from the corpus files ({} distinct advisories: RustSec's markdown and OSV forms merged), database {}.\n",
         thousands(first.records_read),
         thousands(first.added),
         bytes(file_size(database))
@@ -557,7 +561,7 @@ fn thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);

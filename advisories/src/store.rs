@@ -692,6 +692,18 @@ impl Store {
         ecosystem: &str,
         name: &str,
     ) -> Result<Vec<StoredAffected>, DatabaseError> {
+        self.entries_where(ecosystem, name, |_| true)
+    }
+
+    /// [`Store::affected_entries`] whose `versions` list passes `keep`; the rest of each entry
+    /// (aliases, severity, ranges) is read only for those, so a lookup that matches nothing
+    /// costs one indexed query.
+    fn entries_where(
+        &self,
+        ecosystem: &str,
+        name: &str,
+        keep: impl Fn(&[String]) -> bool,
+    ) -> Result<Vec<StoredAffected>, DatabaseError> {
         self.with_connection("cannot look up a package", |connection| {
             let mut statement = connection.prepare_cached(
                 "SELECT advisory.rowid, affected.rowid, advisory.id, advisory.kind, \
@@ -725,6 +737,10 @@ impl Store {
                     specific,
                     versions,
                 ) = row?;
+                let versions: Vec<String> = serde_json::from_str(&versions).unwrap_or_default();
+                if !keep(&versions) {
+                    continue;
+                }
                 let aliases = strings(
                     connection,
                     "SELECT alias FROM alias WHERE advisory = ?1 ORDER BY alias",
@@ -753,7 +769,7 @@ impl Store {
                     informational,
                     summary,
                     aliases,
-                    versions: serde_json::from_str(&versions).unwrap_or_default(),
+                    versions,
                     ranges,
                 });
             }
@@ -881,7 +897,11 @@ impl VulnerabilitySource for Store {
             return Ok(Vec::new());
         };
         let entries = self
-            .affected_entries(component.ecosystem.as_str(), component.name.normalized())
+            .entries_where(
+                component.ecosystem.as_str(),
+                component.name.normalized(),
+                |versions| versions.iter().any(|listed| listed == version),
+            )
             .map_err(|error| VulnerabilitySourceError {
                 source_name: self.name(),
                 message: error.to_string(),
@@ -889,9 +909,6 @@ impl VulnerabilitySource for Store {
         let mut outcomes: Vec<MatchOutcome> = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
         for entry in entries {
-            if !entry.versions.iter().any(|listed| listed == version) {
-                continue;
-            }
             if !seen.insert(entry.advisory_id.clone()) {
                 continue;
             }

@@ -231,6 +231,12 @@ fn scans_use_the_database_and_refuse_to_report_without_one() {
     assert!(message.contains("no advisory database at"), "{message}");
     assert!(message.contains("`airlock db sync`"), "{message}");
     assert!(message.contains("`airlock db import BUNDLE`"), "{message}");
+    assert!(message.contains("--no-vuln-db"), "{message}");
+    assert_eq!(
+        message.lines().count(),
+        2,
+        "a two-line explanation: {message}"
+    );
     assert!(missing.stdout.is_empty(), "no report without a database");
 
     // A database holding only a withdrawn record is as good as empty.
@@ -271,6 +277,34 @@ fn scans_use_the_database_and_refuse_to_report_without_one() {
         .find(|finding| finding["rule"] == "malicious-package")
         .unwrap();
     assert_eq!(finding["advisory"]["id"], "MAL-2026-14336");
+}
+
+/// The README's first commands: import the example's advisories, then scan the example.
+#[test]
+fn the_readme_example_scans_with_its_own_advisories() {
+    let home = Home::new();
+    let repository = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let database = home.directory.path().join("agent-stack.sqlite3");
+    let database = database.to_str().unwrap();
+    let import = home.ok(&[
+        "--db",
+        database,
+        "db",
+        "import",
+        repository
+            .join("examples/agent-stack/advisories")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert_eq!(count(&import, "added"), 6, "{import}");
+    let scan = home.ok(&[
+        "--db",
+        database,
+        "scan",
+        repository.join("examples/agent-stack").to_str().unwrap(),
+    ]);
+    assert!(scan.contains("Advisory database: "), "{scan}");
+    assert!(scan.contains("6 advisories"), "{scan}");
 }
 
 #[test]

@@ -31,16 +31,12 @@ fn open_database(
 ) -> anyhow::Result<Result<Database, String>> {
     let context = db::context(cli)?;
     let path = &context.database;
-    let how = format!(
-        "Get one with `airlock db sync` (online) or `airlock db import BUNDLE` (offline, a bundle from `airlock db export`),\n\
-         or pass --no-vuln-db to scan without vulnerability matching. (Database path: --db, AIRLOCK_DB or [database] path; here {})",
-        path.display()
-    );
+    let how = "Run `airlock db sync` (online) or `airlock db import BUNDLE` (offline), or scan with --no-vuln-db.";
     let store = match Store::open(path) {
         Ok(store) => store,
         Err(DatabaseError::Missing { .. }) => {
             return Ok(Err(format!(
-                "no advisory database at {}: airlock will not report \"no known vulnerabilities\" without one.\n{how}",
+                "no advisory database at {}, so airlock cannot tell what is vulnerable.\n  {how}",
                 path.display()
             )))
         }
@@ -49,7 +45,7 @@ fn open_database(
     let summary = store.summary()?;
     if summary.is_empty() {
         return Ok(Err(format!(
-            "the advisory database at {} holds no advisories: airlock will not report \"no known vulnerabilities\" from it.\n{how}",
+            "the advisory database at {} holds no advisories, so airlock cannot tell what is vulnerable.\n  {how}",
             path.display()
         )));
     }
@@ -69,6 +65,7 @@ fn open_database(
         if stale { ", STALE" } else { "" }
     );
     let json = json!({
+        "used": true,
         "path": path.display().to_string(),
         "schema_version": summary.schema_version,
         "advisories": summary.advisories - summary.withdrawn,
