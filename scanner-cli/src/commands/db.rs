@@ -301,13 +301,16 @@ fn info(context: &Context, args: &DbInfoArgs) -> anyhow::Result<Outcome> {
         }
         Format::Table => {
             let mut text = format!(
-                "database        {}\nschema version  {}\nadvisories      {} ({} withdrawn, kept and never matched)\npackages        {} named by advisories\nage             {}{}\nnewest record   {}\n\n",
+                "database        {}\nschema version  {}\nadvisories      {} ({} withdrawn, kept and never matched)\npackages        {} named by advisories\nupdated         {}{}\nnewest record   {}\n\n",
                 context.database.display(),
                 summary.schema_version,
                 summary.advisories,
                 summary.withdrawn,
                 summary.affected_packages,
-                describe_update(&summary),
+                match (summary.updated_at, age_seconds(&summary)) {
+                    (Some(updated), Some(age)) => format!("{updated} ({} ago)", describe_age(age)),
+                    _ => "never".to_owned(),
+                },
                 if stale {
                     format!(" (older than the {}-day limit: run `airlock db sync`)", context.config.max_age_days)
                 } else {
