@@ -27,6 +27,11 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub verbose: bool,
 
+    /// The advisory database file [default: $AIRLOCK_DB, else `[database] path` of airlock.toml,
+    /// else airlock/advisories.sqlite3 in the user data directory].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -41,6 +46,91 @@ pub enum Command {
     Scan(ScanArgs),
     /// List the formats airlock reads.
     Extractors(ExtractorsArgs),
+    /// Manage the offline advisory database (sync, import, export, verify, info).
+    #[command(subcommand, after_help = DB_EXAMPLES)]
+    Db(DbCommand),
+    /// Make an Ed25519 key pair for signing bundles: NAME.key (private, owner-only) and NAME.pub.
+    Keygen(KeygenArgs),
+}
+
+const DB_EXAMPLES: &str = "\
+Examples:
+  airlock db sync                                  # download OSV's PyPI and crates.io archives
+  airlock db import advisory-db/ osv/all.zip       # import OSV JSON/YAML, RustSec markdown, zips
+  airlock keygen release                           # release.key + release.pub
+  airlock db export --bundle db.bundle --sign-key release.key
+  airlock db verify db.bundle --key release.pub    # on the other side of the air gap
+  airlock db import db.bundle --key release.pub    # verify, then replace the database
+  airlock db info                                  # counts, sources, watermarks, age";
+
+/// `airlock db ...`.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Download OSV's per-ecosystem archives (conditional requests) and import them.
+    Sync(DbSyncArgs),
+    /// Import OSV JSON/YAML files, RustSec markdown, OSV zip archives, directories, or a bundle.
+    Import(DbImportArgs),
+    /// Write the database as one portable bundle file, optionally signed.
+    Export(DbExportArgs),
+    /// Check a bundle's digest and signature without importing it.
+    Verify(DbVerifyArgs),
+    /// Show schema version, per-source counts, watermarks and age.
+    Info(DbInfoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DbSyncArgs {
+    /// OSV ecosystem to fetch (repeatable) [default: `[sync] ecosystems`, else PyPI and crates.io].
+    #[arg(long, value_name = "NAME")]
+    pub ecosystem: Vec<String>,
+    /// Base URL holding `{ecosystem}/all.zip` [default: $AIRLOCK_MIRROR, `[sync] mirror`, else
+    /// OSV's public bucket].
+    #[arg(long, value_name = "URL")]
+    pub mirror: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DbImportArgs {
+    /// Files, directories (walked recursively), OSV zip archives, or one bundle.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Public key (SPKI PEM) a bundle must be signed with [default: `[database] public_key`].
+    #[arg(long, value_name = "PUB")]
+    pub key: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DbExportArgs {
+    /// Where to write the bundle (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub bundle: PathBuf,
+    /// Private key (PKCS#8 PEM) to sign the bundle's manifest with.
+    #[arg(long, value_name = "KEY")]
+    pub sign_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DbVerifyArgs {
+    /// The bundle to check.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Public key (SPKI PEM) the bundle must be signed with [default: `[database] public_key`].
+    #[arg(long, value_name = "PUB")]
+    pub key: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DbInfoArgs {
+    /// Listing format.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Path prefix of the key files: NAME.key and NAME.pub.
+    #[arg(value_name = "NAME")]
+    pub name: PathBuf,
 }
 
 /// Output formats of the reports.
@@ -85,6 +175,10 @@ pub struct ScanArgs {
     /// Exit with 1 when a finding has this severity or worse.
     #[arg(long, value_name = "SEVERITY", value_parser = ["info", "low", "medium", "high", "critical"])]
     pub fail_on: Option<String>,
+
+    /// Scan without the advisory database: no vulnerability matching (the report says so).
+    #[arg(long)]
+    pub no_vuln_db: bool,
 }
 
 #[derive(Debug, Args)]

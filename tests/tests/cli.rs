@@ -101,7 +101,10 @@ fn output_file_is_written_whole_or_not_at_all() {
 #[test]
 fn fail_on_turns_findings_into_exit_code_one() {
     let directory = fixtures().join("cargo");
-    let failing = run_in(&directory, &["scan", "no-lockfile", "--fail-on", "medium"]);
+    let failing = run_in(
+        &directory,
+        &["scan", "no-lockfile", "--no-vuln-db", "--fail-on", "medium"],
+    );
     assert_eq!(failing.status.code(), Some(1), "{}", stderr(&failing));
     let table = stdout(&failing);
     assert!(
@@ -117,9 +120,12 @@ fn fail_on_turns_findings_into_exit_code_one() {
         "introduced-through path shown: {table}"
     );
 
-    let passing = run_in(&directory, &["scan", "no-lockfile", "--fail-on", "high"]);
+    let passing = run_in(
+        &directory,
+        &["scan", "no-lockfile", "--no-vuln-db", "--fail-on", "high"],
+    );
     assert_eq!(passing.status.code(), Some(0));
-    let no_policy = run_in(&directory, &["scan", "no-lockfile"]);
+    let no_policy = run_in(&directory, &["scan", "no-lockfile", "--no-vuln-db"]);
     assert_eq!(no_policy.status.code(), Some(0));
 }
 

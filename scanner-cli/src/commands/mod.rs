@@ -1,6 +1,8 @@
 //! One module per subcommand; shared plumbing (running a scan, showing diagnostics) here.
 
+pub mod db;
 mod extractors;
+mod keygen;
 mod sbom;
 mod scan;
 
@@ -15,8 +17,10 @@ use crate::Outcome;
 pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     match &cli.command {
         Command::Sbom(args) => sbom::run(args, Verbosity::of(cli)),
-        Command::Scan(args) => scan::run(args, Verbosity::of(cli)),
+        Command::Scan(args) => scan::run(cli, args, Verbosity::of(cli)),
         Command::Extractors(args) => extractors::run(args),
+        Command::Db(command) => db::run(cli, command, Verbosity::of(cli)),
+        Command::Keygen(args) => keygen::run(args),
     }
 }
 

@@ -1,13 +1,84 @@
 //! `airlock scan PATH...`: the graph plus every risk check that exists, and the --fail-on policy.
+//!
+//! Vulnerability matching needs the advisory database: a scan refuses to run (exit 2) when the
+//! database is missing or holds no advisories, because an empty answer would read as "no known
+//! vulnerabilities". `--no-vuln-db` scans without it, and the report says so. Every report names
+//! the database and its age, and a database older than the configured limit draws a warning.
 
-use scanner_core::risk::{analyze, Severity};
+use scanner_core::risk::{analyze, Severity, VulnerabilitySource};
+use serde_json::json;
 
-use crate::cli::{Format, ScanArgs};
+use advisories::{DatabaseError, Store};
+
+use crate::cli::{Cli, Format, ScanArgs};
 use crate::emit;
 use crate::output::{stderr_line, write_report};
 use crate::Outcome;
 
-pub fn run(args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::Result<Outcome> {
+use super::db;
+
+/// The database a scan reads, with what the report says about it.
+struct Database {
+    store: Store,
+    line: String,
+    json: serde_json::Value,
+}
+
+/// Opens the database or explains, in two lines, how to get one.
+fn open_database(
+    cli: &Cli,
+    verbosity: super::Verbosity,
+) -> anyhow::Result<Result<Database, String>> {
+    let context = db::context(cli)?;
+    let path = &context.database;
+    let how = "Run `airlock db sync` (online) or `airlock db import BUNDLE` (offline), or scan with --no-vuln-db.";
+    let store = match Store::open(path) {
+        Ok(store) => store,
+        Err(DatabaseError::Missing { .. }) => {
+            return Ok(Err(format!(
+                "no advisory database at {}, so airlock cannot tell what is vulnerable.\n  {how}",
+                path.display()
+            )))
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let summary = store.summary()?;
+    if summary.is_empty() {
+        return Ok(Err(format!(
+            "the advisory database at {} holds no advisories, so airlock cannot tell what is vulnerable.\n  {how}",
+            path.display()
+        )));
+    }
+    let stale = db::is_stale(&summary, &context.config);
+    if stale && verbosity != super::Verbosity::Quiet {
+        stderr_line(&format!(
+            "warning: the advisory database is older than {} days ({}): run `airlock db sync` or import a newer bundle",
+            context.config.max_age_days,
+            db::describe_update(&summary)
+        ));
+    }
+    let line = format!(
+        "Advisory database: {} ({} advisories, {}){}; versions are matched against the advisories' explicit version lists only.",
+        path.display(),
+        summary.advisories - summary.withdrawn,
+        db::describe_update(&summary),
+        if stale { ", STALE" } else { "" }
+    );
+    let json = json!({
+        "used": true,
+        "path": path.display().to_string(),
+        "schema_version": summary.schema_version,
+        "advisories": summary.advisories - summary.withdrawn,
+        "updated_at": summary.updated_at.map(|time| time.to_string()),
+        "age_seconds": db::age_seconds(&summary),
+        "max_age_days": context.config.max_age_days,
+        "stale": stale,
+        "matching": "explicit-versions",
+    });
+    Ok(Ok(Database { store, line, json }))
+}
+
+pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::Result<Outcome> {
     let fail_on = match &args.fail_on {
         Some(name) => Some(
             Severity::from_name(name)
@@ -15,23 +86,52 @@ pub fn run(args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::Result<Outco
         ),
         None => None,
     };
+    let database = if args.no_vuln_db {
+        None
+    } else {
+        match open_database(cli, verbosity)? {
+            Ok(database) => Some(database),
+            Err(explanation) => {
+                stderr_line(&format!("error: {explanation}"));
+                return Ok(Outcome::Error);
+            }
+        }
+    };
     let report = super::scan_paths(&args.report, verbosity)?;
-    // No advisory database exists yet in this build: say so rather than imply "no vulnerabilities".
-    let analysis = analyze(&report.graph, None);
+    let source = database
+        .as_ref()
+        .map(|database| &database.store as &dyn VulnerabilitySource);
+    let analysis = analyze(&report.graph, source);
+    let (line, json) = match &database {
+        Some(database) => (database.line.clone(), database.json.clone()),
+        None => (
+            "Advisory database: not used (--no-vuln-db): vulnerabilities were not checked."
+                .to_owned(),
+            json!({ "used": false, "reason": "--no-vuln-db" }),
+        ),
+    };
     let bytes = match args.report.format {
-        Format::Table => emit::table::scan(&report.graph, &analysis).into_bytes(),
-        Format::Json => emit::json::report(&report, Some(&analysis))?,
+        Format::Table => {
+            let mut text = emit::table::scan(&report.graph, &analysis);
+            text.push('\n');
+            text.push_str(&line);
+            text.push('\n');
+            text.into_bytes()
+        }
+        Format::Json => emit::json::report_with_database(&report, Some(&analysis), Some(json))?,
     };
     write_report(args.report.output.as_deref(), &bytes)?;
+    for error in &analysis.source_errors {
+        stderr_line(&format!("error: {error}"));
+    }
     if verbosity != super::Verbosity::Quiet {
-        stderr_line("note: vulnerability matching skipped: no advisory database is configured");
         stderr_line(&format!(
             "{}; {}",
             super::summary(&report),
             super::count(analysis.findings.len(), "finding")
         ));
     }
-    if report.has_errors() {
+    if report.has_errors() || !analysis.source_errors.is_empty() {
         return Ok(Outcome::Error);
     }
     let failed =

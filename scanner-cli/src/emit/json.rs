@@ -23,6 +23,9 @@ struct Report<'a> {
     diagnostics: Vec<JsonDiagnostic<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     findings: Option<Vec<JsonFinding<'a>>>,
+    /// Scan reports only: which advisory database answered, and how old it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    advisory_database: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -231,6 +234,15 @@ fn finding(finding: &Finding) -> JsonFinding<'_> {
 
 /// The JSON report, pretty-printed, ending with a newline.
 pub fn report(report: &ScanReport, analysis: Option<&Analysis>) -> anyhow::Result<Vec<u8>> {
+    report_with_database(report, analysis, None)
+}
+
+/// [`report`] plus the `advisory_database` object of scan reports.
+pub fn report_with_database(
+    report: &ScanReport,
+    analysis: Option<&Analysis>,
+    advisory_database: Option<serde_json::Value>,
+) -> anyhow::Result<Vec<u8>> {
     let graph = &report.graph;
     let json = Report {
         format: "airlock-report",
@@ -263,6 +275,7 @@ pub fn report(report: &ScanReport, analysis: Option<&Analysis>) -> anyhow::Resul
             .collect(),
         diagnostics: report.diagnostics.iter().map(diagnostic).collect(),
         findings: analysis.map(|analysis| analysis.findings.iter().map(finding).collect()),
+        advisory_database,
     };
     let mut bytes = serde_json::to_vec_pretty(&json)?;
     bytes.push(b'\n');

@@ -1,0 +1,321 @@
+//! Settings for the advisory database, sync and bundle verification, read from TOML files:
+//! the user's `config.toml` (`$XDG_CONFIG_HOME/airlock/config.toml` or the platform's config
+//! directory), then the nearest `airlock.toml` found by walking up from the working directory,
+//! whose values win; environment variables win over both. Relative paths in a file are relative
+//! to that file's directory. Only the `[database]` and `[sync]` tables are read here; other
+//! tables belong to other parts of airlock.
+//!
+//! ```toml
+//! [database]
+//! path = "advisories.sqlite3"     # else the user data directory (or --db / AIRLOCK_DB)
+//! max_age_days = 7                # scans warn past this age
+//! public_key = "release.pub"      # bundles must be signed by this key
+//!
+//! [sync]
+//! mirror = "https://osv-vulnerabilities.storage.googleapis.com"   # AIRLOCK_MIRROR
+//! ecosystems = ["PyPI", "crates.io"]
+//! timeout_seconds = 60            # AIRLOCK_SYNC_TIMEOUT
+//! retries = 2                     # AIRLOCK_SYNC_RETRIES
+//! max_archive_megabytes = 2048
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// OSV's public bucket; `{base}/{ecosystem}/all.zip` is one ecosystem's archive.
+pub const DEFAULT_MIRROR: &str = "https://osv-vulnerabilities.storage.googleapis.com";
+pub const DEFAULT_ECOSYSTEMS: [&str; 2] = ["PyPI", "crates.io"];
+pub const DEFAULT_MAX_AGE_DAYS: u64 = 7;
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{}: {message}", path.display())]
+    Invalid { path: PathBuf, message: String },
+    #[error("environment variable {name}: {message}")]
+    Environment { name: &'static str, message: String },
+}
+
+#[derive(Deserialize, Default)]
+struct WireConfig {
+    database: Option<WireDatabase>,
+    sync: Option<WireSync>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct WireDatabase {
+    path: Option<PathBuf>,
+    max_age_days: Option<u64>,
+    public_key: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct WireSync {
+    mirror: Option<String>,
+    ecosystems: Option<Vec<String>>,
+    timeout_seconds: Option<u64>,
+    retries: Option<u32>,
+    max_archive_megabytes: Option<u64>,
+}
+
+/// How `airlock db sync` fetches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncSettings {
+    pub mirror: String,
+    pub ecosystems: Vec<String>,
+    /// Per connect and per read.
+    pub timeout: Duration,
+    /// Extra attempts after a failed one (network errors, 5xx, truncated bodies).
+    pub retries: u32,
+    pub max_archive_bytes: u64,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        SyncSettings {
+            mirror: DEFAULT_MIRROR.to_owned(),
+            ecosystems: DEFAULT_ECOSYSTEMS
+                .iter()
+                .map(|name| (*name).to_owned())
+                .collect(),
+            timeout: Duration::from_secs(60),
+            retries: 2,
+            max_archive_bytes: 2048 * 1024 * 1024,
+        }
+    }
+}
+
+/// The merged settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub database_path: Option<PathBuf>,
+    pub max_age_days: u64,
+    pub public_key: Option<PathBuf>,
+    pub sync: SyncSettings,
+    /// The files that were read, in order.
+    pub files: Vec<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_path: None,
+            max_age_days: DEFAULT_MAX_AGE_DAYS,
+            public_key: None,
+            sync: SyncSettings::default(),
+            files: Vec::new(),
+        }
+    }
+}
+
+/// The user's config file (may not exist).
+pub fn user_config_path() -> Option<PathBuf> {
+    dirs::config_dir().map(|directory| directory.join("airlock").join("config.toml"))
+}
+
+/// The nearest `airlock.toml` in `start` or above.
+pub fn find_project_config(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|directory| directory.join("airlock.toml"))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Reads the user config, then the project config above `cwd`, then the environment.
+pub fn load(cwd: &Path) -> Result<Config, ConfigError> {
+    let mut config = Config::default();
+    if let Some(path) = user_config_path().filter(|path| path.is_file()) {
+        apply_file(&mut config, &path)?;
+    }
+    if let Some(path) = find_project_config(cwd) {
+        apply_file(&mut config, &path)?;
+    }
+    apply_environment(&mut config)?;
+    Ok(config)
+}
+
+/// Merges one file into `config`.
+pub fn apply_file(config: &mut Config, path: &Path) -> Result<(), ConfigError> {
+    let io = |source| ConfigError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > MAX_CONFIG_BYTES {
+        return Err(ConfigError::Invalid {
+            path: path.to_owned(),
+            message: format!("larger than {MAX_CONFIG_BYTES} bytes"),
+        });
+    }
+    let text = std::fs::read_to_string(path).map_err(io)?;
+    let wire: WireConfig = toml::from_str(&text).map_err(|error| {
+        let (line, column) = error
+            .span()
+            .map(|span| line_column(&text, span.start))
+            .unwrap_or((1, 1));
+        ConfigError::Parse {
+            path: path.to_owned(),
+            line,
+            column,
+            message: error.message().to_owned(),
+        }
+    })?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let invalid = |message: String| ConfigError::Invalid {
+        path: path.to_owned(),
+        message,
+    };
+    if let Some(database) = wire.database {
+        if let Some(database_path) = database.path {
+            config.database_path = Some(base.join(database_path));
+        }
+        if let Some(days) = database.max_age_days {
+            config.max_age_days = days;
+        }
+        if let Some(key) = database.public_key {
+            config.public_key = Some(base.join(key));
+        }
+    }
+    if let Some(sync) = wire.sync {
+        if let Some(mirror) = sync.mirror {
+            config.sync.mirror = check_mirror(&mirror).map_err(invalid)?;
+        }
+        if let Some(ecosystems) = sync.ecosystems {
+            for ecosystem in &ecosystems {
+                check_ecosystem(ecosystem).map_err(invalid)?;
+            }
+            config.sync.ecosystems = ecosystems;
+        }
+        if let Some(seconds) = sync.timeout_seconds {
+            config.sync.timeout = Duration::from_secs(seconds.max(1));
+        }
+        if let Some(retries) = sync.retries {
+            config.sync.retries = retries.min(10);
+        }
+        if let Some(megabytes) = sync.max_archive_megabytes {
+            config.sync.max_archive_bytes = megabytes.saturating_mul(1024 * 1024);
+        }
+    }
+    config.files.push(path.to_owned());
+    Ok(())
+}
+
+fn apply_environment(config: &mut Config) -> Result<(), ConfigError> {
+    if let Some(mirror) = variable("AIRLOCK_MIRROR") {
+        config.sync.mirror = check_mirror(&mirror).map_err(|message| ConfigError::Environment {
+            name: "AIRLOCK_MIRROR",
+            message,
+        })?;
+    }
+    if let Some(text) = variable("AIRLOCK_SYNC_TIMEOUT") {
+        let seconds = parse_number::<f64>("AIRLOCK_SYNC_TIMEOUT", &text)?;
+        if !(seconds.is_finite() && seconds > 0.0) {
+            return Err(ConfigError::Environment {
+                name: "AIRLOCK_SYNC_TIMEOUT",
+                message: format!("expected a positive number of seconds, found `{text}`"),
+            });
+        }
+        config.sync.timeout = Duration::from_secs_f64(seconds.min(3600.0));
+    }
+    if let Some(text) = variable("AIRLOCK_SYNC_RETRIES") {
+        config.sync.retries = parse_number::<u32>("AIRLOCK_SYNC_RETRIES", &text)?.min(10);
+    }
+    Ok(())
+}
+
+fn variable(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+}
+
+fn parse_number<T: std::str::FromStr>(name: &'static str, text: &str) -> Result<T, ConfigError> {
+    text.trim().parse().map_err(|_| ConfigError::Environment {
+        name,
+        message: format!("expected a number, found `{text}`"),
+    })
+}
+
+fn check_mirror(mirror: &str) -> Result<String, String> {
+    let trimmed = mirror.trim().trim_end_matches('/');
+    if trimmed.starts_with("https://") || trimmed.starts_with("http://") {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(format!(
+            "mirror `{mirror}` must be an http:// or https:// URL"
+        ))
+    }
+}
+
+fn check_ecosystem(ecosystem: &str) -> Result<(), String> {
+    let valid = !ecosystem.is_empty()
+        && ecosystem.len() <= 64
+        && ecosystem
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | ' '));
+    if valid {
+        Ok(())
+    } else {
+        Err(format!("`{ecosystem}` is not an OSV ecosystem name"))
+    }
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_merge_and_errors_give_lines() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("airlock.toml");
+        std::fs::write(
+            &path,
+            "[database]\nmax_age_days = 3\npublic_key = \"keys/release.pub\"\n[sync]\nmirror = \"http://127.0.0.1:9/\"\necosystems = [\"PyPI\"]\n[other]\nanything = 1\n",
+        )
+        .unwrap();
+        let mut config = Config::default();
+        apply_file(&mut config, &path).unwrap();
+        assert_eq!(config.max_age_days, 3);
+        assert_eq!(
+            config.public_key,
+            Some(directory.path().join("keys/release.pub"))
+        );
+        assert_eq!(config.sync.mirror, "http://127.0.0.1:9");
+        assert_eq!(config.sync.ecosystems, ["PyPI"]);
+        let nested = directory.path().join("a/b");
+        std::fs::create_dir_all(&nested).unwrap();
+        assert_eq!(find_project_config(&nested), Some(path.clone()));
+
+        std::fs::write(&path, "[database]\nmax_age_days = \"x\"\n").unwrap();
+        let error = apply_file(&mut config, &path).unwrap_err().to_string();
+        assert!(error.contains("airlock.toml:2:"), "{error}");
+        std::fs::write(&path, "[sync]\nmirror = \"ftp://x\"\n").unwrap();
+        let error = apply_file(&mut config, &path).unwrap_err().to_string();
+        assert!(error.contains("http"), "{error}");
+    }
+}

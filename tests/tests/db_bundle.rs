@@ -1,0 +1,384 @@
+//! Signed bundles end to end: keygen, export, verify and import, and every way a bundle can be
+//! wrong (a flipped byte, a wrong key, a truncated file, a missing signature, a crafted entry)
+//! leaving the database exactly as it was.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod db_common;
+mod support;
+
+use std::io::Read;
+
+use db_common::{advisory_fixtures, zip_archive, Home};
+use support::stderr;
+
+/// A home with the fixture corpus imported, a key pair `release.{key,pub}` and a signed bundle
+/// `signed.bundle`.
+fn exported() -> Home {
+    let home = Home::new();
+    home.ok(&[
+        "db",
+        "import",
+        advisory_fixtures().join("corpus").to_str().unwrap(),
+    ]);
+    let keygen = home.ok(&["keygen", "release"]);
+    assert!(
+        keygen.contains("release.key") && keygen.contains("key SHA256:"),
+        "{keygen}"
+    );
+    let export = home.ok(&[
+        "db",
+        "export",
+        "--bundle",
+        "signed.bundle",
+        "--sign-key",
+        "release.key",
+    ]);
+    assert!(export.contains("13 advisories, 2 withdrawn"), "{export}");
+    home
+}
+
+/// A second database (`receiver.sqlite3`) with other content, to see what an import changes.
+fn receiver(home: &Home) -> std::path::PathBuf {
+    let receiver = home.work().join("receiver.sqlite3");
+    let output = home
+        .command(&[
+            "db",
+            "import",
+            advisory_fixtures()
+                .join("corpus/ossf-malicious-packages")
+                .to_str()
+                .unwrap(),
+        ])
+        .env("AIRLOCK_DB", &receiver)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    receiver
+}
+
+fn import_into(
+    home: &Home,
+    receiver: &std::path::Path,
+    arguments: &[&str],
+) -> std::process::Output {
+    home.command(arguments)
+        .env("AIRLOCK_DB", receiver)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_signed_bundle_verifies_and_replaces_the_database() {
+    let home = exported();
+    let verify = home.ok(&["db", "verify", "signed.bundle", "--key", "release.pub"]);
+    assert!(
+        verify.contains("OK (signature verified with SHA256:"),
+        "{verify}"
+    );
+    let receiver = receiver(&home);
+    let output = import_into(
+        &home,
+        &receiver,
+        &["db", "import", "signed.bundle", "--key", "release.pub"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let summary = advisories::Store::open(&receiver)
+        .unwrap()
+        .summary()
+        .unwrap();
+    assert_eq!((summary.advisories, summary.withdrawn), (13, 2));
+    assert!(summary.sources.iter().any(|source| source.kind == "bundle"));
+
+    // The bundle holds exactly the manifest, its signature and the database.
+    let mut archive =
+        zip::ZipArchive::new(std::fs::File::open(home.work().join("signed.bundle")).unwrap())
+            .unwrap();
+    let names: Vec<String> = archive
+        .file_names()
+        .map(|name| name.unwrap().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        ["manifest.json", "manifest.json.sig", "advisories.sqlite3"]
+    );
+    let mut manifest = String::new();
+    archive
+        .by_name("manifest.json")
+        .unwrap()
+        .read_to_string(&mut manifest)
+        .unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(manifest["schema_version"], 1);
+    assert_eq!(manifest["counts"]["advisories"], 13);
+    assert_eq!(manifest["database"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(manifest["sources"][0]["kind"], "path");
+}
+
+#[test]
+fn a_pinned_key_is_used_and_an_unsigned_bundle_is_refused() {
+    let home = exported();
+    home.ok(&["db", "export", "--bundle", "unsigned.bundle"]);
+    std::fs::write(
+        home.work().join("airlock.toml"),
+        "[database]\npublic_key = \"release.pub\"\n",
+    )
+    .unwrap();
+    let verify = home.ok(&["db", "verify", "signed.bundle"]);
+    assert!(verify.contains("signature verified"), "{verify}");
+    let receiver = receiver(&home);
+    let before = std::fs::read(&receiver).unwrap();
+    let output = import_into(&home, &receiver, &["db", "import", "unsigned.bundle"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("the bundle is not signed, but key SHA256:"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read(&receiver).unwrap(), before);
+}
+
+#[test]
+fn a_wrong_key_changes_nothing() {
+    let home = exported();
+    home.ok(&["keygen", "other"]);
+    let receiver = receiver(&home);
+    let before = std::fs::read(&receiver).unwrap();
+    let verify = home.run(&["db", "verify", "signed.bundle", "--key", "other.pub"]);
+    assert_eq!(verify.status.code(), Some(2));
+    let output = import_into(
+        &home,
+        &receiver,
+        &["db", "import", "signed.bundle", "--key", "other.pub"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    for message in [stderr(&verify), stderr(&output)] {
+        assert!(message.contains("signed.bundle: signature check failed: the signature does not match the public key SHA256:"), "{message}");
+        assert!(
+            message.contains("(the bundle names signer SHA256:"),
+            "{message}"
+        );
+    }
+    assert_eq!(std::fs::read(&receiver).unwrap(), before);
+    // A private key is not a public key, and says so.
+    let confused = home.run(&["db", "verify", "signed.bundle", "--key", "release.key"]);
+    assert_eq!(confused.status.code(), Some(2));
+    assert!(
+        stderr(&confused).contains("release.key: not an Ed25519 public key"),
+        "{}",
+        stderr(&confused)
+    );
+}
+
+#[test]
+fn one_flipped_byte_anywhere_is_caught_before_anything_changes() {
+    let home = exported();
+    let receiver = receiver(&home);
+    let before = std::fs::read(&receiver).unwrap();
+    let bundle = std::fs::read(home.work().join("signed.bundle")).unwrap();
+    let manifest_at = bundle
+        .windows(13)
+        .position(|window| window == b"\"advisories\":")
+        .unwrap();
+    // In the signed manifest, in the compressed database, and in the archive's directory.
+    for (label, offset) in [
+        ("manifest", manifest_at + 16),
+        ("database", bundle.len() / 2),
+        ("directory", bundle.len() - 30),
+    ] {
+        let mut tampered = bundle.clone();
+        tampered[offset] ^= 0x01;
+        let name = format!("tampered-{label}.bundle");
+        std::fs::write(home.work().join(&name), &tampered).unwrap();
+        let verify = home.run(&["db", "verify", &name, "--key", "release.pub"]);
+        assert_eq!(
+            verify.status.code(),
+            Some(2),
+            "{label}: {}",
+            stderr(&verify)
+        );
+        let output = import_into(
+            &home,
+            &receiver,
+            &["db", "import", &name, "--key", "release.pub"],
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{label}: {}",
+            stderr(&output)
+        );
+        let message = stderr(&output);
+        assert!(message.contains(&name), "{label}: {message}");
+        assert_eq!(std::fs::read(&receiver).unwrap(), before, "{label}");
+    }
+    // zip's CRC catches a flipped byte in the manifest before the signature is even read.
+    let manifest = stderr(&home.run(&[
+        "db",
+        "verify",
+        "tampered-manifest.bundle",
+        "--key",
+        "release.pub",
+    ]));
+    assert!(
+        manifest.contains("manifest.json (corrupt or truncated bundle)"),
+        "{manifest}"
+    );
+    // An attacker who edits the manifest and re-zips it (valid CRCs) meets the signature.
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bundle.clone())).unwrap();
+    let mut entries = Vec::new();
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).unwrap();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        entries.push((entry.name().unwrap().into_owned(), bytes));
+    }
+    let edited = String::from_utf8(entries[0].1.clone()).unwrap().replacen(
+        "\"advisories\": 13",
+        "\"advisories\": 12",
+        1,
+    );
+    assert_ne!(edited.as_bytes(), entries[0].1.as_slice());
+    entries[0].1 = edited.into_bytes();
+    zip_archive(&home.work().join("rezipped.bundle"), &entries);
+    let output = import_into(
+        &home,
+        &receiver,
+        &["db", "import", "rezipped.bundle", "--key", "release.pub"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output)
+            .contains("rezipped.bundle: signature check failed: the signature does not match"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read(&receiver).unwrap(), before);
+    // Without a key the digest still catches a changed database.
+    let digest = stderr(&home.run(&["db", "verify", "tampered-database.bundle"]));
+    assert!(
+        digest.contains("corrupt") || digest.contains("does not match the manifest"),
+        "{digest}"
+    );
+}
+
+#[test]
+fn a_truncated_bundle_is_refused() {
+    let home = exported();
+    let receiver = receiver(&home);
+    let before = std::fs::read(&receiver).unwrap();
+    let bundle = std::fs::read(home.work().join("signed.bundle")).unwrap();
+    std::fs::write(
+        home.work().join("cut.bundle"),
+        &bundle[..bundle.len() * 2 / 3],
+    )
+    .unwrap();
+    let output = import_into(
+        &home,
+        &receiver,
+        &["db", "import", "cut.bundle", "--key", "release.pub"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output)
+            .contains("cut.bundle: not a readable bundle (truncated or not a zip archive)"),
+        "{}",
+        stderr(&output)
+    );
+    let verify = home.run(&["db", "verify", "cut.bundle", "--key", "release.pub"]);
+    assert_eq!(verify.status.code(), Some(2));
+    assert!(
+        stderr(&verify)
+            .contains("cut.bundle: not a readable bundle (truncated or not a zip archive)"),
+        "{}",
+        stderr(&verify)
+    );
+    assert_eq!(std::fs::read(&receiver).unwrap(), before);
+    let leftovers: Vec<String> = std::fs::read_dir(home.work())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_bundle_with_an_extra_or_escaping_entry_is_refused() {
+    let home = exported();
+    let mut archive =
+        zip::ZipArchive::new(std::fs::File::open(home.work().join("signed.bundle")).unwrap())
+            .unwrap();
+    let mut entries = Vec::new();
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).unwrap();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        entries.push((entry.name().unwrap().into_owned(), bytes));
+    }
+    entries.push(("../../outside.sh".to_owned(), b"#!/bin/sh\n".to_vec()));
+    zip_archive(&home.work().join("crafted.bundle"), &entries);
+    let output = home.run(&["db", "verify", "crafted.bundle", "--key", "release.pub"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("unexpected entry `../../outside.sh`"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!home.directory.path().join("outside.sh").exists());
+}
+
+#[test]
+fn keys_made_by_openssl_sign_and_verify() {
+    let home = exported();
+    let keys = advisory_fixtures().join("keys");
+    let private = keys.join("openssl-ed25519.key");
+    let public = keys.join("openssl-ed25519.pub");
+    home.ok(&[
+        "db",
+        "export",
+        "--bundle",
+        "openssl.bundle",
+        "--sign-key",
+        private.to_str().unwrap(),
+    ]);
+    let verify = home.ok(&[
+        "db",
+        "verify",
+        "openssl.bundle",
+        "--key",
+        public.to_str().unwrap(),
+    ]);
+    assert!(verify.contains("signature verified"), "{verify}");
+    // And airlock's own files are what OpenSSL writes: PKCS#8 v1 and SPKI PEM.
+    let written = std::fs::read_to_string(home.work().join("release.key")).unwrap();
+    assert!(
+        written.starts_with("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI"),
+        "{written}"
+    );
+    let written = std::fs::read_to_string(home.work().join("release.pub")).unwrap();
+    assert!(
+        written.starts_with("-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA"),
+        "{written}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(home.work().join("release.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let again = home.run(&["keygen", "release"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+}

@@ -1,0 +1,107 @@
+//! A kill in the middle of an import: the import writes a copy beside the database and renames
+//! it only at the end, so killing it leaves the previous database whole and answering, the
+//! half-written copy is never opened as the database, and the next import clears it away.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod db_common;
+mod support;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use db_common::{advisory_fixtures, count, generated_record, Home};
+
+/// Temporary copies of the database in the working directory.
+fn copies(home: &Home) -> Vec<String> {
+    std::fs::read_dir(home.work())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".advisories.sqlite3.tmp-"))
+        .collect()
+}
+
+#[test]
+fn an_import_killed_half_way_leaves_the_old_database_answering() {
+    let home = Home::new();
+    home.ok(&[
+        "db",
+        "import",
+        advisory_fixtures().join("corpus").to_str().unwrap(),
+    ]);
+    let before = std::fs::read(home.database()).unwrap();
+
+    // Far more records than a debug build imports in the time the test waits (stored, not
+    // compressed, so writing it is quick).
+    let archive = home.work().join("large.zip");
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(&archive).unwrap());
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for index in 0..60_000 {
+        writer
+            .start_file(format!("TEST-{index:07}.json"), options)
+            .unwrap();
+        writer.write_all(&generated_record(index)).unwrap();
+    }
+    writer.finish().unwrap();
+
+    let mut child = home
+        .command(&["db", "import", "large.zip"])
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while copies(&home).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the import never started writing"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import ended before it was killed"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Let it write a while into its copy, then kill it (SIGKILL: no clean-up runs).
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the import ended before it was killed"
+    );
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+
+    // The database is the one from before, byte for byte, and answers.
+    assert_eq!(std::fs::read(home.database()).unwrap(), before);
+    let summary = advisories::Store::open(&home.database())
+        .unwrap()
+        .summary()
+        .unwrap();
+    assert_eq!(summary.advisories, 13);
+    let info = home.ok(&["db", "info"]);
+    assert!(info.contains("advisories      13 (2 withdrawn"), "{info}");
+    let scan = home.ok(&[
+        "scan",
+        advisory_fixtures().join("project").to_str().unwrap(),
+    ]);
+    assert!(scan.contains("malicious-package"), "{scan}");
+    // The killed writer's copy is still there, beside (not instead of) the database.
+    assert_eq!(copies(&home).len(), 1);
+
+    // The next writer clears it and goes through.
+    let report = home.ok(&[
+        "db",
+        "import",
+        advisory_fixtures()
+            .join("corpus/ossf-malicious-packages")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert_eq!(count(&report, "unchanged"), 2, "{report}");
+    assert!(copies(&home).is_empty(), "{:?}", copies(&home));
+}
