@@ -252,7 +252,7 @@ pub fn scan_with(
     // Large files first, so that the longest hashes start early and the workers finish
     // together (rayon splits the list in halves; a big file at the tail would run alone).
     let mut unclaimed = unclaimed;
-    unclaimed.sort_by(|a, b| b.size.cmp(&a.size));
+    unclaimed.sort_by_key(|job| std::cmp::Reverse(job.size));
     results.extend(
         unclaimed
             .into_par_iter()

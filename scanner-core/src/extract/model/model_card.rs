@@ -283,15 +283,13 @@ pub fn parse(path: &str, text: &str) -> Result<Option<ParsedCard>, CardError> {
     Ok(Some(parsed))
 }
 
+/// The error's first line, without the YAML-relative position (the diagnostic carries the
+/// line in the file instead).
 fn first_line_of(error: &serde_saphyr::Error) -> String {
-    error
-        .to_string()
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .take(300)
-        .collect()
+    let text = error.to_string();
+    let first = text.lines().next().unwrap_or_default();
+    let message = first.split(" at line ").next().unwrap_or(first);
+    message.chars().take(300).collect()
 }
 
 /// `model-index: [{name, results: [{task: {type}, dataset: {type, name, config, split},

@@ -32,7 +32,7 @@ pub fn looks_like_safetensors(bytes: &[u8]) -> bool {
         return false;
     };
     let length = u64::from_le_bytes(length);
-    length >= 2 && length <= MAX_HEADER_BYTES && bytes.get(8) == Some(&b'{')
+    (2..=MAX_HEADER_BYTES).contains(&length) && bytes.get(8) == Some(&b'{')
 }
 
 #[derive(Deserialize)]

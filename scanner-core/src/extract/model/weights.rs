@@ -190,16 +190,13 @@ pub fn extract(id: &'static str, extension: WeightsFormat, input: &Input<'_>) ->
     if !same_family(format, extension) {
         weights.extension_format = Some(extension);
     }
-    match input.files.facts(input.path) {
-        Ok(facts) => {
-            if let Some(expected) = facts.link_target.as_deref().and_then(hf_cache::blob_sha256) {
-                weights.expected_sha256.push(ExpectedDigest {
-                    sha256: expected,
-                    source: "Hugging Face cache blob name".to_owned(),
-                });
-            }
+    if let Ok(facts) = input.files.facts(input.path) {
+        if let Some(expected) = facts.link_target.as_deref().and_then(hf_cache::blob_sha256) {
+            weights.expected_sha256.push(ExpectedDigest {
+                sha256: expected,
+                source: "Hugging Face cache blob name".to_owned(),
+            });
         }
-        Err(_) => {}
     }
     // The driver computed the digest before this extractor ran and reported any failure.
     let digest = input.files.digest(input.path).ok();
