@@ -1164,6 +1164,98 @@ mod tests {
         assert_eq!(first.files, second.files);
     }
 
+    /// Reads `*.weights` by a 4-byte prefix and asks for the whole file's digest.
+    struct DigestExtractor;
+
+    impl Extractor for DigestExtractor {
+        fn id(&self) -> ExtractorId {
+            "test/digest"
+        }
+        fn description(&self) -> &'static str {
+            "test format"
+        }
+        fn accepts(&self, path: &Path) -> bool {
+            path.extension()
+                .is_some_and(|extension| extension == "weights")
+        }
+        fn read_limit(&self) -> ReadLimit {
+            ReadLimit::Prefix { bytes: 4 }
+        }
+        fn wants_digest(&self) -> bool {
+            true
+        }
+        fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+            let digest = input.files.digest(input.path).unwrap();
+            let facts = input.files.facts(input.path).unwrap();
+            let mut component = Component::new(
+                ComponentKey::new(
+                    Ecosystem::GenericFile,
+                    PackageName::new(Ecosystem::GenericFile, "w").unwrap(),
+                    None,
+                    Source::File {
+                        path: input.path.to_owned(),
+                    },
+                ),
+                ComponentKind::File,
+            );
+            component
+                .properties
+                .insert("sha256".to_owned(), digest.sha256);
+            component.properties.insert(
+                "sizes".to_owned(),
+                format!("{} {} {}", input.bytes.len(), facts.size, digest.size),
+            );
+            Ok(Extraction {
+                components: vec![component],
+                ..Extraction::default()
+            })
+        }
+    }
+
+    static DIGEST: DigestExtractor = DigestExtractor;
+
+    #[test]
+    fn digests_are_streamed_for_extractors_that_ask_and_progress_is_reported() {
+        use sha2::Digest as _;
+        let temporary = tempfile::tempdir().unwrap();
+        let content = vec![7u8; 3 * HASH_BUFFER_BYTES + 5];
+        fs::write(temporary.path().join("a.weights"), &content).unwrap();
+        fs::write(temporary.path().join("b.weights"), b"tiny").unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let recorder = Arc::clone(&seen);
+        let options = ScanOptions {
+            progress: Some(ProgressReporter::new(move |progress| {
+                recorder.lock().unwrap().push(progress);
+            })),
+            ..ScanOptions::default()
+        };
+        let report = scan_with(&[&DIGEST], &[temporary.path().to_path_buf()], &options).unwrap();
+        let big = report
+            .graph
+            .components()
+            .find(|component| component.key.source.to_string().ends_with("a.weights"))
+            .unwrap();
+        assert_eq!(
+            big.properties.get("sha256").unwrap(),
+            &hex::encode(sha2::Sha256::digest(&content))
+        );
+        let size = content.len();
+        assert_eq!(
+            big.properties.get("sizes").unwrap(),
+            &format!("4 {size} {size}"),
+            "a prefix read, the real size, the whole file hashed"
+        );
+        let seen = seen.lock().unwrap();
+        let last = seen.last().unwrap();
+        assert_eq!((last.files_done, last.files_total), (2, 2));
+        assert_eq!(last.bytes_done, last.bytes_total);
+        assert_eq!(last.bytes_total, size as u64 + 4);
+        assert!(
+            seen.len() >= 3,
+            "reports while hashing, not only at the end"
+        );
+    }
+
     #[test]
     fn display_paths_are_slash_separated_and_relative() {
         assert_eq!(display_path(Path::new("./a/b")), "a/b");
