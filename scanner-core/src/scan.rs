@@ -413,6 +413,7 @@ fn collect_jobs(
         path: display_root.clone(),
         source,
     })?;
+    let canonical_root = widen_to_cache_repository(canonical_root);
     if !metadata.is_dir() {
         let accepting: Vec<&'static dyn Extractor> = extractors
             .iter()
@@ -496,6 +497,27 @@ fn collect_jobs(
         }
     }
     Ok(())
+}
+
+/// A Hugging Face cache snapshot (`models--ORG--NAME/snapshots/REV`) holds only symbolic links
+/// into the repository's `blobs/`: scanning a snapshot, or a folder inside one, reads the blobs
+/// of that one repository, so the root becomes the `models--ORG--NAME` directory. Links are
+/// still never followed out of it.
+fn widen_to_cache_repository(root: PathBuf) -> PathBuf {
+    let components: Vec<_> = root.components().collect();
+    let snapshots = components
+        .iter()
+        .rposition(|component| component.as_os_str() == "snapshots");
+    if let Some(position) = snapshots.filter(|position| *position > 0) {
+        let is_repository = components
+            .get(position - 1)
+            .and_then(|component| component.as_os_str().to_str())
+            .is_some_and(|name| name.starts_with("models--"));
+        if is_repository && position + 1 < components.len() {
+            return components.iter().take(position).collect();
+        }
+    }
+    root
 }
 
 fn walker(path: &Path, options: &ScanOptions) -> WalkBuilder {

@@ -353,6 +353,17 @@ fn a_tampered_blob_in_the_hugging_face_cache_is_an_integrity_failure() {
             .any(|finding| finding.rule == RuleId::MissingModelProvenance),
         "a cache snapshot names its publisher"
     );
+
+    // Scanning the snapshot itself follows its links into the repository's blobs.
+    let report = scan_path(&snapshot);
+    assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+    assert_eq!(report.graph.len(), 3, "the model and its two weights files");
+    let failures = analyze(&report.graph, None)
+        .findings
+        .iter()
+        .filter(|finding| finding.rule == RuleId::ModelIntegrityMismatch)
+        .count();
+    assert_eq!(failures, 1);
 }
 
 /// What a card says, in a form that reads well in a snapshot.
@@ -576,6 +587,18 @@ fn the_example_stack_fails_on_its_malicious_pickle() {
         "EncoderDecoderModel"
     );
     assert_eq!(summarizer["licenses"][0], "apache-2.0");
+}
+
+#[test]
+fn the_json_report_of_the_example_models() {
+    let repository = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let output = run_in(
+        repository,
+        &["scan", "examples/agent-stack/models", "-f", "json"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    insta::assert_json_snapshot!(json);
 }
 
 /// Every model extractor on truncated and bit-flipped variants of every binary fixture: no
