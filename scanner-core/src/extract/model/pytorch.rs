@@ -122,16 +122,11 @@ fn element_size(storage: &str) -> u64 {
 }
 
 /// Walks a pickle at the reader's position within a member ending at `end`.
-fn member_pickle(
-    reader: &mut dyn ReadSeek,
-    name: String,
-    end: u64,
-) -> io::Result<super::pickle::Walk> {
+fn member_pickle(reader: &mut dyn ReadSeek, end: u64) -> io::Result<super::pickle::Walk> {
     let position = reader.stream_position()?;
     let mut limited = (&mut *reader).take(end.saturating_sub(position));
     let walk = walk(&mut limited, WalkLimits::default());
     reader.seek(SeekFrom::Start(position + walk.length))?;
-    let _ = name;
     Ok(walk)
 }
 
@@ -144,7 +139,7 @@ fn walk_storages(
 ) -> io::Result<()> {
     let end = member.offset + member.size;
     reader.seek(SeekFrom::Start(member.offset))?;
-    let count = member_pickle(reader, "storages".to_owned(), end)?;
+    let count = member_pickle(reader, end)?;
     let records = count.integer;
     let complete = count.complete;
     weights
@@ -159,7 +154,7 @@ fn walk_storages(
         return Ok(());
     };
     for record in 0..records {
-        let walk = member_pickle(reader, "storages".to_owned(), end)?;
+        let walk = member_pickle(reader, end)?;
         let storage = walk
             .last_storage_class()
             .unwrap_or("ByteStorage")
@@ -184,7 +179,7 @@ fn walk_storages(
         }
         reader.seek(SeekFrom::Start(position + bytes))?;
     }
-    let views = member_pickle(reader, "storages".to_owned(), end)?;
+    let views = member_pickle(reader, end)?;
     weights
         .pickles
         .push(views.into_stream("storages: views".to_owned()));
@@ -200,7 +195,7 @@ fn walk_tensors(
 ) -> io::Result<()> {
     let end = member.offset + member.size;
     reader.seek(SeekFrom::Start(member.offset))?;
-    let count = member_pickle(reader, "tensors".to_owned(), end)?;
+    let count = member_pickle(reader, end)?;
     let records = count.integer;
     let complete = count.complete;
     weights
@@ -217,7 +212,7 @@ fn walk_tensors(
     weights.tensors = Some(u64::try_from(records).unwrap_or(0));
     for record in 0..records {
         for part in ["key", "storage"] {
-            let walk = member_pickle(reader, "tensors".to_owned(), end)?;
+            let walk = member_pickle(reader, end)?;
             let complete = walk.complete;
             weights
                 .pickles
@@ -273,7 +268,7 @@ pub fn read_tar(reader: &mut dyn ReadSeek, size: u64, weights: &mut WeightsFile)
             "sys_info" | "pickle" => {
                 found = true;
                 reader.seek(SeekFrom::Start(member.offset)).and_then(|_| {
-                    let walk = member_pickle(reader, base.to_owned(), member.offset + member.size)?;
+                    let walk = member_pickle(reader, member.offset + member.size)?;
                     weights.pickles.push(walk.into_stream(base.to_owned()));
                     Ok(())
                 })

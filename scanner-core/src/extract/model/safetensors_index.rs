@@ -46,13 +46,11 @@ impl Extractor for SafetensorsIndexExtractor {
             })
     }
     fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
-        let text = crate::text::utf8(input.bytes).map_err(|(line, offset)| {
-            let _ = line;
-            ExtractError::InvalidUtf8 {
-                location: input.location(None),
+        let text =
+            crate::text::utf8(input.bytes).map_err(|(line, offset)| ExtractError::InvalidUtf8 {
+                location: input.location(Some(line)),
                 offset,
-            }
-        })?;
+            })?;
         let index: WireIndex = serde_json::from_str(text).map_err(|error| ExtractError::Parse {
             location: input.location(u32::try_from(error.line()).ok()),
             message: format!("not a checkpoint index: {error}"),
