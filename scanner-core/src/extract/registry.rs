@@ -2,6 +2,15 @@
 
 use super::cargo::cargo_lock::CargoLockExtractor;
 use super::cargo::cargo_toml::CargoTomlExtractor;
+use super::model::gguf::GgufExtractor;
+use super::model::hf_config::HfConfigExtractor;
+use super::model::model_card::ModelCardExtractor;
+use super::model::numpy::NumpyExtractor;
+use super::model::onnx::OnnxExtractor;
+use super::model::pickle::PickleExtractor;
+use super::model::pytorch::PytorchExtractor;
+use super::model::safetensors::SafetensorsExtractor;
+use super::model::safetensors_index::SafetensorsIndexExtractor;
 use super::python::pdm_lock::PdmLockExtractor;
 use super::python::pipfile_lock::PipfileLockExtractor;
 use super::python::poetry_lock::PoetryLockExtractor;
@@ -22,6 +31,15 @@ pub static EXTRACTORS: &[&dyn Extractor] = &[
     &UvLockExtractor,
     &PoetryLockExtractor,
     &PylockExtractor,
+    &ModelCardExtractor,
+    &HfConfigExtractor,
+    &SafetensorsExtractor,
+    &SafetensorsIndexExtractor,
+    &GgufExtractor,
+    &PickleExtractor,
+    &PytorchExtractor,
+    &NumpyExtractor,
+    &OnnxExtractor,
 ];
 
 /// Looks an extractor up by id.
@@ -82,7 +100,26 @@ mod tests {
         assert_eq!(accepted("poetry.lock"), ["python/poetry-lock"]);
         assert_eq!(accepted("pylock.toml"), ["python/pylock"]);
         assert_eq!(accepted("x/pylock.dev.toml"), ["python/pylock"]);
-        assert!(accepted("README.md").is_empty());
         assert!(accepted("cargo.lock.bak").is_empty());
+        assert_eq!(accepted("m/README.md"), ["model/model-card"]);
+        assert_eq!(accepted("m/config.json"), ["model/hf-config"]);
+        assert_eq!(accepted("m/tokenizer_config.json"), ["model/hf-config"]);
+        assert_eq!(accepted("m/model.safetensors"), ["model/safetensors"]);
+        assert_eq!(
+            accepted("m/model.safetensors.index.json"),
+            ["model/safetensors-index"]
+        );
+        assert_eq!(
+            accepted("m/pytorch_model.bin.index.json"),
+            ["model/safetensors-index"]
+        );
+        assert_eq!(accepted("m/model.Q4_K_M.gguf"), ["model/gguf"]);
+        assert_eq!(accepted("m/model.pkl"), ["model/pickle"]);
+        assert_eq!(accepted("m/model.joblib"), ["model/pickle"]);
+        assert_eq!(accepted("m/pytorch_model.bin"), ["model/pytorch"]);
+        assert_eq!(accepted("m/model.PT"), ["model/pytorch"]);
+        assert_eq!(accepted("m/arrays.npz"), ["model/numpy"]);
+        assert_eq!(accepted("m/model.onnx"), ["model/onnx"]);
+        assert!(accepted("m/notes.txt").is_empty());
     }
 }

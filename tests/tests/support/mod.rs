@@ -26,13 +26,18 @@ pub fn airlock_binary() -> PathBuf {
     binary
 }
 
-/// Runs airlock in `directory` with `arguments`, no colour, a fixed clock.
+/// Runs airlock in `directory` with `arguments`, no colour, a fixed clock, and no access to the
+/// user's own advisory database or configuration (tests pass `--db` when they need one).
 pub fn run_in(directory: &Path, arguments: &[&str]) -> Output {
+    let isolated = std::env::temp_dir().join("airlock-tests-isolated-home");
     Command::new(airlock_binary())
         .args(arguments)
         .current_dir(directory)
         .env("NO_COLOR", "1")
         .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env("AIRLOCK_DB", isolated.join("no-database.sqlite3"))
+        .env("XDG_CONFIG_HOME", isolated.join("config"))
+        .env("XDG_DATA_HOME", isolated.join("data"))
         .output()
         .expect("airlock runs")
 }
