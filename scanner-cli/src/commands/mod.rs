@@ -1,5 +1,6 @@
 //! One module per subcommand; shared plumbing (running a scan, showing diagnostics) here.
 
+pub mod diff;
 mod extractors;
 mod sbom;
 mod scan;
@@ -17,6 +18,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Sbom(args) => sbom::run(args, Verbosity::of(cli)),
         Command::Scan(args) => scan::run(args, Verbosity::of(cli)),
         Command::Extractors(args) => extractors::run(args),
+        Command::Diff(args) => diff::run(args, Verbosity::of(cli)),
     }
 }
 

@@ -20,7 +20,7 @@ pub fn run(args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::Result<Outco
     let analysis = analyze(&report.graph, None);
     let bytes = match args.report.format {
         Format::Table => emit::table::scan(&report.graph, &analysis).into_bytes(),
-        Format::Json => emit::json::report(&report, Some(&analysis))?,
+        other => emit::document(other, &report, Some(&analysis), &args.report.paths)?,
     };
     write_report(args.report.output.as_deref(), &bytes)?;
     if verbosity != super::Verbosity::Quiet {

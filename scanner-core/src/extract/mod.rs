@@ -5,6 +5,7 @@
 pub mod cargo;
 pub mod python;
 pub mod registry;
+pub mod sbom;
 
 use std::path::Path;
 

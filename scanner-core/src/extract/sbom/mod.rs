@@ -1,0 +1,3 @@
+//! SBOMs as input: CycloneDX and SPDX documents become components and edges.
+
+pub mod properties;
