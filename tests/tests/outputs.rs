@@ -85,3 +85,202 @@ fn every_document_is_schema_valid() {
         }
     }
 }
+
+/// The parts of airlock's JSON report that say what the graph is (evidence and file lists say
+/// where it was read, which differs when the graph is read back from an SBOM).
+fn graph_of(report: &Value) -> Value {
+    let components: Vec<Value> = report["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|component| {
+            serde_json::json!({
+                "ref": component["ref"],
+                "purl": component["purl"],
+                "ecosystem": component["ecosystem"],
+                "name": component["name"],
+                "version": component["version"],
+                "kind": component["kind"],
+                "scope": component["scope"],
+                "source": component["source"],
+                "hashes": component["hashes"],
+                "licenses": component["licenses"],
+                "flags": component["flags"],
+                "properties": component["properties"],
+                "introduced_through": component["introduced_through"],
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "components": components,
+        "dependencies": report["dependencies"],
+        "roots": report["roots"],
+    })
+}
+
+#[test]
+fn cyclonedx_output_reads_back_to_the_same_graph() {
+    let temporary = tempfile::tempdir().unwrap();
+    for (name, path) in [
+        projects()[0].clone(),
+        projects()[3].clone(),
+        projects()[4].clone(),
+    ] {
+        let original = json(&emit("sbom", &path, "json"));
+        assert!(original["components"].as_array().unwrap().len() > 10);
+        for (format, file) in [
+            ("cyclonedx-json", "written.cdx.json"),
+            ("cyclonedx-xml", "written.cdx.xml"),
+        ] {
+            std::fs::write(temporary.path().join(file), emit("sbom", &path, format)).unwrap();
+            let output = run_in(temporary.path(), &["sbom", file, "-f", "json"]);
+            assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+            let read_back = json(&output.stdout);
+            assert_eq!(
+                graph_of(&read_back),
+                graph_of(&original),
+                "{name} through {format}"
+            );
+            // Every component points at the line of the SBOM that listed it.
+            for component in read_back["components"].as_array().unwrap() {
+                let evidence = &component["evidence"][0];
+                assert_eq!(evidence["path"], file);
+                assert!(evidence["line"].as_u64().unwrap() > 1, "{component}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_same_input_gives_the_same_bytes() {
+    let path = &projects()[3].1;
+    for format in [
+        "cyclonedx-json",
+        "cyclonedx-xml",
+        "spdx-json",
+        "spdx-tag-value",
+        "sarif",
+        "json",
+    ] {
+        for command in ["sbom", "scan"] {
+            let first = emit(command, path, format);
+            let second = emit(command, path, format);
+            assert!(!first.is_empty());
+            assert!(
+                first == second,
+                "{command} -f {format} differs between runs"
+            );
+        }
+    }
+    // Another SOURCE_DATE_EPOCH is another document: the serial number follows the content.
+    let document = |epoch: &str| -> Value {
+        let output = std::process::Command::new(support::airlock_binary())
+            .args(["sbom", path.to_str().unwrap(), "-f", "cyclonedx-json", "-q"])
+            .env("SOURCE_DATE_EPOCH", epoch)
+            .output()
+            .unwrap();
+        json(&output.stdout)
+    };
+    let (early, late) = (document("1700000000"), document("1800000000"));
+    assert_eq!(early["metadata"]["timestamp"], "2023-11-14T22:13:20Z");
+    assert_ne!(early["serialNumber"], late["serialNumber"]);
+    assert!(early["serialNumber"]
+        .as_str()
+        .unwrap()
+        .starts_with("urn:uuid:"));
+}
+
+#[test]
+fn tag_value_says_what_the_json_says() {
+    use spdx_rs::models::{CreationInfo, SPDX};
+    let parser_defaults = CreationInfo::default().creators;
+    for (name, path) in projects() {
+        let from_json: SPDX = serde_json::from_slice(&emit("sbom", &path, "spdx-json")).unwrap();
+        let text = String::from_utf8(emit("sbom", &path, "spdx-tag-value")).unwrap();
+        let from_tag_value = spdx_rs::parsers::spdx_from_tag_value(&text)
+            .unwrap_or_else(|error| panic!("{name}: tag-value does not parse: {error:?}"));
+        let info = |document: &SPDX| {
+            let info = &document.document_creation_information;
+            (
+                info.spdx_version.clone(),
+                info.document_name.clone(),
+                info.spdx_document_namespace.clone(),
+                info.creation_info.created,
+                // spdx-rs's tag-value parser starts from its own example creators
+                // (`CreationInfo::default`); only the ones the document wrote count.
+                info.creation_info
+                    .creators
+                    .iter()
+                    .filter(|creator| !parser_defaults.contains(creator))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(info(&from_tag_value), info(&from_json), "{name}");
+        let packages = |document: &SPDX| {
+            let mut list: Vec<_> = document
+                .package_information
+                .iter()
+                .map(|package| {
+                    (
+                        package.package_spdx_identifier.clone(),
+                        package.package_name.clone(),
+                        package.package_version.clone(),
+                        package.package_download_location.clone(),
+                        package.package_checksum.clone(),
+                        package.declared_license.as_ref().map(ToString::to_string),
+                    )
+                })
+                .collect();
+            list.sort_by(|a, b| a.0.cmp(&b.0));
+            list
+        };
+        assert_eq!(packages(&from_tag_value), packages(&from_json), "{name}");
+        // spdx-rs's tag-value parser ignores PrimaryPackagePurpose and drops the last
+        // package's ExternalRef, so those two are checked on the text.
+        for package in &from_json.package_information {
+            let purpose = serde_json::to_value(package.primary_package_purpose.unwrap()).unwrap();
+            let purpose = purpose.as_str().unwrap().replace('_', "-");
+            let block = text
+                .split("##### Package: ")
+                .find(|block| {
+                    block.contains(&format!("SPDXID: {}\n", package.package_spdx_identifier))
+                })
+                .unwrap();
+            assert!(
+                block.contains(&format!("PrimaryPackagePurpose: {purpose}\n")),
+                "{name}: {block}"
+            );
+            for reference in &package.external_reference {
+                assert!(
+                    block.contains(&format!(
+                        "ExternalRef: PACKAGE-MANAGER purl {}\n",
+                        reference.reference_locator
+                    )),
+                    "{name}: {block}"
+                );
+            }
+        }
+        let relationships = |document: &SPDX| {
+            let mut list: Vec<(String, String, String)> = document
+                .relationships
+                .iter()
+                .map(|relationship| {
+                    (
+                        relationship.spdx_element_id.clone(),
+                        format!("{:?}", relationship.relationship_type),
+                        relationship.related_spdx_element.clone(),
+                    )
+                })
+                .collect();
+            list.sort();
+            list
+        };
+        assert_eq!(
+            relationships(&from_tag_value),
+            relationships(&from_json),
+            "{name}"
+        );
+        assert!(!from_json.relationships.is_empty());
+    }
+}

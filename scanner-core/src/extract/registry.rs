@@ -2,10 +2,12 @@
 
 use super::cargo::cargo_lock::CargoLockExtractor;
 use super::cargo::cargo_toml::CargoTomlExtractor;
+use super::sbom::SbomExtractor;
 use super::Extractor;
 
 /// Every extractor airlock runs, in a stable order.
-pub static EXTRACTORS: &[&dyn Extractor] = &[&CargoLockExtractor, &CargoTomlExtractor];
+pub static EXTRACTORS: &[&dyn Extractor] =
+    &[&CargoLockExtractor, &CargoTomlExtractor, &SbomExtractor];
 
 /// Looks an extractor up by id.
 pub fn extractor_by_id(id: &str) -> Option<&'static dyn Extractor> {
