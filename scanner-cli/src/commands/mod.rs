@@ -60,8 +60,14 @@ fn scan_paths(args: &ReportArgs, verbosity: Verbosity) -> anyhow::Result<ScanRep
         cargo_metadata: args.cargo_metadata,
     };
     let report = scanner_core::scan::scan(&args.paths, &options).context("cannot scan")?;
+    show_diagnostics(&report.diagnostics, verbosity);
+    Ok(report)
+}
+
+/// Shows diagnostics on stderr as `verbosity` allows, counting the notes it hides.
+fn show_diagnostics(diagnostics: &[scanner_core::Diagnostic], verbosity: Verbosity) {
     let mut hidden_notes = 0;
-    for diagnostic in &report.diagnostics {
+    for diagnostic in diagnostics {
         if verbosity.shows(diagnostic.severity) {
             stderr_line(&diagnostic.to_string());
         } else if diagnostic.severity == DiagnosticSeverity::Note {
@@ -74,7 +80,6 @@ fn scan_paths(args: &ReportArgs, verbosity: Verbosity) -> anyhow::Result<ScanRep
             count(hidden_notes, "note")
         ));
     }
-    Ok(report)
 }
 
 /// `1 root`, `2 roots`.
