@@ -7,6 +7,7 @@ use std::fmt;
 
 use crate::ecosystem::Ecosystem;
 use crate::location::Evidence;
+use crate::model::{ModelCard, WeightsFile};
 use crate::name::PackageName;
 use crate::purl::Purl;
 
@@ -398,6 +399,10 @@ pub struct Component {
     pub flags: BTreeSet<ComponentFlag>,
     /// Extra facts, namespaced `airlock:…`, kept sorted for deterministic output.
     pub properties: BTreeMap<String, String>,
+    /// Card and config data of a machine-learning model (kept for the CycloneDX model card).
+    pub model_card: Option<Box<ModelCard>>,
+    /// What a weights file holds (format, tensors, pickle imports, expected digests).
+    pub weights: Option<Box<WeightsFile>>,
 }
 
 impl Component {
@@ -411,6 +416,8 @@ impl Component {
             evidence: BTreeSet::new(),
             flags: BTreeSet::new(),
             properties: BTreeMap::new(),
+            model_card: None,
+            weights: None,
         }
     }
 
@@ -435,6 +442,16 @@ impl Component {
         self.flags.extend(other.flags);
         for (key, value) in other.properties {
             self.properties.entry(key).or_insert(value);
+        }
+        match (&mut self.model_card, other.model_card) {
+            (Some(mine), Some(theirs)) => mine.merge(*theirs),
+            (mine @ None, theirs) => *mine = theirs,
+            (Some(_), None) => {}
+        }
+        match (&mut self.weights, other.weights) {
+            (Some(mine), Some(theirs)) => mine.merge(*theirs),
+            (mine @ None, theirs) => *mine = theirs,
+            (Some(_), None) => {}
         }
     }
 

@@ -11,6 +11,7 @@ pub mod ecosystem;
 pub mod extract;
 pub mod graph;
 pub mod location;
+pub mod model;
 pub mod name;
 pub mod purl;
 pub mod risk;

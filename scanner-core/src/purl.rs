@@ -42,6 +42,26 @@ impl Purl {
         let parts = parts_for_key(key);
         match parts.to_package_url() {
             Ok(purl) => Purl(purl.to_string()),
+            // purl-spec lets a huggingface purl go without a namespace (its own example is
+            // `pkg:huggingface/distilbert-base-uncased@<commit>`); the `packageurl` crate
+            // requires one, so such purls are written by hand.
+            Err(_) if parts.purl_type == "huggingface" && parts.namespace.is_none() => {
+                let mut text = format!("pkg:huggingface/{}", percent_encode_all(&parts.name));
+                if let Some(version) = &parts.version {
+                    text.push('@');
+                    text.push_str(&percent_encode_all(&version.to_ascii_lowercase()));
+                }
+                let qualifiers: Vec<String> = parts
+                    .qualifiers
+                    .iter()
+                    .map(|(key, value)| format!("{key}={}", percent_encode_all(value)))
+                    .collect();
+                if !qualifiers.is_empty() {
+                    text.push('?');
+                    text.push_str(&qualifiers.join("&"));
+                }
+                Purl(text)
+            }
             // Unreachable for keys built through `PackageName`, which forbids the only inputs
             // the crate rejects (empty names); keep a valid, deterministic purl regardless.
             Err(_) => Purl(format!(
@@ -127,13 +147,31 @@ fn parts_for_key(key: &ComponentKey) -> PurlParts {
         Source::Registry { index: None } | Source::Path { .. } | Source::File { .. } => {}
     }
     let original = key.name.original();
+    let hub = matches!(
+        key.ecosystem,
+        Ecosystem::HuggingFaceModel | Ecosystem::HuggingFaceDataset
+    );
+    // A model directory that is not a hub snapshot has no hub identity: a `pkg:huggingface`
+    // purl would name some unrelated hub repository of the same name.
+    if hub && matches!(key.source, Source::Path { .. } | Source::File { .. }) {
+        return PurlParts {
+            purl_type: Ecosystem::GenericFile.purl_type().to_owned(),
+            namespace: None,
+            name: original.to_owned(),
+            version: key.version.clone(),
+            qualifiers,
+            subpath: None,
+        };
+    }
     let (namespace, name) = match key.ecosystem {
+        // purl-spec: the namespace is the user or organization "if present"; legacy hub
+        // repositories (`gpt2`) have none.
         Ecosystem::HuggingFaceModel | Ecosystem::HuggingFaceDataset => {
             match original.rsplit_once('/') {
                 Some((owner, repository)) if !owner.is_empty() && !repository.is_empty() => {
                     (Some(owner.to_owned()), repository.to_owned())
                 }
-                _ => (Some("_".to_owned()), original.to_owned()),
+                _ => (None, original.to_owned()),
             }
         }
         _ => (None, original.to_owned()),
@@ -234,6 +272,29 @@ mod tests {
             ))
             .as_str(),
             "pkg:huggingface/mistralai/Mistral-7B-v0.1@abc123"
+        );
+        // purl-spec's own example: a legacy repository without a namespace.
+        assert_eq!(
+            Purl::for_key(&key(
+                Ecosystem::HuggingFaceModel,
+                "distilbert-base-uncased",
+                Some("043235d6088ecd3dd5fb5ca3592b6913fd516027"),
+                Source::DEFAULT_REGISTRY
+            ))
+            .as_str(),
+            "pkg:huggingface/distilbert-base-uncased@043235d6088ecd3dd5fb5ca3592b6913fd516027"
+        );
+        assert_eq!(
+            Purl::for_key(&key(
+                Ecosystem::HuggingFaceModel,
+                "tiny-summarizer",
+                None,
+                Source::Path {
+                    path: "models/tiny-summarizer".to_owned()
+                }
+            ))
+            .as_str(),
+            "pkg:generic/tiny-summarizer"
         );
     }
 

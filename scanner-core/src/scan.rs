@@ -5,11 +5,13 @@
 //! scan root, never opens anything but regular files, and never reads more than a format's cap.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::fs;
 use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use ignore::WalkBuilder;
 use rayon::prelude::*;
@@ -17,8 +19,8 @@ use rayon::prelude::*;
 use crate::component::ComponentKey;
 use crate::diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
 use crate::extract::{
-    CompanionFile, CompanionRequest, EdgeTarget, Extraction, Extractor, ExtractorId, FileReader,
-    Input, ReadLimit, EXTRACTORS,
+    CompanionFile, CompanionRequest, DirectoryEntry, EdgeTarget, Extraction, Extractor,
+    ExtractorId, FileDigest, FileFacts, FileReader, Input, ReadLimit, ReadSeek, EXTRACTORS,
 };
 use crate::graph::{DependencyGraph, GraphBuilder};
 use crate::location::Location;
@@ -49,6 +51,8 @@ pub struct ScanOptions {
     pub skip_default_directories: bool,
     /// Refine Cargo workspaces with `cargo metadata --offline --locked` when cargo is present.
     pub cargo_metadata: bool,
+    /// Told how far the scan is (files extracted, bytes hashed); the CLI draws a bar from it.
+    pub progress: Option<ProgressReporter>,
 }
 
 impl Default for ScanOptions {
@@ -56,7 +60,68 @@ impl Default for ScanOptions {
         ScanOptions {
             skip_default_directories: true,
             cargo_metadata: false,
+            progress: None,
         }
+    }
+}
+
+/// How far a scan is. Hashing model weights dominates long scans, so bytes are counted too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ScanProgress {
+    pub files_done: usize,
+    pub files_total: usize,
+    /// Bytes hashed so far, of `bytes_total` (the sizes of the files whose extractor asked for
+    /// a digest, as found by the walk).
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+}
+
+/// A callback for [`ScanProgress`], called from the scan's worker threads.
+#[derive(Clone)]
+pub struct ProgressReporter(Arc<dyn Fn(ScanProgress) + Send + Sync>);
+
+impl ProgressReporter {
+    pub fn new(report: impl Fn(ScanProgress) + Send + Sync + 'static) -> ProgressReporter {
+        ProgressReporter(Arc::new(report))
+    }
+}
+
+impl fmt::Debug for ProgressReporter {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("ProgressReporter")
+    }
+}
+
+/// Counters shared by the jobs of one scan.
+#[derive(Debug)]
+struct ProgressState {
+    reporter: Option<ProgressReporter>,
+    files_total: usize,
+    bytes_total: u64,
+    files_done: AtomicUsize,
+    bytes_done: AtomicU64,
+}
+
+impl ProgressState {
+    fn report(&self) {
+        if let Some(reporter) = &self.reporter {
+            (reporter.0)(ScanProgress {
+                files_done: self.files_done.load(Ordering::Relaxed),
+                files_total: self.files_total,
+                bytes_done: self.bytes_done.load(Ordering::Relaxed),
+                bytes_total: self.bytes_total,
+            });
+        }
+    }
+
+    fn hashed(&self, bytes: u64) {
+        self.bytes_done.fetch_add(bytes, Ordering::Relaxed);
+        self.report();
+    }
+
+    fn file_done(&self) {
+        self.files_done.fetch_add(1, Ordering::Relaxed);
+        self.report();
     }
 }
 
@@ -108,6 +173,8 @@ struct Job {
     extractor: &'static dyn Extractor,
     /// The canonical scan root the file was found under; companions must stay inside it.
     root: PathBuf,
+    /// Size as seen by the walk (0 when unknown), for progress.
+    size: u64,
 }
 
 struct JobResult {
@@ -139,6 +206,19 @@ pub fn scan_with(
     jobs.sort_by(|a, b| (&a.display, a.extractor.id()).cmp(&(&b.display, b.extractor.id())));
     jobs.dedup_by(|a, b| a.display == b.display && a.extractor.id() == b.extractor.id());
 
+    let progress = ProgressState {
+        reporter: options.progress.clone(),
+        files_total: jobs.len(),
+        bytes_total: jobs
+            .iter()
+            .filter(|job| job.extractor.wants_digest())
+            .map(|job| job.size)
+            .sum(),
+        files_done: AtomicUsize::new(0),
+        bytes_done: AtomicU64::new(0),
+    };
+    progress.report();
+
     // Extractors that read companions run first: the files they claim (a member manifest read
     // with its lockfile) are then not read a second time on their own.
     let (claiming, rest): (Vec<Job>, Vec<Job>) = jobs
@@ -146,7 +226,7 @@ pub fn scan_with(
         .partition(|job| job.extractor.companions().is_some());
     let mut results: Vec<JobResult> = claiming
         .par_iter()
-        .map(|job| run_job(job, options))
+        .map(|job| run_job(job, options, &progress))
         .collect();
     let claimed: BTreeMap<String, ExtractorId> = results
         .iter()
@@ -169,10 +249,15 @@ pub fn scan_with(
                 .is_none_or(|claimer| *claimer == job.extractor.id())
         })
         .collect();
+    // Large files first, so that the longest hashes start early and the workers finish
+    // together (rayon splits the list in halves; a big file at the tail would run alone).
+    let mut unclaimed = unclaimed;
+    unclaimed.sort_by_key(|job| std::cmp::Reverse(job.size));
     results.extend(
         unclaimed
-            .par_iter()
-            .map(|job| run_job(job, options))
+            .into_par_iter()
+            .with_max_len(1)
+            .map(|job| run_job(&job, options, &progress))
             .collect::<Vec<_>>(),
     );
     results.sort_by(|a, b| (&a.display, a.extractor).cmp(&(&b.display, b.extractor)));
@@ -182,6 +267,9 @@ pub fn scan_with(
     for result in results {
         diagnostics.extend(result.diagnostics);
         match result.outcome {
+            // A file that gave nothing at all (a README.md that is no model card) was looked at,
+            // not used: it is not an input of the result.
+            Ok(extraction) if is_empty(&extraction) && result.read_files.is_empty() => {}
             Ok(extraction) => {
                 files.push(ScannedFile {
                     path: result.display.clone(),
@@ -212,6 +300,14 @@ pub fn scan_with(
         diagnostics,
         files,
     })
+}
+
+fn is_empty(extraction: &Extraction) -> bool {
+    extraction.components.is_empty()
+        && extraction.edges.is_empty()
+        && extraction.roots.is_empty()
+        && extraction.diagnostics.is_empty()
+        && extraction.claimed.is_empty()
 }
 
 /// Merges extractions by key and resolves their edges.
@@ -353,6 +449,7 @@ fn collect_jobs(
                 display: display_root.clone(),
                 extractor,
                 root: root.clone(),
+                size: metadata.len(),
             });
         }
         return Ok(());
@@ -400,12 +497,14 @@ fn collect_jobs(
         {
             continue;
         }
+        let size = fs::metadata(entry.path()).map_or(0, |metadata| metadata.len());
         for extractor in accepting {
             jobs.push(Job {
                 disk_path: entry.path().to_path_buf(),
                 display: display.clone(),
                 extractor,
                 root: canonical_root.clone(),
+                size,
             });
         }
     }
@@ -454,15 +553,25 @@ fn walk_error(error: &ignore::Error) -> Diagnostic {
     )
 }
 
-fn run_job(job: &Job, options: &ScanOptions) -> JobResult {
+fn run_job(job: &Job, options: &ScanOptions, progress: &ProgressState) -> JobResult {
     let id = job.extractor.id();
     let mut diagnostics = Vec::new();
     let files = DiskFiles {
         root: &job.root,
         read: Mutex::new(Vec::new()),
+        main: &job.display,
+        main_digest: OnceLock::new(),
+        progress: Some(progress),
     };
     let outcome = (|| {
         let bytes = read_capped(&job.disk_path, &job.display, job.extractor.read_limit())?;
+        if job.extractor.wants_digest() {
+            // Computed here, before the extractor runs, so that a failure is reported once
+            // and the extractor reads the cached result.
+            if let Err(diagnostic) = files.digest(&job.display) {
+                diagnostics.push(diagnostic);
+            }
+        }
         let companions = match job.extractor.companions() {
             Some(request) => read_companions(job, request, options, &mut diagnostics),
             None => Vec::new(),
@@ -503,6 +612,8 @@ fn run_job(job: &Job, options: &ScanOptions) -> JobResult {
         .unwrap_or_else(PoisonError::into_inner);
     read_files.sort();
     read_files.dedup();
+    read_files.retain(|path| *path != job.display);
+    progress.file_done();
     JobResult {
         display: job.display.clone(),
         extractor: id,
@@ -519,11 +630,16 @@ fn run_job(job: &Job, options: &ScanOptions) -> JobResult {
 struct DiskFiles<'job> {
     root: &'job Path,
     read: Mutex<Vec<String>>,
+    /// The job's main file, whose digest is computed once and kept.
+    main: &'job str,
+    main_digest: OnceLock<Result<FileDigest, Diagnostic>>,
+    progress: Option<&'job ProgressState>,
 }
 
-impl FileReader for DiskFiles<'_> {
-    fn read(&self, path: &str) -> Result<Vec<u8>, Diagnostic> {
-        let disk_path = Path::new(path);
+impl DiskFiles<'_> {
+    /// Resolves `path` and refuses anything outside the scan root.
+    fn inside_root(&self, path: &str) -> Result<PathBuf, Diagnostic> {
+        let disk_path = Path::new(if path.is_empty() { "." } else { path });
         let canonical = fs::canonicalize(disk_path).map_err(|error| {
             Diagnostic::error(
                 DiagnosticCode::ReadError,
@@ -538,8 +654,152 @@ impl FileReader for DiskFiles<'_> {
                 "lies outside the scan root; not read",
             ));
         }
+        Ok(disk_path.to_path_buf())
+    }
+
+    fn note_read(&self, path: &str) {
+        self.read
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(path.to_owned());
+    }
+
+    fn regular_file(&self, path: &str) -> Result<PathBuf, Diagnostic> {
+        let disk_path = self.inside_root(path)?;
+        let metadata = fs::metadata(&disk_path).map_err(|error| io_error(path, &error))?;
+        if !metadata.is_file() {
+            return Err(Diagnostic::warning(
+                DiagnosticCode::NotARegularFile,
+                Location::file(path),
+                "not a regular file; skipped",
+            ));
+        }
+        Ok(disk_path)
+    }
+}
+
+fn io_error(path: &str, error: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(
+        DiagnosticCode::ReadError,
+        Location::file(path),
+        format!("cannot read: {error}"),
+    )
+}
+
+/// The buffer of [`stream_sha256`]: large enough that system calls cost nothing next to the
+/// hash, small enough that memory does not depend on the file.
+pub const HASH_BUFFER_BYTES: usize = 1 << 20;
+
+/// Streams a file through SHA-256 with one fixed buffer; `hashed` is told each chunk's length.
+pub fn stream_sha256(
+    path: &Path,
+    hashed: &mut dyn FnMut(u64),
+) -> Result<FileDigest, std::io::Error> {
+    use sha2::Digest as _;
+    let mut file = fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buffer = vec![0u8; HASH_BUFFER_BYTES];
+    let mut size: u64 = 0;
+    // Progress is reported every few chunks, not for each one.
+    let mut unreported: u64 = 0;
+    loop {
+        let read = match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        hasher.update(buffer.get(..read).unwrap_or_default());
+        size += read as u64;
+        unreported += read as u64;
+        if unreported >= 16 * HASH_BUFFER_BYTES as u64 {
+            hashed(unreported);
+            unreported = 0;
+        }
+    }
+    if unreported > 0 {
+        hashed(unreported);
+    }
+    Ok(FileDigest {
+        sha256: hex::encode(hasher.finalize()),
+        size,
+    })
+}
+
+impl FileReader for DiskFiles<'_> {
+    fn facts(&self, path: &str) -> Result<FileFacts, Diagnostic> {
+        let disk_path = self.inside_root(path)?;
+        let link = fs::symlink_metadata(&disk_path).map_err(|error| io_error(path, &error))?;
+        let link_target = if link.file_type().is_symlink() {
+            fs::read_link(&disk_path)
+                .ok()
+                .map(|target| target.to_string_lossy().replace('\\', "/"))
+        } else {
+            None
+        };
+        let metadata = fs::metadata(&disk_path).map_err(|error| io_error(path, &error))?;
+        Ok(FileFacts {
+            size: metadata.len(),
+            link_target,
+        })
+    }
+
+    fn list(&self, directory: &str) -> Result<Vec<DirectoryEntry>, Diagnostic> {
+        let disk_path = self.inside_root(directory)?;
+        let reader = fs::read_dir(&disk_path).map_err(|error| io_error(directory, &error))?;
+        let mut entries = Vec::new();
+        for entry in reader {
+            let Ok(entry) = entry else { continue };
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = entry.path();
+            let is_link = entry
+                .file_type()
+                .is_ok_and(|file_type| file_type.is_symlink());
+            if is_link && !fs::canonicalize(&path).is_ok_and(|target| target.starts_with(self.root))
+            {
+                continue;
+            }
+            let metadata = fs::metadata(&path).ok();
+            entries.push(DirectoryEntry {
+                name,
+                is_file: metadata.as_ref().is_some_and(fs::Metadata::is_file),
+                size: metadata.map_or(0, |metadata| metadata.len()),
+            });
+        }
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(entries)
+    }
+
+    fn open(&self, path: &str) -> Result<Box<dyn ReadSeek + '_>, Diagnostic> {
+        let disk_path = self.regular_file(path)?;
+        let file = fs::File::open(disk_path).map_err(|error| io_error(path, &error))?;
+        self.note_read(path);
+        Ok(Box::new(std::io::BufReader::with_capacity(64 * 1024, file)))
+    }
+
+    fn digest(&self, path: &str) -> Result<FileDigest, Diagnostic> {
+        let compute = || {
+            let disk_path = self.regular_file(path)?;
+            let progress = self.progress.filter(|_| path == self.main);
+            stream_sha256(&disk_path, &mut |bytes| {
+                if let Some(progress) = progress {
+                    progress.hashed(bytes);
+                }
+            })
+            .map_err(|error| io_error(path, &error))
+        };
+        if path == self.main {
+            return self.main_digest.get_or_init(compute).clone();
+        }
+        let digest = compute()?;
+        self.note_read(path);
+        Ok(digest)
+    }
+
+    fn read(&self, path: &str) -> Result<Vec<u8>, Diagnostic> {
+        let disk_path = self.inside_root(path)?;
         let bytes = read_capped(
-            disk_path,
+            &disk_path,
             path,
             ReadLimit::Whole {
                 max_bytes: crate::extract::DEFAULT_WHOLE_FILE_LIMIT,

@@ -188,3 +188,80 @@ fn identical_sides_have_no_differences() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(stdout(&output), "No differences.\n");
 }
+
+fn copy_directory(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_directory(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The must-show case: one model file's bytes change while its name (and the model's name and
+/// version) stay. A second model holding a file of the same name is untouched and must not be
+/// confused with it.
+#[test]
+fn a_model_file_whose_bytes_change_under_the_same_name() {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .join("examples/agent-stack/models");
+    let temporary = tempfile::tempdir().unwrap();
+    for side in ["old", "new"] {
+        copy_directory(
+            &models.join("tiny-summarizer"),
+            &temporary.path().join(side).join("tiny-summarizer"),
+        );
+        copy_directory(
+            &models.join("tiny-summarizer"),
+            &temporary.path().join(side).join("twin-summarizer"),
+        );
+    }
+    let weights = temporary
+        .path()
+        .join("new/tiny-summarizer/model.safetensors");
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&weights, bytes).unwrap();
+
+    let check = |report: &Value| {
+        let changed = report["hash_changed"].as_array().unwrap();
+        assert_eq!(changed.len(), 1, "{report:#}");
+        assert_eq!(changed[0]["name"], "model.safetensors");
+        assert_ne!(changed[0]["old_hashes"], changed[0]["new_hashes"]);
+        assert_eq!(changed[0]["file"], "tiny-summarizer/model.safetensors");
+        for section in ["added", "removed", "version_changed", "source_changed"] {
+            assert!(
+                report[section].as_array().unwrap().is_empty(),
+                "{section}: {report:#}"
+            );
+        }
+    };
+    let (code, report, _) = diff_json(temporary.path(), "old", "new", &["--fail-on", "critical"]);
+    assert_eq!(code, Some(1), "a changed model file fails the review");
+    check(&report);
+
+    for side in ["old", "new"] {
+        let output = run_in(
+            temporary.path(),
+            &[
+                "sbom",
+                side,
+                "-f",
+                "cyclonedx-json",
+                "-o",
+                &format!("{side}.cdx.json"),
+            ],
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    }
+    let (code, report, _) = diff_json(temporary.path(), "old.cdx.json", "new.cdx.json", &[]);
+    assert_eq!(code, Some(0));
+    check(&report);
+}

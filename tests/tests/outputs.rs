@@ -42,6 +42,11 @@ fn projects() -> Vec<(String, PathBuf)> {
     ] {
         list.push((name.to_owned(), fixtures().join("projects").join(name)));
     }
+    // Model cards from the hub (model components with model cards, datasets, base models).
+    list.push((
+        "models/corpus".to_owned(),
+        fixtures().join("models").join("corpus"),
+    ));
     list
 }
 
@@ -125,6 +130,7 @@ fn cyclonedx_output_reads_back_to_the_same_graph() {
         projects()[0].clone(),
         projects()[3].clone(),
         projects()[4].clone(),
+        projects()[5].clone(),
     ] {
         let original = json(&emit("sbom", &path, "json"));
         assert!(original["components"].as_array().unwrap().len() > 10);
@@ -283,4 +289,54 @@ fn tag_value_says_what_the_json_says() {
         );
         assert!(!from_json.relationships.is_empty());
     }
+}
+
+/// Model components carry a CycloneDX 1.5 model card: task, architecture, datasets as
+/// references to the document's `data` components, considerations, and `model-index` results
+/// as performance metrics.
+#[test]
+fn model_components_carry_model_cards() {
+    let bom = json(&emit("sbom", &projects()[0].1, "cyclonedx-json"));
+    let components = bom["components"].as_array().unwrap();
+    let data_references: Vec<&str> = components
+        .iter()
+        .filter(|component| component["type"] == "data")
+        .map(|component| component["bom-ref"].as_str().unwrap())
+        .collect();
+    let model = components
+        .iter()
+        .find(|component| {
+            component["type"] == "machine-learning-model" && component["name"] == "tiny-summarizer"
+        })
+        .unwrap();
+    let card = &model["modelCard"];
+    assert_eq!(card["modelParameters"]["task"], "summarization");
+    assert_eq!(
+        card["modelParameters"]["modelArchitecture"],
+        "EncoderDecoderModel"
+    );
+    let datasets = card["modelParameters"]["datasets"].as_array().unwrap();
+    assert_eq!(datasets.len(), 2);
+    for dataset in datasets {
+        assert!(data_references.contains(&dataset["ref"].as_str().unwrap()));
+    }
+    assert!(card["considerations"]["technicalLimitations"][0]
+        .as_str()
+        .unwrap()
+        .contains("English only"));
+
+    let corpus = json(&emit("sbom", &projects()[5].1, "cyclonedx-json"));
+    let metrics: usize = corpus["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|component| {
+            component["modelCard"]["quantitativeAnalysis"]["performanceMetrics"].as_array()
+        })
+        .map(Vec::len)
+        .sum();
+    assert!(
+        metrics > 0,
+        "model-index results become performance metrics"
+    );
 }

@@ -126,7 +126,13 @@ fn airlock_spdx_reads_back_with_its_packages_and_dependency_kinds() {
         read_back["dependencies"].as_array().unwrap().len(),
         original["dependencies"].as_array().unwrap().len()
     );
-    assert_eq!(read_back["roots"].as_array().unwrap().len(), 1);
+    // The example has several roots (the tool and the models): the SPDX document describes a
+    // synthetic project depending on each, which reads back as those roots, not a component.
+    assert!(original["roots"].as_array().unwrap().len() > 1);
+    assert_eq!(
+        read_back["roots"].as_array().unwrap().len(),
+        original["roots"].as_array().unwrap().len()
+    );
 }
 
 #[test]

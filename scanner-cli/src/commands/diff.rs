@@ -57,8 +57,9 @@ pub struct DiffArgs {
     pub no_default_excludes: bool,
 }
 
-/// A component's identity across the two sides: versions and sources may differ.
-type Name = (Ecosystem, String);
+/// A component's identity across the two sides: versions and sources may differ. Files found
+/// by the scan (model weights) are also told apart by where they lie, since many share a name.
+type Name = (Ecosystem, String, Option<String>);
 
 /// One side, scanned and analyzed.
 struct Side {
@@ -73,9 +74,14 @@ impl Side {
     fn components_by_name(&self) -> BTreeMap<Name, Vec<&Component>> {
         let mut map: BTreeMap<Name, Vec<&Component>> = BTreeMap::new();
         for component in self.report.graph.components() {
+            let place = match &component.key.source {
+                Source::File { .. } => Some(self.source(&component.key.source)),
+                _ => None,
+            };
             map.entry((
                 component.key.ecosystem,
                 component.key.name.normalized().to_owned(),
+                place,
             ))
             .or_default()
             .push(component);
@@ -112,6 +118,9 @@ struct HashChange {
     ecosystem: &'static str,
     name: String,
     version: Option<String>,
+    /// For files found by the scan: where they lie, relative to the side's root.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
     old_hashes: Vec<JsonHash>,
     new_hashes: Vec<JsonHash>,
     old_evidence: Vec<String>,
@@ -333,6 +342,10 @@ fn compare(old: &Side, new: &Side) -> Diff {
                         .map(|component| component.key.name.original().to_owned())
                         .unwrap_or_else(|| name.1.clone()),
                     version: version.clone(),
+                    file: name
+                        .2
+                        .as_ref()
+                        .map(|place| place.strip_prefix("file ").unwrap_or(place).to_owned()),
                     old_hashes: json_hashes(&old_hashes),
                     new_hashes: json_hashes(&new_hashes),
                     old_evidence: evidence(old_components),
@@ -585,7 +598,7 @@ pub fn run(args: &DiffArgs, verbosity: super::Verbosity) -> anyhow::Result<Outco
     };
     let options = ScanOptions {
         skip_default_directories: !args.no_default_excludes,
-        cargo_metadata: false,
+        ..ScanOptions::default()
     };
     let old = scan_side(&args.old, &options, verbosity)?;
     let new = scan_side(&args.new, &options, verbosity)?;

@@ -2,6 +2,7 @@
 
 pub mod diff;
 mod extractors;
+mod progress;
 mod sbom;
 mod scan;
 
@@ -55,11 +56,17 @@ impl Verbosity {
 
 /// Runs the core scan for `args` and shows its diagnostics on stderr.
 fn scan_paths(args: &ReportArgs, verbosity: Verbosity) -> anyhow::Result<ScanReport> {
+    let bar = progress::bar(verbosity);
     let options = ScanOptions {
         skip_default_directories: !args.no_default_excludes,
         cargo_metadata: args.cargo_metadata,
+        progress: bar.as_ref().map(progress::reporter),
     };
-    let report = scanner_core::scan::scan(&args.paths, &options).context("cannot scan")?;
+    let scanned = scanner_core::scan::scan(&args.paths, &options);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let report = scanned.context("cannot scan")?;
     show_diagnostics(&report.diagnostics, verbosity);
     Ok(report)
 }

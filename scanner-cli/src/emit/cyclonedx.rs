@@ -14,6 +14,7 @@ use cyclonedx_bom::models::component::{
     Classification, Component as CdxComponent, ComponentEvidence, Components, Occurrence,
     Occurrences, Scope as CdxScope,
 };
+use cyclonedx_bom::models::component_data::{ComponentData, ComponentDataType};
 use cyclonedx_bom::models::dependency::{Dependencies, Dependency};
 use cyclonedx_bom::models::external_reference::{
     ExternalReference, ExternalReferenceType, ExternalReferences,
@@ -23,6 +24,10 @@ use cyclonedx_bom::models::hash::{
 };
 use cyclonedx_bom::models::license::{License, LicenseChoice, Licenses};
 use cyclonedx_bom::models::metadata::Metadata;
+use cyclonedx_bom::models::modelcard::{
+    Dataset, Datasets, ModelCard as CdxModelCard, ModelParameters, PerformanceMetric,
+    PerformanceMetrics, QuantitativeAnalysis,
+};
 use cyclonedx_bom::models::organization::OrganizationalEntity;
 use cyclonedx_bom::models::property::{Properties, Property};
 use cyclonedx_bom::models::tool::Tools;
@@ -38,9 +43,11 @@ use cyclonedx_bom::models::vulnerability_source::VulnerabilitySource;
 use cyclonedx_bom::models::vulnerability_target::{VulnerabilityTarget, VulnerabilityTargets};
 
 use scanner_core::extract::sbom::properties;
+use scanner_core::model::ModelCard;
 use scanner_core::risk::{Finding, RuleId, Severity};
 use scanner_core::{
-    Component, ComponentKey, ComponentKind, EdgeKind, GitReference, HashAlgorithm, Scope, Source,
+    Component, ComponentKey, ComponentKind, Ecosystem, EdgeKind, GitReference, HashAlgorithm,
+    PackageName, Scope, Source,
 };
 
 use super::common::{self, EmitContext, LicenseForm, References};
@@ -54,35 +61,271 @@ pub enum Encoding {
 
 /// The CycloneDX 1.5 document, ending with a newline.
 pub fn document(context: &EmitContext<'_>, encoding: Encoding) -> anyhow::Result<Vec<u8>> {
-    let mut bom = build(context)?;
+    let mut bom = build(context, encoding)?;
     // The serial number is derived from the document itself (without a serial), so the same
     // scan gives the same serial and any change gives another.
-    let unserialized = write(bom.clone(), Encoding::Json)?;
+    let unserialized = serde_json::to_vec(&json_value(context, bom.clone())?)?;
     let serial = format!("urn:uuid:{}", common::uuid_from_content(&unserialized));
     bom.serial_number = Some(
         UrnUuid::new(serial)
             .map_err(|error| anyhow::anyhow!("derived serial number: {error:?}"))?,
     );
-    write(bom, encoding)
-}
-
-fn write(bom: Bom, encoding: Encoding) -> anyhow::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    match encoding {
-        Encoding::Json => bom
-            .output_as_json_v1_5(&mut bytes)
+    let mut bytes = match encoding {
+        Encoding::Json => serde_json::to_vec_pretty(&json_value(context, bom)?)
             .context("cannot write CycloneDX JSON")?,
-        Encoding::Xml => bom
-            .output_as_xml_v1_5(&mut bytes)
-            .context("cannot write CycloneDX XML")?,
-    }
+        Encoding::Xml => {
+            let mut bytes = Vec::new();
+            bom.output_as_xml_v1_5(&mut bytes)
+                .context("cannot write CycloneDX XML")?;
+            bytes
+        }
+    };
     if bytes.last() != Some(&b'\n') {
         bytes.push(b'\n');
     }
     Ok(bytes)
 }
 
-fn build(context: &EmitContext<'_>) -> anyhow::Result<Bom> {
+/// The JSON form, with what `cyclonedx-bom` 0.8.1 cannot express added: its model card
+/// `considerations` is an empty struct, so they are written into the JSON here (the XML form
+/// carries them as model card properties).
+fn json_value(context: &EmitContext<'_>, bom: Bom) -> anyhow::Result<serde_json::Value> {
+    let mut bytes = Vec::new();
+    bom.output_as_json_v1_5(&mut bytes)
+        .context("cannot write CycloneDX JSON")?;
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&bytes).context("cannot read back CycloneDX JSON")?;
+    for pointer in ["/components", "/metadata"] {
+        if let Some(found) = value.pointer_mut(pointer) {
+            dataset_references_as_objects(found);
+        }
+    }
+    let considerations: BTreeMap<String, serde_json::Value> = context
+        .graph()
+        .components()
+        .filter_map(|component| {
+            let card = component.model_card.as_ref()?;
+            let considerations = considerations_json(card)?;
+            Some((component.key.reference(), considerations))
+        })
+        .collect();
+    if considerations.is_empty() {
+        return Ok(value);
+    }
+    let patch = |component: &mut serde_json::Value| {
+        let Some(reference) = component
+            .get("bom-ref")
+            .and_then(|reference| reference.as_str())
+            .map(str::to_owned)
+        else {
+            return;
+        };
+        let Some(found) = considerations.get(&reference) else {
+            return;
+        };
+        if let Some(card) = component
+            .get_mut("modelCard")
+            .and_then(|card| card.as_object_mut())
+        {
+            card.insert("considerations".to_owned(), found.clone());
+        }
+    };
+    if let Some(components) = value
+        .get_mut("components")
+        .and_then(|components| components.as_array_mut())
+    {
+        components.iter_mut().for_each(patch);
+    }
+    if let Some(subject) = value.pointer_mut("/metadata/component") {
+        patch(subject);
+    }
+    Ok(value)
+}
+
+/// `modelParameters.datasets` entries that are bare strings become `{"ref": …}`.
+fn dataset_references_as_objects(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(object) => {
+            for (name, item) in object.iter_mut() {
+                if name == "datasets" {
+                    if let Some(list) = item.as_array_mut() {
+                        for entry in list.iter_mut() {
+                            if let Some(reference) = entry.as_str().map(str::to_owned) {
+                                *entry = serde_json::json!({ "ref": reference });
+                            }
+                        }
+                    }
+                } else {
+                    dataset_references_as_objects(item);
+                }
+            }
+        }
+        serde_json::Value::Array(list) => list.iter_mut().for_each(dataset_references_as_objects),
+        _ => {}
+    }
+}
+
+fn considerations_json(card: &ModelCard) -> Option<serde_json::Value> {
+    let considerations = &card.considerations;
+    let mut object = serde_json::Map::new();
+    if !considerations.intended_uses.is_empty() {
+        object.insert(
+            "useCases".into(),
+            considerations.intended_uses.clone().into(),
+        );
+    }
+    if !considerations.limitations.is_empty() {
+        object.insert(
+            "technicalLimitations".into(),
+            considerations.limitations.clone().into(),
+        );
+    }
+    if !considerations.ethical.is_empty() {
+        object.insert(
+            "ethicalConsiderations".into(),
+            considerations
+                .ethical
+                .iter()
+                .map(|text| serde_json::json!({ "name": text }))
+                .collect::<Vec<_>>()
+                .into(),
+        );
+    }
+    (!object.is_empty()).then_some(serde_json::Value::Object(object))
+}
+
+/// CycloneDX 1.5 `modelCard` from what the card and configs said: task, architecture family
+/// and architecture, datasets (references to the document's `data` components), `model-index`
+/// results as performance metrics, and the rest as `airlock:model:` properties.
+fn model_card(
+    context: &EmitContext<'_>,
+    card: &ModelCard,
+    references: &References,
+    encoding: Encoding,
+) -> CdxModelCard {
+    let graph = context.graph();
+    let datasets: Vec<Dataset> = card
+        .datasets
+        .iter()
+        .map(|dataset| {
+            let normalized = PackageName::new(Ecosystem::HuggingFaceDataset, dataset)
+                .map(|name| name.normalized().to_owned())
+                .unwrap_or_default();
+            let component = graph.components().find(|component| {
+                component.kind == ComponentKind::Data
+                    && component.key.ecosystem == Ecosystem::HuggingFaceDataset
+                    && component.key.name.normalized() == normalized
+            });
+            match (component, encoding) {
+                // The dataset is a component of this document: refer to it. (cyclonedx-bom
+                // writes a reference as a bare string, which `json_value` turns into the
+                // `{"ref": …}` the schema wants; its XML reader cannot read references back,
+                // so XML names the dataset inline.)
+                (Some(component), Encoding::Json) => {
+                    Dataset::Reference(references.get(&component.key))
+                }
+                _ => Dataset::Component(ComponentData {
+                    bom_ref: None,
+                    data_type: ComponentDataType::Dataset,
+                    name: Some(dataset.clone()),
+                    contents: None,
+                    classification: None,
+                    sensitive_data: None,
+                    graphics: None,
+                    description: None,
+                    governance: None,
+                }),
+            }
+        })
+        .collect();
+    let parameters = ModelParameters {
+        approach: None,
+        task: card.task.clone(),
+        architecture_family: card.architecture_family.clone(),
+        model_architecture: card.architectures.first().cloned(),
+        datasets: (!datasets.is_empty()).then_some(Datasets(datasets)),
+        inputs: None,
+        outputs: None,
+    };
+    let metrics: Vec<PerformanceMetric> = card
+        .results
+        .iter()
+        .map(|result| {
+            let slice: Vec<&str> = [
+                result.task_type.as_deref(),
+                result.dataset_name.as_deref().or(result.dataset.as_deref()),
+                result.dataset_config.as_deref(),
+                result.dataset_split.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            PerformanceMetric {
+                metric_type: Some(
+                    result
+                        .metric_name
+                        .clone()
+                        .unwrap_or_else(|| result.metric_type.clone()),
+                ),
+                value: Some(result.value.clone()),
+                slice: (!slice.is_empty()).then(|| slice.join(" / ")),
+                confidence_interval: None,
+            }
+        })
+        .collect();
+    let mut list = Vec::new();
+    let mut add = |name: &str, value: &str| list.push(property(name, value));
+    if let Some(library) = &card.library_name {
+        add("airlock:model:library", library);
+    }
+    for language in &card.languages {
+        add("airlock:model:language", language);
+    }
+    for base in &card.base_models {
+        add(
+            "airlock:model:base-model",
+            &format!("{} ({})", base.name, base.relation),
+        );
+    }
+    if let Some(dtype) = &card.dtype {
+        add("airlock:model:dtype", dtype);
+    }
+    if let Some(creator) = &card.model_creator {
+        add("airlock:model:creator", creator);
+    }
+    if let Some(quantizer) = &card.quantized_by {
+        add("airlock:model:quantized-by", quantizer);
+    }
+    for remote in &card.remote_code {
+        add(
+            "airlock:model:remote-code",
+            &format!("{} -> {}", remote.auto_class, remote.reference),
+        );
+    }
+    for text in &card.considerations.intended_uses {
+        add("airlock:model:consideration:use-case", text);
+    }
+    for text in &card.considerations.limitations {
+        add("airlock:model:consideration:technical-limitation", text);
+    }
+    for text in &card.considerations.ethical {
+        add("airlock:model:consideration:ethical", text);
+    }
+    CdxModelCard {
+        // cyclonedx-bom 0.8.1 writes a model card's bom-ref as `bomRef`, which the schema
+        // rejects; the card needs none.
+        bom_ref: None,
+        model_parameters: Some(parameters),
+        quantitative_analysis: (!metrics.is_empty()).then_some(QuantitativeAnalysis {
+            performance_metrics: Some(PerformanceMetrics(metrics)),
+            graphics: None,
+        }),
+        considerations: None,
+        properties: (!list.is_empty()).then_some(Properties(list)),
+    }
+}
+
+fn build(context: &EmitContext<'_>, encoding: Encoding) -> anyhow::Result<Bom> {
     let graph = context.graph();
     let subject = common::subject(context)?;
     let references = References::new(
@@ -102,6 +345,7 @@ fn build(context: &EmitContext<'_>) -> anyhow::Result<Bom> {
                 component,
                 &references,
                 findings_by_component.get(&component.key),
+                encoding,
             )
         })
         .collect();
@@ -157,6 +401,7 @@ fn build(context: &EmitContext<'_>) -> anyhow::Result<Bom> {
             &subject.component,
             &references,
             findings_by_component.get(&subject.component.key),
+            encoding,
         )),
         ..Metadata::default()
     };
@@ -347,6 +592,7 @@ fn component(
     component: &Component,
     references: &References,
     findings: Option<&BTreeSet<&'static str>>,
+    encoding: Encoding,
 ) -> CdxComponent {
     let key = &component.key;
     let mut output = CdxComponent::new(
@@ -377,6 +623,17 @@ fn component(
         ));
     }
     output.licenses = licenses(&component.licenses);
+    if component.kind == ComponentKind::MachineLearningModel {
+        if let Some(card) = &component.model_card {
+            output.model_card = Some(model_card(context, card, references, encoding));
+        }
+    }
+    if let Some(weights) = &component.weights {
+        output.description = Some(NormalizedString::new(&format!(
+            "{} weights",
+            weights.format.as_str()
+        )));
+    }
 
     let mut external = Vec::new();
     match &key.source {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use scanner_core::model::{ModelCard, WeightsFile};
 use scanner_core::risk::{Analysis, Finding};
 use scanner_core::scan::ScanReport;
 use scanner_core::{Component, ComponentKey, Diagnostic, GitReference, Source};
@@ -43,6 +44,12 @@ struct JsonComponent<'a> {
     properties: &'a BTreeMap<String, String>,
     evidence: Vec<JsonEvidence<'a>>,
     introduced_through: Vec<String>,
+    /// Card and config data of a model (see `scanner_core::model::ModelCard`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model_card: Option<&'a ModelCard>,
+    /// What a weights file holds (format, tensors, pickle imports, expected digests).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    weights: Option<&'a WeightsFile>,
 }
 
 #[derive(Serialize)]
@@ -185,6 +192,8 @@ fn component<'a>(report: &'a ScanReport, component: &'a Component) -> JsonCompon
             .introduced_through(key)
             .map(|path| path.into_iter().map(ComponentKey::reference).collect())
             .unwrap_or_default(),
+        model_card: component.model_card.as_deref(),
+        weights: component.weights.as_deref(),
     }
 }
 

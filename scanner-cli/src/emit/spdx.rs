@@ -67,7 +67,7 @@ fn checksum_algorithm(algorithm: HashAlgorithm) -> Algorithm {
 }
 
 /// SPDX 2.3 has no purpose for models or datasets: they are `OTHER`, and the package comment
-/// says what they are.
+/// (`airlock: kind=…; ecosystem=…`) says what they are.
 fn purpose(kind: ComponentKind) -> PrimaryPackagePurpose {
     match kind {
         ComponentKind::Application => PrimaryPackagePurpose::Application,
@@ -137,16 +137,21 @@ fn package(
         .get(scanner_core::extract::sbom::properties::PURL)
         .cloned()
         .unwrap_or_else(|| key.purl().to_string());
-    let comment = match component.kind {
-        ComponentKind::MachineLearningModel | ComponentKind::Data => Some(format!(
-            "airlock kind: {}; scope: {}",
-            component.kind.as_str(),
-            component.scope.map_or("unknown", |scope| scope.as_str())
-        )),
-        ComponentKind::Application | ComponentKind::Library | ComponentKind::File => component
-            .scope
-            .map(|scope| format!("airlock scope: {}", scope.as_str())),
-    };
+    // What SPDX has no field for, in a form the SBOM reader parses back (`airlock: k=v; …`).
+    let mut notes = vec![
+        format!("kind={}", component.kind.as_str()),
+        format!("ecosystem={}", key.ecosystem.as_str()),
+    ];
+    if let Some(scope) = component.scope {
+        notes.push(format!("scope={}", scope.as_str()));
+    }
+    if component
+        .properties
+        .contains_key(common::SYNTHETIC_PROPERTY)
+    {
+        notes.push("synthetic=project".to_owned());
+    }
+    let comment = Some(format!("airlock: {}", notes.join("; ")));
     PackageInformation {
         package_name: key.name.original().to_owned(),
         package_spdx_identifier: spdx_id(key.name.original(), &reference),

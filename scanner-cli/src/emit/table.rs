@@ -55,6 +55,124 @@ fn found_in(component: &Component) -> String {
     }
 }
 
+/// Models and weights files, when the graph has any: what a reviewer of a model wants to see
+/// (task, architecture, license, lineage; format, size, pickle imports, digest).
+fn models(graph: &DependencyGraph) -> String {
+    let model_rows: Vec<Vec<String>> = graph
+        .components()
+        .filter_map(|component| {
+            let card = component.model_card.as_deref()?;
+            let bases: Vec<String> = card
+                .base_models
+                .iter()
+                .map(|base| format!("{} ({})", base.name, base.relation))
+                .collect();
+            let license =
+                card.license
+                    .as_ref()
+                    .map_or("-".to_owned(), |license| match &license.name {
+                        Some(name) => format!("{} ({name})", license.id),
+                        None => license.id.clone(),
+                    });
+            Some(vec![
+                component.key.name.to_string(),
+                card.task.clone().unwrap_or_else(|| "-".to_owned()),
+                card.architectures
+                    .first()
+                    .or(card.architecture_family.as_ref())
+                    .cloned()
+                    .unwrap_or_else(|| "-".to_owned()),
+                license,
+                if bases.is_empty() {
+                    "-".to_owned()
+                } else {
+                    bases.join(", ")
+                },
+                card.datasets.len().to_string(),
+            ])
+        })
+        .collect();
+    let weight_rows: Vec<Vec<String>> = graph
+        .components()
+        .filter_map(|component| {
+            let weights = component.weights.as_deref()?;
+            let path = match &component.key.source {
+                Source::File { path } => path.clone(),
+                other => other.to_string(),
+            };
+            let imports: usize = weights
+                .pickles
+                .iter()
+                .map(|stream| stream.imports.len())
+                .sum();
+            let pickle = if weights.pickles.is_empty() {
+                "-".to_owned()
+            } else if weights.pickles.iter().any(|stream| !stream.complete) {
+                format!("{imports} imports, incomplete")
+            } else {
+                format!("{imports} imports")
+            };
+            let digest = component
+                .hashes
+                .iter()
+                .next()
+                .map_or("-".to_owned(), |hash| {
+                    hash.value().chars().take(16).collect::<String>()
+                });
+            Some(vec![
+                path,
+                weights.format.as_str().to_owned(),
+                weights.size.map_or("-".to_owned(), |size| size.to_string()),
+                weights
+                    .parameters
+                    .map_or("-".to_owned(), |count| count.to_string()),
+                weights
+                    .dtypes
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(",")
+                    .chars()
+                    .take(40)
+                    .collect(),
+                pickle,
+                digest,
+            ])
+        })
+        .collect();
+    let mut text = String::new();
+    if !model_rows.is_empty() {
+        text.push('\n');
+        text.push_str(&render(
+            &[
+                "MODEL",
+                "TASK",
+                "ARCHITECTURE",
+                "LICENSE",
+                "BASE MODELS",
+                "DATASETS",
+            ],
+            &model_rows,
+        ));
+    }
+    if !weight_rows.is_empty() {
+        text.push('\n');
+        text.push_str(&render(
+            &[
+                "WEIGHTS FILE",
+                "FORMAT",
+                "BYTES",
+                "PARAMETERS",
+                "DTYPES",
+                "PICKLE",
+                "SHA-256",
+            ],
+            &weight_rows,
+        ));
+    }
+    text
+}
+
 /// The graph as one row per component.
 pub fn graph(graph: &DependencyGraph) -> String {
     let rows: Vec<Vec<String>> = graph
@@ -78,7 +196,7 @@ pub fn graph(graph: &DependencyGraph) -> String {
             ]
         })
         .collect();
-    render(
+    let mut text = render(
         &[
             "NAME",
             "VERSION",
@@ -89,7 +207,9 @@ pub fn graph(graph: &DependencyGraph) -> String {
             "FOUND IN",
         ],
         &rows,
-    )
+    );
+    text.push_str(&models(graph));
+    text
 }
 
 /// Findings, worst first, with the path by which each component came in.
@@ -120,7 +240,21 @@ pub fn scan(graph: &DependencyGraph, analysis: &Analysis) -> String {
                 } else {
                     path.join(" > ")
                 },
-                component.map(found_in).unwrap_or_default(),
+                if finding.evidence.is_empty() {
+                    component.map(found_in).unwrap_or_default()
+                } else {
+                    let more = finding.evidence.len() - 1;
+                    let first = finding
+                        .evidence
+                        .first()
+                        .map(ToString::to_string)
+                        .unwrap_or_default();
+                    if more > 0 {
+                        format!("{first} (+{more})")
+                    } else {
+                        first
+                    }
+                },
                 finding.message.clone(),
             ]
         })

@@ -3,6 +3,7 @@
 //! for), so every extractor can be tested on in-memory fixtures and fuzzed without a filesystem.
 
 pub mod cargo;
+pub mod model;
 pub mod python;
 pub mod registry;
 pub mod sbom;
@@ -58,6 +59,70 @@ pub struct CompanionFile {
 pub trait FileReader: Sync + std::fmt::Debug {
     /// The file's bytes, or a diagnostic (naming `path`) saying why it cannot be read.
     fn read(&self, path: &str) -> Result<Vec<u8>, Diagnostic>;
+
+    /// Size and link target of a file, without reading it (model weights are gigabytes, and an
+    /// extractor that read a prefix still needs the real length).
+    fn facts(&self, path: &str) -> Result<FileFacts, Diagnostic> {
+        Err(unsupported(path, "file facts"))
+    }
+
+    /// The entries of a directory (scan-relative, `""` for the top), sorted by name: lets a model
+    /// card see whether weights or a config lie beside it without reading them.
+    fn list(&self, directory: &str) -> Result<Vec<DirectoryEntry>, Diagnostic> {
+        Err(unsupported(directory, "directory listing"))
+    }
+
+    /// A seekable reader over a file, for formats read by offset (a zip's central directory,
+    /// one pickle inside a checkpoint) without loading the file.
+    fn open(&self, path: &str) -> Result<Box<dyn ReadSeek + '_>, Diagnostic> {
+        Err(unsupported(path, "seekable reads"))
+    }
+
+    /// The SHA-256 of the whole file, streamed with bounded memory.
+    fn digest(&self, path: &str) -> Result<FileDigest, Diagnostic> {
+        Err(unsupported(path, "hashing"))
+    }
+}
+
+/// `Read + Seek`, as one object-safe trait.
+pub trait ReadSeek: std::io::Read + std::io::Seek + Send {}
+
+impl<T: std::io::Read + std::io::Seek + Send> ReadSeek for T {}
+
+/// What the driver knows about a file without reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileFacts {
+    /// Length in bytes of the file (of the link's target for a symbolic link).
+    pub size: u64,
+    /// For a symbolic link, its target as written (`../../blobs/<sha256>` in a Hugging Face
+    /// cache), `/`-separated.
+    pub link_target: Option<String>,
+}
+
+/// One entry of a directory listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryEntry {
+    pub name: String,
+    /// A regular file, or a link to one inside the scan root.
+    pub is_file: bool,
+    pub size: u64,
+}
+
+/// The digest of a whole file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileDigest {
+    /// Lowercase hex.
+    pub sha256: String,
+    /// Bytes hashed.
+    pub size: u64,
+}
+
+fn unsupported(path: &str, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        DiagnosticCode::ReadError,
+        Location::file(path),
+        format!("cannot read: this reader offers no {what}"),
+    )
 }
 
 /// A reader with no files: every read fails with a diagnostic.
@@ -101,6 +166,54 @@ impl FileReader for MemoryFiles {
             .get(path)
             .cloned()
             .ok_or_else(|| missing_file(path))
+    }
+
+    fn facts(&self, path: &str) -> Result<FileFacts, Diagnostic> {
+        let bytes = self.files.get(path).ok_or_else(|| missing_file(path))?;
+        Ok(FileFacts {
+            size: bytes.len() as u64,
+            link_target: None,
+        })
+    }
+
+    fn list(&self, directory: &str) -> Result<Vec<DirectoryEntry>, Diagnostic> {
+        let mut entries: Vec<DirectoryEntry> = Vec::new();
+        for (path, bytes) in &self.files {
+            let Some(rest) = strip_directory(directory, path) else {
+                continue;
+            };
+            let entry = match rest.split_once('/') {
+                Some((subdirectory, _)) => DirectoryEntry {
+                    name: subdirectory.to_owned(),
+                    is_file: false,
+                    size: 0,
+                },
+                None => DirectoryEntry {
+                    name: rest.to_owned(),
+                    is_file: true,
+                    size: bytes.len() as u64,
+                },
+            };
+            if !entries.iter().any(|known| known.name == entry.name) {
+                entries.push(entry);
+            }
+        }
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(entries)
+    }
+
+    fn open(&self, path: &str) -> Result<Box<dyn ReadSeek + '_>, Diagnostic> {
+        let bytes = self.files.get(path).ok_or_else(|| missing_file(path))?;
+        Ok(Box::new(std::io::Cursor::new(bytes.as_slice())))
+    }
+
+    fn digest(&self, path: &str) -> Result<FileDigest, Diagnostic> {
+        use sha2::Digest as _;
+        let bytes = self.files.get(path).ok_or_else(|| missing_file(path))?;
+        Ok(FileDigest {
+            sha256: hex::encode(sha2::Sha256::digest(bytes)),
+            size: bytes.len() as u64,
+        })
     }
 }
 
@@ -260,6 +373,12 @@ pub trait Extractor: Send + Sync {
     /// Companion files to read alongside the main file.
     fn companions(&self) -> Option<CompanionRequest> {
         None
+    }
+    /// True when the extractor needs the SHA-256 of the whole main file (model weights): the
+    /// driver streams it with bounded memory, in parallel with other jobs, counts it in the
+    /// progress it reports, and serves it through `input.files.digest(input.path)`.
+    fn wants_digest(&self) -> bool {
+        false
     }
     /// Reads the input.
     fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError>;

@@ -2,12 +2,33 @@
 
 use super::cargo::cargo_lock::CargoLockExtractor;
 use super::cargo::cargo_toml::CargoTomlExtractor;
+use super::model::gguf::GgufExtractor;
+use super::model::hf_config::HfConfigExtractor;
+use super::model::model_card::ModelCardExtractor;
+use super::model::numpy::NumpyExtractor;
+use super::model::onnx::OnnxExtractor;
+use super::model::pickle::PickleExtractor;
+use super::model::pytorch::PytorchExtractor;
+use super::model::safetensors::SafetensorsExtractor;
+use super::model::safetensors_index::SafetensorsIndexExtractor;
 use super::sbom::SbomExtractor;
 use super::Extractor;
 
 /// Every extractor airlock runs, in a stable order.
-pub static EXTRACTORS: &[&dyn Extractor] =
-    &[&CargoLockExtractor, &CargoTomlExtractor, &SbomExtractor];
+pub static EXTRACTORS: &[&dyn Extractor] = &[
+    &CargoLockExtractor,
+    &CargoTomlExtractor,
+    &ModelCardExtractor,
+    &HfConfigExtractor,
+    &SafetensorsExtractor,
+    &SafetensorsIndexExtractor,
+    &GgufExtractor,
+    &PickleExtractor,
+    &PytorchExtractor,
+    &NumpyExtractor,
+    &OnnxExtractor,
+    &SbomExtractor,
+];
 
 /// Looks an extractor up by id.
 pub fn extractor_by_id(id: &str) -> Option<&'static dyn Extractor> {
@@ -55,7 +76,26 @@ mod tests {
         };
         assert_eq!(accepted("a/Cargo.lock"), ["cargo/cargo-lock"]);
         assert_eq!(accepted("Cargo.toml"), ["cargo/cargo-toml"]);
-        assert!(accepted("README.md").is_empty());
         assert!(accepted("cargo.lock.bak").is_empty());
+        assert_eq!(accepted("m/README.md"), ["model/model-card"]);
+        assert_eq!(accepted("m/config.json"), ["model/hf-config"]);
+        assert_eq!(accepted("m/tokenizer_config.json"), ["model/hf-config"]);
+        assert_eq!(accepted("m/model.safetensors"), ["model/safetensors"]);
+        assert_eq!(
+            accepted("m/model.safetensors.index.json"),
+            ["model/safetensors-index"]
+        );
+        assert_eq!(
+            accepted("m/pytorch_model.bin.index.json"),
+            ["model/safetensors-index"]
+        );
+        assert_eq!(accepted("m/model.Q4_K_M.gguf"), ["model/gguf"]);
+        assert_eq!(accepted("m/model.pkl"), ["model/pickle"]);
+        assert_eq!(accepted("m/model.joblib"), ["model/pickle"]);
+        assert_eq!(accepted("m/pytorch_model.bin"), ["model/pytorch"]);
+        assert_eq!(accepted("m/model.PT"), ["model/pytorch"]);
+        assert_eq!(accepted("m/arrays.npz"), ["model/numpy"]);
+        assert_eq!(accepted("m/model.onnx"), ["model/onnx"]);
+        assert!(accepted("m/notes.txt").is_empty());
     }
 }

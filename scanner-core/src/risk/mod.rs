@@ -2,7 +2,13 @@
 //! present, advisories) into findings. One file per rule; the rule table is tested for unique,
 //! described ids because they become SARIF rule ids and ignore keys.
 
+mod model_integrity;
+pub mod model_license;
+pub mod model_policy;
+mod model_provenance;
 mod non_registry_source;
+pub mod pickle_imports;
+mod remote_code;
 mod unpinned;
 pub mod vulnerability;
 
@@ -12,6 +18,7 @@ use crate::component::ComponentKey;
 use crate::graph::DependencyGraph;
 use crate::location::Location;
 
+pub use model_policy::{LicenseRestriction, ModelPolicy};
 pub use vulnerability::{
     AdvisoryKind, AdvisoryRef, CvssRating, MatchOutcome, VulnerabilitySource,
     VulnerabilitySourceError,
@@ -93,6 +100,16 @@ rules! {
     VulnerabilityUndetermined => "vulnerability-undetermined", Medium, "An advisory names the component but its version could not be compared.";
     UnpinnedDependency => "unpinned-dependency", Medium, "A dependency is named without one exact version, so what gets installed can change.";
     NonRegistrySource => "non-registry-source", Low, "A dependency comes from a git repository or a direct URL instead of a registry.";
+    UnsafeSerialization => "unsafe-serialization", High, "A model file is a pickle, which can run code when loaded (low when it imports only allowlisted callables).";
+    DangerousPickleImport => "dangerous-pickle-import", Critical, "A pickle imports a callable that reaches the system, the network or an interpreter.";
+    ModelScanIncomplete => "model-scan-incomplete", High, "A pickle-based model file could not be walked to its end, so it is not known to be safe.";
+    RemoteCodeRequired => "remote-code-required", High, "A model config maps classes to Python code that runs only with trust_remote_code.";
+    WeightsNotMaterialized => "weights-not-materialized", Medium, "A weights file is a git-lfs pointer: the weights were never downloaded.";
+    ModelIntegrityMismatch => "model-integrity-mismatch", High, "A weights file does not hash to the digest it was published with.";
+    MissingShard => "missing-shard", High, "A sharded checkpoint's index names shard files that are not present.";
+    MalformedModelFile => "malformed-model-file", Medium, "A weights file contradicts its own format (truncated, offsets past the end, bad header).";
+    RestrictedModelLicense => "restricted-model-license", Medium, "A model's license restricts use (non-commercial, no-derivatives, gated, other or vendor terms).";
+    MissingModelProvenance => "missing-model-provenance", Low, "A model states no base model, no publisher and no digest to verify its weights.";
 }
 
 impl fmt::Display for RuleId {
@@ -164,11 +181,38 @@ impl Analysis {
     }
 }
 
+/// What the analysis is told beyond the graph.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RiskOptions {
+    /// Pickle allowlist extensions and license severities.
+    pub model: ModelPolicy,
+}
+
 /// Runs every rule over `graph`; advisories are matched only when a source is given.
 pub fn analyze(graph: &DependencyGraph, source: Option<&dyn VulnerabilitySource>) -> Analysis {
+    analyze_with(graph, source, &RiskOptions::default())
+}
+
+/// [`analyze`] with explicit options.
+pub fn analyze_with(
+    graph: &DependencyGraph,
+    source: Option<&dyn VulnerabilitySource>,
+    options: &RiskOptions,
+) -> Analysis {
     let mut analysis = Analysis::default();
     analysis.findings.extend(unpinned::check(graph));
     analysis.findings.extend(non_registry_source::check(graph));
+    let mut model_findings = pickle_imports::check(graph, &options.model);
+    model_findings.extend(model_integrity::check(graph));
+    model_findings.extend(remote_code::check(graph));
+    model_findings.extend(model_license::check(graph, &options.model));
+    model_findings.extend(model_provenance::check(graph));
+    for finding in &mut model_findings {
+        if let Some(severity) = options.model.rule_severities.get(&finding.rule) {
+            finding.severity = *severity;
+        }
+    }
+    analysis.findings.extend(model_findings);
     if let Some(source) = source {
         vulnerability::check(graph, source, &mut analysis);
     }

@@ -29,11 +29,27 @@ pub(super) fn read_json(
             supported: SUPPORTED,
         });
     }
+    let mut value = value;
+    drop_model_cards(&mut value);
     let bom = Bom::parse_json_value(value).map_err(|error| ExtractError::Parse {
         location: input.location(None),
         message: format!("not a valid CycloneDX {version} document: {error}"),
     })?;
     Ok(document(bom, "\"bom-ref\""))
+}
+
+/// Model cards are not read back into components (the graph does not need them), and
+/// `cyclonedx-bom` 0.8.1 rejects schema-valid ones (`datasets: [{"ref": …}]`): they are
+/// removed before parsing so that they cannot make a whole document unreadable.
+fn drop_model_cards(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(object) => {
+            object.remove("modelCard");
+            object.values_mut().for_each(drop_model_cards);
+        }
+        serde_json::Value::Array(list) => list.iter_mut().for_each(drop_model_cards),
+        _ => {}
+    }
 }
 
 pub(super) fn read_xml(input: &Input<'_>, text: &str) -> Result<Document, ExtractError> {

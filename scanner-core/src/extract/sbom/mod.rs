@@ -277,7 +277,13 @@ fn key_for(entry: &Entry) -> Result<(ComponentKey, Option<String>), String> {
         .and_then(Ecosystem::from_name)
     {
         let name = PackageName::new(ecosystem, &entry.name).map_err(|error| error.to_string())?;
-        let source = source_from_properties(entry).unwrap_or(Source::DEFAULT_REGISTRY);
+        // airlock's CycloneDX names the source in properties; its SPDX only in the purl.
+        let source = source_from_properties(entry)
+            .or_else(|| {
+                let parts = Purl::parse(entry.purl.as_deref()?).ok()?;
+                Some(source_from_qualifiers(&parts.qualifiers, ecosystem))
+            })
+            .unwrap_or(Source::DEFAULT_REGISTRY);
         return Ok((ComponentKey::new(ecosystem, name, version, source), None));
     }
     if let Some(text) = &entry.purl {

@@ -73,17 +73,34 @@ fn license(value: Option<&String>) -> Option<String> {
         .filter(|text| !text.is_empty() && text != "NOASSERTION" && text != "NONE")
 }
 
-/// The component kind: airlock's own comment names models and datasets (SPDX 2.3 has no
-/// purpose for them); otherwise the primary package purpose.
-fn kind(package: &WirePackage) -> ComponentKind {
-    let noted = package
+/// airlock's own package comment, `airlock: kind=…; ecosystem=…; scope=…`, as pairs.
+fn airlock_notes(package: &WirePackage) -> Vec<(String, String)> {
+    package
         .comment
         .as_deref()
-        .and_then(|comment| comment.strip_prefix("airlock kind: "))
-        .map(|rest| rest.split(';').next().unwrap_or_default());
+        .and_then(|comment| comment.strip_prefix("airlock: "))
+        .map(|rest| {
+            rest.split("; ")
+                .filter_map(|pair| pair.split_once('='))
+                .map(|(key, value)| (key.trim().to_owned(), value.trim().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The component kind: airlock's own comment names it (SPDX 2.3 has no purpose for models or
+/// datasets); otherwise the primary package purpose.
+fn kind(package: &WirePackage, notes: &[(String, String)]) -> ComponentKind {
+    let noted = notes
+        .iter()
+        .find(|(key, _)| key == "kind")
+        .map(|(_, value)| value.as_str());
     match noted {
         Some("machine-learning-model") => return ComponentKind::MachineLearningModel,
         Some("data") => return ComponentKind::Data,
+        Some("file") => return ComponentKind::File,
+        Some("application") => return ComponentKind::Application,
+        Some("library") => return ComponentKind::Library,
         _ => {}
     }
     match package.primary_package_purpose.as_deref() {
@@ -133,9 +150,22 @@ pub(super) fn read_json(
             .or_else(|| license(package.license_concluded.as_ref()))
             .into_iter()
             .collect();
+        let notes = airlock_notes(package);
+        let properties = notes
+            .iter()
+            .filter_map(|(key, value)| {
+                let name = match key.as_str() {
+                    "ecosystem" => super::properties::ECOSYSTEM,
+                    "scope" => super::properties::SCOPE,
+                    "synthetic" => super::properties::SYNTHETIC,
+                    _ => return None,
+                };
+                Some((name.to_owned(), value.clone()))
+            })
+            .collect();
         document.entries.push(Entry {
             reference: package.spdx_id.clone(),
-            kind: Some(kind(package)),
+            kind: Some(kind(package, &notes)),
             name: package.name.clone(),
             group: None,
             version: package
@@ -149,7 +179,7 @@ pub(super) fn read_json(
                 .map(|checksum| (checksum.algorithm.clone(), checksum.checksum_value.clone()))
                 .collect(),
             licenses,
-            properties: Vec::new(),
+            properties,
             scope: None,
         });
     }
