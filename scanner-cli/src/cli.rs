@@ -51,6 +51,8 @@ pub enum Command {
     Db(DbCommand),
     /// Make an Ed25519 key pair for signing bundles: NAME.key (private, owner-only) and NAME.pub.
     Keygen(KeygenArgs),
+    /// Compare two SBOMs or two scanned directories: what came in, what left, what changed.
+    Diff(crate::commands::diff::DiffArgs),
 }
 
 const DB_EXAMPLES: &str = "\
@@ -122,8 +124,8 @@ pub struct DbVerifyArgs {
 #[derive(Debug, Args)]
 pub struct DbInfoArgs {
     /// Listing format.
-    #[arg(short, long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Args)]
@@ -138,7 +140,26 @@ pub struct KeygenArgs {
 pub enum Format {
     /// Aligned columns for people.
     Table,
-    /// airlock's JSON report for scripts.
+    /// airlock's JSON report for scripts (docs/json-format.md).
+    Json,
+    /// CycloneDX 1.5 JSON (with vulnerabilities from `scan`).
+    CyclonedxJson,
+    /// CycloneDX 1.5 XML (with vulnerabilities from `scan`).
+    CyclonedxXml,
+    /// SPDX 2.3 JSON.
+    SpdxJson,
+    /// SPDX 2.3 tag-value.
+    SpdxTagValue,
+    /// SARIF 2.1.0 (findings as results, for code scanning).
+    Sarif,
+}
+
+/// Formats of plain listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns for people.
+    Table,
+    /// A JSON array for scripts.
     Json,
 }
 
@@ -184,8 +205,8 @@ pub struct ScanArgs {
 #[derive(Debug, Args)]
 pub struct ExtractorsArgs {
     /// Listing format.
-    #[arg(short, long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
 }
 
 #[cfg(test)]

@@ -415,11 +415,24 @@ fn collect_jobs(
     })?;
     let canonical_root = widen_to_cache_repository(canonical_root);
     if !metadata.is_dir() {
-        let accepting: Vec<&'static dyn Extractor> = extractors
+        let mut accepting: Vec<&'static dyn Extractor> = extractors
             .iter()
             .copied()
             .filter(|extractor| extractor.accepts(path))
             .collect();
+        if accepting.is_empty() {
+            // A file named explicitly may be a format recognizable by content (an SBOM under
+            // any name).
+            if let Ok(prefix) = read_capped(path, &display_root, ReadLimit::Prefix { bytes: 4096 })
+            {
+                accepting.extend(
+                    extractors
+                        .iter()
+                        .copied()
+                        .filter(|extractor| extractor.recognizes(&prefix)),
+                );
+            }
+        }
         if accepting.is_empty() {
             diagnostics.push(Diagnostic::warning(
                 DiagnosticCode::NoExtractor,

@@ -15,7 +15,7 @@ use advisories::time::{describe_age, Timestamp};
 use advisories::{bundle, ImportReport, Store};
 
 use crate::cli::{
-    Cli, DbCommand, DbExportArgs, DbImportArgs, DbInfoArgs, DbSyncArgs, DbVerifyArgs, Format,
+    Cli, DbCommand, DbExportArgs, DbImportArgs, DbInfoArgs, DbSyncArgs, DbVerifyArgs, ListFormat,
 };
 use crate::output::{stderr_line, write_report};
 use crate::Outcome;
@@ -256,7 +256,7 @@ fn info(context: &Context, args: &DbInfoArgs) -> anyhow::Result<Outcome> {
     let summary = store.summary()?;
     let stale = is_stale(&summary, &context.config);
     let bytes = match args.format {
-        Format::Json => {
+        ListFormat::Json => {
             let sources: Vec<serde_json::Value> = summary
                 .sources
                 .iter()
@@ -299,7 +299,7 @@ fn info(context: &Context, args: &DbInfoArgs) -> anyhow::Result<Outcome> {
             bytes.push(b'\n');
             bytes
         }
-        Format::Table => {
+        ListFormat::Table => {
             let mut text = format!(
                 "database        {}\nschema version  {}\nadvisories      {} ({} withdrawn, kept and never matched)\npackages        {} named by advisories\nupdated         {}{}\nnewest record   {}\n\n",
                 context.database.display(),

@@ -2,13 +2,13 @@
 
 use scanner_core::extract::EXTRACTORS;
 
-use crate::cli::{ExtractorsArgs, Format};
+use crate::cli::{ExtractorsArgs, ListFormat};
 use crate::output::write_report;
 use crate::Outcome;
 
 pub fn run(args: &ExtractorsArgs) -> anyhow::Result<Outcome> {
     let bytes = match args.format {
-        Format::Table => {
+        ListFormat::Table => {
             let rows: Vec<Vec<String>> = EXTRACTORS
                 .iter()
                 .map(|extractor| {
@@ -20,7 +20,7 @@ pub fn run(args: &ExtractorsArgs) -> anyhow::Result<Outcome> {
                 .collect();
             crate::emit::table::render(&["EXTRACTOR", "READS"], &rows).into_bytes()
         }
-        Format::Json => {
+        ListFormat::Json => {
             let list: Vec<serde_json::Value> = EXTRACTORS
                 .iter()
                 .map(|extractor| serde_json::json!({ "id": extractor.id(), "description": extractor.description() }))

@@ -1,6 +1,7 @@
 //! One module per subcommand; shared plumbing (running a scan, showing diagnostics) here.
 
 pub mod db;
+pub mod diff;
 mod extractors;
 mod keygen;
 mod progress;
@@ -22,6 +23,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Extractors(args) => extractors::run(args),
         Command::Db(command) => db::run(cli, command, Verbosity::of(cli)),
         Command::Keygen(args) => keygen::run(args),
+        Command::Diff(args) => diff::run(args, Verbosity::of(cli)),
     }
 }
 
@@ -69,8 +71,14 @@ fn scan_paths(args: &ReportArgs, verbosity: Verbosity) -> anyhow::Result<ScanRep
         bar.finish_and_clear();
     }
     let report = scanned.context("cannot scan")?;
+    show_diagnostics(&report.diagnostics, verbosity);
+    Ok(report)
+}
+
+/// Shows diagnostics on stderr as `verbosity` allows, counting the notes it hides.
+fn show_diagnostics(diagnostics: &[scanner_core::Diagnostic], verbosity: Verbosity) {
     let mut hidden_notes = 0;
-    for diagnostic in &report.diagnostics {
+    for diagnostic in diagnostics {
         if verbosity.shows(diagnostic.severity) {
             stderr_line(&diagnostic.to_string());
         } else if diagnostic.severity == DiagnosticSeverity::Note {
@@ -83,7 +91,6 @@ fn scan_paths(args: &ReportArgs, verbosity: Verbosity) -> anyhow::Result<ScanRep
             count(hidden_notes, "note")
         ));
     }
-    Ok(report)
 }
 
 /// `1 root`, `2 roots`.

@@ -9,7 +9,7 @@ pub fn run(args: &ReportArgs, verbosity: super::Verbosity) -> anyhow::Result<Out
     let report = super::scan_paths(args, verbosity)?;
     let bytes = match args.format {
         Format::Table => emit::table::graph(&report.graph).into_bytes(),
-        Format::Json => emit::json::report(&report, None)?,
+        other => emit::document(other, &report, None, &args.paths)?,
     };
     write_report(args.output.as_deref(), &bytes)?;
     if verbosity != super::Verbosity::Quiet {

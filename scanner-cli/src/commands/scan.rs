@@ -58,7 +58,7 @@ fn open_database(
         ));
     }
     let line = format!(
-        "Advisory database: {} ({} advisories, {}){}; versions are matched against the advisories' explicit version lists only.",
+        "Advisory database: {} ({} advisories, {}){}.",
         path.display(),
         summary.advisories - summary.withdrawn,
         db::describe_update(&summary),
@@ -119,6 +119,7 @@ pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::R
             text.into_bytes()
         }
         Format::Json => emit::json::report_with_database(&report, Some(&analysis), Some(json))?,
+        other => emit::document(other, &report, Some(&analysis), &args.report.paths)?,
     };
     write_report(args.report.output.as_deref(), &bytes)?;
     for error in &analysis.source_errors {

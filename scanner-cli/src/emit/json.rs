@@ -127,6 +127,17 @@ struct JsonAdvisory<'a> {
     aliases: &'a [String],
     summary: Option<&'a str>,
     fixed_version: Option<&'a str>,
+    database: Option<&'a str>,
+    ratings: Vec<JsonRating<'a>>,
+    references: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonRating<'a> {
+    method: &'a str,
+    vector: &'a str,
+    score: f64,
+    severity: &'static str,
 }
 
 fn source(source: &Source) -> JsonSource<'_> {
@@ -231,6 +242,18 @@ fn finding(finding: &Finding) -> JsonFinding<'_> {
             aliases: &advisory.aliases,
             summary: advisory.summary.as_deref(),
             fixed_version: advisory.fixed_version.as_deref(),
+            database: advisory.database.as_deref(),
+            ratings: advisory
+                .ratings
+                .iter()
+                .map(|rating| JsonRating {
+                    method: &rating.method,
+                    vector: &rating.vector,
+                    score: rating.score(),
+                    severity: rating.severity.as_str(),
+                })
+                .collect(),
+            references: &advisory.references,
         }),
         evidence: finding.evidence.iter().map(ToString::to_string).collect(),
         introduced_through: finding

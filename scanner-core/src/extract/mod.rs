@@ -6,6 +6,7 @@ pub mod cargo;
 pub mod model;
 pub mod python;
 pub mod registry;
+pub mod sbom;
 
 use std::path::Path;
 
@@ -358,6 +359,11 @@ pub trait Extractor: Send + Sync {
     fn description(&self) -> &'static str;
     /// Cheap, path-only test: does this extractor read this file?
     fn accepts(&self, path: &Path) -> bool;
+    /// Content test for a file named on the command line that no extractor accepts by name
+    /// (an SBOM saved under any name): `prefix` is the file's first bytes.
+    fn recognizes(&self, _prefix: &[u8]) -> bool {
+        false
+    }
     /// How much of the file to read.
     fn read_limit(&self) -> ReadLimit {
         ReadLimit::Whole {

@@ -18,6 +18,7 @@ use super::python::pylock::PylockExtractor;
 use super::python::pyproject::PyProjectExtractor;
 use super::python::requirements_txt::RequirementsExtractor;
 use super::python::uv_lock::UvLockExtractor;
+use super::sbom::SbomExtractor;
 use super::Extractor;
 
 /// Every extractor airlock runs, in a stable order.
@@ -40,6 +41,7 @@ pub static EXTRACTORS: &[&dyn Extractor] = &[
     &PytorchExtractor,
     &NumpyExtractor,
     &OnnxExtractor,
+    &SbomExtractor,
 ];
 
 /// Looks an extractor up by id.

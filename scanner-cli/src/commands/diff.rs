@@ -1,0 +1,634 @@
+//! `airlock diff OLD NEW`: the review step for what crosses an air gap. Both sides (SBOM files
+//! or directories, scanned exactly as `scan` scans them) are reduced to their components by
+//! ecosystem and name, and compared: the same name and version with different bytes (a hash
+//! change: shown first, and a policy failure under any `--fail-on`), components added and
+//! removed, versions and sources changed, and findings introduced and resolved.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use scanner_core::extract::strip_directory;
+use scanner_core::risk::{analyze, Analysis, Finding, Severity};
+use scanner_core::scan::{display_path, ScanOptions, ScanReport};
+use scanner_core::{Component, Ecosystem, HashAlgorithm, Source};
+
+use crate::emit::table::render;
+use crate::output::{stderr_line, write_report};
+use crate::Outcome;
+
+/// Formats of the diff report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Sections for people, the red flags first.
+    Table,
+    /// A JSON document for scripts (docs/json-format.md).
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The accepted side: an SBOM (CycloneDX, SPDX) or a directory.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+
+    /// The incoming side: an SBOM or a directory.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+
+    /// Report format.
+    #[arg(short, long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Exit with 1 when the new side introduces a finding of this severity or worse; a hash
+    /// change counts as critical.
+    #[arg(long, value_name = "SEVERITY", value_parser = ["info", "low", "medium", "high", "critical"])]
+    pub fail_on: Option<String>,
+
+    /// Also walk .git, target, node_modules and virtual environments.
+    #[arg(long)]
+    pub no_default_excludes: bool,
+}
+
+/// A component's identity across the two sides: versions and sources may differ. Files found
+/// by the scan (model weights) are also told apart by where they lie, since many share a name.
+type Name = (Ecosystem, String, Option<String>);
+
+/// One side, scanned and analyzed.
+struct Side {
+    path: String,
+    report: ScanReport,
+    analysis: Analysis,
+    /// The directory that scan-relative paths of this side start with.
+    root: String,
+}
+
+impl Side {
+    fn components_by_name(&self) -> BTreeMap<Name, Vec<&Component>> {
+        let mut map: BTreeMap<Name, Vec<&Component>> = BTreeMap::new();
+        for component in self.report.graph.components() {
+            let place = match &component.key.source {
+                Source::File { .. } => Some(self.source(&component.key.source)),
+                _ => None,
+            };
+            map.entry((
+                component.key.ecosystem,
+                component.key.name.normalized().to_owned(),
+                place,
+            ))
+            .or_default()
+            .push(component);
+        }
+        map
+    }
+
+    /// A source as written, with local paths made relative to this side's root so that the
+    /// same project under two directories (or described by two SBOMs) compares equal.
+    fn source(&self, source: &Source) -> String {
+        let relative = |path: &str| -> String {
+            if path == self.root {
+                ".".to_owned()
+            } else {
+                strip_directory(&self.root, path).unwrap_or(path).to_owned()
+            }
+        };
+        match source {
+            Source::Path { path } => format!("path {}", relative(path)),
+            Source::File { path } => format!("file {}", relative(path)),
+            other => other.to_string(),
+        }
+    }
+}
+
+#[derive(Serialize, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct JsonHash {
+    algorithm: &'static str,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct HashChange {
+    ecosystem: &'static str,
+    name: String,
+    version: Option<String>,
+    /// For files found by the scan: where they lie, relative to the side's root.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+    old_hashes: Vec<JsonHash>,
+    new_hashes: Vec<JsonHash>,
+    old_evidence: Vec<String>,
+    new_evidence: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Presence {
+    ecosystem: &'static str,
+    name: String,
+    version: Option<String>,
+    purl: String,
+    kind: &'static str,
+    evidence: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct VersionChange {
+    ecosystem: &'static str,
+    name: String,
+    old_versions: Vec<String>,
+    new_versions: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct SourceChange {
+    ecosystem: &'static str,
+    name: String,
+    version: Option<String>,
+    old_sources: Vec<String>,
+    new_sources: Vec<String>,
+}
+
+#[derive(Serialize, Clone)]
+struct FindingChange {
+    rule: &'static str,
+    severity: &'static str,
+    ecosystem: &'static str,
+    name: String,
+    version: Option<String>,
+    advisory: Option<String>,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct SideSummary {
+    path: String,
+    components: usize,
+    findings: usize,
+}
+
+#[derive(Serialize)]
+struct Diff {
+    format: &'static str,
+    format_version: u32,
+    old: SideSummary,
+    new: SideSummary,
+    hash_changed: Vec<HashChange>,
+    added: Vec<Presence>,
+    removed: Vec<Presence>,
+    version_changed: Vec<VersionChange>,
+    source_changed: Vec<SourceChange>,
+    findings_introduced: Vec<FindingChange>,
+    findings_resolved: Vec<FindingChange>,
+    #[serde(skip)]
+    worst_introduced: Option<Severity>,
+}
+
+fn version_text(version: Option<&String>) -> String {
+    version.cloned().unwrap_or_else(|| "(none)".to_owned())
+}
+
+fn hashes(components: &[&Component]) -> BTreeMap<HashAlgorithm, BTreeSet<String>> {
+    let mut map: BTreeMap<HashAlgorithm, BTreeSet<String>> = BTreeMap::new();
+    for component in components {
+        for hash in &component.hashes {
+            map.entry(hash.algorithm())
+                .or_default()
+                .insert(hash.value().to_owned());
+        }
+    }
+    map
+}
+
+/// Components of one name grouped by version.
+fn by_version<'a>(list: &[&'a Component]) -> BTreeMap<Option<String>, Vec<&'a Component>> {
+    let mut map: BTreeMap<Option<String>, Vec<&'a Component>> = BTreeMap::new();
+    for component in list {
+        map.entry(component.key.version.clone())
+            .or_default()
+            .push(*component);
+    }
+    map
+}
+
+fn json_hashes(map: &BTreeMap<HashAlgorithm, BTreeSet<String>>) -> Vec<JsonHash> {
+    map.iter()
+        .flat_map(|(algorithm, values)| {
+            values.iter().map(|value| JsonHash {
+                algorithm: algorithm.as_str(),
+                value: value.clone(),
+            })
+        })
+        .collect()
+}
+
+fn evidence(components: &[&Component]) -> Vec<String> {
+    let set: BTreeSet<String> = components
+        .iter()
+        .flat_map(|component| component.evidence.iter())
+        .map(|evidence| evidence.location.to_string())
+        .collect();
+    set.into_iter().collect()
+}
+
+fn presence(component: &Component) -> Presence {
+    Presence {
+        ecosystem: component.key.ecosystem.as_str(),
+        name: component.key.name.original().to_owned(),
+        version: component.key.version.clone(),
+        purl: component.key.purl().to_string(),
+        kind: component.kind.as_str(),
+        evidence: evidence(&[component]),
+    }
+}
+
+/// What identifies a finding on both sides: not where it was found.
+type FindingIdentity = (
+    &'static str,
+    Ecosystem,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+fn finding_identity(finding: &Finding) -> FindingIdentity {
+    (
+        finding.rule.as_str(),
+        finding.component.ecosystem,
+        finding.component.name.normalized().to_owned(),
+        finding.component.version.clone(),
+        finding
+            .advisory
+            .as_ref()
+            .map(|advisory| advisory.id.clone()),
+    )
+}
+
+fn finding_change(finding: &Finding) -> FindingChange {
+    FindingChange {
+        rule: finding.rule.as_str(),
+        severity: finding.severity.as_str(),
+        ecosystem: finding.component.ecosystem.as_str(),
+        name: finding.component.name.original().to_owned(),
+        version: finding.component.version.clone(),
+        advisory: finding
+            .advisory
+            .as_ref()
+            .map(|advisory| advisory.id.clone()),
+        message: finding.message.clone(),
+    }
+}
+
+fn compare(old: &Side, new: &Side) -> Diff {
+    let old_names = old.components_by_name();
+    let new_names = new.components_by_name();
+    let mut diff = Diff {
+        format: "airlock-diff",
+        format_version: 1,
+        old: SideSummary {
+            path: old.path.clone(),
+            components: old.report.graph.len(),
+            findings: old.analysis.findings.len(),
+        },
+        new: SideSummary {
+            path: new.path.clone(),
+            components: new.report.graph.len(),
+            findings: new.analysis.findings.len(),
+        },
+        hash_changed: Vec::new(),
+        added: Vec::new(),
+        removed: Vec::new(),
+        version_changed: Vec::new(),
+        source_changed: Vec::new(),
+        findings_introduced: Vec::new(),
+        findings_resolved: Vec::new(),
+        worst_introduced: None,
+    };
+    let names: BTreeSet<&Name> = old_names.keys().chain(new_names.keys()).collect();
+    for name in names {
+        let before = old_names.get(name).map(Vec::as_slice).unwrap_or_default();
+        let after = new_names.get(name).map(Vec::as_slice).unwrap_or_default();
+        let (old_versions, new_versions) = (by_version(before), by_version(after));
+        if before.is_empty() {
+            diff.added
+                .extend(after.iter().map(|component| presence(component)));
+            continue;
+        }
+        if after.is_empty() {
+            diff.removed
+                .extend(before.iter().map(|component| presence(component)));
+            continue;
+        }
+        for (version, old_components) in &old_versions {
+            let Some(new_components) = new_versions.get(version) else {
+                continue;
+            };
+            let (old_hashes, new_hashes) = (hashes(old_components), hashes(new_components));
+            let differs = old_hashes.iter().any(|(algorithm, values)| {
+                new_hashes
+                    .get(algorithm)
+                    .is_some_and(|other| other != values)
+            });
+            if differs {
+                diff.hash_changed.push(HashChange {
+                    ecosystem: name.0.as_str(),
+                    name: new_components
+                        .first()
+                        .map(|component| component.key.name.original().to_owned())
+                        .unwrap_or_else(|| name.1.clone()),
+                    version: version.clone(),
+                    file: name
+                        .2
+                        .as_ref()
+                        .map(|place| place.strip_prefix("file ").unwrap_or(place).to_owned()),
+                    old_hashes: json_hashes(&old_hashes),
+                    new_hashes: json_hashes(&new_hashes),
+                    old_evidence: evidence(old_components),
+                    new_evidence: evidence(new_components),
+                });
+            }
+            let sources = |side: &Side, list: &[&Component]| -> BTreeSet<String> {
+                list.iter()
+                    .map(|component| side.source(&component.key.source))
+                    .collect()
+            };
+            let (old_sources, new_sources) =
+                (sources(old, old_components), sources(new, new_components));
+            if old_sources != new_sources {
+                diff.source_changed.push(SourceChange {
+                    ecosystem: name.0.as_str(),
+                    name: name.1.clone(),
+                    version: version.clone(),
+                    old_sources: old_sources.into_iter().collect(),
+                    new_sources: new_sources.into_iter().collect(),
+                });
+            }
+        }
+        let old_set: BTreeSet<&Option<String>> = old_versions.keys().collect();
+        let new_set: BTreeSet<&Option<String>> = new_versions.keys().collect();
+        if old_set != new_set {
+            diff.version_changed.push(VersionChange {
+                ecosystem: name.0.as_str(),
+                name: after
+                    .first()
+                    .map(|component| component.key.name.original().to_owned())
+                    .unwrap_or_else(|| name.1.clone()),
+                old_versions: old_set
+                    .difference(&new_set)
+                    .map(|version| version_text(version.as_ref()))
+                    .collect(),
+                new_versions: new_set
+                    .difference(&old_set)
+                    .map(|version| version_text(version.as_ref()))
+                    .collect(),
+            });
+        }
+    }
+    let old_findings: BTreeSet<FindingIdentity> =
+        old.analysis.findings.iter().map(finding_identity).collect();
+    let new_findings: BTreeSet<FindingIdentity> =
+        new.analysis.findings.iter().map(finding_identity).collect();
+    for finding in &new.analysis.findings {
+        if !old_findings.contains(&finding_identity(finding)) {
+            diff.worst_introduced = diff.worst_introduced.max(Some(finding.severity));
+            diff.findings_introduced.push(finding_change(finding));
+        }
+    }
+    for finding in &old.analysis.findings {
+        if !new_findings.contains(&finding_identity(finding)) {
+            diff.findings_resolved.push(finding_change(finding));
+        }
+    }
+    diff
+}
+
+fn table(diff: &Diff) -> String {
+    let mut text = String::new();
+    let optional = |version: &Option<String>| version.clone().unwrap_or_else(|| "-".to_owned());
+    let mut section = |title: &str, header: &[&str], rows: Vec<Vec<String>>| {
+        if rows.is_empty() {
+            return;
+        }
+        text.push_str(&format!("{title} ({})\n", rows.len()));
+        text.push_str(&render(header, &rows));
+        text.push('\n');
+    };
+    section(
+        "HASH CHANGED: same name and version, different bytes",
+        &["ECOSYSTEM", "NAME", "VERSION", "OLD", "NEW", "FOUND IN"],
+        diff.hash_changed
+            .iter()
+            .map(|change| {
+                let show = |hashes: &[JsonHash]| {
+                    hashes
+                        .iter()
+                        .map(|hash| format!("{}:{}", hash.algorithm, hash.value))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                vec![
+                    change.ecosystem.to_owned(),
+                    change.name.clone(),
+                    optional(&change.version),
+                    show(&change.old_hashes),
+                    show(&change.new_hashes),
+                    change.new_evidence.join(" "),
+                ]
+            })
+            .collect(),
+    );
+    let presence_rows = |list: &[Presence]| -> Vec<Vec<String>> {
+        list.iter()
+            .map(|item| {
+                vec![
+                    item.ecosystem.to_owned(),
+                    item.name.clone(),
+                    optional(&item.version),
+                    item.kind.to_owned(),
+                    item.evidence.join(" "),
+                ]
+            })
+            .collect()
+    };
+    let presence_header = ["ECOSYSTEM", "NAME", "VERSION", "KIND", "FOUND IN"];
+    section("ADDED", &presence_header, presence_rows(&diff.added));
+    section("REMOVED", &presence_header, presence_rows(&diff.removed));
+    section(
+        "VERSION CHANGED",
+        &["ECOSYSTEM", "NAME", "OLD", "NEW"],
+        diff.version_changed
+            .iter()
+            .map(|change| {
+                vec![
+                    change.ecosystem.to_owned(),
+                    change.name.clone(),
+                    change.old_versions.join(", "),
+                    change.new_versions.join(", "),
+                ]
+            })
+            .collect(),
+    );
+    section(
+        "SOURCE CHANGED",
+        &["ECOSYSTEM", "NAME", "VERSION", "OLD", "NEW"],
+        diff.source_changed
+            .iter()
+            .map(|change| {
+                vec![
+                    change.ecosystem.to_owned(),
+                    change.name.clone(),
+                    optional(&change.version),
+                    change.old_sources.join(", "),
+                    change.new_sources.join(", "),
+                ]
+            })
+            .collect(),
+    );
+    let finding_rows = |list: &[FindingChange]| -> Vec<Vec<String>> {
+        list.iter()
+            .map(|finding| {
+                vec![
+                    finding.severity.to_uppercase(),
+                    finding.rule.to_owned(),
+                    format!("{} {}", finding.name, optional(&finding.version)),
+                    finding.message.clone(),
+                ]
+            })
+            .collect()
+    };
+    let finding_header = ["SEVERITY", "RULE", "COMPONENT", "DETAIL"];
+    section(
+        "FINDINGS INTRODUCED",
+        &finding_header,
+        finding_rows(&diff.findings_introduced),
+    );
+    section(
+        "FINDINGS RESOLVED",
+        &finding_header,
+        finding_rows(&diff.findings_resolved),
+    );
+    if text.is_empty() {
+        text.push_str("No differences.\n");
+    }
+    text
+}
+
+fn summary(diff: &Diff) -> String {
+    format!(
+        "{} → {}: {}, {} added, {} removed, {} changed version, {} changed source; {} introduced, {} resolved",
+        diff.old.path,
+        diff.new.path,
+        super::count(diff.hash_changed.len(), "hash change"),
+        diff.added.len(),
+        diff.removed.len(),
+        diff.version_changed.len(),
+        diff.source_changed.len(),
+        super::count(diff.findings_introduced.len(), "finding"),
+        diff.findings_resolved.len(),
+    )
+}
+
+/// The deepest directory holding every local source of a side: the scanned directory for a
+/// scan, the directory the producer scanned for an SBOM.
+fn local_root(report: &ScanReport) -> String {
+    let mut common: Option<Vec<&str>> = None;
+    let mut absolute = false;
+    for component in report.graph.components() {
+        let (Source::Path { path } | Source::File { path }) = &component.key.source else {
+            continue;
+        };
+        let directory = match &component.key.source {
+            Source::File { .. } => scanner_core::extract::parent_directory(path),
+            _ => path.as_str(),
+        };
+        absolute = directory.starts_with('/');
+        let parts: Vec<&str> = directory
+            .split('/')
+            .filter(|part| !part.is_empty())
+            .collect();
+        common = Some(match common {
+            None => parts,
+            Some(previous) => previous
+                .iter()
+                .zip(&parts)
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| *a)
+                .collect(),
+        });
+    }
+    let joined = common.unwrap_or_default().join("/");
+    if absolute {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
+fn scan_side(
+    path: &Path,
+    options: &ScanOptions,
+    verbosity: super::Verbosity,
+) -> anyhow::Result<Side> {
+    let report = scanner_core::scan::scan(&[path.to_path_buf()], options)
+        .with_context(|| format!("cannot scan {}", path.display()))?;
+    super::show_diagnostics(&report.diagnostics, verbosity);
+    // Until an advisory database is configured here, the diff runs the same analysis as `scan`.
+    let analysis = analyze(&report.graph, None);
+    let root = local_root(&report);
+    Ok(Side {
+        path: display_path(path),
+        report,
+        analysis,
+        root,
+    })
+}
+
+pub fn run(args: &DiffArgs, verbosity: super::Verbosity) -> anyhow::Result<Outcome> {
+    let fail_on = match &args.fail_on {
+        Some(name) => Some(
+            Severity::from_name(name)
+                .ok_or_else(|| anyhow::anyhow!("unknown severity `{name}`"))?,
+        ),
+        None => None,
+    };
+    let options = ScanOptions {
+        skip_default_directories: !args.no_default_excludes,
+        ..ScanOptions::default()
+    };
+    let old = scan_side(&args.old, &options, verbosity)?;
+    let new = scan_side(&args.new, &options, verbosity)?;
+    let diff = compare(&old, &new);
+    let bytes = match args.format {
+        DiffFormat::Table => table(&diff).into_bytes(),
+        DiffFormat::Json => {
+            let mut bytes = serde_json::to_vec_pretty(&diff)?;
+            bytes.push(b'\n');
+            bytes
+        }
+    };
+    write_report(args.output.as_deref(), &bytes)?;
+    if verbosity != super::Verbosity::Quiet {
+        stderr_line(&summary(&diff));
+    }
+    if old.report.has_errors() || new.report.has_errors() {
+        return Ok(Outcome::Error);
+    }
+    // Same name and version with other bytes is what an air gap review exists to stop: it
+    // counts as critical.
+    let worst = if diff.hash_changed.is_empty() {
+        diff.worst_introduced
+    } else {
+        Some(Severity::Critical)
+    };
+    let failed = fail_on.is_some_and(|threshold| worst.is_some_and(|worst| worst >= threshold));
+    Ok(if failed {
+        Outcome::PolicyFailure
+    } else {
+        Outcome::Clean
+    })
+}

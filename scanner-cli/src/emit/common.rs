@@ -1,0 +1,376 @@
+//! What every standard document (CycloneDX, SPDX, SARIF) derives the same way: the timestamp
+//! (`SOURCE_DATE_EPOCH`, reproducible-builds.org), content-derived UUIDs, one stable reference per
+//! component key, the scanned project as the document's subject, and license classification
+//! against the SPDX license list.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+
+use scanner_core::risk::Analysis;
+use scanner_core::scan::ScanReport;
+use scanner_core::{
+    Component, ComponentKey, ComponentKind, DependencyGraph, Ecosystem, PackageName, Source,
+};
+
+/// The property that marks the synthetic project component (a scan with several roots).
+pub const SYNTHETIC_PROPERTY: &str = "airlock:synthetic";
+
+/// Everything a document writer needs.
+#[derive(Debug)]
+pub struct EmitContext<'a> {
+    pub report: &'a ScanReport,
+    /// Findings, for `scan`; `None` for `sbom`, whose documents never carry findings.
+    pub analysis: Option<&'a Analysis>,
+    /// The scanned paths as given on the command line (for the project's name).
+    pub project_name: String,
+    /// Seconds since the Unix epoch.
+    pub timestamp: i64,
+}
+
+impl<'a> EmitContext<'a> {
+    /// A context for `paths`, with the timestamp from `SOURCE_DATE_EPOCH` or the clock.
+    pub fn new(
+        report: &'a ScanReport,
+        analysis: Option<&'a Analysis>,
+        paths: &[std::path::PathBuf],
+    ) -> anyhow::Result<EmitContext<'a>> {
+        Ok(EmitContext {
+            report,
+            analysis,
+            project_name: project_name(paths),
+            timestamp: timestamp_from_environment()?,
+        })
+    }
+
+    pub fn graph(&self) -> &'a DependencyGraph {
+        &self.report.graph
+    }
+}
+
+/// `SOURCE_DATE_EPOCH` when set (it must then be a whole number of seconds), else now.
+pub fn timestamp_from_environment() -> anyhow::Result<i64> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) if !text.trim().is_empty() => text.trim().parse::<i64>().with_context(|| {
+            format!("SOURCE_DATE_EPOCH must be a number of seconds, found `{text}`")
+        }),
+        _ => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
+            .unwrap_or(0)),
+    }
+}
+
+/// `YYYY-MM-DDThh:mm:ssZ`, the form both SBOM formats and their validators accept.
+pub fn rfc3339(seconds: i64) -> anyhow::Result<String> {
+    let time = chrono::DateTime::<chrono::Utc>::from_timestamp(seconds, 0)
+        .with_context(|| format!("timestamp {seconds} is out of range"))?;
+    Ok(time.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+/// The name of the scanned project: the last component of the first scanned path (resolved,
+/// so `.` names the current directory), or `scan` when there is none.
+pub fn project_name(paths: &[std::path::PathBuf]) -> String {
+    paths
+        .first()
+        .map(|path| {
+            let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+            let name = if resolved.is_file() {
+                resolved.file_stem().map(Path::new)
+            } else {
+                resolved.file_name().map(Path::new)
+            };
+            name.map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| "scan".to_owned())
+}
+
+/// A UUID formatted from the first 16 bytes of a SHA-256 (version 5 and RFC 4122 variant bits
+/// set as a name-based UUID would have them): the same content always gives the same UUID.
+pub fn uuid_from_content(content: &[u8]) -> String {
+    let digest = Sha256::digest(content);
+    let mut bytes = [0_u8; 16];
+    for (slot, byte) in bytes.iter_mut().zip(digest.iter()) {
+        *slot = *byte;
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x50;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex = hex::encode(bytes);
+    format!(
+        "{}-{}-{}-{}-{}",
+        hex.get(0..8).unwrap_or_default(),
+        hex.get(8..12).unwrap_or_default(),
+        hex.get(12..16).unwrap_or_default(),
+        hex.get(16..20).unwrap_or_default(),
+        hex.get(20..32).unwrap_or_default()
+    )
+}
+
+/// The first `length` hex characters of the SHA-256 of `text`.
+pub fn short_hash(text: &str, length: usize) -> String {
+    let digest = hex::encode(Sha256::digest(text.as_bytes()));
+    digest.get(..length).unwrap_or(&digest).to_owned()
+}
+
+/// The document's subject and the components under it.
+#[derive(Debug)]
+pub struct Subject {
+    /// The component the document describes: the single root, or a synthetic application.
+    pub component: Component,
+    /// True when `component` was made up for this document (several roots, or none).
+    pub synthetic: bool,
+    /// The synthetic component's direct dependencies: every root.
+    pub dependencies: Vec<ComponentKey>,
+}
+
+/// The scanned project: the graph's only root, or an application named after the scanned
+/// directory that depends on every root.
+pub fn subject(context: &EmitContext<'_>) -> anyhow::Result<Subject> {
+    let graph = context.graph();
+    let roots: Vec<&ComponentKey> = graph.roots().collect();
+    if let [only] = roots.as_slice() {
+        if let Some(component) = graph.get(only) {
+            return Ok(Subject {
+                component: component.clone(),
+                synthetic: false,
+                dependencies: Vec::new(),
+            });
+        }
+    }
+    let name = PackageName::new(Ecosystem::GenericFile, &context.project_name)
+        .or_else(|_| PackageName::new(Ecosystem::GenericFile, "scan"))
+        .context("cannot name the scanned project")?;
+    let key = ComponentKey::new(
+        Ecosystem::GenericFile,
+        name,
+        None,
+        Source::Path {
+            path: ".".to_owned(),
+        },
+    );
+    let mut component = Component::new(key, ComponentKind::Application);
+    component
+        .properties
+        .insert(SYNTHETIC_PROPERTY.to_owned(), "project".to_owned());
+    Ok(Subject {
+        component,
+        synthetic: true,
+        dependencies: roots.into_iter().cloned().collect(),
+    })
+}
+
+/// One reference per component key, unique within the document: `ComponentKey::reference`,
+/// with `#2`, `#3`... appended in key order when two keys share a reference.
+#[derive(Debug, Default)]
+pub struct References {
+    by_key: BTreeMap<ComponentKey, String>,
+}
+
+impl References {
+    pub fn new<'k>(keys: impl IntoIterator<Item = &'k ComponentKey>) -> References {
+        let mut keys: Vec<&ComponentKey> = keys.into_iter().collect();
+        keys.sort();
+        keys.dedup();
+        let mut taken = BTreeSet::new();
+        let mut by_key = BTreeMap::new();
+        for key in keys {
+            let base = key.reference();
+            let mut candidate = base.clone();
+            let mut counter = 2;
+            while !taken.insert(candidate.clone()) {
+                candidate = format!("{base}#{counter}");
+                counter += 1;
+            }
+            by_key.insert(key.clone(), candidate);
+        }
+        References { by_key }
+    }
+
+    /// The reference of a key known to the document (the key's own reference otherwise).
+    pub fn get(&self, key: &ComponentKey) -> String {
+        self.by_key
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.reference())
+    }
+}
+
+/// How a license string found in a file can be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LicenseForm {
+    /// One SPDX license id from the list (`MIT`).
+    Identifier(String),
+    /// A valid compound SPDX expression (`MIT OR Apache-2.0`), possibly normalized from the
+    /// old Cargo `/` separator.
+    Expression(String),
+    /// Anything else, kept as written.
+    Named(String),
+}
+
+/// Checks a license string with the `spdx` crate (strict SPDX syntax; `MIT/Apache-2.0`, which
+/// Cargo once allowed, is read as `MIT OR Apache-2.0`).
+pub fn classify_license(text: &str) -> LicenseForm {
+    let trimmed = text.trim();
+    if spdx::license_id(trimmed).is_some() {
+        return LicenseForm::Identifier(trimmed.to_owned());
+    }
+    if spdx::Expression::parse(trimmed).is_ok() {
+        return LicenseForm::Expression(trimmed.to_owned());
+    }
+    if trimmed.contains('/') {
+        let slashes = trimmed
+            .split('/')
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        if spdx::Expression::parse(&slashes).is_ok() {
+            return LicenseForm::Expression(slashes);
+        }
+    }
+    LicenseForm::Named(trimmed.to_owned())
+}
+
+/// A well-known place to download a component's artifact from, when one follows from its key.
+pub fn download_location(key: &ComponentKey) -> Option<String> {
+    match &key.source {
+        Source::Registry { index: None } => match (key.ecosystem, &key.version) {
+            (Ecosystem::CratesIo, Some(version)) => Some(format!(
+                "https://crates.io/api/v1/crates/{}/{version}/download",
+                key.name.original()
+            )),
+            (Ecosystem::HuggingFaceModel, _) => {
+                Some(format!("https://huggingface.co/{}", key.name.original()))
+            }
+            (Ecosystem::HuggingFaceDataset, _) => Some(format!(
+                "https://huggingface.co/datasets/{}",
+                key.name.original()
+            )),
+            _ => None,
+        },
+        Source::Registry { index: Some(_) } | Source::Path { .. } | Source::File { .. } => None,
+        Source::Git { url, commit, .. } => Some(match commit {
+            Some(commit) => format!("git+{url}@{commit}"),
+            None => format!("git+{url}"),
+        }),
+        Source::Url { url } => Some(url.clone()),
+    }
+}
+
+/// Who supplies a component, when its name says so (Hugging Face `owner/name`).
+pub fn supplier(key: &ComponentKey) -> Option<String> {
+    match key.ecosystem {
+        Ecosystem::HuggingFaceModel | Ecosystem::HuggingFaceDataset => key
+            .name
+            .original()
+            .split_once('/')
+            .map(|(owner, _)| owner.to_owned())
+            .filter(|owner| !owner.is_empty()),
+        Ecosystem::PyPI | Ecosystem::CratesIo | Ecosystem::GenericFile => None,
+    }
+}
+
+/// A URL for an advisory or alias id, from its well-known prefix.
+pub fn advisory_url(id: &str) -> Option<String> {
+    let upper = id.to_ascii_uppercase();
+    if upper.starts_with("CVE-") {
+        Some(format!("https://nvd.nist.gov/vuln/detail/{id}"))
+    } else if upper.starts_with("GHSA-") {
+        Some(format!("https://github.com/advisories/{id}"))
+    } else if upper.starts_with("RUSTSEC-") {
+        Some(format!("https://rustsec.org/advisories/{id}.html"))
+    } else if upper.starts_with("PYSEC-") || upper.starts_with("OSV-") || upper.starts_with("MAL-")
+    {
+        Some(format!("https://osv.dev/vulnerability/{id}"))
+    } else {
+        None
+    }
+}
+
+/// The database an advisory or alias id belongs to, from its prefix.
+pub fn advisory_source_name(id: &str) -> &'static str {
+    let upper = id.to_ascii_uppercase();
+    if upper.starts_with("CVE-") {
+        "NVD"
+    } else if upper.starts_with("GHSA-") {
+        "GitHub"
+    } else if upper.starts_with("RUSTSEC-") {
+        "RustSec"
+    } else if upper.starts_with("PYSEC-") {
+        "PyPA"
+    } else {
+        "OSV"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids_are_stable_and_well_formed() {
+        let uuid = uuid_from_content(b"airlock");
+        assert_eq!(uuid, uuid_from_content(b"airlock"));
+        assert_ne!(uuid, uuid_from_content(b"airlock!"));
+        let parts: Vec<&str> = uuid.split('-').collect();
+        assert_eq!(
+            parts.iter().map(|part| part.len()).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12]
+        );
+        assert!(parts[2].starts_with('5'));
+        assert!(matches!(
+            parts[3].chars().next(),
+            Some('8' | '9' | 'a' | 'b')
+        ));
+    }
+
+    #[test]
+    fn licenses_are_classified() {
+        assert_eq!(
+            classify_license("MIT"),
+            LicenseForm::Identifier("MIT".into())
+        );
+        assert_eq!(
+            classify_license("MIT OR Apache-2.0"),
+            LicenseForm::Expression("MIT OR Apache-2.0".into())
+        );
+        assert_eq!(
+            classify_license("MIT/Apache-2.0"),
+            LicenseForm::Expression("MIT OR Apache-2.0".into())
+        );
+        assert_eq!(
+            classify_license("Proprietary, ask legal"),
+            LicenseForm::Named("Proprietary, ask legal".into())
+        );
+    }
+
+    #[test]
+    fn timestamps_have_no_fraction() {
+        assert_eq!(rfc3339(1_700_000_000).unwrap(), "2023-11-14T22:13:20Z");
+        assert_eq!(rfc3339(0).unwrap(), "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn colliding_references_get_suffixes() {
+        use scanner_core::GitReference;
+        let key = |reference: &str| {
+            ComponentKey::new(
+                Ecosystem::CratesIo,
+                PackageName::new(Ecosystem::CratesIo, "fork").unwrap(),
+                Some("1.0.0".into()),
+                Source::Git {
+                    url: "https://example.invalid/fork".into(),
+                    reference: Some(GitReference::Branch(reference.into())),
+                    commit: Some("abc".into()),
+                },
+            )
+        };
+        let (a, b) = (key("a"), key("b"));
+        let references = References::new([&a, &b]);
+        assert_ne!(references.get(&a), references.get(&b));
+        assert!(references.get(&b).ends_with("#2"));
+    }
+}

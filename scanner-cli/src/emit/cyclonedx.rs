@@ -1,0 +1,835 @@
+//! CycloneDX 1.5 (JSON and XML) through `cyclonedx-bom`: the scanned project as the metadata
+//! component, every component with a bom-ref derived from its key, the complete dependency graph
+//! and, from `scan`, a `vulnerabilities` section. Follows <https://cyclonedx.org/docs/1.5/json/>;
+//! airlock-specific data goes into `airlock:` properties (see `scanner_core::extract::sbom::properties`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Context;
+use cyclonedx_bom::external_models::normalized_string::NormalizedString;
+use cyclonedx_bom::external_models::uri::{Purl as CdxPurl, Uri as CdxUrl};
+use cyclonedx_bom::models::advisory::{Advisories, Advisory};
+use cyclonedx_bom::models::bom::{Bom, SpecVersion, UrnUuid};
+use cyclonedx_bom::models::component::{
+    Classification, Component as CdxComponent, ComponentEvidence, Components, Occurrence,
+    Occurrences, Scope as CdxScope,
+};
+use cyclonedx_bom::models::component_data::{ComponentData, ComponentDataType};
+use cyclonedx_bom::models::dependency::{Dependencies, Dependency};
+use cyclonedx_bom::models::external_reference::{
+    ExternalReference, ExternalReferenceType, ExternalReferences,
+};
+use cyclonedx_bom::models::hash::{
+    Hash as CdxHash, HashAlgorithm as CdxAlgorithm, HashValue, Hashes,
+};
+use cyclonedx_bom::models::license::{License, LicenseChoice, Licenses};
+use cyclonedx_bom::models::metadata::Metadata;
+use cyclonedx_bom::models::modelcard::{
+    Dataset, Datasets, ModelCard as CdxModelCard, ModelParameters, PerformanceMetric,
+    PerformanceMetrics, QuantitativeAnalysis,
+};
+use cyclonedx_bom::models::organization::OrganizationalEntity;
+use cyclonedx_bom::models::property::{Properties, Property};
+use cyclonedx_bom::models::tool::Tools;
+use cyclonedx_bom::models::vulnerability::{Vulnerabilities, Vulnerability};
+use cyclonedx_bom::models::vulnerability_analysis::{ImpactAnalysisState, VulnerabilityAnalysis};
+use cyclonedx_bom::models::vulnerability_rating::{
+    Score, ScoreMethod, Severity as CdxSeverity, VulnerabilityRating, VulnerabilityRatings,
+};
+use cyclonedx_bom::models::vulnerability_reference::{
+    VulnerabilityReference, VulnerabilityReferences,
+};
+use cyclonedx_bom::models::vulnerability_source::VulnerabilitySource;
+use cyclonedx_bom::models::vulnerability_target::{VulnerabilityTarget, VulnerabilityTargets};
+
+use scanner_core::extract::sbom::properties;
+use scanner_core::model::ModelCard;
+use scanner_core::risk::{Finding, RuleId, Severity};
+use scanner_core::{
+    Component, ComponentKey, ComponentKind, Ecosystem, EdgeKind, GitReference, HashAlgorithm,
+    PackageName, Scope, Source,
+};
+
+use super::common::{self, EmitContext, LicenseForm, References};
+
+/// Which serialization of the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Json,
+    Xml,
+}
+
+/// The CycloneDX 1.5 document, ending with a newline.
+pub fn document(context: &EmitContext<'_>, encoding: Encoding) -> anyhow::Result<Vec<u8>> {
+    let mut bom = build(context, encoding)?;
+    // The serial number is derived from the document itself (without a serial), so the same
+    // scan gives the same serial and any change gives another.
+    let unserialized = serde_json::to_vec(&json_value(context, bom.clone())?)?;
+    let serial = format!("urn:uuid:{}", common::uuid_from_content(&unserialized));
+    bom.serial_number = Some(
+        UrnUuid::new(serial)
+            .map_err(|error| anyhow::anyhow!("derived serial number: {error:?}"))?,
+    );
+    let mut bytes = match encoding {
+        Encoding::Json => serde_json::to_vec_pretty(&json_value(context, bom)?)
+            .context("cannot write CycloneDX JSON")?,
+        Encoding::Xml => {
+            let mut bytes = Vec::new();
+            bom.output_as_xml_v1_5(&mut bytes)
+                .context("cannot write CycloneDX XML")?;
+            bytes
+        }
+    };
+    if bytes.last() != Some(&b'\n') {
+        bytes.push(b'\n');
+    }
+    Ok(bytes)
+}
+
+/// The JSON form, with what `cyclonedx-bom` 0.8.1 cannot express added: its model card
+/// `considerations` is an empty struct, so they are written into the JSON here (the XML form
+/// carries them as model card properties).
+fn json_value(context: &EmitContext<'_>, bom: Bom) -> anyhow::Result<serde_json::Value> {
+    let mut bytes = Vec::new();
+    bom.output_as_json_v1_5(&mut bytes)
+        .context("cannot write CycloneDX JSON")?;
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&bytes).context("cannot read back CycloneDX JSON")?;
+    for pointer in ["/components", "/metadata"] {
+        if let Some(found) = value.pointer_mut(pointer) {
+            dataset_references_as_objects(found);
+        }
+    }
+    let considerations: BTreeMap<String, serde_json::Value> = context
+        .graph()
+        .components()
+        .filter_map(|component| {
+            let card = component.model_card.as_ref()?;
+            let considerations = considerations_json(card)?;
+            Some((component.key.reference(), considerations))
+        })
+        .collect();
+    if considerations.is_empty() {
+        return Ok(value);
+    }
+    let patch = |component: &mut serde_json::Value| {
+        let Some(reference) = component
+            .get("bom-ref")
+            .and_then(|reference| reference.as_str())
+            .map(str::to_owned)
+        else {
+            return;
+        };
+        let Some(found) = considerations.get(&reference) else {
+            return;
+        };
+        if let Some(card) = component
+            .get_mut("modelCard")
+            .and_then(|card| card.as_object_mut())
+        {
+            card.insert("considerations".to_owned(), found.clone());
+        }
+    };
+    if let Some(components) = value
+        .get_mut("components")
+        .and_then(|components| components.as_array_mut())
+    {
+        components.iter_mut().for_each(patch);
+    }
+    if let Some(subject) = value.pointer_mut("/metadata/component") {
+        patch(subject);
+    }
+    Ok(value)
+}
+
+/// `modelParameters.datasets` entries that are bare strings become `{"ref": …}`.
+fn dataset_references_as_objects(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(object) => {
+            for (name, item) in object.iter_mut() {
+                if name == "datasets" {
+                    if let Some(list) = item.as_array_mut() {
+                        for entry in list.iter_mut() {
+                            if let Some(reference) = entry.as_str().map(str::to_owned) {
+                                *entry = serde_json::json!({ "ref": reference });
+                            }
+                        }
+                    }
+                } else {
+                    dataset_references_as_objects(item);
+                }
+            }
+        }
+        serde_json::Value::Array(list) => list.iter_mut().for_each(dataset_references_as_objects),
+        _ => {}
+    }
+}
+
+fn considerations_json(card: &ModelCard) -> Option<serde_json::Value> {
+    let considerations = &card.considerations;
+    let mut object = serde_json::Map::new();
+    if !considerations.intended_uses.is_empty() {
+        object.insert(
+            "useCases".into(),
+            considerations.intended_uses.clone().into(),
+        );
+    }
+    if !considerations.limitations.is_empty() {
+        object.insert(
+            "technicalLimitations".into(),
+            considerations.limitations.clone().into(),
+        );
+    }
+    if !considerations.ethical.is_empty() {
+        object.insert(
+            "ethicalConsiderations".into(),
+            considerations
+                .ethical
+                .iter()
+                .map(|text| serde_json::json!({ "name": text }))
+                .collect::<Vec<_>>()
+                .into(),
+        );
+    }
+    (!object.is_empty()).then_some(serde_json::Value::Object(object))
+}
+
+/// CycloneDX 1.5 `modelCard` from what the card and configs said: task, architecture family
+/// and architecture, datasets (references to the document's `data` components), `model-index`
+/// results as performance metrics, and the rest as `airlock:model:` properties.
+fn model_card(
+    context: &EmitContext<'_>,
+    card: &ModelCard,
+    references: &References,
+    encoding: Encoding,
+) -> CdxModelCard {
+    let graph = context.graph();
+    let datasets: Vec<Dataset> = card
+        .datasets
+        .iter()
+        .map(|dataset| {
+            let normalized = PackageName::new(Ecosystem::HuggingFaceDataset, dataset)
+                .map(|name| name.normalized().to_owned())
+                .unwrap_or_default();
+            let component = graph.components().find(|component| {
+                component.kind == ComponentKind::Data
+                    && component.key.ecosystem == Ecosystem::HuggingFaceDataset
+                    && component.key.name.normalized() == normalized
+            });
+            match (component, encoding) {
+                // The dataset is a component of this document: refer to it. (cyclonedx-bom
+                // writes a reference as a bare string, which `json_value` turns into the
+                // `{"ref": …}` the schema wants; its XML reader cannot read references back,
+                // so XML names the dataset inline.)
+                (Some(component), Encoding::Json) => {
+                    Dataset::Reference(references.get(&component.key))
+                }
+                _ => Dataset::Component(ComponentData {
+                    bom_ref: None,
+                    data_type: ComponentDataType::Dataset,
+                    name: Some(dataset.clone()),
+                    contents: None,
+                    classification: None,
+                    sensitive_data: None,
+                    graphics: None,
+                    description: None,
+                    governance: None,
+                }),
+            }
+        })
+        .collect();
+    let parameters = ModelParameters {
+        approach: None,
+        task: card.task.clone(),
+        architecture_family: card.architecture_family.clone(),
+        model_architecture: card.architectures.first().cloned(),
+        datasets: (!datasets.is_empty()).then_some(Datasets(datasets)),
+        inputs: None,
+        outputs: None,
+    };
+    let metrics: Vec<PerformanceMetric> = card
+        .results
+        .iter()
+        .map(|result| {
+            let slice: Vec<&str> = [
+                result.task_type.as_deref(),
+                result.dataset_name.as_deref().or(result.dataset.as_deref()),
+                result.dataset_config.as_deref(),
+                result.dataset_split.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            PerformanceMetric {
+                metric_type: Some(
+                    result
+                        .metric_name
+                        .clone()
+                        .unwrap_or_else(|| result.metric_type.clone()),
+                ),
+                value: Some(result.value.clone()),
+                slice: (!slice.is_empty()).then(|| slice.join(" / ")),
+                confidence_interval: None,
+            }
+        })
+        .collect();
+    let mut list = Vec::new();
+    let mut add = |name: &str, value: &str| list.push(property(name, value));
+    if let Some(library) = &card.library_name {
+        add("airlock:model:library", library);
+    }
+    for language in &card.languages {
+        add("airlock:model:language", language);
+    }
+    for base in &card.base_models {
+        add(
+            "airlock:model:base-model",
+            &format!("{} ({})", base.name, base.relation),
+        );
+    }
+    if let Some(dtype) = &card.dtype {
+        add("airlock:model:dtype", dtype);
+    }
+    if let Some(creator) = &card.model_creator {
+        add("airlock:model:creator", creator);
+    }
+    if let Some(quantizer) = &card.quantized_by {
+        add("airlock:model:quantized-by", quantizer);
+    }
+    for remote in &card.remote_code {
+        add(
+            "airlock:model:remote-code",
+            &format!("{} -> {}", remote.auto_class, remote.reference),
+        );
+    }
+    for text in &card.considerations.intended_uses {
+        add("airlock:model:consideration:use-case", text);
+    }
+    for text in &card.considerations.limitations {
+        add("airlock:model:consideration:technical-limitation", text);
+    }
+    for text in &card.considerations.ethical {
+        add("airlock:model:consideration:ethical", text);
+    }
+    CdxModelCard {
+        // cyclonedx-bom 0.8.1 writes a model card's bom-ref as `bomRef`, which the schema
+        // rejects; the card needs none.
+        bom_ref: None,
+        model_parameters: Some(parameters),
+        quantitative_analysis: (!metrics.is_empty()).then_some(QuantitativeAnalysis {
+            performance_metrics: Some(PerformanceMetrics(metrics)),
+            graphics: None,
+        }),
+        considerations: None,
+        properties: (!list.is_empty()).then_some(Properties(list)),
+    }
+}
+
+fn build(context: &EmitContext<'_>, encoding: Encoding) -> anyhow::Result<Bom> {
+    let graph = context.graph();
+    let subject = common::subject(context)?;
+    let references = References::new(
+        graph
+            .components()
+            .map(|component| &component.key)
+            .chain(std::iter::once(&subject.component.key)),
+    );
+    let findings_by_component = findings_by_component(context);
+
+    let components: Vec<CdxComponent> = graph
+        .components()
+        .filter(|component| subject.synthetic || component.key != subject.component.key)
+        .map(|component| {
+            self::component(
+                context,
+                component,
+                &references,
+                findings_by_component.get(&component.key),
+                encoding,
+            )
+        })
+        .collect();
+
+    let mut dependencies: Vec<Dependency> = graph
+        .components()
+        .map(|component| {
+            let targets: BTreeSet<String> = graph
+                .dependencies(&component.key)
+                .into_iter()
+                .map(|(target, _)| references.get(target))
+                .collect();
+            Dependency {
+                dependency_ref: references.get(&component.key),
+                dependencies: targets.into_iter().collect(),
+            }
+        })
+        .collect();
+    if subject.synthetic {
+        let targets: BTreeSet<String> = subject
+            .dependencies
+            .iter()
+            .map(|key| references.get(key))
+            .collect();
+        dependencies.push(Dependency {
+            dependency_ref: references.get(&subject.component.key),
+            dependencies: targets.into_iter().collect(),
+        });
+    }
+    dependencies.sort_by(|a, b| a.dependency_ref.cmp(&b.dependency_ref));
+
+    let mut tool = CdxComponent::new(
+        Classification::Application,
+        "airlock",
+        env!("CARGO_PKG_VERSION"),
+        Some(format!("airlock@{}", env!("CARGO_PKG_VERSION"))),
+    );
+    tool.external_references = Some(ExternalReferences(vec![ExternalReference::new(
+        ExternalReferenceType::Vcs,
+        CdxUrl::new(env!("CARGO_PKG_REPOSITORY")),
+    )]));
+    let timestamp = common::rfc3339(context.timestamp)?
+        .try_into()
+        .context("SBOM timestamp")?;
+    let metadata = Metadata {
+        timestamp: Some(timestamp),
+        tools: Some(Tools::Object {
+            services: None,
+            components: Some(Components(vec![tool])),
+        }),
+        component: Some(self::component(
+            context,
+            &subject.component,
+            &references,
+            findings_by_component.get(&subject.component.key),
+            encoding,
+        )),
+        ..Metadata::default()
+    };
+
+    let vulnerabilities = context
+        .analysis
+        .map(|analysis| vulnerabilities(&analysis.findings, &references));
+
+    Ok(Bom {
+        version: 1,
+        serial_number: None,
+        metadata: Some(metadata),
+        components: Some(Components(components)),
+        dependencies: Some(Dependencies(dependencies)),
+        vulnerabilities: vulnerabilities.map(Vulnerabilities),
+        spec_version: SpecVersion::V1_5,
+        ..Bom::default()
+    })
+}
+
+fn findings_by_component<'a>(
+    context: &EmitContext<'a>,
+) -> BTreeMap<ComponentKey, BTreeSet<&'static str>> {
+    let mut map: BTreeMap<ComponentKey, BTreeSet<&'static str>> = BTreeMap::new();
+    if let Some(analysis) = context.analysis {
+        for finding in &analysis.findings {
+            map.entry(finding.component.clone())
+                .or_default()
+                .insert(finding.rule.as_str());
+        }
+    }
+    map
+}
+
+fn classification(kind: ComponentKind) -> Classification {
+    match kind {
+        ComponentKind::Application => Classification::Application,
+        ComponentKind::Library => Classification::Library,
+        ComponentKind::MachineLearningModel => Classification::MachineLearningModel,
+        ComponentKind::Data => Classification::Data,
+        ComponentKind::File => Classification::File,
+    }
+}
+
+/// CycloneDX has three scopes: build-only and dev-only components are not part of what runs,
+/// so both are `excluded`; `airlock:scope` keeps which one it was.
+fn scope(scope: Scope) -> CdxScope {
+    match scope {
+        Scope::Required => CdxScope::Required,
+        Scope::Optional => CdxScope::Optional,
+        Scope::Build | Scope::Dev => CdxScope::Excluded,
+    }
+}
+
+fn hash_algorithm(algorithm: HashAlgorithm) -> CdxAlgorithm {
+    match algorithm {
+        HashAlgorithm::Sha256 => CdxAlgorithm::SHA_256,
+        HashAlgorithm::Sha384 => CdxAlgorithm::SHA_384,
+        HashAlgorithm::Sha512 => CdxAlgorithm::SHA_512,
+        HashAlgorithm::Sha1 => CdxAlgorithm::SHA1,
+        HashAlgorithm::Md5 => CdxAlgorithm::MD5,
+        HashAlgorithm::Blake2b256 => CdxAlgorithm::BLAKE2b_256,
+    }
+}
+
+/// CycloneDX takes either a list of licenses (ids or names) or one expression. One valid
+/// expression stays an expression; several valid ones are joined with AND; a mix with
+/// unrecognized names becomes a list (compound expressions then appear as names).
+pub fn licenses(found: &BTreeSet<String>) -> Option<Licenses> {
+    if found.is_empty() {
+        return None;
+    }
+    let forms: Vec<LicenseForm> = found
+        .iter()
+        .map(|text| common::classify_license(text))
+        .collect();
+    let has_expression = forms
+        .iter()
+        .any(|form| matches!(form, LicenseForm::Expression(_)));
+    let all_valid = !forms
+        .iter()
+        .any(|form| matches!(form, LicenseForm::Named(_)));
+    if has_expression && all_valid {
+        let parts: Vec<String> = forms
+            .iter()
+            .map(|form| match form {
+                LicenseForm::Identifier(text) | LicenseForm::Named(text) => text.clone(),
+                LicenseForm::Expression(text) if forms.len() > 1 => format!("({text})"),
+                LicenseForm::Expression(text) => text.clone(),
+            })
+            .collect();
+        return Some(Licenses(vec![LicenseChoice::expression(
+            &parts.join(" AND "),
+        )]));
+    }
+    let mut choices: Vec<LicenseChoice> = forms
+        .into_iter()
+        .map(|form| match form {
+            LicenseForm::Identifier(id) => LicenseChoice::License(License::license_id(&id)),
+            LicenseForm::Expression(text) | LicenseForm::Named(text) => {
+                LicenseChoice::License(License::named_license(&text))
+            }
+        })
+        .collect();
+    choices.dedup();
+    Some(Licenses(choices))
+}
+
+fn property(name: &str, value: &str) -> Property {
+    Property::new(name, value)
+}
+
+fn source_properties(source: &Source, into: &mut Vec<Property>) {
+    into.push(property(properties::SOURCE_KIND, source.kind()));
+    match source {
+        Source::Registry { index: None } => {}
+        Source::Registry { index: Some(url) } | Source::Url { url } => {
+            into.push(property(properties::SOURCE_URL, url));
+        }
+        Source::Git {
+            url,
+            reference,
+            commit,
+        } => {
+            into.push(property(properties::SOURCE_URL, url));
+            if let Some(reference) = reference {
+                let text = match reference {
+                    GitReference::Branch(branch) => format!("branch={branch}"),
+                    GitReference::Tag(tag) => format!("tag={tag}"),
+                    GitReference::Rev(rev) => format!("rev={rev}"),
+                };
+                into.push(property(properties::GIT_REFERENCE, &text));
+            }
+            if let Some(commit) = commit {
+                into.push(property(properties::GIT_COMMIT, commit));
+            }
+        }
+        Source::Path { path } | Source::File { path } => {
+            into.push(property(properties::SOURCE_PATH, path));
+        }
+    }
+}
+
+/// `airlock:edge` properties for the pairs whose edges are not exactly one plain required edge.
+fn edge_properties(
+    context: &EmitContext<'_>,
+    key: &ComponentKey,
+    references: &References,
+) -> Vec<Property> {
+    let graph = context.graph();
+    let mut by_target: BTreeMap<&ComponentKey, Vec<serde_json::Value>> = BTreeMap::new();
+    let mut plain: BTreeMap<&ComponentKey, bool> = BTreeMap::new();
+    for edge in graph.edges().filter(|edge| edge.from == key) {
+        let is_plain = edge.kind == EdgeKind::Normal && edge.details.is_none();
+        plain
+            .entry(edge.to)
+            .and_modify(|all| *all = false)
+            .or_insert(is_plain);
+        let mut value = serde_json::Map::new();
+        value.insert("to".into(), references.get(edge.to).into());
+        value.insert("kind".into(), edge.kind.as_str().into());
+        if let Some(details) = edge.details {
+            if let Some(marker) = &details.marker {
+                value.insert("marker".into(), marker.clone().into());
+            }
+            if !details.extras.is_empty() {
+                value.insert("extras".into(), details.extras.clone().into());
+            }
+            if let Some(relation) = &details.relation {
+                value.insert("relation".into(), relation.clone().into());
+            }
+        }
+        by_target
+            .entry(edge.to)
+            .or_default()
+            .push(serde_json::Value::Object(value));
+    }
+    by_target
+        .into_iter()
+        .filter(|(target, _)| !plain.get(target).copied().unwrap_or(true))
+        .flat_map(|(_, values)| values)
+        .map(|value| property(properties::EDGE, &value.to_string()))
+        .collect()
+}
+
+fn component(
+    context: &EmitContext<'_>,
+    component: &Component,
+    references: &References,
+    findings: Option<&BTreeSet<&'static str>>,
+    encoding: Encoding,
+) -> CdxComponent {
+    let key = &component.key;
+    let mut output = CdxComponent::new(
+        classification(component.kind),
+        key.name.original(),
+        "",
+        Some(references.get(key)),
+    );
+    output.version = key.version.as_deref().map(NormalizedString::new);
+    let purl = component
+        .properties
+        .get(properties::PURL)
+        .cloned()
+        .unwrap_or_else(|| key.purl().to_string());
+    output.purl = purl.parse::<CdxPurl>().ok();
+    output.scope = component.scope.map(scope);
+    output.supplier = common::supplier(key).map(|owner| OrganizationalEntity::new(&owner));
+    if !component.hashes.is_empty() {
+        output.hashes = Some(Hashes(
+            component
+                .hashes
+                .iter()
+                .map(|hash| CdxHash {
+                    alg: hash_algorithm(hash.algorithm()),
+                    content: HashValue(hash.value().to_owned()),
+                })
+                .collect(),
+        ));
+    }
+    output.licenses = licenses(&component.licenses);
+    if component.kind == ComponentKind::MachineLearningModel {
+        if let Some(card) = &component.model_card {
+            output.model_card = Some(model_card(context, card, references, encoding));
+        }
+    }
+    if let Some(weights) = &component.weights {
+        output.description = Some(NormalizedString::new(&format!(
+            "{} weights",
+            weights.format.as_str()
+        )));
+    }
+
+    let mut external = Vec::new();
+    match &key.source {
+        Source::Git { url, .. } => external.push(ExternalReference::new(
+            ExternalReferenceType::Vcs,
+            CdxUrl::new(url),
+        )),
+        Source::Url { url } => external.push(ExternalReference::new(
+            ExternalReferenceType::Distribution,
+            CdxUrl::new(url),
+        )),
+        Source::Registry { .. } | Source::Path { .. } | Source::File { .. } => {
+            if let Some(location) = common::download_location(key) {
+                external.push(ExternalReference::new(
+                    ExternalReferenceType::Distribution,
+                    CdxUrl::new(&location),
+                ));
+            }
+        }
+    }
+    if !external.is_empty() {
+        output.external_references = Some(ExternalReferences(external));
+    }
+
+    let locations: BTreeSet<String> = component
+        .evidence
+        .iter()
+        .map(|evidence| evidence.location.to_string())
+        .collect();
+    if !locations.is_empty() {
+        output.evidence = Some(ComponentEvidence {
+            licenses: None,
+            copyright: None,
+            occurrences: Some(Occurrences(
+                locations
+                    .iter()
+                    .map(|location| Occurrence::new(location))
+                    .collect(),
+            )),
+            callstack: None,
+            identity: None,
+        });
+    }
+
+    let mut list = vec![property(properties::ECOSYSTEM, key.ecosystem.as_str())];
+    source_properties(&key.source, &mut list);
+    if let Some(scope) = component.scope {
+        list.push(property(properties::SCOPE, scope.as_str()));
+    }
+    for flag in &component.flags {
+        list.push(property(properties::FLAG, flag.as_str()));
+    }
+    let extractors: BTreeSet<&str> = component
+        .evidence
+        .iter()
+        .map(|evidence| evidence.extractor)
+        .collect();
+    for extractor in extractors {
+        list.push(property(properties::EXTRACTOR, extractor));
+    }
+    list.extend(edge_properties(context, key, references));
+    for rule in findings.into_iter().flatten() {
+        list.push(property(properties::FINDING, rule));
+    }
+    for (name, value) in &component.properties {
+        list.push(property(name, value));
+    }
+    list.sort_by_cached_key(|property| (property.name.clone(), property.value.to_string()));
+    list.dedup();
+    output.properties = Some(Properties(list));
+    output
+}
+
+fn severity(severity: Severity) -> CdxSeverity {
+    match severity {
+        Severity::Critical => CdxSeverity::Critical,
+        Severity::High => CdxSeverity::High,
+        Severity::Medium => CdxSeverity::Medium,
+        Severity::Low => CdxSeverity::Low,
+        Severity::Info => CdxSeverity::Info,
+    }
+}
+
+fn source_for(id: &str, database: Option<&str>) -> VulnerabilitySource {
+    let name = database.map_or_else(
+        || common::advisory_source_name(id).to_owned(),
+        str::to_owned,
+    );
+    VulnerabilitySource::new(
+        Some(name),
+        common::advisory_url(id).map(|url| CdxUrl::new(&url)),
+    )
+}
+
+/// One vulnerability per advisory, affecting every component it was found on.
+fn vulnerabilities(findings: &[Finding], references: &References) -> Vec<Vulnerability> {
+    let mut by_advisory: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for finding in findings {
+        if let Some(advisory) = &finding.advisory {
+            by_advisory.entry(&advisory.id).or_default().push(finding);
+        }
+    }
+    let mut output = Vec::new();
+    for (id, findings) in by_advisory {
+        let Some(advisory) = findings
+            .first()
+            .and_then(|finding| finding.advisory.as_ref())
+        else {
+            continue;
+        };
+        let mut vulnerability = Vulnerability::new(None);
+        vulnerability.id = Some(NormalizedString::new(id));
+        vulnerability.vulnerability_source = Some(source_for(id, advisory.database.as_deref()));
+        let aliases: BTreeSet<&str> = advisory
+            .aliases
+            .iter()
+            .map(String::as_str)
+            .filter(|alias| *alias != id)
+            .collect();
+        if !aliases.is_empty() {
+            vulnerability.vulnerability_references = Some(VulnerabilityReferences(
+                aliases
+                    .into_iter()
+                    .map(|alias| VulnerabilityReference::new(alias, source_for(alias, None)))
+                    .collect(),
+            ));
+        }
+        let mut ratings: Vec<VulnerabilityRating> = advisory
+            .ratings
+            .iter()
+            .map(|rating| {
+                let mut output = VulnerabilityRating::new(
+                    Score::from_f32(rating.score() as f32),
+                    Some(severity(rating.severity)),
+                    Some(ScoreMethod::new_unchecked(&rating.method)),
+                );
+                output.vector = Some(NormalizedString::new(&rating.vector));
+                output
+            })
+            .collect();
+        if ratings.is_empty() {
+            if let Some(level) = advisory.severity {
+                ratings.push(VulnerabilityRating::new(None, Some(severity(level)), None));
+            }
+        }
+        if !ratings.is_empty() {
+            vulnerability.vulnerability_ratings = Some(VulnerabilityRatings(ratings));
+        }
+        vulnerability.description = advisory.summary.clone();
+        let fixes: BTreeSet<String> = findings
+            .iter()
+            .filter_map(|finding| {
+                let fixed = finding.advisory.as_ref()?.fixed_version.as_ref()?;
+                Some(format!("upgrade {} to {fixed}", finding.component.name))
+            })
+            .collect();
+        if !fixes.is_empty() {
+            vulnerability.recommendation = Some(fixes.into_iter().collect::<Vec<_>>().join("; "));
+        }
+        let urls: BTreeSet<&str> = advisory.references.iter().map(String::as_str).collect();
+        if !urls.is_empty() {
+            vulnerability.advisories = Some(Advisories(
+                urls.into_iter()
+                    .map(|url| Advisory::new(CdxUrl::new(url)))
+                    .collect(),
+            ));
+        }
+        let targets: BTreeSet<String> = findings
+            .iter()
+            .map(|finding| references.get(&finding.component))
+            .collect();
+        vulnerability.vulnerability_targets = Some(VulnerabilityTargets(
+            targets.into_iter().map(VulnerabilityTarget::new).collect(),
+        ));
+        if findings
+            .iter()
+            .all(|finding| finding.rule == RuleId::VulnerabilityUndetermined)
+        {
+            // The advisory names the package but its version could not be compared.
+            vulnerability.vulnerability_analysis = Some(VulnerabilityAnalysis {
+                state: Some(ImpactAnalysisState::InTriage),
+                justification: None,
+                responses: None,
+                detail: findings.first().map(|finding| finding.message.clone()),
+                first_issued: None,
+                last_updated: None,
+            });
+        }
+        let mut list: Vec<Property> = findings
+            .iter()
+            .map(|finding| property("airlock:rule", finding.rule.as_str()))
+            .collect();
+        list.sort_by_cached_key(|property| property.value.to_string());
+        list.dedup();
+        vulnerability.properties = Some(Properties(list));
+        output.push(vulnerability);
+    }
+    output
+}

@@ -1,0 +1,267 @@
+//! `airlock diff`: two directories or two SBOMs of the same project, where one artifact's bytes
+//! changed under the same name and version (the red flag, first and fatal under --fail-on),
+//! others were added, removed or upgraded, and a git dependency brought a finding in.
+
+// Test code: a failed expectation should panic with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use support::{run_in, stderr, stdout};
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .join("examples/agent-stack/tools/web-fetch")
+}
+
+const ITOA_CHECKSUM: &str = "8f42a60cbdf9a97f5d2305f08a87dc4e09308d1276d28c869c684d7777685682";
+const TAMPERED_CHECKSUM: &str = "0000000000000000000000000000000000000000000000000000000000c0ffee";
+
+/// Writes the example's Cargo.toml and a Cargo.lock transformed by `edit` into `directory`.
+fn project(directory: &Path, edit: impl Fn(String) -> String) {
+    std::fs::create_dir_all(directory).unwrap();
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        let text = std::fs::read_to_string(example().join(file)).unwrap();
+        let text = if file == "Cargo.lock" {
+            edit(text)
+        } else {
+            text
+        };
+        std::fs::write(directory.join(file), text).unwrap();
+    }
+}
+
+/// itoa keeps its name and version but not its bytes; `zmij` leaves; `memchr` is upgraded; a
+/// new crate arrives from a git repository.
+fn incoming(lock: String) -> String {
+    assert!(lock.contains(ITOA_CHECKSUM) && lock.contains("name = \"zmij\""));
+    let lock = lock.replace(ITOA_CHECKSUM, TAMPERED_CHECKSUM);
+    let lock = lock.replace(
+        "name = \"memchr\"\nversion = \"2.8.3\"",
+        "name = \"memchr\"\nversion = \"2.9.0\"",
+    );
+    let start = lock.find("[[package]]\nname = \"zmij\"").unwrap();
+    let end = lock[start + 1..]
+        .find("[[package]]")
+        .map_or(lock.len(), |offset| start + 1 + offset);
+    let mut lock = format!("{}{}", &lock[..start], &lock[end..]);
+    lock.push_str(
+        "\n[[package]]\nname = \"left-pad\"\nversion = \"0.1.0\"\nsource = \"git+https://example.invalid/left-pad?rev=abc#0123456789abcdef0123456789abcdef01234567\"\n",
+    );
+    lock
+}
+
+fn diff_json(
+    directory: &Path,
+    old: &str,
+    new: &str,
+    extra: &[&str],
+) -> (Option<i32>, Value, String) {
+    let mut arguments = vec!["diff", old, new, "-f", "json"];
+    arguments.extend_from_slice(extra);
+    let output = run_in(directory, &arguments);
+    let report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("{error}: {}{}", stdout(&output), stderr(&output)));
+    (output.status.code(), report, stderr(&output))
+}
+
+fn names(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn check(report: &Value) {
+    let changed = &report["hash_changed"];
+    assert_eq!(names(changed), ["itoa"], "{report:#}");
+    assert_eq!(changed[0]["version"], "1.0.18");
+    assert_eq!(changed[0]["old_hashes"][0]["value"], ITOA_CHECKSUM);
+    assert_eq!(changed[0]["new_hashes"][0]["value"], TAMPERED_CHECKSUM);
+    assert_eq!(names(&report["added"]), ["left-pad"]);
+    assert_eq!(names(&report["removed"]), ["zmij"]);
+    assert_eq!(names(&report["version_changed"]), ["memchr"]);
+    assert_eq!(report["version_changed"][0]["old_versions"][0], "2.8.3");
+    assert_eq!(report["version_changed"][0]["new_versions"][0], "2.9.0");
+    assert!(report["source_changed"].as_array().unwrap().is_empty());
+    let introduced: Vec<&str> = report["findings_introduced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(introduced, ["non-registry-source"], "{report:#}");
+    assert!(report["findings_resolved"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn two_directories_show_the_changed_bytes_first() {
+    let temporary = tempfile::tempdir().unwrap();
+    project(&temporary.path().join("old"), |lock| lock);
+    project(&temporary.path().join("new"), incoming);
+    let (code, report, _) = diff_json(temporary.path(), "old", "new", &[]);
+    assert_eq!(code, Some(0), "no --fail-on, no policy failure");
+    check(&report);
+
+    let output = run_in(temporary.path(), &["diff", "old", "new"]);
+    let table = stdout(&output);
+    let first_line = table.lines().next().unwrap();
+    assert!(first_line.starts_with("HASH CHANGED"), "{table}");
+    assert!(table.contains(TAMPERED_CHECKSUM), "{table}");
+    assert!(
+        stderr(&output).contains("1 hash change,"),
+        "{}",
+        stderr(&output)
+    );
+
+    // A changed artifact fails any threshold, even `critical`.
+    let (code, _, _) = diff_json(temporary.path(), "old", "new", &["--fail-on", "critical"]);
+    assert_eq!(code, Some(1));
+}
+
+#[test]
+fn two_sboms_give_the_same_diff_as_their_directories() {
+    let temporary = tempfile::tempdir().unwrap();
+    project(&temporary.path().join("old"), |lock| lock);
+    project(&temporary.path().join("new"), incoming);
+    for side in ["old", "new"] {
+        let output = run_in(
+            temporary.path(),
+            &[
+                "sbom",
+                side,
+                "-f",
+                "cyclonedx-json",
+                "-o",
+                &format!("{side}.cdx.json"),
+            ],
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    }
+    let (_, from_sboms, _) = diff_json(temporary.path(), "old.cdx.json", "new.cdx.json", &[]);
+    check(&from_sboms);
+    let (_, from_directories, _) = diff_json(temporary.path(), "old", "new", &[]);
+    for section in ["hash_changed", "added", "removed", "version_changed"] {
+        assert_eq!(
+            names(&from_sboms[section]),
+            names(&from_directories[section])
+        );
+    }
+}
+
+#[test]
+fn fail_on_applies_to_introduced_findings() {
+    let temporary = tempfile::tempdir().unwrap();
+    project(&temporary.path().join("old"), |lock| lock);
+    // Only the git dependency arrives: a low-severity finding, no hash change.
+    project(&temporary.path().join("new"), |lock| {
+        lock + "\n[[package]]\nname = \"left-pad\"\nversion = \"0.1.0\"\nsource = \"git+https://example.invalid/left-pad?rev=abc#0123456789abcdef0123456789abcdef01234567\"\n"
+    });
+    let (code, report, _) = diff_json(temporary.path(), "old", "new", &["--fail-on", "low"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert!(report["hash_changed"].as_array().unwrap().is_empty());
+    let (code, _, _) = diff_json(temporary.path(), "old", "new", &["--fail-on", "high"]);
+    assert_eq!(code, Some(0));
+    // Reversed, the finding is resolved and nothing is introduced.
+    let (code, report, _) = diff_json(temporary.path(), "new", "old", &["--fail-on", "info"]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(names(&report["findings_resolved"]), ["left-pad"]);
+}
+
+#[test]
+fn identical_sides_have_no_differences() {
+    let temporary = tempfile::tempdir().unwrap();
+    project(&temporary.path().join("a"), |lock| lock);
+    project(&temporary.path().join("b"), |lock| lock);
+    let output = run_in(temporary.path(), &["diff", "a", "b", "--fail-on", "info"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "No differences.\n");
+}
+
+fn copy_directory(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_directory(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The must-show case: one model file's bytes change while its name (and the model's name and
+/// version) stay. A second model holding a file of the same name is untouched and must not be
+/// confused with it.
+#[test]
+fn a_model_file_whose_bytes_change_under_the_same_name() {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .join("examples/agent-stack/models");
+    let temporary = tempfile::tempdir().unwrap();
+    for side in ["old", "new"] {
+        copy_directory(
+            &models.join("tiny-summarizer"),
+            &temporary.path().join(side).join("tiny-summarizer"),
+        );
+        copy_directory(
+            &models.join("tiny-summarizer"),
+            &temporary.path().join(side).join("twin-summarizer"),
+        );
+    }
+    let weights = temporary
+        .path()
+        .join("new/tiny-summarizer/model.safetensors");
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&weights, bytes).unwrap();
+
+    let check = |report: &Value| {
+        let changed = report["hash_changed"].as_array().unwrap();
+        assert_eq!(changed.len(), 1, "{report:#}");
+        assert_eq!(changed[0]["name"], "model.safetensors");
+        assert_ne!(changed[0]["old_hashes"], changed[0]["new_hashes"]);
+        assert_eq!(changed[0]["file"], "tiny-summarizer/model.safetensors");
+        for section in ["added", "removed", "version_changed", "source_changed"] {
+            assert!(
+                report[section].as_array().unwrap().is_empty(),
+                "{section}: {report:#}"
+            );
+        }
+    };
+    let (code, report, _) = diff_json(temporary.path(), "old", "new", &["--fail-on", "critical"]);
+    assert_eq!(code, Some(1), "a changed model file fails the review");
+    check(&report);
+
+    for side in ["old", "new"] {
+        let output = run_in(
+            temporary.path(),
+            &[
+                "sbom",
+                side,
+                "-f",
+                "cyclonedx-json",
+                "-o",
+                &format!("{side}.cdx.json"),
+            ],
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    }
+    let (code, report, _) = diff_json(temporary.path(), "old.cdx.json", "new.cdx.json", &[]);
+    assert_eq!(code, Some(0));
+    check(&report);
+}
