@@ -193,13 +193,18 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub report: ReportArgs,
 
-    /// Exit with 1 when a finding has this severity or worse.
+    /// Exit with 1 when a finding has this severity or worse [default: the policy file's
+    /// `fail-on`, else high].
     #[arg(long, value_name = "SEVERITY", value_parser = ["info", "low", "medium", "high", "critical"])]
     pub fail_on: Option<String>,
 
     /// Scan without the advisory database: no vulnerability matching (the report says so).
     #[arg(long)]
     pub no_vuln_db: bool,
+
+    /// The policy file [default: the nearest airlock.toml at or above the first scanned path].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -41,7 +41,7 @@ use toml::Spanned;
 use crate::component::Source;
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::location::Location;
-use crate::risk::{Analysis, Finding, RuleId, Severity};
+use crate::risk::{Analysis, Finding, LicenseLists, LicensePolicy, RiskOptions, RuleId, Severity};
 use crate::text::LineIndex;
 
 /// Tables other parts of airlock read from the same file.
@@ -149,19 +149,6 @@ impl IgnoreEntry {
 pub struct RuleSetting {
     pub severity: Option<Severity>,
     pub disabled: bool,
-}
-
-/// Allowed and denied license ids (compared case-insensitively).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct LicenseLists {
-    pub allow: Vec<String>,
-    pub deny: Vec<String>,
-}
-
-impl LicenseLists {
-    pub fn is_empty(&self) -> bool {
-        self.allow.is_empty() && self.deny.is_empty()
-    }
 }
 
 /// A parsed policy. The default policy changes nothing.
@@ -286,6 +273,21 @@ impl Policy {
                     .strip_prefix(trusted)
                     .is_some_and(|rest| rest.starts_with('/'))
         })
+    }
+
+    /// What the risk analysis needs from the policy: extra allowed pickle imports, license
+    /// lists. Rule overrides and ignores are applied afterwards by [`Policy::apply`].
+    pub fn risk_options(&self) -> RiskOptions {
+        let mut options = RiskOptions::default();
+        options
+            .model
+            .extra_allowed_globals
+            .clone_from(&self.allowed_pickle_imports);
+        options.licenses = LicensePolicy {
+            packages: self.package_licenses.clone(),
+            models: self.model_licenses.clone(),
+        };
+        options
     }
 
     /// Whether an alternative package index is trusted.

@@ -266,8 +266,10 @@ fn scans_use_the_database_and_refuse_to_report_without_one() {
     assert!(table.contains("Advisory database: "), "{table}");
     assert!(table.contains("11 advisories, updated"), "{table}");
 
-    let json = home.ok(&["scan", project, "-f", "json"]);
-    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    // The malicious package is critical: the default --fail-on (high) fails the scan.
+    let output = home.run(&["scan", project, "-f", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["advisory_database"]["advisories"], 11);
     assert_eq!(json["advisory_database"]["stale"], false);
     let finding = json["findings"]
@@ -297,12 +299,15 @@ fn the_readme_example_scans_with_its_own_advisories() {
             .unwrap(),
     ]);
     assert_eq!(count(&import, "added"), 6, "{import}");
-    let scan = home.ok(&[
+    let output = home.run(&[
         "--db",
         database,
         "scan",
         repository.join("examples/agent-stack").to_str().unwrap(),
     ]);
+    // The example ships a malicious pickle and vulnerable pins: it fails the default policy.
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let scan = String::from_utf8_lossy(&output.stdout);
     assert!(scan.contains("Advisory database: "), "{scan}");
     assert!(scan.contains("6 advisories"), "{scan}");
 }
@@ -324,8 +329,10 @@ fn a_stale_database_draws_a_warning_and_info_shows_it() {
     let output = home.run(&[
         "scan",
         advisory_fixtures().join("project").to_str().unwrap(),
+        "--fail-on",
+        "critical",
     ]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(
         stderr(&output).contains("warning: the advisory database is older than 0 days"),
         "{}",

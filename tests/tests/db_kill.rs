@@ -85,10 +85,16 @@ fn an_import_killed_half_way_leaves_the_old_database_answering() {
     assert_eq!(summary.advisories, 13);
     let info = home.ok(&["db", "info"]);
     assert!(info.contains("advisories      13 (2 withdrawn"), "{info}");
-    let scan = home.ok(&[
+    let output = home.run(&[
         "scan",
         advisory_fixtures().join("project").to_str().unwrap(),
     ]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the malicious package fails the scan"
+    );
+    let scan = String::from_utf8_lossy(&output.stdout);
     assert!(scan.contains("malicious-package"), "{scan}");
     // The killed writer's copy is still there, beside (not instead of) the database.
     assert_eq!(copies(&home).len(), 1);

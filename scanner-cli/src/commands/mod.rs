@@ -4,6 +4,7 @@ pub mod db;
 pub mod diff;
 mod extractors;
 mod keygen;
+mod policy;
 mod progress;
 mod sbom;
 mod scan;

@@ -5,7 +5,7 @@
 //! vulnerabilities". `--no-vuln-db` scans without it, and the report says so. Every report names
 //! the database and its age, and a database older than the configured limit draws a warning.
 
-use scanner_core::risk::{analyze, Severity, VulnerabilitySource};
+use scanner_core::risk::{analyze_with, Severity, VulnerabilitySource};
 use serde_json::json;
 
 use advisories::{DatabaseError, Store};
@@ -73,18 +73,21 @@ fn open_database(
         "age_seconds": db::age_seconds(&summary),
         "max_age_days": context.config.max_age_days,
         "stale": stale,
-        "matching": "explicit-versions",
+        "matching": "osv-ranges",
     });
     Ok(Ok(Database { store, line, json }))
 }
 
 pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::Result<Outcome> {
+    let Ok(policy) = super::policy::load(args.config.as_deref(), &args.report.paths)? else {
+        return Ok(Outcome::Error);
+    };
+    // The command line wins over the policy file; without either, high and critical fail.
     let fail_on = match &args.fail_on {
-        Some(name) => Some(
-            Severity::from_name(name)
-                .ok_or_else(|| anyhow::anyhow!("unknown severity `{name}`"))?,
-        ),
-        None => None,
+        Some(name) => {
+            Severity::from_name(name).ok_or_else(|| anyhow::anyhow!("unknown severity `{name}`"))?
+        }
+        None => policy.fail_on.unwrap_or(Severity::High),
     };
     let database = if args.no_vuln_db {
         None
@@ -101,7 +104,19 @@ pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::R
     let source = database
         .as_ref()
         .map(|database| &database.store as &dyn VulnerabilitySource);
-    let analysis = analyze(&report.graph, source);
+    let mut analysis = analyze_with(&report.graph, source, &policy.risk_options());
+    let applied = policy.apply(&mut analysis, super::policy::today());
+    for entry in &applied.expired {
+        stderr_line(&format!(
+            "{}: warning[expired-ignore]: the ignore of `{}` expired on {}; it no longer applies",
+            entry.location,
+            entry.id,
+            entry
+                .expires
+                .map(|date| date.to_string())
+                .unwrap_or_default()
+        ));
+    }
     let (line, json) = match &database {
         Some(database) => (database.line.clone(), database.json.clone()),
         None => (
@@ -126,8 +141,17 @@ pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::R
         stderr_line(&format!("error: {error}"));
     }
     if verbosity != super::Verbosity::Quiet {
+        let ignored = if applied.ignored.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({} ignored by {})",
+                applied.ignored.len(),
+                policy.path.as_deref().unwrap_or("the policy")
+            )
+        };
         stderr_line(&format!(
-            "{}; {}",
+            "{}; {}{ignored}",
             super::summary(&report),
             super::count(analysis.findings.len(), "finding")
         ));
@@ -135,8 +159,7 @@ pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::R
     if report.has_errors() || !analysis.source_errors.is_empty() {
         return Ok(Outcome::Error);
     }
-    let failed =
-        fail_on.is_some_and(|threshold| analysis.worst().is_some_and(|worst| worst >= threshold));
+    let failed = analysis.worst().is_some_and(|worst| worst >= fail_on);
     Ok(if failed {
         Outcome::PolicyFailure
     } else {

@@ -2,6 +2,7 @@
 //! present, advisories) into findings. One file per rule; the rule table is tested for unique,
 //! described ids because they become SARIF rule ids and ignore keys.
 
+mod license_policy;
 mod missing_hashes;
 mod model_integrity;
 pub mod model_license;
@@ -19,6 +20,7 @@ use crate::component::ComponentKey;
 use crate::graph::DependencyGraph;
 use crate::location::Location;
 
+pub use license_policy::{LicenseLists, LicensePolicy};
 pub use model_policy::{LicenseRestriction, ModelPolicy};
 pub use vulnerability::{
     AdvisoryKind, AdvisoryRef, CvssRating, MatchOutcome, VulnerabilitySource,
@@ -104,6 +106,8 @@ rules! {
     UnmaintainedDependency => "unmaintained-dependency", Low, "A dependency is reported as no longer maintained (RustSec informational).";
     UnsoundDependency => "unsound-dependency", Medium, "A dependency is reported as unsound: safe code can trigger undefined behaviour (RustSec informational).";
     AdvisoryNotice => "advisory-notice", Info, "An informational advisory names a dependency (RustSec notice).";
+    LicenseDenied => "license-denied", High, "A component's license is on the policy's deny list (no alternative of its expression avoids it).";
+    LicenseNotAllowed => "license-not-allowed", Medium, "A component's license is not on the policy's allow list.";
     MissingHashes => "missing-hashes", Low, "A pinned Python package has no artifact hash in any lockfile, so the download cannot be verified.";
     UnsafeSerialization => "unsafe-serialization", High, "A model file is a pickle, which can run code when loaded (low when it imports only allowlisted callables).";
     DangerousPickleImport => "dangerous-pickle-import", Critical, "A pickle imports a callable that reaches the system, the network or an interpreter.";
@@ -207,6 +211,8 @@ impl Analysis {
 pub struct RiskOptions {
     /// Pickle allowlist extensions and license severities.
     pub model: ModelPolicy,
+    /// The policy file's license lists for packages and models.
+    pub licenses: LicensePolicy,
 }
 
 /// Runs every rule over `graph`; advisories are matched only when a source is given.
@@ -227,7 +233,19 @@ pub fn analyze_with(
     let mut model_findings = pickle_imports::check(graph, &options.model);
     model_findings.extend(model_integrity::check(graph));
     model_findings.extend(remote_code::check(graph));
-    model_findings.extend(model_license::check(graph, &options.model));
+    model_findings.extend(
+        model_license::check(graph, &options.model)
+            .into_iter()
+            // A model whose every license the policy allows was accepted on purpose.
+            .filter(|finding| {
+                graph.get(&finding.component).is_none_or(|model| {
+                    !license_policy::model_license_accepted(model, &options.licenses)
+                })
+            }),
+    );
+    analysis
+        .findings
+        .extend(license_policy::check(graph, &options.licenses));
     model_findings.extend(model_provenance::check(graph));
     for finding in &mut model_findings {
         if let Some(severity) = options.model.rule_severities.get(&finding.rule) {
