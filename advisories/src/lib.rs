@@ -17,6 +17,7 @@ pub mod matching;
 pub mod model;
 mod osv;
 mod rustsec;
+mod rustsec_ranges;
 pub mod signing;
 pub mod store;
 pub mod sync;

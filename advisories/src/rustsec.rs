@@ -214,6 +214,18 @@ fn convert(wire: WireFrontMatter, body: &str) -> Result<Advisory, RecordError> {
     if let Some(license) = advisory.license {
         record_specific.insert("license".into(), json!(license));
     }
+    // The requirements as one OSV SEMVER range, so markdown alone matches like the OSV export.
+    let range = crate::rustsec_ranges::affected_range(
+        &versions
+            .as_ref()
+            .and_then(|v| v.patched.clone())
+            .unwrap_or_default(),
+        &versions
+            .as_ref()
+            .and_then(|v| v.unaffected.clone())
+            .unwrap_or_default(),
+    )
+    .map_err(RecordError::new)?;
     Ok(Advisory {
         modified: date,
         published: Some(date),
@@ -241,7 +253,7 @@ fn convert(wire: WireFrontMatter, body: &str) -> Result<Advisory, RecordError> {
             normalized_name: name.normalized().to_owned(),
             name: name.original().to_owned(),
             purl: Some(format!("pkg:cargo/{}", name.original())),
-            ranges: Vec::new(),
+            ranges: vec![range],
             versions: Vec::new(),
             functions: {
                 let mut sorted = functions;

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Compares airlock's RustSec findings with `cargo audit --no-fetch` on every corpus Cargo.lock,
+# using the same RustSec data (the advisory-db markdown tree in ../shared/corpus). Not part of
+# CI: it installs cargo-audit into a local prefix when missing. Prints one line per project and
+# exits 1 when the id sets differ.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+corpus="${AIRLOCK_CORPUS:-$root/../shared/corpus}"
+rustsec="$corpus/advisories/rustsec-advisory-db"
+[ -d "$rustsec/crates" ] || { echo "skipped: $rustsec/crates not found"; exit 0; }
+tools="$root/target/tools"
+if ! command -v cargo-audit >/dev/null && [ ! -x "$tools/bin/cargo-audit" ]; then
+    cargo install --locked cargo-audit --root "$tools"
+fi
+audit="$(command -v cargo-audit || echo "$tools/bin/cargo-audit")"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+# cargo-audit wants a writable database directory; airlock imports the same markdown files.
+cp -r "$rustsec" "$work/rustsec-db"
+cargo build --quiet --locked -p scanner-cli
+airlock="$root/target/debug/airlock"
+"$airlock" --db "$work/markdown.sqlite3" db import "$rustsec/crates" >/dev/null
+forms="markdown"
+osv="$corpus/advisories/rustsec-advisory-db-osv/crates"
+if [ -d "$osv" ]; then
+    "$airlock" --db "$work/osv.sqlite3" db import "$osv" >/dev/null
+    forms="markdown osv"
+fi
+status=0
+for form in $forms; do
+echo "== airlock reading RustSec's $form form; cargo-audit reading the markdown"
+for lock in "$root"/tests/fixtures/projects/*/Cargo.lock "$root"/tests/fixtures/projects/*/*/Cargo.lock; do
+    [ -f "$lock" ] || continue
+    project="$(dirname "$lock")"
+    name="${project#"$root"/tests/fixtures/projects/}"
+    "$audit" audit --no-fetch --stale --no-yanked --db "$work/rustsec-db" --file "$lock" --json \
+        2>/dev/null >"$work/audit.json" || true
+    "$airlock" --db "$work/$form.sqlite3" scan "$lock" -f json --fail-on critical \
+        2>/dev/null >"$work/airlock.json" || true
+    python3 - "$work/audit.json" "$work/airlock.json" "$name" <<'PY' || status=1
+import json, sys
+audit = json.load(open(sys.argv[1]))
+ours = json.load(open(sys.argv[2]))
+theirs = {v["advisory"]["id"] for v in audit["vulnerabilities"]["list"]}
+for kind in ("unmaintained", "unsound", "notice"):
+    theirs |= {w["advisory"]["id"] for w in audit.get("warnings", {}).get(kind, []) if w.get("advisory")}
+mine = set()
+for finding in ours["findings"]:
+    advisory = finding.get("advisory")
+    if not advisory:
+        continue
+    for id in [advisory["id"], *advisory.get("aliases", [])]:
+        if id.startswith("RUSTSEC-"):
+            mine.add(id)
+verdict = "same" if mine == theirs else "DIFFERENT"
+print(f"{sys.argv[3]}: cargo-audit {len(theirs)}, airlock {len(mine)}: {verdict}")
+if mine != theirs:
+    print("  only cargo-audit:", sorted(theirs - mine))
+    print("  only airlock:    ", sorted(mine - theirs))
+    sys.exit(1)
+PY
+done
+done
+exit $status
