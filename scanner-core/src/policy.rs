@@ -235,6 +235,13 @@ impl Policy {
             if finding.rule == RuleId::NonRegistrySource && self.trusts(&finding.component.source) {
                 continue;
             }
+            if finding.rule == RuleId::AlternativeRegistry {
+                if let Source::Registry { index: Some(index) } = &finding.component.source {
+                    if self.trusts_registry(index) {
+                        continue;
+                    }
+                }
+            }
             if let Some(severity) = setting.severity {
                 finding.severity = severity;
             }
@@ -719,6 +726,47 @@ mod tests {
         let later = policy.apply(&mut analysis.clone(), Date::parse("2027-02-01").unwrap());
         assert_eq!(later.expired.len(), 2);
         assert!(later.ignored.is_empty());
+    }
+
+    #[test]
+    fn trusted_registries_clear_alternative_registry_findings() {
+        let key = |index: &str| {
+            ComponentKey::new(
+                Ecosystem::PyPI,
+                PackageName::new(Ecosystem::PyPI, "torch").unwrap(),
+                Some("2.1.0+cu121".into()),
+                Source::Registry {
+                    index: Some(index.into()),
+                },
+            )
+        };
+        let graph = GraphBuilder::new().build();
+        let mut analysis = Analysis {
+            findings: vec![
+                Finding::new(
+                    &graph,
+                    RuleId::AlternativeRegistry,
+                    &key("https://download.pytorch.org/whl/cu121"),
+                    "m".into(),
+                ),
+                Finding::new(
+                    &graph,
+                    RuleId::AlternativeRegistry,
+                    &key("https://pypi.internal.example/simple"),
+                    "m".into(),
+                ),
+            ],
+            ..Analysis::default()
+        };
+        let policy = Policy::parse("airlock.toml", VALID).unwrap();
+        policy.apply(&mut analysis, Date::parse("2026-01-01").unwrap());
+        assert_eq!(analysis.findings.len(), 1);
+        assert_eq!(
+            analysis.findings[0].component.source,
+            Source::Registry {
+                index: Some("https://pypi.internal.example/simple".into())
+            }
+        );
     }
 
     #[test]

@@ -20,6 +20,8 @@ use super::db;
 /// The database a scan reads, with what the report says about it.
 struct Database {
     store: Store,
+    /// The database's age for the summary line ("advisory database updated 2 days ago").
+    age: String,
     line: String,
     json: serde_json::Value,
 }
@@ -75,7 +77,13 @@ fn open_database(
         "stale": stale,
         "matching": "osv-ranges",
     });
-    Ok(Ok(Database { store, line, json }))
+    let age = format!("advisory database {}", db::describe_update(&summary));
+    Ok(Ok(Database {
+        store,
+        age,
+        line,
+        json,
+    }))
 }
 
 pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::Result<Outcome> {
@@ -150,8 +158,29 @@ pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::R
                 policy.path.as_deref().unwrap_or("the policy")
             )
         };
+        let by_severity: Vec<String> = Severity::ALL
+            .iter()
+            .rev()
+            .filter_map(|severity| {
+                let count = analysis
+                    .findings
+                    .iter()
+                    .filter(|finding| finding.severity == *severity)
+                    .count();
+                (count > 0).then(|| format!("{count} {severity}"))
+            })
+            .collect();
+        let by_severity = if by_severity.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", by_severity.join(", "))
+        };
+        let age = match &database {
+            Some(database) => format!("; {}", database.age),
+            None => "; no advisory database (--no-vuln-db)".to_owned(),
+        };
         stderr_line(&format!(
-            "{}; {}{ignored}",
+            "{}; {}{by_severity}{ignored}{age}",
             super::summary(&report),
             super::count(analysis.findings.len(), "finding")
         ));

@@ -2,6 +2,7 @@
 //! present, advisories) into findings. One file per rule; the rule table is tested for unique,
 //! described ids because they become SARIF rule ids and ignore keys.
 
+mod alternative_registry;
 mod license_policy;
 mod missing_hashes;
 mod model_integrity;
@@ -106,6 +107,7 @@ rules! {
     UnmaintainedDependency => "unmaintained-dependency", Low, "A dependency is reported as no longer maintained (RustSec informational).";
     UnsoundDependency => "unsound-dependency", Medium, "A dependency is reported as unsound: safe code can trigger undefined behaviour (RustSec informational).";
     AdvisoryNotice => "advisory-notice", Info, "An informational advisory names a dependency (RustSec notice).";
+    AlternativeRegistry => "alternative-registry", Low, "A dependency comes from a package index other than its ecosystem's default registry (list trusted ones in the policy).";
     LicenseDenied => "license-denied", High, "A component's license is on the policy's deny list (no alternative of its expression avoids it).";
     LicenseNotAllowed => "license-not-allowed", Medium, "A component's license is not on the policy's allow list.";
     MissingHashes => "missing-hashes", Low, "A pinned Python package has no artifact hash in any lockfile, so the download cannot be verified.";
@@ -230,6 +232,7 @@ pub fn analyze_with(
     analysis.findings.extend(unpinned::check(graph));
     analysis.findings.extend(non_registry_source::check(graph));
     analysis.findings.extend(missing_hashes::check(graph));
+    analysis.findings.extend(alternative_registry::check(graph));
     let mut model_findings = pickle_imports::check(graph, &options.model);
     model_findings.extend(model_integrity::check(graph));
     model_findings.extend(remote_code::check(graph));
