@@ -199,6 +199,11 @@ impl Base {
             .map(str::to_owned)
     }
 
+    /// Whether a scan path is PATH's directory itself or lies below it.
+    pub fn contains(&self, path: &str) -> bool {
+        path == self.display || self.name_of(path).is_some()
+    }
+
     /// The path (as the scan would write it, and as it opens on disk) of a subject name.
     pub fn path_of(&self, name: &str) -> String {
         if self.display == "." {
@@ -273,9 +278,7 @@ fn model_signing_digests(
         let Source::Path { path: directory } = &component.key.source else {
             continue;
         };
-        if component.kind != ComponentKind::MachineLearningModel
-            || base.name_of(directory).is_none()
-        {
+        if component.kind != ComponentKind::MachineLearningModel || !base.contains(directory) {
             continue;
         }
         match model_digest(Path::new(directory), known) {
