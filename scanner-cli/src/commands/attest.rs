@@ -136,11 +136,14 @@ pub fn run(cli: &Cli, args: &AttestArgs, verbosity: Verbosity) -> anyhow::Result
             "attested {} ({} hashed here, {} from the scan's model hashing){}, {}; signed by {}",
             super::count(statement.subjects.len(), "file"),
             hashed.len(),
-            statement.subjects.len() - hashed.len(),
+            statement.subjects.len().saturating_sub(hashed.len()),
             if models.is_empty() {
                 String::new()
             } else {
-                format!(" and {} model_signing digests", models.len())
+                format!(
+                    " and {}",
+                    super::count(models.len(), "model_signing digest")
+                )
             },
             match &database {
                 Some(_) => format!(
