@@ -7,8 +7,10 @@
 //! - [`sync`]: OSV's per-ecosystem archives over HTTP, with watermarks.
 //! - [`bundle`]: a signed, portable snapshot for carrying across an air gap.
 //! - [`signing`]: Ed25519 keys in PEM (PKCS#8 / SPKI), shared with attestations.
+//! - [`attestation`]: in-toto statements in DSSE envelopes, and OpenSSF model_signing bundles.
 //! - [`config`]: `airlock.toml` settings for the database, sync and pinned keys.
 
+pub mod attestation;
 pub mod bundle;
 pub mod config;
 pub mod database;

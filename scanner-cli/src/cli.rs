@@ -53,6 +53,92 @@ pub enum Command {
     Keygen(KeygenArgs),
     /// Compare two SBOMs or two scanned directories: what came in, what left, what changed.
     Diff(crate::commands::diff::DiffArgs),
+    /// Scan PATH and sign what was found: an in-toto statement (every scanned file's SHA-256,
+    /// the CycloneDX SBOM as predicate) in a DSSE envelope.
+    #[command(after_help = ATTEST_EXAMPLES)]
+    Attest(AttestArgs),
+    /// The intake gate: check a signed attestation against PATH (signature, file digests,
+    /// findings), or an OpenSSF model_signing bundle against a model directory.
+    #[command(after_help = ATTEST_EXAMPLES)]
+    Verify(VerifyArgs),
+}
+
+const ATTEST_EXAMPLES: &str = "\
+Examples:
+  airlock keygen release                                  # release.key + release.pub
+  airlock attest examples/agent-stack --key release.key -o stack.intoto.json
+  airlock verify --attestation stack.intoto.json --key release.pub agent-stack/
+  airlock verify --attestation stack.intoto.json --key release.pub --exact --rescan agent-stack/
+  airlock verify --model-signature model.sig --key signer.pub models/tiny/
+
+Exit codes: 0 every check held, 1 a check failed (the report says which), 2 usage or input error.";
+
+#[derive(Debug, Args)]
+pub struct AttestArgs {
+    /// The directory (or file) to scan and attest; subjects are named relative to it.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+
+    /// Private key (PKCS#8 PEM, from `airlock keygen`) to sign the attestation with.
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+
+    /// Write the attestation (a DSSE envelope, JSON) to FILE atomically instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Attest without the advisory database: the SBOM then carries no vulnerabilities.
+    #[arg(long)]
+    pub no_vuln_db: bool,
+
+    /// Also walk .git, target, node_modules and virtual environments.
+    #[arg(long)]
+    pub no_default_excludes: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("signed").required(true).args(["attestation", "model_signature"]))]
+pub struct VerifyArgs {
+    /// The directory (or file) to check: the attested tree, or the signed model directory.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+
+    /// An attestation written by `airlock attest` (DSSE envelope).
+    #[arg(long, value_name = "FILE")]
+    pub attestation: Option<PathBuf>,
+
+    /// An OpenSSF model_signing v1.0 bundle (`model_signing sign key`) to check PATH against.
+    #[arg(long, value_name = "FILE")]
+    pub model_signature: Option<PathBuf>,
+
+    /// Public key (SPKI PEM): Ed25519 for attestations, ECDSA P-256/P-384 for model signatures.
+    #[arg(long, value_name = "PUB")]
+    pub key: PathBuf,
+
+    /// Fail when PATH holds files airlock would scan that are not attested (otherwise a warning).
+    #[arg(long, conflicts_with = "model_signature")]
+    pub exact: bool,
+
+    /// Fail when a vulnerability of the attested SBOM has this severity or worse.
+    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = ["info", "low", "medium", "high", "critical"], conflicts_with = "model_signature")]
+    pub fail_on: String,
+
+    /// Match the attested SBOM's components against the current advisory database instead of
+    /// trusting the vulnerabilities recorded at attestation time.
+    #[arg(long, conflicts_with = "model_signature")]
+    pub rescan: bool,
+
+    /// Report format.
+    #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Also walk .git, target, node_modules and virtual environments when looking for files.
+    #[arg(long, conflicts_with = "model_signature")]
+    pub no_default_excludes: bool,
 }
 
 const DB_EXAMPLES: &str = "\

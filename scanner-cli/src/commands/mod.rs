@@ -1,5 +1,6 @@
 //! One module per subcommand; shared plumbing (running a scan, showing diagnostics) here.
 
+mod attest;
 pub mod db;
 pub mod diff;
 mod extractors;
@@ -8,6 +9,7 @@ mod policy;
 mod progress;
 mod sbom;
 mod scan;
+mod verify;
 
 use anyhow::Context;
 use scanner_core::scan::{ScanOptions, ScanReport};
@@ -25,6 +27,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Db(command) => db::run(cli, command, Verbosity::of(cli)),
         Command::Keygen(args) => keygen::run(args),
         Command::Diff(args) => diff::run(args, Verbosity::of(cli)),
+        Command::Attest(args) => attest::run(cli, args, Verbosity::of(cli)),
+        Command::Verify(args) => verify::run(cli, args, Verbosity::of(cli)),
     }
 }
 

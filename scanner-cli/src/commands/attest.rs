@@ -1,0 +1,409 @@
+//! `airlock attest PATH --key KEY -o FILE`: scans PATH as `scan` does and signs what it found:
+//! an in-toto Statement v1 whose subjects are every scanned file (lockfiles, manifests,
+//! companions, included files, model cards, configs, weights) with its SHA-256, and whose
+//! predicate is the CycloneDX 1.5 document `scan -f cyclonedx-json` writes (with its
+//! vulnerabilities), wrapped in a DSSE envelope ([`advisories::attestation`]).
+//!
+//! Subjects are named relative to PATH (to its directory when PATH is a file), so the
+//! attestation verifies wherever the files are copied to. Each model directory also gets its
+//! OpenSSF model_signing v1.0 digest, recorded on the model component as the
+//! `airlock:model-signing-sha256` property.
+//!
+//! Hashing: weights files were streamed through SHA-256 by the scan itself (their extractors ask
+//! for a digest); those digests are reused. The other files (lockfiles, manifests, cards, the
+//! rest of a model directory) are streamed in parallel. Also shared with `verify`: the
+//! database opening (as `scan` does it) and the subject hashing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use anyhow::Context as _;
+use rayon::prelude::*;
+use serde_json::{json, Value};
+
+use advisories::attestation::model_signing::{self, Resource, Serialization};
+use advisories::attestation::{Envelope, Statement, Subject, CYCLONEDX_PREDICATE_TYPE};
+use advisories::signing::SecretKey;
+use advisories::{DatabaseError, Store};
+use scanner_core::extract::{extractor_by_id, strip_directory};
+use scanner_core::risk::{analyze, VulnerabilitySource};
+use scanner_core::scan::{display_path, stream_sha256, ScanReport};
+use scanner_core::{ComponentKind, HashAlgorithm, Source};
+
+use crate::cli::{AttestArgs, Cli, Format, ReportArgs};
+use crate::emit;
+use crate::output::{stderr_line, write_report};
+use crate::Outcome;
+
+use super::{db, Verbosity};
+
+/// The CycloneDX property holding a model directory's model_signing v1.0 digest.
+pub const MODEL_SIGNING_PROPERTY: &str = "airlock:model-signing-sha256";
+
+/// A model directory with more files than this gets no model_signing digest (it is most likely
+/// a whole project with a model card at its top, not a model).
+const MAX_MODEL_DIRECTORY_FILES: usize = 10_000;
+
+pub fn run(cli: &Cli, args: &AttestArgs, verbosity: Verbosity) -> anyhow::Result<Outcome> {
+    let key = SecretKey::load(&args.key)?;
+    let database = if args.no_vuln_db {
+        None
+    } else {
+        match open_database(cli, verbosity)? {
+            Ok(store) => Some(store),
+            Err(explanation) => {
+                stderr_line(&format!("error: {explanation}"));
+                return Ok(Outcome::Error);
+            }
+        }
+    };
+    let report = scan(&args.path, args.no_default_excludes, verbosity)?;
+    if report.has_errors() {
+        stderr_line(
+            "error: some files could not be read (see above): an attestation of an incomplete scan is not written",
+        );
+        return Ok(Outcome::Error);
+    }
+    let source = database
+        .as_ref()
+        .map(|store| store as &dyn VulnerabilitySource);
+    let analysis = analyze(&report.graph, source);
+    if !analysis.source_errors.is_empty() {
+        for error in &analysis.source_errors {
+            stderr_line(&format!("error: {error}"));
+        }
+        return Ok(Outcome::Error);
+    }
+
+    let base = Base::of(&args.path);
+    let files: BTreeSet<String> = report.files.iter().map(|file| file.path.clone()).collect();
+    let mut names = BTreeMap::new();
+    for path in &files {
+        let name = base
+            .name_of(path)
+            .with_context(|| format!("{path}: scanned, but not inside {}", args.path.display()))?;
+        names.insert(path.clone(), name);
+    }
+    let reused = scan_digests(&report);
+    let hashed = hash_files(files.iter().filter(|path| !reused.contains_key(*path)))?;
+    let digests: BTreeMap<String, String> = reused
+        .iter()
+        .filter(|(path, _)| files.contains(*path))
+        .map(|(path, digest)| (path.clone(), digest.clone()))
+        .chain(
+            hashed
+                .iter()
+                .map(|(path, digest)| (path.clone(), digest.clone())),
+        )
+        .collect();
+    let mut subjects = Vec::with_capacity(names.len());
+    for (path, name) in &names {
+        let sha256 = digests
+            .get(path)
+            .with_context(|| format!("{path}: no digest"))?;
+        subjects.push(Subject {
+            name: name.clone(),
+            sha256: sha256.clone(),
+        });
+    }
+    subjects.sort();
+
+    let document = emit::document(
+        Format::CyclonedxJson,
+        &report,
+        Some(&analysis),
+        std::slice::from_ref(&args.path),
+    )?;
+    let mut predicate: Value =
+        serde_json::from_slice(&document).context("cannot read back the CycloneDX document")?;
+    let models = model_signing_digests(&report, &base, &digests, verbosity);
+    record_model_digests(&mut predicate, &models);
+
+    let statement = Statement {
+        subjects,
+        predicate_type: CYCLONEDX_PREDICATE_TYPE.to_owned(),
+        predicate,
+    };
+    let envelope = Envelope::sign(&statement, &key)?;
+    write_report(args.output.as_deref(), &envelope.to_json()?)?;
+    if verbosity != Verbosity::Quiet {
+        let vulnerabilities = statement
+            .predicate
+            .get("vulnerabilities")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        stderr_line(&format!(
+            "attested {} ({} hashed here, {} from the scan's model hashing){}, {}; signed by {}",
+            super::count(statement.subjects.len(), "file"),
+            hashed.len(),
+            statement.subjects.len().saturating_sub(hashed.len()),
+            if models.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " and {}",
+                    super::count(models.len(), "model_signing digest")
+                )
+            },
+            match &database {
+                Some(_) => format!(
+                    "{} in the SBOM",
+                    super::verify::vulnerabilities(vulnerabilities)
+                ),
+                None => "vulnerabilities not checked (--no-vuln-db)".to_owned(),
+            },
+            key.public_key().fingerprint()
+        ));
+    }
+    Ok(Outcome::Clean)
+}
+
+/// Runs the scan of one PATH with the options attest and verify share.
+pub(super) fn scan(
+    path: &Path,
+    no_default_excludes: bool,
+    verbosity: Verbosity,
+) -> anyhow::Result<ScanReport> {
+    let args = ReportArgs {
+        paths: vec![path.to_path_buf()],
+        format: Format::Table,
+        output: None,
+        cargo_metadata: false,
+        no_default_excludes,
+    };
+    super::scan_paths(&args, verbosity)
+}
+
+/// Where subject names start: PATH itself, or the directory of PATH when it is a file.
+#[derive(Debug, Clone)]
+pub(super) struct Base {
+    /// As the scan writes paths (`display_path`), `.` for the working directory.
+    pub display: String,
+}
+
+impl Base {
+    pub fn of(path: &Path) -> Base {
+        let directory = if path.is_file() {
+            path.parent()
+                .filter(|parent| !parent.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+        } else {
+            path
+        };
+        Base {
+            display: display_path(directory),
+        }
+    }
+
+    /// The subject name of a scanned path.
+    pub fn name_of(&self, path: &str) -> Option<String> {
+        strip_directory(&self.display, path)
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+    }
+
+    /// Whether a scan path is PATH's directory itself or lies below it.
+    pub fn contains(&self, path: &str) -> bool {
+        path == self.display || self.name_of(path).is_some()
+    }
+
+    /// The path (as the scan would write it, and as it opens on disk) of a subject name.
+    pub fn path_of(&self, name: &str) -> String {
+        if self.display == "." {
+            name.to_owned()
+        } else {
+            format!("{}/{name}", self.display.trim_end_matches('/'))
+        }
+    }
+}
+
+/// Digests the scan already computed: a file component found by an extractor that asks the
+/// driver for the whole file's digest (weights), at that file's own path, with one SHA-256.
+/// Nothing else is trusted (an SBOM inside PATH may claim any hash for any file).
+pub(super) fn scan_digests(report: &ScanReport) -> BTreeMap<String, String> {
+    let mut digests = BTreeMap::new();
+    for component in report.graph.components() {
+        let Source::File { path } = &component.key.source else {
+            continue;
+        };
+        if component.kind != ComponentKind::File {
+            continue;
+        }
+        let hashed_by_driver = component.evidence.iter().any(|evidence| {
+            evidence.location.path == *path
+                && extractor_by_id(evidence.extractor).is_some_and(|found| found.wants_digest())
+        });
+        let mut sha256 = component
+            .hashes
+            .iter()
+            .filter(|hash| hash.algorithm() == HashAlgorithm::Sha256);
+        if let (true, Some(hash), None) = (hashed_by_driver, sha256.next(), sha256.next()) {
+            digests.insert(path.clone(), hash.value().to_owned());
+        }
+    }
+    digests
+}
+
+/// Streams files through SHA-256 in parallel (the scan's hasher, one 1 MiB buffer each); paths
+/// are as the scan writes them, which open relative to the working directory.
+pub(super) fn hash_files<'p>(
+    paths: impl Iterator<Item = &'p String>,
+) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut paths: Vec<(&String, u64)> = paths
+        .map(|path| {
+            let size = std::fs::metadata(path).map_or(0, |metadata| metadata.len());
+            (path, size)
+        })
+        .collect();
+    // The largest first, so that the workers finish together.
+    paths.sort_by_key(|(_, size)| std::cmp::Reverse(*size));
+    paths
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|(path, _)| {
+            let digest = stream_sha256(Path::new(path), &mut |_| {})
+                .with_context(|| format!("{path}: cannot hash"))?;
+            Ok((path.clone(), digest.sha256))
+        })
+        .collect()
+}
+
+/// The model_signing v1.0 digest of each model directory inside the attested tree, by the
+/// model component's reference. Files already hashed are not read again.
+fn model_signing_digests(
+    report: &ScanReport,
+    base: &Base,
+    known: &BTreeMap<String, String>,
+    verbosity: Verbosity,
+) -> BTreeMap<String, String> {
+    let mut found = BTreeMap::new();
+    for component in report.graph.components() {
+        let Source::Path { path: directory } = &component.key.source else {
+            continue;
+        };
+        if component.kind != ComponentKind::MachineLearningModel || !base.contains(directory) {
+            continue;
+        }
+        match model_digest(Path::new(directory), known) {
+            Ok(digest) => {
+                found.insert(component.key.reference(), digest);
+            }
+            Err(reason) => {
+                if verbosity == Verbosity::Verbose {
+                    stderr_line(&format!(
+                        "note: {directory}: no model_signing digest: {reason}"
+                    ));
+                }
+            }
+        }
+    }
+    found
+}
+
+fn model_digest(directory: &Path, known: &BTreeMap<String, String>) -> anyhow::Result<String> {
+    let files = model_signing::model_files(directory, &Serialization::default(), &[])?;
+    if files.len() > MAX_MODEL_DIRECTORY_FILES {
+        anyhow::bail!("more than {MAX_MODEL_DIRECTORY_FILES} files: not hashed as one model");
+    }
+    let mut by_path: BTreeMap<String, String> = BTreeMap::new();
+    for (name, path) in &files {
+        by_path.insert(display_path(path), name.clone());
+    }
+    let unknown: Vec<&String> = by_path
+        .keys()
+        .filter(|path| !known.contains_key(*path))
+        .collect();
+    let hashed = hash_files(unknown.into_iter())?;
+    let resources: Vec<Resource> = by_path
+        .iter()
+        .filter_map(|(path, name)| {
+            let sha256 = known.get(path).or_else(|| hashed.get(path))?;
+            Some(Resource {
+                name: name.clone(),
+                sha256: sha256.clone(),
+            })
+        })
+        .collect();
+    Ok(model_signing::root_digest(&resources)?)
+}
+
+/// Adds the model_signing digest to each model component of the CycloneDX JSON (and to the
+/// document's subject when a model is it).
+fn record_model_digests(document: &mut Value, digests: &BTreeMap<String, String>) {
+    if digests.is_empty() {
+        return;
+    }
+    let patch = |component: &mut Value| {
+        let Some(digest) = component
+            .get("bom-ref")
+            .and_then(Value::as_str)
+            .and_then(|reference| digests.get(reference))
+            .cloned()
+        else {
+            return;
+        };
+        let Some(object) = component.as_object_mut() else {
+            return;
+        };
+        let properties = object
+            .entry("properties")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Some(list) = properties.as_array_mut() {
+            list.push(json!({ "name": MODEL_SIGNING_PROPERTY, "value": digest }));
+            list.sort_by_key(|property| {
+                (
+                    property
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    property
+                        .get("value")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                )
+            });
+        }
+    };
+    if let Some(components) = document.get_mut("components").and_then(Value::as_array_mut) {
+        components.iter_mut().for_each(patch);
+    }
+    if let Some(subject) = document.pointer_mut("/metadata/component") {
+        patch(subject);
+    }
+}
+
+/// Opens the advisory database as `scan` does, or explains how to get one. (`scan`'s own
+/// function is private to its module, which the lead is reworking; this mirrors it.)
+pub(super) fn open_database(
+    cli: &Cli,
+    verbosity: Verbosity,
+) -> anyhow::Result<Result<Store, String>> {
+    let context = db::context(cli)?;
+    let path = &context.database;
+    let how = "Run `airlock db sync` (online) or `airlock db import BUNDLE` (offline), or pass --no-vuln-db.";
+    let store = match Store::open(path) {
+        Ok(store) => store,
+        Err(DatabaseError::Missing { .. }) => {
+            return Ok(Err(format!(
+                "no advisory database at {}, so airlock cannot tell what is vulnerable.\n  {how}",
+                path.display()
+            )))
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let summary = store.summary()?;
+    if summary.is_empty() {
+        return Ok(Err(format!(
+            "the advisory database at {} holds no advisories, so airlock cannot tell what is vulnerable.\n  {how}",
+            path.display()
+        )));
+    }
+    if db::is_stale(&summary, &context.config) && verbosity != Verbosity::Quiet {
+        stderr_line(&format!(
+            "warning: the advisory database is older than {} days ({}): run `airlock db sync` or import a newer bundle",
+            context.config.max_age_days,
+            db::describe_update(&summary)
+        ));
+    }
+    Ok(Ok(store))
+}
