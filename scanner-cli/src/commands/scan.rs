@@ -72,7 +72,6 @@ fn open_database(
         "schema_version": summary.schema_version,
         "advisories": summary.advisories - summary.withdrawn,
         "updated_at": summary.updated_at.map(|time| time.to_string()),
-        "age_seconds": db::age_seconds(&summary),
         "max_age_days": context.config.max_age_days,
         "stale": stale,
         "matching": "osv-ranges",
