@@ -22,18 +22,23 @@
 // printing and unwrapping do not apply here.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::error::Error;
 use std::fmt::Write as _;
 use std::fs;
 use std::hint::black_box;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use scanner_core::extract::cargo::cargo_lock::{CargoLockExtractor, LockFile};
 use scanner_core::extract::{CompanionFile, Extractor, Input};
-use scanner_core::scan::{scan, ScanOptions, DEFAULT_SKIPPED_DIRECTORIES};
+use scanner_core::scan::{scan, ScanOptions};
+use support::{
+    date_utc, duration, find_files, machine, memory, peak_memory_kib, profile, relative_display,
+    rustc_version, thousands, write_section,
+};
 
 const START_MARKER: &str = "<!-- bench:cargo-lock:start -->";
 const END_MARKER: &str = "<!-- bench:cargo-lock:end -->";
@@ -356,7 +361,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     if bench_mode {
         let report = workspace_root.join(REPORT);
-        write_section(&report, &section)?;
+        write_section(&report, REPORT_HEADER, (START_MARKER, END_MARKER), &section)?;
         println!("report written to {}", report.display());
     } else {
         println!("smoke run (no --bench): {REPORT} not written");
@@ -535,204 +540,4 @@ fn render(r: &Rendering<'_>) -> String {
         );
     }
     out
-}
-
-/// Replaces the section between the markers, appending it (or creating the file) if absent.
-fn write_section(report: &Path, section: &str) -> io::Result<()> {
-    let block = format!("{START_MARKER}\n{}\n{END_MARKER}", section.trim_end());
-    let existing = match fs::read_to_string(report) {
-        Ok(text) => Some(text),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => None,
-        Err(error) => return Err(error),
-    };
-    let updated = match existing {
-        None => format!("{REPORT_HEADER}\n{block}\n"),
-        Some(text) => {
-            let span = text.find(START_MARKER).and_then(|start| {
-                text.get(start..)
-                    .and_then(|rest| rest.find(END_MARKER))
-                    .map(|end| (start, start + end + END_MARKER.len()))
-            });
-            match span.and_then(|(start, end)| Some((text.get(..start)?, text.get(end..)?))) {
-                Some((before, after)) => format!("{before}{block}{after}"),
-                None => {
-                    let separator = if text.ends_with('\n') { "\n" } else { "\n\n" };
-                    format!("{text}{separator}{block}\n")
-                }
-            }
-        }
-    };
-    if let Some(parent) = report.parent() {
-        fs::create_dir_all(parent)?;
-    }
-    fs::write(report, updated)
-}
-
-/// Every file called `name` below `directory`, skipping the directories a scan skips and not
-/// following symlinks.
-fn find_files(directory: &Path, name: &str, found: &mut Vec<PathBuf>) -> io::Result<()> {
-    let mut entries = fs::read_dir(directory)?.collect::<io::Result<Vec<_>>>()?;
-    entries.sort_by_key(|entry| entry.file_name());
-    for entry in entries {
-        let file_type = entry.file_type()?;
-        let file_name = entry.file_name();
-        if file_type.is_dir() {
-            let skipped = file_name
-                .to_str()
-                .is_some_and(|name| DEFAULT_SKIPPED_DIRECTORIES.contains(&name));
-            if !skipped {
-                find_files(&entry.path(), name, found)?;
-            }
-        } else if file_type.is_file() && file_name == name {
-            found.push(entry.path());
-        }
-    }
-    Ok(())
-}
-
-/// `path` relative to `base`, `/`-separated.
-fn relative_display(base: &Path, path: &Path) -> String {
-    let relative = path.strip_prefix(base).unwrap_or(path);
-    relative
-        .components()
-        .map(|component| component.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-fn duration(duration: Duration) -> String {
-    let seconds = duration.as_secs_f64();
-    if seconds >= 1.0 {
-        format!("{seconds:.2} s")
-    } else if seconds >= 1e-3 {
-        format!("{:.2} ms", seconds * 1e3)
-    } else {
-        format!("{:.1} µs", seconds * 1e6)
-    }
-}
-
-fn thousands(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
-fn memory(kib: Option<u64>) -> String {
-    kib.map_or_else(
-        || "unknown".to_owned(),
-        |kib| format!("{:.1} MiB", kib as f64 / 1024.0),
-    )
-}
-
-/// `VmHWM` (peak resident set size) of this process in KiB, Linux only.
-fn peak_memory_kib() -> Option<u64> {
-    proc_field("/proc/self/status", "VmHWM")
-}
-
-/// The first number of the `key:` line of a `/proc` file.
-fn proc_field(file: &str, key: &str) -> Option<u64> {
-    let text = fs::read_to_string(file).ok()?;
-    text.lines().find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        if name.trim() != key {
-            return None;
-        }
-        value.split_whitespace().next()?.parse().ok()
-    })
-}
-
-fn machine() -> String {
-    let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            (name.trim() == "model name").then(|| value.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_owned());
-    let processors = cpuinfo
-        .lines()
-        .filter(|line| {
-            line.split_once(':')
-                .is_some_and(|(name, _)| name.trim() == "processor")
-        })
-        .count();
-    let cores = if processors > 0 {
-        processors
-    } else {
-        std::thread::available_parallelism().map_or(1, |threads| threads.get())
-    };
-    let memory = proc_field("/proc/meminfo", "MemTotal").map_or_else(
-        || "unknown memory".to_owned(),
-        |kib| format!("{:.1} GiB RAM", kib as f64 / (1024.0 * 1024.0)),
-    );
-    format!("{model}, {cores} logical cores, {memory}")
-}
-
-fn rustc_version() -> String {
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    Command::new(rustc)
-        .arg("--version")
-        .output()
-        .ok()
-        .filter(|output| output.status.success())
-        .and_then(|output| String::from_utf8(output.stdout).ok())
-        .map(|version| version.trim().to_owned())
-        .filter(|version| !version.is_empty())
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
-fn profile(bench_mode: bool) -> String {
-    let name = if bench_mode {
-        "`bench` (inherits `release`)"
-    } else {
-        "`test` smoke run"
-    };
-    let assertions = if cfg!(debug_assertions) { "on" } else { "off" };
-    format!("{name}, debug assertions {assertions}")
-}
-
-/// `YYYY-MM-DD HH:MM UTC` for `$SOURCE_DATE_EPOCH`, or for now.
-fn date_utc() -> String {
-    let seconds = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|value| value.trim().parse::<u64>().ok())
-        .unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |since| since.as_secs())
-        });
-    let (year, month, day) = civil_from_days(seconds / 86_400);
-    let minutes = seconds % 86_400 / 60;
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        minutes / 60,
-        minutes % 60
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's
-/// `civil_from_days`, for non-negative days).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
