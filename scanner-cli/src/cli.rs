@@ -82,7 +82,8 @@ pub enum DbCommand {
 
 #[derive(Debug, Args)]
 pub struct DbSyncArgs {
-    /// OSV ecosystem to fetch (repeatable) [default: `[sync] ecosystems`, else PyPI and crates.io].
+    /// OSV ecosystem to fetch (repeatable; `npm` for MCP server packages) [default: `[sync]
+    /// ecosystems`, else PyPI and crates.io].
     #[arg(long, value_name = "NAME")]
     pub ecosystem: Vec<String>,
     /// Base URL holding `{ecosystem}/all.zip` [default: $AIRLOCK_MIRROR, `[sync] mirror`, else

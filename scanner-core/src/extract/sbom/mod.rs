@@ -447,12 +447,16 @@ fn convert(input: &Input<'_>, text: &str, document: Document) -> Extraction {
                 continue;
             }
         };
-        let mut component =
-            Component::new(key.clone(), entry.kind.unwrap_or(ComponentKind::Library))
-                .with_evidence(Evidence {
-                    location: input.location(line),
-                    extractor: ID,
-                });
+        // Kinds CycloneDX has no type for (MCP servers, agent tools) are named by a property.
+        let kind = entry
+            .property(properties::KIND)
+            .and_then(ComponentKind::from_name)
+            .or(entry.kind)
+            .unwrap_or(ComponentKind::Library);
+        let mut component = Component::new(key.clone(), kind).with_evidence(Evidence {
+            location: input.location(line),
+            extractor: ID,
+        });
         component.scope = entry
             .property(properties::SCOPE)
             .and_then(scope)
