@@ -187,6 +187,12 @@ pub struct ReportArgs {
     /// Also walk .git, target, node_modules and virtual environments.
     #[arg(long)]
     pub no_default_excludes: bool,
+
+    /// Also read the agent client configs in your home directory (Claude Code, Claude Desktop,
+    /// Cursor, VS Code, Windsurf, Cline, Zed, Gemini CLI, Codex, Goose): their MCP servers,
+    /// credentials by name, and auto-approved tools. Paths in the report are then absolute.
+    #[arg(long)]
+    pub include_user_config: bool,
 }
 
 #[derive(Debug, Args)]

@@ -47,6 +47,11 @@ fn projects() -> Vec<(String, PathBuf)> {
         "models/corpus".to_owned(),
         fixtures().join("models").join("corpus"),
     ));
+    // Every MCP client format (servers as applications, npm/PyPI/image edges, literal secrets
+    // redacted) and agent tool declarations.
+    for name in ["project", "home", "tools"] {
+        list.push((format!("mcp/{name}"), fixtures().join("mcp").join(name)));
+    }
     list
 }
 
