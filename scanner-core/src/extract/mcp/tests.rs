@@ -545,3 +545,69 @@ fn rules_over_the_project_fixture() {
     );
     assert!(!format!("{analysis:?}").contains("AIRLOCKFAKE"));
 }
+
+/// Every format's fixture, for the mutation test.
+const MUTATION_SEEDS: &[(&str, &str)] = &[
+    ("project/.mcp.json", fixture!("project/.mcp.json")),
+    ("project/.cursor/mcp.json", fixture!("project/.cursor/mcp.json")),
+    ("project/.vscode/mcp.json", fixture!("project/.vscode/mcp.json")),
+    ("project/.claude/settings.json", fixture!("project/.claude/settings.json")),
+    ("project/.gemini/settings.json", fixture!("project/.gemini/settings.json")),
+    ("project/.zed/settings.json", fixture!("project/.zed/settings.json")),
+    ("project/.codex/config.toml", fixture!("project/.codex/config.toml")),
+    ("home/.claude.json", fixture!("home/.claude.json")),
+    (
+        "home/Claude/claude_desktop_config.json",
+        fixture!("home/.config/Claude/claude_desktop_config.json"),
+    ),
+    (
+        "home/windsurf/mcp_config.json",
+        fixture!("home/.codeium/windsurf/mcp_config.json"),
+    ),
+    (
+        "home/cline_mcp_settings.json",
+        fixture!(
+            "home/.config/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json"
+        ),
+    ),
+    ("home/goose/config.yaml", fixture!("home/.config/goose/config.yaml")),
+    ("tools/poisoned.tools.json", fixture!("tools/poisoned.tools.json")),
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Truncated or byte-flipped configs never panic: they parse, or fail with a located error.
+    #[test]
+    fn mutated_configs_never_panic(
+        seed in 0..MUTATION_SEEDS.len(),
+        cut in 0.0f64..1.0,
+        flips in proptest::collection::vec((0.0f64..1.0, proptest::prelude::any::<u8>()), 0..4),
+    ) {
+        let (path, original) = MUTATION_SEEDS[seed];
+        let mut bytes = original.as_bytes().to_vec();
+        for (position, byte) in flips {
+            let index = ((bytes.len() as f64) * position) as usize;
+            if let Some(slot) = bytes.get_mut(index) {
+                *slot = byte;
+            }
+        }
+        bytes.truncate(((bytes.len() as f64) * cut) as usize + 1);
+        let extractor = crate::extract::EXTRACTORS
+            .iter()
+            .find(|extractor| extractor.accepts(std::path::Path::new(path)))
+            .unwrap();
+        let files = files();
+        let input = Input::new(path, &bytes).with_files(&files);
+        match extractor.extract(&input) {
+            Ok(extraction) => {
+                let graph = crate::scan::merge(vec![extraction], &mut Vec::new());
+                let _ = analyze(&graph, None);
+            }
+            Err(error) => {
+                proptest::prop_assert_eq!(&error.location().path, path);
+                proptest::prop_assert!(error.location().line.is_some(), "{}", error);
+            }
+        }
+    }
+}

@@ -73,8 +73,20 @@ impl Extractor for ToolDeclarationsExtractor {
     }
 
     fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
-        let root = tree::parse_jsonc(input.path, input.bytes)?;
         let mut extraction = Extraction::default();
+        // The file names are a guess (`tools.json` may be anything): one that is not JSON is
+        // noted, not an error that makes the scan incomplete.
+        let root = match tree::parse_jsonc(input.path, input.bytes) {
+            Ok(root) => root,
+            Err(error) => {
+                let mut diagnostic = error.to_diagnostic();
+                diagnostic.severity = crate::diagnostic::DiagnosticSeverity::Warning;
+                diagnostic.message =
+                    format!("not read as tool declarations: {}", diagnostic.message);
+                extraction.diagnostics.push(diagnostic);
+                return Ok(extraction);
+            }
+        };
         let list = tool_list(&root);
         if list.len() > MAX_TOOLS {
             extraction.diagnostics.push(Diagnostic::warning(
@@ -373,6 +385,12 @@ mod tests {
             "anthropic"
         );
         assert!(extract(r#"{"unrelated": true}"#).components.is_empty());
+        let not_json = extract("tools: [a, b");
+        assert!(not_json.components.is_empty());
+        assert_eq!(
+            not_json.diagnostics[0].severity,
+            crate::diagnostic::DiagnosticSeverity::Warning
+        );
     }
 
     #[test]
