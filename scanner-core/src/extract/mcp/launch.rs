@@ -8,6 +8,7 @@
 //! pipx `run --spec`, Docker `run`); an option this reader does not know is taken as a flag
 //! without a value, which at worst names the wrong word as the package.
 
+use super::secrets::{is_credential_flag, looks_like_secret};
 use crate::ecosystem::Ecosystem;
 
 /// A package a launcher fetches.
@@ -384,7 +385,7 @@ fn npm_launch(launch: &mut Launch, launcher: &str, words: &[&str], yes_flags: &[
             continue;
         }
         if word.starts_with('-') {
-            if NPM_VALUE_OPTIONS.contains(word) {
+            if NPM_VALUE_OPTIONS.contains(word) || is_credential_flag(word) {
                 let value = words.get(position).copied();
                 position += 1;
                 if matches!(*word, "-p" | "--package") {
@@ -398,7 +399,10 @@ fn npm_launch(launch: &mut Launch, launcher: &str, words: &[&str], yes_flags: &[
         first_positional = Some(word);
         break;
     }
-    let Some(spec) = package.or(first_positional) else {
+    let Some(spec) = package
+        .or(first_positional)
+        .filter(|spec| !looks_like_secret(spec))
+    else {
         return;
     };
     match npm_spec(spec) {
@@ -523,7 +527,7 @@ fn python_tool_launch(launch: &mut Launch, launcher: &str, words: &[&str]) {
             continue;
         }
         if word.starts_with('-') {
-            if PYTHON_TOOL_VALUE_OPTIONS.contains(word) {
+            if PYTHON_TOOL_VALUE_OPTIONS.contains(word) || is_credential_flag(word) {
                 let value = words.get(position).copied();
                 position += 1;
                 if matches!(*word, "--from" | "--spec") {
@@ -537,7 +541,10 @@ fn python_tool_launch(launch: &mut Launch, launcher: &str, words: &[&str]) {
         first_positional = Some(word);
         break;
     }
-    let Some(spec) = from.or(first_positional) else {
+    let Some(spec) = from
+        .or(first_positional)
+        .filter(|spec| !looks_like_secret(spec))
+    else {
         return;
     };
     match pypi_spec(spec) {
@@ -737,6 +744,10 @@ fn container_launch(launch: &mut Launch, engine: &str, words: &[&str]) {
             }
             continue;
         }
+        if looks_like_secret(word) {
+            // Not an image reference: never let a credential become a component name.
+            return;
+        }
         let image = image_reference(word);
         if image
             .version
@@ -855,6 +866,12 @@ mod tests {
             launch.package.unwrap().requirement.as_deref(),
             Some("^1.2.0")
         );
+
+        // A credential is never taken for the package.
+        let launch = run("npx --api-key sk-proj-0123456789abcdefGHIJ some-server@1.0.0");
+        assert_eq!(launch.package.unwrap().name, "some-server");
+        let launch = run("npx -y sk-proj-0123456789abcdefGHIJKL");
+        assert!(launch.package.is_none());
 
         let launch = run("bunx github:someone/server");
         assert!(launch.package.is_none());

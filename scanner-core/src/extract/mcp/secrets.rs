@@ -292,6 +292,45 @@ fn random_looking(token: &str) -> bool {
         || (has_digit && has_lower && !hex_only && entropy >= 4.2)
 }
 
+/// The part of a longer literal that is a credential: a token-shaped word inside it, as in
+/// `{"Authorization": "Bearer ntn_…"}` or `token=ghp_…;mode=fast`.
+pub(crate) fn embedded_secret(value: &str) -> Option<String> {
+    let is_token_character =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '/' | '=' | '.');
+    // References are names, not secrets: blank them out first.
+    let mut literal = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(character) = rest.chars().next() {
+        let reference_length = reference_at(rest);
+        if reference_length > 0 {
+            literal.push(' ');
+            rest = rest.get(reference_length..).unwrap_or_default();
+        } else {
+            literal.push(character);
+            rest = rest.get(character.len_utf8()..).unwrap_or_default();
+        }
+    }
+    let words: Vec<&str> = literal
+        .split(|c: char| !is_token_character(c))
+        .filter(|word| !word.is_empty())
+        .collect();
+    for (position, word) in words.iter().enumerate() {
+        let after_scheme = position
+            .checked_sub(1)
+            .and_then(|before| words.get(before))
+            .is_some_and(|before| {
+                matches!(
+                    before.to_ascii_lowercase().as_str(),
+                    "bearer" | "basic" | "token"
+                )
+            });
+        if (after_scheme && word.len() >= 12) || looks_like_secret(word) {
+            return Some((*word).to_owned());
+        }
+    }
+    None
+}
+
 /// `Bearer abc` → `abc`; anything else unchanged.
 fn strip_scheme(value: &str) -> &str {
     for scheme in ["Bearer ", "bearer ", "Basic ", "basic ", "Token ", "token "] {
@@ -311,7 +350,7 @@ pub(crate) fn classify(name: &str, value: &str) -> ValueClass {
     if is_reference(trimmed) {
         return ValueClass::Reference;
     }
-    if looks_like_secret(trimmed) {
+    if looks_like_secret(trimmed) || embedded_secret(trimmed).is_some() {
         return ValueClass::Secret;
     }
     if is_credential_name(name) {
@@ -332,9 +371,15 @@ pub(crate) fn classify(name: &str, value: &str) -> ValueClass {
 }
 
 /// The redacted form of a secret: its auth scheme if any, the first four characters, and `…`
-/// (only `…` for short values, whose first characters would be most of them).
+/// (only `…` for short values, whose first characters would be most of them). A longer
+/// literal with a token inside is shown by that token only.
 pub(crate) fn redact(value: &str) -> String {
     let trimmed = value.trim();
+    if !looks_like_secret(trimmed) && strip_scheme(trimmed).len() == trimmed.len() {
+        if let Some(token) = embedded_secret(trimmed).filter(|token| token.len() < trimmed.len()) {
+            return redact(&token);
+        }
+    }
     let token = strip_scheme(trimmed);
     let scheme = trimmed
         .get(..trimmed.len() - token.len())
@@ -571,6 +616,16 @@ mod tests {
         assert_eq!(redact("ghp_0123456789abcdefghij"), "ghp_…");
         assert_eq!(redact("Bearer sk-abcdefghijklmnop"), "Bearer sk-a…");
         assert_eq!(redact("short"), "…");
+        let headers = r#"{"Authorization": "Bearer ntn_0123456789abcdefghij", "Notion-Version": "2022-06-28"}"#;
+        assert_eq!(classify("OPENAPI_MCP_HEADERS", headers), ValueClass::Secret);
+        assert_eq!(redact(headers), "ntn_…");
+        assert_eq!(
+            classify(
+                "OPTIONS",
+                r#"{"Authorization": "Bearer ${A_LONG_TOKEN_NAME}"}"#
+            ),
+            ValueClass::Literal
+        );
     }
 
     #[test]
