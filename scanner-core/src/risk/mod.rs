@@ -2,12 +2,6 @@
 //! present, advisories) into findings. One file per rule; the rule table is tested for unique,
 //! described ids because they become SARIF rule ids and ignore keys.
 
-mod mcp_auto_approve;
-mod mcp_common;
-mod mcp_credentials;
-mod mcp_shell;
-mod mcp_transport;
-mod mcp_unpinned;
 mod missing_hashes;
 mod model_integrity;
 pub mod model_license;
@@ -16,9 +10,17 @@ mod model_provenance;
 mod non_registry_source;
 pub mod pickle_imports;
 mod remote_code;
-mod tool_hidden_instructions;
 mod unpinned;
 pub mod vulnerability;
+
+// The agent layer: MCP server configs and tool declarations (extract/mcp).
+mod mcp_auto_approve;
+mod mcp_common;
+mod mcp_credentials;
+mod mcp_shell;
+mod mcp_transport;
+mod mcp_unpinned;
+mod tool_hidden_instructions;
 
 use std::fmt;
 
@@ -239,14 +241,6 @@ pub fn analyze_with(
     analysis.findings.extend(unpinned::check(graph));
     analysis.findings.extend(non_registry_source::check(graph));
     analysis.findings.extend(missing_hashes::check(graph));
-    analysis.findings.extend(mcp_unpinned::check(graph));
-    analysis.findings.extend(mcp_transport::check(graph));
-    analysis.findings.extend(mcp_credentials::check(graph));
-    analysis.findings.extend(mcp_auto_approve::check(graph));
-    analysis.findings.extend(mcp_shell::check(graph));
-    analysis
-        .findings
-        .extend(tool_hidden_instructions::check(graph));
     let mut model_findings = pickle_imports::check(graph, &options.model);
     model_findings.extend(model_integrity::check(graph));
     model_findings.extend(remote_code::check(graph));
@@ -258,6 +252,14 @@ pub fn analyze_with(
         }
     }
     analysis.findings.extend(model_findings);
+    analysis.findings.extend(mcp_unpinned::check(graph));
+    analysis.findings.extend(mcp_transport::check(graph));
+    analysis.findings.extend(mcp_credentials::check(graph));
+    analysis.findings.extend(mcp_auto_approve::check(graph));
+    analysis.findings.extend(mcp_shell::check(graph));
+    analysis
+        .findings
+        .extend(tool_hidden_instructions::check(graph));
     if let Some(source) = source {
         vulnerability::check(graph, source, &mut analysis);
     }
