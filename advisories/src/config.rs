@@ -13,7 +13,7 @@
 //!
 //! [sync]
 //! mirror = "https://osv-vulnerabilities.storage.googleapis.com"   # AIRLOCK_MIRROR
-//! ecosystems = ["PyPI", "crates.io"]
+//! ecosystems = ["PyPI", "crates.io", "npm"]   # default: PyPI and crates.io
 //! timeout_seconds = 60            # AIRLOCK_SYNC_TIMEOUT
 //! retries = 2                     # AIRLOCK_SYNC_RETRIES
 //! max_archive_megabytes = 2048

@@ -344,7 +344,9 @@ mod tests {
         "versions": ["1.0", "1.4"],
         "ecosystem_specific": {"affected_functions": ["foo_bar.b", "foo_bar.a"]}
       }, {
-        "package": {"ecosystem": "npm", "name": "Left-Pad"}
+        "package": {"ecosystem": "Go", "name": "Left-Pad"}
+      }, {
+        "package": {"ecosystem": "npm", "name": "@Scope/Left-Pad"}
       }]
     }"#;
 
@@ -365,8 +367,15 @@ mod tests {
         );
         assert_eq!(first.functions, ["foo_bar.a", "foo_bar.b"]);
         let second = &advisory.affected[1];
-        assert_eq!(second.ecosystem, AffectedEcosystem::Other("npm".into()));
+        assert_eq!(second.ecosystem, AffectedEcosystem::Other("Go".into()));
         assert_eq!(second.normalized_name, "Left-Pad");
+        // npm names are exact: neither folded nor stripped of their scope.
+        let third = &advisory.affected[2];
+        assert_eq!(
+            third.ecosystem,
+            AffectedEcosystem::Known(scanner_core::Ecosystem::Npm)
+        );
+        assert_eq!(third.normalized_name, "@Scope/Left-Pad");
     }
 
     #[test]

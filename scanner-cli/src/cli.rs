@@ -168,7 +168,8 @@ pub enum DbCommand {
 
 #[derive(Debug, Args)]
 pub struct DbSyncArgs {
-    /// OSV ecosystem to fetch (repeatable) [default: `[sync] ecosystems`, else PyPI and crates.io].
+    /// OSV ecosystem to fetch (repeatable; `npm` for MCP server packages) [default: `[sync]
+    /// ecosystems`, else PyPI and crates.io].
     #[arg(long, value_name = "NAME")]
     pub ecosystem: Vec<String>,
     /// Base URL holding `{ecosystem}/all.zip` [default: $AIRLOCK_MIRROR, `[sync] mirror`, else
@@ -272,6 +273,12 @@ pub struct ReportArgs {
     /// Also walk .git, target, node_modules and virtual environments.
     #[arg(long)]
     pub no_default_excludes: bool,
+
+    /// Also read the agent client configs in your home directory (Claude Code, Claude Desktop,
+    /// Cursor, VS Code, Windsurf, Cline, Zed, Gemini CLI, Codex, Goose): their MCP servers,
+    /// credentials by name, and auto-approved tools. Paths in the report are then absolute.
+    #[arg(long)]
+    pub include_user_config: bool,
 }
 
 #[derive(Debug, Args)]

@@ -157,9 +157,32 @@ pub enum ComponentKind {
     Data,
     /// A plain file.
     File,
+    /// A service an agent client launches or connects to: an MCP server (stdio command or
+    /// remote URL), read from the client's configuration.
+    McpServer,
+    /// A tool an agent may call, as declared to the model (name, description, input schema).
+    AgentTool,
 }
 
 impl ComponentKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ComponentKind; 7] = [
+        ComponentKind::Application,
+        ComponentKind::Library,
+        ComponentKind::MachineLearningModel,
+        ComponentKind::Data,
+        ComponentKind::File,
+        ComponentKind::McpServer,
+        ComponentKind::AgentTool,
+    ];
+
+    /// Reads [`ComponentKind::as_str`] back.
+    pub fn from_name(name: &str) -> Option<ComponentKind> {
+        ComponentKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ComponentKind::Application => "application",
@@ -167,6 +190,8 @@ impl ComponentKind {
             ComponentKind::MachineLearningModel => "machine-learning-model",
             ComponentKind::Data => "data",
             ComponentKind::File => "file",
+            ComponentKind::McpServer => "mcp-server",
+            ComponentKind::AgentTool => "agent-tool",
         }
     }
 }

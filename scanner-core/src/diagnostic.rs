@@ -53,6 +53,7 @@ diagnostic_codes! {
     ExpiredIgnore => "expired-ignore", "An ignore entry of the policy file is past its expiry date and no longer applies.";
     InternalError => "internal-error", "An extractor failed unexpectedly on a file (a bug in airlock); the file was skipped.";
     IncludeCycle => "include-cycle", "A file includes itself through a chain of includes (`-r`, `-c`); the cycle was not followed.";
+    UnresolvedMcpCommand => "unresolved-mcp-command", "An MCP server runs a program found on PATH, so no package or file could be tied to it.";
 }
 
 impl fmt::Display for DiagnosticCode {

@@ -17,6 +17,10 @@ pub enum Ecosystem {
     HuggingFaceDataset,
     /// A plain file found by the scan (weights, scripts) with no package universe.
     GenericFile,
+    /// The npm registry (exact, case-sensitive names with optional `@scope/`; SemVer versions).
+    Npm,
+    /// Container images (Docker Hub or another registry; a tag or a digest as version).
+    Docker,
 }
 
 /// How versions of an ecosystem are ordered; the advisories crate implements each scheme.
@@ -32,12 +36,14 @@ pub enum VersionScheme {
 
 impl Ecosystem {
     /// Every ecosystem, in a stable order.
-    pub const ALL: [Ecosystem; 5] = [
+    pub const ALL: [Ecosystem; 7] = [
         Ecosystem::PyPI,
         Ecosystem::CratesIo,
         Ecosystem::HuggingFaceModel,
         Ecosystem::HuggingFaceDataset,
         Ecosystem::GenericFile,
+        Ecosystem::Npm,
+        Ecosystem::Docker,
     ];
 
     /// airlock's stable identifier, used in JSON output and ignore keys.
@@ -48,6 +54,8 @@ impl Ecosystem {
             Ecosystem::HuggingFaceModel => "huggingface-model",
             Ecosystem::HuggingFaceDataset => "huggingface-dataset",
             Ecosystem::GenericFile => "generic",
+            Ecosystem::Npm => "npm",
+            Ecosystem::Docker => "docker",
         }
     }
 
@@ -56,9 +64,11 @@ impl Ecosystem {
         match self {
             Ecosystem::PyPI => Some("PyPI"),
             Ecosystem::CratesIo => Some("crates.io"),
+            Ecosystem::Npm => Some("npm"),
             Ecosystem::HuggingFaceModel
             | Ecosystem::HuggingFaceDataset
-            | Ecosystem::GenericFile => None,
+            | Ecosystem::GenericFile
+            | Ecosystem::Docker => None,
         }
     }
 
@@ -69,6 +79,8 @@ impl Ecosystem {
             Ecosystem::CratesIo => "cargo",
             Ecosystem::HuggingFaceModel | Ecosystem::HuggingFaceDataset => "huggingface",
             Ecosystem::GenericFile => "generic",
+            Ecosystem::Npm => "npm",
+            Ecosystem::Docker => "docker",
         }
     }
 
@@ -76,10 +88,11 @@ impl Ecosystem {
     pub fn version_scheme(self) -> VersionScheme {
         match self {
             Ecosystem::PyPI => VersionScheme::Pep440,
-            Ecosystem::CratesIo => VersionScheme::SemVer,
+            Ecosystem::CratesIo | Ecosystem::Npm => VersionScheme::SemVer,
             Ecosystem::HuggingFaceModel
             | Ecosystem::HuggingFaceDataset
-            | Ecosystem::GenericFile => VersionScheme::Opaque,
+            | Ecosystem::GenericFile
+            | Ecosystem::Docker => VersionScheme::Opaque,
         }
     }
 
@@ -112,6 +125,7 @@ mod tests {
                 assert_eq!(Ecosystem::from_name(osv), Some(ecosystem));
             }
         }
-        assert_eq!(Ecosystem::from_name("npm"), None);
+        assert_eq!(Ecosystem::from_name("npm"), Some(Ecosystem::Npm));
+        assert_eq!(Ecosystem::from_name("Go"), None);
     }
 }

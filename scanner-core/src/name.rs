@@ -72,6 +72,11 @@ pub fn normalize(ecosystem: Ecosystem, name: &str) -> String {
         // Cargo names are exact in lockfiles and in RustSec; crates.io forbids look-alikes at
         // publication, so no folding is needed for identity.
         Ecosystem::CratesIo | Ecosystem::GenericFile => name.to_owned(),
+        // npm names are case-sensitive in the registry (old packages such as `JSONStream` keep
+        // their capitals; new ones must be lowercase) and OSV records spell them exactly.
+        Ecosystem::Npm => name.to_owned(),
+        // Image repositories must be lowercase; a reference that is not is invalid anyway.
+        Ecosystem::Docker => name.to_lowercase(),
         // Hub repository ids resolve case-insensitively.
         Ecosystem::HuggingFaceModel | Ecosystem::HuggingFaceDataset => name.to_lowercase(),
     }
@@ -151,6 +156,15 @@ mod tests {
         let c = PackageName::new(Ecosystem::CratesIo, "serde_json").unwrap();
         let d = PackageName::new(Ecosystem::CratesIo, "serde-json").unwrap();
         assert_ne!(c, d);
+        let upper = PackageName::new(Ecosystem::Npm, "JSONStream").unwrap();
+        let lower = PackageName::new(Ecosystem::Npm, "jsonstream").unwrap();
+        assert_ne!(upper, lower);
+        assert_eq!(
+            PackageName::new(Ecosystem::Npm, "@modelcontextprotocol/server-github")
+                .unwrap()
+                .normalized(),
+            "@modelcontextprotocol/server-github"
+        );
     }
 
     #[test]

@@ -174,6 +174,14 @@ fn parts_for_key(key: &ComponentKey) -> PurlParts {
                 _ => (None, original.to_owned()),
             }
         }
+        // purl-spec: an npm scope is the namespace (`@scope` → `%40scope`); an image's path
+        // before its last segment is the namespace (the registry is `repository_url`).
+        Ecosystem::Npm | Ecosystem::Docker => match original.rsplit_once('/') {
+            Some((namespace, name)) if !namespace.is_empty() && !name.is_empty() => {
+                (Some(namespace.to_owned()), name.to_owned())
+            }
+            _ => (None, original.to_owned()),
+        },
         _ => (None, original.to_owned()),
     };
     if key.ecosystem == Ecosystem::HuggingFaceDataset {
@@ -296,6 +304,51 @@ mod tests {
             .as_str(),
             "pkg:generic/tiny-summarizer"
         );
+    }
+
+    #[test]
+    fn npm_scopes_and_images_get_namespaces() {
+        let registry = Source::DEFAULT_REGISTRY;
+        assert_eq!(
+            Purl::for_key(&key(
+                Ecosystem::Npm,
+                "@modelcontextprotocol/server-github",
+                Some("2025.4.8"),
+                registry.clone()
+            ))
+            .as_str(),
+            "pkg:npm/%40modelcontextprotocol/server-github@2025.4.8"
+        );
+        assert_eq!(
+            Purl::for_key(&key(Ecosystem::Npm, "mcp-remote", None, registry.clone())).as_str(),
+            "pkg:npm/mcp-remote"
+        );
+        let ghcr = Source::Registry {
+            index: Some("ghcr.io".to_owned()),
+        };
+        assert_eq!(
+            Purl::for_key(&key(
+                Ecosystem::Docker,
+                "github/github-mcp-server",
+                Some("sha256:0123"),
+                ghcr
+            ))
+            .as_str(),
+            "pkg:docker/github/github-mcp-server@sha256:0123?repository_url=ghcr.io"
+        );
+        assert_eq!(
+            Purl::for_key(&key(
+                Ecosystem::Docker,
+                "mcp/fetch",
+                Some("latest"),
+                registry
+            ))
+            .as_str(),
+            "pkg:docker/mcp/fetch@latest"
+        );
+        let parts = Purl::parse("pkg:npm/%40modelcontextprotocol/server-github@2025.4.8").unwrap();
+        assert_eq!(parts.namespace.as_deref(), Some("@modelcontextprotocol"));
+        assert_eq!(parts.name, "server-github");
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -339,4 +340,52 @@ fn a_retry_recovers_from_a_truncated_download() {
             .advisories,
         11
     );
+}
+
+/// npm is not synced by default, and is when asked: `--ecosystem npm` fetches `npm/all.zip`,
+/// whose records then match the example's pinned MCP server package.
+#[test]
+fn npm_advisories_are_synced_when_asked_and_match_mcp_server_packages() {
+    let home = Home::new();
+    let path = home.directory.path().join("npm.zip");
+    let npm_records = advisory_fixtures().parent().unwrap().join("mcp/advisories");
+    zip_archive(&path, &json_entries(&npm_records));
+    let server = Server::start(
+        vec![Reply::Archive {
+            body: std::fs::read(&path).unwrap(),
+            etag: "\"npm1\"",
+        }],
+        1,
+    );
+    let output = home
+        .command(&["db", "sync", "--ecosystem", "npm"])
+        .env("AIRLOCK_MIRROR", server.mirror())
+        .env("AIRLOCK_SYNC_TIMEOUT", "5")
+        .env("AIRLOCK_SYNC_RETRIES", "0")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].path, "/npm/all.zip");
+    assert_eq!(
+        advisories::config::DEFAULT_ECOSYSTEMS,
+        ["PyPI", "crates.io"],
+        "npm stays opt-in"
+    );
+    let example = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .join("examples/agent-stack");
+    let scan = home.run(&["scan", example.to_str().unwrap(), "-f", "json"]);
+    assert_eq!(scan.status.code(), Some(0), "{}", stderr(&scan));
+    let report: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["rule"] == "known-vulnerability")
+        .unwrap();
+    assert_eq!(finding["advisory"]["id"], "GHSA-6xpm-ggf7-wc3p");
+    assert_eq!(finding["component"], "pkg:npm/mcp-remote@0.1.15");
 }

@@ -91,6 +91,7 @@ mod conformance {
         match name {
             "PyPI" => Ecosystem::PyPI,
             "crates.io" => Ecosystem::CratesIo,
+            "npm" => Ecosystem::Npm,
             // An ecosystem whose ordering airlock does not know.
             _ => Ecosystem::GenericFile,
         }

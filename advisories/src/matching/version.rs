@@ -1,6 +1,6 @@
 //! Version ordering per ecosystem, as OSV ranges need it: PEP 440 for PyPI (epochs, pre, post
-//! and dev releases, local versions, zero padding) and SemVer 2.0 for crates.io (pre-release
-//! precedence, build metadata ignored).
+//! and dev releases, local versions, zero padding) and SemVer 2.0 for crates.io and npm
+//! (pre-release precedence, build metadata ignored).
 //!
 //! A version that does not parse is an error, never "smaller than everything": the caller turns
 //! it into an *undetermined* outcome rather than a silent "not affected".
@@ -25,7 +25,9 @@ impl VersionScheme {
     pub fn for_ecosystem(ecosystem: Ecosystem) -> Option<VersionScheme> {
         match ecosystem {
             Ecosystem::PyPI => Some(VersionScheme::Pep440),
-            Ecosystem::CratesIo => Some(VersionScheme::SemVer),
+            // npm versions are SemVer 2.0 (node-semver orders them the same way: pre-releases
+            // before the release, build metadata ignored).
+            Ecosystem::CratesIo | Ecosystem::Npm => Some(VersionScheme::SemVer),
             _ => None,
         }
     }

@@ -71,13 +71,44 @@ fn scan_paths(args: &ReportArgs, verbosity: Verbosity) -> anyhow::Result<ScanRep
         cargo_metadata: args.cargo_metadata,
         progress: bar.as_ref().map(progress::reporter),
     };
-    let scanned = scanner_core::scan::scan(&args.paths, &options);
+    let mut paths = args.paths.clone();
+    if args.include_user_config {
+        let found = user_config_files();
+        if verbosity == Verbosity::Verbose {
+            for path in &found {
+                stderr_line(&format!("note: user config {}", path.display()));
+            }
+        }
+        paths.extend(found);
+    }
+    let scanned = scanner_core::scan::scan(&paths, &options);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
     let report = scanned.context("cannot scan")?;
     show_diagnostics(&report.diagnostics, verbosity);
     Ok(report)
+}
+
+/// The agent client configs that exist in the user's home directory (`$HOME`, else
+/// `%USERPROFILE%`, and `$XDG_CONFIG_HOME` when set): see
+/// `scanner_core::extract::mcp::user_config`.
+fn user_config_files() -> Vec<std::path::PathBuf> {
+    let Some(home) = ["HOME", "USERPROFILE"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .find(|home| !home.is_empty())
+        .map(std::path::PathBuf::from)
+    else {
+        return Vec::new();
+    };
+    let xdg = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|xdg| !xdg.is_empty())
+        .map(std::path::PathBuf::from);
+    scanner_core::extract::mcp::user_config::candidates(&home, xdg.as_deref())
+        .into_iter()
+        .filter(|path| path.is_file())
+        .collect()
 }
 
 /// Shows diagnostics on stderr as `verbosity` allows, counting the notes it hides.

@@ -269,7 +269,11 @@ pub fn supplier(key: &ComponentKey) -> Option<String> {
             .split_once('/')
             .map(|(owner, _)| owner.to_owned())
             .filter(|owner| !owner.is_empty()),
-        Ecosystem::PyPI | Ecosystem::CratesIo | Ecosystem::GenericFile => None,
+        Ecosystem::PyPI
+        | Ecosystem::CratesIo
+        | Ecosystem::GenericFile
+        | Ecosystem::Npm
+        | Ecosystem::Docker => None,
     }
 }
 

@@ -443,6 +443,11 @@ fn classification(kind: ComponentKind) -> Classification {
         ComponentKind::MachineLearningModel => Classification::MachineLearningModel,
         ComponentKind::Data => Classification::Data,
         ComponentKind::File => Classification::File,
+        // CycloneDX 1.5 has no component type for these: an MCP server is a program the agent
+        // runs or calls, a tool declaration is data handed to the model; `airlock:kind` keeps
+        // the exact kind.
+        ComponentKind::McpServer => Classification::Application,
+        ComponentKind::AgentTool => Classification::Data,
     }
 }
 
@@ -679,6 +684,12 @@ fn component(
     }
 
     let mut list = vec![property(properties::ECOSYSTEM, key.ecosystem.as_str())];
+    if matches!(
+        component.kind,
+        ComponentKind::McpServer | ComponentKind::AgentTool
+    ) {
+        list.push(property(properties::KIND, component.kind.as_str()));
+    }
     source_properties(&key.source, &mut list);
     if let Some(scope) = component.scope {
         list.push(property(properties::SCOPE, scope.as_str()));

@@ -70,10 +70,12 @@ fn checksum_algorithm(algorithm: HashAlgorithm) -> Algorithm {
 /// (`airlock: kind=…; ecosystem=…`) says what they are.
 fn purpose(kind: ComponentKind) -> PrimaryPackagePurpose {
     match kind {
-        ComponentKind::Application => PrimaryPackagePurpose::Application,
+        ComponentKind::Application | ComponentKind::McpServer => PrimaryPackagePurpose::Application,
         ComponentKind::Library => PrimaryPackagePurpose::Library,
         ComponentKind::File => PrimaryPackagePurpose::File,
-        ComponentKind::MachineLearningModel | ComponentKind::Data => PrimaryPackagePurpose::Other,
+        ComponentKind::MachineLearningModel | ComponentKind::Data | ComponentKind::AgentTool => {
+            PrimaryPackagePurpose::Other
+        }
     }
 }
 

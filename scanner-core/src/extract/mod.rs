@@ -3,6 +3,7 @@
 //! for), so every extractor can be tested on in-memory fixtures and fuzzed without a filesystem.
 
 pub mod cargo;
+pub mod mcp;
 pub mod model;
 pub mod python;
 pub mod registry;

@@ -2,6 +2,17 @@
 
 use super::cargo::cargo_lock::CargoLockExtractor;
 use super::cargo::cargo_toml::CargoTomlExtractor;
+use super::mcp::claude_code_settings::ClaudeCodeSettingsExtractor;
+use super::mcp::claude_desktop_config::ClaudeDesktopConfigExtractor;
+use super::mcp::cline_mcp_settings::ClineMcpSettingsExtractor;
+use super::mcp::codex_config::CodexConfigExtractor;
+use super::mcp::gemini_settings::GeminiSettingsExtractor;
+use super::mcp::goose_config::GooseConfigExtractor;
+use super::mcp::mcp_json::McpJsonExtractor;
+use super::mcp::tool_declarations::ToolDeclarationsExtractor;
+use super::mcp::vscode_mcp_json::VsCodeMcpJsonExtractor;
+use super::mcp::windsurf_mcp_config::WindsurfMcpConfigExtractor;
+use super::mcp::zed_settings::ZedSettingsExtractor;
 use super::model::gguf::GgufExtractor;
 use super::model::hf_config::HfConfigExtractor;
 use super::model::model_card::ModelCardExtractor;
@@ -42,6 +53,17 @@ pub static EXTRACTORS: &[&dyn Extractor] = &[
     &NumpyExtractor,
     &OnnxExtractor,
     &SbomExtractor,
+    &McpJsonExtractor,
+    &VsCodeMcpJsonExtractor,
+    &ClaudeDesktopConfigExtractor,
+    &ClaudeCodeSettingsExtractor,
+    &WindsurfMcpConfigExtractor,
+    &ClineMcpSettingsExtractor,
+    &ZedSettingsExtractor,
+    &GeminiSettingsExtractor,
+    &CodexConfigExtractor,
+    &GooseConfigExtractor,
+    &ToolDeclarationsExtractor,
 ];
 
 /// Looks an extractor up by id.
@@ -123,5 +145,39 @@ mod tests {
         assert_eq!(accepted("m/arrays.npz"), ["model/numpy"]);
         assert_eq!(accepted("m/model.onnx"), ["model/onnx"]);
         assert!(accepted("m/notes.txt").is_empty());
+        assert_eq!(accepted("repo/.mcp.json"), ["mcp/mcp-json"]);
+        assert_eq!(accepted("repo/.cursor/mcp.json"), ["mcp/mcp-json"]);
+        assert_eq!(accepted("repo/.vscode/mcp.json"), ["mcp/vscode-mcp-json"]);
+        assert!(accepted("repo/mcp.json").is_empty());
+        assert_eq!(
+            accepted("Claude/claude_desktop_config.json"),
+            ["mcp/claude-desktop-config"]
+        );
+        assert_eq!(accepted("home/.claude.json"), ["mcp/claude-code-settings"]);
+        assert_eq!(
+            accepted("repo/.claude/settings.local.json"),
+            ["mcp/claude-code-settings"]
+        );
+        assert_eq!(
+            accepted(".codeium/windsurf/mcp_config.json"),
+            ["mcp/windsurf-mcp-config"]
+        );
+        assert_eq!(
+            accepted("settings/cline_mcp_settings.json"),
+            ["mcp/cline-mcp-settings"]
+        );
+        assert_eq!(accepted("repo/.zed/settings.json"), ["mcp/zed-settings"]);
+        assert_eq!(
+            accepted("repo/.gemini/settings.json"),
+            ["mcp/gemini-settings"]
+        );
+        assert!(accepted("repo/settings.json").is_empty());
+        assert_eq!(accepted("repo/.codex/config.toml"), ["mcp/codex-config"]);
+        assert_eq!(accepted(".config/goose/config.yaml"), ["mcp/goose-config"]);
+        assert_eq!(accepted("agent/tools.json"), ["mcp/tool-declarations"]);
+        assert_eq!(
+            accepted("agent/github.tools.json"),
+            ["mcp/tool-declarations"]
+        );
     }
 }

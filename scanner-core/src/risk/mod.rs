@@ -15,6 +15,15 @@ mod remote_code;
 mod unpinned;
 pub mod vulnerability;
 
+// The agent layer: MCP server configs and tool declarations (extract/mcp).
+mod mcp_auto_approve;
+mod mcp_common;
+mod mcp_credentials;
+mod mcp_shell;
+mod mcp_transport;
+mod mcp_unpinned;
+mod tool_hidden_instructions;
+
 use std::fmt;
 
 use crate::component::ComponentKey;
@@ -121,6 +130,14 @@ rules! {
     MalformedModelFile => "malformed-model-file", Medium, "A weights file contradicts its own format (truncated, offsets past the end, bad header).";
     RestrictedModelLicense => "restricted-model-license", Medium, "A model's license restricts use (non-commercial, no-derivatives, gated, other or vendor terms).";
     MissingModelProvenance => "missing-model-provenance", Low, "A model states no base model, no publisher and no digest to verify its weights.";
+    McpUnpinnedServer => "mcp-unpinned-server", High, "An MCP server's command fetches its package without one exact version (npx/uvx without a version, @latest, an image tag without a digest).";
+    McpPlainHttp => "mcp-plain-http", High, "An MCP server on another host is reached over plain HTTP, so tool calls and credentials travel unencrypted.";
+    McpRemoteServer => "mcp-remote-server", Low, "An MCP server runs on another host: the agent's tool calls and their data leave the machine.";
+    McpLiteralSecret => "mcp-literal-secret", High, "An agent config holds a literal secret (token, key or password) instead of a reference to the environment.";
+    McpCredentialPassed => "mcp-credential-passed", Low, "An agent config hands credentials to an MCP server (listed by variable or header name, never by value).";
+    McpAutoApprovedTools => "mcp-auto-approved-tools", Medium, "An agent client runs an MCP server's tools, or starts the server, without asking the user.";
+    McpShellCommand => "mcp-shell-command", High, "An MCP server's command runs a shell (sh -c, cmd /c) or pipes a download into one (curl | sh).";
+    ToolHiddenInstructions => "tool-hidden-instructions", High, "A tool declaration hides text from its reader (invisible Unicode) or gives the model instructions.";
 }
 
 impl fmt::Display for RuleId {
@@ -256,6 +273,14 @@ pub fn analyze_with(
         }
     }
     analysis.findings.extend(model_findings);
+    analysis.findings.extend(mcp_unpinned::check(graph));
+    analysis.findings.extend(mcp_transport::check(graph));
+    analysis.findings.extend(mcp_credentials::check(graph));
+    analysis.findings.extend(mcp_auto_approve::check(graph));
+    analysis.findings.extend(mcp_shell::check(graph));
+    analysis
+        .findings
+        .extend(tool_hidden_instructions::check(graph));
     if let Some(source) = source {
         vulnerability::check(graph, source, &mut analysis);
     }

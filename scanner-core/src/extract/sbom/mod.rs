@@ -291,6 +291,8 @@ fn key_for(entry: &Entry) -> Result<(ComponentKey, Option<String>), String> {
         let ecosystem = match parts.purl_type.as_str() {
             "pypi" => Some(Ecosystem::PyPI),
             "cargo" => Some(Ecosystem::CratesIo),
+            "npm" => Some(Ecosystem::Npm),
+            "docker" => Some(Ecosystem::Docker),
             "huggingface" => Some(
                 if entry.kind == Some(ComponentKind::Data)
                     || parts
@@ -313,6 +315,10 @@ fn key_for(entry: &Entry) -> Result<(ComponentKey, Option<String>), String> {
                 {
                     format!("{owner}/{}", parts.name)
                 }
+                // An npm scope (`%40scope`) or an image's path is part of the name.
+                (Ecosystem::Npm | Ecosystem::Docker, Some(namespace)) if !namespace.is_empty() => {
+                    format!("{namespace}/{}", parts.name)
+                }
                 _ if !entry.name.is_empty()
                     && matches!(ecosystem, Ecosystem::PyPI | Ecosystem::CratesIo) =>
                 {
@@ -328,7 +334,10 @@ fn key_for(entry: &Entry) -> Result<(ComponentKey, Option<String>), String> {
                     .unwrap_or_default()
                 || matches!(
                     ecosystem,
-                    Ecosystem::HuggingFaceModel | Ecosystem::HuggingFaceDataset
+                    Ecosystem::HuggingFaceModel
+                        | Ecosystem::HuggingFaceDataset
+                        | Ecosystem::Npm
+                        | Ecosystem::Docker
                 ) {
                 name
             } else {
@@ -447,12 +456,16 @@ fn convert(input: &Input<'_>, text: &str, document: Document) -> Extraction {
                 continue;
             }
         };
-        let mut component =
-            Component::new(key.clone(), entry.kind.unwrap_or(ComponentKind::Library))
-                .with_evidence(Evidence {
-                    location: input.location(line),
-                    extractor: ID,
-                });
+        // Kinds CycloneDX has no type for (MCP servers, agent tools) are named by a property.
+        let kind = entry
+            .property(properties::KIND)
+            .and_then(ComponentKind::from_name)
+            .or(entry.kind)
+            .unwrap_or(ComponentKind::Library);
+        let mut component = Component::new(key.clone(), kind).with_evidence(Evidence {
+            location: input.location(line),
+            extractor: ID,
+        });
         component.scope = entry
             .property(properties::SCOPE)
             .and_then(scope)
@@ -642,14 +655,49 @@ mod tests {
     fn foreign_purls_become_generic_and_are_kept() {
         let entry = Entry {
             reference: "r".into(),
-            name: "lodash".into(),
-            purl: Some("pkg:npm/lodash@4.17.21".into()),
+            name: "guava".into(),
+            purl: Some("pkg:maven/com.google.guava/guava@33.0.0".into()),
             ..Entry::default()
         };
         let (key, kept) = key_for(&entry).unwrap();
         assert_eq!(key.ecosystem, Ecosystem::GenericFile);
-        assert_eq!(key.version.as_deref(), Some("4.17.21"));
-        assert_eq!(kept.as_deref(), Some("pkg:npm/lodash@4.17.21"));
+        assert_eq!(key.version.as_deref(), Some("33.0.0"));
+        assert_eq!(
+            kept.as_deref(),
+            Some("pkg:maven/com.google.guava/guava@33.0.0")
+        );
+    }
+
+    /// npm components of other tools' SBOMs are npm components, scope included, so npm
+    /// advisories match them.
+    #[test]
+    fn npm_purls_keep_their_scope() {
+        let entry = Entry {
+            reference: "r".into(),
+            name: "server-github".into(),
+            purl: Some("pkg:npm/%40modelcontextprotocol/server-github@2025.4.8".into()),
+            ..Entry::default()
+        };
+        let (key, kept) = key_for(&entry).unwrap();
+        assert_eq!(kept, None);
+        assert_eq!(key.ecosystem, Ecosystem::Npm);
+        assert_eq!(key.name.original(), "@modelcontextprotocol/server-github");
+        assert_eq!(key.version.as_deref(), Some("2025.4.8"));
+        let image = Entry {
+            reference: "i".into(),
+            name: "github-mcp-server".into(),
+            purl: Some("pkg:docker/github/github-mcp-server@v0.4.0?repository_url=ghcr.io".into()),
+            ..Entry::default()
+        };
+        let (key, _) = key_for(&image).unwrap();
+        assert_eq!(key.ecosystem, Ecosystem::Docker);
+        assert_eq!(key.name.original(), "github/github-mcp-server");
+        assert_eq!(
+            key.source,
+            Source::Registry {
+                index: Some("ghcr.io".into())
+            }
+        );
     }
 
     #[test]

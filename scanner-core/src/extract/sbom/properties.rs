@@ -31,6 +31,9 @@ pub const PURL: &str = "airlock:purl";
 pub const SYNTHETIC: &str = "airlock:synthetic";
 /// A rule that a finding about the component broke (`scan` only).
 pub const FINDING: &str = "airlock:finding";
+/// airlock's kind of a component whose kind the document's own type cannot say
+/// (`mcp-server`, `agent-tool`), `ComponentKind::as_str`.
+pub const KIND: &str = "airlock:kind";
 
 /// Properties that describe the key and edges rather than the component: not kept as component
 /// properties when read back.
@@ -47,4 +50,5 @@ pub const STRUCTURAL: &[&str] = &[
     EDGE,
     SYNTHETIC,
     FINDING,
+    KIND,
 ];

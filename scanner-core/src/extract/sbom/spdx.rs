@@ -101,7 +101,12 @@ fn kind(package: &WirePackage, notes: &[(String, String)]) -> ComponentKind {
         Some("file") => return ComponentKind::File,
         Some("application") => return ComponentKind::Application,
         Some("library") => return ComponentKind::Library,
-        _ => {}
+        Some(other) => {
+            if let Some(kind) = ComponentKind::from_name(other) {
+                return kind;
+            }
+        }
+        None => {}
     }
     match package.primary_package_purpose.as_deref() {
         Some("APPLICATION") => ComponentKind::Application,

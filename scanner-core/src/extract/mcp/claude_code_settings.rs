@@ -1,0 +1,217 @@
+//! Claude Code's own files besides `.mcp.json`: `~/.claude.json` (user-scope `mcpServers`, and
+//! local-scope servers under `projects.PATH.mcpServers`) and `.claude/settings.json` /
+//! `.claude/settings.local.json`, whose `permissions.allow` entries `mcp__SERVER` and
+//! `mcp__SERVER__TOOL` let tools run without asking, and whose `enableAllProjectMcpServers` /
+//! `enabledMcpjsonServers` start the project's `.mcp.json` servers without the approval prompt.
+//!
+//! An approval is put on the server it names: the project's `.mcp.json` server when that file
+//! defines it (read through the input's file reader, inside the scan root), else a server entry
+//! of the settings file itself, marked as defined elsewhere.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::facts::{self, AutoApprove};
+use super::{
+    name_and_parent, project_directory, read_servers, server_key, tree, Client, ConfigFile,
+};
+use crate::component::{Component, ComponentKind};
+use crate::extract::{
+    join_path, ExtractError, Extraction, Extractor, ExtractorId, Input, ReadLimit,
+};
+use crate::location::{Evidence, Location};
+
+const ID: ExtractorId = "mcp/claude-code-settings";
+
+/// Reads `~/.claude.json` and `.claude/settings*.json`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClaudeCodeSettingsExtractor;
+
+impl Extractor for ClaudeCodeSettingsExtractor {
+    fn id(&self) -> ExtractorId {
+        ID
+    }
+
+    fn description(&self) -> &'static str {
+        "Claude Code user config (~/.claude.json) and settings (.claude/settings*.json): servers and allowed MCP tools"
+    }
+
+    fn accepts(&self, path: &Path) -> bool {
+        matches!(
+            name_and_parent(path),
+            Some((".claude.json", _))
+                | Some(("settings.json" | "settings.local.json", Some(".claude")))
+        )
+    }
+
+    fn read_limit(&self) -> ReadLimit {
+        ReadLimit::Whole {
+            max_bytes: super::CONFIG_READ_LIMIT,
+        }
+    }
+
+    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+        let root = tree::parse_jsonc(input.path, input.bytes)?;
+        let mut extraction = Extraction::default();
+        let mut servers = read_servers(
+            root.get("mcpServers"),
+            None,
+            input.path,
+            &mut extraction.diagnostics,
+        );
+        for (project, settings) in root
+            .get("projects")
+            .map(tree::Node::members)
+            .unwrap_or_default()
+        {
+            servers.extend(read_servers(
+                settings.get("mcpServers"),
+                Some(project),
+                input.path,
+                &mut extraction.diagnostics,
+            ));
+        }
+        let config = ConfigFile {
+            input,
+            extractor: ID,
+            client: Client::ClaudeCode,
+            project_directory: project_directory(input.path),
+            global_auto_approve: None,
+        };
+        let approvals = approvals(&root, &config, &mut extraction);
+        super::build(&config, servers, &mut extraction);
+        extraction.components.extend(approvals);
+        Ok(extraction)
+    }
+}
+
+/// Approvals by server name: the settings that grant them, the first line, the tools.
+#[derive(Debug, Default)]
+struct Approval {
+    line: u32,
+    settings: Vec<String>,
+    tools: Vec<String>,
+}
+
+fn approvals(
+    root: &tree::Node,
+    config: &ConfigFile<'_, '_>,
+    extraction: &mut Extraction,
+) -> Vec<Component> {
+    let mut by_server: BTreeMap<String, Approval> = BTreeMap::new();
+    let mut add = |server: &str, line: u32, setting: &str, tool: Option<&str>| {
+        let approval = by_server
+            .entry(server.to_owned())
+            .or_insert_with(|| Approval {
+                line,
+                ..Approval::default()
+            });
+        if !approval.settings.iter().any(|known| known == setting) {
+            approval.settings.push(setting.to_owned());
+        }
+        if let Some(tool) = tool {
+            if !approval.tools.iter().any(|known| known == tool) {
+                approval.tools.push(tool.to_owned());
+            }
+        }
+    };
+    let allowed = root
+        .get("permissions")
+        .and_then(|permissions| permissions.get("allow"))
+        .map(tree::Node::items)
+        .unwrap_or_default();
+    for entry in allowed {
+        let Some(rule) = entry.as_str() else { continue };
+        let Some(rest) = rule.trim().strip_prefix("mcp__") else {
+            continue;
+        };
+        let (server, tool) = match rest.split_once("__") {
+            Some((server, tool)) => (server, if tool.is_empty() { "*" } else { tool }),
+            None => (rest, "*"),
+        };
+        if !server.is_empty() {
+            add(server, entry.line, "permissions.allow", Some(tool));
+        }
+    }
+    // The project's `.mcp.json`, to tie approvals to the servers it defines.
+    let project = project_directory(config.input.path);
+    let mcp_json = join_path(if project.is_empty() { "." } else { &project }, ".mcp.json");
+    let mcp_json = mcp_json.strip_prefix("./").unwrap_or(&mcp_json).to_owned();
+    let project_servers: Vec<String> = config
+        .input
+        .files
+        .read(&mcp_json)
+        .ok()
+        .and_then(|bytes| tree::parse_jsonc(&mcp_json, &bytes).ok())
+        .map(|parsed| {
+            parsed
+                .get("mcpServers")
+                .map(tree::Node::members)
+                .unwrap_or_default()
+                .iter()
+                .map(|(name, _)| name.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(setting) = root
+        .get("enableAllProjectMcpServers")
+        .filter(|setting| setting.as_bool() == Some(true))
+    {
+        for server in &project_servers {
+            add(
+                server,
+                setting.line,
+                "enableAllProjectMcpServers: true",
+                None,
+            );
+        }
+    }
+    for entry in root
+        .get("enabledMcpjsonServers")
+        .map(tree::Node::items)
+        .unwrap_or_default()
+    {
+        if let Some(server) = entry.as_str() {
+            add(server, entry.line, "enabledMcpjsonServers", None);
+        }
+    }
+
+    let mut components = Vec::new();
+    for (server, approval) in by_server {
+        let defined_in_project = project_servers.contains(&server);
+        let home = if defined_in_project {
+            mcp_json.as_str()
+        } else {
+            config.input.path
+        };
+        let Some(key) = server_key(home, None, &server) else {
+            continue;
+        };
+        let mut component =
+            Component::new(key.clone(), ComponentKind::McpServer).with_evidence(Evidence {
+                location: Location::line(config.input.path, approval.line),
+                extractor: ID,
+            });
+        component.properties.insert(
+            facts::CLIENT.to_owned(),
+            Client::ClaudeCode.as_str().to_owned(),
+        );
+        if !defined_in_project {
+            component.properties.insert(
+                facts::DEFINED_ELSEWHERE.to_owned(),
+                "not in the project's .mcp.json (user scope or another config)".to_owned(),
+            );
+        }
+        component.properties.insert(
+            facts::AUTO_APPROVE.to_owned(),
+            facts::to_json(&AutoApprove {
+                line: approval.line,
+                setting: approval.settings.join(", "),
+                tools: approval.tools,
+            }),
+        );
+        extraction.roots.push(key);
+        components.push(component);
+    }
+    components
+}

@@ -1,0 +1,113 @@
+//! `mcp-literal-secret` and `mcp-credential-passed`: credentials in agent configs. A literal
+//! secret written into the file (a token in an `env` block, an `Authorization` header, a key on
+//! the command line or in the URL) is exposed to everyone who can read the file or its history;
+//! it is reported with its redacted form only. Credentials handed over by reference
+//! (`${GITHUB_TOKEN}`, `docker -e NAME`) are listed by name and line: they say which secrets the
+//! server can use.
+
+use super::mcp_common::{config_path, enabled_servers, label, servers};
+use super::{Finding, RuleId};
+use crate::extract::mcp::facts::{self, NamedCredential};
+use crate::graph::DependencyGraph;
+use crate::location::Location;
+
+fn describe(found: &NamedCredential) -> String {
+    match found.credential.flag.as_deref() {
+        Some(flag) => format!("{} `{flag}`", found.place.as_str()),
+        None if found.place == facts::CredentialPlace::Url => "URL".to_owned(),
+        None if found.place == facts::CredentialPlace::Argument => {
+            format!("argument {}", found.name)
+        }
+        None => format!("{} `{}`", found.place.as_str(), found.name),
+    }
+}
+
+pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    // Literal secrets matter even in a disabled server: they are in the file all the same.
+    for server in servers(graph) {
+        let secrets: Vec<NamedCredential> = facts::credentials(server)
+            .into_iter()
+            .filter(|found| found.credential.value == "secret")
+            .collect();
+        if secrets.is_empty() {
+            continue;
+        }
+        let listed: Vec<String> = secrets
+            .iter()
+            .map(|found| {
+                format!(
+                    "{} (`{}`, line {})",
+                    describe(found),
+                    found.credential.redacted.as_deref().unwrap_or("…"),
+                    found.credential.line
+                )
+            })
+            .collect();
+        let mut finding = Finding::new(
+            graph,
+            RuleId::McpLiteralSecret,
+            &server.key,
+            format!(
+                "{} has literal secrets written into its config: {}; move them to the environment or a secret store and reference them (`${{NAME}}`), and rotate them",
+                label(server),
+                listed.join(", ")
+            ),
+        );
+        if let Some(path) = config_path(server) {
+            finding.evidence = secrets
+                .iter()
+                .map(|found| Location::line(path, found.credential.line))
+                .collect();
+            finding.evidence.sort();
+            finding.evidence.dedup();
+        }
+        findings.push(finding);
+    }
+    for server in enabled_servers(graph) {
+        let passed: Vec<NamedCredential> = facts::credentials(server)
+            .into_iter()
+            .filter(|found| {
+                found.credential.credential
+                    && matches!(
+                        found.credential.value.as_str(),
+                        "reference" | "inherited" | "placeholder"
+                    )
+            })
+            .collect();
+        if passed.is_empty() {
+            continue;
+        }
+        let listed: Vec<String> = passed
+            .iter()
+            .map(|found| {
+                let how = match found.credential.value.as_str() {
+                    "reference" => "by reference",
+                    "inherited" => "from the environment",
+                    _ => "as a placeholder",
+                };
+                format!("{} {how} (line {})", describe(found), found.credential.line)
+            })
+            .collect();
+        let mut finding = Finding::new(
+            graph,
+            RuleId::McpCredentialPassed,
+            &server.key,
+            format!(
+                "{} receives credentials: {}; give it a token scoped to what its tools need",
+                label(server),
+                listed.join(", ")
+            ),
+        );
+        if let Some(path) = config_path(server) {
+            finding.evidence = passed
+                .iter()
+                .map(|found| Location::line(path, found.credential.line))
+                .collect();
+            finding.evidence.sort();
+            finding.evidence.dedup();
+        }
+        findings.push(finding);
+    }
+    findings
+}
