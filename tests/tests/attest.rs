@@ -61,7 +61,7 @@ fn attested() -> Home {
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("attested 10 files"),
+        stderr(&output).contains("attested 11 files"),
         "{}",
         stderr(&output)
     );
@@ -121,6 +121,7 @@ fn attesting_the_example_project_and_verifying_it_passes() {
     assert_eq!(
         names,
         [
+            ".mcp.json",
             "agent/pyproject.toml",
             "agent/requirements.txt",
             "agent/uv.lock",
@@ -158,7 +159,7 @@ fn attesting_the_example_project_and_verifying_it_passes() {
     let text = stdout(&output);
     assert!(
         text.contains(
-            "subjects   ok      10 attested: 10 ok, 0 modified, 0 missing; 0 unexpected files"
+            "subjects   ok      11 attested: 11 ok, 0 modified, 0 missing; 0 unexpected files"
         ),
         "{text}"
     );
@@ -169,7 +170,7 @@ fn attesting_the_example_project_and_verifying_it_passes() {
     assert_eq!(report["passed"], true);
     assert_eq!(report["failed"], serde_json::json!([]));
     assert_eq!(report["signature"]["status"], "ok");
-    assert_eq!(report["files"]["counts"]["ok"], 10);
+    assert_eq!(report["files"]["counts"]["ok"], 11);
     assert_eq!(report["policy"]["status"], "ok");
 
     // The same tree, key and SOURCE_DATE_EPOCH give the same envelope (Ed25519 signatures are
@@ -217,7 +218,7 @@ fn a_flipped_byte_in_a_weights_file_is_rejected() {
     let text = stdout(&output);
     assert!(
         text.contains(
-            "subjects   FAILED  10 attested: 9 ok, 1 modified, 0 missing; 0 unexpected files"
+            "subjects   FAILED  11 attested: 10 ok, 1 modified, 0 missing; 0 unexpected files"
         ),
         "{text}"
     );
@@ -255,7 +256,7 @@ fn an_edited_lockfile_is_rejected() {
         problems(&report),
         [("modified".to_owned(), "agent/uv.lock".to_owned())]
     );
-    assert_eq!(report["files"]["counts"]["ok"], 9);
+    assert_eq!(report["files"]["counts"]["ok"], 10);
     assert!(report["files"]["problems"][0]["detail"]
         .as_str()
         .unwrap()
@@ -273,7 +274,7 @@ fn a_deleted_file_is_rejected() {
         text.contains("missing      tools/web-fetch/Cargo.lock  not found under PATH"),
         "{text}"
     );
-    assert!(text.contains("9 ok, 0 modified, 1 missing"), "{text}");
+    assert!(text.contains("10 ok, 0 modified, 1 missing"), "{text}");
 }
 
 #[test]
@@ -289,7 +290,7 @@ fn an_extra_file_is_a_warning_and_a_failure_under_exact() {
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     let text = stdout(&output);
     assert!(
-        text.contains("10 ok, 0 modified, 0 missing; 1 unexpected file (a warning; --exact makes it a failure)"),
+        text.contains("11 ok, 0 modified, 0 missing; 1 unexpected file (a warning; --exact makes it a failure)"),
         "{text}"
     );
     assert!(
@@ -301,7 +302,7 @@ fn an_extra_file_is_a_warning_and_a_failure_under_exact() {
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     assert!(
-        text.contains("subjects   FAILED  10 attested: 10 ok, 0 modified, 0 missing; 1 unexpected file (--exact: a failure)"),
+        text.contains("subjects   FAILED  11 attested: 11 ok, 0 modified, 0 missing; 1 unexpected file (--exact: a failure)"),
         "{text}"
     );
     assert!(

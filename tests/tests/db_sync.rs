@@ -378,7 +378,8 @@ fn npm_advisories_are_synced_when_asked_and_match_mcp_server_packages() {
         .unwrap()
         .join("examples/agent-stack");
     let scan = home.run(&["scan", example.to_str().unwrap(), "-f", "json"]);
-    assert_eq!(scan.status.code(), Some(0), "{}", stderr(&scan));
+    // The example's malicious pickle fails the default --fail-on (high).
+    assert_eq!(scan.status.code(), Some(1), "{}", stderr(&scan));
     let report: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
     let finding = report["findings"]
         .as_array()

@@ -245,7 +245,8 @@ fn every_config_format_gives_its_servers_edges_and_findings() {
             "json",
         ],
     );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // High findings (literal secrets, shell commands) fail the default --fail-on.
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let report = json_of(&output);
     // Every config format was read, each by its own extractor.
     let extractors: BTreeSet<&str> = report["files"]
@@ -455,7 +456,8 @@ fn the_example_shows_its_mcp_servers_in_the_sboms_and_their_findings_in_sarif() 
             arguments.drain(..2);
         }
         let output = run_with_home(&repository(), temporary.path(), &arguments);
-        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let expected = if command == "scan" { Some(1) } else { Some(0) };
+        assert_eq!(output.status.code(), expected, "{}", stderr(&output));
         json_of(&output)
     };
 

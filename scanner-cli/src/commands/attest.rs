@@ -170,6 +170,8 @@ pub(super) fn scan(
         output: None,
         cargo_metadata: false,
         no_default_excludes,
+        // Attestations cover the project, never the operator's home directory.
+        include_user_config: false,
     };
     super::scan_paths(&args, verbosity)
 }
