@@ -16,6 +16,7 @@ pub mod import;
 pub mod matching;
 pub mod model;
 mod osv;
+pub mod progress;
 mod rustsec;
 pub mod signing;
 pub mod store;
