@@ -17,8 +17,12 @@ use crate::cli::Format;
 
 use super::Verbosity;
 
-/// Work shorter than this shows no bar.
-const DELAY: Duration = Duration::from_millis(500);
+/// Work shorter than this shows no bar (none in unit tests, which check what bars are fed).
+const DELAY: Duration = if cfg!(test) {
+    Duration::ZERO
+} else {
+    Duration::from_millis(500)
+};
 
 const BYTES_TEMPLATE: &str = "{spinner} {msg} [{wide_bar}] {bytes}/{total_bytes} ({eta} left)";
 const FILES_TEMPLATE: &str = "{spinner} {msg} [{wide_bar}] {pos}/{len} files ({eta} left)";
@@ -97,6 +101,9 @@ impl Reveal {
 pub fn reporter(bar: &ProgressBar) -> ProgressReporter {
     let bar = bar.clone();
     let reveal = Reveal::new();
+    // Worker threads report concurrently: the furthest point reached so far (files, bytes) is
+    // kept under a lock, so the bar never moves backwards.
+    let furthest: Mutex<(usize, u64)> = Mutex::new((0, 0));
     ProgressReporter::new(move |progress: ScanProgress| {
         let hashing = progress.bytes_total > 0;
         let template = if hashing {
@@ -107,16 +114,25 @@ pub fn reporter(bar: &ProgressBar) -> ProgressReporter {
         if !reveal.due(&bar, template) {
             return;
         }
+        let Ok(mut furthest) = furthest.lock() else {
+            return;
+        };
+        furthest.0 = furthest
+            .0
+            .max(progress.files_done.min(progress.files_total));
+        furthest.1 = furthest
+            .1
+            .max(progress.bytes_done.min(progress.bytes_total));
         if hashing {
             bar.set_length(progress.bytes_total);
-            bar.set_position(progress.bytes_done.min(progress.bytes_total));
+            bar.set_position(furthest.1);
             bar.set_message(format!(
                 "hashing, {}/{} files",
-                progress.files_done, progress.files_total
+                furthest.0, progress.files_total
             ));
         } else {
             bar.set_length(progress.files_total.max(1) as u64);
-            bar.set_position(progress.files_done.min(progress.files_total) as u64);
+            bar.set_position(furthest.0 as u64);
             bar.set_message("scanning");
         }
     })
@@ -187,4 +203,77 @@ pub fn sync_reporter(bar: &ProgressBar) -> ProgressCallback {
             _ => {}
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hidden() -> ProgressBar {
+        ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden())
+    }
+
+    #[test]
+    fn scans_count_bytes_while_hashing_and_files_otherwise() {
+        let models =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/agent-stack/models");
+        let bar = hidden();
+        let options = scanner_core::scan::ScanOptions {
+            progress: Some(reporter(&bar)),
+            ..Default::default()
+        };
+        let report = scanner_core::scan::scan(&[models], &options);
+        assert!(report.is_ok());
+        let total = bar.length().unwrap_or_default();
+        assert!(total > 0, "weights were hashed: a byte count");
+        assert_eq!(bar.position(), total);
+        assert!(bar.message().starts_with("hashing, "), "{}", bar.message());
+
+        let cargo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/agent-stack/tools/web-fetch");
+        let bar = hidden();
+        let options = scanner_core::scan::ScanOptions {
+            progress: Some(reporter(&bar)),
+            ..Default::default()
+        };
+        assert!(scanner_core::scan::scan(&[cargo], &options).is_ok());
+        assert_eq!(bar.message(), "scanning", "nothing hashed: files");
+        assert_eq!(Some(bar.position()), bar.length());
+    }
+
+    #[test]
+    fn imports_and_syncs_move_the_bar() {
+        let bar = hidden();
+        let callback = import_reporter(&bar);
+        callback(Progress::Records { read: 41 });
+        assert_eq!(bar.position(), 41);
+
+        let bar = hidden();
+        let callback = sync_reporter(&bar);
+        callback(Progress::Download {
+            ecosystem: "PyPI",
+            received: 512,
+            total: Some(2048),
+        });
+        assert_eq!((bar.position(), bar.length()), (512, Some(2048)));
+        assert_eq!(bar.message(), "downloading PyPI");
+        callback(Progress::Records { read: 7 });
+        assert_eq!(bar.position(), 7, "the import starts from zero");
+        assert_eq!(bar.message(), "importing");
+    }
+
+    #[test]
+    fn machine_formats_never_get_a_bar() {
+        for format in [
+            Format::Json,
+            Format::CyclonedxJson,
+            Format::CyclonedxXml,
+            Format::SpdxJson,
+            Format::SpdxTagValue,
+            Format::Sarif,
+        ] {
+            assert!(scan_bar(Verbosity::Verbose, format).is_none());
+        }
+        assert!(scan_bar(Verbosity::Quiet, Format::Table).is_none());
+    }
 }

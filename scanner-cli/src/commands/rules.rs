@@ -114,3 +114,32 @@ pub fn markdown() -> String {
     }
     page
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use std::path::Path;
+
+    #[test]
+    fn the_rules_page_is_generated_from_the_tables() {
+        let page = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/rules.md");
+        let committed = std::fs::read_to_string(&page).unwrap_or_default();
+        assert!(
+            committed == super::markdown(),
+            "docs/rules.md differs from `airlock rules --format markdown`: regenerate it with \
+             `cargo run -p scanner-cli -- rules --format markdown > docs/rules.md`"
+        );
+    }
+
+    #[test]
+    fn every_rule_and_code_is_on_the_page_once() {
+        let page = super::markdown();
+        for rule in scanner_core::risk::RuleId::ALL {
+            assert_eq!(page.matches(&format!("| `{rule}` |")).count(), 1, "{rule}");
+        }
+        for code in scanner_core::DiagnosticCode::ALL {
+            assert_eq!(page.matches(&format!("| `{}` |", code.as_str())).count(), 1);
+        }
+    }
+}

@@ -111,6 +111,7 @@ fn open_database(
         "max_age_days": context.config.max_age_days,
         "stale": stale,
         "matching": "explicit-versions",
+        "imported_for_this_scan": temporary.is_some(),
     });
     Ok(Ok(Database {
         store,
@@ -165,8 +166,7 @@ pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::R
             let style = emit::terminal::TableStyle::detect(cli.color, args.report.output.is_some());
             let mut text = emit::table::scan_styled(&report.graph, &analysis, &style);
             text.push('\n');
-            text.push_str(&line);
-            text.push('\n');
+            text.push_str(&emit::table::note(&line, &style));
             text.into_bytes()
         }
         Format::Json => emit::json::report_with_database(&report, Some(&analysis), Some(json))?,

@@ -626,9 +626,17 @@ fn findings_table(graph: &DependencyGraph, findings: &[Finding], style: &TableSt
         });
         previous = Some((finding.severity, &finding.component));
     }
-    // The other columns give way in steps: the path first (its ends matter most), then the
-    // package's ecosystem suffix, the finding id, and the path again.
-    let mut shrink_order = vec![(4, 24), (1, 18), (3, 14), (4, 16), (1, 12), (2, 5)];
+    // The other columns give way in steps: the package (its ecosystem suffix goes first), the
+    // path (cut in the middle: its ends matter most), the finding id, then all of them again.
+    let mut shrink_order = vec![
+        (1, 20),
+        (4, 28),
+        (3, 16),
+        (4, 18),
+        (1, 12),
+        (3, 12),
+        (4, 14),
+    ];
     if let Some(limit) = style.width {
         let detail = columns.len() - 1;
         let natural = natural_widths(&columns, &rows);
@@ -636,14 +644,18 @@ fn findings_table(graph: &DependencyGraph, findings: &[Finding], style: &TableSt
         if others + DETAIL_MINIMUM <= limit {
             shrink_order.insert(0, (detail, DETAIL_MINIMUM));
         } else {
-            // Too narrow for a detail column that reads well: the detail goes under each
-            // row, across the whole width.
-            columns.pop();
+            // Too narrow for a detail column that reads well: the detail and the path go under
+            // each row, across the whole width, and the ids keep their column whole.
+            columns.truncate(4);
             for row in &mut rows {
-                if let Some(detail) = row.cells.pop() {
-                    row.below = detail.text.split('\n').map(str::to_owned).collect();
-                }
+                let detail = row.cells.pop().unwrap_or_default();
+                let path = row.cells.pop().unwrap_or_default();
+                let mut paragraphs = detail.text.split('\n').map(str::to_owned);
+                row.below.extend(paragraphs.next());
+                row.below.push(format!("introduced through {}", path.text));
+                row.below.extend(paragraphs);
             }
+            shrink_order = vec![(1, 20), (1, 14)];
         }
     }
     lay_out(&columns, &rows, style, &shrink_order)
@@ -780,15 +792,41 @@ fn model_summary(graph: &DependencyGraph, findings: &[Finding], style: &TableSty
     lay_out(
         &[
             column("MODEL", Fit::Truncate(Keep::Start)),
-            column("FORMAT", Fit::Truncate(Keep::Start)),
-            column("VERDICT", Fit::Truncate(Keep::Start)),
-            column("LICENSE", Fit::Truncate(Keep::Start)),
-            column("BASE MODEL", Fit::Truncate(Keep::Ends)),
+            column("FORMAT", Fit::Wrap),
+            column("VERDICT", Fit::Wrap),
+            column("LICENSE", Fit::Wrap),
+            column("BASE MODEL", Fit::Wrap),
         ],
         &rows,
         style,
-        &[(4, 14), (3, 8), (2, 16), (0, 12), (1, 8)],
+        // The model's name gives way last.
+        &[
+            (4, 24),
+            (2, 24),
+            (1, 11),
+            (3, 11),
+            (4, 16),
+            (2, 16),
+            (0, 14),
+            (3, 8),
+            (1, 8),
+            (4, 12),
+            (2, 12),
+            (0, 10),
+        ],
     )
+}
+
+/// A line of prose under a table (the advisory database line), wrapped to the width.
+pub fn note(text: &str, style: &TableStyle) -> String {
+    let text = sanitize(text);
+    let lines = match style.width {
+        Some(width) => wrap(&text, width),
+        None => vec![text],
+    };
+    let mut note = lines.join("\n");
+    note.push('\n');
+    note
 }
 
 /// `9 findings: 1 critical, 4 high, 1 medium, 3 low.`

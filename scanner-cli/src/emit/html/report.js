@@ -150,13 +150,16 @@
     if (meta.command !== 'scan') {
       summary.appendChild(el('p', { class: 'banner warn', text: 'An SBOM report: the graph only. `airlock scan` adds the findings.' }));
     } else if (database && database.used) {
-      var line = 'Advisory database: ' + database.path + ' (' + database.advisories + ' advisories' +
-        (database.updated_at ? ', updated ' + database.updated_at : '') + ')';
+      var line = database.imported_for_this_scan
+        ? 'Advisory database: ' + database.advisories + ' advisories from ' + database.path + ', imported for this scan'
+        : 'Advisory database: ' + database.path + ' (' + database.advisories + ' advisories' +
+          (database.updated_at ? ', updated ' + database.updated_at : '') + ')';
       summary.appendChild(el('p', { class: database.stale ? 'banner bad' : 'banner good', text: database.stale ? line + ', STALE: older than ' + database.max_age_days + ' days.' : line + '.' }));
     } else {
       var reason = database && database.reason === '--no-vuln-db'
         ? 'it was turned off with --no-vuln-db'
-        : 'no advisory database was found (`airlock db sync` online, or `airlock db import BUNDLE` offline)';
+        : (database && database.reason === 'empty' ? 'the advisory database holds no advisories' : 'no advisory database was found') +
+          ' (get one with `airlock db sync` online, or `airlock db import BUNDLE` offline)';
       summary.appendChild(el('p', { class: 'banner warn', id: 'vulnerabilities-skipped', text: 'Vulnerability matching was skipped: ' + reason + '. The findings below are SBOM-level only (unpinned, unhashed, unsafe models).' }));
     }
     var errors = (data.diagnostics || []).filter(function (diagnostic) {
@@ -188,6 +191,9 @@
   }
 
   // ---- Findings ----
+
+  // What the search box matches, per row (kept out of the DOM).
+  var searchText = new Map();
 
   function findingRow(finding) {
     var component = byRef.get(finding.component);
@@ -223,12 +229,11 @@
     var text = [finding.component, finding.rule, finding.message, component ? component.name : '',
       advisory ? advisory.id : '', advisory ? (advisory.aliases || []).join(' ') : '',
       advisory && advisory.summary ? advisory.summary : '', pathText(finding.introduced_through)].join('\n').toLowerCase();
-    return el('tr', {
+    var row = el('tr', {
       class: 'finding',
       'data-severity': finding.severity,
       'data-rule': finding.rule,
-      'data-ecosystem': component ? component.ecosystem : '',
-      'data-text': text
+      'data-ecosystem': component ? component.ecosystem : ''
     }, [
       el('td', null, [badge(finding.severity)]),
       el('td', null, [el('span', { class: 'name', text: nameOf(finding.component) }),
@@ -239,6 +244,8 @@
       el('td', { class: 'mono', text: evidence.length ? evidence[0] + (evidence.length > 1 ? ' (+' + (evidence.length - 1) + ')' : '') : '-' }),
       detail
     ]);
+    searchText.set(row, text);
+    return row;
   }
 
   function renderFindings() {
@@ -310,7 +317,7 @@
         var visible = (!severityBoxes[severity] || severityBoxes[severity].checked) &&
           (!rule.value || row.getAttribute('data-rule') === rule.value) &&
           (!ecosystem.value || row.getAttribute('data-ecosystem') === ecosystem.value) &&
-          (!needle || row.getAttribute('data-text').indexOf(needle) !== -1);
+          (!needle || searchText.get(row).indexOf(needle) !== -1);
         row.hidden = !visible;
         if (visible) {
           shown += 1;
@@ -414,7 +421,7 @@
             var flagged = (findingsByRef.get(file.ref) || []).some(function (finding) {
               return finding.rule === 'dangerous-pickle-import';
             });
-            item.appendChild(el('div', { class: flagged ? 'danger' : 'none', text: 'pickle ' + stream.name + ': ' +
+            item.appendChild(el('div', { class: flagged ? 'danger' : 'none', text: (stream.name === 'pickle' ? 'pickle' : 'pickle ' + stream.name) + ': ' +
               (imports.length ? 'imports ' + imports.join(', ') : 'imports nothing') + (stream.complete ? '' : ' (scan incomplete)') }));
           });
           list.appendChild(item);
@@ -447,7 +454,7 @@
       }
     }
     if (edge) {
-      if (edge.kind && edge.kind !== 'normal') {
+      if (edge.kind && edge.kind !== 'normal' && !(component && component.scope === edge.kind)) {
         facts.push(edge.kind + ' dependency');
       }
       if (edge.relation) {
