@@ -331,7 +331,7 @@ fn on_a_terminal(directory: &Path, arguments: &[&str]) -> String {
 fn progress_bars_show_on_a_terminal_for_long_imports_and_never_with_quiet() {
     let directory = tempfile::tempdir().unwrap();
     let archive = directory.path().join("all.zip");
-    let entries: Vec<(String, Vec<u8>)> = (0..40_000)
+    let entries: Vec<(String, Vec<u8>)> = (0..12_000)
         .map(|index| {
             (
                 format!("TEST-{index:07}.json"),
@@ -351,7 +351,7 @@ fn progress_bars_show_on_a_terminal_for_long_imports_and_never_with_quiet() {
             archive.to_str().unwrap(),
         ],
     );
-    assert!(shown.contains("imported 40000 records"), "{shown}");
+    assert!(shown.contains("imported 12000 records"), "{shown}");
     assert!(
         shown.contains("importing advisories") && shown.contains("records ("),
         "a bar on the terminal: {shown:?}"
@@ -367,7 +367,7 @@ fn progress_bars_show_on_a_terminal_for_long_imports_and_never_with_quiet() {
             archive.to_str().unwrap(),
         ],
     );
-    assert!(quiet.contains("imported 40000 records"), "{quiet}");
+    assert!(quiet.contains("imported 12000 records"), "{quiet}");
     assert!(!quiet.contains("importing advisories"), "{quiet:?}");
     // Not a terminal: no bar.
     let piped = run_in(

@@ -303,4 +303,8 @@ fn hostile_names_and_card_text_stay_text_in_chromium() {
         "placeholders in data stay as written"
     );
     assert!(dom.contains("<title>airlock scan: models</title>"));
+    assert!(
+        dom.contains("id=\"vulnerabilities-skipped\""),
+        "the page says vulnerabilities were not matched"
+    );
 }
