@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use crate::database::Replacement;
 use crate::model::Advisory;
 use crate::osv::{self, RecordError};
+use crate::progress::{Progress, ProgressCallback};
 use crate::rustsec;
 use crate::store::{DatabaseError, SourceRecord, UpsertOutcome, Writer};
 use crate::time::Timestamp;
@@ -81,6 +82,7 @@ pub(crate) struct Importer<'writer> {
     writer: Writer<'writer>,
     report: ImportReport,
     seen: HashMap<String, (FirstRead, bool)>,
+    progress: Option<ProgressCallback>,
 }
 
 impl<'writer> Importer<'writer> {
@@ -89,7 +91,14 @@ impl<'writer> Importer<'writer> {
             writer,
             report: ImportReport::default(),
             seen: HashMap::new(),
+            progress: None,
         }
+    }
+
+    /// Reports every record read to `progress`.
+    pub(crate) fn with_progress(mut self, progress: Option<ProgressCallback>) -> Importer<'writer> {
+        self.progress = progress;
+        self
     }
 
     pub(crate) fn records_read(&self) -> u64 {
@@ -126,6 +135,11 @@ impl<'writer> Importer<'writer> {
         source: &str,
     ) -> Result<(), DatabaseError> {
         self.report.records_read += 1;
+        if let Some(progress) = &self.progress {
+            progress(Progress::Records {
+                read: self.report.records_read,
+            });
+        }
         let outcome = self.writer.upsert(advisory, raw, source)?;
         match self.seen.get_mut(&advisory.id) {
             Some((status, withdrawn)) => {
@@ -396,6 +410,15 @@ fn located(display: &str, error: &RecordError) -> String {
 
 /// Imports `paths` into the database at `database` (created when missing).
 pub fn import_paths(database: &Path, paths: &[PathBuf]) -> Result<ImportReport, ImportError> {
+    import_paths_with_progress(database, paths, None)
+}
+
+/// [`import_paths`], telling `progress` how many records were read.
+pub fn import_paths_with_progress(
+    database: &Path,
+    paths: &[PathBuf],
+    progress: Option<ProgressCallback>,
+) -> Result<ImportReport, ImportError> {
     let mut sources = Vec::with_capacity(paths.len());
     for path in paths {
         let absolute = fs::canonicalize(path).map_err(|error| ImportError::Input {
@@ -411,7 +434,7 @@ pub fn import_paths(database: &Path, paths: &[PathBuf]) -> Result<ImportReport, 
         connection
             .execute_batch("BEGIN")
             .map_err(|error| DatabaseError::sqlite(&target, "cannot start the import", error))?;
-        let mut importer = Importer::new(Writer::new(connection, &target));
+        let mut importer = Importer::new(Writer::new(connection, &target)).with_progress(progress);
         let now = Timestamp::now().to_string();
         for (given, absolute) in &sources {
             let name = format!("path:{}", absolute.display());

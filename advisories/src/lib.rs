@@ -18,6 +18,7 @@ pub mod import;
 pub mod matching;
 pub mod model;
 mod osv;
+pub mod progress;
 mod rustsec;
 mod rustsec_ranges;
 pub mod signing;

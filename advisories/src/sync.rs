@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::config::SyncSettings;
 use crate::database::Replacement;
 use crate::import::{ImportReport, Importer};
+use crate::progress::{Progress, ProgressCallback};
 use crate::store::{DatabaseError, SourceRecord, Store, Writer};
 use crate::time::Timestamp;
 
@@ -95,6 +96,15 @@ fn source_name(ecosystem: &str) -> String {
 
 /// Syncs every configured ecosystem into the database at `database`.
 pub fn sync(database: &Path, settings: &SyncSettings) -> Result<SyncReport, SyncError> {
+    sync_with_progress(database, settings, None)
+}
+
+/// [`sync`], telling `progress` how far each download and the import are.
+pub fn sync_with_progress(
+    database: &Path,
+    settings: &SyncSettings,
+    progress: Option<ProgressCallback>,
+) -> Result<SyncReport, SyncError> {
     let client = reqwest::blocking::Client::builder()
         .timeout(settings.timeout)
         .connect_timeout(settings.timeout)
@@ -126,8 +136,24 @@ pub fn sync(database: &Path, settings: &SyncSettings) -> Result<SyncReport, Sync
         );
         let watermark = watermarks.get(&source_name(ecosystem));
         let mut attempt = 0;
+        let downloaded = |received: u64, total: Option<u64>| {
+            if let Some(progress) = &progress {
+                progress(Progress::Download {
+                    ecosystem,
+                    received,
+                    total,
+                });
+            }
+        };
         let outcome = loop {
-            match fetch(&client, &url, watermark, settings, &scratch_directory) {
+            match fetch(
+                &client,
+                &url,
+                watermark,
+                settings,
+                &scratch_directory,
+                &downloaded,
+            ) {
                 Ok(Some(file)) => break Ok(Some(file)),
                 Ok(None) => break Ok(None),
                 Err(error) if error.retry && attempt < settings.retries => {
@@ -172,7 +198,7 @@ pub fn sync(database: &Path, settings: &SyncSettings) -> Result<SyncReport, Sync
     connection
         .execute_batch("BEGIN")
         .map_err(|error| DatabaseError::sqlite(&target, "cannot start the import", error))?;
-    let mut importer = Importer::new(Writer::new(connection, &target));
+    let mut importer = Importer::new(Writer::new(connection, &target)).with_progress(progress);
     let now = Timestamp::now().to_string();
     for ecosystem in &not_modified {
         // Confirmed current: the watermark's check time moves, nothing else.
@@ -235,6 +261,7 @@ fn fetch(
     watermark: Option<&SourceRecord>,
     settings: &SyncSettings,
     scratch_directory: &Path,
+    downloaded: &dyn Fn(u64, Option<u64>),
 ) -> Result<Option<Fetched>, AttemptError> {
     let mut request = client.get(url);
     if let Some(watermark) = watermark {
@@ -318,6 +345,7 @@ fn fetch(
                 retry: false,
             });
         }
+        downloaded(received, expected);
         let chunk = buffer.get(..read).unwrap_or_default();
         hasher.update(chunk);
         file.write_all(chunk).map_err(|error| AttemptError {

@@ -11,13 +11,18 @@ Examples:
   airlock scan examples/agent-stack            # graph plus risk findings
   airlock scan . --fail-on high                # exit 1 when a finding is high or worse
   airlock extractors                           # which formats airlock reads
+  airlock scan . -f html -o report.html        # one self-contained page to open anywhere
 
 Exit codes: 0 ran clean, 1 findings reached --fail-on, 2 usage, input or internal error.";
+
+/// `airlock --version`: the release and the advisory database schema it reads (a database
+/// written by another schema is refused; `airlock db info` shows a database's own).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (advisory database schema 1)");
 
 /// airlock: what an AI agent stack is made of, where each piece came from, and what is known to
 /// be wrong with it. Offline.
 #[derive(Debug, Parser)]
-#[command(name = "airlock", version, about, long_about = None, after_help = EXAMPLES, propagate_version = true)]
+#[command(name = "airlock", version = VERSION, about, long_about = None, after_help = EXAMPLES, propagate_version = true)]
 pub struct Cli {
     /// Print only errors on stderr.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
@@ -31,6 +36,11 @@ pub struct Cli {
     /// else airlock/advisories.sqlite3 in the user data directory].
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
+
+    /// Color the table reports: auto (when stdout is a terminal and NO_COLOR is unset), always,
+    /// or never. Machine formats are never colored.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 
     #[command(subcommand)]
     pub command: Command,
@@ -53,6 +63,13 @@ pub enum Command {
     Keygen(KeygenArgs),
     /// Compare two SBOMs or two scanned directories: what came in, what left, what changed.
     Diff(crate::commands::diff::DiffArgs),
+    /// List the finding rules and diagnostic codes (ids, default severities, descriptions).
+    Rules(RulesArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
+    #[command(after_help = COMPLETION_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) of airlock and its subcommands on stdout, or write them all.
+    Man(ManArgs),
     /// Scan PATH and sign what was found: an in-toto statement (every scanned file's SHA-256,
     /// the CycloneDX SBOM as predicate) in a DSSE envelope.
     #[command(after_help = ATTEST_EXAMPLES)]
@@ -139,6 +156,56 @@ pub struct VerifyArgs {
     /// Also walk .git, target, node_modules and virtual environments when looking for files.
     #[arg(long, conflicts_with = "model_signature")]
     pub no_default_excludes: bool,
+}
+
+const COMPLETION_EXAMPLES: &str = "\
+Examples:
+  airlock completions bash > ~/.local/share/bash-completion/completions/airlock
+  airlock completions zsh > ~/.zfunc/_airlock      # with fpath+=(~/.zfunc) in ~/.zshrc
+  airlock completions fish > ~/.config/fish/completions/airlock.fish";
+
+/// When tables get colors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When stdout is a terminal, NO_COLOR is unset or empty, and TERM is not `dumb`.
+    Auto,
+    /// Always, even into a file or a pipe (overrides NO_COLOR).
+    Always,
+    /// Never.
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Listing format (markdown is the page docs/rules.md is generated from).
+    #[arg(short, long, value_enum, default_value_t = RulesFormat::Table)]
+    pub format: RulesFormat,
+}
+
+/// Formats of `airlock rules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// Aligned columns for people.
+    Table,
+    /// A JSON object for scripts.
+    Json,
+    /// The documentation page (docs/rules.md).
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write airlock.1 and one page per subcommand (airlock-scan.1, ...) into DIR instead of
+    /// printing airlock.1.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
 }
 
 const DB_EXAMPLES: &str = "\
@@ -239,6 +306,9 @@ pub enum Format {
     SpdxTagValue,
     /// SARIF 2.1.0 (findings as results, for code scanning).
     Sarif,
+    /// One self-contained HTML page (no network): summary, findings with filters, the
+    /// dependency tree, model cards.
+    Html,
 }
 
 /// Formats of plain listings.
@@ -298,6 +368,12 @@ pub struct ScanArgs {
     /// The policy file [default: the nearest airlock.toml at or above the first scanned path].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Match against these advisory files or directories (OSV JSON/YAML, RustSec markdown, OSV
+    /// zips) instead of the database: they are imported into a temporary database for this scan
+    /// only. Repeatable.
+    #[arg(long, value_name = "PATH", conflicts_with = "no_vuln_db")]
+    pub advisories: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -315,5 +391,17 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_version_names_the_database_schema_this_build_reads() {
+        assert_eq!(
+            VERSION,
+            format!(
+                "{} (advisory database schema {})",
+                env!("CARGO_PKG_VERSION"),
+                advisories::store::SCHEMA_VERSION
+            )
+        );
     }
 }

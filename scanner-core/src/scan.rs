@@ -123,6 +123,14 @@ impl ProgressState {
         self.files_done.fetch_add(1, Ordering::Relaxed);
         self.report();
     }
+
+    /// Jobs that will not run (their files were read as companions) count as done.
+    fn skipped(&self, jobs: usize) {
+        if jobs > 0 {
+            self.files_done.fetch_add(jobs, Ordering::Relaxed);
+            self.report();
+        }
+    }
 }
 
 /// A scan could not start.
@@ -241,6 +249,7 @@ pub fn scan_with(
                 .map(move |path| (path.clone(), extractor))
         })
         .collect();
+    let before_claims = rest.len();
     let unclaimed: Vec<Job> = rest
         .into_iter()
         .filter(|job| {
@@ -249,6 +258,8 @@ pub fn scan_with(
                 .is_none_or(|claimer| *claimer == job.extractor.id())
         })
         .collect();
+    // Files read as another file's companions are done too: the progress bar must reach its end.
+    progress.skipped(before_claims - unclaimed.len());
     // Large files first, so that the longest hashes start early and the workers finish
     // together (rayon splits the list in halves; a big file at the tail would run alone).
     let mut unclaimed = unclaimed;

@@ -220,24 +220,38 @@ fn the_whole_shared_corpus_imports_with_the_right_counts() {
 }
 
 #[test]
-fn scans_use_the_database_and_refuse_to_report_without_one() {
+fn scans_use_the_database_and_say_when_they_could_not() {
     let home = Home::new();
     let project = advisory_fixtures().join("project");
     let project = project.to_str().unwrap();
 
+    // First run, no database: the findings that need none are reported, the report says that
+    // vulnerabilities were not matched, two lines explain how to get a database, exit 2.
     let missing = home.run(&["scan", project]);
     assert_eq!(missing.status.code(), Some(2));
     let message = stderr(&missing);
-    assert!(message.contains("no advisory database at"), "{message}");
-    assert!(message.contains("`airlock db sync`"), "{message}");
-    assert!(message.contains("`airlock db import BUNDLE`"), "{message}");
-    assert!(message.contains("--no-vuln-db"), "{message}");
-    assert_eq!(
-        message.lines().count(),
-        2,
-        "a two-line explanation: {message}"
+    let lines: Vec<&str> = message.lines().collect();
+    let explanation = &lines[lines.len() - 2..];
+    assert!(
+        explanation[0].starts_with("error: no advisory database at"),
+        "{message}"
     );
-    assert!(missing.stdout.is_empty(), "no report without a database");
+    assert!(explanation[1].contains("`airlock db sync`"), "{message}");
+    assert!(
+        explanation[1].contains("`airlock db import BUNDLE`"),
+        "{message}"
+    );
+    assert!(explanation[1].contains("--no-vuln-db"), "{message}");
+    let report = String::from_utf8_lossy(&missing.stdout);
+    assert!(
+        report.contains("vulnerability matching was SKIPPED"),
+        "{report}"
+    );
+    let json = home.run(&["scan", project, "-f", "json"]);
+    assert_eq!(json.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["advisory_database"]["used"], false);
+    assert_eq!(json["advisory_database"]["reason"], "missing");
 
     // A database holding only a withdrawn record is as good as empty.
     let withdrawn = advisory_fixtures().join("corpus/pypa-advisory-database/vulns/redis");

@@ -20,7 +20,7 @@ use crate::cli::{
 use crate::output::{stderr_line, write_report};
 use crate::Outcome;
 
-use super::Verbosity;
+use super::{progress, Verbosity};
 
 /// The database location and the settings that apply to it.
 #[derive(Debug)]
@@ -76,7 +76,16 @@ fn sync(context: &Context, args: &DbSyncArgs, verbosity: Verbosity) -> anyhow::R
     if let Some(mirror) = &args.mirror {
         settings.mirror = mirror.trim_end_matches('/').to_owned();
     }
-    let report = advisories::sync::sync(&context.database, &settings)?;
+    let bar = progress::records_bar(verbosity, "syncing");
+    let report = advisories::sync::sync_with_progress(
+        &context.database,
+        &settings,
+        bar.as_ref().map(progress::sync_reporter),
+    );
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let report = report?;
     let mut lines = Vec::new();
     for source in &report.sources {
         let line = match &source.outcome {
@@ -156,7 +165,16 @@ fn import(context: &Context, args: &DbImportArgs, verbosity: Verbosity) -> anyho
         write_report(None, text.as_bytes())?;
         return Ok(Outcome::Clean);
     }
-    let report = advisories::import_paths(&context.database, &args.paths)?;
+    let bar = progress::records_bar(verbosity, "importing advisories");
+    let report = advisories::import::import_paths_with_progress(
+        &context.database,
+        &args.paths,
+        bar.as_ref().map(progress::import_reporter),
+    );
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let report = report?;
     write_report(None, import_summary(&report, &context.database).as_bytes())?;
     Ok(Outcome::Clean)
 }

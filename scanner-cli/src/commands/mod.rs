@@ -1,14 +1,17 @@
 //! One module per subcommand; shared plumbing (running a scan, showing diagnostics) here.
 
 mod attest;
+mod completions;
 pub mod db;
 pub mod diff;
 mod extractors;
 mod keygen;
 mod policy;
 mod progress;
+mod rules;
 mod sbom;
 mod scan;
+mod scan_advisories;
 mod verify;
 
 use anyhow::Context;
@@ -21,7 +24,7 @@ use crate::Outcome;
 
 pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     match &cli.command {
-        Command::Sbom(args) => sbom::run(args, Verbosity::of(cli)),
+        Command::Sbom(args) => sbom::run(args, cli.color, Verbosity::of(cli)),
         Command::Scan(args) => scan::run(cli, args, Verbosity::of(cli)),
         Command::Extractors(args) => extractors::run(args),
         Command::Db(command) => db::run(cli, command, Verbosity::of(cli)),
@@ -29,6 +32,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Diff(args) => diff::run(args, Verbosity::of(cli)),
         Command::Attest(args) => attest::run(cli, args, Verbosity::of(cli)),
         Command::Verify(args) => verify::run(cli, args, Verbosity::of(cli)),
+        Command::Rules(args) => rules::run(args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     }
 }
 
@@ -65,7 +71,7 @@ impl Verbosity {
 
 /// Runs the core scan for `args` and shows its diagnostics on stderr.
 fn scan_paths(args: &ReportArgs, verbosity: Verbosity) -> anyhow::Result<ScanReport> {
-    let bar = progress::bar(verbosity);
+    let bar = progress::scan_bar(verbosity, args.format);
     let options = ScanOptions {
         skip_default_directories: !args.no_default_excludes,
         cargo_metadata: args.cargo_metadata,

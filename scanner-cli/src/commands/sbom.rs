@@ -1,14 +1,21 @@
 //! `airlock sbom PATH...`: the dependency graph, nothing else.
 
-use crate::cli::{Format, ReportArgs};
+use crate::cli::{ColorChoice, Format, ReportArgs};
 use crate::emit;
 use crate::output::{stderr_line, write_report};
 use crate::Outcome;
 
-pub fn run(args: &ReportArgs, verbosity: super::Verbosity) -> anyhow::Result<Outcome> {
+pub fn run(
+    args: &ReportArgs,
+    color: ColorChoice,
+    verbosity: super::Verbosity,
+) -> anyhow::Result<Outcome> {
     let report = super::scan_paths(args, verbosity)?;
     let bytes = match args.format {
-        Format::Table => emit::table::graph(&report.graph).into_bytes(),
+        Format::Table => {
+            let style = emit::terminal::TableStyle::detect(color, args.output.is_some());
+            emit::table::graph_styled(&report.graph, &style).into_bytes()
+        }
         other => emit::document(other, &report, None, &args.paths)?,
     };
     write_report(args.output.as_deref(), &bytes)?;

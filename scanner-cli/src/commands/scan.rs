@@ -1,8 +1,11 @@
 //! `airlock scan PATH...`: the graph plus every risk check that exists, and the --fail-on policy.
 //!
-//! Vulnerability matching needs the advisory database: a scan refuses to run (exit 2) when the
-//! database is missing or holds no advisories, because an empty answer would read as "no known
-//! vulnerabilities". `--no-vuln-db` scans without it, and the report says so. Every report names
+//! Vulnerability matching needs the advisory database. When it is missing or holds no
+//! advisories, the scan still reports what needs no database (unpinned, unhashed, unsafe
+//! models), says in the report that vulnerability matching was skipped, explains in two lines
+//! how to get a database, and exits 2, because an empty answer would read as "no known
+//! vulnerabilities". `--no-vuln-db` scans without it on purpose (exit by policy), and
+//! `--advisories PATH` matches against files imported for this scan only. Every report names
 //! the database and its age, and a database older than the configured limit draws a warning.
 
 use scanner_core::risk::{analyze_with, Severity, VulnerabilitySource};
@@ -24,32 +27,54 @@ struct Database {
     age: String,
     line: String,
     json: serde_json::Value,
+    /// The database imported from `--advisories`, deleted after the scan.
+    _temporary: Option<super::scan_advisories::TemporaryDatabase>,
+}
+
+/// Why there is no database to match against.
+struct Unavailable {
+    /// Two lines: what is missing, and how to get it.
+    explanation: String,
+    reason: &'static str,
+    path: std::path::PathBuf,
 }
 
 /// Opens the database or explains, in two lines, how to get one.
 fn open_database(
     cli: &Cli,
+    args: &ScanArgs,
     verbosity: super::Verbosity,
-) -> anyhow::Result<Result<Database, String>> {
+) -> anyhow::Result<Result<Database, Unavailable>> {
     let context = db::context(cli)?;
-    let path = &context.database;
+    let temporary = super::scan_advisories::import(&args.advisories, verbosity)?;
+    let path = temporary
+        .as_ref()
+        .map_or(&context.database, |database| &database.path);
     let how = "Run `airlock db sync` (online) or `airlock db import BUNDLE` (offline), or scan with --no-vuln-db.";
     let store = match Store::open(path) {
         Ok(store) => store,
         Err(DatabaseError::Missing { .. }) => {
-            return Ok(Err(format!(
+            return Ok(Err(Unavailable {
+                explanation: format!(
                 "no advisory database at {}, so airlock cannot tell what is vulnerable.\n  {how}",
                 path.display()
-            )))
+            ),
+                reason: "missing",
+                path: path.clone(),
+            }))
         }
         Err(error) => return Err(error.into()),
     };
     let summary = store.summary()?;
     if summary.is_empty() {
-        return Ok(Err(format!(
-            "the advisory database at {} holds no advisories, so airlock cannot tell what is vulnerable.\n  {how}",
-            path.display()
-        )));
+        return Ok(Err(Unavailable {
+            explanation: format!(
+                "the advisory database at {} holds no advisories, so airlock cannot tell what is vulnerable.\n  {how}",
+                path.display()
+            ),
+            reason: "empty",
+            path: path.clone(),
+        }));
     }
     let stale = db::is_stale(&summary, &context.config);
     if stale && verbosity != super::Verbosity::Quiet {
@@ -59,29 +84,49 @@ fn open_database(
             db::describe_update(&summary)
         ));
     }
-    let line = format!(
-        "Advisory database: {} ({} advisories, {}){}.",
-        path.display(),
-        summary.advisories - summary.withdrawn,
-        db::describe_update(&summary),
-        if stale { ", STALE" } else { "" }
-    );
+    let advisories = summary.advisories - summary.withdrawn;
+    let (shown, line) = match &temporary {
+        Some(database) => (
+            database.sources.clone(),
+            format!(
+                "Advisory database: {advisories} advisories from {}, imported for this scan.",
+                database.sources
+            ),
+        ),
+        None => (
+            path.display().to_string(),
+            format!(
+                "Advisory database: {} ({advisories} advisories, {}){}.",
+                path.display(),
+                db::describe_update(&summary),
+                if stale { ", STALE" } else { "" }
+            ),
+        ),
+    };
     let json = json!({
         "used": true,
-        "path": path.display().to_string(),
+        "path": shown,
         "schema_version": summary.schema_version,
-        "advisories": summary.advisories - summary.withdrawn,
+        "advisories": advisories,
         "updated_at": summary.updated_at.map(|time| time.to_string()),
         "max_age_days": context.config.max_age_days,
         "stale": stale,
         "matching": "osv-ranges",
+        "imported_for_this_scan": temporary.is_some(),
     });
-    let age = format!("advisory database {}", db::describe_update(&summary));
+    let age = match &temporary {
+        Some(database) => format!(
+            "advisories from {}, imported for this scan",
+            database.sources
+        ),
+        None => format!("advisory database {}", db::describe_update(&summary)),
+    };
     Ok(Ok(Database {
         store,
         age,
         line,
         json,
+        _temporary: temporary,
     }))
 }
 
@@ -96,14 +141,15 @@ pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::R
         }
         None => policy.fail_on.unwrap_or(Severity::High),
     };
+    let mut unavailable = None;
     let database = if args.no_vuln_db {
         None
     } else {
-        match open_database(cli, verbosity)? {
+        match open_database(cli, args, verbosity)? {
             Ok(database) => Some(database),
-            Err(explanation) => {
-                stderr_line(&format!("error: {explanation}"));
-                return Ok(Outcome::Error);
+            Err(why) => {
+                unavailable = Some(why);
+                None
             }
         }
     };
@@ -124,9 +170,16 @@ pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::R
                 .unwrap_or_default()
         ));
     }
-    let (line, json) = match &database {
-        Some(database) => (database.line.clone(), database.json.clone()),
-        None => (
+    let (line, json) = match (&database, &unavailable) {
+        (Some(database), _) => (database.line.clone(), database.json.clone()),
+        (None, Some(why)) => (
+            format!(
+                "Advisory database: {}, so vulnerability matching was SKIPPED: the findings above need no database (unpinned, unhashed, unsafe models).",
+                if why.reason == "empty" { "empty" } else { "none found" }
+            ),
+            json!({ "used": false, "reason": why.reason, "path": why.path.display().to_string() }),
+        ),
+        (None, None) => (
             "Advisory database: not used (--no-vuln-db): vulnerabilities were not checked."
                 .to_owned(),
             json!({ "used": false, "reason": "--no-vuln-db" }),
@@ -134,13 +187,16 @@ pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::R
     };
     let bytes = match args.report.format {
         Format::Table => {
-            let mut text = emit::table::scan(&report.graph, &analysis);
+            let style = emit::terminal::TableStyle::detect(cli.color, args.report.output.is_some());
+            let mut text = emit::table::scan_styled(&report.graph, &analysis, &style);
             text.push('\n');
-            text.push_str(&line);
-            text.push('\n');
+            text.push_str(&emit::table::note(&line, &style));
             text.into_bytes()
         }
         Format::Json => emit::json::report_with_database(&report, Some(&analysis), Some(json))?,
+        Format::Html => {
+            emit::html::report(&report, Some(&analysis), Some(json), &args.report.paths)?
+        }
         other => emit::document(other, &report, Some(&analysis), &args.report.paths)?,
     };
     write_report(args.report.output.as_deref(), &bytes)?;
@@ -174,15 +230,20 @@ pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::R
         } else {
             format!(" ({})", by_severity.join(", "))
         };
-        let age = match &database {
-            Some(database) => format!("; {}", database.age),
-            None => "; no advisory database (--no-vuln-db)".to_owned(),
+        let age = match (&database, &unavailable) {
+            (Some(database), _) => format!("; {}", database.age),
+            (None, Some(_)) => "; no advisory database: vulnerabilities not checked".to_owned(),
+            (None, None) => "; no advisory database (--no-vuln-db)".to_owned(),
         };
         stderr_line(&format!(
             "{}; {}{by_severity}{ignored}{age}",
             super::summary(&report),
             super::count(analysis.findings.len(), "finding")
         ));
+    }
+    if let Some(why) = &unavailable {
+        stderr_line(&format!("error: {}", why.explanation));
+        return Ok(Outcome::Error);
     }
     if report.has_errors() || !analysis.source_errors.is_empty() {
         return Ok(Outcome::Error);

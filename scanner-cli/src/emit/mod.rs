@@ -2,10 +2,12 @@
 
 pub mod common;
 pub mod cyclonedx;
+pub mod html;
 pub mod json;
 pub mod sarif;
 pub mod spdx;
 pub mod table;
+pub mod terminal;
 
 use std::path::PathBuf;
 
@@ -35,6 +37,7 @@ pub fn document(
         Format::SpdxJson => spdx::json(&context),
         Format::SpdxTagValue => spdx::tag_value(&context),
         Format::Sarif => sarif::document(&context),
+        Format::Html => html::report(report, analysis, None, paths),
     }
 }
 
