@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use ignore::WalkBuilder;
 use rayon::prelude::*;
 
-use crate::component::ComponentKey;
+use crate::component::{ComponentKey, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
 use crate::extract::{
     CompanionFile, CompanionRequest, DirectoryEntry, EdgeTarget, Extraction, Extractor,
@@ -310,8 +310,46 @@ fn is_empty(extraction: &Extraction) -> bool {
         && extraction.claimed.is_empty()
 }
 
+/// Replaces credentials in every URL a source carries (`https://user:token@host/…` becomes
+/// `https://user:***@host/…`), for every extractor at once: lockfiles copy private index URLs
+/// with their tokens, and a source ends up in every output format (purls, SBOM properties,
+/// finding messages). Done before merging so keys stay consistent between components and edges.
+fn redact_extraction(extraction: &mut Extraction) {
+    for component in &mut extraction.components {
+        redact_source(&mut component.key.source);
+    }
+    for key in &mut extraction.roots {
+        redact_source(&mut key.source);
+    }
+    for edge in &mut extraction.edges {
+        redact_source(&mut edge.from.source);
+        match &mut edge.to {
+            EdgeTarget::Key(key) => redact_source(&mut key.source),
+            EdgeTarget::Reference(reference) => {
+                if let Some(source) = &mut reference.source {
+                    redact_source(source);
+                }
+            }
+        }
+    }
+}
+
+fn redact_source(source: &mut Source) {
+    use crate::extract::python::requirements_txt::redact_credentials;
+    match source {
+        Source::Registry { index: Some(url) } | Source::Git { url, .. } | Source::Url { url } => {
+            *url = redact_credentials(url);
+        }
+        Source::Registry { index: None } | Source::Path { .. } | Source::File { .. } => {}
+    }
+}
+
 /// Merges extractions by key and resolves their edges.
-pub fn merge(extractions: Vec<Extraction>, diagnostics: &mut Vec<Diagnostic>) -> DependencyGraph {
+pub fn merge(
+    mut extractions: Vec<Extraction>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> DependencyGraph {
+    extractions.iter_mut().for_each(redact_extraction);
     let mut builder = GraphBuilder::new();
     for extraction in &extractions {
         for component in &extraction.components {
