@@ -757,6 +757,9 @@ pub fn stream_sha256(
 ) -> Result<FileDigest, std::io::Error> {
     use sha2::Digest as _;
     let mut file = fs::File::open(path)?;
+    // A file rewritten while it is hashed would get a digest of no version of it: compare its
+    // size and modification time before and after, and the bytes read with the final size.
+    let before = file.metadata()?;
     let mut hasher = sha2::Sha256::new();
     let mut buffer = vec![0u8; HASH_BUFFER_BYTES];
     let mut size: u64 = 0;
@@ -779,6 +782,18 @@ pub fn stream_sha256(
     }
     if unreported > 0 {
         hashed(unreported);
+    }
+    let after = fs::metadata(path)?;
+    if after.len() != before.len()
+        || size != after.len()
+        || after.modified().ok() != before.modified().ok()
+    {
+        return Err(std::io::Error::other(format!(
+            "the file changed while it was hashed ({} bytes before, {} after, {size} read); \
+             no digest is reported",
+            before.len(),
+            after.len()
+        )));
     }
     Ok(FileDigest {
         sha256: hex::encode(hasher.finalize()),
@@ -1286,6 +1301,35 @@ mod tests {
     }
 
     static DIGEST: DigestExtractor = DigestExtractor;
+
+    #[test]
+    fn a_file_that_changes_while_it_is_hashed_is_reported_not_digested() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("model.safetensors");
+        // Sparse: 40 MB of zeros, so the progress callback runs (every 16 MB) before the end.
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(40 << 20)
+            .unwrap();
+        let mut grown = false;
+        let error = stream_sha256(&path, &mut |_| {
+            if !grown {
+                let file = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&path)
+                    .unwrap();
+                std::io::Write::write_all(&mut &file, b"appended while hashing").unwrap();
+                grown = true;
+            }
+        })
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("changed while it was hashed"),
+            "{error}"
+        );
+        // Left alone, the same file hashes.
+        assert!(stream_sha256(&path, &mut |_| {}).is_ok());
+    }
 
     #[test]
     fn digests_are_streamed_for_extractors_that_ask_and_progress_is_reported() {
