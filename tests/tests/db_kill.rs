@@ -140,7 +140,7 @@ fn imports_killed_at_seeded_random_points_never_damage_the_database() {
     }
     writer.finish().unwrap();
 
-    let mut rng = integration_tests::fuzz::Rng::new(0x5EED_0F_C1);
+    let mut rng = integration_tests::fuzz::Rng::new(0x5EED_0FC1);
     for round in 0..6 {
         let delay = Duration::from_millis(rng.below(1500) as u64);
         let mut child = home

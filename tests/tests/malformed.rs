@@ -315,7 +315,7 @@ struct Bits {
 
 impl Bits {
     fn push(&mut self, bit: u32) {
-        if self.used % 8 == 0 {
+        if self.used.is_multiple_of(8) {
             self.bytes.push(0);
         }
         if bit != 0 {
