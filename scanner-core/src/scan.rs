@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use ignore::WalkBuilder;
 use rayon::prelude::*;
 
-use crate::component::ComponentKey;
+use crate::component::{ComponentKey, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
 use crate::extract::{
     CompanionFile, CompanionRequest, DirectoryEntry, EdgeTarget, Extraction, Extractor,
@@ -321,8 +321,46 @@ fn is_empty(extraction: &Extraction) -> bool {
         && extraction.claimed.is_empty()
 }
 
+/// Replaces credentials in every URL a source carries (`https://user:token@host/…` becomes
+/// `https://user:***@host/…`), for every extractor at once: lockfiles copy private index URLs
+/// with their tokens, and a source ends up in every output format (purls, SBOM properties,
+/// finding messages). Done before merging so keys stay consistent between components and edges.
+fn redact_extraction(extraction: &mut Extraction) {
+    for component in &mut extraction.components {
+        redact_source(&mut component.key.source);
+    }
+    for key in &mut extraction.roots {
+        redact_source(&mut key.source);
+    }
+    for edge in &mut extraction.edges {
+        redact_source(&mut edge.from.source);
+        match &mut edge.to {
+            EdgeTarget::Key(key) => redact_source(&mut key.source),
+            EdgeTarget::Reference(reference) => {
+                if let Some(source) = &mut reference.source {
+                    redact_source(source);
+                }
+            }
+        }
+    }
+}
+
+fn redact_source(source: &mut Source) {
+    use crate::extract::python::requirements_txt::redact_credentials;
+    match source {
+        Source::Registry { index: Some(url) } | Source::Git { url, .. } | Source::Url { url } => {
+            *url = redact_credentials(url);
+        }
+        Source::Registry { index: None } | Source::Path { .. } | Source::File { .. } => {}
+    }
+}
+
 /// Merges extractions by key and resolves their edges.
-pub fn merge(extractions: Vec<Extraction>, diagnostics: &mut Vec<Diagnostic>) -> DependencyGraph {
+pub fn merge(
+    mut extractions: Vec<Extraction>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> DependencyGraph {
+    extractions.iter_mut().for_each(redact_extraction);
     let mut builder = GraphBuilder::new();
     for extraction in &extractions {
         for component in &extraction.components {
@@ -730,6 +768,9 @@ pub fn stream_sha256(
 ) -> Result<FileDigest, std::io::Error> {
     use sha2::Digest as _;
     let mut file = fs::File::open(path)?;
+    // A file rewritten while it is hashed would get a digest of no version of it: compare its
+    // size and modification time before and after, and the bytes read with the final size.
+    let before = file.metadata()?;
     let mut hasher = sha2::Sha256::new();
     let mut buffer = vec![0u8; HASH_BUFFER_BYTES];
     let mut size: u64 = 0;
@@ -752,6 +793,18 @@ pub fn stream_sha256(
     }
     if unreported > 0 {
         hashed(unreported);
+    }
+    let after = fs::metadata(path)?;
+    if after.len() != before.len()
+        || size != after.len()
+        || after.modified().ok() != before.modified().ok()
+    {
+        return Err(std::io::Error::other(format!(
+            "the file changed while it was hashed ({} bytes before, {} after, {size} read); \
+             no digest is reported",
+            before.len(),
+            after.len()
+        )));
     }
     Ok(FileDigest {
         sha256: hex::encode(hasher.finalize()),
@@ -1259,6 +1312,35 @@ mod tests {
     }
 
     static DIGEST: DigestExtractor = DigestExtractor;
+
+    #[test]
+    fn a_file_that_changes_while_it_is_hashed_is_reported_not_digested() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("model.safetensors");
+        // Sparse: 40 MB of zeros, so the progress callback runs (every 16 MB) before the end.
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(40 << 20)
+            .unwrap();
+        let mut grown = false;
+        let error = stream_sha256(&path, &mut |_| {
+            if !grown {
+                let file = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&path)
+                    .unwrap();
+                std::io::Write::write_all(&mut &file, b"appended while hashing").unwrap();
+                grown = true;
+            }
+        })
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("changed while it was hashed"),
+            "{error}"
+        );
+        // Left alone, the same file hashes.
+        assert!(stream_sha256(&path, &mut |_| {}).is_ok());
+    }
 
     #[test]
     fn digests_are_streamed_for_extractors_that_ask_and_progress_is_reported() {

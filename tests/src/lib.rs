@@ -1,2 +1,5 @@
-//! End-to-end tests of airlock live in `tests/`; this library only exists so the package is a
-//! normal workspace member. Shared helpers are in `tests/support/`.
+//! End-to-end tests of airlock live in `tests/`; shared helpers are in `tests/support/`. The
+//! library holds what the fuzz crate (`fuzz/`) shares with the stable tests: the fuzz entry
+//! points, one per parser of untrusted bytes.
+
+pub mod fuzz;

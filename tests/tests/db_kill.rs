@@ -111,3 +111,67 @@ fn an_import_killed_half_way_leaves_the_old_database_answering() {
     assert_eq!(count(&report, "unchanged"), 2, "{report}");
     assert!(copies(&home).is_empty(), "{:?}", copies(&home));
 }
+
+/// SIGKILL at seeded random points of an import (before, during and after it starts writing
+/// its copy), six times over: after each kill the database is byte for byte the one from
+/// before, opens, and answers `db info` and a scan the same way.
+#[test]
+fn imports_killed_at_seeded_random_points_never_damage_the_database() {
+    let home = Home::new();
+    home.ok(&[
+        "db",
+        "import",
+        advisory_fixtures().join("corpus").to_str().unwrap(),
+    ]);
+    let before = std::fs::read(home.database()).unwrap();
+    let info_before = home.ok(&["db", "info"]);
+    let project = advisory_fixtures().join("project");
+    let scan_before = home.run(&["scan", project.to_str().unwrap(), "-f", "json"]);
+
+    let archive = home.work().join("large.zip");
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(&archive).unwrap());
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for index in 0..30_000 {
+        writer
+            .start_file(format!("TEST-{index:07}.json"), options)
+            .unwrap();
+        writer.write_all(&generated_record(index)).unwrap();
+    }
+    writer.finish().unwrap();
+
+    let mut rng = integration_tests::fuzz::Rng::new(0x5EED_0FC1);
+    for round in 0..6 {
+        let delay = Duration::from_millis(rng.below(1500) as u64);
+        let mut child = home
+            .command(&["db", "import", "large.zip"])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "round {round}: the import ended within {delay:?}, before it was killed"
+        );
+        child.kill().unwrap();
+        assert!(!child.wait().unwrap().success());
+
+        assert_eq!(
+            std::fs::read(home.database()).unwrap(),
+            before,
+            "round {round}: killed after {delay:?}, the database changed"
+        );
+        let summary = advisories::Store::open(&home.database())
+            .unwrap()
+            .summary()
+            .unwrap();
+        assert_eq!(summary.advisories, 13, "round {round}");
+        assert_eq!(home.ok(&["db", "info"]), info_before, "round {round}");
+        let scan = home.run(&["scan", project.to_str().unwrap(), "-f", "json"]);
+        assert_eq!(scan.stdout, scan_before.stdout, "round {round}");
+        assert_eq!(
+            scan.status.code(),
+            scan_before.status.code(),
+            "round {round}"
+        );
+    }
+}

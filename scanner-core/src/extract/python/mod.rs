@@ -115,8 +115,25 @@ impl pep508_rs::Pep508Url for VerbatimText {
     }
 }
 
+/// Refuses a leading name that ends in `.`, `-` or `_` followed by anything: pep508_rs 0.9
+/// panics on it (`foo- ==1`, found by fuzzing: its name loop accepts the name and then expects
+/// `PackageName` validation to agree), so it must never reach the parser.
+fn check_name_end(text: &str) -> Result<(), String> {
+    let name_length = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        .unwrap_or(text.len());
+    let name = text.get(..name_length).unwrap_or_default();
+    if name_length < text.len() && name.ends_with(['.', '-', '_']) {
+        return Err(format!(
+            "invalid requirement `{text}`: the package name `{name}` must end with a letter or digit"
+        ));
+    }
+    Ok(())
+}
+
 /// Parses one PEP 508 requirement string (`requests[socks]>=2; python_version < "3.11"`).
 pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
+    check_name_end(text.trim())?;
     let parsed = pep508_rs::Requirement::<VerbatimText>::from_str(text.trim())
         .map_err(|error| format!("invalid requirement `{}`: {}", text.trim(), error.message))?;
     let name = package_name(parsed.name.as_ref())?;
@@ -306,6 +323,22 @@ pub fn extra_marker(marker: Option<&str>, extra: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_ending_in_punctuation_is_an_error_not_a_panic_in_pep508_rs() {
+        // Found by the fuzzer (tests/fixtures/fuzz-corpus/requirements_txt/crash-*).
+        for text in [
+            "prometheus-\u{13}client==0.21.1",
+            "foo- ==1.0",
+            "a. ; python_version>'3'",
+            "b_[x]",
+        ] {
+            let error = parse_requirement(text).unwrap_err();
+            assert!(error.contains("must end with a letter or digit"), "{error}");
+        }
+        assert!(parse_requirement("foo-bar==1.0").is_ok());
+        assert!(parse_requirement("foo-").is_err());
+    }
 
     #[test]
     fn versions_are_normalized_per_pep_440() {
