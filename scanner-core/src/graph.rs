@@ -195,6 +195,26 @@ impl DependencyGraph {
             })
     }
 
+    /// The edges from `key`, sorted by (to, kind): what `edges()` filtered on `from` gives,
+    /// without walking every edge of the graph (emitters ask this once per component, which
+    /// over `edges()` was quadratic).
+    pub fn edges_from(&self, key: &ComponentKey) -> impl Iterator<Item = Edge<'_>> {
+        self.index
+            .get(key)
+            .and_then(|&from| Some((from, self.outgoing.get(from)?)))
+            .into_iter()
+            .flat_map(move |(from, targets)| {
+                targets.iter().filter_map(move |&(to, kind)| {
+                    Some(Edge {
+                        from: self.key_at(from)?,
+                        to: self.key_at(to)?,
+                        kind,
+                        details: self.edge_details.get(&(from, to, kind)),
+                    })
+                })
+            })
+    }
+
     pub fn edge_count(&self) -> usize {
         self.outgoing.iter().map(Vec::len).sum()
     }
@@ -386,6 +406,33 @@ mod tests {
         assert_eq!(scope(&graph, "cc"), Some(Scope::Build));
         assert_eq!(scope(&graph, "jobserver"), Some(Scope::Build));
         assert_eq!(scope(&graph, "tracing"), Some(Scope::Optional));
+    }
+
+    #[test]
+    fn edges_from_is_edges_filtered_on_from() {
+        let graph = graph(
+            &[
+                ("app", "lib", EdgeKind::Normal),
+                ("app", "tool", EdgeKind::Dev),
+                ("lib", "tool", EdgeKind::Build),
+                ("tool", "lib", EdgeKind::Normal),
+            ],
+            &["app"],
+        );
+        for component in graph.components() {
+            let from = &component.key;
+            let all: Vec<_> = graph
+                .edges()
+                .filter(|edge| edge.from == from)
+                .map(|edge| (edge.to.clone(), edge.kind))
+                .collect();
+            let direct: Vec<_> = graph
+                .edges_from(from)
+                .map(|edge| (edge.to.clone(), edge.kind))
+                .collect();
+            assert_eq!(all, direct, "{from}");
+        }
+        assert_eq!(graph.edges_from(&key("missing")).count(), 0);
     }
 
     #[test]

@@ -559,7 +559,7 @@ fn edge_properties(
     let graph = context.graph();
     let mut by_target: BTreeMap<&ComponentKey, Vec<serde_json::Value>> = BTreeMap::new();
     let mut plain: BTreeMap<&ComponentKey, bool> = BTreeMap::new();
-    for edge in graph.edges().filter(|edge| edge.from == key) {
+    for edge in graph.edges_from(key) {
         let is_plain = edge.kind == EdgeKind::Normal && edge.details.is_none();
         plain
             .entry(edge.to)
