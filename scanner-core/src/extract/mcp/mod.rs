@@ -452,37 +452,28 @@ fn build_server(config: &ConfigFile<'_, '_>, entry: ServerEntry, extraction: &mu
         }
     }
 
-    for setting in &entry.env {
-        let class = match &setting.value {
-            Some(value) => secrets::classify(&setting.name, value),
-            None => ValueClass::Inherited,
-        };
-        put(
-            &mut server,
-            format!("{}{}", facts::ENV_PREFIX, setting.name),
-            facts::to_json(&credential(
-                setting.line,
-                &setting.name,
-                class,
-                setting.value.as_deref(),
-            )),
-        );
-    }
-    for setting in &entry.headers {
-        let class = match &setting.value {
-            Some(value) => secrets::classify(&setting.name, value),
-            None => ValueClass::Inherited,
-        };
-        put(
-            &mut server,
-            format!("{}{}", facts::HEADER_PREFIX, setting.name),
-            facts::to_json(&credential(
-                setting.line,
-                &setting.name,
-                class,
-                setting.value.as_deref(),
-            )),
-        );
+    // Environment variables and HTTP headers carry credentials the same way: record the name,
+    // where it is and what kind of value it holds, never the value.
+    for (prefix, settings) in [
+        (facts::ENV_PREFIX, &entry.env),
+        (facts::HEADER_PREFIX, &entry.headers),
+    ] {
+        for setting in settings {
+            let class = match &setting.value {
+                Some(value) => secrets::classify(&setting.name, value),
+                None => ValueClass::Inherited,
+            };
+            put(
+                &mut server,
+                format!("{prefix}{}", setting.name),
+                facts::to_json(&credential(
+                    setting.line,
+                    &setting.name,
+                    class,
+                    setting.value.as_deref(),
+                )),
+            );
+        }
     }
 
     if let Some(approval) = entry

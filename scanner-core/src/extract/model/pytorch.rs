@@ -130,6 +130,32 @@ fn member_pickle(reader: &mut dyn ReadSeek, end: u64) -> io::Result<super::pickl
     Ok(walk)
 }
 
+/// Reads the record count that opens a legacy member (itself a pickle) and records its stream;
+/// `None` (with an "unknown rest" stream) when it is not a small integer.
+fn record_count(
+    reader: &mut dyn ReadSeek,
+    member: &Member,
+    weights: &mut WeightsFile,
+    what: &str,
+    noun: &str,
+) -> io::Result<Option<i128>> {
+    reader.seek(SeekFrom::Start(member.offset))?;
+    let count = member_pickle(reader, member.offset + member.size)?;
+    let records = count.integer;
+    let complete = count.complete;
+    weights
+        .pickles
+        .push(count.into_stream(format!("{what}: count")));
+    let records = records.filter(|records| complete && (0..=MAX_RECORDS).contains(records));
+    if records.is_none() {
+        weights.pickles.push(unknown_rest(
+            what,
+            &format!("the {noun} count is not a small integer"),
+        ));
+    }
+    Ok(records)
+}
+
 /// The `storages` member: a count, then per storage a `(key, location, storage_type)` pickle,
 /// an 8-byte element count and the raw elements; then a pickle of storage views.
 fn walk_storages(
@@ -138,19 +164,7 @@ fn walk_storages(
     weights: &mut WeightsFile,
 ) -> io::Result<()> {
     let end = member.offset + member.size;
-    reader.seek(SeekFrom::Start(member.offset))?;
-    let count = member_pickle(reader, end)?;
-    let records = count.integer;
-    let complete = count.complete;
-    weights
-        .pickles
-        .push(count.into_stream("storages: count".to_owned()));
-    let Some(records) = records.filter(|records| complete && (0..=MAX_RECORDS).contains(records))
-    else {
-        weights.pickles.push(unknown_rest(
-            "storages",
-            "the storage count is not a small integer",
-        ));
+    let Some(records) = record_count(reader, member, weights, "storages", "storage")? else {
         return Ok(());
     };
     for record in 0..records {
@@ -194,19 +208,7 @@ fn walk_tensors(
     weights: &mut WeightsFile,
 ) -> io::Result<()> {
     let end = member.offset + member.size;
-    reader.seek(SeekFrom::Start(member.offset))?;
-    let count = member_pickle(reader, end)?;
-    let records = count.integer;
-    let complete = count.complete;
-    weights
-        .pickles
-        .push(count.into_stream("tensors: count".to_owned()));
-    let Some(records) = records.filter(|records| complete && (0..=MAX_RECORDS).contains(records))
-    else {
-        weights.pickles.push(unknown_rest(
-            "tensors",
-            "the tensor count is not a small integer",
-        ));
+    let Some(records) = record_count(reader, member, weights, "tensors", "tensor")? else {
         return Ok(());
     };
     weights.tensors = Some(u64::try_from(records).unwrap_or(0));
