@@ -4,10 +4,14 @@
 //! These formats are walked by hand rather than deserialized into fixed structs: a wrong type in
 //! one field must cost that entry (with a diagnostic naming its line), not the whole file, and
 //! every value keeps its span so each diagnostic and piece of evidence points at its line.
+//!
+//! Large lockfiles are parsed in pieces on several threads (see [`parse_in_chunks`]): a
+//! 1 MB uv.lock is one job of a scan, and its parse was the longest serial step of it.
 
 use std::ops::Range;
 
-use toml::de::{DeArray, DeTable, DeValue};
+use rayon::prelude::*;
+use toml::de::{DeArray, DeString, DeTable, DeValue};
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
@@ -35,6 +39,10 @@ impl<'i> TomlFile<'i> {
                 offset,
             })?;
         let index = LineIndex::new(text);
+        let threads = rayon::current_num_threads();
+        if let Some(root) = parse_in_chunks(text, threads, CHUNKED_PARSE_MIN_BYTES) {
+            return Ok(TomlFile { path, index, root });
+        }
         match DeTable::parse(text) {
             Ok(root) => Ok(TomlFile {
                 path,
@@ -75,6 +83,165 @@ impl<'i> TomlFile<'i> {
             message.into(),
         )
     }
+}
+
+/// Files smaller than this parse in one piece: below it, the split and the span shift cost
+/// about what the second thread saves.
+const CHUNKED_PARSE_MIN_BYTES: usize = 128 * 1024;
+
+/// Parses `text` in up to `parts` pieces on the rayon pool and joins them, or `None` when the
+/// file does not split safely; the caller then parses it whole (which also gives the error
+/// message and line when the file is invalid).
+///
+/// Lockfiles are mostly one long array of tables (`[[package]]` in uv.lock, poetry.lock and
+/// Cargo.lock, `[[packages]]` in pylock.toml). The text is cut before some `[[NAME]]` header
+/// lines, the first cut before the first such header; each piece is parsed alone, its spans
+/// are shifted to file offsets, and the pieces' `NAME` arrays are concatenated in order.
+/// The result is the tree a whole parse gives, or `None`:
+/// - a cut inside a multi-line string, array or inline table leaves the piece before it
+///   unterminated, so that piece fails to parse;
+/// - a `[NAME.sub]` table inside a piece belongs to the last `[[NAME]]` element, which is in
+///   the same piece, as in the whole file;
+/// - the first piece must not define `NAME` (a `NAME = [...]` or `[NAME]` there would make the
+///   later `[[NAME]]` headers an error), and any other top-level key may be defined by one
+///   piece only (a second definition, or a table extended across pieces, is left to the
+///   whole parse).
+fn parse_in_chunks<'i>(text: &'i str, parts: usize, min_bytes: usize) -> Option<DeTable<'i>> {
+    if parts < 2 || text.len() < min_bytes {
+        return None;
+    }
+    let (name, cuts) = cut_points(text, parts)?;
+    let mut starts = vec![0];
+    starts.extend(cuts);
+    let pieces: Vec<(usize, &'i str)> = starts
+        .iter()
+        .enumerate()
+        .map(|(number, &start)| {
+            let end = starts.get(number + 1).copied().unwrap_or(text.len());
+            (start, text.get(start..end).unwrap_or_default())
+        })
+        .collect();
+    let parsed: Vec<Option<DeTable<'i>>> = pieces
+        .par_iter()
+        .map(|&(offset, piece)| {
+            let table = DeTable::parse(piece).ok()?.into_inner();
+            Some(shift_table(table, offset))
+        })
+        .collect();
+    let mut parsed = parsed.into_iter();
+    let mut root = parsed.next()??;
+    if root.contains_key(name) {
+        return None;
+    }
+    let mut items: Vec<Node<'i>> = Vec::new();
+    let mut array_span: Option<Range<usize>> = None;
+    let mut array_key: Option<Spanned<DeString<'i>>> = None;
+    for piece in parsed {
+        for (key, value) in piece? {
+            if key.get_ref() == name {
+                let span = value.span();
+                let DeValue::Array(array) = value.into_inner() else {
+                    return None;
+                };
+                // A whole parse spans an array of tables by its first header.
+                array_span.get_or_insert(span);
+                array_key.get_or_insert(key);
+                items.extend(array);
+            } else if root.contains_key(key.get_ref().as_ref()) {
+                return None;
+            } else {
+                root.insert(key, value);
+            }
+        }
+    }
+    let mut array = DeArray::new();
+    for item in items {
+        array.push(item);
+    }
+    root.insert(array_key?, Spanned::new(array_span?, DeValue::Array(array)));
+    Some(root)
+}
+
+/// The array-of-tables name to cut at (the most frequent `[[NAME]]` header at a line start)
+/// and the byte offsets of up to `parts` cuts: the first before the first such header, the
+/// others before the headers nearest to even shares of the file.
+fn cut_points(text: &str, parts: usize) -> Option<(&str, Vec<usize>)> {
+    let mut headers: Vec<(usize, &str)> = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_end_matches(['\n', '\r']);
+        if let Some(name) = trimmed
+            .strip_prefix("[[")
+            .and_then(|rest| rest.strip_suffix("]]"))
+        {
+            if !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+            {
+                headers.push((offset, name));
+            }
+        }
+        offset += line.len();
+    }
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for (_, name) in &headers {
+        *counts.entry(name).or_default() += 1;
+    }
+    let (&name, &count) = counts.iter().max_by_key(|(_, count)| **count)?;
+    if count < parts * 2 {
+        return None;
+    }
+    let offsets: Vec<usize> = headers
+        .iter()
+        .filter(|(_, header)| *header == name)
+        .map(|(offset, _)| *offset)
+        .collect();
+    let first = *offsets.first()?;
+    let mut cuts = vec![first];
+    let share = text.len().saturating_sub(first) / parts;
+    for part in 1..parts {
+        let target = first + share * part;
+        let index = offsets.partition_point(|&offset| offset < target);
+        if let Some(&cut) = offsets.get(index) {
+            if cuts.last().is_some_and(|&last| cut > last) {
+                cuts.push(cut);
+            }
+        }
+    }
+    Some((name, cuts))
+}
+
+/// The same table with every span moved `offset` bytes later.
+fn shift_table(table: DeTable<'_>, offset: usize) -> DeTable<'_> {
+    if offset == 0 {
+        return table;
+    }
+    table
+        .into_iter()
+        .map(|(key, value)| (shift_span(key, offset), shift_node(value, offset)))
+        .collect()
+}
+
+fn shift_node(node: Node<'_>, offset: usize) -> Node<'_> {
+    let span = node.span();
+    let value = match node.into_inner() {
+        DeValue::Table(table) => DeValue::Table(shift_table(table, offset)),
+        DeValue::Array(array) => {
+            let mut shifted = DeArray::new();
+            for item in array {
+                shifted.push(shift_node(item, offset));
+            }
+            DeValue::Array(shifted)
+        }
+        scalar => scalar,
+    };
+    Spanned::new(span.start + offset..span.end + offset, value)
+}
+
+fn shift_span<T>(spanned: Spanned<T>, offset: usize) -> Spanned<T> {
+    let span = spanned.span();
+    Spanned::new(span.start + offset..span.end + offset, spanned.into_inner())
 }
 
 /// A field of a table, if present.
@@ -233,5 +400,189 @@ mod tests {
         assert_eq!(error.location().line, Some(2), "{error}");
         let error = TomlFile::parse("f.toml", b"ok = 1\n\xff").unwrap_err();
         assert!(matches!(error, ExtractError::InvalidUtf8 { .. }));
+    }
+    /// Every key and value with its span and, for scalars, its text: two trees are the same
+    /// parse when these lists are equal (`Spanned`'s own equality ignores spans).
+    fn flatten(table: &DeTable<'_>) -> Vec<String> {
+        fn node(path: &str, value: &Node<'_>, out: &mut Vec<String>) {
+            let span = value.span();
+            match value.get_ref() {
+                DeValue::Table(table) => {
+                    out.push(format!("{path} table {span:?}"));
+                    for (key, child) in table {
+                        out.push(format!("{path}.{} key {:?}", key.get_ref(), key.span()));
+                        node(&format!("{path}.{}", key.get_ref()), child, out);
+                    }
+                }
+                DeValue::Array(array) => {
+                    out.push(format!("{path} array {span:?}"));
+                    for (position, child) in array.iter().enumerate() {
+                        node(&format!("{path}[{position}]"), child, out);
+                    }
+                }
+                scalar => out.push(format!("{path} {scalar:?} {span:?}")),
+            }
+        }
+        let mut out = Vec::new();
+        for (key, child) in table {
+            out.push(format!("{} key {:?}", key.get_ref(), key.span()));
+            node(key.get_ref(), child, &mut out);
+        }
+        out
+    }
+
+    /// The chunked parse of `text` in `parts` pieces, checked against the whole parse: the
+    /// same tree with the same spans, or `None` (then the whole parse is used).
+    fn chunked_matches_whole(text: &str, parts: usize) -> Option<()> {
+        let chunked = parse_in_chunks(text, parts, 0)?;
+        let whole = DeTable::parse(text)
+            .unwrap_or_else(|error| panic!("chunked parse accepted invalid TOML: {error}"))
+            .into_inner();
+        assert_eq!(flatten(&chunked), flatten(&whole), "{parts} parts");
+        Some(())
+    }
+
+    #[test]
+    fn chunked_parse_equals_whole_parse_on_real_lockfiles() {
+        let projects =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/projects");
+        let mut checked = 0;
+        let mut pending = vec![projects];
+        while let Some(directory) = pending.pop() {
+            for entry in std::fs::read_dir(&directory).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                    continue;
+                }
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                let lockfile = [
+                    "uv.lock",
+                    "poetry.lock",
+                    "pdm.lock",
+                    "Cargo.lock",
+                    "pylock.toml",
+                ];
+                if !lockfile.contains(&name.as_str()) {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for parts in [2, 3, 7] {
+                    assert!(
+                        chunked_matches_whole(&text, parts).is_some(),
+                        "{} did not split in {parts}",
+                        path.display()
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 15, "only {checked} lockfiles found");
+    }
+
+    fn packages(count: usize) -> String {
+        (0..count)
+            .map(|number| format!("[[package]]\nname = \"p{number}\"\n\n"))
+            .collect()
+    }
+
+    #[test]
+    fn chunked_parse_refuses_a_cut_inside_a_string() {
+        let body = packages(8);
+        // Header lines inside multi-line strings: a cut there leaves the piece before it
+        // unterminated, so the pieces fail and the whole parse decides.
+        let text = format!("{body}[[package]]\nname = \"\"\"\n\n[[package]]\nx\"\"\"\n\n{body}");
+        let whole = flatten(&DeTable::parse(&text).unwrap().into_inner());
+        let mut declined = 0;
+        for parts in 2..9 {
+            match parse_in_chunks(&text, parts, 0) {
+                Some(chunked) => assert_eq!(flatten(&chunked), whole, "{parts} parts"),
+                None => declined += 1,
+            }
+        }
+        assert!(declined > 0, "no cut fell inside the string");
+    }
+
+    #[test]
+    fn chunked_parse_refuses_what_only_a_whole_parse_can_judge() {
+        let body = packages(8);
+        // `package` defined in the preamble: invalid as a whole, refused in pieces.
+        for preamble in [
+            "package = []\n",
+            "[package]\nname = \"x\"\n",
+            "package.name = \"x\"\n",
+        ] {
+            let text = format!("{preamble}{body}");
+            assert!(DeTable::parse(&text).is_err());
+            for parts in 2..6 {
+                assert!(parse_in_chunks(&text, parts, 0).is_none(), "{preamble}");
+            }
+        }
+        // The same top-level table in two pieces: invalid as a whole, refused in pieces.
+        let twice = format!("{body}[options]\na = 1\n{body}[options]\nb = 2\n");
+        assert!(DeTable::parse(&twice).is_err());
+        assert!(parse_in_chunks(&twice, 2, 0).is_none());
+        // A table extended from another piece is valid TOML: left to the whole parse.
+        let extended = format!("[tool]\na = 1\n{body}[tool.more]\nb = 2\n");
+        assert!(DeTable::parse(&extended).is_ok());
+        assert!(parse_in_chunks(&extended, 2, 0).is_none());
+        // A duplicate key inside one package stays an error, reported at its line.
+        let duplicate = format!("{body}[[package]]\nname = \"a\"\nname = \"b\"\n{body}");
+        assert!(parse_in_chunks(&duplicate, 2, 0).is_none());
+        let padded = format!("{duplicate}{}", "\n".repeat(CHUNKED_PARSE_MIN_BYTES));
+        let error = TomlFile::parse("big.lock", padded.as_bytes()).unwrap_err();
+        assert_eq!(error.location().line, Some(27), "{error}");
+    }
+
+    #[test]
+    fn chunked_parse_keeps_sub_tables_and_crlf() {
+        let crlf: String = (0..9)
+            .map(|number| {
+                format!(
+                    "[[package]]\r\nname = \"p{number}\"\r\n[package.metadata]\r\nx = [1, 2]\r\n\
+                     [[package.wheels]]\r\nurl = \"u\"\r\n\r\n"
+                )
+            })
+            .collect();
+        let text = format!("version = 1\r\n\r\n{crlf}");
+        for parts in 2..5 {
+            assert!(
+                chunked_matches_whole(&text, parts).is_some(),
+                "{parts} parts"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Documents built from lockfile-like pieces, valid or not: the chunked parse either
+        /// declines or gives exactly the whole parse.
+        #[test]
+        fn chunked_parse_is_the_whole_parse_or_nothing(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "[[package]]\nname = \"a\"\n",
+                "[[package]]\nname = \"b\"\nversion = \"1\"\n",
+                "[package.metadata]\nx = 1\n",
+                "[[package.wheels]]\nurl = \"w\"\n",
+                "wheels = [\n  { url = \"a\" },\n  { url = \"b\" },\n]\n",
+                "s = \"\"\"\n[[package]]\n\"\"\"\n",
+                "t = '''\n[[package]]\n'''\n",
+                "[options]\nmode = \"x\"\n",
+                "[manifest]\nmembers = [\"a\"]\n",
+                "version = 1\n",
+                "\n",
+                "# [[package]]\n",
+                "bad = \n",
+            ]), 0..40),
+            parts in 2usize..6,
+        ) {
+            let text: String = pieces.concat();
+            if let Some(chunked) = parse_in_chunks(&text, parts, 0) {
+                let whole = DeTable::parse(&text);
+                proptest::prop_assert!(whole.is_ok(), "chunked accepted invalid TOML:\n{}", text);
+                if let Ok(whole) = whole {
+                    proptest::prop_assert_eq!(flatten(&chunked), flatten(&whole.into_inner()));
+                }
+            }
+        }
     }
 }
