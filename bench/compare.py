@@ -216,14 +216,24 @@ def python_sbom(work, table):
                 break
         if cdxgen:
             peers.append(("cdxgen --no-install-deps", [cdxgen, "-t", "python", "--no-install-deps", "-o", "{out}", base]))
-        if uv and "uv" in files:
-            peers.append(("uv export", [uv, "export", "--format", "cyclonedx1.5", "--frozen", "--offline",
-                                        "--no-progress", "--all-packages", "--directory", os.path.dirname(files["uv"]), "-o", "{out}"]))
         for peer_name, argv in peers:
             out = os.path.join(work, "peer.cdx.json")
             result = measure([a.replace("{out}", out) for a in argv], env=env, output=out)
             count = count_components(out) if "error" not in result else None
             table.add(name, mine, peer_name, result, f"{mine_count} / {count}")
+        if uv and "uv" in files:
+            # Same input for both: uv exports one uv.lock (with its workspace's pyproject.toml
+            # files), so airlock is given that uv.lock rather than the whole directory, which
+            # may hold other lockfiles (TGI's server has four requirements files beside it).
+            lock_out = os.path.join(work, "airlock-uv.cdx.json")
+            mine_lock = measure(airlock_sbom([files["uv"]], lock_out), output=lock_out)
+            lock_count = count_components(lock_out)
+            out = os.path.join(work, "peer.cdx.json")
+            argv = [uv, "export", "--format", "cyclonedx1.5", "--frozen", "--offline", "--no-progress",
+                    "--all-packages", "--directory", os.path.dirname(files["uv"]), "-o", out]
+            result = measure(argv, env=env, output=out)
+            count = count_components(out) if "error" not in result else None
+            table.add(name, mine_lock, "uv export (airlock given the uv.lock)", result, f"{lock_count} / {count}")
 
 
 def cargo_projects():
@@ -431,7 +441,8 @@ def main():
         ("python", Table("SBOM of a Python project",
                          "airlock: `airlock sbom DIR -f cyclonedx-json -o FILE` on the whole project directory. "
                          "cyclonedx-py reads the one lock it supports; cdxgen: `cdxgen -t python --no-install-deps`; "
-                         "uv: `uv export --format cyclonedx1.5 --frozen --offline --all-packages` in the uv.lock's directory."),
+                         "uv: `uv export --format cyclonedx1.5 --frozen --offline --all-packages` in the uv.lock's directory, "
+                         "against `airlock sbom PATH/uv.lock`: the same input for both, the lock and the pyproject.toml files of its workspace."),
          python_sbom),
         ("cargo", Table("SBOM of a Cargo project",
                         "airlock: `airlock sbom DIR -f cyclonedx-json`; `cargo cyclonedx --format json --all` with CARGO_NET_OFFLINE=true (runs `cargo metadata`); `cdxgen -t rust`."),
