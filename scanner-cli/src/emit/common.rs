@@ -92,7 +92,11 @@ pub fn project_name(paths: &[std::path::PathBuf]) -> String {
 /// A UUID formatted from the first 16 bytes of a SHA-256 (version 5 and RFC 4122 variant bits
 /// set as a name-based UUID would have them): the same content always gives the same UUID.
 pub fn uuid_from_content(content: &[u8]) -> String {
-    let digest = Sha256::digest(content);
+    uuid_from_digest(&Sha256::digest(content))
+}
+
+/// [`uuid_from_content`] from the SHA-256 of the content, for content hashed in pieces.
+pub fn uuid_from_digest(digest: &[u8]) -> String {
     let mut bytes = [0_u8; 16];
     for (slot, byte) in bytes.iter_mut().zip(digest.iter()) {
         *slot = *byte;

@@ -41,6 +41,8 @@ use cyclonedx_bom::models::vulnerability_reference::{
 };
 use cyclonedx_bom::models::vulnerability_source::VulnerabilitySource;
 use cyclonedx_bom::models::vulnerability_target::{VulnerabilityTarget, VulnerabilityTargets};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
 
 use scanner_core::extract::sbom::properties;
 use scanner_core::model::ModelCard;
@@ -63,18 +65,11 @@ pub enum Encoding {
 pub fn document(context: &EmitContext<'_>, encoding: Encoding) -> anyhow::Result<Vec<u8>> {
     let bom = build(context, encoding)?;
     // The serial number is derived from the document itself (without a serial), so the same
-    // scan gives the same serial and any change gives another. The JSON form is built once and
-    // the serial put into it; building it a second time with the serial (serialize, parse back,
-    // patch) took a third of `airlock sbom` on a 500-package uv.lock (perf, issue 9).
+    // scan gives the same serial and any change gives another.
     let mut bytes = match encoding {
-        Encoding::Json => {
-            let mut value = json_value(context, bom)?;
-            let serial = serial_number(&value)?;
-            insert_serial_number(&mut value, serial.to_string());
-            serde_json::to_vec_pretty(&value).context("cannot write CycloneDX JSON")?
-        }
+        Encoding::Json => json_document(context, bom, true)?.1,
         Encoding::Xml => {
-            let serial = serial_number(&json_value(context, bom.clone())?)?;
+            let (serial, _) = json_document(context, bom.clone(), false)?;
             let mut bom = bom;
             bom.serial_number = Some(serial);
             let mut bytes = Vec::new();
@@ -89,49 +84,42 @@ pub fn document(context: &EmitContext<'_>, encoding: Encoding) -> anyhow::Result
     Ok(bytes)
 }
 
-/// `urn:uuid:` of the compact JSON form of the document without a serial number.
-fn serial_number(unserialized: &serde_json::Value) -> anyhow::Result<UrnUuid> {
-    let content = serde_json::to_vec(unserialized)?;
-    let serial = format!("urn:uuid:{}", common::uuid_from_content(&content));
-    UrnUuid::new(serial).map_err(|error| anyhow::anyhow!("derived serial number: {error:?}"))
+/// One top-level entry of the JSON document in its compact form (hashed for the serial) and,
+/// when asked, its pretty form indented for its place in the document.
+struct Rendered {
+    compact: Vec<u8>,
+    pretty: Vec<u8>,
 }
 
-/// Puts `serialNumber` right after `specVersion`, where `cyclonedx-bom` writes it, so the
-/// document is the same whether or not serde_json keeps insertion order.
-fn insert_serial_number(document: &mut serde_json::Value, serial: String) {
-    let Some(object) = document.as_object_mut() else {
-        return;
-    };
-    let entries = std::mem::take(object);
-    for (key, value) in entries {
-        let after_spec_version = key == "specVersion";
-        object.insert(key, value);
-        if after_spec_version {
-            object.insert(
-                "serialNumber".to_owned(),
-                serde_json::Value::String(serial.clone()),
-            );
-        }
-    }
-    if !object.contains_key("serialNumber") {
-        object.insert("serialNumber".to_owned(), serde_json::Value::String(serial));
-    }
+/// A top-level value: `components` and `dependencies` are rendered element by element.
+enum Entry {
+    Whole(Rendered),
+    Elements(Vec<Rendered>),
 }
 
-/// The JSON form, with what `cyclonedx-bom` 0.8.1 cannot express added: its model card
-/// `considerations` is an empty struct, so they are written into the JSON here (the XML form
-/// carries them as model card properties).
-fn json_value(context: &EmitContext<'_>, bom: Bom) -> anyhow::Result<serde_json::Value> {
+/// The JSON form and its derived serial number, with what `cyclonedx-bom` 0.8.1 cannot
+/// express added: bare dataset references become `{"ref": …}` and model card
+/// `considerations` (an empty struct there) are written in (the XML form carries them as model
+/// card properties). Object keys come out sorted, as serde_json's map sorts them.
+///
+/// The document is not turned into one `serde_json::Value`: for 1,700 components that tree
+/// was half of the scan's peak memory and a third of its time (massif and perf, issue 9).
+/// Each element of `components` and `dependencies` is read, patched and written on its own,
+/// on the rayon pool, and the document is assembled from the pieces: the bytes are the ones a
+/// whole-tree `to_vec_pretty` gives (pretty output of an element nested `n` levels deep is its
+/// own pretty output with every line indented `2n` more spaces; JSON strings hold no raw line
+/// breaks).
+fn json_document(
+    context: &EmitContext<'_>,
+    bom: Bom,
+    pretty: bool,
+) -> anyhow::Result<(UrnUuid, Vec<u8>)> {
     let mut bytes = Vec::new();
     bom.output_as_json_v1_5(&mut bytes)
         .context("cannot write CycloneDX JSON")?;
-    let mut value: serde_json::Value =
+    // Borrowed raw values: the entries are cut out of `bytes`, not copied.
+    let top: BTreeMap<String, &serde_json::value::RawValue> =
         serde_json::from_slice(&bytes).context("cannot read back CycloneDX JSON")?;
-    for pointer in ["/components", "/metadata"] {
-        if let Some(found) = value.pointer_mut(pointer) {
-            dataset_references_as_objects(found);
-        }
-    }
     let considerations: BTreeMap<String, serde_json::Value> = context
         .graph()
         .components()
@@ -141,37 +129,157 @@ fn json_value(context: &EmitContext<'_>, bom: Bom) -> anyhow::Result<serde_json:
             Some((component.key.reference(), considerations))
         })
         .collect();
-    if considerations.is_empty() {
-        return Ok(value);
+    let mut entries: Vec<(String, Entry)> = Vec::with_capacity(top.len() + 1);
+    for (key, raw) in top {
+        let entry = if key == "components" || key == "dependencies" {
+            let elements: Vec<&serde_json::value::RawValue> =
+                serde_json::from_str(raw.get()).context("cannot read back CycloneDX JSON")?;
+            let is_components = key == "components";
+            let rendered = elements
+                .par_iter()
+                .map(|element| {
+                    let mut value: serde_json::Value = serde_json::from_str(element.get())?;
+                    if is_components {
+                        dataset_references_as_objects(&mut value);
+                        add_considerations(&mut value, &considerations);
+                    }
+                    render(&value, 2, pretty)
+                })
+                .collect::<serde_json::Result<Vec<_>>>()
+                .context("cannot read back CycloneDX JSON")?;
+            Entry::Elements(rendered)
+        } else {
+            let mut value: serde_json::Value =
+                serde_json::from_str(raw.get()).context("cannot read back CycloneDX JSON")?;
+            if key == "metadata" {
+                dataset_references_as_objects(&mut value);
+                if let Some(subject) = value.pointer_mut("/component") {
+                    add_considerations(subject, &considerations);
+                }
+            }
+            Entry::Whole(render(&value, 1, pretty)?)
+        };
+        entries.push((key, entry));
     }
-    let patch = |component: &mut serde_json::Value| {
-        let Some(reference) = component
-            .get("bom-ref")
-            .and_then(|reference| reference.as_str())
-            .map(str::to_owned)
-        else {
-            return;
-        };
-        let Some(found) = considerations.get(&reference) else {
-            return;
-        };
-        if let Some(card) = component
-            .get_mut("modelCard")
-            .and_then(|card| card.as_object_mut())
-        {
-            card.insert("considerations".to_owned(), found.clone());
+    let mut hasher = Sha256::new();
+    assemble(
+        &entries,
+        |piece| hasher.update(piece),
+        |rendered| &rendered.compact,
+        false,
+    );
+    let uuid = common::uuid_from_digest(&hasher.finalize());
+    let serial = UrnUuid::new(format!("urn:uuid:{uuid}"))
+        .map_err(|error| anyhow::anyhow!("derived serial number: {error:?}"))?;
+    let mut document = Vec::new();
+    if pretty {
+        let serial_value = serde_json::Value::String(serial.to_string());
+        entries.push((
+            "serialNumber".to_owned(),
+            Entry::Whole(render(&serial_value, 1, true)?),
+        ));
+        entries.sort_by(|(a, _), (b, _)| a.cmp(b));
+        assemble(
+            &entries,
+            |piece| document.extend_from_slice(piece),
+            |rendered| &rendered.pretty,
+            true,
+        );
+    }
+    Ok((serial, document))
+}
+
+/// Compact and (when `pretty`) pretty bytes of a value nested `depth` levels deep.
+fn render(value: &serde_json::Value, depth: usize, pretty: bool) -> serde_json::Result<Rendered> {
+    let compact = serde_json::to_vec(value)?;
+    let pretty = if pretty {
+        let mut indent = b"\n".to_vec();
+        indent.extend(std::iter::repeat_n(b' ', 2 * depth));
+        let plain = serde_json::to_vec_pretty(value)?;
+        let mut indented = Vec::with_capacity(plain.len() + plain.len() / 8);
+        for (number, line) in plain.split(|byte| *byte == b'\n').enumerate() {
+            if number > 0 {
+                indented.extend_from_slice(&indent);
+            }
+            indented.extend_from_slice(line);
         }
+        indented
+    } else {
+        Vec::new()
     };
-    if let Some(components) = value
-        .get_mut("components")
-        .and_then(|components| components.as_array_mut())
+    Ok(Rendered { compact, pretty })
+}
+
+/// Writes the top-level object from its rendered entries, compact or pretty (the layout of
+/// serde_json's `to_vec` and `to_vec_pretty`).
+fn assemble<'a>(
+    entries: &'a [(String, Entry)],
+    mut write: impl FnMut(&[u8]),
+    form: impl Fn(&'a Rendered) -> &'a [u8],
+    pretty: bool,
+) {
+    let (open_entry, colon, open_element, close_array, close_object) = if pretty {
+        ("\n  ", ": ", "\n    ", "\n  ]", "\n}")
+    } else {
+        ("", ":", "", "]", "}")
+    };
+    write(b"{");
+    for (number, (key, entry)) in entries.iter().enumerate() {
+        if number > 0 {
+            write(b",");
+        }
+        write(open_entry.as_bytes());
+        write(
+            serde_json::Value::String(key.clone())
+                .to_string()
+                .as_bytes(),
+        );
+        write(colon.as_bytes());
+        match entry {
+            Entry::Whole(rendered) => write(form(rendered)),
+            Entry::Elements(elements) if elements.is_empty() => write(b"[]"),
+            Entry::Elements(elements) => {
+                write(b"[");
+                for (index, element) in elements.iter().enumerate() {
+                    if index > 0 {
+                        write(b",");
+                    }
+                    write(open_element.as_bytes());
+                    write(form(element));
+                }
+                write(close_array.as_bytes());
+            }
+        }
+    }
+    if entries.is_empty() {
+        write(b"}");
+    } else {
+        write(close_object.as_bytes());
+    }
+}
+
+/// Writes a model card's `considerations` into the component's JSON `modelCard`.
+fn add_considerations(
+    component: &mut serde_json::Value,
+    considerations: &BTreeMap<String, serde_json::Value>,
+) {
+    if considerations.is_empty() {
+        return;
+    }
+    let Some(found) = component
+        .get("bom-ref")
+        .and_then(|reference| reference.as_str())
+        .and_then(|reference| considerations.get(reference))
+        .cloned()
+    else {
+        return;
+    };
+    if let Some(card) = component
+        .get_mut("modelCard")
+        .and_then(|card| card.as_object_mut())
     {
-        components.iter_mut().for_each(patch);
+        card.insert("considerations".to_owned(), found);
     }
-    if let Some(subject) = value.pointer_mut("/metadata/component") {
-        patch(subject);
-    }
-    Ok(value)
 }
 
 /// `modelParameters.datasets` entries that are bare strings become `{"ref": …}`.
