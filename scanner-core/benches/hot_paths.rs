@@ -4,7 +4,8 @@
 //! - One group per extractor of the static registry (`extract/registry.rs`): the extractor's
 //!   `extract` on the largest file it accepts, against a baseline measured on the same bytes in
 //!   the same run: the bare syntax parse of the file (`toml::Table`, `serde_json::Value`, JSONC,
-//!   YAML) or, for line and binary formats, one plain pass counting newlines.
+//!   YAML, a model card's YAML front matter) or, for line and binary formats, one plain pass
+//!   counting newlines.
 //! - Group `hashing`: airlock's streaming SHA-256 of weights (`scan::stream_sha256`, the path the
 //!   scan driver takes for every extractor that wants a digest) over a 64 MiB file served from
 //!   the page cache, against `sha2::Sha256::digest` of the same bytes in memory.
@@ -219,11 +220,12 @@ fn extractor_groups(criterion: &mut Criterion, roots: &[SourceRoot]) {
                     .then_with(|| a.0.label.cmp(&b.0.label))
                     .then_with(|| a.1.cmp(b.1))
             });
-            Some(choose(*extractor, &candidates))
+            choose(*extractor, &candidates)
         });
         let Some((case, trial)) = chosen else {
             println!(
-                "extract {}: no file in the corpus, tests/fixtures or examples/agent-stack: skipped",
+                "extract {}: no readable file in the corpus, tests/fixtures or examples/agent-stack: \
+                 skipped",
                 extractor.id()
             );
             continue;
@@ -288,7 +290,10 @@ fn files_note(case: &Case) -> String {
 
 /// The largest candidate the extractor reads cleanly (or, failing that, the largest it reads at
 /// all, or the largest), with a description of the untimed run.
-fn choose(extractor: &dyn Extractor, candidates: &[(&SourceRoot, &str, u64)]) -> (Case, String) {
+fn choose(
+    extractor: &dyn Extractor,
+    candidates: &[(&SourceRoot, &str, u64)],
+) -> Option<(Case, String)> {
     let mut fallback: Option<(Case, String)> = None;
     for (root, path, size) in candidates.iter().take(CANDIDATES_TRIED) {
         let Some(case) = prepare(extractor, root, path, *size) else {
@@ -303,7 +308,7 @@ fn choose(extractor: &dyn Extractor, candidates: &[(&SourceRoot, &str, u64)]) ->
                 .any(|diagnostic| diagnostic.severity == DiagnosticSeverity::Error)
         });
         if clean {
-            return (case, summary);
+            return Some((case, summary));
         }
         let better = match &fallback {
             None => true,
@@ -314,7 +319,7 @@ fn choose(extractor: &dyn Extractor, candidates: &[(&SourceRoot, &str, u64)]) ->
             fallback = Some((case, format!("{summary}; no larger file read cleanly")));
         }
     }
-    fallback.expect("at least one candidate file can be read")
+    fallback
 }
 
 fn describe_outcome(outcome: &Result<Extraction, scanner_core::extract::ExtractError>) -> String {
@@ -568,6 +573,8 @@ enum Baseline {
     Json,
     Jsonc,
     Yaml,
+    /// A Markdown file's YAML front matter (model cards): only the YAML between the `---` lines.
+    FrontMatter,
     /// Line and binary formats: one pass over the bytes counting newlines.
     Lines,
 }
@@ -582,6 +589,8 @@ impl Baseline {
             &[Baseline::Json, Baseline::Jsonc]
         } else if name.ends_with(".yaml") || name.ends_with(".yml") {
             &[Baseline::Yaml]
+        } else if name.ends_with(".md") {
+            &[Baseline::FrontMatter]
         } else {
             &[]
         };
@@ -598,6 +607,7 @@ impl Baseline {
             Baseline::Json => "serde_json::Value",
             Baseline::Jsonc => "jsonc_parser::parse_to_value",
             Baseline::Yaml => "serde_saphyr to serde_json::Value",
+            Baseline::FrontMatter => "front matter serde_saphyr to serde_json::Value",
             Baseline::Lines => "newline count",
         }
     }
@@ -635,9 +645,26 @@ impl Baseline {
                 let value = serde_saphyr::from_str::<serde_json::Value>(text).ok()?;
                 Some(usize::from(black_box(value).is_object()))
             }
+            Baseline::FrontMatter => {
+                let text = std::str::from_utf8(bytes).ok()?;
+                let yaml = front_matter(text)?;
+                let value = serde_saphyr::from_str::<serde_json::Value>(yaml).ok()?;
+                Some(usize::from(black_box(value).is_object()))
+            }
             Baseline::Lines => Some(bytes.iter().filter(|&&byte| byte == b'\n').count()),
         }
     }
+}
+
+/// The YAML between a leading `---` line and the next `---` line.
+fn front_matter(text: &str) -> Option<&str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rest = text.strip_prefix("---")?;
+    let rest = rest
+        .strip_prefix("\r\n")
+        .or_else(|| rest.strip_prefix('\n'))?;
+    let end = rest.find("\n---")?;
+    rest.get(..end)
 }
 
 /// Airlock's streaming SHA-256 (from the page cache, through its fixed 1 MiB buffer) against
