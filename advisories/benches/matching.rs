@@ -506,9 +506,9 @@ fn range_group(criterion: &mut Criterion, ecosystem: Ecosystem, records: &[Advis
     group.finish();
 }
 
-/// Parses each probe, every explicitly listed version and every event version of its entries'
-/// ranges, and compares them: the work any evaluation must do, without ordering or replaying
-/// the events.
+/// Parses each probe once, searches the explicitly listed versions for it and compares it with
+/// every event version of its entries' ranges: the work any evaluation must do, without sorting
+/// or replaying the events.
 fn comparisons_alone(scheme: VersionScheme, cases: &[RangeCase]) -> usize {
     let mut below = 0usize;
     for case in cases {
@@ -517,12 +517,15 @@ fn comparisons_alone(scheme: VersionScheme, cases: &[RangeCase]) -> usize {
                 continue;
             };
             for entry in &case.entries {
-                // An explicit `versions` list is compared for equality, one parse each.
-                for listed in &entry.versions {
-                    if let Ok(version) = scheme.parse(listed) {
-                        below += usize::from(installed == version);
-                    }
-                }
+                // An explicit `versions` list is searched for an equal version (the same text
+                // first, as any reader would); the search stops at the first one found.
+                let listed = entry.versions.iter().any(|listed| {
+                    listed == probe
+                        || scheme
+                            .parse(listed)
+                            .is_ok_and(|version| version == installed)
+                });
+                below += usize::from(listed);
                 for range in &entry.ranges {
                     if matches!(
                         range.kind,
