@@ -534,53 +534,10 @@ impl<'connection> Writer<'connection> {
 }
 
 /// A read-only handle on a database file; answers the risk engine's queries.
-///
-/// The risk engine looks packages up from several threads at once, and one SQLite connection
-/// answers one query at a time: the store keeps a small pool of read-only connections to the
-/// same file, opened on demand, one per thread that is looking something up.
 #[derive(Debug)]
 pub struct Store {
     path: PathBuf,
-    /// The connection [`Store::open`] opened and checked.
-    primary: Mutex<Connection>,
-    /// Idle extra connections, opened when the primary one was busy.
-    extra: Mutex<Vec<Connection>>,
-    /// The file the first connection opened, to refuse opening more on another file: a
-    /// `db sync` or `db import` replaces the database by renaming a new file over it, and one
-    /// scan must not mix records from two databases.
-    identity: Option<FileIdentity>,
-}
-
-/// Device and inode of a file (Unix); elsewhere the store keeps to its first connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct FileIdentity {
-    device: u64,
-    inode: u64,
-}
-
-impl FileIdentity {
-    #[cfg(unix)]
-    fn of(path: &Path) -> Option<FileIdentity> {
-        use std::os::unix::fs::MetadataExt;
-        let metadata = std::fs::metadata(path).ok()?;
-        Some(FileIdentity {
-            device: metadata.dev(),
-            inode: metadata.ino(),
-        })
-    }
-
-    #[cfg(not(unix))]
-    fn of(_path: &Path) -> Option<FileIdentity> {
-        None
-    }
-}
-
-/// Read-only, and without SQLite's own locking: each connection is used by one thread at a time.
-fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
-    Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
+    connection: Mutex<Connection>,
 }
 
 /// One stored `affected[]` entry naming a package, with what matching needs.
@@ -610,9 +567,11 @@ impl Store {
                 path: path.to_owned(),
             });
         }
-        let identity = FileIdentity::of(path);
-        let connection = open_read_only(path)
-            .map_err(|error| DatabaseError::sqlite(path, "cannot open the database", error))?;
+        let connection = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|error| DatabaseError::sqlite(path, "cannot open the database", error))?;
         let version: i64 = connection
             .pragma_query_value(None, "user_version", |row| row.get(0))
             .map_err(|error| DatabaseError::sqlite(path, "not an advisory database", error))?;
@@ -632,9 +591,7 @@ impl Store {
         }
         Ok(Store {
             path: path.to_owned(),
-            primary: Mutex::new(connection),
-            extra: Mutex::new(Vec::new()),
-            identity,
+            connection: Mutex::new(connection),
         })
     }
 
@@ -647,42 +604,12 @@ impl Store {
         context: &'static str,
         work: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, DatabaseError> {
-        let poisoned = || DatabaseError::Sqlite {
+        let guard = self.connection.lock().map_err(|_| DatabaseError::Sqlite {
             path: self.path.clone(),
             context,
             source: "the connection lock is poisoned".into(),
-        };
-        let result = match self.primary.try_lock() {
-            Ok(primary) => work(&primary),
-            Err(std::sync::TryLockError::Poisoned(_)) => return Err(poisoned()),
-            Err(std::sync::TryLockError::WouldBlock) => match self.extra_connection() {
-                Some(connection) => {
-                    let result = work(&connection);
-                    if let Ok(mut idle) = self.extra.lock() {
-                        idle.push(connection);
-                    }
-                    result
-                }
-                None => work(&*self.primary.lock().map_err(|_| poisoned())?),
-            },
-        };
-        result.map_err(|error| DatabaseError::sqlite(&self.path, context, error))
-    }
-
-    /// An idle extra connection, or a new one on the same file; `None` when the file was
-    /// replaced since [`Store::open`] (or its identity cannot be known), and the caller waits
-    /// for the primary connection.
-    fn extra_connection(&self) -> Option<Connection> {
-        if let Some(connection) = self.extra.lock().ok()?.pop() {
-            return Some(connection);
-        }
-        let same_file = || self.identity.is_some() && FileIdentity::of(&self.path) == self.identity;
-        if !same_file() {
-            return None;
-        }
-        let connection = open_read_only(&self.path).ok()?;
-        // Checked again after opening: a rename between the two checks would show.
-        same_file().then_some(connection)
+        })?;
+        work(&guard).map_err(|error| DatabaseError::sqlite(&self.path, context, error))
     }
 
     /// Counts, sources and watermarks.
@@ -1071,56 +998,6 @@ mod tests {
     const WITHDRAWN: &str = r#"{"id": "PYSEC-3", "modified": "2024-01-01T00:00:00Z",
         "withdrawn": "2024-02-01T00:00:00Z",
         "affected": [{"package": {"ecosystem": "PyPI", "name": "foo_bar"}, "versions": ["1.0"]}]}"#;
-
-    #[test]
-    fn lookups_from_many_threads_use_extra_connections_on_the_same_file_only() {
-        let directory = tempfile::tempdir().unwrap();
-        let inputs = directory.path().join("in");
-        std::fs::create_dir(&inputs).unwrap();
-        std::fs::write(inputs.join("a.json"), LISTED).unwrap();
-        std::fs::write(inputs.join("b.json"), RANGE_ONLY).unwrap();
-        let database = directory.path().join("db.sqlite3");
-        crate::import_paths(&database, &[inputs]).unwrap();
-        let store = Store::open(&database).unwrap();
-        let component = key(Ecosystem::PyPI, "foo-bar", "1.0");
-        let expected = store.advisories_for(&component).unwrap();
-        assert_eq!(expected.len(), 2);
-
-        // Eight threads at once: every answer is the whole answer, and the busy primary
-        // connection made the store open extra ones.
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..8)
-                .map(|_| {
-                    scope.spawn(|| {
-                        (0..50)
-                            .map(|_| store.advisories_for(&component).unwrap())
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            for worker in workers {
-                for answer in worker.join().unwrap() {
-                    assert_eq!(answer, expected);
-                }
-            }
-        });
-        assert!(
-            store.extra_connection().is_some(),
-            "same file: extra connections allowed"
-        );
-
-        // A database renamed over the file (what `db import` and `db sync` do) is another
-        // file: no connection is opened on it, lookups stay on the connections already open.
-        let replacement = directory.path().join("new.sqlite3");
-        std::fs::copy(&database, &replacement).unwrap();
-        store.extra.lock().unwrap().clear();
-        std::fs::rename(&replacement, &database).unwrap();
-        assert!(
-            store.extra_connection().is_none(),
-            "replaced file: no new connection"
-        );
-        assert_eq!(store.advisories_for(&component).unwrap(), expected);
-    }
 
     #[test]
     fn matches_ranges_and_lists_of_active_records_by_normalized_name() {
