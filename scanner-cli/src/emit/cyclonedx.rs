@@ -114,7 +114,15 @@ fn json_document(
     bom: Bom,
     pretty: bool,
 ) -> anyhow::Result<(UrnUuid, Vec<u8>)> {
-    let mut bytes = Vec::new();
+    // Sized from the components so the buffer is not copied as it grows (about 2 KiB each
+    // with hashes and evidence).
+    let estimate = bom
+        .components
+        .as_ref()
+        .map_or(0, |components| components.0.len())
+        .saturating_mul(2048)
+        .saturating_add(16 * 1024);
+    let mut bytes = Vec::with_capacity(estimate);
     bom.output_as_json_v1_5(&mut bytes)
         .context("cannot write CycloneDX JSON")?;
     // Borrowed raw values: the entries are cut out of `bytes`, not copied.
@@ -171,7 +179,21 @@ fn json_document(
     let uuid = common::uuid_from_digest(&hasher.finalize());
     let serial = UrnUuid::new(format!("urn:uuid:{uuid}"))
         .map_err(|error| anyhow::anyhow!("derived serial number: {error:?}"))?;
-    let mut document = Vec::new();
+    let pretty_length: usize = entries
+        .iter()
+        .map(|(key, entry)| {
+            key.len()
+                + 16
+                + match entry {
+                    Entry::Whole(rendered) => rendered.pretty.len(),
+                    Entry::Elements(elements) => elements
+                        .iter()
+                        .map(|element| element.pretty.len() + 8)
+                        .sum(),
+                }
+        })
+        .sum();
+    let mut document = Vec::with_capacity(if pretty { pretty_length + 256 } else { 0 });
     if pretty {
         let serial_value = serde_json::Value::String(serial.to_string());
         entries.push((
@@ -476,8 +498,11 @@ fn build(context: &EmitContext<'_>, encoding: Encoding) -> anyhow::Result<Bom> {
     );
     let findings_by_component = findings_by_component(context);
 
-    let components: Vec<CdxComponent> = graph
-        .components()
+    // Components and their dependency lists are converted on the rayon pool (order kept): on a
+    // 500-package lock this conversion was a tenth of the main thread's time.
+    let listed: Vec<&Component> = graph.components().collect();
+    let components: Vec<CdxComponent> = listed
+        .par_iter()
         .filter(|component| subject.synthetic || component.key != subject.component.key)
         .map(|component| {
             self::component(
@@ -490,8 +515,8 @@ fn build(context: &EmitContext<'_>, encoding: Encoding) -> anyhow::Result<Bom> {
         })
         .collect();
 
-    let mut dependencies: Vec<Dependency> = graph
-        .components()
+    let mut dependencies: Vec<Dependency> = listed
+        .par_iter()
         .map(|component| {
             let targets: BTreeSet<String> = graph
                 .dependencies(&component.key)
