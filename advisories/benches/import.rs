@@ -36,6 +36,14 @@ use advisories::Store;
 use scanner_core::risk::VulnerabilitySource;
 use scanner_core::{ComponentKey, Ecosystem, PackageName, Source};
 
+// The formatting and report helpers of the scanner-core benches, so every section of
+// docs/PERFORMANCE.md describes the machine and writes itself the same way.
+#[path = "../../scanner-core/benches/support/mod.rs"]
+mod support;
+use support::{
+    duration, machine, memory, peak_memory_kib, rustc_version, thousands, write_section,
+};
+
 const START_MARKER: &str = "<!-- bench:advisories:start -->";
 const END_MARKER: &str = "<!-- bench:advisories:end -->";
 const REPORT: &str = "docs/PERFORMANCE.md";
@@ -89,7 +97,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             first.records_read,
             first.seconds,
             first.records_read as f64 / first.seconds,
-            memory(first.peak_kib),
+            memory(Some(first.peak_kib).filter(|kib| *kib > 0)),
             second.seconds,
             duration(lookups.0)
         );
@@ -136,7 +144,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "generated: {count} advisories in {:.2} s ({:.0}/s), peak {}; re-import {:.2} s; lookup median {}",
         first.seconds,
         first.records_read as f64 / first.seconds,
-        memory(first.peak_kib),
+        memory(Some(first.peak_kib).filter(|kib| *kib > 0)),
         second.seconds,
         duration(lookups.0)
     );
@@ -173,7 +181,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     if bench_mode {
-        write_section(&workspace_root.join(REPORT), &section)?;
+        write_section(
+            &workspace_root.join(REPORT),
+            REPORT_HEADER,
+            (START_MARKER, END_MARKER),
+            &section,
+        )?;
         println!("written: {REPORT}");
     } else {
         println!("smoke run (no --bench): {REPORT} not written");
@@ -498,14 +511,14 @@ fn corpus_section(
         "| first import (YAML, markdown, JSON) | {:.2} s | {} | {} |",
         first.seconds,
         thousands((first.records_read as f64 / first.seconds) as u64),
-        memory(first.peak_kib)
+        memory(Some(first.peak_kib).filter(|kib| *kib > 0))
     );
     let _ = writeln!(
         out,
         "| second import (all unchanged) | {:.2} s | {} | {} |",
         second.seconds,
         thousands((second.records_read as f64 / second.seconds) as u64),
-        memory(second.peak_kib)
+        memory(Some(second.peak_kib).filter(|kib| *kib > 0))
     );
     let _ = writeln!(
         out,
@@ -562,7 +575,7 @@ fn generated_section(
         "| first import | {:.2} s | {} | {} | {} |",
         first.seconds,
         thousands((first.records_read as f64 / first.seconds) as u64),
-        memory(first.peak_kib),
+        memory(Some(first.peak_kib).filter(|kib| *kib > 0)),
         met(first.seconds, first.peak_kib)
     );
     let _ = writeln!(
@@ -570,7 +583,7 @@ fn generated_section(
         "| second import (all unchanged) | {:.2} s | {} | {} | |",
         second.seconds,
         thousands((second.records_read as f64 / second.seconds) as u64),
-        memory(second.peak_kib)
+        memory(Some(second.peak_kib).filter(|kib| *kib > 0))
     );
     let _ = writeln!(
         out,
@@ -581,112 +594,6 @@ fn generated_section(
     );
 }
 
-/// Replaces the section between the markers, appending it (or creating the file) if absent.
-fn write_section(report: &Path, section: &str) -> io::Result<()> {
-    let block = format!("{START_MARKER}\n{}\n{END_MARKER}", section.trim_end());
-    let existing = match fs::read_to_string(report) {
-        Ok(text) => Some(text),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => None,
-        Err(error) => return Err(error),
-    };
-    let updated = match existing {
-        None => format!("{REPORT_HEADER}\n{block}\n"),
-        Some(text) => {
-            let span = text.find(START_MARKER).and_then(|start| {
-                text.get(start..)
-                    .and_then(|rest| rest.find(END_MARKER))
-                    .map(|end| (start, start + end + END_MARKER.len()))
-            });
-            match span.and_then(|(start, end)| Some((text.get(..start)?, text.get(end..)?))) {
-                Some((before, after)) => format!("{before}{block}{after}"),
-                None => {
-                    let separator = if text.ends_with('\n') { "\n" } else { "\n\n" };
-                    format!("{text}{separator}{block}\n")
-                }
-            }
-        }
-    };
-    fs::write(report, updated)
-}
-
-fn duration(duration: Duration) -> String {
-    let seconds = duration.as_secs_f64();
-    if seconds >= 1.0 {
-        format!("{seconds:.2} s")
-    } else if seconds >= 1e-3 {
-        format!("{:.2} ms", seconds * 1e3)
-    } else {
-        format!("{:.1} µs", seconds * 1e6)
-    }
-}
-
-fn thousands(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
-fn memory(kib: u64) -> String {
-    if kib == 0 {
-        "unknown".to_owned()
-    } else {
-        format!("{:.1} MiB", kib as f64 / 1024.0)
-    }
-}
-
 fn bytes(count: u64) -> String {
     format!("{:.1} MiB", count as f64 / (1024.0 * 1024.0))
-}
-
-/// `VmHWM` (peak resident set size) of this process in KiB, Linux only.
-fn peak_memory_kib() -> Option<u64> {
-    proc_field("/proc/self/status", "VmHWM")
-}
-
-/// The first number of the `key:` line of a `/proc` file.
-fn proc_field(file: &str, key: &str) -> Option<u64> {
-    let text = fs::read_to_string(file).ok()?;
-    text.lines().find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        if name.trim() != key {
-            return None;
-        }
-        value.split_whitespace().next()?.parse().ok()
-    })
-}
-
-fn machine() -> String {
-    let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            (name.trim() == "model name").then(|| value.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_owned());
-    let cores = std::thread::available_parallelism().map_or(1, |threads| threads.get());
-    let memory = proc_field("/proc/meminfo", "MemTotal").map_or_else(
-        || "unknown memory".to_owned(),
-        |kib| format!("{:.1} GiB RAM", kib as f64 / (1024.0 * 1024.0)),
-    );
-    format!("{model}, {cores} logical cores, {memory}")
-}
-
-fn rustc_version() -> String {
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    Command::new(rustc)
-        .arg("--version")
-        .output()
-        .ok()
-        .filter(|output| output.status.success())
-        .and_then(|output| String::from_utf8(output.stdout).ok())
-        .map(|version| version.trim().to_owned())
-        .filter(|version| !version.is_empty())
-        .unwrap_or_else(|| "unknown".to_owned())
 }
