@@ -146,6 +146,35 @@ impl DependencyGraph {
         GraphBuilder::new().build()
     }
 
+    /// The graph with `extra` components added (merged by key) and everything else kept:
+    /// scopes and introduction paths are computed again. For what a run learns after the scan
+    /// (the project policy file a scan judged, see `policy::project_policy_component`).
+    pub fn with_components(self, extra: impl IntoIterator<Item = Component>) -> DependencyGraph {
+        let edges: Vec<(ComponentKey, ComponentKey, EdgeKind, EdgeDetails)> = self
+            .edges()
+            .map(|edge| {
+                (
+                    edge.from.clone(),
+                    edge.to.clone(),
+                    edge.kind,
+                    edge.details.cloned().unwrap_or_default(),
+                )
+            })
+            .collect();
+        let roots: Vec<ComponentKey> = self.roots().cloned().collect();
+        let mut builder = GraphBuilder::new();
+        for component in self.components.into_iter().chain(extra) {
+            builder.add_component(component);
+        }
+        for (from, to, kind, details) in &edges {
+            builder.add_edge_with(from, to, *kind, details);
+        }
+        for root in &roots {
+            builder.add_root(root);
+        }
+        builder.build()
+    }
+
     pub fn len(&self) -> usize {
         self.components.len()
     }
@@ -381,6 +410,36 @@ mod tests {
 
     fn scope(graph: &DependencyGraph, name: &str) -> Option<Scope> {
         graph.get(&key(name)).unwrap().scope
+    }
+
+    #[test]
+    fn adding_components_keeps_edges_roots_scopes_and_paths() {
+        use EdgeKind::*;
+        let original = graph(
+            &[
+                ("app", "serde", Normal),
+                ("app", "proptest", Dev),
+                ("proptest", "rand", Normal),
+            ],
+            &["app"],
+        );
+        let extra = Component::new(key("lonely"), ComponentKind::File);
+        let grown = original.clone().with_components([extra]);
+        assert_eq!(grown.len(), original.len() + 1);
+        assert!(grown.get(&key("lonely")).is_some());
+        assert_eq!(
+            grown.edges().map(|edge| (edge.from.clone(), edge.to.clone(), edge.kind)).collect::<Vec<_>>(),
+            original.edges().map(|edge| (edge.from.clone(), edge.to.clone(), edge.kind)).collect::<Vec<_>>()
+        );
+        assert_eq!(grown.roots().collect::<Vec<_>>(), original.roots().collect::<Vec<_>>());
+        for component in original.components() {
+            assert_eq!(grown.get(&component.key), Some(component));
+            assert_eq!(
+                grown.introduced_through(&component.key),
+                original.introduced_through(&component.key)
+            );
+        }
+        assert_eq!(grown.introduced_through(&key("lonely")), None);
     }
 
     #[test]

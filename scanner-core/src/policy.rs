@@ -29,8 +29,15 @@
 //! trusted-git-hosts = ["github.com/my-org"]
 //! ```
 //!
-//! The `[database]` and `[sync]` tables belong to the advisory database's settings and are
-//! accepted here without being read.
+//! The `[database]` and `[sync]` tables belong to the advisory database's settings: they are
+//! accepted here and only their keys' lines are kept (a project policy may not set them).
+//!
+//! Trust: the operator's files are layered with [`Policy::overlay`]; a policy file found inside
+//! a scanned tree is *project policy*, applied with [`Policy::with_project_policy`]: it may only
+//! tighten, and each entry that would loosen is refused and becomes a
+//! `project-policy-loosening` finding ([`Loosening`]). Both functions destructure every field
+//! of [`Policy`], so a new key does not compile until someone decides how it layers and whether
+//! it tightens or loosens.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -38,14 +45,27 @@ use std::fmt;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use crate::component::Source;
+use crate::component::{Component, ComponentKey, ComponentKind, Hash, HashAlgorithm, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
-use crate::location::Location;
+use crate::ecosystem::Ecosystem;
+use crate::location::{Evidence, Location};
+use crate::name::PackageName;
 use crate::risk::{Analysis, Finding, LicenseLists, LicensePolicy, RiskOptions, RuleId, Severity};
 use crate::text::LineIndex;
 
-/// Tables other parts of airlock read from the same file.
+/// Tables other parts of airlock read from the same file (the operator's settings).
 const FOREIGN_TABLES: &[&str] = &["database", "sync"];
+
+/// The severity at or above which a scan fails when neither the command line nor a policy says.
+pub const DEFAULT_FAIL_ON: Severity = Severity::High;
+
+/// The evidence "extractor" of a policy file listed as a component: it was read as policy, not
+/// by an extractor.
+pub const POLICY_EVIDENCE: &str = "airlock/policy";
+
+/// The component property saying how a project policy file was applied: `tighten-only` or
+/// `trusted` (`--trust-project-policy`).
+pub const PROJECT_POLICY_PROPERTY: &str = "airlock:project-policy";
 
 /// A calendar date (the `expires` of an ignore entry).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -147,14 +167,46 @@ impl IgnoreEntry {
 /// A rule's setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RuleSetting {
+    /// The severity of the rule's findings, replacing theirs (`[rules.ID] severity`).
     pub severity: Option<Severity>,
-    pub disabled: bool,
+    /// The lowest severity the rule's findings keep: how a project policy's `severity` is
+    /// applied, since it may raise a severity and never lower one.
+    pub at_least: Option<Severity>,
+    /// `Some(false)` drops the rule's findings (`enabled = false`); `Some(true)` keeps them
+    /// whatever an earlier layer said.
+    pub enabled: Option<bool>,
+}
+
+impl RuleSetting {
+    pub fn is_disabled(&self) -> bool {
+        self.enabled == Some(false)
+    }
+}
+
+/// The field of a `[rules.ID]` table an [`EntryLines`] line belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RuleField {
+    Severity,
+    Enabled,
+}
+
+/// Where the entries of one policy file were written (1-based lines), so that a finding about
+/// an entry names its line. Filled by [`Policy::parse`]; empty after [`Policy::overlay`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EntryLines {
+    pub fail_on: Option<u32>,
+    pub rules: BTreeMap<(RuleId, RuleField), u32>,
+    /// List entries by key (`licenses.allow`, `models.allowed-pickle-imports`, ...) and value
+    /// as written.
+    pub lists: BTreeMap<(String, String), u32>,
+    /// The keys of the `[database]` and `[sync]` tables (`database.path`), in file order.
+    pub settings: Vec<(String, u32)>,
 }
 
 /// A parsed policy. The default policy changes nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Policy {
-    /// The file it was read from.
+    /// The file it was read from (after [`Policy::overlay`], the last file layered).
     pub path: Option<String>,
     pub fail_on: Option<Severity>,
     pub ignores: Vec<IgnoreEntry>,
@@ -164,6 +216,80 @@ pub struct Policy {
     pub allowed_pickle_imports: Vec<String>,
     pub trusted_registries: Vec<String>,
     pub trusted_git_hosts: Vec<String>,
+    pub lines: EntryLines,
+}
+
+/// One entry of a project policy that would loosen the operator's policy, refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loosening {
+    /// The entry as written: `[[ignore]] id = "dangerous-pickle-import"`.
+    pub entry: String,
+    /// What it would have done: `would accept the findings it matches`.
+    pub effect: String,
+    /// The policy file and the entry's line.
+    pub location: Location,
+}
+
+impl Loosening {
+    /// The `project-policy-loosening` finding about this entry, on the policy file's component
+    /// ([`policy_file_key`]), with the entry's line as evidence.
+    pub fn finding(&self) -> Option<Finding> {
+        let component = policy_file_key(&self.location.path)?;
+        let rule = RuleId::ProjectPolicyLoosening;
+        Some(Finding {
+            rule,
+            severity: rule.default_severity(),
+            component,
+            message: format!(
+                "{} {}; a policy file inside a scanned tree may only tighten the operator's policy, so it was not applied (--trust-project-policy applies it)",
+                self.entry, self.effect
+            ),
+            advisory: None,
+            evidence: vec![self.location.clone()],
+            introduced_through: Vec::new(),
+        })
+    }
+}
+
+/// The policy a run applies once a project policy is taken into account, and what was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProjectPolicyOutcome {
+    pub policy: Policy,
+    /// The loosening entries that were not applied, in file order.
+    pub refused: Vec<Loosening>,
+}
+
+/// The key of a policy file listed as a component: a generic file named by its path, so that
+/// findings about its entries have a component in every output format.
+pub fn policy_file_key(path: &str) -> Option<ComponentKey> {
+    let file_name = path.rsplit('/').next().unwrap_or(path);
+    let name = PackageName::new(Ecosystem::GenericFile, file_name).ok()?;
+    Some(ComponentKey::new(
+        Ecosystem::GenericFile,
+        name,
+        None,
+        Source::File {
+            path: path.to_owned(),
+        },
+    ))
+}
+
+/// A project policy file as a component of the scan's graph: its digest, where it lies, and
+/// how it was applied ([`PROJECT_POLICY_PROPERTY`]).
+pub fn project_policy_component(path: &str, sha256: &str, trusted: bool) -> Option<Component> {
+    let key = policy_file_key(path)?;
+    let mut component = Component::new(key, ComponentKind::File).with_evidence(Evidence {
+        location: Location::file(path),
+        extractor: POLICY_EVIDENCE,
+    });
+    if let Ok(hash) = Hash::new(HashAlgorithm::Sha256, sha256) {
+        component.hashes.insert(hash);
+    }
+    component.properties.insert(
+        PROJECT_POLICY_PROPERTY.to_owned(),
+        if trusted { "trusted" } else { "tighten-only" }.to_owned(),
+    );
+    Some(component)
 }
 
 /// A finding the policy accepted, with the entry that accepted it.
@@ -191,6 +317,7 @@ impl Policy {
             text,
             index: LineIndex::new(text),
             errors: Vec::new(),
+            lines: EntryLines::default(),
         };
         let table = match DeTable::parse(text) {
             Ok(table) => table,
@@ -207,6 +334,7 @@ impl Policy {
             ..Policy::default()
         };
         parser.document(table.get_ref(), &mut policy);
+        policy.lines = std::mem::take(&mut parser.lines);
         if parser.errors.is_empty() {
             Ok(policy)
         } else {
@@ -228,7 +356,7 @@ impl Policy {
         let findings = std::mem::take(&mut analysis.findings);
         for mut finding in findings {
             let setting = self.rules.get(&finding.rule).copied().unwrap_or_default();
-            if setting.disabled {
+            if setting.is_disabled() {
                 report.disabled += 1;
                 continue;
             }
@@ -244,6 +372,9 @@ impl Policy {
             }
             if let Some(severity) = setting.severity {
                 finding.severity = severity;
+            }
+            if let Some(floor) = setting.at_least {
+                finding.severity = finding.severity.max(floor);
             }
             match active.iter().find(|entry| entry.matches(&finding)) {
                 Some(entry) => report.ignored.push(IgnoredFinding {
@@ -304,6 +435,265 @@ impl Policy {
             .iter()
             .any(|trusted| trusted.trim_end_matches('/') == index)
     }
+
+    /// The threshold of `fail-on`: this policy's, else [`DEFAULT_FAIL_ON`].
+    pub fn fail_on_or_default(&self) -> Severity {
+        self.fail_on.unwrap_or(DEFAULT_FAIL_ON)
+    }
+
+    /// Layers a later trusted file over this policy: a value `upper` sets (`fail-on`, a rule's
+    /// `severity` or `enabled`) replaces this one's; lists add up (ignores, license lists,
+    /// pickle imports, trusted sources).
+    pub fn overlay(&mut self, upper: Policy) {
+        let Policy {
+            path,
+            fail_on,
+            ignores,
+            rules,
+            package_licenses,
+            model_licenses,
+            allowed_pickle_imports,
+            trusted_registries,
+            trusted_git_hosts,
+            lines: _,
+        } = upper;
+        if path.is_some() {
+            self.path = path;
+        }
+        if fail_on.is_some() {
+            self.fail_on = fail_on;
+        }
+        self.ignores.extend(ignores);
+        for (rule, setting) in rules {
+            let mine = self.rules.entry(rule).or_default();
+            mine.severity = setting.severity.or(mine.severity);
+            mine.at_least = setting.at_least.max(mine.at_least);
+            mine.enabled = setting.enabled.or(mine.enabled);
+        }
+        add_licenses(&mut self.package_licenses, package_licenses);
+        add_licenses(&mut self.model_licenses, model_licenses);
+        add_all(&mut self.allowed_pickle_imports, allowed_pickle_imports);
+        add_all(&mut self.trusted_registries, trusted_registries);
+        add_all(&mut self.trusted_git_hosts, trusted_git_hosts);
+        // Lines belong to one file.
+        self.lines = EntryLines::default();
+    }
+
+    /// Applies a project policy (a policy file found inside a scanned tree) on top of this,
+    /// the operator's policy.
+    ///
+    /// Untrusted (`trusted = false`), it may only tighten: a lower `fail-on`, a higher rule
+    /// severity (applied as a floor), a rule enabled again, denied licenses, a package allow
+    /// list within the operator's. Every entry that could loosen is refused: `[[ignore]]`
+    /// entries, a `fail-on` above the operator's, a severity below the operator's, a rule
+    /// disabled, a package license the operator's allow list does not name, any model allow
+    /// list (it also accepts restricted model licenses), pickle imports, trusted registries and
+    /// git hosts. `[database]` and `[sync]` keys are refused either way: where the advisory
+    /// data comes from is the operator's choice. Trusted, the project file is layered over the
+    /// operator's like another operator file ([`Policy::overlay`]).
+    pub fn with_project_policy(&self, project: &Policy, trusted: bool) -> ProjectPolicyOutcome {
+        let file = project.path.clone().unwrap_or_else(|| "airlock.toml".to_owned());
+        let at = |line: u32| Location::line(file.clone(), line);
+        let mut refused: Vec<Loosening> = project
+            .lines
+            .settings
+            .iter()
+            .map(|(key, line)| Loosening {
+                entry: match key.split_once('.') {
+                    Some((table, field)) => format!("`[{table}] {field}`"),
+                    None => format!("`[{key}]`"),
+                },
+                effect: "would change where the advisory database or its updates come from"
+                    .to_owned(),
+                location: at(*line),
+            })
+            .collect();
+        let mut effective = self.clone();
+        if trusted {
+            effective.overlay(project.clone());
+            return ProjectPolicyOutcome {
+                policy: effective,
+                refused,
+            };
+        }
+        let Policy {
+            path: _,
+            fail_on,
+            ignores,
+            rules,
+            package_licenses,
+            model_licenses,
+            allowed_pickle_imports,
+            trusted_registries,
+            trusted_git_hosts,
+            lines,
+        } = project;
+        let line_of_list = |key: &str, value: &str| {
+            lines
+                .lists
+                .get(&(key.to_owned(), value.to_owned()))
+                .copied()
+                .unwrap_or(1)
+        };
+
+        if let Some(fail_on) = *fail_on {
+            let operator = self.fail_on_or_default();
+            if fail_on > operator {
+                refused.push(Loosening {
+                    entry: format!("`fail-on = \"{fail_on}\"`"),
+                    effect: format!("would fail only at {fail_on} or worse, not at {operator}"),
+                    location: at(lines.fail_on.unwrap_or(1)),
+                });
+            } else {
+                effective.fail_on = Some(fail_on);
+            }
+        }
+
+        for entry in ignores {
+            refused.push(Loosening {
+                entry: format!("`[[ignore]] id = \"{}\"`", entry.id),
+                effect: "would accept the findings it matches".to_owned(),
+                location: entry.location.clone(),
+            });
+        }
+
+        for (rule, setting) in rules {
+            let mine = effective.rules.entry(*rule).or_default();
+            let line = |field| lines.rules.get(&(*rule, field)).copied().unwrap_or(1);
+            match setting.enabled {
+                Some(false) if !mine.is_disabled() => refused.push(Loosening {
+                    entry: format!("`[rules.{rule}] enabled = false`"),
+                    effect: "would drop every finding of the rule".to_owned(),
+                    location: at(line(RuleField::Enabled)),
+                }),
+                Some(true) => mine.enabled = Some(true),
+                _ => {}
+            }
+            if let Some(severity) = setting.severity {
+                let operator = mine.severity.unwrap_or_else(|| rule.default_severity());
+                if severity < operator {
+                    refused.push(Loosening {
+                        entry: format!("`[rules.{rule}] severity = \"{severity}\"`"),
+                        effect: format!("would lower the rule's findings from {operator}"),
+                        location: at(line(RuleField::Severity)),
+                    });
+                } else {
+                    mine.at_least = Some(severity).max(mine.at_least);
+                }
+            }
+        }
+
+        tighten_licenses(
+            &mut effective.package_licenses,
+            package_licenses,
+            "licenses",
+            &line_of_list,
+            &at,
+            &mut refused,
+        );
+        // A model allow list also accepts the restrictions of the licenses it names (a
+        // non-commercial or gated model is then not reported): every entry can loosen.
+        add_all(
+            &mut effective.model_licenses.deny,
+            model_licenses.deny.clone(),
+        );
+        for license in &model_licenses.allow {
+            refused.push(Loosening {
+                entry: format!("`[models.licenses] allow = \"{license}\"`"),
+                effect: "would accept models under this license, restrictions included"
+                    .to_owned(),
+                location: at(line_of_list("models.licenses.allow", license)),
+            });
+        }
+
+        let lists: [(&str, &str, &Vec<String>, &str); 3] = [
+            (
+                "models",
+                "allowed-pickle-imports",
+                allowed_pickle_imports,
+                "would let pickles import this callable without a finding",
+            ),
+            (
+                "sources",
+                "trusted-registries",
+                trusted_registries,
+                "would trust this package index",
+            ),
+            (
+                "sources",
+                "trusted-git-hosts",
+                trusted_git_hosts,
+                "would trust dependencies from this git host",
+            ),
+        ];
+        for (table, key, values, effect) in lists {
+            for value in values {
+                refused.push(Loosening {
+                    entry: format!("`[{table}] {key} = \"{value}\"`"),
+                    effect: effect.to_owned(),
+                    location: at(line_of_list(&format!("{table}.{key}"), value)),
+                });
+            }
+        }
+
+        refused.sort_by(|a, b| a.location.line.cmp(&b.location.line));
+        ProjectPolicyOutcome {
+            policy: effective,
+            refused,
+        }
+    }
+}
+
+/// Appends what `more` adds to `list`, keeping the first spelling of each entry.
+fn add_all(list: &mut Vec<String>, more: Vec<String>) {
+    for item in more {
+        if !list.contains(&item) {
+            list.push(item);
+        }
+    }
+}
+
+fn add_licenses(lists: &mut LicenseLists, more: LicenseLists) {
+    add_all(&mut lists.allow, more.allow);
+    add_all(&mut lists.deny, more.deny);
+}
+
+/// A project's package license lists over the operator's: denials add up; an allow list
+/// applies where the operator has none, and otherwise only the licenses both lists name stay
+/// allowed (each one only the project names is refused).
+fn tighten_licenses(
+    effective: &mut LicenseLists,
+    project: &LicenseLists,
+    table: &str,
+    line_of_list: &dyn Fn(&str, &str) -> u32,
+    at: &dyn Fn(u32) -> Location,
+    refused: &mut Vec<Loosening>,
+) {
+    add_all(&mut effective.deny, project.deny.clone());
+    if project.allow.is_empty() {
+        return;
+    }
+    if effective.allow.is_empty() {
+        effective.allow.clone_from(&project.allow);
+        return;
+    }
+    let fold = |license: &str| license.trim().to_lowercase();
+    let operator: Vec<String> = effective.allow.iter().map(|license| fold(license)).collect();
+    let mut kept = Vec::new();
+    for license in &project.allow {
+        if operator.contains(&fold(license)) {
+            kept.push(license.clone());
+        } else {
+            refused.push(Loosening {
+                entry: format!("`[{table}] allow = \"{license}\"`"),
+                effect: "would allow a license the operator's allow list does not name".to_owned(),
+                location: at(line_of_list(&format!("{table}.allow"), license)),
+            });
+        }
+    }
+    if !kept.is_empty() {
+        effective.allow = kept;
+    }
 }
 
 struct Parser<'a> {
@@ -311,6 +701,7 @@ struct Parser<'a> {
     text: &'a str,
     index: LineIndex,
     errors: Vec<Diagnostic>,
+    lines: EntryLines,
 }
 
 type Value<'i> = Spanned<DeValue<'i>>;
@@ -347,14 +738,36 @@ impl Parser<'_> {
     fn document(&mut self, table: &DeTable<'_>, policy: &mut Policy) {
         for (key, value) in table {
             match key.get_ref().as_ref() {
-                "fail-on" => policy.fail_on = self.severity(value, "fail-on"),
+                "fail-on" => {
+                    policy.fail_on = self.severity(value, "fail-on");
+                    self.lines.fail_on = Some(self.line_of(value));
+                }
                 "ignore" => policy.ignores = self.ignores(value),
                 "rules" => policy.rules = self.rules(value),
                 "licenses" => policy.package_licenses = self.licenses(value, "licenses"),
                 "models" => self.models(value, policy),
                 "sources" => self.sources(value, policy),
-                foreign if FOREIGN_TABLES.contains(&foreign) => {}
+                foreign if FOREIGN_TABLES.contains(&foreign) => self.foreign(foreign, key, value),
                 _ => self.unknown_key(key, ""),
+            }
+        }
+    }
+
+    /// Keeps the line of every key of a `[database]` or `[sync]` table (their values are read
+    /// by the advisory settings; a project policy may not set them at all).
+    fn foreign(&mut self, table: &str, key: &Spanned<std::borrow::Cow<'_, str>>, value: &Value<'_>) {
+        match value.get_ref() {
+            DeValue::Table(fields) => {
+                for (field, field_value) in fields {
+                    let line = self.line_of(field_value);
+                    self.lines
+                        .settings
+                        .push((format!("{table}.{}", field.get_ref()), line));
+                }
+            }
+            _ => {
+                let line = self.line_of(key);
+                self.lines.settings.push((table.to_owned(), line));
             }
         }
     }
@@ -371,10 +784,20 @@ impl Parser<'_> {
 
     fn strings(&mut self, value: &Value<'_>, what: &str) -> Vec<String> {
         match value.get_ref() {
-            DeValue::Array(items) => items
-                .iter()
-                .filter_map(|item| self.string(item, what))
-                .collect(),
+            DeValue::Array(items) => {
+                let mut found = Vec::new();
+                for item in items {
+                    if let Some(text) = self.string(item, what) {
+                        let line = self.line_of(item);
+                        self.lines
+                            .lists
+                            .entry((what.to_owned(), text.clone()))
+                            .or_insert(line);
+                        found.push(text);
+                    }
+                }
+                found
+            }
             _ => {
                 self.error(value, format!("`{what}` must be an array of strings"));
                 Vec::new()
@@ -508,9 +931,17 @@ impl Parser<'_> {
             let mut parsed = RuleSetting::default();
             for (field, field_value) in fields {
                 match field.get_ref().as_ref() {
-                    "severity" => parsed.severity = self.severity(field_value, "severity"),
+                    "severity" => {
+                        parsed.severity = self.severity(field_value, "severity");
+                        let line = self.line_of(field_value);
+                        self.lines.rules.insert((*rule, RuleField::Severity), line);
+                    }
                     "enabled" => match field_value.get_ref() {
-                        DeValue::Boolean(enabled) => parsed.disabled = !enabled,
+                        DeValue::Boolean(enabled) => {
+                            parsed.enabled = Some(*enabled);
+                            let line = self.line_of(field_value);
+                            self.lines.rules.insert((*rule, RuleField::Enabled), line);
+                        }
                         _ => self.error(field_value, "`enabled` must be true or false".into()),
                     },
                     _ => self.unknown_key(field, &format!("rules.{name}")),
@@ -606,7 +1037,7 @@ mod tests {
             })
         );
         assert_eq!(policy.ignores[0].location.to_string(), "airlock.toml:4");
-        assert!(policy.rules[&RuleId::NonRegistrySource].disabled);
+        assert!(policy.rules[&RuleId::NonRegistrySource].is_disabled());
         assert_eq!(
             policy.rules[&RuleId::UnpinnedDependency].severity,
             Some(Severity::Low)
@@ -795,6 +1226,189 @@ mod tests {
             1,
             "a prefix must end at a path boundary"
         );
+    }
+
+    const PLANTED: &str = r#"fail-on = "critical"
+
+[[ignore]]
+id = "dangerous-pickle-import"
+reason = "planted"
+
+[rules.unpinned-dependency]
+enabled = false
+
+[rules.missing-hashes]
+severity = "info"
+
+[rules.non-registry-source]
+severity = "high"
+
+[licenses]
+allow = ["MIT", "GPL-3.0-only"]
+deny = ["SSPL-1.0"]
+
+[models]
+allowed-pickle-imports = ["posix.system"]
+licenses = { allow = ["cc-by-nc-4.0"], deny = ["llama3"] }
+
+[sources]
+trusted-registries = ["https://evil.example/simple"]
+trusted-git-hosts = ["github.com/evil"]
+
+[database]
+path = "evil.sqlite3"
+public_key = "evil.pub"
+
+[sync]
+mirror = "https://evil.example"
+"#;
+
+    fn operator() -> Policy {
+        Policy {
+            package_licenses: LicenseLists {
+                allow: vec!["MIT".into(), "Apache-2.0".into()],
+                deny: Vec::new(),
+            },
+            ..Policy::default()
+        }
+    }
+
+    #[test]
+    fn a_project_policy_only_tightens_and_every_loosening_entry_is_refused_with_its_line() {
+        let project = Policy::parse("in/airlock.toml", PLANTED).unwrap();
+        let outcome = operator().with_project_policy(&project, false);
+        let refused: Vec<String> = outcome
+            .refused
+            .iter()
+            .map(|loosening| format!("{} {}", loosening.location, loosening.entry))
+            .collect();
+        assert_eq!(
+            refused,
+            [
+                "in/airlock.toml:1 `fail-on = \"critical\"`",
+                "in/airlock.toml:3 `[[ignore]] id = \"dangerous-pickle-import\"`",
+                "in/airlock.toml:8 `[rules.unpinned-dependency] enabled = false`",
+                "in/airlock.toml:11 `[rules.missing-hashes] severity = \"info\"`",
+                "in/airlock.toml:17 `[licenses] allow = \"GPL-3.0-only\"`",
+                "in/airlock.toml:21 `[models] allowed-pickle-imports = \"posix.system\"`",
+                "in/airlock.toml:22 `[models.licenses] allow = \"cc-by-nc-4.0\"`",
+                "in/airlock.toml:25 `[sources] trusted-registries = \"https://evil.example/simple\"`",
+                "in/airlock.toml:26 `[sources] trusted-git-hosts = \"github.com/evil\"`",
+                "in/airlock.toml:29 `[database] path`",
+                "in/airlock.toml:30 `[database] public_key`",
+                "in/airlock.toml:33 `[sync] mirror`",
+            ]
+        );
+        let policy = outcome.policy;
+        assert_eq!(policy.fail_on, None, "a higher fail-on is refused");
+        assert!(policy.ignores.is_empty());
+        assert!(policy.allowed_pickle_imports.is_empty());
+        assert!(policy.trusted_registries.is_empty() && policy.trusted_git_hosts.is_empty());
+        assert!(!policy
+            .rules
+            .get(&RuleId::UnpinnedDependency)
+            .is_some_and(RuleSetting::is_disabled));
+        assert_eq!(policy.rules[&RuleId::MissingHashes].at_least, None);
+        assert_eq!(
+            policy.rules[&RuleId::NonRegistrySource].at_least,
+            Some(Severity::High),
+            "a raised severity applies, as a floor"
+        );
+        assert_eq!(policy.package_licenses.allow, ["MIT"], "within the operator's list");
+        assert_eq!(policy.package_licenses.deny, ["SSPL-1.0"]);
+        assert!(policy.model_licenses.allow.is_empty());
+        assert_eq!(policy.model_licenses.deny, ["llama3"]);
+
+        let finding = outcome.refused[1].finding().unwrap();
+        assert_eq!(finding.rule, RuleId::ProjectPolicyLoosening);
+        assert_eq!(finding.severity, Severity::Medium);
+        assert_eq!(finding.evidence[0].to_string(), "in/airlock.toml:3");
+        assert_eq!(
+            finding.component,
+            policy_file_key("in/airlock.toml").unwrap()
+        );
+    }
+
+    #[test]
+    fn tightening_entries_apply_and_a_floor_never_lowers() {
+        let project = Policy::parse(
+            "in/airlock.toml",
+            "fail-on = \"low\"\n[rules.known-vulnerability]\nseverity = \"high\"\n[rules.non-registry-source]\nenabled = true\n",
+        )
+        .unwrap();
+        let mut operator = Policy::default();
+        operator.rules.insert(
+            RuleId::NonRegistrySource,
+            RuleSetting {
+                enabled: Some(false),
+                ..RuleSetting::default()
+            },
+        );
+        let outcome = operator.with_project_policy(&project, false);
+        assert!(outcome.refused.is_empty(), "{:?}", outcome.refused);
+        assert_eq!(outcome.policy.fail_on, Some(Severity::Low));
+        assert_eq!(
+            outcome.policy.rules[&RuleId::NonRegistrySource].enabled,
+            Some(true),
+            "a rule the operator disabled is enabled again"
+        );
+        let mut critical = finding("a", "1.0", RuleId::KnownVulnerability, Some("X-1"));
+        critical.severity = Severity::Critical;
+        let mut low = finding("b", "1.0", RuleId::KnownVulnerability, Some("X-2"));
+        low.severity = Severity::Low;
+        let mut analysis = Analysis {
+            findings: vec![critical, low],
+            ..Analysis::default()
+        };
+        outcome
+            .policy
+            .apply(&mut analysis, Date::parse("2026-01-01").unwrap());
+        let severities: Vec<Severity> = analysis.findings.iter().map(|f| f.severity).collect();
+        assert_eq!(severities, [Severity::Critical, Severity::High]);
+    }
+
+    #[test]
+    fn a_trusted_project_policy_layers_like_an_operator_file_but_never_moves_the_database() {
+        let project = Policy::parse("in/airlock.toml", PLANTED).unwrap();
+        let outcome = operator().with_project_policy(&project, true);
+        let refused: Vec<String> = outcome
+            .refused
+            .iter()
+            .map(|loosening| loosening.entry.clone())
+            .collect();
+        assert_eq!(
+            refused,
+            ["`[database] path`", "`[database] public_key`", "`[sync] mirror`"]
+        );
+        assert_eq!(outcome.policy.fail_on, Some(Severity::Critical));
+        assert_eq!(outcome.policy.ignores.len(), 1);
+        assert_eq!(outcome.policy.allowed_pickle_imports, ["posix.system"]);
+        assert_eq!(
+            outcome.policy.package_licenses.allow,
+            ["MIT", "Apache-2.0", "GPL-3.0-only"],
+            "lists add up"
+        );
+    }
+
+    #[test]
+    fn operator_files_layer_values_replace_and_lists_add_up() {
+        let mut user = Policy::parse(
+            "config.toml",
+            "fail-on = \"medium\"\n[sources]\ntrusted-git-hosts = [\"github.com/my-org\"]\n[rules.missing-hashes]\nseverity = \"high\"\n",
+        )
+        .unwrap();
+        let project = Policy::parse(
+            "airlock.toml",
+            "fail-on = \"critical\"\n[sources]\ntrusted-git-hosts = [\"gitlab.com/team\"]\n[rules.missing-hashes]\nenabled = false\n",
+        )
+        .unwrap();
+        user.overlay(project);
+        assert_eq!(user.fail_on, Some(Severity::Critical));
+        assert_eq!(user.trusted_git_hosts, ["github.com/my-org", "gitlab.com/team"]);
+        let setting = user.rules[&RuleId::MissingHashes];
+        assert_eq!(setting.severity, Some(Severity::High));
+        assert!(setting.is_disabled());
+        assert_eq!(user.lines, EntryLines::default());
     }
 
     #[test]

@@ -138,6 +138,7 @@ rules! {
     McpAutoApprovedTools => "mcp-auto-approved-tools", Medium, "An agent client runs an MCP server's tools, or starts the server, without asking the user.";
     McpShellCommand => "mcp-shell-command", High, "An MCP server's command runs a shell (sh -c, cmd /c) or pipes a download into one (curl | sh).";
     ToolHiddenInstructions => "tool-hidden-instructions", High, "A tool declaration hides text from its reader (invisible Unicode) or gives the model instructions.";
+    ProjectPolicyLoosening => "project-policy-loosening", Medium, "A policy file inside a scanned tree tries to loosen the operator's policy (an ignore, a lowered severity, a disabled rule, an allowlist, a trusted source, a database or sync setting); the entry was not applied.";
 }
 
 impl fmt::Display for RuleId {
@@ -216,6 +217,9 @@ impl Analysis {
                         .map(|advisory| &advisory.id)
                         .cmp(&b.advisory.as_ref().map(|advisory| &advisory.id))
                 })
+                // Several findings of one rule about one file (the entries of a policy file)
+                // keep the order of where they were found.
+                .then_with(|| a.evidence.cmp(&b.evidence))
         });
     }
 
