@@ -1,9 +1,10 @@
-//! Settings for the advisory database, sync and bundle verification, read from TOML files:
-//! the user's `config.toml` (`$XDG_CONFIG_HOME/airlock/config.toml` or the platform's config
-//! directory), then the nearest `airlock.toml` found by walking up from the working directory,
-//! whose values win; environment variables win over both. Relative paths in a file are relative
-//! to that file's directory. Only the `[database]` and `[sync]` tables are read here; other
-//! tables belong to other parts of airlock.
+//! Settings for the advisory database, sync and bundle verification: the `[database]` and
+//! `[sync]` tables of airlock's configuration files, then environment variables, which win.
+//! Which files are read, and in which order, is decided once for every command by the CLI's
+//! settings loader (`scanner-cli/src/settings.rs`, docs/configuration.md); this module reads
+//! one file's text at a time ([`apply_text`]) and then the environment ([`apply_environment`]).
+//! Relative paths in a file are relative to that file's directory. Only the `[database]` and
+//! `[sync]` tables are read here; other tables belong to other parts of airlock.
 //!
 //! ```toml
 //! [database]
@@ -131,27 +132,6 @@ pub fn user_config_path() -> Option<PathBuf> {
     dirs::config_dir().map(|directory| directory.join("airlock").join("config.toml"))
 }
 
-/// The nearest `airlock.toml` in `start` or above.
-pub fn find_project_config(start: &Path) -> Option<PathBuf> {
-    start
-        .ancestors()
-        .map(|directory| directory.join("airlock.toml"))
-        .find(|candidate| candidate.is_file())
-}
-
-/// Reads the user config, then the project config above `cwd`, then the environment.
-pub fn load(cwd: &Path) -> Result<Config, ConfigError> {
-    let mut config = Config::default();
-    if let Some(path) = user_config_path().filter(|path| path.is_file()) {
-        apply_file(&mut config, &path)?;
-    }
-    if let Some(path) = find_project_config(cwd) {
-        apply_file(&mut config, &path)?;
-    }
-    apply_environment(&mut config)?;
-    Ok(config)
-}
-
 /// Merges one file into `config`.
 pub fn apply_file(config: &mut Config, path: &Path) -> Result<(), ConfigError> {
     let io = |source| ConfigError::Io {
@@ -166,10 +146,16 @@ pub fn apply_file(config: &mut Config, path: &Path) -> Result<(), ConfigError> {
         });
     }
     let text = std::fs::read_to_string(path).map_err(io)?;
-    let wire: WireConfig = toml::from_str(&text).map_err(|error| {
+    apply_text(config, path, &text)
+}
+
+/// Merges the text of the file at `path` (already read) into `config`; `path` names the file
+/// in errors and is the base of its relative paths.
+pub fn apply_text(config: &mut Config, path: &Path, text: &str) -> Result<(), ConfigError> {
+    let wire: WireConfig = toml::from_str(text).map_err(|error| {
         let (line, column) = error
             .span()
-            .map(|span| line_column(&text, span.start))
+            .map(|span| line_column(text, span.start))
             .unwrap_or((1, 1));
         ConfigError::Parse {
             path: path.to_owned(),
@@ -218,7 +204,9 @@ pub fn apply_file(config: &mut Config, path: &Path) -> Result<(), ConfigError> {
     Ok(())
 }
 
-fn apply_environment(config: &mut Config) -> Result<(), ConfigError> {
+/// Applies `AIRLOCK_MIRROR`, `AIRLOCK_SYNC_TIMEOUT` and `AIRLOCK_SYNC_RETRIES` over what the
+/// files said.
+pub fn apply_environment(config: &mut Config) -> Result<(), ConfigError> {
     if let Some(mirror) = variable("AIRLOCK_MIRROR") {
         config.sync.mirror = check_mirror(&mirror).map_err(|message| ConfigError::Environment {
             name: "AIRLOCK_MIRROR",
@@ -307,9 +295,6 @@ mod tests {
         );
         assert_eq!(config.sync.mirror, "http://127.0.0.1:9");
         assert_eq!(config.sync.ecosystems, ["PyPI"]);
-        let nested = directory.path().join("a/b");
-        std::fs::create_dir_all(&nested).unwrap();
-        assert_eq!(find_project_config(&nested), Some(path.clone()));
 
         std::fs::write(&path, "[database]\nmax_age_days = \"x\"\n").unwrap();
         let error = apply_file(&mut config, &path).unwrap_err().to_string();

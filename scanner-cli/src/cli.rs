@@ -37,6 +37,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
 
+    /// The operator's configuration file (policy, [database], [sync]), read instead of the
+    /// working directory's airlock.toml, over the user's config.toml (docs/configuration.md).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     /// Color the table reports: auto (when stdout is a terminal and NO_COLOR is unset), always,
     /// or never. Machine formats are never colored.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
@@ -111,6 +116,15 @@ pub struct AttestArgs {
     /// Also walk .git, target, node_modules and virtual environments.
     #[arg(long)]
     pub no_default_excludes: bool,
+
+    /// Apply the policy file inside PATH (PATH/airlock.toml) fully, as `scan` does with the
+    /// same option.
+    #[arg(long)]
+    pub trust_project_policy: bool,
+
+    /// Attest a PATH under which no file is one airlock reads (otherwise an error, exit 2).
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +170,10 @@ pub struct VerifyArgs {
     /// Also walk .git, target, node_modules and virtual environments when looking for files.
     #[arg(long, conflicts_with = "model_signature")]
     pub no_default_excludes: bool,
+
+    /// Accept a PATH under which no file is one airlock reads (otherwise an error, exit 2).
+    #[arg(long, conflicts_with = "model_signature")]
+    pub allow_empty: bool,
 }
 
 const COMPLETION_EXAMPLES: &str = "\
@@ -349,6 +367,11 @@ pub struct ReportArgs {
     /// credentials by name, and auto-approved tools. Paths in the report are then absolute.
     #[arg(long)]
     pub include_user_config: bool,
+
+    /// Accept a PATH under which no file is one airlock reads (otherwise an error, exit 2:
+    /// a run that read nothing is not clean).
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 #[derive(Debug, Args)]
@@ -365,9 +388,11 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_vuln_db: bool,
 
-    /// The policy file [default: the nearest airlock.toml at or above the first scanned path].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    /// Apply the policy files inside the scanned directories (PATH/airlock.toml) fully, their
+    /// ignores and allowances included; without it they may only tighten the operator's
+    /// policy, and each entry that would loosen it is a finding (docs/trust-model.md).
+    #[arg(long)]
+    pub trust_project_policy: bool,
 
     /// Match against these advisory files or directories (OSV JSON/YAML, RustSec markdown, OSV
     /// zips) instead of the database: they are imported into a temporary database for this scan

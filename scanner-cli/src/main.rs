@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod emit;
 mod output;
+mod settings;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -428,10 +428,19 @@ mod tests {
         assert_eq!(grown.len(), original.len() + 1);
         assert!(grown.get(&key("lonely")).is_some());
         assert_eq!(
-            grown.edges().map(|edge| (edge.from.clone(), edge.to.clone(), edge.kind)).collect::<Vec<_>>(),
-            original.edges().map(|edge| (edge.from.clone(), edge.to.clone(), edge.kind)).collect::<Vec<_>>()
+            grown
+                .edges()
+                .map(|edge| (edge.from.clone(), edge.to.clone(), edge.kind))
+                .collect::<Vec<_>>(),
+            original
+                .edges()
+                .map(|edge| (edge.from.clone(), edge.to.clone(), edge.kind))
+                .collect::<Vec<_>>()
         );
-        assert_eq!(grown.roots().collect::<Vec<_>>(), original.roots().collect::<Vec<_>>());
+        assert_eq!(
+            grown.roots().collect::<Vec<_>>(),
+            original.roots().collect::<Vec<_>>()
+        );
         for component in original.components() {
             assert_eq!(grown.get(&component.key), Some(component));
             assert_eq!(

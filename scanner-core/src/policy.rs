@@ -209,6 +209,8 @@ pub struct Policy {
     /// The file it was read from (after [`Policy::overlay`], the last file layered).
     pub path: Option<String>,
     pub fail_on: Option<Severity>,
+    /// The file `fail_on` was read from (they differ once files are layered).
+    pub fail_on_source: Option<String>,
     pub ignores: Vec<IgnoreEntry>,
     pub rules: BTreeMap<RuleId, RuleSetting>,
     pub package_licenses: LicenseLists,
@@ -335,6 +337,9 @@ impl Policy {
         };
         parser.document(table.get_ref(), &mut policy);
         policy.lines = std::mem::take(&mut parser.lines);
+        if policy.fail_on.is_some() {
+            policy.fail_on_source = Some(path.to_owned());
+        }
         if parser.errors.is_empty() {
             Ok(policy)
         } else {
@@ -448,6 +453,7 @@ impl Policy {
         let Policy {
             path,
             fail_on,
+            fail_on_source,
             ignores,
             rules,
             package_licenses,
@@ -462,6 +468,7 @@ impl Policy {
         }
         if fail_on.is_some() {
             self.fail_on = fail_on;
+            self.fail_on_source = fail_on_source;
         }
         self.ignores.extend(ignores);
         for (rule, setting) in rules {
@@ -492,7 +499,10 @@ impl Policy {
     /// data comes from is the operator's choice. Trusted, the project file is layered over the
     /// operator's like another operator file ([`Policy::overlay`]).
     pub fn with_project_policy(&self, project: &Policy, trusted: bool) -> ProjectPolicyOutcome {
-        let file = project.path.clone().unwrap_or_else(|| "airlock.toml".to_owned());
+        let file = project
+            .path
+            .clone()
+            .unwrap_or_else(|| "airlock.toml".to_owned());
         let at = |line: u32| Location::line(file.clone(), line);
         let mut refused: Vec<Loosening> = project
             .lines
@@ -519,6 +529,7 @@ impl Policy {
         let Policy {
             path: _,
             fail_on,
+            fail_on_source,
             ignores,
             rules,
             package_licenses,
@@ -546,6 +557,7 @@ impl Policy {
                 });
             } else {
                 effective.fail_on = Some(fail_on);
+                effective.fail_on_source.clone_from(fail_on_source);
             }
         }
 
@@ -600,8 +612,7 @@ impl Policy {
         for license in &model_licenses.allow {
             refused.push(Loosening {
                 entry: format!("`[models.licenses] allow = \"{license}\"`"),
-                effect: "would accept models under this license, restrictions included"
-                    .to_owned(),
+                effect: "would accept models under this license, restrictions included".to_owned(),
                 location: at(line_of_list("models.licenses.allow", license)),
             });
         }
@@ -678,7 +689,11 @@ fn tighten_licenses(
         return;
     }
     let fold = |license: &str| license.trim().to_lowercase();
-    let operator: Vec<String> = effective.allow.iter().map(|license| fold(license)).collect();
+    let operator: Vec<String> = effective
+        .allow
+        .iter()
+        .map(|license| fold(license))
+        .collect();
     let mut kept = Vec::new();
     for license in &project.allow {
         if operator.contains(&fold(license)) {
@@ -755,7 +770,12 @@ impl Parser<'_> {
 
     /// Keeps the line of every key of a `[database]` or `[sync]` table (their values are read
     /// by the advisory settings; a project policy may not set them at all).
-    fn foreign(&mut self, table: &str, key: &Spanned<std::borrow::Cow<'_, str>>, value: &Value<'_>) {
+    fn foreign(
+        &mut self,
+        table: &str,
+        key: &Spanned<std::borrow::Cow<'_, str>>,
+        value: &Value<'_>,
+    ) {
         match value.get_ref() {
             DeValue::Table(fields) => {
                 for (field, field_value) in fields {
@@ -1314,7 +1334,11 @@ mirror = "https://evil.example"
             Some(Severity::High),
             "a raised severity applies, as a floor"
         );
-        assert_eq!(policy.package_licenses.allow, ["MIT"], "within the operator's list");
+        assert_eq!(
+            policy.package_licenses.allow,
+            ["MIT"],
+            "within the operator's list"
+        );
         assert_eq!(policy.package_licenses.deny, ["SSPL-1.0"]);
         assert!(policy.model_licenses.allow.is_empty());
         assert_eq!(policy.model_licenses.deny, ["llama3"]);
@@ -1378,7 +1402,11 @@ mirror = "https://evil.example"
             .collect();
         assert_eq!(
             refused,
-            ["`[database] path`", "`[database] public_key`", "`[sync] mirror`"]
+            [
+                "`[database] path`",
+                "`[database] public_key`",
+                "`[sync] mirror`"
+            ]
         );
         assert_eq!(outcome.policy.fail_on, Some(Severity::Critical));
         assert_eq!(outcome.policy.ignores.len(), 1);
@@ -1404,7 +1432,10 @@ mirror = "https://evil.example"
         .unwrap();
         user.overlay(project);
         assert_eq!(user.fail_on, Some(Severity::Critical));
-        assert_eq!(user.trusted_git_hosts, ["github.com/my-org", "gitlab.com/team"]);
+        assert_eq!(
+            user.trusted_git_hosts,
+            ["github.com/my-org", "gitlab.com/team"]
+        );
         let setting = user.rules[&RuleId::MissingHashes];
         assert_eq!(setting.severity, Some(Severity::High));
         assert!(setting.is_disabled());

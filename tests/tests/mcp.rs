@@ -329,7 +329,21 @@ fn broken_configs_are_errors_with_their_line_and_other_files_still_count() {
 fn include_user_config_reads_the_home_directory_only_when_asked() {
     let empty = tempfile::tempdir().unwrap();
     let home = mcp().join("home");
+    // The working directory is empty: without the home directory nothing is read, which is an
+    // error unless the script says it means it.
     let without = run_with_home(empty.path(), &home, &["sbom", ".", "-f", "json"]);
+    assert_eq!(without.status.code(), Some(2), "{}", stderr(&without));
+    assert!(
+        stderr(&without).contains("nothing airlock reads under ."),
+        "{}",
+        stderr(&without)
+    );
+    assert!(without.stdout.is_empty(), "no SBOM of nothing");
+    let without = run_with_home(
+        empty.path(),
+        &home,
+        &["sbom", ".", "--allow-empty", "-f", "json"],
+    );
     assert_eq!(without.status.code(), Some(0), "{}", stderr(&without));
     assert!(json_of(&without)["components"]
         .as_array()
@@ -339,7 +353,14 @@ fn include_user_config_reads_the_home_directory_only_when_asked() {
     let with = run_with_home(
         empty.path(),
         &home,
-        &["sbom", ".", "--include-user-config", "-f", "json"],
+        &[
+            "sbom",
+            ".",
+            "--include-user-config",
+            "--allow-empty",
+            "-f",
+            "json",
+        ],
     );
     assert_eq!(with.status.code(), Some(0), "{}", stderr(&with));
     let report = json_of(&with);

@@ -526,11 +526,20 @@ fn a_broken_card_is_a_diagnostic_with_its_line_and_the_model_is_still_read() {
     );
     assert!(stdout(&output).contains("model.safetensors"));
 
-    // A README with front matter but no model beside it is not a card: nothing, no error.
+    // A README with front matter but no model beside it is not a card: no parse error, and
+    // nothing read, which is itself an error unless the caller says it means it.
     let docs = temporary.path().join("docs");
     std::fs::create_dir_all(&docs).unwrap();
     std::fs::write(docs.join("README.md"), "---\ntitle: [broken\n---\n").unwrap();
     let output = run_in(temporary.path(), &["sbom", "docs"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("error: nothing airlock reads under docs")
+            && !stderr(&output).contains("parse-error"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run_in(temporary.path(), &["sbom", "docs", "--allow-empty"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
         stderr(&output).contains("0 components"),

@@ -157,6 +157,8 @@ fn the_readme_links_the_docs() {
     for page in [
         "docs/README.md",
         "docs/policy.md",
+        "docs/trust-model.md",
+        "docs/configuration.md",
         "docs/rules.md",
         "docs/air-gap.md",
         "docs/example.md",

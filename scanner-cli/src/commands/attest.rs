@@ -4,6 +4,11 @@
 //! predicate is the CycloneDX 1.5 document `scan -f cyclonedx-json` writes (with its
 //! vulnerabilities), wrapped in a DSSE envelope ([`advisories::attestation`]).
 //!
+//! The scan is judged as `scan` judges it (the operator's policy, the policy file inside PATH
+//! only where it tightens, unless `--trust-project-policy`), so the predicate records the same
+//! findings `scan` reports, refused project policy entries included. A PATH under which
+//! nothing was read is refused unless `--allow-empty`: a signature over nothing is no evidence.
+//!
 //! Subjects are named relative to PATH (to its directory when PATH is a file), so the
 //! attestation verifies wherever the files are copied to. Each model directory also gets its
 //! OpenSSF model_signing v1.0 digest, recorded on the model component as the
@@ -26,13 +31,14 @@ use advisories::attestation::{Envelope, Statement, Subject, CYCLONEDX_PREDICATE_
 use advisories::signing::SecretKey;
 use advisories::{DatabaseError, Store};
 use scanner_core::extract::{extractor_by_id, strip_directory};
-use scanner_core::risk::{analyze, VulnerabilitySource};
+use scanner_core::risk::VulnerabilitySource;
 use scanner_core::scan::{display_path, stream_sha256, ScanReport};
 use scanner_core::{ComponentKind, HashAlgorithm, Source};
 
 use crate::cli::{AttestArgs, Cli, Format, ReportArgs};
 use crate::emit;
 use crate::output::{stderr_line, write_report};
+use crate::settings::Settings;
 use crate::Outcome;
 
 use super::{db, Verbosity};
@@ -44,12 +50,21 @@ pub const MODEL_SIGNING_PROPERTY: &str = "airlock:model-signing-sha256";
 /// a whole project with a model card at its top, not a model).
 const MAX_MODEL_DIRECTORY_FILES: usize = 10_000;
 
-pub fn run(cli: &Cli, args: &AttestArgs, verbosity: Verbosity) -> anyhow::Result<Outcome> {
+pub fn run(
+    cli: &Cli,
+    settings: &Settings,
+    args: &AttestArgs,
+    verbosity: Verbosity,
+) -> anyhow::Result<Outcome> {
     let key = SecretKey::load(&args.key)?;
+    let paths = std::slice::from_ref(&args.path);
+    let policy = settings.scan_policy(paths, args.trust_project_policy);
+    super::show_diagnostics(&policy.diagnostics, verbosity);
+    let (fail_on, fail_on_from) = super::fail_on(None, &policy.policy)?;
     let database = if args.no_vuln_db {
         None
     } else {
-        match open_database(cli, verbosity)? {
+        match open_database(cli, settings, verbosity)? {
             Ok(store) => Some(store),
             Err(explanation) => {
                 stderr_line(&format!("error: {explanation}"));
@@ -58,16 +73,23 @@ pub fn run(cli: &Cli, args: &AttestArgs, verbosity: Verbosity) -> anyhow::Result
         }
     };
     let report = scan(&args.path, args.no_default_excludes, verbosity)?;
+    if super::refuse_empty(&report, paths, args.allow_empty) {
+        return Ok(Outcome::Error);
+    }
+    let source = database
+        .as_ref()
+        .map(|store| store as &dyn VulnerabilitySource);
+    // Judged as `scan` judges: the operator's policy, the project policy only where it tightens.
+    let super::Judgement {
+        report, analysis, ..
+    } = super::judge(report, &policy, source, verbosity);
     if report.has_errors() {
         stderr_line(
             "error: some files could not be read (see above): an attestation of an incomplete scan is not written",
         );
         return Ok(Outcome::Error);
     }
-    let source = database
-        .as_ref()
-        .map(|store| store as &dyn VulnerabilitySource);
-    let analysis = analyze(&report.graph, source);
+    let facts = super::policy_facts(&policy, fail_on, fail_on_from);
     if !analysis.source_errors.is_empty() {
         for error in &analysis.source_errors {
             stderr_line(&format!("error: {error}"));
@@ -112,7 +134,8 @@ pub fn run(cli: &Cli, args: &AttestArgs, verbosity: Verbosity) -> anyhow::Result
         Format::CyclonedxJson,
         &report,
         Some(&analysis),
-        std::slice::from_ref(&args.path),
+        Some(&facts),
+        paths,
     )?;
     let mut predicate: Value =
         serde_json::from_slice(&document).context("cannot read back the CycloneDX document")?;
@@ -172,6 +195,8 @@ pub(super) fn scan(
         no_default_excludes,
         // Attestations cover the project, never the operator's home directory.
         include_user_config: false,
+        // Each command decides what an empty PATH means (`super::refuse_empty`).
+        allow_empty: true,
     };
     super::scan_paths(&args, verbosity)
 }
@@ -378,9 +403,10 @@ fn record_model_digests(document: &mut Value, digests: &BTreeMap<String, String>
 /// function is private to its module, which the lead is reworking; this mirrors it.)
 pub(super) fn open_database(
     cli: &Cli,
+    settings: &Settings,
     verbosity: Verbosity,
 ) -> anyhow::Result<Result<Store, String>> {
-    let context = db::context(cli)?;
+    let context = db::context(cli, settings)?;
     let path = &context.database;
     let how = "Run `airlock db sync` (online) or `airlock db import BUNDLE` (offline), or pass --no-vuln-db.";
     let store = match Store::open(path) {

@@ -1,13 +1,14 @@
 //! `airlock db sync|import|export|verify|info`, and the database plumbing `scan` shares: where
-//! the database is (`--db`, `AIRLOCK_DB`, config, user data directory), the settings, and the
-//! "how old is it" line every report carries.
+//! the database is (`--db`, `AIRLOCK_DB`, the operator's `[database] path`, user data
+//! directory; found by [`crate::settings`]), the settings, and the "how old is it" line every
+//! report carries.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 use serde_json::json;
 
-use advisories::config::{self, Config};
+use advisories::config::Config;
 use advisories::signing::{PublicKey, SecretKey};
 use advisories::store::DatabaseSummary;
 use advisories::sync::FetchOutcome;
@@ -18,6 +19,7 @@ use crate::cli::{
     Cli, DbCommand, DbExportArgs, DbImportArgs, DbInfoArgs, DbSyncArgs, DbVerifyArgs, ListFormat,
 };
 use crate::output::{stderr_line, write_report};
+use crate::settings::Settings;
 use crate::Outcome;
 
 use super::{progress, Verbosity};
@@ -29,25 +31,22 @@ pub struct Context {
     pub config: Config,
 }
 
-/// Resolves `--db`, then `AIRLOCK_DB`, then `[database] path`, then the user data directory.
-pub fn context(cli: &Cli) -> anyhow::Result<Context> {
-    let cwd = std::env::current_dir().context("cannot read the working directory")?;
-    let config = config::load(&cwd)?;
-    let from_environment = std::env::var_os("AIRLOCK_DB")
-        .filter(|value| !value.is_empty())
-        .map(PathBuf::from);
-    let database = cli
-        .db
-        .clone()
-        .or(from_environment)
-        .or_else(|| config.database_path.clone())
-        .or_else(advisories::default_path)
-        .context("cannot find the user data directory for the advisory database: pass --db PATH")?;
-    Ok(Context { database, config })
+/// The database (`--db`, then `AIRLOCK_DB`, then `[database] path`, then the user data
+/// directory) and the operator's advisory settings, from the run's [`Settings`].
+pub fn context(cli: &Cli, settings: &Settings) -> anyhow::Result<Context> {
+    Ok(Context {
+        database: settings.database_path(cli.db.as_deref())?,
+        config: settings.advisories().clone(),
+    })
 }
 
-pub fn run(cli: &Cli, command: &DbCommand, verbosity: Verbosity) -> anyhow::Result<Outcome> {
-    let context = context(cli)?;
+pub fn run(
+    cli: &Cli,
+    settings: &Settings,
+    command: &DbCommand,
+    verbosity: Verbosity,
+) -> anyhow::Result<Outcome> {
+    let context = context(cli, settings)?;
     match command {
         DbCommand::Sync(args) => sync(&context, args, verbosity),
         DbCommand::Import(args) => import(&context, args, verbosity),

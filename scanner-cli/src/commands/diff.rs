@@ -12,12 +12,14 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use scanner_core::extract::strip_directory;
-use scanner_core::risk::{analyze, Analysis, Finding, Severity};
+use scanner_core::policy::Policy;
+use scanner_core::risk::{analyze_with, Analysis, Finding, Severity};
 use scanner_core::scan::{display_path, ScanOptions, ScanReport};
 use scanner_core::{Component, Ecosystem, HashAlgorithm, Source};
 
 use crate::emit::table::render;
 use crate::output::{stderr_line, write_report};
+use crate::settings::Settings;
 use crate::Outcome;
 
 /// Formats of the diff report.
@@ -55,6 +57,11 @@ pub struct DiffArgs {
     /// Also walk .git, target, node_modules and virtual environments.
     #[arg(long)]
     pub no_default_excludes: bool,
+
+    /// Accept a side under which no file is one airlock reads (a first intake against an
+    /// empty OLD); otherwise an error, exit 2.
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 /// A component's identity across the two sides: versions and sources may differ. Files found
@@ -572,13 +579,16 @@ fn local_root(report: &ScanReport) -> String {
 fn scan_side(
     path: &Path,
     options: &ScanOptions,
+    policy: &Policy,
     verbosity: super::Verbosity,
 ) -> anyhow::Result<Side> {
     let report = scanner_core::scan::scan(&[path.to_path_buf()], options)
         .with_context(|| format!("cannot scan {}", path.display()))?;
     super::show_diagnostics(&report.diagnostics, verbosity);
-    // Until an advisory database is configured here, the diff runs the same analysis as `scan`.
-    let analysis = analyze(&report.graph, None);
+    // Until an advisory database is configured here, the diff runs the same analysis as `scan`,
+    // judged by the operator's policy only: nothing inside either side steers it.
+    let mut analysis = analyze_with(&report.graph, None, &policy.risk_options());
+    policy.apply(&mut analysis, crate::settings::today());
     let root = local_root(&report);
     Ok(Side {
         path: display_path(path),
@@ -588,7 +598,13 @@ fn scan_side(
     })
 }
 
-pub fn run(args: &DiffArgs, verbosity: super::Verbosity) -> anyhow::Result<Outcome> {
+/// `settings` holds the operator's configuration only: `diff` never reads configuration from
+/// either side (see [`crate::settings::Judged::Trees`]).
+pub fn run(
+    settings: &Settings,
+    args: &DiffArgs,
+    verbosity: super::Verbosity,
+) -> anyhow::Result<Outcome> {
     let fail_on = match &args.fail_on {
         Some(name) => Some(
             Severity::from_name(name)
@@ -600,8 +616,22 @@ pub fn run(args: &DiffArgs, verbosity: super::Verbosity) -> anyhow::Result<Outco
         skip_default_directories: !args.no_default_excludes,
         ..ScanOptions::default()
     };
-    let old = scan_side(&args.old, &options, verbosity)?;
-    let new = scan_side(&args.new, &options, verbosity)?;
+    let policy = settings.operator_policy();
+    let old = scan_side(&args.old, &options, policy, verbosity)?;
+    let new = scan_side(&args.new, &options, policy, verbosity)?;
+    let old_empty = super::refuse_empty(
+        &old.report,
+        std::slice::from_ref(&args.old),
+        args.allow_empty,
+    );
+    let new_empty = super::refuse_empty(
+        &new.report,
+        std::slice::from_ref(&args.new),
+        args.allow_empty,
+    );
+    if old_empty || new_empty {
+        return Ok(Outcome::Error);
+    }
     let diff = compare(&old, &new);
     let bytes = match args.format {
         DiffFormat::Table => table(&diff).into_bytes(),

@@ -6,7 +6,6 @@ pub mod db;
 pub mod diff;
 mod extractors;
 mod keygen;
-mod policy;
 mod progress;
 mod rules;
 mod sbom;
@@ -14,28 +13,90 @@ mod scan;
 mod scan_advisories;
 mod verify;
 
+use std::path::PathBuf;
+
 use anyhow::Context;
-use scanner_core::scan::{ScanOptions, ScanReport};
+use scanner_core::policy::{project_policy_component, PolicyReport};
+use scanner_core::risk::{analyze_with, Analysis, VulnerabilitySource};
+use scanner_core::scan::{display_path, ScanOptions, ScanReport};
 use scanner_core::DiagnosticSeverity;
 
 use crate::cli::{Cli, Command, ReportArgs};
+use crate::emit::common::{PolicyFacts, ProjectPolicyFacts};
 use crate::output::stderr_line;
+use crate::settings::{Judged, ScanPolicy, Settings};
 use crate::Outcome;
 
 pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
+    let verbosity = Verbosity::of(cli);
     match &cli.command {
-        Command::Sbom(args) => sbom::run(args, cli.color, Verbosity::of(cli)),
-        Command::Scan(args) => scan::run(cli, args, Verbosity::of(cli)),
+        Command::Sbom(args) => configured(cli, Judged::Scanned, |_| {
+            sbom::run(args, cli.color, verbosity)
+        }),
+        Command::Scan(args) => configured(cli, Judged::Scanned, |settings| {
+            scan::run(cli, settings, args, verbosity)
+        }),
+        Command::Attest(args) => configured(cli, Judged::Scanned, |settings| {
+            attest::run(cli, settings, args, verbosity)
+        }),
+        Command::Diff(args) => {
+            let sides = [args.old.clone(), args.new.clone()];
+            configured(cli, Judged::Trees(&sides), |settings| {
+                diff::run(settings, args, verbosity)
+            })
+        }
+        Command::Verify(args) => configured(
+            cli,
+            Judged::Trees(std::slice::from_ref(&args.path)),
+            |settings| verify::run(cli, settings, args, verbosity),
+        ),
+        Command::Db(command) => configured(cli, Judged::Nothing, |settings| {
+            db::run(cli, settings, command, verbosity)
+        }),
         Command::Extractors(args) => extractors::run(args),
-        Command::Db(command) => db::run(cli, command, Verbosity::of(cli)),
         Command::Keygen(args) => keygen::run(args),
-        Command::Diff(args) => diff::run(args, Verbosity::of(cli)),
-        Command::Attest(args) => attest::run(cli, args, Verbosity::of(cli)),
-        Command::Verify(args) => verify::run(cli, args, Verbosity::of(cli)),
         Command::Rules(args) => rules::run(args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
     }
+}
+
+/// Loads the configuration once, by the one rule every command shares ([`Settings::load`]),
+/// then runs the command with it. A configuration with any problem stops the run before it
+/// reads anything else (exit 2), every problem printed with its line.
+fn configured(
+    cli: &Cli,
+    judged: Judged<'_>,
+    command: impl FnOnce(&Settings) -> anyhow::Result<Outcome>,
+) -> anyhow::Result<Outcome> {
+    let verbosity = Verbosity::of(cli);
+    let settings = match Settings::load(cli.config.as_deref(), judged) {
+        Ok(settings) => settings,
+        Err(error) => {
+            for line in error.lines() {
+                stderr_line(&line);
+            }
+            return Ok(Outcome::Error);
+        }
+    };
+    if verbosity != Verbosity::Quiet {
+        for skipped in settings.skipped() {
+            stderr_line(&format!(
+                "warning: {} lies inside {}, which this command judges: it is not read as configuration (--config FILE names a file explicitly)",
+                skipped.display, skipped.inside
+            ));
+        }
+    }
+    if verbosity == Verbosity::Verbose {
+        for file in settings.files() {
+            stderr_line(&format!(
+                "note: configuration {} ({})",
+                file.display,
+                file.origin.as_str()
+            ));
+        }
+    }
+    command(&settings)
 }
 
 /// How much goes to stderr.
@@ -165,5 +226,194 @@ fn summary(report: &ScanReport) -> String {
             count(errors, "error")
         ));
     }
+    if report.files.is_empty() {
+        line.push_str("; nothing was read, so nothing was checked");
+    }
     line
+}
+
+/// The given paths under which the scan read nothing: no file there is one any extractor
+/// read, and none failed to be read (a broken file is an error of its own). A run that read
+/// nothing checked nothing, so it must not end as clean.
+fn paths_read_nothing<'p>(report: &ScanReport, paths: &'p [PathBuf]) -> Vec<&'p PathBuf> {
+    paths
+        .iter()
+        .filter(|path| {
+            let display = display_path(path);
+            let directory = if display.len() > 1 {
+                display.trim_end_matches('/')
+            } else {
+                display.as_str()
+            };
+            let under = |file: &str| {
+                file == directory
+                    || scanner_core::extract::strip_directory(directory, file).is_some()
+            };
+            let read = report.files.iter().any(|file| under(&file.path));
+            let failed = report.diagnostics.iter().any(|diagnostic| {
+                diagnostic.severity == DiagnosticSeverity::Error
+                    && diagnostic
+                        .location
+                        .as_ref()
+                        .is_some_and(|location| under(&location.path))
+            });
+            !read && !failed
+        })
+        .collect()
+}
+
+/// Refuses a run that read nothing under a given path (exit 2, nothing written), unless
+/// `--allow-empty`: prints why and returns true when the command must stop.
+fn refuse_empty(report: &ScanReport, paths: &[PathBuf], allow_empty: bool) -> bool {
+    let empty = paths_read_nothing(report, paths);
+    if empty.is_empty() || allow_empty {
+        return false;
+    }
+    for path in empty {
+        stderr_line(&format!(
+            "error: nothing airlock reads under {}: no file there is a format `airlock extractors` lists, so nothing was checked (--allow-empty accepts that)",
+            path.display()
+        ));
+    }
+    true
+}
+
+/// A scan judged by its policy: the report (with the project policy files as components and
+/// their problems as diagnostics), the findings, and what the policy changed.
+struct Judgement {
+    report: ScanReport,
+    analysis: Analysis,
+    applied: PolicyReport,
+}
+
+/// Runs every rule over the scan with the policy of `policy`: the operator's, tightened (or,
+/// when trusted, extended) by the project policy files; each refused project entry is a
+/// `project-policy-loosening` finding; the policy then drops, regrades and accepts findings.
+fn judge(
+    mut report: ScanReport,
+    policy: &ScanPolicy,
+    source: Option<&dyn VulnerabilitySource>,
+    verbosity: Verbosity,
+) -> Judgement {
+    let mut analysis = analyze_with(&report.graph, source, &policy.policy.risk_options());
+    analysis.findings.extend(
+        policy
+            .refused
+            .iter()
+            .filter_map(scanner_core::policy::Loosening::finding),
+    );
+    let applied = policy.policy.apply(&mut analysis, crate::settings::today());
+    if !policy.project_files.is_empty() {
+        let components: Vec<scanner_core::Component> = policy
+            .project_files
+            .iter()
+            .filter_map(|file| {
+                let mut component =
+                    project_policy_component(&file.display, &file.sha256, policy.trusted)?;
+                // The refused entries are where the file was "found": every format that lists
+                // a component's places (CycloneDX occurrences, JSON evidence) names their lines.
+                for refused in &policy.refused {
+                    if refused.location.path == file.display {
+                        component.evidence.insert(scanner_core::Evidence {
+                            location: refused.location.clone(),
+                            extractor: scanner_core::policy::POLICY_EVIDENCE,
+                        });
+                    }
+                }
+                Some(component)
+            })
+            .collect();
+        report.graph = report.graph.with_components(components);
+    }
+    if !policy.diagnostics.is_empty() {
+        report
+            .diagnostics
+            .extend(policy.diagnostics.iter().cloned());
+        report.diagnostics.sort();
+        report.diagnostics.dedup();
+    }
+    if verbosity != Verbosity::Quiet {
+        for entry in &applied.expired {
+            stderr_line(&format!(
+                "{}: warning[expired-ignore]: the ignore of `{}` expired on {}; it no longer applies",
+                entry.location,
+                entry.id,
+                entry
+                    .expires
+                    .map(|date| date.to_string())
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    Judgement {
+        report,
+        analysis,
+        applied,
+    }
+}
+
+/// The `fail-on` threshold: `--fail-on`, else the policy's, else high; and where it came from.
+fn fail_on(
+    flag: Option<&str>,
+    policy: &scanner_core::policy::Policy,
+) -> anyhow::Result<(scanner_core::risk::Severity, String)> {
+    use scanner_core::risk::Severity;
+    if let Some(name) = flag {
+        let severity = Severity::from_name(name)
+            .ok_or_else(|| anyhow::anyhow!("unknown severity `{name}`"))?;
+        return Ok((severity, "--fail-on".to_owned()));
+    }
+    Ok(match policy.fail_on {
+        Some(severity) => (
+            severity,
+            policy
+                .fail_on_source
+                .clone()
+                .unwrap_or_else(|| "policy".to_owned()),
+        ),
+        None => (scanner_core::policy::DEFAULT_FAIL_ON, "default".to_owned()),
+    })
+}
+
+/// What the report says about the policy that judged it.
+fn policy_facts(
+    policy: &ScanPolicy,
+    fail_on: scanner_core::risk::Severity,
+    fail_on_from: String,
+) -> PolicyFacts {
+    PolicyFacts {
+        operator_files: policy.operator_files.clone(),
+        project_files: policy
+            .project_files
+            .iter()
+            .map(|file| ProjectPolicyFacts {
+                path: file.display.clone(),
+                applied: if policy.trusted {
+                    "trusted"
+                } else {
+                    "tighten-only"
+                },
+                refused_entries: policy
+                    .refused
+                    .iter()
+                    .filter(|refused| refused.location.path == file.display)
+                    .count(),
+            })
+            .collect(),
+        trust_project_policy: policy.trusted,
+        fail_on: fail_on.as_str(),
+        fail_on_from,
+    }
+}
+
+/// Where the ignored findings' entries were written: `airlock.toml`, or several files.
+fn ignored_by(applied: &PolicyReport) -> String {
+    let mut files: Vec<&str> = applied
+        .ignored
+        .iter()
+        .map(|ignored| ignored.entry.location.path.as_str())
+        .collect();
+    files.sort_unstable();
+    files.dedup();
+    files.join(", ")
 }

@@ -7,8 +7,13 @@
 //! vulnerabilities". `--no-vuln-db` scans without it on purpose (exit by policy), and
 //! `--advisories PATH` matches against files imported for this scan only. Every report names
 //! the database and its age, and a database older than the configured limit draws a warning.
+//!
+//! The policy is the operator's ([`crate::settings`]), tightened by the policy file at the top
+//! of each scanned directory (or applied fully with `--trust-project-policy`); every report
+//! says which files judged it. A path under which nothing was read is an error (exit 2, no
+//! report) unless `--allow-empty`, and such a report never says "No findings."
 
-use scanner_core::risk::{analyze_with, Severity, VulnerabilitySource};
+use scanner_core::risk::{Severity, VulnerabilitySource};
 use serde_json::json;
 
 use advisories::{DatabaseError, Store};
@@ -16,6 +21,7 @@ use advisories::{DatabaseError, Store};
 use crate::cli::{Cli, Format, ScanArgs};
 use crate::emit;
 use crate::output::{stderr_line, write_report};
+use crate::settings::Settings;
 use crate::Outcome;
 
 use super::db;
@@ -42,10 +48,11 @@ struct Unavailable {
 /// Opens the database or explains, in two lines, how to get one.
 fn open_database(
     cli: &Cli,
+    settings: &Settings,
     args: &ScanArgs,
     verbosity: super::Verbosity,
 ) -> anyhow::Result<Result<Database, Unavailable>> {
-    let context = db::context(cli)?;
+    let context = db::context(cli, settings)?;
     let temporary = super::scan_advisories::import(&args.advisories, verbosity)?;
     let path = temporary
         .as_ref()
@@ -130,22 +137,21 @@ fn open_database(
     }))
 }
 
-pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::Result<Outcome> {
-    let Ok(policy) = super::policy::load(args.config.as_deref(), &args.report.paths)? else {
-        return Ok(Outcome::Error);
-    };
-    // The command line wins over the policy file; without either, high and critical fail.
-    let fail_on = match &args.fail_on {
-        Some(name) => {
-            Severity::from_name(name).ok_or_else(|| anyhow::anyhow!("unknown severity `{name}`"))?
-        }
-        None => policy.fail_on.unwrap_or(Severity::High),
-    };
+pub fn run(
+    cli: &Cli,
+    settings: &Settings,
+    args: &ScanArgs,
+    verbosity: super::Verbosity,
+) -> anyhow::Result<Outcome> {
+    let policy = settings.scan_policy(&args.report.paths, args.trust_project_policy);
+    super::show_diagnostics(&policy.diagnostics, verbosity);
+    // The command line wins over the policy files; without either, high and critical fail.
+    let (fail_on, fail_on_from) = super::fail_on(args.fail_on.as_deref(), &policy.policy)?;
     let mut unavailable = None;
     let database = if args.no_vuln_db {
         None
     } else {
-        match open_database(cli, args, verbosity)? {
+        match open_database(cli, settings, args, verbosity)? {
             Ok(database) => Some(database),
             Err(why) => {
                 unavailable = Some(why);
@@ -154,22 +160,18 @@ pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::R
         }
     };
     let report = super::scan_paths(&args.report, verbosity)?;
+    if super::refuse_empty(&report, &args.report.paths, args.report.allow_empty) {
+        return Ok(Outcome::Error);
+    }
     let source = database
         .as_ref()
         .map(|database| &database.store as &dyn VulnerabilitySource);
-    let mut analysis = analyze_with(&report.graph, source, &policy.risk_options());
-    let applied = policy.apply(&mut analysis, super::policy::today());
-    for entry in &applied.expired {
-        stderr_line(&format!(
-            "{}: warning[expired-ignore]: the ignore of `{}` expired on {}; it no longer applies",
-            entry.location,
-            entry.id,
-            entry
-                .expires
-                .map(|date| date.to_string())
-                .unwrap_or_default()
-        ));
-    }
+    let super::Judgement {
+        report,
+        analysis,
+        applied,
+    } = super::judge(report, &policy, source, verbosity);
+    let facts = super::policy_facts(&policy, fail_on, fail_on_from);
     let (line, json) = match (&database, &unavailable) {
         (Some(database), _) => (database.line.clone(), database.json.clone()),
         (None, Some(why)) => (
@@ -188,16 +190,42 @@ pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::R
     let bytes = match args.report.format {
         Format::Table => {
             let style = emit::terminal::TableStyle::detect(cli.color, args.report.output.is_some());
-            let mut text = emit::table::scan_styled(&report.graph, &analysis, &style);
+            let mut text = if report.files.is_empty() && analysis.findings.is_empty() {
+                // Never "No findings." for a run that read nothing (--allow-empty).
+                format!(
+                    "Nothing was read: no file under {} is one airlock reads, so nothing was checked.\n",
+                    args.report
+                        .paths
+                        .iter()
+                        .map(|path| path.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            } else {
+                emit::table::scan_styled(&report.graph, &analysis, &style)
+            };
             text.push('\n');
             text.push_str(&emit::table::note(&line, &style));
+            text.push_str(&emit::table::note(&facts.sentence(), &style));
             text.into_bytes()
         }
-        Format::Json => emit::json::report_with_database(&report, Some(&analysis), Some(json))?,
-        Format::Html => {
-            emit::html::report(&report, Some(&analysis), Some(json), &args.report.paths)?
+        Format::Json => {
+            emit::json::report_with_database(&report, Some(&analysis), Some(json), Some(&facts))?
         }
-        other => emit::document(other, &report, Some(&analysis), &args.report.paths)?,
+        Format::Html => emit::html::report(
+            &report,
+            Some(&analysis),
+            Some(json),
+            Some(&facts),
+            &args.report.paths,
+        )?,
+        other => emit::document(
+            other,
+            &report,
+            Some(&analysis),
+            Some(&facts),
+            &args.report.paths,
+        )?,
     };
     write_report(args.report.output.as_deref(), &bytes)?;
     for error in &analysis.source_errors {
@@ -210,7 +238,7 @@ pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::R
             format!(
                 " ({} ignored by {})",
                 applied.ignored.len(),
-                policy.path.as_deref().unwrap_or("the policy")
+                super::ignored_by(&applied)
             )
         };
         let by_severity: Vec<String> = Severity::ALL
@@ -235,8 +263,27 @@ pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::R
             (None, Some(_)) => "; no advisory database: vulnerabilities not checked".to_owned(),
             (None, None) => "; no advisory database (--no-vuln-db)".to_owned(),
         };
+        let trust = if policy.trusted && !policy.project_files.is_empty() {
+            format!(
+                "; project policy {} TRUSTED (--trust-project-policy)",
+                policy
+                    .project_files
+                    .iter()
+                    .map(|file| file.display.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else if !policy.refused.is_empty() {
+            let refused = policy.refused.len();
+            format!(
+                "; {refused} loosening {} of project policy refused",
+                if refused == 1 { "entry" } else { "entries" }
+            )
+        } else {
+            String::new()
+        };
         stderr_line(&format!(
-            "{}; {}{by_severity}{ignored}{age}",
+            "{}; {}{by_severity}{ignored}{trust}{age}",
             super::summary(&report),
             super::count(analysis.findings.len(), "finding")
         ));

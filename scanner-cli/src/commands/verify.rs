@@ -41,6 +41,7 @@ use scanner_core::scan::display_path;
 use crate::cli::{Cli, ListFormat, VerifyArgs};
 use crate::emit::table::render;
 use crate::output::{stderr_line, write_report};
+use crate::settings::Settings;
 use crate::Outcome;
 
 use super::attest::{self, Base};
@@ -199,9 +200,18 @@ impl Report {
     }
 }
 
-pub fn run(cli: &Cli, args: &VerifyArgs, verbosity: Verbosity) -> anyhow::Result<Outcome> {
+/// `settings` holds the operator's configuration only: `verify` never reads configuration from
+/// the tree it judges (see [`crate::settings::Judged::Trees`]).
+pub fn run(
+    cli: &Cli,
+    settings: &Settings,
+    args: &VerifyArgs,
+    verbosity: Verbosity,
+) -> anyhow::Result<Outcome> {
     let report = match (&args.attestation, &args.model_signature) {
-        (Some(attestation), None) => verify_attestation(cli, args, attestation, verbosity)?,
+        (Some(attestation), None) => {
+            verify_attestation(cli, settings, args, attestation, verbosity)?
+        }
         (None, Some(signature)) => verify_model_signature(args, signature)?,
         _ => anyhow::bail!("give exactly one of --attestation and --model-signature"),
     };
@@ -241,6 +251,7 @@ fn not_checked_files(detail: &str, exact: Option<bool>) -> FilesCheck {
 
 fn verify_attestation(
     cli: &Cli,
+    settings: &Settings,
     args: &VerifyArgs,
     attestation: &Path,
     verbosity: Verbosity,
@@ -294,7 +305,7 @@ fn verify_attestation(
     };
 
     let database = if args.rescan {
-        match attest::open_database(cli, verbosity)? {
+        match attest::open_database(cli, settings, verbosity)? {
             Ok(store) => Some(store),
             Err(explanation) => {
                 stderr_line(&format!("error: --rescan: {explanation}"));
@@ -306,6 +317,9 @@ fn verify_attestation(
     };
 
     let scan = attest::scan(&args.path, args.no_default_excludes, verbosity)?;
+    if super::refuse_empty(&scan, std::slice::from_ref(&args.path), args.allow_empty) {
+        return Ok(None);
+    }
     report.files = check_subjects(&statement, &args.path, &scan, args.exact)?;
     report.policy = Some(check_policy(&statement, fail_on, database.as_ref())?);
     Ok(Some(report.finish()))

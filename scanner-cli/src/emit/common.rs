@@ -18,12 +18,110 @@ use scanner_core::{
 /// The property that marks the synthetic project component (a scan with several roots).
 pub const SYNTHETIC_PROPERTY: &str = "airlock:synthetic";
 
+/// What a report says about the policy that judged it (`scan`, `attest`): which operator files
+/// were read, which project policy files were found and how they were applied, and the
+/// `fail-on` threshold. JSON and HTML carry it as the `policy` object; CycloneDX, SPDX and SARIF
+/// as the name/value pairs of [`PolicyFacts::properties`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PolicyFacts {
+    /// The operator's configuration files, first to last (docs/configuration.md).
+    pub operator_files: Vec<String>,
+    /// Policy files found inside the scanned directories.
+    pub project_files: Vec<ProjectPolicyFacts>,
+    /// `--trust-project-policy` was given: project policy applied fully.
+    pub trust_project_policy: bool,
+    /// The severity at or above which the run fails.
+    pub fail_on: &'static str,
+    /// Where that threshold came from: `--fail-on`, a policy file, or `default`.
+    pub fail_on_from: String,
+}
+
+/// One project policy file of [`PolicyFacts`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ProjectPolicyFacts {
+    pub path: String,
+    /// `tighten-only`, or `trusted` under `--trust-project-policy`.
+    pub applied: &'static str,
+    /// Entries that would have loosened the operator's policy and were not applied (each one
+    /// a `project-policy-loosening` finding).
+    pub refused_entries: usize,
+}
+
+impl PolicyFacts {
+    /// Name/value pairs for the formats that carry run metadata, sorted.
+    pub fn properties(&self) -> Vec<(String, String)> {
+        let mut list: Vec<(String, String)> = self
+            .operator_files
+            .iter()
+            .map(|file| ("airlock:policy:operator-file".to_owned(), file.clone()))
+            .collect();
+        list.extend(self.project_files.iter().map(|file| {
+            (
+                "airlock:policy:project-file".to_owned(),
+                format!(
+                    "{} ({}, {} refused)",
+                    file.path, file.applied, file.refused_entries
+                ),
+            )
+        }));
+        list.push((
+            "airlock:policy:trust-project-policy".to_owned(),
+            self.trust_project_policy.to_string(),
+        ));
+        list.push((
+            "airlock:policy:fail-on".to_owned(),
+            format!("{} ({})", self.fail_on, self.fail_on_from),
+        ));
+        list.sort();
+        list
+    }
+
+    /// One sentence for people: the table's note and the HTML banner say the same.
+    pub fn sentence(&self) -> String {
+        let operator = if self.operator_files.is_empty() {
+            "no operator policy file (defaults)".to_owned()
+        } else {
+            format!("operator policy {}", self.operator_files.join(", "))
+        };
+        let mut text = format!(
+            "Policy: {operator}; fails at {} ({})",
+            self.fail_on, self.fail_on_from
+        );
+        for file in &self.project_files {
+            if file.applied == "trusted" {
+                text.push_str(&format!(
+                    "; project policy {} TRUSTED (--trust-project-policy): applied in full",
+                    file.path
+                ));
+            } else {
+                text.push_str(&format!(
+                    "; project policy {} applied only where it tightens ({} loosening {} refused)",
+                    file.path,
+                    file.refused_entries,
+                    if file.refused_entries == 1 {
+                        "entry"
+                    } else {
+                        "entries"
+                    }
+                ));
+            }
+        }
+        if self.trust_project_policy && self.project_files.is_empty() {
+            text.push_str("; --trust-project-policy given, no project policy found");
+        }
+        text.push('.');
+        text
+    }
+}
+
 /// Everything a document writer needs.
 #[derive(Debug)]
 pub struct EmitContext<'a> {
     pub report: &'a ScanReport,
     /// Findings, for `scan`; `None` for `sbom`, whose documents never carry findings.
     pub analysis: Option<&'a Analysis>,
+    /// The policy that judged the findings (`scan`, `attest`).
+    pub policy: Option<&'a PolicyFacts>,
     /// The scanned paths as given on the command line (for the project's name).
     pub project_name: String,
     /// Seconds since the Unix epoch.
@@ -35,11 +133,13 @@ impl<'a> EmitContext<'a> {
     pub fn new(
         report: &'a ScanReport,
         analysis: Option<&'a Analysis>,
+        policy: Option<&'a PolicyFacts>,
         paths: &[std::path::PathBuf],
     ) -> anyhow::Result<EmitContext<'a>> {
         Ok(EmitContext {
             report,
             analysis,
+            policy,
             project_name: project_name(paths),
             timestamp: timestamp_from_environment()?,
         })

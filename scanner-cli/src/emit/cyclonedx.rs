@@ -568,6 +568,16 @@ fn build(context: &EmitContext<'_>, encoding: Encoding) -> anyhow::Result<Bom> {
             findings_by_component.get(&subject.component.key),
             encoding,
         )),
+        // What judged the findings (scan and attest): operator and project policy files.
+        properties: context.policy.map(|policy| {
+            Properties(
+                policy
+                    .properties()
+                    .iter()
+                    .map(|(name, value)| property(name, value))
+                    .collect(),
+            )
+        }),
         ..Metadata::default()
     };
 

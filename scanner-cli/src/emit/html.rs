@@ -27,15 +27,17 @@ const TEMPLATE: &str = include_str!("html/template.html");
 const STYLE: &str = include_str!("html/report.css");
 const SCRIPT: &str = include_str!("html/report.js");
 
-/// The page for `report`; `analysis` is `Some` for `scan` (the page then has findings), and
-/// `database` is the scan's `advisory_database` object (whether vulnerabilities were matched).
+/// The page for `report`; `analysis` is `Some` for `scan` (the page then has findings),
+/// `database` is the scan's `advisory_database` object (whether vulnerabilities were matched)
+/// and `policy` what judged the findings (shown as a banner).
 pub fn report(
     report: &ScanReport,
     analysis: Option<&Analysis>,
     database: Option<serde_json::Value>,
+    policy: Option<&common::PolicyFacts>,
     paths: &[PathBuf],
 ) -> anyhow::Result<Vec<u8>> {
-    let data = super::json::report_with_database(report, analysis, database)?;
+    let data = super::json::report_with_database(report, analysis, database, policy)?;
     let data = String::from_utf8(data)?;
     let project = common::project_name(paths);
     let generated_at = common::rfc3339(common::timestamp_from_environment()?)?;
@@ -58,6 +60,12 @@ pub fn report(
         "generated_at": generated_at,
         "airlock_version": env!("CARGO_PKG_VERSION"),
         "rules": rules,
+        // Said once, in Rust, so the page and the table's note cannot disagree.
+        "policy_sentence": policy.map(common::PolicyFacts::sentence),
+        "policy_caution": policy.is_some_and(|policy| {
+            policy.trust_project_policy
+                || policy.project_files.iter().any(|file| file.refused_entries > 0)
+        }),
     });
     let policy = format!(
         "default-src 'none'; script-src '{}'; style-src '{}'; img-src data:; base-uri 'none'; \
@@ -218,6 +226,7 @@ mod tests {
                 &scanned,
                 Some(&analysis),
                 Some(json!({"used": false, "reason": "--no-vuln-db"})),
+                None,
                 &paths,
             )
             .unwrap(),

@@ -10,6 +10,8 @@ use scanner_core::risk::{Analysis, Finding};
 use scanner_core::scan::ScanReport;
 use scanner_core::{Component, ComponentKey, Diagnostic, GitReference, Source};
 
+use super::common::PolicyFacts;
+
 /// Bumped when a field changes meaning or disappears.
 const FORMAT_VERSION: u32 = 1;
 
@@ -27,6 +29,9 @@ struct Report<'a> {
     /// Scan reports only: which advisory database answered, and how old it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     advisory_database: Option<serde_json::Value>,
+    /// Scan reports only: the policy that judged the findings (operator and project files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<&'a PolicyFacts>,
 }
 
 #[derive(Serialize)]
@@ -264,16 +269,13 @@ fn finding(finding: &Finding) -> JsonFinding<'_> {
     }
 }
 
-/// The JSON report, pretty-printed, ending with a newline.
-pub fn report(report: &ScanReport, analysis: Option<&Analysis>) -> anyhow::Result<Vec<u8>> {
-    report_with_database(report, analysis, None)
-}
-
-/// [`report`] plus the `advisory_database` object of scan reports.
+/// The JSON report, pretty-printed, ending with a newline; scan reports add the
+/// `advisory_database` and `policy` objects.
 pub fn report_with_database(
     report: &ScanReport,
     analysis: Option<&Analysis>,
     advisory_database: Option<serde_json::Value>,
+    policy: Option<&PolicyFacts>,
 ) -> anyhow::Result<Vec<u8>> {
     let graph = &report.graph;
     let json = Report {
@@ -308,6 +310,7 @@ pub fn report_with_database(
         diagnostics: report.diagnostics.iter().map(diagnostic).collect(),
         findings: analysis.map(|analysis| analysis.findings.iter().map(finding).collect()),
         advisory_database,
+        policy,
     };
     let mut bytes = serde_json::to_vec_pretty(&json)?;
     bytes.push(b'\n');

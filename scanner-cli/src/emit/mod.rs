@@ -23,21 +23,22 @@ pub fn document(
     format: Format,
     report: &ScanReport,
     analysis: Option<&Analysis>,
+    policy: Option<&common::PolicyFacts>,
     paths: &[PathBuf],
 ) -> anyhow::Result<Vec<u8>> {
-    let context = common::EmitContext::new(report, analysis, paths)?;
+    let context = common::EmitContext::new(report, analysis, policy, paths)?;
     match format {
         Format::Table => match analysis {
             Some(analysis) => Ok(table::scan(&report.graph, analysis).into_bytes()),
             None => Ok(table::graph(&report.graph).into_bytes()),
         },
-        Format::Json => json::report(report, analysis),
+        Format::Json => json::report_with_database(report, analysis, None, policy),
         Format::CyclonedxJson => cyclonedx::document(&context, cyclonedx::Encoding::Json),
         Format::CyclonedxXml => cyclonedx::document(&context, cyclonedx::Encoding::Xml),
         Format::SpdxJson => spdx::json(&context),
         Format::SpdxTagValue => spdx::tag_value(&context),
         Format::Sarif => sarif::document(&context),
-        Format::Html => html::report(report, analysis, None, paths),
+        Format::Html => html::report(report, analysis, None, policy, paths),
     }
 }
 
@@ -120,7 +121,7 @@ mod tests {
     fn render(format: crate::cli::Format) -> Value {
         let (report, analysis) = example();
         let paths = [PathBuf::from("web-fetch")];
-        let bytes = super::document(format, &report, Some(&analysis), &paths).unwrap();
+        let bytes = super::document(format, &report, Some(&analysis), None, &paths).unwrap();
         serde_json::from_slice(&bytes).unwrap()
     }
 

@@ -36,6 +36,9 @@ struct Run {
     tool: Tool,
     invocations: Vec<Invocation>,
     results: Vec<SarifResult>,
+    /// The policy that judged the results (`airlock:policy:…` names, as in CycloneDX).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    properties: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -193,6 +196,11 @@ fn help(rule: RuleId) -> String {
             "Prefer a released version from a registry, or pin the git dependency to a full \
              commit and review that commit."
         }
+        RuleId::ProjectPolicyLoosening => {
+            "Find out why the scanned tree carries this entry. If the operator accepts it, move \
+             it into the operator's own configuration (--config or the working directory's \
+             airlock.toml), or run with --trust-project-policy."
+        }
         _ => "See the rule description.",
     };
     format!("{} {advice}", rule.description())
@@ -243,12 +251,14 @@ fn uri_path(path: &str) -> String {
 }
 
 /// Stable across runs and line moves: the rule, the component and the advisory identify a
-/// finding; where it was found does not.
+/// finding; where it was found does not. The entries of one policy file are findings of one
+/// rule about one file, told apart by the entry their message quotes.
 pub fn fingerprint(finding: &Finding) -> String {
-    let advisory = finding
-        .advisory
-        .as_ref()
-        .map_or("", |advisory| advisory.id.as_str());
+    let advisory = match &finding.advisory {
+        Some(advisory) => advisory.id.as_str(),
+        None if finding.rule == RuleId::ProjectPolicyLoosening => finding.message.as_str(),
+        None => "",
+    };
     common::short_hash(
         &format!(
             "{}\u{0}{}\u{0}{advisory}",
@@ -429,6 +439,15 @@ pub fn document(context: &EmitContext<'_>) -> anyhow::Result<Vec<u8>> {
                 tool_execution_notifications,
             }],
             results,
+            properties: context
+                .policy
+                .map(|policy| {
+                    serde_json::to_value(policy)
+                        .map(|value| BTreeMap::from([("airlock:policy".to_owned(), value)]))
+                })
+                .transpose()
+                .context("cannot write the policy facts")?
+                .unwrap_or_default(),
         }],
     };
     let mut bytes = serde_json::to_vec_pretty(&log).context("cannot write SARIF")?;

@@ -2,16 +2,19 @@
 //! tag-value written here from the same model (spdx-rs reads tag-value but does not write it).
 //! Packages get SPDX ids derived from their keys; edges become DEPENDS_ON / *_DEPENDENCY_OF
 //! relationships; licenses that are not valid SPDX expressions become `LicenseRef-` entries with
-//! their text kept as extracted licensing info.
+//! their text kept as extracted licensing info. `scan` findings, which SPDX 2.3 has no field
+//! for, become REVIEW annotations of the package they are about (rule, severity, message,
+//! where found), and the policy that judged them is the creation info's comment.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use anyhow::Context;
 use spdx_rs::models::{
-    Algorithm, Checksum, CreationInfo, DocumentCreationInformation, ExternalPackageReference,
-    ExternalPackageReferenceCategory, OtherLicensingInformationDetected, PackageInformation,
-    PrimaryPackagePurpose, Relationship, RelationshipType, SpdxExpression, SPDX,
+    Algorithm, Annotation, AnnotationType, Checksum, CreationInfo, DocumentCreationInformation,
+    ExternalPackageReference, ExternalPackageReferenceCategory, OtherLicensingInformationDetected,
+    PackageInformation, PrimaryPackagePurpose, Relationship, RelationshipType, SpdxExpression,
+    SPDX,
 };
 
 use scanner_core::{Component, ComponentKey, ComponentKind, EdgeKind, HashAlgorithm};
@@ -24,7 +27,27 @@ const DOCUMENT_ID: &str = "SPDXRef-DOCUMENT";
 /// The SPDX 2.3 JSON document, ending with a newline.
 pub fn json(context: &EmitContext<'_>) -> anyhow::Result<Vec<u8>> {
     let document = build(context)?;
-    let mut bytes = serde_json::to_vec_pretty(&document).context("cannot write SPDX JSON")?;
+    let mut value = serde_json::to_value(&document).context("cannot write SPDX JSON")?;
+    // In JSON an annotation is nested in the element it is about, and the schema allows no
+    // element reference in it (spdx-rs writes one, `null` or not, for tag-value's SPDXREF).
+    if let Some(packages) = value
+        .get_mut("packages")
+        .and_then(|value| value.as_array_mut())
+    {
+        for package in packages {
+            if let Some(annotations) = package
+                .get_mut("annotations")
+                .and_then(|value| value.as_array_mut())
+            {
+                for annotation in annotations {
+                    if let Some(object) = annotation.as_object_mut() {
+                        object.remove("spdxIdentifierReference");
+                    }
+                }
+            }
+        }
+    }
+    let mut bytes = serde_json::to_vec_pretty(&value).context("cannot write SPDX JSON")?;
     bytes.push(b'\n');
     Ok(bytes)
 }
@@ -204,6 +227,28 @@ fn build(context: &EmitContext<'_>) -> anyhow::Result<SPDX> {
     if subject.synthetic {
         packages.push(package(&subject.component, &references, &mut licenses));
     }
+    let created: chrono::DateTime<chrono::Utc> =
+        chrono::DateTime::from_timestamp(context.timestamp, 0)
+            .with_context(|| format!("timestamp {} is out of range", context.timestamp))?;
+    if let Some(analysis) = context.analysis {
+        let subject_id = id_of(&subject.component.key);
+        for finding in &analysis.findings {
+            let about = if graph.get(&finding.component).is_some() {
+                id_of(&finding.component)
+            } else {
+                subject_id.clone()
+            };
+            let Some(package) = packages
+                .iter_mut()
+                .find(|package| package.package_spdx_identifier == about)
+            else {
+                continue;
+            };
+            package
+                .annotations
+                .push(finding_annotation(finding, &about, created));
+        }
+    }
     packages.sort_by(|a, b| a.package_spdx_identifier.cmp(&b.package_spdx_identifier));
 
     let mut relationships = vec![Relationship::new(
@@ -249,9 +294,6 @@ fn build(context: &EmitContext<'_>) -> anyhow::Result<SPDX> {
     dependency_relationships.dedup();
     relationships.extend(dependency_relationships);
 
-    let created: chrono::DateTime<chrono::Utc> =
-        chrono::DateTime::from_timestamp(context.timestamp, 0)
-            .with_context(|| format!("timestamp {} is out of range", context.timestamp))?;
     let mut document = SPDX {
         document_creation_information: DocumentCreationInformation {
             spdx_version: "SPDX-2.3".to_owned(),
@@ -264,7 +306,14 @@ fn build(context: &EmitContext<'_>) -> anyhow::Result<SPDX> {
                 license_list_version: None,
                 creators: vec![format!("Tool: airlock-{}", env!("CARGO_PKG_VERSION"))],
                 created,
-                creator_comment: None,
+                creator_comment: context.policy.map(|policy| {
+                    policy
+                        .properties()
+                        .iter()
+                        .map(|(name, value)| format!("{name}={value}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                }),
             },
             document_comment: None,
             document_describes: Vec::new(),
@@ -308,6 +357,34 @@ fn build(context: &EmitContext<'_>) -> anyhow::Result<SPDX> {
         common::uuid_from_content(&content)
     );
     Ok(document)
+}
+
+/// A finding as a REVIEW annotation by airlock of the package `about` names.
+fn finding_annotation(
+    finding: &scanner_core::risk::Finding,
+    about: &str,
+    created: chrono::DateTime<chrono::Utc>,
+) -> Annotation {
+    let mut comment = format!(
+        "airlock finding {} ({}): {}",
+        finding.rule.as_str(),
+        finding.severity.as_str(),
+        finding.message
+    );
+    if let Some(advisory) = &finding.advisory {
+        comment.push_str(&format!(" [advisory {}]", advisory.id));
+    }
+    if !finding.evidence.is_empty() {
+        let places: Vec<String> = finding.evidence.iter().map(ToString::to_string).collect();
+        comment.push_str(&format!(" [found at {}]", places.join(", ")));
+    }
+    Annotation::new(
+        format!("Tool: airlock-{}", env!("CARGO_PKG_VERSION")),
+        created,
+        AnnotationType::Review,
+        Some(about.to_owned()),
+        comment,
+    )
 }
 
 /// A tag-value line; values that span lines go inside `<text>…</text>` (SPDX 2.3 §5.2).
@@ -401,6 +478,11 @@ fn write_tag_value(document: &SPDX) -> String {
             .format("%Y-%m-%dT%H:%M:%SZ")
             .to_string(),
     );
+    if let Some(comment) = &info.creation_info.creator_comment {
+        // Free text by nature: always wrapped.
+        let text = comment.replace("</text>", "");
+        let _ = writeln!(output, "CreatorComment: <text>{text}</text>");
+    }
     for package in &document.package_information {
         output.push('\n');
         let _ = writeln!(output, "##### Package: {}", package.package_name);
@@ -459,6 +541,33 @@ fn write_tag_value(document: &SPDX) -> String {
                 ),
             );
         }
+    }
+    let annotations: Vec<&Annotation> = document
+        .package_information
+        .iter()
+        .flat_map(|package| &package.annotations)
+        .collect();
+    for annotation in annotations {
+        output.push('\n');
+        line(&mut output, "Annotator", &annotation.annotator);
+        line(
+            &mut output,
+            "AnnotationDate",
+            &annotation
+                .annotation_date
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
+        );
+        let kind = match annotation.annotation_type {
+            AnnotationType::Review => "REVIEW",
+            AnnotationType::Other => "OTHER",
+        };
+        line(&mut output, "AnnotationType", kind);
+        if let Some(about) = &annotation.spdx_identifier_reference {
+            line(&mut output, "SPDXREF", about);
+        }
+        let text = annotation.annotation_comment.replace("</text>", "");
+        let _ = writeln!(output, "AnnotationComment: <text>{text}</text>");
     }
     if !document.relationships.is_empty() {
         output.push('\n');

@@ -29,17 +29,46 @@ pub fn airlock_binary() -> PathBuf {
 /// Runs airlock in `directory` with `arguments`, no colour, a fixed clock, and no access to the
 /// user's own advisory database or configuration (tests pass `--db` when they need one).
 pub fn run_in(directory: &Path, arguments: &[&str]) -> Output {
+    command_in(directory, arguments)
+        .output()
+        .expect("airlock runs")
+}
+
+/// The command [`run_in`] runs, for tests that change its environment.
+pub fn command_in(directory: &Path, arguments: &[&str]) -> Command {
     let isolated = std::env::temp_dir().join("airlock-tests-isolated-home");
-    Command::new(airlock_binary())
+    let mut command = Command::new(airlock_binary());
+    command
         .args(arguments)
         .current_dir(directory)
         .env("NO_COLOR", "1")
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .env("AIRLOCK_DB", isolated.join("no-database.sqlite3"))
         .env("XDG_CONFIG_HOME", isolated.join("config"))
-        .env("XDG_DATA_HOME", isolated.join("data"))
-        .output()
-        .expect("airlock runs")
+        .env("XDG_DATA_HOME", isolated.join("data"));
+    command
+}
+
+/// Copies a directory tree (files and directories only).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("target directory");
+    for entry in std::fs::read_dir(from).expect("source directory") {
+        let entry = entry.expect("directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("file copies");
+        }
+    }
+}
+
+/// The repository's root.
+pub fn repository() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate lies in the repository")
+        .to_path_buf()
 }
 
 pub fn stdout(output: &Output) -> String {

@@ -162,6 +162,9 @@
           ' (get one with `airlock db sync` online, or `airlock db import BUNDLE` offline)';
       summary.appendChild(el('p', { class: 'banner warn', id: 'vulnerabilities-skipped', text: 'Vulnerability matching was skipped: ' + reason + '. The findings below are SBOM-level only (unpinned, unhashed, unsafe models).' }));
     }
+    if (meta.policy_sentence) {
+      summary.appendChild(el('p', { class: meta.policy_caution ? 'banner warn' : 'banner good', id: 'policy', text: meta.policy_sentence }));
+    }
     var errors = (data.diagnostics || []).filter(function (diagnostic) {
       return diagnostic.severity === 'error';
     }).length;
@@ -261,7 +264,10 @@
     if (findings.length === 0) {
       byId('filters').hidden = true;
       byId('findings-table').hidden = true;
-      count.textContent = 'No findings.';
+      // A run that read nothing checked nothing: that is not "no findings".
+      count.textContent = (data.files || []).length === 0
+        ? 'Nothing was read: no file here is one airlock reads, so nothing was checked.'
+        : 'No findings.';
       return;
     }
     var rows = findings.map(findingRow);
