@@ -342,6 +342,20 @@ impl Settings {
         found
     }
 
+    /// The operator's policy as a [`ScanPolicy`] with no project policy at all: what `verify`
+    /// and `diff` judge with (through `commands::judge`), so their reports can say which files
+    /// judged them (`commands::policy_facts`) without any file of the judged trees.
+    pub fn operator_scan_policy(&self) -> ScanPolicy {
+        ScanPolicy {
+            policy: self.operator_policy().clone(),
+            refused: Vec::new(),
+            project_files: Vec::new(),
+            diagnostics: Vec::new(),
+            trusted: false,
+            operator_files: self.files.iter().map(|file| file.display.clone()).collect(),
+        }
+    }
+
     /// The policy `scan` and `attest` apply to `scanned`: the operator's, with the project
     /// policies tightening it (or, with `trust_project_policy`, layered over it).
     pub fn scan_policy(&self, scanned: &[PathBuf], trust_project_policy: bool) -> ScanPolicy {

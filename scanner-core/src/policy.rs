@@ -647,7 +647,7 @@ impl Policy {
             }
         }
 
-        refused.sort_by(|a, b| a.location.line.cmp(&b.location.line));
+        refused.sort_by_key(|loosening| loosening.location.line);
         ProjectPolicyOutcome {
             policy: effective,
             refused,

@@ -12,14 +12,13 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use scanner_core::extract::strip_directory;
-use scanner_core::policy::Policy;
-use scanner_core::risk::{analyze_with, Analysis, Finding, Severity};
+use scanner_core::risk::{Analysis, Finding, Severity};
 use scanner_core::scan::{display_path, ScanOptions, ScanReport};
 use scanner_core::{Component, Ecosystem, HashAlgorithm, Source};
 
 use crate::emit::table::render;
 use crate::output::{stderr_line, write_report};
-use crate::settings::Settings;
+use crate::settings::{ScanPolicy, Settings};
 use crate::Outcome;
 
 /// Formats of the diff report.
@@ -579,7 +578,7 @@ fn local_root(report: &ScanReport) -> String {
 fn scan_side(
     path: &Path,
     options: &ScanOptions,
-    policy: &Policy,
+    policy: &ScanPolicy,
     verbosity: super::Verbosity,
 ) -> anyhow::Result<Side> {
     let report = scanner_core::scan::scan(&[path.to_path_buf()], options)
@@ -587,8 +586,9 @@ fn scan_side(
     super::show_diagnostics(&report.diagnostics, verbosity);
     // Until an advisory database is configured here, the diff runs the same analysis as `scan`,
     // judged by the operator's policy only: nothing inside either side steers it.
-    let mut analysis = analyze_with(&report.graph, None, &policy.risk_options());
-    policy.apply(&mut analysis, crate::settings::today());
+    let super::Judgement {
+        report, analysis, ..
+    } = super::judge(report, policy, None, verbosity);
     let root = local_root(&report);
     Ok(Side {
         path: display_path(path),
@@ -616,9 +616,9 @@ pub fn run(
         skip_default_directories: !args.no_default_excludes,
         ..ScanOptions::default()
     };
-    let policy = settings.operator_policy();
-    let old = scan_side(&args.old, &options, policy, verbosity)?;
-    let new = scan_side(&args.new, &options, policy, verbosity)?;
+    let policy = settings.operator_scan_policy();
+    let old = scan_side(&args.old, &options, &policy, verbosity)?;
+    let new = scan_side(&args.new, &options, &policy, verbosity)?;
     let old_empty = super::refuse_empty(
         &old.report,
         std::slice::from_ref(&args.old),
