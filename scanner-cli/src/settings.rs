@@ -297,11 +297,13 @@ impl Settings {
                 continue;
             }
             let display = display_path(&path);
+            // A project policy that cannot be read may have meant to tighten: the run fails
+            // closed (exit 2) and says why, as for a file with a mistake.
             let Ok(canonical) = std::fs::canonicalize(&path) else {
-                found.diagnostics.push(Diagnostic::warning(
+                found.diagnostics.push(Diagnostic::error(
                     DiagnosticCode::PolicyError,
                     Location::file(&display),
-                    "a link to nowhere: not read as project policy",
+                    "cannot read the project policy: a link to nowhere",
                 ));
                 continue;
             };
@@ -312,10 +314,10 @@ impl Settings {
             }
             seen.push(canonical.clone());
             if !canonical.starts_with(&root) {
-                found.diagnostics.push(Diagnostic::warning(
+                found.diagnostics.push(Diagnostic::error(
                     DiagnosticCode::PolicyError,
                     Location::file(&display),
-                    "a link out of the scanned tree: not read as project policy",
+                    "cannot read the project policy: a link out of the scanned tree is not followed",
                 ));
                 continue;
             }

@@ -604,3 +604,42 @@ fn base64_decode(text: &str) -> Vec<u8> {
         .decode(text)
         .unwrap()
 }
+
+#[cfg(unix)]
+#[test]
+fn a_project_policy_that_cannot_be_read_fails_closed_and_is_not_followed() {
+    let (directory, tree) = incoming();
+    // A link to a file outside the tree (it could be one of the operator's): not followed.
+    let outside = directory.path().join("elsewhere.toml");
+    std::fs::write(&outside, IGNORE_THE_PICKLE).unwrap();
+    std::os::unix::fs::symlink(&outside, tree.join("airlock.toml")).unwrap();
+    let output = scan(directory.path(), &["-f", "json"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "in/airlock.toml: error[policy-error]: cannot read the project policy: a link out of the scanned tree is not followed"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    let report = json(&output);
+    assert!(refused(&report).is_empty());
+    assert!(findings(&report)
+        .iter()
+        .any(|(rule, severity, _)| rule == "dangerous-pickle-import" && severity == "critical"));
+
+    // A FIFO named airlock.toml: reading it would block forever.
+    std::fs::remove_file(tree.join("airlock.toml")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(tree.join("airlock.toml"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let output = scan(directory.path(), &["-f", "json"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("in/airlock.toml: error[policy-error]: cannot read the project policy: not a regular file"),
+        "{}",
+        stderr(&output)
+    );
+}
