@@ -35,7 +35,9 @@ fn run_with(directory: &Path, arguments: &[&str], environment: &[(&str, &str)]) 
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .env("AIRLOCK_DB", isolated.join("no-database.sqlite3"))
         .env("XDG_CONFIG_HOME", isolated.join("config"))
-        .env("XDG_DATA_HOME", isolated.join("data"));
+        .env("XDG_DATA_HOME", isolated.join("data"))
+        // The example's advisories are an old snapshot: no data-age limit here.
+        .env("AIRLOCK_MAX_DB_AGE", "none");
     for (name, value) in environment {
         command.env(name, value);
     }
@@ -121,8 +123,11 @@ fn advisories_that_are_not_advisories_are_an_error() {
         ],
     );
     assert_eq!(output.status.code(), Some(2));
+    // A file named as advisories that is not one is refused, naming it and what is wrong.
     assert!(
-        stderr(&output).contains("no advisory records found"),
+        stderr(&output).contains(
+            "examples/agent-stack/models/tiny-summarizer/config.json: missing field `id`"
+        ),
         "{}",
         stderr(&output)
     );

@@ -24,7 +24,6 @@ use serde_json::{json, Value};
 use advisories::attestation::model_signing::{self, Resource, Serialization};
 use advisories::attestation::{Envelope, Statement, Subject, CYCLONEDX_PREDICATE_TYPE};
 use advisories::signing::SecretKey;
-use advisories::{DatabaseError, Store};
 use scanner_core::extract::{extractor_by_id, strip_directory};
 use scanner_core::risk::{analyze, VulnerabilitySource};
 use scanner_core::scan::{display_path, stream_sha256, ScanReport};
@@ -66,7 +65,7 @@ pub fn run(cli: &Cli, args: &AttestArgs, verbosity: Verbosity) -> anyhow::Result
     }
     let source = database
         .as_ref()
-        .map(|store| store as &dyn VulnerabilitySource);
+        .map(|database| &database.store as &dyn VulnerabilitySource);
     let analysis = analyze(&report.graph, source);
     if !analysis.source_errors.is_empty() {
         for error in &analysis.source_errors {
@@ -146,9 +145,10 @@ pub fn run(cli: &Cli, args: &AttestArgs, verbosity: Verbosity) -> anyhow::Result
                 )
             },
             match &database {
-                Some(_) => format!(
-                    "{} in the SBOM",
-                    super::verify::vulnerabilities(vulnerabilities)
+                Some(database) => format!(
+                    "{} in the SBOM ({})",
+                    super::verify::vulnerabilities(vulnerabilities),
+                    database.age()
                 ),
                 None => "vulnerabilities not checked (--no-vuln-db)".to_owned(),
             },
@@ -374,38 +374,18 @@ fn record_model_digests(document: &mut Value, digests: &BTreeMap<String, String>
     }
 }
 
-/// Opens the advisory database as `scan` does, or explains how to get one. (`scan`'s own
-/// function is private to its module, which the lead is reworking; this mirrors it.)
+/// Opens the advisory database as `scan` does, or explains why it cannot be used: missing,
+/// empty, or older than the limit (`--max-db-age`). Shared with `verify --rescan`.
 pub(super) fn open_database(
     cli: &Cli,
     verbosity: Verbosity,
-) -> anyhow::Result<Result<Store, String>> {
-    let context = db::context(cli)?;
-    let path = &context.database;
-    let how = "Run `airlock db sync` (online) or `airlock db import BUNDLE` (offline), or pass --no-vuln-db.";
-    let store = match Store::open(path) {
-        Ok(store) => store,
-        Err(DatabaseError::Missing { .. }) => {
-            return Ok(Err(format!(
-                "no advisory database at {}, so airlock cannot tell what is vulnerable.\n  {how}",
-                path.display()
-            )))
-        }
-        Err(error) => return Err(error.into()),
+) -> anyhow::Result<Result<db::MatchingDatabase, String>> {
+    let database = match db::open_for_matching(cli, &[], verbosity)? {
+        Ok(database) => database,
+        Err(why) => return Ok(Err(why.explanation("pass --no-vuln-db"))),
     };
-    let summary = store.summary()?;
-    if summary.is_empty() {
-        return Ok(Err(format!(
-            "the advisory database at {} holds no advisories, so airlock cannot tell what is vulnerable.\n  {how}",
-            path.display()
-        )));
+    if let Some(stale) = database.stale() {
+        return Ok(Err(stale));
     }
-    if db::is_stale(&summary, &context.config) && verbosity != Verbosity::Quiet {
-        stderr_line(&format!(
-            "warning: the advisory database is older than {} days ({}): run `airlock db sync` or import a newer bundle",
-            context.config.max_age_days,
-            db::describe_update(&summary)
-        ));
-    }
-    Ok(Ok(store))
+    Ok(Ok(database))
 }

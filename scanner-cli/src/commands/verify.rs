@@ -159,6 +159,9 @@ struct Report {
     policy: Option<PolicyCheck>,
     #[serde(skip_serializing_if = "Option::is_none")]
     model: Option<ModelFacts>,
+    /// With `--rescan`: the advisory database matched against, and how fresh its data is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    advisory_database: Option<Value>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -276,6 +279,7 @@ fn verify_attestation(
             recorded_rules: BTreeMap::new(),
         }),
         model: None,
+        advisory_database: None,
     };
     let statement = match envelope.verify(&key) {
         Ok(Verified { key, statement }) => {
@@ -295,7 +299,10 @@ fn verify_attestation(
 
     let database = if args.rescan {
         match attest::open_database(cli, verbosity)? {
-            Ok(store) => Some(store),
+            Ok(database) => {
+                report.advisory_database = Some(database.json());
+                Some(database)
+            }
             Err(explanation) => {
                 stderr_line(&format!("error: --rescan: {explanation}"));
                 return Ok(None);
@@ -307,7 +314,11 @@ fn verify_attestation(
 
     let scan = attest::scan(&args.path, args.no_default_excludes, verbosity)?;
     report.files = check_subjects(&statement, &args.path, &scan, args.exact)?;
-    report.policy = Some(check_policy(&statement, fail_on, database.as_ref())?);
+    report.policy = Some(check_policy(
+        &statement,
+        fail_on,
+        database.as_ref().map(|database| &database.store),
+    )?);
     Ok(Some(report.finish()))
 }
 
@@ -700,6 +711,7 @@ fn verify_model_signature(args: &VerifyArgs, signature: &Path) -> anyhow::Result
         ),
         policy: None,
         model: None,
+        advisory_database: None,
     };
     let manifest = match model_signing::verify_bundle_file(signature, &key) {
         Ok(manifest) => manifest,
@@ -882,6 +894,9 @@ fn table(report: &Report) -> String {
             ));
         }
     }
+    if let Some(database) = &report.advisory_database {
+        text.push_str(&format!("\n{}\n", database_line(database)));
+    }
     text.push('\n');
     if report.passed {
         text.push_str("verification passed\n");
@@ -896,4 +911,25 @@ fn table(report: &Report) -> String {
         text.push('\n');
     }
     text
+}
+
+/// The `--rescan` database under the table: path, newest record, build or sync time.
+fn database_line(database: &Value) -> String {
+    let text = |key: &str| database.get(key).and_then(Value::as_str);
+    let mut parts = vec![format!(
+        "newest record {}",
+        text("newest_record").unwrap_or("-")
+    )];
+    if let Some(built) = text("built_at") {
+        parts.push(format!("bundle built {built}"));
+    }
+    if let Some(synced) = text("synced_at") {
+        parts.push(format!("synced {synced}"));
+    }
+    parts.push(format!("limit {}", text("max_age").unwrap_or("-")));
+    format!(
+        "Advisory database (--rescan): {} ({}).",
+        text("path").unwrap_or("-"),
+        parts.join("; ")
+    )
 }

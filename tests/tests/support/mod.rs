@@ -29,8 +29,18 @@ pub fn airlock_binary() -> PathBuf {
 /// Runs airlock in `directory` with `arguments`, no colour, a fixed clock, and no access to the
 /// user's own advisory database or configuration (tests pass `--db` when they need one).
 pub fn run_in(directory: &Path, arguments: &[&str]) -> Output {
+    command_in(directory, arguments)
+        .output()
+        .expect("airlock runs")
+}
+
+/// The command [`run_in`] runs. The advisory fixtures are old snapshots by design, so the
+/// data-age limit is off (`AIRLOCK_MAX_DB_AGE=none`); the freshness tests (`db_freshness.rs`)
+/// and the README test remove it.
+pub fn command_in(directory: &Path, arguments: &[&str]) -> Command {
     let isolated = std::env::temp_dir().join("airlock-tests-isolated-home");
-    Command::new(airlock_binary())
+    let mut command = Command::new(airlock_binary());
+    command
         .args(arguments)
         .current_dir(directory)
         .env("NO_COLOR", "1")
@@ -38,8 +48,8 @@ pub fn run_in(directory: &Path, arguments: &[&str]) -> Output {
         .env("AIRLOCK_DB", isolated.join("no-database.sqlite3"))
         .env("XDG_CONFIG_HOME", isolated.join("config"))
         .env("XDG_DATA_HOME", isolated.join("data"))
-        .output()
-        .expect("airlock runs")
+        .env("AIRLOCK_MAX_DB_AGE", "none");
+    command
 }
 
 pub fn stdout(output: &Output) -> String {

@@ -150,11 +150,17 @@
     if (meta.command !== 'scan') {
       summary.appendChild(el('p', { class: 'banner warn', text: 'An SBOM report: the graph only. `airlock scan` adds the findings.' }));
     } else if (database && database.used) {
+      // Freshness is judged from the data: the newest record, beside when it was built or synced.
+      var taken = [];
+      if (database.built_at) { taken.push('bundle built ' + database.built_at); }
+      if (database.synced_at) { taken.push('synced ' + database.synced_at); }
+      if (taken.length === 0 && database.updated_at) { taken.push('imported ' + database.updated_at); }
+      var age = ['newest record ' + (database.newest_record || 'none')].concat(taken).join('; ');
+      var limit = database.max_age === 'none' ? 'no age limit (--max-db-age none)' : 'limit ' + database.max_age;
       var line = database.imported_for_this_scan
-        ? 'Advisory database: ' + database.advisories + ' advisories from ' + database.path + ', imported for this scan'
-        : 'Advisory database: ' + database.path + ' (' + database.advisories + ' advisories' +
-          (database.updated_at ? ', updated ' + database.updated_at : '') + ')';
-      summary.appendChild(el('p', { class: database.stale ? 'banner bad' : 'banner good', text: database.stale ? line + ', STALE: older than ' + database.max_age_days + ' days.' : line + '.' }));
+        ? 'Advisory database: ' + database.advisories + ' advisories from ' + database.path + ', imported for this scan (' + age + '; ' + limit + ')'
+        : 'Advisory database: ' + database.path + ' (' + database.advisories + ' advisories; ' + age + '; ' + limit + ')';
+      summary.appendChild(el('p', { class: database.stale ? 'banner bad' : 'banner good', id: 'advisory-database', text: database.stale ? line + ': STALE, older than the limit.' : line + '.' }));
     } else {
       var reason = database && database.reason === '--no-vuln-db'
         ? 'it was turned off with --no-vuln-db'
