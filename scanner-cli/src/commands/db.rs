@@ -368,9 +368,11 @@ pub fn freshness(summary: &DatabaseSummary, max_age: MaxAge) -> Freshness {
     Freshness::judge(summary, max_age, Timestamp::now())
 }
 
-/// The JSON fields every report's database object shares.
-fn freshness_json(freshness: &Freshness) -> serde_json::Value {
-    json!({
+/// The JSON fields every report's database object shares. The age in seconds depends on the
+/// clock, so only `db info` carries it: a scan report holds absolute times and stays the same
+/// bytes for the same input (`SOURCE_DATE_EPOCH`).
+fn freshness_json(freshness: &Freshness, with_age: bool) -> serde_json::Value {
+    let mut value = json!({
         "newest_record": freshness.newest_record.map(|time| time.to_string()),
         "built_at": freshness.built_at.map(|time| time.to_string()),
         "synced_at": freshness.synced_at.map(|time| time.to_string()),
@@ -379,7 +381,13 @@ fn freshness_json(freshness: &Freshness) -> serde_json::Value {
         "max_age": freshness.max_age.to_string(),
         "max_age_seconds": freshness.max_age.seconds(),
         "stale": freshness.is_stale(),
-    })
+    });
+    if !with_age {
+        if let Some(object) = value.as_object_mut() {
+            object.remove("age_seconds");
+        }
+    }
+    value
 }
 
 /// A database opened for matching (scan, attest, verify), with what reports say about it.
@@ -435,9 +443,10 @@ impl MatchingDatabase {
             "matching": "osv-ranges",
             "imported_for_this_scan": self.temporary.is_some(),
         });
-        if let (Some(object), serde_json::Value::Object(fields)) =
-            (value.as_object_mut(), freshness_json(&self.freshness))
-        {
+        if let (Some(object), serde_json::Value::Object(fields)) = (
+            value.as_object_mut(),
+            freshness_json(&self.freshness, false),
+        ) {
             object.extend(fields);
         }
         value
@@ -585,7 +594,7 @@ fn info(context: &Context, args: &DbInfoArgs) -> anyhow::Result<Outcome> {
                 "sources": sources,
             });
             if let (Some(object), serde_json::Value::Object(fields)) =
-                (value.as_object_mut(), freshness_json(&freshness))
+                (value.as_object_mut(), freshness_json(&freshness, true))
             {
                 object.extend(fields);
             }
