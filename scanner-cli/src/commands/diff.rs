@@ -598,6 +598,7 @@ pub fn run(args: &DiffArgs, verbosity: super::Verbosity) -> anyhow::Result<Outco
     };
     let options = ScanOptions {
         skip_default_directories: !args.no_default_excludes,
+        skip_files: crate::output::scan_exclusions(args.output.as_deref())?,
         ..ScanOptions::default()
     };
     let old = scan_side(&args.old, &options, verbosity)?;

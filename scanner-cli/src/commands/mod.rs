@@ -76,6 +76,7 @@ fn scan_paths(args: &ReportArgs, verbosity: Verbosity) -> anyhow::Result<ScanRep
         skip_default_directories: !args.no_default_excludes,
         cargo_metadata: args.cargo_metadata,
         progress: bar.as_ref().map(progress::reporter),
+        skip_files: crate::output::scan_exclusions(args.output.as_deref())?,
     };
     let mut paths = args.paths.clone();
     if args.include_user_config {

@@ -15,7 +15,7 @@ use advisories::{DatabaseError, Store};
 
 use crate::cli::{Cli, Format, ScanArgs};
 use crate::emit;
-use crate::output::{stderr_line, write_report};
+use crate::output::{goes_to_stdout, stderr_line, write_report};
 use crate::Outcome;
 
 use super::db;
@@ -187,7 +187,10 @@ pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::R
     };
     let bytes = match args.report.format {
         Format::Table => {
-            let style = emit::terminal::TableStyle::detect(cli.color, args.report.output.is_some());
+            let style = emit::terminal::TableStyle::detect(
+                cli.color,
+                !goes_to_stdout(args.report.output.as_deref()),
+            );
             let mut text = emit::table::scan_styled(&report.graph, &analysis, &style);
             text.push('\n');
             text.push_str(&emit::table::note(&line, &style));

@@ -305,7 +305,12 @@ fn verify_attestation(
         None
     };
 
-    let scan = attest::scan(&args.path, args.no_default_excludes, verbosity)?;
+    let scan = attest::scan(
+        &args.path,
+        args.output.as_deref(),
+        args.no_default_excludes,
+        verbosity,
+    )?;
     report.files = check_subjects(&statement, &args.path, &scan, args.exact)?;
     report.policy = Some(check_policy(&statement, fail_on, database.as_ref())?);
     Ok(Some(report.finish()))
