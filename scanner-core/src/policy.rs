@@ -760,7 +760,8 @@ mod tests {
         assert_eq!(
             remaining,
             [
-                (RuleId::KnownVulnerability, Severity::High),
+                // The test advisory carries no rating: unknown, never an assumed level.
+                (RuleId::KnownVulnerability, Severity::Unknown),
                 (RuleId::UnpinnedDependency, Severity::Low)
             ]
         );
