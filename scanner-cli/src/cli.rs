@@ -147,8 +147,9 @@ pub struct VerifyArgs {
     #[arg(long, conflicts_with = "model_signature")]
     pub exact: bool,
 
-    /// Fail when a vulnerability of the attested SBOM has this severity or worse.
-    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = ["info", "low", "medium", "high", "critical"], conflicts_with = "model_signature")]
+    /// Fail when a vulnerability of the attested SBOM has this severity or worse (an unknown
+    /// severity counts as high); `none` reports without failing.
+    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = crate::commands::FAIL_ON_VALUES, conflicts_with = "model_signature")]
     pub fail_on: String,
 
     /// Match the attested SBOM's components against the current advisory database instead of
@@ -386,8 +387,9 @@ pub struct ScanArgs {
     pub report: ReportArgs,
 
     /// Exit with 1 when a finding has this severity or worse [default: the policy file's
-    /// `fail-on`, else high].
-    #[arg(long, value_name = "SEVERITY", value_parser = ["info", "low", "medium", "high", "critical"])]
+    /// `fail-on`, else high]; an unknown severity counts as the policy's `unknown-severity`
+    /// (high); `none` reports without failing.
+    #[arg(long, value_name = "SEVERITY", value_parser = crate::commands::FAIL_ON_VALUES)]
     pub fail_on: Option<String>,
 
     /// Scan without the advisory database: no vulnerability matching (the report says so).

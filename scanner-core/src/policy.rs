@@ -5,6 +5,7 @@
 //!
 //! ```toml
 //! fail-on = "high"
+//! unknown-severity = "high"    # what an advisory without a rating counts as
 //!
 //! [[ignore]]
 //! id = "GHSA-j8r2-6x86-q33q"   # an advisory id or alias, or a rule id
@@ -157,6 +158,10 @@ pub struct Policy {
     /// The file it was read from.
     pub path: Option<String>,
     pub fail_on: Option<Severity>,
+    /// What a vulnerability without a usable rating counts as for `fail-on`, sorting and
+    /// totals (`unknown-severity`); `None` is [`crate::risk::DEFAULT_UNKNOWN_COUNTS_AS`]
+    /// (high). A lower level is looser.
+    pub unknown_severity: Option<Severity>,
     pub ignores: Vec<IgnoreEntry>,
     pub rules: BTreeMap<RuleId, RuleSetting>,
     pub package_licenses: LicenseLists,
@@ -285,7 +290,10 @@ impl Policy {
     /// What the risk analysis needs from the policy: extra allowed pickle imports, license
     /// lists. Rule overrides and ignores are applied afterwards by [`Policy::apply`].
     pub fn risk_options(&self) -> RiskOptions {
-        let mut options = RiskOptions::default();
+        let mut options = RiskOptions {
+            unknown_counts_as: self.unknown_counts_as(),
+            ..RiskOptions::default()
+        };
         options
             .model
             .extra_allowed_globals
@@ -295,6 +303,12 @@ impl Policy {
             models: self.model_licenses.clone(),
         };
         options
+    }
+
+    /// What a finding of unknown severity counts as under this policy.
+    pub fn unknown_counts_as(&self) -> Severity {
+        self.unknown_severity
+            .unwrap_or(crate::risk::DEFAULT_UNKNOWN_COUNTS_AS)
     }
 
     /// Whether an alternative package index is trusted.
@@ -348,6 +362,9 @@ impl Parser<'_> {
         for (key, value) in table {
             match key.get_ref().as_ref() {
                 "fail-on" => policy.fail_on = self.severity(value, "fail-on"),
+                "unknown-severity" => {
+                    policy.unknown_severity = self.severity(value, "unknown-severity");
+                }
                 "ignore" => policy.ignores = self.ignores(value),
                 "rules" => policy.rules = self.rules(value),
                 "licenses" => policy.package_licenses = self.licenses(value, "licenses"),
@@ -650,6 +667,31 @@ mod tests {
     }
 
     #[test]
+    fn unknown_severity_is_a_rated_level_and_defaults_to_high() {
+        assert_eq!(
+            Policy::default().unknown_counts_as(),
+            Severity::High,
+            "an unrated advisory stops the default gate"
+        );
+        let policy = Policy::parse("airlock.toml", "unknown-severity = \"critical\"\n").unwrap();
+        assert_eq!(policy.unknown_severity, Some(Severity::Critical));
+        assert_eq!(policy.risk_options().unknown_counts_as, Severity::Critical);
+
+        // `unknown` cannot count as itself, and a typo is named with its line.
+        let errors = Policy::parse(
+            "airlock.toml",
+            "fail-on = \"high\"\nunknown-severity = \"unknown\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            format!("{}: {}", errors[0].location.as_ref().unwrap(), errors[0].message),
+            "airlock.toml:2: `unknown-severity` = \"unknown\" is not a severity (one of info, low, medium, high, critical)"
+        );
+        assert!(Policy::parse("airlock.toml", "unknown-severity = 3\n").is_err());
+    }
+
+    #[test]
     fn broken_toml_names_the_line() {
         let errors = Policy::parse("airlock.toml", "fail-on = \"high\"\n[rules\n").unwrap_err();
         assert_eq!(errors.len(), 1);
@@ -718,7 +760,8 @@ mod tests {
         assert_eq!(
             remaining,
             [
-                (RuleId::KnownVulnerability, Severity::High),
+                // The test advisory carries no rating: unknown, never an assumed level.
+                (RuleId::KnownVulnerability, Severity::Unknown),
                 (RuleId::UnpinnedDependency, Severity::Low)
             ]
         );

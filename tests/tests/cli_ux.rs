@@ -208,7 +208,13 @@ fn the_table_fits_the_width_it_is_given() {
         for id in ["PYSEC-2023-74", "RUSTSEC-2022-0013", "dangerous-pickle"] {
             assert!(text.contains(id), "{columns}: {id}");
         }
-        assert!(text.contains("11 findings: 1 critical, 5 high, 1 medium, 4 low."));
+        // The totals wrap between their parts on narrow terminals.
+        assert!(
+            text.replace('\n', " ").contains(
+                "11 findings: 1 critical, 3 high, 2 unknown (counted as high), 1 medium, 4 low."
+            ),
+            "{columns}: {text}"
+        );
     }
     let wide = stdout(&run_with(&repository(), EXAMPLE, &[("COLUMNS", "200")]));
     assert!(

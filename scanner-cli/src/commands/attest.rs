@@ -56,7 +56,12 @@ pub fn run(cli: &Cli, args: &AttestArgs, verbosity: Verbosity) -> anyhow::Result
             }
         }
     };
-    let report = scan(&args.path, args.no_default_excludes, verbosity)?;
+    let report = scan(
+        &args.path,
+        args.output.as_deref(),
+        args.no_default_excludes,
+        verbosity,
+    )?;
     if report.has_errors() {
         stderr_line(
             "error: some files could not be read (see above): an attestation of an incomplete scan is not written",
@@ -158,16 +163,18 @@ pub fn run(cli: &Cli, args: &AttestArgs, verbosity: Verbosity) -> anyhow::Result
     Ok(Outcome::Clean)
 }
 
-/// Runs the scan of one PATH with the options attest and verify share.
+/// Runs the scan of one PATH with the options attest and verify share; `output` (the run's
+/// `-o`) is not read as an input.
 pub(super) fn scan(
     path: &Path,
+    output: Option<&Path>,
     no_default_excludes: bool,
     verbosity: Verbosity,
 ) -> anyhow::Result<ScanReport> {
     let args = ReportArgs {
         paths: vec![path.to_path_buf()],
         format: Format::Table,
-        output: None,
+        output: output.map(Path::to_path_buf),
         cargo_metadata: false,
         no_default_excludes,
         // Attestations cover the project, never the operator's home directory.

@@ -320,17 +320,31 @@ fn export(context: &Context, args: &DbExportArgs, verbosity: Verbosity) -> anyho
     if key.is_none() && verbosity != Verbosity::Quiet {
         stderr_line("warning: the bundle is not signed (no --sign-key): its receiver can check only its digest");
     }
-    let manifest = bundle::export(&context.database, &args.bundle, key.as_ref())?;
+    // Written where --bundle says as every report is (crate::output): a device or FIFO written
+    // through, a link resolved, a file replaced atomically with the usual mode, `-` is stdout.
+    let target = crate::output::Target::resolve(Some(&args.bundle))?;
+    let manifest = target
+        .write_built(|scratch| Ok(bundle::export(&context.database, scratch, key.as_ref())?))?;
+    let written = match &target {
+        crate::output::Target::Stdout => "standard output".to_owned(),
+        _ => args.bundle.display().to_string(),
+    };
     let text = format!(
-        "wrote {} ({} advisories, {} withdrawn, database SHA-256 {}{})\n",
-        args.bundle.display(),
+        "wrote {written} ({} advisories, {} withdrawn, database SHA-256 {}{})\n",
         manifest.counts.advisories,
         manifest.counts.withdrawn,
         manifest.database.sha256,
         key.map(|key| format!(", signed by {}", key.public_key().fingerprint()))
             .unwrap_or_default()
     );
-    write_report(None, text.as_bytes())?;
+    if matches!(target, crate::output::Target::Stdout) {
+        // The bundle itself went to stdout.
+        if verbosity != Verbosity::Quiet {
+            stderr_line(text.trim_end());
+        }
+    } else {
+        write_report(None, text.as_bytes())?;
+    }
     Ok(Outcome::Clean)
 }
 

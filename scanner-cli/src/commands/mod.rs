@@ -76,6 +76,7 @@ fn scan_paths(args: &ReportArgs, verbosity: Verbosity) -> anyhow::Result<ScanRep
         skip_default_directories: !args.no_default_excludes,
         cargo_metadata: args.cargo_metadata,
         progress: bar.as_ref().map(progress::reporter),
+        skip_files: crate::output::scan_exclusions(args.output.as_deref())?,
     };
     let mut paths = args.paths.clone();
     if args.include_user_config {
@@ -134,6 +135,23 @@ fn show_diagnostics(diagnostics: &[scanner_core::Diagnostic], verbosity: Verbosi
         ));
     }
 }
+
+/// The threshold of `--fail-on NAME`: a rated level, or `None` for `none` (report, never
+/// fail). `unknown` is not a threshold: what unknown counts as is the policy's
+/// `unknown-severity`.
+pub fn fail_on_threshold(name: &str) -> anyhow::Result<Option<scanner_core::risk::Severity>> {
+    if name.trim().eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    scanner_core::risk::Severity::from_name(name)
+        .map(Some)
+        .ok_or_else(|| {
+            anyhow::anyhow!("unknown severity `{name}` (info, low, medium, high, critical or none)")
+        })
+}
+
+/// The values `--fail-on` accepts, for clap.
+pub const FAIL_ON_VALUES: [&str; 6] = ["info", "low", "medium", "high", "critical", "none"];
 
 /// `1 root`, `2 roots`.
 pub fn count(number: usize, noun: &str) -> String {

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::cli::{Cli, Format, ScanArgs};
 use crate::emit;
-use crate::output::{stderr_line, write_report};
+use crate::output::{goes_to_stdout, stderr_line, write_report};
 use crate::Outcome;
 
 use super::db;
@@ -25,11 +25,10 @@ pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::R
         return Ok(Outcome::Error);
     };
     // The command line wins over the policy file; without either, high and critical fail.
-    let fail_on = match &args.fail_on {
-        Some(name) => {
-            Severity::from_name(name).ok_or_else(|| anyhow::anyhow!("unknown severity `{name}`"))?
-        }
-        None => policy.fail_on.unwrap_or(Severity::High),
+    // `--fail-on none` reports without failing.
+    let fail_on = match args.fail_on.as_deref() {
+        Some(name) => super::fail_on_threshold(name)?,
+        None => Some(policy.fail_on.unwrap_or(Severity::High)),
     };
     let mut unavailable = None;
     let database = if args.no_vuln_db {
@@ -77,7 +76,10 @@ pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::R
     };
     let bytes = match args.report.format {
         Format::Table => {
-            let style = emit::terminal::TableStyle::detect(cli.color, args.report.output.is_some());
+            let style = emit::terminal::TableStyle::detect(
+                cli.color,
+                !goes_to_stdout(args.report.output.as_deref()),
+            );
             let mut text = emit::table::scan_styled(&report.graph, &analysis, &style);
             text.push('\n');
             text.push_str(&emit::table::note(&line, &style));
@@ -103,17 +105,9 @@ pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::R
                 policy.path.as_deref().unwrap_or("the policy")
             )
         };
-        let by_severity: Vec<String> = Severity::ALL
-            .iter()
-            .rev()
-            .filter_map(|severity| {
-                let count = analysis
-                    .findings
-                    .iter()
-                    .filter(|finding| finding.severity == *severity)
-                    .count();
-                (count > 0).then(|| format!("{count} {severity}"))
-            })
+        let by_severity: Vec<String> = emit::table::severity_counts(&analysis)
+            .into_iter()
+            .map(|(_, count)| count)
             .collect();
         let by_severity = if by_severity.is_empty() {
             String::new()
@@ -146,7 +140,9 @@ pub fn run(cli: &Cli, args: &ScanArgs, verbosity: super::Verbosity) -> anyhow::R
     if report.has_errors() || !analysis.source_errors.is_empty() {
         return Ok(Outcome::Error);
     }
-    let failed = analysis.worst().is_some_and(|worst| worst >= fail_on);
+    // `worst` counts an unknown severity as the policy says (`unknown-severity`, high).
+    let failed =
+        fail_on.is_some_and(|threshold| analysis.worst().is_some_and(|worst| worst >= threshold));
     Ok(if failed {
         Outcome::PolicyFailure
     } else {

@@ -112,6 +112,18 @@ fn severity_name<S: serde::Serializer>(
     serializer.serialize_str(severity.as_str())
 }
 
+/// `--fail-on none` is written `none`.
+fn threshold_name<S: serde::Serializer>(
+    threshold: &Option<Severity>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(threshold.map_or("none", Severity::as_str))
+}
+
+/// What a vulnerability whose advisory gives no rating counts as here: verify reads no policy
+/// from the tree it judges, so the default (high).
+const UNKNOWN_COUNTS_AS: Severity = scanner_core::risk::DEFAULT_UNKNOWN_COUNTS_AS;
+
 /// One graded finding.
 #[derive(Debug, Clone, Serialize)]
 struct PolicyFinding {
@@ -127,8 +139,12 @@ struct PolicyFinding {
 struct PolicyCheck {
     status: Status,
     detail: String,
+    /// `None` for `--fail-on none`: graded, never failing.
+    #[serde(serialize_with = "threshold_name")]
+    fail_on: Option<Severity>,
+    /// What an `unknown` severity counts as.
     #[serde(serialize_with = "severity_name")]
-    fail_on: Severity,
+    unknown_counts_as: Severity,
     /// `attestation` or `rescan`.
     source: &'static str,
     /// At or above `fail_on`.
@@ -227,9 +243,8 @@ pub fn run(cli: &Cli, args: &VerifyArgs, verbosity: Verbosity) -> anyhow::Result
     })
 }
 
-fn fail_on(args: &VerifyArgs) -> anyhow::Result<Severity> {
-    Severity::from_name(&args.fail_on)
-        .ok_or_else(|| anyhow::anyhow!("unknown severity `{}`", args.fail_on))
+fn fail_on(args: &VerifyArgs) -> anyhow::Result<Option<Severity>> {
+    super::fail_on_threshold(&args.fail_on)
 }
 
 fn not_checked_files(detail: &str, exact: Option<bool>) -> FilesCheck {
@@ -273,6 +288,7 @@ fn verify_attestation(
             status: Status::NotChecked,
             detail: "the signature does not hold, so the attested SBOM is not trusted".to_owned(),
             fail_on,
+            unknown_counts_as: UNKNOWN_COUNTS_AS,
             source: if args.rescan { "rescan" } else { "attestation" },
             failing: Vec::new(),
             below_threshold: Vec::new(),
@@ -312,7 +328,12 @@ fn verify_attestation(
         None
     };
 
-    let scan = attest::scan(&args.path, args.no_default_excludes, verbosity)?;
+    let scan = attest::scan(
+        &args.path,
+        args.output.as_deref(),
+        args.no_default_excludes,
+        verbosity,
+    )?;
     report.files = check_subjects(&statement, &args.path, &scan, args.exact)?;
     report.policy = Some(check_policy(
         &statement,
@@ -493,7 +514,8 @@ fn short(digest: &str) -> String {
     digest.chars().take(12).collect()
 }
 
-/// The worst CycloneDX rating severity, or `None` when no rating names one.
+/// The worst rated CycloneDX rating severity, or `None` when no rating names a level (none at
+/// all, or only `unknown`).
 fn rating_severity(vulnerability: &Value) -> Option<Severity> {
     vulnerability
         .get("ratings")
@@ -505,8 +527,9 @@ fn rating_severity(vulnerability: &Value) -> Option<Severity> {
 }
 
 /// The attested vulnerabilities: one per advisory, graded by its worst rating. An entry without
-/// a rating is graded as airlock grades such findings: medium while in triage (an advisory
-/// whose version could not be compared), high otherwise.
+/// a rated level is graded as airlock grades such findings: medium while in triage (an
+/// advisory whose version could not be compared), unknown otherwise (which counts as
+/// [`UNKNOWN_COUNTS_AS`]).
 fn attested_vulnerabilities(predicate: &Value) -> Vec<PolicyFinding> {
     let Some(list) = predicate.get("vulnerabilities").and_then(Value::as_array) else {
         return Vec::new();
@@ -520,7 +543,7 @@ fn attested_vulnerabilities(predicate: &Value) -> Vec<PolicyFinding> {
             let severity = rating_severity(vulnerability).unwrap_or(if in_triage {
                 Severity::Medium
             } else {
-                Severity::High
+                Severity::Unknown
             });
             let mut affects: Vec<String> = vulnerability
                 .get("affects")
@@ -578,7 +601,13 @@ fn rescanned_vulnerabilities(
                 affects: Vec::new(),
                 summary: advisory.summary.clone(),
             });
-        entry.severity = entry.severity.max(finding.severity);
+        if finding
+            .severity
+            .report_order(entry.severity, analysis.unknown_counts_as)
+            .is_lt()
+        {
+            entry.severity = finding.severity;
+        }
         entry.affects.push(finding.component.reference());
     }
     Ok(by_advisory
@@ -624,7 +653,7 @@ fn recorded_rules(predicate: &Value) -> BTreeMap<String, Vec<String>> {
 
 fn check_policy(
     statement: &Statement,
-    fail_on: Severity,
+    fail_on: Option<Severity>,
     database: Option<&advisories::Store>,
 ) -> anyhow::Result<PolicyCheck> {
     let source = if database.is_some() {
@@ -640,6 +669,7 @@ fn check_policy(
                 statement.predicate_type
             ),
             fail_on,
+            unknown_counts_as: UNKNOWN_COUNTS_AS,
             source,
             failing: Vec::new(),
             below_threshold: Vec::new(),
@@ -651,11 +681,16 @@ fn check_policy(
         Some(store) => rescanned_vulnerabilities(predicate, store)?,
         None => attested_vulnerabilities(predicate),
     };
-    let (mut failing, mut below): (Vec<PolicyFinding>, Vec<PolicyFinding>) = findings
-        .into_iter()
-        .partition(|finding| finding.severity >= fail_on);
+    let (mut failing, mut below): (Vec<PolicyFinding>, Vec<PolicyFinding>) =
+        findings.into_iter().partition(|finding| {
+            fail_on.is_some_and(|threshold| {
+                finding.severity.counted_as(UNKNOWN_COUNTS_AS) >= threshold
+            })
+        });
     let order = |a: &PolicyFinding, b: &PolicyFinding| {
-        b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id))
+        a.severity
+            .report_order(b.severity, UNKNOWN_COUNTS_AS)
+            .then_with(|| a.id.cmp(&b.id))
     };
     failing.sort_by(order);
     below.sort_by(order);
@@ -663,16 +698,29 @@ fn check_policy(
         Some(_) => "matched against the current database (--rescan)",
         None => "in the attested SBOM",
     };
-    let detail = if failing.is_empty() {
-        format!(
-            "no vulnerability at or above {fail_on} {whose} ({} below)",
-            below.len()
-        )
+    let unknown = failing
+        .iter()
+        .chain(&below)
+        .filter(|finding| finding.severity == Severity::Unknown)
+        .count();
+    let unknown = if unknown == 0 {
+        String::new()
     } else {
-        format!(
-            "{} at or above {fail_on} {whose}",
+        format!("; {unknown} unknown (counted as {UNKNOWN_COUNTS_AS})")
+    };
+    let detail = match fail_on {
+        None => format!(
+            "{} {whose}, reported only (--fail-on none){unknown}",
+            vulnerabilities(below.len())
+        ),
+        Some(fail_on) if failing.is_empty() => format!(
+            "no vulnerability at or above {fail_on} {whose} ({} below){unknown}",
+            below.len()
+        ),
+        Some(fail_on) => format!(
+            "{} at or above {fail_on} {whose}{unknown}",
             vulnerabilities(failing.len())
-        )
+        ),
     };
     Ok(PolicyCheck {
         status: if failing.is_empty() {
@@ -682,6 +730,7 @@ fn check_policy(
         },
         detail,
         fail_on,
+        unknown_counts_as: UNKNOWN_COUNTS_AS,
         source,
         failing,
         below_threshold: below,

@@ -6,7 +6,7 @@
 (function () {
   'use strict';
 
-  var SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
+  var SEVERITIES = ['critical', 'high', 'unknown', 'medium', 'low', 'info'];
   var RANK = { critical: 5, high: 4, medium: 3, low: 2, info: 1 };
   var TREE_NODE_BUDGET = 5000;
 
@@ -49,7 +49,18 @@
     return node;
   }
 
+  // `unknown`: the advisory gives no rating; it counts as the level the policy says
+  // (`counted_as`, high by default), just after the findings rated at that level.
+  var UNKNOWN_COUNTS_AS = 'high';
+
+  function rank(severity) {
+    return severity === 'unknown' ? RANK[UNKNOWN_COUNTS_AS] - 0.5 : (RANK[severity] || 0);
+  }
+
   function badge(severity) {
+    if (severity === 'unknown') {
+      return el('span', { class: 'sev sev-unknown', text: 'unknown', title: 'the advisory gives no rating; counted as ' + UNKNOWN_COUNTS_AS });
+    }
     var known = RANK[severity] ? severity : 'info';
     return el('span', { class: 'sev sev-' + known, text: severity });
   }
@@ -87,6 +98,11 @@
   var components = data.components || [];
   var dependencies = data.dependencies || [];
   var findings = data.findings || null;
+  (findings || []).forEach(function (finding) {
+    if (finding.severity === 'unknown' && RANK[finding.counted_as]) {
+      UNKNOWN_COUNTS_AS = finding.counted_as;
+    }
+  });
   var byRef = new Map();
   components.forEach(function (component) {
     byRef.set(component.ref, component);
@@ -117,7 +133,7 @@
   function worst(list) {
     var best = null;
     (list || []).forEach(function (finding) {
-      if (!best || RANK[finding.severity] > RANK[best]) {
+      if (!best || rank(finding.severity) > rank(best)) {
         best = finding.severity;
       }
     });
@@ -189,7 +205,8 @@
           return finding.severity === severity;
         }).length;
         if (count > 0) {
-          stats.appendChild(el('div', { class: 'stat' }, [el('b', { text: count }), badge(severity)]));
+          stats.appendChild(el('div', { class: 'stat' }, [el('b', { text: count }), badge(severity),
+            severity === 'unknown' ? el('span', { class: 'label', text: ' counted as ' + UNKNOWN_COUNTS_AS }) : null]));
         }
       });
     }
@@ -372,7 +389,7 @@
         own = own.concat(findingsByRef.get(file.ref) || []);
       });
       own.sort(function (a, b) {
-        return RANK[b.severity] - RANK[a.severity];
+        return rank(b.severity) - rank(a.severity);
       });
       var verdict = findings ? (own.length ? badge(own[0].severity) : el('span', { class: 'sev sev-ok', text: 'no finding' })) : null;
       var facts = el('dl');
