@@ -10,6 +10,22 @@
 //! Verification checks the entry list (nothing else, no path tricks), the signature against the
 //! given or pinned key, and the database's size and digest against the signed manifest, all
 //! before the database is replaced; a bundle that fails any check changes nothing.
+//!
+//! Importing fails closed ([`import`]):
+//! - a bundle must be signed by the expected key: the one given (`--key`, the operator's pin,
+//!   or `--repin`), else the one recorded in the database when its current data was imported.
+//!   A key that differs from the recorded one is refused unless it is named as a new pin
+//!   (`repin`). An unsigned bundle, or a signed one with no key to check it against, needs
+//!   `allow_unsigned`.
+//! - the manifest's `created_at` is the signed build time (`SOURCE_DATE_EPOCH` when set, for
+//!   reproducible bundles), and `newest_modified` the newest record's `modified`; records dated
+//!   after the build time (or after the clock) are stored with that time. A bundle whose newest
+//!   record is older than the database's, or that was built before the bundle the database came
+//!   from, is a downgrade (a replayed older bundle) and refused unless `allow_downgrade`.
+//! - Bundles made before `newest_modified` existed are judged from their database (covered by
+//!   the signed digest) and their signed `created_at`, exactly like new ones.
+//! - The bundle database's own `meta` rows are the exporter's: they are dropped, and the
+//!   receiver records the build time and the key that verified the data.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
@@ -20,7 +36,7 @@ use sha2::{Digest, Sha256};
 
 use crate::database::Replacement;
 use crate::signing::{PublicKey, SecretKey};
-use crate::store::{DatabaseError, SourceRecord, Store, Writer, SCHEMA_VERSION};
+use crate::store::{self, meta, DatabaseError, SourceRecord, Store, Writer, SCHEMA_VERSION};
 use crate::time::Timestamp;
 
 pub const MANIFEST_ENTRY: &str = "manifest.json";
@@ -39,6 +55,25 @@ pub enum BundleError {
     Invalid { path: PathBuf, message: String },
     #[error("{}: signature check failed: {message}", path.display())]
     Signature { path: PathBuf, message: String },
+    /// The bundle carries no signature and unsigned bundles were not allowed.
+    #[error("{}: the bundle is not signed{}; import an unsigned bundle only with --allow-unsigned", path.display(), expected.as_ref().map(|key| format!(", but key {key} is required")).unwrap_or_default())]
+    Unsigned {
+        path: PathBuf,
+        expected: Option<String>,
+    },
+    /// Signed, but there is no key to check the signature with.
+    #[error("{}: the bundle is signed by {signer}, but there is no key to check it with: pass --key PUB (or pin [database] public_key); --allow-unsigned imports it unchecked", path.display())]
+    NoKey { path: PathBuf, signer: String },
+    /// The key named for this import is not the one that signed the data the database holds.
+    #[error("{}: the database holds data signed by {recorded}, and this import names key {given}; a different key is accepted only as a new pin: --repin NEW.pub", path.display())]
+    KeyChanged {
+        path: PathBuf,
+        recorded: String,
+        given: String,
+    },
+    /// The bundle's data is older than the database's.
+    #[error("{}: {message}; pass --allow-downgrade to import it anyway", path.display())]
+    Downgrade { path: PathBuf, message: String },
     #[error("{}: {context}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -56,9 +91,15 @@ pub struct Manifest {
     pub format: String,
     pub format_version: u32,
     pub schema_version: i64,
+    /// When the bundle was built (`SOURCE_DATE_EPOCH` when set): the receiver believes no
+    /// record newer than this.
     pub created_at: String,
-    /// When the exported database was last imported or synced (its data age).
+    /// When the exported database was last imported or synced.
     pub updated_at: Option<String>,
+    /// The newest `modified` of the database's records (absent in bundles made before it
+    /// existed; those are judged from their database).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newest_modified: Option<String>,
     pub airlock_version: String,
     pub database: ManifestDatabase,
     pub counts: ManifestCounts,
@@ -153,6 +194,8 @@ pub fn export(
     store.snapshot_to(&snapshot)?;
     drop(store);
     let summary = Store::open(&snapshot)?.summary()?;
+    // The text stored in the database, exactly: the receiver compares it with its copy.
+    let newest_modified = summary.newest_record.clone();
     let (bytes, sha256) = {
         let mut file = File::open(&snapshot).map_err(io(&snapshot, "cannot read the snapshot"))?;
         digest(&mut file).map_err(io(&snapshot, "cannot read the snapshot"))?
@@ -163,6 +206,7 @@ pub fn export(
         schema_version: summary.schema_version,
         created_at: Timestamp::now_or_source_date_epoch().to_string(),
         updated_at: summary.updated_at.map(|time| time.to_string()),
+        newest_modified,
         airlock_version: env!("CARGO_PKG_VERSION").to_owned(),
         database: ManifestDatabase {
             file: DATABASE_ENTRY.to_owned(),
@@ -280,9 +324,14 @@ pub fn is_bundle(path: &Path) -> bool {
         })
 }
 
-/// Checks a bundle without changing anything.
-pub fn verify(path: &Path, key: Option<&PublicKey>) -> Result<VerifiedBundle, BundleError> {
-    read_verified(path, key, &mut std::io::sink())
+/// Checks a bundle without changing anything: a signature must verify with `key`; an unsigned
+/// bundle, or a signed one without a key, passes only with `allow_unsigned`.
+pub fn verify(
+    path: &Path,
+    key: Option<&PublicKey>,
+    allow_unsigned: bool,
+) -> Result<VerifiedBundle, BundleError> {
+    read_verified(path, key, allow_unsigned, &mut std::io::sink())
 }
 
 /// Verifies `path` while copying its database into `sink`; the copy is trustworthy only when
@@ -290,6 +339,7 @@ pub fn verify(path: &Path, key: Option<&PublicKey>) -> Result<VerifiedBundle, Bu
 fn read_verified(
     path: &Path,
     key: Option<&PublicKey>,
+    allow_unsigned: bool,
     sink: &mut dyn Write,
 ) -> Result<VerifiedBundle, BundleError> {
     let file = File::open(path).map_err(io(path, "cannot read the bundle"))?;
@@ -333,17 +383,28 @@ fn read_verified(
             Some(parsed)
         }
     };
+    // Refused before the (large) database entry is read.
+    match (&signed_by, key) {
+        (None, _) if !allow_unsigned => {
+            return Err(BundleError::Unsigned {
+                path: path.to_owned(),
+                expected: key.map(PublicKey::fingerprint),
+            })
+        }
+        (Some(signature), None) if !allow_unsigned => {
+            return Err(BundleError::NoKey {
+                path: path.to_owned(),
+                signer: signature.key.clone(),
+            })
+        }
+        _ => {}
+    }
     let verified_with = match key {
         None => None,
         Some(key) => {
             let Some(signature) = &signed_by else {
-                return Err(BundleError::Signature {
-                    path: path.to_owned(),
-                    message: format!(
-                        "the bundle is not signed, but key {} is required",
-                        key.fingerprint()
-                    ),
-                });
+                // Unsigned, and allowed to be.
+                return finish_reading(path, &mut archive, &manifest_bytes, None, None, sink);
             };
             if signature.algorithm != "ed25519" {
                 return Err(BundleError::Signature {
@@ -370,7 +431,28 @@ fn read_verified(
             Some(key.fingerprint())
         }
     };
-    let manifest: Manifest = serde_json::from_slice(&manifest_bytes).map_err(|error| {
+    let signed_by = signed_by.map(|signature| signature.key);
+    finish_reading(
+        path,
+        &mut archive,
+        &manifest_bytes,
+        verified_with,
+        signed_by,
+        sink,
+    )
+}
+
+/// Parses the (verified) manifest and copies the database entry into `sink`, checking its
+/// size and digest against the manifest.
+fn finish_reading<R: Read + std::io::Seek>(
+    path: &Path,
+    archive: &mut zip::ZipArchive<R>,
+    manifest_bytes: &[u8],
+    verified_with: Option<String>,
+    signed_by: Option<String>,
+    sink: &mut dyn Write,
+) -> Result<VerifiedBundle, BundleError> {
+    let manifest: Manifest = serde_json::from_slice(manifest_bytes).map_err(|error| {
         invalid(
             path,
             format!(
@@ -386,6 +468,15 @@ fn read_verified(
             format!(
                 "unsupported bundle format `{}` version {} (this airlock reads `{FORMAT}` version {FORMAT_VERSION})",
                 manifest.format, manifest.format_version
+            ),
+        ));
+    }
+    if Timestamp::parse(&manifest.created_at).is_none() {
+        return Err(invalid(
+            path,
+            format!(
+                "{MANIFEST_ENTRY}: `created_at` is not an RFC 3339 time: `{}`",
+                manifest.created_at
             ),
         ));
     }
@@ -433,7 +524,7 @@ fn read_verified(
     Ok(VerifiedBundle {
         manifest,
         verified_with,
-        signed_by: signed_by.map(|signature| signature.key),
+        signed_by,
     })
 }
 
@@ -482,19 +573,106 @@ fn read_small<R: Read + std::io::Seek>(
     Ok(Some(bytes))
 }
 
+/// What the operator allows for one bundle import.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions<'key> {
+    /// The key named for this import: `--key`, the configured pin, or `--repin`'s new key.
+    /// Without one, the key recorded in the database (if any) is expected.
+    pub key: Option<&'key PublicKey>,
+    /// `key` is a new pin: it may differ from the key recorded in the database.
+    pub repin: bool,
+    /// Accept a bundle without a signature, or one signed with no key to check it against.
+    pub allow_unsigned: bool,
+    /// Accept a bundle whose data is older than the database's.
+    pub allow_downgrade: bool,
+}
+
+/// What an import established and changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedBundle {
+    pub verified: VerifiedBundle,
+    /// The build time the data is believed up to (the signed `created_at`, or the clock when
+    /// that lies in the future).
+    pub built_at: Timestamp,
+    /// The newest record's `modified` after that bound.
+    pub newest_record: Option<Timestamp>,
+    /// Records dated after the build time, stored with the build time.
+    pub future_dated: u64,
+    /// The key the database recorded before, when this import replaced it with another.
+    pub previous_signer: Option<String>,
+    /// Why this import is a downgrade, when `allow_downgrade` let it through.
+    pub downgrade: Option<String>,
+}
+
+/// What the database being replaced says about its data.
+struct Held {
+    newest_record: Option<Timestamp>,
+    built_at: Option<Timestamp>,
+    signer: Option<PublicKey>,
+}
+
+/// Reads the database about to be replaced (the caller holds its lock). A database that cannot
+/// be read is an error: its key pin and data age cannot be honoured, so nothing replaces it
+/// until the operator moves it away.
+fn held(target: &Path) -> Result<Option<Held>, BundleError> {
+    if !target.exists() {
+        return Ok(None);
+    }
+    let store = Store::open(target)?;
+    let summary = store.summary()?;
+    let freshness = crate::freshness::Freshness::judge(
+        &summary,
+        crate::freshness::MaxAge::Off,
+        Timestamp::now(),
+    );
+    Ok(Some(Held {
+        newest_record: freshness.newest_record,
+        built_at: summary.built_at,
+        signer: store.recorded_signer()?,
+    }))
+}
+
 /// Verifies the bundle at `path` and, only when every check passes, replaces the database at
-/// `database` with the bundle's snapshot.
+/// `database` with the bundle's snapshot. See the module documentation for what is refused.
 pub fn import(
     path: &Path,
     database: &Path,
-    key: Option<&PublicKey>,
-) -> Result<VerifiedBundle, BundleError> {
+    options: ImportOptions<'_>,
+) -> Result<ImportedBundle, BundleError> {
     let mut replacement = Replacement::begin_raw(database)?;
+    let held = held(replacement.target())?;
+    let recorded = held.as_ref().and_then(|held| held.signer.clone());
+    let expected = match (options.key, &recorded) {
+        (Some(given), Some(recorded))
+            if !options.repin && given.fingerprint() != recorded.fingerprint() =>
+        {
+            return Err(BundleError::KeyChanged {
+                path: path.to_owned(),
+                recorded: recorded.fingerprint(),
+                given: given.fingerprint(),
+            });
+        }
+        (Some(given), _) => Some(given.clone()),
+        (None, recorded) => recorded.clone(),
+    };
     let verified = {
         let copy = replacement.temporary_path().to_owned();
         let mut file =
             File::create(&copy).map_err(io(database, "cannot write beside the database"))?;
-        let verified = read_verified(path, key, &mut file)?;
+        let verified = read_verified(path, expected.as_ref(), options.allow_unsigned, &mut file)
+            .map_err(|error| match (error, options.key, &recorded) {
+                // Checked against the key recorded in the database: say so, and how to change it.
+                (BundleError::Signature { path, message }, None, Some(recorded)) => {
+                    BundleError::Signature {
+                        path,
+                        message: format!(
+                            "{message}; the data the database holds was signed by {}, and a bundle signed by another key is accepted only as a new pin: --repin NEW.pub",
+                            recorded.fingerprint()
+                        ),
+                    }
+                }
+                (error, _, _) => error,
+            })?;
         file.sync_all()
             .map_err(io(database, "cannot write beside the database"))?;
         verified
@@ -502,29 +680,218 @@ pub fn import(
     replacement.attach()?;
     let connection = replacement.connection()?;
     let target = replacement.target().to_owned();
+    let sqlite = |context: &'static str| {
+        let target = target.clone();
+        move |error| DatabaseError::sqlite(&target, context, error)
+    };
     let check: String = connection
         .query_row("PRAGMA quick_check", [], |row| row.get(0))
-        .map_err(|error| {
-            DatabaseError::sqlite(&target, "the bundle's database is unreadable", error)
-        })?;
+        .map_err(sqlite("the bundle's database is unreadable"))?;
     if check != "ok" {
         return Err(invalid(
             path,
             format!("the bundle's database fails SQLite's check: {check}"),
         ));
     }
+    let manifest = &verified.manifest;
+    let stored_newest = store::newest_modified(connection)
+        .map_err(sqlite("the bundle's database is unreadable"))?;
+    if let Some(claimed) = &manifest.newest_modified {
+        if stored_newest.as_deref() != Some(claimed.as_str()) {
+            return Err(invalid(
+                path,
+                format!(
+                    "the manifest says the newest record is `{claimed}`, the database holds `{}`",
+                    stored_newest.as_deref().unwrap_or("no record")
+                ),
+            ));
+        }
+    }
+    // Records are believed up to the build time, and never past the clock.
+    let built_at = Timestamp::parse(&manifest.created_at)
+        .ok_or_else(|| invalid(path, "the manifest's `created_at` is not a time"))?
+        .min(Timestamp::now());
+    let bound = built_at.to_string();
+    let future_dated = connection
+        .execute(
+            "UPDATE advisory SET modified = ?1 WHERE modified > ?1",
+            [&bound],
+        )
+        .map_err(sqlite("cannot bound the bundle's record times"))?;
+    let newest_record = store::newest_modified(connection)
+        .map_err(sqlite("the bundle's database is unreadable"))?
+        .as_deref()
+        .and_then(Timestamp::parse);
+
+    let mut downgrade = None;
+    if let Some(held) = &held {
+        let older_data = match (newest_record, held.newest_record) {
+            (Some(incoming), Some(current)) if incoming < current => Some(format!(
+                "the bundle's newest record is {incoming}, older than the newest the database holds ({current}): it would take the data back in time (a replayed older bundle?)"
+            )),
+            (None, Some(current)) => Some(format!(
+                "the bundle holds no dated record, and the database holds data up to {current}"
+            )),
+            _ => None,
+        };
+        let older_build = match held.built_at {
+            Some(current) if built_at < current => Some(format!(
+                "the bundle was built {built_at}, before the bundle the database came from ({current}): a replayed older bundle?"
+            )),
+            _ => None,
+        };
+        if let Some(message) = older_data.or(older_build) {
+            if !options.allow_downgrade {
+                return Err(BundleError::Downgrade {
+                    path: path.to_owned(),
+                    message,
+                });
+            }
+            downgrade = Some(message);
+        }
+    }
+
+    let writer = Writer::new(connection, &target);
+    // The exporter's own bookkeeping is not the receiver's: only what was verified here stays.
+    connection
+        .execute("DELETE FROM meta", [])
+        .map_err(sqlite("cannot record metadata"))?;
+    writer.set_meta(meta::UPDATED_AT, &Timestamp::now().to_string())?;
+    writer.set_meta(meta::BUNDLE_BUILT_AT, &bound)?;
+    let signer = match (&verified.verified_with, &expected) {
+        (Some(_), Some(key)) => Some(key),
+        _ => None,
+    };
+    if let Some(key) = signer {
+        let pem = key
+            .to_pem()
+            .map_err(|error| invalid(path, error.to_string()))?;
+        writer.set_meta(meta::SIGNER, &key.fingerprint())?;
+        writer.set_meta(meta::SIGNER_KEY, &pem)?;
+    }
     let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
-    Writer::new(connection, &target).record_source(&SourceRecord {
+    writer.record_source(&SourceRecord {
         name: format!("bundle:{}", absolute.display()),
         kind: "bundle".to_owned(),
         location: absolute.display().to_string(),
         etag: None,
         last_modified: None,
-        sha256: Some(verified.manifest.database.sha256.clone()),
-        fetched_at: Some(verified.manifest.created_at.clone()),
+        sha256: Some(manifest.database.sha256.clone()),
+        fetched_at: Some(manifest.created_at.clone()),
         imported_at: Timestamp::now().to_string(),
-        records_read: verified.manifest.counts.advisories,
+        records_read: manifest.counts.advisories,
     })?;
+    let previous_signer = recorded
+        .map(|key| key.fingerprint())
+        .filter(|previous| Some(previous) != signer.map(PublicKey::fingerprint).as_ref());
     replacement.commit()?;
-    Ok(verified)
+    Ok(ImportedBundle {
+        verified,
+        built_at,
+        newest_record,
+        future_dated: u64::try_from(future_dated).unwrap_or(u64::MAX),
+        previous_signer,
+        downgrade,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECORD: &str = r#"{"id": "PYSEC-1", "modified": "2024-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "foo"}, "versions": ["1.0"]}]}"#;
+
+    /// An exporter (or whoever wrote the bundle's database) claims a record from 2099: the
+    /// receiver stores it with the build time, so the data looks no fresher than the bundle.
+    #[test]
+    fn a_crafted_database_dated_in_the_future_is_bounded_by_the_build_time() {
+        let directory = tempfile::tempdir().unwrap();
+        let input = directory.path().join("PYSEC-1.json");
+        std::fs::write(&input, RECORD).unwrap();
+        let exporter = directory.path().join("exporter.sqlite3");
+        crate::import_paths(&exporter, &[input]).unwrap();
+        // Written behind airlock's back: an importer would have bounded it.
+        rusqlite::Connection::open(&exporter)
+            .unwrap()
+            .execute("UPDATE advisory SET modified = '2099-01-01T00:00:00Z'", [])
+            .unwrap();
+        let key = SecretKey::generate().unwrap();
+        let bundle = directory.path().join("crafted.bundle");
+        let manifest = export(&exporter, &bundle, Some(&key)).unwrap();
+        assert_eq!(
+            manifest.newest_modified.as_deref(),
+            Some("2099-01-01T00:00:00Z")
+        );
+
+        let receiver = directory.path().join("receiver.sqlite3");
+        let public = key.public_key();
+        let imported = import(
+            &bundle,
+            &receiver,
+            ImportOptions {
+                key: Some(&public),
+                ..ImportOptions::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(imported.future_dated, 1);
+        assert_eq!(imported.newest_record, Some(imported.built_at));
+        assert!(imported.built_at <= Timestamp::now());
+        let store = Store::open(&receiver).unwrap();
+        let summary = store.summary().unwrap();
+        assert_eq!(
+            summary.newest_record,
+            Some(imported.built_at.to_string()),
+            "the stored date is the bound, not the claim"
+        );
+        assert_eq!(summary.built_at, Some(imported.built_at));
+        assert_eq!(summary.signer, Some(public.fingerprint()));
+        assert_eq!(store.recorded_signer().unwrap(), Some(public));
+    }
+
+    /// The exporter's own bookkeeping (its recorded signer) does not travel with its data.
+    #[test]
+    fn the_exporters_meta_is_not_the_receivers() {
+        let directory = tempfile::tempdir().unwrap();
+        let input = directory.path().join("PYSEC-1.json");
+        std::fs::write(&input, RECORD).unwrap();
+        let exporter = directory.path().join("exporter.sqlite3");
+        crate::import_paths(&exporter, &[input]).unwrap();
+        let planted = SecretKey::generate().unwrap().public_key();
+        let connection = rusqlite::Connection::open(&exporter).unwrap();
+        for (key, value) in [
+            (meta::SIGNER, planted.fingerprint()),
+            (meta::SIGNER_KEY, planted.to_pem().unwrap()),
+            (meta::SYNCED_AT, "2099-01-01T00:00:00Z".to_owned()),
+        ] {
+            connection
+                .execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                    [key, value.as_str()],
+                )
+                .unwrap();
+        }
+        drop(connection);
+        let bundle = directory.path().join("unsigned.bundle");
+        export(&exporter, &bundle, None).unwrap();
+        let receiver = directory.path().join("receiver.sqlite3");
+        let refused = import(&bundle, &receiver, ImportOptions::default()).unwrap_err();
+        assert!(matches!(refused, BundleError::Unsigned { .. }), "{refused}");
+        assert!(!receiver.exists());
+        import(
+            &bundle,
+            &receiver,
+            ImportOptions {
+                allow_unsigned: true,
+                ..ImportOptions::default()
+            },
+        )
+        .unwrap();
+        let store = Store::open(&receiver).unwrap();
+        let summary = store.summary().unwrap();
+        assert_eq!(summary.signer, None);
+        assert_eq!(summary.synced_at, None);
+        assert_eq!(store.recorded_signer().unwrap(), None);
+    }
 }

@@ -9,7 +9,8 @@
 //! ```toml
 //! [database]
 //! path = "advisories.sqlite3"     # else the user data directory (or --db / AIRLOCK_DB)
-//! max_age_days = 7                # scans warn past this age
+//! max-age = "7d"                  # scans fail past this data age; "none" turns it off
+//!                                 # (AIRLOCK_MAX_DB_AGE; `max_age_days = 7` is read too)
 //! public_key = "release.pub"      # bundles must be signed by this key
 //!
 //! [sync]
@@ -25,10 +26,11 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::freshness::{MaxAge, DEFAULT_MAX_AGE};
+
 /// OSV's public bucket; `{base}/{ecosystem}/all.zip` is one ecosystem's archive.
 pub const DEFAULT_MIRROR: &str = "https://osv-vulnerabilities.storage.googleapis.com";
 pub const DEFAULT_ECOSYSTEMS: [&str; 2] = ["PyPI", "crates.io"];
-pub const DEFAULT_MAX_AGE_DAYS: u64 = 7;
 const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +65,9 @@ struct WireConfig {
 #[serde(deny_unknown_fields)]
 struct WireDatabase {
     path: Option<PathBuf>,
+    #[serde(rename = "max-age")]
+    max_age: Option<String>,
+    /// The earlier spelling, in whole days; still read.
     max_age_days: Option<u64>,
     public_key: Option<PathBuf>,
 }
@@ -108,7 +113,8 @@ impl Default for SyncSettings {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub database_path: Option<PathBuf>,
-    pub max_age_days: u64,
+    /// How old the data may be before scans fail (`--max-db-age` wins over this).
+    pub max_age: MaxAge,
     pub public_key: Option<PathBuf>,
     pub sync: SyncSettings,
     /// The files that were read, in order.
@@ -119,7 +125,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             database_path: None,
-            max_age_days: DEFAULT_MAX_AGE_DAYS,
+            max_age: DEFAULT_MAX_AGE,
             public_key: None,
             sync: SyncSettings::default(),
             files: Vec::new(),
@@ -149,8 +155,8 @@ pub fn apply_file(config: &mut Config, path: &Path) -> Result<(), ConfigError> {
     apply_text(config, path, &text)
 }
 
-/// Merges the text of the file at `path` (already read) into `config`; `path` names the file
-/// in errors and is the base of its relative paths.
+/// Merges the `[database]` and `[sync]` tables of one file's text into `config` (`path` names
+/// the file in errors and anchors its relative paths). Other tables are ignored.
 pub fn apply_text(config: &mut Config, path: &Path, text: &str) -> Result<(), ConfigError> {
     let wire: WireConfig = toml::from_str(text).map_err(|error| {
         let (line, column) = error
@@ -173,8 +179,17 @@ pub fn apply_text(config: &mut Config, path: &Path, text: &str) -> Result<(), Co
         if let Some(database_path) = database.path {
             config.database_path = Some(base.join(database_path));
         }
-        if let Some(days) = database.max_age_days {
-            config.max_age_days = days;
+        match (database.max_age, database.max_age_days) {
+            (Some(_), Some(_)) => return Err(invalid(
+                "[database] sets both `max-age` and `max_age_days`: keep `max-age` (e.g. \"7d\")"
+                    .to_owned(),
+            )),
+            (Some(text), None) => {
+                config.max_age = MaxAge::parse(&text)
+                    .map_err(|message| invalid(format!("[database] max-age: {message}")))?;
+            }
+            (None, Some(days)) => config.max_age = MaxAge::days(days),
+            (None, None) => {}
         }
         if let Some(key) = database.public_key {
             config.public_key = Some(base.join(key));
@@ -204,9 +219,15 @@ pub fn apply_text(config: &mut Config, path: &Path, text: &str) -> Result<(), Co
     Ok(())
 }
 
-/// Applies `AIRLOCK_MIRROR`, `AIRLOCK_SYNC_TIMEOUT` and `AIRLOCK_SYNC_RETRIES` over what the
-/// files said.
+/// Applies the environment variables (they win over every file): `AIRLOCK_MIRROR`,
+/// `AIRLOCK_SYNC_TIMEOUT`, `AIRLOCK_SYNC_RETRIES`, `AIRLOCK_MAX_DB_AGE`.
 pub fn apply_environment(config: &mut Config) -> Result<(), ConfigError> {
+    if let Some(text) = variable("AIRLOCK_MAX_DB_AGE") {
+        config.max_age = MaxAge::parse(&text).map_err(|message| ConfigError::Environment {
+            name: "AIRLOCK_MAX_DB_AGE",
+            message,
+        })?;
+    }
     if let Some(mirror) = variable("AIRLOCK_MIRROR") {
         config.sync.mirror = check_mirror(&mirror).map_err(|message| ConfigError::Environment {
             name: "AIRLOCK_MIRROR",
@@ -288,13 +309,29 @@ mod tests {
         .unwrap();
         let mut config = Config::default();
         apply_file(&mut config, &path).unwrap();
-        assert_eq!(config.max_age_days, 3);
+        assert_eq!(config.max_age, MaxAge::days(3));
         assert_eq!(
             config.public_key,
             Some(directory.path().join("keys/release.pub"))
         );
         assert_eq!(config.sync.mirror, "http://127.0.0.1:9");
         assert_eq!(config.sync.ecosystems, ["PyPI"]);
+
+        std::fs::write(&path, "[database]\nmax-age = \"12h\"\n").unwrap();
+        apply_file(&mut config, &path).unwrap();
+        assert_eq!(config.max_age, MaxAge::parse("12h").unwrap());
+        std::fs::write(&path, "[database]\nmax-age = \"none\"\n").unwrap();
+        apply_file(&mut config, &path).unwrap();
+        assert_eq!(config.max_age, MaxAge::Off);
+        std::fs::write(&path, "[database]\nmax-age = \"7\"\n").unwrap();
+        let error = apply_file(&mut config, &path).unwrap_err().to_string();
+        assert!(error.contains("max-age: `7` is not a duration"), "{error}");
+        std::fs::write(&path, "[database]\nmax-age = \"7d\"\nmax_age_days = 7\n").unwrap();
+        let error = apply_file(&mut config, &path).unwrap_err().to_string();
+        assert!(
+            error.contains("both `max-age` and `max_age_days`"),
+            "{error}"
+        );
 
         std::fs::write(&path, "[database]\nmax_age_days = \"x\"\n").unwrap();
         let error = apply_file(&mut config, &path).unwrap_err().to_string();

@@ -4,14 +4,23 @@
 //! Accepted inputs: OSV JSON files (`*.json`), OSV YAML (`*.yaml`, `*.yml`, PyPA's layout),
 //! RustSec markdown (`*.md` starting with a ```` ```toml ```` fence), zip archives laid out like
 //! OSV's per-ecosystem `all.zip` (`*.json` entries), and directories of any of these, walked
-//! recursively in name order. A file that cannot be read is skipped with a reason (path and,
-//! where the format has lines, line and column); a database write failure aborts the import and
-//! changes nothing.
+//! recursively in name order.
+//!
+//! Fail closed: the import is all or nothing. Anything that is not a complete advisory set is
+//! an error naming the file (and line and column where the format has them), and nothing is
+//! written: a truncated or corrupt archive, an archive entry that cannot be read or whose name
+//! climbs out of the archive, a file given by name that is not an advisory, an advisory file
+//! that does not parse, an unreadable file, a path that yields no record at all. Every problem
+//! of the whole input is listed at once. Only harmless files met while walking a directory or
+//! an archive (a README, a LICENSE, a `.txt` entry: no advisory extension, or markdown without
+//! RustSec front matter) are skipped, each with a note in the report.
 //!
 //! Idempotent: a record replaces the stored one only when its `modified` time is newer (or equal
 //! and its format richer: OSV over RustSec markdown), so importing the same data twice reports
 //! everything unchanged. Two copies of one id in one import (RustSec markdown and its OSV
-//! export) become one record and are counted as `merged`.
+//! export) become one record and are counted as `merged`. A `modified` later than the moment of
+//! import (or a sync's fetch time) is stored as that moment: no record makes the data look
+//! fresher than it can be ([`crate::freshness`]).
 
 use std::collections::HashMap;
 use std::fs::{self, File};
@@ -23,8 +32,7 @@ use crate::model::Advisory;
 use crate::osv::{self, RecordError};
 use crate::progress::{Progress, ProgressCallback};
 use crate::rustsec;
-use crate::store::{DatabaseError, SourceRecord, UpsertOutcome, Writer};
-use crate::time::Timestamp;
+use crate::store::{meta, DatabaseError, SourceRecord, UpsertOutcome, Writer};
 
 /// The largest advisory file read (the largest real OSV records are a few hundred kilobytes).
 pub const MAX_RECORD_BYTES: u64 = 16 * 1024 * 1024;
@@ -32,6 +40,8 @@ pub const MAX_RECORD_BYTES: u64 = 16 * 1024 * 1024;
 pub const MAX_ARCHIVE_ENTRIES: usize = 2_000_000;
 /// Directory walks stop descending past this depth (the PyPA layout is 2 deep).
 const MAX_DEPTH: usize = 32;
+/// Problems listed in an error message; the rest are counted.
+const MAX_PROBLEMS_SHOWN: usize = 50;
 
 /// One input that was not imported, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +67,11 @@ pub struct ImportReport {
     pub merged: u64,
     /// Distinct ids read in this import whose record is withdrawn (kept, flagged, never matched).
     pub withdrawn: u64,
+    /// Records whose `modified` lay after the trusted time of the import (its moment, or a
+    /// sync's fetch time): stored with that time instead.
+    pub future_dated: u64,
+    /// Harmless files met in a directory or archive walk that are not advisories (README,
+    /// LICENSE...), with the reason.
     pub skipped: Vec<Skipped>,
 }
 
@@ -66,8 +81,40 @@ pub struct ImportReport {
 pub enum ImportError {
     #[error("{}: {message}", path.display())]
     Input { path: PathBuf, message: String },
+    /// The input is not a complete advisory set: every problem found, each naming its file.
+    #[error("{}", describe_problems(problems))]
+    Rejected { problems: Vec<Skipped> },
     #[error(transparent)]
     Database(#[from] DatabaseError),
+}
+
+/// "not a complete advisory set, so nothing was imported (N problems):" and one line per
+/// problem.
+pub fn describe_problems(problems: &[Skipped]) -> String {
+    format!(
+        "not a complete advisory set, so nothing was imported ({}):{}",
+        if problems.len() == 1 {
+            "1 problem".to_owned()
+        } else {
+            format!("{} problems", problems.len())
+        },
+        list_problems(problems)
+    )
+}
+
+/// One indented line per problem (`\n  path: reason`), the first fifty of them.
+pub fn list_problems(problems: &[Skipped]) -> String {
+    let mut text = String::new();
+    for problem in problems.iter().take(MAX_PROBLEMS_SHOWN) {
+        text.push_str(&format!("\n  {}: {}", problem.path, problem.reason));
+    }
+    if problems.len() > MAX_PROBLEMS_SHOWN {
+        text.push_str(&format!(
+            "\n  ... and {} more",
+            problems.len() - MAX_PROBLEMS_SHOWN
+        ));
+    }
+    text
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,12 +124,22 @@ enum FirstRead {
     Unchanged,
 }
 
+/// The importer's counts at one moment, to go back to when a part of the input is rolled back
+/// (a sync source whose archive had a problem).
+pub(crate) struct Checkpoint {
+    report: ImportReport,
+    seen: HashMap<String, (FirstRead, bool)>,
+    problems: usize,
+}
+
 /// Feeds records into a [`Writer`] and keeps the counts.
 pub(crate) struct Importer<'writer> {
     writer: Writer<'writer>,
     report: ImportReport,
     seen: HashMap<String, (FirstRead, bool)>,
     progress: Option<ProgressCallback>,
+    /// What makes the input incomplete; any entry means nothing may be committed.
+    problems: Vec<Skipped>,
 }
 
 impl<'writer> Importer<'writer> {
@@ -92,6 +149,7 @@ impl<'writer> Importer<'writer> {
             report: ImportReport::default(),
             seen: HashMap::new(),
             progress: None,
+            problems: Vec::new(),
         }
     }
 
@@ -109,7 +167,40 @@ impl<'writer> Importer<'writer> {
         &self.writer
     }
 
-    pub(crate) fn finish(mut self) -> ImportReport {
+    pub(crate) fn writer_mut(&mut self) -> &mut Writer<'writer> {
+        &mut self.writer
+    }
+
+    pub(crate) fn problems(&self) -> &[Skipped] {
+        &self.problems
+    }
+
+    pub(crate) fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            report: self.report.clone(),
+            seen: self.seen.clone(),
+            problems: self.problems.len(),
+        }
+    }
+
+    /// Goes back to `checkpoint`, returning the problems found since.
+    pub(crate) fn restore(&mut self, checkpoint: Checkpoint) -> Vec<Skipped> {
+        let problems = self
+            .problems
+            .split_off(checkpoint.problems.min(self.problems.len()));
+        self.report = checkpoint.report;
+        self.seen = checkpoint.seen;
+        problems
+    }
+
+    /// The counts, or every problem when the input was not a complete advisory set.
+    pub(crate) fn finish(mut self) -> Result<ImportReport, ImportError> {
+        if !self.problems.is_empty() {
+            self.problems.sort_by(|a, b| a.path.cmp(&b.path));
+            return Err(ImportError::Rejected {
+                problems: self.problems,
+            });
+        }
         for (status, withdrawn) in self.seen.values() {
             match status {
                 FirstRead::Added => self.report.added += 1,
@@ -121,11 +212,17 @@ impl<'writer> Importer<'writer> {
             }
         }
         self.report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
-        self.report
+        Ok(self.report)
     }
 
+    /// A harmless file that is not an advisory: noted, not an error.
     pub(crate) fn skip(&mut self, path: String, reason: String) {
         self.report.skipped.push(Skipped { path, reason });
+    }
+
+    /// Something that makes the input incomplete: the import will not be committed.
+    pub(crate) fn reject(&mut self, path: String, reason: String) {
+        self.problems.push(Skipped { path, reason });
     }
 
     fn record(
@@ -139,6 +236,9 @@ impl<'writer> Importer<'writer> {
             progress(Progress::Records {
                 read: self.report.records_read,
             });
+        }
+        if advisory.modified > self.writer.bound() {
+            self.report.future_dated += 1;
         }
         let outcome = self.writer.upsert(advisory, raw, source)?;
         match self.seen.get_mut(&advisory.id) {
@@ -169,23 +269,27 @@ impl<'writer> Importer<'writer> {
         Ok(())
     }
 
-    /// Parses one file's bytes by its name and stores the record; unreadable → skipped.
+    /// Parses one file's bytes by its name and stores the record. `explicit`: the file was named
+    /// on the command line, so not being an advisory is an error rather than a note.
     pub(crate) fn file(
         &mut self,
         display: &str,
         name: &str,
         bytes: &[u8],
         source: &str,
+        explicit: bool,
     ) -> Result<(), DatabaseError> {
         let Some(kind) = FileKind::of(name) else {
-            self.skip(
-                display.to_owned(),
-                "not an advisory file (expected .json, .yaml, .yml or .md)".to_owned(),
-            );
+            let reason = "not an advisory file (expected .json, .yaml, .yml or .md)".to_owned();
+            if explicit {
+                self.reject(display.to_owned(), reason);
+            } else {
+                self.skip(display.to_owned(), reason);
+            }
             return Ok(());
         };
         let Ok(text) = std::str::from_utf8(bytes) else {
-            self.skip(display.to_owned(), "not UTF-8 text".to_owned());
+            self.reject(display.to_owned(), "not UTF-8 text".to_owned());
             return Ok(());
         };
         let parsed = match kind {
@@ -198,10 +302,13 @@ impl<'writer> Importer<'writer> {
             }),
             FileKind::Markdown => {
                 if !rustsec::looks_like_advisory(text) {
-                    self.skip(
-                        display.to_owned(),
-                        "not a RustSec advisory (no ```toml front matter)".to_owned(),
-                    );
+                    // A README or a changelog beside the advisories.
+                    let reason = "not a RustSec advisory (no ```toml front matter)".to_owned();
+                    if explicit {
+                        self.reject(display.to_owned(), reason);
+                    } else {
+                        self.skip(display.to_owned(), reason);
+                    }
                     return Ok(());
                 }
                 rustsec::from_markdown(text).map(|advisory| {
@@ -213,13 +320,14 @@ impl<'writer> Importer<'writer> {
         match parsed {
             Ok((advisory, raw)) => self.record(&advisory, &raw, source),
             Err(error) => {
-                self.skip(located(display, &error), error.message);
+                self.reject(located(display, &error), error.message);
                 Ok(())
             }
         }
     }
 
-    /// Reads every `*.json` member of an OSV-style archive.
+    /// Reads every `*.json` member of an OSV-style archive. A damaged archive or entry is a
+    /// problem; entries that are not JSON are noted and skipped.
     pub(crate) fn archive<R: Read + Seek>(
         &mut self,
         display: &str,
@@ -229,15 +337,15 @@ impl<'writer> Importer<'writer> {
         let mut archive = match zip::ZipArchive::new(reader) {
             Ok(archive) => archive,
             Err(error) => {
-                self.skip(
+                self.reject(
                     display.to_owned(),
-                    format!("not a readable zip archive (truncated?): {error}"),
+                    format!("not a readable zip archive (truncated or corrupt): {error}"),
                 );
                 return Ok(());
             }
         };
         if archive.len() > MAX_ARCHIVE_ENTRIES {
-            self.skip(
+            self.reject(
                 display.to_owned(),
                 format!("more than {MAX_ARCHIVE_ENTRIES} entries"),
             );
@@ -248,9 +356,9 @@ impl<'writer> Importer<'writer> {
             let mut entry = match archive.by_index(index) {
                 Ok(entry) => entry,
                 Err(error) => {
-                    self.skip(
+                    self.reject(
                         format!("{display}!#{index}"),
-                        format!("unreadable entry: {error}"),
+                        format!("unreadable entry (corrupt archive): {error}"),
                     );
                     continue;
                 }
@@ -261,14 +369,14 @@ impl<'writer> Importer<'writer> {
             let raw_name = String::from_utf8_lossy(entry.name_raw()).into_owned();
             let member = format!("{display}!{raw_name}");
             // Nothing is extracted to disk, but a name that climbs out of the archive marks a
-            // crafted file: skip it rather than trust it.
+            // crafted file: the archive is not trusted as a whole.
             let Some(safe_name) = entry
                 .enclosed_name()
                 .filter(|_| is_relative_name(&raw_name))
             else {
-                self.skip(
+                self.reject(
                     member,
-                    "unsafe entry name (absolute or `..` path): skipped".to_owned(),
+                    "unsafe entry name (absolute or `..` path): a crafted archive".to_owned(),
                 );
                 continue;
             };
@@ -278,7 +386,7 @@ impl<'writer> Importer<'writer> {
                 continue;
             }
             if entry.size() > MAX_RECORD_BYTES {
-                self.skip(member, format!("larger than {MAX_RECORD_BYTES} bytes"));
+                self.reject(member, format!("larger than {MAX_RECORD_BYTES} bytes"));
                 continue;
             }
             buffer.clear();
@@ -286,42 +394,46 @@ impl<'writer> Importer<'writer> {
                 .take(MAX_RECORD_BYTES + 1)
                 .read_to_end(&mut buffer)
             {
-                self.skip(
+                self.reject(
                     member,
-                    format!("cannot read the entry (corrupt archive?): {error}"),
+                    format!("cannot read the entry (corrupt or truncated archive): {error}"),
                 );
                 continue;
             }
             if buffer.len() as u64 > MAX_RECORD_BYTES {
-                self.skip(member, format!("larger than {MAX_RECORD_BYTES} bytes"));
+                self.reject(member, format!("larger than {MAX_RECORD_BYTES} bytes"));
                 continue;
             }
             let bytes = std::mem::take(&mut buffer);
-            self.file(&member, &name, &bytes, source)?;
+            self.file(&member, &name, &bytes, source, true)?;
             buffer = bytes;
         }
         Ok(())
     }
 
-    /// A file or directory given on the command line.
+    /// A file or directory: given on the command line at depth 0, met in a walk below it.
     fn path(&mut self, path: &Path, source: &str, depth: usize) -> Result<(), DatabaseError> {
         let display = path.display().to_string();
+        let explicit = depth == 0;
         let metadata = match fs::metadata(path) {
             Ok(metadata) => metadata,
             Err(error) => {
-                self.skip(display, format!("cannot read: {error}"));
+                self.reject(display, format!("cannot read: {error}"));
                 return Ok(());
             }
         };
         if metadata.is_dir() {
             if depth >= MAX_DEPTH {
-                self.skip(display, format!("deeper than {MAX_DEPTH} directories"));
+                self.reject(
+                    display,
+                    format!("deeper than {MAX_DEPTH} directories (a link loop?)"),
+                );
                 return Ok(());
             }
             let mut children: Vec<PathBuf> = match fs::read_dir(path) {
                 Ok(entries) => entries.flatten().map(|entry| entry.path()).collect(),
                 Err(error) => {
-                    self.skip(display, format!("cannot list: {error}"));
+                    self.reject(display, format!("cannot list: {error}"));
                     return Ok(());
                 }
             };
@@ -341,28 +453,37 @@ impl<'writer> Importer<'writer> {
             .file_name()
             .map(|name| name.to_string_lossy().to_lowercase())
             .unwrap_or_default();
-        if name.ends_with(".zip") {
-            match File::open(path) {
-                Ok(file) => self.archive(&display, std::io::BufReader::new(file), source)?,
-                Err(error) => self.skip(display, format!("cannot read: {error}")),
+        let is_archive = name.ends_with(".zip");
+        if !is_archive && FileKind::of(&name).is_none() {
+            let reason =
+                "not an advisory file (expected .json, .yaml, .yml, .md or .zip)".to_owned();
+            if explicit {
+                self.reject(display, reason);
+            } else {
+                self.skip(display, reason);
             }
             return Ok(());
         }
-        if FileKind::of(&name).is_none() {
-            self.skip(
-                display,
-                "not an advisory file (expected .json, .yaml, .yml, .md or .zip)".to_owned(),
-            );
+        // A FIFO or a device with an advisory's name would block or never end.
+        if !metadata.is_file() {
+            self.reject(display, "not a regular file".to_owned());
+            return Ok(());
+        }
+        if is_archive {
+            match File::open(path) {
+                Ok(file) => self.archive(&display, std::io::BufReader::new(file), source)?,
+                Err(error) => self.reject(display, format!("cannot read: {error}")),
+            }
             return Ok(());
         }
         if metadata.len() > MAX_RECORD_BYTES {
-            self.skip(display, format!("larger than {MAX_RECORD_BYTES} bytes"));
+            self.reject(display, format!("larger than {MAX_RECORD_BYTES} bytes"));
             return Ok(());
         }
         match fs::read(path) {
-            Ok(bytes) => self.file(&display, &name, &bytes, source),
+            Ok(bytes) => self.file(&display, &name, &bytes, source, explicit),
             Err(error) => {
-                self.skip(display, format!("cannot read: {error}"));
+                self.reject(display, format!("cannot read: {error}"));
                 Ok(())
             }
         }
@@ -435,25 +556,37 @@ pub fn import_paths_with_progress(
             .execute_batch("BEGIN")
             .map_err(|error| DatabaseError::sqlite(&target, "cannot start the import", error))?;
         let mut importer = Importer::new(Writer::new(connection, &target)).with_progress(progress);
-        let now = Timestamp::now().to_string();
+        // Files carry no trusted time: their records are believed up to this moment.
+        let now = importer.writer().bound().to_string();
         for (given, absolute) in &sources {
             let name = format!("path:{}", absolute.display());
             let before = importer.report.records_read;
+            let problems_before = importer.problems.len();
             importer.path(given, &name, 0)?;
+            let records = importer.report.records_read - before;
+            if records == 0 && importer.problems.len() == problems_before {
+                importer.reject(
+                    given.display().to_string(),
+                    "no advisory records found (expected OSV JSON or YAML, RustSec markdown, or OSV zip archives)"
+                        .to_owned(),
+                );
+            }
             importer.writer().record_source(&SourceRecord {
                 kind: "path".to_owned(),
                 location: absolute.display().to_string(),
                 imported_at: now.clone(),
-                records_read: importer.report.records_read - before,
+                records_read: records,
                 name,
                 ..SourceRecord::default()
             })?;
         }
-        importer.writer().set_meta("updated_at", &now)?;
+        importer.writer().set_meta(meta::UPDATED_AT, &now)?;
+        // Refused input: the copy (transaction open) is dropped with the replacement.
+        let report = importer.finish()?;
         connection
             .execute_batch("COMMIT")
             .map_err(|error| DatabaseError::sqlite(&target, "cannot commit the import", error))?;
-        importer.finish()
+        report
     };
     replacement.commit()?;
     Ok(report)

@@ -9,11 +9,13 @@
 //! - [`signing`]: Ed25519 keys in PEM (PKCS#8 / SPKI), shared with attestations.
 //! - [`attestation`]: in-toto statements in DSSE envelopes, and OpenSSF model_signing bundles.
 //! - [`config`]: `airlock.toml` settings for the database, sync and pinned keys.
+//! - [`freshness`]: how old the data is, judged from its newest record, and the limit.
 
 pub mod attestation;
 pub mod bundle;
 pub mod config;
 pub mod database;
+pub mod freshness;
 pub mod import;
 pub mod matching;
 pub mod model;

@@ -214,7 +214,9 @@ fn write_new(path: &Path, bytes: &[u8], private: bool) -> Result<(), KeyError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(if private { 0o600 } else { 0o644 });
+        // The public key is an ordinary file (0666 less the umask, as a shell creates it); only
+        // the private key is owner-only.
+        options.mode(if private { 0o600 } else { 0o666 });
     }
     #[cfg(not(unix))]
     let _ = private;

@@ -27,6 +27,7 @@ use scanner_core::ComponentKey;
 use crate::matching::severity::{self, Rating};
 use crate::matching::{self, AffectedVersions, Event, EventKind, Range, RangeKind, Verdict};
 use crate::model::{events_json, Advisory, RecordFormat};
+use crate::signing::PublicKey;
 use crate::time::Timestamp;
 
 /// The schema version this build writes and reads.
@@ -214,18 +215,39 @@ pub struct SourceCounts {
     pub informational: u64,
 }
 
+/// Keys of the `meta` table. A bundle's own `meta` rows are the exporter's and are dropped when
+/// it is imported; these are written by the receiving side only.
+pub(crate) mod meta {
+    /// When the database file last changed (import, sync, bundle).
+    pub const UPDATED_AT: &str = "updated_at";
+    /// The signed build time of the bundle the database was replaced with.
+    pub const BUNDLE_BUILT_AT: &str = "bundle_built_at";
+    /// When `db sync` last fetched or confirmed the mirror's archives.
+    pub const SYNCED_AT: &str = "synced_at";
+    /// Fingerprint of the key that signed the bundle the data came from.
+    pub const SIGNER: &str = "bundle_signer";
+    /// That key (SPKI PEM), so that the next bundle is checked against it without a pin.
+    pub const SIGNER_KEY: &str = "bundle_signer_key";
+}
+
 /// What `airlock db info` shows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DatabaseSummary {
     pub schema_version: i64,
     /// When the last import, sync or bundle import finished.
     pub updated_at: Option<Timestamp>,
+    /// The signed build time of the bundle the database was replaced with.
+    pub built_at: Option<Timestamp>,
+    /// When `db sync` last fetched (or confirmed current) the mirror's data.
+    pub synced_at: Option<Timestamp>,
+    /// Fingerprint of the key that signed the bundle the data came from.
+    pub signer: Option<String>,
     pub advisories: u64,
     pub withdrawn: u64,
     pub affected_packages: u64,
     pub per_source: Vec<SourceCounts>,
     pub sources: Vec<SourceRecord>,
-    /// Newest `modified` of any record.
+    /// Newest `modified` of any record (as stored: bounded by the trusted time of its import).
     pub newest_record: Option<String>,
 }
 
@@ -265,6 +287,9 @@ pub(crate) fn migrate(connection: &Connection, path: &Path) -> Result<(), Databa
 pub(crate) struct Writer<'connection> {
     connection: &'connection Connection,
     path: PathBuf,
+    /// The latest `modified` believed for records written now: the trusted time the data was
+    /// taken (fetch time, signed build time, moment of import). A later date is stored as this.
+    bound: Timestamp,
 }
 
 fn kind_name(kind: AdvisoryKind) -> &'static str {
@@ -294,11 +319,22 @@ fn json_text(value: Option<&Value>) -> Option<String> {
 }
 
 impl<'connection> Writer<'connection> {
+    /// A writer whose records are believed up to the clock's present.
     pub(crate) fn new(connection: &'connection Connection, path: &Path) -> Writer<'connection> {
         Writer {
             connection,
             path: path.to_owned(),
+            bound: Timestamp::now(),
         }
+    }
+
+    /// Believes records written from now on up to `bound` (never past the clock).
+    pub(crate) fn set_bound(&mut self, bound: Timestamp) {
+        self.bound = bound.min(Timestamp::now());
+    }
+
+    pub(crate) fn bound(&self) -> Timestamp {
+        self.bound
     }
 
     fn error(&self, context: &'static str) -> impl Fn(rusqlite::Error) -> DatabaseError + '_ {
@@ -313,6 +349,9 @@ impl<'connection> Writer<'connection> {
         raw_json: &str,
         source: &str,
     ) -> Result<UpsertOutcome, DatabaseError> {
+        // A date in the future is believed no further than the bound, both for deciding which
+        // copy is newer and for the stored `modified` that freshness is judged from.
+        let believed = advisory.modified.min(self.bound);
         let existing: Option<(i64, String, String)> = self
             .connection
             .prepare_cached("SELECT rowid, modified, format FROM advisory WHERE id = ?1")
@@ -338,7 +377,7 @@ impl<'connection> Writer<'connection> {
                 let newer = match stored_modified {
                     None => true,
                     Some(_) if richness != stored_richness => richness > stored_richness,
-                    Some(stored) => advisory.modified > stored,
+                    Some(stored) => believed > stored,
                 };
                 if !newer {
                     return Ok(UpsertOutcome::Unchanged);
@@ -347,7 +386,7 @@ impl<'connection> Writer<'connection> {
                 UpsertOutcome::Updated
             }
         };
-        self.insert(advisory, raw_json, source)?;
+        self.insert(advisory, believed, raw_json, source)?;
         Ok(outcome)
     }
 
@@ -372,6 +411,7 @@ impl<'connection> Writer<'connection> {
     fn insert(
         &self,
         advisory: &Advisory,
+        modified: Timestamp,
         raw_json: &str,
         source: &str,
     ) -> Result<(), DatabaseError> {
@@ -391,7 +431,7 @@ impl<'connection> Writer<'connection> {
                     advisory.summary,
                     advisory.details,
                     advisory.published.map(|time| time.to_string()),
-                    advisory.modified.to_string(),
+                    modified.to_string(),
                     advisory.withdrawn.map(|time| time.to_string()),
                     advisory.format.as_str(),
                     source,
@@ -617,13 +657,10 @@ impl Store {
         self.with_connection("cannot summarize the database", |connection| {
             let schema_version: i64 =
                 connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
-            let updated_at: Option<String> = connection
-                .query_row(
-                    "SELECT value FROM meta WHERE key = 'updated_at'",
-                    [],
-                    |row| row.get(0),
-                )
-                .optional()?;
+            let updated_at = read_meta(connection, meta::UPDATED_AT)?;
+            let built_at = read_meta(connection, meta::BUNDLE_BUILT_AT)?;
+            let synced_at = read_meta(connection, meta::SYNCED_AT)?;
+            let signer = read_meta(connection, meta::SIGNER)?;
             let (advisories, withdrawn, newest_record): (i64, i64, Option<String>) = connection
                 .query_row(
                     "SELECT count(*), count(withdrawn), max(modified) FROM advisory",
@@ -676,6 +713,9 @@ impl Store {
             Ok(DatabaseSummary {
                 schema_version,
                 updated_at: updated_at.as_deref().and_then(Timestamp::parse),
+                built_at: built_at.as_deref().and_then(Timestamp::parse),
+                synced_at: synced_at.as_deref().and_then(Timestamp::parse),
+                signer,
                 advisories: count(Some(advisories)),
                 withdrawn: count(Some(withdrawn)),
                 affected_packages: count(Some(affected_packages)),
@@ -716,6 +756,24 @@ impl Store {
         })
     }
 
+    /// The key that signed the bundle this database's data came from (fingerprint and key),
+    /// recorded when the bundle was imported.
+    pub fn recorded_signer(&self) -> Result<Option<PublicKey>, DatabaseError> {
+        let pem = self.with_connection("cannot read the recorded signing key", |connection| {
+            read_meta(connection, meta::SIGNER_KEY)
+        })?;
+        match pem {
+            None => Ok(None),
+            Some(pem) => PublicKey::from_pem(&pem, &self.path)
+                .map(Some)
+                .map_err(|error| DatabaseError::Sqlite {
+                    path: self.path.clone(),
+                    context: "the recorded signing key is unreadable",
+                    source: Box::new(error),
+                }),
+        }
+    }
+
     /// The stored OSV JSON of one record (withdrawn ones included).
     pub fn raw_record(&self, id: &str) -> Result<Option<Value>, DatabaseError> {
         let text: Option<String> = self.with_connection("cannot read a record", |connection| {
@@ -740,6 +798,21 @@ impl Store {
                 .optional()
         })
     }
+}
+
+/// One `meta` value.
+pub(crate) fn read_meta(connection: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    connection
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
+            row.get(0)
+        })
+        .optional()
+}
+
+/// The newest `modified` of any record, as stored (RFC 3339 in UTC, so text order is time
+/// order to the second).
+pub(crate) fn newest_modified(connection: &Connection) -> rusqlite::Result<Option<String>> {
+    connection.query_row("SELECT max(modified) FROM advisory", [], |row| row.get(0))
 }
 
 /// Reads the entries naming one package with their aliases, ratings, references and ranges.

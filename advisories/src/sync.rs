@@ -19,7 +19,7 @@ use crate::config::SyncSettings;
 use crate::database::Replacement;
 use crate::import::{ImportReport, Importer};
 use crate::progress::{Progress, ProgressCallback};
-use crate::store::{DatabaseError, SourceRecord, Store, Writer};
+use crate::store::{meta, DatabaseError, SourceRecord, Store, Writer};
 use crate::time::Timestamp;
 
 /// What happened to one ecosystem's archive.
@@ -68,6 +68,8 @@ pub enum SyncError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot import the fetched archives: {0}")]
+    Import(String),
     #[error(transparent)]
     Database(#[from] DatabaseError),
 }
@@ -200,6 +202,7 @@ pub fn sync_with_progress(
         .map_err(|error| DatabaseError::sqlite(&target, "cannot start the import", error))?;
     let mut importer = Importer::new(Writer::new(connection, &target)).with_progress(progress);
     let now = Timestamp::now().to_string();
+    let mut synced = !not_modified.is_empty();
     for ecosystem in &not_modified {
         // Confirmed current: the watermark's check time moves, nothing else.
         if let Some(previous) = watermarks.get(&source_name(ecosystem)) {
@@ -220,7 +223,37 @@ pub fn sync_with_progress(
                 context: "cannot read the downloaded archive",
                 source,
             })?;
+        // The mirror's records are believed up to the moment they were fetched.
+        if let Some(fetched) = Timestamp::parse(&download.fetched_at) {
+            importer.writer_mut().set_bound(fetched);
+        }
+        // One source at a time: an archive with a record airlock cannot read fails its source
+        // whole (the previous data of that ecosystem stays), never a silent gap.
+        let checkpoint = importer.checkpoint();
+        let problems_before = importer.problems().len();
+        let savepoint = |statement: &str| {
+            connection
+                .execute_batch(statement)
+                .map_err(|error| DatabaseError::sqlite(&target, "cannot import a source", error))
+        };
+        savepoint("SAVEPOINT source")?;
         importer.archive(&download.url, BufReader::new(&download.file), &name)?;
+        if importer.problems().len() > problems_before {
+            savepoint("ROLLBACK TO source")?;
+            savepoint("RELEASE source")?;
+            let problems = importer.restore(checkpoint);
+            report.sources.push(SourceOutcome {
+                ecosystem: download.ecosystem,
+                url: download.url,
+                outcome: FetchOutcome::Failed(format!(
+                    "the archive is not a complete advisory set, so none of it was imported (the previous data stays):{}",
+                    crate::import::list_problems(&problems)
+                )),
+            });
+            continue;
+        }
+        savepoint("RELEASE source")?;
+        synced = true;
         let records = importer.records_read() - before;
         importer.writer().record_source(&SourceRecord {
             name,
@@ -242,11 +275,22 @@ pub fn sync_with_progress(
             },
         });
     }
-    importer.writer().set_meta("updated_at", &now)?;
+    if !synced {
+        // Every download failed its check: nothing changes.
+        report.sources.sort_by(|a, b| a.ecosystem.cmp(&b.ecosystem));
+        return Ok(report);
+    }
+    importer.writer().set_meta(meta::UPDATED_AT, &now)?;
+    importer.writer().set_meta(meta::SYNCED_AT, &now)?;
+    let imported = match importer.finish() {
+        Ok(imported) => imported,
+        // Every problem was rolled back with its source above; none can remain.
+        Err(error) => return Err(SyncError::Import(error.to_string())),
+    };
     connection
         .execute_batch("COMMIT")
         .map_err(|error| DatabaseError::sqlite(&target, "cannot commit the import", error))?;
-    report.import = Some(importer.finish());
+    report.import = Some(imported);
     replacement.commit()?;
     report.sources.sort_by(|a, b| a.ecosystem.cmp(&b.ecosystem));
     Ok(report)

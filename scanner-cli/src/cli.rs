@@ -42,6 +42,13 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Fail scans, attestations and verifications (exit 2) when the advisory data is older
+    /// than this, judged from its newest record: `7d`, `90d`, `12h`, `30m`, or `none` to turn
+    /// the check off [default: $AIRLOCK_MAX_DB_AGE, else the operator's `[database] max-age`,
+    /// else 7d].
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_max_age)]
+    pub max_db_age: Option<advisories::freshness::MaxAge>,
+
     /// Color the table reports: auto (when stdout is a terminal and NO_COLOR is unset), always,
     /// or never. Machine formats are never colored.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
@@ -49,6 +56,11 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--max-db-age`'s value.
+fn parse_max_age(text: &str) -> Result<advisories::freshness::MaxAge, String> {
+    advisories::freshness::MaxAge::parse(text)
 }
 
 #[derive(Debug, Subcommand)]
@@ -150,8 +162,10 @@ pub struct VerifyArgs {
     #[arg(long, conflicts_with = "model_signature")]
     pub exact: bool,
 
-    /// Fail when a vulnerability of the attested SBOM has this severity or worse.
-    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = ["info", "low", "medium", "high", "critical"], conflicts_with = "model_signature")]
+    /// Fail when a vulnerability of the attested SBOM has this severity or worse (an unknown
+    /// severity counts as the operator's `unknown-severity`, high by default); `none` reports
+    /// without failing.
+    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = crate::commands::FAIL_ON_VALUES, conflicts_with = "model_signature")]
     pub fail_on: String,
 
     /// Match the attested SBOM's components against the current advisory database instead of
@@ -234,6 +248,7 @@ Examples:
   airlock db export --bundle db.bundle --sign-key release.key
   airlock db verify db.bundle --key release.pub    # on the other side of the air gap
   airlock db import db.bundle --key release.pub    # verify, then replace the database
+  airlock db import db.bundle --repin new.pub      # the signing key changed: pin the new one
   airlock db info                                  # counts, sources, watermarks, age";
 
 /// `airlock db ...`.
@@ -268,9 +283,22 @@ pub struct DbImportArgs {
     /// Files, directories (walked recursively), OSV zip archives, or one bundle.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Public key (SPKI PEM) a bundle must be signed with [default: `[database] public_key`].
-    #[arg(long, value_name = "PUB")]
+    /// Public key (SPKI PEM) a bundle must be signed with [default: `[database] public_key`,
+    /// else the key that signed the data the database holds]. It must be that same key.
+    #[arg(long, value_name = "PUB", conflicts_with = "repin")]
     pub key: Option<PathBuf>,
+    /// Accept a bundle signed by NEW.pub, a different key than the pinned or recorded one, and
+    /// record it as the database's key from now on (update `[database] public_key` too).
+    #[arg(long, value_name = "NEW.pub")]
+    pub repin: Option<PathBuf>,
+    /// Accept a bundle without a signature (or signed, with no key to check it): only its
+    /// digest is checked.
+    #[arg(long)]
+    pub allow_unsigned: bool,
+    /// Accept a bundle whose data is older than the database's (its newest record, or its
+    /// build time, is earlier): a replayed older bundle is otherwise refused.
+    #[arg(long)]
+    pub allow_downgrade: bool,
 }
 
 #[derive(Debug, Args)]
@@ -288,9 +316,13 @@ pub struct DbVerifyArgs {
     /// The bundle to check.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// Public key (SPKI PEM) the bundle must be signed with [default: `[database] public_key`].
+    /// Public key (SPKI PEM) the bundle must be signed with [default: `[database] public_key`,
+    /// else the key that signed the data the database holds].
     #[arg(long, value_name = "PUB")]
     pub key: Option<PathBuf>,
+    /// Pass a bundle without a signature (or signed, with no key to check it) on its digest.
+    #[arg(long)]
+    pub allow_unsigned: bool,
 }
 
 #[derive(Debug, Args)]
@@ -380,8 +412,9 @@ pub struct ScanArgs {
     pub report: ReportArgs,
 
     /// Exit with 1 when a finding has this severity or worse [default: the policy file's
-    /// `fail-on`, else high].
-    #[arg(long, value_name = "SEVERITY", value_parser = ["info", "low", "medium", "high", "critical"])]
+    /// `fail-on`, else high]; an unknown severity counts as the policy's `unknown-severity`
+    /// (high); `none` reports without failing.
+    #[arg(long, value_name = "SEVERITY", value_parser = crate::commands::FAIL_ON_VALUES)]
     pub fail_on: Option<String>,
 
     /// Scan without the advisory database: no vulnerability matching (the report says so).

@@ -54,6 +54,7 @@ diagnostic_codes! {
     InternalError => "internal-error", "An extractor failed unexpectedly on a file (a bug in airlock); the file was skipped.";
     IncludeCycle => "include-cycle", "A file includes itself through a chain of includes (`-r`, `-c`); the cycle was not followed.";
     UnresolvedMcpCommand => "unresolved-mcp-command", "An MCP server runs a program found on PATH, so no package or file could be tied to it.";
+    OutputNotScanned => "output-not-scanned", "The file this run writes its report to (`-o`) lies inside a scanned path; it was not read as an input.";
 }
 
 impl fmt::Display for DiagnosticCode {

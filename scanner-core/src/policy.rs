@@ -5,6 +5,7 @@
 //!
 //! ```toml
 //! fail-on = "high"
+//! unknown-severity = "high"    # what an advisory without a rating counts as
 //!
 //! [[ignore]]
 //! id = "GHSA-j8r2-6x86-q33q"   # an advisory id or alias, or a rule id
@@ -195,6 +196,7 @@ pub enum RuleField {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct EntryLines {
     pub fail_on: Option<u32>,
+    pub unknown_severity: Option<u32>,
     pub rules: BTreeMap<(RuleId, RuleField), u32>,
     /// List entries by key (`licenses.allow`, `models.allowed-pickle-imports`, ...) and value
     /// as written.
@@ -211,6 +213,10 @@ pub struct Policy {
     pub fail_on: Option<Severity>,
     /// The file `fail_on` was read from (they differ once files are layered).
     pub fail_on_source: Option<String>,
+    /// What a vulnerability without a usable rating counts as for `fail-on`, sorting and
+    /// totals (`unknown-severity`); `None` is [`crate::risk::DEFAULT_UNKNOWN_COUNTS_AS`]
+    /// (high). A lower level is looser.
+    pub unknown_severity: Option<Severity>,
     pub ignores: Vec<IgnoreEntry>,
     pub rules: BTreeMap<RuleId, RuleSetting>,
     pub package_licenses: LicenseLists,
@@ -378,8 +384,12 @@ impl Policy {
             if let Some(severity) = setting.severity {
                 finding.severity = severity;
             }
+            // A floor lifts what counts below it; an unknown finding that already counts at
+            // or above the floor stays unknown.
             if let Some(floor) = setting.at_least {
-                finding.severity = finding.severity.max(floor);
+                if finding.severity.counted_as(analysis.unknown_counts_as) < floor {
+                    finding.severity = floor;
+                }
             }
             match active.iter().find(|entry| entry.matches(&finding)) {
                 Some(entry) => report.ignored.push(IgnoredFinding {
@@ -421,7 +431,10 @@ impl Policy {
     /// What the risk analysis needs from the policy: extra allowed pickle imports, license
     /// lists. Rule overrides and ignores are applied afterwards by [`Policy::apply`].
     pub fn risk_options(&self) -> RiskOptions {
-        let mut options = RiskOptions::default();
+        let mut options = RiskOptions {
+            unknown_counts_as: self.unknown_counts_as(),
+            ..RiskOptions::default()
+        };
         options
             .model
             .extra_allowed_globals
@@ -431,6 +444,12 @@ impl Policy {
             models: self.model_licenses.clone(),
         };
         options
+    }
+
+    /// What a finding of unknown severity counts as under this policy.
+    pub fn unknown_counts_as(&self) -> Severity {
+        self.unknown_severity
+            .unwrap_or(crate::risk::DEFAULT_UNKNOWN_COUNTS_AS)
     }
 
     /// Whether an alternative package index is trusted.
@@ -446,14 +465,15 @@ impl Policy {
         self.fail_on.unwrap_or(DEFAULT_FAIL_ON)
     }
 
-    /// Layers a later trusted file over this policy: a value `upper` sets (`fail-on`, a rule's
-    /// `severity` or `enabled`) replaces this one's; lists add up (ignores, license lists,
+    /// Layers a later trusted file over this policy: a value `upper` sets (`fail-on`,
+    /// `unknown-severity`, a rule's `severity` or `enabled`) replaces this one's; lists add up (ignores, license lists,
     /// pickle imports, trusted sources).
     pub fn overlay(&mut self, upper: Policy) {
         let Policy {
             path,
             fail_on,
             fail_on_source,
+            unknown_severity,
             ignores,
             rules,
             package_licenses,
@@ -469,6 +489,9 @@ impl Policy {
         if fail_on.is_some() {
             self.fail_on = fail_on;
             self.fail_on_source = fail_on_source;
+        }
+        if unknown_severity.is_some() {
+            self.unknown_severity = unknown_severity;
         }
         self.ignores.extend(ignores);
         for (rule, setting) in rules {
@@ -489,14 +512,15 @@ impl Policy {
     /// Applies a project policy (a policy file found inside a scanned tree) on top of this,
     /// the operator's policy.
     ///
-    /// Untrusted (`trusted = false`), it may only tighten: a lower `fail-on`, a higher rule
-    /// severity (applied as a floor), a rule enabled again, denied licenses, a package allow
-    /// list within the operator's. Every entry that could loosen is refused: `[[ignore]]`
-    /// entries, a `fail-on` above the operator's, a severity below the operator's, a rule
+    /// Untrusted (`trusted = false`), it may only tighten: a lower `fail-on`, a higher
+    /// `unknown-severity`, a higher rule severity (applied as a floor), a rule enabled again,
+    /// denied licenses, a package allow list within the operator's. Every entry that could
+    /// loosen is refused: `[[ignore]]` entries, a `fail-on` above the operator's, an
+    /// `unknown-severity` below the operator's, a severity below the operator's, a rule
     /// disabled, a package license the operator's allow list does not name, any model allow
     /// list (it also accepts restricted model licenses), pickle imports, trusted registries and
     /// git hosts. `[database]` and `[sync]` keys are refused either way: where the advisory
-    /// data comes from is the operator's choice. Trusted, the project file is layered over the
+    /// data comes from, which key signs it and how old it may be are the operator's choice. Trusted, the project file is layered over the
     /// operator's like another operator file ([`Policy::overlay`]).
     pub fn with_project_policy(&self, project: &Policy, trusted: bool) -> ProjectPolicyOutcome {
         let file = project
@@ -513,11 +537,21 @@ impl Policy {
                     Some((table, field)) => format!("`[{table}] {field}`"),
                     None => format!("`[{key}]`"),
                 },
-                effect: "would change where the advisory database or its updates come from"
-                    .to_owned(),
+                effect: match key.as_str() {
+                    "database.max-age" | "database.max_age_days" => {
+                        "would change how old the advisory data may be before a run fails"
+                    }
+                    "database.public_key" => {
+                        "would change which key advisory bundles must be signed with"
+                    }
+                    _ => "would change where the advisory database or its updates come from",
+                }
+                .to_owned(),
                 location: at(*line),
             })
             .collect();
+        // In file order (the table's keys are not kept in order).
+        refused.sort_by_key(|loosening| loosening.location.line);
         let mut effective = self.clone();
         if trusted {
             effective.overlay(project.clone());
@@ -530,6 +564,7 @@ impl Policy {
             path: _,
             fail_on,
             fail_on_source,
+            unknown_severity,
             ignores,
             rules,
             package_licenses,
@@ -561,6 +596,23 @@ impl Policy {
             }
         }
 
+        // An unrated advisory counting as less than the operator said would let it pass a
+        // gate the operator's policy stops: only a higher level applies.
+        if let Some(unknown_severity) = *unknown_severity {
+            let operator = self.unknown_counts_as();
+            if unknown_severity < operator {
+                refused.push(Loosening {
+                    entry: format!("`unknown-severity = \"{unknown_severity}\"`"),
+                    effect: format!(
+                        "would count an advisory without a rating as {unknown_severity}, not {operator}"
+                    ),
+                    location: at(lines.unknown_severity.unwrap_or(1)),
+                });
+            } else {
+                effective.unknown_severity = Some(unknown_severity);
+            }
+        }
+
         for entry in ignores {
             refused.push(Loosening {
                 entry: format!("`[[ignore]] id = \"{}\"`", entry.id),
@@ -569,6 +621,7 @@ impl Policy {
             });
         }
 
+        let unknown_counts_as = effective.unknown_counts_as();
         for (rule, setting) in rules {
             let mine = effective.rules.entry(*rule).or_default();
             let line = |field| lines.rules.get(&(*rule, field)).copied().unwrap_or(1);
@@ -582,7 +635,12 @@ impl Policy {
                 _ => {}
             }
             if let Some(severity) = setting.severity {
-                let operator = mine.severity.unwrap_or_else(|| rule.default_severity());
+                // A rule whose findings are `unknown` by default (known-vulnerability) is
+                // compared at the level unknown counts as.
+                let operator = mine
+                    .severity
+                    .unwrap_or_else(|| rule.default_severity())
+                    .counted_as(unknown_counts_as);
                 if severity < operator {
                     refused.push(Loosening {
                         entry: format!("`[rules.{rule}] severity = \"{severity}\"`"),
@@ -756,6 +814,10 @@ impl Parser<'_> {
                 "fail-on" => {
                     policy.fail_on = self.severity(value, "fail-on");
                     self.lines.fail_on = Some(self.line_of(value));
+                }
+                "unknown-severity" => {
+                    policy.unknown_severity = self.severity(value, "unknown-severity");
+                    self.lines.unknown_severity = Some(self.line_of(value));
                 }
                 "ignore" => policy.ignores = self.ignores(value),
                 "rules" => policy.rules = self.rules(value),
@@ -1101,6 +1163,31 @@ mod tests {
     }
 
     #[test]
+    fn unknown_severity_is_a_rated_level_and_defaults_to_high() {
+        assert_eq!(
+            Policy::default().unknown_counts_as(),
+            Severity::High,
+            "an unrated advisory stops the default gate"
+        );
+        let policy = Policy::parse("airlock.toml", "unknown-severity = \"critical\"\n").unwrap();
+        assert_eq!(policy.unknown_severity, Some(Severity::Critical));
+        assert_eq!(policy.risk_options().unknown_counts_as, Severity::Critical);
+
+        // `unknown` cannot count as itself, and a typo is named with its line.
+        let errors = Policy::parse(
+            "airlock.toml",
+            "fail-on = \"high\"\nunknown-severity = \"unknown\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            format!("{}: {}", errors[0].location.as_ref().unwrap(), errors[0].message),
+            "airlock.toml:2: `unknown-severity` = \"unknown\" is not a severity (one of info, low, medium, high, critical)"
+        );
+        assert!(Policy::parse("airlock.toml", "unknown-severity = 3\n").is_err());
+    }
+
+    #[test]
     fn broken_toml_names_the_line() {
         let errors = Policy::parse("airlock.toml", "fail-on = \"high\"\n[rules\n").unwrap_err();
         assert_eq!(errors.len(), 1);
@@ -1169,7 +1256,8 @@ mod tests {
         assert_eq!(
             remaining,
             [
-                (RuleId::KnownVulnerability, Severity::High),
+                // The test advisory carries no rating: unknown, never an assumed level.
+                (RuleId::KnownVulnerability, Severity::Unknown),
                 (RuleId::UnpinnedDependency, Severity::Low)
             ]
         );
@@ -1278,6 +1366,7 @@ trusted-git-hosts = ["github.com/evil"]
 [database]
 path = "evil.sqlite3"
 public_key = "evil.pub"
+max-age = "none"
 
 [sync]
 mirror = "https://evil.example"
@@ -1316,7 +1405,8 @@ mirror = "https://evil.example"
                 "in/airlock.toml:26 `[sources] trusted-git-hosts = \"github.com/evil\"`",
                 "in/airlock.toml:29 `[database] path`",
                 "in/airlock.toml:30 `[database] public_key`",
-                "in/airlock.toml:33 `[sync] mirror`",
+                "in/airlock.toml:31 `[database] max-age`",
+                "in/airlock.toml:34 `[sync] mirror`",
             ]
         );
         let policy = outcome.policy;
@@ -1392,6 +1482,96 @@ mirror = "https://evil.example"
     }
 
     #[test]
+    fn a_project_policy_may_raise_unknown_severity_but_a_lower_one_is_refused_with_its_line() {
+        let operator = Policy::parse("airlock.toml", "unknown-severity = \"medium\"\n").unwrap();
+
+        let raising = Policy::parse(
+            "in/airlock.toml",
+            "fail-on = \"high\"\nunknown-severity = \"critical\"\n",
+        )
+        .unwrap();
+        let outcome = operator.with_project_policy(&raising, false);
+        assert!(outcome.refused.is_empty(), "{:?}", outcome.refused);
+        assert_eq!(outcome.policy.unknown_counts_as(), Severity::Critical);
+        assert_eq!(
+            outcome.policy.risk_options().unknown_counts_as,
+            Severity::Critical
+        );
+
+        let lowering = Policy::parse(
+            "in/airlock.toml",
+            "fail-on = \"high\"\n\nunknown-severity = \"low\"\n",
+        )
+        .unwrap();
+        let outcome = operator.with_project_policy(&lowering, false);
+        let refused: Vec<String> = outcome
+            .refused
+            .iter()
+            .map(|loosening| {
+                format!(
+                    "{} {} {}",
+                    loosening.location, loosening.entry, loosening.effect
+                )
+            })
+            .collect();
+        assert_eq!(
+            refused,
+            ["in/airlock.toml:3 `unknown-severity = \"low\"` would count an advisory without a rating as low, not medium"]
+        );
+        assert_eq!(outcome.policy.unknown_counts_as(), Severity::Medium);
+
+        // Without any operator setting, the default (high) is what a project cannot lower.
+        let outcome = Policy::default().with_project_policy(&lowering, false);
+        assert_eq!(outcome.refused.len(), 1);
+        assert_eq!(outcome.policy.unknown_counts_as(), Severity::High);
+
+        // Trusted, or layered as another operator file, the value simply applies.
+        let outcome = operator.with_project_policy(&lowering, true);
+        assert!(outcome.refused.is_empty());
+        assert_eq!(outcome.policy.unknown_counts_as(), Severity::Low);
+        let mut layered = operator.clone();
+        layered.overlay(Policy::parse("config.toml", "fail-on = \"low\"\n").unwrap());
+        assert_eq!(layered.unknown_counts_as(), Severity::Medium, "kept when unset");
+        layered.overlay(lowering);
+        assert_eq!(layered.unknown_counts_as(), Severity::Low);
+    }
+
+    #[test]
+    fn a_floor_lifts_an_unknown_finding_that_counts_below_it() {
+        // As a project file would apply it: a floor, not a replacement.
+        let project = Policy::parse(
+            "in/airlock.toml",
+            "[rules.known-vulnerability]\nseverity = \"high\"\n",
+        )
+        .unwrap();
+        let outcome = Policy::parse("airlock.toml", "unknown-severity = \"low\"\n")
+            .unwrap()
+            .with_project_policy(&project, false);
+        assert!(outcome.refused.is_empty(), "{:?}", outcome.refused);
+        let mut unknown = finding("a", "1.0", RuleId::KnownVulnerability, Some("X-1"));
+        unknown.severity = Severity::Unknown;
+        let mut analysis = Analysis {
+            findings: vec![unknown.clone()],
+            ..Analysis::default()
+        };
+        analysis.unknown_counts_as = outcome.policy.unknown_counts_as();
+        outcome
+            .policy
+            .apply(&mut analysis, Date::parse("2026-01-01").unwrap());
+        assert_eq!(analysis.findings[0].severity, Severity::High);
+        // Counted at or above the floor, unknown stays unknown.
+        let mut analysis = Analysis {
+            findings: vec![unknown],
+            ..Analysis::default()
+        };
+        Policy::default()
+            .with_project_policy(&project, false)
+            .policy
+            .apply(&mut analysis, Date::parse("2026-01-01").unwrap());
+        assert_eq!(analysis.findings[0].severity, Severity::Unknown);
+    }
+
+    #[test]
     fn a_trusted_project_policy_layers_like_an_operator_file_but_never_moves_the_database() {
         let project = Policy::parse("in/airlock.toml", PLANTED).unwrap();
         let outcome = operator().with_project_policy(&project, true);
@@ -1405,6 +1585,7 @@ mirror = "https://evil.example"
             [
                 "`[database] path`",
                 "`[database] public_key`",
+                "`[database] max-age`",
                 "`[sync] mirror`"
             ]
         );

@@ -53,6 +53,9 @@ pub struct ScanOptions {
     pub cargo_metadata: bool,
     /// Told how far the scan is (files extracted, bytes hashed); the CLI draws a bar from it.
     pub progress: Option<ProgressReporter>,
+    /// Files never read, as canonical paths: the run's own output file (`-o`), which would
+    /// otherwise be read back as an input when it lies inside a scanned path.
+    pub skip_files: Vec<PathBuf>,
 }
 
 impl Default for ScanOptions {
@@ -61,6 +64,7 @@ impl Default for ScanOptions {
             skip_default_directories: true,
             cargo_metadata: false,
             progress: None,
+            skip_files: Vec::new(),
         }
     }
 }
@@ -464,6 +468,10 @@ fn collect_jobs(
     })?;
     let canonical_root = widen_to_cache_repository(canonical_root);
     if !metadata.is_dir() {
+        if is_skipped(path, options) {
+            diagnostics.push(skipped_output(&display_root));
+            return Ok(());
+        }
         let mut accepting: Vec<&'static dyn Extractor> = extractors
             .iter()
             .copied()
@@ -521,6 +529,10 @@ fn collect_jobs(
             continue;
         }
         let display = display_path(entry.path());
+        if is_skipped(entry.path(), options) {
+            diagnostics.push(skipped_output(&display));
+            continue;
+        }
         if entry.path_is_symlink() {
             match fs::canonicalize(entry.path()) {
                 Ok(target) if target.starts_with(&canonical_root) => {}
@@ -559,6 +571,20 @@ fn collect_jobs(
         }
     }
     Ok(())
+}
+
+/// Whether `path` is one of [`ScanOptions::skip_files`] (resolved only when there are any).
+fn is_skipped(path: &Path, options: &ScanOptions) -> bool {
+    !options.skip_files.is_empty()
+        && fs::canonicalize(path).is_ok_and(|canonical| options.skip_files.contains(&canonical))
+}
+
+fn skipped_output(display: &str) -> Diagnostic {
+    Diagnostic::note(
+        DiagnosticCode::OutputNotScanned,
+        Location::file(display),
+        "this run writes its report here, so it is not read as an input",
+    )
 }
 
 /// A Hugging Face cache snapshot (`models--ORG--NAME/snapshots/REV`) holds only symbolic links
@@ -633,6 +659,7 @@ fn run_job(job: &Job, options: &ScanOptions, progress: &ProgressState) -> JobRes
         main: &job.display,
         main_digest: OnceLock::new(),
         progress: Some(progress),
+        skip_files: &options.skip_files,
     };
     let outcome = (|| {
         let bytes = read_capped(&job.disk_path, &job.display, job.extractor.read_limit())?;
@@ -705,6 +732,8 @@ struct DiskFiles<'job> {
     main: &'job str,
     main_digest: OnceLock<Result<FileDigest, Diagnostic>>,
     progress: Option<&'job ProgressState>,
+    /// [`ScanOptions::skip_files`]: a file referenced by another is not read either.
+    skip_files: &'job [PathBuf],
 }
 
 impl DiskFiles<'_> {
@@ -724,6 +753,9 @@ impl DiskFiles<'_> {
                 Location::file(path),
                 "lies outside the scan root; not read",
             ));
+        }
+        if self.skip_files.contains(&canonical) {
+            return Err(skipped_output(path));
         }
         Ok(disk_path.to_path_buf())
     }

@@ -514,10 +514,12 @@ fn vulnerabilities_of_the_attested_sbom_and_of_a_rescan_meet_fail_on() {
     assert_eq!(report["files"]["status"], "ok");
     let policy = &report["policy"];
     assert_eq!(policy["source"], "attestation");
+    // Two of the advisories give no rating: recorded as `unknown`, counted as high.
     assert_eq!(
         policy["detail"],
-        "4 vulnerabilities at or above high in the attested SBOM"
+        "4 vulnerabilities at or above high in the attested SBOM; 2 unknown (counted as high)"
     );
+    assert_eq!(policy["unknown_counts_as"], "high");
     let failing: Vec<&str> = policy["failing"]
         .as_array()
         .unwrap()
@@ -527,20 +529,54 @@ fn vulnerabilities_of_the_attested_sbom_and_of_a_rescan_meet_fail_on() {
     assert_eq!(
         failing,
         [
-            "PYSEC-2021-66",
             "PYSEC-2024-60",
             "RUSTSEC-2022-0013",
+            "PYSEC-2021-66",
             "RUSTSEC-2024-0421"
-        ]
+        ],
+        "rated high first, then the unknown ones counted as high"
     );
+    let severities: Vec<&str> = policy["failing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["severity"].as_str().unwrap())
+        .collect();
+    assert_eq!(severities, ["high", "high", "unknown", "unknown"]);
     assert_eq!(policy["below_threshold"][0]["id"], "PYSEC-2023-74");
     assert_eq!(policy["below_threshold"][0]["severity"], "medium");
+
+    // --fail-on none grades and reports, and never fails.
+    let (code, report) = verify_json(&home, &["--fail-on", "none"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(report["policy"]["fail_on"], "none");
+    assert_eq!(report["policy"]["status"], "ok");
+    assert_eq!(
+        report["policy"]["detail"],
+        "5 vulnerabilities in the attested SBOM, reported only (--fail-on none); 2 unknown (counted as high)"
+    );
 
     let (code, report) = verify_json(&home, &["--fail-on", "critical"]);
     assert_eq!(code, Some(0));
     assert_eq!(
         report["policy"]["detail"],
-        "no vulnerability at or above critical in the attested SBOM (5 below)"
+        "no vulnerability at or above critical in the attested SBOM (5 below); 2 unknown (counted as high)"
+    );
+    // What unknown counts as is the operator's `unknown-severity` (never the judged tree's).
+    std::fs::write(
+        home.work().join("operator.toml"),
+        "unknown-severity = \"critical\"\n",
+    )
+    .unwrap();
+    let (code, report) = verify_json(
+        &home,
+        &["--config", "operator.toml", "--fail-on", "critical"],
+    );
+    assert_eq!(code, Some(1));
+    assert_eq!(report["policy"]["unknown_counts_as"], "critical");
+    assert_eq!(
+        report["policy"]["detail"],
+        "2 vulnerabilities at or above critical in the attested SBOM; 2 unknown (counted as critical)"
     );
 
     // Attested without the database: nothing recorded, so the plain check passes, and
@@ -565,10 +601,10 @@ fn vulnerabilities_of_the_attested_sbom_and_of_a_rescan_meet_fail_on() {
     assert_eq!(report["policy"]["source"], "rescan");
     assert_eq!(
         report["policy"]["detail"],
-        "4 vulnerabilities at or above high matched against the current database (--rescan)"
+        "4 vulnerabilities at or above high matched against the current database (--rescan); 2 unknown (counted as high)"
     );
     assert_eq!(
-        report["policy"]["failing"][2]["affects"],
+        report["policy"]["failing"][1]["affects"],
         serde_json::json!(["pkg:cargo/regex@1.5.4"])
     );
 }

@@ -1,7 +1,8 @@
 //! `airlock db import` and scans against the database: counts over real advisories (PyPA YAML,
 //! RustSec markdown and its OSV export, GHSA, malicious packages), idempotence, the merge of the
-//! two RustSec forms, withdrawn records, skipped files with reasons and lines, archives with
-//! crafted entries, and what a scan says with and without a database.
+//! two RustSec forms, withdrawn records, malformed input refused whole with reasons and lines,
+//! archives with crafted or truncated entries, and what a scan says with and without a
+//! database. The data-age checks are in `db_freshness.rs`.
 
 #![allow(
     clippy::unwrap_used,
@@ -99,72 +100,160 @@ fn markdown_alone_fills_in_and_the_osv_copy_then_replaces_it() {
     );
 }
 
+/// Malformed advisories are an error naming each file and line, and nothing is imported, not
+/// even the good files given with them: the import is one transaction.
 #[test]
-fn bad_files_are_skipped_with_their_line_and_the_rest_is_imported() {
+fn malformed_advisories_fail_the_whole_import_with_their_lines() {
     let home = Home::new();
     let broken = advisory_fixtures().join("broken");
     let good = advisory_fixtures().join("corpus/ossf-malicious-packages");
-    let report = home.ok(&[
+    home.ok(&["db", "import", good.to_str().unwrap()]);
+    let before = std::fs::read(home.database()).unwrap();
+    let output = home.run(&[
         "db",
         "import",
         broken.to_str().unwrap(),
-        good.to_str().unwrap(),
+        advisory_fixtures().join("corpus").to_str().unwrap(),
     ]);
-    assert_eq!(count(&report, "added"), 2, "{report}");
-    assert_eq!(count(&report, "skipped"), 4, "{report}");
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains("not a complete advisory set, so nothing was imported (4 problems):"),
+        "{message}"
+    );
     for expected in [
         "truncated.json:11:454: EOF while parsing a string",
         "unclosed-list.yaml:7:13: unclosed bracket",
         "bad-date.md:5:8: invalid date",
         "no-modified.json: missing field `modified`",
     ] {
-        assert!(report.contains(expected), "`{expected}` in:\n{report}");
+        assert!(message.contains(expected), "`{expected}` in:\n{message}");
     }
+    assert_eq!(std::fs::read(home.database()).unwrap(), before);
+    assert!(output.stdout.is_empty(), "no report for a refused import");
+}
+
+/// What counts as an advisory set: a file named on the command line must be one; in a
+/// directory walk, a README or a LICENSE is skipped with a note; a path that yields no record
+/// is an error.
+#[test]
+fn named_files_must_be_advisories_and_walks_skip_only_harmless_files() {
+    let home = Home::new();
+    let work = home.work();
+    std::fs::write(work.join("notes.txt"), "not an advisory\n").unwrap();
+    let output = home.run(&["db", "import", "notes.txt"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output)
+            .contains("notes.txt: not an advisory file (expected .json, .yaml, .yml, .md or .zip)"),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::write(work.join("README.md"), "# Advisories\n").unwrap();
+    let output = home.run(&["db", "import", "README.md"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("README.md: not a RustSec advisory"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!home.database().exists(), "nothing was created");
+
+    // A directory of advisories with a README, a LICENSE and a hidden file beside them.
+    let set = work.join("set");
+    std::fs::create_dir(&set).unwrap();
+    std::fs::copy(
+        advisory_fixtures().join(
+            "corpus/ossf-malicious-packages/osv/malicious/pypi/0requests/MAL-2026-15859.json",
+        ),
+        set.join("MAL-2026-15859.json"),
+    )
+    .unwrap();
+    std::fs::write(set.join("README.md"), "# About these advisories\n").unwrap();
+    std::fs::write(set.join("LICENSE"), "CC-BY-4.0\n").unwrap();
+    std::fs::write(set.join(".id-allocator"), "17\n").unwrap();
+    let report = home.ok(&["db", "import", "set"]);
+    assert_eq!(count(&report, "added"), 1, "{report}");
+    assert_eq!(count(&report, "skipped"), 3, "{report}");
+    assert!(
+        report.contains("set/LICENSE: not an advisory file"),
+        "{report}"
+    );
+    assert!(
+        report.contains("set/README.md: not a RustSec advisory"),
+        "{report}"
+    );
+
+    // A directory without a single record is not an advisory set.
+    let empty = work.join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::write(empty.join("README.md"), "# nothing yet\n").unwrap();
+    let before = std::fs::read(home.database()).unwrap();
+    let output = home.run(&["db", "import", "empty"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("empty: no advisory records found"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read(home.database()).unwrap(), before);
 }
 
 #[test]
-fn archives_import_like_osv_all_zip_and_crafted_entries_are_refused() {
+fn archives_import_like_osv_all_zip_and_crafted_or_truncated_ones_are_refused() {
     let home = Home::new();
     let mut entries = json_entries(&advisory_fixtures().join("corpus"));
     // The OSV JSON files (the PyPA YAML and RustSec markdown are not in OSV's archives).
     assert_eq!(entries.len(), 11);
-    entries.push((
+    entries.push(("notes.txt".to_owned(), b"hello".to_vec()));
+    let archive = home.work().join("all.zip");
+    zip_archive(&archive, &entries);
+    let report = home.ok(&["db", "import", "all.zip"]);
+    assert_eq!(count(&report, "added"), 11, "{report}");
+    assert_eq!(count(&report, "skipped"), 1, "{report}");
+    assert!(
+        report.contains("all.zip!notes.txt: not an OSV JSON entry"),
+        "{report}"
+    );
+    let before = std::fs::read(home.database()).unwrap();
+
+    // Entries whose names climb out of the archive mark a crafted archive: all of it is refused.
+    let mut crafted = entries.clone();
+    crafted.push((
         "../../escaped/MAL-0000-1.json".to_owned(),
         std::fs::read(advisory_fixtures().join(
             "corpus/ossf-malicious-packages/osv/malicious/pypi/0requests/MAL-2026-15859.json",
         ))
         .unwrap(),
     ));
-    entries.push(("/etc/absolute.json".to_owned(), b"{}".to_vec()));
-    entries.push(("notes.txt".to_owned(), b"hello".to_vec()));
-    let archive = home.work().join("all.zip");
-    zip_archive(&archive, &entries);
-    let report = home.ok(&["db", "import", "all.zip"]);
-    assert_eq!(count(&report, "added"), 11, "{report}");
-    assert_eq!(count(&report, "skipped"), 3, "{report}");
+    crafted.push(("/etc/absolute.json".to_owned(), b"{}".to_vec()));
+    zip_archive(&home.work().join("crafted.zip"), &crafted);
+    let output = home.run(&["db", "import", "crafted.zip"]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
     assert!(
-        report.contains("all.zip!notes.txt: not an OSV JSON entry"),
-        "{report}"
+        message.contains("crafted.zip!../../escaped/MAL-0000-1.json: unsafe entry name"),
+        "{message}"
     );
     assert!(
-        report.contains("all.zip!../../escaped/MAL-0000-1.json: unsafe entry name"),
-        "{report}"
-    );
-    assert!(
-        report.contains("all.zip!/etc/absolute.json: unsafe entry name"),
-        "{report}"
+        message.contains("crafted.zip!/etc/absolute.json: unsafe entry name"),
+        "{message}"
     );
     assert!(!home.directory.path().join("escaped").exists());
+    assert_eq!(std::fs::read(home.database()).unwrap(), before);
 
-    // A truncated archive is skipped whole; the database keeps what it had.
+    // A truncated archive is refused whole; the database keeps what it had.
     let bytes = std::fs::read(&archive).unwrap();
     std::fs::write(home.work().join("cut.zip"), &bytes[..bytes.len() / 2]).unwrap();
-    let report = home.ok(&["db", "import", "cut.zip"]);
+    let output = home.run(&["db", "import", "cut.zip"]);
+    assert_eq!(output.status.code(), Some(2));
     assert!(
-        report.contains("cut.zip: not a readable zip archive"),
-        "{report}"
+        stderr(&output).contains("cut.zip: not a readable zip archive (truncated or corrupt)"),
+        "{}",
+        stderr(&output)
     );
-    assert_eq!(count(&report, "added"), 0);
+    assert!(output.stdout.is_empty());
+    assert_eq!(std::fs::read(home.database()).unwrap(), before);
     assert_eq!(
         Store::open(&home.database())
             .unwrap()
@@ -278,7 +367,7 @@ fn scans_use_the_database_and_say_when_they_could_not() {
     assert!(table.contains("malicious-package"), "{table}");
     assert!(table.contains("arrayref 0.3.10"), "{table}");
     assert!(table.contains("Advisory database: "), "{table}");
-    assert!(table.contains("11 advisories, updated"), "{table}");
+    assert!(table.contains("11 advisories; newest record"), "{table}");
 
     // The malicious package is critical: the default --fail-on (high) fails the scan.
     let output = home.run(&["scan", project, "-f", "json"]);
@@ -324,41 +413,4 @@ fn the_readme_example_scans_with_its_own_advisories() {
     let scan = String::from_utf8_lossy(&output.stdout);
     assert!(scan.contains("Advisory database: "), "{scan}");
     assert!(scan.contains("6 advisories"), "{scan}");
-}
-
-#[test]
-fn a_stale_database_draws_a_warning_and_info_shows_it() {
-    let home = Home::new();
-    home.ok(&[
-        "db",
-        "import",
-        advisory_fixtures().join("corpus").to_str().unwrap(),
-    ]);
-    std::fs::write(
-        home.work().join("airlock.toml"),
-        "[database]\nmax_age_days = 0\n",
-    )
-    .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1100));
-    let output = home.run(&[
-        "scan",
-        advisory_fixtures().join("project").to_str().unwrap(),
-        "--fail-on",
-        "critical",
-    ]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("warning: the advisory database is older than 0 days"),
-        "{}",
-        stderr(&output)
-    );
-    let info = home.ok(&["db", "info"]);
-    assert!(info.contains("schema version  1"), "{info}");
-    assert!(info.contains("advisories      13 (2 withdrawn"), "{info}");
-    assert!(info.contains("older than the 0-day limit"), "{info}");
-    let json: serde_json::Value =
-        serde_json::from_str(&home.ok(&["db", "info", "-f", "json"])).unwrap();
-    assert_eq!(json["stale"], true);
-    assert_eq!(json["sources"][0]["kind"], "path");
-    assert_eq!(json["sources"][0]["records_read"], 19);
 }

@@ -167,7 +167,11 @@ fn imports_killed_at_seeded_random_points_never_damage_the_database() {
         assert_eq!(summary.advisories, 13, "round {round}");
         assert_eq!(home.ok(&["db", "info"]), info_before, "round {round}");
         let scan = home.run(&["scan", project.to_str().unwrap(), "-f", "json"]);
-        assert_eq!(scan.stdout, scan_before.stdout, "round {round}");
+        assert_eq!(
+            db_common::scan_json_without_age(&scan.stdout),
+            db_common::scan_json_without_age(&scan_before.stdout),
+            "round {round}"
+        );
         assert_eq!(
             scan.status.code(),
             scan_before.status.code(),

@@ -390,3 +390,84 @@ fn npm_advisories_are_synced_when_asked_and_match_mcp_server_packages() {
     assert_eq!(finding["advisory"]["id"], "GHSA-6xpm-ggf7-wc3p");
     assert_eq!(finding["component"], "pkg:npm/mcp-remote@0.1.15");
 }
+
+/// The corpus archive plus one record that does not parse.
+fn broken_archive_bytes(home: &Home) -> Vec<u8> {
+    let mut entries = json_entries(&advisory_fixtures().join("corpus"));
+    entries.push((
+        "truncated.json".to_owned(),
+        std::fs::read(advisory_fixtures().join("broken/truncated.json")).unwrap(),
+    ));
+    let path = home.directory.path().join("broken.zip");
+    zip_archive(&path, &entries);
+    std::fs::read(path).unwrap()
+}
+
+/// A record airlock cannot read is never a silent gap: its whole archive is refused and the
+/// ecosystem keeps its previous data.
+#[test]
+fn an_archive_with_an_unreadable_record_fails_its_source_whole() {
+    let home = Home::new();
+    failing_sync_changes_nothing(
+        Reply::Archive {
+            body: broken_archive_bytes(&home),
+            etag: "\"v2\"",
+        },
+        "all.zip!truncated.json:11:454: EOF while parsing a string",
+    );
+}
+
+/// One bad archive fails its own source only: the others are imported, and the sync time is
+/// recorded for the data that did come in.
+#[test]
+fn a_bad_archive_does_not_hold_back_the_other_ecosystems() {
+    let home = Home::new();
+    let good = archive_bytes(&home);
+    let bad = broken_archive_bytes(&home);
+    let server = Server::start(
+        vec![
+            Reply::Archive {
+                body: good,
+                etag: "\"good\"",
+            },
+            Reply::Archive {
+                body: bad,
+                etag: "\"bad\"",
+            },
+        ],
+        2,
+    );
+    let output = home
+        .command(&[
+            "db",
+            "sync",
+            "--ecosystem",
+            "PyPI",
+            "--ecosystem",
+            "crates.io",
+        ])
+        .env("AIRLOCK_MIRROR", server.mirror())
+        .env("AIRLOCK_SYNC_TIMEOUT", "1")
+        .env("AIRLOCK_SYNC_RETRIES", "0")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let report = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(report.contains("PyPI: fetched"), "{report}");
+    assert!(
+        report.contains("crates.io: failed: the archive is not a complete advisory set"),
+        "{report}"
+    );
+    let summary = advisories::Store::open(&home.database())
+        .unwrap()
+        .summary()
+        .unwrap();
+    assert_eq!(summary.advisories, 11);
+    let names: Vec<&str> = summary
+        .sources
+        .iter()
+        .map(|source| source.name.as_str())
+        .collect();
+    assert_eq!(names, ["osv:PyPI"], "the failed source left no watermark");
+    assert!(summary.synced_at.is_some());
+}

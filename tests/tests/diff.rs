@@ -125,9 +125,12 @@ fn two_directories_show_the_changed_bytes_first() {
         stderr(&output)
     );
 
-    // A changed artifact fails any threshold, even `critical`.
+    // A changed artifact fails any threshold, even `critical`; `none` reports without failing.
     let (code, _, _) = diff_json(temporary.path(), "old", "new", &["--fail-on", "critical"]);
     assert_eq!(code, Some(1));
+    let (code, report, _) = diff_json(temporary.path(), "old", "new", &["--fail-on", "none"]);
+    assert_eq!(code, Some(0));
+    check(&report);
 }
 
 #[test]

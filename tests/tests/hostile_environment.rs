@@ -47,6 +47,8 @@ fn airlock(directory: &Path, arguments: &[&str]) -> Command {
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .env("XDG_CONFIG_HOME", isolated.join("config"))
         .env("XDG_DATA_HOME", isolated.join("data"))
+        // The fixture advisories are an old snapshot: no data-age limit here.
+        .env("AIRLOCK_MAX_DB_AGE", "none")
         .env_remove("AIRLOCK_DB");
     command
 }
@@ -212,6 +214,7 @@ fn scan_sbom_attest_verify_and_db_import_work_without_network() {
             .env("SOURCE_DATE_EPOCH", "1700000000")
             .env("XDG_CONFIG_HOME", work.join("config"))
             .env("XDG_DATA_HOME", work.join("data"))
+            .env("AIRLOCK_MAX_DB_AGE", "none")
             .env_remove("AIRLOCK_DB");
         for variable in [
             "HTTP_PROXY",

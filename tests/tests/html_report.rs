@@ -185,6 +185,9 @@ fn the_example_report_renders_findings_tree_and_models_in_chromium() {
         "2.31.0",
         "Showing 11 of 11 findings",
         "research-agent › requests › idna",
+        // The database line: the data's own date, and the limit (off in the tests).
+        "newest record 2025-10-28T06:02:18Z",
+        "no age limit (--max-db-age none)",
     ] {
         assert!(dom.contains(expected), "{expected} missing from the DOM");
     }

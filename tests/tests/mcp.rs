@@ -50,6 +50,8 @@ fn run_with_home(directory: &Path, home: &Path, arguments: &[&str]) -> Output {
         .env("AIRLOCK_DB", isolated.join("no-database.sqlite3"))
         .env("XDG_DATA_HOME", isolated.join("data"))
         .env("HOME", home)
+        // The fixture advisories are an old snapshot: no data-age limit here.
+        .env("AIRLOCK_MAX_DB_AGE", "none")
         .env_remove("XDG_CONFIG_HOME")
         .env_remove("USERPROFILE")
         .output()

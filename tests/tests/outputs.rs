@@ -70,7 +70,7 @@ fn advisory_database() -> &'static Path {
                 "db",
                 "import",
                 "examples/agent-stack/advisories",
-                fixtures().join("advisories").to_str().unwrap(),
+                fixtures().join("advisories/corpus").to_str().unwrap(),
             ],
         );
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));

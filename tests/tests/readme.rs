@@ -15,7 +15,7 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 
-use support::{run_in, stderr, stdout};
+use support::{command_in, stderr, stdout};
 
 /// The shell commands of the README's `## Set up` section, one per fenced block.
 fn setup_commands(readme: &str) -> Vec<String> {
@@ -86,12 +86,20 @@ fn the_readme_main_command_works_on_a_fresh_clone_without_network() {
             "scan",
             "examples/agent-stack",
             "--advisories",
-            "examples/agent-stack/advisories"
+            "examples/agent-stack/advisories",
+            "--max-db-age",
+            "none"
         ]
     );
+    // The README says why the data-age check is off for the example.
+    assert!(readme.contains("`--max-db-age none` switches that check off"));
 
-    // No database (AIRLOCK_DB points nowhere), no user configuration, no network.
-    let output = run_in(&clone, &arguments);
+    // No database (AIRLOCK_DB points nowhere), no user configuration, no network, and no
+    // data-age override from the test environment: the command's own flag must do it.
+    let output = command_in(&clone, &arguments)
+        .env_remove("AIRLOCK_MAX_DB_AGE")
+        .output()
+        .unwrap();
     let report = stdout(&output);
     let messages = stderr(&output);
     // 0, or 1 where a default policy fails on the example's critical pickle; never an error.
@@ -133,13 +141,19 @@ fn the_readme_main_command_works_on_a_fresh_clone_without_network() {
         "the model summary: {report}"
     );
     assert!(
-        report.contains("11 findings: 1 critical, 5 high, 1 medium, 4 low."),
+        report.contains(
+            "11 findings: 1 critical, 3 high, 2 unknown (counted as high), 1 medium, 4 low."
+        ),
         "{report}"
     );
     assert!(
         report.contains(
-            "Advisory database: 6 advisories from examples/agent-stack/advisories, imported for this scan."
+            "Advisory database: 6 advisories from examples/agent-stack/advisories, imported for this scan (newest record 2025-10-28T06:02:18Z, "
         ),
+        "{report}"
+    );
+    assert!(
+        report.contains("no age limit (--max-db-age none))."),
         "{report}"
     );
     assert!(

@@ -29,7 +29,6 @@ use serde_json::{json, Value};
 use advisories::attestation::model_signing::{self, Resource, Serialization};
 use advisories::attestation::{Envelope, Statement, Subject, CYCLONEDX_PREDICATE_TYPE};
 use advisories::signing::SecretKey;
-use advisories::{DatabaseError, Store};
 use scanner_core::extract::{extractor_by_id, strip_directory};
 use scanner_core::risk::VulnerabilitySource;
 use scanner_core::scan::{display_path, stream_sha256, ScanReport};
@@ -72,13 +71,18 @@ pub fn run(
             }
         }
     };
-    let report = scan(&args.path, args.no_default_excludes, verbosity)?;
+    let report = scan(
+        &args.path,
+        args.output.as_deref(),
+        args.no_default_excludes,
+        verbosity,
+    )?;
     if super::refuse_empty(&report, paths, args.allow_empty) {
         return Ok(Outcome::Error);
     }
     let source = database
         .as_ref()
-        .map(|store| store as &dyn VulnerabilitySource);
+        .map(|database| &database.store as &dyn VulnerabilitySource);
     // Judged as `scan` judges: the operator's policy, the project policy only where it tightens.
     let super::Judgement {
         report, analysis, ..
@@ -169,9 +173,10 @@ pub fn run(
                 )
             },
             match &database {
-                Some(_) => format!(
-                    "{} in the SBOM",
-                    super::verify::vulnerabilities(vulnerabilities)
+                Some(database) => format!(
+                    "{} in the SBOM ({})",
+                    super::verify::vulnerabilities(vulnerabilities),
+                    database.age()
                 ),
                 None => "vulnerabilities not checked (--no-vuln-db)".to_owned(),
             },
@@ -181,16 +186,18 @@ pub fn run(
     Ok(Outcome::Clean)
 }
 
-/// Runs the scan of one PATH with the options attest and verify share.
+/// Runs the scan of one PATH with the options attest and verify share; `output` (the run's
+/// `-o`) is not read as an input.
 pub(super) fn scan(
     path: &Path,
+    output: Option<&Path>,
     no_default_excludes: bool,
     verbosity: Verbosity,
 ) -> anyhow::Result<ScanReport> {
     let args = ReportArgs {
         paths: vec![path.to_path_buf()],
         format: Format::Table,
-        output: None,
+        output: output.map(Path::to_path_buf),
         cargo_metadata: false,
         no_default_excludes,
         // Attestations cover the project, never the operator's home directory.
@@ -399,39 +406,19 @@ fn record_model_digests(document: &mut Value, digests: &BTreeMap<String, String>
     }
 }
 
-/// Opens the advisory database as `scan` does, or explains how to get one. (`scan`'s own
-/// function is private to its module, which the lead is reworking; this mirrors it.)
+/// Opens the advisory database as `scan` does, or explains why it cannot be used: missing,
+/// empty, or older than the limit (`--max-db-age`). Shared with `verify --rescan`.
 pub(super) fn open_database(
     cli: &Cli,
     settings: &Settings,
     verbosity: Verbosity,
-) -> anyhow::Result<Result<Store, String>> {
-    let context = db::context(cli, settings)?;
-    let path = &context.database;
-    let how = "Run `airlock db sync` (online) or `airlock db import BUNDLE` (offline), or pass --no-vuln-db.";
-    let store = match Store::open(path) {
-        Ok(store) => store,
-        Err(DatabaseError::Missing { .. }) => {
-            return Ok(Err(format!(
-                "no advisory database at {}, so airlock cannot tell what is vulnerable.\n  {how}",
-                path.display()
-            )))
-        }
-        Err(error) => return Err(error.into()),
+) -> anyhow::Result<Result<db::MatchingDatabase, String>> {
+    let database = match db::open_for_matching(cli, settings, &[], verbosity)? {
+        Ok(database) => database,
+        Err(why) => return Ok(Err(why.explanation("pass --no-vuln-db"))),
     };
-    let summary = store.summary()?;
-    if summary.is_empty() {
-        return Ok(Err(format!(
-            "the advisory database at {} holds no advisories, so airlock cannot tell what is vulnerable.\n  {how}",
-            path.display()
-        )));
+    if let Some(stale) = database.stale() {
+        return Ok(Err(stale));
     }
-    if db::is_stale(&summary, &context.config) && verbosity != Verbosity::Quiet {
-        stderr_line(&format!(
-            "warning: the advisory database is older than {} days ({}): run `airlock db sync` or import a newer bundle",
-            context.config.max_age_days,
-            db::describe_update(&summary)
-        ));
-    }
-    Ok(Ok(store))
+    Ok(Ok(database))
 }

@@ -30,11 +30,30 @@ pub fn man(args: &ManArgs) -> anyhow::Result<Outcome> {
         Some(directory) => {
             std::fs::create_dir_all(directory)
                 .with_context(|| format!("cannot create {}", directory.display()))?;
-            clap_mangen::generate_to(command, directory)
-                .with_context(|| format!("cannot write man pages into {}", directory.display()))?;
+            // clap_mangen::generate_to would truncate whatever each name holds; every page goes
+            // through the report writer instead (replaced atomically, links resolved).
+            let mut command = command.disable_help_subcommand(true);
+            command.build();
+            write_pages(&command, directory)?;
         }
     }
     Ok(Outcome::Clean)
+}
+
+/// Writes the page of `command` and of each visible subcommand, as `clap_mangen::generate_to`
+/// names them (airlock.1, airlock-scan.1, airlock-db-sync.1, ...).
+fn write_pages(command: &clap::Command, directory: &std::path::Path) -> anyhow::Result<()> {
+    for subcommand in command
+        .get_subcommands()
+        .filter(|found| !found.is_hide_set())
+    {
+        write_pages(subcommand, directory)?;
+    }
+    let man = clap_mangen::Man::new(command.clone());
+    let mut page = Vec::new();
+    man.render(&mut page)
+        .context("cannot render the man page")?;
+    write_report(Some(&directory.join(man.get_filename())), &page)
 }
 
 #[cfg(test)]

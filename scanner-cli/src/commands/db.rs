@@ -1,19 +1,28 @@
-//! `airlock db sync|import|export|verify|info`, and the database plumbing `scan` shares: where
-//! the database is (`--db`, `AIRLOCK_DB`, the operator's `[database] path`, user data
-//! directory; found by [`crate::settings`]), the settings, and the "how old is it" line every
-//! report carries.
+//! `airlock db sync|import|export|verify|info`, and the database plumbing `scan`, `attest` and
+//! `verify` share: where the database is (`--db`, `AIRLOCK_DB`, the operator's
+//! `[database] path`, user data directory; found by [`crate::settings`]), the settings, opening
+//! it for matching, and how fresh its data is.
+//!
+//! Freshness is judged from the data ([`advisories::freshness`]): the newest record's
+//! `modified`, shown beside the bundle's signed build time or the last sync. Past the limit
+//! (`--max-db-age`, `AIRLOCK_MAX_DB_AGE`, the operator's `[database] max-age`, default 7 days)
+//! a scan, an attestation or a verification fails with exit 2; `db info` shows the same
+//! judgement. Only operator configuration sets the limit or the pinned key: a project's
+//! `airlock.toml` is never read for them ([`crate::settings`]).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::bail;
 use serde_json::json;
 
+use advisories::bundle::{self, ImportOptions};
 use advisories::config::Config;
+use advisories::freshness::{Freshness, MaxAge};
 use advisories::signing::{PublicKey, SecretKey};
 use advisories::store::DatabaseSummary;
 use advisories::sync::FetchOutcome;
 use advisories::time::{describe_age, Timestamp};
-use advisories::{bundle, ImportReport, Store};
+use advisories::{DatabaseError, ImportReport, Store};
 
 use crate::cli::{
     Cli, DbCommand, DbExportArgs, DbImportArgs, DbInfoArgs, DbSyncArgs, DbVerifyArgs, ListFormat,
@@ -29,14 +38,21 @@ use super::{progress, Verbosity};
 pub struct Context {
     pub database: PathBuf,
     pub config: Config,
+    /// The staleness limit in force: `--max-db-age`, else the configuration's (which already
+    /// holds `AIRLOCK_MAX_DB_AGE` over `[database] max-age`).
+    pub max_age: MaxAge,
 }
 
 /// The database (`--db`, then `AIRLOCK_DB`, then `[database] path`, then the user data
-/// directory) and the operator's advisory settings, from the run's [`Settings`].
+/// directory), the operator's advisory settings and the staleness limit (`--max-db-age`, then
+/// `AIRLOCK_MAX_DB_AGE`, then `[database] max-age`), from the run's [`Settings`].
 pub fn context(cli: &Cli, settings: &Settings) -> anyhow::Result<Context> {
+    let config = settings.advisories().clone();
+    let max_age = cli.max_db_age.unwrap_or(config.max_age);
     Ok(Context {
         database: settings.database_path(cli.db.as_deref())?,
-        config: settings.advisories().clone(),
+        config,
+        max_age,
     })
 }
 
@@ -51,19 +67,60 @@ pub fn run(
         DbCommand::Sync(args) => sync(&context, args, verbosity),
         DbCommand::Import(args) => import(&context, args, verbosity),
         DbCommand::Export(args) => export(&context, args, verbosity),
-        DbCommand::Verify(args) => verify(&context, args, verbosity),
+        DbCommand::Verify(args) => verify(&context, args),
         DbCommand::Info(args) => info(&context, args),
     }
 }
 
-/// The key a bundle must be signed with: `--key`, else the pinned `[database] public_key`.
+/// The key a bundle must be signed with, and whether it is a new pin: `--repin NEW.pub`, else
+/// `--key`, which must be the pinned `[database] public_key` when one is configured, else the
+/// pin. `None`: the key recorded in the database (if any) is expected.
+fn import_key(
+    context: &Context,
+    given: Option<&Path>,
+    repin: Option<&Path>,
+) -> anyhow::Result<(Option<PublicKey>, bool)> {
+    if let Some(path) = repin {
+        return Ok((Some(PublicKey::load(path)?), true));
+    }
+    let pinned = match &context.config.public_key {
+        Some(path) => Some((path.clone(), PublicKey::load(path)?)),
+        None => None,
+    };
+    match (given, pinned) {
+        (Some(path), Some((pin_path, pin))) => {
+            let key = PublicKey::load(path)?;
+            if key.fingerprint() != pin.fingerprint() {
+                bail!(
+                    "{}: key {} is not the pinned key {} ([database] public_key = {}); a different key is accepted only as a new pin: --repin {}",
+                    path.display(),
+                    key.fingerprint(),
+                    pin.fingerprint(),
+                    pin_path.display(),
+                    path.display()
+                );
+            }
+            Ok((Some(key), false))
+        }
+        (Some(path), None) => Ok((Some(PublicKey::load(path)?), false)),
+        (None, Some((_, pin))) => Ok((Some(pin), false)),
+        (None, None) => Ok((None, false)),
+    }
+}
+
+/// The key `db verify` checks with: `--key`, else the pin, else the key recorded in the
+/// database (the one that signed the data it holds).
 fn verification_key(context: &Context, given: Option<&Path>) -> anyhow::Result<Option<PublicKey>> {
     let path = given
         .map(Path::to_owned)
         .or_else(|| context.config.public_key.clone());
-    match path {
-        None => Ok(None),
-        Some(path) => Ok(Some(PublicKey::load(&path)?)),
+    if let Some(path) = path {
+        return Ok(Some(PublicKey::load(&path)?));
+    }
+    match Store::open(&context.database) {
+        Ok(store) => Ok(store.recorded_signer()?),
+        Err(DatabaseError::Missing { .. }) => Ok(None),
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -122,48 +179,100 @@ fn sync(context: &Context, args: &DbSyncArgs, verbosity: Verbosity) -> anyhow::R
 }
 
 fn import(context: &Context, args: &DbImportArgs, verbosity: Verbosity) -> anyhow::Result<Outcome> {
-    // With --key the paths must be a bundle: a truncated bundle no longer looks like one, and
-    // should be refused as a bundle rather than read as advisories.
+    // Bundle options, or a `.bundle` name, mean the paths must be a bundle: a truncated bundle
+    // no longer looks like one, and is refused as a bundle rather than read as advisories.
+    let bundle_options =
+        args.key.is_some() || args.repin.is_some() || args.allow_unsigned || args.allow_downgrade;
     let bundles: Vec<&PathBuf> = args
         .paths
         .iter()
-        .filter(|path| args.key.is_some() || bundle::is_bundle(path))
+        .filter(|path| {
+            bundle_options
+                || path
+                    .extension()
+                    .is_some_and(|extension| extension.eq_ignore_ascii_case("bundle"))
+                || bundle::is_bundle(path)
+        })
         .collect();
-    if let Some(first) = bundles.first() {
-        if args.paths.len() != 1 {
-            bail!(
-                "{}: a bundle replaces the whole database, so import one bundle on its own (--key applies to bundles only)",
-                first.display()
-            );
-        }
-        let key = verification_key(context, args.key.as_deref())?;
-        if key.is_none() && verbosity != Verbosity::Quiet {
+    let Some(first) = bundles.first() else {
+        return import_files(context, args, verbosity);
+    };
+    if args.paths.len() != 1 {
+        bail!(
+            "{}: a bundle replaces the whole database, so import one bundle on its own (--key, --repin, --allow-unsigned and --allow-downgrade apply to bundles only)",
+            first.display()
+        );
+    }
+    let (key, repin) = import_key(context, args.key.as_deref(), args.repin.as_deref())?;
+    let imported = bundle::import(
+        first,
+        &context.database,
+        ImportOptions {
+            key: key.as_ref(),
+            repin,
+            allow_unsigned: args.allow_unsigned,
+            allow_downgrade: args.allow_downgrade,
+        },
+    )?;
+    let verified = &imported.verified;
+    let manifest = &verified.manifest;
+    if verbosity != Verbosity::Quiet {
+        if verified.verified_with.is_none() {
             stderr_line(&format!(
-                "warning: {}: signature not checked (no --key given and no [database] public_key pinned); only its digest is verified",
+                "warning: {}: imported without a signature check (--allow-unsigned): only its digest was verified; the database records no signing key now",
                 first.display()
             ));
         }
-        let verified = bundle::import(first, &context.database, key.as_ref())?;
-        let manifest = &verified.manifest;
-        let mut text = format!(
-            "{}: verified ({}), database replaced\n  advisories {} ({} withdrawn), schema {}, built {}\n  database   {}\n",
-            first.display(),
-            match &verified.verified_with {
-                Some(fingerprint) => format!("signed by {fingerprint}"),
-                None => "digest only".to_owned(),
-            },
-            manifest.counts.advisories,
-            manifest.counts.withdrawn,
-            manifest.schema_version,
-            manifest.created_at,
-            context.database.display()
-        );
-        if let Some(updated) = &manifest.updated_at {
-            text.push_str(&format!("  data as of {updated}\n"));
+        if let Some(reason) = &imported.downgrade {
+            stderr_line(&format!(
+                "warning: {}: {reason} (imported: --allow-downgrade)",
+                first.display()
+            ));
         }
-        write_report(None, text.as_bytes())?;
-        return Ok(Outcome::Clean);
+        if let (Some(previous), Some(current)) =
+            (&imported.previous_signer, &verified.verified_with)
+        {
+            stderr_line(&format!(
+                "warning: the database's signing key changed from {previous} to {current} (--repin); update [database] public_key to match"
+            ));
+        }
     }
+    let mut text = format!(
+        "{}: verified ({}), database replaced\n  advisories {} ({} withdrawn), schema {}\n  built      {}\n  newest     {}\n  database   {}\n",
+        first.display(),
+        match &verified.verified_with {
+            Some(fingerprint) => format!("signed by {fingerprint}"),
+            None => "digest only".to_owned(),
+        },
+        manifest.counts.advisories,
+        manifest.counts.withdrawn,
+        manifest.schema_version,
+        imported.built_at,
+        imported
+            .newest_record
+            .map_or_else(|| "no dated record".to_owned(), |newest| newest.to_string()),
+        context.database.display()
+    );
+    if imported.future_dated > 0 {
+        text.push_str(&format!(
+            "  {} dated after the build time: taken as {}\n",
+            super::count(
+                usize::try_from(imported.future_dated).unwrap_or(usize::MAX),
+                "record"
+            ),
+            imported.built_at
+        ));
+    }
+    write_report(None, text.as_bytes())?;
+    Ok(Outcome::Clean)
+}
+
+/// Advisory files, archives and directories (not a bundle).
+fn import_files(
+    context: &Context,
+    args: &DbImportArgs,
+    verbosity: Verbosity,
+) -> anyhow::Result<Outcome> {
     let bar = progress::records_bar(verbosity, "importing advisories");
     let report = advisories::import::import_paths_with_progress(
         &context.database,
@@ -194,6 +303,12 @@ fn import_summary(report: &ImportReport, database: &Path) -> String {
     for skipped in &report.skipped {
         text.push_str(&format!("skipped {}: {}\n", skipped.path, skipped.reason));
     }
+    if report.future_dated > 0 {
+        text.push_str(&format!(
+            "note: {} dated in the future: stored with the time of the import, so they cannot make the data look fresher\n",
+            super::count(usize::try_from(report.future_dated).unwrap_or(usize::MAX), "record")
+        ));
+    }
     text
 }
 
@@ -205,41 +320,56 @@ fn export(context: &Context, args: &DbExportArgs, verbosity: Verbosity) -> anyho
     if key.is_none() && verbosity != Verbosity::Quiet {
         stderr_line("warning: the bundle is not signed (no --sign-key): its receiver can check only its digest");
     }
-    let manifest = bundle::export(&context.database, &args.bundle, key.as_ref())?;
+    // Written where --bundle says as every report is (crate::output): a device or FIFO written
+    // through, a link resolved, a file replaced atomically with the usual mode, `-` is stdout.
+    let target = crate::output::Target::resolve(Some(&args.bundle))?;
+    let manifest = target
+        .write_built(|scratch| Ok(bundle::export(&context.database, scratch, key.as_ref())?))?;
+    let written = match &target {
+        crate::output::Target::Stdout => "standard output".to_owned(),
+        _ => args.bundle.display().to_string(),
+    };
     let text = format!(
-        "wrote {} ({} advisories, {} withdrawn, database SHA-256 {}{})\n",
-        args.bundle.display(),
+        "wrote {written} ({} advisories, {} withdrawn, database SHA-256 {}{})\n",
         manifest.counts.advisories,
         manifest.counts.withdrawn,
         manifest.database.sha256,
         key.map(|key| format!(", signed by {}", key.public_key().fingerprint()))
             .unwrap_or_default()
     );
-    write_report(None, text.as_bytes())?;
+    if matches!(target, crate::output::Target::Stdout) {
+        // The bundle itself went to stdout.
+        if verbosity != Verbosity::Quiet {
+            stderr_line(text.trim_end());
+        }
+    } else {
+        write_report(None, text.as_bytes())?;
+    }
     Ok(Outcome::Clean)
 }
 
-fn verify(context: &Context, args: &DbVerifyArgs, verbosity: Verbosity) -> anyhow::Result<Outcome> {
+fn verify(context: &Context, args: &DbVerifyArgs) -> anyhow::Result<Outcome> {
     let key = verification_key(context, args.key.as_deref())?;
-    if key.is_none() && verbosity != Verbosity::Quiet {
-        stderr_line(
-            "warning: no --key given and no [database] public_key pinned: checking the digest only",
-        );
-    }
-    let verified = bundle::verify(&args.file, key.as_ref())?;
+    let verified = bundle::verify(&args.file, key.as_ref(), args.allow_unsigned)?;
     let manifest = &verified.manifest;
     let text = format!(
-        "{}: OK ({})\n  advisories {} ({} withdrawn), schema {}, built {}\n  database SHA-256 {} ({} bytes)\n",
+        "{}: OK ({})\n  advisories {} ({} withdrawn), schema {}\n  built      {}\n  newest     {}\n  database SHA-256 {} ({} bytes)\n",
         args.file.display(),
         match (&verified.verified_with, &verified.signed_by) {
             (Some(fingerprint), _) => format!("signature verified with {fingerprint}"),
-            (None, Some(signer)) => format!("digest verified; signed by {signer}, not checked"),
-            (None, None) => "digest verified; not signed".to_owned(),
+            (None, Some(signer)) => {
+                format!("digest verified; signed by {signer}, not checked (--allow-unsigned)")
+            }
+            (None, None) => "digest verified; not signed (--allow-unsigned)".to_owned(),
         },
         manifest.counts.advisories,
         manifest.counts.withdrawn,
         manifest.schema_version,
         manifest.created_at,
+        manifest
+            .newest_modified
+            .as_deref()
+            .unwrap_or("not in the manifest (a bundle from an older airlock: judged from its database at import)"),
         manifest.database.sha256,
         manifest.database.bytes
     );
@@ -247,31 +377,202 @@ fn verify(context: &Context, args: &DbVerifyArgs, verbosity: Verbosity) -> anyho
     Ok(Outcome::Clean)
 }
 
-/// Age of the data in seconds, from the last import or sync.
-pub fn age_seconds(summary: &DatabaseSummary) -> Option<i64> {
-    summary
-        .updated_at
-        .map(|updated| updated.seconds_until(Timestamp::now()))
+/// The database's freshness now, against the limit in force.
+pub fn freshness(summary: &DatabaseSummary, max_age: MaxAge) -> Freshness {
+    Freshness::judge(summary, max_age, Timestamp::now())
 }
 
-/// True when the database is older than the configured limit.
-pub fn is_stale(summary: &DatabaseSummary, config: &Config) -> bool {
-    let limit = i64::try_from(config.max_age_days.saturating_mul(86_400)).unwrap_or(i64::MAX);
-    age_seconds(summary).is_none_or(|age| age > limit)
-}
-
-/// "updated 2026-11-20T10:00:00Z, 2 days ago" or "never updated".
-pub fn describe_update(summary: &DatabaseSummary) -> String {
-    match (summary.updated_at, age_seconds(summary)) {
-        (Some(updated), Some(age)) => format!("updated {updated}, {} ago", describe_age(age)),
-        _ => "no update time recorded".to_owned(),
+/// The JSON fields every report's database object shares. The age in seconds depends on the
+/// clock, so only `db info` carries it: a scan report holds absolute times and stays the same
+/// bytes for the same input (`SOURCE_DATE_EPOCH`).
+fn freshness_json(freshness: &Freshness, with_age: bool) -> serde_json::Value {
+    let mut value = json!({
+        "newest_record": freshness.newest_record.map(|time| time.to_string()),
+        "built_at": freshness.built_at.map(|time| time.to_string()),
+        "synced_at": freshness.synced_at.map(|time| time.to_string()),
+        "updated_at": freshness.updated_at.map(|time| time.to_string()),
+        "age_seconds": freshness.age_seconds,
+        "max_age": freshness.max_age.to_string(),
+        "max_age_seconds": freshness.max_age.seconds(),
+        "stale": freshness.is_stale(),
+    });
+    if !with_age {
+        if let Some(object) = value.as_object_mut() {
+            object.remove("age_seconds");
+        }
     }
+    value
+}
+
+/// A database opened for matching (scan, attest, verify), with what reports say about it.
+pub struct MatchingDatabase {
+    pub store: Store,
+    pub freshness: Freshness,
+    /// Advisories that can match (withdrawn ones excluded).
+    pub advisories: u64,
+    pub schema_version: i64,
+    /// The database file, or the `--advisories` paths.
+    pub shown: String,
+    /// The database imported from `--advisories`, deleted after the run.
+    pub temporary: Option<super::scan_advisories::TemporaryDatabase>,
+}
+
+impl MatchingDatabase {
+    /// The report's note line.
+    pub fn line(&self) -> String {
+        // Files imported for this scan were "taken" just now: only their newest record says
+        // anything about their age.
+        let freshness = match &self.temporary {
+            Some(_) => self.freshness.describe_newest(),
+            None => self.freshness.describe(),
+        };
+        let limit = match self.freshness.max_age {
+            MaxAge::Off => "no age limit (--max-db-age none)".to_owned(),
+            limit => format!("limit {limit}"),
+        };
+        let stale = if self.freshness.is_stale() {
+            ": STALE"
+        } else {
+            ""
+        };
+        match &self.temporary {
+            Some(_) => format!(
+                "Advisory database: {} advisories from {}, imported for this scan ({freshness}; {limit}){stale}.",
+                self.advisories, self.shown
+            ),
+            None => format!(
+                "Advisory database: {} ({} advisories; {freshness}; {limit}){stale}.",
+                self.shown, self.advisories
+            ),
+        }
+    }
+
+    /// The report's `advisory_database` object.
+    pub fn json(&self) -> serde_json::Value {
+        let mut value = json!({
+            "used": true,
+            "path": self.shown,
+            "schema_version": self.schema_version,
+            "advisories": self.advisories,
+            "matching": "osv-ranges",
+            "imported_for_this_scan": self.temporary.is_some(),
+        });
+        if let (Some(object), serde_json::Value::Object(fields)) = (
+            value.as_object_mut(),
+            freshness_json(&self.freshness, false),
+        ) {
+            object.extend(fields);
+        }
+        value
+    }
+
+    /// For the one-line stderr summary: "advisory data 3 days old (newest record ...)".
+    pub fn age(&self) -> String {
+        match &self.temporary {
+            Some(_) => format!(
+                "advisories from {}, imported for this scan: {}",
+                self.shown,
+                self.freshness.describe_newest()
+            ),
+            None => format!("advisory database: {}", self.freshness.describe()),
+        }
+    }
+
+    /// The error when the data is past the limit: what, how old, the limit, and what to do.
+    pub fn stale(&self) -> Option<String> {
+        let (what, remedy) = match &self.temporary {
+            Some(_) => (
+                format!("the advisories from {}", self.shown),
+                "Give newer advisory files",
+            ),
+            None => (
+                format!("the advisory database at {}", self.shown),
+                "Run `airlock db sync` (online) or import a newer bundle (offline)",
+            ),
+        };
+        self.freshness.problem().map(|problem| {
+            format!(
+                "{what} cannot vouch for anything: {problem}.\n  {remedy}, or set the limit with --max-db-age (`none` turns the check off)."
+            )
+        })
+    }
+}
+
+/// Why there is no database to match against.
+pub struct Unavailable {
+    /// `missing` or `empty`.
+    pub reason: &'static str,
+    pub path: PathBuf,
+}
+
+impl Unavailable {
+    /// Two lines: what is missing, and how to get it.
+    pub fn explanation(&self, without: &str) -> String {
+        let how = format!(
+            "Run `airlock db sync` (online) or `airlock db import BUNDLE` (offline), or {without}."
+        );
+        match self.reason {
+            "empty" => format!(
+                "the advisory database at {} holds no advisories, so airlock cannot tell what is vulnerable.\n  {how}",
+                self.path.display()
+            ),
+            _ => format!(
+                "no advisory database at {}, so airlock cannot tell what is vulnerable.\n  {how}",
+                self.path.display()
+            ),
+        }
+    }
+}
+
+/// Opens the database for matching: the files of `--advisories` imported into a temporary one
+/// when given, else the configured one. Missing or empty: `Err(Unavailable)`. The path and the
+/// staleness limit come from the operator's settings and flags ([`context`]).
+pub fn open_for_matching(
+    cli: &Cli,
+    settings: &Settings,
+    advisory_paths: &[PathBuf],
+    verbosity: Verbosity,
+) -> anyhow::Result<Result<MatchingDatabase, Unavailable>> {
+    let context = context(cli, settings)?;
+    let temporary = super::scan_advisories::import(advisory_paths, verbosity)?;
+    let path = temporary
+        .as_ref()
+        .map_or(context.database.clone(), |database| database.path.clone());
+    let store = match Store::open(&path) {
+        Ok(store) => store,
+        Err(DatabaseError::Missing { .. }) => {
+            return Ok(Err(Unavailable {
+                reason: "missing",
+                path,
+            }))
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let summary = store.summary()?;
+    if summary.is_empty() {
+        return Ok(Err(Unavailable {
+            reason: "empty",
+            path,
+        }));
+    }
+    let shown = match &temporary {
+        Some(database) => database.sources.clone(),
+        None => path.display().to_string(),
+    };
+    Ok(Ok(MatchingDatabase {
+        store,
+        freshness: freshness(&summary, context.max_age),
+        advisories: summary.advisories - summary.withdrawn,
+        schema_version: summary.schema_version,
+        shown,
+        temporary,
+    }))
 }
 
 fn info(context: &Context, args: &DbInfoArgs) -> anyhow::Result<Outcome> {
     let store = Store::open(&context.database)?;
     let summary = store.summary()?;
-    let stale = is_stale(&summary, &context.config);
+    let freshness = freshness(&summary, context.max_age);
     let bytes = match args.format {
         ListFormat::Json => {
             let sources: Vec<serde_json::Value> = summary
@@ -299,41 +600,61 @@ fn info(context: &Context, args: &DbInfoArgs) -> anyhow::Result<Outcome> {
                     })
                 })
                 .collect();
-            let value = json!({
+            let mut value = json!({
                 "path": context.database.display().to_string(),
                 "schema_version": summary.schema_version,
                 "advisories": summary.advisories,
                 "withdrawn": summary.withdrawn,
                 "affected_packages": summary.affected_packages,
-                "updated_at": summary.updated_at.map(|time| time.to_string()),
-                "age_seconds": age_seconds(&summary),
-                "max_age_days": context.config.max_age_days,
-                "stale": stale,
-                "newest_record_modified": summary.newest_record,
+                "signed_by": summary.signer,
                 "sources": sources,
             });
+            if let (Some(object), serde_json::Value::Object(fields)) =
+                (value.as_object_mut(), freshness_json(&freshness, true))
+            {
+                object.extend(fields);
+            }
             let mut bytes = serde_json::to_vec_pretty(&value)?;
             bytes.push(b'\n');
             bytes
         }
         ListFormat::Table => {
+            let time = |time: Option<Timestamp>| {
+                time.map_or_else(
+                    || "-".to_owned(),
+                    |time| {
+                        format!(
+                            "{time} ({} ago)",
+                            describe_age(time.seconds_until(Timestamp::now()))
+                        )
+                    },
+                )
+            };
+            let age = match (freshness.newest_record, freshness.age_seconds) {
+                (Some(newest), Some(age)) => format!("{newest} ({} old)", describe_age(age)),
+                _ => "- (no dated record)".to_owned(),
+            };
+            let verdict = match (freshness.problem(), freshness.max_age) {
+                (Some(problem), _) => format!(
+                    "STALE: {problem}; scans fail until `airlock db sync` or a newer bundle"
+                ),
+                (None, MaxAge::Off) => "not checked (--max-db-age none)".to_owned(),
+                (None, limit) => format!("fresh (limit {limit})"),
+            };
             let mut text = format!(
-                "database        {}\nschema version  {}\nadvisories      {} ({} withdrawn, kept and never matched)\npackages        {} named by advisories\nupdated         {}{}\nnewest record   {}\n\n",
+                "database        {}\nschema version  {}\nadvisories      {} ({} withdrawn, kept and never matched)\npackages        {} named by advisories\nnewest record   {age}\nbundle built    {}\nsynced          {}\nupdated         {}\nfreshness       {verdict}\nsigned by       {}\n\n",
                 context.database.display(),
                 summary.schema_version,
                 summary.advisories,
                 summary.withdrawn,
                 summary.affected_packages,
-                match (summary.updated_at, age_seconds(&summary)) {
-                    (Some(updated), Some(age)) => format!("{updated} ({} ago)", describe_age(age)),
-                    _ => "never".to_owned(),
-                },
-                if stale {
-                    format!(" (older than the {}-day limit: run `airlock db sync`)", context.config.max_age_days)
-                } else {
-                    String::new()
-                },
-                summary.newest_record.as_deref().unwrap_or("-"),
+                time(freshness.built_at),
+                time(freshness.synced_at),
+                time(freshness.updated_at),
+                summary
+                    .signer
+                    .as_deref()
+                    .unwrap_or("- (no signed bundle imported)"),
             );
             let rows: Vec<Vec<String>> = summary
                 .sources

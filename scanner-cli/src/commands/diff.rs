@@ -49,8 +49,9 @@ pub struct DiffArgs {
     pub output: Option<PathBuf>,
 
     /// Exit with 1 when the new side introduces a finding of this severity or worse; a hash
-    /// change counts as critical.
-    #[arg(long, value_name = "SEVERITY", value_parser = ["info", "low", "medium", "high", "critical"])]
+    /// change counts as critical, an unknown severity as the operator's `unknown-severity`
+    /// (high); `none` reports without failing.
+    #[arg(long, value_name = "SEVERITY", value_parser = super::FAIL_ON_VALUES)]
     pub fail_on: Option<String>,
 
     /// Also walk .git, target, node_modules and virtual environments.
@@ -401,7 +402,10 @@ fn compare(old: &Side, new: &Side) -> Diff {
         new.analysis.findings.iter().map(finding_identity).collect();
     for finding in &new.analysis.findings {
         if !old_findings.contains(&finding_identity(finding)) {
-            diff.worst_introduced = diff.worst_introduced.max(Some(finding.severity));
+            // An unknown severity counts as the analysis says (high unless a policy says).
+            diff.worst_introduced = diff
+                .worst_introduced
+                .max(Some(new.analysis.counted(finding.severity)));
             diff.findings_introduced.push(finding_change(finding));
         }
     }
@@ -605,15 +609,13 @@ pub fn run(
     args: &DiffArgs,
     verbosity: super::Verbosity,
 ) -> anyhow::Result<Outcome> {
-    let fail_on = match &args.fail_on {
-        Some(name) => Some(
-            Severity::from_name(name)
-                .ok_or_else(|| anyhow::anyhow!("unknown severity `{name}`"))?,
-        ),
+    let fail_on = match args.fail_on.as_deref() {
+        Some(name) => super::fail_on_threshold(name)?,
         None => None,
     };
     let options = ScanOptions {
         skip_default_directories: !args.no_default_excludes,
+        skip_files: crate::output::scan_exclusions(args.output.as_deref())?,
         ..ScanOptions::default()
     };
     let policy = settings.operator_scan_policy();

@@ -137,6 +137,7 @@ fn scan_paths(args: &ReportArgs, verbosity: Verbosity) -> anyhow::Result<ScanRep
         skip_default_directories: !args.no_default_excludes,
         cargo_metadata: args.cargo_metadata,
         progress: bar.as_ref().map(progress::reporter),
+        skip_files: crate::output::scan_exclusions(args.output.as_deref())?,
     };
     let mut paths = args.paths.clone();
     if args.include_user_config {
@@ -195,6 +196,23 @@ fn show_diagnostics(diagnostics: &[scanner_core::Diagnostic], verbosity: Verbosi
         ));
     }
 }
+
+/// The threshold of `--fail-on NAME`: a rated level, or `None` for `none` (report, never
+/// fail). `unknown` is not a threshold: what unknown counts as is the policy's
+/// `unknown-severity`.
+pub fn fail_on_threshold(name: &str) -> anyhow::Result<Option<scanner_core::risk::Severity>> {
+    if name.trim().eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    scanner_core::risk::Severity::from_name(name)
+        .map(Some)
+        .ok_or_else(|| {
+            anyhow::anyhow!("unknown severity `{name}` (info, low, medium, high, critical or none)")
+        })
+}
+
+/// The values `--fail-on` accepts, for clap.
+pub const FAIL_ON_VALUES: [&str; 6] = ["info", "low", "medium", "high", "critical", "none"];
 
 /// `1 root`, `2 roots`.
 pub fn count(number: usize, noun: &str) -> String {
@@ -352,33 +370,34 @@ fn judge(
     }
 }
 
-/// The `fail-on` threshold: `--fail-on`, else the policy's, else high; and where it came from.
+/// The `fail-on` threshold: `--fail-on` ([`fail_on_threshold`]: `none` never fails), else the
+/// policy's, else high; and where it came from.
 fn fail_on(
     flag: Option<&str>,
     policy: &scanner_core::policy::Policy,
-) -> anyhow::Result<(scanner_core::risk::Severity, String)> {
-    use scanner_core::risk::Severity;
+) -> anyhow::Result<(Option<scanner_core::risk::Severity>, String)> {
     if let Some(name) = flag {
-        let severity = Severity::from_name(name)
-            .ok_or_else(|| anyhow::anyhow!("unknown severity `{name}`"))?;
-        return Ok((severity, "--fail-on".to_owned()));
+        return Ok((fail_on_threshold(name)?, "--fail-on".to_owned()));
     }
     Ok(match policy.fail_on {
         Some(severity) => (
-            severity,
+            Some(severity),
             policy
                 .fail_on_source
                 .clone()
                 .unwrap_or_else(|| "policy".to_owned()),
         ),
-        None => (scanner_core::policy::DEFAULT_FAIL_ON, "default".to_owned()),
+        None => (
+            Some(scanner_core::policy::DEFAULT_FAIL_ON),
+            "default".to_owned(),
+        ),
     })
 }
 
 /// What the report says about the policy that judged it.
 fn policy_facts(
     policy: &ScanPolicy,
-    fail_on: scanner_core::risk::Severity,
+    fail_on: Option<scanner_core::risk::Severity>,
     fail_on_from: String,
 ) -> PolicyFacts {
     PolicyFacts {
@@ -401,7 +420,7 @@ fn policy_facts(
             })
             .collect(),
         trust_project_policy: policy.trusted,
-        fail_on: fail_on.as_str(),
+        fail_on: fail_on.map_or("none", scanner_core::risk::Severity::as_str),
         fail_on_from,
     }
 }

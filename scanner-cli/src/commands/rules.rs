@@ -80,8 +80,11 @@ pub fn markdown() -> String {
          The ids are stable: they are the SARIF `ruleId`, the keys of `[rules.ID]` and the \
          values of `[[ignore]] id` in `airlock.toml` ([policy.md](policy.md)). The default \
          severity applies when nothing more specific is known: a vulnerability takes its \
-         advisory's severity when the advisory states one, and `[rules.ID] severity` overrides \
-         either. `airlock rules` prints the same tables (`-f json` for scripts).\n\
+         advisory's rating (the highest CVSS v3/v4 base score, else the database's own label) \
+         and is `unknown` when the advisory gives none; `unknown` is shown as such in every \
+         format and counts, for `--fail-on`, as the policy's `unknown-severity` (high by \
+         default). `[rules.ID] severity` overrides either. `airlock rules` prints the same \
+         tables (`-f json` for scripts).\n\
          \n\
          ## Finding rules\n\
          \n\

@@ -3,7 +3,7 @@
 
 use crate::cli::{ColorChoice, Format, ReportArgs};
 use crate::emit;
-use crate::output::{stderr_line, write_report};
+use crate::output::{goes_to_stdout, stderr_line, write_report};
 use crate::Outcome;
 
 pub fn run(
@@ -17,7 +17,8 @@ pub fn run(
     }
     let bytes = match args.format {
         Format::Table => {
-            let style = emit::terminal::TableStyle::detect(color, args.output.is_some());
+            let style =
+                emit::terminal::TableStyle::detect(color, !goes_to_stdout(args.output.as_deref()));
             emit::table::graph_styled(&report.graph, &style).into_bytes()
         }
         other => emit::document(other, &report, None, None, &args.paths)?,

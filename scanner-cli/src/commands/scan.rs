@@ -6,136 +6,26 @@
 //! how to get a database, and exits 2, because an empty answer would read as "no known
 //! vulnerabilities". `--no-vuln-db` scans without it on purpose (exit by policy), and
 //! `--advisories PATH` matches against files imported for this scan only. Every report names
-//! the database and its age, and a database older than the configured limit draws a warning.
+//! the database, its newest record and when the data was built or synced; data older than the
+//! limit (`--max-db-age`, `AIRLOCK_MAX_DB_AGE`, the operator's `[database] max-age`, default 7
+//! days, judged from the newest record) is matched and reported, marked stale, and the run
+//! exits 2.
 //!
 //! The policy is the operator's ([`crate::settings`]), tightened by the policy file at the top
 //! of each scanned directory (or applied fully with `--trust-project-policy`); every report
 //! says which files judged it. A path under which nothing was read is an error (exit 2, no
 //! report) unless `--allow-empty`, and such a report never says "No findings."
 
-use scanner_core::risk::{Severity, VulnerabilitySource};
+use scanner_core::risk::VulnerabilitySource;
 use serde_json::json;
-
-use advisories::{DatabaseError, Store};
 
 use crate::cli::{Cli, Format, ScanArgs};
 use crate::emit;
-use crate::output::{stderr_line, write_report};
+use crate::output::{goes_to_stdout, stderr_line, write_report};
 use crate::settings::Settings;
 use crate::Outcome;
 
 use super::db;
-
-/// The database a scan reads, with what the report says about it.
-struct Database {
-    store: Store,
-    /// The database's age for the summary line ("advisory database updated 2 days ago").
-    age: String,
-    line: String,
-    json: serde_json::Value,
-    /// The database imported from `--advisories`, deleted after the scan.
-    _temporary: Option<super::scan_advisories::TemporaryDatabase>,
-}
-
-/// Why there is no database to match against.
-struct Unavailable {
-    /// Two lines: what is missing, and how to get it.
-    explanation: String,
-    reason: &'static str,
-    path: std::path::PathBuf,
-}
-
-/// Opens the database or explains, in two lines, how to get one.
-fn open_database(
-    cli: &Cli,
-    settings: &Settings,
-    args: &ScanArgs,
-    verbosity: super::Verbosity,
-) -> anyhow::Result<Result<Database, Unavailable>> {
-    let context = db::context(cli, settings)?;
-    let temporary = super::scan_advisories::import(&args.advisories, verbosity)?;
-    let path = temporary
-        .as_ref()
-        .map_or(&context.database, |database| &database.path);
-    let how = "Run `airlock db sync` (online) or `airlock db import BUNDLE` (offline), or scan with --no-vuln-db.";
-    let store = match Store::open(path) {
-        Ok(store) => store,
-        Err(DatabaseError::Missing { .. }) => {
-            return Ok(Err(Unavailable {
-                explanation: format!(
-                "no advisory database at {}, so airlock cannot tell what is vulnerable.\n  {how}",
-                path.display()
-            ),
-                reason: "missing",
-                path: path.clone(),
-            }))
-        }
-        Err(error) => return Err(error.into()),
-    };
-    let summary = store.summary()?;
-    if summary.is_empty() {
-        return Ok(Err(Unavailable {
-            explanation: format!(
-                "the advisory database at {} holds no advisories, so airlock cannot tell what is vulnerable.\n  {how}",
-                path.display()
-            ),
-            reason: "empty",
-            path: path.clone(),
-        }));
-    }
-    let stale = db::is_stale(&summary, &context.config);
-    if stale && verbosity != super::Verbosity::Quiet {
-        stderr_line(&format!(
-            "warning: the advisory database is older than {} days ({}): run `airlock db sync` or import a newer bundle",
-            context.config.max_age_days,
-            db::describe_update(&summary)
-        ));
-    }
-    let advisories = summary.advisories - summary.withdrawn;
-    let (shown, line) = match &temporary {
-        Some(database) => (
-            database.sources.clone(),
-            format!(
-                "Advisory database: {advisories} advisories from {}, imported for this scan.",
-                database.sources
-            ),
-        ),
-        None => (
-            path.display().to_string(),
-            format!(
-                "Advisory database: {} ({advisories} advisories, {}){}.",
-                path.display(),
-                db::describe_update(&summary),
-                if stale { ", STALE" } else { "" }
-            ),
-        ),
-    };
-    let json = json!({
-        "used": true,
-        "path": shown,
-        "schema_version": summary.schema_version,
-        "advisories": advisories,
-        "updated_at": summary.updated_at.map(|time| time.to_string()),
-        "max_age_days": context.config.max_age_days,
-        "stale": stale,
-        "matching": "osv-ranges",
-        "imported_for_this_scan": temporary.is_some(),
-    });
-    let age = match &temporary {
-        Some(database) => format!(
-            "advisories from {}, imported for this scan",
-            database.sources
-        ),
-        None => format!("advisory database {}", db::describe_update(&summary)),
-    };
-    Ok(Ok(Database {
-        store,
-        age,
-        line,
-        json,
-        _temporary: temporary,
-    }))
-}
 
 pub fn run(
     cli: &Cli,
@@ -146,12 +36,13 @@ pub fn run(
     let policy = settings.scan_policy(&args.report.paths, args.trust_project_policy);
     super::show_diagnostics(&policy.diagnostics, verbosity);
     // The command line wins over the policy files; without either, high and critical fail.
+    // `--fail-on none` reports without failing.
     let (fail_on, fail_on_from) = super::fail_on(args.fail_on.as_deref(), &policy.policy)?;
     let mut unavailable = None;
     let database = if args.no_vuln_db {
         None
     } else {
-        match open_database(cli, settings, args, verbosity)? {
+        match db::open_for_matching(cli, settings, &args.advisories, verbosity)? {
             Ok(database) => Some(database),
             Err(why) => {
                 unavailable = Some(why);
@@ -173,7 +64,7 @@ pub fn run(
     } = super::judge(report, &policy, source, verbosity);
     let facts = super::policy_facts(&policy, fail_on, fail_on_from);
     let (line, json) = match (&database, &unavailable) {
-        (Some(database), _) => (database.line.clone(), database.json.clone()),
+        (Some(database), _) => (database.line(), database.json()),
         (None, Some(why)) => (
             format!(
                 "Advisory database: {}, so vulnerability matching was SKIPPED: the findings above need no database (unpinned, unhashed, unsafe models).",
@@ -189,7 +80,10 @@ pub fn run(
     };
     let bytes = match args.report.format {
         Format::Table => {
-            let style = emit::terminal::TableStyle::detect(cli.color, args.report.output.is_some());
+            let style = emit::terminal::TableStyle::detect(
+                cli.color,
+                !goes_to_stdout(args.report.output.as_deref()),
+            );
             let mut text = if report.files.is_empty() && analysis.findings.is_empty() {
                 // Never "No findings." for a run that read nothing (--allow-empty).
                 format!(
@@ -241,17 +135,9 @@ pub fn run(
                 super::ignored_by(&applied)
             )
         };
-        let by_severity: Vec<String> = Severity::ALL
-            .iter()
-            .rev()
-            .filter_map(|severity| {
-                let count = analysis
-                    .findings
-                    .iter()
-                    .filter(|finding| finding.severity == *severity)
-                    .count();
-                (count > 0).then(|| format!("{count} {severity}"))
-            })
+        let by_severity: Vec<String> = emit::table::severity_counts(&analysis)
+            .into_iter()
+            .map(|(_, count)| count)
             .collect();
         let by_severity = if by_severity.is_empty() {
             String::new()
@@ -259,7 +145,7 @@ pub fn run(
             format!(" ({})", by_severity.join(", "))
         };
         let age = match (&database, &unavailable) {
-            (Some(database), _) => format!("; {}", database.age),
+            (Some(database), _) => format!("; {}", database.age()),
             (None, Some(_)) => "; no advisory database: vulnerabilities not checked".to_owned(),
             (None, None) => "; no advisory database (--no-vuln-db)".to_owned(),
         };
@@ -289,13 +175,23 @@ pub fn run(
         ));
     }
     if let Some(why) = &unavailable {
-        stderr_line(&format!("error: {}", why.explanation));
+        stderr_line(&format!(
+            "error: {}",
+            why.explanation("scan with --no-vuln-db")
+        ));
+        return Ok(Outcome::Error);
+    }
+    // Matched and reported, but old data cannot vouch for anything: the run fails.
+    if let Some(stale) = database.as_ref().and_then(db::MatchingDatabase::stale) {
+        stderr_line(&format!("error: {stale}"));
         return Ok(Outcome::Error);
     }
     if report.has_errors() || !analysis.source_errors.is_empty() {
         return Ok(Outcome::Error);
     }
-    let failed = analysis.worst().is_some_and(|worst| worst >= fail_on);
+    // `worst` counts an unknown severity as the policy says (`unknown-severity`, high).
+    let failed =
+        fail_on.is_some_and(|threshold| analysis.worst().is_some_and(|worst| worst >= threshold));
     Ok(if failed {
         Outcome::PolicyFailure
     } else {

@@ -113,6 +113,14 @@ fn severity_name<S: serde::Serializer>(
     serializer.serialize_str(severity.as_str())
 }
 
+/// `--fail-on none` is written `none`.
+fn threshold_name<S: serde::Serializer>(
+    threshold: &Option<Severity>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(threshold.map_or("none", Severity::as_str))
+}
+
 /// One graded finding.
 #[derive(Debug, Clone, Serialize)]
 struct PolicyFinding {
@@ -128,8 +136,12 @@ struct PolicyFinding {
 struct PolicyCheck {
     status: Status,
     detail: String,
+    /// `None` for `--fail-on none`: graded, never failing.
+    #[serde(serialize_with = "threshold_name")]
+    fail_on: Option<Severity>,
+    /// What an `unknown` severity counts as.
     #[serde(serialize_with = "severity_name")]
-    fail_on: Severity,
+    unknown_counts_as: Severity,
     /// `attestation` or `rescan`.
     source: &'static str,
     /// At or above `fail_on`.
@@ -160,6 +172,9 @@ struct Report {
     policy: Option<PolicyCheck>,
     #[serde(skip_serializing_if = "Option::is_none")]
     model: Option<ModelFacts>,
+    /// With `--rescan`: the advisory database matched against, and how fresh its data is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    advisory_database: Option<Value>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -234,9 +249,8 @@ pub fn run(
     })
 }
 
-fn fail_on(args: &VerifyArgs) -> anyhow::Result<Severity> {
-    Severity::from_name(&args.fail_on)
-        .ok_or_else(|| anyhow::anyhow!("unknown severity `{}`", args.fail_on))
+fn fail_on(args: &VerifyArgs) -> anyhow::Result<Option<Severity>> {
+    super::fail_on_threshold(&args.fail_on)
 }
 
 fn not_checked_files(detail: &str, exact: Option<bool>) -> FilesCheck {
@@ -257,6 +271,9 @@ fn verify_attestation(
     verbosity: Verbosity,
 ) -> anyhow::Result<Option<Report>> {
     let fail_on = fail_on(args)?;
+    // What a vulnerability whose advisory gives no rating counts as: the operator's
+    // `unknown-severity` (high by default); verify reads no policy from the tree it judges.
+    let unknown_counts_as = settings.operator_policy().unknown_counts_as();
     let key = PublicKey::load(&args.key)?;
     let envelope = Envelope::load(attestation)?;
     let mut report = Report {
@@ -281,12 +298,14 @@ fn verify_attestation(
             status: Status::NotChecked,
             detail: "the signature does not hold, so the attested SBOM is not trusted".to_owned(),
             fail_on,
+            unknown_counts_as,
             source: if args.rescan { "rescan" } else { "attestation" },
             failing: Vec::new(),
             below_threshold: Vec::new(),
             recorded_rules: BTreeMap::new(),
         }),
         model: None,
+        advisory_database: None,
     };
     let statement = match envelope.verify(&key) {
         Ok(Verified { key, statement }) => {
@@ -306,7 +325,10 @@ fn verify_attestation(
 
     let database = if args.rescan {
         match attest::open_database(cli, settings, verbosity)? {
-            Ok(store) => Some(store),
+            Ok(database) => {
+                report.advisory_database = Some(database.json());
+                Some(database)
+            }
             Err(explanation) => {
                 stderr_line(&format!("error: --rescan: {explanation}"));
                 return Ok(None);
@@ -316,12 +338,22 @@ fn verify_attestation(
         None
     };
 
-    let scan = attest::scan(&args.path, args.no_default_excludes, verbosity)?;
+    let scan = attest::scan(
+        &args.path,
+        args.output.as_deref(),
+        args.no_default_excludes,
+        verbosity,
+    )?;
     if super::refuse_empty(&scan, std::slice::from_ref(&args.path), args.allow_empty) {
         return Ok(None);
     }
     report.files = check_subjects(&statement, &args.path, &scan, args.exact)?;
-    report.policy = Some(check_policy(&statement, fail_on, database.as_ref())?);
+    report.policy = Some(check_policy(
+        &statement,
+        fail_on,
+        unknown_counts_as,
+        database.as_ref().map(|database| &database.store),
+    )?);
     Ok(Some(report.finish()))
 }
 
@@ -496,7 +528,8 @@ fn short(digest: &str) -> String {
     digest.chars().take(12).collect()
 }
 
-/// The worst CycloneDX rating severity, or `None` when no rating names one.
+/// The worst rated CycloneDX rating severity, or `None` when no rating names a level (none at
+/// all, or only `unknown`).
 fn rating_severity(vulnerability: &Value) -> Option<Severity> {
     vulnerability
         .get("ratings")
@@ -508,8 +541,9 @@ fn rating_severity(vulnerability: &Value) -> Option<Severity> {
 }
 
 /// The attested vulnerabilities: one per advisory, graded by its worst rating. An entry without
-/// a rating is graded as airlock grades such findings: medium while in triage (an advisory
-/// whose version could not be compared), high otherwise.
+/// a rated level is graded as airlock grades such findings: medium while in triage (an
+/// advisory whose version could not be compared), unknown otherwise (which counts as
+/// the operator's `unknown-severity`).
 fn attested_vulnerabilities(predicate: &Value) -> Vec<PolicyFinding> {
     let Some(list) = predicate.get("vulnerabilities").and_then(Value::as_array) else {
         return Vec::new();
@@ -523,7 +557,7 @@ fn attested_vulnerabilities(predicate: &Value) -> Vec<PolicyFinding> {
             let severity = rating_severity(vulnerability).unwrap_or(if in_triage {
                 Severity::Medium
             } else {
-                Severity::High
+                Severity::Unknown
             });
             let mut affects: Vec<String> = vulnerability
                 .get("affects")
@@ -581,7 +615,13 @@ fn rescanned_vulnerabilities(
                 affects: Vec::new(),
                 summary: advisory.summary.clone(),
             });
-        entry.severity = entry.severity.max(finding.severity);
+        if finding
+            .severity
+            .report_order(entry.severity, analysis.unknown_counts_as)
+            .is_lt()
+        {
+            entry.severity = finding.severity;
+        }
         entry.affects.push(finding.component.reference());
     }
     Ok(by_advisory
@@ -627,7 +667,8 @@ fn recorded_rules(predicate: &Value) -> BTreeMap<String, Vec<String>> {
 
 fn check_policy(
     statement: &Statement,
-    fail_on: Severity,
+    fail_on: Option<Severity>,
+    unknown_counts_as: Severity,
     database: Option<&advisories::Store>,
 ) -> anyhow::Result<PolicyCheck> {
     let source = if database.is_some() {
@@ -643,6 +684,7 @@ fn check_policy(
                 statement.predicate_type
             ),
             fail_on,
+            unknown_counts_as,
             source,
             failing: Vec::new(),
             below_threshold: Vec::new(),
@@ -654,11 +696,16 @@ fn check_policy(
         Some(store) => rescanned_vulnerabilities(predicate, store)?,
         None => attested_vulnerabilities(predicate),
     };
-    let (mut failing, mut below): (Vec<PolicyFinding>, Vec<PolicyFinding>) = findings
-        .into_iter()
-        .partition(|finding| finding.severity >= fail_on);
+    let (mut failing, mut below): (Vec<PolicyFinding>, Vec<PolicyFinding>) =
+        findings.into_iter().partition(|finding| {
+            fail_on.is_some_and(|threshold| {
+                finding.severity.counted_as(unknown_counts_as) >= threshold
+            })
+        });
     let order = |a: &PolicyFinding, b: &PolicyFinding| {
-        b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id))
+        a.severity
+            .report_order(b.severity, unknown_counts_as)
+            .then_with(|| a.id.cmp(&b.id))
     };
     failing.sort_by(order);
     below.sort_by(order);
@@ -666,16 +713,29 @@ fn check_policy(
         Some(_) => "matched against the current database (--rescan)",
         None => "in the attested SBOM",
     };
-    let detail = if failing.is_empty() {
-        format!(
-            "no vulnerability at or above {fail_on} {whose} ({} below)",
-            below.len()
-        )
+    let unknown = failing
+        .iter()
+        .chain(&below)
+        .filter(|finding| finding.severity == Severity::Unknown)
+        .count();
+    let unknown = if unknown == 0 {
+        String::new()
     } else {
-        format!(
-            "{} at or above {fail_on} {whose}",
+        format!("; {unknown} unknown (counted as {unknown_counts_as})")
+    };
+    let detail = match fail_on {
+        None => format!(
+            "{} {whose}, reported only (--fail-on none){unknown}",
+            vulnerabilities(below.len())
+        ),
+        Some(fail_on) if failing.is_empty() => format!(
+            "no vulnerability at or above {fail_on} {whose} ({} below){unknown}",
+            below.len()
+        ),
+        Some(fail_on) => format!(
+            "{} at or above {fail_on} {whose}{unknown}",
             vulnerabilities(failing.len())
-        )
+        ),
     };
     Ok(PolicyCheck {
         status: if failing.is_empty() {
@@ -685,6 +745,7 @@ fn check_policy(
         },
         detail,
         fail_on,
+        unknown_counts_as,
         source,
         failing,
         below_threshold: below,
@@ -714,6 +775,7 @@ fn verify_model_signature(args: &VerifyArgs, signature: &Path) -> anyhow::Result
         ),
         policy: None,
         model: None,
+        advisory_database: None,
     };
     let manifest = match model_signing::verify_bundle_file(signature, &key) {
         Ok(manifest) => manifest,
@@ -896,6 +958,9 @@ fn table(report: &Report) -> String {
             ));
         }
     }
+    if let Some(database) = &report.advisory_database {
+        text.push_str(&format!("\n{}\n", database_line(database)));
+    }
     text.push('\n');
     if report.passed {
         text.push_str("verification passed\n");
@@ -910,4 +975,25 @@ fn table(report: &Report) -> String {
         text.push('\n');
     }
     text
+}
+
+/// The `--rescan` database under the table: path, newest record, build or sync time.
+fn database_line(database: &Value) -> String {
+    let text = |key: &str| database.get(key).and_then(Value::as_str);
+    let mut parts = vec![format!(
+        "newest record {}",
+        text("newest_record").unwrap_or("-")
+    )];
+    if let Some(built) = text("built_at") {
+        parts.push(format!("bundle built {built}"));
+    }
+    if let Some(synced) = text("synced_at") {
+        parts.push(format!("synced {synced}"));
+    }
+    parts.push(format!("limit {}", text("max_age").unwrap_or("-")));
+    format!(
+        "Advisory database (--rescan): {} ({}).",
+        text("path").unwrap_or("-"),
+        parts.join("; ")
+    )
 }

@@ -30,7 +30,7 @@ pub struct PolicyFacts {
     pub project_files: Vec<ProjectPolicyFacts>,
     /// `--trust-project-policy` was given: project policy applied fully.
     pub trust_project_policy: bool,
-    /// The severity at or above which the run fails.
+    /// The severity at or above which the run fails; `none` for `--fail-on none`.
     pub fail_on: &'static str,
     /// Where that threshold came from: `--fail-on`, a policy file, or `default`.
     pub fail_on_from: String,
@@ -83,10 +83,17 @@ impl PolicyFacts {
         } else {
             format!("operator policy {}", self.operator_files.join(", "))
         };
-        let mut text = format!(
-            "Policy: {operator}; fails at {} ({})",
-            self.fail_on, self.fail_on_from
-        );
+        let mut text = if self.fail_on == "none" {
+            format!(
+                "Policy: {operator}; never fails on findings ({} none)",
+                self.fail_on_from
+            )
+        } else {
+            format!(
+                "Policy: {operator}; fails at {} ({})",
+                self.fail_on, self.fail_on_from
+            )
+        };
         for file in &self.project_files {
             if file.applied == "trusted" {
                 text.push_str(&format!(

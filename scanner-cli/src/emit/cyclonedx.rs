@@ -46,7 +46,7 @@ use sha2::{Digest, Sha256};
 
 use scanner_core::extract::sbom::properties;
 use scanner_core::model::ModelCard;
-use scanner_core::risk::{Finding, RuleId, Severity};
+use scanner_core::risk::{AdvisoryKind, Finding, RuleId, Severity};
 use scanner_core::{
     Component, ComponentKey, ComponentKind, Ecosystem, EdgeKind, GitReference, HashAlgorithm,
     PackageName, Scope, Source,
@@ -900,6 +900,7 @@ fn severity(severity: Severity) -> CdxSeverity {
         Severity::Medium => CdxSeverity::Medium,
         Severity::Low => CdxSeverity::Low,
         Severity::Info => CdxSeverity::Info,
+        Severity::Unknown => CdxSeverity::Unknown,
     }
 }
 
@@ -961,13 +962,15 @@ fn vulnerabilities(findings: &[Finding], references: &References) -> Vec<Vulnera
             })
             .collect();
         if ratings.is_empty() {
-            if let Some(level) = advisory.severity {
-                ratings.push(VulnerabilityRating::new(None, Some(severity(level)), None));
-            }
+            // No CVSS vector: the database's own label, or `unknown` when the record rates
+            // nothing (never a guessed level); a malicious package is critical, as its finding.
+            let level = match advisory.kind {
+                AdvisoryKind::Malicious => Severity::Critical,
+                _ => advisory.severity.unwrap_or(Severity::Unknown),
+            };
+            ratings.push(VulnerabilityRating::new(None, Some(severity(level)), None));
         }
-        if !ratings.is_empty() {
-            vulnerability.vulnerability_ratings = Some(VulnerabilityRatings(ratings));
-        }
+        vulnerability.vulnerability_ratings = Some(VulnerabilityRatings(ratings));
         vulnerability.description = advisory.summary.clone();
         let fixes: BTreeSet<String> = findings
             .iter()

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use scanner_core::model::{ModelCard, WeightsFile};
-use scanner_core::risk::{Analysis, Finding};
+use scanner_core::risk::{Analysis, Finding, Severity};
 use scanner_core::scan::ScanReport;
 use scanner_core::{Component, ComponentKey, Diagnostic, GitReference, Source};
 
@@ -119,6 +119,9 @@ struct JsonDiagnostic<'a> {
 struct JsonFinding<'a> {
     rule: &'static str,
     severity: &'static str,
+    /// For `unknown` only: the level the policy counts it as (`unknown-severity`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    counted_as: Option<&'static str>,
     component: String,
     message: &'a str,
     advisory: Option<JsonAdvisory<'a>>,
@@ -236,10 +239,11 @@ fn diagnostic(diagnostic: &Diagnostic) -> JsonDiagnostic<'_> {
     }
 }
 
-fn finding(finding: &Finding) -> JsonFinding<'_> {
+fn finding(finding: &Finding, unknown_counts_as: Severity) -> JsonFinding<'_> {
     JsonFinding {
         rule: finding.rule.as_str(),
         severity: finding.severity.as_str(),
+        counted_as: (finding.severity == Severity::Unknown).then(|| unknown_counts_as.as_str()),
         component: finding.component.reference(),
         message: &finding.message,
         advisory: finding.advisory.as_ref().map(|advisory| JsonAdvisory {
@@ -308,7 +312,13 @@ pub fn report_with_database(
             })
             .collect(),
         diagnostics: report.diagnostics.iter().map(diagnostic).collect(),
-        findings: analysis.map(|analysis| analysis.findings.iter().map(finding).collect()),
+        findings: analysis.map(|analysis| {
+            analysis
+                .findings
+                .iter()
+                .map(|found| finding(found, analysis.unknown_counts_as))
+                .collect()
+        }),
         advisory_database,
         policy,
     };

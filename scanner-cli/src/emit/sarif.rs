@@ -153,20 +153,22 @@ struct Region {
     start_column: Option<u32>,
 }
 
-/// SARIF levels: what must be fixed is an error, what should be looked at a warning.
-fn level(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Critical | Severity::High => "error",
+/// SARIF levels: what must be fixed is an error, what should be looked at a warning. SARIF has
+/// no level for "unknown": an unknown severity takes the level of what it counts as (the
+/// result's `severity` property still says `unknown`).
+fn level(severity: Severity, unknown_counts_as: Severity) -> &'static str {
+    match severity.counted_as(unknown_counts_as) {
+        Severity::Critical | Severity::High | Severity::Unknown => "error",
         Severity::Medium => "warning",
         Severity::Low | Severity::Info => "note",
     }
 }
 
 /// GitHub code scanning ranks security results by this number (CVSS-like, 0.0 to 10.0).
-fn security_severity(severity: Severity) -> &'static str {
-    match severity {
+fn security_severity(severity: Severity, unknown_counts_as: Severity) -> &'static str {
+    match severity.counted_as(unknown_counts_as) {
         Severity::Critical => "9.5",
-        Severity::High => "8.0",
+        Severity::High | Severity::Unknown => "8.0",
         Severity::Medium => "5.5",
         Severity::Low => "3.0",
         Severity::Info => "0.0",
@@ -269,7 +271,7 @@ pub fn fingerprint(finding: &Finding) -> String {
     )
 }
 
-fn result(finding: &Finding, rule_index: usize) -> SarifResult {
+fn result(finding: &Finding, rule_index: usize, unknown_counts_as: Severity) -> SarifResult {
     let mut locations = finding.evidence.iter();
     let primary: Vec<SarifLocation> = locations
         .next()
@@ -282,6 +284,10 @@ fn result(finding: &Finding, rule_index: usize) -> SarifResult {
         .collect();
     let mut properties: BTreeMap<&'static str, serde_json::Value> = BTreeMap::new();
     properties.insert("severity", finding.severity.as_str().into());
+    if finding.severity == Severity::Unknown {
+        // The level and security-severity above are this level's, not a rating.
+        properties.insert("severity-counted-as", unknown_counts_as.as_str().into());
+    }
     properties.insert("component", finding.component.reference().into());
     let score = finding
         .advisory
@@ -294,7 +300,7 @@ fn result(finding: &Finding, rule_index: usize) -> SarifResult {
                 .max()
         })
         .map(|tenths| format!("{}.{}", tenths / 10, tenths % 10))
-        .unwrap_or_else(|| security_severity(finding.severity).to_owned());
+        .unwrap_or_else(|| security_severity(finding.severity, unknown_counts_as).to_owned());
     properties.insert("security-severity", score.into());
     if let Some(advisory) = &finding.advisory {
         properties.insert("advisory", advisory.id.clone().into());
@@ -321,7 +327,7 @@ fn result(finding: &Finding, rule_index: usize) -> SarifResult {
     SarifResult {
         rule_id: finding.rule.as_str(),
         rule_index,
-        level: level(finding.severity),
+        level: level(finding.severity, unknown_counts_as),
         message: Message {
             text: finding.message.clone(),
         },
@@ -342,6 +348,11 @@ fn diagnostic_level(severity: DiagnosticSeverity) -> &'static str {
 
 /// The SARIF log, pretty-printed, ending with a newline.
 pub fn document(context: &EmitContext<'_>) -> anyhow::Result<Vec<u8>> {
+    let unknown_counts_as = context
+        .analysis
+        .map_or(scanner_core::risk::DEFAULT_UNKNOWN_COUNTS_AS, |analysis| {
+            analysis.unknown_counts_as
+        });
     let rules: Vec<ReportingDescriptor> = RuleId::ALL
         .iter()
         .map(|rule| {
@@ -349,7 +360,7 @@ pub fn document(context: &EmitContext<'_>) -> anyhow::Result<Vec<u8>> {
             properties.insert("tags", serde_json::json!(["security", "supply-chain"]));
             properties.insert(
                 "security-severity",
-                security_severity(rule.default_severity()).into(),
+                security_severity(rule.default_severity(), unknown_counts_as).into(),
             );
             ReportingDescriptor {
                 id: rule.as_str(),
@@ -362,7 +373,7 @@ pub fn document(context: &EmitContext<'_>) -> anyhow::Result<Vec<u8>> {
                 },
                 help: Some(Message { text: help(*rule) }),
                 default_configuration: Configuration {
-                    level: level(rule.default_severity()),
+                    level: level(rule.default_severity(), unknown_counts_as),
                 },
                 properties,
             }
@@ -393,7 +404,13 @@ pub fn document(context: &EmitContext<'_>) -> anyhow::Result<Vec<u8>> {
             analysis
                 .findings
                 .iter()
-                .filter_map(|finding| Some(result(finding, rule_position(finding.rule)?)))
+                .filter_map(|finding| {
+                    Some(result(
+                        finding,
+                        rule_position(finding.rule)?,
+                        unknown_counts_as,
+                    ))
+                })
                 .collect()
         })
         .unwrap_or_default();

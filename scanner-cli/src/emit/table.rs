@@ -546,7 +546,7 @@ pub fn scan_styled(graph: &DependencyGraph, analysis: &Analysis, style: &TableSt
     let mut text = if analysis.findings.is_empty() {
         "No findings.\n".to_owned()
     } else {
-        findings_table(graph, &analysis.findings, style)
+        findings_table(graph, analysis, style)
     };
     let models = model_summary(graph, &analysis.findings, style);
     if !models.is_empty() {
@@ -555,12 +555,13 @@ pub fn scan_styled(graph: &DependencyGraph, analysis: &Analysis, style: &TableSt
     }
     if !analysis.findings.is_empty() {
         text.push('\n');
-        text.push_str(&totals(&analysis.findings, style));
+        text.push_str(&totals(analysis, style));
     }
     text
 }
 
-fn findings_table(graph: &DependencyGraph, findings: &[Finding], style: &TableStyle) -> String {
+fn findings_table(graph: &DependencyGraph, analysis: &Analysis, style: &TableStyle) -> String {
+    let findings = &analysis.findings;
     // On a terminal, repeated severities and packages are left blank so groups stand out, and
     // the place a finding was read joins its detail; in files and pipes every line is whole.
     let terminal = style.width.is_some();
@@ -756,7 +757,11 @@ fn model_summary(graph: &DependencyGraph, findings: &[Finding], style: &TableSty
             .map(|file| file.format.as_str())
             .collect();
         let mut own = model_findings(graph, &component.key, findings);
-        own.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule.cmp(&b.rule)));
+        own.sort_by(|a, b| {
+            a.severity
+                .report_order(b.severity, scanner_core::risk::DEFAULT_UNKNOWN_COUNTS_AS)
+                .then(a.rule.cmp(&b.rule))
+        });
         let verdict = match own.first() {
             None => Cell::styled("no finding", good_style()),
             Some(worst) => {
@@ -833,28 +838,63 @@ pub fn note(text: &str, style: &TableStyle) -> String {
     note
 }
 
-/// `9 findings: 1 critical, 4 high, 1 medium, 3 low.`
-fn totals(findings: &[Finding], style: &TableStyle) -> String {
-    let mut counts: BTreeMap<std::cmp::Reverse<Severity>, usize> = BTreeMap::new();
-    for finding in findings {
-        *counts
-            .entry(std::cmp::Reverse(finding.severity))
-            .or_default() += 1;
+/// `9 findings: 1 critical, 4 high, 2 unknown (counted as high), 1 medium, 1 low.`
+fn totals(analysis: &Analysis, style: &TableStyle) -> String {
+    let counts = severity_counts(analysis);
+    let last = counts.len().saturating_sub(1);
+    let mut text = format!(
+        "{}:",
+        crate::commands::count(analysis.findings.len(), "finding")
+    );
+    let mut used = display_width(&text);
+    // Parts are painted, so the line is filled by their plain width; a part never splits.
+    for (position, (severity, count)) in counts.into_iter().enumerate() {
+        let plain = if position == last {
+            format!("{count}.")
+        } else {
+            format!("{count},")
+        };
+        let width = display_width(&plain);
+        if style.width.is_some_and(|limit| used + 1 + width > limit) {
+            text.push('\n');
+            used = 0;
+        } else {
+            text.push(' ');
+            used += 1;
+        }
+        text.push_str(&style.paint(severity_style(severity), &count));
+        text.push_str(if position == last { "." } else { "," });
+        used += width;
     }
-    let parts: Vec<String> = counts
-        .iter()
-        .map(|(severity, count)| {
-            style.paint(
-                severity_style(severity.0),
-                &format!("{count} {}", severity.0),
-            )
+    text.push('\n');
+    text
+}
+
+/// The findings counted by severity, worst first, each as `N level`: unknown ones right after
+/// the level they count as, saying so (`2 unknown (counted as high)`). The summary lines of
+/// `scan` (stderr and the table) are made of these.
+pub fn severity_counts(analysis: &Analysis) -> Vec<(Severity, String)> {
+    let mut counts: BTreeMap<(std::cmp::Reverse<Severity>, bool), usize> = BTreeMap::new();
+    for finding in &analysis.findings {
+        let key = (
+            std::cmp::Reverse(analysis.counted(finding.severity)),
+            finding.severity == Severity::Unknown,
+        );
+        *counts.entry(key).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|((counted, unknown), count)| {
+            if unknown {
+                (
+                    Severity::Unknown,
+                    format!("{count} unknown (counted as {})", counted.0),
+                )
+            } else {
+                (counted.0, format!("{count} {}", counted.0))
+            }
         })
-        .collect();
-    format!(
-        "{}: {}.\n",
-        crate::commands::count(findings.len(), "finding"),
-        parts.join(", ")
-    )
+        .collect()
 }
 
 #[cfg(test)]

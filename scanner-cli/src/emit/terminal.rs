@@ -92,6 +92,10 @@ pub fn severity_style(severity: Severity) -> Style {
         Severity::Medium => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
         Severity::Low => Style::new().fg_color(Some(AnsiColor::Cyan.into())),
         Severity::Info => Style::new().effects(Effects::DIMMED),
+        // Not a level on the red-to-grey scale: it stands out as a question, not a verdict.
+        Severity::Unknown => Style::new()
+            .fg_color(Some(AnsiColor::Magenta.into()))
+            .effects(Effects::BOLD),
     }
 }
 

@@ -37,7 +37,12 @@ pub use vulnerability::{
     VulnerabilitySourceError,
 };
 
-/// How bad a finding is. Ordered, so `--fail-on` is a comparison.
+/// How bad a finding is. The five rated levels are ordered, so `--fail-on` is a comparison;
+/// `Unknown` is a vulnerability whose advisory gives no usable rating. It is shown as unknown
+/// and counts, for `--fail-on`, sorting and totals, as the policy says
+/// ([`Severity::counted_as`], `unknown-severity` in airlock.toml, high by default). It sorts
+/// above `Critical` in the derived order only so that a comparison that forgets `counted_as`
+/// fails closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {
     Info,
@@ -45,9 +50,15 @@ pub enum Severity {
     Medium,
     High,
     Critical,
+    Unknown,
 }
 
+/// How a finding of unknown severity counts when nothing says otherwise: as high, so that an
+/// advisory nobody rated still stops the default gate.
+pub const DEFAULT_UNKNOWN_COUNTS_AS: Severity = Severity::High;
+
 impl Severity {
+    /// The rated levels, lowest first: what a rating, `--fail-on` and the policy can name.
     pub const ALL: [Severity; 5] = [
         Severity::Info,
         Severity::Low,
@@ -63,13 +74,41 @@ impl Severity {
             Severity::Medium => "medium",
             Severity::High => "high",
             Severity::Critical => "critical",
+            Severity::Unknown => "unknown",
         }
     }
 
+    /// A rated level by name (`unknown` is not one: it cannot be a threshold or an override).
     pub fn from_name(name: &str) -> Option<Severity> {
         Severity::ALL
             .into_iter()
             .find(|severity| severity.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// A severity as reports write it, `unknown` included (reading an attested SBOM).
+    pub fn from_report(name: &str) -> Option<Severity> {
+        if name.trim().eq_ignore_ascii_case(Severity::Unknown.as_str()) {
+            Some(Severity::Unknown)
+        } else {
+            Severity::from_name(name)
+        }
+    }
+
+    /// The rated level this severity counts as: itself, or `unknown_counts_as` for `Unknown`.
+    pub fn counted_as(self, unknown_counts_as: Severity) -> Severity {
+        match self {
+            Severity::Unknown => unknown_counts_as,
+            rated => rated,
+        }
+    }
+
+    /// The order of reports, worst first: by the level counted, and at the same level a
+    /// rated finding before an unknown one.
+    pub fn report_order(self, other: Severity, unknown_counts_as: Severity) -> std::cmp::Ordering {
+        other
+            .counted_as(unknown_counts_as)
+            .cmp(&self.counted_as(unknown_counts_as))
+            .then_with(|| (self == Severity::Unknown).cmp(&(other == Severity::Unknown)))
     }
 }
 
@@ -108,7 +147,7 @@ macro_rules! rules {
 }
 
 rules! {
-    KnownVulnerability => "known-vulnerability", High, "A component version is affected by a published advisory.";
+    KnownVulnerability => "known-vulnerability", Unknown, "A component version is affected by a published advisory (its severity is the advisory's rating; unknown when the advisory gives none).";
     MaliciousPackage => "malicious-package", Critical, "A component is reported as malicious.";
     VulnerabilityUndetermined => "vulnerability-undetermined", Medium, "An advisory names the component but its version could not be compared.";
     UnpinnedDependency => "unpinned-dependency", Medium, "A dependency is named without one exact version, so what gets installed can change.";
@@ -195,20 +234,47 @@ impl Finding {
 }
 
 /// The outcome of risk analysis.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Analysis {
     /// Sorted by severity (worst first), then component, then rule.
     pub findings: Vec<Finding>,
     /// Problems of the vulnerability source (the scan still reports the other rules).
     pub source_errors: Vec<String>,
+    /// What a finding of [`Severity::Unknown`] counts as (from [`RiskOptions`]).
+    pub unknown_counts_as: Severity,
+}
+
+impl Default for Analysis {
+    fn default() -> Self {
+        Analysis {
+            findings: Vec::new(),
+            source_errors: Vec::new(),
+            unknown_counts_as: DEFAULT_UNKNOWN_COUNTS_AS,
+        }
+    }
 }
 
 impl Analysis {
-    /// Sorts findings by severity (worst first), then component, rule and advisory id.
+    /// The rated level `severity` counts as under this analysis' policy.
+    pub fn counted(&self, severity: Severity) -> Severity {
+        severity.counted_as(self.unknown_counts_as)
+    }
+
+    /// How many findings have an unknown severity.
+    pub fn unknown_count(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|finding| finding.severity == Severity::Unknown)
+            .count()
+    }
+
+    /// Sorts findings by severity (worst first, unknown counted as the policy says), then
+    /// component, rule and advisory id.
     pub fn sort(&mut self) {
+        let unknown_counts_as = self.unknown_counts_as;
         self.findings.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
+            a.severity
+                .report_order(b.severity, unknown_counts_as)
                 .then_with(|| a.component.cmp(&b.component))
                 .then_with(|| a.rule.cmp(&b.rule))
                 .then_with(|| {
@@ -223,19 +289,35 @@ impl Analysis {
         });
     }
 
-    /// The worst severity found, if any.
+    /// The worst rated level found (unknown counted as the policy says), if any: what
+    /// `--fail-on` compares.
     pub fn worst(&self) -> Option<Severity> {
-        self.findings.iter().map(|finding| finding.severity).max()
+        self.findings
+            .iter()
+            .map(|finding| self.counted(finding.severity))
+            .max()
     }
 }
 
 /// What the analysis is told beyond the graph.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RiskOptions {
     /// Pickle allowlist extensions and license severities.
     pub model: ModelPolicy,
     /// The policy file's license lists for packages and models.
     pub licenses: LicensePolicy,
+    /// What a vulnerability without a usable rating counts as (`unknown-severity`).
+    pub unknown_counts_as: Severity,
+}
+
+impl Default for RiskOptions {
+    fn default() -> Self {
+        RiskOptions {
+            model: ModelPolicy::default(),
+            licenses: LicensePolicy::default(),
+            unknown_counts_as: DEFAULT_UNKNOWN_COUNTS_AS,
+        }
+    }
 }
 
 /// Runs every rule over `graph`; advisories are matched only when a source is given.
@@ -249,7 +331,10 @@ pub fn analyze_with(
     source: Option<&dyn VulnerabilitySource>,
     options: &RiskOptions,
 ) -> Analysis {
-    let mut analysis = Analysis::default();
+    let mut analysis = Analysis {
+        unknown_counts_as: options.unknown_counts_as,
+        ..Analysis::default()
+    };
     analysis.findings.extend(unpinned::check(graph));
     analysis.findings.extend(non_registry_source::check(graph));
     analysis.findings.extend(missing_hashes::check(graph));
@@ -315,5 +400,90 @@ mod tests {
         assert_eq!(Severity::from_name("HIGH"), Some(Severity::High));
         assert_eq!(Severity::from_name("nope"), None);
         assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Info);
+        // `unknown` is reported, never a threshold or an override.
+        assert_eq!(Severity::from_name("unknown"), None);
+        assert_eq!(Severity::from_report("UNKNOWN"), Some(Severity::Unknown));
+        assert_eq!(Severity::from_report("low"), Some(Severity::Low));
+    }
+
+    #[test]
+    fn unknown_counts_as_the_policy_says_and_sorts_after_that_level() {
+        assert_eq!(Severity::Unknown.counted_as(Severity::Low), Severity::Low);
+        assert_eq!(Severity::Medium.counted_as(Severity::Low), Severity::Medium);
+        let mut severities = vec![
+            Severity::Low,
+            Severity::Unknown,
+            Severity::Critical,
+            Severity::High,
+        ];
+        severities.sort_by(|a, b| a.report_order(*b, Severity::High));
+        assert_eq!(
+            severities,
+            [
+                Severity::Critical,
+                Severity::High,
+                Severity::Unknown,
+                Severity::Low
+            ]
+        );
+        severities.sort_by(|a, b| a.report_order(*b, Severity::Low));
+        assert_eq!(
+            severities,
+            [
+                Severity::Critical,
+                Severity::High,
+                Severity::Low,
+                Severity::Unknown
+            ]
+        );
+    }
+
+    /// A source that knows one advisory without any rating for every package.
+    struct Unrated;
+    impl VulnerabilitySource for Unrated {
+        fn name(&self) -> String {
+            "unrated".to_owned()
+        }
+        fn advisories_for(
+            &self,
+            _component: &ComponentKey,
+        ) -> Result<Vec<MatchOutcome>, VulnerabilitySourceError> {
+            Ok(vec![MatchOutcome::Affected(AdvisoryRef::new(
+                "PYSEC-0000-1",
+                AdvisoryKind::Vulnerability,
+            ))])
+        }
+    }
+
+    #[test]
+    fn a_vulnerability_without_a_rating_is_unknown_not_high() {
+        let extraction = crate::extract::Extraction {
+            components: vec![crate::component::Component::new(
+                ComponentKey::new(
+                    crate::ecosystem::Ecosystem::PyPI,
+                    crate::name::PackageName::new(crate::ecosystem::Ecosystem::PyPI, "alpha")
+                        .unwrap(),
+                    Some("1.0".to_owned()),
+                    crate::component::Source::Registry { index: None },
+                ),
+                crate::component::ComponentKind::Library,
+            )],
+            ..crate::extract::Extraction::default()
+        };
+        let graph = crate::scan::merge(vec![extraction], &mut Vec::new());
+        let analysis = analyze(&graph, Some(&Unrated));
+        assert_eq!(analysis.findings.len(), 1);
+        assert_eq!(analysis.findings[0].severity, Severity::Unknown);
+        assert_eq!(analysis.worst(), Some(Severity::High), "counted as high");
+        let lenient = analyze_with(
+            &graph,
+            Some(&Unrated),
+            &RiskOptions {
+                unknown_counts_as: Severity::Low,
+                ..RiskOptions::default()
+            },
+        );
+        assert_eq!(lenient.findings[0].severity, Severity::Unknown);
+        assert_eq!(lenient.worst(), Some(Severity::Low));
     }
 }

@@ -38,7 +38,8 @@ impl Home {
     }
 
     /// A command running airlock in `work/` with the database at [`Home::database`] and no
-    /// trace of the real user's configuration.
+    /// trace of the real user's configuration. The advisory fixtures are old snapshots, so the
+    /// data-age limit is off (`AIRLOCK_MAX_DB_AGE=none`); freshness tests remove it.
     pub fn command(&self, arguments: &[&str]) -> Command {
         let mut command = Command::new(airlock_binary());
         command
@@ -51,7 +52,8 @@ impl Home {
             .env("AIRLOCK_DB", self.database())
             .env_remove("AIRLOCK_MIRROR")
             .env_remove("AIRLOCK_SYNC_TIMEOUT")
-            .env_remove("AIRLOCK_SYNC_RETRIES");
+            .env_remove("AIRLOCK_SYNC_RETRIES")
+            .env("AIRLOCK_MAX_DB_AGE", "none");
         command
     }
 
@@ -126,4 +128,71 @@ pub fn generated_record(index: usize) -> Vec<u8> {
         r#"{{"id":"TEST-{index:07}","modified":"2024-01-01T00:00:00Z","summary":"generated advisory {index}","affected":[{{"package":{{"ecosystem":"crates.io","name":"crate-{index}"}},"ranges":[{{"type":"SEMVER","events":[{{"introduced":"0"}},{{"fixed":"1.1.0"}}]}}],"versions":["1.0.{index}"]}}]}}"#
     )
     .into_bytes()
+}
+
+/// A scan's JSON report without the one field that moves with the clock (the data's age in
+/// seconds), to compare two runs against the same database.
+pub fn scan_json_without_age(stdout: &[u8]) -> serde_json::Value {
+    let mut report: serde_json::Value = serde_json::from_slice(stdout)
+        .unwrap_or_else(|error| panic!("not JSON ({error}): {}", String::from_utf8_lossy(stdout)));
+    if let Some(database) = report
+        .get_mut("advisory_database")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        database.remove("age_seconds");
+    }
+    report
+}
+
+/// Everything a database answers: its bytes, `db info -f json` and a scan of the fixture project
+/// (both without the clock-dependent age). Equal answers before and after a refused import
+/// prove nothing stored was lost or changed.
+#[derive(Debug, PartialEq)]
+pub struct Answers {
+    pub bytes: Vec<u8>,
+    pub info: serde_json::Value,
+    pub scan: serde_json::Value,
+}
+
+pub fn answers(home: &Home, database: &Path) -> Answers {
+    let run = |arguments: &[&str]| {
+        let output = home
+            .command(arguments)
+            .env("AIRLOCK_DB", database)
+            .output()
+            .unwrap();
+        assert!(
+            matches!(output.status.code(), Some(0 | 1)),
+            "airlock {arguments:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output.stdout
+    };
+    let mut info: serde_json::Value =
+        serde_json::from_slice(&run(&["db", "info", "-f", "json"])).unwrap();
+    if let Some(object) = info.as_object_mut() {
+        object.remove("age_seconds");
+    }
+    let project = advisory_fixtures().join("project");
+    let scan = scan_json_without_age(&run(&["scan", project.to_str().unwrap(), "-f", "json"]));
+    Answers {
+        bytes: std::fs::read(database).unwrap(),
+        info,
+        scan,
+    }
+}
+
+/// An OSV record for PyPI's `freshness-probe` 1.0, last modified at `modified`.
+pub fn probe_record(id: &str, modified: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","modified":"{modified}","summary":"a probe","affected":[{{"package":{{"ecosystem":"PyPI","name":"freshness-probe"}},"versions":["1.0"]}}]}}"#
+    )
+}
+
+/// RFC 3339 of the clock `seconds` ago.
+pub fn seconds_ago(seconds: i64) -> String {
+    advisories::time::Timestamp::from_unix(
+        advisories::time::Timestamp::now().unix_seconds() - seconds,
+    )
+    .to_string()
 }

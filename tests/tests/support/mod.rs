@@ -34,7 +34,9 @@ pub fn run_in(directory: &Path, arguments: &[&str]) -> Output {
         .expect("airlock runs")
 }
 
-/// The command [`run_in`] runs, for tests that change its environment.
+/// The command [`run_in`] runs, for tests that change its environment. The advisory fixtures
+/// are old snapshots by design, so the data-age limit is off (`AIRLOCK_MAX_DB_AGE=none`); the
+/// freshness tests (`db_freshness.rs`) and the README test remove it.
 pub fn command_in(directory: &Path, arguments: &[&str]) -> Command {
     let isolated = std::env::temp_dir().join("airlock-tests-isolated-home");
     let mut command = Command::new(airlock_binary());
@@ -45,7 +47,8 @@ pub fn command_in(directory: &Path, arguments: &[&str]) -> Command {
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .env("AIRLOCK_DB", isolated.join("no-database.sqlite3"))
         .env("XDG_CONFIG_HOME", isolated.join("config"))
-        .env("XDG_DATA_HOME", isolated.join("data"));
+        .env("XDG_DATA_HOME", isolated.join("data"))
+        .env("AIRLOCK_MAX_DB_AGE", "none");
     command
 }
 

@@ -6,7 +6,7 @@
 (function () {
   'use strict';
 
-  var SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
+  var SEVERITIES = ['critical', 'high', 'unknown', 'medium', 'low', 'info'];
   var RANK = { critical: 5, high: 4, medium: 3, low: 2, info: 1 };
   var TREE_NODE_BUDGET = 5000;
 
@@ -49,7 +49,18 @@
     return node;
   }
 
+  // `unknown`: the advisory gives no rating; it counts as the level the policy says
+  // (`counted_as`, high by default), just after the findings rated at that level.
+  var UNKNOWN_COUNTS_AS = 'high';
+
+  function rank(severity) {
+    return severity === 'unknown' ? RANK[UNKNOWN_COUNTS_AS] - 0.5 : (RANK[severity] || 0);
+  }
+
   function badge(severity) {
+    if (severity === 'unknown') {
+      return el('span', { class: 'sev sev-unknown', text: 'unknown', title: 'the advisory gives no rating; counted as ' + UNKNOWN_COUNTS_AS });
+    }
     var known = RANK[severity] ? severity : 'info';
     return el('span', { class: 'sev sev-' + known, text: severity });
   }
@@ -87,6 +98,11 @@
   var components = data.components || [];
   var dependencies = data.dependencies || [];
   var findings = data.findings || null;
+  (findings || []).forEach(function (finding) {
+    if (finding.severity === 'unknown' && RANK[finding.counted_as]) {
+      UNKNOWN_COUNTS_AS = finding.counted_as;
+    }
+  });
   var byRef = new Map();
   components.forEach(function (component) {
     byRef.set(component.ref, component);
@@ -117,7 +133,7 @@
   function worst(list) {
     var best = null;
     (list || []).forEach(function (finding) {
-      if (!best || RANK[finding.severity] > RANK[best]) {
+      if (!best || rank(finding.severity) > rank(best)) {
         best = finding.severity;
       }
     });
@@ -150,11 +166,17 @@
     if (meta.command !== 'scan') {
       summary.appendChild(el('p', { class: 'banner warn', text: 'An SBOM report: the graph only. `airlock scan` adds the findings.' }));
     } else if (database && database.used) {
+      // Freshness is judged from the data: the newest record, beside when it was built or synced.
+      var taken = [];
+      if (database.built_at) { taken.push('bundle built ' + database.built_at); }
+      if (database.synced_at) { taken.push('synced ' + database.synced_at); }
+      if (taken.length === 0 && database.updated_at) { taken.push('imported ' + database.updated_at); }
+      var age = ['newest record ' + (database.newest_record || 'none')].concat(taken).join('; ');
+      var limit = database.max_age === 'none' ? 'no age limit (--max-db-age none)' : 'limit ' + database.max_age;
       var line = database.imported_for_this_scan
-        ? 'Advisory database: ' + database.advisories + ' advisories from ' + database.path + ', imported for this scan'
-        : 'Advisory database: ' + database.path + ' (' + database.advisories + ' advisories' +
-          (database.updated_at ? ', updated ' + database.updated_at : '') + ')';
-      summary.appendChild(el('p', { class: database.stale ? 'banner bad' : 'banner good', text: database.stale ? line + ', STALE: older than ' + database.max_age_days + ' days.' : line + '.' }));
+        ? 'Advisory database: ' + database.advisories + ' advisories from ' + database.path + ', imported for this scan (' + age + '; ' + limit + ')'
+        : 'Advisory database: ' + database.path + ' (' + database.advisories + ' advisories; ' + age + '; ' + limit + ')';
+      summary.appendChild(el('p', { class: database.stale ? 'banner bad' : 'banner good', id: 'advisory-database', text: database.stale ? line + ': STALE, older than the limit.' : line + '.' }));
     } else {
       var reason = database && database.reason === '--no-vuln-db'
         ? 'it was turned off with --no-vuln-db'
@@ -186,7 +208,8 @@
           return finding.severity === severity;
         }).length;
         if (count > 0) {
-          stats.appendChild(el('div', { class: 'stat' }, [el('b', { text: count }), badge(severity)]));
+          stats.appendChild(el('div', { class: 'stat' }, [el('b', { text: count }), badge(severity),
+            severity === 'unknown' ? el('span', { class: 'label', text: ' counted as ' + UNKNOWN_COUNTS_AS }) : null]));
         }
       });
     }
@@ -372,7 +395,7 @@
         own = own.concat(findingsByRef.get(file.ref) || []);
       });
       own.sort(function (a, b) {
-        return RANK[b.severity] - RANK[a.severity];
+        return rank(b.severity) - rank(a.severity);
       });
       var verdict = findings ? (own.length ? badge(own[0].severity) : el('span', { class: 'sev sev-ok', text: 'no finding' })) : null;
       var facts = el('dl');
