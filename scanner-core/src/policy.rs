@@ -1531,7 +1531,11 @@ mirror = "https://evil.example"
         assert_eq!(outcome.policy.unknown_counts_as(), Severity::Low);
         let mut layered = operator.clone();
         layered.overlay(Policy::parse("config.toml", "fail-on = \"low\"\n").unwrap());
-        assert_eq!(layered.unknown_counts_as(), Severity::Medium, "kept when unset");
+        assert_eq!(
+            layered.unknown_counts_as(),
+            Severity::Medium,
+            "kept when unset"
+        );
         layered.overlay(lowering);
         assert_eq!(layered.unknown_counts_as(), Severity::Low);
     }

@@ -685,7 +685,11 @@ fn a_key_pinned_by_a_file_above_the_working_directory_is_not_used() {
     let incoming = home.work().join("incoming");
     let inside = incoming.join("app");
     std::fs::create_dir_all(&inside).unwrap();
-    std::fs::copy(home.work().join("release.pub"), incoming.join("attacker.pub")).unwrap();
+    std::fs::copy(
+        home.work().join("release.pub"),
+        incoming.join("attacker.pub"),
+    )
+    .unwrap();
     std::fs::write(
         incoming.join("airlock.toml"),
         "[database]\npublic_key = \"attacker.pub\"\nmax-age = \"none\"\n",
