@@ -57,7 +57,12 @@ pub fn run(
 ) -> anyhow::Result<Outcome> {
     let key = SecretKey::load(&args.key)?;
     let paths = std::slice::from_ref(&args.path);
-    let policy = settings.scan_policy(paths, args.trust_project_policy);
+    // The run's own `-o` is neither scanned nor read as project policy.
+    let policy = settings.scan_policy(
+        paths,
+        args.trust_project_policy,
+        &crate::output::scan_exclusions(args.output.as_deref())?,
+    );
     super::show_diagnostics(&policy.diagnostics, verbosity);
     let (fail_on, fail_on_from) = super::fail_on(args.fail_on.as_deref(), &policy.policy)?;
     let database = if args.no_vuln_db {
