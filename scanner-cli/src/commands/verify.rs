@@ -47,7 +47,7 @@ use scanner_core::risk::{
     AdvisoryKind, AdvisoryRef, Analysis, Finding, RuleId, Severity, VulnerabilitySource,
 };
 use scanner_core::scan::{display_path, ScanOptions, ScanReport};
-use scanner_core::{ComponentKey, Ecosystem, PackageName, Source};
+use scanner_core::{ComponentKey, Ecosystem, GitReference, PackageName, Source};
 
 use crate::cli::{Cli, ListFormat, VerifyArgs};
 use crate::emit::common::PolicyFacts;
@@ -920,7 +920,16 @@ fn recorded_key(component: &Value) -> Option<ComponentKey> {
         (Some("registry"), index, _) => Source::Registry { index },
         (Some("git"), Some(url), _) => Source::Git {
             url,
-            reference: None,
+            reference: first(properties::GIT_REFERENCE).and_then(|text| {
+                let (kind, value) = text.split_once('=')?;
+                let value = value.to_owned();
+                match kind {
+                    "branch" => Some(GitReference::Branch(value)),
+                    "tag" => Some(GitReference::Tag(value)),
+                    "rev" => Some(GitReference::Rev(value)),
+                    _ => None,
+                }
+            }),
             commit: first(properties::GIT_COMMIT),
         },
         (Some("url"), Some(url), _) => Source::Url { url },
