@@ -608,6 +608,32 @@ fn widen_to_cache_repository(root: PathBuf) -> PathBuf {
     root
 }
 
+/// Every entry under `path` that is not a directory, as a scan with `options` walks it (the
+/// default-skipped directories left out unless told otherwise, links listed and never
+/// followed, [`ScanOptions::skip_files`] left out), whether an extractor reads it or not, named
+/// as the scan names files. `verify` lists with it what lies in an attested tree besides its
+/// subjects. Entries that cannot be walked are returned as diagnostics.
+pub fn files_under(path: &Path, options: &ScanOptions) -> (Vec<String>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut diagnostics = Vec::new();
+    for entry in walker(path, options).build() {
+        match entry {
+            Ok(entry) => {
+                let is_directory = entry
+                    .file_type()
+                    .is_some_and(|file_type| file_type.is_dir());
+                if !is_directory && !is_skipped(entry.path(), options) {
+                    files.push(display_path(entry.path()));
+                }
+            }
+            Err(error) => diagnostics.push(walk_error(&error)),
+        }
+    }
+    files.sort();
+    files.dedup();
+    (files, diagnostics)
+}
+
 fn walker(path: &Path, options: &ScanOptions) -> WalkBuilder {
     let mut builder = WalkBuilder::new(path);
     // Scanners must see what is on disk, ignored or hidden: model weights are usually
