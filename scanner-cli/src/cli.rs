@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::emit::terminal::ColorChoice;
+use crate::emit::Format;
+
 const EXAMPLES: &str = "\
 Examples:
   airlock sbom examples/agent-stack            # the dependency graph as a table
@@ -58,6 +61,9 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The values `--fail-on` accepts (`commands::fail_on_threshold` reads them).
+const FAIL_ON_VALUES: [&str; 6] = ["info", "low", "medium", "high", "critical", "none"];
+
 /// `--max-db-age`'s value.
 fn parse_max_age(text: &str) -> Result<advisories::freshness::MaxAge, String> {
     advisories::freshness::MaxAge::parse(text)
@@ -79,7 +85,7 @@ pub enum Command {
     /// Make an Ed25519 key pair for signing bundles: NAME.key (private, owner-only) and NAME.pub.
     Keygen(KeygenArgs),
     /// Compare two SBOMs or two scanned directories: what came in, what left, what changed.
-    Diff(crate::commands::diff::DiffArgs),
+    Diff(DiffArgs),
     /// List the finding rules and diagnostic codes (ids, default severities, descriptions).
     Rules(RulesArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
@@ -130,7 +136,7 @@ pub struct AttestArgs {
     /// Exit with 1 when a finding has this severity or worse, as `scan` does [default: the
     /// policy's `fail-on`, else high]; the attestation is written either way and records the
     /// findings; `none` never fails.
-    #[arg(long, value_name = "SEVERITY", value_parser = crate::commands::FAIL_ON_VALUES)]
+    #[arg(long, value_name = "SEVERITY", value_parser = FAIL_ON_VALUES)]
     pub fail_on: Option<String>,
 
     /// Also walk .git, target, node_modules and virtual environments.
@@ -181,7 +187,7 @@ pub struct VerifyArgs {
     /// this severity or worse [default: the operator's `fail-on`, else high]; an unknown
     /// severity counts as the operator's `unknown-severity` (high); `none` reports without
     /// failing.
-    #[arg(long, value_name = "SEVERITY", value_parser = crate::commands::FAIL_ON_VALUES, conflicts_with = "model_signature")]
+    #[arg(long, value_name = "SEVERITY", value_parser = FAIL_ON_VALUES, conflicts_with = "model_signature")]
     pub fail_on: Option<String>,
 
     /// Verify without the advisory database: vulnerabilities and malicious packages are not
@@ -207,22 +213,65 @@ pub struct VerifyArgs {
     pub allow_empty: bool,
 }
 
+/// Formats of the diff report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Sections for people, the red flags first.
+    Table,
+    /// A JSON document for scripts (docs/json-format.md).
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The accepted side: an SBOM (CycloneDX, SPDX) or a directory.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+
+    /// The incoming side: an SBOM or a directory.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+
+    /// Report format.
+    #[arg(short, long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Exit with 1 when the new side introduces a finding of this severity or worse [default:
+    /// the operator's `fail-on`, else high]; a hash change counts as critical, an unknown
+    /// severity as the operator's `unknown-severity` (high); `none` reports without failing.
+    #[arg(long, value_name = "SEVERITY", value_parser = FAIL_ON_VALUES)]
+    pub fail_on: Option<String>,
+
+    /// Compare without the advisory database: vulnerabilities are not compared (the report
+    /// says so); without this option a missing database is an error (exit 2).
+    #[arg(long)]
+    pub no_vuln_db: bool,
+
+    /// Match both sides against these advisory files or directories (OSV JSON/YAML, RustSec
+    /// markdown, OSV zips), imported into a temporary database for this run, instead of the
+    /// database. Repeatable.
+    #[arg(long, value_name = "PATH", conflicts_with = "no_vuln_db")]
+    pub advisories: Vec<PathBuf>,
+
+    /// Also walk .git, target, node_modules and virtual environments.
+    #[arg(long)]
+    pub no_default_excludes: bool,
+
+    /// Accept a side under which no file is one airlock reads (a first intake against an
+    /// empty OLD); otherwise an error, exit 2.
+    #[arg(long)]
+    pub allow_empty: bool,
+}
+
 const COMPLETION_EXAMPLES: &str = "\
 Examples:
   airlock completions bash > ~/.local/share/bash-completion/completions/airlock
   airlock completions zsh > ~/.zfunc/_airlock      # with fpath+=(~/.zfunc) in ~/.zshrc
   airlock completions fish > ~/.config/fish/completions/airlock.fish";
-
-/// When tables get colors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    /// When stdout is a terminal, NO_COLOR is unset or empty, and TERM is not `dumb`.
-    Auto,
-    /// Always, even into a file or a pipe (overrides NO_COLOR).
-    Always,
-    /// Never.
-    Never,
-}
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
@@ -356,28 +405,6 @@ pub struct KeygenArgs {
     pub name: PathBuf,
 }
 
-/// Output formats of the reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Aligned columns for people.
-    Table,
-    /// airlock's JSON report for scripts (docs/json-format.md).
-    Json,
-    /// CycloneDX 1.5 JSON (with vulnerabilities from `scan`).
-    CyclonedxJson,
-    /// CycloneDX 1.5 XML (with vulnerabilities from `scan`).
-    CyclonedxXml,
-    /// SPDX 2.3 JSON.
-    SpdxJson,
-    /// SPDX 2.3 tag-value.
-    SpdxTagValue,
-    /// SARIF 2.1.0 (findings as results, for code scanning).
-    Sarif,
-    /// One self-contained HTML page (no network): summary, findings with filters, the
-    /// dependency tree, model cards.
-    Html,
-}
-
 /// Formats of plain listings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
@@ -431,7 +458,7 @@ pub struct ScanArgs {
     /// Exit with 1 when a finding has this severity or worse [default: the policy file's
     /// `fail-on`, else high]; an unknown severity counts as the policy's `unknown-severity`
     /// (high); `none` reports without failing.
-    #[arg(long, value_name = "SEVERITY", value_parser = crate::commands::FAIL_ON_VALUES)]
+    #[arg(long, value_name = "SEVERITY", value_parser = FAIL_ON_VALUES)]
     pub fail_on: Option<String>,
 
     /// Scan without the advisory database: no vulnerability matching (the report says so).

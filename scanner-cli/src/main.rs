@@ -4,6 +4,8 @@
 mod cli;
 mod commands;
 mod emit;
+#[cfg(test)]
+mod layers;
 mod output;
 mod settings;
 
@@ -12,23 +14,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// What a command asks the process to exit with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Clean,
-    PolicyFailure,
-    Error,
-}
-
-impl Outcome {
-    fn code(self) -> u8 {
-        match self {
-            Outcome::Clean => 0,
-            Outcome::PolicyFailure => 1,
-            Outcome::Error => 2,
-        }
-    }
-}
+use commands::Outcome;
 
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {

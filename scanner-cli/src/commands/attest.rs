@@ -34,11 +34,11 @@ use scanner_core::risk::VulnerabilitySource;
 use scanner_core::scan::{display_path, stream_sha256, ScanReport};
 use scanner_core::{ComponentKind, HashAlgorithm, Source};
 
-use crate::cli::{AttestArgs, Cli, Format, ReportArgs};
-use crate::emit;
+use super::Outcome;
+use crate::cli::{AttestArgs, Cli, ReportArgs};
+use crate::emit::{self, Format};
 use crate::output::{stderr_line, write_report};
 use crate::settings::Settings;
-use crate::Outcome;
 
 use super::{db, Verbosity};
 
@@ -139,12 +139,16 @@ pub fn run(
     }
     subjects.sort();
 
-    let document = emit::document(
+    let document = emit::render(
         Format::CyclonedxJson,
-        &report,
-        Some(&analysis),
-        Some(&facts),
-        paths,
+        &emit::ReportInput {
+            report: &report,
+            analysis: Some(&analysis),
+            policy: Some(&facts),
+            database: None,
+            paths,
+            style: emit::terminal::TableStyle::plain(),
+        },
     )?;
     let mut predicate: Value =
         serde_json::from_slice(&document).context("cannot read back the CycloneDX document")?;

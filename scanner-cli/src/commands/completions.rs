@@ -5,9 +5,9 @@
 use anyhow::Context;
 use clap::CommandFactory;
 
+use super::Outcome;
 use crate::cli::{Cli, CompletionsArgs, ManArgs};
 use crate::output::write_report;
-use crate::Outcome;
 
 pub fn completions(args: &CompletionsArgs) -> anyhow::Result<Outcome> {
     let mut command = Cli::command();

@@ -24,12 +24,12 @@ use advisories::sync::FetchOutcome;
 use advisories::time::{describe_age, Timestamp};
 use advisories::{DatabaseError, ImportReport, Store};
 
+use super::Outcome;
 use crate::cli::{
     Cli, DbCommand, DbExportArgs, DbImportArgs, DbInfoArgs, DbSyncArgs, DbVerifyArgs, ListFormat,
 };
 use crate::output::{stderr_line, write_report};
 use crate::settings::Settings;
-use crate::Outcome;
 
 use super::{progress, Verbosity};
 

@@ -13,10 +13,9 @@
 //! 2 too: an intake check that did not look must not pass. The policy is the operator's only.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context as _;
-use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use scanner_core::extract::strip_directory;
@@ -26,68 +25,14 @@ use scanner_core::{Component, Ecosystem, HashAlgorithm, Source};
 
 use serde_json::json;
 
-use crate::cli::Cli;
+use super::Outcome;
+use crate::cli::{Cli, DiffArgs, DiffFormat};
 use crate::emit::common::PolicyFacts;
 use crate::emit::table::render;
 use crate::output::{stderr_line, write_report};
 use crate::settings::{ScanPolicy, Settings};
-use crate::Outcome;
 
 use super::db;
-
-/// Formats of the diff report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DiffFormat {
-    /// Sections for people, the red flags first.
-    Table,
-    /// A JSON document for scripts (docs/json-format.md).
-    Json,
-}
-
-#[derive(Debug, Args)]
-pub struct DiffArgs {
-    /// The accepted side: an SBOM (CycloneDX, SPDX) or a directory.
-    #[arg(value_name = "OLD")]
-    pub old: PathBuf,
-
-    /// The incoming side: an SBOM or a directory.
-    #[arg(value_name = "NEW")]
-    pub new: PathBuf,
-
-    /// Report format.
-    #[arg(short, long, value_enum, default_value_t = DiffFormat::Table)]
-    pub format: DiffFormat,
-
-    /// Write the report to FILE (atomically) instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// Exit with 1 when the new side introduces a finding of this severity or worse [default:
-    /// the operator's `fail-on`, else high]; a hash change counts as critical, an unknown
-    /// severity as the operator's `unknown-severity` (high); `none` reports without failing.
-    #[arg(long, value_name = "SEVERITY", value_parser = super::FAIL_ON_VALUES)]
-    pub fail_on: Option<String>,
-
-    /// Compare without the advisory database: vulnerabilities are not compared (the report
-    /// says so); without this option a missing database is an error (exit 2).
-    #[arg(long)]
-    pub no_vuln_db: bool,
-
-    /// Match both sides against these advisory files or directories (OSV JSON/YAML, RustSec
-    /// markdown, OSV zips), imported into a temporary database for this run, instead of the
-    /// database. Repeatable.
-    #[arg(long, value_name = "PATH", conflicts_with = "no_vuln_db")]
-    pub advisories: Vec<PathBuf>,
-
-    /// Also walk .git, target, node_modules and virtual environments.
-    #[arg(long)]
-    pub no_default_excludes: bool,
-
-    /// Accept a side under which no file is one airlock reads (a first intake against an
-    /// empty OLD); otherwise an error, exit 2.
-    #[arg(long)]
-    pub allow_empty: bool,
-}
 
 /// A component's identity across the two sides: versions and sources may differ. Files found
 /// by the scan (model weights) are also told apart by where they lie, since many share a name.

@@ -2,9 +2,9 @@
 
 use scanner_core::extract::EXTRACTORS;
 
+use super::Outcome;
 use crate::cli::{ExtractorsArgs, ListFormat};
 use crate::output::write_report;
-use crate::Outcome;
 
 pub fn run(args: &ExtractorsArgs) -> anyhow::Result<Outcome> {
     let bytes = match args.format {

@@ -1,8 +1,8 @@
 //! `airlock keygen NAME`: a new Ed25519 key pair for signing bundles (and, later, attestations).
 
+use super::Outcome;
 use crate::cli::KeygenArgs;
 use crate::output::write_report;
-use crate::Outcome;
 
 pub fn run(args: &KeygenArgs) -> anyhow::Result<Outcome> {
     let (private_path, public_path, public) = advisories::signing::write_key_pair(&args.name)?;

@@ -6,12 +6,15 @@ pub mod db;
 pub mod diff;
 mod extractors;
 mod keygen;
+mod outcome;
 mod progress;
 mod rules;
 mod sbom;
 mod scan;
 mod scan_advisories;
 mod verify;
+
+pub use outcome::Outcome;
 
 use std::path::PathBuf;
 
@@ -23,9 +26,9 @@ use scanner_core::DiagnosticSeverity;
 
 use crate::cli::{Cli, Command, ReportArgs};
 use crate::emit::common::{PolicyFacts, ProjectPolicyFacts};
+pub use crate::emit::terminal::count;
 use crate::output::stderr_line;
 use crate::settings::{Judged, ScanPolicy, Settings};
-use crate::Outcome;
 
 pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     let verbosity = Verbosity::of(cli);
@@ -209,18 +212,6 @@ pub fn fail_on_threshold(name: &str) -> anyhow::Result<Option<scanner_core::risk
         .ok_or_else(|| {
             anyhow::anyhow!("unknown severity `{name}` (info, low, medium, high, critical or none)")
         })
-}
-
-/// The values `--fail-on` accepts, for clap.
-pub const FAIL_ON_VALUES: [&str; 6] = ["info", "low", "medium", "high", "critical", "none"];
-
-/// `1 root`, `2 roots`.
-pub fn count(number: usize, noun: &str) -> String {
-    if number == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{number} {noun}s")
-    }
 }
 
 /// One summary line for people.

@@ -13,7 +13,7 @@ use advisories::progress::{Progress, ProgressCallback};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use scanner_core::scan::{ProgressReporter, ScanProgress};
 
-use crate::cli::Format;
+use crate::emit::Format;
 
 use super::Verbosity;
 
@@ -45,22 +45,9 @@ fn hidden_bar(verbosity: Verbosity) -> Option<ProgressBar> {
     allowed(verbosity).then(|| ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden()))
 }
 
-/// Formats whose readers are people: tables and the HTML page.
-fn for_people(format: Format) -> bool {
-    match format {
-        Format::Table | Format::Html => true,
-        Format::Json
-        | Format::CyclonedxJson
-        | Format::CyclonedxXml
-        | Format::SpdxJson
-        | Format::SpdxTagValue
-        | Format::Sarif => false,
-    }
-}
-
 /// The bar of a scan writing `format`.
 pub fn scan_bar(verbosity: Verbosity, format: Format) -> Option<ProgressBar> {
-    if for_people(format) {
+    if format.is_for_people() {
         hidden_bar(verbosity)
     } else {
         None

@@ -8,10 +8,10 @@ use serde_json::json;
 use scanner_core::risk::RuleId;
 use scanner_core::DiagnosticCode;
 
+use super::Outcome;
 use crate::cli::{RulesArgs, RulesFormat};
 use crate::emit::table::render;
 use crate::output::write_report;
-use crate::Outcome;
 
 pub fn run(args: &RulesArgs) -> anyhow::Result<Outcome> {
     let text = match args.format {

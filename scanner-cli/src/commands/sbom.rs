@@ -1,10 +1,10 @@
 //! `airlock sbom PATH...`: the dependency graph, nothing else. A path under which nothing was
 //! read is an error unless `--allow-empty`: an empty SBOM of a mistyped path is not an answer.
 
-use crate::cli::{ColorChoice, Format, ReportArgs};
-use crate::emit;
+use super::Outcome;
+use crate::cli::ReportArgs;
+use crate::emit::{self, terminal::ColorChoice};
 use crate::output::{goes_to_stdout, stderr_line, write_report};
-use crate::Outcome;
 
 pub fn run(
     args: &ReportArgs,
@@ -15,14 +15,20 @@ pub fn run(
     if super::refuse_empty(&report, &args.paths, args.allow_empty) {
         return Ok(Outcome::Error);
     }
-    let bytes = match args.format {
-        Format::Table => {
-            let style =
-                emit::terminal::TableStyle::detect(color, !goes_to_stdout(args.output.as_deref()));
-            emit::table::graph_styled(&report.graph, &style).into_bytes()
-        }
-        other => emit::document(other, &report, None, None, &args.paths)?,
-    };
+    let bytes = emit::render(
+        args.format,
+        &emit::ReportInput {
+            report: &report,
+            analysis: None,
+            policy: None,
+            database: None,
+            paths: &args.paths,
+            style: emit::terminal::TableStyle::detect(
+                color,
+                !goes_to_stdout(args.output.as_deref()),
+            ),
+        },
+    )?;
     write_report(args.output.as_deref(), &bytes)?;
     if verbosity != super::Verbosity::Quiet {
         stderr_line(&super::summary(&report));

@@ -19,11 +19,11 @@
 use scanner_core::risk::VulnerabilitySource;
 use serde_json::json;
 
-use crate::cli::{Cli, Format, ScanArgs};
+use super::Outcome;
+use crate::cli::{Cli, ScanArgs};
 use crate::emit;
 use crate::output::{goes_to_stdout, stderr_line, write_report};
 use crate::settings::Settings;
-use crate::Outcome;
 
 use super::db;
 
@@ -83,49 +83,21 @@ pub fn run(
             json!({ "used": false, "reason": "--no-vuln-db" }),
         ),
     };
-    let bytes = match args.report.format {
-        Format::Table => {
-            let style = emit::terminal::TableStyle::detect(
+    let database_note = emit::DatabaseNote { line, json };
+    let bytes = emit::render(
+        args.report.format,
+        &emit::ReportInput {
+            report: &report,
+            analysis: Some(&analysis),
+            policy: Some(&facts),
+            database: Some(&database_note),
+            paths: &args.report.paths,
+            style: emit::terminal::TableStyle::detect(
                 cli.color,
                 !goes_to_stdout(args.report.output.as_deref()),
-            );
-            let mut text = if report.files.is_empty() && analysis.findings.is_empty() {
-                // Never "No findings." for a run that read nothing (--allow-empty).
-                format!(
-                    "Nothing was read: no file under {} is one airlock reads, so nothing was checked.\n",
-                    args.report
-                        .paths
-                        .iter()
-                        .map(|path| path.display().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            } else {
-                emit::table::scan_styled(&report.graph, &analysis, &style)
-            };
-            text.push('\n');
-            text.push_str(&emit::table::note(&line, &style));
-            text.push_str(&emit::table::note(&facts.sentence(), &style));
-            text.into_bytes()
-        }
-        Format::Json => {
-            emit::json::report_with_database(&report, Some(&analysis), Some(json), Some(&facts))?
-        }
-        Format::Html => emit::html::report(
-            &report,
-            Some(&analysis),
-            Some(json),
-            Some(&facts),
-            &args.report.paths,
-        )?,
-        other => emit::document(
-            other,
-            &report,
-            Some(&analysis),
-            Some(&facts),
-            &args.report.paths,
-        )?,
-    };
+            ),
+        },
+    )?;
     write_report(args.report.output.as_deref(), &bytes)?;
     for error in &analysis.source_errors {
         stderr_line(&format!("error: {error}"));

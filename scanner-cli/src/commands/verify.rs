@@ -49,12 +49,12 @@ use scanner_core::risk::{
 use scanner_core::scan::{display_path, ScanOptions, ScanReport};
 use scanner_core::{ComponentKey, Ecosystem, GitReference, PackageName, Source};
 
+use super::Outcome;
 use crate::cli::{Cli, ListFormat, VerifyArgs};
 use crate::emit::common::PolicyFacts;
 use crate::emit::table::render;
 use crate::output::{stderr_line, write_report};
 use crate::settings::Settings;
-use crate::Outcome;
 
 use super::attest::{self, Base};
 use super::{db, Verbosity};

@@ -1,7 +1,10 @@
-//! Output formats. A closed set: every format is a module here and a variant of `cli::Format`.
+//! Output formats. A closed set: every format is a module here and a variant of [`Format`],
+//! and [`render`] is the one match that picks the writer. This layer knows nothing of the
+//! command line or the commands: they hand it a [`ReportInput`] and get bytes back.
 
 pub mod common;
 pub mod cyclonedx;
+mod format;
 pub mod html;
 pub mod json;
 pub mod sarif;
@@ -14,32 +17,89 @@ use std::path::PathBuf;
 use scanner_core::risk::Analysis;
 use scanner_core::scan::ScanReport;
 
-use crate::cli::Format;
+pub use format::Format;
 
-/// The report in a machine format. `analysis` is `Some` for `scan`: formats with a place for
-/// findings (JSON, CycloneDX vulnerabilities, SARIF results) then carry them; SPDX has none.
-/// Tables are rendered by the commands themselves (`sbom` and `scan` show different tables).
-pub fn document(
-    format: Format,
-    report: &ScanReport,
-    analysis: Option<&Analysis>,
-    policy: Option<&common::PolicyFacts>,
-    paths: &[PathBuf],
-) -> anyhow::Result<Vec<u8>> {
-    let context = common::EmitContext::new(report, analysis, policy, paths)?;
+/// What `scan` says about the advisory database it matched against: one line for people (the
+/// table's note) and the `advisory_database` object of the JSON report and the HTML page.
+#[derive(Debug, Clone)]
+pub struct DatabaseNote {
+    pub line: String,
+    pub json: serde_json::Value,
+}
+
+/// Everything a report is made from.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportInput<'a> {
+    pub report: &'a ScanReport,
+    /// Findings, for `scan`; `None` for `sbom`, whose reports never carry findings. Formats
+    /// with a place for findings (table, JSON, CycloneDX vulnerabilities, SARIF results, HTML)
+    /// then carry them; SPDX has none.
+    pub analysis: Option<&'a Analysis>,
+    /// The policy that judged the findings (`scan`, `attest`).
+    pub policy: Option<&'a common::PolicyFacts>,
+    /// The advisory database `scan` matched against, or why it did not.
+    pub database: Option<&'a DatabaseNote>,
+    /// The scanned paths as given on the command line.
+    pub paths: &'a [PathBuf],
+    /// How a table is drawn (other formats ignore it).
+    pub style: terminal::TableStyle,
+}
+
+/// The report in `format`.
+pub fn render(format: Format, input: &ReportInput<'_>) -> anyhow::Result<Vec<u8>> {
+    let database = || input.database.map(|database| database.json.clone());
+    let context =
+        || common::EmitContext::new(input.report, input.analysis, input.policy, input.paths);
     match format {
-        Format::Table => match analysis {
-            Some(analysis) => Ok(table::scan(&report.graph, analysis).into_bytes()),
-            None => Ok(table::graph(&report.graph).into_bytes()),
-        },
-        Format::Json => json::report_with_database(report, analysis, None, policy),
-        Format::CyclonedxJson => cyclonedx::document(&context, cyclonedx::Encoding::Json),
-        Format::CyclonedxXml => cyclonedx::document(&context, cyclonedx::Encoding::Xml),
-        Format::SpdxJson => spdx::json(&context),
-        Format::SpdxTagValue => spdx::tag_value(&context),
-        Format::Sarif => sarif::document(&context),
-        Format::Html => html::report(report, analysis, None, policy, paths),
+        Format::Table => Ok(match input.analysis {
+            Some(analysis) => scan_table(input, analysis),
+            None => table::graph_styled(&input.report.graph, &input.style),
+        }
+        .into_bytes()),
+        Format::Json => {
+            json::report_with_database(input.report, input.analysis, database(), input.policy)
+        }
+        Format::CyclonedxJson => cyclonedx::document(&context()?, cyclonedx::Encoding::Json),
+        Format::CyclonedxXml => cyclonedx::document(&context()?, cyclonedx::Encoding::Xml),
+        Format::SpdxJson => spdx::json(&context()?),
+        Format::SpdxTagValue => spdx::tag_value(&context()?),
+        Format::Sarif => sarif::document(&context()?),
+        Format::Html => html::report(
+            input.report,
+            input.analysis,
+            database(),
+            input.policy,
+            input.paths,
+        ),
     }
+}
+
+/// `scan`'s table: the findings (never "No findings." for a run that read nothing), then what
+/// the database and the policy were.
+fn scan_table(input: &ReportInput<'_>, analysis: &Analysis) -> String {
+    let report = input.report;
+    let mut text = if report.files.is_empty() && analysis.findings.is_empty() {
+        // A run that read nothing (--allow-empty) checked nothing.
+        format!(
+            "Nothing was read: no file under {} is one airlock reads, so nothing was checked.\n",
+            input
+                .paths
+                .iter()
+                .map(|path| path.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else {
+        table::scan_styled(&report.graph, analysis, &input.style)
+    };
+    text.push('\n');
+    if let Some(database) = input.database {
+        text.push_str(&table::note(&database.line, &input.style));
+    }
+    if let Some(policy) = input.policy {
+        text.push_str(&table::note(&policy.sentence(), &input.style));
+    }
+    text
 }
 
 #[cfg(test)]
@@ -118,16 +178,24 @@ mod tests {
         (report, analysis)
     }
 
-    fn render(format: crate::cli::Format) -> Value {
+    fn render(format: super::Format) -> Value {
         let (report, analysis) = example();
         let paths = [PathBuf::from("web-fetch")];
-        let bytes = super::document(format, &report, Some(&analysis), None, &paths).unwrap();
+        let input = super::ReportInput {
+            report: &report,
+            analysis: Some(&analysis),
+            policy: None,
+            database: None,
+            paths: &paths,
+            style: super::terminal::TableStyle::plain(),
+        };
+        let bytes = super::render(format, &input).unwrap();
         serde_json::from_slice(&bytes).unwrap()
     }
 
     #[test]
     fn cyclonedx_vulnerabilities_are_complete_and_valid() {
-        let bom = render(crate::cli::Format::CyclonedxJson);
+        let bom = render(super::Format::CyclonedxJson);
         let registry = jsonschema::Registry::new()
             .add(
                 "http://cyclonedx.org/schema/spdx.schema.json",
@@ -173,7 +241,7 @@ mod tests {
 
     #[test]
     fn sarif_results_have_places_rules_and_stable_fingerprints() {
-        let log = render(crate::cli::Format::Sarif);
+        let log = render(super::Format::Sarif);
         let validator = jsonschema::options()
             .build(&schema("sarif-2.1.0.schema.json"))
             .unwrap();

@@ -407,12 +407,7 @@ fn models(graph: &DependencyGraph, style: &TableStyle) -> String {
     text
 }
 
-/// The graph as one row per component.
-pub fn graph(graph: &DependencyGraph) -> String {
-    graph_styled(graph, &TableStyle::plain())
-}
-
-/// [`graph`] with colors and a width.
+/// The graph as one row per component, with colors and a width as `style` says.
 pub fn graph_styled(graph: &DependencyGraph, style: &TableStyle) -> String {
     let rows: Vec<Vec<String>> = graph
         .components()
@@ -536,12 +531,8 @@ fn finding_detail(finding: &Finding) -> String {
 }
 
 /// Findings, worst first and grouped by package, each with its fix and path from the root;
-/// then the models with their verdicts; then the totals.
-pub fn scan(graph: &DependencyGraph, analysis: &Analysis) -> String {
-    scan_styled(graph, analysis, &TableStyle::plain())
-}
-
-/// [`scan`] with colors and a width.
+/// then the models with their verdicts; then the totals; with colors and a width as `style`
+/// says.
 pub fn scan_styled(graph: &DependencyGraph, analysis: &Analysis, style: &TableStyle) -> String {
     let mut text = if analysis.findings.is_empty() {
         "No findings.\n".to_owned()
@@ -844,7 +835,7 @@ fn totals(analysis: &Analysis, style: &TableStyle) -> String {
     let last = counts.len().saturating_sub(1);
     let mut text = format!(
         "{}:",
-        crate::commands::count(analysis.findings.len(), "finding")
+        super::terminal::count(analysis.findings.len(), "finding")
     );
     let mut used = display_width(&text);
     // Parts are painted, so the line is filled by their plain width; a part never splits.

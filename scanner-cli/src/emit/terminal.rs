@@ -11,7 +11,16 @@ use anstyle::{AnsiColor, Effects, Style};
 use scanner_core::risk::Severity;
 use unicode_width::UnicodeWidthChar;
 
-use crate::cli::ColorChoice;
+/// When tables get colors (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// When stdout is a terminal, NO_COLOR is unset or empty, and TERM is not `dumb`.
+    Auto,
+    /// Always, even into a file or a pipe (overrides NO_COLOR).
+    Always,
+    /// Never.
+    Never,
+}
 
 /// Narrower than this, layouts stop adapting and lines may wrap in the terminal.
 pub const MINIMUM_WIDTH: usize = 40;
@@ -248,6 +257,15 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// `1 root`, `2 roots`.
+pub fn count(number: usize, noun: &str) -> String {
+    if number == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{number} {noun}s")
+    }
 }
 
 #[cfg(test)]
