@@ -201,7 +201,11 @@ fn child_import(arguments: &[String]) -> Result<(), Box<dyn Error>> {
         .ok_or("usage: --child-import DB PATH...")?;
     let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
     let started = Instant::now();
-    let report = advisories::import_paths(Path::new(database), &paths)?;
+    let report = advisories::import_paths(
+        Path::new(database),
+        &paths,
+        &scanner_core::clock::Clock::system(),
+    )?;
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "{seconds} {} {} {} {}",
@@ -443,7 +447,7 @@ fn header(out: &mut String, bench_mode: bool) {
     let _ = writeln!(
         out,
         "- Date: {}",
-        advisories::time::Timestamp::now_or_source_date_epoch()
+        advisories::time::Timestamp::from(scanner_core::clock::Clock::system().trusted_now())
     );
     let _ = writeln!(out, "- Machine: {}", machine());
     if let Ok(load) = fs::read_to_string("/proc/loadavg") {

@@ -139,7 +139,9 @@ fn main() {
         .collect();
     let scratch = tempfile::tempdir().expect("a temporary directory");
     let database = scratch.path().join("advisories.db");
-    let report = advisories::import_paths(&database, &imported).expect("the corpus imports");
+    let report =
+        advisories::import_paths(&database, &imported, &scanner_core::clock::Clock::system())
+            .expect("the corpus imports");
     println!(
         "lookup: {} advisory files imported into a temporary database ({} records added)",
         imported.len(),

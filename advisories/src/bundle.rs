@@ -38,6 +38,7 @@ use crate::database::Replacement;
 use crate::signing::{PublicKey, SecretKey};
 use crate::store::{self, meta, DatabaseError, SourceRecord, Store, Writer, SCHEMA_VERSION};
 use crate::time::Timestamp;
+use scanner_core::clock::Clock;
 
 pub const MANIFEST_ENTRY: &str = "manifest.json";
 pub const SIGNATURE_ENTRY: &str = "manifest.json.sig";
@@ -177,11 +178,13 @@ fn io<'path>(
 }
 
 /// Writes a bundle of the database at `database` to `output` (atomically), signed with `key`
-/// when given; returns its manifest.
+/// when given, built at `clock`'s document time (`SOURCE_DATE_EPOCH` when the operator set
+/// it); returns its manifest.
 pub fn export(
     database: &Path,
     output: &Path,
     key: Option<&SecretKey>,
+    clock: &Clock,
 ) -> Result<Manifest, BundleError> {
     let store = Store::open(database)?;
     let output_directory = match output.parent() {
@@ -204,7 +207,7 @@ pub fn export(
         format: FORMAT.to_owned(),
         format_version: FORMAT_VERSION,
         schema_version: summary.schema_version,
-        created_at: Timestamp::now_or_source_date_epoch().to_string(),
+        created_at: Timestamp::from(clock.document_time()).to_string(),
         updated_at: summary.updated_at.map(|time| time.to_string()),
         newest_modified,
         airlock_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -614,7 +617,7 @@ struct Held {
 /// Reads the database about to be replaced (the caller holds its lock). A database that cannot
 /// be read is an error: its key pin and data age cannot be honoured, so nothing replaces it
 /// until the operator moves it away.
-fn held(target: &Path) -> Result<Option<Held>, BundleError> {
+fn held(target: &Path, clock: &Clock) -> Result<Option<Held>, BundleError> {
     if !target.exists() {
         return Ok(None);
     }
@@ -623,7 +626,7 @@ fn held(target: &Path) -> Result<Option<Held>, BundleError> {
     let freshness = crate::freshness::Freshness::judge(
         &summary,
         crate::freshness::MaxAge::Off,
-        Timestamp::now(),
+        Timestamp::from(clock.trusted_now()),
     );
     Ok(Some(Held {
         newest_record: freshness.newest_record,
@@ -634,13 +637,16 @@ fn held(target: &Path) -> Result<Option<Held>, BundleError> {
 
 /// Verifies the bundle at `path` and, only when every check passes, replaces the database at
 /// `database` with the bundle's snapshot. See the module documentation for what is refused.
+/// Records are believed up to the bundle's build time and never past `clock`'s present, which
+/// is also recorded as the import time.
 pub fn import(
     path: &Path,
     database: &Path,
     options: ImportOptions<'_>,
+    clock: &Clock,
 ) -> Result<ImportedBundle, BundleError> {
     let mut replacement = Replacement::begin_raw(database)?;
-    let held = held(replacement.target())?;
+    let held = held(replacement.target(), clock)?;
     let recorded = held.as_ref().and_then(|held| held.signer.clone());
     let expected = match (options.key, &recorded) {
         (Some(given), Some(recorded))
@@ -710,7 +716,7 @@ pub fn import(
     // Records are believed up to the build time, and never past the clock.
     let built_at = Timestamp::parse(&manifest.created_at)
         .ok_or_else(|| invalid(path, "the manifest's `created_at` is not a time"))?
-        .min(Timestamp::now());
+        .min(Timestamp::from(clock.trusted_now()));
     let bound = built_at.to_string();
     let future_dated = connection
         .execute(
@@ -751,12 +757,15 @@ pub fn import(
         }
     }
 
-    let writer = Writer::new(connection, &target);
+    let writer = Writer::new(connection, &target, clock);
     // The exporter's own bookkeeping is not the receiver's: only what was verified here stays.
     connection
         .execute("DELETE FROM meta", [])
         .map_err(sqlite("cannot record metadata"))?;
-    writer.set_meta(meta::UPDATED_AT, &Timestamp::now().to_string())?;
+    writer.set_meta(
+        meta::UPDATED_AT,
+        &Timestamp::from(clock.trusted_now()).to_string(),
+    )?;
     writer.set_meta(meta::BUNDLE_BUILT_AT, &bound)?;
     let signer = match (&verified.verified_with, &expected) {
         (Some(_), Some(key)) => Some(key),
@@ -778,7 +787,7 @@ pub fn import(
         last_modified: None,
         sha256: Some(manifest.database.sha256.clone()),
         fetched_at: Some(manifest.created_at.clone()),
-        imported_at: Timestamp::now().to_string(),
+        imported_at: Timestamp::from(clock.trusted_now()).to_string(),
         records_read: manifest.counts.advisories,
     })?;
     let previous_signer = recorded
@@ -810,7 +819,7 @@ mod tests {
         let input = directory.path().join("PYSEC-1.json");
         std::fs::write(&input, RECORD).unwrap();
         let exporter = directory.path().join("exporter.sqlite3");
-        crate::import_paths(&exporter, &[input]).unwrap();
+        crate::import_paths(&exporter, &[input], &Clock::system()).unwrap();
         // Written behind airlock's back: an importer would have bounded it.
         rusqlite::Connection::open(&exporter)
             .unwrap()
@@ -818,7 +827,7 @@ mod tests {
             .unwrap();
         let key = SecretKey::generate().unwrap();
         let bundle = directory.path().join("crafted.bundle");
-        let manifest = export(&exporter, &bundle, Some(&key)).unwrap();
+        let manifest = export(&exporter, &bundle, Some(&key), &Clock::system()).unwrap();
         assert_eq!(
             manifest.newest_modified.as_deref(),
             Some("2099-01-01T00:00:00Z")
@@ -833,11 +842,12 @@ mod tests {
                 key: Some(&public),
                 ..ImportOptions::default()
             },
+            &Clock::system(),
         )
         .unwrap();
         assert_eq!(imported.future_dated, 1);
         assert_eq!(imported.newest_record, Some(imported.built_at));
-        assert!(imported.built_at <= Timestamp::now());
+        assert!(imported.built_at <= Timestamp::from(Clock::system().trusted_now()));
         let store = Store::open(&receiver).unwrap();
         let summary = store.summary().unwrap();
         assert_eq!(
@@ -857,7 +867,7 @@ mod tests {
         let input = directory.path().join("PYSEC-1.json");
         std::fs::write(&input, RECORD).unwrap();
         let exporter = directory.path().join("exporter.sqlite3");
-        crate::import_paths(&exporter, &[input]).unwrap();
+        crate::import_paths(&exporter, &[input], &Clock::system()).unwrap();
         let planted = SecretKey::generate().unwrap().public_key();
         let connection = rusqlite::Connection::open(&exporter).unwrap();
         for (key, value) in [
@@ -874,9 +884,15 @@ mod tests {
         }
         drop(connection);
         let bundle = directory.path().join("unsigned.bundle");
-        export(&exporter, &bundle, None).unwrap();
+        export(&exporter, &bundle, None, &Clock::system()).unwrap();
         let receiver = directory.path().join("receiver.sqlite3");
-        let refused = import(&bundle, &receiver, ImportOptions::default()).unwrap_err();
+        let refused = import(
+            &bundle,
+            &receiver,
+            ImportOptions::default(),
+            &Clock::system(),
+        )
+        .unwrap_err();
         assert!(matches!(refused, BundleError::Unsigned { .. }), "{refused}");
         assert!(!receiver.exists());
         import(
@@ -886,6 +902,7 @@ mod tests {
                 allow_unsigned: true,
                 ..ImportOptions::default()
             },
+            &Clock::system(),
         )
         .unwrap();
         let store = Store::open(&receiver).unwrap();

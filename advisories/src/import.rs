@@ -33,6 +33,7 @@ use crate::osv::{self, RecordError};
 use crate::progress::{Progress, ProgressCallback};
 use crate::rustsec;
 use crate::store::{meta, DatabaseError, SourceRecord, UpsertOutcome, Writer};
+use scanner_core::clock::Clock;
 
 /// The largest advisory file read (the largest real OSV records are a few hundred kilobytes).
 pub const MAX_RECORD_BYTES: u64 = 16 * 1024 * 1024;
@@ -529,15 +530,21 @@ fn located(display: &str, error: &RecordError) -> String {
     }
 }
 
-/// Imports `paths` into the database at `database` (created when missing).
-pub fn import_paths(database: &Path, paths: &[PathBuf]) -> Result<ImportReport, ImportError> {
-    import_paths_with_progress(database, paths, None)
+/// Imports `paths` into the database at `database` (created when missing). Their records are
+/// believed up to `clock`'s present, which is also recorded as the import time.
+pub fn import_paths(
+    database: &Path,
+    paths: &[PathBuf],
+    clock: &Clock,
+) -> Result<ImportReport, ImportError> {
+    import_paths_with_progress(database, paths, clock, None)
 }
 
 /// [`import_paths`], telling `progress` how many records were read.
 pub fn import_paths_with_progress(
     database: &Path,
     paths: &[PathBuf],
+    clock: &Clock,
     progress: Option<ProgressCallback>,
 ) -> Result<ImportReport, ImportError> {
     let mut sources = Vec::with_capacity(paths.len());
@@ -555,7 +562,8 @@ pub fn import_paths_with_progress(
         connection
             .execute_batch("BEGIN")
             .map_err(|error| DatabaseError::sqlite(&target, "cannot start the import", error))?;
-        let mut importer = Importer::new(Writer::new(connection, &target)).with_progress(progress);
+        let mut importer =
+            Importer::new(Writer::new(connection, &target, clock)).with_progress(progress);
         // Files carry no trusted time: their records are believed up to this moment.
         let now = importer.writer().bound().to_string();
         for (given, absolute) in &sources {

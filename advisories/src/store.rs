@@ -29,6 +29,7 @@ use crate::matching::{self, AffectedVersions, Event, EventKind, Range, RangeKind
 use crate::model::{events_json, Advisory, RecordFormat};
 use crate::signing::PublicKey;
 use crate::time::Timestamp;
+use scanner_core::clock::Clock;
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -290,6 +291,8 @@ pub(crate) struct Writer<'connection> {
     /// The latest `modified` believed for records written now: the trusted time the data was
     /// taken (fetch time, signed build time, moment of import). A later date is stored as this.
     bound: Timestamp,
+    /// The run's clock, whose present no record is believed past.
+    clock: Clock,
 }
 
 fn kind_name(kind: AdvisoryKind) -> &'static str {
@@ -319,18 +322,23 @@ fn json_text(value: Option<&Value>) -> Option<String> {
 }
 
 impl<'connection> Writer<'connection> {
-    /// A writer whose records are believed up to the clock's present.
-    pub(crate) fn new(connection: &'connection Connection, path: &Path) -> Writer<'connection> {
+    /// A writer whose records are believed up to the clock's present ([`Clock::trusted_now`]).
+    pub(crate) fn new(
+        connection: &'connection Connection,
+        path: &Path,
+        clock: &Clock,
+    ) -> Writer<'connection> {
         Writer {
             connection,
             path: path.to_owned(),
-            bound: Timestamp::now(),
+            bound: Timestamp::from(clock.trusted_now()),
+            clock: *clock,
         }
     }
 
-    /// Believes records written from now on up to `bound` (never past the clock).
+    /// Believes records written from now on up to `bound` (never past the clock's present).
     pub(crate) fn set_bound(&mut self, bound: Timestamp) {
-        self.bound = bound.min(Timestamp::now());
+        self.bound = bound.min(Timestamp::from(self.clock.trusted_now()));
     }
 
     pub(crate) fn bound(&self) -> Timestamp {
@@ -1085,7 +1093,7 @@ mod tests {
             std::fs::write(inputs.join(name), text).unwrap();
         }
         let database = directory.path().join("db.sqlite3");
-        let report = crate::import_paths(&database, &[inputs]).unwrap();
+        let report = crate::import_paths(&database, &[inputs], &Clock::system()).unwrap();
         assert_eq!((report.added, report.withdrawn), (3, 1));
         let store = Store::open(&database).unwrap();
 

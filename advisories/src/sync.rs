@@ -21,6 +21,7 @@ use crate::import::{ImportReport, Importer};
 use crate::progress::{Progress, ProgressCallback};
 use crate::store::{meta, DatabaseError, SourceRecord, Store, Writer};
 use crate::time::Timestamp;
+use scanner_core::clock::Clock;
 
 /// What happened to one ecosystem's archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,15 +97,21 @@ fn source_name(ecosystem: &str) -> String {
     format!("osv:{ecosystem}")
 }
 
-/// Syncs every configured ecosystem into the database at `database`.
-pub fn sync(database: &Path, settings: &SyncSettings) -> Result<SyncReport, SyncError> {
-    sync_with_progress(database, settings, None)
+/// Syncs every configured ecosystem into the database at `database`. Fetches are recorded at,
+/// and their records believed up to, `clock`'s present.
+pub fn sync(
+    database: &Path,
+    settings: &SyncSettings,
+    clock: &Clock,
+) -> Result<SyncReport, SyncError> {
+    sync_with_progress(database, settings, clock, None)
 }
 
 /// [`sync`], telling `progress` how far each download and the import are.
 pub fn sync_with_progress(
     database: &Path,
     settings: &SyncSettings,
+    clock: &Clock,
     progress: Option<ProgressCallback>,
 ) -> Result<SyncReport, SyncError> {
     let client = reqwest::blocking::Client::builder()
@@ -174,7 +181,7 @@ pub fn sync_with_progress(
                 sha256,
                 etag,
                 last_modified,
-                fetched_at: Timestamp::now().to_string(),
+                fetched_at: Timestamp::from(clock.trusted_now()).to_string(),
             }),
             Ok(None) => {
                 not_modified.push(ecosystem.clone());
@@ -200,8 +207,9 @@ pub fn sync_with_progress(
     connection
         .execute_batch("BEGIN")
         .map_err(|error| DatabaseError::sqlite(&target, "cannot start the import", error))?;
-    let mut importer = Importer::new(Writer::new(connection, &target)).with_progress(progress);
-    let now = Timestamp::now().to_string();
+    let mut importer =
+        Importer::new(Writer::new(connection, &target, clock)).with_progress(progress);
+    let now = Timestamp::from(clock.trusted_now()).to_string();
     let mut synced = !not_modified.is_empty();
     for ecosystem in &not_modified {
         // Confirmed current: the watermark's check time moves, nothing else.

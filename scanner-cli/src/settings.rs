@@ -27,7 +27,9 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use advisories::config::{Config as AdvisorySettings, ConfigError};
-use scanner_core::policy::{Date, Loosening, Policy};
+use anyhow::Context as _;
+use scanner_core::clock::Clock;
+use scanner_core::policy::{Loosening, Policy};
 use scanner_core::scan::display_path;
 use scanner_core::{Diagnostic, DiagnosticCode, Location};
 
@@ -140,11 +142,17 @@ pub struct Settings {
     skipped: Vec<SkippedFile>,
     policy: Policy,
     advisories: AdvisorySettings,
+    clock: Clock,
 }
 
 impl Settings {
-    /// Finds, reads and checks the operator's files for a command that judges `judged`.
-    pub fn load(explicit: Option<&Path>, judged: Judged<'_>) -> Result<Settings, SettingsError> {
+    /// Finds, reads and checks the operator's files for a command that judges `judged`; the
+    /// run's `clock` ([`clock_from_environment`]) travels with them.
+    pub fn load(
+        explicit: Option<&Path>,
+        judged: Judged<'_>,
+        clock: Clock,
+    ) -> Result<Settings, SettingsError> {
         let working_directory = std::env::current_dir().map_err(SettingsError::WorkingDirectory)?;
         let mut candidates: Vec<(Origin, PathBuf)> = Vec::new();
         if let Some(path) = advisories::config::user_config_path().filter(|path| path.is_file()) {
@@ -175,6 +183,7 @@ impl Settings {
             skipped: Vec::new(),
             policy: Policy::default(),
             advisories: AdvisorySettings::default(),
+            clock,
         };
         for (origin, path) in candidates {
             let display = display_of(&path);
@@ -237,6 +246,12 @@ impl Settings {
         advisories::config::apply_environment(&mut settings.advisories)
             .map_err(|error| SettingsError::Environment(error.to_string()))?;
         Ok(settings)
+    }
+
+    /// The run's clock: [`Clock::document_time`] for what reports say and policy expiries,
+    /// [`Clock::trusted_now`] for data ages.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// The operator files that were read, first to last.
@@ -488,16 +503,25 @@ fn display_of(path: &Path) -> String {
     display_path(&relative)
 }
 
-/// Today, for ignore expiry: from `SOURCE_DATE_EPOCH` when set (reproducible runs), else the
-/// clock.
-pub fn today() -> Date {
-    let seconds = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|value| value.trim().parse::<u64>().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |elapsed| elapsed.as_secs())
-        });
-    Date::from_unix_seconds(seconds)
+/// The run's clock ([`Clock`]), made once: documents are dated `SOURCE_DATE_EPOCH` when the
+/// operator sets it (reproducible-builds.org: a whole number of seconds since the Unix epoch),
+/// else now; data ages are always judged against the system clock. The one place airlock
+/// reads `SOURCE_DATE_EPOCH`: a value that is not a number of seconds is an error for every
+/// command, never silently the wall clock.
+pub fn clock_from_environment() -> anyhow::Result<Clock> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) if !text.trim().is_empty() => {
+            let seconds = text.trim().parse::<i64>().with_context(|| {
+                format!("SOURCE_DATE_EPOCH must be a number of seconds, found `{text}`")
+            })?;
+            Clock::reproducible(seconds)
+                .with_context(|| format!("SOURCE_DATE_EPOCH {seconds} is out of range"))
+        }
+        Ok(_) => Ok(Clock::system()),
+        Err(std::env::VarError::NotPresent) => Ok(Clock::system()),
+        Err(std::env::VarError::NotUnicode(text)) => anyhow::bail!(
+            "SOURCE_DATE_EPOCH must be a number of seconds, found `{}`",
+            text.to_string_lossy()
+        ),
+    }
 }

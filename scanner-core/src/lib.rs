@@ -5,6 +5,7 @@
 //! This crate never opens a database, never touches the network and never prints: it returns
 //! values and typed errors, and the CLI decides how to show them.
 
+pub mod clock;
 pub mod component;
 pub mod diagnostic;
 pub mod ecosystem;

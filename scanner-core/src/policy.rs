@@ -43,6 +43,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use chrono::Datelike as _;
+
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
@@ -77,48 +79,40 @@ pub struct Date {
 }
 
 impl Date {
-    /// Parses `YYYY-MM-DD`, checking the day against the month.
+    /// Parses `YYYY-MM-DD`, checking the day against the month (chrono's calendar).
     pub fn parse(text: &str) -> Option<Date> {
         let mut parts = text.trim().splitn(3, '-');
         let year: u16 = parts.next()?.parse().ok()?;
         let month: u8 = parts.next()?.parse().ok()?;
         let day: u8 = parts.next()?.parse().ok()?;
-        let leap =
-            (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
-        let days = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return None,
-        };
-        (1..=days)
-            .contains(&day)
-            .then_some(Date { year, month, day })
+        chrono::NaiveDate::from_ymd_opt(i32::from(year), u32::from(month), u32::from(day))
+            .map(|_| Date { year, month, day })
     }
 
-    /// The UTC date of a Unix timestamp.
-    pub fn from_unix_seconds(seconds: u64) -> Date {
-        // Howard Hinnant's days-to-civil algorithm.
-        let days = i64::try_from(seconds / 86_400).unwrap_or(i64::MAX / 2);
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let day_of_era = z.rem_euclid(146_097);
-        let year_of_era =
-            (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-        let month_index = (5 * day_of_year + 2) / 153;
-        let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-        let month = if month_index < 10 {
-            month_index + 3
-        } else {
-            month_index - 9
+    /// The UTC date of a Unix timestamp, held to the years a `Date` can name (0 to 65535).
+    pub fn from_unix_seconds(seconds: i64) -> Date {
+        const FIRST: Date = Date {
+            year: 0,
+            month: 1,
+            day: 1,
         };
-        let year = year_of_era + era * 400 + i64::from(month <= 2);
-        Date {
-            year: u16::try_from(year).unwrap_or(u16::MAX),
-            month: u8::try_from(month).unwrap_or(1),
-            day: u8::try_from(day).unwrap_or(1),
+        const LAST: Date = Date {
+            year: u16::MAX,
+            month: 12,
+            day: 31,
+        };
+        let Some(date) = chrono::DateTime::from_timestamp(seconds, 0).map(|time| time.date_naive())
+        else {
+            return if seconds > 0 { LAST } else { FIRST };
+        };
+        match (
+            u16::try_from(date.year()),
+            u8::try_from(date.month()),
+            u8::try_from(date.day()),
+        ) {
+            (Ok(year), Ok(month), Ok(day)) => Date { year, month, day },
+            _ if date.year() > 0 => LAST,
+            _ => FIRST,
         }
     }
 }

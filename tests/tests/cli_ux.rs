@@ -394,3 +394,56 @@ fn progress_bars_show_on_a_terminal_for_long_imports_and_never_with_quiet() {
     );
     assert!(!stderr(&piped).contains("importing advisories"));
 }
+
+/// `SOURCE_DATE_EPOCH` is read once, for every command, before anything else: a value that is
+/// not a number of seconds stops the run (exit 2, nothing written) instead of silently dating
+/// anything by the wall clock.
+#[test]
+fn a_junk_source_date_epoch_is_an_error_for_every_command() {
+    let directory = tempfile::tempdir().unwrap();
+    let key = directory.path().join("release");
+    let key = key.to_str().unwrap();
+    let example = "examples/agent-stack";
+    let commands: &[&[&str]] = &[
+        &["sbom", example],
+        &["sbom", example, "-f", "cyclonedx-json"],
+        &["scan", example, "--no-vuln-db", "-f", "json"],
+        &["diff", example, example, "--no-vuln-db"],
+        &["attest", example, "--key", "release.key", "--no-vuln-db"],
+        &[
+            "verify",
+            example,
+            "--attestation",
+            "stack.intoto.json",
+            "--key",
+            "release.pub",
+        ],
+        &["db", "info"],
+        &["extractors"],
+        &["rules"],
+        &["keygen", key],
+        &["completions", "bash"],
+        &["man"],
+    ];
+    for arguments in commands {
+        let output = run_with(
+            &repository(),
+            arguments,
+            &[("SOURCE_DATE_EPOCH", "yesterday")],
+        );
+        assert_eq!(output.status.code(), Some(2), "{arguments:?}");
+        assert!(output.stdout.is_empty(), "{arguments:?}: nothing written");
+        assert!(
+            stderr(&output).starts_with(
+                "error: SOURCE_DATE_EPOCH must be a number of seconds, found `yesterday`"
+            ),
+            "{arguments:?}: {}",
+            stderr(&output)
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(directory.path()).unwrap().count(),
+        0,
+        "keygen wrote no key"
+    );
+}

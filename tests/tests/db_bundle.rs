@@ -440,7 +440,9 @@ fn export_at(home: &Home, bundle: &str, epoch: i64) {
 #[test]
 fn a_replayed_older_bundle_is_refused_unless_downgrade_is_allowed() {
     let home = exported();
-    let now = advisories::time::Timestamp::now().unix_seconds();
+    let now = scanner_core::clock::Clock::system()
+        .trusted_now()
+        .timestamp();
     // The exporter learns of a newer advisory and exports again.
     std::fs::write(
         home.work().join("newer.json"),

@@ -330,6 +330,35 @@ fn a_future_dated_record_cannot_make_old_data_look_fresh() {
     );
 }
 
+/// `SOURCE_DATE_EPOCH` dates the documents, never the present the data is judged against: a
+/// reproducible build date the day after the newest record must not make old data look fresh,
+/// while the report still carries that date.
+#[test]
+fn a_reproducible_build_date_does_not_make_old_data_look_fresh() {
+    let home = imported_today();
+    // 2026-09-05T00:00:00Z: the day after CORPUS_NEWEST.
+    let day_after = "1788566400";
+    let scan = command(&home, &["scan", &project(), "-f", "cyclonedx-json"])
+        .env("SOURCE_DATE_EPOCH", day_after)
+        .output()
+        .unwrap();
+    assert_eq!(scan.status.code(), Some(2), "{}", stderr(&scan));
+    assert!(
+        stderr(&scan).contains("past the limit of 7d"),
+        "{}",
+        stderr(&scan)
+    );
+    let bom: Value = serde_json::from_slice(&scan.stdout).unwrap();
+    assert_eq!(bom["metadata"]["timestamp"], "2026-09-05T00:00:00Z");
+    let info = command(&home, &["db", "info", "-f", "json"])
+        .env("SOURCE_DATE_EPOCH", day_after)
+        .output()
+        .unwrap();
+    let info: Value = serde_json::from_slice(&info.stdout).unwrap();
+    assert_eq!(info["stale"], true, "{info}");
+    assert!(info["age_seconds"].as_i64().unwrap() > 7 * 86_400, "{info}");
+}
+
 #[test]
 fn advisories_given_for_one_scan_are_judged_the_same_way() {
     let repository = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

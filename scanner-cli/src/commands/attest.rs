@@ -91,7 +91,7 @@ pub fn run(
     // Judged as `scan` judges: the operator's policy, the project policy only where it tightens.
     let super::Judgement {
         report, analysis, ..
-    } = super::judge(report, &policy, source, verbosity);
+    } = super::judge(report, &policy, source, settings.clock(), verbosity);
     if report.has_errors() {
         stderr_line(
             "error: some files could not be read (see above): an attestation of an incomplete scan is not written",
@@ -148,6 +148,7 @@ pub fn run(
             database: None,
             paths,
             style: emit::terminal::TableStyle::plain(),
+            document_time: settings.clock().document_time(),
         },
     )?;
     let mut predicate: Value =

@@ -23,6 +23,7 @@ use advisories::store::DatabaseSummary;
 use advisories::sync::FetchOutcome;
 use advisories::time::{describe_age, Timestamp};
 use advisories::{DatabaseError, ImportReport, Store};
+use scanner_core::clock::Clock;
 
 use super::Outcome;
 use crate::cli::{
@@ -41,6 +42,9 @@ pub struct Context {
     /// The staleness limit in force: `--max-db-age`, else the configuration's (which already
     /// holds `AIRLOCK_MAX_DB_AGE` over `[database] max-age`).
     pub max_age: MaxAge,
+    /// The run's clock: data ages are judged against its trusted now, bundles dated by its
+    /// document time.
+    pub clock: Clock,
 }
 
 /// The database (`--db`, then `AIRLOCK_DB`, then `[database] path`, then the user data
@@ -53,6 +57,7 @@ pub fn context(cli: &Cli, settings: &Settings) -> anyhow::Result<Context> {
         database: settings.database_path(cli.db.as_deref())?,
         config,
         max_age,
+        clock: *settings.clock(),
     })
 }
 
@@ -136,6 +141,7 @@ fn sync(context: &Context, args: &DbSyncArgs, verbosity: Verbosity) -> anyhow::R
     let report = advisories::sync::sync_with_progress(
         &context.database,
         &settings,
+        &context.clock,
         bar.as_ref().map(progress::sync_reporter),
     );
     if let Some(bar) = &bar {
@@ -213,6 +219,7 @@ fn import(context: &Context, args: &DbImportArgs, verbosity: Verbosity) -> anyho
             allow_unsigned: args.allow_unsigned,
             allow_downgrade: args.allow_downgrade,
         },
+        &context.clock,
     )?;
     let verified = &imported.verified;
     let manifest = &verified.manifest;
@@ -277,6 +284,7 @@ fn import_files(
     let report = advisories::import::import_paths_with_progress(
         &context.database,
         &args.paths,
+        &context.clock,
         bar.as_ref().map(progress::import_reporter),
     );
     if let Some(bar) = &bar {
@@ -323,8 +331,14 @@ fn export(context: &Context, args: &DbExportArgs, verbosity: Verbosity) -> anyho
     // Written where --bundle says as every report is (crate::output): a device or FIFO written
     // through, a link resolved, a file replaced atomically with the usual mode, `-` is stdout.
     let target = crate::output::Target::resolve(Some(&args.bundle))?;
-    let manifest = target
-        .write_built(|scratch| Ok(bundle::export(&context.database, scratch, key.as_ref())?))?;
+    let manifest = target.write_built(|scratch| {
+        Ok(bundle::export(
+            &context.database,
+            scratch,
+            key.as_ref(),
+            &context.clock,
+        )?)
+    })?;
     let written = match &target {
         crate::output::Target::Stdout => "standard output".to_owned(),
         _ => args.bundle.display().to_string(),
@@ -377,9 +391,11 @@ fn verify(context: &Context, args: &DbVerifyArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-/// The database's freshness now, against the limit in force.
-pub fn freshness(summary: &DatabaseSummary, max_age: MaxAge) -> Freshness {
-    Freshness::judge(summary, max_age, Timestamp::now())
+/// The database's freshness now (the clock's trusted now, never `SOURCE_DATE_EPOCH`: a
+/// reproducible build date in the past must not make old data look fresh), against the limit
+/// in force.
+pub fn freshness(summary: &DatabaseSummary, max_age: MaxAge, clock: &Clock) -> Freshness {
+    Freshness::judge(summary, max_age, Timestamp::from(clock.trusted_now()))
 }
 
 /// The JSON fields every report's database object shares. The age in seconds depends on the
@@ -534,7 +550,7 @@ pub fn open_for_matching(
     verbosity: Verbosity,
 ) -> anyhow::Result<Result<MatchingDatabase, Unavailable>> {
     let context = context(cli, settings)?;
-    let temporary = super::scan_advisories::import(advisory_paths, verbosity)?;
+    let temporary = super::scan_advisories::import(advisory_paths, &context.clock, verbosity)?;
     let path = temporary
         .as_ref()
         .map_or(context.database.clone(), |database| database.path.clone());
@@ -561,7 +577,7 @@ pub fn open_for_matching(
     };
     Ok(Ok(MatchingDatabase {
         store,
-        freshness: freshness(&summary, context.max_age),
+        freshness: freshness(&summary, context.max_age, &context.clock),
         advisories: summary.advisories - summary.withdrawn,
         schema_version: summary.schema_version,
         shown,
@@ -572,7 +588,7 @@ pub fn open_for_matching(
 fn info(context: &Context, args: &DbInfoArgs) -> anyhow::Result<Outcome> {
     let store = Store::open(&context.database)?;
     let summary = store.summary()?;
-    let freshness = freshness(&summary, context.max_age);
+    let freshness = freshness(&summary, context.max_age, &context.clock);
     let bytes = match args.format {
         ListFormat::Json => {
             let sources: Vec<serde_json::Value> = summary
@@ -625,7 +641,9 @@ fn info(context: &Context, args: &DbInfoArgs) -> anyhow::Result<Outcome> {
                     |time| {
                         format!(
                             "{time} ({} ago)",
-                            describe_age(time.seconds_until(Timestamp::now()))
+                            describe_age(
+                                time.seconds_until(Timestamp::from(context.clock.trusted_now())),
+                            )
                         )
                     },
                 )

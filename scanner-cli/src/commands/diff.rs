@@ -634,6 +634,7 @@ fn scan_side(
     options: &ScanOptions,
     policy: &ScanPolicy,
     source: Option<&dyn VulnerabilitySource>,
+    clock: &scanner_core::clock::Clock,
     verbosity: super::Verbosity,
 ) -> anyhow::Result<Side> {
     let report = scanner_core::scan::scan(&[path.to_path_buf()], options)
@@ -643,7 +644,7 @@ fn scan_side(
     // only: nothing inside either side steers it.
     let super::Judgement {
         report, analysis, ..
-    } = super::judge(report, policy, source, verbosity);
+    } = super::judge(report, policy, source, clock, verbosity);
     let root = local_root(&report);
     Ok(Side {
         path: display_path(path),
@@ -683,8 +684,9 @@ pub fn run(
     let source = database
         .as_ref()
         .map(|database| &database.store as &dyn VulnerabilitySource);
-    let old = scan_side(&args.old, &options, &policy, source, verbosity)?;
-    let new = scan_side(&args.new, &options, &policy, source, verbosity)?;
+    let clock = settings.clock();
+    let old = scan_side(&args.old, &options, &policy, source, clock, verbosity)?;
+    let new = scan_side(&args.new, &options, &policy, source, clock, verbosity)?;
     let old_empty = super::refuse_empty(
         &old.report,
         std::slice::from_ref(&args.old),

@@ -19,6 +19,7 @@ pub use outcome::Outcome;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use scanner_core::clock::Clock;
 use scanner_core::policy::{project_policy_component, PolicyReport};
 use scanner_core::risk::{analyze_with, Analysis, VulnerabilitySource};
 use scanner_core::scan::{display_path, ScanOptions, ScanReport};
@@ -32,28 +33,32 @@ use crate::settings::{Judged, ScanPolicy, Settings};
 
 pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     let verbosity = Verbosity::of(cli);
+    // Before anything else, for every command: a junk SOURCE_DATE_EPOCH is the operator's
+    // mistake to hear about, not a reason to date anything by the wall clock.
+    let clock = crate::settings::clock_from_environment()?;
     match &cli.command {
-        Command::Sbom(args) => configured(cli, Judged::Scanned, |_| {
-            sbom::run(args, cli.color, verbosity)
+        Command::Sbom(args) => configured(cli, Judged::Scanned, clock, |settings| {
+            sbom::run(args, cli.color, settings.clock(), verbosity)
         }),
-        Command::Scan(args) => configured(cli, Judged::Scanned, |settings| {
+        Command::Scan(args) => configured(cli, Judged::Scanned, clock, |settings| {
             scan::run(cli, settings, args, verbosity)
         }),
-        Command::Attest(args) => configured(cli, Judged::Scanned, |settings| {
+        Command::Attest(args) => configured(cli, Judged::Scanned, clock, |settings| {
             attest::run(cli, settings, args, verbosity)
         }),
         Command::Diff(args) => {
             let sides = [args.old.clone(), args.new.clone()];
-            configured(cli, Judged::Trees(&sides), |settings| {
+            configured(cli, Judged::Trees(&sides), clock, |settings| {
                 diff::run(cli, settings, args, verbosity)
             })
         }
         Command::Verify(args) => configured(
             cli,
             Judged::Trees(std::slice::from_ref(&args.path)),
+            clock,
             |settings| verify::run(cli, settings, args, verbosity),
         ),
-        Command::Db(command) => configured(cli, Judged::Nothing, |settings| {
+        Command::Db(command) => configured(cli, Judged::Nothing, clock, |settings| {
             db::run(cli, settings, command, verbosity)
         }),
         Command::Extractors(args) => extractors::run(args),
@@ -70,10 +75,11 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
 fn configured(
     cli: &Cli,
     judged: Judged<'_>,
+    clock: Clock,
     command: impl FnOnce(&Settings) -> anyhow::Result<Outcome>,
 ) -> anyhow::Result<Outcome> {
     let verbosity = Verbosity::of(cli);
-    let settings = match Settings::load(cli.config.as_deref(), judged) {
+    let settings = match Settings::load(cli.config.as_deref(), judged, clock) {
         Ok(settings) => settings,
         Err(error) => {
             for line in error.lines() {
@@ -302,6 +308,7 @@ fn judge(
     mut report: ScanReport,
     policy: &ScanPolicy,
     source: Option<&dyn VulnerabilitySource>,
+    clock: &Clock,
     verbosity: Verbosity,
 ) -> Judgement {
     let mut analysis = analyze_with(&report.graph, source, &policy.policy.risk_options());
@@ -311,7 +318,9 @@ fn judge(
             .iter()
             .filter_map(scanner_core::policy::Loosening::finding),
     );
-    let applied = policy.policy.apply(&mut analysis, crate::settings::today());
+    // Expiries are judged on the date the report carries, so a reproducible run judges them
+    // the same way every time.
+    let applied = policy.policy.apply(&mut analysis, clock.document_date());
     if !policy.project_files.is_empty() {
         let components: Vec<scanner_core::Component> = policy
             .project_files

@@ -2,6 +2,8 @@
 //! read is an error unless `--allow-empty`: an empty SBOM of a mistyped path is not an answer.
 
 use super::Outcome;
+use scanner_core::clock::Clock;
+
 use crate::cli::ReportArgs;
 use crate::emit::{self, terminal::ColorChoice};
 use crate::output::{goes_to_stdout, stderr_line, write_report};
@@ -9,6 +11,7 @@ use crate::output::{goes_to_stdout, stderr_line, write_report};
 pub fn run(
     args: &ReportArgs,
     color: ColorChoice,
+    clock: &Clock,
     verbosity: super::Verbosity,
 ) -> anyhow::Result<Outcome> {
     let report = super::scan_paths(args, verbosity)?;
@@ -27,6 +30,7 @@ pub fn run(
                 color,
                 !goes_to_stdout(args.output.as_deref()),
             ),
+            document_time: clock.document_time(),
         },
     )?;
     write_report(args.output.as_deref(), &bytes)?;

@@ -66,7 +66,7 @@ pub fn run(
         report,
         analysis,
         applied,
-    } = super::judge(report, &policy, source, verbosity);
+    } = super::judge(report, &policy, source, settings.clock(), verbosity);
     let facts = super::policy_facts(&policy, fail_on, fail_on_from);
     let (line, json) = match (&database, &unavailable) {
         (Some(database), _) => (database.line(), database.json()),
@@ -96,6 +96,7 @@ pub fn run(
                 cli.color,
                 !goes_to_stdout(args.report.output.as_deref()),
             ),
+            document_time: settings.clock().document_time(),
         },
     )?;
     write_report(args.report.output.as_deref(), &bytes)?;

@@ -26,6 +26,7 @@ pub struct TemporaryDatabase {
 /// Imports `paths` into a temporary database, or returns `None` when no path was given.
 pub fn import(
     paths: &[PathBuf],
+    clock: &scanner_core::clock::Clock,
     verbosity: Verbosity,
 ) -> anyhow::Result<Option<TemporaryDatabase>> {
     if paths.is_empty() {
@@ -40,6 +41,7 @@ pub fn import(
     let report = advisories::import::import_paths_with_progress(
         &path,
         paths,
+        clock,
         bar.as_ref().map(progress::import_reporter),
     );
     if let Some(bar) = &bar {

@@ -530,7 +530,7 @@ fn verify_attestation(
         report: scan,
         analysis,
         ..
-    } = super::judge(scan, &policy, source, verbosity);
+    } = super::judge(scan, &policy, source, settings.clock(), verbosity);
     for error in &analysis.source_errors {
         report
             .errors
@@ -557,6 +557,7 @@ fn verify_attestation(
         &policy.policy,
         &analysis,
         fail_on,
+        settings.clock(),
     ));
     Ok(Some(report.finish()))
 }
@@ -1140,6 +1141,7 @@ fn check_recorded(
     operator: &scanner_core::policy::Policy,
     current: &Analysis,
     fail_on: Option<Severity>,
+    clock: &scanner_core::clock::Clock,
 ) -> RecordedCheck {
     if statement.predicate_type != CYCLONEDX_PREDICATE_TYPE {
         return RecordedCheck {
@@ -1166,7 +1168,7 @@ fn check_recorded(
         }
     }
     let total = judged.findings.len() + outside_policy.len();
-    let applied = operator.apply(&mut judged, crate::settings::today());
+    let applied = operator.apply(&mut judged, clock.document_date());
     let mut now: BTreeMap<FindingIdentity, &Finding> = BTreeMap::new();
     for finding in &current.findings {
         let entry = now.entry(identity(finding)).or_insert(finding);

@@ -1,5 +1,5 @@
 //! What every standard document (CycloneDX, SPDX, SARIF) derives the same way: the timestamp
-//! (`SOURCE_DATE_EPOCH`, reproducible-builds.org), content-derived UUIDs, one stable reference per
+//! (the run clock's document time: `SOURCE_DATE_EPOCH` when set), content-derived UUIDs, one stable reference per
 //! component key, the scanned project as the document's subject, and license classification
 //! against the SPDX license list.
 
@@ -136,37 +136,25 @@ pub struct EmitContext<'a> {
 }
 
 impl<'a> EmitContext<'a> {
-    /// A context for `paths`, with the timestamp from `SOURCE_DATE_EPOCH` or the clock.
+    /// A context for `paths`, dated `timestamp` (the run clock's document time).
     pub fn new(
         report: &'a ScanReport,
         analysis: Option<&'a Analysis>,
         policy: Option<&'a PolicyFacts>,
         paths: &[std::path::PathBuf],
-    ) -> anyhow::Result<EmitContext<'a>> {
-        Ok(EmitContext {
+        timestamp: i64,
+    ) -> EmitContext<'a> {
+        EmitContext {
             report,
             analysis,
             policy,
             project_name: project_name(paths),
-            timestamp: timestamp_from_environment()?,
-        })
+            timestamp,
+        }
     }
 
     pub fn graph(&self) -> &'a DependencyGraph {
         &self.report.graph
-    }
-}
-
-/// `SOURCE_DATE_EPOCH` when set (it must then be a whole number of seconds), else now.
-pub fn timestamp_from_environment() -> anyhow::Result<i64> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(text) if !text.trim().is_empty() => text.trim().parse::<i64>().with_context(|| {
-            format!("SOURCE_DATE_EPOCH must be a number of seconds, found `{text}`")
-        }),
-        _ => Ok(std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
-            .unwrap_or(0)),
     }
 }
 

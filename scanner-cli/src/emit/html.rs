@@ -29,18 +29,20 @@ const SCRIPT: &str = include_str!("html/report.js");
 
 /// The page for `report`; `analysis` is `Some` for `scan` (the page then has findings),
 /// `database` is the scan's `advisory_database` object (whether vulnerabilities were matched)
-/// and `policy` what judged the findings (shown as a banner).
+/// and `policy` what judged the findings (shown as a banner); the page says it was generated at
+/// `timestamp` (seconds since the Unix epoch).
 pub fn report(
     report: &ScanReport,
     analysis: Option<&Analysis>,
     database: Option<serde_json::Value>,
     policy: Option<&common::PolicyFacts>,
     paths: &[PathBuf],
+    timestamp: i64,
 ) -> anyhow::Result<Vec<u8>> {
     let data = super::json::report_with_database(report, analysis, database, policy)?;
     let data = String::from_utf8(data)?;
     let project = common::project_name(paths);
-    let generated_at = common::rfc3339(common::timestamp_from_environment()?)?;
+    let generated_at = common::rfc3339(timestamp)?;
     let rules: serde_json::Map<String, serde_json::Value> = RuleId::ALL
         .iter()
         .map(|rule| {
@@ -228,6 +230,7 @@ mod tests {
                 Some(json!({"used": false, "reason": "--no-vuln-db"})),
                 None,
                 &paths,
+                1_700_000_000,
             )
             .unwrap(),
         )

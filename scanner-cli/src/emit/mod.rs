@@ -43,13 +43,23 @@ pub struct ReportInput<'a> {
     pub paths: &'a [PathBuf],
     /// How a table is drawn (other formats ignore it).
     pub style: terminal::TableStyle,
+    /// What the documents say they were made at: the run clock's document time.
+    pub document_time: chrono::DateTime<chrono::Utc>,
 }
 
 /// The report in `format`.
 pub fn render(format: Format, input: &ReportInput<'_>) -> anyhow::Result<Vec<u8>> {
     let database = || input.database.map(|database| database.json.clone());
-    let context =
-        || common::EmitContext::new(input.report, input.analysis, input.policy, input.paths);
+    let timestamp = input.document_time.timestamp();
+    let context = || {
+        common::EmitContext::new(
+            input.report,
+            input.analysis,
+            input.policy,
+            input.paths,
+            timestamp,
+        )
+    };
     match format {
         Format::Table => Ok(match input.analysis {
             Some(analysis) => scan_table(input, analysis),
@@ -59,17 +69,18 @@ pub fn render(format: Format, input: &ReportInput<'_>) -> anyhow::Result<Vec<u8>
         Format::Json => {
             json::report_with_database(input.report, input.analysis, database(), input.policy)
         }
-        Format::CyclonedxJson => cyclonedx::document(&context()?, cyclonedx::Encoding::Json),
-        Format::CyclonedxXml => cyclonedx::document(&context()?, cyclonedx::Encoding::Xml),
-        Format::SpdxJson => spdx::json(&context()?),
-        Format::SpdxTagValue => spdx::tag_value(&context()?),
-        Format::Sarif => sarif::document(&context()?),
+        Format::CyclonedxJson => cyclonedx::document(&context(), cyclonedx::Encoding::Json),
+        Format::CyclonedxXml => cyclonedx::document(&context(), cyclonedx::Encoding::Xml),
+        Format::SpdxJson => spdx::json(&context()),
+        Format::SpdxTagValue => spdx::tag_value(&context()),
+        Format::Sarif => sarif::document(&context()),
         Format::Html => html::report(
             input.report,
             input.analysis,
             database(),
             input.policy,
             input.paths,
+            timestamp,
         ),
     }
 }
@@ -188,6 +199,9 @@ mod tests {
             database: None,
             paths: &paths,
             style: super::terminal::TableStyle::plain(),
+            document_time: scanner_core::clock::Clock::fixed(1_700_000_000)
+                .unwrap()
+                .document_time(),
         };
         let bytes = super::render(format, &input).unwrap();
         serde_json::from_slice(&bytes).unwrap()

@@ -13,7 +13,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use scanner_core::scan::DEFAULT_SKIPPED_DIRECTORIES;
 
@@ -184,41 +184,11 @@ pub fn profile(bench_mode: bool) -> String {
     format!("{name}, debug assertions {assertions}")
 }
 
-/// `YYYY-MM-DD HH:MM UTC` for `$SOURCE_DATE_EPOCH`, or for now.
+/// `YYYY-MM-DD HH:MM UTC`: when the measurement ran (the system clock: a benchmark's date is
+/// when it ran, never a reproducible build date).
 pub fn date_utc() -> String {
-    let seconds = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|value| value.trim().parse::<u64>().ok())
-        .unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |since| since.as_secs())
-        });
-    let (year, month, day) = civil_from_days(seconds / 86_400);
-    let minutes = seconds % 86_400 / 60;
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        minutes / 60,
-        minutes % 60
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's
-/// `civil_from_days`, for non-negative days).
-pub fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
+    scanner_core::clock::Clock::system()
+        .trusted_now()
+        .format("%Y-%m-%d %H:%M UTC")
+        .to_string()
 }

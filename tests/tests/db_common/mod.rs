@@ -191,8 +191,8 @@ pub fn probe_record(id: &str, modified: &str) -> String {
 
 /// RFC 3339 of the clock `seconds` ago.
 pub fn seconds_ago(seconds: i64) -> String {
-    advisories::time::Timestamp::from_unix(
-        advisories::time::Timestamp::now().unix_seconds() - seconds,
-    )
-    .to_string()
+    let now = scanner_core::clock::Clock::system()
+        .trusted_now()
+        .timestamp();
+    advisories::time::Timestamp::from_unix(now - seconds).to_string()
 }
