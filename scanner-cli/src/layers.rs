@@ -1,7 +1,8 @@
 //! The binary's layers, checked: `cli` (arguments) and `settings` (configuration) feed the
-//! `commands`, which hand reports to `emit` (formats) and bytes to `output` (files). A lower
-//! layer never names a higher one, and nothing names `main.rs`, so each layer can be read, and
-//! tested, without the ones above it. Read from the source because Rust has no rule for it.
+//! `commands`, which run `enrich` (other programs), hand reports to `emit` (formats) and bytes
+//! to `output` (files). A lower layer never names a higher one, and nothing names `main.rs`, so
+//! each layer can be read, and tested, without the ones above it. Read from the source because
+//! Rust has no rule for it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -11,11 +12,12 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "commands",
-        &["cli", "commands", "emit", "output", "settings"],
+        &["cli", "commands", "emit", "enrich", "output", "settings"],
     ),
     ("cli", &["cli", "emit"]),
     ("settings", &["settings"]),
     ("emit", &["emit"]),
+    ("enrich", &["enrich"]),
     ("output", &["output"]),
 ];
 

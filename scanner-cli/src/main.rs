@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod emit;
+mod enrich;
 #[cfg(test)]
 mod layers;
 mod output;

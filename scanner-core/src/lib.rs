@@ -2,8 +2,9 @@
 //! components, a dependency graph, diagnostics and findings), the extractors that read lockfiles,
 //! manifests and model artifacts into that vocabulary, and the scan driver that walks a tree.
 //!
-//! This crate never opens a database, never touches the network and never prints: it returns
-//! values and typed errors, and the CLI decides how to show them.
+//! This crate never opens a database, never touches the network, never starts a process and
+//! never prints: it returns values and typed errors, and the CLI decides how to show them (and
+//! runs other programs, such as `cargo metadata`, behind the ports this crate defines).
 
 pub mod clock;
 pub mod component;

@@ -18,6 +18,7 @@ use rayon::prelude::*;
 
 use crate::component::{ComponentKey, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
+use crate::extract::cargo::metadata::CargoGraphSource;
 use crate::extract::{
     CompanionFile, CompanionRequest, DirectoryEntry, EdgeTarget, Extraction, Extractor,
     ExtractorId, FileDigest, FileFacts, FileReader, Input, ReadLimit, ReadSeek, EXTRACTORS,
@@ -49,8 +50,9 @@ pub struct ScanOptions {
     /// Skip [`DEFAULT_SKIPPED_DIRECTORIES`] and virtual environments (directories holding a
     /// `pyvenv.cfg`).
     pub skip_default_directories: bool,
-    /// Refine Cargo workspaces with `cargo metadata --offline --locked` when cargo is present.
-    pub cargo_metadata: bool,
+    /// Where to get the feature-resolved graph of each Cargo workspace found
+    /// (`--cargo-metadata`: the CLI runs cargo); `None` reads lockfiles only.
+    pub cargo_graph: Option<Arc<dyn CargoGraphSource>>,
     /// Told how far the scan is (files extracted, bytes hashed); the CLI draws a bar from it.
     pub progress: Option<ProgressReporter>,
     /// Files never read, as canonical paths: the run's own output file (`-o`), which would
@@ -62,7 +64,7 @@ impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
             skip_default_directories: true,
-            cargo_metadata: false,
+            cargo_graph: None,
             progress: None,
             skip_files: Vec::new(),
         }
@@ -715,8 +717,13 @@ fn run_job(job: &Job, options: &ScanOptions, progress: &ProgressState) -> JobRes
                 )
             })?;
         let mut extraction = extracted.map_err(|error| error.to_diagnostic())?;
-        if options.cargo_metadata && id == "cargo/cargo-lock" {
+        if let Some(source) = options
+            .cargo_graph
+            .as_deref()
+            .filter(|_| id == "cargo/cargo-lock")
+        {
             if let Err(reason) = crate::extract::cargo::metadata::refine(
+                source,
                 &job.disk_path,
                 &job.display,
                 &mut extraction,

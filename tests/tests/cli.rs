@@ -288,14 +288,32 @@ fn an_unreadable_file_is_an_error_naming_it() {
     );
 }
 
+/// `airlock` with `--cargo-metadata` in `fixtures/cargo`, with its own empty `CARGO_HOME`: the
+/// fixture has path dependencies only, so cargo needs nothing from the machine's cache, and no
+/// other cargo on the machine holds a lock this run waits for.
+fn cargo_metadata_run(arguments: &[&str], cargo: Option<&str>) -> std::process::Output {
+    let cargo_home = tempfile::tempdir().unwrap();
+    let mut command = support::command_in(&fixtures().join("cargo"), arguments);
+    command.env("CARGO_HOME", cargo_home.path());
+    if let Some(cargo) = cargo {
+        command.env("CARGO", cargo);
+    }
+    command.output().unwrap()
+}
+
 #[test]
 fn cargo_metadata_gives_the_feature_resolved_graph() {
-    let directory = fixtures().join("cargo");
-    let edges = |arguments: &[&str]| -> Vec<String> {
-        let output = run_in(&directory, arguments);
+    let edges = |arguments: &[&str]| -> (Vec<String>, serde_json::Value) {
+        let output = cargo_metadata_run(arguments, None);
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        // A fallback the test did not ask for fails it, with cargo's reason.
+        assert!(
+            !stderr(&output).contains("cargo-metadata-fallback"),
+            "{}",
+            stderr(&output)
+        );
         let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        json["dependencies"]
+        let edges = json["dependencies"]
             .as_array()
             .unwrap()
             .iter()
@@ -315,9 +333,20 @@ fn cargo_metadata_gives_the_feature_resolved_graph() {
                     name(edge["to"].as_str().unwrap())
                 )
             })
+            .collect();
+        (edges, json)
+    };
+    let resolved_by = |json: &serde_json::Value| -> Vec<String> {
+        json["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|component| component["name"] == "app")
+            .filter_map(|component| component["properties"]["airlock:cargo:resolved-by"].as_str())
+            .map(str::to_owned)
             .collect()
     };
-    let from_lockfile = edges(&["sbom", "metadata-workspace", "-f", "json"]);
+    let (from_lockfile, json) = edges(&["sbom", "metadata-workspace", "-f", "json"]);
     assert_eq!(
         from_lockfile,
         [
@@ -327,7 +356,8 @@ fn cargo_metadata_gives_the_feature_resolved_graph() {
             "app -normal-> helper"
         ]
     );
-    let from_cargo = edges(&[
+    assert!(resolved_by(&json).is_empty(), "{json}");
+    let (from_cargo, json) = edges(&[
         "sbom",
         "metadata-workspace",
         "-f",
@@ -343,19 +373,21 @@ fn cargo_metadata_gives_the_feature_resolved_graph() {
             "app -normal-> helper"
         ]
     );
+    assert_eq!(resolved_by(&json), ["cargo metadata"], "{json}");
 }
 
 #[test]
 fn cargo_metadata_falls_back_to_the_lockfile_with_a_warning() {
-    // No sources and no registry cache for this old workspace: cargo metadata cannot run.
-    let directory = fixtures().join("cargo");
-    let output = run_in(
-        &directory,
+    // A cargo that cannot start fails the same way on every machine.
+    let output = cargo_metadata_run(
         &["sbom", "broken-tree/good", "--cargo-metadata"],
+        Some("/nonexistent/cargo"),
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("warning[cargo-metadata-fallback]"),
+        stderr(&output).contains(
+            "broken-tree/good/Cargo.lock: warning[cargo-metadata-fallback]: cargo metadata failed (failed to start `cargo metadata`"
+        ),
         "{}",
         stderr(&output)
     );

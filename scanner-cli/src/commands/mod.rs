@@ -144,7 +144,10 @@ fn scan_paths(args: &ReportArgs, verbosity: Verbosity) -> anyhow::Result<ScanRep
     let bar = progress::scan_bar(verbosity, args.format);
     let options = ScanOptions {
         skip_default_directories: !args.no_default_excludes,
-        cargo_metadata: args.cargo_metadata,
+        cargo_graph: args.cargo_metadata.then(|| {
+            std::sync::Arc::new(crate::enrich::cargo_metadata::CargoMetadata)
+                as std::sync::Arc<dyn scanner_core::extract::cargo::metadata::CargoGraphSource>
+        }),
         progress: bar.as_ref().map(progress::reporter),
         skip_files: crate::output::scan_exclusions(args.output.as_deref())?,
     };
