@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use scanner_core::extract::model::model_card;
-use scanner_core::extract::{Extractor, Input, MemoryFiles, EXTRACTORS};
+use scanner_core::extract::{Format, Input, MemoryFiles, FORMATS};
 use scanner_core::risk::{analyze, analyze_with, ModelPolicy, RiskOptions, RuleId, Severity};
 use scanner_core::scan::{scan, ScanOptions, ScanReport};
 use scanner_core::{ComponentKind, Ecosystem};
@@ -643,10 +643,10 @@ fn mutated_model_files_never_panic() {
     for path in files {
         let bytes = std::fs::read(&path).unwrap();
         let name = format!("m/{}", path.file_name().unwrap().to_string_lossy());
-        let extractors: Vec<&dyn Extractor> = EXTRACTORS
+        let extractors: Vec<&Format> = FORMATS
             .iter()
             .copied()
-            .filter(|extractor| extractor.accepts(Path::new(&name)))
+            .filter(|format| format.accepts(Path::new(&name)))
             .collect();
         assert!(!extractors.is_empty(), "{name}");
         let mut variants: Vec<Vec<u8>> = (0..bytes.len())

@@ -265,7 +265,7 @@ pub(super) fn scan_digests(report: &ScanReport) -> BTreeMap<String, String> {
         }
         let hashed_by_driver = component.evidence.iter().any(|evidence| {
             evidence.location.path == *path
-                && extractor_by_id(evidence.extractor).is_some_and(|found| found.wants_digest())
+                && extractor_by_id(evidence.extractor).is_some_and(|found| found.digest)
         });
         let mut sha256 = component
             .hashes

@@ -1,6 +1,6 @@
 //! `airlock extractors`: the registry table, for people and scripts.
 
-use scanner_core::extract::EXTRACTORS;
+use scanner_core::extract::FORMATS;
 
 use crate::cli::{ExtractorsArgs, ListFormat};
 use crate::output::write_report;
@@ -9,21 +9,16 @@ use crate::Outcome;
 pub fn run(args: &ExtractorsArgs) -> anyhow::Result<Outcome> {
     let bytes = match args.format {
         ListFormat::Table => {
-            let rows: Vec<Vec<String>> = EXTRACTORS
+            let rows: Vec<Vec<String>> = FORMATS
                 .iter()
-                .map(|extractor| {
-                    vec![
-                        extractor.id().to_owned(),
-                        extractor.description().to_owned(),
-                    ]
-                })
+                .map(|format| vec![format.id.to_owned(), format.description.to_owned()])
                 .collect();
             crate::emit::table::render(&["EXTRACTOR", "READS"], &rows).into_bytes()
         }
         ListFormat::Json => {
-            let list: Vec<serde_json::Value> = EXTRACTORS
+            let list: Vec<serde_json::Value> = FORMATS
                 .iter()
-                .map(|extractor| serde_json::json!({ "id": extractor.id(), "description": extractor.description() }))
+                .map(|format| serde_json::json!({ "id": format.id, "description": format.description }))
                 .collect();
             let mut bytes = serde_json::to_vec_pretty(&list)?;
             bytes.push(b'\n');

@@ -34,7 +34,7 @@ use advisories::attestation::{
 };
 use advisories::signing::PublicKey;
 use scanner_core::extract::sbom::SbomExtractor;
-use scanner_core::extract::{Extractor as _, Input};
+use scanner_core::extract::{Input, Parse as _};
 use scanner_core::risk::{analyze, Severity};
 use scanner_core::scan::display_path;
 
@@ -595,7 +595,7 @@ fn rescanned_vulnerabilities(
 ) -> anyhow::Result<Vec<PolicyFinding>> {
     let bytes = serde_json::to_vec(predicate)?;
     let extraction = SbomExtractor
-        .extract(&Input::new("attestation predicate", &bytes))
+        .parse(&Input::new("attestation predicate", &bytes))
         .map_err(|error| anyhow::anyhow!("cannot read the attested SBOM: {error}"))?;
     let graph = scanner_core::scan::merge(vec![extraction], &mut Vec::new());
     let analysis = analyze(&graph, Some(store));

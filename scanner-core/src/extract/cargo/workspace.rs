@@ -555,7 +555,7 @@ impl<'m> Workspace<'m> {
 mod tests {
     use super::*;
     use crate::extract::cargo::cargo_lock::CargoLockExtractor;
-    use crate::extract::{CompanionFile, Extractor};
+    use crate::extract::{CompanionFile, Parse};
 
     fn companion(path: &str, text: &str) -> CompanionFile {
         CompanionFile {
@@ -606,7 +606,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             companions,
             files: &crate::extract::NoFiles,
         };
-        CargoLockExtractor.extract(&input).unwrap()
+        CargoLockExtractor.parse(&input).unwrap()
     }
 
     #[test]
@@ -700,7 +700,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             companions: &companions,
             files: &crate::extract::NoFiles,
         };
-        let extraction = CargoLockExtractor.extract(&input).unwrap();
+        let extraction = CargoLockExtractor.parse(&input).unwrap();
         let notes: Vec<String> = extraction
             .diagnostics
             .iter()
@@ -729,7 +729,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             companions: &companions,
             files: &crate::extract::NoFiles,
         };
-        let extraction = CargoLockExtractor.extract(&input).unwrap();
+        let extraction = CargoLockExtractor.parse(&input).unwrap();
         let codes: BTreeSet<&str> = extraction
             .diagnostics
             .iter()

@@ -5,8 +5,9 @@
 //!
 //! Follows each client's documented config format (Model Context Protocol server configuration
 //! as Claude Code, Claude Desktop, Cursor, VS Code, Windsurf, Cline, Zed, Gemini CLI, Codex and
-//! Goose write it): one module per format, all reading server entries through [`read_server`],
-//! which knows every spelling of the same fields (`command`/`cmd`, `url`/`serverUrl`/`httpUrl`/
+//! Goose write it): one table row per client in [`clients`] (Claude Code's settings, with their
+//! scopes and approvals, in [`claude_code_settings`]), all reading server entries through
+//! [`read_server`], which knows every spelling of the same fields (`command`/`cmd`, `url`/`serverUrl`/`httpUrl`/
 //! `uri`, `env`/`envs`/`env_keys`, `autoApprove`/`alwaysAllow`/`trust`, ...).
 //!
 //! airlock never starts a server, never contacts one and never expands a variable: everything
@@ -14,23 +15,13 @@
 //! graph keeps names, lines and, for a literal secret, a redacted form.
 
 pub mod claude_code_settings;
-pub mod claude_desktop_config;
-pub mod cline_mcp_settings;
-pub mod codex_config;
+pub mod clients;
 pub mod facts;
-pub mod gemini_settings;
-pub mod goose_config;
 pub(crate) mod launch;
-pub mod mcp_json;
 pub(crate) mod secrets;
 pub mod tool_declarations;
 pub(crate) mod tree;
 pub mod user_config;
-pub mod vscode_mcp_json;
-pub mod windsurf_mcp_config;
-pub mod zed_settings;
-
-use std::path::Path;
 
 use crate::component::{Component, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, Hash};
 use crate::component::{HashAlgorithm, Source};
@@ -829,16 +820,6 @@ pub(crate) fn project_directory(path: &str) -> String {
     } else {
         directory.to_owned()
     }
-}
-
-/// The file name and its parent directory's name of a path.
-pub(crate) fn name_and_parent(path: &Path) -> Option<(&str, Option<&str>)> {
-    let name = path.file_name()?.to_str()?;
-    let parent = path
-        .parent()
-        .and_then(Path::file_name)
-        .and_then(|parent| parent.to_str());
-    Some((name, parent))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::facts;
 use crate::component::{Component, ComponentKind, Source};
 use crate::ecosystem::Ecosystem;
-use crate::extract::{EdgeTarget, Extraction, Extractor, Input, MemoryFiles};
+use crate::extract::{EdgeTarget, Extraction, Format, Input, MemoryFiles};
 use crate::risk::{analyze, RuleId, Severity};
 
 macro_rules! fixture {
@@ -24,11 +24,11 @@ fn files() -> MemoryFiles {
         .with("project/.mcp.json", fixture!("project/.mcp.json"))
 }
 
-fn extract(extractor: &dyn Extractor, path: &str, text: &str) -> Extraction {
+fn extract(format: &Format, path: &str, text: &str) -> Extraction {
     let files = files();
     let input = Input::new(path, text.as_bytes()).with_files(&files);
-    assert!(extractor.accepts(std::path::Path::new(path)), "{path}");
-    extractor.extract(&input).unwrap()
+    assert!(format.accepts(std::path::Path::new(path)), "{path}");
+    format.extract(&input).unwrap()
 }
 
 fn server<'e>(extraction: &'e Extraction, name: &str) -> &'e Component {
@@ -73,7 +73,7 @@ fn assert_no_secret(extraction: &Extraction) {
 #[test]
 fn claude_code_project_servers() {
     let extraction = extract(
-        &super::mcp_json::McpJsonExtractor,
+        &super::clients::MCP_JSON,
         "project/.mcp.json",
         fixture!("project/.mcp.json"),
     );
@@ -168,7 +168,7 @@ fn claude_code_project_servers() {
 #[test]
 fn cursor_and_vscode() {
     let cursor = extract(
-        &super::mcp_json::McpJsonExtractor,
+        &super::clients::MCP_JSON,
         "project/.cursor/mcp.json",
         fixture!("project/.cursor/mcp.json"),
     );
@@ -181,7 +181,7 @@ fn cursor_and_vscode() {
     assert_eq!(header.redacted.as_deref(), Some("Bearer AIRL…"));
 
     let vscode = extract(
-        &super::vscode_mcp_json::VsCodeMcpJsonExtractor,
+        &super::clients::VSCODE_MCP_JSON,
         "project/.vscode/mcp.json",
         fixture!("project/.vscode/mcp.json"),
     );
@@ -208,7 +208,7 @@ fn cursor_and_vscode() {
 #[test]
 fn claude_settings_approvals_land_on_the_project_servers() {
     let extraction = extract(
-        &super::claude_code_settings::ClaudeCodeSettingsExtractor,
+        &super::claude_code_settings::FORMAT,
         "project/.claude/settings.json",
         fixture!("project/.claude/settings.json"),
     );
@@ -242,7 +242,7 @@ fn claude_settings_approvals_land_on_the_project_servers() {
         .is_empty());
 
     let home = extract(
-        &super::claude_code_settings::ClaudeCodeSettingsExtractor,
+        &super::claude_code_settings::FORMAT,
         "home/.claude.json",
         fixture!("home/.claude.json"),
     );
@@ -258,7 +258,7 @@ fn claude_settings_approvals_land_on_the_project_servers() {
 #[test]
 fn gemini_zed_and_codex() {
     let gemini = extract(
-        &super::gemini_settings::GeminiSettingsExtractor,
+        &super::clients::GEMINI_SETTINGS,
         "project/.gemini/settings.json",
         fixture!("project/.gemini/settings.json"),
     );
@@ -285,7 +285,7 @@ fn gemini_zed_and_codex() {
     );
 
     let zed = extract(
-        &super::zed_settings::ZedSettingsExtractor,
+        &super::clients::ZED_SETTINGS,
         "project/.zed/settings.json",
         fixture!("project/.zed/settings.json"),
     );
@@ -309,7 +309,7 @@ fn gemini_zed_and_codex() {
     );
 
     let codex = extract(
-        &super::codex_config::CodexConfigExtractor,
+        &super::clients::CODEX_CONFIG,
         "project/.codex/config.toml",
         fixture!("project/.codex/config.toml"),
     );
@@ -333,7 +333,7 @@ fn gemini_zed_and_codex() {
 #[test]
 fn user_level_configs() {
     let desktop = extract(
-        &super::claude_desktop_config::ClaudeDesktopConfigExtractor,
+        &super::clients::CLAUDE_DESKTOP_CONFIG,
         "home/.config/Claude/claude_desktop_config.json",
         fixture!("home/.config/Claude/claude_desktop_config.json"),
     );
@@ -351,7 +351,7 @@ fn user_level_configs() {
     );
 
     let windsurf = extract(
-        &super::windsurf_mcp_config::WindsurfMcpConfigExtractor,
+        &super::clients::WINDSURF_MCP_CONFIG,
         "home/.codeium/windsurf/mcp_config.json",
         fixture!("home/.codeium/windsurf/mcp_config.json"),
     );
@@ -367,7 +367,7 @@ fn user_level_configs() {
     );
 
     let cline = extract(
-        &super::cline_mcp_settings::ClineMcpSettingsExtractor,
+        &super::clients::CLINE_MCP_SETTINGS,
         "home/cline_mcp_settings.json",
         fixture!(
             "home/.config/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json"
@@ -388,7 +388,7 @@ fn user_level_configs() {
     assert!(facts::is_disabled(server(&cline, "old-server")));
 
     let goose = extract(
-        &super::goose_config::GooseConfigExtractor,
+        &super::clients::GOOSE_CONFIG,
         "home/.config/goose/config.yaml",
         fixture!("home/.config/goose/config.yaml"),
     );
@@ -419,7 +419,7 @@ fn user_level_configs() {
 
 #[test]
 fn broken_files_and_entries() {
-    let error = super::mcp_json::McpJsonExtractor
+    let error = super::clients::MCP_JSON
         .extract(&Input::new(
             "broken/.mcp.json",
             fixture!("broken/unterminated/.mcp.json").as_bytes(),
@@ -428,7 +428,7 @@ fn broken_files_and_entries() {
     assert!(!error.to_string().contains("AIRLOCKFAKE"), "{error}");
     assert!(error.location().line.is_some());
     let extraction = extract(
-        &super::mcp_json::McpJsonExtractor,
+        &super::clients::MCP_JSON,
         "broken/.mcp.json",
         fixture!("broken/bad-entries/.mcp.json"),
     );
@@ -456,23 +456,23 @@ fn broken_files_and_entries() {
 fn rules_over_the_project_fixture() {
     let mut extractions = vec![
         extract(
-            &super::mcp_json::McpJsonExtractor,
+            &super::clients::MCP_JSON,
             "project/.mcp.json",
             fixture!("project/.mcp.json"),
         ),
         extract(
-            &super::mcp_json::McpJsonExtractor,
+            &super::clients::MCP_JSON,
             "project/.cursor/mcp.json",
             fixture!("project/.cursor/mcp.json"),
         ),
         extract(
-            &super::claude_code_settings::ClaudeCodeSettingsExtractor,
+            &super::claude_code_settings::FORMAT,
             "project/.claude/settings.json",
             fixture!("project/.claude/settings.json"),
         ),
     ];
     extractions.push(extract(
-        &super::tool_declarations::ToolDeclarationsExtractor,
+        &super::tool_declarations::FORMAT,
         "tools/poisoned.tools.json",
         fixture!("tools/poisoned.tools.json"),
     ));
@@ -593,13 +593,13 @@ proptest::proptest! {
             }
         }
         bytes.truncate(((bytes.len() as f64) * cut) as usize + 1);
-        let extractor = crate::extract::EXTRACTORS
+        let format = crate::extract::FORMATS
             .iter()
-            .find(|extractor| extractor.accepts(std::path::Path::new(path)))
+            .find(|format| format.accepts(std::path::Path::new(path)))
             .unwrap();
         let files = files();
         let input = Input::new(path, &bytes).with_files(&files);
-        match extractor.extract(&input) {
+        match format.extract(&input) {
             Ok(extraction) => {
                 let graph = crate::scan::merge(vec![extraction], &mut Vec::new());
                 let _ = analyze(&graph, None);

@@ -13,7 +13,6 @@
 //! bytes show a tool list.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
@@ -22,7 +21,9 @@ use super::tree::{self, Node};
 use crate::component::{Component, ComponentKey, ComponentKind, Hash, HashAlgorithm, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
-use crate::extract::{ExtractError, Extraction, Extractor, ExtractorId, Input, ReadLimit};
+use crate::extract::{
+    ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Parse, Sample, Syntax,
+};
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 
@@ -35,44 +36,22 @@ const MAX_TOOLS: usize = 10_000;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ToolDeclarationsExtractor;
 
-impl Extractor for ToolDeclarationsExtractor {
-    fn id(&self) -> ExtractorId {
-        ID
-    }
+/// The row of [`crate::extract::FORMATS`].
+pub const FORMAT: Format = Format::new(
+    ID,
+    "Agent tool declarations: saved MCP tools/list results, OpenAI and Anthropic tool schemas (tools.json, *.tools.json, functions.json)",
+    FileMatch::AnyCase {
+        names: &["tools.json", "tools-list.json", "mcp-tools.json", "functions.json"],
+        suffixes: &[".tools.json", ".functions.json"],
+    },
+    &ToolDeclarationsExtractor,
+)
+.recognizes(recognizes)
+    .max_bytes(super::CONFIG_READ_LIMIT)
+.fuzzed_as("tool_declarations", &[Sample::new("github.tools.json", Syntax::Jsonc)]);
 
-    fn description(&self) -> &'static str {
-        "Agent tool declarations: saved MCP tools/list results, OpenAI and Anthropic tool schemas (tools.json, *.tools.json, functions.json)"
-    }
-
-    fn accepts(&self, path: &Path) -> bool {
-        let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
-            return false;
-        };
-        let name = name.to_ascii_lowercase();
-        matches!(
-            name.as_str(),
-            "tools.json" | "tools-list.json" | "mcp-tools.json" | "functions.json"
-        ) || [".tools.json", ".functions.json"]
-            .iter()
-            .any(|suffix| name.len() > suffix.len() && name.ends_with(suffix))
-    }
-
-    fn recognizes(&self, prefix: &[u8]) -> bool {
-        let text = String::from_utf8_lossy(prefix);
-        let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-        (trimmed.starts_with('{') || trimmed.starts_with('['))
-            && (trimmed.contains("\"inputSchema\"")
-                || trimmed.contains("\"input_schema\"")
-                || (trimmed.contains("\"function\"") && trimmed.contains("\"parameters\"")))
-    }
-
-    fn read_limit(&self) -> ReadLimit {
-        ReadLimit::Whole {
-            max_bytes: super::CONFIG_READ_LIMIT,
-        }
-    }
-
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+impl Parse for ToolDeclarationsExtractor {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let mut extraction = Extraction::default();
         // The file names are a guess (`tools.json` may be anything): one that is not JSON is
         // noted, not an error that makes the scan incomplete.
@@ -123,6 +102,16 @@ impl Extractor for ToolDeclarationsExtractor {
         }
         Ok(extraction)
     }
+}
+
+/// The content test for a file given by name that no format accepts by its name.
+fn recognizes(prefix: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(prefix);
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && (trimmed.contains("\"inputSchema\"")
+            || trimmed.contains("\"input_schema\"")
+            || (trimmed.contains("\"function\"") && trimmed.contains("\"parameters\"")))
 }
 
 /// The tool objects of a document, whatever its shape.
@@ -355,7 +344,7 @@ mod tests {
 
     fn extract(text: &str) -> Extraction {
         ToolDeclarationsExtractor
-            .extract(&Input::new("tools.json", text.as_bytes()))
+            .parse(&Input::new("tools.json", text.as_bytes()))
             .unwrap()
     }
 
@@ -450,8 +439,9 @@ mod tests {
 
     #[test]
     fn recognized_by_content_when_named() {
-        assert!(ToolDeclarationsExtractor
-            .recognizes(br#"{"tools": [{"name": "x", "inputSchema": {}}]}"#));
-        assert!(!ToolDeclarationsExtractor.recognizes(br#"{"name": "package"}"#));
+        assert!(recognizes(
+            br#"{"tools": [{"name": "x", "inputSchema": {}}]}"#
+        ));
+        assert!(!recognizes(br#"{"name": "package"}"#));
     }
 }

@@ -23,8 +23,8 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, CompanionRequest, EdgeRef, EdgeTarget, ExtractError, Extraction, Extractor,
-    ExtractorId, Input,
+    join_path, EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, FileMatch, Format,
+    Input, Join, Parse, Role, Sample, Syntax,
 };
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
@@ -33,36 +33,33 @@ use crate::name::PackageName;
 #[derive(Debug)]
 pub struct PylockExtractor;
 
-impl Extractor for PylockExtractor {
-    fn id(&self) -> ExtractorId {
-        "python/pylock"
-    }
+const ID: ExtractorId = "python/pylock";
 
-    fn description(&self) -> &'static str {
-        "pylock.toml and pylock.<name>.toml (PEP 751 lock-version 1.x: wheels/sdist/archive hashes, vcs/directory/archive sources, markers, dependency groups), with its pyproject.toml"
-    }
+/// The row of [`crate::extract::FORMATS`].
+pub const FORMAT: Format = Format::new(
+    ID,
+    "pylock.toml and pylock.<name>.toml (PEP 751 lock-version 1.x: wheels/sdist/archive hashes, vcs/directory/archive sources, markers, dependency groups), with its pyproject.toml",
+    FileMatch::Custom(accepts),
+    &PylockExtractor,
+)
+.role(Role::Lock(Join::PyProject))
+.fuzzed_as("pylock_toml", &[Sample::new("pylock.toml", Syntax::Toml)]);
 
-    fn accepts(&self, path: &Path) -> bool {
-        path.file_name()
-            .and_then(|name| name.to_str())
-            .is_some_and(is_pylock_name)
-    }
-
-    fn companions(&self) -> Option<CompanionRequest> {
-        Some(CompanionRequest {
-            file_name: "pyproject.toml",
-            max_files: 5_000,
-        })
-    }
-
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+impl Parse for PylockExtractor {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let file = TomlFile::parse(input.path, input.bytes)?;
-        let mut extraction = read(self.id(), &file, input.directory())?;
-        if let Some(root) = attach_project(self.id(), input, &mut extraction) {
+        let mut extraction = read(ID, &file, input.directory())?;
+        if let Some(root) = attach_project(ID, input, &mut extraction) {
             annotate_root(&file, &root, &mut extraction);
         }
         Ok(extraction)
     }
+}
+
+fn accepts(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(is_pylock_name)
 }
 
 /// `pylock.toml`, or `pylock.<name>.toml` with a non-empty name without dots (PEP 751).
@@ -443,7 +440,7 @@ mod tests {
     use super::*;
 
     fn extract(text: &str) -> Result<Extraction, ExtractError> {
-        PylockExtractor.extract(&Input::new("app/pylock.toml", text.as_bytes()))
+        PylockExtractor.parse(&Input::new("app/pylock.toml", text.as_bytes()))
     }
 
     #[test]

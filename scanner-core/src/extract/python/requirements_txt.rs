@@ -46,8 +46,8 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, parent_directory, CompanionRequest, EdgeRef, EdgeTarget, ExtractError, Extraction,
-    Extractor, ExtractorId, FileReader, Input,
+    join_path, parent_directory, EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId,
+    FileMatch, FileReader, Format, Input, Join, Parse, Role, Sample, Syntax,
 };
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
@@ -79,30 +79,20 @@ const DEVELOPMENT_WORDS: &[&str] = &[
 #[derive(Debug)]
 pub struct RequirementsExtractor;
 
-impl Extractor for RequirementsExtractor {
-    fn id(&self) -> ExtractorId {
-        "python/requirements"
-    }
+const ID: ExtractorId = "python/requirements";
 
-    fn description(&self) -> &'static str {
-        "requirements*.txt and rye requirements*.lock (pins, hashes, -r/-c includes, # via edges, editables, VCS, URLs)"
-    }
+/// The row of [`crate::extract::FORMATS`].
+pub const FORMAT: Format = Format::new(
+    ID,
+    "requirements*.txt and rye requirements*.lock (pins, hashes, -r/-c includes, # via edges, editables, VCS, URLs)",
+    FileMatch::Custom(is_requirements_file),
+    &RequirementsExtractor,
+)
+.role(Role::Lock(Join::PyProject))
+.fuzzed_as("requirements_txt", &[Sample::new("requirements.txt", Syntax::Lines)]);
 
-    fn accepts(&self, path: &Path) -> bool {
-        is_requirements_file(path)
-    }
-
-    /// The `pyproject.toml` beside the file is the project it installs; reading it as a
-    /// companion lets the file claim it, so it is not read again as a lone manifest whose
-    /// requirements would duplicate the pins here without versions.
-    fn companions(&self) -> Option<CompanionRequest> {
-        Some(CompanionRequest {
-            file_name: "pyproject.toml",
-            max_files: 5_000,
-        })
-    }
-
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+impl Parse for RequirementsExtractor {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let text =
             crate::text::utf8(input.bytes).map_err(|(line, offset)| ExtractError::InvalidUtf8 {
                 location: Location::line(input.path, line),
@@ -110,7 +100,7 @@ impl Extractor for RequirementsExtractor {
             })?;
         let mut reader = Reader::new(input.files, input.path);
         reader.read_file(input.path, text, Mode::Requirements, 0);
-        Ok(reader.assemble(self.id(), input))
+        Ok(reader.assemble(ID, input))
     }
 }
 

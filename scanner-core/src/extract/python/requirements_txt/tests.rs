@@ -5,7 +5,7 @@ use crate::extract::MemoryFiles;
 
 fn extract_with(path: &str, text: &str, files: &MemoryFiles) -> Extraction {
     RequirementsExtractor
-        .extract(&Input::new(path, text.as_bytes()).with_files(files))
+        .parse(&Input::new(path, text.as_bytes()).with_files(files))
         .unwrap()
 }
 
