@@ -8,6 +8,7 @@ pub mod model;
 pub mod python;
 pub mod registry;
 pub mod sbom;
+pub(crate) mod toml_tree;
 
 use std::path::Path;
 

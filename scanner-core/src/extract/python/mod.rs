@@ -192,7 +192,7 @@ pub fn normalized_marker(marker: &str) -> Result<Option<String>, String> {
 pub mod poetry_lock;
 pub mod pylock;
 pub mod pyproject;
-pub(crate) mod toml_tree;
+pub(crate) use super::toml_tree;
 pub mod uv_lock;
 
 /// A version as written, normalized per PEP 440 when it is one. An invalid version is kept as
