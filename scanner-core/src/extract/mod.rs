@@ -464,7 +464,7 @@ impl Format {
         self.files.matches(path)
     }
 
-    /// The content test of [`Format::recognizes`]; false for formats known by name only.
+    /// The row's content test; false for formats known by name only.
     pub fn recognizes_content(&self, prefix: &[u8]) -> bool {
         self.recognizes.is_some_and(|test| test(prefix))
     }

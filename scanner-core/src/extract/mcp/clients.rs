@@ -2,7 +2,7 @@
 //! where its server map is, which client it belongs to, how a server without a declared
 //! transport is read, and which setting approves every tool at once. Each client is one
 //! [`ClientConfig`] and one row of the format table; they all read servers through
-//! [`super::read_servers`] and build them with [`super::build`]. Claude Code's own settings
+//! `read_servers` and build them with `build` (in `mcp/mod.rs`). Claude Code's own settings
 //! (scopes and tool approvals) and tool declarations have real parsers of their own.
 
 use std::path::Path;

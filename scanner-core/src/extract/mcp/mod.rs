@@ -7,8 +7,9 @@
 //! as Claude Code, Claude Desktop, Cursor, VS Code, Windsurf, Cline, Zed, Gemini CLI, Codex and
 //! Goose write it): one table row per client in [`clients`] (Claude Code's settings, with their
 //! scopes and approvals, in [`claude_code_settings`]), all reading server entries through
-//! [`read_server`], which knows every spelling of the same fields (`command`/`cmd`, `url`/`serverUrl`/`httpUrl`/
-//! `uri`, `env`/`envs`/`env_keys`, `autoApprove`/`alwaysAllow`/`trust`, ...).
+//! [`read_server`], which knows every spelling of the same fields (`command`/`cmd`,
+//! `url`/`serverUrl`/`httpUrl`/`uri`, `env`/`envs`/`env_keys`, `autoApprove`/`alwaysAllow`/
+//! `trust`, ...).
 //!
 //! airlock never starts a server, never contacts one and never expands a variable: everything
 //! here is read from the file. Credential values are classified ([`secrets`]) and dropped; the

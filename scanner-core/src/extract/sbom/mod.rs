@@ -5,7 +5,7 @@
 //! Which files: in a directory walk only names that say "SBOM" (`bom.json`, `bom.xml`,
 //! `*.cdx.json`, `*.cdx.xml`, `*.bom.json`, `*.bom.xml`, `*.spdx.json`); a file named on the
 //! command line is also read when its first bytes are a CycloneDX or SPDX document, whatever its
-//! name ([`Format::recognizes`]).
+//! name ([`Format::recognizes_content`]).
 //!
 //! Identity: purls (purl-spec) give the ecosystem, name, version and source for `pypi`, `cargo`
 //! and `huggingface`; any other package type becomes a generic component that keeps its purl as
