@@ -220,7 +220,7 @@ fn extractor_groups(criterion: &mut Criterion, roots: &[SourceRoot]) {
                     .then_with(|| a.0.label.cmp(&b.0.label))
                     .then_with(|| a.1.cmp(b.1))
             });
-            choose(*extractor, &candidates)
+            choose(extractor, &candidates)
         });
         let Some((case, trial)) = chosen else {
             println!(
@@ -239,7 +239,7 @@ fn extractor_groups(criterion: &mut Criterion, roots: &[SourceRoot]) {
             case.path,
             case.file_size,
             case.bytes.len(),
-            companions_note(*extractor, &case),
+            companions_note(extractor, &case),
             files_note(&case),
             trial,
             baseline.describe(),
