@@ -671,3 +671,312 @@ fn location(text: &str) -> Location {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::facts::mcp::{Client, McpServerFacts, ToolFacts, ToolFormat, Transport};
+    use crate::facts::{CargoFacts, ProjectPolicyMode, PythonFacts};
+
+    fn credential(line: u32, flag: Option<&str>) -> Credential {
+        Credential {
+            line,
+            value: "secret".to_owned(),
+            credential: true,
+            redacted: Some("ghp_…".to_owned()),
+            flag: flag.map(str::to_owned),
+        }
+    }
+
+    /// Facts with every field set.
+    fn full() -> Facts {
+        Facts {
+            requirement: Some(">=1.2".to_owned()),
+            marker: Some("python_version >= '3.9'".to_owned()),
+            python: Some(Box::new(PythonFacts {
+                pylock_extras: Some(vec!["cli".to_owned(), "docs".to_owned()]),
+                pylock_dependency_groups: Some(vec!["dev".to_owned()]),
+                pylock_default_groups: Some(vec!["dev".to_owned(), "test".to_owned()]),
+                poetry_groups: Some(vec!["main".to_owned()]),
+                script: true,
+                virtual_project: true,
+                extra_index_urls: Some(vec!["https://a.example/simple".to_owned()]),
+                find_links: Some(vec!["./wheels".to_owned(), "./more".to_owned()]),
+                trusted_hosts: Some(vec!["a.example".to_owned()]),
+                no_index: true,
+                constrained_by: Some(Location::line("constraints.txt", 3)),
+                direct: true,
+            })),
+            cargo: Some(CargoFacts {
+                workspace_member: true,
+                resolved_by_cargo_metadata: true,
+            }),
+            mcp_server: Some(Box::new(McpServerFacts {
+                client: Some(Client::Zed.into()),
+                name: Some("my server".to_owned()),
+                transport: Some(Transport::Stdio.into()),
+                command: Some("npx -y pkg --token ghp_…".to_owned()),
+                url: Some("https://mcp.example/sse".to_owned()),
+                launcher: Some("npx".to_owned()),
+                package: Some("pkg:npm/pkg".to_owned()),
+                unpinned: Some("`pkg` with no version".to_owned()),
+                shell: Some("runs `sh -c`".to_owned()),
+                auto_approve: Some(AutoApprove {
+                    line: 7,
+                    setting: "autoApprove".to_owned(),
+                    tools: vec!["*".to_owned()],
+                }),
+                disabled: true,
+                scope: Some("/home/dev/project".to_owned()),
+                defined_elsewhere: true,
+                environment: BTreeMap::from([("GITHUB_TOKEN".to_owned(), credential(3, None))]),
+                headers: BTreeMap::from([("Authorization".to_owned(), credential(4, None))]),
+                arguments: BTreeMap::from([("4".to_owned(), credential(5, Some("--token")))]),
+                url_credential: Some(credential(6, None)),
+                argument_urls: BTreeMap::from([("2".to_owned(), "https://up.example".to_owned())]),
+            })),
+            tool: Some(Box::new(ToolFacts {
+                format: Some(ToolFormat::Mcp.into()),
+                description_sha256: Some("ab".repeat(32)),
+                schema_sha256: Some("cd".repeat(32)),
+                hidden_instructions: Some(HiddenInstructions {
+                    line: 2,
+                    invisible: vec!["U+200B (zero width space) ×1".to_owned()],
+                    decoded_tags: Some("read ~/.ssh".to_owned()),
+                    directives: vec!["<important>".to_owned()],
+                }),
+            })),
+            model_card: None,
+            weights: None,
+            weights_format: Some(WeightsFormat::Safetensors),
+            checkpoint_total_size: Some("16".to_owned()),
+            image_tag: Some("v1".to_owned()),
+            original_purl: Some("pkg:maven/g/a@1".to_owned()),
+            project_policy: Some(ProjectPolicyMode::TightenOnly),
+            foreign: BTreeMap::new(),
+        }
+    }
+
+    /// The table and the struct agree: every row writes a field of `full()`, and reading what
+    /// was written gives the same facts.
+    #[test]
+    fn every_fact_has_a_name_and_reads_back() {
+        let facts = full();
+        for fact in FACTS {
+            assert!(
+                (fact.write)(&facts).is_some(),
+                "{} is not written",
+                fact.name
+            );
+        }
+        for family in FACT_FAMILIES {
+            assert!(!(family.write)(&facts).is_empty(), "{}", family.prefix);
+        }
+        let properties = to_properties(&facts);
+        assert_eq!(
+            properties.len(),
+            FACTS.len() + FACT_FAMILIES.len(),
+            "one property per fact, one per named credential or URL"
+        );
+        assert!(properties.keys().all(|name| is_airlock_name(name)));
+        assert_eq!(from_properties(properties), facts);
+        assert_eq!(from_properties(BTreeMap::new()), Facts::default());
+    }
+
+    /// The forms written today, by name (the JSON report and CycloneDX carry these bytes).
+    #[test]
+    fn values_are_written_as_before() {
+        let properties = to_properties(&full());
+        let value = |name: &str| properties.get(name).map(String::as_str);
+        assert_eq!(
+            value("airlock:mcp:env:GITHUB_TOKEN"),
+            Some(r#"{"line":3,"value":"secret","credential":true,"redacted":"ghp_…"}"#)
+        );
+        assert_eq!(
+            value("airlock:mcp:argument:4"),
+            Some(
+                r#"{"line":5,"value":"secret","credential":true,"redacted":"ghp_…","flag":"--token"}"#
+            )
+        );
+        assert_eq!(
+            value("airlock:mcp:auto-approve"),
+            Some(r#"{"line":7,"setting":"autoApprove","tools":["*"]}"#)
+        );
+        assert_eq!(value("airlock:mcp:client"), Some("zed"));
+        assert_eq!(value("airlock:mcp:disabled"), Some("true"));
+        assert_eq!(value("airlock:pylock-default-groups"), Some("dev,test"));
+        assert_eq!(value("airlock:python:find-links"), Some("./wheels ./more"));
+        assert_eq!(
+            value("airlock:python:constrained-by"),
+            Some("constraints.txt:3")
+        );
+        assert_eq!(
+            value("airlock:script"),
+            Some("PEP 723 inline script metadata")
+        );
+        assert_eq!(value("airlock:cargo:resolved-by"), Some("cargo metadata"));
+        assert_eq!(value("airlock:weights-format"), Some("safetensors"));
+        assert_eq!(value("airlock:project-policy"), Some("tighten-only"));
+        assert_eq!(
+            EdgeProperty {
+                extras: vec!["socks".to_owned()],
+                kind: EdgeKind::Dev,
+                marker: Some("os_name == 'nt'".to_owned()),
+                relation: None,
+                to: "pkg:pypi/x@1".to_owned(),
+            }
+            .to_json(),
+            r#"{"extras":["socks"],"kind":"dev","marker":"os_name == 'nt'","to":"pkg:pypi/x@1"}"#
+        );
+    }
+
+    /// What an SBOM says in another form than airlock writes is read as the rules read it and
+    /// written back verbatim.
+    #[test]
+    fn other_forms_are_read_and_kept() {
+        let read = from_properties(BTreeMap::from([
+            (
+                "airlock:mcp:env:TOKEN".to_owned(),
+                r#"{ "line": 3, "value": "secret", "credential": true }"#.to_owned(),
+            ),
+            ("airlock:mcp:disabled".to_owned(), "yes".to_owned()),
+            ("airlock:mcp:transport".to_owned(), "websocket".to_owned()),
+            ("airlock:weights-format".to_owned(), "h5".to_owned()),
+            ("airlock:later:fact".to_owned(), "x".to_owned()),
+        ]));
+        let server = read.mcp_server.as_deref().unwrap();
+        assert_eq!(server.environment["TOKEN"].line, 3);
+        assert!(!server.disabled);
+        assert_eq!(server.transport.as_ref().unwrap().as_str(), "websocket");
+        assert_eq!(server.transport.as_ref().unwrap().known(), None);
+        assert_eq!(read.weights_format, None);
+        assert_eq!(
+            read.foreign.keys().collect::<Vec<_>>(),
+            [
+                "airlock:later:fact",
+                "airlock:mcp:disabled",
+                "airlock:mcp:env:TOKEN",
+                "airlock:weights-format"
+            ]
+        );
+    }
+
+    /// Facts of real extractions (MCP configs, tool declarations, models, Python and Cargo
+    /// projects) read back from their properties unchanged.
+    #[test]
+    fn extracted_facts_read_back() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let paths = [
+            root.join("examples/agent-stack"),
+            root.join("tests/fixtures/mcp"),
+            root.join("tests/fixtures/python"),
+        ];
+        let report = crate::scan::scan(&paths, &crate::scan::ScanOptions::default()).unwrap();
+        let mut checked = 0;
+        for component in report.graph.components() {
+            let mut facts = component.facts.clone();
+            facts.model_card = None;
+            facts.weights = None;
+            let properties = to_properties(&facts);
+            checked += usize::from(!properties.is_empty());
+            assert_eq!(from_properties(properties), facts, "{}", component.key);
+        }
+        assert!(checked > 20, "{checked} components with facts");
+    }
+
+    /// A name of the table, a made-up name, or a family name with a short suffix.
+    fn name() -> impl Strategy<Value = String> {
+        let known: Vec<String> = FACTS.iter().map(|fact| fact.name.to_owned()).collect();
+        let prefixes: Vec<&'static str> =
+            FACT_FAMILIES.iter().map(|family| family.prefix).collect();
+        prop_oneof![
+            proptest::sample::select(known),
+            (proptest::sample::select(prefixes), "[A-Z0-9_]{0,3}")
+                .prop_map(|(prefix, suffix)| format!("{prefix}{suffix}")),
+            "airlock:[a-z:]{1,8}",
+        ]
+    }
+
+    /// The value `full()` writes under that name, or arbitrary text.
+    fn value(name: String) -> impl Strategy<Value = (String, String)> {
+        let written = to_properties(&full());
+        let family_value = FACT_FAMILIES
+            .iter()
+            .find(|family| name.starts_with(family.prefix))
+            .and_then(|family| (family.write)(&full()).into_iter().next())
+            .map(|(_, text)| text);
+        let valid = written.get(&name).cloned().or(family_value);
+        let options: Vec<String> = valid
+            .into_iter()
+            .chain(["true", "", "{\"line\": 1}", "a,b"].map(str::to_owned))
+            .collect();
+        prop_oneof![
+            3 => proptest::sample::select(options),
+            1 => ".{0,12}",
+        ]
+        .prop_map(move |text| (name.clone(), text))
+    }
+
+    fn properties() -> impl Strategy<Value = BTreeMap<String, String>> {
+        proptest::collection::vec(name().prop_flat_map(value), 0..12)
+            .prop_map(|pairs| pairs.into_iter().collect())
+    }
+
+    /// Properties in the form airlock writes: nothing is kept verbatim.
+    fn written_properties() -> impl Strategy<Value = BTreeMap<String, String>> {
+        let written: Vec<(String, String)> = to_properties(&full()).into_iter().collect();
+        proptest::sample::subsequence(written.clone(), 0..=written.len())
+            .prop_map(|pairs| pairs.into_iter().collect())
+    }
+
+    proptest! {
+        /// Whatever `airlock:` properties an SBOM carries, they are written back exactly.
+        #[test]
+        fn properties_round_trip(properties in properties()) {
+            prop_assert_eq!(to_properties(&from_properties(properties.clone())), properties);
+        }
+
+        /// Merging facts keeps, for each name, what the first side said (as merging property
+        /// maps did, entry by entry).
+        #[test]
+        fn merge_is_first_writer_per_name(first in properties(), second in properties()) {
+            let mut merged = from_properties(first.clone());
+            merged.merge(from_properties(second.clone()));
+            let mut expected = first;
+            for (name, text) in second {
+                expected.entry(name).or_insert(text);
+            }
+            prop_assert_eq!(to_properties(&merged), expected);
+        }
+
+        /// The same for facts as extractors write them, merged field by field.
+        #[test]
+        fn typed_merge_is_first_writer_per_name(
+            first in written_properties(),
+            second in written_properties(),
+            other_line in 100u32..200,
+        ) {
+            // The second side says something else under each name it shares with the first.
+            let mut second = from_properties(second);
+            if let Some(server) = second.mcp_server.as_deref_mut() {
+                for credential in server.environment.values_mut() {
+                    credential.line = other_line;
+                }
+                server.command = server.command.as_ref().map(|command| format!("{command} x"));
+            }
+            second.requirement = second.requirement.map(|requirement| format!("{requirement},<2"));
+            let first = from_properties(first);
+            prop_assert!(first.foreign.is_empty() && second.foreign.is_empty());
+            let mut merged = first.clone();
+            merged.merge(second.clone());
+            let mut expected = to_properties(&first);
+            for (name, text) in to_properties(&second) {
+                expected.entry(name).or_insert(text);
+            }
+            prop_assert_eq!(to_properties(&merged), expected);
+        }
+    }
+}
