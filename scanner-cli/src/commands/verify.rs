@@ -652,7 +652,9 @@ fn recorded_rules(predicate: &Value) -> BTreeMap<String, Vec<String>> {
             .into_iter()
             .flatten()
         {
-            if property.get("name").and_then(Value::as_str) == Some("airlock:finding") {
+            if property.get("name").and_then(Value::as_str)
+                == Some(scanner_core::facts::properties::FINDING)
+            {
                 if let Some(rule) = property.get("value").and_then(Value::as_str) {
                     rules
                         .entry(reference.to_owned())
