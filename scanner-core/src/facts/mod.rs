@@ -225,11 +225,6 @@ impl Facts {
         self.tool.get_or_insert_with(Box::default)
     }
 
-    /// True when nothing is recorded.
-    pub fn is_empty(&self) -> bool {
-        *self == Facts::default()
-    }
-
     /// Folds what another file said about the same component in: for each fact, the first file
     /// that stated it keeps it (a later file never overwrites an earlier one's value); model
     /// cards and weights files merge their own fields.

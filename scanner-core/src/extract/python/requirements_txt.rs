@@ -26,8 +26,8 @@
 //!   (that is what the installer will pick); constrained names never become components alone.
 //! - `# via a` makes an edge `a → this` carrying this line's marker and extras; `# via -r …`,
 //!   `# via -c …`, `# via project (pyproject.toml)` and a requirement without any `# via` mean
-//!   "direct": an edge from the project root when there is one, and the property
-//!   `airlock:python:direct` always.
+//!   "direct": an edge from the project root when there is one, and the fact
+//!   `PythonFacts::direct` always.
 //! - Scope follows the scanned file's name: `dev`, `test`, `lint`, `docs`, `ci`, `typing`
 //!   as a word of it means development; everything else (and everything it includes, which the
 //!   same install pulls in) is required.

@@ -8,8 +8,8 @@
 //! name ([`Extractor::recognizes`]).
 //!
 //! Identity: purls (purl-spec) give the ecosystem, name, version and source for `pypi`, `cargo`
-//! and `huggingface`; any other package type becomes a generic component that keeps its purl as
-//! its original purl ([`crate::facts::Facts::original_purl`]). airlock's own documents also carry `airlock:`
+//! and `huggingface`; any other package type becomes a generic component that keeps its purl
+//! ([`crate::facts::Facts::original_purl`]). airlock's own documents also carry `airlock:`
 //! properties ([`properties`]) that restore exactly what a purl cannot say (git reference, local
 //! path, edge kinds) and the component's facts, so reading airlock's CycloneDX back gives the
 //! same graph.
