@@ -1355,15 +1355,19 @@ mod tests {
                 ),
                 ComponentKind::File,
             );
+            let sha256 = crate::component::HashAlgorithm::Sha256;
             component
-                .properties
-                .insert("sha256".to_owned(), digest.sha256);
-            component.properties.insert(
-                "sizes".to_owned(),
+                .hashes
+                .insert(crate::component::Hash::new(sha256, &digest.sha256).unwrap());
+            // The three sizes, for the test to read back.
+            let sizes = Diagnostic::note(
+                DiagnosticCode::InvalidEntry,
+                input.location(None),
                 format!("{} {} {}", input.bytes.len(), facts.size, digest.size),
             );
             Ok(Extraction {
                 components: vec![component],
+                diagnostics: vec![sizes],
                 ..Extraction::default()
             })
         }
@@ -1422,13 +1426,24 @@ mod tests {
             .find(|component| component.key.source.to_string().ends_with("a.weights"))
             .unwrap();
         assert_eq!(
-            big.properties.get("sha256").unwrap(),
-            &hex::encode(sha2::Sha256::digest(&content))
+            big.hashes.first().unwrap().value(),
+            hex::encode(sha2::Sha256::digest(&content))
         );
         let size = content.len();
+        let sizes: Vec<&str> = report
+            .diagnostics
+            .iter()
+            .filter(|diagnostic| {
+                diagnostic
+                    .location
+                    .as_ref()
+                    .is_some_and(|location| location.path.ends_with("a.weights"))
+            })
+            .map(|diagnostic| diagnostic.message.as_str())
+            .collect();
         assert_eq!(
-            big.properties.get("sizes").unwrap(),
-            &format!("4 {size} {size}"),
+            sizes,
+            [format!("4 {size} {size}")],
             "a prefix read, the real size, the whole file hashed"
         );
         let seen = seen.lock().unwrap();

@@ -5,9 +5,9 @@
 
 use std::path::Path;
 
-use super::facts::AutoApprove;
 use super::{name_and_parent, project_directory, read_servers, tree, Client, ConfigFile};
 use crate::extract::{ExtractError, Extraction, Extractor, ExtractorId, Input, ReadLimit};
+use crate::facts::mcp::AutoApprove;
 
 const ID: ExtractorId = "mcp/codex-config";
 
