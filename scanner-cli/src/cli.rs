@@ -92,7 +92,8 @@ pub enum Command {
     #[command(after_help = ATTEST_EXAMPLES)]
     Attest(AttestArgs),
     /// The intake gate: check a signed attestation against PATH (signature, file digests,
-    /// findings), or an OpenSSF model_signing bundle against a model directory.
+    /// every rule run again on the tree as it is on disk, the recorded findings), or an OpenSSF
+    /// model_signing bundle against a model directory.
     #[command(after_help = ATTEST_EXAMPLES)]
     Verify(VerifyArgs),
 }
@@ -102,10 +103,11 @@ Examples:
   airlock keygen release                                  # release.key + release.pub
   airlock attest examples/agent-stack --key release.key -o stack.intoto.json
   airlock verify --attestation stack.intoto.json --key release.pub agent-stack/
-  airlock verify --attestation stack.intoto.json --key release.pub --exact --rescan agent-stack/
+  airlock verify --attestation stack.intoto.json --key release.pub --exact --fail-on medium agent-stack/
   airlock verify --model-signature model.sig --key signer.pub models/tiny/
 
-Exit codes: 0 every check held, 1 a check failed (the report says which), 2 usage or input error.";
+Exit codes: 0 every check held, 1 a check failed (the report says which), 2 usage or input error,
+or the gate could not look (no advisory database, data too old, a file that could not be read).";
 
 #[derive(Debug, Args)]
 pub struct AttestArgs {
@@ -124,6 +126,12 @@ pub struct AttestArgs {
     /// Attest without the advisory database: the SBOM then carries no vulnerabilities.
     #[arg(long)]
     pub no_vuln_db: bool,
+
+    /// Exit with 1 when a finding has this severity or worse, as `scan` does [default: the
+    /// policy's `fail-on`, else high]; the attestation is written either way and records the
+    /// findings; `none` never fails.
+    #[arg(long, value_name = "SEVERITY", value_parser = crate::commands::FAIL_ON_VALUES)]
+    pub fail_on: Option<String>,
 
     /// Also walk .git, target, node_modules and virtual environments.
     #[arg(long)]
@@ -158,20 +166,29 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "PUB")]
     pub key: PathBuf,
 
-    /// Fail when PATH holds files airlock would scan that are not attested (otherwise a warning).
+    /// Files under PATH that are not subjects but that airlock reads (models, lockfiles,
+    /// manifests, MCP configs) are listed and judged by the rules like every other file,
+    /// instead of failing the gate.
+    #[arg(long, conflicts_with_all = ["model_signature", "exact"])]
+    pub allow_extra_files: bool,
+
+    /// Fail on any file under PATH that is not a subject, even one airlock does not read
+    /// (scripts, data, notes); by default only files airlock reads fail, the others are listed.
     #[arg(long, conflicts_with = "model_signature")]
     pub exact: bool,
 
-    /// Fail when a vulnerability of the attested SBOM has this severity or worse (an unknown
-    /// severity counts as the operator's `unknown-severity`, high by default); `none` reports
-    /// without failing.
-    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = crate::commands::FAIL_ON_VALUES, conflicts_with = "model_signature")]
-    pub fail_on: String,
+    /// Fail when a finding of the rules run again on PATH, or one the attestation recorded, has
+    /// this severity or worse [default: the operator's `fail-on`, else high]; an unknown
+    /// severity counts as the operator's `unknown-severity` (high); `none` reports without
+    /// failing.
+    #[arg(long, value_name = "SEVERITY", value_parser = crate::commands::FAIL_ON_VALUES, conflicts_with = "model_signature")]
+    pub fail_on: Option<String>,
 
-    /// Match the attested SBOM's components against the current advisory database instead of
-    /// trusting the vulnerabilities recorded at attestation time.
+    /// Verify without the advisory database: vulnerabilities and malicious packages are not
+    /// checked (the report says so); without this option a missing database is an error
+    /// (exit 2).
     #[arg(long, conflicts_with = "model_signature")]
-    pub rescan: bool,
+    pub no_vuln_db: bool,
 
     /// Report format.
     #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]

@@ -281,8 +281,10 @@ impl Settings {
 
     /// The project policy files of `scanned` (each scanned directory's own `airlock.toml` that
     /// is not an operator file), read and parsed. Problems are diagnostics of the scan: a file
-    /// that cannot be used makes the run exit 2 while the rest is still reported.
-    pub fn project_policies(&self, scanned: &[PathBuf]) -> ProjectPolicies {
+    /// that cannot be used makes the run exit 2 while the rest is still reported. A file of
+    /// `skip_files` (canonical paths: the run's own `-o`, which it is about to replace) is not
+    /// read, as the scan does not read it either.
+    pub fn project_policies(&self, scanned: &[PathBuf], skip_files: &[PathBuf]) -> ProjectPolicies {
         let mut found = ProjectPolicies::default();
         let mut seen: Vec<PathBuf> = Vec::new();
         for directory in scanned {
@@ -310,6 +312,14 @@ impl Settings {
             if self.files.iter().any(|file| file.canonical == canonical)
                 || seen.contains(&canonical)
             {
+                continue;
+            }
+            if skip_files.contains(&canonical) {
+                found.diagnostics.push(Diagnostic::note(
+                    DiagnosticCode::OutputNotScanned,
+                    Location::file(&display),
+                    "this run writes its report here, so it is not read as project policy",
+                ));
                 continue;
             }
             seen.push(canonical.clone());
@@ -359,9 +369,15 @@ impl Settings {
     }
 
     /// The policy `scan` and `attest` apply to `scanned`: the operator's, with the project
-    /// policies tightening it (or, with `trust_project_policy`, layered over it).
-    pub fn scan_policy(&self, scanned: &[PathBuf], trust_project_policy: bool) -> ScanPolicy {
-        let projects = self.project_policies(scanned);
+    /// policies tightening it (or, with `trust_project_policy`, layered over it). `skip_files`
+    /// as for [`Settings::project_policies`].
+    pub fn scan_policy(
+        &self,
+        scanned: &[PathBuf],
+        trust_project_policy: bool,
+        skip_files: &[PathBuf],
+    ) -> ScanPolicy {
+        let projects = self.project_policies(scanned, skip_files);
         let mut policy = self.policy.clone();
         let mut refused = Vec::new();
         for file in &projects.files {

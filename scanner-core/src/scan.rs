@@ -608,6 +608,32 @@ fn widen_to_cache_repository(root: PathBuf) -> PathBuf {
     root
 }
 
+/// Every entry under `path` that is not a directory, as a scan with `options` walks it (the
+/// default-skipped directories left out unless told otherwise, links listed and never
+/// followed, [`ScanOptions::skip_files`] left out), whether an extractor reads it or not, named
+/// as the scan names files. `verify` lists with it what lies in an attested tree besides its
+/// subjects. Entries that cannot be walked are returned as diagnostics.
+pub fn files_under(path: &Path, options: &ScanOptions) -> (Vec<String>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut diagnostics = Vec::new();
+    for entry in walker(path, options).build() {
+        match entry {
+            Ok(entry) => {
+                let is_directory = entry
+                    .file_type()
+                    .is_some_and(|file_type| file_type.is_dir());
+                if !is_directory && !is_skipped(entry.path(), options) {
+                    files.push(display_path(entry.path()));
+                }
+            }
+            Err(error) => diagnostics.push(walk_error(&error)),
+        }
+    }
+    files.sort();
+    files.dedup();
+    (files, diagnostics)
+}
+
 fn walker(path: &Path, options: &ScanOptions) -> WalkBuilder {
     let mut builder = WalkBuilder::new(path);
     // Scanners must see what is on disk, ignored or hidden: model weights are usually
@@ -1314,15 +1340,19 @@ mod tests {
                 ),
                 ComponentKind::File,
             );
+            let sha256 = crate::component::HashAlgorithm::Sha256;
             component
-                .properties
-                .insert("sha256".to_owned(), digest.sha256);
-            component.properties.insert(
-                "sizes".to_owned(),
+                .hashes
+                .insert(crate::component::Hash::new(sha256, &digest.sha256).unwrap());
+            // The three sizes, for the test to read back.
+            let sizes = Diagnostic::note(
+                DiagnosticCode::InvalidEntry,
+                input.location(None),
                 format!("{} {} {}", input.bytes.len(), facts.size, digest.size),
             );
             Ok(Extraction {
                 components: vec![component],
+                diagnostics: vec![sizes],
                 ..Extraction::default()
             })
         }
@@ -1379,13 +1409,24 @@ mod tests {
             .find(|component| component.key.source.to_string().ends_with("a.weights"))
             .unwrap();
         assert_eq!(
-            big.properties.get("sha256").unwrap(),
-            &hex::encode(sha2::Sha256::digest(&content))
+            big.hashes.first().unwrap().value(),
+            hex::encode(sha2::Sha256::digest(&content))
         );
         let size = content.len();
+        let sizes: Vec<&str> = report
+            .diagnostics
+            .iter()
+            .filter(|diagnostic| {
+                diagnostic
+                    .location
+                    .as_ref()
+                    .is_some_and(|location| location.path.ends_with("a.weights"))
+            })
+            .map(|diagnostic| diagnostic.message.as_str())
+            .collect();
         assert_eq!(
-            big.properties.get("sizes").unwrap(),
-            &format!("4 {size} {size}"),
+            sizes,
+            [format!("4 {size} {size}")],
             "a prefix read, the real size, the whole file hashed"
         );
         let seen = seen.lock().unwrap();

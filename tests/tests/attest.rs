@@ -1,8 +1,10 @@
 //! `airlock attest` and `airlock verify --attestation` end to end on a copy of the example
 //! project: the round trip passes, and every way the received tree or the envelope can differ
 //! from what was signed is rejected with its own reason (a flipped byte in weights, an edited
-//! lockfile, a deleted file, an extra file under --exact, an altered payload, another key, an
-//! edited subject list), plus the policy check (attested vulnerabilities and --rescan).
+//! lockfile, a deleted file, extra files, an altered payload, another key, an edited subject
+//! list), plus the grading of recorded and current vulnerabilities. The example holds a
+//! critical pickle, so the subject checks run with `--fail-on none` (and `--no-vuln-db`): the
+//! findings checks have their own tests here and in `verify_gate.rs`.
 
 #![allow(
     clippy::unwrap_used,
@@ -58,6 +60,8 @@ fn attested() -> Home {
         "-o",
         "stack.intoto.json",
         "--no-vuln-db",
+        "--fail-on",
+        "none",
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
@@ -68,6 +72,10 @@ fn attested() -> Home {
     home
 }
 
+/// What the subject checks run with: the example's own findings (a critical pickle among
+/// them) graded and reported, never failing, and no database needed.
+const SUBJECTS_ONLY: [&str; 3] = ["--no-vuln-db", "--fail-on", "none"];
+
 fn verify(home: &Home, extra: &[&str]) -> Output {
     let mut arguments = vec![
         "verify",
@@ -77,6 +85,9 @@ fn verify(home: &Home, extra: &[&str]) -> Output {
         "release.pub",
     ];
     arguments.extend_from_slice(extra);
+    if !extra.contains(&"--fail-on") {
+        arguments.extend_from_slice(&SUBJECTS_ONLY);
+    }
     arguments.push("stack");
     home.run(&arguments)
 }
@@ -95,11 +106,13 @@ fn statement(home: &Home) -> Statement {
     Statement::from_json(&envelope.payload).unwrap()
 }
 
+/// The file problems but the files no extractor reads (listed, not failing by default).
 fn problems(report: &Value) -> Vec<(String, String)> {
     report["files"]["problems"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|problem| problem["status"] != "extra")
         .map(|problem| {
             (
                 problem["status"].as_str().unwrap().to_owned(),
@@ -159,25 +172,50 @@ fn attesting_the_example_project_and_verifying_it_passes() {
     let text = stdout(&output);
     assert!(
         text.contains(
-            "subjects   ok      11 attested: 11 ok, 0 modified, 0 missing; 0 unexpected files"
+            "subjects   ok      11 attested: 11 ok, 0 modified, 0 missing; 0 unexpected files airlock reads; 10 other files not attested (listed)"
         ),
         "{text}"
+    );
+    assert!(
+        text.lines().any(|line| line.starts_with("extra ")
+            && line.contains(" README.md ")
+            && line.ends_with(
+                "not attested; no extractor reads it (listed; --exact makes it a failure)"
+            )),
+        "the files no extractor reads are listed: {text}"
     );
     assert!(text.ends_with("verification passed\n"), "{text}");
 
     let (code, report) = verify_json(&home, &[]);
     assert_eq!(code, Some(0));
+    assert_eq!(report["format_version"], 2);
     assert_eq!(report["passed"], true);
     assert_eq!(report["failed"], serde_json::json!([]));
     assert_eq!(report["signature"]["status"], "ok");
     assert_eq!(report["files"]["counts"]["ok"], 11);
-    assert_eq!(report["policy"]["status"], "ok");
+    assert_eq!(report["files"]["extra_files"], "default");
+    // Graded and reported under --fail-on none: the critical pickle is there.
+    assert_eq!(report["findings"]["status"], "ok");
+    assert_eq!(
+        report["findings"]["below_threshold"][0]["rule"],
+        "dangerous-pickle-import"
+    );
+    assert_eq!(report["recorded"]["status"], "ok");
+    assert_eq!(report["advisory_database"]["reason"], "--no-vuln-db");
 
     // The same tree, key and SOURCE_DATE_EPOCH give the same envelope (Ed25519 signatures are
     // deterministic, and so is the SBOM).
     let attest_to_stdout = || {
         let output = home
-            .command(&["attest", "stack", "--key", "release.key", "--no-vuln-db"])
+            .command(&[
+                "attest",
+                "stack",
+                "--key",
+                "release.key",
+                "--no-vuln-db",
+                "--fail-on",
+                "none",
+            ])
             .env("SOURCE_DATE_EPOCH", "1700000000")
             .output()
             .unwrap();
@@ -196,6 +234,9 @@ fn attesting_the_example_project_and_verifying_it_passes() {
         "stack.intoto.json",
         "--key",
         "release.pub",
+        "--no-vuln-db",
+        "--fail-on",
+        "none",
         "received",
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
@@ -218,7 +259,7 @@ fn a_flipped_byte_in_a_weights_file_is_rejected() {
     let text = stdout(&output);
     assert!(
         text.contains(
-            "subjects   FAILED  11 attested: 10 ok, 1 modified, 0 missing; 0 unexpected files"
+            "subjects   FAILED  11 attested: 10 ok, 1 modified, 0 missing; 0 unexpected files airlock reads"
         ),
         "{text}"
     );
@@ -271,45 +312,86 @@ fn a_deleted_file_is_rejected() {
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     assert!(
-        text.contains("missing      tools/web-fetch/Cargo.lock  not found under PATH"),
+        text.lines().any(
+            |line| line.starts_with("missing      tools/web-fetch/Cargo.lock ")
+                && line.ends_with(" not found under PATH")
+        ),
         "{text}"
     );
     assert!(text.contains("10 ok, 0 modified, 1 missing"), "{text}");
 }
 
 #[test]
-fn an_extra_file_is_a_warning_and_a_failure_under_exact() {
+fn extra_files_airlock_reads_fail_others_are_listed_and_exact_fails_on_any() {
     let home = attested();
     let extra = home.work().join("stack/agent/plugins/requirements.txt");
     std::fs::create_dir_all(extra.parent().unwrap()).unwrap();
     std::fs::write(&extra, "evil-package==6.6.6\n").unwrap();
-    // A file airlock does not read is not an input, so not unexpected.
     std::fs::write(home.work().join("stack/NOTES.txt"), "hello\n").unwrap();
 
+    // A lockfile airlock reads, not attested: the gate fails by default.
     let output = verify(&home, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("subjects   FAILED  11 attested: 11 ok, 0 modified, 0 missing; 1 unexpected file airlock reads (a failure); 11 other files not attested (listed)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("unexpected   agent/plugins/requirements.txt       airlock reads it, not attested: a failure (--allow-extra-files judges it by the rules only)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("extra        NOTES.txt "),
+        "a file no extractor reads is listed: {text}"
+    );
+    assert!(text.ends_with("verification FAILED: subjects\n"), "{text}");
+
+    // --allow-extra-files: listed, judged by the rules (unpinned? no: pinned, so it passes).
+    let output = verify(&home, &["--allow-extra-files"]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     let text = stdout(&output);
     assert!(
-        text.contains("11 ok, 0 modified, 0 missing; 1 unexpected file (a warning; --exact makes it a failure)"),
+        text.contains("1 unexpected file airlock reads (--allow-extra-files: judged by the rules)"),
         "{text}"
     );
+    let (_, report) = verify_json(&home, &["--allow-extra-files"]);
+    assert_eq!(report["files"]["extra_files"], "allowed");
+    let judged: Vec<&str> = report["findings"]["below_threshold"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["component"].as_str().unwrap())
+        .collect();
     assert!(
-        text.contains("unexpected   agent/plugins/requirements.txt  scanned under PATH but not attested (a warning; --exact makes it a failure)"),
-        "{text}"
+        judged.contains(&"pkg:pypi/evil-package@6.6.6"),
+        "the extra lockfile's package is judged: {judged:?}"
     );
 
+    // --exact: any file that is not a subject fails, the ones no extractor reads too.
+    std::fs::remove_file(&extra).unwrap();
+    let output = verify(&home, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     let output = verify(&home, &["--exact"]);
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     assert!(
-        text.contains("subjects   FAILED  11 attested: 11 ok, 0 modified, 0 missing; 1 unexpected file (--exact: a failure)"),
+        text.contains("subjects   FAILED  11 attested: 11 ok, 0 modified, 0 missing; 0 unexpected files airlock reads; 11 other files not attested (--exact: a failure)"),
         "{text}"
     );
     assert!(
-        text.contains("unexpected   agent/plugins/requirements.txt  scanned under PATH but not attested (--exact: a failure)"),
+        text.contains(
+            "extra        NOTES.txt                            not attested (--exact: a failure)"
+        ),
         "{text}"
     );
-    assert!(text.ends_with("verification FAILED: subjects\n"), "{text}");
+    let (_, report) = verify_json(&home, &["--exact"]);
+    assert_eq!(report["files"]["extra_files"], "exact");
+    assert_eq!(report["files"]["counts"]["extra"], 11);
+
+    // The two ways of judging extra files exclude each other.
+    let output = verify(&home, &["--exact", "--allow-extra-files"]);
+    assert_eq!(output.status.code(), Some(2));
 }
 
 /// Rewrites the envelope's payload without signing it again.
@@ -339,7 +421,7 @@ fn assert_payload_rejected(home: &Home) {
     assert_eq!(report["failed"], serde_json::json!(["signature"]));
     assert_eq!(
         report["not_checked"],
-        serde_json::json!(["subjects", "policy"])
+        serde_json::json!(["subjects", "findings", "recorded"])
     );
     assert_eq!(
         report["signature"]["detail"],
@@ -351,11 +433,13 @@ fn assert_payload_rejected(home: &Home) {
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     assert!(
-        text.contains("subjects   not checked  the signature does not hold, so the attested file list is not trusted"),
+        text.contains("subjects   not checked  the signature does not hold, so the attestation is not trusted"),
         "{text}"
     );
     assert!(
-        text.ends_with("verification FAILED: signature (subjects, policy not checked)\n"),
+        text.ends_with(
+            "verification FAILED: signature (subjects, findings, recorded not checked)\n"
+        ),
         "{text}"
     );
 }
@@ -414,6 +498,8 @@ fn a_signature_by_another_key_is_rejected() {
         "-o",
         "stack.intoto.json",
         "--no-vuln-db",
+        "--fail-on",
+        "none",
     ]);
     assert_eq!(output.status.code(), Some(0));
     let intruder = SecretKey::load(&home.work().join("intruder.key"))
@@ -470,8 +556,22 @@ fn a_file_that_is_no_envelope_is_an_input_error() {
     );
 }
 
+fn ids(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| {
+            finding["advisory"]
+                .as_str()
+                .or(finding["rule"].as_str())
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
 #[test]
-fn vulnerabilities_of_the_attested_sbom_and_of_a_rescan_meet_fail_on() {
+fn recorded_and_current_findings_meet_fail_on() {
     let home = Home::new();
     home.ok(&["keygen", "release"]);
     copy_tree(&examples(), &home.work().join("stack"));
@@ -499,7 +599,10 @@ fn vulnerabilities_of_the_attested_sbom_and_of_a_rescan_meet_fail_on() {
         "{}",
         stderr(&without)
     );
-    home.ok(&[
+    assert!(!home.work().join("stack.intoto.json").exists());
+    // `attest` exits by --fail-on as `scan` does, and still signs: the statement records
+    // the findings.
+    let output = home.run(&[
         "attest",
         "stack",
         "--key",
@@ -507,60 +610,71 @@ fn vulnerabilities_of_the_attested_sbom_and_of_a_rescan_meet_fail_on() {
         "-o",
         "stack.intoto.json",
     ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("6 findings at or above high (recorded in the attestation"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(Envelope::load(&home.work().join("stack.intoto.json")).is_ok());
 
-    let (code, report) = verify_json(&home, &[]);
+    let (code, report) = verify_json(&home, &["--fail-on", "high"]);
     assert_eq!(code, Some(1));
-    assert_eq!(report["failed"], serde_json::json!(["policy"]));
+    assert_eq!(
+        report["failed"],
+        serde_json::json!(["findings", "recorded"])
+    );
     assert_eq!(report["files"]["status"], "ok");
-    let policy = &report["policy"];
-    assert_eq!(policy["source"], "attestation");
-    // Two of the advisories give no rating: recorded as `unknown`, counted as high.
+    assert_eq!(report["findings"]["vulnerabilities_checked"], true);
+    assert_eq!(report["advisory_database"]["used"], true);
+    // Rated high or worse first, then the unknown ones counted as high.
+    let expected = [
+        "dangerous-pickle-import",
+        "RUSTSEC-2022-0013",
+        "PYSEC-2024-60",
+        "mcp-unpinned-server",
+        "RUSTSEC-2024-0421",
+        "PYSEC-2021-66",
+    ];
+    assert_eq!(ids(&report["findings"]["failing"]), expected);
     assert_eq!(
-        policy["detail"],
-        "4 vulnerabilities at or above high in the attested SBOM; 2 unknown (counted as high)"
+        report["findings"]["detail"],
+        "6 findings at or above high on the tree as it is on disk (5 below); vulnerabilities matched against the local database; 2 unknown (counted as high)"
     );
-    assert_eq!(policy["unknown_counts_as"], "high");
-    let failing: Vec<&str> = policy["failing"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|finding| finding["id"].as_str().unwrap())
-        .collect();
+    assert_eq!(ids(&report["recorded"]["failing"]), expected);
     assert_eq!(
-        failing,
-        [
-            "PYSEC-2024-60",
-            "RUSTSEC-2022-0013",
-            "PYSEC-2021-66",
-            "RUSTSEC-2024-0421"
-        ],
-        "rated high first, then the unknown ones counted as high"
+        report["recorded"]["detail"],
+        "the attestation recorded 11 findings: 6 at or above high; 11 found again on disk; 2 unknown (counted as high)"
     );
-    let severities: Vec<&str> = policy["failing"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|finding| finding["severity"].as_str().unwrap())
-        .collect();
-    assert_eq!(severities, ["high", "high", "unknown", "unknown"]);
-    assert_eq!(policy["below_threshold"][0]["id"], "PYSEC-2023-74");
-    assert_eq!(policy["below_threshold"][0]["severity"], "medium");
+    assert_eq!(report["recorded"]["failing"][0]["now"], "found-again");
+    assert_eq!(report["findings"]["failing"][5]["severity"], "unknown");
+    assert_eq!(report["findings"]["failing"][5]["counted_as"], "high");
+    assert_eq!(
+        report["findings"]["failing"][2]["introduced_through"],
+        serde_json::json!([
+            "pkg:pypi/research-agent@0.3.1#path=stack/agent",
+            "pkg:pypi/requests@2.30.0",
+            "pkg:pypi/idna@3.6"
+        ])
+    );
 
     // --fail-on none grades and reports, and never fails.
     let (code, report) = verify_json(&home, &["--fail-on", "none"]);
     assert_eq!(code, Some(0));
+    assert_eq!(report["findings"]["fail_on"], "none");
+    assert_eq!(report["recorded"]["status"], "ok");
     assert_eq!(report["policy"]["fail_on"], "none");
-    assert_eq!(report["policy"]["status"], "ok");
-    assert_eq!(
-        report["policy"]["detail"],
-        "5 vulnerabilities in the attested SBOM, reported only (--fail-on none); 2 unknown (counted as high)"
-    );
 
+    // At critical, the pickle alone fails (the attestation recorded it, and it is on disk).
     let (code, report) = verify_json(&home, &["--fail-on", "critical"]);
-    assert_eq!(code, Some(0));
+    assert_eq!(code, Some(1));
     assert_eq!(
-        report["policy"]["detail"],
-        "no vulnerability at or above critical in the attested SBOM (5 below); 2 unknown (counted as high)"
+        ids(&report["findings"]["failing"]),
+        ["dangerous-pickle-import"]
+    );
+    assert_eq!(
+        ids(&report["recorded"]["failing"]),
+        ["dangerous-pickle-import"]
     );
     // What unknown counts as is the operator's `unknown-severity` (never the judged tree's).
     std::fs::write(
@@ -573,15 +687,63 @@ fn vulnerabilities_of_the_attested_sbom_and_of_a_rescan_meet_fail_on() {
         &["--config", "operator.toml", "--fail-on", "critical"],
     );
     assert_eq!(code, Some(1));
-    assert_eq!(report["policy"]["unknown_counts_as"], "critical");
+    assert_eq!(report["findings"]["unknown_counts_as"], "critical");
     assert_eq!(
-        report["policy"]["detail"],
-        "2 vulnerabilities at or above critical in the attested SBOM; 2 unknown (counted as critical)"
+        ids(&report["findings"]["failing"]),
+        [
+            "dangerous-pickle-import",
+            "RUSTSEC-2024-0421",
+            "PYSEC-2021-66"
+        ]
     );
 
-    // Attested without the database: nothing recorded, so the plain check passes, and
-    // --rescan matches the SBOM's components against today's database.
-    home.ok(&[
+    // Whatever the local database lacks, what the attestation recorded still counts: without
+    // a database the rules no longer see the vulnerabilities, the recorded check does.
+    let (code, report) = verify_json(&home, &["--fail-on", "high", "--no-vuln-db"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(report["findings"]["vulnerabilities_checked"], false);
+    assert_eq!(
+        ids(&report["findings"]["failing"]),
+        ["dangerous-pickle-import", "mcp-unpinned-server"]
+    );
+    let recorded = &report["recorded"]["failing"];
+    assert_eq!(ids(recorded), expected);
+    assert_eq!(recorded[1]["now"], "not-found-now");
+    assert_eq!(recorded[1]["severity"], "high");
+    let output = verify(&home, &["--fail-on", "high", "--no-vuln-db"]);
+    let text = stdout(&output);
+    assert!(
+        text.contains("RECORDED BY THE ATTESTATION, AT OR ABOVE HIGH, NOT FOUND ON DISK NOW (4)"),
+        "{text}"
+    );
+
+    // The operator's policy grades the recorded findings as it grades the current ones: an
+    // accepted advisory is accepted in both.
+    std::fs::write(
+        home.work().join("operator.toml"),
+        "[[ignore]]\nid = \"PYSEC-2024-60\"\nreason = \"not reachable: idna only encodes our own host names\"\n",
+    )
+    .unwrap();
+    let (_, report) = verify_json(
+        &home,
+        &[
+            "--config",
+            "operator.toml",
+            "--fail-on",
+            "high",
+            "--no-vuln-db",
+        ],
+    );
+    assert!(!ids(&report["recorded"]["failing"]).contains(&"PYSEC-2024-60".to_owned()));
+    assert_eq!(ids(&report["recorded"]["accepted"]), ["PYSEC-2024-60"]);
+    assert!(report["recorded"]["accepted"][0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("accepted by the operator's policy (operator.toml:1): not reachable"));
+
+    // Attested without the database: nothing recorded about vulnerabilities, but the rules
+    // matched against today's database find them on disk (what `--rescan` used to do, always).
+    home.run(&[
         "attest",
         "stack",
         "--key",
@@ -590,21 +752,14 @@ fn vulnerabilities_of_the_attested_sbom_and_of_a_rescan_meet_fail_on() {
         "stack.intoto.json",
         "--no-vuln-db",
     ]);
-    let (code, report) = verify_json(&home, &[]);
-    assert_eq!(code, Some(0));
-    assert_eq!(
-        report["policy"]["detail"],
-        "no vulnerability at or above high in the attested SBOM (0 below)"
-    );
-    let (code, report) = verify_json(&home, &["--rescan"]);
+    let (code, report) = verify_json(&home, &["--fail-on", "high"]);
     assert_eq!(code, Some(1));
-    assert_eq!(report["policy"]["source"], "rescan");
+    assert_eq!(ids(&report["findings"]["failing"]), expected);
     assert_eq!(
-        report["policy"]["detail"],
-        "4 vulnerabilities at or above high matched against the current database (--rescan); 2 unknown (counted as high)"
+        ids(&report["recorded"]["failing"]),
+        ["dangerous-pickle-import", "mcp-unpinned-server"]
     );
-    assert_eq!(
-        report["policy"]["failing"][1]["affects"],
-        serde_json::json!(["pkg:cargo/regex@1.5.4"])
-    );
+    // `--rescan` is gone: every verification matches the tree against the local database.
+    let output = verify(&home, &["--rescan"]);
+    assert_eq!(output.status.code(), Some(2));
 }

@@ -204,9 +204,9 @@ fn every_command_uses_the_database_the_same_file_names() {
             "project.intoto.json",
             "--key",
             "release.pub",
-            "--rescan",
             "project",
         ],
+        &["diff", "project", "project"],
         &["db", "info"],
     ] {
         let output = setup.run(command);
@@ -283,6 +283,7 @@ fn verify_and_diff_never_read_configuration_inside_the_tree_they_judge() {
             "../project.intoto.json",
             "--key",
             "../release.pub",
+            "--no-vuln-db",
             ".",
         ],
     );
@@ -294,7 +295,7 @@ fn verify_and_diff_never_read_configuration_inside_the_tree_they_judge() {
         "{}",
         stderr(&verify)
     );
-    let diff = setup.run_at(&project, &["diff", "../project", "."]);
+    let diff = setup.run_at(&project, &["diff", "../project", ".", "--no-vuln-db"]);
     assert_eq!(diff.status.code(), Some(0), "{}", stderr(&diff));
     assert!(stderr(&diff).contains("is not read as configuration"));
     // scan, from the same place, reads it: the working directory is the operator's.
@@ -308,7 +309,14 @@ fn verify_and_diff_never_read_configuration_inside_the_tree_they_judge() {
     // An explicit --config is the operator's word, wherever it lies.
     let named = setup.run_at(
         &project,
-        &["--config", "airlock.toml", "diff", "../project", "."],
+        &[
+            "--config",
+            "airlock.toml",
+            "diff",
+            "../project",
+            ".",
+            "--no-vuln-db",
+        ],
     );
     assert_eq!(named.status.code(), Some(2), "{}", stderr(&named));
 }

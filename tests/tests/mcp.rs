@@ -426,7 +426,16 @@ fn a_changed_tool_description_is_a_hash_change_in_diff() {
     let output = run_with_home(
         temporary.path(),
         temporary.path(),
-        &["diff", "old", "new", "-f", "json"],
+        &[
+            "diff",
+            "old",
+            "new",
+            "-f",
+            "json",
+            "--no-vuln-db",
+            "--fail-on",
+            "none",
+        ],
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let diff = json_of(&output);

@@ -199,7 +199,7 @@ fn weights_headers_are_read_into_the_file_component() {
         .components()
         .find(|component| component.kind == ComponentKind::File)
         .unwrap();
-    let weights = file.weights.as_deref().unwrap();
+    let weights = file.facts.weights.as_deref().unwrap();
     assert_eq!(weights.tensors, Some(2));
     assert_eq!(weights.parameters, Some(10));
     let metadata: Vec<(&str, &str)> = weights
@@ -221,7 +221,7 @@ fn weights_headers_are_read_into_the_file_component() {
     let weights = torch
         .graph
         .components()
-        .find_map(|component| component.weights.as_deref())
+        .find_map(|component| component.facts.weights.as_deref())
         .unwrap();
     let imports: Vec<String> = weights
         .pickles
@@ -246,7 +246,7 @@ fn weights_headers_are_read_into_the_file_component() {
     let streams: Vec<String> = tar
         .graph
         .components()
-        .find_map(|component| component.weights.as_deref())
+        .find_map(|component| component.facts.weights.as_deref())
         .unwrap()
         .pickles
         .iter()
@@ -478,7 +478,7 @@ fn the_corpus_tree_gives_models_only_where_model_files_are() {
         .components()
         .find(|component| component.key.name.original() == "meta-llama__Llama-2-7b-hf")
         .unwrap();
-    let card = llama.model_card.as_deref().unwrap();
+    let card = llama.facts.model_card.as_deref().unwrap();
     assert_eq!(card.architectures, ["LlamaForCausalLM"]);
     assert!(card.gated.is_some());
     let restricted = analysis

@@ -202,6 +202,7 @@ fn attest_signs_nothing_of_nothing() {
             "empty.intoto.json",
             "--key",
             "release.pub",
+            "--no-vuln-db",
             "empty",
         ];
         arguments.extend_from_slice(extra);
@@ -217,14 +218,25 @@ fn diff_refuses_a_side_that_reads_nothing() {
     let directory = trees();
     let project = fixtures().join("advisories/project");
     let project = project.to_str().unwrap();
-    let output = run_in(directory.path(), &["diff", "empty", project]);
+    let output = run_in(
+        directory.path(),
+        &["diff", "empty", project, "--no-vuln-db"],
+    );
     refused(&output, "empty");
-    let output = run_in(directory.path(), &["diff", project, "typo"]);
+    let output = run_in(directory.path(), &["diff", project, "typo", "--no-vuln-db"]);
     refused(&output, "typo");
     // A first intake against an empty baseline, on purpose.
     let output = run_in(
         directory.path(),
-        &["diff", "empty", project, "--allow-empty", "-f", "json"],
+        &[
+            "diff",
+            "empty",
+            project,
+            "--allow-empty",
+            "--no-vuln-db",
+            "-f",
+            "json",
+        ],
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let diff: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();

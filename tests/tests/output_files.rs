@@ -521,6 +521,60 @@ fn the_output_file_is_never_read_back_as_an_input() {
     );
 }
 
+/// `-o` naming the project policy file of the scanned tree: the run replaces it, so it is not
+/// read as project policy either (it used to be: an old report, or whatever was planted there,
+/// steered the run that overwrites it).
+#[test]
+fn an_output_file_named_airlock_toml_is_not_read_as_project_policy() {
+    let temporary = tempfile::tempdir().unwrap();
+    let tree = copy_example(temporary.path());
+    // Read as project policy, this stops the run (exit 2, naming its line).
+    std::fs::write(tree.join("airlock.toml"), "fail-on = \"never\"\n").unwrap();
+    let control = run_in(
+        temporary.path(),
+        &["scan", "tree", "--no-vuln-db", "-f", "json"],
+    );
+    assert_eq!(control.status.code(), Some(2), "{}", stderr(&control));
+    assert!(
+        stderr(&control).contains("tree/airlock.toml:1: error[policy-error]"),
+        "{}",
+        stderr(&control)
+    );
+    for command in [
+        &["scan", "tree", "--no-vuln-db", "-f", "json"][..],
+        &["attest", "tree", "--key", "release.key", "--no-vuln-db"],
+    ] {
+        if command[0] == "attest" {
+            let keygen = run_in(temporary.path(), &["keygen", "release"]);
+            assert_eq!(keygen.status.code(), Some(0));
+        }
+        std::fs::write(tree.join("airlock.toml"), "fail-on = \"never\"\n").unwrap();
+        let mut arguments = vec!["-v"];
+        arguments.extend_from_slice(command);
+        arguments.extend_from_slice(&["-o", "tree/airlock.toml"]);
+        let output = run_in(temporary.path(), &arguments);
+        // 1: judged by the operator's policy alone (the example's critical pickle).
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{command:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("tree/airlock.toml: note[output-not-scanned]: this run writes its report here, so it is not read as project policy"),
+            "{}",
+            stderr(&output)
+        );
+        let written: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(tree.join("airlock.toml")).unwrap()).unwrap();
+        if command[0] == "scan" {
+            assert_eq!(written["policy"]["project_files"], serde_json::json!([]));
+        } else {
+            assert!(written["payload"].is_string(), "an envelope was written");
+        }
+    }
+}
+
 #[test]
 fn db_export_writes_its_bundle_through_the_same_writer() {
     let home = db_common::Home::new();

@@ -568,7 +568,14 @@ fn attest_signs_what_scan_reports_refused_entries_included() {
         directory.path(),
         &["attest", "in", "--key", "release.key", "--no-vuln-db"],
     );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // The ignore is refused, so the critical pickle fails `attest` as it fails `scan`; the
+    // statement is signed all the same and records it.
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("at or above high (recorded in the attestation"),
+        "{}",
+        stderr(&output)
+    );
     let envelope = json(&output);
     let payload = base64_decode(envelope["payload"].as_str().unwrap());
     let statement: Value = serde_json::from_slice(&payload).unwrap();

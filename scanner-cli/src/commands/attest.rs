@@ -16,8 +16,8 @@
 //!
 //! Hashing: weights files were streamed through SHA-256 by the scan itself (their extractors ask
 //! for a digest); those digests are reused. The other files (lockfiles, manifests, cards, the
-//! rest of a model directory) are streamed in parallel. Also shared with `verify`: the
-//! database opening (as `scan` does it) and the subject hashing.
+//! rest of a model directory) are streamed in parallel. Shared with `verify`: the scan of PATH
+//! and the subject hashing.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -43,7 +43,7 @@ use crate::Outcome;
 use super::{db, Verbosity};
 
 /// The CycloneDX property holding a model directory's model_signing v1.0 digest.
-pub const MODEL_SIGNING_PROPERTY: &str = "airlock:model-signing-sha256";
+pub const MODEL_SIGNING_PROPERTY: &str = scanner_core::facts::properties::MODEL_SIGNING_SHA256;
 
 /// A model directory with more files than this gets no model_signing digest (it is most likely
 /// a whole project with a model card at its top, not a model).
@@ -57,9 +57,14 @@ pub fn run(
 ) -> anyhow::Result<Outcome> {
     let key = SecretKey::load(&args.key)?;
     let paths = std::slice::from_ref(&args.path);
-    let policy = settings.scan_policy(paths, args.trust_project_policy);
+    // The run's own `-o` is neither scanned nor read as project policy.
+    let policy = settings.scan_policy(
+        paths,
+        args.trust_project_policy,
+        &crate::output::scan_exclusions(args.output.as_deref())?,
+    );
     super::show_diagnostics(&policy.diagnostics, verbosity);
-    let (fail_on, fail_on_from) = super::fail_on(None, &policy.policy)?;
+    let (fail_on, fail_on_from) = super::fail_on(args.fail_on.as_deref(), &policy.policy)?;
     let database = if args.no_vuln_db {
         None
     } else {
@@ -182,6 +187,26 @@ pub fn run(
             },
             key.public_key().fingerprint()
         ));
+    }
+    // Signed either way: the statement records the findings. The exit says whether they pass,
+    // as `scan` would say it for the same tree.
+    let failing = fail_on.map_or(0, |threshold| {
+        analysis
+            .findings
+            .iter()
+            .filter(|finding| analysis.counted(finding.severity) >= threshold)
+            .count()
+    });
+    if failing > 0 {
+        if verbosity != Verbosity::Quiet {
+            stderr_line(&format!(
+                "{} at or above {} (recorded in the attestation; `airlock scan {}` lists them)",
+                super::count(failing, "finding"),
+                fail_on.map_or("none", scanner_core::risk::Severity::as_str),
+                args.path.display()
+            ));
+        }
+        return Ok(Outcome::PolicyFailure);
     }
     Ok(Outcome::Clean)
 }
@@ -407,8 +432,8 @@ fn record_model_digests(document: &mut Value, digests: &BTreeMap<String, String>
 }
 
 /// Opens the advisory database as `scan` does, or explains why it cannot be used: missing,
-/// empty, or older than the limit (`--max-db-age`). Shared with `verify --rescan`.
-pub(super) fn open_database(
+/// empty, or older than the limit (`--max-db-age`): nothing is signed then.
+fn open_database(
     cli: &Cli,
     settings: &Settings,
     verbosity: Verbosity,

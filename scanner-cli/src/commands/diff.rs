@@ -1,25 +1,39 @@
 //! `airlock diff OLD NEW`: the review step for what crosses an air gap. Both sides (SBOM files
 //! or directories, scanned exactly as `scan` scans them) are reduced to their components by
 //! ecosystem and name, and compared: the same name and version with different bytes (a hash
-//! change: shown first, and a policy failure under any `--fail-on`), components added and
-//! removed, versions and sources changed, and findings introduced and resolved.
+//! change: shown first, and a policy failure under any `--fail-on` but `none`), components
+//! added and removed, versions and sources changed, and findings introduced and resolved.
+//!
+//! Both sides are judged as `scan` judges: every rule, with the advisory database (`--db`,
+//! `--advisories`, or the operator's configured one, opened and aged as `scan` opens it), so a
+//! vulnerable or malicious package that arrives is a finding introduced, with its path from a
+//! root. `--fail-on` (default: the operator's `fail-on`, else high) grades the introduced
+//! findings. A diff that could not compare vulnerabilities (no database) says so in the report
+//! and exits 2 unless `--no-vuln-db` asked for that; stale data is compared, marked, and exits
+//! 2 too: an intake check that did not look must not pass. The policy is the operator's only.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use scanner_core::extract::strip_directory;
-use scanner_core::risk::{Analysis, Finding, Severity};
+use scanner_core::risk::{Analysis, Finding, Severity, VulnerabilitySource};
 use scanner_core::scan::{display_path, ScanOptions, ScanReport};
 use scanner_core::{Component, Ecosystem, HashAlgorithm, Source};
 
+use serde_json::json;
+
+use crate::cli::Cli;
+use crate::emit::common::PolicyFacts;
 use crate::emit::table::render;
 use crate::output::{stderr_line, write_report};
 use crate::settings::{ScanPolicy, Settings};
 use crate::Outcome;
+
+use super::db;
 
 /// Formats of the diff report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -48,11 +62,22 @@ pub struct DiffArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Exit with 1 when the new side introduces a finding of this severity or worse; a hash
-    /// change counts as critical, an unknown severity as the operator's `unknown-severity`
-    /// (high); `none` reports without failing.
+    /// Exit with 1 when the new side introduces a finding of this severity or worse [default:
+    /// the operator's `fail-on`, else high]; a hash change counts as critical, an unknown
+    /// severity as the operator's `unknown-severity` (high); `none` reports without failing.
     #[arg(long, value_name = "SEVERITY", value_parser = super::FAIL_ON_VALUES)]
     pub fail_on: Option<String>,
+
+    /// Compare without the advisory database: vulnerabilities are not compared (the report
+    /// says so); without this option a missing database is an error (exit 2).
+    #[arg(long)]
+    pub no_vuln_db: bool,
+
+    /// Match both sides against these advisory files or directories (OSV JSON/YAML, RustSec
+    /// markdown, OSV zips), imported into a temporary database for this run, instead of the
+    /// database. Repeatable.
+    #[arg(long, value_name = "PATH", conflicts_with = "no_vuln_db")]
+    pub advisories: Vec<PathBuf>,
 
     /// Also walk .git, target, node_modules and virtual environments.
     #[arg(long)]
@@ -165,11 +190,23 @@ struct SourceChange {
 struct FindingChange {
     rule: &'static str,
     severity: &'static str,
+    /// For `unknown` only: the level the operator's policy counts it as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    counted_as: Option<&'static str>,
     ecosystem: &'static str,
     name: String,
     version: Option<String>,
     advisory: Option<String>,
+    /// The advisory's other ids (CVE, GHSA, ...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    aliases: Vec<String>,
     message: String,
+    /// The shortest path from a root of that side to the component, root first, as component
+    /// references (empty when no root reaches it).
+    introduced_through: Vec<String>,
+    /// The same path by name, as the table shows it.
+    #[serde(skip)]
+    path_names: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -185,6 +222,13 @@ struct Diff {
     format_version: u32,
     old: SideSummary,
     new: SideSummary,
+    /// Whether vulnerabilities and malicious packages were compared (a database was used).
+    vulnerabilities_compared: bool,
+    /// The database both sides were matched against, as `scan` reports it, or why none was.
+    advisory_database: serde_json::Value,
+    /// The operator's policy that judged both sides (never a file inside them), with the
+    /// threshold introduced findings were graded by (`none`: reported only).
+    policy: PolicyFacts,
     hash_changed: Vec<HashChange>,
     added: Vec<Presence>,
     removed: Vec<Presence>,
@@ -276,10 +320,11 @@ fn finding_identity(finding: &Finding) -> FindingIdentity {
     )
 }
 
-fn finding_change(finding: &Finding) -> FindingChange {
+fn finding_change(finding: &Finding, unknown_counts_as: Severity) -> FindingChange {
     FindingChange {
         rule: finding.rule.as_str(),
         severity: finding.severity.as_str(),
+        counted_as: (finding.severity == Severity::Unknown).then(|| unknown_counts_as.as_str()),
         ecosystem: finding.component.ecosystem.as_str(),
         name: finding.component.name.original().to_owned(),
         version: finding.component.version.clone(),
@@ -287,16 +332,41 @@ fn finding_change(finding: &Finding) -> FindingChange {
             .advisory
             .as_ref()
             .map(|advisory| advisory.id.clone()),
+        aliases: finding
+            .advisory
+            .as_ref()
+            .map(|advisory| advisory.aliases.clone())
+            .unwrap_or_default(),
         message: finding.message.clone(),
+        introduced_through: finding
+            .introduced_through
+            .iter()
+            .map(scanner_core::ComponentKey::reference)
+            .collect(),
+        path_names: finding
+            .introduced_through
+            .iter()
+            .map(|key| match &key.version {
+                Some(version) => format!("{} {version}", key.name),
+                None => key.name.to_string(),
+            })
+            .collect(),
     }
 }
 
-fn compare(old: &Side, new: &Side) -> Diff {
+/// What the report says about the run besides the comparison: the database and the threshold.
+struct RunFacts {
+    vulnerabilities_compared: bool,
+    advisory_database: serde_json::Value,
+    policy: PolicyFacts,
+}
+
+fn compare(old: &Side, new: &Side, context: RunFacts) -> Diff {
     let old_names = old.components_by_name();
     let new_names = new.components_by_name();
     let mut diff = Diff {
         format: "airlock-diff",
-        format_version: 1,
+        format_version: 2,
         old: SideSummary {
             path: old.path.clone(),
             components: old.report.graph.len(),
@@ -307,6 +377,9 @@ fn compare(old: &Side, new: &Side) -> Diff {
             components: new.report.graph.len(),
             findings: new.analysis.findings.len(),
         },
+        vulnerabilities_compared: context.vulnerabilities_compared,
+        advisory_database: context.advisory_database,
+        policy: context.policy,
         hash_changed: Vec::new(),
         added: Vec::new(),
         removed: Vec::new(),
@@ -406,18 +479,20 @@ fn compare(old: &Side, new: &Side) -> Diff {
             diff.worst_introduced = diff
                 .worst_introduced
                 .max(Some(new.analysis.counted(finding.severity)));
-            diff.findings_introduced.push(finding_change(finding));
+            diff.findings_introduced
+                .push(finding_change(finding, new.analysis.unknown_counts_as));
         }
     }
     for finding in &old.analysis.findings {
         if !new_findings.contains(&finding_identity(finding)) {
-            diff.findings_resolved.push(finding_change(finding));
+            diff.findings_resolved
+                .push(finding_change(finding, old.analysis.unknown_counts_as));
         }
     }
     diff
 }
 
-fn table(diff: &Diff) -> String {
+fn table(diff: &Diff, database_line: &str) -> String {
     let mut text = String::new();
     let optional = |version: &Option<String>| version.clone().unwrap_or_else(|| "-".to_owned());
     let mut section = |title: &str, header: &[&str], rows: Vec<Vec<String>>| {
@@ -502,16 +577,39 @@ fn table(diff: &Diff) -> String {
     let finding_rows = |list: &[FindingChange]| -> Vec<Vec<String>> {
         list.iter()
             .map(|finding| {
+                let severity = match finding.counted_as {
+                    Some(counted) => format!("UNKNOWN (as {counted})"),
+                    None => finding.severity.to_uppercase(),
+                };
+                let mut ids = finding.advisory.iter().cloned().collect::<Vec<_>>();
+                ids.extend(finding.aliases.iter().cloned());
                 vec![
-                    finding.severity.to_uppercase(),
+                    severity,
                     finding.rule.to_owned(),
                     format!("{} {}", finding.name, optional(&finding.version)),
+                    if ids.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        ids.join(" ")
+                    },
+                    if finding.path_names.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        finding.path_names.join(" > ")
+                    },
                     finding.message.clone(),
                 ]
             })
             .collect()
     };
-    let finding_header = ["SEVERITY", "RULE", "COMPONENT", "DETAIL"];
+    let finding_header = [
+        "SEVERITY",
+        "RULE",
+        "COMPONENT",
+        "ADVISORY",
+        "PATH FROM ROOT",
+        "DETAIL",
+    ];
     section(
         "FINDINGS INTRODUCED",
         &finding_header,
@@ -525,6 +623,13 @@ fn table(diff: &Diff) -> String {
     if text.is_empty() {
         text.push_str("No differences.\n");
     }
+    // What was compared is part of the verdict: a diff without a database did not look at
+    // vulnerabilities, and says so under every table.
+    text.push('\n');
+    text.push_str(database_line);
+    text.push('\n');
+    text.push_str(&diff.policy.sentence());
+    text.push('\n');
     text
 }
 
@@ -583,16 +688,17 @@ fn scan_side(
     path: &Path,
     options: &ScanOptions,
     policy: &ScanPolicy,
+    source: Option<&dyn VulnerabilitySource>,
     verbosity: super::Verbosity,
 ) -> anyhow::Result<Side> {
     let report = scanner_core::scan::scan(&[path.to_path_buf()], options)
         .with_context(|| format!("cannot scan {}", path.display()))?;
     super::show_diagnostics(&report.diagnostics, verbosity);
-    // Until an advisory database is configured here, the diff runs the same analysis as `scan`,
-    // judged by the operator's policy only: nothing inside either side steers it.
+    // The same analysis as `scan`, with the same database, judged by the operator's policy
+    // only: nothing inside either side steers it.
     let super::Judgement {
         report, analysis, ..
-    } = super::judge(report, policy, None, verbosity);
+    } = super::judge(report, policy, source, verbosity);
     let root = local_root(&report);
     Ok(Side {
         path: display_path(path),
@@ -605,22 +711,35 @@ fn scan_side(
 /// `settings` holds the operator's configuration only: `diff` never reads configuration from
 /// either side (see [`crate::settings::Judged::Trees`]).
 pub fn run(
+    cli: &Cli,
     settings: &Settings,
     args: &DiffArgs,
     verbosity: super::Verbosity,
 ) -> anyhow::Result<Outcome> {
-    let fail_on = match args.fail_on.as_deref() {
-        Some(name) => super::fail_on_threshold(name)?,
-        None => None,
-    };
+    let policy = settings.operator_scan_policy();
+    let (fail_on, fail_on_from) = super::fail_on(args.fail_on.as_deref(), &policy.policy)?;
     let options = ScanOptions {
         skip_default_directories: !args.no_default_excludes,
         skip_files: crate::output::scan_exclusions(args.output.as_deref())?,
         ..ScanOptions::default()
     };
-    let policy = settings.operator_scan_policy();
-    let old = scan_side(&args.old, &options, &policy, verbosity)?;
-    let new = scan_side(&args.new, &options, &policy, verbosity)?;
+    let mut unavailable = None;
+    let database = if args.no_vuln_db {
+        None
+    } else {
+        match db::open_for_matching(cli, settings, &args.advisories, verbosity)? {
+            Ok(database) => Some(database),
+            Err(why) => {
+                unavailable = Some(why);
+                None
+            }
+        }
+    };
+    let source = database
+        .as_ref()
+        .map(|database| &database.store as &dyn VulnerabilitySource);
+    let old = scan_side(&args.old, &options, &policy, source, verbosity)?;
+    let new = scan_side(&args.new, &options, &policy, source, verbosity)?;
     let old_empty = super::refuse_empty(
         &old.report,
         std::slice::from_ref(&args.old),
@@ -634,9 +753,32 @@ pub fn run(
     if old_empty || new_empty {
         return Ok(Outcome::Error);
     }
-    let diff = compare(&old, &new);
+    let (line, advisory_database) = match (&database, &unavailable) {
+        (Some(database), _) => (database.line(), database.json()),
+        (None, Some(why)) => (
+            format!(
+                "Advisory database: {}, so vulnerabilities and malicious packages were NOT compared: the findings above need no database.",
+                if why.reason == "empty" { "empty" } else { "none found" }
+            ),
+            json!({ "used": false, "reason": why.reason, "path": why.path.display().to_string() }),
+        ),
+        (None, None) => (
+            "Advisory database: not used (--no-vuln-db): vulnerabilities and malicious packages were not compared."
+                .to_owned(),
+            json!({ "used": false, "reason": "--no-vuln-db" }),
+        ),
+    };
+    let diff = compare(
+        &old,
+        &new,
+        RunFacts {
+            vulnerabilities_compared: database.is_some(),
+            advisory_database,
+            policy: super::policy_facts(&policy, fail_on, fail_on_from),
+        },
+    );
     let bytes = match args.format {
-        DiffFormat::Table => table(&diff).into_bytes(),
+        DiffFormat::Table => table(&diff, &line).into_bytes(),
         DiffFormat::Json => {
             let mut bytes = serde_json::to_vec_pretty(&diff)?;
             bytes.push(b'\n');
@@ -644,10 +786,39 @@ pub fn run(
         }
     };
     write_report(args.output.as_deref(), &bytes)?;
-    if verbosity != super::Verbosity::Quiet {
-        stderr_line(&summary(&diff));
+    for error in old
+        .analysis
+        .source_errors
+        .iter()
+        .chain(&new.analysis.source_errors)
+    {
+        stderr_line(&format!("error: {error}"));
     }
-    if old.report.has_errors() || new.report.has_errors() {
+    if verbosity != super::Verbosity::Quiet {
+        let compared = match (&database, &unavailable) {
+            (Some(database), _) => format!("; {}", database.age()),
+            (None, Some(_)) => "; no advisory database: vulnerabilities not compared".to_owned(),
+            (None, None) => "; no advisory database (--no-vuln-db)".to_owned(),
+        };
+        stderr_line(&format!("{}{compared}", summary(&diff)));
+    }
+    if let Some(why) = &unavailable {
+        stderr_line(&format!(
+            "error: {}",
+            why.explanation("compare with --no-vuln-db")
+        ));
+        return Ok(Outcome::Error);
+    }
+    // Compared and reported, but old data cannot vouch for what comes in.
+    if let Some(stale) = database.as_ref().and_then(db::MatchingDatabase::stale) {
+        stderr_line(&format!("error: {stale}"));
+        return Ok(Outcome::Error);
+    }
+    if old.report.has_errors()
+        || new.report.has_errors()
+        || !old.analysis.source_errors.is_empty()
+        || !new.analysis.source_errors.is_empty()
+    {
         return Ok(Outcome::Error);
     }
     // Same name and version with other bytes is what an air gap review exists to stop: it

@@ -42,7 +42,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Diff(args) => {
             let sides = [args.old.clone(), args.new.clone()];
             configured(cli, Judged::Trees(&sides), |settings| {
-                diff::run(settings, args, verbosity)
+                diff::run(cli, settings, args, verbosity)
             })
         }
         Command::Verify(args) => configured(

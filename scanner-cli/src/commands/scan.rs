@@ -33,7 +33,12 @@ pub fn run(
     args: &ScanArgs,
     verbosity: super::Verbosity,
 ) -> anyhow::Result<Outcome> {
-    let policy = settings.scan_policy(&args.report.paths, args.trust_project_policy);
+    // The run's own `-o` is neither scanned nor read as project policy.
+    let policy = settings.scan_policy(
+        &args.report.paths,
+        args.trust_project_policy,
+        &crate::output::scan_exclusions(args.report.output.as_deref())?,
+    );
     super::show_diagnostics(&policy.diagnostics, verbosity);
     // The command line wins over the policy files; without either, high and critical fail.
     // `--fail-on none` reports without failing.

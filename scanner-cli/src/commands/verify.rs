@@ -1,19 +1,28 @@
 //! `airlock verify`: the intake gate.
 //!
-//! `--attestation FILE --key PUB PATH` checks, in order: (1) the DSSE signature, under the
-//! given Ed25519 key, over the in-toto statement `airlock attest` wrote; (2) the subjects: each
-//! attested file is hashed again under PATH (ok, modified, missing), and the files airlock would
-//! scan under PATH now but that are not subjects are unexpected: a failure with `--exact`, a
-//! warning otherwise; (3) the policy: the attested SBOM's vulnerabilities at or above
-//! `--fail-on` (default high), or, with `--rescan`, the SBOM's components matched against the
-//! current advisory database instead. Exit 0 only when all three hold; the report (table or
-//! `-f json`) says which failed. A check that cannot be trusted (the subjects of a statement
-//! whose signature failed) is reported as not checked.
+//! `--attestation FILE --key PUB PATH` checks, in order, and reports each check:
 //!
-//! Policy reads what the CycloneDX predicate grades: its `vulnerabilities` (advisory findings,
-//! with the severity of their ratings). airlock's other findings (pickle imports, unpinned
-//! dependencies...) are recorded in the SBOM only as `airlock:finding` rule ids, without a
-//! severity; they were visible to whoever signed, and are listed, not graded.
+//! 1. `signature`: the DSSE signature, under the given Ed25519 key, over the in-toto statement
+//!    `airlock attest` wrote. Nothing else in the envelope is trusted until it holds.
+//! 2. `subjects`: each attested file is hashed again under PATH (ok, modified, missing). A file
+//!    under PATH that is not a subject and that an extractor reads (a model, a lockfile, a
+//!    manifest, an MCP config) is `unexpected` and fails the check unless
+//!    `--allow-extra-files`; any other file that is not a subject is `extra`, listed, and fails
+//!    only under `--exact`.
+//! 3. `findings`: every rule runs again on the tree as it is on disk, with the operator's policy
+//!    and the local advisory database (opened and aged as `scan` opens it), and a finding at or
+//!    above `--fail-on` fails, whatever the attestation recorded. Files an extractor reads are
+//!    judged whether attested or not, so a pickle dropped in after signing is judged too.
+//! 4. `recorded`: the findings the attestation's own scan recorded (its CycloneDX
+//!    `vulnerabilities` and `airlock:finding` properties), graded by the operator's policy
+//!    (ignores and rule settings apply; one found again on disk takes the severity it has now):
+//!    a signed statement that itself recorded a critical finding does not pass.
+//!
+//! Exit 0 only when every check holds; 1 when one failed (the report says which); 2 when the
+//! gate could not look: no advisory database (unless `--no-vuln-db`: the report says
+//! vulnerabilities were not checked), data past the age limit, a file that could not be read.
+//! The report is written in every case. `verify` reads no configuration from the tree it
+//! judges ([`crate::settings::Judged::Trees`]).
 //!
 //! `--model-signature FILE --key PUB DIR` verifies an OpenSSF model_signing v1.0 bundle signed
 //! with an ECDSA P-256 or P-384 key, offline: the signature, then every file of DIR against
@@ -26,26 +35,29 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use advisories::attestation::model_signing::{self, EcPublicKey, ModelSignatureError, Resource};
 use advisories::attestation::{
     AttestationError, Envelope, Statement, Verified, CYCLONEDX_PREDICATE_TYPE,
 };
 use advisories::signing::PublicKey;
-use scanner_core::extract::sbom::SbomExtractor;
-use scanner_core::extract::{Input, Parse as _};
-use scanner_core::risk::{analyze, Severity};
-use scanner_core::scan::display_path;
+use scanner_core::facts::properties;
+use scanner_core::risk::{
+    AdvisoryKind, AdvisoryRef, Analysis, Finding, RuleId, Severity, VulnerabilitySource,
+};
+use scanner_core::scan::{display_path, ScanOptions, ScanReport};
+use scanner_core::{ComponentKey, Ecosystem, GitReference, PackageName, Source};
 
 use crate::cli::{Cli, ListFormat, VerifyArgs};
+use crate::emit::common::PolicyFacts;
 use crate::emit::table::render;
 use crate::output::{stderr_line, write_report};
 use crate::settings::Settings;
 use crate::Outcome;
 
 use super::attest::{self, Base};
-use super::Verbosity;
+use super::{db, Verbosity};
 
 /// The state of one of the checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -70,7 +82,8 @@ impl Status {
 #[derive(Debug, Clone, Serialize)]
 struct FileProblem {
     name: String,
-    /// `modified`, `missing`, `unexpected` or `extra`.
+    /// `modified`, `missing`, `unexpected` (read by an extractor, not attested) or `extra`
+    /// (not attested, not read; for model signatures: not signed).
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     expected_sha256: Option<String>,
@@ -92,16 +105,44 @@ struct FileCounts {
     ok: usize,
     modified: usize,
     missing: usize,
-    /// Attestations: scanned now, not attested. Model signatures: on disk, not signed.
+    /// Attestations: read by an extractor now, not attested. Model signatures: on disk, not
+    /// signed.
     unexpected: usize,
+    /// Attestations: on disk, neither attested nor read by any extractor.
+    extra: usize,
+}
+
+/// How files that are not subjects are judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum ExtraFiles {
+    /// A file an extractor reads fails; any other file is listed.
+    Default,
+    /// `--allow-extra-files`: listed, judged by the rules like every file airlock reads.
+    Allowed,
+    /// `--exact`: any file that is not a subject fails.
+    Exact,
+}
+
+impl ExtraFiles {
+    fn of(args: &VerifyArgs) -> ExtraFiles {
+        if args.exact {
+            ExtraFiles::Exact
+        } else if args.allow_extra_files {
+            ExtraFiles::Allowed
+        } else {
+            ExtraFiles::Default
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
 struct FilesCheck {
     status: Status,
     detail: String,
+    /// Attestations only: how files that are not subjects were judged.
     #[serde(skip_serializing_if = "Option::is_none")]
-    exact: Option<bool>,
+    extra_files: Option<ExtraFiles>,
     counts: FileCounts,
     problems: Vec<FileProblem>,
 }
@@ -121,35 +162,95 @@ fn threshold_name<S: serde::Serializer>(
     serializer.serialize_str(threshold.map_or("none", Severity::as_str))
 }
 
-/// One graded finding.
+/// One graded finding, of the tree on disk or recorded by the attestation.
 #[derive(Debug, Clone, Serialize)]
-struct PolicyFinding {
-    id: String,
+struct GradedFinding {
+    rule: &'static str,
     #[serde(serialize_with = "severity_name")]
     severity: Severity,
-    affects: Vec<String>,
+    /// For `unknown` only: the level the operator's policy counts it as.
     #[serde(skip_serializing_if = "Option::is_none")]
-    summary: Option<String>,
+    counted_as: Option<&'static str>,
+    /// The component's reference (the attested SBOM's `bom-ref` for recorded findings).
+    component: String,
+    /// The component for people: ecosystem, name, version.
+    #[serde(skip)]
+    shown: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    advisory: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    aliases: Vec<String>,
+    message: String,
+    /// Where it was found on disk.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    evidence: Vec<String>,
+    /// The shortest path from a root, root first, as component references.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    introduced_through: Vec<String>,
+    /// Recorded findings only: `found-again` (the rules find it on disk now, and it is graded
+    /// as they grade it), `not-found-now` (graded as recorded), or `accepted` (an ignore of
+    /// the operator's policy matches it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    now: Option<&'static str>,
 }
 
+impl GradedFinding {
+    fn of(finding: &Finding, unknown_counts_as: Severity) -> GradedFinding {
+        GradedFinding {
+            rule: finding.rule.as_str(),
+            severity: finding.severity,
+            counted_as: (finding.severity == Severity::Unknown).then(|| unknown_counts_as.as_str()),
+            component: finding.component.reference(),
+            shown: finding.component.to_string(),
+            advisory: finding
+                .advisory
+                .as_ref()
+                .map(|advisory| advisory.id.clone()),
+            aliases: finding
+                .advisory
+                .as_ref()
+                .map(|advisory| advisory.aliases.clone())
+                .unwrap_or_default(),
+            message: finding.message.clone(),
+            evidence: finding.evidence.iter().map(ToString::to_string).collect(),
+            introduced_through: finding
+                .introduced_through
+                .iter()
+                .map(ComponentKey::reference)
+                .collect(),
+            now: None,
+        }
+    }
+}
+
+/// The rules run again on the tree as it is on disk.
 #[derive(Debug, Clone, Serialize)]
-struct PolicyCheck {
+struct FindingsCheck {
     status: Status,
     detail: String,
     /// `None` for `--fail-on none`: graded, never failing.
     #[serde(serialize_with = "threshold_name")]
     fail_on: Option<Severity>,
-    /// What an `unknown` severity counts as.
+    /// What an `unknown` severity counts as (the operator's `unknown-severity`).
     #[serde(serialize_with = "severity_name")]
     unknown_counts_as: Severity,
-    /// `attestation` or `rescan`.
-    source: &'static str,
+    /// Whether vulnerabilities and malicious packages were matched (a database was used).
+    vulnerabilities_checked: bool,
     /// At or above `fail_on`.
-    failing: Vec<PolicyFinding>,
+    failing: Vec<GradedFinding>,
     /// Graded below `fail_on`.
-    below_threshold: Vec<PolicyFinding>,
-    /// `airlock:finding` rule ids recorded in the SBOM without a severity, by component.
-    recorded_rules: BTreeMap<String, Vec<String>>,
+    below_threshold: Vec<GradedFinding>,
+}
+
+/// What the attestation's own scan recorded, graded by the operator's policy.
+#[derive(Debug, Clone, Serialize)]
+struct RecordedCheck {
+    status: Status,
+    detail: String,
+    failing: Vec<GradedFinding>,
+    below_threshold: Vec<GradedFinding>,
+    /// Matched by an ignore of the operator's policy (or of a rule it disables): not graded.
+    accepted: Vec<GradedFinding>,
 }
 
 /// The whole verdict.
@@ -164,17 +265,30 @@ struct Report {
     passed: bool,
     /// The checks that did not hold.
     failed: Vec<&'static str>,
-    /// The checks that could not be trusted to run (after a failed signature).
+    /// The checks that could not be trusted to run (after a failed signature), and
+    /// `vulnerabilities` when no database could be used.
     not_checked: Vec<&'static str>,
     signature: SignatureCheck,
     files: FilesCheck,
     #[serde(skip_serializing_if = "Option::is_none")]
-    policy: Option<PolicyCheck>,
+    findings: Option<FindingsCheck>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recorded: Option<RecordedCheck>,
     #[serde(skip_serializing_if = "Option::is_none")]
     model: Option<ModelFacts>,
-    /// With `--rescan`: the advisory database matched against, and how fresh its data is.
+    /// Attestations: the advisory database the tree was matched against, as `scan` reports
+    /// it, or why none was used.
     #[serde(skip_serializing_if = "Option::is_none")]
     advisory_database: Option<Value>,
+    /// Attestations: the operator's policy that judged the tree (never a file inside it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<PolicyFacts>,
+    /// The database line under the table.
+    #[serde(skip)]
+    database_line: Option<String>,
+    /// Why the gate could not look, each an error on stderr: the run exits 2.
+    #[serde(skip)]
+    errors: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -185,8 +299,9 @@ struct ModelFacts {
 }
 
 impl Report {
-    /// Passed only when every check is ok; `failed` names the checks that failed (a check that
-    /// could not be trusted is not checked, and is not a pass either).
+    /// Passed only when every check is ok and nothing kept the gate from looking; `failed`
+    /// names the checks that failed (a check that could not be trusted is not checked, and is
+    /// not a pass either).
     fn finish(mut self) -> Report {
         let files_label = if self.kind == "attestation" {
             "subjects"
@@ -197,10 +312,12 @@ impl Report {
             ("signature", self.signature.status),
             (files_label, self.files.status),
         ];
-        if let Some(policy) = &self.policy {
-            statuses.push(("policy", policy.status));
+        if let Some(findings) = &self.findings {
+            statuses.push(("findings", findings.status));
         }
-        self.passed = statuses.iter().all(|(_, status)| *status == Status::Ok);
+        if let Some(recorded) = &self.recorded {
+            statuses.push(("recorded", recorded.status));
+        }
         self.failed = statuses
             .iter()
             .filter(|(_, status)| *status == Status::Failed)
@@ -211,6 +328,16 @@ impl Report {
             .filter(|(_, status)| *status == Status::NotChecked)
             .map(|(name, _)| *name)
             .collect();
+        if self.advisory_database.as_ref().is_some_and(|database| {
+            database.get("used") == Some(&Value::Bool(false))
+                && database.get("reason").and_then(Value::as_str) != Some("--no-vuln-db")
+        }) && self.findings.is_some()
+        {
+            self.not_checked.push("vulnerabilities");
+        }
+        self.passed = statuses.iter().all(|(_, status)| *status == Status::Ok)
+            && self.errors.is_empty()
+            && !self.not_checked.contains(&"vulnerabilities");
         self
     }
 }
@@ -242,6 +369,12 @@ pub fn run(
         ListFormat::Table => table(&report).into_bytes(),
     };
     write_report(args.output.as_deref(), &bytes)?;
+    if !report.errors.is_empty() {
+        for error in &report.errors {
+            stderr_line(&format!("error: {error}"));
+        }
+        return Ok(Outcome::Error);
+    }
     Ok(if report.passed {
         Outcome::Clean
     } else {
@@ -249,15 +382,11 @@ pub fn run(
     })
 }
 
-fn fail_on(args: &VerifyArgs) -> anyhow::Result<Option<Severity>> {
-    super::fail_on_threshold(&args.fail_on)
-}
-
-fn not_checked_files(detail: &str, exact: Option<bool>) -> FilesCheck {
+fn not_checked_files(detail: &str, extra_files: Option<ExtraFiles>) -> FilesCheck {
     FilesCheck {
         status: Status::NotChecked,
         detail: detail.to_owned(),
-        exact,
+        extra_files,
         counts: FileCounts::default(),
         problems: Vec::new(),
     }
@@ -270,15 +399,18 @@ fn verify_attestation(
     attestation: &Path,
     verbosity: Verbosity,
 ) -> anyhow::Result<Option<Report>> {
-    let fail_on = fail_on(args)?;
-    // What a vulnerability whose advisory gives no rating counts as: the operator's
-    // `unknown-severity` (high by default); verify reads no policy from the tree it judges.
-    let unknown_counts_as = settings.operator_policy().unknown_counts_as();
+    // The operator's policy only (`verify` reads none from the tree it judges); `--fail-on`
+    // wins over its `fail-on`, else high.
+    let policy = settings.operator_scan_policy();
+    let (fail_on, fail_on_from) = super::fail_on(args.fail_on.as_deref(), &policy.policy)?;
+    let unknown_counts_as = policy.policy.unknown_counts_as();
+    let extra_files = ExtraFiles::of(args);
     let key = PublicKey::load(&args.key)?;
     let envelope = Envelope::load(attestation)?;
+    let not_trusted = "the signature does not hold, so the attestation is not trusted";
     let mut report = Report {
         format: "airlock-verify",
-        format_version: 1,
+        format_version: 2,
         kind: "attestation",
         signed_file: display_path(attestation),
         path: display_path(&args.path),
@@ -290,22 +422,28 @@ fn verify_attestation(
             key: Some(key.fingerprint()),
             detail: String::new(),
         },
-        files: not_checked_files(
-            "the signature does not hold, so the attested file list is not trusted",
-            Some(args.exact),
-        ),
-        policy: Some(PolicyCheck {
+        files: not_checked_files(not_trusted, Some(extra_files)),
+        findings: Some(FindingsCheck {
             status: Status::NotChecked,
-            detail: "the signature does not hold, so the attested SBOM is not trusted".to_owned(),
+            detail: not_trusted.to_owned(),
             fail_on,
             unknown_counts_as,
-            source: if args.rescan { "rescan" } else { "attestation" },
+            vulnerabilities_checked: false,
             failing: Vec::new(),
             below_threshold: Vec::new(),
-            recorded_rules: BTreeMap::new(),
+        }),
+        recorded: Some(RecordedCheck {
+            status: Status::NotChecked,
+            detail: not_trusted.to_owned(),
+            failing: Vec::new(),
+            below_threshold: Vec::new(),
+            accepted: Vec::new(),
         }),
         model: None,
         advisory_database: None,
+        policy: Some(super::policy_facts(&policy, fail_on, fail_on_from)),
+        database_line: None,
+        errors: Vec::new(),
     };
     let statement = match envelope.verify(&key) {
         Ok(Verified { key, statement }) => {
@@ -323,20 +461,45 @@ fn verify_attestation(
         Err(error) => return Err(error.into()),
     };
 
-    let database = if args.rescan {
-        match attest::open_database(cli, settings, verbosity)? {
-            Ok(database) => {
-                report.advisory_database = Some(database.json());
-                Some(database)
-            }
-            Err(explanation) => {
-                stderr_line(&format!("error: --rescan: {explanation}"));
-                return Ok(None);
+    // The local database, opened and aged as `scan` opens it. Missing or empty: the rules still
+    // run and the report says vulnerabilities were not checked, then the run exits 2.
+    let mut unavailable = None;
+    let database = if args.no_vuln_db {
+        None
+    } else {
+        match db::open_for_matching(cli, settings, &[], verbosity)? {
+            Ok(database) => Some(database),
+            Err(why) => {
+                unavailable = Some(why);
+                None
             }
         }
-    } else {
-        None
     };
+    let (line, database_json) = match (&database, &unavailable) {
+        (Some(database), _) => (database.line(), database.json()),
+        (None, Some(why)) => (
+            format!(
+                "Advisory database: {}, so vulnerabilities and malicious packages were NOT checked.",
+                if why.reason == "empty" { "empty" } else { "none found" }
+            ),
+            json!({ "used": false, "reason": why.reason, "path": why.path.display().to_string() }),
+        ),
+        (None, None) => (
+            "Advisory database: not used (--no-vuln-db): vulnerabilities and malicious packages were not checked."
+                .to_owned(),
+            json!({ "used": false, "reason": "--no-vuln-db" }),
+        ),
+    };
+    report.database_line = Some(line);
+    report.advisory_database = Some(database_json);
+    if let Some(why) = &unavailable {
+        report
+            .errors
+            .push(why.explanation("verify with --no-vuln-db"));
+    }
+    if let Some(stale) = database.as_ref().and_then(db::MatchingDatabase::stale) {
+        report.errors.push(stale);
+    }
 
     let scan = attest::scan(
         &args.path,
@@ -347,13 +510,54 @@ fn verify_attestation(
     if super::refuse_empty(&scan, std::slice::from_ref(&args.path), args.allow_empty) {
         return Ok(None);
     }
-    report.files = check_subjects(&statement, &args.path, &scan, args.exact)?;
-    report.policy = Some(check_policy(
-        &statement,
+    let mut not_listed = crate::output::scan_exclusions(args.output.as_deref())?;
+    not_listed.extend(std::fs::canonicalize(attestation).ok());
+    let (on_disk, walk_problems) = scanner_core::scan::files_under(
+        &args.path,
+        &ScanOptions {
+            skip_default_directories: !args.no_default_excludes,
+            skip_files: not_listed,
+            ..ScanOptions::default()
+        },
+    );
+    super::show_diagnostics(&walk_problems, verbosity);
+    report.files = check_subjects(&statement, &args.path, &scan, &on_disk, extra_files)?;
+
+    let source = database
+        .as_ref()
+        .map(|database| &database.store as &dyn VulnerabilitySource);
+    let super::Judgement {
+        report: scan,
+        analysis,
+        ..
+    } = super::judge(scan, &policy, source, verbosity);
+    for error in &analysis.source_errors {
+        report
+            .errors
+            .push(format!("the advisory database failed: {error}"));
+    }
+    if scan.has_errors() {
+        report.errors.push(
+            "some files under PATH could not be read (see above): the rules did not see all of the tree"
+                .to_owned(),
+        );
+    }
+    report.findings = Some(check_findings(
+        &analysis,
         fail_on,
-        unknown_counts_as,
-        database.as_ref().map(|database| &database.store),
-    )?);
+        match (&database, &unavailable) {
+            (Some(_), _) => "vulnerabilities matched against the local database",
+            (None, Some(_)) => "vulnerabilities NOT checked: no advisory database",
+            (None, None) => "vulnerabilities not checked (--no-vuln-db)",
+        },
+        database.is_some(),
+    ));
+    report.recorded = Some(check_recorded(
+        &statement,
+        &policy.policy,
+        &analysis,
+        fail_on,
+    ));
     Ok(Some(report.finish()))
 }
 
@@ -381,8 +585,9 @@ fn allowed_root(base: &Base) -> Option<PathBuf> {
 fn check_subjects(
     statement: &Statement,
     path: &Path,
-    scan: &scanner_core::scan::ScanReport,
-    exact: bool,
+    scan: &ScanReport,
+    on_disk: &[String],
+    extra_files: ExtraFiles,
 ) -> anyhow::Result<FilesCheck> {
     let base = Base::of(path);
     let root = allowed_root(&base);
@@ -461,38 +666,67 @@ fn check_subjects(
         .iter()
         .map(|subject| subject.name.as_str())
         .collect();
-    let scanned: BTreeSet<String> = scan
+    let read: BTreeSet<String> = scan
         .files
         .iter()
         .filter_map(|file| base.name_of(&file.path))
         .collect();
-    for name in scanned
-        .iter()
-        .filter(|name| !attested.contains(name.as_str()))
-    {
+    for name in read.iter().filter(|name| !attested.contains(name.as_str())) {
         counts.unexpected += 1;
         problems.push(FileProblem {
             name: name.clone(),
             status: "unexpected",
             expected_sha256: None,
             actual_sha256: None,
-            detail: if exact {
-                "scanned under PATH but not attested (--exact: a failure)".to_owned()
+            detail: match extra_files {
+                ExtraFiles::Allowed => {
+                    "airlock reads it, not attested (--allow-extra-files: judged by the rules, not a failure)"
+                        .to_owned()
+                }
+                ExtraFiles::Default | ExtraFiles::Exact => {
+                    "airlock reads it, not attested: a failure (--allow-extra-files judges it by the rules only)"
+                        .to_owned()
+                }
+            },
+        });
+    }
+    let others = on_disk
+        .iter()
+        .filter_map(|path| base.name_of(path))
+        .filter(|name| !attested.contains(name.as_str()) && !read.contains(name));
+    for name in others {
+        counts.extra += 1;
+        problems.push(FileProblem {
+            name,
+            status: "extra",
+            expected_sha256: None,
+            actual_sha256: None,
+            detail: if extra_files == ExtraFiles::Exact {
+                "not attested (--exact: a failure)".to_owned()
             } else {
-                "scanned under PATH but not attested (a warning; --exact makes it a failure)"
+                "not attested; no extractor reads it (listed; --exact makes it a failure)"
                     .to_owned()
             },
         });
     }
-    problems.sort_by(|a, b| (a.status, &a.name).cmp(&(b.status, &b.name)));
+    // What breaks the attestation first, what is only listed last.
+    let rank = |status: &str| match status {
+        "modified" => 0,
+        "missing" => 1,
+        "unexpected" => 2,
+        _ => 3,
+    };
+    problems.sort_by(|a, b| (rank(a.status), &a.name).cmp(&(rank(b.status), &b.name)));
     let broken = counts.modified + counts.missing > 0;
-    let status = if broken || (exact && counts.unexpected > 0) {
+    let unexpected_fails = extra_files != ExtraFiles::Allowed && counts.unexpected > 0;
+    let extra_fails = extra_files == ExtraFiles::Exact && counts.extra > 0;
+    let status = if broken || unexpected_fails || extra_fails {
         Status::Failed
     } else {
         Status::Ok
     };
     let mut detail = format!(
-        "{} attested: {} ok, {} modified, {} missing; {}",
+        "{} attested: {} ok, {} modified, {} missing; {} airlock reads",
         statement.subjects.len(),
         counts.ok,
         counts.modified,
@@ -500,16 +734,27 @@ fn check_subjects(
         super::count(counts.unexpected, "unexpected file"),
     );
     if counts.unexpected > 0 {
-        detail.push_str(if exact {
+        detail.push_str(if unexpected_fails {
+            " (a failure)"
+        } else {
+            " (--allow-extra-files: judged by the rules)"
+        });
+    }
+    detail.push_str(&format!(
+        "; {} not attested",
+        super::count(counts.extra, "other file")
+    ));
+    if counts.extra > 0 {
+        detail.push_str(if extra_fails {
             " (--exact: a failure)"
         } else {
-            " (a warning; --exact makes it a failure)"
+            " (listed)"
         });
     }
     Ok(FilesCheck {
         status,
         detail,
-        exact: Some(exact),
+        extra_files: Some(extra_files),
         counts,
         problems,
     })
@@ -528,6 +773,112 @@ fn short(digest: &str) -> String {
     digest.chars().take(12).collect()
 }
 
+/// Splits graded findings at the threshold, each side worst first.
+fn partition(
+    findings: Vec<GradedFinding>,
+    fail_on: Option<Severity>,
+    unknown_counts_as: Severity,
+) -> (Vec<GradedFinding>, Vec<GradedFinding>) {
+    let (mut failing, mut below): (Vec<GradedFinding>, Vec<GradedFinding>) =
+        findings.into_iter().partition(|finding| {
+            fail_on.is_some_and(|threshold| {
+                finding.severity.counted_as(unknown_counts_as) >= threshold
+            })
+        });
+    let order = |a: &GradedFinding, b: &GradedFinding| {
+        a.severity
+            .report_order(b.severity, unknown_counts_as)
+            .then_with(|| {
+                (a.rule, &a.component, &a.advisory).cmp(&(b.rule, &b.component, &b.advisory))
+            })
+    };
+    failing.sort_by(order);
+    below.sort_by(order);
+    (failing, below)
+}
+
+/// `; 2 unknown (counted as high)` when any finding's severity is unknown.
+fn unknown_note(findings: &[&GradedFinding], unknown_counts_as: Severity) -> String {
+    let unknown = findings
+        .iter()
+        .filter(|finding| finding.severity == Severity::Unknown)
+        .count();
+    if unknown == 0 {
+        String::new()
+    } else {
+        format!("; {unknown} unknown (counted as {unknown_counts_as})")
+    }
+}
+
+/// The rules' verdict on the tree as it is on disk.
+fn check_findings(
+    analysis: &Analysis,
+    fail_on: Option<Severity>,
+    vulnerabilities: &str,
+    vulnerabilities_checked: bool,
+) -> FindingsCheck {
+    let unknown_counts_as = analysis.unknown_counts_as;
+    let graded = analysis
+        .findings
+        .iter()
+        .map(|finding| GradedFinding::of(finding, unknown_counts_as))
+        .collect();
+    let (failing, below) = partition(graded, fail_on, unknown_counts_as);
+    let unknown = unknown_note(
+        &failing.iter().chain(&below).collect::<Vec<_>>(),
+        unknown_counts_as,
+    );
+    let detail = match fail_on {
+        None => format!(
+            "{} on the tree as it is on disk, reported only (--fail-on none); {vulnerabilities}{unknown}",
+            super::count(below.len(), "finding")
+        ),
+        Some(fail_on) if failing.is_empty() => format!(
+            "no finding at or above {fail_on} on the tree as it is on disk ({} below); {vulnerabilities}{unknown}",
+            below.len()
+        ),
+        Some(fail_on) => format!(
+            "{} at or above {fail_on} on the tree as it is on disk ({} below); {vulnerabilities}{unknown}",
+            super::count(failing.len(), "finding"),
+            below.len()
+        ),
+    };
+    FindingsCheck {
+        status: if failing.is_empty() {
+            Status::Ok
+        } else {
+            Status::Failed
+        },
+        detail,
+        fail_on,
+        unknown_counts_as,
+        vulnerabilities_checked,
+        failing,
+        below_threshold: below,
+    }
+}
+
+/// The rules whose findings carry an advisory: the attested SBOM records them in its
+/// `vulnerabilities`, one entry per advisory, rather than by rule id alone.
+fn carries_advisory(rule: RuleId) -> bool {
+    matches!(
+        rule,
+        RuleId::KnownVulnerability
+            | RuleId::MaliciousPackage
+            | RuleId::VulnerabilityUndetermined
+            | RuleId::UnmaintainedDependency
+            | RuleId::UnsoundDependency
+            | RuleId::AdvisoryNotice
+    )
+}
+
+fn rule_named(name: &str) -> Option<RuleId> {
+    RuleId::ALL
+        .iter()
+        .copied()
+        .find(|rule| rule.as_str() == name)
+}
+
 /// The worst rated CycloneDX rating severity, or `None` when no rating names a level (none at
 /// all, or only `unknown`).
 fn rating_severity(vulnerability: &Value) -> Option<Severity> {
@@ -540,224 +891,372 @@ fn rating_severity(vulnerability: &Value) -> Option<Severity> {
         .max()
 }
 
-/// The attested vulnerabilities: one per advisory, graded by its worst rating. An entry without
-/// a rated level is graded as airlock grades such findings: medium while in triage (an
-/// advisory whose version could not be compared), unknown otherwise (which counts as
-/// the operator's `unknown-severity`).
-fn attested_vulnerabilities(predicate: &Value) -> Vec<PolicyFinding> {
-    let Some(list) = predicate.get("vulnerabilities").and_then(Value::as_array) else {
-        return Vec::new();
+/// A property's values on a CycloneDX component or vulnerability.
+fn property_values<'v>(object: &'v Value, name: &'v str) -> impl Iterator<Item = &'v str> {
+    object
+        .get("properties")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(move |property| property.get("name").and_then(Value::as_str) == Some(name))
+        .filter_map(|property| property.get("value").and_then(Value::as_str))
+}
+
+/// The key of a component of the attested SBOM, from what airlock's CycloneDX writes: its
+/// ecosystem, name, version and source properties. Enough for the operator's policy to match
+/// it (ignores by package and version, trusted sources) and to find it again on disk; `None`
+/// when no name can be made of it.
+fn recorded_key(component: &Value) -> Option<ComponentKey> {
+    let text = |key: &str| component.get(key).and_then(Value::as_str);
+    let first = |name: &str| property_values(component, name).next().map(str::to_owned);
+    let ecosystem = first(properties::ECOSYSTEM)
+        .as_deref()
+        .and_then(Ecosystem::from_name)
+        .unwrap_or(Ecosystem::GenericFile);
+    let name = PackageName::new(ecosystem, text("name")?).ok()?;
+    let url = first(properties::SOURCE_URL);
+    let path = first(properties::SOURCE_PATH);
+    let source = match (first(properties::SOURCE_KIND).as_deref(), url, path) {
+        (Some("registry"), index, _) => Source::Registry { index },
+        (Some("git"), Some(url), _) => Source::Git {
+            url,
+            reference: first(properties::GIT_REFERENCE).and_then(|text| {
+                let (kind, value) = text.split_once('=')?;
+                let value = value.to_owned();
+                match kind {
+                    "branch" => Some(GitReference::Branch(value)),
+                    "tag" => Some(GitReference::Tag(value)),
+                    "rev" => Some(GitReference::Rev(value)),
+                    _ => None,
+                }
+            }),
+            commit: first(properties::GIT_COMMIT),
+        },
+        (Some("url"), Some(url), _) => Source::Url { url },
+        (Some("path"), _, Some(path)) => Source::Path { path },
+        (Some("file"), _, Some(path)) => Source::File { path },
+        _ => Source::DEFAULT_REGISTRY,
     };
-    list.iter()
-        .map(|vulnerability| {
-            let in_triage = vulnerability
-                .pointer("/analysis/state")
-                .and_then(Value::as_str)
-                == Some("in_triage");
-            let severity = rating_severity(vulnerability).unwrap_or(if in_triage {
-                Severity::Medium
-            } else {
-                Severity::Unknown
-            });
-            let mut affects: Vec<String> = vulnerability
-                .get("affects")
-                .and_then(Value::as_array)
-                .map(|targets| {
-                    targets
-                        .iter()
-                        .filter_map(|target| target.get("ref").and_then(Value::as_str))
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default();
-            affects.sort();
-            PolicyFinding {
-                id: vulnerability
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .unwrap_or("(no id)")
-                    .to_owned(),
-                severity,
-                affects,
-                summary: vulnerability
-                    .get("description")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-            }
-        })
-        .collect()
+    let version = text("version")
+        .filter(|version| !version.is_empty())
+        .map(str::to_owned);
+    Some(ComponentKey::new(ecosystem, name, version, source))
 }
 
-/// The SBOM's components matched against the current database: one entry per advisory.
-fn rescanned_vulnerabilities(
-    predicate: &Value,
-    store: &advisories::Store,
-) -> anyhow::Result<Vec<PolicyFinding>> {
-    let bytes = serde_json::to_vec(predicate)?;
-    let extraction = SbomExtractor
-        .parse(&Input::new("attestation predicate", &bytes))
-        .map_err(|error| anyhow::anyhow!("cannot read the attested SBOM: {error}"))?;
-    let graph = scanner_core::scan::merge(vec![extraction], &mut Vec::new());
-    let analysis = analyze(&graph, Some(store));
-    if let Some(error) = analysis.source_errors.first() {
-        anyhow::bail!("the advisory database failed: {error}");
-    }
-    let mut by_advisory: BTreeMap<String, PolicyFinding> = BTreeMap::new();
-    for finding in &analysis.findings {
-        let Some(advisory) = &finding.advisory else {
-            continue;
-        };
-        let entry = by_advisory
-            .entry(advisory.id.clone())
-            .or_insert_with(|| PolicyFinding {
-                id: advisory.id.clone(),
-                severity: finding.severity,
-                affects: Vec::new(),
-                summary: advisory.summary.clone(),
-            });
-        if finding
-            .severity
-            .report_order(entry.severity, analysis.unknown_counts_as)
-            .is_lt()
-        {
-            entry.severity = finding.severity;
-        }
-        entry.affects.push(finding.component.reference());
-    }
-    Ok(by_advisory
-        .into_values()
-        .map(|mut finding| {
-            finding.affects.sort();
-            finding.affects.dedup();
-            finding
-        })
-        .collect())
-}
-
-fn recorded_rules(predicate: &Value) -> BTreeMap<String, Vec<String>> {
-    let mut rules: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let components = predicate
+/// Every component of a CycloneDX document by `bom-ref`, nested ones and the document's
+/// subject included.
+fn components_by_reference(predicate: &Value) -> BTreeMap<String, &Value> {
+    let mut found = BTreeMap::new();
+    let mut pending: Vec<&Value> = predicate
         .get("components")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .chain(predicate.pointer("/metadata/component"));
-    for component in components {
-        let Some(reference) = component.get("bom-ref").and_then(Value::as_str) else {
-            continue;
+        .chain(predicate.pointer("/metadata/component"))
+        .collect();
+    while let Some(component) = pending.pop() {
+        if let Some(reference) = component.get("bom-ref").and_then(Value::as_str) {
+            found.insert(reference.to_owned(), component);
+        }
+        pending.extend(
+            component
+                .get("components")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten(),
+        );
+    }
+    found
+}
+
+/// A finding the attestation recorded, before the operator's policy grades it.
+struct Recorded {
+    /// `None`: a rule id this airlock does not know, or a component no key can be made of;
+    /// graded as recorded, outside the policy.
+    finding: Option<Finding>,
+    graded: GradedFinding,
+}
+
+/// The findings the attested SBOM records: one per advisory and component it affects (from
+/// `vulnerabilities`, with the severity of their ratings), and one per `airlock:finding` rule
+/// id of a component for the rules without an advisory (at the rule's default severity).
+fn recorded_findings(predicate: &Value) -> Vec<Recorded> {
+    let components = components_by_reference(predicate);
+    let mut recorded = Vec::new();
+    let mut record = |rule_name: &str,
+                      reference: &str,
+                      severity: Severity,
+                      advisory: Option<AdvisoryRef>,
+                      message: String| {
+        let rule = rule_named(rule_name);
+        let key = components
+            .get(reference)
+            .and_then(|component| recorded_key(component));
+        let shown = key
+            .as_ref()
+            .map_or_else(|| reference.to_owned(), ToString::to_string);
+        let graded = GradedFinding {
+            rule: rule.map_or("(unknown rule)", RuleId::as_str),
+            severity: if rule.is_some() {
+                severity
+            } else {
+                Severity::Unknown
+            },
+            counted_as: None,
+            component: reference.to_owned(),
+            shown,
+            advisory: advisory.as_ref().map(|advisory| advisory.id.clone()),
+            aliases: advisory
+                .as_ref()
+                .map(|advisory| advisory.aliases.clone())
+                .unwrap_or_default(),
+            message: if rule.is_some() {
+                message.clone()
+            } else {
+                format!("the attestation records rule `{rule_name}`, which this airlock does not know: graded unknown")
+            },
+            evidence: Vec::new(),
+            introduced_through: Vec::new(),
+            now: Some("not-found-now"),
         };
-        for property in component
-            .get("properties")
+        let finding = rule.zip(key).map(|(rule, component)| Finding {
+            rule,
+            severity,
+            component,
+            message,
+            advisory,
+            evidence: Vec::new(),
+            introduced_through: Vec::new(),
+        });
+        recorded.push(Recorded { finding, graded });
+    };
+    for vulnerability in predicate
+        .get("vulnerabilities")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let id = vulnerability
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("(no id)");
+        let in_triage = vulnerability
+            .pointer("/analysis/state")
+            .and_then(Value::as_str)
+            == Some("in_triage");
+        // Graded as airlock grades such findings: medium while in triage (a version that could
+        // not be compared), unknown when no rating names a level.
+        let rated = rating_severity(vulnerability);
+        let severity = rated.unwrap_or(if in_triage {
+            Severity::Medium
+        } else {
+            Severity::Unknown
+        });
+        let mut rules: Vec<&str> = property_values(vulnerability, properties::RULE).collect();
+        if rules.is_empty() {
+            rules.push(RuleId::KnownVulnerability.as_str());
+        }
+        let summary = vulnerability
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let aliases: Vec<String> = vulnerability
+            .get("references")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-        {
-            if property.get("name").and_then(Value::as_str) == Some("airlock:finding") {
-                if let Some(rule) = property.get("value").and_then(Value::as_str) {
-                    rules
-                        .entry(reference.to_owned())
-                        .or_default()
-                        .push(rule.to_owned());
-                }
+            .filter_map(|reference| reference.get("id").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect();
+        let targets = vulnerability
+            .get("affects")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|target| target.get("ref").and_then(Value::as_str));
+        for reference in targets {
+            for rule in &rules {
+                let kind = match rule_named(rule) {
+                    Some(RuleId::MaliciousPackage) => AdvisoryKind::Malicious,
+                    Some(RuleId::UnmaintainedDependency) => AdvisoryKind::Unmaintained,
+                    Some(RuleId::UnsoundDependency) => AdvisoryKind::Unsound,
+                    Some(RuleId::AdvisoryNotice) => AdvisoryKind::Informational,
+                    _ => AdvisoryKind::Vulnerability,
+                };
+                let advisory = AdvisoryRef {
+                    aliases: aliases.clone(),
+                    summary: summary.clone(),
+                    severity: rated,
+                    ..AdvisoryRef::new(id, kind)
+                };
+                let message = match &summary {
+                    Some(summary) => format!("recorded: {id}: {summary}"),
+                    None => format!("recorded: {id}"),
+                };
+                record(rule, reference, severity, Some(advisory), message);
             }
         }
     }
-    rules
+    for (reference, component) in &components {
+        for rule_name in property_values(component, properties::FINDING) {
+            let rule = rule_named(rule_name);
+            if rule.is_some_and(carries_advisory) {
+                continue;
+            }
+            record(
+                rule_name,
+                reference,
+                rule.map_or(Severity::Unknown, RuleId::default_severity),
+                None,
+                "recorded by the attestation's scan".to_owned(),
+            );
+        }
+    }
+    recorded
 }
 
-fn check_policy(
+/// What identifies a finding on both sides of the comparison: never where it was found.
+type FindingIdentity = (RuleId, Ecosystem, String, Option<String>, Option<String>);
+
+fn identity(finding: &Finding) -> FindingIdentity {
+    (
+        finding.rule,
+        finding.component.ecosystem,
+        finding.component.name.normalized().to_owned(),
+        finding.component.version.clone(),
+        finding
+            .advisory
+            .as_ref()
+            .map(|advisory| advisory.id.clone()),
+    )
+}
+
+/// The attestation's recorded findings graded by the operator's policy: its rule settings and
+/// ignores apply as to any finding; one the rules find again on disk takes the severity they
+/// give it now (`current`, already judged by the same policy); the others keep the recorded
+/// severity. Any at or above the threshold fails the check.
+fn check_recorded(
     statement: &Statement,
+    operator: &scanner_core::policy::Policy,
+    current: &Analysis,
     fail_on: Option<Severity>,
-    unknown_counts_as: Severity,
-    database: Option<&advisories::Store>,
-) -> anyhow::Result<PolicyCheck> {
-    let source = if database.is_some() {
-        "rescan"
-    } else {
-        "attestation"
-    };
+) -> RecordedCheck {
     if statement.predicate_type != CYCLONEDX_PREDICATE_TYPE {
-        return Ok(PolicyCheck {
+        return RecordedCheck {
             status: Status::Failed,
             detail: format!(
-                "the predicate is `{}`, not a CycloneDX SBOM (`{CYCLONEDX_PREDICATE_TYPE}`): no findings to check",
+                "the predicate is `{}`, not a CycloneDX SBOM (`{CYCLONEDX_PREDICATE_TYPE}`): what the attestation recorded cannot be read",
                 statement.predicate_type
             ),
-            fail_on,
-            unknown_counts_as,
-            source,
             failing: Vec::new(),
             below_threshold: Vec::new(),
-            recorded_rules: BTreeMap::new(),
-        });
+            accepted: Vec::new(),
+        };
     }
-    let predicate = &statement.predicate;
-    let findings = match database {
-        Some(store) => rescanned_vulnerabilities(predicate, store)?,
-        None => attested_vulnerabilities(predicate),
+    let unknown_counts_as = operator.unknown_counts_as();
+    let mut outside_policy = Vec::new();
+    let mut judged = Analysis {
+        unknown_counts_as,
+        ..Analysis::default()
     };
-    let (mut failing, mut below): (Vec<PolicyFinding>, Vec<PolicyFinding>) =
-        findings.into_iter().partition(|finding| {
-            fail_on.is_some_and(|threshold| {
-                finding.severity.counted_as(unknown_counts_as) >= threshold
-            })
-        });
-    let order = |a: &PolicyFinding, b: &PolicyFinding| {
-        a.severity
-            .report_order(b.severity, unknown_counts_as)
-            .then_with(|| a.id.cmp(&b.id))
-    };
-    failing.sort_by(order);
-    below.sort_by(order);
-    let whose = match database {
-        Some(_) => "matched against the current database (--rescan)",
-        None => "in the attested SBOM",
-    };
-    let unknown = failing
+    for recorded in recorded_findings(&statement.predicate) {
+        match recorded.finding {
+            Some(finding) => judged.findings.push(finding),
+            None => outside_policy.push(recorded.graded),
+        }
+    }
+    let total = judged.findings.len() + outside_policy.len();
+    let applied = operator.apply(&mut judged, crate::settings::today());
+    let mut now: BTreeMap<FindingIdentity, &Finding> = BTreeMap::new();
+    for finding in &current.findings {
+        let entry = now.entry(identity(finding)).or_insert(finding);
+        if finding
+            .severity
+            .report_order(entry.severity, unknown_counts_as)
+            .is_lt()
+        {
+            *entry = finding;
+        }
+    }
+    let mut graded = outside_policy;
+    let mut found_again = 0;
+    for finding in &judged.findings {
+        let mut entry = GradedFinding::of(finding, unknown_counts_as);
+        entry.evidence.clear();
+        match now.get(&identity(finding)) {
+            Some(current) => {
+                found_again += 1;
+                entry.severity = current.severity;
+                entry.message.clone_from(&current.message);
+                entry.now = Some("found-again");
+            }
+            None => entry.now = Some("not-found-now"),
+        }
+        graded.push(entry);
+    }
+    for entry in &mut graded {
+        entry.counted_as =
+            (entry.severity == Severity::Unknown).then(|| unknown_counts_as.as_str());
+    }
+    let accepted: Vec<GradedFinding> = applied
+        .ignored
         .iter()
-        .chain(&below)
-        .filter(|finding| finding.severity == Severity::Unknown)
-        .count();
-    let unknown = if unknown == 0 {
-        String::new()
-    } else {
-        format!("; {unknown} unknown (counted as {unknown_counts_as})")
-    };
-    let detail = match fail_on {
-        None => format!(
-            "{} {whose}, reported only (--fail-on none){unknown}",
-            vulnerabilities(below.len())
-        ),
-        Some(fail_on) if failing.is_empty() => format!(
-            "no vulnerability at or above {fail_on} {whose} ({} below){unknown}",
-            below.len()
-        ),
-        Some(fail_on) => format!(
-            "{} at or above {fail_on} {whose}{unknown}",
-            vulnerabilities(failing.len())
-        ),
-    };
-    Ok(PolicyCheck {
+        .map(|ignored| {
+            let mut entry = GradedFinding::of(&ignored.finding, unknown_counts_as);
+            entry.evidence.clear();
+            entry.message = format!(
+                "accepted by the operator's policy ({}): {}",
+                ignored.entry.location, ignored.entry.reason
+            );
+            entry.now = Some("accepted");
+            entry
+        })
+        .collect();
+    let (failing, below) = partition(graded, fail_on, unknown_counts_as);
+    let unknown = unknown_note(
+        &failing.iter().chain(&below).collect::<Vec<_>>(),
+        unknown_counts_as,
+    );
+    let mut detail = format!(
+        "the attestation recorded {}",
+        super::count(total, "finding")
+    );
+    detail.push_str(&match fail_on {
+        None => ", reported only (--fail-on none)".to_owned(),
+        Some(fail_on) => format!(": {} at or above {fail_on}", failing.len()),
+    });
+    detail.push_str(&format!("; {found_again} found again on disk"));
+    if !accepted.is_empty() {
+        detail.push_str(&format!(
+            "; {} accepted by the operator's policy",
+            accepted.len()
+        ));
+    }
+    if applied.disabled > 0 {
+        detail.push_str(&format!(
+            "; {} of rules the operator's policy disables",
+            applied.disabled
+        ));
+    }
+    detail.push_str(&unknown);
+    RecordedCheck {
         status: if failing.is_empty() {
             Status::Ok
         } else {
             Status::Failed
         },
         detail,
-        fail_on,
-        unknown_counts_as,
-        source,
         failing,
         below_threshold: below,
-        recorded_rules: recorded_rules(predicate),
-    })
+        accepted,
+    }
 }
 
 fn verify_model_signature(args: &VerifyArgs, signature: &Path) -> anyhow::Result<Option<Report>> {
     let key = EcPublicKey::load(&args.key)?;
     let mut report = Report {
         format: "airlock-verify",
-        format_version: 1,
+        format_version: 2,
         kind: "model-signature",
         signed_file: display_path(signature),
         path: display_path(&args.path),
@@ -773,9 +1272,13 @@ fn verify_model_signature(args: &VerifyArgs, signature: &Path) -> anyhow::Result
             "the signature does not hold, so the signed manifest is not trusted",
             None,
         ),
-        policy: None,
+        findings: None,
+        recorded: None,
         model: None,
         advisory_database: None,
+        policy: None,
+        database_line: None,
+        errors: Vec::new(),
     };
     let manifest = match model_signing::verify_bundle_file(signature, &key) {
         Ok(manifest) => manifest,
@@ -807,7 +1310,7 @@ fn verify_model_signature(args: &VerifyArgs, signature: &Path) -> anyhow::Result
             report.files = FilesCheck {
                 status: Status::Failed,
                 detail: reason,
-                exact: None,
+                extra_files: None,
                 counts: FileCounts::default(),
                 problems: Vec::new(),
             };
@@ -865,6 +1368,7 @@ fn verify_model_signature(args: &VerifyArgs, signature: &Path) -> anyhow::Result
         modified: comparison.modified.len(),
         missing: comparison.missing.len(),
         unexpected: comparison.extra.len(),
+        extra: 0,
     };
     report.files = FilesCheck {
         status: if comparison.holds() {
@@ -880,11 +1384,50 @@ fn verify_model_signature(args: &VerifyArgs, signature: &Path) -> anyhow::Result
             counts.missing,
             super::count(counts.unexpected, "extra file"),
         ),
-        exact: None,
+        extra_files: None,
         counts,
         problems,
     };
     Ok(Some(report.finish()))
+}
+
+/// The findings of a check as table rows, worst first.
+fn finding_rows(findings: &[GradedFinding], with_now: bool) -> Vec<Vec<String>> {
+    findings
+        .iter()
+        .map(|finding| {
+            let severity = match finding.counted_as {
+                Some(counted) => format!("UNKNOWN (as {counted})"),
+                None => finding.severity.as_str().to_uppercase(),
+            };
+            let mut ids: Vec<String> = finding.advisory.iter().cloned().collect();
+            ids.extend(finding.aliases.iter().cloned());
+            let mut row = vec![
+                severity,
+                finding.rule.to_owned(),
+                finding.shown.clone(),
+                if ids.is_empty() {
+                    "-".to_owned()
+                } else {
+                    ids.join(" ")
+                },
+            ];
+            if with_now {
+                row.push(
+                    match finding.now {
+                        Some("found-again") => "found again on disk",
+                        Some("accepted") => "accepted by policy",
+                        _ => "not found on disk now",
+                    }
+                    .to_owned(),
+                );
+            } else {
+                row.push(finding.evidence.first().cloned().unwrap_or_default());
+            }
+            row.push(finding.message.clone());
+            row
+        })
+        .collect()
 }
 
 fn table(report: &Report) -> String {
@@ -905,11 +1448,18 @@ fn table(report: &Report) -> String {
             report.files.detail.clone(),
         ],
     ];
-    if let Some(policy) = &report.policy {
+    if let Some(findings) = &report.findings {
         rows.push(vec![
-            "policy".to_owned(),
-            policy.status.word().to_owned(),
-            policy.detail.clone(),
+            "findings".to_owned(),
+            findings.status.word().to_owned(),
+            findings.detail.clone(),
+        ]);
+    }
+    if let Some(recorded) = &report.recorded {
+        rows.push(vec![
+            "recorded".to_owned(),
+            recorded.status.word().to_owned(),
+            recorded.detail.clone(),
         ]);
     }
     let mut text = render(&["CHECK", "STATUS", "DETAIL"], &rows);
@@ -929,71 +1479,72 @@ fn table(report: &Report) -> String {
         text.push('\n');
         text.push_str(&render(&["FILE STATUS", "FILE", "DETAIL"], &rows));
     }
-    if let Some(policy) = &report.policy {
-        let graded: Vec<Vec<String>> = policy
-            .failing
-            .iter()
-            .chain(&policy.below_threshold)
-            .map(|finding| {
-                vec![
-                    finding.severity.as_str().to_uppercase(),
-                    finding.id.clone(),
-                    finding.affects.join(", "),
-                    finding.summary.clone().unwrap_or_default(),
-                ]
-            })
-            .collect();
-        if !graded.is_empty() {
-            text.push('\n');
-            text.push_str(&render(
-                &["SEVERITY", "VULNERABILITY", "AFFECTS", "SUMMARY"],
-                &graded,
-            ));
-        }
-        if !policy.recorded_rules.is_empty() {
-            let count: usize = policy.recorded_rules.values().map(Vec::len).sum();
+    let threshold = report
+        .findings
+        .as_ref()
+        .and_then(|findings| findings.fail_on)
+        .map_or_else(
+            || "none".to_owned(),
+            |severity| severity.as_str().to_uppercase(),
+        );
+    if let Some(findings) = &report.findings {
+        if !findings.failing.is_empty() {
             text.push_str(&format!(
-                "\nThe attested SBOM also records {} (airlock:finding, no severity: accepted by the signer, not graded).\n",
-                super::count(count, "other finding")
+                "\nON DISK, AT OR ABOVE {threshold} ({})\n",
+                findings.failing.len()
+            ));
+            text.push_str(&render(
+                &[
+                    "SEVERITY",
+                    "RULE",
+                    "COMPONENT",
+                    "ADVISORY",
+                    "FOUND IN",
+                    "DETAIL",
+                ],
+                &finding_rows(&findings.failing, false),
             ));
         }
     }
-    if let Some(database) = &report.advisory_database {
-        text.push_str(&format!("\n{}\n", database_line(database)));
+    if let Some(recorded) = &report.recorded {
+        // Those found again are in the table above, graded as they are now; the ones the
+        // rules no longer see are what only the attestation can tell.
+        let unseen: Vec<GradedFinding> = recorded
+            .failing
+            .iter()
+            .filter(|finding| finding.now != Some("found-again"))
+            .cloned()
+            .collect();
+        if !unseen.is_empty() {
+            text.push_str(&format!(
+                "\nRECORDED BY THE ATTESTATION, AT OR ABOVE {threshold}, NOT FOUND ON DISK NOW ({})\n",
+                unseen.len()
+            ));
+            text.push_str(&render(
+                &["SEVERITY", "RULE", "COMPONENT", "ADVISORY", "NOW", "DETAIL"],
+                &finding_rows(&unseen, true),
+            ));
+        }
+    }
+    if let Some(line) = &report.database_line {
+        text.push_str(&format!("\n{line}\n"));
+    }
+    if let Some(policy) = &report.policy {
+        text.push_str(&format!("{}\n", policy.sentence()));
     }
     text.push('\n');
     if report.passed {
         text.push_str("verification passed\n");
     } else {
-        text.push_str(&format!(
-            "verification FAILED: {}",
-            report.failed.join(", ")
-        ));
+        let mut reasons: Vec<&str> = report.failed.clone();
+        if !report.errors.is_empty() {
+            reasons.push("the gate could not look (see the errors)");
+        }
+        text.push_str(&format!("verification FAILED: {}", reasons.join(", ")));
         if !report.not_checked.is_empty() {
             text.push_str(&format!(" ({} not checked)", report.not_checked.join(", ")));
         }
         text.push('\n');
     }
     text
-}
-
-/// The `--rescan` database under the table: path, newest record, build or sync time.
-fn database_line(database: &Value) -> String {
-    let text = |key: &str| database.get(key).and_then(Value::as_str);
-    let mut parts = vec![format!(
-        "newest record {}",
-        text("newest_record").unwrap_or("-")
-    )];
-    if let Some(built) = text("built_at") {
-        parts.push(format!("bundle built {built}"));
-    }
-    if let Some(synced) = text("synced_at") {
-        parts.push(format!("synced {synced}"));
-    }
-    parts.push(format!("limit {}", text("max_age").unwrap_or("-")));
-    format!(
-        "Advisory database (--rescan): {} ({}).",
-        text("path").unwrap_or("-"),
-        parts.join("; ")
-    )
 }

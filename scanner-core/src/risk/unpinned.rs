@@ -11,8 +11,9 @@ pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
         .filter(|component| component.flags.contains(&ComponentFlag::Unpinned))
         .map(|component| {
             let requirement = component
-                .properties
-                .get("airlock:requirement")
+                .facts
+                .requirement
+                .as_ref()
                 .map(|requirement| format!(" (requirement `{requirement}`)"))
                 .unwrap_or_default();
             Finding::new(

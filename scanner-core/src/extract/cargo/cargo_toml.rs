@@ -466,9 +466,7 @@ fn standalone(extractor: ExtractorId, manifest: &Manifest) -> Extraction {
             .with_evidence(evidence(declared.line));
         component.flags.insert(ComponentFlag::Unpinned);
         if let Some(requirement) = &declared.requirement {
-            component
-                .properties
-                .insert("airlock:requirement".to_owned(), requirement.clone());
+            component.facts.requirement = Some(requirement.clone());
         }
         extraction.components.push(component);
         extraction.edges.push(EdgeRef {
@@ -576,13 +574,7 @@ winapi = "0.3"
             .unwrap();
         assert!(anyhow.flags.contains(&ComponentFlag::Unpinned));
         assert_eq!(anyhow.key.version, None);
-        assert_eq!(
-            anyhow
-                .properties
-                .get("airlock:requirement")
-                .map(String::as_str),
-            Some("1")
-        );
+        assert_eq!(anyhow.facts.requirement.as_deref(), Some("1"));
         assert!(extraction
             .diagnostics
             .iter()

@@ -148,10 +148,7 @@ pub fn refine(
     extraction.edges = edges;
     extraction.roots = roots;
     for component in &mut extraction.components {
-        component.properties.insert(
-            "airlock:cargo:resolved-by".to_owned(),
-            "cargo metadata".to_owned(),
-        );
+        component.facts.cargo_mut().resolved_by_cargo_metadata = true;
     }
     Ok(())
 }

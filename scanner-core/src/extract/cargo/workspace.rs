@@ -112,10 +112,7 @@ pub(crate) fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: LockFile
             component.licenses.extend(manifest_package.license.clone());
         }
         if is_member {
-            component.properties.insert(
-                "airlock:cargo:workspace-member".to_owned(),
-                "true".to_owned(),
-            );
+            component.facts.cargo_mut().workspace_member = true;
             extraction.roots.push(key.clone());
         }
         extraction.components.push(component);

@@ -10,13 +10,13 @@
 
 use std::collections::BTreeMap;
 
-use super::facts::{self, AutoApprove};
 use super::{project_directory, read_servers, server_key, tree, Client, ConfigFile};
 use crate::component::{Component, ComponentKind};
 use crate::extract::{
     join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Parse, Placed,
     Sample, Syntax,
 };
+use crate::facts::mcp::{AutoApprove, McpServerFacts};
 use crate::location::{Evidence, Location};
 
 const ID: ExtractorId = "mcp/claude-code-settings";
@@ -187,24 +187,17 @@ fn approvals(
                 location: Location::line(config.input.path, approval.line),
                 extractor: ID,
             });
-        component.properties.insert(
-            facts::CLIENT.to_owned(),
-            Client::ClaudeCode.as_str().to_owned(),
-        );
-        if !defined_in_project {
-            component.properties.insert(
-                facts::DEFINED_ELSEWHERE.to_owned(),
-                "not in the project's .mcp.json (user scope or another config)".to_owned(),
-            );
-        }
-        component.properties.insert(
-            facts::AUTO_APPROVE.to_owned(),
-            facts::to_json(&AutoApprove {
+        component.facts.mcp_server = Some(Box::new(McpServerFacts {
+            client: Some(Client::ClaudeCode.into()),
+            // Not in the project's .mcp.json: user scope or another config.
+            defined_elsewhere: !defined_in_project,
+            auto_approve: Some(AutoApprove {
                 line: approval.line,
                 setting: approval.settings.join(", "),
                 tools: approval.tools,
             }),
-        );
+            ..McpServerFacts::default()
+        }));
         extraction.roots.push(key);
         components.push(component);
     }

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use super::facts::AutoApprove;
+use crate::facts::mcp::AutoApprove;
 use super::{project_directory, read_servers, tree, Client, ConfigFile, CONFIG_READ_LIMIT};
 use crate::extract::{
     ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Parse, Placed, Sample, Syntax,

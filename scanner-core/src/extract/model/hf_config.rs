@@ -245,7 +245,7 @@ mod tests {
         let files = MemoryFiles::new().with("m/config.json", config);
         let input = Input::new("m/config.json", config.as_bytes()).with_files(&files);
         let extraction = HfConfigExtractor.parse(&input).unwrap();
-        let card = extraction.components[0].model_card.as_ref().unwrap();
+        let card = extraction.components[0].facts.model_card.as_ref().unwrap();
         assert_eq!(card.architecture_family.as_deref(), Some("new"));
         assert_eq!(card.remote_code.len(), 2);
         let other = &card.remote_code[0];

@@ -541,7 +541,7 @@ impl Parse for ModelCardExtractor {
             };
             component.licenses.insert(expression);
         }
-        if let Some(existing) = component.model_card.as_mut() {
+        if let Some(existing) = component.facts.model_card.as_mut() {
             existing.merge(card);
         }
         extraction.components.push(component);

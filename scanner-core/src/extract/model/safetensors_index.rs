@@ -84,12 +84,8 @@ impl Parse for SafetensorsIndexExtractor {
             }
         }
         let mut component = model.component(evidence(ID, input.path, None), card);
-        if let Some(total) = index.metadata.get("total_size") {
-            component.properties.insert(
-                "airlock:checkpoint-total-size".to_owned(),
-                total.to_string(),
-            );
-        }
+        component.facts.checkpoint_total_size =
+            index.metadata.get("total_size").map(ToString::to_string);
         extraction.roots.push(model.key.clone());
         extraction.components.push(component);
         Ok(extraction)
@@ -118,7 +114,7 @@ mod tests {
         let input =
             Input::new("m/model.safetensors.index.json", index.as_bytes()).with_files(&files);
         let extraction = SafetensorsIndexExtractor.parse(&input).unwrap();
-        let card = extraction.components[0].model_card.as_ref().unwrap();
+        let card = extraction.components[0].facts.model_card.as_ref().unwrap();
         assert_eq!(card.missing_shards.len(), 1);
         assert_eq!(
             card.missing_shards[0].shard,

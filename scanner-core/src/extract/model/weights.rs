@@ -238,17 +238,14 @@ pub fn extract(id: &'static str, extension: WeightsFormat, input: &Input<'_>) ->
             file.hashes.insert(hash);
         }
     }
-    file.properties.insert(
-        "airlock:weights-format".to_owned(),
-        weights.format.as_str().to_owned(),
-    );
+    file.facts.weights_format = Some(weights.format);
     // GGUF files carry their own license; it describes this file, not the directory's model.
     if let Some(license) = weights.metadata.get("general.license") {
         if !license.trim().is_empty() {
             file.licenses.insert(license.trim().to_owned());
         }
     }
-    file.weights = Some(Box::new(weights));
+    file.facts.weights = Some(Box::new(weights));
 
     let model_component = model.component(evidence(id, input.path, None), ModelCard::default());
     extraction.edges.push(EdgeRef {

@@ -380,15 +380,11 @@ fn read_package(
         Scope::Dev
     });
     if !groups.is_empty() {
-        component
-            .properties
-            .insert("airlock:poetry-groups".to_owned(), groups.join(","));
+        component.facts.python_mut().poetry_groups = Some(groups.clone());
     }
     match field(table, "markers").map(|node| node.get_ref()) {
         Some(DeValue::String(marker)) => {
-            component
-                .properties
-                .insert("airlock:marker".to_owned(), marker.to_string());
+            component.facts.marker = Some(marker.to_string());
         }
         Some(DeValue::Table(per_group)) => {
             let rendered: Vec<String> = per_group
@@ -398,9 +394,7 @@ fn read_package(
                     _ => None,
                 })
                 .collect();
-            component
-                .properties
-                .insert("airlock:marker".to_owned(), rendered.join("; "));
+            component.facts.marker = Some(rendered.join("; "));
         }
         _ => {}
     }

@@ -26,8 +26,12 @@ use crate::extract::{
     join_path, EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, FileMatch, Format,
     Input, Join, Parse, Role, Sample, Syntax,
 };
+use crate::facts::PythonFacts;
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
+
+/// Where in the Python facts one of the lock's project lists goes.
+type PythonList = fn(&mut PythonFacts) -> &mut Option<Vec<String>>;
 
 /// Reads PEP 751 lock files with the `pyproject.toml` beside them.
 #[derive(Debug)]
@@ -292,9 +296,7 @@ fn read_package(
         component.flags.insert(ComponentFlag::Editable);
     }
     if let Some(marker) = string_field(table, "marker").map_err(wrong)? {
-        component
-            .properties
-            .insert("airlock:marker".to_owned(), marker.to_owned());
+        component.facts.marker = Some(marker.to_owned());
     }
 
     let mut edges = Vec::new();
@@ -416,16 +418,17 @@ fn annotate_root(file: &TomlFile<'_>, root: &ComponentKey, extraction: &mut Extr
     else {
         return;
     };
-    for (field_name, property) in [
-        ("extras", "airlock:pylock-extras"),
-        ("dependency-groups", "airlock:pylock-dependency-groups"),
-        ("default-groups", "airlock:pylock-default-groups"),
-    ] {
+    let lists: [(&str, PythonList); 3] = [
+        ("extras", |facts| &mut facts.pylock_extras),
+        ("dependency-groups", |facts| {
+            &mut facts.pylock_dependency_groups
+        }),
+        ("default-groups", |facts| &mut facts.pylock_default_groups),
+    ];
+    for (field_name, fact) in lists {
         match string_list(&file.root, field_name) {
             Ok(values) if !values.is_empty() => {
-                component
-                    .properties
-                    .insert(property.to_owned(), values.join(","));
+                *fact(component.facts.python_mut()) = Some(values);
             }
             Ok(_) => {}
             Err(error) => extraction
@@ -522,10 +525,7 @@ wheels = [{{ path = "wheels/private-0.1-py3-none-any.whl", hashes = {{ sha256 = 
         assert_eq!(component("attrs").hashes.len(), 3);
         assert_eq!(component("attrs").key.source, Source::DEFAULT_REGISTRY);
         assert_eq!(
-            component("attrs")
-                .properties
-                .get("airlock:marker")
-                .map(String::as_str),
+            component("attrs").facts.marker.as_deref(),
             Some("python_version >= '3.8'")
         );
         assert_eq!(

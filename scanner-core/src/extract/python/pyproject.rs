@@ -1148,10 +1148,8 @@ fn root_component(extractor: ExtractorId, project: &PyProject) -> Option<Compone
         extractor,
     });
     if is_virtual {
-        component.properties.insert(
-            "airlock:virtual-project".to_owned(),
-            "no [project] table; named after its directory".to_owned(),
-        );
+        // No `[project]` table: named after its directory.
+        component.facts.python_mut().virtual_project = true;
     }
     Some(component)
 }
@@ -1268,9 +1266,7 @@ fn standalone(extractor: ExtractorId, project: &PyProject) -> Extraction {
             component.flags.insert(ComponentFlag::Editable);
         }
         if let Some(requirement) = &declared.requirement {
-            component
-                .properties
-                .insert("airlock:requirement".to_owned(), requirement.clone());
+            component.facts.requirement = Some(requirement.clone());
         }
         extraction.components.push(component);
         extraction.edges.push(EdgeRef {

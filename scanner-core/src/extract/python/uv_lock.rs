@@ -649,10 +649,7 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: Lock) -> Extraction
                     location: input.location(Some(1)),
                     extractor,
                 });
-            component.properties.insert(
-                "airlock:script".to_owned(),
-                "PEP 723 inline script metadata".to_owned(),
-            );
+            component.facts.python_mut().script = true;
             extraction.components.push(component);
             extraction.roots.push(key.clone());
             link_requirements(&mut extraction, &key, &lock.requirements, input);

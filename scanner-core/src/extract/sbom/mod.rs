@@ -8,13 +8,13 @@
 //! name ([`Format::recognizes_content`]).
 //!
 //! Identity: purls (purl-spec) give the ecosystem, name, version and source for `pypi`, `cargo`
-//! and `huggingface`; any other package type becomes a generic component that keeps its purl as
-//! the `airlock:purl` property. airlock's own documents also carry `airlock:` properties
-//! ([`properties`]) that restore exactly what a purl cannot say (git reference, local path, edge
-//! kinds), so reading airlock's CycloneDX back gives the same graph.
+//! and `huggingface`; any other package type becomes a generic component that keeps its purl
+//! ([`crate::facts::Facts::original_purl`]). airlock's own documents also carry `airlock:`
+//! properties ([`properties`]) that restore exactly what a purl cannot say (git reference, local
+//! path, edge kinds) and the component's facts, so reading airlock's CycloneDX back gives the
+//! same graph.
 
 mod cyclonedx;
-pub mod properties;
 mod spdx;
 
 use std::collections::{BTreeMap, HashMap};
@@ -25,6 +25,7 @@ use crate::component::{
 };
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
+use crate::facts::properties::{self, EdgeProperty};
 use crate::location::Evidence;
 use crate::name::PackageName;
 use crate::purl::Purl;
@@ -381,46 +382,16 @@ fn scope(text: &str) -> Option<Scope> {
         .find(|scope| scope.as_str() == text)
 }
 
-fn edge_kind(text: &str) -> Option<EdgeKind> {
-    [
-        EdgeKind::Normal,
-        EdgeKind::Dev,
-        EdgeKind::Build,
-        EdgeKind::Optional,
-    ]
-    .into_iter()
-    .find(|kind| kind.as_str() == text)
-}
-
 /// An `airlock:edge` property: (target reference, kind, details).
 fn parse_edge(text: &str) -> Option<(String, EdgeKind, EdgeDetails)> {
-    let value: serde_json::Value = serde_json::from_str(text).ok()?;
-    let to = value.get("to")?.as_str()?.to_owned();
-    let kind = edge_kind(value.get("kind")?.as_str()?)?;
-    let text_of = |name: &str| {
-        value
-            .get(name)
-            .and_then(|item| item.as_str())
-            .map(str::to_owned)
-    };
-    let mut extras: Vec<String> = value
-        .get("extras")
-        .and_then(|extras| extras.as_array())
-        .map(|list| {
-            list.iter()
-                .filter_map(|item| item.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    extras.sort();
-    extras.dedup();
+    let edge = EdgeProperty::parse(text)?;
     Some((
-        to,
-        kind,
+        edge.to,
+        edge.kind,
         EdgeDetails {
-            marker: text_of("marker"),
-            extras,
-            relation: text_of("relation"),
+            marker: edge.marker,
+            extras: edge.extras,
+            relation: edge.relation,
         },
     ))
 }
@@ -493,19 +464,17 @@ fn convert(input: &Input<'_>, text: &str, document: Document) -> Extraction {
         component
             .flags
             .extend(entry.all(properties::FLAG).filter_map(flag));
+        // The component's facts, as airlock wrote them (the first of a repeated name counts).
+        let mut named: BTreeMap<String, String> = BTreeMap::new();
         for (name, value) in &entry.properties {
-            if name.starts_with("airlock:") && !properties::STRUCTURAL.contains(&name.as_str()) {
-                component
-                    .properties
-                    .entry(name.clone())
-                    .or_insert_with(|| value.clone());
+            if properties::is_airlock_name(name) && !properties::STRUCTURAL.contains(&name.as_str())
+            {
+                named.entry(name.clone()).or_insert_with(|| value.clone());
             }
         }
-        if let Some(purl) = foreign_purl {
-            component
-                .properties
-                .entry(properties::PURL.to_owned())
-                .or_insert(purl);
+        component.facts = properties::from_properties(named);
+        if component.facts.original_purl.is_none() {
+            component.facts.original_purl = foreign_purl;
         }
         let edges: Vec<(String, EdgeKind, EdgeDetails)> =
             entry.all(properties::EDGE).filter_map(parse_edge).collect();
