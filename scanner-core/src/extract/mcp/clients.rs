@@ -7,11 +7,11 @@
 
 use std::path::Path;
 
-use crate::facts::mcp::AutoApprove;
 use super::{project_directory, read_servers, tree, Client, ConfigFile, CONFIG_READ_LIMIT};
 use crate::extract::{
     ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Parse, Placed, Sample, Syntax,
 };
+use crate::facts::mcp::AutoApprove;
 
 /// How one client's config file is read.
 #[derive(Debug, Clone, Copy)]
