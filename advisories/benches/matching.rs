@@ -43,7 +43,7 @@ use advisories::model::{Advisory, AffectedEcosystem};
 use advisories::Store;
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
 use rusqlite::{params, Connection, OpenFlags};
-use scanner_core::extract::{Input, EXTRACTORS};
+use scanner_core::extract::{Input, FORMATS};
 use scanner_core::risk::VulnerabilitySource;
 use scanner_core::scan::{scan, ScanOptions};
 use scanner_core::{ComponentKey, DependencyGraph, Ecosystem, PackageName, Source};
@@ -240,8 +240,7 @@ fn lockfile_versions(projects: &Path) -> BTreeMap<Ecosystem, BTreeSet<String>> {
             if !name.ends_with(".lock") && name != "pylock.toml" {
                 continue;
             }
-            let Some(extractor) = EXTRACTORS.iter().find(|extractor| extractor.accepts(&path))
-            else {
+            let Some(extractor) = FORMATS.iter().find(|format| format.accepts(&path)) else {
                 continue;
             };
             let Ok(bytes) = fs::read(&path) else {

@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use scanner_core::extract::cargo::cargo_lock::{CargoLockExtractor, LockFile};
-use scanner_core::extract::{CompanionFile, Extractor, Input};
+use scanner_core::extract::{CompanionFile, Input, Parse};
 use scanner_core::scan::{scan, ScanOptions};
 use support::{
     date_utc, duration, find_files, machine, memory, peak_memory_kib, profile, relative_display,
@@ -233,10 +233,10 @@ fn run_case(case: &Case, plan: Plan) -> Result<Results, Box<dyn Error>> {
     // Check once that every path does real work, so the timings are not of an error exit.
     toml::from_str::<toml::Table>(text).map_err(|error| format!("{}: {error}", case.name))?;
     let lock_only_extraction = CargoLockExtractor
-        .extract(&bare)
+        .parse(&bare)
         .map_err(|error| format!("{}: {error}", case.name))?;
     let manifests_extraction = CargoLockExtractor
-        .extract(&with_manifests)
+        .parse(&with_manifests)
         .map_err(|error| format!("{}: {error}", case.name))?;
     let report = scan(&paths, &options).map_err(|error| format!("{}: {error}", case.name))?;
 
@@ -245,10 +245,10 @@ fn run_case(case: &Case, plan: Plan) -> Result<Results, Box<dyn Error>> {
         black_box(table).expect("the lock parsed before timing");
     });
     let lock_only = measure(plan, || {
-        black_box(CargoLockExtractor.extract(black_box(&bare))).expect("extracted before timing");
+        black_box(CargoLockExtractor.parse(black_box(&bare))).expect("extracted before timing");
     });
     let manifests = measure(plan, || {
-        black_box(CargoLockExtractor.extract(black_box(&with_manifests)))
+        black_box(CargoLockExtractor.parse(black_box(&with_manifests)))
             .expect("extracted before timing");
     });
     let full_scan = measure(plan, || {

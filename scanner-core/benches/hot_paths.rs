@@ -47,8 +47,8 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use scanner_core::diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
 use scanner_core::extract::{
-    CompanionFile, DirectoryEntry, Extraction, Extractor, FileDigest, FileFacts, FileReader, Input,
-    MemoryFiles, ReadLimit, ReadSeek, EXTRACTORS,
+    CompanionFile, DirectoryEntry, Extraction, FileDigest, FileFacts, FileReader, Format, Input,
+    MemoryFiles, ReadLimit, ReadSeek, FORMATS,
 };
 use scanner_core::location::Location;
 use scanner_core::scan::{stream_sha256, DEFAULT_SKIPPED_DIRECTORIES};
@@ -198,7 +198,7 @@ impl Case {
 
 fn extractor_groups(criterion: &mut Criterion, roots: &[SourceRoot]) {
     let listings: Vec<Vec<(String, u64)>> = roots.iter().map(walk).collect();
-    for extractor in EXTRACTORS {
+    for extractor in FORMATS {
         let chosen = [0u8, 1].into_iter().find_map(|tier| {
             let mut candidates: Vec<(&SourceRoot, &str, u64)> = roots
                 .iter()
@@ -220,13 +220,13 @@ fn extractor_groups(criterion: &mut Criterion, roots: &[SourceRoot]) {
                     .then_with(|| a.0.label.cmp(&b.0.label))
                     .then_with(|| a.1.cmp(b.1))
             });
-            choose(*extractor, &candidates)
+            choose(extractor, &candidates)
         });
         let Some((case, trial)) = chosen else {
             println!(
                 "extract {}: no readable file in the corpus, tests/fixtures or examples/agent-stack: \
                  skipped",
-                extractor.id()
+                extractor.id
             );
             continue;
         };
@@ -234,18 +234,18 @@ fn extractor_groups(criterion: &mut Criterion, roots: &[SourceRoot]) {
         println!(
             "extract {}: {} {} ({} bytes on disk, {} given to the extractor; {}; {}; {}; \
              baseline: {})",
-            extractor.id(),
+            extractor.id,
             case.root_label,
             case.path,
             case.file_size,
             case.bytes.len(),
-            companions_note(*extractor, &case),
+            companions_note(extractor, &case),
             files_note(&case),
             trial,
             baseline.describe(),
         );
 
-        let mut group = criterion.benchmark_group(format!("extract {}", extractor.id()));
+        let mut group = criterion.benchmark_group(format!("extract {}", extractor.id));
         group.throughput(Throughput::Bytes(case.bytes.len() as u64));
         let input = case.input();
         group.bench_with_input(
@@ -254,7 +254,7 @@ fn extractor_groups(criterion: &mut Criterion, roots: &[SourceRoot]) {
             |bencher, bytes| bencher.iter(|| baseline.run(black_box(bytes))),
         );
         group.bench_with_input(
-            BenchmarkId::new(format!("airlock {}", extractor.id()), case.file_name()),
+            BenchmarkId::new(format!("airlock {}", extractor.id), case.file_name()),
             &input,
             |bencher, input| bencher.iter(|| extractor.extract(black_box(input))),
         );
@@ -262,7 +262,7 @@ fn extractor_groups(criterion: &mut Criterion, roots: &[SourceRoot]) {
     }
 }
 
-fn companions_note(extractor: &dyn Extractor, case: &Case) -> String {
+fn companions_note(extractor: &Format, case: &Case) -> String {
     match extractor.companions() {
         None => "no companions requested".to_owned(),
         Some(request) => format!(
@@ -290,10 +290,7 @@ fn files_note(case: &Case) -> String {
 
 /// The largest candidate the extractor reads cleanly (or, failing that, the largest it reads at
 /// all, or the largest), with a description of the untimed run.
-fn choose(
-    extractor: &dyn Extractor,
-    candidates: &[(&SourceRoot, &str, u64)],
-) -> Option<(Case, String)> {
+fn choose(extractor: &Format, candidates: &[(&SourceRoot, &str, u64)]) -> Option<(Case, String)> {
     let mut fallback: Option<(Case, String)> = None;
     for (root, path, size) in candidates.iter().take(CANDIDATES_TRIED) {
         let Some(case) = prepare(extractor, root, path, *size) else {
@@ -336,10 +333,10 @@ fn describe_outcome(outcome: &Result<Extraction, scanner_core::extract::ExtractE
 
 /// Loads what the extractor needs into memory: the main file per its read limit, the companions
 /// the scan driver would give it, and what it reads through `input.files` in one run on disk.
-fn prepare(extractor: &dyn Extractor, root: &SourceRoot, path: &str, size: u64) -> Option<Case> {
+fn prepare(extractor: &Format, root: &SourceRoot, path: &str, size: u64) -> Option<Case> {
     let disk_path = root.path.join(path);
     let whole = fs::read(&disk_path).ok()?;
-    let bytes = match extractor.read_limit() {
+    let bytes = match extractor.read {
         ReadLimit::Whole { max_bytes } if size > max_bytes => return None,
         ReadLimit::Whole { .. } => whole.clone(),
         ReadLimit::Prefix { bytes } => {
@@ -423,7 +420,7 @@ fn prepare(extractor: &dyn Extractor, root: &SourceRoot, path: &str, size: u64) 
         memory = memory.with(wanted_path, content);
         preloaded += 1;
     }
-    if extractor.wants_digest() {
+    if extractor.digest {
         // The scan driver hashes weights before extracting and serves the digest.
         digests.insert(
             path.to_owned(),

@@ -2,12 +2,12 @@
 //! from one source; [`ComponentKey`] is that identity and everything else (hashes, licenses,
 //! evidence) is merged onto it when several files name the same thing.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::ecosystem::Ecosystem;
+use crate::facts::Facts;
 use crate::location::Evidence;
-use crate::model::{ModelCard, WeightsFile};
 use crate::name::PackageName;
 use crate::purl::Purl;
 
@@ -422,12 +422,9 @@ pub struct Component {
     pub licenses: BTreeSet<String>,
     pub evidence: BTreeSet<Evidence>,
     pub flags: BTreeSet<ComponentFlag>,
-    /// Extra facts, namespaced `airlock:…`, kept sorted for deterministic output.
-    pub properties: BTreeMap<String, String>,
-    /// Card and config data of a machine-learning model (kept for the CycloneDX model card).
-    pub model_card: Option<Box<ModelCard>>,
-    /// What a weights file holds (format, tensors, pickle imports, expected digests).
-    pub weights: Option<Box<WeightsFile>>,
+    /// Everything else known about it, typed (requirement, markers, MCP server, tool, model
+    /// card, weights file, ...).
+    pub facts: Facts,
 }
 
 impl Component {
@@ -440,9 +437,7 @@ impl Component {
             licenses: BTreeSet::new(),
             evidence: BTreeSet::new(),
             flags: BTreeSet::new(),
-            properties: BTreeMap::new(),
-            model_card: None,
-            weights: None,
+            facts: Facts::default(),
         }
     }
 
@@ -465,19 +460,7 @@ impl Component {
         self.licenses.extend(other.licenses);
         self.evidence.extend(other.evidence);
         self.flags.extend(other.flags);
-        for (key, value) in other.properties {
-            self.properties.entry(key).or_insert(value);
-        }
-        match (&mut self.model_card, other.model_card) {
-            (Some(mine), Some(theirs)) => mine.merge(*theirs),
-            (mine @ None, theirs) => *mine = theirs,
-            (Some(_), None) => {}
-        }
-        match (&mut self.weights, other.weights) {
-            (Some(mine), Some(theirs)) => mine.merge(*theirs),
-            (mine @ None, theirs) => *mine = theirs,
-            (Some(_), None) => {}
-        }
+        self.facts.merge(other.facts);
     }
 
     pub fn purl(&self) -> Purl {

@@ -11,6 +11,7 @@ pub mod component;
 pub mod diagnostic;
 pub mod ecosystem;
 pub mod extract;
+pub mod facts;
 pub mod graph;
 pub mod location;
 pub mod model;
@@ -27,6 +28,7 @@ pub use component::{
 };
 pub use diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
 pub use ecosystem::Ecosystem;
+pub use facts::Facts;
 pub use graph::{DependencyGraph, Edge, GraphBuilder};
 pub use location::{Evidence, Location};
 pub use name::{NameError, PackageName};

@@ -51,6 +51,7 @@ use toml::Spanned;
 use crate::component::{Component, ComponentKey, ComponentKind, Hash, HashAlgorithm, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
+use crate::facts::ProjectPolicyMode;
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 use crate::risk::{Analysis, Finding, LicenseLists, LicensePolicy, RiskOptions, RuleId, Severity};
@@ -65,10 +66,6 @@ pub const DEFAULT_FAIL_ON: Severity = Severity::High;
 /// The evidence "extractor" of a policy file listed as a component: it was read as policy, not
 /// by an extractor.
 pub const POLICY_EVIDENCE: &str = "airlock/policy";
-
-/// The component property saying how a project policy file was applied: `tighten-only` or
-/// `trusted` (`--trust-project-policy`).
-pub const PROJECT_POLICY_PROPERTY: &str = "airlock:project-policy";
 
 /// A calendar date (the `expires` of an ignore entry).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -277,7 +274,7 @@ pub fn policy_file_key(path: &str) -> Option<ComponentKey> {
 }
 
 /// A project policy file as a component of the scan's graph: its digest, where it lies, and
-/// how it was applied ([`PROJECT_POLICY_PROPERTY`]).
+/// how it was applied ([`crate::facts::Facts::project_policy`]).
 pub fn project_policy_component(path: &str, sha256: &str, trusted: bool) -> Option<Component> {
     let key = policy_file_key(path)?;
     let mut component = Component::new(key, ComponentKind::File).with_evidence(Evidence {
@@ -287,10 +284,11 @@ pub fn project_policy_component(path: &str, sha256: &str, trusted: bool) -> Opti
     if let Ok(hash) = Hash::new(HashAlgorithm::Sha256, sha256) {
         component.hashes.insert(hash);
     }
-    component.properties.insert(
-        PROJECT_POLICY_PROPERTY.to_owned(),
-        if trusted { "trusted" } else { "tighten-only" }.to_owned(),
-    );
+    component.facts.project_policy = Some(if trusted {
+        ProjectPolicyMode::Trusted
+    } else {
+        ProjectPolicyMode::TightenOnly
+    });
     Some(component)
 }
 

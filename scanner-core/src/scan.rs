@@ -20,8 +20,8 @@ use crate::component::{ComponentKey, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
 use crate::extract::cargo::metadata::CargoGraphSource;
 use crate::extract::{
-    CompanionFile, CompanionRequest, DirectoryEntry, EdgeTarget, Extraction, Extractor,
-    ExtractorId, FileDigest, FileFacts, FileReader, Input, ReadLimit, ReadSeek, EXTRACTORS,
+    CompanionFile, CompanionRequest, DirectoryEntry, EdgeTarget, Extraction, ExtractorId,
+    FileDigest, FileFacts, FileReader, Format, Input, ReadLimit, ReadSeek, FORMATS,
 };
 use crate::graph::{DependencyGraph, GraphBuilder};
 use crate::location::Location;
@@ -184,7 +184,7 @@ impl ScanReport {
 struct Job {
     disk_path: PathBuf,
     display: String,
-    extractor: &'static dyn Extractor,
+    extractor: &'static Format,
     /// The canonical scan root the file was found under; companions must stay inside it.
     root: PathBuf,
     /// Size as seen by the walk (0 when unknown), for progress.
@@ -203,12 +203,12 @@ struct JobResult {
 
 /// Scans `paths` (files or directories) into one graph.
 pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanReport, ScanError> {
-    scan_with(EXTRACTORS, paths, options)
+    scan_with(FORMATS, paths, options)
 }
 
 /// [`scan`] with an explicit extractor table (tests use small tables).
 pub fn scan_with(
-    extractors: &[&'static dyn Extractor],
+    extractors: &[&'static Format],
     paths: &[PathBuf],
     options: &ScanOptions,
 ) -> Result<ScanReport, ScanError> {
@@ -217,15 +217,15 @@ pub fn scan_with(
     for path in paths {
         collect_jobs(extractors, path, options, &mut jobs, &mut diagnostics)?;
     }
-    jobs.sort_by(|a, b| (&a.display, a.extractor.id()).cmp(&(&b.display, b.extractor.id())));
-    jobs.dedup_by(|a, b| a.display == b.display && a.extractor.id() == b.extractor.id());
+    jobs.sort_by(|a, b| (&a.display, a.extractor.id).cmp(&(&b.display, b.extractor.id)));
+    jobs.dedup_by(|a, b| a.display == b.display && a.extractor.id == b.extractor.id);
 
     let progress = ProgressState {
         reporter: options.progress.clone(),
         files_total: jobs.len(),
         bytes_total: jobs
             .iter()
-            .filter(|job| job.extractor.wants_digest())
+            .filter(|job| job.extractor.digest)
             .map(|job| job.size)
             .sum(),
         files_done: AtomicUsize::new(0),
@@ -261,7 +261,7 @@ pub fn scan_with(
         .filter(|job| {
             claimed
                 .get(&job.display)
-                .is_none_or(|claimer| *claimer == job.extractor.id())
+                .is_none_or(|claimer| *claimer == job.extractor.id)
         })
         .collect();
     // Files read as another file's companions are done too: the progress bar must reach its end.
@@ -448,7 +448,7 @@ pub fn merge(
 }
 
 fn collect_jobs(
-    extractors: &[&'static dyn Extractor],
+    extractors: &[&'static Format],
     path: &Path,
     options: &ScanOptions,
     jobs: &mut Vec<Job>,
@@ -474,7 +474,7 @@ fn collect_jobs(
             diagnostics.push(skipped_output(&display_root));
             return Ok(());
         }
-        let mut accepting: Vec<&'static dyn Extractor> = extractors
+        let mut accepting: Vec<&'static Format> = extractors
             .iter()
             .copied()
             .filter(|extractor| extractor.accepts(path))
@@ -488,7 +488,7 @@ fn collect_jobs(
                     extractors
                         .iter()
                         .copied()
-                        .filter(|extractor| extractor.recognizes(&prefix)),
+                        .filter(|extractor| extractor.recognizes_content(&prefix)),
                 );
             }
         }
@@ -522,7 +522,7 @@ fn collect_jobs(
                 continue;
             }
         };
-        let accepting: Vec<&'static dyn Extractor> = extractors
+        let accepting: Vec<&'static Format> = extractors
             .iter()
             .copied()
             .filter(|extractor| extractor.accepts(entry.path()))
@@ -679,7 +679,7 @@ fn walk_error(error: &ignore::Error) -> Diagnostic {
 }
 
 fn run_job(job: &Job, options: &ScanOptions, progress: &ProgressState) -> JobResult {
-    let id = job.extractor.id();
+    let id = job.extractor.id;
     let mut diagnostics = Vec::new();
     let files = DiskFiles {
         root: &job.root,
@@ -690,8 +690,8 @@ fn run_job(job: &Job, options: &ScanOptions, progress: &ProgressState) -> JobRes
         skip_files: &options.skip_files,
     };
     let outcome = (|| {
-        let bytes = read_capped(&job.disk_path, &job.display, job.extractor.read_limit())?;
-        if job.extractor.wants_digest() {
+        let bytes = read_capped(&job.disk_path, &job.display, job.extractor.read)?;
+        if job.extractor.digest {
             // Computed here, before the extractor runs, so that a failure is reported once
             // and the extractor reads the cached result.
             if let Err(diagnostic) = files.digest(&job.display) {
@@ -1066,7 +1066,7 @@ fn read_companions(
         } else {
             format!("{display_directory}/{relative}")
         };
-        match read_capped(entry.path(), &display, job.extractor.read_limit()) {
+        match read_capped(entry.path(), &display, job.extractor.read) {
             Ok(bytes) => companions.push(CompanionFile {
                 path: display,
                 bytes,
@@ -1097,28 +1097,23 @@ mod tests {
     use super::*;
     use crate::component::{Component, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, Source};
     use crate::ecosystem::Ecosystem;
-    use crate::extract::{DependencyReference, EdgeRef, ExtractError};
+    use crate::extract::{DependencyReference, EdgeRef, ExtractError, FileMatch, Parse};
     use crate::location::Evidence;
     use crate::name::PackageName;
 
     /// Reads `*.pins`: one `name version` per line, and `name -> other` for an edge by name.
     struct PinsExtractor;
 
-    impl Extractor for PinsExtractor {
-        fn id(&self) -> ExtractorId {
-            "test/pins"
-        }
-        fn description(&self) -> &'static str {
-            "test format"
-        }
-        fn accepts(&self, path: &Path) -> bool {
-            path.extension()
-                .is_some_and(|extension| extension == "pins")
-        }
-        fn read_limit(&self) -> ReadLimit {
-            ReadLimit::Whole { max_bytes: 64 }
-        }
-        fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+    static PINS: Format = Format::new(
+        "test/pins",
+        "test format",
+        FileMatch::Extensions(&["pins"]),
+        &PinsExtractor,
+    )
+    .max_bytes(64);
+
+    impl Parse for PinsExtractor {
+        fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
             let text = std::str::from_utf8(input.bytes).map_err(|_| ExtractError::InvalidUtf8 {
                 location: input.location(None),
                 offset: 0,
@@ -1139,7 +1134,7 @@ mod tests {
                     let path = crate::extract::join_path(input.directory(), included);
                     match input.files.read(&path) {
                         Ok(bytes) => {
-                            let nested = self.extract(&Input::new(&path, &bytes))?;
+                            let nested = self.parse(&Input::new(&path, &bytes))?;
                             extraction.components.extend(nested.components);
                         }
                         Err(diagnostic) => extraction.diagnostics.push(diagnostic),
@@ -1170,7 +1165,7 @@ mod tests {
                         Component::new(key(package, version), ComponentKind::Library)
                             .with_evidence(Evidence {
                                 location,
-                                extractor: self.id(),
+                                extractor: PINS.id,
                             }),
                     );
                 }
@@ -1178,8 +1173,6 @@ mod tests {
             Ok(extraction)
         }
     }
-
-    static PINS: PinsExtractor = PinsExtractor;
 
     fn write(root: &Path, path: &str, text: &str) {
         let full = root.join(path);
@@ -1331,24 +1324,16 @@ mod tests {
     /// Reads `*.weights` by a 4-byte prefix and asks for the whole file's digest.
     struct DigestExtractor;
 
-    impl Extractor for DigestExtractor {
-        fn id(&self) -> ExtractorId {
-            "test/digest"
-        }
-        fn description(&self) -> &'static str {
-            "test format"
-        }
-        fn accepts(&self, path: &Path) -> bool {
-            path.extension()
-                .is_some_and(|extension| extension == "weights")
-        }
-        fn read_limit(&self) -> ReadLimit {
-            ReadLimit::Prefix { bytes: 4 }
-        }
-        fn wants_digest(&self) -> bool {
-            true
-        }
-        fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+    static DIGEST: Format = Format::new(
+        "test/digest",
+        "test format",
+        FileMatch::Extensions(&["weights"]),
+        &DigestExtractor,
+    )
+    .header_and_digest(4);
+
+    impl Parse for DigestExtractor {
+        fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
             let digest = input.files.digest(input.path).unwrap();
             let facts = input.files.facts(input.path).unwrap();
             let mut component = Component::new(
@@ -1362,21 +1347,23 @@ mod tests {
                 ),
                 ComponentKind::File,
             );
+            let sha256 = crate::component::HashAlgorithm::Sha256;
             component
-                .properties
-                .insert("sha256".to_owned(), digest.sha256);
-            component.properties.insert(
-                "sizes".to_owned(),
+                .hashes
+                .insert(crate::component::Hash::new(sha256, &digest.sha256).unwrap());
+            // The three sizes, for the test to read back.
+            let sizes = Diagnostic::note(
+                DiagnosticCode::InvalidEntry,
+                input.location(None),
                 format!("{} {} {}", input.bytes.len(), facts.size, digest.size),
             );
             Ok(Extraction {
                 components: vec![component],
+                diagnostics: vec![sizes],
                 ..Extraction::default()
             })
         }
     }
-
-    static DIGEST: DigestExtractor = DigestExtractor;
 
     #[test]
     fn a_file_that_changes_while_it_is_hashed_is_reported_not_digested() {
@@ -1429,13 +1416,24 @@ mod tests {
             .find(|component| component.key.source.to_string().ends_with("a.weights"))
             .unwrap();
         assert_eq!(
-            big.properties.get("sha256").unwrap(),
-            &hex::encode(sha2::Sha256::digest(&content))
+            big.hashes.first().unwrap().value(),
+            hex::encode(sha2::Sha256::digest(&content))
         );
         let size = content.len();
+        let sizes: Vec<&str> = report
+            .diagnostics
+            .iter()
+            .filter(|diagnostic| {
+                diagnostic
+                    .location
+                    .as_ref()
+                    .is_some_and(|location| location.path.ends_with("a.weights"))
+            })
+            .map(|diagnostic| diagnostic.message.as_str())
+            .collect();
         assert_eq!(
-            big.properties.get("sizes").unwrap(),
-            &format!("4 {size} {size}"),
+            sizes,
+            [format!("4 {size} {size}")],
             "a prefix read, the real size, the whole file hashed"
         );
         let seen = seen.lock().unwrap();

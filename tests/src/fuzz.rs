@@ -1,93 +1,69 @@
-//! Fuzz entry points: one function per parser of untrusted bytes, shared by the cargo-fuzz
-//! targets in `fuzz/` (libFuzzer, nightly or `RUSTC_BOOTSTRAP=1`) and by the stable tests that
-//! replay the committed corpus (`tests/fixtures/fuzz-corpus/<target>/`) and run a seeded
-//! mutation loop. An entry point never panics on any input: a panic (or a hang) is the bug the
-//! fuzzer reports. Results are dropped; only "returns" matters.
+//! Fuzz entry points: one target per parser of untrusted bytes (each row of the format table
+//! `scanner_core::extract::FORMATS`, then the importers and verifiers listed here), shared by
+//! the cargo-fuzz targets in `fuzz/` (libFuzzer, nightly or `RUSTC_BOOTSTRAP=1`) and by the
+//! stable tests that replay the committed corpus (`tests/fixtures/fuzz-corpus/<target>/`) and
+//! run a seeded mutation loop. An entry point never panics on any input: a panic (or a hang) is
+//! the bug the fuzzer reports. Results are dropped; only "returns" matters.
 
 use std::path::Path;
 
-use scanner_core::extract::{Extractor, Input, MemoryFiles, EXTRACTORS};
+use scanner_core::extract::{Format, Input, MemoryFiles, ReadLimit, FORMATS};
 
-/// One fuzz target: a stable name (its corpus directory and its cargo-fuzz target) and the
-/// function that feeds it bytes.
+/// One fuzz target: a stable name (its corpus directory and, for the other parsers, its
+/// cargo-fuzz target) and what it feeds the bytes to.
 #[derive(Debug, Clone, Copy)]
 pub struct Target {
     pub name: &'static str,
-    pub run: fn(&[u8]),
+    runs: Runs,
 }
 
-/// The file names each extractor is fed under (its `accepts` must hold for each; formats told
-/// apart by name, like `.npy` and `.npz`, get one name each, and every input is run under all of
-/// them). Every entry of [`EXTRACTORS`] needs a row: the `every_extractor_has_a_target` test
-/// fails otherwise, so a new format cannot be left out of fuzzing.
-pub const EXTRACTOR_FILE_NAMES: &[(&str, &[&str])] = &[
-    ("cargo/cargo-lock", &["Cargo.lock"]),
-    ("cargo/cargo-toml", &["Cargo.toml"]),
-    ("python/requirements", &["requirements.txt"]),
-    ("python/pipfile-lock", &["Pipfile.lock"]),
-    ("python/pdm-lock", &["pdm.lock"]),
-    ("python/pyproject", &["pyproject.toml"]),
-    ("python/uv-lock", &["uv.lock"]),
-    ("python/poetry-lock", &["poetry.lock"]),
-    ("python/pylock", &["pylock.toml"]),
-    ("model/model-card", &["README.md"]),
-    ("model/hf-config", &["config.json"]),
-    ("model/safetensors", &["model.safetensors"]),
-    ("model/safetensors-index", &["model.safetensors.index.json"]),
-    ("model/gguf", &["model.gguf"]),
-    ("model/pickle", &["model.pkl"]),
-    ("model/pytorch", &["pytorch_model.bin"]),
-    ("model/numpy", &["arrays.npy", "arrays.npz"]),
-    ("model/onnx", &["model.onnx"]),
-    (
-        "sbom/document",
-        &["bom.cdx.json", "bom.cdx.xml", "bom.spdx.json"],
-    ),
-    ("mcp/mcp-json", &[".mcp.json"]),
-    ("mcp/vscode-mcp-json", &[".vscode/mcp.json"]),
-    ("mcp/claude-desktop-config", &["claude_desktop_config.json"]),
-    ("mcp/claude-code-settings", &[".claude/settings.json"]),
-    (
-        "mcp/windsurf-mcp-config",
-        &[".codeium/windsurf/mcp_config.json"],
-    ),
-    ("mcp/cline-mcp-settings", &["cline_mcp_settings.json"]),
-    ("mcp/zed-settings", &[".zed/settings.json"]),
-    ("mcp/gemini-settings", &[".gemini/settings.json"]),
-    ("mcp/codex-config", &[".codex/config.toml"]),
-    ("mcp/goose-config", &[".config/goose/config.yaml"]),
-    ("mcp/tool-declarations", &["github.tools.json"]),
-];
+#[derive(Debug, Clone, Copy)]
+enum Runs {
+    /// A row of the format table, under each of its sample names.
+    Format(&'static Format),
+    Function(fn(&[u8])),
+}
+
+impl Target {
+    /// Feeds `data` to the target; returns only if nothing panicked.
+    pub fn run(&self, data: &[u8]) {
+        match self.runs {
+            Runs::Format(format) => run_format(format, data),
+            Runs::Function(function) => function(data),
+        }
+    }
+
+    /// The format the target fuzzes, when it is a row of the format table.
+    pub fn format(&self) -> Option<&'static Format> {
+        match self.runs {
+            Runs::Format(format) => Some(format),
+            Runs::Function(_) => None,
+        }
+    }
+}
 
 /// The directory every fuzzed file lives in (so path joins have a parent to work with).
 const DIRECTORY: &str = "project";
 
-/// Runs the extractor `id` on `data`, the way the scan driver would: the main file is also
-/// readable through `input.files` (digest, open, list), so the on-demand paths are fuzzed too.
-pub fn extractor(id: &str, data: &[u8]) {
-    let Some(found) = EXTRACTORS.iter().copied().find(|e| e.id() == id) else {
-        return;
-    };
-    let Some((_, file_names)) = EXTRACTOR_FILE_NAMES.iter().find(|(known, _)| *known == id) else {
-        return;
-    };
-    for file_name in *file_names {
-        run_extractor(found, &format!("{DIRECTORY}/{file_name}"), data);
-    }
-}
-
-fn run_extractor(extractor: &dyn Extractor, path: &str, data: &[u8]) {
-    let files = MemoryFiles::new().with(path, data);
-    let prefix = match extractor.read_limit() {
-        scanner_core::extract::ReadLimit::Prefix { bytes } => {
-            data.get(..usize::try_from(bytes).unwrap_or(usize::MAX).min(data.len()))
+/// Runs the format's parser on `data` under each of its sample names, the way the scan driver
+/// would: only the prefix it reads is handed over, the content test is tried too, and the main
+/// file is also readable through `input.files` (digest, open, list), so the on-demand paths are
+/// fuzzed as well.
+pub fn run_format(format: &Format, data: &[u8]) {
+    for sample in format.samples {
+        let path = format!("{DIRECTORY}/{}", sample.file);
+        let files = MemoryFiles::new().with(&path, data);
+        let prefix = match format.read {
+            ReadLimit::Prefix { bytes } => {
+                data.get(..usize::try_from(bytes).unwrap_or(usize::MAX).min(data.len()))
+            }
+            ReadLimit::Whole { .. } => Some(data),
         }
-        scanner_core::extract::ReadLimit::Whole { .. } => Some(data),
+        .unwrap_or(data);
+        let input = Input::new(&path, prefix).with_files(&files);
+        let _ = format.extract(&input);
+        let _ = format.recognizes_content(prefix);
     }
-    .unwrap_or(data);
-    let input = Input::new(path, prefix).with_files(&files);
-    let _ = extractor.extract(&input);
-    let _ = extractor.recognizes(prefix);
 }
 
 /// An OSV record in JSON (the importer's reader of GitHub, PyPA, OSSF and OSV exports).
@@ -148,104 +124,54 @@ pub fn advisory_bundle(data: &[u8]) {
     let _ = advisories::bundle::verify(file.path(), None, true);
 }
 
-macro_rules! extractor_targets {
-    ($($function:ident => $id:literal),* $(,)?) => {
-        $(
-            #[doc = concat!("The `", $id, "` extractor.")]
-            pub fn $function(data: &[u8]) {
-                extractor($id, data);
-            }
-        )*
-        /// Every extractor target, in [`EXTRACTORS`] order.
-        pub const EXTRACTOR_TARGETS: &[Target] = &[
-            $(Target { name: stringify!($function), run: $function },)*
-        ];
-    };
-}
-
-extractor_targets! {
-    cargo_lock => "cargo/cargo-lock",
-    cargo_toml => "cargo/cargo-toml",
-    requirements_txt => "python/requirements",
-    pipfile_lock => "python/pipfile-lock",
-    pdm_lock => "python/pdm-lock",
-    pyproject_toml => "python/pyproject",
-    uv_lock => "python/uv-lock",
-    poetry_lock => "python/poetry-lock",
-    pylock_toml => "python/pylock",
-    model_card => "model/model-card",
-    hf_config => "model/hf-config",
-    safetensors => "model/safetensors",
-    safetensors_index => "model/safetensors-index",
-    gguf => "model/gguf",
-    pickle => "model/pickle",
-    pytorch => "model/pytorch",
-    numpy => "model/numpy",
-    onnx => "model/onnx",
-    sbom => "sbom/document",
-    mcp_json => "mcp/mcp-json",
-    vscode_mcp_json => "mcp/vscode-mcp-json",
-    claude_desktop_config => "mcp/claude-desktop-config",
-    claude_code_settings => "mcp/claude-code-settings",
-    windsurf_mcp_config => "mcp/windsurf-mcp-config",
-    cline_mcp_settings => "mcp/cline-mcp-settings",
-    zed_settings => "mcp/zed-settings",
-    gemini_settings => "mcp/gemini-settings",
-    codex_config => "mcp/codex-config",
-    goose_config => "mcp/goose-config",
-    tool_declarations => "mcp/tool-declarations",
-}
-
-/// The targets that are not extractors.
+/// The targets that are not formats of the table.
 pub const OTHER_TARGETS: &[Target] = &[
     Target {
         name: "osv_json",
-        run: osv_json,
+        runs: Runs::Function(osv_json),
     },
     Target {
         name: "osv_yaml",
-        run: osv_yaml,
+        runs: Runs::Function(osv_yaml),
     },
     Target {
         name: "rustsec_markdown",
-        run: rustsec_markdown,
+        runs: Runs::Function(rustsec_markdown),
     },
     Target {
         name: "attestation_statement",
-        run: attestation_statement,
+        runs: Runs::Function(attestation_statement),
     },
     Target {
         name: "attestation_envelope",
-        run: attestation_envelope,
+        runs: Runs::Function(attestation_envelope),
     },
     Target {
         name: "model_signing_bundle",
-        run: model_signing_bundle,
+        runs: Runs::Function(model_signing_bundle),
     },
     Target {
         name: "advisory_bundle",
-        run: advisory_bundle,
+        runs: Runs::Function(advisory_bundle),
     },
 ];
 
-/// Every target: the extractors, then the other parsers.
+/// Every target: one per row of the format table (named by its `fuzz_target`, in table order),
+/// then the other parsers.
 pub fn all_targets() -> Vec<Target> {
-    EXTRACTOR_TARGETS
+    FORMATS
         .iter()
-        .chain(OTHER_TARGETS)
-        .copied()
+        .map(|format| Target {
+            name: format.fuzz_target,
+            runs: Runs::Format(format),
+        })
+        .chain(OTHER_TARGETS.iter().copied())
         .collect()
 }
 
 /// Looks a target up by name (the fuzz crate's binaries and the replay test use this).
 pub fn target(name: &str) -> Option<Target> {
     all_targets().into_iter().find(|target| target.name == name)
-}
-
-/// The extractor id a target name runs, when it is an extractor target.
-pub fn extractor_id_of(name: &str) -> Option<&'static str> {
-    let index = EXTRACTOR_TARGETS.iter().position(|t| t.name == name)?;
-    EXTRACTOR_FILE_NAMES.get(index).map(|(id, _)| *id)
 }
 
 /// A small deterministic generator (xorshift64*), so the mutation loop and the kill test are

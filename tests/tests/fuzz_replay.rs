@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use integration_tests::fuzz::{self, Target, EXTRACTOR_FILE_NAMES, EXTRACTOR_TARGETS};
-use scanner_core::extract::EXTRACTORS;
+use integration_tests::fuzz::{self, Target};
+use scanner_core::extract::FORMATS;
 
 /// A debug build parses any corpus file far below this; a hang (or a quadratic blow-up on a
 /// small input) does not.
@@ -37,7 +37,7 @@ fn run_bounded(target: Target, data: Vec<u8>, what: &str) -> Duration {
         .name(name.clone())
         .spawn(move || {
             let started = Instant::now();
-            let outcome = std::panic::catch_unwind(|| (target.run)(&data));
+            let outcome = std::panic::catch_unwind(|| target.run(&data));
             let _ = sender.send((outcome.is_ok(), started.elapsed()));
         })
         .unwrap();
@@ -61,25 +61,32 @@ fn corpus_files(target: &str) -> Vec<PathBuf> {
 
 #[test]
 fn every_extractor_has_a_target_and_every_target_a_corpus() {
-    let ids: Vec<&str> = EXTRACTORS.iter().map(|extractor| extractor.id()).collect();
-    let named: Vec<&str> = EXTRACTOR_FILE_NAMES.iter().map(|(id, _)| *id).collect();
-    assert_eq!(
-        ids, named,
-        "fuzz::EXTRACTOR_FILE_NAMES must list every extractor, in order"
-    );
-    assert_eq!(EXTRACTOR_TARGETS.len(), ids.len());
-    for (id, names) in EXTRACTOR_FILE_NAMES {
-        let extractor = scanner_core::extract::extractor_by_id(id).unwrap();
-        for name in *names {
+    // The targets are derived from the format table, one per row in table order, so a new
+    // format cannot be left out of fuzzing; what can go wrong is a row without samples or
+    // without a corpus, or two targets of one name.
+    let targets = fuzz::all_targets();
+    let formats: Vec<&str> = targets
+        .iter()
+        .filter_map(|target| target.format())
+        .map(|format| format.id)
+        .collect();
+    let ids: Vec<&str> = FORMATS.iter().map(|format| format.id).collect();
+    assert_eq!(formats, ids, "one target per format, in table order");
+    for format in FORMATS {
+        assert!(!format.samples.is_empty(), "{} has no samples", format.id);
+        for sample in format.samples {
             assert!(
-                extractor.accepts(Path::new(name)),
-                "{id} does not accept {name}"
+                format.accepts(Path::new(sample.file)),
+                "{} does not accept {}",
+                format.id,
+                sample.file
             );
         }
     }
-    for (index, target) in EXTRACTOR_TARGETS.iter().enumerate() {
-        assert_eq!(fuzz::extractor_id_of(target.name), ids.get(index).copied());
-    }
+    let mut names: Vec<&str> = targets.iter().map(|target| target.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), targets.len(), "two targets share a name");
     for target in fuzz::all_targets() {
         assert!(
             !corpus_files(target.name).is_empty(),
@@ -145,7 +152,7 @@ fn mutation_run(seed: u64, executions_per_target: usize, budget: Duration) -> Ve
             }
             let what = format!("{} execution {executions} (seed {seed})", target.name);
             let keep = data.clone();
-            let outcome = std::panic::catch_unwind(|| (target.run)(&keep));
+            let outcome = std::panic::catch_unwind(|| target.run(&keep));
             if outcome.is_err() {
                 let crash =
                     std::env::temp_dir().join(format!("crash-{}-{executions}", target.name));

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use scanner_core::extract::model::model_card;
-use scanner_core::extract::{Extractor, Input, MemoryFiles, EXTRACTORS};
+use scanner_core::extract::{Format, Input, MemoryFiles, FORMATS};
 use scanner_core::risk::{analyze, analyze_with, ModelPolicy, RiskOptions, RuleId, Severity};
 use scanner_core::scan::{scan, ScanOptions, ScanReport};
 use scanner_core::{ComponentKind, Ecosystem};
@@ -199,7 +199,7 @@ fn weights_headers_are_read_into_the_file_component() {
         .components()
         .find(|component| component.kind == ComponentKind::File)
         .unwrap();
-    let weights = file.weights.as_deref().unwrap();
+    let weights = file.facts.weights.as_deref().unwrap();
     assert_eq!(weights.tensors, Some(2));
     assert_eq!(weights.parameters, Some(10));
     let metadata: Vec<(&str, &str)> = weights
@@ -221,7 +221,7 @@ fn weights_headers_are_read_into_the_file_component() {
     let weights = torch
         .graph
         .components()
-        .find_map(|component| component.weights.as_deref())
+        .find_map(|component| component.facts.weights.as_deref())
         .unwrap();
     let imports: Vec<String> = weights
         .pickles
@@ -246,7 +246,7 @@ fn weights_headers_are_read_into_the_file_component() {
     let streams: Vec<String> = tar
         .graph
         .components()
-        .find_map(|component| component.weights.as_deref())
+        .find_map(|component| component.facts.weights.as_deref())
         .unwrap()
         .pickles
         .iter()
@@ -478,7 +478,7 @@ fn the_corpus_tree_gives_models_only_where_model_files_are() {
         .components()
         .find(|component| component.key.name.original() == "meta-llama__Llama-2-7b-hf")
         .unwrap();
-    let card = llama.model_card.as_deref().unwrap();
+    let card = llama.facts.model_card.as_deref().unwrap();
     assert_eq!(card.architectures, ["LlamaForCausalLM"]);
     assert!(card.gated.is_some());
     let restricted = analysis
@@ -643,10 +643,10 @@ fn mutated_model_files_never_panic() {
     for path in files {
         let bytes = std::fs::read(&path).unwrap();
         let name = format!("m/{}", path.file_name().unwrap().to_string_lossy());
-        let extractors: Vec<&dyn Extractor> = EXTRACTORS
+        let extractors: Vec<&Format> = FORMATS
             .iter()
             .copied()
-            .filter(|extractor| extractor.accepts(Path::new(&name)))
+            .filter(|format| format.accepts(Path::new(&name)))
             .collect();
         assert!(!extractors.is_empty(), "{name}");
         let mut variants: Vec<Vec<u8>> = (0..bytes.len())

@@ -135,6 +135,57 @@ fn airlock_spdx_reads_back_with_its_packages_and_dependency_kinds() {
     );
 }
 
+/// Every component's facts (`properties` of the JSON report: MCP servers with their credentials
+/// and approvals, tool declarations, requirements, weights formats) come back from airlock's own
+/// CycloneDX, JSON and XML alike.
+#[test]
+fn airlock_cyclonedx_reads_back_with_the_same_facts() {
+    let temporary = tempfile::tempdir().unwrap();
+    let original = sbom_json(&repository(), "examples/agent-stack");
+    let facts = |report: &Value| -> Vec<(String, Value)> {
+        report["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|component| {
+                (
+                    component["ref"].as_str().unwrap().to_owned(),
+                    component["properties"].clone(),
+                )
+            })
+            .collect()
+    };
+    let expected = facts(&original);
+    let with_facts = expected
+        .iter()
+        .filter(|(_, properties)| properties.as_object().is_some_and(|map| !map.is_empty()))
+        .count();
+    assert!(with_facts >= 10, "{with_facts} components with facts");
+    for (format, file) in [
+        ("cyclonedx-json", "agent.cdx.json"),
+        ("cyclonedx-xml", "agent.cdx.xml"),
+    ] {
+        let written = temporary.path().join(file);
+        let output = run_in(
+            &repository(),
+            &[
+                "sbom",
+                "examples/agent-stack",
+                "-f",
+                format,
+                "-o",
+                written.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert_eq!(
+            facts(&sbom_json(temporary.path(), file)),
+            expected,
+            "{format}"
+        );
+    }
+}
+
 #[test]
 fn broken_and_unsupported_documents_are_errors_that_say_why() {
     let directory = fixtures().join("sbom");

@@ -508,9 +508,11 @@ fn requirements_edge_cases() {
     let certifi = &find(&report, "certifi")[0];
     assert_eq!(certifi.hashes.len(), 2);
     assert!(certifi
-        .properties
-        .get("airlock:python:extra-index-urls")
-        .is_some_and(|urls| urls.contains("download.pytorch.org")));
+        .facts
+        .python
+        .as_ref()
+        .and_then(|python| python.extra_index_urls.as_ref())
+        .is_some_and(|urls| urls.iter().any(|url| url.contains("download.pytorch.org"))));
 }
 
 #[test]

@@ -43,7 +43,7 @@ use crate::settings::Settings;
 use super::{db, Verbosity};
 
 /// The CycloneDX property holding a model directory's model_signing v1.0 digest.
-pub const MODEL_SIGNING_PROPERTY: &str = "airlock:model-signing-sha256";
+pub const MODEL_SIGNING_PROPERTY: &str = scanner_core::facts::properties::MODEL_SIGNING_SHA256;
 
 /// A model directory with more files than this gets no model_signing digest (it is most likely
 /// a whole project with a model card at its top, not a model).
@@ -295,7 +295,7 @@ pub(super) fn scan_digests(report: &ScanReport) -> BTreeMap<String, String> {
         }
         let hashed_by_driver = component.evidence.iter().any(|evidence| {
             evidence.location.path == *path
-                && extractor_by_id(evidence.extractor).is_some_and(|found| found.wants_digest())
+                && extractor_by_id(evidence.extractor).is_some_and(|found| found.digest)
         });
         let mut sha256 = component
             .hashes

@@ -42,7 +42,7 @@ use advisories::attestation::{
     AttestationError, Envelope, Statement, Verified, CYCLONEDX_PREDICATE_TYPE,
 };
 use advisories::signing::PublicKey;
-use scanner_core::extract::sbom::properties;
+use scanner_core::facts::properties;
 use scanner_core::risk::{
     AdvisoryKind, AdvisoryRef, Analysis, Finding, RuleId, Severity, VulnerabilitySource,
 };
@@ -1053,7 +1053,7 @@ fn recorded_findings(predicate: &Value) -> Vec<Recorded> {
         } else {
             Severity::Unknown
         });
-        let mut rules: Vec<&str> = property_values(vulnerability, "airlock:rule").collect();
+        let mut rules: Vec<&str> = property_values(vulnerability, properties::RULE).collect();
         if rules.is_empty() {
             rules.push(RuleId::KnownVulnerability.as_str());
         }

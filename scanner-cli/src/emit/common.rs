@@ -9,14 +9,12 @@ use std::path::Path;
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
+use scanner_core::facts::properties;
 use scanner_core::risk::Analysis;
 use scanner_core::scan::ScanReport;
 use scanner_core::{
     Component, ComponentKey, ComponentKind, DependencyGraph, Ecosystem, PackageName, Source,
 };
-
-/// The property that marks the synthetic project component (a scan with several roots).
-pub const SYNTHETIC_PROPERTY: &str = "airlock:synthetic";
 
 /// What a report says about the policy that judged it (`scan`, `attest`): which operator files
 /// were read, which project policy files were found and how they were applied, and the
@@ -53,11 +51,11 @@ impl PolicyFacts {
         let mut list: Vec<(String, String)> = self
             .operator_files
             .iter()
-            .map(|file| ("airlock:policy:operator-file".to_owned(), file.clone()))
+            .map(|file| (properties::POLICY_OPERATOR_FILE.to_owned(), file.clone()))
             .collect();
         list.extend(self.project_files.iter().map(|file| {
             (
-                "airlock:policy:project-file".to_owned(),
+                properties::POLICY_PROJECT_FILE.to_owned(),
                 format!(
                     "{} ({}, {} refused)",
                     file.path, file.applied, file.refused_entries
@@ -65,11 +63,11 @@ impl PolicyFacts {
             )
         }));
         list.push((
-            "airlock:policy:trust-project-policy".to_owned(),
+            properties::POLICY_TRUST_PROJECT_POLICY.to_owned(),
             self.trust_project_policy.to_string(),
         ));
         list.push((
-            "airlock:policy:fail-on".to_owned(),
+            properties::POLICY_FAIL_ON.to_owned(),
             format!("{} ({})", self.fail_on, self.fail_on_from),
         ));
         list.sort();
@@ -251,12 +249,8 @@ pub fn subject(context: &EmitContext<'_>) -> anyhow::Result<Subject> {
             path: ".".to_owned(),
         },
     );
-    let mut component = Component::new(key, ComponentKind::Application);
-    component
-        .properties
-        .insert(SYNTHETIC_PROPERTY.to_owned(), "project".to_owned());
     Ok(Subject {
-        component,
+        component: Component::new(key, ComponentKind::Application),
         synthetic: true,
         dependencies: roots.into_iter().cloned().collect(),
     })

@@ -1,7 +1,7 @@
 //! CycloneDX 1.5 (JSON and XML) through `cyclonedx-bom`: the scanned project as the metadata
 //! component, every component with a bom-ref derived from its key, the complete dependency graph
 //! and, from `scan`, a `vulnerabilities` section. Follows <https://cyclonedx.org/docs/1.5/json/>;
-//! airlock-specific data goes into `airlock:` properties (see `scanner_core::extract::sbom::properties`).
+//! airlock-specific data goes into `airlock:` properties (see `scanner_core::facts::properties`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -44,7 +44,7 @@ use cyclonedx_bom::models::vulnerability_target::{VulnerabilityTarget, Vulnerabi
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use scanner_core::extract::sbom::properties;
+use scanner_core::facts::properties::{self, EdgeProperty};
 use scanner_core::model::ModelCard;
 use scanner_core::risk::{AdvisoryKind, Finding, RuleId, Severity};
 use scanner_core::{
@@ -132,7 +132,7 @@ fn json_document(
         .graph()
         .components()
         .filter_map(|component| {
-            let card = component.model_card.as_ref()?;
+            let card = component.facts.model_card.as_ref()?;
             let considerations = considerations_json(card)?;
             Some((component.key.reference(), considerations))
         })
@@ -438,40 +438,40 @@ fn model_card(
     let mut list = Vec::new();
     let mut add = |name: &str, value: &str| list.push(property(name, value));
     if let Some(library) = &card.library_name {
-        add("airlock:model:library", library);
+        add(properties::MODEL_LIBRARY, library);
     }
     for language in &card.languages {
-        add("airlock:model:language", language);
+        add(properties::MODEL_LANGUAGE, language);
     }
     for base in &card.base_models {
         add(
-            "airlock:model:base-model",
+            properties::MODEL_BASE_MODEL,
             &format!("{} ({})", base.name, base.relation),
         );
     }
     if let Some(dtype) = &card.dtype {
-        add("airlock:model:dtype", dtype);
+        add(properties::MODEL_DTYPE, dtype);
     }
     if let Some(creator) = &card.model_creator {
-        add("airlock:model:creator", creator);
+        add(properties::MODEL_CREATOR, creator);
     }
     if let Some(quantizer) = &card.quantized_by {
-        add("airlock:model:quantized-by", quantizer);
+        add(properties::MODEL_QUANTIZED_BY, quantizer);
     }
     for remote in &card.remote_code {
         add(
-            "airlock:model:remote-code",
+            properties::MODEL_REMOTE_CODE,
             &format!("{} -> {}", remote.auto_class, remote.reference),
         );
     }
     for text in &card.considerations.intended_uses {
-        add("airlock:model:consideration:use-case", text);
+        add(properties::MODEL_USE_CASE, text);
     }
     for text in &card.considerations.limitations {
-        add("airlock:model:consideration:technical-limitation", text);
+        add(properties::MODEL_TECHNICAL_LIMITATION, text);
     }
     for text in &card.considerations.ethical {
-        add("airlock:model:consideration:ethical", text);
+        add(properties::MODEL_ETHICAL, text);
     }
     CdxModelCard {
         // cyclonedx-bom 0.8.1 writes a model card's bom-ref as `bomRef`, which the schema
@@ -511,6 +511,7 @@ fn build(context: &EmitContext<'_>, encoding: Encoding) -> anyhow::Result<Bom> {
                 &references,
                 findings_by_component.get(&component.key),
                 encoding,
+                false,
             )
         })
         .collect();
@@ -567,6 +568,7 @@ fn build(context: &EmitContext<'_>, encoding: Encoding) -> anyhow::Result<Bom> {
             &references,
             findings_by_component.get(&subject.component.key),
             encoding,
+            subject.synthetic,
         )),
         // What judged the findings (scan and attest): operator and project policy files.
         properties: context.policy.map(|policy| {
@@ -732,7 +734,7 @@ fn edge_properties(
     references: &References,
 ) -> Vec<Property> {
     let graph = context.graph();
-    let mut by_target: BTreeMap<&ComponentKey, Vec<serde_json::Value>> = BTreeMap::new();
+    let mut by_target: BTreeMap<&ComponentKey, Vec<EdgeProperty>> = BTreeMap::new();
     let mut plain: BTreeMap<&ComponentKey, bool> = BTreeMap::new();
     for edge in graph.edges_from(key) {
         let is_plain = edge.kind == EdgeKind::Normal && edge.details.is_none();
@@ -740,30 +742,20 @@ fn edge_properties(
             .entry(edge.to)
             .and_modify(|all| *all = false)
             .or_insert(is_plain);
-        let mut value = serde_json::Map::new();
-        value.insert("to".into(), references.get(edge.to).into());
-        value.insert("kind".into(), edge.kind.as_str().into());
-        if let Some(details) = edge.details {
-            if let Some(marker) = &details.marker {
-                value.insert("marker".into(), marker.clone().into());
-            }
-            if !details.extras.is_empty() {
-                value.insert("extras".into(), details.extras.clone().into());
-            }
-            if let Some(relation) = &details.relation {
-                value.insert("relation".into(), relation.clone().into());
-            }
-        }
-        by_target
-            .entry(edge.to)
-            .or_default()
-            .push(serde_json::Value::Object(value));
+        let details = edge.details.cloned().unwrap_or_default();
+        by_target.entry(edge.to).or_default().push(EdgeProperty {
+            extras: details.extras,
+            kind: edge.kind,
+            marker: details.marker,
+            relation: details.relation,
+            to: references.get(edge.to),
+        });
     }
     by_target
         .into_iter()
         .filter(|(target, _)| !plain.get(target).copied().unwrap_or(true))
         .flat_map(|(_, values)| values)
-        .map(|value| property(properties::EDGE, &value.to_string()))
+        .map(|edge| property(properties::EDGE, &edge.to_json()))
         .collect()
 }
 
@@ -773,6 +765,7 @@ fn component(
     references: &References,
     findings: Option<&BTreeSet<&'static str>>,
     encoding: Encoding,
+    synthetic: bool,
 ) -> CdxComponent {
     let key = &component.key;
     let mut output = CdxComponent::new(
@@ -783,9 +776,9 @@ fn component(
     );
     output.version = key.version.as_deref().map(NormalizedString::new);
     let purl = component
-        .properties
-        .get(properties::PURL)
-        .cloned()
+        .facts
+        .original_purl
+        .clone()
         .unwrap_or_else(|| key.purl().to_string());
     output.purl = purl.parse::<CdxPurl>().ok();
     output.scope = component.scope.map(scope);
@@ -804,11 +797,11 @@ fn component(
     }
     output.licenses = licenses(&component.licenses);
     if component.kind == ComponentKind::MachineLearningModel {
-        if let Some(card) = &component.model_card {
+        if let Some(card) = &component.facts.model_card {
             output.model_card = Some(model_card(context, card, references, encoding));
         }
     }
-    if let Some(weights) = &component.weights {
+    if let Some(weights) = &component.facts.weights {
         output.description = Some(NormalizedString::new(&format!(
             "{} weights",
             weights.format.as_str()
@@ -884,8 +877,14 @@ fn component(
     for rule in findings.into_iter().flatten() {
         list.push(property(properties::FINDING, rule));
     }
-    for (name, value) in &component.properties {
-        list.push(property(name, value));
+    if synthetic {
+        list.push(property(
+            properties::SYNTHETIC,
+            properties::SYNTHETIC_PROJECT,
+        ));
+    }
+    for (name, value) in properties::to_properties(&component.facts) {
+        list.push(property(&name, &value));
     }
     list.sort_by_cached_key(|property| (property.name.clone(), property.value.to_string()));
     list.dedup();
@@ -1013,7 +1012,7 @@ fn vulnerabilities(findings: &[Finding], references: &References) -> Vec<Vulnera
         }
         let mut list: Vec<Property> = findings
             .iter()
-            .map(|finding| property("airlock:rule", finding.rule.as_str()))
+            .map(|finding| property(properties::RULE, finding.rule.as_str()))
             .collect();
         list.sort_by_cached_key(|property| property.value.to_string());
         list.dedup();

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use scanner_core::facts::properties;
 use scanner_core::model::{ModelCard, WeightsFile};
 use scanner_core::risk::{Analysis, Finding, Severity};
 use scanner_core::scan::ScanReport;
@@ -49,7 +50,7 @@ struct JsonComponent<'a> {
     hashes: Vec<JsonHash<'a>>,
     licenses: Vec<&'a str>,
     flags: Vec<&'static str>,
-    properties: &'a BTreeMap<String, String>,
+    properties: BTreeMap<String, String>,
     evidence: Vec<JsonEvidence<'a>>,
     introduced_through: Vec<String>,
     /// Card and config data of a model (see `scanner_core::model::ModelCard`).
@@ -199,7 +200,7 @@ fn component<'a>(report: &'a ScanReport, component: &'a Component) -> JsonCompon
             .collect(),
         licenses: component.licenses.iter().map(String::as_str).collect(),
         flags: component.flags.iter().map(|flag| flag.as_str()).collect(),
-        properties: &component.properties,
+        properties: properties::to_properties(&component.facts),
         evidence: component
             .evidence
             .iter()
@@ -214,8 +215,8 @@ fn component<'a>(report: &'a ScanReport, component: &'a Component) -> JsonCompon
             .introduced_through(key)
             .map(|path| path.into_iter().map(ComponentKey::reference).collect())
             .unwrap_or_default(),
-        model_card: component.model_card.as_deref(),
-        weights: component.weights.as_deref(),
+        model_card: component.facts.model_card.as_deref(),
+        weights: component.facts.weights.as_deref(),
     }
 }
 

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use anyhow::Context;
 use serde::Serialize;
 
+use scanner_core::facts::properties;
 use scanner_core::risk::{Finding, RuleId, Severity};
 use scanner_core::{DiagnosticCode, DiagnosticSeverity, Location};
 
@@ -460,7 +461,7 @@ pub fn document(context: &EmitContext<'_>) -> anyhow::Result<Vec<u8>> {
                 .policy
                 .map(|policy| {
                     serde_json::to_value(policy)
-                        .map(|value| BTreeMap::from([("airlock:policy".to_owned(), value)]))
+                        .map(|value| BTreeMap::from([(properties::POLICY.to_owned(), value)]))
                 })
                 .transpose()
                 .context("cannot write the policy facts")?

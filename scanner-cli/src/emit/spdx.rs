@@ -17,6 +17,7 @@ use spdx_rs::models::{
     SPDX,
 };
 
+use scanner_core::facts::properties;
 use scanner_core::{Component, ComponentKey, ComponentKind, EdgeKind, HashAlgorithm};
 
 use super::common::{self, EmitContext, LicenseForm, References};
@@ -150,17 +151,19 @@ fn noassertion() -> Option<SpdxExpression> {
     SpdxExpression::parse(NOASSERTION).ok()
 }
 
+/// One package; `synthetic` for the project airlock made up as the document's subject.
 fn package(
     component: &Component,
+    synthetic: bool,
     references: &References,
     licenses: &mut ExtractedLicenses,
 ) -> PackageInformation {
     let key = &component.key;
     let reference = references.get(key);
     let purl = component
-        .properties
-        .get(scanner_core::extract::sbom::properties::PURL)
-        .cloned()
+        .facts
+        .original_purl
+        .clone()
         .unwrap_or_else(|| key.purl().to_string());
     // What SPDX has no field for, in a form the SBOM reader parses back (`airlock: k=v; …`).
     let mut notes = vec![
@@ -170,13 +173,14 @@ fn package(
     if let Some(scope) = component.scope {
         notes.push(format!("scope={}", scope.as_str()));
     }
-    if component
-        .properties
-        .contains_key(common::SYNTHETIC_PROPERTY)
-    {
-        notes.push("synthetic=project".to_owned());
+    if synthetic {
+        notes.push(format!("synthetic={}", properties::SYNTHETIC_PROJECT));
     }
-    let comment = Some(format!("airlock: {}", notes.join("; ")));
+    let comment = Some(format!(
+        "{}{}",
+        properties::SPDX_COMMENT_PREFIX,
+        notes.join("; ")
+    ));
     PackageInformation {
         package_name: key.name.original().to_owned(),
         package_spdx_identifier: spdx_id(key.name.original(), &reference),
@@ -222,10 +226,15 @@ fn build(context: &EmitContext<'_>) -> anyhow::Result<SPDX> {
 
     let mut packages: Vec<PackageInformation> = graph
         .components()
-        .map(|component| package(component, &references, &mut licenses))
+        .map(|component| package(component, false, &references, &mut licenses))
         .collect();
     if subject.synthetic {
-        packages.push(package(&subject.component, &references, &mut licenses));
+        packages.push(package(
+            &subject.component,
+            true,
+            &references,
+            &mut licenses,
+        ));
     }
     let created: chrono::DateTime<chrono::Utc> =
         chrono::DateTime::from_timestamp(context.timestamp, 0)

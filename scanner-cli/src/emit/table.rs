@@ -307,7 +307,7 @@ fn models(graph: &DependencyGraph, style: &TableStyle) -> String {
     let model_rows: Vec<Vec<String>> = graph
         .components()
         .filter_map(|component| {
-            let card = component.model_card.as_deref()?;
+            let card = component.facts.model_card.as_deref()?;
             Some(vec![
                 component.key.name.to_string(),
                 card.task.clone().unwrap_or_else(|| "-".to_owned()),
@@ -325,7 +325,7 @@ fn models(graph: &DependencyGraph, style: &TableStyle) -> String {
     let weight_rows: Vec<Vec<String>> = graph
         .components()
         .filter_map(|component| {
-            let weights = component.weights.as_deref()?;
+            let weights = component.facts.weights.as_deref()?;
             let path = match &component.key.source {
                 Source::File { path } => path.clone(),
                 other => other.to_string(),
@@ -668,7 +668,7 @@ fn model_findings<'a>(
     for (dependency, _) in graph.dependencies(model) {
         if graph
             .get(dependency)
-            .is_some_and(|component| component.weights.is_some())
+            .is_some_and(|component| component.facts.weights.is_some())
         {
             keys.insert(dependency);
         }
@@ -681,6 +681,7 @@ fn model_findings<'a>(
 
 fn model_license(component: &Component) -> String {
     let card_license = component
+        .facts
         .model_card
         .as_deref()
         .and_then(|card| card.license.as_ref())
@@ -704,6 +705,7 @@ fn model_license(component: &Component) -> String {
 
 fn base_models(component: &Component) -> String {
     let bases: Vec<String> = component
+        .facts
         .model_card
         .as_deref()
         .map(|card| {
@@ -732,19 +734,19 @@ fn model_summary(graph: &DependencyGraph, findings: &[Finding], style: &TableSty
             .dependencies(&component.key)
             .into_iter()
             .filter_map(|(key, _)| graph.get(key))
-            .filter(|dependency| dependency.weights.is_some())
+            .filter(|dependency| dependency.facts.weights.is_some())
             .collect();
         let on_disk = matches!(
             component.key.source,
             Source::Path { .. } | Source::File { .. }
         );
-        if component.model_card.is_none() && weights.is_empty() && !on_disk {
+        if component.facts.model_card.is_none() && weights.is_empty() && !on_disk {
             // A base model or a hub reference: named, not present.
             continue;
         }
         let formats: BTreeSet<&str> = weights
             .iter()
-            .filter_map(|file| file.weights.as_deref())
+            .filter_map(|file| file.facts.weights.as_deref())
             .map(|file| file.format.as_str())
             .collect();
         let mut own = model_findings(graph, &component.key, findings);

@@ -8,6 +8,7 @@ pub mod model;
 pub mod python;
 pub mod registry;
 pub mod sbom;
+pub(crate) mod toml_tree;
 
 use std::path::Path;
 
@@ -17,7 +18,7 @@ use crate::ecosystem::Ecosystem;
 use crate::location::Location;
 use crate::name::PackageName;
 
-pub use registry::{extractor_by_id, EXTRACTORS};
+pub use registry::{extractor_by_id, FORMATS};
 
 /// An extractor's stable id, shaped like a path: `cargo/cargo-lock`.
 pub type ExtractorId = &'static str;
@@ -352,37 +353,282 @@ impl ExtractError {
     }
 }
 
-/// One input format.
-pub trait Extractor: Send + Sync {
-    /// Stable id, e.g. `cargo/cargo-lock`.
-    fn id(&self) -> ExtractorId;
+/// Reads one file of a format. The parser is the only part of a format that is code; what
+/// files it reads and how is data, in its [`Format`] row. Parsers hold no state a panic could
+/// leave half-written (hence `RefUnwindSafe`): the driver and the fuzzers catch a panicking
+/// parser and go on.
+pub trait Parse: Send + Sync + std::panic::RefUnwindSafe {
+    /// Reads the input.
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError>;
+}
+
+/// One row of the format table [`FORMATS`]: which files a format is, how much of them to read,
+/// and the parser that reads them. Every other list of formats (`airlock extractors` and its
+/// docs page, the fuzz entry points, the malformed-input suite) is derived from the table, so a
+/// new format is its parser file, one table line and its fixtures.
+#[derive(Clone, Copy)]
+pub struct Format {
+    /// Stable id, e.g. `cargo/cargo-lock`: evidence and `airlock extractors` name it.
+    pub id: ExtractorId,
     /// One line for `airlock extractors`.
-    fn description(&self) -> &'static str;
-    /// Cheap, path-only test: does this extractor read this file?
-    fn accepts(&self, path: &Path) -> bool;
-    /// Content test for a file named on the command line that no extractor accepts by name
-    /// (an SBOM saved under any name): `prefix` is the file's first bytes.
-    fn recognizes(&self, _prefix: &[u8]) -> bool {
-        false
-    }
+    pub description: &'static str,
+    /// Which files the format is, by path alone (cheap: tried on every file of a walk).
+    pub files: FileMatch,
     /// How much of the file to read.
-    fn read_limit(&self) -> ReadLimit {
-        ReadLimit::Whole {
-            max_bytes: DEFAULT_WHOLE_FILE_LIMIT,
+    pub read: ReadLimit,
+    /// True when the parser needs the SHA-256 of the whole file (model weights): the driver
+    /// streams it with bounded memory, in parallel with other jobs, counts it in the progress it
+    /// reports, and serves it through `input.files.digest(input.path)`.
+    pub digest: bool,
+    /// Content test for a file named on the command line that no format accepts by name (an
+    /// SBOM saved under any name): it is given the file's first bytes.
+    pub recognizes: Option<fn(&[u8]) -> bool>,
+    /// What the format is to the files around it: a lock that joins manifests, a manifest, or
+    /// a file that stands alone.
+    pub role: Role,
+    pub parser: &'static dyn Parse,
+    /// The corpus directory (`tests/fixtures/fuzz-corpus/<fuzz_target>/`) and fuzz target name
+    /// of the format.
+    pub fuzz_target: &'static str,
+    /// The file names the fuzzer and the malformed-input suite feed the parser under (each must
+    /// be accepted by [`Format::files`]; formats told apart by name, like `.npy` and `.npz`, get
+    /// one each).
+    pub samples: &'static [Sample],
+}
+
+impl Format {
+    /// A row reading whole files (up to [`DEFAULT_WHOLE_FILE_LIMIT`]), standing alone, without a
+    /// digest or a content test; the other `const fn`s below change one field each.
+    pub const fn new(
+        id: ExtractorId,
+        description: &'static str,
+        files: FileMatch,
+        parser: &'static dyn Parse,
+    ) -> Format {
+        Format {
+            id,
+            description,
+            files,
+            read: ReadLimit::Whole {
+                max_bytes: DEFAULT_WHOLE_FILE_LIMIT,
+            },
+            digest: false,
+            recognizes: None,
+            role: Role::Standalone,
+            parser,
+            fuzz_target: "",
+            samples: &[],
         }
     }
-    /// Companion files to read alongside the main file.
-    fn companions(&self) -> Option<CompanionRequest> {
-        None
+
+    /// Reads at most `max_bytes` (refused above it).
+    pub const fn max_bytes(self, max_bytes: u64) -> Format {
+        Format {
+            read: ReadLimit::Whole { max_bytes },
+            ..self
+        }
     }
-    /// True when the extractor needs the SHA-256 of the whole main file (model weights): the
-    /// driver streams it with bounded memory, in parallel with other jobs, counts it in the
-    /// progress it reports, and serves it through `input.files.digest(input.path)`.
-    fn wants_digest(&self) -> bool {
-        false
+
+    /// Reads only the first `bytes` bytes and asks for the digest of the whole file: the shape
+    /// of every weights format, whose files are gigabytes.
+    pub const fn header_and_digest(self, bytes: u64) -> Format {
+        Format {
+            read: ReadLimit::Prefix { bytes },
+            digest: true,
+            ..self
+        }
     }
-    /// Reads the input.
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError>;
+
+    pub const fn role(self, role: Role) -> Format {
+        Format { role, ..self }
+    }
+
+    pub const fn recognizes(self, test: fn(&[u8]) -> bool) -> Format {
+        Format {
+            recognizes: Some(test),
+            ..self
+        }
+    }
+
+    /// The fuzz target (and corpus directory) of the format and the names it is fed under.
+    pub const fn fuzzed_as(self, fuzz_target: &'static str, samples: &'static [Sample]) -> Format {
+        Format {
+            fuzz_target,
+            samples,
+            ..self
+        }
+    }
+
+    /// Cheap, path-only test: is this file of this format?
+    pub fn accepts(&self, path: &Path) -> bool {
+        self.files.matches(path)
+    }
+
+    /// The row's content test; false for formats known by name only.
+    pub fn recognizes_content(&self, prefix: &[u8]) -> bool {
+        self.recognizes.is_some_and(|test| test(prefix))
+    }
+
+    /// Companion files the driver reads alongside the main file, from [`Format::role`].
+    pub fn companions(&self) -> Option<CompanionRequest> {
+        self.role.companions()
+    }
+
+    /// Reads the input with the row's parser.
+    pub fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+        self.parser.parse(input)
+    }
+}
+
+impl std::fmt::Debug for Format {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Format")
+            .field("id", &self.id)
+            .field("files", &self.files)
+            .field("read", &self.read)
+            .field("digest", &self.digest)
+            .field("role", &self.role)
+            .field("fuzz_target", &self.fuzz_target)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which files a format reads, by path alone.
+#[derive(Debug, Clone, Copy)]
+pub enum FileMatch {
+    /// A file called exactly one of these names.
+    Names(&'static [&'static str]),
+    /// A file whose extension is one of these, in any ASCII case (`model.PT`).
+    Extensions(&'static [&'static str]),
+    /// A file whose name, lowercased, is one of `names` or ends in one of `suffixes` after at
+    /// least one character (`github.tools.json`, not `.tools.json`).
+    AnyCase {
+        names: &'static [&'static str],
+        suffixes: &'static [&'static str],
+    },
+    /// A file called one of the names of a [`Placed`] inside a directory it allows.
+    Placed(&'static [Placed]),
+    /// Anything a list cannot say (a grandparent directory, a name pattern).
+    Custom(fn(&Path) -> bool),
+}
+
+/// File names and the directories they must sit in.
+#[derive(Debug, Clone, Copy)]
+pub struct Placed {
+    pub names: &'static [&'static str],
+    /// Names of the directory holding the file; empty: any directory, or none.
+    pub parents: &'static [&'static str],
+}
+
+impl FileMatch {
+    pub fn matches(&self, path: &Path) -> bool {
+        let name = path.file_name().and_then(|name| name.to_str());
+        match *self {
+            FileMatch::Names(names) => name.is_some_and(|name| names.contains(&name)),
+            FileMatch::Extensions(extensions) => path
+                .extension()
+                .and_then(|extension| extension.to_str())
+                .is_some_and(|extension| {
+                    extensions
+                        .iter()
+                        .any(|known| extension.eq_ignore_ascii_case(known))
+                }),
+            FileMatch::AnyCase { names, suffixes } => name.is_some_and(|name| {
+                let name = name.to_ascii_lowercase();
+                names.contains(&name.as_str())
+                    || suffixes
+                        .iter()
+                        .any(|suffix| name.len() > suffix.len() && name.ends_with(suffix))
+            }),
+            FileMatch::Placed(places) => name.is_some_and(|name| {
+                let parent = path
+                    .parent()
+                    .and_then(Path::file_name)
+                    .and_then(|parent| parent.to_str());
+                places.iter().any(|place| {
+                    place.names.contains(&name)
+                        && (place.parents.is_empty()
+                            || parent.is_some_and(|parent| place.parents.contains(&parent)))
+                })
+            }),
+            FileMatch::Custom(test) => test(path),
+        }
+    }
+}
+
+/// What a format is to the files around it. Today it decides the companion files a lock reads;
+/// the link stage joins manifests to locks by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A lockfile, joined with the manifests its [`Join`] names.
+    Lock(Join),
+    /// A project manifest of the ecosystem: read alone unless a lock joins it.
+    Manifest(Ecosystem),
+    /// Read on its own.
+    Standalone,
+}
+
+/// The manifests a lockfile is read with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Join {
+    /// A `Cargo.lock` in D: the `Cargo.toml` files at or below D (the workspace root and its
+    /// members among them).
+    CargoWorkspace,
+    /// A Python lock-like file in D: `D/pyproject.toml`, the project it locks.
+    PyProject,
+    /// A `uv.lock` in D: `D/pyproject.toml` and those of the workspace members below D.
+    UvWorkspace,
+}
+
+/// More manifests than this below one lock are not read (and a diagnostic says so).
+const MAX_JOINED_MANIFESTS: usize = 5_000;
+
+impl Role {
+    /// The companion files the driver reads for a lock (every file of that name at or below its
+    /// directory; the parser picks the ones it joins).
+    pub fn companions(self) -> Option<CompanionRequest> {
+        let file_name = match self {
+            Role::Lock(Join::CargoWorkspace) => "Cargo.toml",
+            Role::Lock(Join::PyProject | Join::UvWorkspace) => "pyproject.toml",
+            Role::Manifest(_) | Role::Standalone => return None,
+        };
+        Some(CompanionRequest {
+            file_name,
+            max_files: MAX_JOINED_MANIFESTS,
+        })
+    }
+}
+
+/// A file name a format is fed under by the fuzzer and the malformed-input suite, and the
+/// syntax the suite mutates it as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sample {
+    /// A relative path the format accepts (`.vscode/mcp.json`).
+    pub file: &'static str,
+    pub syntax: Syntax,
+}
+
+impl Sample {
+    pub const fn new(file: &'static str, syntax: Syntax) -> Sample {
+        Sample { file, syntax }
+    }
+}
+
+/// The syntax of a format's files, as far as mutating them is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    Toml,
+    Json,
+    /// JSON with comments and trailing commas (editor settings files).
+    Jsonc,
+    Yaml,
+    /// One entry a line (`requirements.txt`).
+    Lines,
+    /// Markdown with YAML front matter.
+    Markdown,
+    Xml,
+    Binary,
 }
 
 /// `a/b/c.txt` → `a/b`; `c.txt` → `""`.

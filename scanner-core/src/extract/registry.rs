@@ -1,77 +1,47 @@
-//! The one table of extractors. Adding a format is one file, one line here, one fixtures folder.
+//! The one table of formats. Adding a format is its parser file, one line here, one fixtures
+//! folder: `airlock extractors` and its docs page, the fuzz entry points and the
+//! malformed-input suite all read this table.
 
-use super::cargo::cargo_lock::CargoLockExtractor;
-use super::cargo::cargo_toml::CargoTomlExtractor;
-use super::mcp::claude_code_settings::ClaudeCodeSettingsExtractor;
-use super::mcp::claude_desktop_config::ClaudeDesktopConfigExtractor;
-use super::mcp::cline_mcp_settings::ClineMcpSettingsExtractor;
-use super::mcp::codex_config::CodexConfigExtractor;
-use super::mcp::gemini_settings::GeminiSettingsExtractor;
-use super::mcp::goose_config::GooseConfigExtractor;
-use super::mcp::mcp_json::McpJsonExtractor;
-use super::mcp::tool_declarations::ToolDeclarationsExtractor;
-use super::mcp::vscode_mcp_json::VsCodeMcpJsonExtractor;
-use super::mcp::windsurf_mcp_config::WindsurfMcpConfigExtractor;
-use super::mcp::zed_settings::ZedSettingsExtractor;
-use super::model::gguf::GgufExtractor;
-use super::model::hf_config::HfConfigExtractor;
-use super::model::model_card::ModelCardExtractor;
-use super::model::numpy::NumpyExtractor;
-use super::model::onnx::OnnxExtractor;
-use super::model::pickle::PickleExtractor;
-use super::model::pytorch::PytorchExtractor;
-use super::model::safetensors::SafetensorsExtractor;
-use super::model::safetensors_index::SafetensorsIndexExtractor;
-use super::python::pdm_lock::PdmLockExtractor;
-use super::python::pipfile_lock::PipfileLockExtractor;
-use super::python::poetry_lock::PoetryLockExtractor;
-use super::python::pylock::PylockExtractor;
-use super::python::pyproject::PyProjectExtractor;
-use super::python::requirements_txt::RequirementsExtractor;
-use super::python::uv_lock::UvLockExtractor;
-use super::sbom::SbomExtractor;
-use super::Extractor;
+use super::Format;
 
-/// Every extractor airlock runs, in a stable order.
-pub static EXTRACTORS: &[&dyn Extractor] = &[
-    &CargoLockExtractor,
-    &CargoTomlExtractor,
-    &RequirementsExtractor,
-    &PipfileLockExtractor,
-    &PdmLockExtractor,
-    &PyProjectExtractor,
-    &UvLockExtractor,
-    &PoetryLockExtractor,
-    &PylockExtractor,
-    &ModelCardExtractor,
-    &HfConfigExtractor,
-    &SafetensorsExtractor,
-    &SafetensorsIndexExtractor,
-    &GgufExtractor,
-    &PickleExtractor,
-    &PytorchExtractor,
-    &NumpyExtractor,
-    &OnnxExtractor,
-    &SbomExtractor,
-    &McpJsonExtractor,
-    &VsCodeMcpJsonExtractor,
-    &ClaudeDesktopConfigExtractor,
-    &ClaudeCodeSettingsExtractor,
-    &WindsurfMcpConfigExtractor,
-    &ClineMcpSettingsExtractor,
-    &ZedSettingsExtractor,
-    &GeminiSettingsExtractor,
-    &CodexConfigExtractor,
-    &GooseConfigExtractor,
-    &ToolDeclarationsExtractor,
+/// Every format airlock reads, in a stable order (the order of `airlock extractors`, and the
+/// order jobs for one file are run in).
+pub static FORMATS: &[&Format] = &[
+    &super::cargo::cargo_lock::FORMAT,
+    &super::cargo::cargo_toml::FORMAT,
+    &super::python::requirements_txt::FORMAT,
+    &super::python::pipfile_lock::FORMAT,
+    &super::python::pdm_lock::FORMAT,
+    &super::python::pyproject::FORMAT,
+    &super::python::uv_lock::FORMAT,
+    &super::python::poetry_lock::FORMAT,
+    &super::python::pylock::FORMAT,
+    &super::model::model_card::FORMAT,
+    &super::model::hf_config::FORMAT,
+    &super::model::safetensors::FORMAT,
+    &super::model::safetensors_index::FORMAT,
+    &super::model::gguf::FORMAT,
+    &super::model::pickle::FORMAT,
+    &super::model::pytorch::FORMAT,
+    &super::model::numpy::FORMAT,
+    &super::model::onnx::FORMAT,
+    &super::sbom::FORMAT,
+    &super::mcp::clients::MCP_JSON,
+    &super::mcp::clients::VSCODE_MCP_JSON,
+    &super::mcp::clients::CLAUDE_DESKTOP_CONFIG,
+    &super::mcp::claude_code_settings::FORMAT,
+    &super::mcp::clients::WINDSURF_MCP_CONFIG,
+    &super::mcp::clients::CLINE_MCP_SETTINGS,
+    &super::mcp::clients::ZED_SETTINGS,
+    &super::mcp::clients::GEMINI_SETTINGS,
+    &super::mcp::clients::CODEX_CONFIG,
+    &super::mcp::clients::GOOSE_CONFIG,
+    &super::mcp::tool_declarations::FORMAT,
 ];
 
-/// Looks an extractor up by id.
-pub fn extractor_by_id(id: &str) -> Option<&'static dyn Extractor> {
-    EXTRACTORS
-        .iter()
-        .copied()
-        .find(|extractor| extractor.id() == id)
+/// Looks a format up by its id.
+pub fn extractor_by_id(id: &str) -> Option<&'static Format> {
+    FORMATS.iter().copied().find(|format| format.id == id)
 }
 
 #[cfg(test)]
@@ -83,8 +53,9 @@ mod tests {
     #[test]
     fn ids_are_unique_and_path_shaped() {
         let mut seen = BTreeSet::new();
-        for extractor in EXTRACTORS {
-            let id = extractor.id();
+        let mut fuzz_targets = BTreeSet::new();
+        for format in FORMATS {
+            let id = format.id;
             assert!(seen.insert(id), "duplicate extractor id {id}");
             let (group, name) = id.split_once('/').expect("ids look like group/name");
             for part in [group, name] {
@@ -96,18 +67,31 @@ mod tests {
                     "{id}"
                 );
             }
-            assert!(!extractor.description().is_empty());
-            assert_eq!(extractor_by_id(id).map(|found| found.id()), Some(id));
+            assert!(!format.description.is_empty());
+            assert_eq!(extractor_by_id(id).map(|found| found.id), Some(id));
+            assert!(
+                fuzz_targets.insert(format.fuzz_target),
+                "{id}: fuzz target `{}` taken",
+                format.fuzz_target
+            );
+            assert!(!format.samples.is_empty(), "{id} has no samples");
+            for sample in format.samples {
+                assert!(
+                    format.accepts(Path::new(sample.file)),
+                    "{id} does not accept its sample {}",
+                    sample.file
+                );
+            }
         }
     }
 
     #[test]
     fn each_file_name_is_claimed_by_the_expected_extractor() {
         let accepted = |path: &str| -> Vec<&str> {
-            EXTRACTORS
+            FORMATS
                 .iter()
-                .filter(|extractor| extractor.accepts(Path::new(path)))
-                .map(|extractor| extractor.id())
+                .filter(|format| format.accepts(Path::new(path)))
+                .map(|format| format.id)
                 .collect()
         };
         assert_eq!(accepted("a/Cargo.lock"), ["cargo/cargo-lock"]);

@@ -5,15 +5,14 @@
 //! the approval prompt (Claude Code `enableAllProjectMcpServers`). A prompt injection in any
 //! content the agent reads can then use those tools unseen.
 
-use super::mcp_common::{enabled_servers, label};
+use super::mcp_common::{enabled_servers, label, server_facts};
 use super::{Finding, RuleId};
-use crate::extract::mcp::facts;
 use crate::graph::DependencyGraph;
 
 pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
     enabled_servers(graph)
         .filter_map(|server| {
-            let approval = facts::auto_approve(server)?;
+            let approval = server_facts(server)?.auto_approve.as_ref()?;
             let what = if approval.tools.is_empty() {
                 "is started without asking".to_owned()
             } else if approval.tools.iter().any(|tool| tool == "*") {

@@ -2,7 +2,7 @@
 //! and where its config file is.
 
 use crate::component::{Component, ComponentKind, Source};
-use crate::extract::mcp::facts;
+use crate::facts::McpServerFacts;
 use crate::graph::DependencyGraph;
 use crate::location::Location;
 
@@ -15,16 +15,21 @@ pub(super) fn servers(graph: &DependencyGraph) -> impl Iterator<Item = &Componen
 
 /// The servers a client would start (not disabled in their config).
 pub(super) fn enabled_servers(graph: &DependencyGraph) -> impl Iterator<Item = &Component> {
-    servers(graph).filter(|component| !facts::is_disabled(component))
+    servers(graph).filter(|component| !server_facts(component).is_some_and(|facts| facts.disabled))
+}
+
+/// What the config says about a server.
+pub(super) fn server_facts(component: &Component) -> Option<&McpServerFacts> {
+    component.facts.mcp_server.as_deref()
 }
 
 /// `MCP server `github` (claude-code)`.
 pub(super) fn label(component: &Component) -> String {
-    let name = component
-        .properties
-        .get(facts::NAME)
-        .map_or_else(|| component.key.name.original().to_owned(), Clone::clone);
-    match component.properties.get(facts::CLIENT) {
+    let facts = server_facts(component);
+    let name = facts
+        .and_then(|facts| facts.name.clone())
+        .unwrap_or_else(|| component.key.name.original().to_owned());
+    match facts.and_then(|facts| facts.client.as_ref()) {
         Some(client) => format!("MCP server `{name}` ({client})"),
         None => format!("MCP server `{name}`"),
     }

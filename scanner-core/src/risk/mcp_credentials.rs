@@ -5,28 +5,35 @@
 //! (`${GITHUB_TOKEN}`, `docker -e NAME`) are listed by name and line: they say which secrets the
 //! server can use.
 
-use super::mcp_common::{config_path, enabled_servers, label, servers};
+use super::mcp_common::{config_path, enabled_servers, label, server_facts, servers};
 use super::{Finding, RuleId};
-use crate::extract::mcp::facts::{self, NamedCredential};
+use crate::component::Component;
+use crate::facts::mcp::{CredentialPlace, NamedCredential};
 use crate::graph::DependencyGraph;
 use crate::location::Location;
 
 fn describe(found: &NamedCredential) -> String {
     match found.credential.flag.as_deref() {
         Some(flag) => format!("{} `{flag}`", found.place.as_str()),
-        None if found.place == facts::CredentialPlace::Url => "URL".to_owned(),
-        None if found.place == facts::CredentialPlace::Argument => {
+        None if found.place == CredentialPlace::Url => "URL".to_owned(),
+        None if found.place == CredentialPlace::Argument => {
             format!("argument {}", found.name)
         }
         None => format!("{} `{}`", found.place.as_str(), found.name),
     }
 }
 
+fn credentials(server: &Component) -> Vec<NamedCredential> {
+    server_facts(server)
+        .map(|facts| facts.credentials())
+        .unwrap_or_default()
+}
+
 pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
     let mut findings = Vec::new();
     // Literal secrets matter even in a disabled server: they are in the file all the same.
     for server in servers(graph) {
-        let secrets: Vec<NamedCredential> = facts::credentials(server)
+        let secrets: Vec<NamedCredential> = credentials(server)
             .into_iter()
             .filter(|found| found.credential.value == "secret")
             .collect();
@@ -65,7 +72,7 @@ pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
         findings.push(finding);
     }
     for server in enabled_servers(graph) {
-        let passed: Vec<NamedCredential> = facts::credentials(server)
+        let passed: Vec<NamedCredential> = credentials(server)
             .into_iter()
             .filter(|found| {
                 found.credential.credential

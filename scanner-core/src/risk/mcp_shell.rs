@@ -3,18 +3,18 @@
 //! then decided by the string and whatever it downloads, not by a package and version that can
 //! be inventoried and matched against advisories.
 
-use super::mcp_common::{declaration, enabled_servers, label};
+use super::mcp_common::{declaration, enabled_servers, label, server_facts};
 use super::{Finding, RuleId};
-use crate::extract::mcp::facts;
 use crate::graph::DependencyGraph;
 
 pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
     enabled_servers(graph)
         .filter_map(|server| {
-            let reason = server.properties.get(facts::SHELL)?;
-            let command = server
-                .properties
-                .get(facts::COMMAND)
+            let facts = server_facts(server)?;
+            let reason = facts.shell.as_ref()?;
+            let command = facts
+                .command
+                .as_ref()
                 .map(|command| format!(" (`{command}`)"))
                 .unwrap_or_default();
             let mut finding = Finding::new(

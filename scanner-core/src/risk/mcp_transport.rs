@@ -3,16 +3,18 @@
 //! arguments; over plain HTTP to another host, the calls and the credentials in their headers
 //! also cross the network unencrypted. Loopback addresses stay on the machine and are fine.
 
-use super::mcp_common::{declaration, enabled_servers, label};
+use super::mcp_common::{declaration, enabled_servers, label, server_facts};
 use super::{Finding, RuleId};
-use crate::extract::mcp::facts;
 use crate::extract::mcp::secrets::{is_loopback, url_host, url_scheme};
 use crate::graph::DependencyGraph;
 
 pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
     let mut findings = Vec::new();
     for server in enabled_servers(graph) {
-        for (url, own) in facts::urls(server) {
+        for (url, own) in server_facts(server)
+            .map(|facts| facts.urls())
+            .unwrap_or_default()
+        {
             let Some(host) = url_host(&url) else { continue };
             if is_loopback(&host) {
                 continue;

@@ -3,15 +3,14 @@
 //! start of the client may then run code nobody reviewed: a takeover of the package or the tag
 //! reaches the agent at its next launch.
 
-use super::mcp_common::{declaration, enabled_servers, label};
+use super::mcp_common::{declaration, enabled_servers, label, server_facts};
 use super::{Finding, RuleId};
-use crate::extract::mcp::facts;
 use crate::graph::DependencyGraph;
 
 pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
     enabled_servers(graph)
         .filter_map(|server| {
-            let reason = server.properties.get(facts::UNPINNED)?;
+            let reason = server_facts(server)?.unpinned.as_ref()?;
             let mut finding = Finding::new(
                 graph,
                 RuleId::McpUnpinnedServer,

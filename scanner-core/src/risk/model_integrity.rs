@@ -12,7 +12,7 @@ use crate::location::Location;
 pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
     let mut findings = Vec::new();
     for component in graph.components() {
-        if let Some(card) = component.model_card.as_deref() {
+        if let Some(card) = component.facts.model_card.as_deref() {
             if !card.missing_shards.is_empty() {
                 let shards: Vec<&str> = card
                     .missing_shards
@@ -41,7 +41,7 @@ pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
         if component.kind != ComponentKind::File {
             continue;
         }
-        let Some(weights) = component.weights.as_deref() else {
+        let Some(weights) = component.facts.weights.as_deref() else {
             continue;
         };
         let path = match &component.key.source {

@@ -61,7 +61,7 @@ fn card_restrictions(card: &ModelCard) -> Vec<LicenseRestriction> {
 pub(super) fn check(graph: &DependencyGraph, policy: &ModelPolicy) -> Vec<Finding> {
     let mut findings = Vec::new();
     for component in graph.components() {
-        let Some(card) = component.model_card.as_deref() else {
+        let Some(card) = component.facts.model_card.as_deref() else {
             continue;
         };
         let reported: Vec<(LicenseRestriction, super::Severity)> = card_restrictions(card)

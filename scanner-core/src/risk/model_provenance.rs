@@ -13,7 +13,7 @@ pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
         if component.kind != ComponentKind::MachineLearningModel || !graph.is_root(&component.key) {
             continue;
         }
-        let card = component.model_card.as_deref();
+        let card = component.facts.model_card.as_deref();
         let has_base = card.is_some_and(|card| !card.base_models.is_empty());
         let has_publisher = !matches!(component.key.source, Source::Path { .. })
             || card.is_some_and(|card| {
@@ -24,7 +24,7 @@ pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
         let has_hash_source = graph.dependencies(&component.key).iter().any(|(key, _)| {
             graph
                 .get(key)
-                .and_then(|file| file.weights.as_deref())
+                .and_then(|file| file.facts.weights.as_deref())
                 .is_some_and(|weights| !weights.expected_sha256.is_empty() || weights.lfs.is_some())
         });
         if has_base || has_publisher || has_hash_source {

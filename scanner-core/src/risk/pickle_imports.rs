@@ -250,7 +250,7 @@ fn format_note(weights: &WeightsFile) -> String {
 pub(super) fn check(graph: &DependencyGraph, policy: &ModelPolicy) -> Vec<Finding> {
     let mut findings = Vec::new();
     for component in graph.components() {
-        let Some(weights) = component.weights.as_deref() else {
+        let Some(weights) = component.facts.weights.as_deref() else {
             continue;
         };
         if weights.pickles.is_empty() {

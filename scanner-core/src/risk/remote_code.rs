@@ -10,7 +10,7 @@ use crate::graph::DependencyGraph;
 pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
     let mut findings = Vec::new();
     for component in graph.components() {
-        let Some(card) = component.model_card.as_deref() else {
+        let Some(card) = component.facts.model_card.as_deref() else {
             continue;
         };
         if card.remote_code.is_empty() {

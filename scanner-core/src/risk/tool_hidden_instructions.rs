@@ -6,7 +6,6 @@
 
 use super::{Finding, RuleId};
 use crate::component::{ComponentKind, Source};
-use crate::extract::mcp::facts;
 use crate::graph::DependencyGraph;
 use crate::location::Location;
 
@@ -15,7 +14,7 @@ pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
         .components()
         .filter(|component| component.kind == ComponentKind::AgentTool)
         .filter_map(|tool| {
-            let found = facts::hidden_instructions(tool)?;
+            let found = tool.facts.tool.as_ref()?.hidden_instructions.as_ref()?;
             let mut parts = Vec::new();
             if !found.invisible.is_empty() {
                 parts.push(format!("invisible characters {}", found.invisible.join(", ")));

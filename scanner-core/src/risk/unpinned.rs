@@ -11,8 +11,9 @@ pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
         .filter(|component| component.flags.contains(&ComponentFlag::Unpinned))
         .map(|component| {
             let requirement = component
-                .properties
-                .get("airlock:requirement")
+                .facts
+                .requirement
+                .as_ref()
                 .map(|requirement| format!(" (requirement `{requirement}`)"))
                 .unwrap_or_default();
             Finding::new(
@@ -31,14 +32,14 @@ pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use crate::extract::cargo::cargo_toml::CargoTomlExtractor;
-    use crate::extract::{Extractor, Input};
+    use crate::extract::{Input, Parse};
     use crate::risk::{analyze, RuleId};
 
     #[test]
     fn a_manifest_without_lockfile_has_unpinned_dependencies() {
         let text = "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[dependencies]\nserde = \"1\"\n";
         let extraction = CargoTomlExtractor
-            .extract(&Input::new("Cargo.toml", text.as_bytes()))
+            .parse(&Input::new("Cargo.toml", text.as_bytes()))
             .unwrap();
         let graph = crate::scan::merge(vec![extraction], &mut Vec::new());
         let analysis = analyze(&graph, None);

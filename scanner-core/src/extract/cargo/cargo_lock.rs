@@ -8,7 +8,6 @@
 //!   encoded, which does not change what is read here.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -16,7 +15,10 @@ use toml::Spanned;
 use super::{crate_name, parse_lock_source, parse_toml};
 use crate::component::{Hash, HashAlgorithm, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
-use crate::extract::{CompanionRequest, ExtractError, Extraction, Extractor, ExtractorId, Input};
+use crate::extract::{
+    ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, Parse, Role, Sample,
+    Syntax,
+};
 use crate::location::Location;
 use crate::name::PackageName;
 
@@ -24,29 +26,22 @@ use crate::name::PackageName;
 #[derive(Debug)]
 pub struct CargoLockExtractor;
 
-impl Extractor for CargoLockExtractor {
-    fn id(&self) -> ExtractorId {
-        "cargo/cargo-lock"
-    }
+const ID: ExtractorId = "cargo/cargo-lock";
 
-    fn description(&self) -> &'static str {
-        "Cargo.lock v1-v4 with the workspace's Cargo.toml files (members, dev/build/target dependencies)"
-    }
+/// The row of [`crate::extract::FORMATS`].
+pub const FORMAT: Format = Format::new(
+    ID,
+    "Cargo.lock v1-v4 with the workspace's Cargo.toml files (members, dev/build/target dependencies)",
+    FileMatch::Names(&["Cargo.lock"]),
+    &CargoLockExtractor,
+)
+.role(Role::Lock(Join::CargoWorkspace))
+.fuzzed_as("cargo_lock", &[Sample::new("Cargo.lock", Syntax::Toml)]);
 
-    fn accepts(&self, path: &Path) -> bool {
-        path.file_name().is_some_and(|name| name == "Cargo.lock")
-    }
-
-    fn companions(&self) -> Option<CompanionRequest> {
-        Some(CompanionRequest {
-            file_name: "Cargo.toml",
-            max_files: 5_000,
-        })
-    }
-
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+impl Parse for CargoLockExtractor {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let lock = LockFile::parse(input.path, input.bytes)?;
-        Ok(super::workspace::assemble(self.id(), input, lock))
+        Ok(super::workspace::assemble(ID, input, lock))
     }
 }
 
@@ -379,7 +374,7 @@ source = "sparse+https://index.crates.io/"
 checksum = "DDC6F9CC94D67C0E21AAF7EDA3A010FD3AF78EBF6E096AA6E2E13C79749CCE4F"
 "#;
         let extraction = CargoLockExtractor
-            .extract(&Input::new("Cargo.lock", text.as_bytes()))
+            .parse(&Input::new("Cargo.lock", text.as_bytes()))
             .unwrap();
         let purls: Vec<String> = extraction
             .components

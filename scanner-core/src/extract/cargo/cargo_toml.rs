@@ -7,7 +7,6 @@
 //! are ranges, never versions.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -20,8 +19,8 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, parent_directory, EdgeRef, EdgeTarget, ExtractError, Extraction, Extractor,
-    ExtractorId, Input,
+    join_path, parent_directory, EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId,
+    FileMatch, Format, Input, Parse, Role, Sample, Syntax,
 };
 use crate::location::{Evidence, Location};
 use crate::text::LineIndex;
@@ -30,22 +29,22 @@ use crate::text::LineIndex;
 #[derive(Debug)]
 pub struct CargoTomlExtractor;
 
-impl Extractor for CargoTomlExtractor {
-    fn id(&self) -> ExtractorId {
-        "cargo/cargo-toml"
-    }
+const ID: ExtractorId = "cargo/cargo-toml";
 
-    fn description(&self) -> &'static str {
-        "Cargo.toml of a crate without a Cargo.lock (direct dependencies as unpinned requirements)"
-    }
+/// The row of [`crate::extract::FORMATS`].
+pub const FORMAT: Format = Format::new(
+    ID,
+    "Cargo.toml of a crate without a Cargo.lock (direct dependencies as unpinned requirements)",
+    FileMatch::Names(&["Cargo.toml"]),
+    &CargoTomlExtractor,
+)
+.role(Role::Manifest(Ecosystem::CratesIo))
+.fuzzed_as("cargo_toml", &[Sample::new("Cargo.toml", Syntax::Toml)]);
 
-    fn accepts(&self, path: &Path) -> bool {
-        path.file_name().is_some_and(|name| name == "Cargo.toml")
-    }
-
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+impl Parse for CargoTomlExtractor {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let manifest = Manifest::parse(input.path, input.bytes)?;
-        Ok(standalone(self.id(), &manifest))
+        Ok(standalone(ID, &manifest))
     }
 }
 
@@ -467,9 +466,7 @@ fn standalone(extractor: ExtractorId, manifest: &Manifest) -> Extraction {
             .with_evidence(evidence(declared.line));
         component.flags.insert(ComponentFlag::Unpinned);
         if let Some(requirement) = &declared.requirement {
-            component
-                .properties
-                .insert("airlock:requirement".to_owned(), requirement.clone());
+            component.facts.requirement = Some(requirement.clone());
         }
         extraction.components.push(component);
         extraction.edges.push(EdgeRef {
@@ -567,7 +564,7 @@ winapi = "0.3"
     #[test]
     fn standalone_manifest_gives_unpinned_dependencies() {
         let extraction = CargoTomlExtractor
-            .extract(&Input::new("crates/tool/Cargo.toml", MANIFEST.as_bytes()))
+            .parse(&Input::new("crates/tool/Cargo.toml", MANIFEST.as_bytes()))
             .unwrap();
         assert_eq!(extraction.roots.len(), 1);
         let anyhow = extraction
@@ -577,13 +574,7 @@ winapi = "0.3"
             .unwrap();
         assert!(anyhow.flags.contains(&ComponentFlag::Unpinned));
         assert_eq!(anyhow.key.version, None);
-        assert_eq!(
-            anyhow
-                .properties
-                .get("airlock:requirement")
-                .map(String::as_str),
-            Some("1")
-        );
+        assert_eq!(anyhow.facts.requirement.as_deref(), Some("1"));
         assert!(extraction
             .diagnostics
             .iter()

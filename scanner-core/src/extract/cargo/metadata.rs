@@ -191,10 +191,7 @@ pub fn apply_resolved_graph(
     extraction.edges = edges;
     extraction.roots = roots;
     for component in &mut extraction.components {
-        component.properties.insert(
-            "airlock:cargo:resolved-by".to_owned(),
-            "cargo metadata".to_owned(),
-        );
+        component.facts.cargo_mut().resolved_by_cargo_metadata = true;
     }
     Ok(())
 }

@@ -75,20 +75,7 @@ pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
     let index = LineIndex::new(text);
     match toml::from_str::<T>(text) {
         Ok(value) => Ok((value, index)),
-        Err(error) => {
-            let (line, column) = error
-                .span()
-                .map(|span| index.line_column(text, span.start))
-                .map_or((None, None), |(line, column)| (Some(line), Some(column)));
-            Err(ExtractError::Parse {
-                location: Location {
-                    path: path.to_owned(),
-                    line,
-                    column,
-                },
-                message: format!("invalid TOML: {}", error.message().trim_end()),
-            })
-        }
+        Err(error) => Err(super::toml_tree::parse_error(path, text, &index, &error)),
     }
 }
 

@@ -112,10 +112,7 @@ pub(crate) fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: LockFile
             component.licenses.extend(manifest_package.license.clone());
         }
         if is_member {
-            component.properties.insert(
-                "airlock:cargo:workspace-member".to_owned(),
-                "true".to_owned(),
-            );
+            component.facts.cargo_mut().workspace_member = true;
             extraction.roots.push(key.clone());
         }
         extraction.components.push(component);
@@ -555,7 +552,7 @@ impl<'m> Workspace<'m> {
 mod tests {
     use super::*;
     use crate::extract::cargo::cargo_lock::CargoLockExtractor;
-    use crate::extract::{CompanionFile, Extractor};
+    use crate::extract::{CompanionFile, Parse};
 
     fn companion(path: &str, text: &str) -> CompanionFile {
         CompanionFile {
@@ -606,7 +603,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             companions,
             files: &crate::extract::NoFiles,
         };
-        CargoLockExtractor.extract(&input).unwrap()
+        CargoLockExtractor.parse(&input).unwrap()
     }
 
     #[test]
@@ -700,7 +697,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             companions: &companions,
             files: &crate::extract::NoFiles,
         };
-        let extraction = CargoLockExtractor.extract(&input).unwrap();
+        let extraction = CargoLockExtractor.parse(&input).unwrap();
         let notes: Vec<String> = extraction
             .diagnostics
             .iter()
@@ -729,7 +726,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             companions: &companions,
             files: &crate::extract::NoFiles,
         };
-        let extraction = CargoLockExtractor.extract(&input).unwrap();
+        let extraction = CargoLockExtractor.parse(&input).unwrap();
         let codes: BTreeSet<&str> = extraction
             .diagnostics
             .iter()

@@ -9,16 +9,14 @@
 //! of the settings file itself, marked as defined elsewhere.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use super::facts::{self, AutoApprove};
-use super::{
-    name_and_parent, project_directory, read_servers, server_key, tree, Client, ConfigFile,
-};
+use super::{project_directory, read_servers, server_key, tree, Client, ConfigFile};
 use crate::component::{Component, ComponentKind};
 use crate::extract::{
-    join_path, ExtractError, Extraction, Extractor, ExtractorId, Input, ReadLimit,
+    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Parse, Placed,
+    Sample, Syntax,
 };
+use crate::facts::mcp::{AutoApprove, McpServerFacts};
 use crate::location::{Evidence, Location};
 
 const ID: ExtractorId = "mcp/claude-code-settings";
@@ -27,30 +25,27 @@ const ID: ExtractorId = "mcp/claude-code-settings";
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ClaudeCodeSettingsExtractor;
 
-impl Extractor for ClaudeCodeSettingsExtractor {
-    fn id(&self) -> ExtractorId {
-        ID
-    }
+/// The row of [`crate::extract::FORMATS`].
+pub const FORMAT: Format = Format::new(
+    ID,
+    "Claude Code user config (~/.claude.json) and settings (.claude/settings*.json): servers and allowed MCP tools",
+    FileMatch::Placed(&[
+        Placed {
+            names: &[".claude.json"],
+            parents: &[],
+        },
+        Placed {
+            names: &["settings.json", "settings.local.json"],
+            parents: &[".claude"],
+        },
+    ]),
+    &ClaudeCodeSettingsExtractor,
+)
+.max_bytes(super::CONFIG_READ_LIMIT)
+.fuzzed_as("claude_code_settings", &[Sample::new(".claude/settings.json", Syntax::Jsonc)]);
 
-    fn description(&self) -> &'static str {
-        "Claude Code user config (~/.claude.json) and settings (.claude/settings*.json): servers and allowed MCP tools"
-    }
-
-    fn accepts(&self, path: &Path) -> bool {
-        matches!(
-            name_and_parent(path),
-            Some((".claude.json", _))
-                | Some(("settings.json" | "settings.local.json", Some(".claude")))
-        )
-    }
-
-    fn read_limit(&self) -> ReadLimit {
-        ReadLimit::Whole {
-            max_bytes: super::CONFIG_READ_LIMIT,
-        }
-    }
-
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+impl Parse for ClaudeCodeSettingsExtractor {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let root = tree::parse_jsonc(input.path, input.bytes)?;
         let mut extraction = Extraction::default();
         let mut servers = read_servers(
@@ -192,24 +187,17 @@ fn approvals(
                 location: Location::line(config.input.path, approval.line),
                 extractor: ID,
             });
-        component.properties.insert(
-            facts::CLIENT.to_owned(),
-            Client::ClaudeCode.as_str().to_owned(),
-        );
-        if !defined_in_project {
-            component.properties.insert(
-                facts::DEFINED_ELSEWHERE.to_owned(),
-                "not in the project's .mcp.json (user scope or another config)".to_owned(),
-            );
-        }
-        component.properties.insert(
-            facts::AUTO_APPROVE.to_owned(),
-            facts::to_json(&AutoApprove {
+        component.facts.mcp_server = Some(Box::new(McpServerFacts {
+            client: Some(Client::ClaudeCode.into()),
+            // Not in the project's .mcp.json: user scope or another config.
+            defined_elsewhere: !defined_in_project,
+            auto_approve: Some(AutoApprove {
                 line: approval.line,
                 setting: approval.settings.join(", "),
                 tools: approval.tools,
             }),
-        );
+            ..McpServerFacts::default()
+        }));
         extraction.roots.push(key);
         components.push(component);
     }

@@ -5,32 +5,23 @@
 //!
 //! Follows each client's documented config format (Model Context Protocol server configuration
 //! as Claude Code, Claude Desktop, Cursor, VS Code, Windsurf, Cline, Zed, Gemini CLI, Codex and
-//! Goose write it): one module per format, all reading server entries through [`read_server`],
-//! which knows every spelling of the same fields (`command`/`cmd`, `url`/`serverUrl`/`httpUrl`/
-//! `uri`, `env`/`envs`/`env_keys`, `autoApprove`/`alwaysAllow`/`trust`, ...).
+//! Goose write it): one table row per client in [`clients`] (Claude Code's settings, with their
+//! scopes and approvals, in [`claude_code_settings`]), all reading server entries through
+//! [`read_server`], which knows every spelling of the same fields (`command`/`cmd`,
+//! `url`/`serverUrl`/`httpUrl`/`uri`, `env`/`envs`/`env_keys`, `autoApprove`/`alwaysAllow`/
+//! `trust`, ...).
 //!
 //! airlock never starts a server, never contacts one and never expands a variable: everything
 //! here is read from the file. Credential values are classified ([`secrets`]) and dropped; the
 //! graph keeps names, lines and, for a literal secret, a redacted form.
 
 pub mod claude_code_settings;
-pub mod claude_desktop_config;
-pub mod cline_mcp_settings;
-pub mod codex_config;
-pub mod facts;
-pub mod gemini_settings;
-pub mod goose_config;
+pub mod clients;
 pub(crate) mod launch;
-pub mod mcp_json;
 pub(crate) mod secrets;
 pub mod tool_declarations;
 pub(crate) mod tree;
 pub mod user_config;
-pub mod vscode_mcp_json;
-pub mod windsurf_mcp_config;
-pub mod zed_settings;
-
-use std::path::Path;
 
 use crate::component::{Component, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, Hash};
 use crate::component::{HashAlgorithm, Source};
@@ -40,7 +31,8 @@ use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 
 use super::{join_path, parent_directory, EdgeRef, EdgeTarget, Extraction, Input};
-use facts::{AutoApprove, Credential};
+use crate::facts::mcp::{AutoApprove, Credential, McpServerFacts, Transport};
+use crate::facts::Word;
 use secrets::ValueClass;
 use tree::Node;
 
@@ -53,37 +45,9 @@ const MAX_SERVERS: usize = 1000;
 /// More arguments, variables or headers than this per server are not read.
 const MAX_ITEMS: usize = 256;
 
-/// The client a config belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Client {
-    ClaudeCode,
-    ClaudeDesktop,
-    Cursor,
-    VsCode,
-    Windsurf,
-    Cline,
-    Zed,
-    GeminiCli,
-    Codex,
-    Goose,
-}
-
-impl Client {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Client::ClaudeCode => "claude-code",
-            Client::ClaudeDesktop => "claude-desktop",
-            Client::Cursor => "cursor",
-            Client::VsCode => "vscode",
-            Client::Windsurf => "windsurf",
-            Client::Cline => "cline",
-            Client::Zed => "zed",
-            Client::GeminiCli => "gemini-cli",
-            Client::Codex => "codex",
-            Client::Goose => "goose",
-        }
-    }
-}
+/// The client a config belongs to (a word of the facts vocabulary, named here for the client
+/// modules).
+pub use crate::facts::mcp::Client;
 
 /// A `NAME → value` pair of an env block or a header map. The value lives only until it is
 /// classified.
@@ -409,84 +373,57 @@ fn build_server(config: &ConfigFile<'_, '_>, entry: ServerEntry, extraction: &mu
     };
     let mut server = Component::new(key.clone(), ComponentKind::McpServer)
         .with_evidence(config.evidence(entry.line));
-    let put = |server: &mut Component, name: String, value: String| {
-        server.properties.entry(name).or_insert(value);
+    let mut facts = McpServerFacts {
+        client: Some(config.client.into()),
+        disabled: entry.disabled,
+        scope: entry.scope.clone(),
+        ..McpServerFacts::default()
     };
-    put(
-        &mut server,
-        facts::CLIENT.to_owned(),
-        config.client.as_str().to_owned(),
-    );
     if entry.name.trim() != key.name.original().rsplit('/').next().unwrap_or_default() {
-        put(&mut server, facts::NAME.to_owned(), entry.name.clone());
+        facts.name = Some(entry.name.clone());
     }
-    if let Some(scope) = &entry.scope {
-        put(&mut server, facts::SCOPE.to_owned(), scope.clone());
-    }
-    if entry.disabled {
-        put(&mut server, facts::DISABLED.to_owned(), "true".to_owned());
-    }
-    let transport = match (&entry.declared_transport, &entry.url, &entry.command) {
-        (Some(declared), _, _) => normalize_transport(declared),
-        (None, Some(_), _) => "http".to_owned(),
-        (None, None, Some(_)) => "stdio".to_owned(),
-        (None, None, None) => "unknown".to_owned(),
-    };
-    put(&mut server, facts::TRANSPORT.to_owned(), transport);
+    facts.transport = Some(
+        match (&entry.declared_transport, &entry.url, &entry.command) {
+            (Some(declared), _, _) => normalize_transport(declared),
+            (None, Some(_), _) => Transport::Http.into(),
+            (None, None, Some(_)) => Transport::Stdio.into(),
+            (None, None, None) => Transport::Unknown.into(),
+        },
+    );
 
     if let Some((url, line)) = &entry.url {
         let (safe, secret) = secrets::sanitize_url(url);
-        put(&mut server, facts::URL.to_owned(), safe);
-        if let Some(redacted) = secret {
-            put(
-                &mut server,
-                facts::URL_CREDENTIAL.to_owned(),
-                facts::to_json(&Credential {
-                    line: *line,
-                    value: ValueClass::Secret.as_str().to_owned(),
-                    credential: true,
-                    redacted: Some(redacted),
-                    flag: None,
-                }),
-            );
-        }
+        facts.url = Some(safe);
+        facts.url_credential = secret.map(|redacted| Credential {
+            line: *line,
+            value: ValueClass::Secret.as_str().to_owned(),
+            credential: true,
+            redacted: Some(redacted),
+            flag: None,
+        });
     }
 
     // Environment variables and HTTP headers carry credentials the same way: record the name,
     // where it is and what kind of value it holds, never the value.
-    for (prefix, settings) in [
-        (facts::ENV_PREFIX, &entry.env),
-        (facts::HEADER_PREFIX, &entry.headers),
+    for (by_name, settings) in [
+        (&mut facts.environment, &entry.env),
+        (&mut facts.headers, &entry.headers),
     ] {
         for setting in settings {
             let class = match &setting.value {
                 Some(value) => secrets::classify(&setting.name, value),
                 None => ValueClass::Inherited,
             };
-            put(
-                &mut server,
-                format!("{prefix}{}", setting.name),
-                facts::to_json(&credential(
-                    setting.line,
-                    &setting.name,
-                    class,
-                    setting.value.as_deref(),
-                )),
-            );
+            by_name.entry(setting.name.clone()).or_insert_with(|| {
+                credential(setting.line, &setting.name, class, setting.value.as_deref())
+            });
         }
     }
 
-    if let Some(approval) = entry
+    facts.auto_approve = entry
         .auto_approve
         .clone()
-        .or_else(|| config.global_auto_approve.clone())
-    {
-        put(
-            &mut server,
-            facts::AUTO_APPROVE.to_owned(),
-            facts::to_json(&approval),
-        );
-    }
+        .or_else(|| config.global_auto_approve.clone());
 
     let mut edges: Vec<(Component, String)> = Vec::new();
     if let Some((command, command_line)) = &entry.command {
@@ -507,17 +444,16 @@ fn build_server(config: &ConfigFile<'_, '_>, entry: ServerEntry, extraction: &mu
                 } else {
                     let redacted = secrets::redact(argument);
                     shown.push(redacted.clone());
-                    put(
-                        &mut server,
-                        format!("{}{number}", facts::ARGUMENT_PREFIX),
-                        facts::to_json(&Credential {
+                    facts
+                        .arguments
+                        .entry(number.to_string())
+                        .or_insert(Credential {
                             line: argument_line,
                             value: ValueClass::Secret.as_str().to_owned(),
                             credential: true,
                             redacted: Some(redacted),
                             flag: Some(flag),
-                        }),
-                    );
+                        });
                 }
                 continue;
             }
@@ -530,17 +466,16 @@ fn build_server(config: &ConfigFile<'_, '_>, entry: ServerEntry, extraction: &mu
                 } else {
                     let redacted = secrets::redact(value);
                     shown.push(format!("{flag}={redacted}"));
-                    put(
-                        &mut server,
-                        format!("{}{number}", facts::ARGUMENT_PREFIX),
-                        facts::to_json(&Credential {
+                    facts
+                        .arguments
+                        .entry(number.to_string())
+                        .or_insert(Credential {
                             line: argument_line,
                             value: ValueClass::Secret.as_str().to_owned(),
                             credential: true,
                             redacted: Some(redacted),
                             flag: Some(flag.to_owned()),
-                        }),
-                    );
+                        });
                 }
                 continue;
             }
@@ -552,27 +487,25 @@ fn build_server(config: &ConfigFile<'_, '_>, entry: ServerEntry, extraction: &mu
             if secrets::url_scheme(argument).is_some() {
                 let (safe, secret) = secrets::sanitize_url(argument);
                 if let Some(redacted) = secret {
-                    put(
-                        &mut server,
-                        format!("{}{number}", facts::ARGUMENT_PREFIX),
-                        facts::to_json(&Credential {
+                    facts
+                        .arguments
+                        .entry(number.to_string())
+                        .or_insert(Credential {
                             line: argument_line,
                             value: ValueClass::Secret.as_str().to_owned(),
                             credential: true,
                             redacted: Some(redacted),
                             flag: None,
-                        }),
-                    );
+                        });
                 }
                 if matches!(
                     secrets::url_scheme(&safe).as_deref(),
                     Some("http" | "https" | "ws" | "wss")
                 ) {
-                    put(
-                        &mut server,
-                        format!("{}{number}", facts::ARGUMENT_URL_PREFIX),
-                        safe.clone(),
-                    );
+                    facts
+                        .argument_urls
+                        .entry(number.to_string())
+                        .or_insert_with(|| safe.clone());
                 }
                 shown.push(safe);
                 continue;
@@ -596,22 +529,21 @@ fn build_server(config: &ConfigFile<'_, '_>, entry: ServerEntry, extraction: &mu
                 } else {
                     format!("{name}={redacted}")
                 });
-                put(
-                    &mut server,
-                    format!("{}{number}", facts::ARGUMENT_PREFIX),
-                    facts::to_json(&Credential {
+                facts
+                    .arguments
+                    .entry(number.to_string())
+                    .or_insert(Credential {
                         line: argument_line,
                         value: ValueClass::Secret.as_str().to_owned(),
                         credential: !name.is_empty() && secrets::is_credential_name(name),
                         redacted: Some(redacted),
                         flag: None,
-                    }),
-                );
+                    });
             } else {
                 shown.push(argument.clone());
             }
         }
-        put(&mut server, facts::COMMAND.to_owned(), shown.join(" "));
+        facts.command = Some(shown.join(" "));
 
         let launch = launch::analyze(command, &arguments);
         for (variable, value) in &launch.container_env {
@@ -619,28 +551,17 @@ fn build_server(config: &ConfigFile<'_, '_>, entry: ServerEntry, extraction: &mu
                 Some(value) => secrets::classify(variable, value),
                 None => ValueClass::Inherited,
             };
-            put(
-                &mut server,
-                format!("{}{variable}", facts::ENV_PREFIX),
-                facts::to_json(&credential(
-                    *command_line,
-                    variable,
-                    class,
-                    value.as_deref(),
-                )),
-            );
+            // A variable the env block already names keeps what the env block says.
+            facts
+                .environment
+                .entry(variable.clone())
+                .or_insert_with(|| credential(*command_line, variable, class, value.as_deref()));
         }
-        if let Some(launcher) = &launch.launcher {
-            put(&mut server, facts::LAUNCHER.to_owned(), launcher.clone());
-        }
-        if let Some(reason) = &launch.shell {
-            put(&mut server, facts::SHELL.to_owned(), reason.clone());
-        }
-        if let Some(reason) = &launch.unpinned {
-            // The reason quotes the spec, which is a package name and version, never a value
-            // from an env block; a credential argument is never the spec.
-            put(&mut server, facts::UNPINNED.to_owned(), reason.clone());
-        }
+        facts.launcher.clone_from(&launch.launcher);
+        facts.shell.clone_from(&launch.shell);
+        // The reason quotes the spec, which is a package name and version, never a value from
+        // an env block; a credential argument is never the spec.
+        facts.unpinned.clone_from(&launch.unpinned);
         let arguments_line = entry
             .arguments
             .first()
@@ -648,11 +569,7 @@ fn build_server(config: &ConfigFile<'_, '_>, entry: ServerEntry, extraction: &mu
         if let Some(spec) = &launch.package {
             match package_component(config, spec, arguments_line) {
                 Ok(package) => {
-                    put(
-                        &mut server,
-                        facts::PACKAGE.to_owned(),
-                        package.key.purl().to_string(),
-                    );
+                    facts.package = Some(package.key.purl().to_string());
                     let relation = launch.launcher.clone().unwrap_or_else(|| "runs".to_owned());
                     edges.push((package, relation));
                 }
@@ -695,21 +612,22 @@ fn build_server(config: &ConfigFile<'_, '_>, entry: ServerEntry, extraction: &mu
         });
         extraction.components.push(target);
     }
+    server.facts.mcp_server = Some(Box::new(facts));
     extraction.roots.push(key);
     extraction.components.push(server);
 }
 
-fn normalize_transport(declared: &str) -> String {
+fn normalize_transport(declared: &str) -> Word<Transport> {
     match declared
         .trim()
         .to_ascii_lowercase()
         .replace('_', "-")
         .as_str()
     {
-        "stdio" | "local" | "command" => "stdio".to_owned(),
-        "sse" => "sse".to_owned(),
-        "http" | "streamable-http" | "streamablehttp" | "remote" => "http".to_owned(),
-        other => other.to_owned(),
+        "stdio" | "local" | "command" => Transport::Stdio.into(),
+        "sse" => Transport::Sse.into(),
+        "http" | "streamable-http" | "streamablehttp" | "remote" => Transport::Http.into(),
+        other => Word::read(other),
     }
 }
 
@@ -726,16 +644,8 @@ fn package_component(
     let key = ComponentKey::new(spec.ecosystem, name, spec.version.clone(), source);
     let mut component =
         Component::new(key, ComponentKind::Library).with_evidence(config.evidence(line));
-    if let Some(requirement) = &spec.requirement {
-        component
-            .properties
-            .insert("airlock:requirement".to_owned(), requirement.clone());
-    }
-    if let Some(tag) = &spec.tag {
-        component
-            .properties
-            .insert("airlock:image-tag".to_owned(), tag.clone());
-    }
+    component.facts.requirement.clone_from(&spec.requirement);
+    component.facts.image_tag.clone_from(&spec.tag);
     Ok(component)
 }
 
@@ -829,16 +739,6 @@ pub(crate) fn project_directory(path: &str) -> String {
     } else {
         directory.to_owned()
     }
-}
-
-/// The file name and its parent directory's name of a path.
-pub(crate) fn name_and_parent(path: &Path) -> Option<(&str, Option<&str>)> {
-    let name = path.file_name()?.to_str()?;
-    let parent = path
-        .parent()
-        .and_then(Path::file_name)
-        .and_then(|parent| parent.to_str());
-    Some((name, parent))
 }
 
 #[cfg(test)]

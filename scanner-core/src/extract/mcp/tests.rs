@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use super::facts;
 use crate::component::{Component, ComponentKind, Source};
 use crate::ecosystem::Ecosystem;
-use crate::extract::{EdgeTarget, Extraction, Extractor, Input, MemoryFiles};
+use crate::extract::{EdgeTarget, Extraction, Format, Input, MemoryFiles};
+use crate::facts::mcp::{AutoApprove, Credential, McpServerFacts};
 use crate::risk::{analyze, RuleId, Severity};
 
 macro_rules! fixture {
@@ -24,11 +24,11 @@ fn files() -> MemoryFiles {
         .with("project/.mcp.json", fixture!("project/.mcp.json"))
 }
 
-fn extract(extractor: &dyn Extractor, path: &str, text: &str) -> Extraction {
+fn extract(format: &Format, path: &str, text: &str) -> Extraction {
     let files = files();
     let input = Input::new(path, text.as_bytes()).with_files(&files);
-    assert!(extractor.accepts(std::path::Path::new(path)), "{path}");
-    extractor.extract(&input).unwrap()
+    assert!(format.accepts(std::path::Path::new(path)), "{path}");
+    format.extract(&input).unwrap()
 }
 
 fn server<'e>(extraction: &'e Extraction, name: &str) -> &'e Component {
@@ -60,8 +60,32 @@ fn targets(extraction: &Extraction) -> BTreeMap<String, Vec<String>> {
     map
 }
 
-fn credential(component: &Component, key: &str) -> facts::Credential {
-    serde_json::from_str(&component.properties[key]).unwrap()
+fn mcp(component: &Component) -> &McpServerFacts {
+    component
+        .facts
+        .mcp_server
+        .as_deref()
+        .expect("MCP server facts")
+}
+
+/// The credential recorded for an environment variable (`env:NAME`), a header (`header:NAME`),
+/// an argument (`argument:N`) or the URL (`url`).
+fn credential(component: &Component, place: &str) -> Credential {
+    let facts = mcp(component);
+    let found = match place.split_once(':') {
+        Some(("env", name)) => facts.environment.get(name),
+        Some(("header", name)) => facts.headers.get(name),
+        Some(("argument", position)) => facts.arguments.get(position),
+        _ if place == "url" => facts.url_credential.as_ref(),
+        _ => panic!("no credential place {place}"),
+    };
+    found
+        .cloned()
+        .unwrap_or_else(|| panic!("no credential {place}"))
+}
+
+fn auto_approve(component: &Component) -> Option<AutoApprove> {
+    mcp(component).auto_approve.clone()
 }
 
 /// No property, evidence or diagnostic holds a fixture secret.
@@ -73,17 +97,17 @@ fn assert_no_secret(extraction: &Extraction) {
 #[test]
 fn claude_code_project_servers() {
     let extraction = extract(
-        &super::mcp_json::McpJsonExtractor,
+        &super::clients::MCP_JSON,
         "project/.mcp.json",
         fixture!("project/.mcp.json"),
     );
     assert_no_secret(&extraction);
     assert_eq!(extraction.roots.len(), 8);
     let github = server(&extraction, "github");
-    assert_eq!(github.properties[facts::CLIENT], "claude-code");
-    assert_eq!(github.properties[facts::TRANSPORT], "stdio");
+    assert_eq!(mcp(github).client.as_ref().unwrap().as_str(), "claude-code");
+    assert_eq!(mcp(github).transport.as_ref().unwrap().as_str(), "stdio");
     assert_eq!(
-        github.properties[facts::COMMAND],
+        mcp(github).command.as_deref().unwrap(),
         "npx -y @modelcontextprotocol/server-github"
     );
     assert_eq!(
@@ -93,44 +117,57 @@ fn claude_code_project_servers() {
         }
     );
     assert_eq!(github.evidence.first().unwrap().location.line, Some(5));
-    assert!(github.properties[facts::UNPINNED].contains("no version"));
-    let token = credential(github, "airlock:mcp:env:GITHUB_PERSONAL_ACCESS_TOKEN");
+    assert!(mcp(github)
+        .unpinned
+        .as_deref()
+        .unwrap()
+        .contains("no version"));
+    let token = credential(github, "env:GITHUB_PERSONAL_ACCESS_TOKEN");
     assert_eq!((token.line, token.value.as_str()), (9, "reference"));
     assert!(token.credential);
-    assert_eq!(
-        credential(github, "airlock:mcp:env:LOG_LEVEL").value,
-        "literal"
-    );
+    assert_eq!(credential(github, "env:LOG_LEVEL").value, "literal");
 
     let slack = server(&extraction, "slack");
-    let secret = credential(slack, "airlock:mcp:env:SLACK_BOT_TOKEN");
+    let secret = credential(slack, "env:SLACK_BOT_TOKEN");
     assert_eq!(secret.value, "secret");
     assert_eq!(secret.redacted.as_deref(), Some("xoxb…"));
-    assert!(slack.properties[facts::UNPINNED].contains("`@latest`"));
+    assert!(mcp(slack)
+        .unpinned
+        .as_deref()
+        .unwrap()
+        .contains("`@latest`"));
 
     let notes = server(&extraction, "local-notes");
     assert_eq!(
-        notes.properties[facts::COMMAND],
+        mcp(notes).command.as_deref().unwrap(),
         "node ./server/index.js --api-key sk-p…"
     );
-    let argument = credential(notes, "airlock:mcp:argument:3");
+    let argument = credential(notes, "argument:3");
     assert_eq!(argument.flag.as_deref(), Some("--api-key"));
 
     let docker = server(&extraction, "github-docker");
     assert_eq!(
-        credential(docker, "airlock:mcp:env:GITHUB_PERSONAL_ACCESS_TOKEN").value,
+        credential(docker, "env:GITHUB_PERSONAL_ACCESS_TOKEN").value,
         "inherited"
     );
-    assert!(docker.properties[facts::UNPINNED].contains("by the tag `v0.4.0`"));
-    assert!(server(&extraction, "installer").properties[facts::SHELL].contains("pipes a download"));
+    assert!(mcp(docker)
+        .unpinned
+        .as_deref()
+        .unwrap()
+        .contains("by the tag `v0.4.0`"));
+    assert!(mcp(server(&extraction, "installer"))
+        .shell
+        .as_deref()
+        .unwrap()
+        .contains("pipes a download"));
     let linear = server(&extraction, "linear");
-    assert_eq!(linear.properties[facts::TRANSPORT], "http");
+    assert_eq!(mcp(linear).transport.as_ref().unwrap().as_str(), "http");
     assert_eq!(
-        linear.properties[facts::URL],
+        mcp(linear).url.as_deref().unwrap(),
         "https://mcp.linear.example.invalid/mcp"
     );
     assert_eq!(
-        credential(linear, "airlock:mcp:header:Authorization").value,
+        credential(linear, "header:Authorization").value,
         "reference"
     );
 
@@ -168,20 +205,20 @@ fn claude_code_project_servers() {
 #[test]
 fn cursor_and_vscode() {
     let cursor = extract(
-        &super::mcp_json::McpJsonExtractor,
+        &super::clients::MCP_JSON,
         "project/.cursor/mcp.json",
         fixture!("project/.cursor/mcp.json"),
     );
     assert_no_secret(&cursor);
     let search = server(&cursor, "internal-search");
-    assert_eq!(search.properties[facts::CLIENT], "cursor");
-    assert_eq!(search.properties[facts::TRANSPORT], "http");
-    let header = credential(search, "airlock:mcp:header:Authorization");
+    assert_eq!(mcp(search).client.as_ref().unwrap().as_str(), "cursor");
+    assert_eq!(mcp(search).transport.as_ref().unwrap().as_str(), "http");
+    let header = credential(search, "header:Authorization");
     assert_eq!(header.value, "secret");
     assert_eq!(header.redacted.as_deref(), Some("Bearer AIRL…"));
 
     let vscode = extract(
-        &super::vscode_mcp_json::VsCodeMcpJsonExtractor,
+        &super::clients::VSCODE_MCP_JSON,
         "project/.vscode/mcp.json",
         fixture!("project/.vscode/mcp.json"),
     );
@@ -191,24 +228,24 @@ fn cursor_and_vscode() {
     // `${workspaceFolder}` is the folder holding `.vscode`.
     assert_eq!(edges["workspace-tools"], ["generic index.js -"]);
     let perplexity = server(&vscode, "perplexity");
-    assert!(!perplexity.properties.contains_key(facts::UNPINNED));
+    assert!(mcp(perplexity).unpinned.is_none());
     assert_eq!(
-        credential(perplexity, "airlock:mcp:env:PERPLEXITY_API_KEY").value,
+        credential(perplexity, "env:PERPLEXITY_API_KEY").value,
         "reference"
     );
     let docs = server(&vscode, "docs");
-    assert_eq!(docs.properties[facts::TRANSPORT], "sse");
+    assert_eq!(mcp(docs).transport.as_ref().unwrap().as_str(), "sse");
     assert_eq!(
-        docs.properties[facts::URL],
+        mcp(docs).url.as_deref().unwrap(),
         "https://docs.example.invalid/sse?api_key=…"
     );
-    assert_eq!(credential(docs, facts::URL_CREDENTIAL).value, "secret");
+    assert_eq!(credential(docs, "url").value, "secret");
 }
 
 #[test]
 fn claude_settings_approvals_land_on_the_project_servers() {
     let extraction = extract(
-        &super::claude_code_settings::ClaudeCodeSettingsExtractor,
+        &super::claude_code_settings::FORMAT,
         "project/.claude/settings.json",
         fixture!("project/.claude/settings.json"),
     );
@@ -219,7 +256,7 @@ fn claude_settings_approvals_land_on_the_project_servers() {
             path: "project/.mcp.json".into()
         }
     );
-    let approval = facts::auto_approve(github).unwrap();
+    let approval = auto_approve(github).unwrap();
     assert_eq!(approval.tools, ["get_issue", "create_pull_request"]);
     assert_eq!(
         approval.setting,
@@ -233,16 +270,16 @@ fn claude_settings_approvals_land_on_the_project_servers() {
             path: "project/.claude/settings.json".into()
         }
     );
-    assert!(memory.properties.contains_key(facts::DEFINED_ELSEWHERE));
-    assert_eq!(facts::auto_approve(memory).unwrap().tools, ["*"]);
+    assert!(mcp(memory).defined_elsewhere);
+    assert_eq!(auto_approve(memory).unwrap().tools, ["*"]);
     // Servers only started without asking.
-    assert!(facts::auto_approve(server(&extraction, "fetch"))
+    assert!(auto_approve(server(&extraction, "fetch"))
         .unwrap()
         .tools
         .is_empty());
 
     let home = extract(
-        &super::claude_code_settings::ClaudeCodeSettingsExtractor,
+        &super::claude_code_settings::FORMAT,
         "home/.claude.json",
         fixture!("home/.claude.json"),
     );
@@ -251,41 +288,48 @@ fn claude_settings_approvals_land_on_the_project_servers() {
         ["npm @modelcontextprotocol/server-memory -"]
     );
     let sentry = server(&home, "/home/dev/agent-stack/sentry");
-    assert_eq!(sentry.properties[facts::SCOPE], "/home/dev/agent-stack");
-    assert_eq!(sentry.properties[facts::TRANSPORT], "sse");
+    assert_eq!(
+        mcp(sentry).scope.as_deref().unwrap(),
+        "/home/dev/agent-stack"
+    );
+    assert_eq!(mcp(sentry).transport.as_ref().unwrap().as_str(), "sse");
 }
 
 #[test]
 fn gemini_zed_and_codex() {
     let gemini = extract(
-        &super::gemini_settings::GeminiSettingsExtractor,
+        &super::clients::GEMINI_SETTINGS,
         "project/.gemini/settings.json",
         fixture!("project/.gemini/settings.json"),
     );
     assert_no_secret(&gemini);
     assert_eq!(
-        facts::auto_approve(server(&gemini, "git")).unwrap().setting,
+        auto_approve(server(&gemini, "git")).unwrap().setting,
         "trust: true"
     );
     assert_eq!(
-        server(&gemini, "remote-http").properties[facts::TRANSPORT],
+        mcp(server(&gemini, "remote-http"))
+            .transport
+            .as_ref()
+            .unwrap()
+            .as_str(),
         "http"
     );
     assert_eq!(
-        server(&gemini, "events").properties[facts::TRANSPORT],
+        mcp(server(&gemini, "events"))
+            .transport
+            .as_ref()
+            .unwrap()
+            .as_str(),
         "sse"
     );
     assert_eq!(
-        credential(
-            server(&gemini, "remote-http"),
-            "airlock:mcp:header:X-Api-Key"
-        )
-        .value,
+        credential(server(&gemini, "remote-http"), "header:X-Api-Key").value,
         "secret"
     );
 
     let zed = extract(
-        &super::zed_settings::ZedSettingsExtractor,
+        &super::clients::ZED_SETTINGS,
         "project/.zed/settings.json",
         fixture!("project/.zed/settings.json"),
     );
@@ -295,21 +339,22 @@ fn gemini_zed_and_codex() {
         targets(&zed)["postgres"],
         ["npm @modelcontextprotocol/server-postgres -"]
     );
+    assert_eq!(credential(postgres, "env:PGPASSWORD").value, "secret");
     assert_eq!(
-        credential(postgres, "airlock:mcp:env:PGPASSWORD").value,
-        "secret"
-    );
-    assert_eq!(
-        facts::auto_approve(postgres).unwrap().setting,
+        auto_approve(postgres).unwrap().setting,
         "agent.always_allow_tool_actions: true"
     );
     assert_eq!(
-        server(&zed, "from-extension").properties[facts::TRANSPORT],
+        mcp(server(&zed, "from-extension"))
+            .transport
+            .as_ref()
+            .unwrap()
+            .as_str(),
         "extension"
     );
 
     let codex = extract(
-        &super::codex_config::CodexConfigExtractor,
+        &super::clients::CODEX_CONFIG,
         "project/.codex/config.toml",
         fixture!("project/.codex/config.toml"),
     );
@@ -317,15 +362,15 @@ fn gemini_zed_and_codex() {
     let edges = targets(&codex);
     assert_eq!(edges["time"], ["pypi mcp-server-time 2025.1.1"]);
     let brave = server(&codex, "brave");
-    let key = credential(brave, "airlock:mcp:env:BRAVE_API_KEY");
+    let key = credential(brave, "env:BRAVE_API_KEY");
     assert_eq!((key.line, key.value.as_str()), (12, "secret"));
     let remote = server(&codex, "remote");
     assert_eq!(
-        credential(remote, "airlock:mcp:header:Authorization").value,
+        credential(remote, "header:Authorization").value,
         "reference"
     );
     assert_eq!(
-        facts::auto_approve(remote).unwrap().setting,
+        auto_approve(remote).unwrap().setting,
         "approval_policy = \"never\""
     );
 }
@@ -333,7 +378,7 @@ fn gemini_zed_and_codex() {
 #[test]
 fn user_level_configs() {
     let desktop = extract(
-        &super::claude_desktop_config::ClaudeDesktopConfigExtractor,
+        &super::clients::CLAUDE_DESKTOP_CONFIG,
         "home/.config/Claude/claude_desktop_config.json",
         fixture!("home/.config/Claude/claude_desktop_config.json"),
     );
@@ -344,30 +389,30 @@ fn user_level_configs() {
     );
     assert_eq!(edges["sqlite"], ["pypi mcp-server-sqlite -"]);
     let windows = server(&desktop, "windows-style");
-    assert!(windows.properties[facts::SHELL].contains("cmd /c"));
+    assert!(mcp(windows).shell.as_deref().unwrap().contains("cmd /c"));
     assert_eq!(
         edges["windows-style"],
         ["npm @modelcontextprotocol/server-sequential-thinking -"]
     );
 
     let windsurf = extract(
-        &super::windsurf_mcp_config::WindsurfMcpConfigExtractor,
+        &super::clients::WINDSURF_MCP_CONFIG,
         "home/.codeium/windsurf/mcp_config.json",
         fixture!("home/.codeium/windsurf/mcp_config.json"),
     );
     assert_no_secret(&windsurf);
     assert_eq!(
-        server(&windsurf, "figma").properties[facts::URL],
+        mcp(server(&windsurf, "figma")).url.as_deref().unwrap(),
         "https://figma.example.invalid/mcp"
     );
     let stripe = server(&windsurf, "stripe");
     assert_eq!(
-        stripe.properties[facts::COMMAND],
+        mcp(stripe).command.as_deref().unwrap(),
         "npx -y @stripe/mcp --tools=all --api-key=sk_l…"
     );
 
     let cline = extract(
-        &super::cline_mcp_settings::ClineMcpSettingsExtractor,
+        &super::clients::CLINE_MCP_SETTINGS,
         "home/cline_mcp_settings.json",
         fixture!(
             "home/.config/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json"
@@ -378,48 +423,43 @@ fn user_level_configs() {
         "github.com/modelcontextprotocol/servers/tree/main/src/brave-search",
     );
     assert_eq!(
-        facts::auto_approve(brave).unwrap().tools,
+        auto_approve(brave).unwrap().tools,
         ["brave_web_search", "brave_local_search"]
     );
-    assert_eq!(
-        credential(brave, "airlock:mcp:env:BRAVE_API_KEY").value,
-        "placeholder"
-    );
-    assert!(facts::is_disabled(server(&cline, "old-server")));
+    assert_eq!(credential(brave, "env:BRAVE_API_KEY").value, "placeholder");
+    assert!(mcp(server(&cline, "old-server")).disabled);
 
     let goose = extract(
-        &super::goose_config::GooseConfigExtractor,
+        &super::clients::GOOSE_CONFIG,
         "home/.config/goose/config.yaml",
         fixture!("home/.config/goose/config.yaml"),
     );
     assert_no_secret(&goose);
     let github = server(&goose, "github");
-    assert_eq!(github.properties[facts::CLIENT], "goose");
+    assert_eq!(mcp(github).client.as_ref().unwrap().as_str(), "goose");
     assert_eq!(
-        credential(github, "airlock:mcp:env:GITHUB_PERSONAL_ACCESS_TOKEN").value,
+        credential(github, "env:GITHUB_PERSONAL_ACCESS_TOKEN").value,
         "secret"
     );
+    assert_eq!(credential(github, "env:OPENAI_API_KEY").value, "inherited");
+    assert_eq!(auto_approve(github).unwrap().setting, "GOOSE_MODE: auto");
     assert_eq!(
-        credential(github, "airlock:mcp:env:OPENAI_API_KEY").value,
-        "inherited"
-    );
-    assert_eq!(
-        facts::auto_approve(github).unwrap().setting,
-        "GOOSE_MODE: auto"
-    );
-    assert_eq!(
-        server(&goose, "developer").properties[facts::TRANSPORT],
+        mcp(server(&goose, "developer"))
+            .transport
+            .as_ref()
+            .unwrap()
+            .as_str(),
         "builtin"
     );
     assert_eq!(
-        server(&goose, "remote-tools").properties[facts::URL],
+        mcp(server(&goose, "remote-tools")).url.as_deref().unwrap(),
         "http://tools.example.invalid:9000/sse"
     );
 }
 
 #[test]
 fn broken_files_and_entries() {
-    let error = super::mcp_json::McpJsonExtractor
+    let error = super::clients::MCP_JSON
         .extract(&Input::new(
             "broken/.mcp.json",
             fixture!("broken/unterminated/.mcp.json").as_bytes(),
@@ -428,7 +468,7 @@ fn broken_files_and_entries() {
     assert!(!error.to_string().contains("AIRLOCKFAKE"), "{error}");
     assert!(error.location().line.is_some());
     let extraction = extract(
-        &super::mcp_json::McpJsonExtractor,
+        &super::clients::MCP_JSON,
         "broken/.mcp.json",
         fixture!("broken/bad-entries/.mcp.json"),
     );
@@ -442,7 +482,11 @@ fn broken_files_and_entries() {
         .message
         .contains("`not-an-object` is not an object"));
     assert_eq!(
-        server(&extraction, "no-command").properties[facts::TRANSPORT],
+        mcp(server(&extraction, "no-command"))
+            .transport
+            .as_ref()
+            .unwrap()
+            .as_str(),
         "unknown"
     );
     assert_eq!(
@@ -456,23 +500,23 @@ fn broken_files_and_entries() {
 fn rules_over_the_project_fixture() {
     let mut extractions = vec![
         extract(
-            &super::mcp_json::McpJsonExtractor,
+            &super::clients::MCP_JSON,
             "project/.mcp.json",
             fixture!("project/.mcp.json"),
         ),
         extract(
-            &super::mcp_json::McpJsonExtractor,
+            &super::clients::MCP_JSON,
             "project/.cursor/mcp.json",
             fixture!("project/.cursor/mcp.json"),
         ),
         extract(
-            &super::claude_code_settings::ClaudeCodeSettingsExtractor,
+            &super::claude_code_settings::FORMAT,
             "project/.claude/settings.json",
             fixture!("project/.claude/settings.json"),
         ),
     ];
     extractions.push(extract(
-        &super::tool_declarations::ToolDeclarationsExtractor,
+        &super::tool_declarations::FORMAT,
         "tools/poisoned.tools.json",
         fixture!("tools/poisoned.tools.json"),
     ));
@@ -593,13 +637,13 @@ proptest::proptest! {
             }
         }
         bytes.truncate(((bytes.len() as f64) * cut) as usize + 1);
-        let extractor = crate::extract::EXTRACTORS
+        let format = crate::extract::FORMATS
             .iter()
-            .find(|extractor| extractor.accepts(std::path::Path::new(path)))
+            .find(|format| format.accepts(std::path::Path::new(path)))
             .unwrap();
         let files = files();
         let input = Input::new(path, &bytes).with_files(&files);
-        match extractor.extract(&input) {
+        match format.extract(&input) {
             Ok(extraction) => {
                 let graph = crate::scan::merge(vec![extraction], &mut Vec::new());
                 let _ = analyze(&graph, None);

@@ -13,16 +13,17 @@
 //! bytes show a tool list.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::facts::{self, HiddenInstructions};
 use super::tree::{self, Node};
 use crate::component::{Component, ComponentKey, ComponentKind, Hash, HashAlgorithm, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
-use crate::extract::{ExtractError, Extraction, Extractor, ExtractorId, Input, ReadLimit};
+use crate::extract::{
+    ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Parse, Sample, Syntax,
+};
+use crate::facts::mcp::{HiddenInstructions, ToolFacts, ToolFormat};
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 
@@ -35,44 +36,22 @@ const MAX_TOOLS: usize = 10_000;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ToolDeclarationsExtractor;
 
-impl Extractor for ToolDeclarationsExtractor {
-    fn id(&self) -> ExtractorId {
-        ID
-    }
+/// The row of [`crate::extract::FORMATS`].
+pub const FORMAT: Format = Format::new(
+    ID,
+    "Agent tool declarations: saved MCP tools/list results, OpenAI and Anthropic tool schemas (tools.json, *.tools.json, functions.json)",
+    FileMatch::AnyCase {
+        names: &["tools.json", "tools-list.json", "mcp-tools.json", "functions.json"],
+        suffixes: &[".tools.json", ".functions.json"],
+    },
+    &ToolDeclarationsExtractor,
+)
+.recognizes(recognizes)
+    .max_bytes(super::CONFIG_READ_LIMIT)
+.fuzzed_as("tool_declarations", &[Sample::new("github.tools.json", Syntax::Jsonc)]);
 
-    fn description(&self) -> &'static str {
-        "Agent tool declarations: saved MCP tools/list results, OpenAI and Anthropic tool schemas (tools.json, *.tools.json, functions.json)"
-    }
-
-    fn accepts(&self, path: &Path) -> bool {
-        let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
-            return false;
-        };
-        let name = name.to_ascii_lowercase();
-        matches!(
-            name.as_str(),
-            "tools.json" | "tools-list.json" | "mcp-tools.json" | "functions.json"
-        ) || [".tools.json", ".functions.json"]
-            .iter()
-            .any(|suffix| name.len() > suffix.len() && name.ends_with(suffix))
-    }
-
-    fn recognizes(&self, prefix: &[u8]) -> bool {
-        let text = String::from_utf8_lossy(prefix);
-        let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-        (trimmed.starts_with('{') || trimmed.starts_with('['))
-            && (trimmed.contains("\"inputSchema\"")
-                || trimmed.contains("\"input_schema\"")
-                || (trimmed.contains("\"function\"") && trimmed.contains("\"parameters\"")))
-    }
-
-    fn read_limit(&self) -> ReadLimit {
-        ReadLimit::Whole {
-            max_bytes: super::CONFIG_READ_LIMIT,
-        }
-    }
-
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+impl Parse for ToolDeclarationsExtractor {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let mut extraction = Extraction::default();
         // The file names are a guess (`tools.json` may be anything): one that is not JSON is
         // noted, not an error that makes the scan incomplete.
@@ -125,6 +104,16 @@ impl Extractor for ToolDeclarationsExtractor {
     }
 }
 
+/// The content test for a file given by name that no format accepts by its name.
+fn recognizes(prefix: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(prefix);
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && (trimmed.contains("\"inputSchema\"")
+            || trimmed.contains("\"input_schema\"")
+            || (trimmed.contains("\"function\"") && trimmed.contains("\"parameters\"")))
+}
+
 /// The tool objects of a document, whatever its shape.
 fn tool_list(root: &Node) -> Vec<&Node> {
     let result = root.get("result").unwrap_or(root);
@@ -147,18 +136,20 @@ fn tool_list(root: &Node) -> Vec<&Node> {
 #[derive(Debug)]
 struct Tool<'n> {
     name: String,
-    format: &'static str,
+    format: ToolFormat,
     description: Option<&'n Node>,
     schema: Option<&'n Node>,
 }
 
 fn read_tool(node: &Node) -> Option<Tool<'_>> {
     let (body, format) = match node.get("function") {
-        Some(function) if function.is_object() => (function, "openai"),
-        _ if node.get("type").and_then(Node::as_str) == Some("function") => (node, "openai"),
-        _ if node.get("inputSchema").is_some() => (node, "mcp"),
-        _ if node.get("input_schema").is_some() => (node, "anthropic"),
-        _ => (node, "openai"),
+        Some(function) if function.is_object() => (function, ToolFormat::OpenAi),
+        _ if node.get("type").and_then(Node::as_str) == Some("function") => {
+            (node, ToolFormat::OpenAi)
+        }
+        _ if node.get("inputSchema").is_some() => (node, ToolFormat::Mcp),
+        _ if node.get("input_schema").is_some() => (node, ToolFormat::Anthropic),
+        _ => (node, ToolFormat::OpenAi),
     };
     let name = body.get("name")?.as_str()?.trim();
     if name.is_empty() {
@@ -206,26 +197,14 @@ fn component(input: &Input<'_>, node: &Node, tool: &Tool<'_>) -> Option<Componen
     if let Ok(hash) = Hash::new(HashAlgorithm::Sha256, &sha256(&node.canonical_json())) {
         component.hashes.insert(hash);
     }
-    let properties = &mut component.properties;
-    properties.insert(facts::TOOL_FORMAT.to_owned(), tool.format.to_owned());
-    if let Some(description) = tool.description {
-        properties.insert(
-            facts::TOOL_DESCRIPTION_SHA256.to_owned(),
-            sha256(&description.canonical_json()),
-        );
-    }
-    if let Some(schema) = tool.schema {
-        properties.insert(
-            facts::TOOL_SCHEMA_SHA256.to_owned(),
-            sha256(&schema.canonical_json()),
-        );
-    }
-    if let Some(found) = hidden_instructions(tool) {
-        properties.insert(
-            facts::TOOL_HIDDEN_INSTRUCTIONS.to_owned(),
-            facts::to_json(&found),
-        );
-    }
+    component.facts.tool = Some(Box::new(ToolFacts {
+        format: Some(tool.format.into()),
+        description_sha256: tool
+            .description
+            .map(|description| sha256(&description.canonical_json())),
+        schema_sha256: tool.schema.map(|schema| sha256(&schema.canonical_json())),
+        hidden_instructions: hidden_instructions(tool),
+    }));
     Some(component)
 }
 
@@ -355,8 +334,12 @@ mod tests {
 
     fn extract(text: &str) -> Extraction {
         ToolDeclarationsExtractor
-            .extract(&Input::new("tools.json", text.as_bytes()))
+            .parse(&Input::new("tools.json", text.as_bytes()))
             .unwrap()
+    }
+
+    fn format(component: &Component) -> Option<ToolFormat> {
+        component.facts.tool.as_ref()?.format.as_ref()?.known()
     }
 
     #[test]
@@ -367,7 +350,7 @@ mod tests {
         );
         assert_eq!(mcp.components.len(), 1);
         assert_eq!(mcp.components[0].kind, ComponentKind::AgentTool);
-        assert_eq!(mcp.components[0].properties[facts::TOOL_FORMAT], "mcp");
+        assert_eq!(format(&mcp.components[0]), Some(ToolFormat::Mcp));
         let openai = extract(
             r#"[{"type": "function", "function": {"name": "get_weather",
             "description": "Weather", "parameters": {"type": "object"}}},
@@ -381,8 +364,8 @@ mod tests {
         assert_eq!(names, ["get_weather", "flat"]);
         let anthropic = extract(r#"{"tools": [{"name": "calc", "input_schema": {}}]}"#);
         assert_eq!(
-            anthropic.components[0].properties[facts::TOOL_FORMAT],
-            "anthropic"
+            format(&anthropic.components[0]),
+            Some(ToolFormat::Anthropic)
         );
         assert!(extract(r#"{"unrelated": true}"#).components.is_empty());
         let not_json = extract("tools: [a, b");
@@ -404,14 +387,10 @@ mod tests {
         );
         assert_eq!(a.components[0].hashes, b.components[0].hashes);
         assert_ne!(a.components[0].hashes, c.components[0].hashes);
-        assert_eq!(
-            a.components[0].properties[facts::TOOL_SCHEMA_SHA256],
-            c.components[0].properties[facts::TOOL_SCHEMA_SHA256]
-        );
-        assert_ne!(
-            a.components[0].properties[facts::TOOL_DESCRIPTION_SHA256],
-            c.components[0].properties[facts::TOOL_DESCRIPTION_SHA256]
-        );
+        let tool = |extraction: &Extraction| extraction.components[0].facts.tool.clone().unwrap();
+        assert_eq!(tool(&a).schema_sha256, tool(&c).schema_sha256);
+        assert!(tool(&a).schema_sha256.is_some());
+        assert_ne!(tool(&a).description_sha256, tool(&c).description_sha256);
     }
 
     #[test]
@@ -432,7 +411,7 @@ mod tests {
                 .iter()
                 .find(|component| component.key.name.original() == name)
                 .unwrap();
-            facts::hidden_instructions(component)
+            component.facts.tool.as_ref()?.hidden_instructions.clone()
         };
         let add = found("add").unwrap();
         assert!(add.invisible.iter().any(|kind| kind.contains("(tag)")));
@@ -450,8 +429,9 @@ mod tests {
 
     #[test]
     fn recognized_by_content_when_named() {
-        assert!(ToolDeclarationsExtractor
-            .recognizes(br#"{"tools": [{"name": "x", "inputSchema": {}}]}"#));
-        assert!(!ToolDeclarationsExtractor.recognizes(br#"{"name": "package"}"#));
+        assert!(recognizes(
+            br#"{"tools": [{"name": "x", "inputSchema": {}}]}"#
+        ));
+        assert!(!recognizes(br#"{"name": "package"}"#));
     }
 }

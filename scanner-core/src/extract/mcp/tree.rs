@@ -250,21 +250,8 @@ fn element_start(value: &jsonc_parser::ast::Value<'_>) -> usize {
 pub(crate) fn parse_toml(path: &str, bytes: &[u8]) -> Result<Node, ExtractError> {
     let text = utf8(path, bytes)?;
     let index = LineIndex::new(text);
-    let table = DeTable::parse(text).map_err(|error| {
-        let (line, column) = error
-            .span()
-            .map(|span| index.line_column(text, span.start))
-            .map_or((None, None), |(line, column)| (Some(line), Some(column)));
-        ExtractError::Parse {
-            location: Location {
-                path: path.to_owned(),
-                line,
-                column,
-            },
-            // `message()` is the reason without the quoted source line.
-            message: format!("invalid TOML: {}", error.message().trim_end()),
-        }
-    })?;
+    let table = DeTable::parse(text)
+        .map_err(|error| crate::extract::toml_tree::parse_error(path, text, &index, &error))?;
     from_toml_table(path, &index, table.get_ref(), 1, 0)
 }
 

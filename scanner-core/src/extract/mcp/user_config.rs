@@ -65,16 +65,16 @@ pub fn candidates(home: &Path, xdg_config_home: Option<&Path>) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::EXTRACTORS;
+    use crate::extract::FORMATS;
 
     /// Every user config path is read by exactly one extractor.
     #[test]
     fn every_candidate_has_an_extractor() {
         for path in candidates(Path::new("/home/user"), Some(Path::new("/xdg"))) {
-            let accepting: Vec<&str> = EXTRACTORS
+            let accepting: Vec<&str> = FORMATS
                 .iter()
-                .filter(|extractor| extractor.accepts(&path))
-                .map(|extractor| extractor.id())
+                .filter(|format| format.accepts(&path))
+                .map(|format| format.id)
                 .collect();
             assert_eq!(accepting.len(), 1, "{}: {accepting:?}", path.display());
             assert!(accepting[0].starts_with("mcp/"), "{}", path.display());

@@ -5,12 +5,9 @@
 //! license, file type, base models) is kept, the tokenizer vocabulary is skipped.
 
 use std::io::{self, Read};
-use std::path::Path;
 
-use super::weights::{self, has_extension, problem};
-use crate::extract::{
-    ExtractError, Extraction, Extractor, ExtractorId, Input, ReadLimit, ReadSeek,
-};
+use super::weights::{self, problem, Weights};
+use crate::extract::{ExtractorId, FileMatch, Format, ReadSeek, Sample, Syntax};
 use crate::model::{WeightsFile, WeightsFormat};
 
 const MAX_TENSORS: u64 = 1_000_000;
@@ -367,32 +364,20 @@ fn read_header(
     Ok(())
 }
 
-/// `model/gguf`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct GgufExtractor;
+const ID: ExtractorId = "model/gguf";
 
-impl Extractor for GgufExtractor {
-    fn id(&self) -> ExtractorId {
-        "model/gguf"
-    }
-    fn description(&self) -> &'static str {
-        "GGUF weights (llama.cpp): version, tensors, general.* metadata, quantization, SHA-256"
-    }
-    fn accepts(&self, path: &Path) -> bool {
-        has_extension(path, &["gguf"])
-    }
-    fn read_limit(&self) -> ReadLimit {
-        ReadLimit::Prefix {
-            bytes: weights::SNIFF_BYTES,
-        }
-    }
-    fn wants_digest(&self) -> bool {
-        true
-    }
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
-        Ok(weights::extract(self.id(), WeightsFormat::Gguf, input))
-    }
-}
+/// The row of [`crate::extract::FORMATS`]: read by the sniffing reader all weights share.
+pub const FORMAT: Format = Format::new(
+    ID,
+    "GGUF weights (llama.cpp): version, tensors, general.* metadata, quantization, SHA-256",
+    FileMatch::Extensions(&["gguf"]),
+    &Weights {
+        id: ID,
+        extension: WeightsFormat::Gguf,
+    },
+)
+.header_and_digest(weights::SNIFF_BYTES)
+.fuzzed_as("gguf", &[Sample::new("model.gguf", Syntax::Binary)]);
 
 #[cfg(test)]
 mod tests {

@@ -7,13 +7,13 @@
 //! `config.json` is a common name outside machine learning, so a file without any of the keys
 //! `transformers` and `diffusers` write is not a model config and produces nothing.
 
-use std::path::Path;
-
 use serde::Deserialize;
 
 use super::{evidence, is_hub_repository_id, link_base_models, ModelDirectory};
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
-use crate::extract::{ExtractError, Extraction, Extractor, ExtractorId, Input};
+use crate::extract::{
+    ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Parse, Sample, Syntax,
+};
 use crate::location::Location;
 use crate::model::{BaseModel, ModelCard, RemoteCode};
 use crate::text::LineIndex;
@@ -83,19 +83,19 @@ pub fn parse_auto_map_reference(reference: &str) -> (Option<String>, String) {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HfConfigExtractor;
 
-impl Extractor for HfConfigExtractor {
-    fn id(&self) -> ExtractorId {
-        "model/hf-config"
-    }
-    fn description(&self) -> &'static str {
-        "Hugging Face configs (config.json, generation/tokenizer/adapter configs): architecture, auto_map"
-    }
-    fn accepts(&self, path: &Path) -> bool {
-        path.file_name()
-            .and_then(|name| name.to_str())
-            .is_some_and(|name| CONFIG_FILES.contains(&name))
-    }
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+const ID: ExtractorId = "model/hf-config";
+
+/// The row of [`crate::extract::FORMATS`].
+pub const FORMAT: Format = Format::new(
+    ID,
+    "Hugging Face configs (config.json, generation/tokenizer/adapter configs): architecture, auto_map",
+    FileMatch::Names(CONFIG_FILES),
+    &HfConfigExtractor,
+)
+.fuzzed_as("hf_config", &[Sample::new("config.json", Syntax::Json)]);
+
+impl Parse for HfConfigExtractor {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let mut extraction = Extraction::default();
         let Some(model) = ModelDirectory::of(input.path) else {
             return Ok(extraction);
@@ -225,10 +225,10 @@ impl Extractor for HfConfigExtractor {
                 }
             }
         }
-        link_base_models(&model, &card.base_models, self.id(), &mut extraction);
+        link_base_models(&model, &card.base_models, ID, &mut extraction);
         extraction
             .components
-            .push(model.component(evidence(self.id(), input.path, None), card));
+            .push(model.component(evidence(ID, input.path, None), card));
         extraction.roots.push(model.key.clone());
         Ok(extraction)
     }
@@ -244,8 +244,8 @@ mod tests {
         let config = "{\n  \"architectures\": [\"NewModel\"],\n  \"auto_map\": {\n    \"AutoConfig\": \"Alibaba-NLP/new-impl--configuration.NewConfig\",\n    \"AutoModel\": \"modeling.NewModel\"\n  },\n  \"model_type\": \"new\"\n}\n";
         let files = MemoryFiles::new().with("m/config.json", config);
         let input = Input::new("m/config.json", config.as_bytes()).with_files(&files);
-        let extraction = HfConfigExtractor.extract(&input).unwrap();
-        let card = extraction.components[0].model_card.as_ref().unwrap();
+        let extraction = HfConfigExtractor.parse(&input).unwrap();
+        let card = extraction.components[0].facts.model_card.as_ref().unwrap();
         assert_eq!(card.architecture_family.as_deref(), Some("new"));
         assert_eq!(card.remote_code.len(), 2);
         let other = &card.remote_code[0];
@@ -259,11 +259,11 @@ mod tests {
     fn configs_of_other_tools_are_ignored() {
         let files = MemoryFiles::new().with("web/config.json", "{\"port\": 8080}");
         let input = Input::new("web/config.json", b"{\"port\": 8080}").with_files(&files);
-        let extraction = HfConfigExtractor.extract(&input).unwrap();
+        let extraction = HfConfigExtractor.parse(&input).unwrap();
         assert!(extraction.components.is_empty());
         let broken = Input::new("web/config.json", b"{not json").with_files(&files);
         assert!(HfConfigExtractor
-            .extract(&broken)
+            .parse(&broken)
             .unwrap()
             .components
             .is_empty());

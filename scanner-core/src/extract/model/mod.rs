@@ -100,7 +100,7 @@ impl ModelDirectory {
         if card.repository.is_none() {
             card.repository = self.repository.clone();
         }
-        component.model_card = Some(Box::new(card));
+        component.facts.model_card = Some(Box::new(card));
         component
     }
 

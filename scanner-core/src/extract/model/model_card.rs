@@ -11,7 +11,6 @@
 //! beside it; any other README produces nothing.
 
 use std::fmt;
-use std::path::Path;
 
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
@@ -22,7 +21,8 @@ use crate::component::{Component, ComponentKey, ComponentKind, EdgeDetails, Edge
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    EdgeRef, EdgeTarget, ExtractError, Extraction, Extractor, ExtractorId, Input,
+    EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Parse,
+    Sample, Syntax,
 };
 use crate::location::Location;
 use crate::model::{BaseModel, Considerations, EvaluationResult, Gating, ModelCard, ModelLicense};
@@ -451,19 +451,22 @@ fn infer_relation(card: &ModelCard, model: &ModelDirectory, input: &Input<'_>) -
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ModelCardExtractor;
 
-impl Extractor for ModelCardExtractor {
-    fn id(&self) -> ExtractorId {
-        "model/model-card"
-    }
-    fn description(&self) -> &'static str {
-        "Hugging Face model cards (README.md front matter beside a model): license, lineage, datasets"
-    }
-    fn accepts(&self, path: &Path) -> bool {
-        path.file_name()
-            .and_then(|name| name.to_str())
-            .is_some_and(|name| name.eq_ignore_ascii_case("README.md"))
-    }
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+const ID: ExtractorId = "model/model-card";
+
+/// The row of [`crate::extract::FORMATS`].
+pub const FORMAT: Format = Format::new(
+    ID,
+    "Hugging Face model cards (README.md front matter beside a model): license, lineage, datasets",
+    FileMatch::AnyCase {
+        names: &["readme.md"],
+        suffixes: &[],
+    },
+    &ModelCardExtractor,
+)
+.fuzzed_as("model_card", &[Sample::new("README.md", Syntax::Markdown)]);
+
+impl Parse for ModelCardExtractor {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let mut extraction = Extraction::default();
         let Ok(text) = std::str::from_utf8(input.bytes) else {
             return Ok(extraction);
@@ -503,8 +506,8 @@ impl Extractor for ModelCardExtractor {
             base.relation.clone_from(&relation.0);
             base.relation_declared = relation.1;
         }
-        link_base_models(&model, &card.base_models, self.id(), &mut extraction);
-        let card_evidence = evidence(self.id(), input.path, None);
+        link_base_models(&model, &card.base_models, ID, &mut extraction);
+        let card_evidence = evidence(ID, input.path, None);
         for dataset in &card.datasets {
             if !is_hub_repository_id(dataset) {
                 continue;
@@ -538,7 +541,7 @@ impl Extractor for ModelCardExtractor {
             };
             component.licenses.insert(expression);
         }
-        if let Some(existing) = component.model_card.as_mut() {
+        if let Some(existing) = component.facts.model_card.as_mut() {
             existing.merge(card);
         }
         extraction.components.push(component);
@@ -617,7 +620,7 @@ mod tests {
         let alone = MemoryFiles::new().with("docs/README.md", card);
         let input = Input::new("docs/README.md", card.as_bytes()).with_files(&alone);
         assert!(ModelCardExtractor
-            .extract(&input)
+            .parse(&input)
             .unwrap()
             .components
             .is_empty());
@@ -625,7 +628,7 @@ mod tests {
             .with("m/README.md", card)
             .with("m/model.gguf", "GGUF");
         let input = Input::new("m/README.md", card.as_bytes()).with_files(&beside);
-        let extraction = ModelCardExtractor.extract(&input).unwrap();
+        let extraction = ModelCardExtractor.parse(&input).unwrap();
         assert_eq!(extraction.edges.len(), 1);
         assert_eq!(
             extraction.edges[0].details.relation.as_deref(),

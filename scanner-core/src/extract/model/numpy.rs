@@ -10,7 +10,8 @@ use std::path::Path;
 use super::pickle::{walk, WalkLimits};
 use super::weights::{self, has_extension, problem};
 use crate::extract::{
-    ExtractError, Extraction, Extractor, ExtractorId, Input, ReadLimit, ReadSeek,
+    ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Parse, ReadSeek, Sample,
+    Syntax,
 };
 use crate::model::{PickleStream, WeightsFile, WeightsFormat};
 
@@ -138,31 +139,32 @@ pub fn read(reader: &mut dyn ReadSeek, _size: u64, weights: &mut WeightsFile) {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NumpyExtractor;
 
-impl Extractor for NumpyExtractor {
-    fn id(&self) -> ExtractorId {
-        "model/numpy"
-    }
-    fn description(&self) -> &'static str {
-        "NumPy arrays (.npy, .npz): headers, object arrays' pickles walked without unpickling"
-    }
-    fn accepts(&self, path: &Path) -> bool {
-        has_extension(path, &["npy", "npz"])
-    }
-    fn read_limit(&self) -> ReadLimit {
-        ReadLimit::Prefix {
-            bytes: weights::SNIFF_BYTES,
-        }
-    }
-    fn wants_digest(&self) -> bool {
-        true
-    }
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+const ID: ExtractorId = "model/numpy";
+
+/// The row of [`crate::extract::FORMATS`].
+pub const FORMAT: Format = Format::new(
+    ID,
+    "NumPy arrays (.npy, .npz): headers, object arrays' pickles walked without unpickling",
+    FileMatch::Extensions(&["npy", "npz"]),
+    &NumpyExtractor,
+)
+.header_and_digest(weights::SNIFF_BYTES)
+.fuzzed_as(
+    "numpy",
+    &[
+        Sample::new("arrays.npy", Syntax::Binary),
+        Sample::new("arrays.npz", Syntax::Binary),
+    ],
+);
+
+impl Parse for NumpyExtractor {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let format = if has_extension(Path::new(input.path), &["npz"]) {
             WeightsFormat::NumpyZip
         } else {
             WeightsFormat::Numpy
         };
-        Ok(weights::extract(self.id(), format, input))
+        Ok(weights::extract(ID, format, input))
     }
 }
 

@@ -4,12 +4,9 @@
 //! domains need native code of their own, so the domains are listed.
 
 use std::io::{Read, SeekFrom};
-use std::path::Path;
 
-use super::weights::{self, has_extension, problem};
-use crate::extract::{
-    ExtractError, Extraction, Extractor, ExtractorId, Input, ReadLimit, ReadSeek,
-};
+use super::weights::{self, problem, Weights};
+use crate::extract::{ExtractorId, FileMatch, Format, ReadSeek, Sample, Syntax};
 use crate::model::{WeightsFile, WeightsFormat};
 
 fn varint(reader: &mut dyn Read) -> Result<Option<u64>, String> {
@@ -166,32 +163,20 @@ pub fn read(reader: &mut dyn ReadSeek, size: u64, weights: &mut WeightsFile) {
     }
 }
 
-/// `model/onnx`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OnnxExtractor;
+const ID: ExtractorId = "model/onnx";
 
-impl Extractor for OnnxExtractor {
-    fn id(&self) -> ExtractorId {
-        "model/onnx"
-    }
-    fn description(&self) -> &'static str {
-        "ONNX models: IR version, producer, operator sets, SHA-256"
-    }
-    fn accepts(&self, path: &Path) -> bool {
-        has_extension(path, &["onnx"])
-    }
-    fn read_limit(&self) -> ReadLimit {
-        ReadLimit::Prefix {
-            bytes: weights::SNIFF_BYTES,
-        }
-    }
-    fn wants_digest(&self) -> bool {
-        true
-    }
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
-        Ok(weights::extract(self.id(), WeightsFormat::Onnx, input))
-    }
-}
+/// The row of [`crate::extract::FORMATS`]: read by the sniffing reader all weights share.
+pub const FORMAT: Format = Format::new(
+    ID,
+    "ONNX models: IR version, producer, operator sets, SHA-256",
+    FileMatch::Extensions(&["onnx"]),
+    &Weights {
+        id: ID,
+        extension: WeightsFormat::Onnx,
+    },
+)
+.header_and_digest(weights::SNIFF_BYTES)
+.fuzzed_as("onnx", &[Sample::new("model.onnx", Syntax::Binary)]);
 
 #[cfg(test)]
 mod tests {

@@ -14,10 +14,9 @@
 
 use std::collections::HashMap;
 use std::io::{self, Read};
-use std::path::Path;
 
-use super::weights::{self, has_extension};
-use crate::extract::{ExtractError, Extraction, Extractor, ExtractorId, Input, ReadLimit};
+use super::weights::{self, Weights};
+use crate::extract::{ExtractorId, FileMatch, Format, Sample, Syntax};
 use crate::model::{PickleImport, PickleStream, WeightsFormat};
 
 /// Caps on one walk. Generous for real checkpoints, small enough that a hostile stream cannot
@@ -663,35 +662,23 @@ pub fn walk_concatenated(
     streams
 }
 
-/// `model/pickle`: plain pickle files.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PickleExtractor;
-
 /// Extensions of files that are pickles whatever their first bytes say.
 pub const PICKLE_EXTENSIONS: &[&str] = &["pkl", "pickle", "joblib"];
 
-impl Extractor for PickleExtractor {
-    fn id(&self) -> ExtractorId {
-        "model/pickle"
-    }
-    fn description(&self) -> &'static str {
-        "Pickle files (.pkl, .pickle, .joblib): every import, walked without unpickling"
-    }
-    fn accepts(&self, path: &Path) -> bool {
-        has_extension(path, PICKLE_EXTENSIONS)
-    }
-    fn read_limit(&self) -> ReadLimit {
-        ReadLimit::Prefix {
-            bytes: weights::SNIFF_BYTES,
-        }
-    }
-    fn wants_digest(&self) -> bool {
-        true
-    }
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
-        Ok(weights::extract(self.id(), WeightsFormat::Pickle, input))
-    }
-}
+const ID: ExtractorId = "model/pickle";
+
+/// The row of [`crate::extract::FORMATS`]: read by the sniffing reader all weights share.
+pub const FORMAT: Format = Format::new(
+    ID,
+    "Pickle files (.pkl, .pickle, .joblib): every import, walked without unpickling",
+    FileMatch::Extensions(PICKLE_EXTENSIONS),
+    &Weights {
+        id: ID,
+        extension: WeightsFormat::Pickle,
+    },
+)
+.header_and_digest(weights::SNIFF_BYTES)
+.fuzzed_as("pickle", &[Sample::new("model.pkl", Syntax::Binary)]);
 
 #[cfg(test)]
 mod tests {

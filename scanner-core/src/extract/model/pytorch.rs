@@ -5,13 +5,10 @@
 //! walked without unpickling; raw storage bytes are skipped by the lengths the records give.
 
 use std::io::{self, Read, SeekFrom};
-use std::path::Path;
 
 use super::pickle::{walk, walk_concatenated, WalkLimits};
-use super::weights::{self, has_extension, problem};
-use crate::extract::{
-    ExtractError, Extraction, Extractor, ExtractorId, Input, ReadLimit, ReadSeek,
-};
+use super::weights::{self, problem, Weights};
+use crate::extract::{ExtractorId, FileMatch, Format, ReadSeek, Sample, Syntax};
 use crate::model::{PickleStream, WeightsFile, WeightsFormat};
 
 /// The first pickle of the legacy layout holds this number.
@@ -293,33 +290,17 @@ pub fn read_tar(reader: &mut dyn ReadSeek, size: u64, weights: &mut WeightsFile)
     }
 }
 
-/// `model/pytorch`: `.pt`, `.pth`, `.bin`, `.ckpt`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PytorchExtractor;
+const ID: ExtractorId = "model/pytorch";
 
-impl Extractor for PytorchExtractor {
-    fn id(&self) -> ExtractorId {
-        "model/pytorch"
-    }
-    fn description(&self) -> &'static str {
-        "PyTorch checkpoints (.pt, .pth, .bin, .ckpt; zip, legacy and tar layouts): pickle imports, SHA-256"
-    }
-    fn accepts(&self, path: &Path) -> bool {
-        has_extension(path, &["pt", "pth", "bin", "ckpt"])
-    }
-    fn read_limit(&self) -> ReadLimit {
-        ReadLimit::Prefix {
-            bytes: weights::SNIFF_BYTES,
-        }
-    }
-    fn wants_digest(&self) -> bool {
-        true
-    }
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
-        Ok(weights::extract(
-            self.id(),
-            WeightsFormat::PytorchZip,
-            input,
-        ))
-    }
-}
+/// The row of [`crate::extract::FORMATS`]: read by the sniffing reader all weights share.
+pub const FORMAT: Format = Format::new(
+    ID,
+    "PyTorch checkpoints (.pt, .pth, .bin, .ckpt; zip, legacy and tar layouts): pickle imports, SHA-256",
+    FileMatch::Extensions(&["pt", "pth", "bin", "ckpt"]),
+    &Weights {
+        id: ID,
+        extension: WeightsFormat::PytorchZip,
+    },
+)
+.header_and_digest(weights::SNIFF_BYTES)
+.fuzzed_as("pytorch", &[Sample::new("pytorch_model.bin", Syntax::Binary)]);

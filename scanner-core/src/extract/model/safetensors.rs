@@ -6,14 +6,11 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::Path;
 
 use serde::Deserialize;
 
-use super::weights::{self, has_extension, problem};
-use crate::extract::{
-    ExtractError, Extraction, Extractor, ExtractorId, Input, ReadLimit, ReadSeek,
-};
+use super::weights::{self, problem, Weights};
+use crate::extract::{ExtractorId, FileMatch, Format, ReadSeek, Sample, Syntax};
 use crate::model::{WeightsFile, WeightsFormat};
 
 /// The reference implementation refuses larger headers.
@@ -214,36 +211,23 @@ fn read_metadata(value: serde_json::Value, weights: &mut WeightsFile) {
     }
 }
 
-/// `model/safetensors`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SafetensorsExtractor;
+const ID: ExtractorId = "model/safetensors";
 
-impl Extractor for SafetensorsExtractor {
-    fn id(&self) -> ExtractorId {
-        "model/safetensors"
-    }
-    fn description(&self) -> &'static str {
-        "safetensors weights: header (dtypes, shapes, parameters, offsets), SHA-256"
-    }
-    fn accepts(&self, path: &Path) -> bool {
-        has_extension(path, &["safetensors"])
-    }
-    fn read_limit(&self) -> ReadLimit {
-        ReadLimit::Prefix {
-            bytes: weights::SNIFF_BYTES,
-        }
-    }
-    fn wants_digest(&self) -> bool {
-        true
-    }
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
-        Ok(weights::extract(
-            self.id(),
-            WeightsFormat::Safetensors,
-            input,
-        ))
-    }
-}
+/// The row of [`crate::extract::FORMATS`]: read by the sniffing reader all weights share.
+pub const FORMAT: Format = Format::new(
+    ID,
+    "safetensors weights: header (dtypes, shapes, parameters, offsets), SHA-256",
+    FileMatch::Extensions(&["safetensors"]),
+    &Weights {
+        id: ID,
+        extension: WeightsFormat::Safetensors,
+    },
+)
+.header_and_digest(weights::SNIFF_BYTES)
+.fuzzed_as(
+    "safetensors",
+    &[Sample::new("model.safetensors", Syntax::Binary)],
+);
 
 #[cfg(test)]
 mod tests {

@@ -11,7 +11,8 @@ use serde::Deserialize;
 
 use super::{evidence, ModelDirectory};
 use crate::extract::{
-    join_path, parent_directory, ExtractError, Extraction, Extractor, ExtractorId, Input,
+    join_path, parent_directory, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input,
+    Parse, Sample, Syntax,
 };
 use crate::location::Location;
 use crate::model::{MissingShard, ModelCard};
@@ -31,21 +32,22 @@ struct WireIndex {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SafetensorsIndexExtractor;
 
-impl Extractor for SafetensorsIndexExtractor {
-    fn id(&self) -> ExtractorId {
-        "model/safetensors-index"
-    }
-    fn description(&self) -> &'static str {
-        "Sharded checkpoint indexes (*.safetensors.index.json, *.bin.index.json): every shard present"
-    }
-    fn accepts(&self, path: &Path) -> bool {
-        path.file_name()
-            .and_then(|name| name.to_str())
-            .is_some_and(|name| {
-                name.ends_with(".safetensors.index.json") || name.ends_with(".bin.index.json")
-            })
-    }
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+const ID: ExtractorId = "model/safetensors-index";
+
+/// The row of [`crate::extract::FORMATS`].
+pub const FORMAT: Format = Format::new(
+    ID,
+    "Sharded checkpoint indexes (*.safetensors.index.json, *.bin.index.json): every shard present",
+    FileMatch::Custom(accepts),
+    &SafetensorsIndexExtractor,
+)
+.fuzzed_as(
+    "safetensors_index",
+    &[Sample::new("model.safetensors.index.json", Syntax::Json)],
+);
+
+impl Parse for SafetensorsIndexExtractor {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let text =
             crate::text::utf8(input.bytes).map_err(|(line, offset)| ExtractError::InvalidUtf8 {
                 location: input.location(Some(line)),
@@ -81,17 +83,21 @@ impl Extractor for SafetensorsIndexExtractor {
                 });
             }
         }
-        let mut component = model.component(evidence(self.id(), input.path, None), card);
-        if let Some(total) = index.metadata.get("total_size") {
-            component.properties.insert(
-                "airlock:checkpoint-total-size".to_owned(),
-                total.to_string(),
-            );
-        }
+        let mut component = model.component(evidence(ID, input.path, None), card);
+        component.facts.checkpoint_total_size =
+            index.metadata.get("total_size").map(ToString::to_string);
         extraction.roots.push(model.key.clone());
         extraction.components.push(component);
         Ok(extraction)
     }
+}
+
+fn accepts(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| {
+            name.ends_with(".safetensors.index.json") || name.ends_with(".bin.index.json")
+        })
 }
 
 #[cfg(test)]
@@ -107,8 +113,8 @@ mod tests {
             .with("m/model-00001-of-00002.safetensors", "x");
         let input =
             Input::new("m/model.safetensors.index.json", index.as_bytes()).with_files(&files);
-        let extraction = SafetensorsIndexExtractor.extract(&input).unwrap();
-        let card = extraction.components[0].model_card.as_ref().unwrap();
+        let extraction = SafetensorsIndexExtractor.parse(&input).unwrap();
+        let card = extraction.components[0].facts.model_card.as_ref().unwrap();
         assert_eq!(card.missing_shards.len(), 1);
         assert_eq!(
             card.missing_shards[0].shard,
@@ -119,7 +125,7 @@ mod tests {
             "m/model.safetensors.index.json:5"
         );
         assert!(SafetensorsIndexExtractor
-            .extract(&Input::new("x.safetensors.index.json", b"[]"))
+            .parse(&Input::new("x.safetensors.index.json", b"[]"))
             .is_err());
     }
 }

@@ -13,7 +13,9 @@ use crate::component::{
 };
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
-use crate::extract::{EdgeRef, EdgeTarget, Extraction, Input, ReadSeek};
+use crate::extract::{
+    EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, Input, Parse, ReadSeek,
+};
 use crate::location::Location;
 use crate::model::{ExpectedDigest, ModelCard, PickleStream, WeightsFile, WeightsFormat};
 
@@ -112,6 +114,22 @@ fn reader<'a>(input: &'a Input<'_>) -> Box<dyn ReadSeek + 'a> {
     match input.files.open(input.path) {
         Ok(reader) => reader,
         Err(_) => Box::new(Cursor::new(input.bytes)),
+    }
+}
+
+/// The parser of the weights formats told apart by extension only (their rows differ by data):
+/// every one is read by [`extract`], which goes by content.
+#[derive(Debug, Clone, Copy)]
+pub struct Weights {
+    /// The id of the format's row, for evidence.
+    pub id: ExtractorId,
+    /// The format the extension suggests.
+    pub extension: WeightsFormat,
+}
+
+impl Parse for Weights {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+        Ok(extract(self.id, self.extension, input))
     }
 }
 
@@ -220,17 +238,14 @@ pub fn extract(id: &'static str, extension: WeightsFormat, input: &Input<'_>) ->
             file.hashes.insert(hash);
         }
     }
-    file.properties.insert(
-        "airlock:weights-format".to_owned(),
-        weights.format.as_str().to_owned(),
-    );
+    file.facts.weights_format = Some(weights.format);
     // GGUF files carry their own license; it describes this file, not the directory's model.
     if let Some(license) = weights.metadata.get("general.license") {
         if !license.trim().is_empty() {
             file.licenses.insert(license.trim().to_owned());
         }
     }
-    file.weights = Some(Box::new(weights));
+    file.facts.weights = Some(Box::new(weights));
 
     let model_component = model.component(evidence(id, input.path, None), ModelCard::default());
     extraction.edges.push(EdgeRef {

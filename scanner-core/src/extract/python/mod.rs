@@ -192,7 +192,7 @@ pub fn normalized_marker(marker: &str) -> Result<Option<String>, String> {
 pub mod poetry_lock;
 pub mod pylock;
 pub mod pyproject;
-pub(crate) mod toml_tree;
+pub(crate) use super::toml_tree;
 pub mod uv_lock;
 
 /// A version as written, normalized per PEP 440 when it is one. An invalid version is kept as
@@ -538,11 +538,11 @@ mod tests {
             }
             bytes.truncate(((bytes.len() as f64) * cut) as usize + 1);
             let path = format!("p/{file_name}");
-            let extractor = crate::extract::EXTRACTORS
+            let format = crate::extract::FORMATS
                 .iter()
-                .find(|extractor| extractor.accepts(std::path::Path::new(&path)))
+                .find(|format| format.accepts(std::path::Path::new(&path)))
                 .unwrap();
-            if let Err(error) = extractor.extract(&crate::extract::Input::new(&path, &bytes)) {
+            if let Err(error) = format.extract(&crate::extract::Input::new(&path, &bytes)) {
                 proptest::prop_assert_eq!(&error.location().path, &path);
                 let located = error.location().line.is_some()
                     || matches!(error, crate::extract::ExtractError::UnsupportedVersion { .. });

@@ -16,7 +16,6 @@
 //! and its direct edges come from the `pyproject.toml` beside the lock.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::str::FromStr;
 
 use serde::Deserialize;
@@ -32,8 +31,8 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, CompanionRequest, EdgeRef, EdgeTarget, ExtractError, Extraction, Extractor,
-    ExtractorId, Input,
+    join_path, EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, FileMatch, Format,
+    Input, Join, Parse, Role, Sample, Syntax,
 };
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
@@ -51,29 +50,22 @@ const KNOWN_STRATEGIES: &[&str] = &[
 #[derive(Debug)]
 pub struct PdmLockExtractor;
 
-impl Extractor for PdmLockExtractor {
-    fn id(&self) -> ExtractorId {
-        "python/pdm-lock"
-    }
+const ID: ExtractorId = "python/pdm-lock";
 
-    fn description(&self) -> &'static str {
-        "pdm.lock lock_version 4.x (groups, strategies, file hashes, dependency edges with markers, git/path/url/editable)"
-    }
+/// The row of [`crate::extract::FORMATS`].
+pub const FORMAT: Format = Format::new(
+    ID,
+    "pdm.lock lock_version 4.x (groups, strategies, file hashes, dependency edges with markers, git/path/url/editable)",
+    FileMatch::Names(&["pdm.lock"]),
+    &PdmLockExtractor,
+)
+.role(Role::Lock(Join::PyProject))
+.fuzzed_as("pdm_lock", &[Sample::new("pdm.lock", Syntax::Toml)]);
 
-    fn accepts(&self, path: &Path) -> bool {
-        path.file_name().is_some_and(|name| name == "pdm.lock")
-    }
-
-    fn companions(&self) -> Option<CompanionRequest> {
-        Some(CompanionRequest {
-            file_name: "pyproject.toml",
-            max_files: 5_000,
-        })
-    }
-
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+impl Parse for PdmLockExtractor {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let lock = parse(input.path, input.bytes)?;
-        Ok(assemble(self.id(), input, lock))
+        Ok(assemble(ID, input, lock))
     }
 }
 

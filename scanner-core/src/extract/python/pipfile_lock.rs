@@ -15,7 +15,6 @@
 //! `path = "."` entry when there is one, otherwise a component named after the directory.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use serde::Deserialize;
 
@@ -30,8 +29,8 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, CompanionRequest, EdgeRef, EdgeTarget, ExtractError, Extraction, Extractor,
-    ExtractorId, Input,
+    join_path, EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, FileMatch, Format,
+    Input, Join, Parse, Role, Sample, Syntax,
 };
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
@@ -44,30 +43,22 @@ const NEWEST_SPEC: i64 = 6;
 #[derive(Debug)]
 pub struct PipfileLockExtractor;
 
-impl Extractor for PipfileLockExtractor {
-    fn id(&self) -> ExtractorId {
-        "python/pipfile-lock"
-    }
+const ID: ExtractorId = "python/pipfile-lock";
 
-    fn description(&self) -> &'static str {
-        "Pipfile.lock (pipfile-spec 1-6: default/develop/categories, hashes, markers, git/path/file/editable) with its Pipfile"
-    }
+/// The row of [`crate::extract::FORMATS`].
+pub const FORMAT: Format = Format::new(
+    ID,
+    "Pipfile.lock (pipfile-spec 1-6: default/develop/categories, hashes, markers, git/path/file/editable) with its Pipfile",
+    FileMatch::Names(&["Pipfile.lock"]),
+    &PipfileLockExtractor,
+)
+.role(Role::Lock(Join::PyProject))
+.fuzzed_as("pipfile_lock", &[Sample::new("Pipfile.lock", Syntax::Json)]);
 
-    fn accepts(&self, path: &Path) -> bool {
-        path.file_name().is_some_and(|name| name == "Pipfile.lock")
-    }
-
-    /// A `pyproject.toml` beside the lock is the project; read as a companion it is claimed.
-    fn companions(&self) -> Option<CompanionRequest> {
-        Some(CompanionRequest {
-            file_name: "pyproject.toml",
-            max_files: 5_000,
-        })
-    }
-
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+impl Parse for PipfileLockExtractor {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let lock = parse(input.path, input.bytes)?;
-        Ok(assemble(self.id(), input, lock))
+        Ok(assemble(ID, input, lock))
     }
 }
 

@@ -10,7 +10,6 @@
 //! `[metadata.files]` in 1.x, and bare hex lists under `[metadata.hashes]` before 1.0.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use toml::de::{DeTable, DeValue};
 
@@ -26,8 +25,8 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, CompanionRequest, EdgeRef, EdgeTarget, ExtractError, Extraction, Extractor,
-    ExtractorId, Input,
+    join_path, EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, FileMatch, Format,
+    Input, Join, Parse, Role, Sample, Syntax,
 };
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
@@ -39,30 +38,23 @@ const KNOWN_LOCK_VERSIONS: &[&str] = &["1.0", "1.1", "2.0", "2.1"];
 #[derive(Debug)]
 pub struct PoetryLockExtractor;
 
-impl Extractor for PoetryLockExtractor {
-    fn id(&self) -> ExtractorId {
-        "python/poetry-lock"
-    }
+const ID: ExtractorId = "python/poetry-lock";
 
-    fn description(&self) -> &'static str {
-        "poetry.lock (lock-version 1.x and 2.x: groups/categories, dependency markers and extras, git/url/directory/file/legacy sources, file hashes), with its pyproject.toml"
-    }
+/// The row of [`crate::extract::FORMATS`].
+pub const FORMAT: Format = Format::new(
+    ID,
+    "poetry.lock (lock-version 1.x and 2.x: groups/categories, dependency markers and extras, git/url/directory/file/legacy sources, file hashes), with its pyproject.toml",
+    FileMatch::Names(&["poetry.lock"]),
+    &PoetryLockExtractor,
+)
+.role(Role::Lock(Join::PyProject))
+.fuzzed_as("poetry_lock", &[Sample::new("poetry.lock", Syntax::Toml)]);
 
-    fn accepts(&self, path: &Path) -> bool {
-        path.file_name().is_some_and(|name| name == "poetry.lock")
-    }
-
-    fn companions(&self) -> Option<CompanionRequest> {
-        Some(CompanionRequest {
-            file_name: "pyproject.toml",
-            max_files: 5_000,
-        })
-    }
-
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+impl Parse for PoetryLockExtractor {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let file = TomlFile::parse(input.path, input.bytes)?;
-        let mut extraction = read(self.id(), &file, input.directory())?;
-        attach_project(self.id(), input, &mut extraction);
+        let mut extraction = read(ID, &file, input.directory())?;
+        attach_project(ID, input, &mut extraction);
         Ok(extraction)
     }
 }
@@ -388,15 +380,11 @@ fn read_package(
         Scope::Dev
     });
     if !groups.is_empty() {
-        component
-            .properties
-            .insert("airlock:poetry-groups".to_owned(), groups.join(","));
+        component.facts.python_mut().poetry_groups = Some(groups.clone());
     }
     match field(table, "markers").map(|node| node.get_ref()) {
         Some(DeValue::String(marker)) => {
-            component
-                .properties
-                .insert("airlock:marker".to_owned(), marker.to_string());
+            component.facts.marker = Some(marker.to_string());
         }
         Some(DeValue::Table(per_group)) => {
             let rendered: Vec<String> = per_group
@@ -406,9 +394,7 @@ fn read_package(
                     _ => None,
                 })
                 .collect();
-            component
-                .properties
-                .insert("airlock:marker".to_owned(), rendered.join("; "));
+            component.facts.marker = Some(rendered.join("; "));
         }
         _ => {}
     }
@@ -683,7 +669,7 @@ mod tests {
     use super::*;
 
     fn extract(text: &str) -> Result<Extraction, ExtractError> {
-        PoetryLockExtractor.extract(&Input::new("svc/poetry.lock", text.as_bytes()))
+        PoetryLockExtractor.parse(&Input::new("svc/poetry.lock", text.as_bytes()))
     }
 
     #[test]

@@ -23,46 +23,47 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, CompanionRequest, EdgeRef, EdgeTarget, ExtractError, Extraction, Extractor,
-    ExtractorId, Input,
+    join_path, EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, FileMatch, Format,
+    Input, Join, Parse, Role, Sample, Syntax,
 };
+use crate::facts::PythonFacts;
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
+
+/// Where in the Python facts one of the lock's project lists goes.
+type PythonList = fn(&mut PythonFacts) -> &mut Option<Vec<String>>;
 
 /// Reads PEP 751 lock files with the `pyproject.toml` beside them.
 #[derive(Debug)]
 pub struct PylockExtractor;
 
-impl Extractor for PylockExtractor {
-    fn id(&self) -> ExtractorId {
-        "python/pylock"
-    }
+const ID: ExtractorId = "python/pylock";
 
-    fn description(&self) -> &'static str {
-        "pylock.toml and pylock.<name>.toml (PEP 751 lock-version 1.x: wheels/sdist/archive hashes, vcs/directory/archive sources, markers, dependency groups), with its pyproject.toml"
-    }
+/// The row of [`crate::extract::FORMATS`].
+pub const FORMAT: Format = Format::new(
+    ID,
+    "pylock.toml and pylock.<name>.toml (PEP 751 lock-version 1.x: wheels/sdist/archive hashes, vcs/directory/archive sources, markers, dependency groups), with its pyproject.toml",
+    FileMatch::Custom(accepts),
+    &PylockExtractor,
+)
+.role(Role::Lock(Join::PyProject))
+.fuzzed_as("pylock_toml", &[Sample::new("pylock.toml", Syntax::Toml)]);
 
-    fn accepts(&self, path: &Path) -> bool {
-        path.file_name()
-            .and_then(|name| name.to_str())
-            .is_some_and(is_pylock_name)
-    }
-
-    fn companions(&self) -> Option<CompanionRequest> {
-        Some(CompanionRequest {
-            file_name: "pyproject.toml",
-            max_files: 5_000,
-        })
-    }
-
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+impl Parse for PylockExtractor {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let file = TomlFile::parse(input.path, input.bytes)?;
-        let mut extraction = read(self.id(), &file, input.directory())?;
-        if let Some(root) = attach_project(self.id(), input, &mut extraction) {
+        let mut extraction = read(ID, &file, input.directory())?;
+        if let Some(root) = attach_project(ID, input, &mut extraction) {
             annotate_root(&file, &root, &mut extraction);
         }
         Ok(extraction)
     }
+}
+
+fn accepts(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(is_pylock_name)
 }
 
 /// `pylock.toml`, or `pylock.<name>.toml` with a non-empty name without dots (PEP 751).
@@ -295,9 +296,7 @@ fn read_package(
         component.flags.insert(ComponentFlag::Editable);
     }
     if let Some(marker) = string_field(table, "marker").map_err(wrong)? {
-        component
-            .properties
-            .insert("airlock:marker".to_owned(), marker.to_owned());
+        component.facts.marker = Some(marker.to_owned());
     }
 
     let mut edges = Vec::new();
@@ -419,16 +418,17 @@ fn annotate_root(file: &TomlFile<'_>, root: &ComponentKey, extraction: &mut Extr
     else {
         return;
     };
-    for (field_name, property) in [
-        ("extras", "airlock:pylock-extras"),
-        ("dependency-groups", "airlock:pylock-dependency-groups"),
-        ("default-groups", "airlock:pylock-default-groups"),
-    ] {
+    let lists: [(&str, PythonList); 3] = [
+        ("extras", |facts| &mut facts.pylock_extras),
+        ("dependency-groups", |facts| {
+            &mut facts.pylock_dependency_groups
+        }),
+        ("default-groups", |facts| &mut facts.pylock_default_groups),
+    ];
+    for (field_name, fact) in lists {
         match string_list(&file.root, field_name) {
             Ok(values) if !values.is_empty() => {
-                component
-                    .properties
-                    .insert(property.to_owned(), values.join(","));
+                *fact(component.facts.python_mut()) = Some(values);
             }
             Ok(_) => {}
             Err(error) => extraction
@@ -443,7 +443,7 @@ mod tests {
     use super::*;
 
     fn extract(text: &str) -> Result<Extraction, ExtractError> {
-        PylockExtractor.extract(&Input::new("app/pylock.toml", text.as_bytes()))
+        PylockExtractor.parse(&Input::new("app/pylock.toml", text.as_bytes()))
     }
 
     #[test]
@@ -525,10 +525,7 @@ wheels = [{{ path = "wheels/private-0.1-py3-none-any.whl", hashes = {{ sha256 = 
         assert_eq!(component("attrs").hashes.len(), 3);
         assert_eq!(component("attrs").key.source, Source::DEFAULT_REGISTRY);
         assert_eq!(
-            component("attrs")
-                .properties
-                .get("airlock:marker")
-                .map(String::as_str),
+            component("attrs").facts.marker.as_deref(),
             Some("python_version >= '3.8'")
         );
         assert_eq!(

@@ -12,7 +12,6 @@
 //! by [`PyProjectExtractor`], whose dependencies are requirements, never versions.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::str::FromStr;
 
 use toml::de::{DeTable, DeValue};
@@ -33,7 +32,7 @@ use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
     join_path, parent_directory, DependencyReference, EdgeRef, EdgeTarget, ExtractError,
-    Extraction, Extractor, ExtractorId, Input,
+    Extraction, ExtractorId, FileMatch, Format, Input, Parse, Role, Sample, Syntax,
 };
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
@@ -45,23 +44,22 @@ const MAX_GROUP_DEPTH: usize = 32;
 #[derive(Debug)]
 pub struct PyProjectExtractor;
 
-impl Extractor for PyProjectExtractor {
-    fn id(&self) -> ExtractorId {
-        "python/pyproject"
-    }
+const ID: ExtractorId = "python/pyproject";
 
-    fn description(&self) -> &'static str {
-        "pyproject.toml without a lockfile (PEP 621, PEP 735 groups, Poetry, uv, PDM; direct dependencies as unpinned requirements)"
-    }
+/// The row of [`crate::extract::FORMATS`].
+pub const FORMAT: Format = Format::new(
+    ID,
+    "pyproject.toml without a lockfile (PEP 621, PEP 735 groups, Poetry, uv, PDM; direct dependencies as unpinned requirements)",
+    FileMatch::Names(&["pyproject.toml"]),
+    &PyProjectExtractor,
+)
+.role(Role::Manifest(Ecosystem::PyPI))
+.fuzzed_as("pyproject_toml", &[Sample::new("pyproject.toml", Syntax::Toml)]);
 
-    fn accepts(&self, path: &Path) -> bool {
-        path.file_name()
-            .is_some_and(|name| name == "pyproject.toml")
-    }
-
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+impl Parse for PyProjectExtractor {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let project = PyProject::parse(input.path, input.bytes)?;
-        Ok(standalone(self.id(), &project))
+        Ok(standalone(ID, &project))
     }
 }
 
@@ -1150,10 +1148,8 @@ fn root_component(extractor: ExtractorId, project: &PyProject) -> Option<Compone
         extractor,
     });
     if is_virtual {
-        component.properties.insert(
-            "airlock:virtual-project".to_owned(),
-            "no [project] table; named after its directory".to_owned(),
-        );
+        // No `[project]` table: named after its directory.
+        component.facts.python_mut().virtual_project = true;
     }
     Some(component)
 }
@@ -1270,9 +1266,7 @@ fn standalone(extractor: ExtractorId, project: &PyProject) -> Extraction {
             component.flags.insert(ComponentFlag::Editable);
         }
         if let Some(requirement) = &declared.requirement {
-            component
-                .properties
-                .insert("airlock:requirement".to_owned(), requirement.clone());
+            component.facts.requirement = Some(requirement.clone());
         }
         extraction.components.push(component);
         extraction.edges.push(EdgeRef {
@@ -1497,7 +1491,7 @@ also-main = "*"
     #[test]
     fn standalone_gives_unpinned_requirements() {
         let extraction = PyProjectExtractor
-            .extract(&Input::new("app/pyproject.toml", PEP_621.as_bytes()))
+            .parse(&Input::new("app/pyproject.toml", PEP_621.as_bytes()))
             .unwrap();
         assert_eq!(extraction.roots.len(), 1);
         let root = &extraction.roots[0];

@@ -26,8 +26,8 @@
 //!   (that is what the installer will pick); constrained names never become components alone.
 //! - `# via a` makes an edge `a → this` carrying this line's marker and extras; `# via -r …`,
 //!   `# via -c …`, `# via project (pyproject.toml)` and a requirement without any `# via` mean
-//!   "direct": an edge from the project root when there is one, and the property
-//!   `airlock:python:direct` always.
+//!   "direct": an edge from the project root when there is one, and the fact
+//!   `PythonFacts::direct` always.
 //! - Scope follows the scanned file's name: `dev`, `test`, `lint`, `docs`, `ci`, `typing`
 //!   as a word of it means development; everything else (and everything it includes, which the
 //!   same install pulls in) is required.
@@ -46,9 +46,10 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, parent_directory, CompanionRequest, EdgeRef, EdgeTarget, ExtractError, Extraction,
-    Extractor, ExtractorId, FileReader, Input,
+    join_path, parent_directory, EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId,
+    FileMatch, FileReader, Format, Input, Join, Parse, Role, Sample, Syntax,
 };
+use crate::facts::PythonFacts;
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 
@@ -79,30 +80,20 @@ const DEVELOPMENT_WORDS: &[&str] = &[
 #[derive(Debug)]
 pub struct RequirementsExtractor;
 
-impl Extractor for RequirementsExtractor {
-    fn id(&self) -> ExtractorId {
-        "python/requirements"
-    }
+const ID: ExtractorId = "python/requirements";
 
-    fn description(&self) -> &'static str {
-        "requirements*.txt and rye requirements*.lock (pins, hashes, -r/-c includes, # via edges, editables, VCS, URLs)"
-    }
+/// The row of [`crate::extract::FORMATS`].
+pub const FORMAT: Format = Format::new(
+    ID,
+    "requirements*.txt and rye requirements*.lock (pins, hashes, -r/-c includes, # via edges, editables, VCS, URLs)",
+    FileMatch::Custom(is_requirements_file),
+    &RequirementsExtractor,
+)
+.role(Role::Lock(Join::PyProject))
+.fuzzed_as("requirements_txt", &[Sample::new("requirements.txt", Syntax::Lines)]);
 
-    fn accepts(&self, path: &Path) -> bool {
-        is_requirements_file(path)
-    }
-
-    /// The `pyproject.toml` beside the file is the project it installs; reading it as a
-    /// companion lets the file claim it, so it is not read again as a lone manifest whose
-    /// requirements would duplicate the pins here without versions.
-    fn companions(&self) -> Option<CompanionRequest> {
-        Some(CompanionRequest {
-            file_name: "pyproject.toml",
-            max_files: 5_000,
-        })
-    }
-
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+impl Parse for RequirementsExtractor {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let text =
             crate::text::utf8(input.bytes).map_err(|(line, offset)| ExtractError::InvalidUtf8 {
                 location: Location::line(input.path, line),
@@ -110,7 +101,7 @@ impl Extractor for RequirementsExtractor {
             })?;
         let mut reader = Reader::new(input.files, input.path);
         reader.read_file(input.path, text, Mode::Requirements, 0);
-        Ok(reader.assemble(self.id(), input))
+        Ok(reader.assemble(ID, input))
     }
 }
 
@@ -780,29 +771,17 @@ impl<'a> Reader<'a> {
         } else {
             index_source(self.options.index_url.as_deref())
         };
-        let mut properties = BTreeMap::new();
-        let joined = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(" ");
-        if !self.options.extra_index_urls.is_empty() {
-            properties.insert(
-                "airlock:python:extra-index-urls".to_owned(),
-                joined(&self.options.extra_index_urls),
-            );
-        }
-        if !self.options.find_links.is_empty() {
-            properties.insert(
-                "airlock:python:find-links".to_owned(),
-                joined(&self.options.find_links),
-            );
-        }
-        if !self.options.trusted_hosts.is_empty() {
-            properties.insert(
-                "airlock:python:trusted-hosts".to_owned(),
-                joined(&self.options.trusted_hosts),
-            );
-        }
-        if self.options.no_index {
-            properties.insert("airlock:python:no-index".to_owned(), "true".to_owned());
-        }
+        // What the file's options say about where index packages come from, on each of them.
+        let listed = |set: &BTreeSet<String>| {
+            (!set.is_empty()).then(|| set.iter().cloned().collect::<Vec<_>>())
+        };
+        let index_facts = PythonFacts {
+            extra_index_urls: listed(&self.options.extra_index_urls),
+            find_links: listed(&self.options.find_links),
+            trusted_hosts: listed(&self.options.trusted_hosts),
+            no_index: self.options.no_index,
+            ..PythonFacts::default()
+        };
 
         let mut extraction = Extraction::default();
         let mut components: BTreeMap<ComponentKey, Component> = BTreeMap::new();
@@ -859,20 +838,16 @@ impl<'a> Reader<'a> {
                     location: constraint.clone(),
                     extractor,
                 });
-                component.properties.insert(
-                    "airlock:python:constrained-by".to_owned(),
-                    constraint.to_string(),
-                );
             }
-            if matches!(entry.origin, Origin::Index) {
-                component
-                    .properties
-                    .extend(properties.iter().map(|(k, v)| (k.clone(), v.clone())));
-            }
-            if is_direct(entry) && !entry.is_own_project {
-                component
-                    .properties
-                    .insert("airlock:python:direct".to_owned(), "true".to_owned());
+            let mut python = if matches!(entry.origin, Origin::Index) {
+                index_facts.clone()
+            } else {
+                PythonFacts::default()
+            };
+            python.constrained_by.clone_from(&entry.constrained_by);
+            python.direct = is_direct(entry) && !entry.is_own_project;
+            if python != PythonFacts::default() {
+                component.facts.python = Some(Box::new(python));
             }
             match components.get_mut(&key) {
                 Some(existing) => existing.merge(component),

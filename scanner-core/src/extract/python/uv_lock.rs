@@ -26,8 +26,8 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, CompanionRequest, EdgeRef, EdgeTarget, ExtractError, Extraction, Extractor,
-    ExtractorId, Input,
+    join_path, EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, FileMatch, Format,
+    Input, Join, Parse, Role, Sample, Syntax,
 };
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
@@ -41,33 +41,30 @@ const KNOWN_REVISION: i64 = 3;
 #[derive(Debug)]
 pub struct UvLockExtractor;
 
-impl Extractor for UvLockExtractor {
-    fn id(&self) -> ExtractorId {
-        "python/uv-lock"
-    }
+const ID: ExtractorId = "python/uv-lock";
 
-    fn description(&self) -> &'static str {
-        "uv.lock (version 1, every revision, [[distribution]] layout) and PEP 723 script locks (*.py.lock), with the workspace's pyproject.toml files"
-    }
+/// The row of [`crate::extract::FORMATS`].
+pub const FORMAT: Format = Format::new(
+    ID,
+    "uv.lock (version 1, every revision, [[distribution]] layout) and PEP 723 script locks (*.py.lock), with the workspace's pyproject.toml files",
+    FileMatch::Custom(accepts),
+    &UvLockExtractor,
+)
+.role(Role::Lock(Join::UvWorkspace))
+.fuzzed_as("uv_lock", &[Sample::new("uv.lock", Syntax::Toml)]);
 
-    fn accepts(&self, path: &Path) -> bool {
-        path.file_name()
-            .and_then(|name| name.to_str())
-            .is_some_and(|name| name == "uv.lock" || is_script_lock(name))
-    }
-
-    fn companions(&self) -> Option<CompanionRequest> {
-        Some(CompanionRequest {
-            file_name: "pyproject.toml",
-            max_files: 5_000,
-        })
-    }
-
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+impl Parse for UvLockExtractor {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let file = TomlFile::parse(input.path, input.bytes)?;
         let lock = read_lock(&file, input.directory())?;
-        Ok(assemble(self.id(), input, lock))
+        Ok(assemble(ID, input, lock))
     }
+}
+
+fn accepts(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| name == "uv.lock" || is_script_lock(name))
 }
 
 fn is_script_lock(file_name: &str) -> bool {
@@ -652,10 +649,7 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: Lock) -> Extraction
                     location: input.location(Some(1)),
                     extractor,
                 });
-            component.properties.insert(
-                "airlock:script".to_owned(),
-                "PEP 723 inline script metadata".to_owned(),
-            );
+            component.facts.python_mut().script = true;
             extraction.components.push(component);
             extraction.roots.push(key.clone());
             link_requirements(&mut extraction, &key, &lock.requirements, input);
@@ -742,7 +736,7 @@ mod tests {
     use super::*;
 
     fn extract(path: &str, text: &str) -> Result<Extraction, ExtractError> {
-        UvLockExtractor.extract(&Input::new(path, text.as_bytes()))
+        UvLockExtractor.parse(&Input::new(path, text.as_bytes()))
     }
 
     #[test]

@@ -205,7 +205,10 @@ fn document(bom: Bom, reference_marker: &'static str) -> Document {
     // A synthetic subject is no root itself: its dependencies are (see `convert`).
     document.subjects.retain(|subject| {
         !document.entries.iter().any(|entry| {
-            &entry.reference == subject && entry.property(super::properties::SYNTHETIC).is_some()
+            &entry.reference == subject
+                && entry
+                    .property(crate::facts::properties::SYNTHETIC)
+                    .is_some()
         })
     });
     document

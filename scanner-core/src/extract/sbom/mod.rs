@@ -5,20 +5,19 @@
 //! Which files: in a directory walk only names that say "SBOM" (`bom.json`, `bom.xml`,
 //! `*.cdx.json`, `*.cdx.xml`, `*.bom.json`, `*.bom.xml`, `*.spdx.json`); a file named on the
 //! command line is also read when its first bytes are a CycloneDX or SPDX document, whatever its
-//! name ([`Extractor::recognizes`]).
+//! name ([`Format::recognizes_content`]).
 //!
 //! Identity: purls (purl-spec) give the ecosystem, name, version and source for `pypi`, `cargo`
-//! and `huggingface`; any other package type becomes a generic component that keeps its purl as
-//! the `airlock:purl` property. airlock's own documents also carry `airlock:` properties
-//! ([`properties`]) that restore exactly what a purl cannot say (git reference, local path, edge
-//! kinds), so reading airlock's CycloneDX back gives the same graph.
+//! and `huggingface`; any other package type becomes a generic component that keeps its purl
+//! ([`crate::facts::Facts::original_purl`]). airlock's own documents also carry `airlock:`
+//! properties ([`properties`]) that restore exactly what a purl cannot say (git reference, local
+//! path, edge kinds) and the component's facts, so reading airlock's CycloneDX back gives the
+//! same graph.
 
 mod cyclonedx;
-pub mod properties;
 mod spdx;
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 
 use crate::component::{
     Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, GitReference,
@@ -26,11 +25,15 @@ use crate::component::{
 };
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
+use crate::facts::properties::{self, EdgeProperty};
 use crate::location::Evidence;
 use crate::name::PackageName;
 use crate::purl::Purl;
 
-use super::{EdgeRef, EdgeTarget, ExtractError, Extraction, Extractor, ExtractorId, Input};
+use super::{
+    EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Parse,
+    Sample, Syntax,
+};
 
 const ID: ExtractorId = "sbom/document";
 
@@ -41,56 +44,21 @@ pub const SNIFF_BYTES: usize = 4096;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SbomExtractor;
 
-impl Extractor for SbomExtractor {
-    fn id(&self) -> ExtractorId {
-        ID
-    }
+/// The row of [`crate::extract::FORMATS`].
+pub const FORMAT: Format = Format::new(
+    ID,
+    "CycloneDX 1.3-1.5 (JSON, XML) and SPDX 2.2/2.3 JSON SBOMs (bom.json, *.cdx.json, *.spdx.json, ...; any name when given as a file)",
+    FileMatch::AnyCase {
+        names: &["bom.json", "bom.xml"],
+        suffixes: &[".cdx.json", ".cdx.xml", ".bom.json", ".bom.xml", ".spdx.json"],
+    },
+    &SbomExtractor,
+)
+.recognizes(recognizes)
+.fuzzed_as("sbom", &[Sample::new("bom.cdx.json", Syntax::Json), Sample::new("bom.cdx.xml", Syntax::Xml), Sample::new("bom.spdx.json", Syntax::Json)]);
 
-    fn description(&self) -> &'static str {
-        "CycloneDX 1.3-1.5 (JSON, XML) and SPDX 2.2/2.3 JSON SBOMs (bom.json, *.cdx.json, *.spdx.json, ...; any name when given as a file)"
-    }
-
-    fn accepts(&self, path: &Path) -> bool {
-        let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
-            return false;
-        };
-        let name = name.to_ascii_lowercase();
-        matches!(name.as_str(), "bom.json" | "bom.xml")
-            || [
-                ".cdx.json",
-                ".cdx.xml",
-                ".bom.json",
-                ".bom.xml",
-                ".spdx.json",
-            ]
-            .iter()
-            .any(|suffix| name.len() > suffix.len() && name.ends_with(suffix))
-    }
-
-    fn recognizes(&self, prefix: &[u8]) -> bool {
-        let head = prefix.get(..SNIFF_BYTES).unwrap_or(prefix);
-        let text = String::from_utf8_lossy(head);
-        let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-        if trimmed.starts_with('{') {
-            // Key order is free in JSON, so any key only these formats use will do: a document
-            // that lists its components first shows `bom-ref` or `SPDXID` long before its
-            // `bomFormat`.
-            [
-                "\"bomFormat\"",
-                "\"bom-ref\"",
-                "\"spdxVersion\"",
-                "\"SPDXID\"",
-            ]
-            .iter()
-            .any(|key| text.contains(key))
-        } else if trimmed.starts_with('<') {
-            text.contains("http://cyclonedx.org/schema/bom/")
-        } else {
-            false
-        }
-    }
-
-    fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+impl Parse for SbomExtractor {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let text = std::str::from_utf8(input.bytes).map_err(|error| ExtractError::InvalidUtf8 {
             location: input.location(None),
             offset: error.valid_up_to(),
@@ -123,6 +91,30 @@ impl Extractor for SbomExtractor {
             }
         };
         Ok(convert(input, text, document))
+    }
+}
+
+/// The content test for a file given by name that no format accepts by its name.
+fn recognizes(prefix: &[u8]) -> bool {
+    let head = prefix.get(..SNIFF_BYTES).unwrap_or(prefix);
+    let text = String::from_utf8_lossy(head);
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('{') {
+        // Key order is free in JSON, so any key only these formats use will do: a document
+        // that lists its components first shows `bom-ref` or `SPDXID` long before its
+        // `bomFormat`.
+        [
+            "\"bomFormat\"",
+            "\"bom-ref\"",
+            "\"spdxVersion\"",
+            "\"SPDXID\"",
+        ]
+        .iter()
+        .any(|key| text.contains(key))
+    } else if trimmed.starts_with('<') {
+        text.contains("http://cyclonedx.org/schema/bom/")
+    } else {
+        false
     }
 }
 
@@ -390,46 +382,16 @@ fn scope(text: &str) -> Option<Scope> {
         .find(|scope| scope.as_str() == text)
 }
 
-fn edge_kind(text: &str) -> Option<EdgeKind> {
-    [
-        EdgeKind::Normal,
-        EdgeKind::Dev,
-        EdgeKind::Build,
-        EdgeKind::Optional,
-    ]
-    .into_iter()
-    .find(|kind| kind.as_str() == text)
-}
-
 /// An `airlock:edge` property: (target reference, kind, details).
 fn parse_edge(text: &str) -> Option<(String, EdgeKind, EdgeDetails)> {
-    let value: serde_json::Value = serde_json::from_str(text).ok()?;
-    let to = value.get("to")?.as_str()?.to_owned();
-    let kind = edge_kind(value.get("kind")?.as_str()?)?;
-    let text_of = |name: &str| {
-        value
-            .get(name)
-            .and_then(|item| item.as_str())
-            .map(str::to_owned)
-    };
-    let mut extras: Vec<String> = value
-        .get("extras")
-        .and_then(|extras| extras.as_array())
-        .map(|list| {
-            list.iter()
-                .filter_map(|item| item.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    extras.sort();
-    extras.dedup();
+    let edge = EdgeProperty::parse(text)?;
     Some((
-        to,
-        kind,
+        edge.to,
+        edge.kind,
         EdgeDetails {
-            marker: text_of("marker"),
-            extras,
-            relation: text_of("relation"),
+            marker: edge.marker,
+            extras: edge.extras,
+            relation: edge.relation,
         },
     ))
 }
@@ -502,19 +464,17 @@ fn convert(input: &Input<'_>, text: &str, document: Document) -> Extraction {
         component
             .flags
             .extend(entry.all(properties::FLAG).filter_map(flag));
+        // The component's facts, as airlock wrote them (the first of a repeated name counts).
+        let mut named: BTreeMap<String, String> = BTreeMap::new();
         for (name, value) in &entry.properties {
-            if name.starts_with("airlock:") && !properties::STRUCTURAL.contains(&name.as_str()) {
-                component
-                    .properties
-                    .entry(name.clone())
-                    .or_insert_with(|| value.clone());
+            if properties::is_airlock_name(name) && !properties::STRUCTURAL.contains(&name.as_str())
+            {
+                named.entry(name.clone()).or_insert_with(|| value.clone());
             }
         }
-        if let Some(purl) = foreign_purl {
-            component
-                .properties
-                .entry(properties::PURL.to_owned())
-                .or_insert(purl);
+        component.facts = properties::from_properties(named);
+        if component.facts.original_purl.is_none() {
+            component.facts.original_purl = foreign_purl;
         }
         let edges: Vec<(String, EdgeKind, EdgeDetails)> =
             entry.all(properties::EDGE).filter_map(parse_edge).collect();
@@ -586,7 +546,7 @@ mod tests {
 
     #[test]
     fn file_names_that_say_sbom() {
-        let accepts = |name: &str| SbomExtractor.accepts(Path::new(name));
+        let accepts = |name: &str| FORMAT.accepts(std::path::Path::new(name));
         for name in [
             "bom.json",
             "dir/BOM.XML",
@@ -610,14 +570,16 @@ mod tests {
 
     #[test]
     fn content_sniffing() {
-        assert!(SbomExtractor.recognizes(br#"{"bomFormat": "CycloneDX", "specVersion": "1.5"}"#));
-        assert!(SbomExtractor.recognizes(b"\xef\xbb\xbf {\"spdxVersion\": \"SPDX-2.3\"}"));
-        assert!(SbomExtractor.recognizes(
+        assert!(recognizes(
+            br#"{"bomFormat": "CycloneDX", "specVersion": "1.5"}"#
+        ));
+        assert!(recognizes(b"\xef\xbb\xbf {\"spdxVersion\": \"SPDX-2.3\"}"));
+        assert!(recognizes(
             br#"<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.4">"#
         ));
-        assert!(SbomExtractor.recognizes(br#"{"components": [{"bom-ref": "a"}]}"#));
-        assert!(!SbomExtractor.recognizes(br#"{"format": "airlock-report"}"#));
-        assert!(!SbomExtractor.recognizes(b"[package]\nname = \"x\""));
+        assert!(recognizes(br#"{"components": [{"bom-ref": "a"}]}"#));
+        assert!(!recognizes(br#"{"format": "airlock-report"}"#));
+        assert!(!recognizes(b"[package]\nname = \"x\""));
     }
 
     #[test]
@@ -745,9 +707,7 @@ mod tests {
             }
         }
         let bytes = include_bytes!("../../../../tests/fixtures/sbom/autogen-requirements.cdx.json");
-        let extraction = SbomExtractor
-            .extract(&Input::new("bom.json", bytes))
-            .unwrap();
+        let extraction = SbomExtractor.parse(&Input::new("bom.json", bytes)).unwrap();
         assert_eq!(extraction.components.len(), 84);
         let graph = crate::scan::merge(vec![extraction], &mut Vec::new());
         let analysis = analyze(&graph, Some(&OneAdvisory));

@@ -78,7 +78,7 @@ fn airlock_notes(package: &WirePackage) -> Vec<(String, String)> {
     package
         .comment
         .as_deref()
-        .and_then(|comment| comment.strip_prefix("airlock: "))
+        .and_then(|comment| comment.strip_prefix(crate::facts::properties::SPDX_COMMENT_PREFIX))
         .map(|rest| {
             rest.split("; ")
                 .filter_map(|pair| pair.split_once('='))
@@ -160,9 +160,9 @@ pub(super) fn read_json(
             .iter()
             .filter_map(|(key, value)| {
                 let name = match key.as_str() {
-                    "ecosystem" => super::properties::ECOSYSTEM,
-                    "scope" => super::properties::SCOPE,
-                    "synthetic" => super::properties::SYNTHETIC,
+                    "ecosystem" => crate::facts::properties::ECOSYSTEM,
+                    "scope" => crate::facts::properties::SCOPE,
+                    "synthetic" => crate::facts::properties::SYNTHETIC,
                     _ => return None,
                 };
                 Some((name.to_owned(), value.clone()))

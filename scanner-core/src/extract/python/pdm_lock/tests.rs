@@ -106,7 +106,7 @@ test = ["pytest>=8"]
 "#;
 
 fn extract_with(path: &str, text: &str, files: &MemoryFiles) -> Result<Extraction, ExtractError> {
-    PdmLockExtractor.extract(&Input::new(path, text.as_bytes()).with_files(files))
+    PdmLockExtractor.parse(&Input::new(path, text.as_bytes()).with_files(files))
 }
 
 fn component<'e>(extraction: &'e Extraction, name: &str, version: &str) -> &'e Component {

@@ -45,7 +45,7 @@ fn lock_text() -> String {
 }
 
 fn extract_with(path: &str, text: &str, files: &MemoryFiles) -> Result<Extraction, ExtractError> {
-    PipfileLockExtractor.extract(&Input::new(path, text.as_bytes()).with_files(files))
+    PipfileLockExtractor.parse(&Input::new(path, text.as_bytes()).with_files(files))
 }
 
 fn component<'e>(extraction: &'e Extraction, name: &str) -> &'e Component {

@@ -5,7 +5,7 @@ use crate::extract::MemoryFiles;
 
 fn extract_with(path: &str, text: &str, files: &MemoryFiles) -> Extraction {
     RequirementsExtractor
-        .extract(&Input::new(path, text.as_bytes()).with_files(files))
+        .parse(&Input::new(path, text.as_bytes()).with_files(files))
         .unwrap()
 }
 
@@ -150,13 +150,7 @@ fn pins_extras_markers_hashes_and_continuations() {
         extraction.edges.is_empty(),
         "no project root, no via: nothing to link"
     );
-    assert_eq!(
-        requests
-            .properties
-            .get("airlock:python:direct")
-            .map(String::as_str),
-        Some("true")
-    );
+    assert!(requests.facts.python.as_ref().unwrap().direct);
 }
 
 #[test]
@@ -210,8 +204,10 @@ sniffio==1.3.1
     );
     let direct = |name: &str| {
         component(&extraction, name)
-            .properties
-            .contains_key("airlock:python:direct")
+            .facts
+            .python
+            .as_ref()
+            .is_some_and(|python| python.direct)
     };
     assert!(direct("anyio"), "`-r requirements.in` means direct");
     assert!(direct("openai"), "`(pyproject.toml)` means direct");
@@ -406,23 +402,16 @@ torch==2.2.0
             index: Some("https://user:***@private.example.com/simple".to_owned())
         }
     );
+    let python = torch.facts.python.as_deref().unwrap();
     assert_eq!(
-        torch
-            .properties
-            .get("airlock:python:extra-index-urls")
-            .map(String::as_str),
-        Some("https://download.pytorch.org/whl/cpu")
+        python.extra_index_urls.as_deref(),
+        Some(&["https://download.pytorch.org/whl/cpu".to_owned()][..])
     );
     assert_eq!(
-        torch
-            .properties
-            .get("airlock:python:find-links")
-            .map(String::as_str),
-        Some("./wheels")
+        python.find_links.as_deref(),
+        Some(&["./wheels".to_owned()][..])
     );
-    assert!(torch
-        .properties
-        .contains_key("airlock:python:trusted-hosts"));
+    assert!(python.trusted_hosts.is_some());
 
     let pypi = extract(
         "requirements.txt",

@@ -1,5 +1,7 @@
-//! A spanned TOML tree for the Python TOML formats (pyproject.toml, uv.lock, poetry.lock,
-//! pylock.toml), read with toml's own `DeTable` parser (TOML 1.0/1.1).
+//! A spanned TOML tree for the TOML formats walked by hand (pyproject.toml, uv.lock,
+//! poetry.lock, pylock.toml), read with toml's own `DeTable` parser (TOML 1.0/1.1), and the one
+//! way every TOML reader of airlock (these, the Cargo wire structs, Codex's config) turns a
+//! TOML error into a located [`ExtractError`].
 //!
 //! These formats are walked by hand rather than deserialized into fixed structs: a wrong type in
 //! one field must cost that entry (with a diagnostic naming its line), not the whole file, and
@@ -18,6 +20,28 @@ use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::extract::ExtractError;
 use crate::location::Location;
 use crate::text::LineIndex;
+
+/// A TOML syntax or type error as an error naming the file, line and column. `message()` is
+/// the reason without the quoted source line.
+pub(crate) fn parse_error(
+    path: &str,
+    text: &str,
+    index: &LineIndex,
+    error: &toml::de::Error,
+) -> ExtractError {
+    let (line, column) = error
+        .span()
+        .map(|span| index.line_column(text, span.start))
+        .map_or((None, None), |(line, column)| (Some(line), Some(column)));
+    ExtractError::Parse {
+        location: Location {
+            path: path.to_owned(),
+            line,
+            column,
+        },
+        message: format!("invalid TOML: {}", error.message().trim_end()),
+    }
+}
 
 /// A TOML value with its byte span.
 pub(crate) type Node<'i> = Spanned<DeValue<'i>>;
@@ -49,20 +73,7 @@ impl<'i> TomlFile<'i> {
                 index,
                 root: root.into_inner(),
             }),
-            Err(error) => {
-                let (line, column) = error
-                    .span()
-                    .map(|span| index.line_column(text, span.start))
-                    .map_or((None, None), |(line, column)| (Some(line), Some(column)));
-                Err(ExtractError::Parse {
-                    location: Location {
-                        path: path.to_owned(),
-                        line,
-                        column,
-                    },
-                    message: format!("invalid TOML: {}", error.message().trim_end()),
-                })
-            }
+            Err(error) => Err(parse_error(path, text, &index, &error)),
         }
     }
 
