@@ -15,6 +15,7 @@ use std::path::Path;
 use crate::component::{Component, ComponentKey, EdgeDetails, EdgeKind, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
+use crate::link::Origin;
 use crate::location::Location;
 use crate::name::PackageName;
 
@@ -260,42 +261,64 @@ impl<'a> Input<'a> {
     }
 }
 
-/// A dependency named by an input but not (yet) tied to a key: the driver resolves it against
-/// the components of the same extraction.
+/// Where a reference points: a key the file itself wrote, or a package it names, to be resolved
+/// by the link stage ([`crate::link`]) among the components of its unit.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DependencyReference {
+pub enum Target {
+    Key(ComponentKey),
+    Named(NamedTarget),
+}
+
+/// A dependency named by a file but not tied to a key: the link stage resolves it with the
+/// policy of its [`Origin`] row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedTarget {
     pub ecosystem: Ecosystem,
     pub name: PackageName,
-    pub version: Option<String>,
-    pub source: Option<Source>,
+    pub requirement: Requirement,
+    /// The row of the link policy that resolves it (and words its diagnostics).
+    pub origin: Origin,
 }
 
-/// Where an edge points.
+/// What a named reference requires of the component it resolves to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EdgeTarget {
-    Key(ComponentKey),
-    Reference(DependencyReference),
+pub enum Requirement {
+    /// These fields, where given, must be equal (a lock entry's `name version (source)`).
+    Exact {
+        version: Option<String>,
+        source: Option<Source>,
+    },
 }
 
-/// An edge as an extractor reports it.
+/// A dependency as a file reports it: from one of its components to a key or a named package.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EdgeRef {
+pub struct Reference {
     pub from: ComponentKey,
-    pub to: EdgeTarget,
+    pub to: Target,
     pub kind: EdgeKind,
     /// Markers, extras and relation; empty for most formats.
-    pub details: EdgeDetails,
-    /// Where the edge was read, for diagnostics about it.
+    pub conditions: EdgeDetails,
+    /// Where the reference was read, for diagnostics about it.
     pub location: Option<Location>,
 }
 
-/// Everything one extractor found in one file (and its companions).
+/// A manifest's parsed content, for the link stage to join with the lockfile that locks it
+/// (see [`Role::Manifest`]).
+#[derive(Debug, Clone)]
+pub enum ProjectManifest {
+    Cargo(Box<cargo::cargo_toml::Manifest>),
+}
+
+/// Everything one parser found in one file.
 #[derive(Debug, Clone, Default)]
 pub struct Extraction {
     pub components: Vec<Component>,
-    pub edges: Vec<EdgeRef>,
+    pub references: Vec<Reference>,
     pub roots: Vec<ComponentKey>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Set by manifest formats: the link stage joins it to a lockfile of its directory tree,
+    /// and then uses it instead of the rest of this extraction (which reads the manifest alone).
+    pub manifest: Option<ProjectManifest>,
     /// Companion files whose content this extraction already accounts for; other extractors'
     /// results for them are dropped so a manifest is not read twice with two meanings.
     pub claimed: Vec<String>,
@@ -581,17 +604,36 @@ pub enum Join {
     UvWorkspace,
 }
 
-/// More manifests than this below one lock are not read (and a diagnostic says so).
-const MAX_JOINED_MANIFESTS: usize = 5_000;
+/// More manifests than this below one lockfile named on the command line are not read (and a
+/// diagnostic says so).
+pub const MAX_JOINED_MANIFESTS: usize = 5_000;
+
+impl Join {
+    /// The ecosystem of the manifests the lock joins (the [`Role::Manifest`] rows it reads).
+    pub fn ecosystem(self) -> Ecosystem {
+        match self {
+            Join::CargoWorkspace => Ecosystem::CratesIo,
+            Join::PyProject | Join::UvWorkspace => Ecosystem::PyPI,
+        }
+    }
+
+    /// The file name of those manifests, for diagnostics.
+    pub fn manifest_name(self) -> &'static str {
+        match self {
+            Join::CargoWorkspace => "Cargo.toml",
+            Join::PyProject | Join::UvWorkspace => "pyproject.toml",
+        }
+    }
+}
 
 impl Role {
-    /// The companion files the driver reads for a lock (every file of that name at or below its
-    /// directory; the parser picks the ones it joins).
+    /// The companion files the driver reads for a lock whose parser still joins its manifests
+    /// itself (every file of that name at or below its directory; the parser picks the ones it
+    /// joins). Cargo locks are joined by the link stage.
     pub fn companions(self) -> Option<CompanionRequest> {
         let file_name = match self {
-            Role::Lock(Join::CargoWorkspace) => "Cargo.toml",
             Role::Lock(Join::PyProject | Join::UvWorkspace) => "pyproject.toml",
-            Role::Manifest(_) | Role::Standalone => return None,
+            Role::Lock(Join::CargoWorkspace) | Role::Manifest(_) | Role::Standalone => return None,
         };
         Some(CompanionRequest {
             file_name,

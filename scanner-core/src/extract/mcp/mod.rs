@@ -30,7 +30,7 @@ use crate::ecosystem::Ecosystem;
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 
-use super::{join_path, parent_directory, EdgeRef, EdgeTarget, Extraction, Input};
+use super::{join_path, parent_directory, Extraction, Input, Reference, Target};
 use crate::facts::mcp::{AutoApprove, Credential, McpServerFacts, Transport};
 use crate::facts::Word;
 use secrets::ValueClass;
@@ -600,11 +600,11 @@ fn build_server(config: &ConfigFile<'_, '_>, entry: ServerEntry, extraction: &mu
     }
 
     for (target, relation) in edges {
-        extraction.edges.push(EdgeRef {
+        extraction.references.push(Reference {
             from: key.clone(),
-            to: EdgeTarget::Key(target.key.clone()),
+            to: Target::Key(target.key.clone()),
             kind: EdgeKind::Normal,
-            details: EdgeDetails {
+            conditions: EdgeDetails {
                 relation: Some(relation),
                 ..EdgeDetails::default()
             },

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::component::{Component, ComponentKind, Source};
 use crate::ecosystem::Ecosystem;
-use crate::extract::{EdgeTarget, Extraction, Format, Input, MemoryFiles};
+use crate::extract::{Extraction, Format, Input, MemoryFiles, Target};
 use crate::facts::mcp::{AutoApprove, Credential, McpServerFacts};
 use crate::risk::{analyze, RuleId, Severity};
 
@@ -44,8 +44,8 @@ fn server<'e>(extraction: &'e Extraction, name: &str) -> &'e Component {
 /// What each server's edges point at, as `ecosystem name version`.
 fn targets(extraction: &Extraction) -> BTreeMap<String, Vec<String>> {
     let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for edge in &extraction.edges {
-        let EdgeTarget::Key(target) = &edge.to else {
+    for edge in &extraction.references {
+        let Target::Key(target) = &edge.to else {
             panic!("MCP edges are by key")
         };
         map.entry(edge.from.name.original().to_owned())

@@ -25,8 +25,8 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, FileMatch, Format,
-    Input, Join, Parse, Role, Sample, Syntax,
+    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, Parse,
+    Reference, Role, Sample, Syntax, Target,
 };
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
@@ -651,16 +651,16 @@ fn link(extraction: &mut Extraction, file: &TomlFile<'_>, pending: Vec<PendingEd
             if *target == edge.from {
                 continue;
             }
-            edges.push(EdgeRef {
+            edges.push(Reference {
                 from: edge.from.clone(),
-                to: EdgeTarget::Key(target.clone()),
+                to: Target::Key(target.clone()),
                 kind: edge.kind,
-                details: edge.details.clone(),
+                conditions: edge.details.clone(),
                 location: Some(location.clone()),
             });
         }
     }
-    extraction.edges.extend(edges);
+    extraction.references.extend(edges);
     extraction.diagnostics.extend(diagnostics);
 }
 
@@ -802,18 +802,18 @@ requests = [
             Source::Git { commit: Some(commit), .. } if commit.starts_with("0123")
         ));
         let edges: Vec<(String, Option<String>)> = extraction
-            .edges
+            .references
             .iter()
             .map(|edge| match &edge.to {
-                EdgeTarget::Key(key) => (
+                Target::Key(key) => (
                     format!(
                         "{} {}",
                         key.name.normalized(),
                         key.version.as_deref().unwrap_or("")
                     ),
-                    edge.details.marker.clone(),
+                    edge.conditions.marker.clone(),
                 ),
-                EdgeTarget::Reference(_) => panic!("poetry edges are keys"),
+                Target::Named(_) => panic!("poetry edges are keys"),
             })
             .collect();
         assert!(

@@ -23,8 +23,8 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, FileMatch, Format,
-    Input, Join, Parse, Role, Sample, Syntax,
+    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, Parse,
+    Reference, Role, Sample, Syntax, Target,
 };
 use crate::facts::PythonFacts;
 use crate::location::{Evidence, Location};
@@ -379,11 +379,11 @@ fn link(extraction: &mut Extraction, file: &TomlFile<'_>, pending: Vec<PendingEd
             .collect();
         let location = Location::line(file.path, edge.line);
         match candidates.as_slice() {
-            [target] => edges.push(EdgeRef {
+            [target] => edges.push(Reference {
                 from: edge.from,
-                to: EdgeTarget::Key((*target).clone()),
+                to: Target::Key((*target).clone()),
                 kind: EdgeKind::Normal,
-                details: EdgeDetails::default(),
+                conditions: EdgeDetails::default(),
                 location: Some(location),
             }),
             [] => extraction.diagnostics.push(Diagnostic::warning(
@@ -406,7 +406,7 @@ fn link(extraction: &mut Extraction, file: &TomlFile<'_>, pending: Vec<PendingEd
             )),
         }
     }
-    extraction.edges.extend(edges);
+    extraction.references.extend(edges);
 }
 
 /// Records on the project what the lock can install: its extras and dependency groups.
@@ -544,7 +544,7 @@ wheels = [{{ path = "wheels/private-0.1-py3-none-any.whl", hashes = {{ sha256 = 
         let app = component("app");
         assert_eq!(app.kind, ComponentKind::Application);
         assert_eq!(extraction.roots, std::slice::from_ref(&app.key));
-        assert_eq!(extraction.edges.len(), 2);
+        assert_eq!(extraction.references.len(), 2);
         let codes: Vec<(DiagnosticCode, Option<u32>)> = extraction
             .diagnostics
             .iter()

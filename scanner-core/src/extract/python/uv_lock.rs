@@ -26,8 +26,8 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, FileMatch, Format,
-    Input, Join, Parse, Role, Sample, Syntax,
+    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, Parse,
+    Reference, Role, Sample, Syntax, Target,
 };
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
@@ -592,11 +592,11 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: Lock) -> Extraction
                 .unwrap_or_default();
             let location = input.location(Some(dependency.line));
             match candidates.as_slice() {
-                [target] => extraction.edges.push(EdgeRef {
+                [target] => extraction.references.push(Reference {
                     from: package.key.clone(),
-                    to: EdgeTarget::Key(target.key.clone()),
+                    to: Target::Key(target.key.clone()),
                     kind: dependency.kind,
-                    details: dependency.details.clone(),
+                    conditions: dependency.details.clone(),
                     location: Some(location),
                 }),
                 [] => extraction.diagnostics.push(Diagnostic::warning(
@@ -718,11 +718,11 @@ fn link_requirements(
             )),
             targets => {
                 for target in targets {
-                    extraction.edges.push(EdgeRef {
+                    extraction.references.push(Reference {
                         from: root.clone(),
-                        to: EdgeTarget::Key(target.clone()),
+                        to: Target::Key(target.clone()),
                         kind: EdgeKind::Normal,
-                        details: requirement.details.clone(),
+                        conditions: requirement.details.clone(),
                         location: Some(location.clone()),
                     });
                 }
@@ -828,14 +828,14 @@ source = { registry = "https://pypi.org/simple" }
         assert_eq!(extraction.components.len(), 3);
         assert_eq!(extraction.roots.len(), 1);
         let targets: Vec<(String, Option<String>)> = extraction
-            .edges
+            .references
             .iter()
             .map(|edge| match &edge.to {
-                EdgeTarget::Key(key) => (
+                Target::Key(key) => (
                     key.version.clone().unwrap_or_default(),
-                    edge.details.marker.clone(),
+                    edge.conditions.marker.clone(),
                 ),
-                EdgeTarget::Reference(_) => panic!("lock edges are keys"),
+                Target::Named(_) => panic!("lock edges are keys"),
             })
             .collect();
         assert_eq!(
@@ -866,6 +866,6 @@ source = { registry = "https://pypi.org/simple" }
                 path: "tools/fetch.py".to_owned()
             }
         );
-        assert_eq!(extraction.edges.len(), 1);
+        assert_eq!(extraction.references.len(), 1);
     }
 }

@@ -1,43 +1,105 @@
 //! Joins a `Cargo.lock` with the workspace's manifests: which lock entries are workspace members
 //! (the roots), which path entry lives where, and what kind each member's direct dependency is
 //! (the lock does not say whether an edge is normal, dev or build; the manifests do).
+//!
+//! The lock's parser reads the lock alone ([`crate::extract::cargo::cargo_lock`]: one component
+//! per entry, source-less entries keyed by the lock's directory, one named reference per
+//! `dependencies` entry); the manifests are read by their own parser. This module is the join:
+//! it runs once per lock, on the manifests extracted at or below the lock's directory.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::cargo_lock::{LockFile, LockReference, LockedPackage};
-use super::cargo_toml::{
-    path_or_dot, DeclaredDependency, DeclaredSource, Manifest, ManifestVersion, WorkspaceTable,
-};
 use crate::component::{Component, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
+use crate::extract::cargo::cargo_toml::{
+    path_or_dot, DeclaredDependency, DeclaredSource, Manifest, ManifestVersion, WorkspaceTable,
+};
 use crate::extract::{
-    join_path, strip_directory, EdgeRef, EdgeTarget, Extraction, ExtractorId, Input,
+    join_path, parent_directory, strip_directory, Extraction, ExtractorId, NamedTarget, Reference,
+    Target,
 };
 use crate::location::{Evidence, Location};
+use crate::name::PackageName;
+
+use super::resolve::{resolve, Resolution};
+
+/// A lock's extraction joined with its workspace, and the manifests it accounts for (the root
+/// and the members: they are not read again on their own).
+pub(crate) struct Assembled {
+    pub(crate) extraction: Extraction,
+    pub(crate) claimed: Vec<String>,
+}
+
+/// A manifest at or below a lock's directory, as extracted.
+pub(crate) enum Candidate<'m> {
+    Parsed(&'m Manifest),
+    /// The manifest could not be parsed (the diagnostic says why).
+    Unreadable(&'m str, &'m Diagnostic),
+}
+
+/// One `[[package]]` entry of the lock, as its parser reported it.
+struct Entry<'e> {
+    component: &'e Component,
+    name: &'e PackageName,
+    version: &'e str,
+    /// `None` for an entry without a `source` (a workspace member or a path dependency).
+    source: Option<&'e Source>,
+    line: Option<u32>,
+}
+
+impl<'e> Entry<'e> {
+    fn of(component: &'e Component) -> Option<Entry<'e>> {
+        let key = &component.key;
+        Some(Entry {
+            component,
+            name: &key.name,
+            version: key.version.as_deref()?,
+            source: match &key.source {
+                // The parser keys a source-less entry by the lock's directory.
+                Source::Path { .. } => None,
+                other => Some(other),
+            },
+            line: component
+                .evidence
+                .iter()
+                .next()
+                .and_then(|evidence| evidence.location.line),
+        })
+    }
+
+    fn location(&self, lock_path: &str) -> Location {
+        Location {
+            path: lock_path.to_owned(),
+            line: self.line,
+            column: None,
+        }
+    }
+}
 
 /// Builds the extraction of one lockfile and its manifests.
-pub(crate) fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: LockFile) -> Extraction {
-    let lock_directory = input.directory();
+pub(crate) fn assemble(
+    extractor: ExtractorId,
+    lock_path: &str,
+    lock: &Extraction,
+    candidates: &[&Candidate<'_>],
+) -> Assembled {
+    let lock_directory = parent_directory(lock_path);
     let mut extraction = Extraction {
         diagnostics: lock.diagnostics.clone(),
         ..Extraction::default()
     };
 
-    let mut manifests: BTreeMap<String, Manifest> = BTreeMap::new();
+    let mut manifests: BTreeMap<String, &Manifest> = BTreeMap::new();
     let mut root_manifest_unreadable = false;
-    for companion in input.companions {
-        if strip_directory(lock_directory, &companion.path).is_none() {
-            continue;
-        }
-        match Manifest::parse(&companion.path, &companion.bytes) {
-            Ok(manifest) => {
+    for candidate in candidates {
+        match candidate {
+            Candidate::Parsed(manifest) => {
                 manifests.insert(manifest.directory.clone(), manifest);
             }
-            Err(error) => {
-                root_manifest_unreadable |=
-                    crate::extract::parent_directory(&companion.path) == lock_directory;
-                extraction.diagnostics.push(error.to_diagnostic());
+            Candidate::Unreadable(path, diagnostic) => {
+                root_manifest_unreadable |= parent_directory(path) == lock_directory;
+                extraction.diagnostics.push((*diagnostic).clone());
             }
         }
     }
@@ -45,21 +107,23 @@ pub(crate) fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: LockFile
         Workspace::discover(lock_directory, &manifests, &mut extraction.diagnostics);
     workspace.root_manifest_unreadable = root_manifest_unreadable;
 
+    let entries: Vec<Entry<'_>> = lock.components.iter().filter_map(Entry::of).collect();
+
     // Lock entries → keys.
-    let mut keys: Vec<ComponentKey> = Vec::with_capacity(lock.packages.len());
-    for package in &lock.packages {
-        let source = match &package.source {
+    let mut keys: Vec<ComponentKey> = Vec::with_capacity(entries.len());
+    for entry in &entries {
+        let source = match entry.source {
             Some(source) => source.clone(),
             None => Source::Path {
-                path: workspace.location_of(package).unwrap_or_else(|| {
+                path: workspace.location_of(entry).unwrap_or_else(|| {
                     // Without a root manifest the file-level note already says why.
                     if workspace.root.is_some() {
                         extraction.diagnostics.push(Diagnostic::note(
                             DiagnosticCode::WorkspaceMemberMissing,
-                            Location::line(input.path, package.line),
+                            entry.location(lock_path),
                             format!(
                                 "`{} {}` has no source and no manifest in the scanned tree",
-                                package.name, package.version
+                                entry.name, entry.version
                             ),
                         ));
                     }
@@ -69,38 +133,33 @@ pub(crate) fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: LockFile
         };
         keys.push(ComponentKey::new(
             Ecosystem::CratesIo,
-            package.name.clone(),
-            Some(package.version.clone()),
+            entry.name.clone(),
+            Some(entry.version.to_owned()),
             source,
         ));
     }
 
     let mut seen = BTreeSet::new();
-    for (package, key) in lock.packages.iter().zip(&keys) {
-        let location = Location::line(input.path, package.line);
+    for (entry, key) in entries.iter().zip(&keys) {
+        let location = entry.location(lock_path);
         if !seen.insert(key.clone()) {
             extraction.diagnostics.push(Diagnostic::warning(
                 DiagnosticCode::DuplicateEntry,
                 location,
                 format!(
                     "`{} {}` is listed more than once",
-                    package.name, package.version
+                    entry.name, entry.version
                 ),
             ));
             continue;
         }
-        let member = workspace.member_for(package);
-        let is_member = workspace.is_member(package);
-        let kind = if is_member {
-            ComponentKind::Application
-        } else {
-            ComponentKind::Library
-        };
-        let mut component = Component::new(key.clone(), kind).with_evidence(Evidence {
-            location,
-            extractor,
-        });
-        component.hashes.extend(package.checksum.clone());
+        let member = workspace.member_for(entry);
+        let is_member = workspace.is_member(entry);
+        let mut component = entry.component.clone();
+        component.key = key.clone();
+        if is_member {
+            component.kind = ComponentKind::Application;
+        }
         if let Some(manifest_package) =
             member.and_then(|manifest| manifest.package.as_ref().map(|package| (manifest, package)))
         {
@@ -118,43 +177,45 @@ pub(crate) fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: LockFile
         extraction.components.push(component);
     }
 
-    // Edges.
-    let index = LockIndex::new(&lock.packages, &keys);
-    for (package, key) in lock.packages.iter().zip(&keys) {
-        let location = Location::line(input.path, package.line);
-        let member = workspace.member_for(package);
+    // Edges: each entry's references, resolved among the lock's entries by the lock's row of
+    // the link policy; their kinds come from the member's declarations.
+    // Entries by name, so each reference is resolved among the few entries sharing its name
+    // instead of the whole lock.
+    let mut by_name: HashMap<&str, Vec<&ComponentKey>> = HashMap::new();
+    for key in &keys {
+        by_name.entry(key.name.normalized()).or_default().push(key);
+    }
+    let mut references: HashMap<(&ComponentKey, Option<u32>), Vec<&Reference>> = HashMap::new();
+    for reference in &lock.references {
+        references
+            .entry((
+                &reference.from,
+                reference.location.as_ref().and_then(|l| l.line),
+            ))
+            .or_default()
+            .push(reference);
+    }
+    for (entry, key) in entries.iter().zip(&keys) {
+        let location = entry.location(lock_path);
+        let member = workspace.member_for(entry);
         let declarations = member
             .map(|manifest| workspace.declarations(manifest))
             .unwrap_or_default();
         let mut locked_names = BTreeSet::new();
-        for reference in &package.dependencies {
-            let target = match index.resolve(reference) {
-                Resolution::One(target) => target,
-                Resolution::None => {
-                    extraction.diagnostics.push(Diagnostic::warning(
-                        DiagnosticCode::DanglingReference,
-                        location.clone(),
-                        format!(
-                            "`{} {}` depends on `{}`, which this lockfile does not define",
-                            package.name,
-                            package.version,
-                            describe(reference)
-                        ),
-                    ));
-                    continue;
-                }
-                Resolution::Many(count) => {
-                    extraction.diagnostics.push(Diagnostic::warning(
-                        DiagnosticCode::AmbiguousReference,
-                        location.clone(),
-                        format!(
-                            "`{} {}` depends on `{}`, which matches {count} packages",
-                            package.name,
-                            package.version,
-                            describe(reference)
-                        ),
-                    ));
-                    continue;
+        let written = references
+            .get(&(&entry.component.key, entry.line))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for reference in written {
+            let target = match &reference.to {
+                Target::Key(target) => target,
+                Target::Named(named) => {
+                    let Some(target) =
+                        resolve_entry(named, reference, key, &by_name, &mut extraction)
+                    else {
+                        continue;
+                    };
+                    target
                 }
             };
             locked_names.insert(target.name.normalized().to_owned());
@@ -169,18 +230,18 @@ pub(crate) fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: LockFile
                 extraction.diagnostics.push(Diagnostic::note(
                     DiagnosticCode::UndeclaredDependency,
                     location.clone(),
-                    format!("workspace member `{}` depends on `{}` in the lockfile, but its manifest does not declare it; taken as a normal dependency", package.name, target.name),
+                    format!("workspace member `{}` depends on `{}` in the lockfile, but its manifest does not declare it; taken as a normal dependency", entry.name, target.name),
                 ));
                 BTreeSet::from([EdgeKind::Normal])
             } else {
                 kinds
             };
             for kind in kinds {
-                extraction.edges.push(EdgeRef {
+                extraction.references.push(Reference {
                     from: key.clone(),
-                    to: EdgeTarget::Key(target.clone()),
+                    to: Target::Key(target.clone()),
                     kind,
-                    details: EdgeDetails::default(),
+                    conditions: EdgeDetails::default(),
                     location: Some(location.clone()),
                 });
             }
@@ -193,7 +254,7 @@ pub(crate) fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: LockFile
                         Location::line(&manifest.path, declaration.line),
                         format!(
                             "`{}` declares `{}`, which {} does not lock for it",
-                            package.name, declaration.package, input.path
+                            entry.name, declaration.package, lock_path
                         ),
                     ));
                 }
@@ -201,78 +262,48 @@ pub(crate) fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: LockFile
         }
     }
 
-    workspace.report_unmatched(&lock.packages, input.path, &mut extraction.diagnostics);
-    extraction.claimed = workspace.claimed();
-    extraction
-}
-
-enum Resolution<'a> {
-    One(&'a ComponentKey),
-    None,
-    Many(usize),
-}
-
-/// Lock entries by name, so each reference is resolved among the few entries sharing its name
-/// instead of the whole lock.
-struct LockIndex<'a> {
-    by_name: HashMap<&'a str, Vec<usize>>,
-    packages: &'a [LockedPackage],
-    keys: &'a [ComponentKey],
-}
-
-impl<'a> LockIndex<'a> {
-    fn new(packages: &'a [LockedPackage], keys: &'a [ComponentKey]) -> LockIndex<'a> {
-        let mut by_name: HashMap<&'a str, Vec<usize>> = HashMap::new();
-        for (position, package) in packages.iter().enumerate() {
-            by_name
-                .entry(package.name.normalized())
-                .or_default()
-                .push(position);
-        }
-        LockIndex {
-            by_name,
-            packages,
-            keys,
-        }
+    workspace.report_unmatched(&entries, lock_path, &mut extraction.diagnostics);
+    Assembled {
+        claimed: workspace.claimed(),
+        extraction,
     }
+}
 
-    fn resolve(&self, reference: &LockReference) -> Resolution<'a> {
-        let candidates = self
-            .by_name
-            .get(reference.name.normalized())
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let mut found: Vec<&'a ComponentKey> = candidates
-            .iter()
-            .filter_map(|&position| Some((self.packages.get(position)?, self.keys.get(position)?)))
-            .filter(|(package, _)| {
-                reference
-                    .version
-                    .as_ref()
-                    .is_none_or(|version| *version == package.version)
-            })
-            .filter(|(package, _)| reference.source.is_none() || reference.source == package.source)
-            .map(|(_, key)| key)
-            .collect();
-        found.dedup();
-        match found.as_slice() {
-            [] => Resolution::None,
-            [only] => Resolution::One(only),
-            many => Resolution::Many(many.len()),
+/// Resolves one `dependencies` entry among the lock's entries (under their joined keys); a
+/// dangling or ambiguous one is reported (worded by its [`crate::link::Origin`] row) and gives
+/// no edge.
+fn resolve_entry<'k>(
+    named: &NamedTarget,
+    reference: &Reference,
+    from: &ComponentKey,
+    by_name: &HashMap<&str, Vec<&'k ComponentKey>>,
+    extraction: &mut Extraction,
+) -> Option<&'k ComponentKey> {
+    // Diagnostics name the package under its joined key.
+    let reference = Reference {
+        from: from.clone(),
+        ..reference.clone()
+    };
+    let candidates = by_name
+        .get(named.name.normalized())
+        .into_iter()
+        .flatten()
+        .copied();
+    match resolve(named, candidates) {
+        Resolution::One(target) => Some(target),
+        Resolution::None => {
+            extraction
+                .diagnostics
+                .push(named.origin.dangling(&reference, named));
+            None
+        }
+        Resolution::Several(count) => {
+            extraction
+                .diagnostics
+                .push(named.origin.ambiguous(&reference, named, count));
+            None
         }
     }
-}
-
-fn describe(reference: &LockReference) -> String {
-    let mut text = reference.name.to_string();
-    if let Some(version) = &reference.version {
-        text.push(' ');
-        text.push_str(version);
-    }
-    if let Some(source) = &reference.source {
-        text.push_str(&format!(" ({source})"));
-    }
-    text
 }
 
 /// The kinds under which a member declares the locked package `target`.
@@ -313,7 +344,7 @@ struct Workspace<'m> {
     /// Member manifests by directory.
     members: BTreeMap<String, &'m Manifest>,
     /// Every manifest below the lockfile, for path dependencies that are not members.
-    manifests: &'m BTreeMap<String, Manifest>,
+    manifests: &'m BTreeMap<String, &'m Manifest>,
     /// The manifest beside the lockfile exists but could not be parsed.
     root_manifest_unreadable: bool,
 }
@@ -321,10 +352,10 @@ struct Workspace<'m> {
 impl<'m> Workspace<'m> {
     fn discover(
         lock_directory: &str,
-        manifests: &'m BTreeMap<String, Manifest>,
+        manifests: &'m BTreeMap<String, &'m Manifest>,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Workspace<'m> {
-        let root = manifests.get(lock_directory);
+        let root = manifests.get(lock_directory).copied();
         let mut workspace = Workspace {
             root,
             members: BTreeMap::new(),
@@ -389,6 +420,7 @@ impl<'m> Workspace<'m> {
                         if inside && !workspace.members.contains_key(path) && !is_excluded(path) {
                             if let Some(manifest) = manifests
                                 .get(path)
+                                .copied()
                                 .filter(|manifest| manifest.package.is_some())
                             {
                                 added.push((path.clone(), manifest));
@@ -419,15 +451,15 @@ impl<'m> Workspace<'m> {
         }
     }
 
-    fn matches(&self, manifest: &Manifest, package: &LockedPackage) -> bool {
+    fn matches(&self, manifest: &Manifest, package: &Entry<'_>) -> bool {
         manifest.package.as_ref().is_some_and(|declared| {
             crate::name::normalize(Ecosystem::CratesIo, &declared.name) == package.name.normalized()
-                && self.version_of(manifest).as_deref() == Some(package.version.as_str())
+                && self.version_of(manifest).as_deref() == Some(package.version)
         })
     }
 
     /// The member manifest of a source-less lock entry.
-    fn member_for(&self, package: &LockedPackage) -> Option<&'m Manifest> {
+    fn member_for(&self, package: &Entry<'_>) -> Option<&'m Manifest> {
         if package.source.is_some() {
             return None;
         }
@@ -440,13 +472,13 @@ impl<'m> Workspace<'m> {
 
     /// Is this lock entry a workspace member? With no readable root manifest, every source-less
     /// entry is taken as one: they are the lock's first-party packages.
-    fn is_member(&self, package: &LockedPackage) -> bool {
+    fn is_member(&self, package: &Entry<'_>) -> bool {
         package.source.is_none() && (self.root.is_none() || self.member_for(package).is_some())
     }
 
     /// The scan-relative directory of a source-less lock entry, when a manifest or a path
     /// declaration says where it lives.
-    fn location_of(&self, package: &LockedPackage) -> Option<String> {
+    fn location_of(&self, package: &Entry<'_>) -> Option<String> {
         if let Some(manifest) = self.member_for(package) {
             return Some(path_or_dot(&manifest.directory));
         }
@@ -486,7 +518,7 @@ impl<'m> Workspace<'m> {
 
     fn report_unmatched(
         &self,
-        packages: &[LockedPackage],
+        packages: &[Entry<'_>],
         lock_path: &str,
         diagnostics: &mut Vec<Diagnostic>,
     ) {
@@ -552,13 +584,36 @@ impl<'m> Workspace<'m> {
 mod tests {
     use super::*;
     use crate::extract::cargo::cargo_lock::CargoLockExtractor;
-    use crate::extract::{CompanionFile, Parse};
+    use crate::extract::{Input, Parse};
 
-    fn companion(path: &str, text: &str) -> CompanionFile {
-        CompanionFile {
-            path: path.to_owned(),
-            bytes: text.as_bytes().to_vec(),
-        }
+    /// A manifest of the workspace: its path and text.
+    type ManifestFile = (&'static str, &'static str);
+
+    fn companion(path: &'static str, text: &'static str) -> ManifestFile {
+        (path, text)
+    }
+
+    /// The lock at `path` joined with `manifests`, as the link stage joins them.
+    fn join(path: &str, lock: &str, manifests: &[ManifestFile]) -> Assembled {
+        let lock = CargoLockExtractor
+            .parse(&Input::new(path, lock.as_bytes()))
+            .unwrap();
+        let parsed: Vec<Result<Manifest, Diagnostic>> = manifests
+            .iter()
+            .map(|(path, text)| {
+                Manifest::parse(path, text.as_bytes()).map_err(|error| error.to_diagnostic())
+            })
+            .collect();
+        let candidates: Vec<Candidate<'_>> = parsed
+            .iter()
+            .zip(manifests)
+            .map(|(manifest, (path, _))| match manifest {
+                Ok(manifest) => Candidate::Parsed(manifest),
+                Err(diagnostic) => Candidate::Unreadable(path, diagnostic),
+            })
+            .collect();
+        let candidates: Vec<&Candidate<'_>> = candidates.iter().collect();
+        assemble("cargo/cargo-lock", path, &lock, &candidates)
     }
 
     const LOCK: &str = r#"version = 4
@@ -596,14 +651,8 @@ version = "1.0.90"
 source = "registry+https://github.com/rust-lang/crates.io-index"
 "#;
 
-    fn extract(companions: &[CompanionFile]) -> Extraction {
-        let input = Input {
-            path: "ws/Cargo.lock",
-            bytes: LOCK.as_bytes(),
-            companions,
-            files: &crate::extract::NoFiles,
-        };
-        CargoLockExtractor.parse(&input).unwrap()
+    fn extract(manifests: &[ManifestFile]) -> Assembled {
+        join("ws/Cargo.lock", LOCK, manifests)
     }
 
     #[test]
@@ -614,7 +663,8 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             companion("ws/crates/helper/Cargo.toml", "[package]\nname = \"helper\"\nversion = \"0.2.0\"\n[dependencies]\nserde = \"1\"\n"),
             companion("ws/other/Cargo.toml", "[package]\nname = \"other\"\nversion = \"0.1.0\"\n"),
         ];
-        let extraction = extract(&companions);
+        let assembled = extract(&companions);
+        let extraction = &assembled.extraction;
         let roots: Vec<String> = extraction
             .roots
             .iter()
@@ -628,13 +678,13 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             ]
         );
         let mut edges: Vec<String> = extraction
-            .edges
+            .references
             .iter()
             .map(|edge| match &edge.to {
-                EdgeTarget::Key(to) => {
+                Target::Key(to) => {
                     format!("{} -{}-> {}", edge.from.name, edge.kind.as_str(), to.name)
                 }
-                EdgeTarget::Reference(_) => unreachable!(),
+                Target::Named(_) => unreachable!(),
             })
             .collect();
         edges.sort();
@@ -650,7 +700,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             ]
         );
         assert_eq!(
-            extraction.claimed,
+            assembled.claimed,
             [
                 "ws/Cargo.toml",
                 "ws/crates/app/Cargo.toml",
@@ -666,7 +716,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
 
     #[test]
     fn without_manifests_source_less_packages_are_the_roots() {
-        let extraction = extract(&[]);
+        let extraction = extract(&[]).extraction;
         let roots: Vec<&str> = extraction
             .roots
             .iter()
@@ -674,7 +724,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             .collect();
         assert_eq!(roots, ["app", "helper"]);
         assert!(extraction
-            .edges
+            .references
             .iter()
             .all(|edge| edge.kind == EdgeKind::Normal));
         assert!(extraction
@@ -691,13 +741,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             "Cargo.toml",
             "[package]\nname = \"a\"\nversion = \"0.1.0\"\n",
         )];
-        let input = Input {
-            path: "Cargo.lock",
-            bytes: lock.as_bytes(),
-            companions: &companions,
-            files: &crate::extract::NoFiles,
-        };
-        let extraction = CargoLockExtractor.parse(&input).unwrap();
+        let extraction = join("Cargo.lock", lock, &companions).extraction;
         let notes: Vec<String> = extraction
             .diagnostics
             .iter()
@@ -720,13 +764,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             "Cargo.toml",
             "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[dependencies]\nserde = \"1\"\n",
         )];
-        let input = Input {
-            path: "Cargo.lock",
-            bytes: lock.as_bytes(),
-            companions: &companions,
-            files: &crate::extract::NoFiles,
-        };
-        let extraction = CargoLockExtractor.parse(&input).unwrap();
+        let extraction = join("Cargo.lock", lock, &companions).extraction;
         let codes: BTreeSet<&str> = extraction
             .diagnostics
             .iter()

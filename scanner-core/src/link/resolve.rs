@@ -1,0 +1,267 @@
+//! The one ambiguity policy: how a reference that names a package (instead of writing its key)
+//! becomes an edge. Every format that names its dependencies resolves them here; what still
+//! differs between formats (the wording of the diagnostics that snapshots quote) is a row of
+//! [`Origin`], so the differences are listed in one table instead of hidden in each linker.
+
+use crate::component::ComponentKey;
+use crate::diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
+use crate::extract::{NamedTarget, Reference, Requirement};
+
+/// The row of the link policy a named reference is resolved with: where it was written, which
+/// decides how its dangling and ambiguous diagnostics are worded. Documented in
+/// `docs/linking.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A reference resolved among the components of the file that wrote it (a manifest's
+    /// declaration joined to a lock's packages).
+    Generic,
+    /// A `dependencies` entry of a `Cargo.lock` package (`name`, `name version` or
+    /// `name version (source)`), resolved among the lock's packages.
+    CargoLock,
+}
+
+/// What a named reference resolved to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution<'k> {
+    /// Exactly one candidate: the edge's target.
+    One(&'k ComponentKey),
+    /// No candidate: the reference dangles.
+    None,
+    /// This many distinct candidates: the reference is ambiguous and gives no edge.
+    Several(usize),
+}
+
+/// Resolves `target` among `candidates` (the components of the reference's unit, in the order
+/// the unit lists them):
+/// 1. the candidates of the target's ecosystem and name (names compare normalized);
+/// 2. [`Requirement::Exact`] keeps those equal on each field it gives (version, source);
+/// 3. one left is the target; none is dangling; several (counted once each, as listed) are
+///    ambiguous.
+pub fn resolve<'k>(
+    target: &NamedTarget,
+    candidates: impl IntoIterator<Item = &'k ComponentKey>,
+) -> Resolution<'k> {
+    let mut found: Vec<&'k ComponentKey> = candidates
+        .into_iter()
+        .filter(|key| key.ecosystem == target.ecosystem && key.name == target.name)
+        .filter(|key| match &target.requirement {
+            Requirement::Exact { version, source } => {
+                version
+                    .as_ref()
+                    .is_none_or(|version| key.version.as_ref() == Some(version))
+                    && source.as_ref().is_none_or(|source| *source == key.source)
+            }
+        })
+        .collect();
+    found.dedup();
+    match found.as_slice() {
+        [] => Resolution::None,
+        [only] => Resolution::One(only),
+        several => Resolution::Several(several.len()),
+    }
+}
+
+impl Origin {
+    /// The diagnostic for a reference of this origin that resolved to nothing.
+    pub fn dangling(self, reference: &Reference, target: &NamedTarget) -> Diagnostic {
+        let message = match self {
+            Origin::Generic => format!(
+                "`{}` depends on `{}`, which is not defined in the same file",
+                reference.from.name, target.name
+            ),
+            Origin::CargoLock => format!(
+                "`{}` depends on `{}`, which this lockfile does not define",
+                describe_package(&reference.from),
+                describe_target(target)
+            ),
+        };
+        Diagnostic::new(
+            DiagnosticCode::DanglingReference,
+            DiagnosticSeverity::Warning,
+            reference.location.clone(),
+            message,
+        )
+    }
+
+    /// The diagnostic for a reference of this origin that matched `count` packages.
+    pub fn ambiguous(
+        self,
+        reference: &Reference,
+        target: &NamedTarget,
+        count: usize,
+    ) -> Diagnostic {
+        let message = match self {
+            Origin::Generic => format!(
+                "`{}` depends on `{}`, which matches several packages",
+                reference.from.name, target.name
+            ),
+            Origin::CargoLock => format!(
+                "`{}` depends on `{}`, which matches {count} packages",
+                describe_package(&reference.from),
+                describe_target(target)
+            ),
+        };
+        Diagnostic::new(
+            DiagnosticCode::AmbiguousReference,
+            DiagnosticSeverity::Warning,
+            reference.location.clone(),
+            message,
+        )
+    }
+}
+
+/// `name version`, as a lockfile names its package.
+fn describe_package(key: &ComponentKey) -> String {
+    match &key.version {
+        Some(version) => format!("{} {version}", key.name),
+        None => key.name.to_string(),
+    }
+}
+
+/// `name [version] [(source)]`, as the reference was written.
+fn describe_target(target: &NamedTarget) -> String {
+    let mut text = target.name.to_string();
+    match &target.requirement {
+        Requirement::Exact { version, source } => {
+            if let Some(version) = version {
+                text.push(' ');
+                text.push_str(version);
+            }
+            if let Some(source) = source {
+                text.push_str(&format!(" ({source})"));
+            }
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::component::{EdgeDetails, EdgeKind, Source};
+    use crate::ecosystem::Ecosystem;
+    use crate::extract::Target;
+    use crate::location::Location;
+    use crate::name::PackageName;
+
+    fn key(ecosystem: Ecosystem, name: &str, version: &str, source: Source) -> ComponentKey {
+        ComponentKey::new(
+            ecosystem,
+            PackageName::new(ecosystem, name).unwrap(),
+            Some(version.to_owned()),
+            source,
+        )
+    }
+
+    fn named(
+        ecosystem: Ecosystem,
+        name: &str,
+        version: Option<&str>,
+        source: Option<Source>,
+        origin: Origin,
+    ) -> NamedTarget {
+        NamedTarget {
+            ecosystem,
+            name: PackageName::new(ecosystem, name).unwrap(),
+            requirement: Requirement::Exact {
+                version: version.map(str::to_owned),
+                source,
+            },
+            origin,
+        }
+    }
+
+    fn reference(from: &ComponentKey, target: &NamedTarget, path: &str) -> Reference {
+        Reference {
+            from: from.clone(),
+            to: Target::Named(target.clone()),
+            kind: EdgeKind::Normal,
+            conditions: EdgeDetails::default(),
+            location: Some(Location::line(path, 3)),
+        }
+    }
+
+    fn outcome(
+        target: &NamedTarget,
+        candidates: &[ComponentKey],
+        from: &ComponentKey,
+    ) -> Result<ComponentKey, String> {
+        let reference = reference(from, target, "f");
+        match resolve(target, candidates) {
+            Resolution::One(key) => Ok(key.clone()),
+            Resolution::None => Err(target.origin.dangling(&reference, target).to_string()),
+            Resolution::Several(count) => Err(target
+                .origin
+                .ambiguous(&reference, target, count)
+                .to_string()),
+        }
+    }
+
+    /// Today's `scan.rs::merge`: exact on the version and source a reference gives; the words
+    /// "not defined in the same file" and "matches several packages".
+    #[test]
+    fn generic_row_keeps_the_merge_outcomes() {
+        let pypi = Ecosystem::PyPI;
+        let app = key(pypi, "app", "1.0", Source::Path { path: ".".into() });
+        let one = key(pypi, "Requests", "2.31.0", Source::DEFAULT_REGISTRY);
+        let other = key(pypi, "requests", "2.30.0", Source::DEFAULT_REGISTRY);
+        let candidates = [app.clone(), one.clone(), other.clone()];
+
+        let by_version = named(pypi, "requests", Some("2.31.0"), None, Origin::Generic);
+        assert_eq!(outcome(&by_version, &candidates, &app), Ok(one.clone()));
+
+        let missing = named(pypi, "numpy", None, None, Origin::Generic);
+        assert_eq!(
+            outcome(&missing, &candidates, &app).unwrap_err(),
+            "f:3: warning[dangling-reference]: `app` depends on `numpy`, which is not defined in the same file"
+        );
+
+        let by_name = named(pypi, "requests", None, None, Origin::Generic);
+        assert_eq!(
+            outcome(&by_name, &candidates, &app).unwrap_err(),
+            "f:3: warning[ambiguous-reference]: `app` depends on `requests`, which matches several packages"
+        );
+    }
+
+    /// Today's `cargo/workspace.rs::LockIndex::resolve`: exact on the version and source a lock
+    /// entry gives; "which this lockfile does not define" and "matches N packages".
+    #[test]
+    fn cargo_lock_row_keeps_the_lock_index_outcomes() {
+        let crates = Ecosystem::CratesIo;
+        let git = Source::Git {
+            url: "https://github.com/o/serde".into(),
+            reference: None,
+            commit: Some("abc".into()),
+        };
+        let app = key(crates, "app", "0.1.0", Source::Path { path: ".".into() });
+        let registry = key(crates, "serde", "1.0.200", Source::DEFAULT_REGISTRY);
+        let forked = key(crates, "serde", "1.0.200", git.clone());
+        let candidates = [
+            app.clone(),
+            registry.clone(),
+            forked.clone(),
+            forked.clone(),
+        ];
+
+        let by_source = named(
+            crates,
+            "serde",
+            Some("1.0.200"),
+            Some(git),
+            Origin::CargoLock,
+        );
+        assert_eq!(outcome(&by_source, &candidates, &app), Ok(forked.clone()));
+
+        let missing = named(crates, "ghost", Some("0.1.0"), None, Origin::CargoLock);
+        assert_eq!(
+            outcome(&missing, &candidates, &app).unwrap_err(),
+            "f:3: warning[dangling-reference]: `app 0.1.0` depends on `ghost 0.1.0`, which this lockfile does not define"
+        );
+
+        let by_name = named(crates, "serde", None, None, Origin::CargoLock);
+        assert_eq!(
+            outcome(&by_name, &candidates, &app).unwrap_err(),
+            "f:3: warning[ambiguous-reference]: `app 0.1.0` depends on `serde`, which matches 2 packages"
+        );
+    }
+}
