@@ -1,5 +1,6 @@
 //! The scan driver: walks the given paths, picks extractors by file name, reads files under
-//! caps, runs extractors in parallel, and merges everything into one dependency graph.
+//! caps, runs extractors in parallel, and hands what they extracted to the link stage
+//! ([`crate::link`]), which joins and merges it into one dependency graph.
 //!
 //! This is the only filesystem code in the core. It never follows a symbolic link out of the
 //! scan root, never opens anything but regular files, and never reads more than a format's cap.
@@ -1218,6 +1219,89 @@ mod tests {
         };
         let report = scan_with(&[&PINS], &[root.to_path_buf()], &everything).unwrap();
         assert_eq!(report.graph.len(), 4);
+    }
+
+    /// A lockfile joins the manifests of its workspace whether its directory is walked or the
+    /// lock is named alone; a manifest it does not account for is read on its own only when a
+    /// walk found it.
+    #[test]
+    fn a_lock_joins_its_workspace_walked_or_named_alone() {
+        let temporary = tempfile::tempdir().unwrap();
+        let ws = temporary.path().join("ws");
+        write(
+            &ws,
+            "Cargo.lock",
+            "version = 3\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"serde\"]\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
+        );
+        write(&ws, "Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n");
+        write(
+            &ws,
+            "crates/app/Cargo.toml",
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dev-dependencies]\nserde = \"1\"\n",
+        );
+        write(
+            &ws,
+            "other/Cargo.toml",
+            "[package]\nname = \"other\"\nversion = \"0.2.0\"\n",
+        );
+        let table = [
+            &crate::extract::cargo::cargo_lock::FORMAT,
+            &crate::extract::cargo::cargo_toml::FORMAT,
+        ];
+        let listed = |report: &ScanReport| -> Vec<(String, &str)> {
+            report
+                .files
+                .iter()
+                .map(|file| {
+                    let path = file.path.rsplit_once("/ws/").unwrap().1.to_owned();
+                    (path, file.extractor)
+                })
+                .collect()
+        };
+        let roots = |report: &ScanReport| -> Vec<String> {
+            report.graph.roots().map(|key| key.to_string()).collect()
+        };
+
+        let walked = scan_with(&table, std::slice::from_ref(&ws), &ScanOptions::default()).unwrap();
+        assert_eq!(
+            listed(&walked),
+            [
+                ("Cargo.lock".to_owned(), "cargo/cargo-lock"),
+                ("Cargo.toml".to_owned(), "cargo/cargo-lock"),
+                ("crates/app/Cargo.toml".to_owned(), "cargo/cargo-lock"),
+                ("other/Cargo.toml".to_owned(), "cargo/cargo-toml"),
+            ]
+        );
+        assert_eq!(roots(&walked).len(), 2, "{:?}", roots(&walked));
+        let dev: Vec<String> = walked
+            .graph
+            .edges()
+            .map(|edge| {
+                format!(
+                    "{} -{}-> {}",
+                    edge.from.name,
+                    edge.kind.as_str(),
+                    edge.to.name
+                )
+            })
+            .collect();
+        assert_eq!(
+            dev,
+            ["app -dev-> serde"],
+            "the member's manifest gives the kind"
+        );
+
+        let named = scan_with(&table, &[ws.join("Cargo.lock")], &ScanOptions::default()).unwrap();
+        assert_eq!(
+            listed(&named),
+            [
+                ("Cargo.lock".to_owned(), "cargo/cargo-lock"),
+                ("Cargo.toml".to_owned(), "cargo/cargo-lock"),
+                ("crates/app/Cargo.toml".to_owned(), "cargo/cargo-lock"),
+            ]
+        );
+        assert_eq!(roots(&named).len(), 1, "{:?}", roots(&named));
+        assert!(named.diagnostics.is_empty(), "{:?}", named.diagnostics);
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! The extractor contract. An extractor reads one input format into components, edges, roots
-//! and diagnostics. It is pure: the scan driver hands it bytes (and the companion files it asked
-//! for), so every extractor can be tested on in-memory fixtures and fuzzed without a filesystem.
+//! The extractor contract. An extractor reads one input format into components, references,
+//! roots and diagnostics. It is pure: the scan driver hands it bytes (and, to the Python locks
+//! that still join their project themselves, the companion files of their role), so every
+//! extractor can be tested on in-memory fixtures and fuzzed without a filesystem. What needs
+//! more than one file (joins, resolving names) is the link stage's ([`crate::link`]).
 
 pub mod cargo;
 pub mod mcp;
@@ -265,7 +267,9 @@ impl<'a> Input<'a> {
 /// by the link stage ([`crate::link`]) among the components of its unit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
+    /// A key the file wrote itself.
     Key(ComponentKey),
+    /// A package the file names, resolved by the link stage.
     Named(NamedTarget),
 }
 
@@ -274,7 +278,9 @@ pub enum Target {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamedTarget {
     pub ecosystem: Ecosystem,
+    /// Compared normalized (`URLLIB3` names `urllib3`).
     pub name: PackageName,
+    /// What the reference requires of the component it resolves to.
     pub requirement: Requirement,
     /// The row of the link policy that resolves it (and words its diagnostics).
     pub origin: Origin,
@@ -293,8 +299,10 @@ pub enum Requirement {
 /// A dependency as a file reports it: from one of its components to a key or a named package.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
+    /// One of the extraction's components.
     pub from: ComponentKey,
     pub to: Target,
+    /// Normal, dev, build or optional.
     pub kind: EdgeKind,
     /// Markers, extras and relation; empty for most formats.
     pub conditions: EdgeDetails,
@@ -306,6 +314,7 @@ pub struct Reference {
 /// (see [`Role::Manifest`]).
 #[derive(Debug, Clone)]
 pub enum ProjectManifest {
+    /// A `Cargo.toml`, joined with the `Cargo.lock` at or above it.
     Cargo(Box<cargo::cargo_toml::Manifest>),
 }
 
@@ -313,14 +322,17 @@ pub enum ProjectManifest {
 #[derive(Debug, Clone, Default)]
 pub struct Extraction {
     pub components: Vec<Component>,
+    /// Dependencies between components, by key or by name.
     pub references: Vec<Reference>,
+    /// The components the file is about (a project, a workspace member, an MCP config).
     pub roots: Vec<ComponentKey>,
     pub diagnostics: Vec<Diagnostic>,
     /// Set by manifest formats: the link stage joins it to a lockfile of its directory tree,
     /// and then uses it instead of the rest of this extraction (which reads the manifest alone).
     pub manifest: Option<ProjectManifest>,
-    /// Companion files whose content this extraction already accounts for; other extractors'
-    /// results for them are dropped so a manifest is not read twice with two meanings.
+    /// Companion files whose content this extraction already accounts for (Python locks that
+    /// join their project themselves); other extractors' results for them are dropped so a
+    /// manifest is not read twice with two meanings.
     pub claimed: Vec<String>,
 }
 
@@ -580,8 +592,9 @@ impl FileMatch {
     }
 }
 
-/// What a format is to the files around it. Today it decides the companion files a lock reads;
-/// the link stage joins manifests to locks by it.
+/// What a format is to the files around it: the join table of the link stage, which joins
+/// manifests to locks by it (`docs/linking.md`); Python locks still get their manifests as
+/// companion files by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// A lockfile, joined with the manifests its [`Join`] names.
