@@ -1302,6 +1302,16 @@ mod tests {
         );
         assert_eq!(roots(&named).len(), 1, "{:?}", roots(&named));
         assert!(named.diagnostics.is_empty(), "{:?}", named.diagnostics);
+
+        // Named alone and walked in the same run: the walk's reading wins.
+        let both = scan_with(
+            &table,
+            &[ws.join("Cargo.lock"), ws.clone()],
+            &ScanOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(listed(&both), listed(&walked));
+        assert_eq!(roots(&both), roots(&walked));
     }
 
     #[test]

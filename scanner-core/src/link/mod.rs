@@ -316,3 +316,96 @@ pub fn merge(
     }
     builder.build()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::cargo::{cargo_lock, cargo_toml};
+
+    const MEMBER: &[u8] =
+        b"[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\nserde = \"1\"\n";
+
+    fn listed(linked: &Linked) -> Vec<(&str, &str)> {
+        linked
+            .files
+            .iter()
+            .map(|file| (file.path.as_str(), file.extractor))
+            .collect()
+    }
+
+    /// The manifest a lock accounts for is listed under the lock and read with it only; when the
+    /// lock cannot be read, the manifest is read on its own, as if there were no lock.
+    #[test]
+    fn a_joined_manifest_is_read_with_its_lock_only() {
+        let lock = b"version = 3\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"serde\"]\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.200\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+        let joined = link(
+            vec![
+                Extracted::parse("Cargo.toml", &cargo_toml::FORMAT, MEMBER),
+                Extracted::parse("Cargo.lock", &cargo_lock::FORMAT, lock),
+            ],
+            &LinkOptions::default(),
+        );
+        assert_eq!(
+            listed(&joined),
+            [
+                ("Cargo.lock", "cargo/cargo-lock"),
+                ("Cargo.toml", "cargo/cargo-lock")
+            ]
+        );
+        let versions: Vec<Option<&str>> = joined
+            .graph
+            .components()
+            .map(|component| component.key.version.as_deref())
+            .collect();
+        assert_eq!(
+            versions,
+            [Some("0.1.0"), Some("1.0.200")],
+            "locked, not ranges"
+        );
+        assert!(joined.diagnostics.is_empty(), "{:?}", joined.diagnostics);
+
+        let unreadable = link(
+            vec![
+                Extracted::parse("Cargo.toml", &cargo_toml::FORMAT, MEMBER),
+                Extracted::parse("Cargo.lock", &cargo_lock::FORMAT, b"version = 9\n"),
+            ],
+            &LinkOptions::default(),
+        );
+        assert_eq!(listed(&unreadable), [("Cargo.toml", "cargo/cargo-toml")]);
+        let codes: Vec<&str> = unreadable
+            .diagnostics
+            .iter()
+            .map(|diagnostic| diagnostic.code.as_str())
+            .collect();
+        assert_eq!(codes, ["unsupported-format-version"]);
+    }
+
+    /// A manifest read only because a lock named alone may join it gives nothing when the lock
+    /// does not account for it.
+    #[test]
+    fn an_unjoined_join_only_manifest_is_dropped() {
+        let mut other = Extracted::parse("other/Cargo.toml", &cargo_toml::FORMAT, MEMBER);
+        other.join_only = true;
+        let lock = b"version = 3\n[[package]]\nname = \"top\"\nversion = \"0.1.0\"\n";
+        let linked = link(
+            vec![
+                other,
+                Extracted::parse(
+                    "Cargo.toml",
+                    &cargo_toml::FORMAT,
+                    b"[package]\nname = \"top\"\nversion = \"0.1.0\"\n",
+                ),
+                Extracted::parse("Cargo.lock", &cargo_lock::FORMAT, lock),
+            ],
+            &LinkOptions::default(),
+        );
+        assert_eq!(
+            listed(&linked),
+            [
+                ("Cargo.lock", "cargo/cargo-lock"),
+                ("Cargo.toml", "cargo/cargo-lock")
+            ]
+        );
+        assert_eq!(linked.graph.len(), 1);
+    }
+}
