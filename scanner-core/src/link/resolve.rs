@@ -18,6 +18,12 @@ pub enum Origin {
     /// A `dependencies` entry of a `Cargo.lock` package (`name`, `name version` or
     /// `name version (source)`), resolved among the lock's packages.
     CargoLock,
+    /// A `dependencies` entry of a `uv.lock` package (name, and the version and source uv
+    /// writes when the name alone is ambiguous), resolved among the lock's packages.
+    UvLock,
+    /// A `dependencies` entry of a `pylock.toml` package (name, and a version when given),
+    /// resolved among the lock's packages.
+    Pylock,
 }
 
 /// What a named reference resolved to.
@@ -35,8 +41,8 @@ pub enum Resolution<'k> {
 /// the unit lists them):
 /// 1. the candidates of the target's ecosystem and name (names compare normalized);
 /// 2. [`Requirement::Exact`] keeps those equal on each field it gives (version, source);
-/// 3. one left is the target; none is dangling; several (counted once each, as listed) are
-///    ambiguous.
+/// 3. one left is the target; none is dangling; several are ambiguous (a key listed twice in a
+///    row counts once where the origin's row says so).
 pub fn resolve<'k>(
     target: &NamedTarget,
     candidates: impl IntoIterator<Item = &'k ComponentKey>,
@@ -53,7 +59,9 @@ pub fn resolve<'k>(
             }
         })
         .collect();
-    found.dedup();
+    if target.origin.counts_repeated_keys_once() {
+        found.dedup();
+    }
     match found.as_slice() {
         [] => Resolution::None,
         [only] => Resolution::One(only),
@@ -62,6 +70,16 @@ pub fn resolve<'k>(
 }
 
 impl Origin {
+    /// Whether a key listed twice in a row among the candidates (a repeated lock entry) is one
+    /// candidate: so for `Cargo.lock`, whose repeated entries are reported on their own; the
+    /// Python locks count each entry.
+    pub fn counts_repeated_keys_once(self) -> bool {
+        match self {
+            Origin::Generic | Origin::CargoLock => true,
+            Origin::UvLock | Origin::Pylock => false,
+        }
+    }
+
     /// The diagnostic for a reference of this origin that resolved to nothing.
     pub fn dangling(self, reference: &Reference, target: &NamedTarget) -> Diagnostic {
         let message = match self {
@@ -73,6 +91,22 @@ impl Origin {
                 "`{}` depends on `{}`, which this lockfile does not define",
                 describe_package(&reference.from),
                 describe_target(target)
+            ),
+            Origin::UvLock => format!(
+                "`{}` depends on `{}`{}, which the lock does not define",
+                reference.from.name,
+                target.name,
+                match &target.requirement {
+                    Requirement::Exact {
+                        version: Some(version),
+                        ..
+                    } => format!(" {version}"),
+                    Requirement::Exact { version: None, .. } => String::new(),
+                }
+            ),
+            Origin::Pylock => format!(
+                "`{}` depends on `{}`, which the lock does not define",
+                reference.from.name, target.name
             ),
         };
         Diagnostic::new(
@@ -99,6 +133,10 @@ impl Origin {
                 "`{}` depends on `{}`, which matches {count} packages",
                 describe_package(&reference.from),
                 describe_target(target)
+            ),
+            Origin::UvLock | Origin::Pylock => format!(
+                "`{}` depends on `{}`, which the lock defines {count} times without saying which",
+                reference.from.name, target.name
             ),
         };
         Diagnostic::new(
@@ -262,6 +300,63 @@ mod tests {
         assert_eq!(
             outcome(&by_name, &candidates, &app).unwrap_err(),
             "f:3: warning[ambiguous-reference]: `app 0.1.0` depends on `serde`, which matches 2 packages"
+        );
+    }
+
+    /// Today's `uv_lock.rs` dependency linking: exact on the version and source uv writes; each
+    /// entry counts; "which the lock does not define" names the version asked for.
+    #[test]
+    fn uv_lock_row_keeps_the_uv_outcomes() {
+        let pypi = Ecosystem::PyPI;
+        let app = key(pypi, "app", "1.0", Source::Path { path: ".".into() });
+        let old = key(pypi, "numpy", "1.26.4", Source::DEFAULT_REGISTRY);
+        let new = key(pypi, "numpy", "2.1.0", Source::DEFAULT_REGISTRY);
+        let candidates = [old.clone(), new.clone()];
+
+        let by_version = named(pypi, "numpy", Some("2.1.0"), None, Origin::UvLock);
+        assert_eq!(outcome(&by_version, &candidates, &app), Ok(new.clone()));
+
+        let missing = named(pypi, "numpy", Some("3.0.0"), None, Origin::UvLock);
+        assert_eq!(
+            outcome(&missing, &candidates, &app).unwrap_err(),
+            "f:3: warning[dangling-reference]: `app` depends on `numpy` 3.0.0, which the lock does not define"
+        );
+
+        let by_name = named(pypi, "numpy", None, None, Origin::UvLock);
+        assert_eq!(
+            outcome(&by_name, &candidates, &app).unwrap_err(),
+            "f:3: warning[ambiguous-reference]: `app` depends on `numpy`, which the lock defines 2 times without saying which"
+        );
+        let repeated = [new.clone(), new.clone()];
+        let exact = named(pypi, "numpy", Some("2.1.0"), None, Origin::UvLock);
+        assert!(
+            outcome(&exact, &repeated, &app).is_err(),
+            "a repeated entry is two candidates"
+        );
+    }
+
+    /// Today's `pylock.rs::link`: by name, narrowed by the version when given; each entry counts.
+    #[test]
+    fn pylock_row_keeps_the_pylock_outcomes() {
+        let pypi = Ecosystem::PyPI;
+        let app = key(pypi, "app", "1.0", Source::Path { path: ".".into() });
+        let one = key(pypi, "attrs", "23.1.0", Source::DEFAULT_REGISTRY);
+        let two = key(pypi, "attrs", "23.2.0", Source::DEFAULT_REGISTRY);
+        let candidates = [one.clone(), two.clone()];
+
+        let by_version = named(pypi, "ATTRS", Some("23.1.0"), None, Origin::Pylock);
+        assert_eq!(outcome(&by_version, &candidates, &app), Ok(one.clone()));
+
+        let missing = named(pypi, "idna", None, None, Origin::Pylock);
+        assert_eq!(
+            outcome(&missing, &candidates, &app).unwrap_err(),
+            "f:3: warning[dangling-reference]: `app` depends on `idna`, which the lock does not define"
+        );
+
+        let by_name = named(pypi, "attrs", None, None, Origin::Pylock);
+        assert_eq!(
+            outcome(&by_name, &candidates, &app).unwrap_err(),
+            "f:3: warning[ambiguous-reference]: `app` depends on `attrs`, which the lock defines 2 times without saying which"
         );
     }
 }

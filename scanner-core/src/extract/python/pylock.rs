@@ -23,10 +23,11 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, Parse,
-    Reference, Role, Sample, Syntax, Target,
+    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, NamedTarget,
+    Parse, Reference, Requirement, Role, Sample, Syntax, Target,
 };
 use crate::facts::PythonFacts;
+use crate::link::{resolve, Origin, Resolution};
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 
@@ -366,44 +367,39 @@ fn collect_hashes(
     }
 }
 
-/// Links each dependency to the entry it names (by name, narrowed by version).
+/// Links each dependency to the entry it names (by name, narrowed by version), by the lock's
+/// row of the link policy ([`Origin::Pylock`]).
 fn link(extraction: &mut Extraction, file: &TomlFile<'_>, pending: Vec<PendingEdge>) {
     let mut edges = Vec::new();
     for edge in pending {
-        let candidates: Vec<&ComponentKey> = extraction
-            .components
-            .iter()
-            .map(|component| &component.key)
-            .filter(|key| key.name == edge.name)
-            .filter(|key| edge.version.is_none() || key.version == edge.version)
-            .collect();
-        let location = Location::line(file.path, edge.line);
-        match candidates.as_slice() {
-            [target] => edges.push(Reference {
-                from: edge.from,
-                to: Target::Key((*target).clone()),
-                kind: EdgeKind::Normal,
-                conditions: EdgeDetails::default(),
-                location: Some(location),
-            }),
-            [] => extraction.diagnostics.push(Diagnostic::warning(
-                DiagnosticCode::DanglingReference,
-                location,
-                format!(
-                    "`{}` depends on `{}`, which the lock does not define",
-                    edge.from.name, edge.name
-                ),
-            )),
-            several => extraction.diagnostics.push(Diagnostic::warning(
-                DiagnosticCode::AmbiguousReference,
-                location,
-                format!(
-                    "`{}` depends on `{}`, which the lock defines {} times without saying which",
-                    edge.from.name,
-                    edge.name,
-                    several.len()
-                ),
-            )),
+        let target = NamedTarget {
+            ecosystem: Ecosystem::PyPI,
+            name: edge.name,
+            requirement: Requirement::Exact {
+                version: edge.version,
+                source: None,
+            },
+            origin: Origin::Pylock,
+        };
+        let mut reference = Reference {
+            from: edge.from,
+            to: Target::Named(target.clone()),
+            kind: EdgeKind::Normal,
+            conditions: EdgeDetails::default(),
+            location: Some(Location::line(file.path, edge.line)),
+        };
+        let candidates = extraction.components.iter().map(|component| &component.key);
+        match resolve(&target, candidates) {
+            Resolution::One(key) => {
+                reference.to = Target::Key(key.clone());
+                edges.push(reference);
+            }
+            Resolution::None => extraction
+                .diagnostics
+                .push(Origin::Pylock.dangling(&reference, &target)),
+            Resolution::Several(count) => extraction
+                .diagnostics
+                .push(Origin::Pylock.ambiguous(&reference, &target, count)),
         }
     }
     extraction.references.extend(edges);

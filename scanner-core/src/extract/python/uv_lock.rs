@@ -26,9 +26,10 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, Parse,
-    Reference, Role, Sample, Syntax, Target,
+    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, NamedTarget,
+    Parse, Reference, Requirement, Role, Sample, Syntax, Target,
 };
+use crate::link::{resolve, Origin, Resolution};
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 
@@ -571,58 +572,39 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: Lock) -> Extraction
 
     for package in &lock.packages {
         for dependency in &package.dependencies {
-            let candidates: Vec<&LockedPackage> = by_name
+            let target = NamedTarget {
+                ecosystem: Ecosystem::PyPI,
+                name: dependency.name.clone(),
+                requirement: Requirement::Exact {
+                    version: dependency.version.clone(),
+                    source: dependency.source.clone(),
+                },
+                origin: Origin::UvLock,
+            };
+            let mut reference = Reference {
+                from: package.key.clone(),
+                to: Target::Named(target.clone()),
+                kind: dependency.kind,
+                conditions: dependency.details.clone(),
+                location: Some(input.location(Some(dependency.line))),
+            };
+            let candidates = by_name
                 .get(&dependency.name)
-                .map(|positions| {
-                    positions
-                        .iter()
-                        .filter_map(|position| lock.packages.get(*position))
-                        .filter(|candidate| {
-                            dependency.version.is_none()
-                                || candidate.key.version == dependency.version
-                        })
-                        .filter(|candidate| {
-                            dependency
-                                .source
-                                .as_ref()
-                                .is_none_or(|source| *source == candidate.key.source)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let location = input.location(Some(dependency.line));
-            match candidates.as_slice() {
-                [target] => extraction.references.push(Reference {
-                    from: package.key.clone(),
-                    to: Target::Key(target.key.clone()),
-                    kind: dependency.kind,
-                    conditions: dependency.details.clone(),
-                    location: Some(location),
-                }),
-                [] => extraction.diagnostics.push(Diagnostic::warning(
-                    DiagnosticCode::DanglingReference,
-                    location,
-                    format!(
-                        "`{}` depends on `{}`{}, which the lock does not define",
-                        package.key.name,
-                        dependency.name,
-                        dependency
-                            .version
-                            .as_ref()
-                            .map(|version| format!(" {version}"))
-                            .unwrap_or_default()
-                    ),
-                )),
-                _ => extraction.diagnostics.push(Diagnostic::warning(
-                    DiagnosticCode::AmbiguousReference,
-                    location,
-                    format!(
-                        "`{}` depends on `{}`, which the lock defines {} times without saying which",
-                        package.key.name,
-                        dependency.name,
-                        candidates.len()
-                    ),
-                )),
+                .into_iter()
+                .flatten()
+                .filter_map(|position| lock.packages.get(*position))
+                .map(|candidate| &candidate.key);
+            match resolve(&target, candidates) {
+                Resolution::One(key) => {
+                    reference.to = Target::Key(key.clone());
+                    extraction.references.push(reference);
+                }
+                Resolution::None => extraction
+                    .diagnostics
+                    .push(Origin::UvLock.dangling(&reference, &target)),
+                Resolution::Several(count) => extraction
+                    .diagnostics
+                    .push(Origin::UvLock.ambiguous(&reference, &target, count)),
             }
         }
     }
