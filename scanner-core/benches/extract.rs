@@ -166,7 +166,7 @@ struct Case {
     project: PathBuf,
     text: String,
     /// The `Cargo.toml` files at or below the lock: (path relative to the lock's directory, bytes).
-    companions: Vec<(String, Vec<u8>)>,
+    manifests_beside: Vec<(String, Vec<u8>)>,
     lock_version: u8,
     /// `[[package]]` entries.
     packages: usize,
@@ -185,18 +185,18 @@ impl Case {
         let directory = lock.parent().unwrap_or(corpus);
         let mut manifests = Vec::new();
         find_files(directory, "Cargo.toml", &mut manifests)?;
-        let mut companions = manifests
+        let mut manifests_beside = manifests
             .iter()
             .map(|path| Ok((relative_display(directory, path), fs::read(path)?)))
             .collect::<io::Result<Vec<_>>>()?;
-        companions.sort_by(|a, b| a.0.cmp(&b.0));
+        manifests_beside.sort_by(|a, b| a.0.cmp(&b.0));
         let parsed = LockFile::parse("Cargo.lock", text.as_bytes())
             .map_err(|error| format!("{name}: {error}"))?;
         Ok(Case {
             name,
             project,
             text,
-            companions,
+            manifests_beside,
             lock_version: parsed.version.as_number(),
             packages: parsed.packages.len(),
         })
@@ -229,7 +229,7 @@ fn run_case(case: &Case, plan: Plan) -> Result<Results, Box<dyn Error>> {
             text.as_bytes(),
         )];
         files.extend(
-            case.companions
+            case.manifests_beside
                 .iter()
                 .map(|(path, bytes)| Extracted::parse(path, &cargo_toml::FORMAT, bytes)),
         );
@@ -339,7 +339,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         largest.name,
         largest.text.len(),
         largest.packages,
-        largest.companions.len()
+        largest.manifests_beside.len()
     );
     let largest_results = run_case(largest, detailed_plan)?;
     let mut other_results = Vec::with_capacity(others.len());
@@ -437,7 +437,7 @@ fn render(r: &Rendering<'_>) -> String {
         thousands(largest.text.len() as u64),
         largest.lock_version,
         thousands(largest.packages as u64),
-        largest.companions.len()
+        largest.manifests_beside.len()
     );
     let _ = writeln!(
         out,
@@ -456,7 +456,7 @@ fn render(r: &Rendering<'_>) -> String {
         (
             format!(
                 "airlock: `CargoLockExtractor`, lock + {} manifests",
-                largest.companions.len()
+                largest.manifests_beside.len()
             ),
             &results.with_manifests,
         ),
@@ -534,7 +534,7 @@ fn render(r: &Rendering<'_>) -> String {
             case.lock_version,
             thousands(case.text.len() as u64),
             thousands(case.packages as u64),
-            case.companions.len(),
+            case.manifests_beside.len(),
             duration(results.baseline.median),
             duration(results.lock_only.median),
             results.lock_only.ratio_to(&results.baseline),

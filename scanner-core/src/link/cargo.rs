@@ -28,7 +28,7 @@ use super::resolve::{resolve, Resolution};
 /// and the members: they are not read again on their own).
 pub(crate) struct Assembled {
     pub(crate) extraction: Extraction,
-    pub(crate) claimed: Vec<String>,
+    pub(crate) accounted: Vec<String>,
 }
 
 /// A manifest at or below a lock's directory, as extracted.
@@ -264,7 +264,7 @@ pub(crate) fn assemble(
 
     workspace.report_unmatched(&entries, lock_path, &mut extraction.diagnostics);
     Assembled {
-        claimed: workspace.claimed(),
+        accounted: workspace.accounted(),
         extraction,
     }
 }
@@ -565,18 +565,18 @@ impl<'m> Workspace<'m> {
         }
     }
 
-    fn claimed(&self) -> Vec<String> {
-        let mut claimed: Vec<String> = self
+    fn accounted(&self) -> Vec<String> {
+        let mut accounted: Vec<String> = self
             .members
             .values()
             .map(|manifest| manifest.path.clone())
             .collect();
         if let Some(root) = self.root {
-            claimed.push(root.path.clone());
+            accounted.push(root.path.clone());
         }
-        claimed.sort();
-        claimed.dedup();
-        claimed
+        accounted.sort();
+        accounted.dedup();
+        accounted
     }
 }
 
@@ -589,7 +589,7 @@ mod tests {
     /// A manifest of the workspace: its path and text.
     type ManifestFile = (&'static str, &'static str);
 
-    fn companion(path: &'static str, text: &'static str) -> ManifestFile {
+    fn manifest(path: &'static str, text: &'static str) -> ManifestFile {
         (path, text)
     }
 
@@ -657,13 +657,13 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
 
     #[test]
     fn members_and_kinds_come_from_the_manifests() {
-        let companions = [
-            companion("ws/Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n[workspace.package]\nversion = \"0.2.0\"\n[workspace.dependencies]\nserde = \"1\"\n"),
-            companion("ws/crates/app/Cargo.toml", "[package]\nname = \"app\"\nversion.workspace = true\n[dependencies]\nhelper = { path = \"../helper\" }\nserde.workspace = true\n[dev-dependencies]\nproptest = \"1\"\n[build-dependencies]\ncc = \"1\"\n"),
-            companion("ws/crates/helper/Cargo.toml", "[package]\nname = \"helper\"\nversion = \"0.2.0\"\n[dependencies]\nserde = \"1\"\n"),
-            companion("ws/other/Cargo.toml", "[package]\nname = \"other\"\nversion = \"0.1.0\"\n"),
+        let manifests = [
+            manifest("ws/Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n[workspace.package]\nversion = \"0.2.0\"\n[workspace.dependencies]\nserde = \"1\"\n"),
+            manifest("ws/crates/app/Cargo.toml", "[package]\nname = \"app\"\nversion.workspace = true\n[dependencies]\nhelper = { path = \"../helper\" }\nserde.workspace = true\n[dev-dependencies]\nproptest = \"1\"\n[build-dependencies]\ncc = \"1\"\n"),
+            manifest("ws/crates/helper/Cargo.toml", "[package]\nname = \"helper\"\nversion = \"0.2.0\"\n[dependencies]\nserde = \"1\"\n"),
+            manifest("ws/other/Cargo.toml", "[package]\nname = \"other\"\nversion = \"0.1.0\"\n"),
         ];
-        let assembled = extract(&companions);
+        let assembled = extract(&manifests);
         let extraction = &assembled.extraction;
         let roots: Vec<String> = extraction
             .roots
@@ -700,7 +700,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             ]
         );
         assert_eq!(
-            assembled.claimed,
+            assembled.accounted,
             [
                 "ws/Cargo.toml",
                 "ws/crates/app/Cargo.toml",
@@ -737,11 +737,11 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
     #[test]
     fn a_source_less_entry_nobody_declares_is_noted_at_its_line() {
         let lock = "version = 3\n[[package]]\nname = \"a\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"orphan\"\nversion = \"0.1.0\"\n";
-        let companions = [companion(
+        let manifests = [manifest(
             "Cargo.toml",
             "[package]\nname = \"a\"\nversion = \"0.1.0\"\n",
         )];
-        let extraction = join("Cargo.lock", lock, &companions).extraction;
+        let extraction = join("Cargo.lock", lock, &manifests).extraction;
         let notes: Vec<String> = extraction
             .diagnostics
             .iter()
@@ -760,11 +760,11 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
     #[test]
     fn stale_locks_and_dangling_references_are_reported() {
         let lock = "version = 3\n[[package]]\nname = \"a\"\nversion = \"0.1.0\"\ndependencies = [\"ghost\"]\n";
-        let companions = [companion(
+        let manifests = [manifest(
             "Cargo.toml",
             "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[dependencies]\nserde = \"1\"\n",
         )];
-        let extraction = join("Cargo.lock", lock, &companions).extraction;
+        let extraction = join("Cargo.lock", lock, &manifests).extraction;
         let codes: BTreeSet<&str> = extraction
             .diagnostics
             .iter()

@@ -114,7 +114,7 @@ pub fn link(mut files: Vec<Extracted>, options: &LinkOptions<'_>) -> Linked {
             }
         };
         let (mut extraction, joined) = match joins.assembled.remove(&index) {
-            Some(assembled) => (assembled.extraction, assembled.claimed),
+            Some(assembled) => (assembled.extraction, assembled.accounted),
             None if file.join_only || joins.consumes(&file.path, file.format) => continue,
             None => (extraction, Vec::new()),
         };
@@ -239,7 +239,7 @@ fn join_cargo(files: &[Extracted], options: &LinkOptions<'_>) -> Joins {
     for (index, assembled) in assembled {
         joins.consumed.extend(
             assembled
-                .claimed
+                .accounted
                 .iter()
                 .map(|path| (Ecosystem::CratesIo, path.clone())),
         );
