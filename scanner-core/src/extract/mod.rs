@@ -294,6 +294,10 @@ pub enum Requirement {
         version: Option<String>,
         source: Option<Source>,
     },
+    /// A version specifier (PEP 440, or Poetry's constraint syntax; `None`: any version): when
+    /// several candidates share the name (versions locked for different environments), only
+    /// those it allows are kept; one it cannot read allows.
+    Allowed { specifier: Option<String> },
 }
 
 /// A dependency as a file reports it: from one of its components to a key or a named package.

@@ -22,7 +22,7 @@ use crate::extract::{
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 
-use super::resolve::{resolve, Resolution};
+use super::resolve::targets;
 
 /// A lock's extraction joined with its workspace, and the manifests it accounts for (the root
 /// and the members: they are not read again on their own).
@@ -207,43 +207,40 @@ pub(crate) fn assemble(
             .map(Vec::as_slice)
             .unwrap_or_default();
         for reference in written {
-            let target = match &reference.to {
-                Target::Key(target) => target,
+            let found: Vec<&ComponentKey> = match &reference.to {
+                Target::Key(target) => vec![target],
                 Target::Named(named) => {
-                    let Some(target) =
-                        resolve_entry(named, reference, key, &by_name, &mut extraction)
-                    else {
-                        continue;
-                    };
-                    target
+                    resolve_entry(named, reference, key, &by_name, &mut extraction)
                 }
             };
-            locked_names.insert(target.name.normalized().to_owned());
-            // Without the member's manifest (or for third-party packages) the lock cannot say
-            // whether an edge is dev or build: it is taken as normal, the safe side for scope.
-            let kinds = if member.is_some() {
-                edge_kinds(&declarations, target)
-            } else {
-                BTreeSet::from([EdgeKind::Normal])
-            };
-            let kinds = if kinds.is_empty() {
-                extraction.diagnostics.push(Diagnostic::note(
+            for target in found {
+                locked_names.insert(target.name.normalized().to_owned());
+                // Without the member's manifest (or for third-party packages) the lock cannot say
+                // whether an edge is dev or build: it is taken as normal, the safe side for scope.
+                let kinds = if member.is_some() {
+                    edge_kinds(&declarations, target)
+                } else {
+                    BTreeSet::from([EdgeKind::Normal])
+                };
+                let kinds = if kinds.is_empty() {
+                    extraction.diagnostics.push(Diagnostic::note(
                     DiagnosticCode::UndeclaredDependency,
                     location.clone(),
                     format!("workspace member `{}` depends on `{}` in the lockfile, but its manifest does not declare it; taken as a normal dependency", entry.name, target.name),
                 ));
-                BTreeSet::from([EdgeKind::Normal])
-            } else {
-                kinds
-            };
-            for kind in kinds {
-                extraction.references.push(Reference {
-                    from: key.clone(),
-                    to: Target::Key(target.clone()),
-                    kind,
-                    conditions: EdgeDetails::default(),
-                    location: Some(location.clone()),
-                });
+                    BTreeSet::from([EdgeKind::Normal])
+                } else {
+                    kinds
+                };
+                for kind in kinds {
+                    extraction.references.push(Reference {
+                        from: key.clone(),
+                        to: Target::Key(target.clone()),
+                        kind,
+                        conditions: EdgeDetails::default(),
+                        location: Some(location.clone()),
+                    });
+                }
             }
         }
         if let Some(manifest) = member {
@@ -271,14 +268,14 @@ pub(crate) fn assemble(
 
 /// Resolves one `dependencies` entry among the lock's entries (under their joined keys); a
 /// dangling or ambiguous one is reported (worded by its [`crate::link::Origin`] row) and gives
-/// no edge.
+/// no target.
 fn resolve_entry<'k>(
     named: &NamedTarget,
     reference: &Reference,
     from: &ComponentKey,
     by_name: &HashMap<&str, Vec<&'k ComponentKey>>,
     extraction: &mut Extraction,
-) -> Option<&'k ComponentKey> {
+) -> Vec<&'k ComponentKey> {
     // Diagnostics name the package under its joined key.
     let reference = Reference {
         from: from.clone(),
@@ -289,21 +286,7 @@ fn resolve_entry<'k>(
         .into_iter()
         .flatten()
         .copied();
-    match resolve(named, candidates) {
-        Resolution::One(target) => Some(target),
-        Resolution::None => {
-            extraction
-                .diagnostics
-                .push(named.origin.dangling(&reference, named));
-            None
-        }
-        Resolution::Several(count) => {
-            extraction
-                .diagnostics
-                .push(named.origin.ambiguous(&reference, named, count));
-            None
-        }
-    }
+    targets(&reference, named, candidates, &mut extraction.diagnostics)
 }
 
 /// The kinds under which a member declares the locked package `target`.

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
+use crate::component::ComponentKey;
 use crate::diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
 use crate::ecosystem::Ecosystem;
 use crate::extract::cargo::metadata::CargoGraphSource;
@@ -25,7 +26,7 @@ use crate::extract::{
 use crate::graph::{DependencyGraph, GraphBuilder};
 use crate::location::Location;
 
-pub use resolve::{resolve, Origin, Resolution};
+pub use resolve::{resolve, targets, Origin, Repeats, Resolution};
 
 /// One file as the driver extracted it: the input of [`link`].
 #[derive(Debug)]
@@ -274,24 +275,17 @@ pub fn merge(
     for extraction in extractions {
         diagnostics.extend(extraction.diagnostics.iter().cloned());
         for reference in &extraction.references {
-            let target = match &reference.to {
-                Target::Key(key) => Some(key.clone()),
+            let found: Vec<ComponentKey> = match &reference.to {
+                Target::Key(key) => vec![key.clone()],
                 Target::Named(named) => {
                     let candidates = extraction.components.iter().map(|component| &component.key);
-                    match resolve(named, candidates) {
-                        Resolution::One(key) => Some(key.clone()),
-                        Resolution::None => {
-                            diagnostics.push(named.origin.dangling(reference, named));
-                            None
-                        }
-                        Resolution::Several(count) => {
-                            diagnostics.push(named.origin.ambiguous(reference, named, count));
-                            None
-                        }
-                    }
+                    targets(reference, named, candidates, diagnostics)
+                        .into_iter()
+                        .cloned()
+                        .collect()
                 }
             };
-            if let Some(target) = target {
+            for target in found {
                 if !builder.add_edge_with(
                     &reference.from,
                     &target,

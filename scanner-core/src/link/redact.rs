@@ -24,6 +24,7 @@ pub(crate) fn redact_extraction(extraction: &mut Extraction) {
                         redact_source(source);
                     }
                 }
+                Requirement::Allowed { .. } => {}
             },
         }
     }

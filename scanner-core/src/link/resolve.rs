@@ -3,7 +3,7 @@
 //! differs between formats (the wording of the diagnostics that snapshots quote) is a row of
 //! [`Origin`], so the differences are listed in one table instead of hidden in each linker.
 
-use crate::component::ComponentKey;
+use crate::component::{ComponentKey, EdgeKind};
 use crate::diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
 use crate::extract::{NamedTarget, Reference, Requirement};
 
@@ -24,6 +24,21 @@ pub enum Origin {
     /// A `dependencies` entry of a `pylock.toml` package (name, and a version when given),
     /// resolved among the lock's packages.
     Pylock,
+    /// A dependency of a `poetry.lock` package (name and constraint), resolved among the lock's
+    /// packages; missing is expected (a note) for an optional or marker-guarded dependency.
+    PoetryLock,
+}
+
+/// How a key listed more than once among the candidates counts (the one knob, besides the
+/// wordings, in which the rows differ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeats {
+    /// Listed twice in a row, once (a repeated `Cargo.lock` entry, reported on its own).
+    OnceInARow,
+    /// Once, wherever it is listed.
+    Once,
+    /// Each listing is a candidate.
+    Each,
 }
 
 /// What a named reference resolved to.
@@ -33,16 +48,21 @@ pub enum Resolution<'k> {
     One(&'k ComponentKey),
     /// No candidate: the reference dangles.
     None,
-    /// This many distinct candidates: the reference is ambiguous and gives no edge.
+    /// This many candidates, none of them chosen: the reference is ambiguous and gives no edge.
     Several(usize),
+    /// Several candidates, each allowed by the reference's [`Requirement::Allowed`] specifier:
+    /// an edge to each (versions locked for different environments).
+    Each(Vec<&'k ComponentKey>),
 }
 
 /// Resolves `target` among `candidates` (the components of the reference's unit, in the order
 /// the unit lists them):
 /// 1. the candidates of the target's ecosystem and name (names compare normalized);
 /// 2. [`Requirement::Exact`] keeps those equal on each field it gives (version, source);
-/// 3. one left is the target; none is dangling; several are ambiguous (a key listed twice in a
-///    row counts once where the origin's row says so).
+///    a key listed more than once counts as the origin's row says ([`Origin::repeats`]);
+/// 3. one left is the target; none is dangling; several are ambiguous, unless the reference
+///    gives a [`Requirement::Allowed`] specifier: then an edge goes to each candidate it allows
+///    ([`Resolution::Each`]), and it is ambiguous only when it allows none.
 pub fn resolve<'k>(
     target: &NamedTarget,
     candidates: impl IntoIterator<Item = &'k ComponentKey>,
@@ -57,26 +77,88 @@ pub fn resolve<'k>(
                     .is_none_or(|version| key.version.as_ref() == Some(version))
                     && source.as_ref().is_none_or(|source| *source == key.source)
             }
+            Requirement::Allowed { .. } => true,
         })
         .collect();
-    if target.origin.counts_repeated_keys_once() {
-        found.dedup();
+    match target.origin.repeats() {
+        Repeats::OnceInARow => found.dedup(),
+        Repeats::Once => {
+            let mut seen = Vec::with_capacity(found.len());
+            found.retain(|key| {
+                let first = !seen.contains(key);
+                if first {
+                    seen.push(*key);
+                }
+                first
+            });
+        }
+        Repeats::Each => {}
     }
-    match found.as_slice() {
-        [] => Resolution::None,
-        [only] => Resolution::One(only),
-        several => Resolution::Several(several.len()),
+    match (found.as_slice(), &target.requirement) {
+        ([], _) => Resolution::None,
+        ([only], _) => Resolution::One(only),
+        (several, Requirement::Exact { .. }) => Resolution::Several(several.len()),
+        (several, Requirement::Allowed { specifier }) => {
+            let allowed: Vec<&'k ComponentKey> = several
+                .iter()
+                .copied()
+                .filter(|key| match (specifier.as_deref(), key.version.as_deref()) {
+                    (Some(specifier), Some(version)) => {
+                        crate::extract::python::pyproject::version_allowed(specifier, version)
+                            .unwrap_or(true)
+                    }
+                    _ => true,
+                })
+                .collect();
+            if allowed.is_empty() {
+                Resolution::Several(several.len())
+            } else {
+                Resolution::Each(allowed)
+            }
+        }
+    }
+}
+
+/// [`resolve`] with its diagnostic: the keys to draw an edge to, none when the reference
+/// dangles or is ambiguous (then `diagnostics` gets the diagnostic of its origin's row).
+pub fn targets<'k>(
+    reference: &Reference,
+    target: &NamedTarget,
+    candidates: impl IntoIterator<Item = &'k ComponentKey>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<&'k ComponentKey> {
+    match resolve(target, candidates) {
+        Resolution::One(key) => vec![key],
+        Resolution::Each(keys) => keys,
+        Resolution::None => {
+            diagnostics.push(target.origin.dangling(reference, target));
+            Vec::new()
+        }
+        Resolution::Several(count) => {
+            diagnostics.push(target.origin.ambiguous(reference, target, count));
+            Vec::new()
+        }
     }
 }
 
 impl Origin {
-    /// Whether a key listed twice in a row among the candidates (a repeated lock entry) is one
-    /// candidate: so for `Cargo.lock`, whose repeated entries are reported on their own; the
-    /// Python locks count each entry.
-    pub fn counts_repeated_keys_once(self) -> bool {
+    /// How a key listed more than once among the candidates counts.
+    pub fn repeats(self) -> Repeats {
         match self {
-            Origin::Generic | Origin::CargoLock => true,
-            Origin::UvLock | Origin::Pylock => false,
+            Origin::Generic | Origin::CargoLock => Repeats::OnceInARow,
+            Origin::PoetryLock => Repeats::Once,
+            Origin::UvLock | Origin::Pylock => Repeats::Each,
+        }
+    }
+
+    /// Whether a missing target is expected for this reference (a note, not a warning): Poetry
+    /// leaves out what the project's Python range or unused extras never need.
+    fn missing_is_expected(self, reference: &Reference) -> bool {
+        match self {
+            Origin::PoetryLock => {
+                reference.kind == EdgeKind::Optional || reference.conditions.marker.is_some()
+            }
+            Origin::Generic | Origin::CargoLock | Origin::UvLock | Origin::Pylock => false,
         }
     }
 
@@ -101,17 +183,28 @@ impl Origin {
                         version: Some(version),
                         ..
                     } => format!(" {version}"),
-                    Requirement::Exact { version: None, .. } => String::new(),
+                    Requirement::Exact { version: None, .. } | Requirement::Allowed { .. } => {
+                        String::new()
+                    }
                 }
             ),
             Origin::Pylock => format!(
                 "`{}` depends on `{}`, which the lock does not define",
                 reference.from.name, target.name
             ),
+            Origin::PoetryLock => format!(
+                "`{}` depends on `{}`, which the lock does not contain",
+                reference.from.name, target.name
+            ),
+        };
+        let severity = if self.missing_is_expected(reference) {
+            DiagnosticSeverity::Note
+        } else {
+            DiagnosticSeverity::Warning
         };
         Diagnostic::new(
             DiagnosticCode::DanglingReference,
-            DiagnosticSeverity::Warning,
+            severity,
             reference.location.clone(),
             message,
         )
@@ -137,6 +230,17 @@ impl Origin {
             Origin::UvLock | Origin::Pylock => format!(
                 "`{}` depends on `{}`, which the lock defines {count} times without saying which",
                 reference.from.name, target.name
+            ),
+            Origin::PoetryLock => format!(
+                "`{}` depends on `{}` {}, which matches none of its locked versions",
+                reference.from.name,
+                target.name,
+                match &target.requirement {
+                    Requirement::Allowed {
+                        specifier: Some(specifier),
+                    } => specifier.as_str(),
+                    Requirement::Allowed { specifier: None } | Requirement::Exact { .. } => "*",
+                }
             ),
         };
         Diagnostic::new(
@@ -169,6 +273,12 @@ fn describe_target(target: &NamedTarget) -> String {
                 text.push_str(&format!(" ({source})"));
             }
         }
+        Requirement::Allowed { specifier } => {
+            if let Some(specifier) = specifier {
+                text.push(' ');
+                text.push_str(specifier);
+            }
+        }
     }
     text
 }
@@ -176,7 +286,7 @@ fn describe_target(target: &NamedTarget) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::component::{EdgeDetails, EdgeKind, Source};
+    use crate::component::{EdgeDetails, Source};
     use crate::ecosystem::Ecosystem;
     use crate::extract::Target;
     use crate::location::Location;
@@ -224,14 +334,27 @@ mod tests {
         candidates: &[ComponentKey],
         from: &ComponentKey,
     ) -> Result<ComponentKey, String> {
+        let mut all = outcomes(target, candidates, from)?;
+        assert_eq!(all.len(), 1, "one target: {all:?}");
+        Ok(all.remove(0))
+    }
+
+    /// The targets of a reference from `from`, or the one diagnostic it gets.
+    fn outcomes(
+        target: &NamedTarget,
+        candidates: &[ComponentKey],
+        from: &ComponentKey,
+    ) -> Result<Vec<ComponentKey>, String> {
         let reference = reference(from, target, "f");
-        match resolve(target, candidates) {
-            Resolution::One(key) => Ok(key.clone()),
-            Resolution::None => Err(target.origin.dangling(&reference, target).to_string()),
-            Resolution::Several(count) => Err(target
-                .origin
-                .ambiguous(&reference, target, count)
-                .to_string()),
+        let mut diagnostics = Vec::new();
+        let found: Vec<ComponentKey> = targets(&reference, target, candidates, &mut diagnostics)
+            .into_iter()
+            .cloned()
+            .collect();
+        match diagnostics.as_slice() {
+            [] => Ok(found),
+            [diagnostic] if found.is_empty() => Err(diagnostic.to_string()),
+            other => panic!("{other:?} with {found:?}"),
         }
     }
 
@@ -357,6 +480,58 @@ mod tests {
         assert_eq!(
             outcome(&by_name, &candidates, &app).unwrap_err(),
             "f:3: warning[ambiguous-reference]: `app` depends on `attrs`, which the lock defines 2 times without saying which"
+        );
+    }
+
+    /// Today's `poetry_lock.rs::link`: by name; several locked versions narrowed by the
+    /// constraint (Poetry's syntax or PEP 440), an edge to each it allows; none allowed is
+    /// ambiguous; missing is a note for an optional or marker-guarded dependency.
+    #[test]
+    fn poetry_lock_row_keeps_the_poetry_outcomes() {
+        let pypi = Ecosystem::PyPI;
+        let app = key(pypi, "app", "1.0", Source::Path { path: ".".into() });
+        let old = key(pypi, "numpy", "1.26.4", Source::DEFAULT_REGISTRY);
+        let new = key(pypi, "numpy", "2.1.0", Source::DEFAULT_REGISTRY);
+        let candidates = [old.clone(), new.clone(), old.clone()];
+        let allowed = |specifier: Option<&str>| NamedTarget {
+            requirement: Requirement::Allowed {
+                specifier: specifier.map(str::to_owned),
+            },
+            ..named(pypi, "numpy", None, None, Origin::PoetryLock)
+        };
+
+        assert_eq!(
+            outcomes(&allowed(Some("^2.0")), &candidates, &app),
+            Ok(vec![new.clone()])
+        );
+        assert_eq!(
+            outcomes(&allowed(Some(">=1.20")), &candidates, &app),
+            Ok(vec![old.clone(), new.clone()]),
+            "each allowed version, each once"
+        );
+        assert_eq!(
+            outcomes(&allowed(Some("<1.0")), std::slice::from_ref(&old), &app),
+            Ok(vec![old.clone()]),
+            "a single candidate is taken whatever the constraint"
+        );
+        assert_eq!(
+            outcomes(&allowed(Some("^3.0")), &candidates, &app).unwrap_err(),
+            "f:3: warning[ambiguous-reference]: `app` depends on `numpy` ^3.0, which matches none of its locked versions"
+        );
+
+        let missing = NamedTarget {
+            name: PackageName::new(pypi, "scipy").unwrap(),
+            ..allowed(None)
+        };
+        assert_eq!(
+            outcomes(&missing, &candidates, &app).unwrap_err(),
+            "f:3: warning[dangling-reference]: `app` depends on `scipy`, which the lock does not contain"
+        );
+        let mut optional = reference(&app, &missing, "f");
+        optional.kind = EdgeKind::Optional;
+        assert_eq!(
+            Origin::PoetryLock.dangling(&optional, &missing).to_string(),
+            "f:3: note[dangling-reference]: `app` depends on `scipy`, which the lock does not contain"
         );
     }
 }

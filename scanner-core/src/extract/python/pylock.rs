@@ -27,7 +27,7 @@ use crate::extract::{
     Parse, Reference, Requirement, Role, Sample, Syntax, Target,
 };
 use crate::facts::PythonFacts;
-use crate::link::{resolve, Origin, Resolution};
+use crate::link::{targets, Origin};
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 
@@ -381,7 +381,7 @@ fn link(extraction: &mut Extraction, file: &TomlFile<'_>, pending: Vec<PendingEd
             },
             origin: Origin::Pylock,
         };
-        let mut reference = Reference {
+        let reference = Reference {
             from: edge.from,
             to: Target::Named(target.clone()),
             kind: EdgeKind::Normal,
@@ -389,17 +389,11 @@ fn link(extraction: &mut Extraction, file: &TomlFile<'_>, pending: Vec<PendingEd
             location: Some(Location::line(file.path, edge.line)),
         };
         let candidates = extraction.components.iter().map(|component| &component.key);
-        match resolve(&target, candidates) {
-            Resolution::One(key) => {
-                reference.to = Target::Key(key.clone());
-                edges.push(reference);
-            }
-            Resolution::None => extraction
-                .diagnostics
-                .push(Origin::Pylock.dangling(&reference, &target)),
-            Resolution::Several(count) => extraction
-                .diagnostics
-                .push(Origin::Pylock.ambiguous(&reference, &target, count)),
+        for key in targets(&reference, &target, candidates, &mut extraction.diagnostics) {
+            edges.push(Reference {
+                to: Target::Key(key.clone()),
+                ..reference.clone()
+            });
         }
     }
     extraction.references.extend(edges);

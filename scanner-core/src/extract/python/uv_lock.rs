@@ -29,7 +29,7 @@ use crate::extract::{
     join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, NamedTarget,
     Parse, Reference, Requirement, Role, Sample, Syntax, Target,
 };
-use crate::link::{resolve, Origin, Resolution};
+use crate::link::{targets, Origin};
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 
@@ -581,7 +581,7 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: Lock) -> Extraction
                 },
                 origin: Origin::UvLock,
             };
-            let mut reference = Reference {
+            let reference = Reference {
                 from: package.key.clone(),
                 to: Target::Named(target.clone()),
                 kind: dependency.kind,
@@ -594,17 +594,11 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: Lock) -> Extraction
                 .flatten()
                 .filter_map(|position| lock.packages.get(*position))
                 .map(|candidate| &candidate.key);
-            match resolve(&target, candidates) {
-                Resolution::One(key) => {
-                    reference.to = Target::Key(key.clone());
-                    extraction.references.push(reference);
-                }
-                Resolution::None => extraction
-                    .diagnostics
-                    .push(Origin::UvLock.dangling(&reference, &target)),
-                Resolution::Several(count) => extraction
-                    .diagnostics
-                    .push(Origin::UvLock.ambiguous(&reference, &target, count)),
+            for key in targets(&reference, &target, candidates, &mut extraction.diagnostics) {
+                extraction.references.push(Reference {
+                    to: Target::Key(key.clone()),
+                    ..reference.clone()
+                });
             }
         }
     }
