@@ -45,13 +45,11 @@ struct Format {
     kind: Syntax,
 }
 
-/// The samples of the format table, in table order, except the agent client configs (`mcp/*`):
-/// this suite has not covered them yet (their parsers are fuzzed and mutation-tested in
-/// `extract::mcp::tests`); dropping the filter adds their cases.
+/// The samples of the format table, in table order: every format, the agent client configs
+/// (`mcp/*`) included.
 fn formats() -> Vec<Format> {
     FORMATS
         .iter()
-        .filter(|format| !format.id.starts_with("mcp/"))
         .flat_map(|format| {
             format.samples.iter().map(|sample| Format {
                 file: sample.file,

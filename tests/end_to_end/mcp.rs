@@ -326,6 +326,38 @@ fn broken_configs_are_errors_with_their_line_and_other_files_still_count() {
     );
 }
 
+/// Values of the wrong type in Claude Code's settings and in a saved tool list (the
+/// malformed-input suite's wrong-types case of those formats) are warnings naming the file and
+/// line: an approval list or a tool list airlock could not read must not look like an empty one.
+#[test]
+fn wrong_types_are_warnings_naming_the_file_and_line() {
+    let output = run_with_home(
+        &mcp(),
+        &mcp().join("empty-home-does-not-exist"),
+        &["sbom", "wrong-types", "-f", "json"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let messages = stderr(&output);
+    for expected in [
+        "wrong-types/.claude/settings.json:3: warning[invalid-entry]: `permissions.allow` is an object, not an array of strings; it was not read",
+        "wrong-types/.claude/settings.json:5: warning[invalid-entry]: `enableAllProjectMcpServers` is a string, not true or false; it was not read",
+        "wrong-types/.claude/settings.json:6: warning[invalid-entry]: 2 of the entries of `enabledMcpjsonServers` are not strings (the first, here, is a number); they were not read",
+        "wrong-types/github.tools.json:5: warning[invalid-entry]: `tools` is an object, not an array of tool declarations; it was not read",
+    ] {
+        assert!(messages.contains(expected), "{expected}\n{messages}");
+    }
+    // What is of the right type is still read: the string entry approves `github`.
+    let report = json_of(&output);
+    let servers: Vec<&str> = report["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|component| component["kind"] == "mcp-server")
+        .map(|component| component["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(servers, ["github"]);
+}
+
 #[test]
 fn include_user_config_reads_the_home_directory_only_when_asked() {
     let empty = tempfile::tempdir().unwrap();
