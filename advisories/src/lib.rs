@@ -11,20 +11,31 @@
 //! - [`config`]: `airlock.toml` settings for the database, sync and pinned keys.
 //! - [`freshness`]: how old the data is, judged from its newest record, and the limit.
 
+// Every public item says why it exists or what it guarantees: this crate is the interface the
+// CLI and the tests build on. The modules marked `allow` below are not documented yet (issue 18
+// leaves them for a follow-up); the lint holds everywhere else.
+#![warn(missing_docs)]
+
 pub mod attestation;
+#[allow(missing_docs)]
 pub mod bundle;
+#[allow(missing_docs)]
 pub mod config;
 pub mod database;
 pub mod freshness;
 pub mod import;
 pub mod matching;
+#[allow(missing_docs)]
 pub mod model;
 pub mod osv;
 pub mod progress;
 pub mod rustsec;
 mod rustsec_ranges;
+#[allow(missing_docs)]
 pub mod signing;
+#[allow(missing_docs)]
 pub mod store;
+#[allow(missing_docs)]
 pub mod sync;
 pub mod time;
 
