@@ -31,11 +31,9 @@ pub mod osv;
 pub mod progress;
 pub mod rustsec;
 mod rustsec_ranges;
-#[allow(missing_docs)]
 pub mod signing;
 #[allow(missing_docs)]
 pub mod store;
-#[allow(missing_docs)]
 pub mod sync;
 pub mod time;
 

@@ -18,7 +18,6 @@
 //!
 //! [`model_signing`] verifies OpenSSF model_signing bundles, which use the same two layers.
 
-#[allow(missing_docs)] // not documented yet (see lib.rs)
 pub mod model_signing;
 
 use std::collections::BTreeSet;

@@ -3,7 +3,6 @@
 //! store hands them, so the conformance tables under `tests/fixtures/matching/` pin the
 //! semantics independently of SQLite.
 
-#[allow(missing_docs)] // not documented yet (see lib.rs)
 pub mod osv;
 pub mod severity;
 pub mod version;
