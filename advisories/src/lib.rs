@@ -19,7 +19,6 @@
 pub mod attestation;
 #[allow(missing_docs)]
 pub mod bundle;
-#[allow(missing_docs)]
 pub mod config;
 pub mod database;
 pub mod freshness;
