@@ -24,7 +24,6 @@ pub mod database;
 pub mod freshness;
 pub mod import;
 pub mod matching;
-#[allow(missing_docs)]
 pub mod model;
 pub mod osv;
 pub mod progress;
