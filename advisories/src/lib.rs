@@ -30,7 +30,6 @@ pub mod progress;
 pub mod rustsec;
 mod rustsec_ranges;
 pub mod signing;
-#[allow(missing_docs)]
 pub mod store;
 pub mod sync;
 pub mod time;
