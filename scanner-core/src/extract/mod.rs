@@ -7,6 +7,7 @@
 pub mod cargo;
 pub mod mcp;
 pub mod model;
+pub mod npm;
 pub mod python;
 pub mod registry;
 pub mod sbom;

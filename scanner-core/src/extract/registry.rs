@@ -37,6 +37,7 @@ pub static FORMATS: &[&Format] = &[
     &super::mcp::clients::CODEX_CONFIG,
     &super::mcp::clients::GOOSE_CONFIG,
     &super::mcp::tool_declarations::FORMAT,
+    &super::npm::FORMAT,
 ];
 
 /// Looks a format up by its id.
