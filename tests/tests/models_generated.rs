@@ -1,0 +1,276 @@
+//! The generated model fixtures of issue 21 (`scripts/make-model-fixtures.py` writes them into
+//! `tests/fixtures/models-generated/`): every folder gets its expected verdict from one table,
+//! and a scan of all of them by the real binary never makes a payload's canary appear.
+//!
+//! A row marked `pending` names a technique airlock does not catch yet: the test asserts that
+//! the verdict still differs from the expected one, so the row fails (and must be moved to the
+//! done side) the day the technique is caught, and the gap stays visible until then.
+
+// Test code: a failed expectation should panic with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use scanner_core::risk::{analyze_with, RiskOptions, RuleId};
+use scanner_core::scan::{scan, ScanOptions};
+use support::{command_in, stderr, stdout};
+
+fn generated() -> PathBuf {
+    support::fixtures().join("models-generated")
+}
+
+/// One folder of the generated set and what airlock must say about it.
+struct Case {
+    folder: &'static str,
+    /// `[models] allowed-pickle-imports` for the scan.
+    allowed: &'static [&'static str],
+    /// `[models] profiles` for the scan.
+    profiles: &'static [&'static str],
+    /// (rule, severity) of every finding but `missing-model-provenance`, sorted.
+    expected: &'static [(&'static str, &'static str)],
+    /// The Deliver item of issue 21 that will catch it, while it is not caught.
+    pending: Option<&'static str>,
+}
+
+const NONE: &[&str] = &[];
+const WIDE: &[&str] = &["torch.*", "numpy.*"];
+const ML: &[&str] = &["scikit-learn", "xgboost", "lightgbm", "joblib", "numpy"];
+const DANGEROUS: &[(&str, &str)] = &[("dangerous-pickle-import", "critical")];
+const LOW: &[(&str, &str)] = &[("unsafe-serialization", "low")];
+const CLEAN: &[(&str, &str)] = &[];
+
+const fn case(folder: &'static str, expected: &'static [(&'static str, &'static str)]) -> Case {
+    Case {
+        folder,
+        allowed: NONE,
+        profiles: NONE,
+        expected,
+        pending: None,
+    }
+}
+
+const fn wide(folder: &'static str) -> Case {
+    Case {
+        allowed: WIDE,
+        ..case(folder, DANGEROUS)
+    }
+}
+
+const fn profiled(folder: &'static str, expected: &'static [(&'static str, &'static str)]) -> Case {
+    Case {
+        profiles: ML,
+        ..case(folder, expected)
+    }
+}
+
+const fn pending(
+    folder: &'static str,
+    expected: &'static [(&'static str, &'static str)],
+    deliver: &'static str,
+) -> Case {
+    Case {
+        pending: Some(deliver),
+        ..case(folder, expected)
+    }
+}
+
+const CASES: &[Case] = &[
+    // Deliver 1: content first.
+    pending("ext-dill", DANGEROUS, "1"),
+    pending("ext-sav", DANGEROUS, "1"),
+    pending("ext-dat", DANGEROUS, "1"),
+    pending("ext-pth-tar", DANGEROUS, "1"),
+    pending("ext-sav-benign", LOW, "1"),
+    case("bin-protocol0-long-line", DANGEROUS),
+    pending(
+        "bin-pickle-lookalike",
+        &[
+            ("model-scan-incomplete", "high"),
+            ("unsafe-serialization", "low"),
+        ],
+        "1",
+    ),
+    pending("zip-container", DANGEROUS, "1"),
+    pending("zip-container-benign", LOW, "1"),
+    pending("tar-container", DANGEROUS, "1"),
+    pending("nested-container", DANGEROUS, "1"),
+    // Deliver 2: allow patterns never admit a dangerous entry.
+    wide("allowlist-bypass-torch-collect-env"),
+    wide("allowlist-bypass-torch-inductor-compile-file"),
+    wide("allowlist-bypass-torch-execwrapper"),
+    wide("allowlist-bypass-torch-serialization-load"),
+    wide("allowlist-bypass-numpy-f2py"),
+    wide("allowlist-bypass-numpy-testing-runstring"),
+    wide("allowlist-bypass-torch-dotted-stack-global"),
+    wide("allowlist-bypass-functools-partial"),
+    // Deliver 2: safe profiles, joblib's inline arrays, harmless names.
+    case("sklearn-pipeline", &[("unsafe-serialization", "high")]),
+    profiled("sklearn-pipeline", LOW),
+    profiled("xgboost-model", LOW),
+    profiled("lightgbm-model", LOW),
+    profiled("joblib-inline-arrays-p2", LOW),
+    profiled("joblib-inline-arrays-p4", LOW),
+    profiled("joblib-object-array-evil", DANGEROUS),
+    case("builtins-len", LOW),
+    case("main-class", &[("unsafe-serialization", "medium")]),
+    // Deliver 3: chat templates.
+    pending(
+        "gguf-template-evil",
+        &[("unsafe-chat-template", "critical")],
+        "3",
+    ),
+    case("gguf-template-benign", CLEAN),
+    pending(
+        "tokenizer-config-evil",
+        &[("unsafe-chat-template", "critical")],
+        "3",
+    ),
+    case("tokenizer-config-benign", CLEAN),
+    pending(
+        "chat-template-jinja-evil",
+        &[("unsafe-chat-template", "critical")],
+        "3",
+    ),
+    // Deliver 4: Keras, TensorFlow, ONNX, TorchScript, NeMo.
+    pending("keras-lambda", &[("unsafe-model-code", "critical")], "4"),
+    pending(
+        "keras-foreign-module",
+        &[("unsafe-model-code", "critical")],
+        "4",
+    ),
+    case("keras-benign", CLEAN),
+    pending(
+        "savedmodel-pyfunc",
+        &[("unsafe-model-code", "critical")],
+        "4",
+    ),
+    case("savedmodel-benign", CLEAN),
+    pending(
+        "onnx-external-traversal",
+        &[("unsafe-model-code", "high")],
+        "4",
+    ),
+    pending(
+        "onnx-custom-domain",
+        &[("unsafe-model-code", "medium")],
+        "4",
+    ),
+    case("onnx-benign", CLEAN),
+    pending(
+        "torchscript-code",
+        &[
+            ("unsafe-model-code", "critical"),
+            ("unsafe-serialization", "low"),
+        ],
+        "4",
+    ),
+    pending("nemo-target", &[("unsafe-model-code", "critical")], "4"),
+    case("nemo-benign", CLEAN),
+    // Deliver 6 (hashes are checked by their own test).
+    case("hashed-configs", CLEAN),
+];
+
+fn verdict(case: &Case) -> Vec<(String, String)> {
+    let path = generated().join(case.folder);
+    let report = scan(&[path], &ScanOptions::default()).unwrap();
+    let mut options = RiskOptions::default();
+    options.model.extra_allowed_globals = case.allowed.iter().map(|s| (*s).to_owned()).collect();
+    options.model.profiles = case.profiles.iter().map(|s| (*s).to_owned()).collect();
+    let analysis = analyze_with(&report.graph, None, &options);
+    let mut found: Vec<(String, String)> = analysis
+        .findings
+        .iter()
+        .filter(|finding| finding.rule != RuleId::MissingModelProvenance)
+        .map(|finding| {
+            (
+                finding.rule.as_str().to_owned(),
+                finding.severity.as_str().to_owned(),
+            )
+        })
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+#[test]
+fn every_generated_fixture_gets_its_expected_verdict() {
+    let mut failures = Vec::new();
+    for case in CASES {
+        let found = verdict(case);
+        let expected: Vec<(String, String)> = case
+            .expected
+            .iter()
+            .map(|(rule, severity)| ((*rule).to_owned(), (*severity).to_owned()))
+            .collect();
+        let label = format!(
+            "{} (allowed {:?}, profiles {:?})",
+            case.folder, case.allowed, case.profiles
+        );
+        match case.pending {
+            None if found != expected => {
+                failures.push(format!("{label}: expected {expected:?}, found {found:?}"));
+            }
+            Some(deliver) if found == expected => failures.push(format!(
+                "{label} is caught now: drop its `pending` mark (Deliver {deliver})"
+            )),
+            _ => {}
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_table_covers_every_generated_folder() {
+    let on_disk: BTreeSet<String> = std::fs::read_dir(generated())
+        .unwrap()
+        .map(|entry| entry.unwrap())
+        .filter(|entry| entry.file_type().unwrap().is_dir())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    let in_table: BTreeSet<String> = CASES.iter().map(|case| case.folder.to_owned()).collect();
+    assert_eq!(on_disk, in_table);
+}
+
+/// Scans every generated fixture with the real binary (JSON report and SBOM) while the
+/// payloads' canary points into a fresh temporary directory: nothing airlock does may make it
+/// appear. The payloads are live (`scripts/make-model-fixtures.py --prove-live` shows a plain
+/// `pickle.loads` creating it).
+#[test]
+fn scanning_the_generated_payloads_never_runs_them() {
+    let temporary = tempfile::tempdir().unwrap();
+    let canary = temporary.path().join("canary");
+    let default_canary = Path::new("/tmp/airlock-canary/pwned");
+    let default_existed = default_canary.exists();
+    for arguments in [
+        &["scan", "--no-vuln-db", "--format", "json"][..],
+        &["sbom", "--allow-empty"][..],
+    ] {
+        let mut command = command_in(temporary.path(), arguments);
+        command
+            .arg(generated())
+            .env("AIRLOCK_CANARY", &canary)
+            .env("SHELL", "/bin/sh");
+        let output = command.output().unwrap();
+        assert!(
+            matches!(output.status.code(), Some(0 | 1)),
+            "{arguments:?}: {}\n{}",
+            stderr(&output),
+            stdout(&output)
+        );
+    }
+    assert!(!canary.exists(), "a payload ran during the scan");
+    assert_eq!(
+        default_canary.exists(),
+        default_existed,
+        "a payload ran during the scan (default canary path)"
+    );
+}
