@@ -282,6 +282,8 @@ pub enum WeightsFormat {
     Numpy,
     NumpyZip,
     Onnx,
+    /// A generic container (zip, tar) holding pickles, found by content.
+    Archive,
     /// A git-lfs pointer: the weights were never downloaded.
     LfsPointer,
     /// Nothing airlock recognizes.
@@ -300,6 +302,7 @@ impl WeightsFormat {
             WeightsFormat::Numpy => "numpy",
             WeightsFormat::NumpyZip => "numpy-zip",
             WeightsFormat::Onnx => "onnx",
+            WeightsFormat::Archive => "archive",
             WeightsFormat::LfsPointer => "lfs-pointer",
             WeightsFormat::Unknown => "unknown",
         }
@@ -338,6 +341,10 @@ pub struct WeightsFile {
     /// Why the file does not match its own format (truncated, offsets past the end, …).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
+    /// Chat templates read from the file's metadata (GGUF); moved to the file component's
+    /// [`crate::facts::Facts::chat_templates`] by the extractor.
+    #[serde(skip)]
+    pub chat_templates: Vec<ChatTemplate>,
 }
 
 impl WeightsFile {
@@ -354,6 +361,7 @@ impl WeightsFile {
             lfs: None,
             expected_sha256: Vec::new(),
             problems: Vec::new(),
+            chat_templates: Vec::new(),
         }
     }
 
@@ -384,6 +392,39 @@ impl WeightsFile {
         self.problems.sort();
         self.problems.dedup();
     }
+}
+
+/// A Jinja chat template found in a model's files (GGUF metadata, `tokenizer_config.json`,
+/// `chat_template.jinja`), as inspected without rendering it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ChatTemplate {
+    /// Where the template was read: `tokenizer.chat_template` (GGUF metadata key),
+    /// `chat_template` (JSON key), `chat_template["tool_use"]`, or `file` for a `.jinja` file.
+    pub origin: String,
+    /// Line of the file where the template's text starts, when the file has lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// Sandbox-escape patterns found, with their line in the template.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hazards: Vec<TemplateHazard>,
+    /// Why the template does not parse as Jinja (its tokens were still checked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parse_error: Option<String>,
+    /// The template line the parse error points at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parse_line: Option<u32>,
+    /// Why the template was not inspected to its end (too long, not lexable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
+}
+
+/// One sandbox-escape pattern in a chat template.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct TemplateHazard {
+    /// 1-based line within the template.
+    pub line: u32,
+    /// What was found: "attribute `__globals__`", "the `cycler` global's attributes".
+    pub what: String,
 }
 
 /// One pickle stream as walked, opcode by opcode, without unpickling.

@@ -84,24 +84,23 @@ const fn pending(
 
 const CASES: &[Case] = &[
     // Deliver 1: content first.
-    pending("ext-dill", DANGEROUS, "1"),
-    pending("ext-sav", DANGEROUS, "1"),
-    pending("ext-dat", DANGEROUS, "1"),
-    pending("ext-pth-tar", DANGEROUS, "1"),
-    pending("ext-sav-benign", LOW, "1"),
+    case("ext-dill", DANGEROUS),
+    case("ext-sav", DANGEROUS),
+    case("ext-dat", DANGEROUS),
+    case("ext-pth-tar", DANGEROUS),
+    case("ext-sav-benign", LOW),
     case("bin-protocol0-long-line", DANGEROUS),
-    pending(
+    case(
         "bin-pickle-lookalike",
         &[
             ("model-scan-incomplete", "high"),
             ("unsafe-serialization", "low"),
         ],
-        "1",
     ),
-    pending("zip-container", DANGEROUS, "1"),
-    pending("zip-container-benign", LOW, "1"),
-    pending("tar-container", DANGEROUS, "1"),
-    pending("nested-container", DANGEROUS, "1"),
+    case("zip-container", DANGEROUS),
+    case("zip-container-benign", LOW),
+    case("tar-container", DANGEROUS),
+    case("nested-container", DANGEROUS),
     // Deliver 2: allow patterns never admit a dangerous entry.
     wide("allowlist-bypass-torch-collect-env"),
     wide("allowlist-bypass-torch-inductor-compile-file"),
@@ -122,22 +121,19 @@ const CASES: &[Case] = &[
     case("builtins-len", LOW),
     case("main-class", &[("unsafe-serialization", "medium")]),
     // Deliver 3: chat templates.
-    pending(
+    case(
         "gguf-template-evil",
         &[("unsafe-chat-template", "critical")],
-        "3",
     ),
     case("gguf-template-benign", CLEAN),
-    pending(
+    case(
         "tokenizer-config-evil",
         &[("unsafe-chat-template", "critical")],
-        "3",
     ),
     case("tokenizer-config-benign", CLEAN),
-    pending(
+    case(
         "chat-template-jinja-evil",
         &[("unsafe-chat-template", "critical")],
-        "3",
     ),
     // Deliver 4: Keras, TensorFlow, ONNX, TorchScript, NeMo.
     pending("keras-lambda", &[("unsafe-model-code", "critical")], "4"),
@@ -238,6 +234,59 @@ fn the_table_covers_every_generated_folder() {
         .collect();
     let in_table: BTreeSet<String> = CASES.iter().map(|case| case.folder.to_owned()).collect();
     assert_eq!(on_disk, in_table);
+}
+
+/// The benign templates of the corpus models pass, are parsed as Jinja, and their file is
+/// hashed; an escape is reported with its template line.
+#[test]
+fn corpus_chat_templates_pass_and_escapes_name_their_line() {
+    let corpus = support::fixtures().join("models/corpus");
+    let report = scan(&[corpus], &ScanOptions::default()).unwrap();
+    let templates: Vec<_> = report
+        .graph
+        .components()
+        .flat_map(|component| {
+            component
+                .facts
+                .chat_templates
+                .iter()
+                .map(move |template| (component, template))
+        })
+        .collect();
+    assert!(
+        !templates.is_empty(),
+        "the corpus has a tokenizer_config.json chat_template"
+    );
+    for (component, template) in &templates {
+        assert!(template.hazards.is_empty(), "{:?}", template);
+        assert_eq!(template.parse_error, None, "{:?}", template);
+        assert_eq!(component.hashes.len(), 1, "the template's file is hashed");
+    }
+    let analysis = analyze_with(&report.graph, None, &RiskOptions::default());
+    assert!(!analysis
+        .findings
+        .iter()
+        .any(|finding| finding.rule == RuleId::UnsafeChatTemplate));
+
+    let evil = scan(
+        &[generated().join("chat-template-jinja-evil")],
+        &ScanOptions::default(),
+    )
+    .unwrap();
+    let analysis = analyze_with(&evil.graph, None, &RiskOptions::default());
+    let finding = analysis
+        .findings
+        .iter()
+        .find(|finding| finding.rule == RuleId::UnsafeChatTemplate)
+        .unwrap();
+    assert!(
+        finding
+            .message
+            .contains("template line 2: attribute `__globals__`"),
+        "{}",
+        finding.message
+    );
+    assert_eq!(finding.evidence[0].line, Some(2));
 }
 
 /// Scans every generated fixture with the real binary (JSON report and SBOM) while the

@@ -10,6 +10,8 @@
 //! the model; datasets become `data` components and base models are edges carrying the
 //! relation.
 
+pub mod archive;
+pub mod chat_template;
 pub mod gguf;
 pub mod hf_cache;
 pub mod hf_config;
@@ -21,6 +23,7 @@ pub mod pickle;
 pub mod pytorch;
 pub mod safetensors;
 pub mod safetensors_index;
+pub mod sniff;
 pub mod weights;
 mod zip_archive;
 
@@ -191,6 +194,45 @@ pub fn link_base_models(
             location: Some(base.location.clone()),
         });
     }
+}
+
+/// A `file` component for a file of a model read whole, with the SHA-256 of `bytes`.
+pub fn file_component(id: &'static str, path: &str, bytes: &[u8]) -> Option<Component> {
+    use sha2::Digest as _;
+    let file_name = path.rsplit('/').next().unwrap_or(path);
+    let name = package_name(Ecosystem::GenericFile, file_name)?;
+    let key = ComponentKey::new(
+        Ecosystem::GenericFile,
+        name,
+        None,
+        Source::File {
+            path: path.to_owned(),
+        },
+    );
+    let mut file = Component::new(key, ComponentKind::File).with_evidence(evidence(id, path, None));
+    let digest = hex::encode(sha2::Sha256::digest(bytes));
+    if let Ok(hash) = crate::component::Hash::new(crate::component::HashAlgorithm::Sha256, &digest)
+    {
+        file.hashes.insert(hash);
+    }
+    Some(file)
+}
+
+/// Adds one file of a model and the model → file edge (the model component is the caller's).
+pub fn link_file(
+    model: &ModelDirectory,
+    file: Component,
+    path: &str,
+    extraction: &mut crate::extract::Extraction,
+) {
+    extraction.edges.push(crate::extract::EdgeRef {
+        from: model.key.clone(),
+        to: crate::extract::EdgeTarget::Key(file.key.clone()),
+        kind: crate::component::EdgeKind::Normal,
+        details: crate::component::EdgeDetails::default(),
+        location: Some(Location::file(path)),
+    });
+    extraction.components.push(file);
 }
 
 /// Evidence pointing at `path` (and a line) for extractor `id`.

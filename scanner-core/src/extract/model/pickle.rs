@@ -931,14 +931,15 @@ pub fn walk_concatenated(
 }
 
 /// Extensions of files that are pickles whatever their first bytes say.
-pub const PICKLE_EXTENSIONS: &[&str] = &["pkl", "pickle", "joblib"];
+/// (`.dill` and `.sav` are what dill and scikit-learn's docs name their dumps.)
+pub const PICKLE_EXTENSIONS: &[&str] = &["pkl", "pickle", "joblib", "dill", "sav"];
 
 const ID: ExtractorId = "model/pickle";
 
 /// The row of [`crate::extract::FORMATS`]: read by the sniffing reader all weights share.
 pub const FORMAT: Format = Format::new(
     ID,
-    "Pickle files (.pkl, .pickle, .joblib): every import, walked without unpickling",
+    "Pickle files (.pkl, .pickle, .joblib, .dill, .sav): every import, walked without unpickling",
     FileMatch::Extensions(PICKLE_EXTENSIONS),
     &Weights {
         id: ID,
