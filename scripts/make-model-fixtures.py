@@ -376,6 +376,8 @@ def main():
         "torch.save zip named checkpoint.pth.tar",
     )
     write("ext-sav-benign/model.sav", benign_state, "benign pickle named .sav")
+    write("no-extension/pytorch_model", evil, "pickle without an extension")
+    write("h5-named-pickle/model.h5", evil, "pickle named .h5")
     long_line = b"S'" + b"A" * 5000 + b"'\n0" + b"cos\nsystem\n(S'" + SHELL.encode() + b"'\ntR."
     write("bin-protocol0-long-line/pytorch_model.bin", long_line, "protocol 0 .bin, 5000-byte text line before os.system")
     write(

@@ -89,6 +89,8 @@ const CASES: &[Case] = &[
     case("ext-dat", DANGEROUS),
     case("ext-pth-tar", DANGEROUS),
     case("ext-sav-benign", LOW),
+    case("no-extension", DANGEROUS),
+    case("h5-named-pickle", DANGEROUS),
     case("bin-protocol0-long-line", DANGEROUS),
     case(
         "bin-pickle-lookalike",

@@ -330,23 +330,6 @@ fn describe(imports: &[(&PickleImport, &str)]) -> String {
     text
 }
 
-/// Where the dangerous entries matched come from (the table's source column), once each.
-fn dangerous_sources(imports: &[(&PickleImport, &str)]) -> String {
-    let mut sources: Vec<&'static str> = imports
-        .iter()
-        .filter_map(|(import, _)| dangerous_entry(&import.module, &import.name))
-        .map(|entry| entry.source)
-        .collect();
-    sources.sort_unstable();
-    sources.dedup();
-    sources.truncate(3);
-    if sources.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", sources.join("; "))
-    }
-}
-
 fn format_note(weights: &WeightsFile) -> String {
     match weights.extension_format {
         Some(extension) => format!(
@@ -407,9 +390,8 @@ fn check_file(
             RuleId::DangerousPickleImport,
             &component.key,
             format!(
-                "`{path}` is a pickle{note} that imports {}: loading it runs that code{}",
-                describe(&dangerous),
-                dangerous_sources(&dangerous)
+                "`{path}` is a pickle{note} that imports {}: loading it runs that code",
+                describe(&dangerous)
             ),
         );
         finding.evidence.clone_from(&evidence);

@@ -8,6 +8,58 @@
 //! `7z\xBC\xAF\x27\x1C`, gzip `\x1F\x8B`, HDF5 superblock signature `\x89HDF\r\n\x1A\n`,
 //! `GGUF`, NumPy `\x93NUMPY`.
 
+/// Extensions whose files are model serializations no name-matched format reads; with
+/// extension-less files (`pytorch_model`, `model`), they are identified by content in a
+/// directory walk.
+const SNIFFED_EXTENSIONS: &[&str] = &[
+    "model", "mdl", "weights", "h5", "hdf5", "keras", "nemo", "msgpack", "mar", "pkl_",
+];
+
+/// True when a file the walk met, which no format accepts by name, is worth reading the first
+/// bytes of: it has no extension, or one of [`SNIFFED_EXTENSIONS`].
+pub fn worth_sniffing(path: &std::path::Path) -> bool {
+    // A Hugging Face cache's `blobs/<sha256>` are read through the snapshot's links, which
+    // name them; read directly they would be models of their own.
+    let parent = path.parent();
+    let in_cache_blobs = parent
+        .and_then(std::path::Path::file_name)
+        .is_some_and(|name| name == "blobs")
+        && parent
+            .and_then(std::path::Path::parent)
+            .and_then(std::path::Path::file_name)
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| {
+                ["models--", "datasets--", "spaces--"]
+                    .iter()
+                    .any(|prefix| name.starts_with(prefix))
+            });
+    if in_cache_blobs {
+        return false;
+    }
+    match path.extension().and_then(|extension| extension.to_str()) {
+        None => path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| !name.starts_with('.')),
+        Some(extension) => SNIFFED_EXTENSIONS
+            .iter()
+            .any(|known| extension.eq_ignore_ascii_case(known)),
+    }
+}
+
+/// The model formats (`model/…` rows) whose content test accepts `prefix`: in a directory
+/// walk only model serializations go by content (an SBOM is read when it is named).
+pub fn model_formats_by_content(
+    formats: &[&'static crate::extract::Format],
+    prefix: &[u8],
+) -> Vec<&'static crate::extract::Format> {
+    formats
+        .iter()
+        .copied()
+        .filter(|format| format.id.starts_with("model/") && format.recognizes_content(prefix))
+        .collect()
+}
+
 /// What the first bytes of a file say it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Content {
@@ -149,5 +201,15 @@ mod tests {
         );
         assert_eq!(identify(b"\x7fELF"), Content::Unknown);
         assert!(!recognizes(b"{\"a\": 1}"));
+        assert!(worth_sniffing(std::path::Path::new("m/pytorch_model")));
+        assert!(worth_sniffing(std::path::Path::new("m/model.h5")));
+        assert!(!worth_sniffing(std::path::Path::new("m/.gitattributes")));
+        assert!(!worth_sniffing(std::path::Path::new("src/main.rs")));
+        assert!(!worth_sniffing(std::path::Path::new(
+            "hub/models--org--name/blobs/4d7a2146f6ee0e4a"
+        )));
+        let formats = model_formats_by_content(crate::extract::FORMATS, b"\x80\x04K\x01.");
+        let ids: Vec<&str> = formats.iter().map(|format| format.id).collect();
+        assert_eq!(ids, ["model/archive"]);
     }
 }
