@@ -341,6 +341,10 @@ pub struct WeightsFile {
     /// Why the file does not match its own format (truncated, offsets past the end, …).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
+    /// Code a loader runs that the file names or carries (Keras `Lambda` layers and modules,
+    /// NeMo `_target_`s, TorchScript `code/` calls outside `torch`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub code_hazards: Vec<CodeHazard>,
     /// Chat templates read from the file's metadata (GGUF); moved to the file component's
     /// [`crate::facts::Facts::chat_templates`] by the extractor.
     #[serde(skip)]
@@ -361,6 +365,7 @@ impl WeightsFile {
             lfs: None,
             expected_sha256: Vec::new(),
             problems: Vec::new(),
+            code_hazards: Vec::new(),
             chat_templates: Vec::new(),
         }
     }
@@ -391,6 +396,9 @@ impl WeightsFile {
         self.problems.extend(other.problems);
         self.problems.sort();
         self.problems.dedup();
+        self.code_hazards.extend(other.code_hazards);
+        self.code_hazards.sort();
+        self.code_hazards.dedup();
     }
 }
 
@@ -416,6 +424,14 @@ pub struct ChatTemplate {
     /// Why the template was not inspected to its end (too long, not lexable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incomplete: Option<String>,
+}
+
+/// Code a model file makes its loader run, found without running it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct CodeHazard {
+    /// The entry and line it was found in (`config.json`, `model_config.yaml:3`).
+    pub place: String,
+    pub what: String,
 }
 
 /// One sandbox-escape pattern in a chat template.

@@ -138,12 +138,8 @@ const CASES: &[Case] = &[
         &[("unsafe-chat-template", "critical")],
     ),
     // Deliver 4: Keras, TensorFlow, ONNX, TorchScript, NeMo.
-    pending("keras-lambda", &[("unsafe-model-code", "critical")], "4"),
-    pending(
-        "keras-foreign-module",
-        &[("unsafe-model-code", "critical")],
-        "4",
-    ),
+    case("keras-lambda", &[("unsafe-model-code", "critical")]),
+    case("keras-foreign-module", &[("unsafe-model-code", "critical")]),
     case("keras-benign", CLEAN),
     pending(
         "savedmodel-pyfunc",
@@ -156,21 +152,16 @@ const CASES: &[Case] = &[
         &[("unsafe-model-code", "high")],
         "4",
     ),
-    pending(
-        "onnx-custom-domain",
-        &[("unsafe-model-code", "medium")],
-        "4",
-    ),
+    case("onnx-custom-domain", &[("unsafe-model-code", "medium")]),
     case("onnx-benign", CLEAN),
-    pending(
+    case(
         "torchscript-code",
         &[
             ("unsafe-model-code", "critical"),
             ("unsafe-serialization", "low"),
         ],
-        "4",
     ),
-    pending("nemo-target", &[("unsafe-model-code", "critical")], "4"),
+    case("nemo-target", &[("unsafe-model-code", "critical")]),
     case("nemo-benign", CLEAN),
     // Deliver 6 (hashes are checked by their own test).
     case("hashed-configs", CLEAN),

@@ -25,7 +25,7 @@ use crate::model::{PickleStream, WeightsFile, WeightsFormat};
 const ID: ExtractorId = "model/archive";
 
 /// Extensions read by content: no loader convention says what they hold.
-pub const CONTENT_EXTENSIONS: &[&str] = &["dat", "data", "zip", "tar", "7z"];
+pub const CONTENT_EXTENSIONS: &[&str] = &["dat", "data", "zip", "tar", "7z", "keras", "nemo"];
 
 /// Entries looked at per container (all levels together).
 const MAX_ENTRIES: usize = 100_000;
@@ -92,7 +92,8 @@ impl Parse for Archive {
                 let mut budget = MAX_ENTRIES;
                 let reader = weights::reader(input);
                 container(reader, content, "", 0, &mut budget, &mut weights.pickles);
-                if weights.pickles.is_empty() {
+                configs(input, content, &mut weights);
+                if weights.pickles.is_empty() && weights.code_hazards.is_empty() {
                     return Ok(Extraction::default());
                 }
                 weights.size = input.files.facts(input.path).ok().map(|facts| facts.size);
@@ -124,6 +125,50 @@ impl Parse for Archive {
                     }
                 }
                 Ok(extraction)
+            }
+        }
+    }
+}
+
+/// The configurations of Keras (`.keras`: `config.json`) and NeMo (`.nemo`: `*.yaml`)
+/// archives ([`super::model_code`]).
+fn configs(input: &Input<'_>, content: Content, weights: &mut WeightsFile) {
+    let path = Path::new(input.path);
+    if content == Content::Zip && has_extension(path, &["keras"]) {
+        let Ok(mut archive) = zip::ZipArchive::new(weights::reader(input)) else {
+            return;
+        };
+        let text = archive
+            .by_name("config.json")
+            .ok()
+            .and_then(|mut entry| super::model_code::read_text(&mut entry));
+        match text {
+            Some(text) => {
+                super::model_code::keras_config(&text, "config.json", &mut weights.code_hazards)
+            }
+            None => weights.pickles.push(incomplete(
+                "config.json",
+                "a .keras archive without a readable config.json: the layers it builds are unknown"
+                    .to_owned(),
+            )),
+        }
+    } else if content == Content::Tar && has_extension(path, &["nemo"]) {
+        let mut reader = weights::reader(input);
+        let size = reader.seek(SeekFrom::End(0)).unwrap_or(0);
+        let Ok(members) = super::pytorch::members(&mut reader, size) else {
+            return;
+        };
+        for member in members {
+            let name = member.name.trim_start_matches("./").to_owned();
+            if !(name.ends_with(".yaml") || name.ends_with(".yml")) {
+                continue;
+            }
+            if reader.seek(SeekFrom::Start(member.offset)).is_err() {
+                continue;
+            }
+            let mut body = (&mut reader).take(member.size);
+            if let Some(text) = super::model_code::read_text(&mut body) {
+                super::model_code::nemo_config(&text, &name, &mut weights.code_hazards);
             }
         }
     }

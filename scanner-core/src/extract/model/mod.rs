@@ -17,6 +17,7 @@ pub mod hf_cache;
 pub mod hf_config;
 pub mod lfs_pointer;
 pub mod model_card;
+pub mod model_code;
 pub mod numpy;
 pub mod onnx;
 pub mod pickle;

@@ -12,7 +12,7 @@
 /// extension-less files (`pytorch_model`, `model`), they are identified by content in a
 /// directory walk.
 const SNIFFED_EXTENSIONS: &[&str] = &[
-    "model", "mdl", "weights", "h5", "hdf5", "keras", "nemo", "msgpack", "mar", "pkl_",
+    "model", "mdl", "weights", "h5", "hdf5", "msgpack", "mar", "pkl_",
 ];
 
 /// True when a file the walk met, which no format accepts by name, is worth reading the first
