@@ -53,15 +53,21 @@ def run(command, canary):
     environment = dict(os.environ, AIRLOCK_CANARY=canary, NO_COLOR="1")
     try:
         result = subprocess.run(command, capture_output=True, timeout=300, env=environment)
-        return result.returncode
     except (OSError, subprocess.TimeoutExpired):
         return None
+    # airlock exits 2 when no file of the folder is a format it reads: "not read", as
+    # modelscan's exit code 3.
+    if result.returncode == 2 and b"nothing airlock reads" in result.stderr:
+        return "not read"
+    return result.returncode
 
 
 def verdict(tool, code):
     """flagged / clean / error, from each tool's exit-code convention."""
     if code is None:
         return "error"
+    if code == "not read":
+        return "not read"
     if tool == "picklescan":  # 0 clean, 1 dangerous globals found, 2 scan error
         return {0: "clean", 1: "flagged"}.get(code, "error")
     if tool == "modelscan":  # 0 no issues, 1 issues, 2 scan error, 3 nothing supported

@@ -141,11 +141,7 @@ const CASES: &[Case] = &[
     case("keras-lambda", &[("unsafe-model-code", "critical")]),
     case("keras-foreign-module", &[("unsafe-model-code", "critical")]),
     case("keras-benign", CLEAN),
-    pending(
-        "savedmodel-pyfunc",
-        &[("unsafe-model-code", "critical")],
-        "4",
-    ),
+    case("savedmodel-pyfunc", &[("unsafe-model-code", "critical")]),
     case("savedmodel-benign", CLEAN),
     pending(
         "onnx-external-traversal",

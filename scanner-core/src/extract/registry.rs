@@ -27,6 +27,7 @@ pub static FORMATS: &[&Format] = &[
     &super::model::onnx::FORMAT,
     &super::model::chat_template::FORMAT,
     &super::model::archive::FORMAT,
+    &super::model::saved_model::FORMAT,
     &super::sbom::FORMAT,
     &super::mcp::clients::MCP_JSON,
     &super::mcp::clients::VSCODE_MCP_JSON,
@@ -142,6 +143,7 @@ mod tests {
         assert_eq!(accepted("m/weights.dat"), ["model/archive"]);
         assert_eq!(accepted("m/checkpoint.pth.tar"), ["model/archive"]);
         assert_eq!(accepted("m/bundle.zip"), ["model/archive"]);
+        assert_eq!(accepted("m/saved_model.pb"), ["model/saved-model"]);
         assert_eq!(accepted("repo/.mcp.json"), ["mcp/mcp-json"]);
         assert_eq!(accepted("repo/.cursor/mcp.json"), ["mcp/mcp-json"]);
         assert_eq!(accepted("repo/.vscode/mcp.json"), ["mcp/vscode-mcp-json"]);

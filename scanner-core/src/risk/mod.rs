@@ -165,7 +165,7 @@ rules! {
     DangerousPickleImport => "dangerous-pickle-import", Critical, "A pickle imports a callable that reaches the system, the network or an interpreter.";
     ModelScanIncomplete => "model-scan-incomplete", High, "A pickle-based model file could not be walked to its end, so it is not known to be safe.";
     RemoteCodeRequired => "remote-code-required", High, "A model config maps classes to Python code that runs only with trust_remote_code.";
-    UnsafeModelCode => "unsafe-model-code", Critical, "A model file makes its loader run code outside pickles: a Keras Lambda layer or foreign module, a NeMo Hydra _target_, TorchScript calls outside torch (medium for a non-standard ONNX operator domain).";
+    UnsafeModelCode => "unsafe-model-code", Critical, "A model file makes its loader run code outside pickles: a Keras Lambda layer or foreign module, a NeMo Hydra _target_, TorchScript calls outside torch, TensorFlow ops that run Python or touch files (medium for a non-standard ONNX operator domain).";
     UnsafeChatTemplate => "unsafe-chat-template", Critical, "A model's Jinja chat template reaches Python internals (dunder attributes, gadget globals, module names), a sandbox escape when a loader renders it (medium when it could not be inspected to its end).";
     WeightsNotMaterialized => "weights-not-materialized", Medium, "A weights file is a git-lfs pointer: the weights were never downloaded.";
     ModelIntegrityMismatch => "model-integrity-mismatch", High, "A weights file does not hash to the digest it was published with.";

@@ -24,6 +24,7 @@ pub mod pickle;
 pub mod pytorch;
 pub mod safetensors;
 pub mod safetensors_index;
+pub mod saved_model;
 pub mod sniff;
 pub mod weights;
 mod zip_archive;
