@@ -312,3 +312,77 @@ fn scanning_the_generated_payloads_never_runs_them() {
         "a payload ran during the scan (default canary path)"
     );
 }
+
+/// A project `airlock.toml` inside the scanned tree cannot enable a safe profile or allow an
+/// import: the scikit-learn pickle stays high, the bypass stays critical, and each entry is a
+/// `project-policy-loosening` finding with its line.
+#[test]
+fn a_project_policy_cannot_enable_profiles_or_allow_imports() {
+    let temporary = tempfile::tempdir().unwrap();
+    let project = temporary.path().join("project");
+    support::copy_tree(
+        &generated().join("sklearn-pipeline"),
+        &project.join("sklearn"),
+    );
+    support::copy_tree(
+        &generated().join("allowlist-bypass-torch-collect-env"),
+        &project.join("bypass"),
+    );
+    std::fs::write(
+        project.join("airlock.toml"),
+        "[models]\nprofiles = [\"scikit-learn\"]\nallowed-pickle-imports = [\"torch.*\"]\n",
+    )
+    .unwrap();
+    let output = command_in(
+        temporary.path(),
+        &["scan", "--no-vuln-db", "--format", "json", "project"],
+    )
+    .output()
+    .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let findings: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| {
+            (
+                finding["rule"].as_str().unwrap_or_default().to_owned(),
+                finding["severity"].as_str().unwrap_or_default().to_owned(),
+                finding["message"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let has = |rule: &str, severity: &str, needle: &str| {
+        findings
+            .iter()
+            .any(|(r, s, m)| r == rule && s == severity && m.contains(needle))
+    };
+    assert!(
+        has("unsafe-serialization", "high", "sklearn"),
+        "{findings:#?}"
+    );
+    assert!(
+        has(
+            "dangerous-pickle-import",
+            "critical",
+            "torch.utils.collect_env"
+        ),
+        "{findings:#?}"
+    );
+    assert!(
+        has(
+            "project-policy-loosening",
+            "medium",
+            "`[models] profiles = \"scikit-learn\"`"
+        ),
+        "{findings:#?}"
+    );
+    assert!(
+        has(
+            "project-policy-loosening",
+            "medium",
+            "`[models] allowed-pickle-imports = \"torch.*\"`"
+        ),
+        "{findings:#?}"
+    );
+}

@@ -31,8 +31,9 @@ pub const CONTENT_EXTENSIONS: &[&str] = &["dat", "data", "zip", "tar", "7z", "ke
 const MAX_ENTRIES: usize = 100_000;
 /// Containers nest at most this deep.
 const MAX_DEPTH: u8 = 3;
-/// A nested container is read into memory only up to this size.
-const MAX_NESTED_BYTES: u64 = 64 * 1024 * 1024;
+/// A nested container is read into memory only up to this size (two nested levels at most:
+/// 64 MiB at worst per file).
+const MAX_NESTED_BYTES: u64 = 32 * 1024 * 1024;
 /// A pickle entry is walked through at most this many bytes.
 const MAX_PICKLE_BYTES: u64 = 256 * 1024 * 1024;
 /// Bytes of an entry read to identify it.
