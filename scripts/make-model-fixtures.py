@@ -519,6 +519,13 @@ def main():
         ".nemo with a NeMo _target_ (benign)",
     )
 
+    # Deliver 5: model risk joined to the lock.
+    sklearn = pickle.dumps(sklearn_pipeline(), protocol=4)
+    write("lock-join-torch-old/requirements.txt", "torch==2.5.1\n", "the project locks torch below 2.6")
+    write("lock-join-torch-old/model.pkl", sklearn, "a pickle with an import outside the allowlist")
+    write("lock-join-torch-new/requirements.txt", "torch==2.6.0\n", "the project locks torch 2.6")
+    write("lock-join-torch-new/model.pkl", sklearn, "a pickle with an import outside the allowlist")
+
     # Deliver 6: every file of a model hashed.
     write("hashed-configs/config.json", model_config, "config.json of a model")
     write("hashed-configs/tokenizer.json", json.dumps({"version": "1.0", "model": {"type": "BPE"}}), "tokenizer.json")

@@ -159,6 +159,18 @@ const CASES: &[Case] = &[
     ),
     case("nemo-target", &[("unsafe-model-code", "critical")]),
     case("nemo-benign", CLEAN),
+    // Deliver 5: a pickle loaded by a locked torch below 2.6 is raised (CVE-2025-32434).
+    case(
+        "lock-join-torch-old",
+        &[
+            ("missing-hashes", "low"),
+            ("unsafe-serialization", "critical"),
+        ],
+    ),
+    case(
+        "lock-join-torch-new",
+        &[("missing-hashes", "low"), ("unsafe-serialization", "high")],
+    ),
     // Deliver 6 (hashes are checked by their own test).
     case("hashed-configs", CLEAN),
 ];

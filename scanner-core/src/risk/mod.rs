@@ -5,6 +5,7 @@
 mod alternative_registry;
 mod chat_template;
 mod license_policy;
+mod loader_join;
 mod missing_hashes;
 mod model_code;
 mod model_integrity;
@@ -362,6 +363,7 @@ pub fn analyze_with(
         .findings
         .extend(license_policy::check(graph, &options.licenses));
     model_findings.extend(model_provenance::check(graph));
+    loader_join::apply(graph, &mut model_findings);
     for finding in &mut model_findings {
         if let Some(severity) = options.model.rule_severities.get(&finding.rule) {
             finding.severity = *severity;
