@@ -3,7 +3,7 @@
 a benign twin where one makes sense) under tests/fixtures/models-generated/.
 
 Python 3 standard library only; deterministic (fixed zip/tar timestamps, no randomness), so a
-rerun changes nothing unless this script changed. `tests/tests/models_generated.rs` holds the
+rerun changes nothing unless this script changed. `tests/end_to_end/models_generated.rs` holds the
 expected verdict of every folder written here; `MANIFEST.tsv` (written too) lists them.
 
 Every malicious payload is live (loading it the way its loader does runs it) but only touches a

@@ -185,11 +185,11 @@ pub fn link_base_models(
             Component::new(key.clone(), ComponentKind::MachineLearningModel)
                 .with_evidence(evidence),
         );
-        extraction.edges.push(crate::extract::EdgeRef {
+        extraction.references.push(crate::extract::Reference {
             from: model.key.clone(),
-            to: crate::extract::EdgeTarget::Key(key),
+            to: crate::extract::Target::Key(key),
             kind: crate::component::EdgeKind::Normal,
-            details: crate::component::EdgeDetails {
+            conditions: crate::component::EdgeDetails {
                 relation: Some(base.relation.clone()),
                 ..crate::component::EdgeDetails::default()
             },
@@ -227,11 +227,11 @@ pub fn link_file(
     path: &str,
     extraction: &mut crate::extract::Extraction,
 ) {
-    extraction.edges.push(crate::extract::EdgeRef {
+    extraction.references.push(crate::extract::Reference {
         from: model.key.clone(),
-        to: crate::extract::EdgeTarget::Key(file.key.clone()),
+        to: crate::extract::Target::Key(file.key.clone()),
         kind: crate::component::EdgeKind::Normal,
-        details: crate::component::EdgeDetails::default(),
+        conditions: crate::component::EdgeDetails::default(),
         location: Some(Location::file(path)),
     });
     extraction.components.push(file);
