@@ -282,6 +282,8 @@ pub enum WeightsFormat {
     Numpy,
     NumpyZip,
     Onnx,
+    /// A generic container (zip, tar) holding pickles, found by content.
+    Archive,
     /// A git-lfs pointer: the weights were never downloaded.
     LfsPointer,
     /// Nothing airlock recognizes.
@@ -300,6 +302,7 @@ impl WeightsFormat {
             WeightsFormat::Numpy => "numpy",
             WeightsFormat::NumpyZip => "numpy-zip",
             WeightsFormat::Onnx => "onnx",
+            WeightsFormat::Archive => "archive",
             WeightsFormat::LfsPointer => "lfs-pointer",
             WeightsFormat::Unknown => "unknown",
         }
@@ -338,6 +341,14 @@ pub struct WeightsFile {
     /// Why the file does not match its own format (truncated, offsets past the end, …).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
+    /// Code a loader runs that the file names or carries (Keras `Lambda` layers and modules,
+    /// NeMo `_target_`s, TorchScript `code/` calls outside `torch`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub code_hazards: Vec<CodeHazard>,
+    /// Chat templates read from the file's metadata (GGUF); moved to the file component's
+    /// [`crate::facts::Facts::chat_templates`] by the extractor.
+    #[serde(skip)]
+    pub chat_templates: Vec<ChatTemplate>,
 }
 
 impl WeightsFile {
@@ -354,6 +365,8 @@ impl WeightsFile {
             lfs: None,
             expected_sha256: Vec::new(),
             problems: Vec::new(),
+            code_hazards: Vec::new(),
+            chat_templates: Vec::new(),
         }
     }
 
@@ -383,7 +396,51 @@ impl WeightsFile {
         self.problems.extend(other.problems);
         self.problems.sort();
         self.problems.dedup();
+        self.code_hazards.extend(other.code_hazards);
+        self.code_hazards.sort();
+        self.code_hazards.dedup();
     }
+}
+
+/// A Jinja chat template found in a model's files (GGUF metadata, `tokenizer_config.json`,
+/// `chat_template.jinja`), as inspected without rendering it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ChatTemplate {
+    /// Where the template was read: `tokenizer.chat_template` (GGUF metadata key),
+    /// `chat_template` (JSON key), `chat_template["tool_use"]`, or `file` for a `.jinja` file.
+    pub origin: String,
+    /// Line of the file where the template's text starts, when the file has lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// Sandbox-escape patterns found, with their line in the template.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hazards: Vec<TemplateHazard>,
+    /// Why the template does not parse as Jinja (its tokens were still checked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parse_error: Option<String>,
+    /// The template line the parse error points at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parse_line: Option<u32>,
+    /// Why the template was not inspected to its end (too long, not lexable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
+}
+
+/// Code a model file makes its loader run, found without running it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct CodeHazard {
+    /// The entry and line it was found in (`config.json`, `model_config.yaml:3`).
+    pub place: String,
+    pub what: String,
+}
+
+/// One sandbox-escape pattern in a chat template.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct TemplateHazard {
+    /// 1-based line within the template.
+    pub line: u32,
+    /// What was found: "attribute `__globals__`", "the `cycler` global's attributes".
+    pub what: String,
 }
 
 /// One pickle stream as walked, opcode by opcode, without unpickling.

@@ -23,6 +23,7 @@
 //!
 //! [models]
 //! allowed-pickle-imports = ["sklearn.tree._classes.DecisionTreeClassifier"]
+//! profiles = ["scikit-learn", "joblib", "numpy"]   # built-in safe pickle profiles
 //! licenses = { deny = ["cc-by-nc-4.0"] }
 //!
 //! [sources]
@@ -213,6 +214,9 @@ pub struct Policy {
     pub package_licenses: LicenseLists,
     pub model_licenses: LicenseLists,
     pub allowed_pickle_imports: Vec<String>,
+    /// `[models] profiles`: built-in safe pickle profiles
+    /// ([`crate::risk::pickle_imports::PROFILES`]).
+    pub model_profiles: Vec<String>,
     pub trusted_registries: Vec<String>,
     pub trusted_git_hosts: Vec<String>,
     pub lines: EntryLines,
@@ -431,6 +435,7 @@ impl Policy {
             .model
             .extra_allowed_globals
             .clone_from(&self.allowed_pickle_imports);
+        options.model.profiles.clone_from(&self.model_profiles);
         options.licenses = LicensePolicy {
             packages: self.package_licenses.clone(),
             models: self.model_licenses.clone(),
@@ -471,6 +476,7 @@ impl Policy {
             package_licenses,
             model_licenses,
             allowed_pickle_imports,
+            model_profiles,
             trusted_registries,
             trusted_git_hosts,
             lines: _,
@@ -495,6 +501,7 @@ impl Policy {
         add_licenses(&mut self.package_licenses, package_licenses);
         add_licenses(&mut self.model_licenses, model_licenses);
         add_all(&mut self.allowed_pickle_imports, allowed_pickle_imports);
+        add_all(&mut self.model_profiles, model_profiles);
         add_all(&mut self.trusted_registries, trusted_registries);
         add_all(&mut self.trusted_git_hosts, trusted_git_hosts);
         // Lines belong to one file.
@@ -562,6 +569,7 @@ impl Policy {
             package_licenses,
             model_licenses,
             allowed_pickle_imports,
+            model_profiles,
             trusted_registries,
             trusted_git_hosts,
             lines,
@@ -667,12 +675,18 @@ impl Policy {
             });
         }
 
-        let lists: [(&str, &str, &Vec<String>, &str); 3] = [
+        let lists: [(&str, &str, &Vec<String>, &str); 4] = [
             (
                 "models",
                 "allowed-pickle-imports",
                 allowed_pickle_imports,
                 "would let pickles import this callable without a finding",
+            ),
+            (
+                "models",
+                "profiles",
+                model_profiles,
+                "would let pickles import this library's classes with a low finding only",
             ),
             (
                 "sources",
@@ -1050,6 +1064,23 @@ impl Parser<'_> {
                 "allowed-pickle-imports" => {
                     policy.allowed_pickle_imports =
                         self.strings(field, "models.allowed-pickle-imports");
+                }
+                "profiles" => {
+                    let profiles = self.strings(field, "models.profiles");
+                    let known: Vec<&str> = crate::risk::pickle_imports::profile_names().collect();
+                    for profile in &profiles {
+                        if !known.contains(&profile.as_str()) {
+                            self.error(
+                                field,
+                                format!(
+                                    "`models.profiles` names `{profile}`, which is not a built-in \
+                                     profile (one of {})",
+                                    known.join(", ")
+                                ),
+                            );
+                        }
+                    }
+                    policy.model_profiles = profiles;
                 }
                 "licenses" => policy.model_licenses = self.licenses(field, "models.licenses"),
                 _ => self.unknown_key(key, "models"),
@@ -1633,5 +1664,46 @@ mirror = "https://evil.example"
             Date::from_unix_seconds(951_782_400).to_string(),
             "2000-02-29"
         );
+    }
+
+    #[test]
+    fn model_profiles_are_checked_and_a_project_cannot_enable_them() {
+        let parsed = Policy::parse(
+            "airlock.toml",
+            "[models]\nprofiles = [\"scikit-learn\", \"joblib\"]\n",
+        )
+        .unwrap();
+        assert_eq!(parsed.model_profiles, ["scikit-learn", "joblib"]);
+        assert_eq!(
+            parsed.risk_options().model.profiles,
+            ["scikit-learn", "joblib"]
+        );
+        let unknown =
+            Policy::parse("airlock.toml", "[models]\nprofiles = [\"everything\"]\n").unwrap_err();
+        assert!(unknown[0].message.contains("`everything`"), "{unknown:?}");
+
+        let project = Policy::parse(
+            "in/airlock.toml",
+            "fail-on = \"low\"\n[models]\nprofiles = [\"scikit-learn\"]\n",
+        )
+        .unwrap();
+        let outcome = Policy::default().with_project_policy(&project, false);
+        assert!(outcome.policy.model_profiles.is_empty());
+        assert_eq!(
+            outcome.policy.fail_on,
+            Some(Severity::Low),
+            "tightening applies"
+        );
+        let refused: Vec<String> = outcome
+            .refused
+            .iter()
+            .map(|loosening| format!("{} {}", loosening.location, loosening.entry))
+            .collect();
+        assert_eq!(
+            refused,
+            ["in/airlock.toml:3 `[models] profiles = \"scikit-learn\"`"]
+        );
+        let trusted = Policy::default().with_project_policy(&project, true);
+        assert_eq!(trusted.policy.model_profiles, ["scikit-learn"]);
     }
 }

@@ -396,11 +396,29 @@ fn collect_jobs(
                 continue;
             }
         };
-        let accepting: Vec<&'static Format> = extractors
+        let mut accepting: Vec<&'static Format> = extractors
             .iter()
             .copied()
             .filter(|extractor| extractor.accepts(entry.path()))
             .collect();
+        // Model files go by content too (`pytorch_model` without an extension, a `.h5`).
+        // Regular files only: a link is checked below before anything is read through it, and
+        // a FIFO would block the read.
+        let regular_file = entry
+            .file_type()
+            .is_some_and(|file_type| file_type.is_file());
+        if accepting.is_empty()
+            && regular_file
+            && crate::extract::model::sniff::worth_sniffing(entry.path())
+        {
+            let display = display_path(entry.path());
+            if let Ok(prefix) =
+                read_capped(entry.path(), &display, ReadLimit::Prefix { bytes: 4096 })
+            {
+                accepting =
+                    crate::extract::model::sniff::model_formats_by_content(extractors, &prefix);
+            }
+        }
         if accepting.is_empty() {
             continue;
         }

@@ -33,6 +33,7 @@ mod html_report;
 mod malformed;
 mod mcp;
 mod models;
+mod models_generated;
 mod nothing_read;
 mod output_files;
 mod outputs;

@@ -25,6 +25,9 @@ pub static FORMATS: &[&Format] = &[
     &super::model::pytorch::FORMAT,
     &super::model::numpy::FORMAT,
     &super::model::onnx::FORMAT,
+    &super::model::chat_template::FORMAT,
+    &super::model::archive::FORMAT,
+    &super::model::saved_model::FORMAT,
     &super::sbom::FORMAT,
     &super::mcp::clients::MCP_JSON,
     &super::mcp::clients::VSCODE_MCP_JSON,
@@ -129,7 +132,19 @@ mod tests {
         assert_eq!(accepted("m/model.PT"), ["model/pytorch"]);
         assert_eq!(accepted("m/arrays.npz"), ["model/numpy"]);
         assert_eq!(accepted("m/model.onnx"), ["model/onnx"]);
+        assert_eq!(accepted("m/chat_template.jinja"), ["model/chat-template"]);
+        assert_eq!(
+            accepted("m/additional_chat_templates/tool_use.jinja"),
+            ["model/chat-template"]
+        );
+        assert!(accepted("m/templates/page.jinja").is_empty());
         assert!(accepted("m/notes.txt").is_empty());
+        assert_eq!(accepted("m/model.dill"), ["model/pickle"]);
+        assert_eq!(accepted("m/model.sav"), ["model/pickle"]);
+        assert_eq!(accepted("m/weights.dat"), ["model/archive"]);
+        assert_eq!(accepted("m/checkpoint.pth.tar"), ["model/archive"]);
+        assert_eq!(accepted("m/bundle.zip"), ["model/archive"]);
+        assert_eq!(accepted("m/saved_model.pb"), ["model/saved-model"]);
         assert_eq!(accepted("repo/.mcp.json"), ["mcp/mcp-json"]);
         assert_eq!(accepted("repo/.cursor/mcp.json"), ["mcp/mcp-json"]);
         assert_eq!(accepted("repo/.vscode/mcp.json"), ["mcp/vscode-mcp-json"]);

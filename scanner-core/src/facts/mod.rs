@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::location::Location;
-use crate::model::{ModelCard, WeightsFile, WeightsFormat};
+use crate::model::{ChatTemplate, ModelCard, WeightsFile, WeightsFormat};
 
 pub use mcp::{McpServerFacts, ToolFacts};
 
@@ -56,6 +56,9 @@ pub struct Facts {
     pub original_purl: Option<String>,
     /// How a project policy file found in the scanned tree was applied.
     pub project_policy: Option<ProjectPolicyMode>,
+    /// Chat templates a model file holds (GGUF metadata, `tokenizer_config.json`,
+    /// `chat_template.jinja`), as inspected.
+    pub chat_templates: Vec<ChatTemplate>,
     /// `airlock:` properties an SBOM carried that are not facts of this airlock, or whose text
     /// is not the form this airlock writes, kept verbatim by name so that they are written back
     /// exactly as read. Filled only by [`properties::from_properties`].
@@ -131,6 +134,7 @@ impl Vocabulary for WeightsFormat {
         WeightsFormat::Numpy,
         WeightsFormat::NumpyZip,
         WeightsFormat::Onnx,
+        WeightsFormat::Archive,
         WeightsFormat::LfsPointer,
         WeightsFormat::Unknown,
     ];
@@ -267,8 +271,14 @@ impl Facts {
             image_tag,
             original_purl,
             project_policy,
+            chat_templates,
             foreign: _,
         } = other;
+        for template in chat_templates {
+            if !self.chat_templates.contains(&template) {
+                self.chat_templates.push(template);
+            }
+        }
         first(&mut self.requirement, requirement);
         first(&mut self.marker, marker);
         match (&mut self.python, python) {

@@ -756,6 +756,8 @@ mod tests {
             image_tag: Some("v1".to_owned()),
             original_purl: Some("pkg:maven/g/a@1".to_owned()),
             project_policy: Some(ProjectPolicyMode::TightenOnly),
+            // Like `weights`, a structured fact of its own, not a property.
+            chat_templates: Vec::new(),
             foreign: BTreeMap::new(),
         }
     }

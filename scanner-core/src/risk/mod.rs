@@ -3,8 +3,11 @@
 //! described ids because they become SARIF rule ids and ignore keys.
 
 mod alternative_registry;
+mod chat_template;
 mod license_policy;
+mod loader_join;
 mod missing_hashes;
+mod model_code;
 mod model_integrity;
 pub mod model_license;
 pub mod model_policy;
@@ -163,6 +166,8 @@ rules! {
     DangerousPickleImport => "dangerous-pickle-import", Critical, "A pickle imports a callable that reaches the system, the network or an interpreter.";
     ModelScanIncomplete => "model-scan-incomplete", High, "A pickle-based model file could not be walked to its end, so it is not known to be safe.";
     RemoteCodeRequired => "remote-code-required", High, "A model config maps classes to Python code that runs only with trust_remote_code.";
+    UnsafeModelCode => "unsafe-model-code", Critical, "A model file makes its loader run code outside pickles: a Keras Lambda layer or foreign module, a NeMo Hydra _target_, TorchScript calls outside torch, TensorFlow ops that run Python or touch files (medium for a non-standard ONNX operator domain).";
+    UnsafeChatTemplate => "unsafe-chat-template", Critical, "A model's Jinja chat template reaches Python internals (dunder attributes, gadget globals, module names), a sandbox escape when a loader renders it (medium when it could not be inspected to its end).";
     WeightsNotMaterialized => "weights-not-materialized", Medium, "A weights file is a git-lfs pointer: the weights were never downloaded.";
     ModelIntegrityMismatch => "model-integrity-mismatch", High, "A weights file does not hash to the digest it was published with.";
     MissingShard => "missing-shard", High, "A sharded checkpoint's index names shard files that are not present.";
@@ -342,6 +347,8 @@ pub fn analyze_with(
     let mut model_findings = pickle_imports::check(graph, &options.model);
     model_findings.extend(model_integrity::check(graph));
     model_findings.extend(remote_code::check(graph));
+    model_findings.extend(chat_template::check(graph));
+    model_findings.extend(model_code::check(graph));
     model_findings.extend(
         model_license::check(graph, &options.model)
             .into_iter()
@@ -356,6 +363,7 @@ pub fn analyze_with(
         .findings
         .extend(license_policy::check(graph, &options.licenses));
     model_findings.extend(model_provenance::check(graph));
+    loader_join::apply(graph, &mut model_findings);
     for finding in &mut model_findings {
         if let Some(severity) = options.model.rule_severities.get(&finding.rule) {
             finding.severity = *severity;

@@ -44,6 +44,9 @@ pub struct ModelPolicy {
     /// for a whole module. Known-dangerous imports (`os`, `subprocess`, `builtins.eval`, …) stay
     /// dangerous whatever this list says.
     pub extra_allowed_globals: Vec<String>,
+    /// Built-in safe profiles enabled (`scikit-learn`, `xgboost`, `lightgbm`, `joblib`,
+    /// `numpy`): each admits the classes its library pickles; dangerous imports stay dangerous.
+    pub profiles: Vec<String>,
     /// Severity per kind of license restriction; a kind set to `None` is not reported.
     pub license_severities: BTreeMap<LicenseRestriction, Option<Severity>>,
     /// Overrides of the model rules' severities (after the per-finding choice).
@@ -67,6 +70,7 @@ impl Default for ModelPolicy {
         .collect();
         ModelPolicy {
             extra_allowed_globals: Vec::new(),
+            profiles: Vec::new(),
             license_severities,
             rule_severities: BTreeMap::new(),
         }
@@ -78,19 +82,7 @@ impl ModelPolicy {
     pub fn allows(&self, module: &str, name: &str) -> bool {
         self.extra_allowed_globals
             .iter()
-            .any(|entry| match entry.strip_suffix(".*") {
-                Some(allowed_module) => {
-                    module == allowed_module
-                        || module
-                            .strip_prefix(allowed_module)
-                            .is_some_and(|rest| rest.starts_with('.'))
-                }
-                None => entry
-                    .rsplit_once('.')
-                    .is_some_and(|(allowed_module, allowed_name)| {
-                        allowed_module == module && allowed_name == name
-                    }),
-            })
+            .any(|entry| super::pickle_imports::pattern_allows(entry, module, name))
     }
 
     /// The severity of a license restriction, `None` when the policy lets it pass.

@@ -99,88 +99,157 @@ const TORCH_DTYPES: &[&str] = &[
     "float8_e5m2",
 ];
 
-/// Whole modules (and their submodules) whose callables reach the system, the network or an
-/// interpreter.
-const DANGEROUS_MODULES: &[&str] = &[
-    "os",
-    "posix",
-    "nt",
-    "subprocess",
-    "socket",
-    "runpy",
-    "importlib",
-    "webbrowser",
-    "pickle",
-    "_pickle",
-    "cPickle",
-    "dill",
-    "shutil",
-    "sys",
-    "pty",
-    "code",
-    "codeop",
-    "ctypes",
-    "multiprocessing",
-    "marshal",
-    "types",
-    "requests",
-    "urllib",
-    "urllib2",
-    "urllib3",
-    "http",
-    "httplib",
-    "ftplib",
-    "telnetlib",
-    "smtplib",
-    "asyncio",
-    "pdb",
-    "bdb",
-    "timeit",
-    "commands",
-    "cProfile",
-    "profile",
-    "trace",
-    "pip",
-    "setuptools",
-    "distutils",
-    "torch.hub",
+/// Builtins that only compute on their arguments: a pickle calling them builds a value.
+const HARMLESS_BUILTINS: &[&str] = &[
+    "len",
+    "abs",
+    "min",
+    "max",
+    "sum",
+    "round",
+    "divmod",
+    "sorted",
+    "reversed",
+    "enumerate",
+    "zip",
+    "range",
+    "slice",
+    "bool",
+    "int",
+    "float",
+    "complex",
+    "str",
+    "bytes",
+    "bytearray",
+    "list",
+    "tuple",
+    "dict",
+    "set",
+    "frozenset",
+    "object",
 ];
 
-/// Builtins that evaluate code, reach attributes or open files.
-const DANGEROUS_BUILTINS: &[&str] = &[
-    "eval",
-    "exec",
-    "execfile",
-    "compile",
-    "getattr",
-    "setattr",
-    "delattr",
-    "__import__",
-    "open",
-    "input",
-    "breakpoint",
-    "globals",
-    "locals",
-    "vars",
-    "apply",
-    "file",
-    "reload",
+/// The maintained table of dangerous imports, one source per entry
+/// (`dangerous_pickle_imports.tsv`).
+const DANGEROUS_TABLE: &str = include_str!("dangerous_pickle_imports.tsv");
+
+/// One entry of the dangerous table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DangerousEntry {
+    /// `module.*` or an exact dotted path.
+    pub pattern: &'static str,
+    /// Where the entry comes from (advisory, published bypass, or the library line).
+    pub source: &'static str,
+}
+
+impl DangerousEntry {
+    /// True when the entry covers the full dotted path of an import.
+    pub fn matches(&self, path: &str) -> bool {
+        let prefix = self.pattern.strip_suffix(".*").unwrap_or(self.pattern);
+        in_module(path, prefix)
+    }
+}
+
+/// The rows of the dangerous table (comments and blank lines skipped; a line without a source
+/// is kept with an empty one, and a unit test refuses it).
+pub fn dangerous_entries() -> impl Iterator<Item = DangerousEntry> {
+    DANGEROUS_TABLE
+        .lines()
+        .map(str::trim_end)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| {
+            let (pattern, source) = line.split_once('\t').unwrap_or((line, ""));
+            DangerousEntry {
+                pattern: pattern.trim(),
+                source: source.trim(),
+            }
+        })
+}
+
+/// The dangerous entry that covers `module.name`, if any. A name part that is a dunder
+/// (`__globals__`, `__subclasses__`, `__builtins__`) is an attribute walk out of whatever
+/// module it starts in: dangerous whatever the module.
+pub fn dangerous_entry(module: &str, name: &str) -> Option<DangerousEntry> {
+    let path = format!("{module}.{name}");
+    if let Some(entry) = dangerous_entries().find(|entry| entry.matches(&path)) {
+        return Some(entry);
+    }
+    let walks = name.contains('.')
+        && name
+            .split('.')
+            .any(|part| part.len() > 4 && part.starts_with("__") && part.ends_with("__"));
+    walks.then_some(DangerousEntry {
+        pattern: "<dotted name through a dunder attribute>",
+        source: "protocol 4 names are walked attribute by attribute (pickle.find_class)",
+    })
+}
+
+/// Built-in safe profiles, chosen in policy (`[models] profiles = [...]`): what each library
+/// pickles for its ordinary models. Entries use the allowlist syntax (`module.name`,
+/// `module.*`); the dangerous table is checked first, so a profile never admits its entries.
+pub const PROFILES: &[(&str, &[&str])] = &[
+    (
+        "scikit-learn",
+        &[
+            "sklearn.*",
+            "scipy.sparse._csr.csr_matrix",
+            "scipy.sparse._csc.csc_matrix",
+            "scipy.sparse._coo.coo_matrix",
+            "scipy.sparse.csr.csr_matrix",
+            "scipy.sparse.csc.csc_matrix",
+            "numpy.random._pickle.__randomstate_ctor",
+            "numpy.random._pickle.__bit_generator_ctor",
+            "numpy.random._pickle.__generator_ctor",
+            "numpy.random.mtrand.RandomState",
+            "numpy.random._mt19937.MT19937",
+        ],
+    ),
+    ("xgboost", &["xgboost.sklearn.*", "xgboost.core.Booster"]),
+    (
+        "lightgbm",
+        &["lightgbm.sklearn.*", "lightgbm.basic.Booster"],
+    ),
+    (
+        "joblib",
+        &[
+            "joblib.numpy_pickle.NumpyArrayWrapper",
+            "joblib.numpy_pickle.NDArrayWrapper",
+            "joblib.numpy_pickle.ZNDArrayWrapper",
+        ],
+    ),
+    (
+        "numpy",
+        &[
+            "numpy.core.multiarray._reconstruct",
+            "numpy._core.multiarray._reconstruct",
+            "numpy.core.multiarray.scalar",
+            "numpy._core.multiarray.scalar",
+            "numpy.core.numeric._frombuffer",
+            "numpy._core.numeric._frombuffer",
+            "numpy.ndarray",
+            "numpy.dtype",
+            "numpy.dtypes.*",
+            "numpy.ma.core._mareconstruct",
+            "numpy.ma.core.MaskedArray",
+            "numpy.random._pickle.__randomstate_ctor",
+            "numpy.random._pickle.__bit_generator_ctor",
+            "numpy.random._pickle.__generator_ctor",
+        ],
+    ),
 ];
 
-/// Single dangerous callables in otherwise harmless modules.
-const DANGEROUS_CALLABLES: &[&str] = &[
-    "operator.attrgetter",
-    "operator.methodcaller",
-    "_operator.attrgetter",
-    "_operator.methodcaller",
-    "numpy.load",
-    "torch.load",
-];
+/// The names of the built-in profiles, for policy errors and docs.
+pub fn profile_names() -> impl Iterator<Item = &'static str> {
+    PROFILES.iter().map(|(name, _)| *name)
+}
 
 /// How one import is judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ImportClass {
     Allowed,
+    /// A class of the program that loads the pickle (`__main__`): its code is the loader's
+    /// own, but what it does with the stream's state is unknown.
+    LoaderDefined,
     /// Outside the allowlist: it may run code.
     Unknown,
     Dangerous,
@@ -193,22 +262,47 @@ fn in_module(module: &str, parent: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('.'))
 }
 
-/// Judges `module.name` against the built-in lists and the policy's extra allowlist.
+/// True when an allowlist entry (`module.name` or `module.*`) admits `module.name`.
+pub fn pattern_allows(entry: &str, module: &str, name: &str) -> bool {
+    match entry.strip_suffix(".*") {
+        Some(allowed_module) => in_module(module, allowed_module),
+        None => entry
+            .rsplit_once('.')
+            .is_some_and(|(allowed_module, allowed_name)| {
+                allowed_module == module && allowed_name == name
+            }),
+    }
+}
+
+/// Judges `module.name`: the dangerous table first (nothing admits its entries), then the
+/// built-in allowlist, the profiles the policy enables and its extra allowlist.
 pub fn classify_import(module: &str, name: &str, policy: &ModelPolicy) -> ImportClass {
-    let qualified = format!("{module}.{name}");
-    if DANGEROUS_MODULES
-        .iter()
-        .any(|parent| in_module(module, parent))
-        || (matches!(module, "builtins" | "__builtin__") && DANGEROUS_BUILTINS.contains(&name))
-        || DANGEROUS_CALLABLES.contains(&qualified.as_str())
-    {
+    if dangerous_entry(module, name).is_some() {
         return ImportClass::Dangerous;
     }
+    let qualified = format!("{module}.{name}");
     let torch_data = module == "torch"
         && (name.ends_with("Storage") && name.chars().all(|c| c.is_ascii_alphanumeric())
             || TORCH_DTYPES.contains(&name));
-    if ALLOWED.contains(&qualified.as_str()) || torch_data || policy.allows(module, name) {
+    let harmless_builtin =
+        matches!(module, "builtins" | "__builtin__") && HARMLESS_BUILTINS.contains(&name);
+    let profiled = PROFILES
+        .iter()
+        .filter(|(profile, _)| policy.profiles.iter().any(|chosen| chosen == profile))
+        .any(|(_, entries)| {
+            entries
+                .iter()
+                .any(|entry| pattern_allows(entry, module, name))
+        });
+    if ALLOWED.contains(&qualified.as_str())
+        || torch_data
+        || harmless_builtin
+        || profiled
+        || policy.allows(module, name)
+    {
         ImportClass::Allowed
+    } else if module == "__main__" && !name.contains('.') {
+        ImportClass::LoaderDefined
     } else {
         ImportClass::Unknown
     }
@@ -274,12 +368,16 @@ fn check_file(
     };
     let mut dangerous = Vec::new();
     let mut unknown = Vec::new();
+    let mut loader_defined = Vec::new();
     let mut allowed = 0usize;
     for stream in &weights.pickles {
         for import in &stream.imports {
             match classify_import(&import.module, &import.name, policy) {
                 ImportClass::Dangerous => dangerous.push((import, stream.name.as_str())),
                 ImportClass::Unknown => unknown.push((import, stream.name.as_str())),
+                ImportClass::LoaderDefined => {
+                    loader_defined.push((import, stream.name.as_str()));
+                }
                 ImportClass::Allowed => allowed += 1,
             }
         }
@@ -299,7 +397,16 @@ fn check_file(
         finding.evidence.clone_from(&evidence);
         findings.push(finding);
     } else {
-        let (severity, message) = if unknown.is_empty() {
+        let (severity, message) = if unknown.is_empty() && !loader_defined.is_empty() {
+            (
+                Severity::Medium,
+                format!(
+                    "`{path}` is a pickle{note} that imports classes of the program loading it: \
+                     {}; they run the loader's own code, but on state this file chooses",
+                    describe(&loader_defined)
+                ),
+            )
+        } else if unknown.is_empty() {
             let imports = match allowed {
                 0 => "it imports nothing beyond plain data".to_owned(),
                 1 => "its one import is on the allowlist".to_owned(),
@@ -406,5 +513,95 @@ mod tests {
             ImportClass::Dangerous,
             "the policy cannot allow a dangerous import"
         );
+    }
+
+    #[test]
+    fn every_dangerous_entry_has_a_source_and_a_valid_pattern() {
+        let entries: Vec<DangerousEntry> = dangerous_entries().collect();
+        assert!(entries.len() > 100);
+        for entry in &entries {
+            assert!(!entry.source.is_empty(), "{} has no source", entry.pattern);
+            let prefix = entry.pattern.strip_suffix(".*").unwrap_or(entry.pattern);
+            assert!(
+                !prefix.is_empty() && !prefix.contains('*') && !prefix.contains(' '),
+                "{}",
+                entry.pattern
+            );
+        }
+    }
+
+    /// No allow pattern, however wide, and no profile admits an entry of the dangerous table:
+    /// each entry is tried with the entry itself, its top-level namespace and every profile
+    /// allowed.
+    #[test]
+    fn no_allow_pattern_or_profile_admits_a_dangerous_entry() {
+        for entry in dangerous_entries() {
+            let path = entry
+                .pattern
+                .strip_suffix(".*")
+                .map_or(entry.pattern.to_owned(), |module| {
+                    format!("{module}.anything")
+                });
+            let (module, name) = path.rsplit_once('.').unwrap();
+            let top = module.split('.').next().unwrap();
+            let policy = ModelPolicy {
+                extra_allowed_globals: vec![
+                    path.clone(),
+                    format!("{top}.*"),
+                    format!("{module}.*"),
+                ],
+                profiles: profile_names().map(str::to_owned).collect(),
+                ..ModelPolicy::default()
+            };
+            assert_eq!(
+                classify_import(module, name, &policy),
+                ImportClass::Dangerous,
+                "{path}"
+            );
+            // The same path split at its first dot, as a protocol 4 dotted name.
+            if let Some((first, rest)) = path.split_once('.') {
+                assert_eq!(
+                    classify_import(first, rest, &policy),
+                    ImportClass::Dangerous,
+                    "{first} + {rest}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn profiles_dotted_names_and_loader_classes() {
+        let profiled = ModelPolicy {
+            profiles: vec!["scikit-learn".to_owned(), "numpy".to_owned()],
+            ..ModelPolicy::default()
+        };
+        let class = |module, name| classify_import(module, name, &profiled);
+        assert_eq!(
+            class("sklearn.linear_model._logistic", "LogisticRegression"),
+            ImportClass::Allowed
+        );
+        assert_eq!(
+            class("sklearn.utils._testing", "assert_run_python_script"),
+            ImportClass::Dangerous
+        );
+        assert_eq!(class("xgboost.core", "Booster"), ImportClass::Unknown);
+        assert_eq!(
+            class("torch", "utils.collect_env.run"),
+            ImportClass::Dangerous,
+            "dotted protocol-4 names are judged by their full path"
+        );
+        assert_eq!(
+            class("collections", "OrderedDict.__init__.__globals__"),
+            ImportClass::Dangerous
+        );
+        assert_eq!(class("builtins", "len"), ImportClass::Allowed);
+        assert_eq!(
+            class("__main__", "TrainingConfig"),
+            ImportClass::LoaderDefined
+        );
+        assert!(dangerous_entry("torch.utils.collect_env", "run")
+            .unwrap()
+            .source
+            .contains("GHSA-f745-w6jp-hpxx"));
     }
 }

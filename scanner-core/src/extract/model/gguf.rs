@@ -289,8 +289,18 @@ fn read_header(
     for _ in 0..key_value_count {
         let key = stream.string(true)?.unwrap_or_default();
         let kind = stream.u32()?;
+        let template =
+            key == "tokenizer.chat_template" || key.starts_with("tokenizer.chat_template.");
         let keep = kept(&key);
-        let value = stream.value(kind, keep)?;
+        let value = stream.value(kind, keep || template)?;
+        if template {
+            if let Value::Text(source) = &value {
+                weights
+                    .chat_templates
+                    .push(super::chat_template::inspect(source, &key, None));
+            }
+            continue;
+        }
         if key == "general.alignment" {
             if let Value::Unsigned(value) = value {
                 if value == 0 || value % 8 != 0 {

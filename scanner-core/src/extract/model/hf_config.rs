@@ -44,6 +44,8 @@ struct WireConfig {
     /// PEFT adapters.
     base_model_name_or_path: Option<serde_json::Value>,
     peft_type: Option<serde_json::Value>,
+    /// Tokenizer configs: a Jinja template, or a list of `{name, template}`.
+    chat_template: Option<serde_json::Value>,
 }
 
 impl WireConfig {
@@ -66,6 +68,27 @@ fn string(value: Option<&serde_json::Value>) -> Option<String> {
     match value? {
         serde_json::Value::String(text) if !text.trim().is_empty() => Some(text.trim().to_owned()),
         _ => None,
+    }
+}
+
+/// The templates of a `chat_template` value: one string, or `[{"name", "template"}]`.
+fn chat_templates(value: &serde_json::Value, line: Option<u32>) -> Vec<crate::model::ChatTemplate> {
+    use super::chat_template::inspect;
+    match value {
+        serde_json::Value::String(source) => vec![inspect(source, "chat_template", line)],
+        serde_json::Value::Array(items) => items
+            .iter()
+            .take(32)
+            .filter_map(|item| {
+                let source = item.get("template")?.as_str()?;
+                let name = item
+                    .get("name")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("?");
+                Some(inspect(source, &format!("chat_template[\"{name}\"]"), line))
+            })
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -222,6 +245,16 @@ impl Parse for HfConfigExtractor {
                         location(line),
                         format!("the adapter's base model `{base}` is not a hub repository id; not linked"),
                     ));
+                }
+            }
+        }
+        if let Some(value) = &config.chat_template {
+            let line = line_of("\"chat_template\"", 0);
+            let templates = chat_templates(value, line);
+            if !templates.is_empty() {
+                if let Some(mut file) = super::file_component(ID, input.path, input.bytes) {
+                    file.facts.chat_templates = templates;
+                    super::link_file(&model, file, input.path, &mut extraction);
                 }
             }
         }

@@ -10,17 +10,22 @@
 //! the model; datasets become `data` components and base models are edges carrying the
 //! relation.
 
+pub mod archive;
+pub mod chat_template;
 pub mod gguf;
 pub mod hf_cache;
 pub mod hf_config;
 pub mod lfs_pointer;
 pub mod model_card;
+pub mod model_code;
 pub mod numpy;
 pub mod onnx;
 pub mod pickle;
 pub mod pytorch;
 pub mod safetensors;
 pub mod safetensors_index;
+pub mod saved_model;
+pub mod sniff;
 pub mod weights;
 mod zip_archive;
 
@@ -191,6 +196,45 @@ pub fn link_base_models(
             location: Some(base.location.clone()),
         });
     }
+}
+
+/// A `file` component for a file of a model read whole, with the SHA-256 of `bytes`.
+pub fn file_component(id: &'static str, path: &str, bytes: &[u8]) -> Option<Component> {
+    use sha2::Digest as _;
+    let file_name = path.rsplit('/').next().unwrap_or(path);
+    let name = package_name(Ecosystem::GenericFile, file_name)?;
+    let key = ComponentKey::new(
+        Ecosystem::GenericFile,
+        name,
+        None,
+        Source::File {
+            path: path.to_owned(),
+        },
+    );
+    let mut file = Component::new(key, ComponentKind::File).with_evidence(evidence(id, path, None));
+    let digest = hex::encode(sha2::Sha256::digest(bytes));
+    if let Ok(hash) = crate::component::Hash::new(crate::component::HashAlgorithm::Sha256, &digest)
+    {
+        file.hashes.insert(hash);
+    }
+    Some(file)
+}
+
+/// Adds one file of a model and the model → file edge (the model component is the caller's).
+pub fn link_file(
+    model: &ModelDirectory,
+    file: Component,
+    path: &str,
+    extraction: &mut crate::extract::Extraction,
+) {
+    extraction.references.push(crate::extract::Reference {
+        from: model.key.clone(),
+        to: crate::extract::Target::Key(file.key.clone()),
+        kind: crate::component::EdgeKind::Normal,
+        conditions: crate::component::EdgeDetails::default(),
+        location: Some(Location::file(path)),
+    });
+    extraction.components.push(file);
 }
 
 /// Evidence pointing at `path` (and a line) for extractor `id`.

@@ -9,11 +9,19 @@
 //! be walked to its `STOP` (truncated, an unknown opcode, a computed import, caps reached) is
 //! reported incomplete: what follows is unknown, so it is never "clean".
 //!
+//! joblib's files are walked as `joblib.load` reads them (`joblib/numpy_pickle.py`): the
+//! `BUILD` of a `NumpyArrayWrapper` is followed, outside the pickle, by the array's raw bytes
+//! (after a padding-length byte and that much padding when the wrapper records an alignment),
+//! or by a nested pickle for an object array. The walker reads the wrapper's state (`shape`,
+//! `dtype`, `numpy_array_alignment_bytes`), skips exactly that many bytes, and walks a nested
+//! pickle as part of the stream, so its imports are judged too.
+//!
 //! This module also holds the `model/pickle` extractor for plain pickle files (`.pkl`,
 //! `.pickle`, `.joblib`).
 
 use std::collections::HashMap;
 use std::io::{self, Read};
+use std::rc::Rc;
 
 use super::weights::{self, Weights};
 use crate::extract::{ExtractorId, FileMatch, Format, Sample, Syntax};
@@ -28,8 +36,13 @@ pub struct WalkLimits {
     pub max_memo: usize,
     /// Longer strings are skipped, not kept (module and attribute names are short).
     pub max_kept_string: usize,
-    /// Longest text line (`GLOBAL` module and name, protocol-0 numbers).
+    /// Longest `GLOBAL` / `INST` module or name line.
     pub max_line: usize,
+    /// Longest protocol-0 data line (`STRING`, `UNICODE`, numbers): read through, kept only
+    /// up to `max_kept_string`.
+    pub max_data_line: u64,
+    /// joblib object arrays nest pickles; deeper nesting than this is not walked.
+    pub max_depth: u8,
 }
 
 impl Default for WalkLimits {
@@ -40,6 +53,8 @@ impl Default for WalkLimits {
             max_memo: 1_000_000,
             max_kept_string: 4_096,
             max_line: 4_096,
+            max_data_line: 1 << 30,
+            max_depth: 4,
         }
     }
 }
@@ -86,7 +101,38 @@ enum Value {
     Integer(i128),
     /// Index into the walk's imports.
     Global(usize),
+    /// What calling or instantiating an import built (an instance of that class).
+    Object(usize),
+    /// A `numpy.dtype` built from its type code (`f8`, `<i4`, `O`).
+    Dtype(Rc<str>),
+    /// Tuples and dictionaries, shared (memo copies are cheap) and kept small: joblib's
+    /// wrapper state is read from them.
+    Tuple(Rc<[Value]>),
+    Dict(Rc<Vec<(Value, Value)>>),
     Other,
+}
+
+/// Longer tuples and dictionaries are not kept (their contents never name an import).
+const MAX_KEPT_ITEMS: usize = 32;
+
+fn tuple(items: Vec<Value>) -> Value {
+    if items.len() <= MAX_KEPT_ITEMS {
+        Value::Tuple(items.into())
+    } else {
+        Value::Other
+    }
+}
+
+fn dict(items: Vec<Value>) -> Value {
+    if items.len() > 2 * MAX_KEPT_ITEMS {
+        return Value::Other;
+    }
+    let mut pairs = Vec::with_capacity(items.len() / 2);
+    let mut items = items.into_iter();
+    while let (Some(key), Some(value)) = (items.next(), items.next()) {
+        pairs.push((key, value));
+    }
+    Value::Dict(Rc::new(pairs))
 }
 
 /// Why a walk stopped early.
@@ -110,10 +156,15 @@ struct Walker<'r> {
     memo: HashMap<u64, Value>,
     imports: Vec<PickleImport>,
     protocol: Option<u8>,
+    depth: u8,
 }
 
 /// Walks one pickle stream from `reader`, reading up to and including its `STOP`.
 pub fn walk(reader: &mut dyn Read, limits: WalkLimits) -> Walk {
+    walk_at_depth(reader, limits, 0)
+}
+
+fn walk_at_depth(reader: &mut dyn Read, limits: WalkLimits, depth: u8) -> Walk {
     let mut walker = Walker {
         reader,
         limits,
@@ -122,6 +173,7 @@ pub fn walk(reader: &mut dyn Read, limits: WalkLimits) -> Walk {
         memo: HashMap::new(),
         imports: Vec::new(),
         protocol: None,
+        depth,
     };
     let outcome = walker.run();
     let (complete, incomplete_reason, integer) = match outcome {
@@ -228,6 +280,142 @@ impl Walker<'_> {
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
+    /// One protocol-0 data line: read through whatever its length (up to `max_data_line`),
+    /// kept only when short enough to matter.
+    fn data_line(&mut self) -> Result<Option<String>, Stop> {
+        let mut bytes = Vec::new();
+        let mut length: u64 = 0;
+        loop {
+            let byte = self.byte()?;
+            if byte == b'\n' {
+                break;
+            }
+            length += 1;
+            if length > self.limits.max_data_line {
+                return Err(Stop(format!(
+                    "a text argument at byte {} is longer than {} bytes",
+                    self.offset, self.limits.max_data_line
+                )));
+            }
+            if bytes.len() <= self.limits.max_kept_string {
+                bytes.push(byte);
+            }
+        }
+        if length > self.limits.max_kept_string as u64 {
+            return Ok(None);
+        }
+        if bytes.last() == Some(&b'\r') {
+            bytes.pop();
+        }
+        Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
+    /// Skips `length` bytes of raw data.
+    fn skip(&mut self, length: u64, what: &str) -> Result<(), Stop> {
+        let skipped = io::copy(&mut self.reader.take(length), &mut io::sink())?;
+        self.offset += skipped;
+        if skipped < length {
+            return Err(Stop(format!("the stream ends inside {what} (truncated)")));
+        }
+        Ok(())
+    }
+
+    fn is_import(&self, index: usize, module: &str, name: &str) -> bool {
+        self.imports
+            .get(index)
+            .is_some_and(|import| import.module == module && import.name == name)
+    }
+
+    /// What `REDUCE` / `NEWOBJ` of `callable` over `arguments` leaves on the stack.
+    fn built(&self, callable: &Value, arguments: &Value) -> Value {
+        let Value::Global(index) = callable else {
+            return Value::Other;
+        };
+        if self.is_import(*index, "numpy", "dtype") {
+            if let Value::Tuple(items) = arguments {
+                if let Some(Value::Text(code)) = items.first() {
+                    return Value::Dtype(code.as_str().into());
+                }
+            }
+        }
+        Value::Object(*index)
+    }
+
+    /// joblib's `NumpyArrayWrapper.read_array`: after the wrapper's `BUILD`, the array's bytes
+    /// follow in the file (or a nested pickle for an object array).
+    fn joblib_array(&mut self, state: &Value, at: u64) -> Result<(), Stop> {
+        let unreadable = || {
+            Stop(format!(
+                "the joblib array wrapper built at byte {at} has no readable shape and dtype, \
+                 so where its raw data ends is unknown"
+            ))
+        };
+        let Value::Dict(pairs) = state else {
+            return Err(unreadable());
+        };
+        let field = |key: &str| {
+            pairs.iter().find_map(|(name, value)| match name {
+                Value::Text(name) if name == key => Some(value.clone()),
+                _ => None,
+            })
+        };
+        let Some(Value::Dtype(code)) = field("dtype") else {
+            return Err(unreadable());
+        };
+        let Some(Value::Tuple(shape)) = field("shape") else {
+            return Err(unreadable());
+        };
+        let mut count: u64 = 1;
+        for dimension in shape.iter() {
+            let Value::Integer(dimension) = dimension else {
+                return Err(unreadable());
+            };
+            count = u64::try_from(*dimension)
+                .ok()
+                .and_then(|dimension| count.checked_mul(dimension))
+                .ok_or_else(unreadable)?;
+        }
+        match dtype_item_size(&code) {
+            Some(ItemSize::Object) => {
+                if self.depth >= self.limits.max_depth {
+                    return Err(Stop(format!(
+                        "joblib object arrays nest deeper than {} pickles at byte {}",
+                        self.limits.max_depth, self.offset
+                    )));
+                }
+                let start = self.offset;
+                let nested = walk_at_depth(&mut *self.reader, self.limits, self.depth + 1);
+                self.offset += nested.length;
+                for mut import in nested.imports {
+                    import.offset += start;
+                    self.imports.push(import);
+                }
+                if !nested.complete {
+                    return Err(Stop(format!(
+                        "the object array pickled at byte {start}: {}",
+                        nested.incomplete_reason.unwrap_or_default()
+                    )));
+                }
+                Ok(())
+            }
+            Some(ItemSize::Bytes(size)) => {
+                if matches!(
+                    field("numpy_array_alignment_bytes"),
+                    Some(Value::Integer(_))
+                ) {
+                    let padding = self.byte()?;
+                    self.skip(u64::from(padding), "a joblib array's padding")?;
+                }
+                let length = count.checked_mul(size).ok_or_else(unreadable)?;
+                self.skip(length, "a joblib array's raw data")
+            }
+            None => Err(Stop(format!(
+                "the joblib array wrapper built at byte {at} has dtype `{code}`, whose item size \
+                 airlock does not know"
+            ))),
+        }
+    }
+
     fn push(&mut self, value: Value) -> Result<(), Stop> {
         if self.stack.len() >= self.limits.max_stack {
             return Err(Stop(format!(
@@ -305,6 +493,23 @@ impl Walker<'_> {
         }
     }
 
+    /// `SETITEM` / `SETITEMS` on the dictionary now on top (other containers are not kept).
+    fn set_items(&mut self, items: Vec<Value>) {
+        if let Some(Value::Dict(pairs)) = self.stack.last_mut() {
+            if pairs.len() + items.len() / 2 > MAX_KEPT_ITEMS {
+                if let Some(top) = self.stack.last_mut() {
+                    *top = Value::Other;
+                }
+                return;
+            }
+            let pairs = Rc::make_mut(pairs);
+            let mut items = items.into_iter();
+            while let (Some(key), Some(value)) = (items.next(), items.next()) {
+                pairs.push((key, value));
+            }
+        }
+    }
+
     fn text(bytes: Option<Vec<u8>>) -> Value {
         match bytes {
             Some(bytes) => Value::Text(String::from_utf8_lossy(&bytes).into_owned()),
@@ -341,11 +546,11 @@ impl Walker<'_> {
                     self.push(top)?;
                 }
                 b'F' => {
-                    self.line()?;
+                    self.data_line()?;
                     self.push(Value::Other)?;
                 }
                 b'I' | b'L' => {
-                    let line = self.line()?;
+                    let line = self.data_line()?.unwrap_or_default();
                     let digits = line.trim_end_matches('L');
                     let value = digits.parse::<i128>().map_or(Value::Other, Value::Integer);
                     self.push(value)?;
@@ -379,10 +584,12 @@ impl Walker<'_> {
                     self.array::<8>()?;
                     self.push(Value::Other)?;
                 }
-                b'N' | 0x88 | 0x89 | b'}' | b']' | b')' | 0x8f | 0x97 => self.push(Value::Other)?,
+                b'}' => self.push(Value::Dict(Rc::new(Vec::new())))?,
+                b')' => self.push(Value::Tuple(Rc::from(Vec::new())))?,
+                b'N' | 0x88 | 0x89 | b']' | 0x8f | 0x97 => self.push(Value::Other)?,
                 0x98 => {}
                 b'P' => {
-                    self.line()?;
+                    self.data_line()?;
                     self.push(Value::Other)?;
                 }
                 b'Q' => {
@@ -390,18 +597,22 @@ impl Walker<'_> {
                     self.push(Value::Other)?;
                 }
                 b'R' => {
-                    self.pop(at)?;
+                    let arguments = self.pop(at)?;
                     let callable = self.pop(at)?;
                     self.mark_called(&callable);
-                    self.push(Value::Other)?;
+                    let built = self.built(&callable, &arguments);
+                    self.push(built)?;
                 }
                 b'S' => {
-                    let line = self.line()?;
-                    self.push(Value::Text(python_string_literal(&line)))?;
+                    let value = match self.data_line()? {
+                        Some(line) => Value::Text(python_string_literal(&line)),
+                        None => Value::Other,
+                    };
+                    self.push(value)?;
                 }
                 b'V' => {
-                    let line = self.line()?;
-                    self.push(Value::Text(line))?;
+                    let value = self.data_line()?.map_or(Value::Other, Value::Text);
+                    self.push(value)?;
                 }
                 b'T' | b'X' => {
                     let length = self.u32_le()?;
@@ -433,25 +644,53 @@ impl Walker<'_> {
                     self.payload(length)?;
                     self.push(Value::Other)?;
                 }
-                b'a' | b'b' => {
+                b'a' => {
                     self.pop(at)?;
+                }
+                b'b' => {
+                    let state = self.pop(at)?;
+                    let wrapper = match self.stack.last() {
+                        Some(Value::Object(index)) => {
+                            self.is_import(*index, "joblib.numpy_pickle", "NumpyArrayWrapper")
+                        }
+                        _ => false,
+                    };
+                    if wrapper {
+                        self.joblib_array(&state, at)?;
+                    }
                 }
                 b's' => {
-                    self.pop(at)?;
-                    self.pop(at)?;
+                    let value = self.pop(at)?;
+                    let key = self.pop(at)?;
+                    self.set_items(vec![key, value]);
                 }
-                b'e' | b'u' | 0x90 => {
+                b'u' => {
+                    let items = self.pop_mark(at)?;
+                    self.set_items(items);
+                }
+                b'e' | 0x90 => {
                     self.pop_mark(at)?;
                 }
-                b'd' | b'l' | b't' | 0x91 => {
+                b'd' => {
+                    let items = self.pop_mark(at)?;
+                    self.push(dict(items))?;
+                }
+                b't' => {
+                    let items = self.pop_mark(at)?;
+                    self.push(tuple(items))?;
+                }
+                b'l' | 0x91 => {
                     self.pop_mark(at)?;
                     self.push(Value::Other)?;
                 }
                 0x85..=0x87 => {
-                    for _ in 0..(opcode - 0x84) {
-                        self.pop(at)?;
+                    let count = usize::from(opcode - 0x84);
+                    let mut items = Vec::with_capacity(count);
+                    for _ in 0..count {
+                        items.push(self.pop(at)?);
                     }
-                    self.push(Value::Other)?;
+                    items.reverse();
+                    self.push(tuple(items))?;
                 }
                 b'c' => {
                     let module = self.line()?;
@@ -477,17 +716,19 @@ impl Walker<'_> {
                     self.push(Value::Other)?;
                 }
                 0x81 => {
-                    self.pop(at)?;
+                    let arguments = self.pop(at)?;
                     let class = self.pop(at)?;
                     self.mark_called(&class);
-                    self.push(Value::Other)?;
+                    let built = self.built(&class, &arguments);
+                    self.push(built)?;
                 }
                 0x92 => {
                     self.pop(at)?;
-                    self.pop(at)?;
+                    let arguments = self.pop(at)?;
                     let class = self.pop(at)?;
                     self.mark_called(&class);
-                    self.push(Value::Other)?;
+                    let built = self.built(&class, &arguments);
+                    self.push(built)?;
                 }
                 0x93 => {
                     let name = self.pop(at)?;
@@ -570,6 +811,33 @@ impl Walker<'_> {
                 }
             }
         }
+    }
+}
+
+/// The size of one item of a NumPy dtype, from its type code.
+enum ItemSize {
+    Bytes(u64),
+    /// An object array: its items are pickled.
+    Object,
+}
+
+/// `f8`, `<i4`, `|b1`, `<U5` (four bytes a character), `O` / `|O` / `O8`.
+fn dtype_item_size(code: &str) -> Option<ItemSize> {
+    let code = code.trim_start_matches(['<', '>', '|', '=']);
+    let mut characters = code.chars();
+    let kind = characters.next()?;
+    let digits = characters.as_str();
+    if kind == 'O' {
+        return Some(ItemSize::Object);
+    }
+    if kind == '?' && digits.is_empty() {
+        return Some(ItemSize::Bytes(1));
+    }
+    let count: u64 = digits.parse().ok()?;
+    match kind {
+        'b' | 'i' | 'u' | 'f' | 'c' | 'm' | 'M' | 'S' | 'a' | 'V' => Some(ItemSize::Bytes(count)),
+        'U' => count.checked_mul(4).map(ItemSize::Bytes),
+        _ => None,
     }
 }
 
@@ -663,14 +931,15 @@ pub fn walk_concatenated(
 }
 
 /// Extensions of files that are pickles whatever their first bytes say.
-pub const PICKLE_EXTENSIONS: &[&str] = &["pkl", "pickle", "joblib"];
+/// (`.dill` and `.sav` are what dill and scikit-learn's docs name their dumps.)
+pub const PICKLE_EXTENSIONS: &[&str] = &["pkl", "pickle", "joblib", "dill", "sav"];
 
 const ID: ExtractorId = "model/pickle";
 
 /// The row of [`crate::extract::FORMATS`]: read by the sniffing reader all weights share.
 pub const FORMAT: Format = Format::new(
     ID,
-    "Pickle files (.pkl, .pickle, .joblib): every import, walked without unpickling",
+    "Pickle files (.pkl, .pickle, .joblib, .dill, .sav): every import, walked without unpickling",
     FileMatch::Extensions(PICKLE_EXTENSIONS),
     &Weights {
         id: ID,

@@ -46,10 +46,10 @@ pub fn read_pickles(reader: &mut dyn ReadSeek, weights: &mut WeightsFile) {
 }
 
 /// One tar member.
-struct Member {
-    name: String,
-    offset: u64,
-    size: u64,
+pub(super) struct Member {
+    pub(super) name: String,
+    pub(super) offset: u64,
+    pub(super) size: u64,
 }
 
 fn octal(field: &[u8]) -> Option<u64> {
@@ -66,7 +66,7 @@ fn octal(field: &[u8]) -> Option<u64> {
 }
 
 /// Lists the regular members of a ustar archive (header blocks only).
-fn members(reader: &mut dyn ReadSeek, size: u64) -> Result<Vec<Member>, String> {
+pub(super) fn members(reader: &mut dyn ReadSeek, size: u64) -> Result<Vec<Member>, String> {
     let mut members = Vec::new();
     let mut offset: u64 = 0;
     let mut header = [0u8; 512];

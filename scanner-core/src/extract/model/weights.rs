@@ -23,6 +23,11 @@ use crate::model::{ExpectedDigest, ModelCard, PickleStream, WeightsFile, Weights
 /// headers and pickles are then read by offset.
 pub const SNIFF_BYTES: u64 = 64 * 1024;
 
+/// A stream whose first opcodes walk over at least this many bytes before it breaks off is a
+/// pickle look-alike (`model-scan-incomplete`), not an unrelated binary that happens to start
+/// with a pickle opcode.
+const LOOK_ALIKE_BYTES: u64 = 8;
+
 /// At most this many problems are kept per file.
 const MAX_PROBLEMS: usize = 20;
 
@@ -37,6 +42,8 @@ pub const WEIGHTS_EXTENSIONS: &[&str] = &[
     "pkl",
     "pickle",
     "joblib",
+    "dill",
+    "sav",
     "npy",
     "npz",
     "onnx",
@@ -110,7 +117,7 @@ fn pickle_family(extension: WeightsFormat, path: &str) -> bool {
 }
 
 /// A reader over the whole file: the driver's, or the bytes in hand (tests, fuzzing).
-fn reader<'a>(input: &'a Input<'_>) -> Box<dyn ReadSeek + 'a> {
+pub(super) fn reader<'a>(input: &'a Input<'_>) -> Box<dyn ReadSeek + 'a> {
     match input.files.open(input.path) {
         Ok(reader) => reader,
         Err(_) => Box::new(Cursor::new(input.bytes)),
@@ -135,10 +142,9 @@ impl Parse for Weights {
 
 /// Reads one weights file into a `file` component linked from its model.
 pub fn extract(id: &'static str, extension: WeightsFormat, input: &Input<'_>) -> Extraction {
-    let mut extraction = Extraction::default();
-    let Some(model) = ModelDirectory::of(input.path) else {
-        return extraction;
-    };
+    if ModelDirectory::of(input.path).is_none() {
+        return Extraction::default();
+    }
     let (mut format, tentative) = sniff(input.bytes, extension);
     let mut weights = WeightsFile::new(format);
     let mut reader = reader(input);
@@ -169,7 +175,16 @@ pub fn extract(id: &'static str, extension: WeightsFormat, input: &Input<'_>) ->
                 .pickles
                 .first()
                 .is_some_and(|stream| stream.complete);
-            if tentative && !walked_cleanly && !pickle_family(extension, input.path) {
+            // A look-alike: the first opcodes walked, then the stream broke off. What
+            // `pickle.load` would do with the rest is unknown, so it stays a pickle whose
+            // scan is incomplete rather than "not a model".
+            let look_alike = pickle::walk_bytes(input.bytes).length >= LOOK_ALIKE_BYTES
+                || weights
+                    .pickles
+                    .first()
+                    .is_some_and(|stream| !stream.imports.is_empty());
+            if tentative && !walked_cleanly && !look_alike && !pickle_family(extension, input.path)
+            {
                 // Only the first byte looked like a pickle, and the walk disagrees.
                 weights.pickles.clear();
                 format = WeightsFormat::Unknown;
@@ -178,13 +193,14 @@ pub fn extract(id: &'static str, extension: WeightsFormat, input: &Input<'_>) ->
         }
         WeightsFormat::Numpy => super::numpy::read(&mut reader, size, &mut weights),
         WeightsFormat::Onnx => super::onnx::read(&mut reader, size, &mut weights),
-        WeightsFormat::Unknown => {}
+        // Containers are walked by `model/archive`, which never comes through here.
+        WeightsFormat::Archive | WeightsFormat::Unknown => {}
     }
 
     if format == WeightsFormat::Unknown {
         if has_extension(Path::new(input.path), &["bin"]) {
             // `.bin` names all kinds of binary files; one airlock cannot read is not a model.
-            return extraction;
+            return Extraction::default();
         }
         if pickle_family(extension, input.path) {
             // The extension promises a pickle that `pickle.load` would try to read.
@@ -208,6 +224,17 @@ pub fn extract(id: &'static str, extension: WeightsFormat, input: &Input<'_>) ->
     if !same_family(format, extension) {
         weights.extension_format = Some(extension);
     }
+    report(id, input, weights)
+}
+
+/// The `file` component of a weights file read into `weights` (with its SHA-256, the digest
+/// its Hugging Face cache blob name promises, its GGUF license and chat templates), linked
+/// from its model.
+pub fn report(id: &'static str, input: &Input<'_>, mut weights: WeightsFile) -> Extraction {
+    let mut extraction = Extraction::default();
+    let Some(model) = ModelDirectory::of(input.path) else {
+        return extraction;
+    };
     if let Ok(facts) = input.files.facts(input.path) {
         if let Some(expected) = facts.link_target.as_deref().and_then(hf_cache::blob_sha256) {
             weights.expected_sha256.push(ExpectedDigest {
@@ -239,6 +266,7 @@ pub fn extract(id: &'static str, extension: WeightsFormat, input: &Input<'_>) ->
         }
     }
     file.facts.weights_format = Some(weights.format);
+    file.facts.chat_templates = std::mem::take(&mut weights.chat_templates);
     // GGUF files carry their own license; it describes this file, not the directory's model.
     if let Some(license) = weights.metadata.get("general.license") {
         if !license.trim().is_empty() {

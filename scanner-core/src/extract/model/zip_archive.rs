@@ -71,6 +71,10 @@ pub fn read(reader: Box<dyn ReadSeek + '_>, weights: &mut WeightsFile) {
         }
         if name.ends_with(".py") && name.contains("code/") {
             code_files += 1;
+            if let Some(text) = super::model_code::read_text(&mut entry) {
+                super::model_code::torchscript_code(&text, &name, &mut weights.code_hazards);
+            }
+            continue;
         }
         if base.ends_with(".pkl") {
             pickles += 1;

@@ -1,0 +1,474 @@
+//! Files recognized by content rather than name: pickles under names no loader convention
+//! fixes (`.dat`, `.data`) and generic containers (`.zip`, `.tar`, `checkpoint.pth.tar`) that
+//! may carry a pickle. Each is identified by its first bytes ([`super::sniff`]); a container
+//! is walked entry by entry, every entry identified by its own first bytes, nested containers
+//! recursively (zip in tar in zip), within the caps below. A container that holds no pickle and
+//! a `.dat` that is no pickle produce nothing: they are not models. 7z and gzip streams are not
+//! decompressed: a 7z archive beside model files is reported as not inspected.
+//!
+//! Formats: zip (APPNOTE, through the `zip` crate over a seekable reader: only the central
+//! directory and the entries that are pickles are read), POSIX ustar (headers read by
+//! offset, members never loaded unless they are nested containers).
+
+use std::io::{Cursor, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use super::pickle::{walk, WalkLimits};
+use super::sniff::{self, Content};
+use super::weights::{self, has_extension, Weights};
+use crate::extract::{
+    ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Parse, ReadSeek, Sample,
+    Syntax,
+};
+use crate::model::{PickleStream, WeightsFile, WeightsFormat};
+
+const ID: ExtractorId = "model/archive";
+
+/// Extensions read by content: no loader convention says what they hold.
+pub const CONTENT_EXTENSIONS: &[&str] = &["dat", "data", "zip", "tar", "7z", "keras", "nemo"];
+
+/// Entries looked at per container (all levels together).
+const MAX_ENTRIES: usize = 100_000;
+/// Containers nest at most this deep.
+const MAX_DEPTH: u8 = 3;
+/// A nested container is read into memory only up to this size (two nested levels at most:
+/// 64 MiB at worst per file).
+const MAX_NESTED_BYTES: u64 = 32 * 1024 * 1024;
+/// A pickle entry is walked through at most this many bytes.
+const MAX_PICKLE_BYTES: u64 = 256 * 1024 * 1024;
+/// Bytes of an entry read to identify it.
+const HEAD_BYTES: u64 = 4096;
+
+/// The row of [`crate::extract::FORMATS`]; also recognizes any file named on the command line
+/// whose first bytes are a model serialization.
+pub const FORMAT: Format = Format::new(
+    ID,
+    "Pickles and containers found by content (.dat, .data, .zip, .tar, .pth.tar, 7z): every pickle inside, walked without unpickling",
+    FileMatch::Extensions(CONTENT_EXTENSIONS),
+    &Archive,
+)
+.header_and_digest(weights::SNIFF_BYTES)
+.recognizes(sniff::recognizes)
+.fuzzed_as(
+    "archive",
+    &[
+        Sample::new("bundle.zip", Syntax::Binary),
+        Sample::new("bundle.tar", Syntax::Binary),
+    ],
+);
+
+/// `model/archive`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Archive;
+
+impl Parse for Archive {
+    fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
+        let content = sniff::identify(input.bytes);
+        match content {
+            Content::Pickle
+            | Content::Gguf
+            | Content::Safetensors
+            | Content::Numpy
+            | Content::LfsPointer => Ok(Weights {
+                id: ID,
+                extension: WeightsFormat::Pickle,
+            }
+            .parse(input)?),
+            Content::TextPickle => {
+                // Text that happens to look like a protocol-0 line is not a model: only a
+                // stream that walks to its end, or calls what it imports, is reported.
+                let walk = super::pickle::walk_bytes(input.bytes);
+                if walk.complete || walk.imports.iter().any(|import| import.called) {
+                    Weights {
+                        id: ID,
+                        extension: WeightsFormat::Pickle,
+                    }
+                    .parse(input)
+                } else {
+                    Ok(Extraction::default())
+                }
+            }
+            Content::Zip | Content::Tar => {
+                let mut weights = WeightsFile::new(WeightsFormat::Archive);
+                let mut budget = MAX_ENTRIES;
+                let reader = weights::reader(input);
+                container(reader, content, "", 0, &mut budget, &mut weights.pickles);
+                configs(input, content, &mut weights);
+                if weights.pickles.is_empty() && weights.code_hazards.is_empty() {
+                    return Ok(Extraction::default());
+                }
+                weights.size = input.files.facts(input.path).ok().map(|facts| facts.size);
+                Ok(weights::report(ID, input, weights))
+            }
+            Content::SevenZip if beside_model_files(input) => {
+                let mut weights = WeightsFile::new(WeightsFormat::Archive);
+                weights.pickles.push(incomplete(
+                    "7z archive",
+                    "airlock does not decompress 7z archives, so what this one holds is unknown"
+                        .to_owned(),
+                ));
+                Ok(weights::report(ID, input, weights))
+            }
+            _ => {
+                let mut extraction = Extraction::default();
+                let path = Path::new(input.path);
+                // A `.zip` or `.tar` that is not one says so; a `.dat` is anything.
+                for (extension, what) in [
+                    ("zip", "a zip archive"),
+                    ("tar", "a tar archive"),
+                    ("7z", "a 7z archive"),
+                ] {
+                    if has_extension(path, &[extension]) {
+                        extraction.diagnostics.push(weights::warning(
+                            input.path,
+                            format!("the content is not {what}; not inspected"),
+                        ));
+                    }
+                }
+                Ok(extraction)
+            }
+        }
+    }
+}
+
+/// The configurations of Keras (`.keras`: `config.json`) and NeMo (`.nemo`: `*.yaml`)
+/// archives ([`super::model_code`]).
+fn configs(input: &Input<'_>, content: Content, weights: &mut WeightsFile) {
+    let path = Path::new(input.path);
+    if content == Content::Zip && has_extension(path, &["keras"]) {
+        let Ok(mut archive) = zip::ZipArchive::new(weights::reader(input)) else {
+            return;
+        };
+        let text = archive
+            .by_name("config.json")
+            .ok()
+            .and_then(|mut entry| super::model_code::read_text(&mut entry));
+        match text {
+            Some(text) => {
+                super::model_code::keras_config(&text, "config.json", &mut weights.code_hazards)
+            }
+            None => weights.pickles.push(incomplete(
+                "config.json",
+                "a .keras archive without a readable config.json: the layers it builds are unknown"
+                    .to_owned(),
+            )),
+        }
+    } else if content == Content::Tar && has_extension(path, &["nemo"]) {
+        let mut reader = weights::reader(input);
+        let size = reader.seek(SeekFrom::End(0)).unwrap_or(0);
+        let Ok(members) = super::pytorch::members(&mut reader, size) else {
+            return;
+        };
+        for member in members {
+            let name = member.name.trim_start_matches("./").to_owned();
+            if !(name.ends_with(".yaml") || name.ends_with(".yml")) {
+                continue;
+            }
+            if reader.seek(SeekFrom::Start(member.offset)).is_err() {
+                continue;
+            }
+            let mut body = (&mut reader).take(member.size);
+            if let Some(text) = super::model_code::read_text(&mut body) {
+                super::model_code::nemo_config(&text, &name, &mut weights.code_hazards);
+            }
+        }
+    }
+}
+
+fn beside_model_files(input: &Input<'_>) -> bool {
+    super::ModelDirectory::of(input.path).is_some_and(|model| model.holds_model_files(input.files))
+        || has_extension(Path::new(input.path), &["7z"])
+            && super::ModelDirectory::of(input.path).is_some_and(|model| {
+                input.files.list(&model.directory).is_ok_and(|entries| {
+                    entries
+                        .iter()
+                        .any(|entry| entry.is_file && entry.name == "config.json")
+                })
+            })
+}
+
+fn incomplete(name: &str, reason: String) -> PickleStream {
+    PickleStream {
+        name: name.to_owned(),
+        imports: Vec::new(),
+        complete: false,
+        incomplete_reason: Some(reason),
+    }
+}
+
+/// Walks one container, adding a stream per pickle found (and per entry that could not be
+/// read). `prefix` names the outer containers (`outer.zip!inner.tar!`).
+fn container(
+    reader: Box<dyn ReadSeek + '_>,
+    kind: Content,
+    prefix: &str,
+    depth: u8,
+    budget: &mut usize,
+    streams: &mut Vec<PickleStream>,
+) {
+    match kind {
+        Content::Zip => zip_container(reader, prefix, depth, budget, streams),
+        Content::Tar => tar_container(reader, prefix, depth, budget, streams),
+        _ => {}
+    }
+}
+
+/// What to do with one entry, from its head.
+fn entry(
+    head: &[u8],
+    name: &str,
+    size: u64,
+    depth: u8,
+    streams: &mut Vec<PickleStream>,
+) -> Option<Content> {
+    let content = sniff::identify(head);
+    match content {
+        Content::Pickle | Content::TextPickle => Some(content),
+        Content::Zip | Content::Tar => {
+            if depth + 1 >= MAX_DEPTH {
+                streams.push(incomplete(
+                    name,
+                    format!("containers nest deeper than {MAX_DEPTH} levels; not opened"),
+                ));
+                None
+            } else if size > MAX_NESTED_BYTES {
+                streams.push(incomplete(
+                    name,
+                    format!(
+                        "a nested container of {size} bytes, over the {MAX_NESTED_BYTES}-byte cap; not opened"
+                    ),
+                ));
+                None
+            } else {
+                Some(content)
+            }
+        }
+        Content::SevenZip => {
+            streams.push(incomplete(
+                name,
+                "a 7z archive inside a container; airlock does not decompress 7z".to_owned(),
+            ));
+            None
+        }
+        _ => {
+            if weights::has_extension(Path::new(name), super::pickle::PICKLE_EXTENSIONS) {
+                // Named like a pickle, but airlock cannot walk it: unknown.
+                streams.push(incomplete(
+                    name,
+                    "named like a pickle, but the content is not one airlock can walk".to_owned(),
+                ));
+            }
+            None
+        }
+    }
+}
+
+/// Walks a pickle entry (text pickles that do not walk and import nothing are text, not
+/// pickles).
+fn pickle_entry(reader: &mut dyn Read, name: &str, kind: Content, streams: &mut Vec<PickleStream>) {
+    let mut limited = reader.take(MAX_PICKLE_BYTES);
+    let walk = walk(&mut limited, WalkLimits::default());
+    if kind == Content::TextPickle
+        && !walk.complete
+        && !walk.imports.iter().any(|import| import.called)
+    {
+        return;
+    }
+    let mut stream = walk.into_stream(name.to_owned());
+    if !stream.complete && limited.limit() == 0 {
+        stream.incomplete_reason = Some(format!(
+            "the pickle is longer than the {MAX_PICKLE_BYTES}-byte cap"
+        ));
+    }
+    streams.push(stream);
+}
+
+fn zip_container(
+    reader: Box<dyn ReadSeek + '_>,
+    prefix: &str,
+    depth: u8,
+    budget: &mut usize,
+    streams: &mut Vec<PickleStream>,
+) {
+    let mut archive = match zip::ZipArchive::new(reader) {
+        Ok(archive) => archive,
+        Err(error) => {
+            streams.push(incomplete(
+                &format!("{prefix}zip archive"),
+                format!("the zip archive cannot be read (truncated or corrupt): {error}"),
+            ));
+            return;
+        }
+    };
+    for index in 0..archive.len() {
+        if *budget == 0 {
+            streams.push(incomplete(
+                &format!("{prefix}zip archive"),
+                format!("more than {MAX_ENTRIES} entries; the rest was not looked at"),
+            ));
+            return;
+        }
+        *budget -= 1;
+        let (name, size, head) = match archive.by_index(index) {
+            Ok(mut entry) => {
+                let name = entry
+                    .name()
+                    .map_or_else(|_| format!("entry {index}"), |name| name.into_owned());
+                let size = entry.size();
+                let mut head = Vec::new();
+                let read = (&mut entry).take(HEAD_BYTES).read_to_end(&mut head);
+                if let Err(error) = read {
+                    streams.push(incomplete(
+                        &format!("{prefix}{name}"),
+                        format!("the entry cannot be read: {error}"),
+                    ));
+                    continue;
+                }
+                (name, size, head)
+            }
+            Err(error) => {
+                streams.push(incomplete(
+                    &format!("{prefix}entry {index}"),
+                    format!("the entry cannot be read: {error}"),
+                ));
+                continue;
+            }
+        };
+        let label = format!("{prefix}{name}");
+        let Some(kind) = entry(&head, &label, size, depth, streams) else {
+            continue;
+        };
+        let Ok(mut opened) = archive.by_index(index) else {
+            continue;
+        };
+        match kind {
+            Content::Pickle | Content::TextPickle => {
+                pickle_entry(&mut opened, &label, kind, streams);
+            }
+            nested => {
+                let mut bytes = Vec::new();
+                if let Err(error) = (&mut opened).take(MAX_NESTED_BYTES).read_to_end(&mut bytes) {
+                    streams.push(incomplete(
+                        &label,
+                        format!("the entry cannot be read: {error}"),
+                    ));
+                    continue;
+                }
+                container(
+                    Box::new(Cursor::new(bytes)),
+                    nested,
+                    &format!("{label}!"),
+                    depth + 1,
+                    budget,
+                    streams,
+                );
+            }
+        }
+    }
+}
+
+fn tar_container(
+    mut reader: Box<dyn ReadSeek + '_>,
+    prefix: &str,
+    depth: u8,
+    budget: &mut usize,
+    streams: &mut Vec<PickleStream>,
+) {
+    let size = reader.seek(SeekFrom::End(0)).unwrap_or(0);
+    let members = match super::pytorch::members(&mut reader, size) {
+        Ok(members) => members,
+        Err(error) => {
+            streams.push(incomplete(&format!("{prefix}tar archive"), error));
+            return;
+        }
+    };
+    for member in members {
+        if *budget == 0 {
+            streams.push(incomplete(
+                &format!("{prefix}tar archive"),
+                format!("more than {MAX_ENTRIES} entries; the rest was not looked at"),
+            ));
+            return;
+        }
+        *budget -= 1;
+        let label = format!("{prefix}{}", member.name.trim_start_matches("./"));
+        let mut head = Vec::new();
+        let read = reader.seek(SeekFrom::Start(member.offset)).and_then(|_| {
+            (&mut reader)
+                .take(member.size.min(HEAD_BYTES))
+                .read_to_end(&mut head)
+        });
+        if let Err(error) = read {
+            streams.push(incomplete(
+                &label,
+                format!("the member cannot be read: {error}"),
+            ));
+            continue;
+        }
+        let Some(kind) = entry(&head, &label, member.size, depth, streams) else {
+            continue;
+        };
+        if reader.seek(SeekFrom::Start(member.offset)).is_err() {
+            continue;
+        }
+        let mut body = (&mut reader).take(member.size);
+        match kind {
+            Content::Pickle | Content::TextPickle => pickle_entry(&mut body, &label, kind, streams),
+            nested => {
+                let mut bytes = Vec::new();
+                if let Err(error) = body.read_to_end(&mut bytes) {
+                    streams.push(incomplete(
+                        &label,
+                        format!("the member cannot be read: {error}"),
+                    ));
+                    continue;
+                }
+                container(
+                    Box::new(Cursor::new(bytes)),
+                    nested,
+                    &format!("{label}!"),
+                    depth + 1,
+                    budget,
+                    streams,
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::MemoryFiles;
+
+    fn streams(path: &str, bytes: &[u8]) -> Vec<PickleStream> {
+        let files = MemoryFiles::new().with(path, bytes.to_vec());
+        let input = Input::new(path, bytes).with_files(&files);
+        let extraction = Archive.parse(&input).unwrap();
+        extraction
+            .components
+            .iter()
+            .filter_map(|component| component.facts.weights.as_deref())
+            .flat_map(|weights| weights.pickles.clone())
+            .collect()
+    }
+
+    #[test]
+    fn pickles_are_found_in_nested_containers_and_plain_files_give_nothing() {
+        let fixtures = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/models-generated"
+        );
+        let nested = std::fs::read(format!("{fixtures}/nested-container/outer.zip")).unwrap();
+        let found = streams("m/outer.zip", &nested);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].name, "inner.tar!deep/model.pkl");
+        assert_eq!(found[0].imports[0].qualified(), "posix.system");
+        assert!(streams("docs/table.dat", b"count\nvalue\n1\n").is_empty());
+        assert!(streams(
+            "docs/notes.zip",
+            b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
+        )
+        .is_empty());
+    }
+}
