@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::emit::terminal::ColorChoice;
-use crate::emit::Format;
+use crate::emit::{CycloneDxVersion, Format};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -424,6 +424,10 @@ pub struct ReportArgs {
     /// Report format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// CycloneDX version of the cyclonedx-json and cyclonedx-xml formats.
+    #[arg(long, value_enum, value_name = "VERSION", default_value_t = CycloneDxVersion::V1_6)]
+    pub spec_version: CycloneDxVersion,
 
     /// Write the report to FILE (atomically: all or nothing) instead of stdout.
     #[arg(short, long, value_name = "FILE")]

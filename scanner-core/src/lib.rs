@@ -19,6 +19,7 @@ pub mod name;
 pub mod policy;
 pub mod purl;
 pub mod risk;
+pub mod sbom;
 pub mod scan;
 mod text;
 

@@ -31,6 +31,7 @@ pub fn run(
                 !goes_to_stdout(args.output.as_deref()),
             ),
             document_time: clock.document_time(),
+            cyclonedx_version: args.spec_version,
         },
     )?;
     write_report(args.output.as_deref(), &bytes)?;

@@ -97,6 +97,7 @@ pub fn run(
                 !goes_to_stdout(args.report.output.as_deref()),
             ),
             document_time: settings.clock().document_time(),
+            cyclonedx_version: args.report.spec_version,
         },
     )?;
     write_report(args.report.output.as_deref(), &bytes)?;

@@ -370,6 +370,81 @@ pub fn supplier(key: &ComponentKey) -> Option<String> {
     }
 }
 
+/// The people or organizations a component's own data names as its makers: a model card's
+/// `quantized_by` (who made these weights) and `model_creator` (who made the model they come
+/// from). Nothing is inferred from names or registries.
+pub fn authors(component: &Component) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    if let Some(card) = &component.facts.model_card {
+        for name in [&card.quantized_by, &card.model_creator]
+            .into_iter()
+            .flatten()
+        {
+            let name = name.trim();
+            if !name.is_empty() && !names.iter().any(|known| known == name) {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names
+}
+
+/// What is known about whether a component's dependency list is all of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Completeness {
+    /// The input lists every dependency of every package (uv.lock, poetry.lock, pdm.lock,
+    /// Cargo.lock): the list written is the whole list.
+    Complete,
+    /// Some input of the scan could not be read, so lists may miss entries.
+    Incomplete,
+    /// The input does not say (manifests, requirements files, model folders, MCP configs, other
+    /// tools' SBOMs): the list written is what was seen, not known to be all.
+    Unknown,
+}
+
+impl Completeness {
+    /// The CycloneDX `compositions[].aggregate` word.
+    pub fn cyclonedx(self) -> &'static str {
+        match self {
+            Completeness::Complete => "complete",
+            Completeness::Incomplete => "incomplete",
+            Completeness::Unknown => "unknown",
+        }
+    }
+
+    /// The SPDX 3 `Relationship.completeness` word.
+    pub fn spdx3(self) -> &'static str {
+        match self {
+            Completeness::Complete => "complete",
+            Completeness::Incomplete => "incomplete",
+            Completeness::Unknown => "noAssertion",
+        }
+    }
+}
+
+/// Extractors whose files record the complete dependency list of every package they list.
+const COMPLETE_DEPENDENCY_LISTS: [&str; 4] = [
+    "python/uv-lock",
+    "python/poetry-lock",
+    "python/pdm-lock",
+    "cargo/cargo-lock",
+];
+
+/// Whether `component`'s dependency list, as written, is known to be complete.
+pub fn completeness(context: &EmitContext<'_>, component: &Component) -> Completeness {
+    let listed_by_a_lock = component
+        .evidence
+        .iter()
+        .any(|evidence| COMPLETE_DEPENDENCY_LISTS.contains(&evidence.extractor));
+    if !listed_by_a_lock {
+        Completeness::Unknown
+    } else if context.report.has_errors() {
+        Completeness::Incomplete
+    } else {
+        Completeness::Complete
+    }
+}
+
 /// A URL for an advisory or alias id, from its well-known prefix.
 pub fn advisory_url(id: &str) -> Option<String> {
     let upper = id.to_ascii_uppercase();

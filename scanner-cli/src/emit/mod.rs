@@ -9,6 +9,7 @@ pub mod html;
 pub mod json;
 pub mod sarif;
 pub mod spdx;
+pub mod spdx3;
 pub mod table;
 pub mod terminal;
 
@@ -17,7 +18,7 @@ use std::path::PathBuf;
 use scanner_core::risk::Analysis;
 use scanner_core::scan::ScanReport;
 
-pub use format::Format;
+pub use format::{CycloneDxVersion, Format};
 
 /// What `scan` says about the advisory database it matched against: one line for people (the
 /// table's note) and the `advisory_database` object of the JSON report and the HTML page.
@@ -45,6 +46,8 @@ pub struct ReportInput<'a> {
     pub style: terminal::TableStyle,
     /// What the documents say they were made at: the run clock's document time.
     pub document_time: chrono::DateTime<chrono::Utc>,
+    /// The CycloneDX version of the CycloneDX formats (`--spec-version`).
+    pub cyclonedx_version: CycloneDxVersion,
 }
 
 /// The report in `format`.
@@ -69,9 +72,18 @@ pub fn render(format: Format, input: &ReportInput<'_>) -> anyhow::Result<Vec<u8>
         Format::Json => {
             json::report_with_database(input.report, input.analysis, database(), input.policy)
         }
-        Format::CyclonedxJson => cyclonedx::document(&context(), cyclonedx::Encoding::Json),
-        Format::CyclonedxXml => cyclonedx::document(&context(), cyclonedx::Encoding::Xml),
+        Format::CyclonedxJson => cyclonedx::document(
+            &context(),
+            cyclonedx::Encoding::Json,
+            input.cyclonedx_version.model(),
+        ),
+        Format::CyclonedxXml => cyclonedx::document(
+            &context(),
+            cyclonedx::Encoding::Xml,
+            input.cyclonedx_version.model(),
+        ),
         Format::SpdxJson => spdx::json(&context()),
+        Format::Spdx3Json => spdx3::document(&context()),
         Format::SpdxTagValue => spdx::tag_value(&context()),
         Format::Sarif => sarif::document(&context()),
         Format::Html => html::report(
@@ -202,6 +214,7 @@ mod tests {
             document_time: scanner_core::clock::Clock::fixed(1_700_000_000)
                 .unwrap()
                 .document_time(),
+            cyclonedx_version: super::CycloneDxVersion::default(),
         };
         let bytes = super::render(format, &input).unwrap();
         serde_json::from_slice(&bytes).unwrap()
@@ -225,7 +238,7 @@ mod tests {
             .unwrap();
         let validator = jsonschema::options()
             .with_registry(&registry)
-            .build(&schema("bom-1.5.schema.json"))
+            .build(&schema("bom-1.6.schema.json"))
             .unwrap();
         let errors: Vec<String> = validator.iter_errors(&bom).map(|e| e.to_string()).collect();
         assert!(errors.is_empty(), "{errors:?}");

@@ -1,4 +1,4 @@
-//! SBOMs as input: a CycloneDX (1.3–1.5, JSON or XML) or SPDX (2.2, 2.3 JSON) document becomes
+//! SBOMs as input: a CycloneDX (1.2–1.7, JSON or XML) or SPDX (2.2, 2.3 JSON) document becomes
 //! components and edges, so `airlock scan bom.json` matches what another tool inventoried, as
 //! grype does, and `airlock diff` compares two documents.
 //!
@@ -47,7 +47,7 @@ pub struct SbomExtractor;
 /// The row of [`crate::extract::FORMATS`].
 pub const FORMAT: Format = Format::new(
     ID,
-    "CycloneDX 1.3-1.5 (JSON, XML) and SPDX 2.2/2.3 JSON SBOMs (bom.json, *.cdx.json, *.spdx.json, ...; any name when given as a file)",
+    "CycloneDX 1.2-1.7 (JSON, XML) and SPDX 2.2/2.3 JSON SBOMs (bom.json, *.cdx.json, *.spdx.json, ...; any name when given as a file)",
     FileMatch::AnyCase {
         names: &["bom.json", "bom.xml"],
         suffixes: &[".cdx.json", ".cdx.xml", ".bom.json", ".bom.xml", ".spdx.json"],
