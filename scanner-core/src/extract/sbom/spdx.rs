@@ -64,6 +64,8 @@ struct WireRelationship {
     spdx_element_id: String,
     related_spdx_element: String,
     relationship_type: String,
+    #[serde(default)]
+    comment: Option<String>,
 }
 
 /// A license field's value, or nothing for `NOASSERTION` / `NONE`.
@@ -199,14 +201,22 @@ pub(super) fn read_json(
         match relationship.relationship_type.as_str() {
             "DESCRIBES" if a == document_id => document.subjects.push(b),
             "DESCRIBED_BY" if b == document_id => document.subjects.push(a),
-            "DEPENDS_ON" | "CONTAINS" => document.edges.push((a, b, EdgeKind::Normal)),
-            "DEPENDENCY_OF" | "RUNTIME_DEPENDENCY_OF" | "CONTAINED_BY" => {
+            // airlock writes a dev/build/optional edge twice (DEPENDS_ON for checkers, marked
+            // `airlock: kind=…`, and the typed *_DEPENDENCY_OF): the typed one counts.
+            "DEPENDS_ON"
+                if relationship.comment.as_deref().is_some_and(|comment| {
+                    comment.starts_with(crate::facts::properties::SPDX_COMMENT_PREFIX)
+                }) => {}
+            "DEPENDS_ON" | "CONTAINS" | "DYNAMIC_LINK" | "STATIC_LINK" | "HAS_PREREQUISITE" => {
+                document.edges.push((a, b, EdgeKind::Normal));
+            }
+            "DEPENDENCY_OF" | "RUNTIME_DEPENDENCY_OF" | "CONTAINED_BY" | "PREREQUISITE_FOR" => {
                 document.edges.push((b, a, EdgeKind::Normal));
             }
             "DEV_DEPENDENCY_OF" | "TEST_DEPENDENCY_OF" => {
                 document.edges.push((b, a, EdgeKind::Dev));
             }
-            "BUILD_DEPENDENCY_OF" => document.edges.push((b, a, EdgeKind::Build)),
+            "BUILD_DEPENDENCY_OF" | "BUILD_TOOL_OF" => document.edges.push((b, a, EdgeKind::Build)),
             "OPTIONAL_DEPENDENCY_OF" => document.edges.push((b, a, EdgeKind::Optional)),
             // Other relationships (files, generated-from, ...) are not dependencies.
             _ => {}
