@@ -13,7 +13,8 @@ use scanner_core::facts::properties;
 use scanner_core::risk::Analysis;
 use scanner_core::scan::ScanReport;
 use scanner_core::{
-    Component, ComponentKey, ComponentKind, DependencyGraph, Ecosystem, PackageName, Source,
+    Component, ComponentKey, ComponentKind, DependencyGraph, Ecosystem, GitReference, PackageName,
+    Source,
 };
 
 /// What a report says about the policy that judged it (`scan`, `attest`): which operator files
@@ -443,6 +444,52 @@ pub fn completeness(context: &EmitContext<'_>, component: &Component) -> Complet
     } else {
         Completeness::Complete
     }
+}
+
+/// What SPDX has no field for, as the package comment both SPDX writers give and the SBOM
+/// reader parses back: `airlock: kind=…; ecosystem=…; scope=…; source=…; source-path=…`. The
+/// source matters for what a purl cannot say: a local model folder is a path, not a Hub model.
+pub fn spdx_notes(component: &Component, synthetic: bool) -> String {
+    let key = &component.key;
+    let mut notes = vec![
+        format!("kind={}", component.kind.as_str()),
+        format!("ecosystem={}", key.ecosystem.as_str()),
+    ];
+    if let Some(scope) = component.scope {
+        notes.push(format!("scope={}", scope.as_str()));
+    }
+    if synthetic {
+        notes.push(format!("synthetic={}", properties::SYNTHETIC_PROJECT));
+    }
+    notes.push(format!("source={}", key.source.kind()));
+    match &key.source {
+        Source::Registry { index: None } => {}
+        Source::Registry { index: Some(url) } | Source::Url { url } => {
+            notes.push(format!("source-url={url}"));
+        }
+        Source::Git {
+            url,
+            reference,
+            commit,
+        } => {
+            notes.push(format!("source-url={url}"));
+            if let Some(reference) = reference {
+                let text = match reference {
+                    GitReference::Branch(branch) => format!("branch={branch}"),
+                    GitReference::Tag(tag) => format!("tag={tag}"),
+                    GitReference::Rev(rev) => format!("rev={rev}"),
+                };
+                notes.push(format!("git-reference={text}"));
+            }
+            if let Some(commit) = commit {
+                notes.push(format!("git-commit={commit}"));
+            }
+        }
+        Source::Path { path } | Source::File { path } => {
+            notes.push(format!("source-path={path}"));
+        }
+    }
+    format!("{}{}", properties::SPDX_COMMENT_PREFIX, notes.join("; "))
 }
 
 /// A URL for an advisory or alias id, from its well-known prefix.

@@ -165,22 +165,7 @@ fn package(
         .original_purl
         .clone()
         .unwrap_or_else(|| key.purl().to_string());
-    // What SPDX has no field for, in a form the SBOM reader parses back (`airlock: k=v; …`).
-    let mut notes = vec![
-        format!("kind={}", component.kind.as_str()),
-        format!("ecosystem={}", key.ecosystem.as_str()),
-    ];
-    if let Some(scope) = component.scope {
-        notes.push(format!("scope={}", scope.as_str()));
-    }
-    if synthetic {
-        notes.push(format!("synthetic={}", properties::SYNTHETIC_PROJECT));
-    }
-    let comment = Some(format!(
-        "{}{}",
-        properties::SPDX_COMMENT_PREFIX,
-        notes.join("; ")
-    ));
+    let comment = Some(common::spdx_notes(component, synthetic));
     PackageInformation {
         package_name: key.name.original().to_owned(),
         package_spdx_identifier: spdx_id(key.name.original(), &reference),

@@ -15,11 +15,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
-use scanner_core::facts::properties;
 use scanner_core::sbom::spdx3::{
     self as model, Agent, AiPackage, Collection, CreationInfo, DatasetPackage, DictionaryEntry,
     Document, ElementHeader, Hash, LicenseExpression, Node, Package, Relationship, Sbom,
-    CREATION_INFO_ID, NONE_ELEMENT, NO_ASSERTION_ELEMENT,
+    AS_WRITTEN, CREATION_INFO_ID, NONE_ELEMENT, NO_ASSERTION_ELEMENT,
 };
 use scanner_core::{Component, ComponentKey, ComponentKind, EdgeKind, HashAlgorithm};
 
@@ -72,22 +71,6 @@ impl Ids {
     }
 }
 
-/// The `airlock: kind=…; ecosystem=…` comment the SBOM reader parses back.
-fn notes(component: &Component, synthetic: bool) -> String {
-    let key = &component.key;
-    let mut notes = vec![
-        format!("kind={}", component.kind.as_str()),
-        format!("ecosystem={}", key.ecosystem.as_str()),
-    ];
-    if let Some(scope) = component.scope {
-        notes.push(format!("scope={}", scope.as_str()));
-    }
-    if synthetic {
-        notes.push(format!("synthetic={}", properties::SYNTHETIC_PROJECT));
-    }
-    format!("{}{}", properties::SPDX_COMMENT_PREFIX, notes.join("; "))
-}
-
 /// Agents (suppliers and authors) and license expressions, each written once and referred to.
 #[derive(Default)]
 struct Shared {
@@ -118,49 +101,47 @@ impl Shared {
             .clone()
     }
 
-    /// The license expression element for a component's declared licenses, if it has any.
-    fn license(&mut self, ids: &Ids, found: &BTreeSet<String>) -> Option<String> {
-        if found.is_empty() {
-            return None;
-        }
-        let mut named = Vec::new();
-        let parts: Vec<String> = found
+    /// One license expression element per declared license text (written once per document);
+    /// a text that is no SPDX expression becomes a `LicenseRef-` whose comment keeps it as
+    /// written, so the reader gets the text back.
+    fn licenses(&mut self, ids: &Ids, found: &BTreeSet<String>) -> Vec<String> {
+        found
             .iter()
-            .map(|text| match common::classify_license(text) {
-                LicenseForm::Identifier(id) => id,
-                LicenseForm::Expression(expression) if found.len() > 1 => {
-                    format!("({expression})")
-                }
-                LicenseForm::Expression(expression) => expression,
-                LicenseForm::Named(text) => {
-                    // Not an SPDX expression: a LicenseRef named after the text, which the
-                    // element's comment keeps as written.
-                    let sanitized: String = text
-                        .chars()
-                        .map(|character| {
-                            if character.is_ascii_alphanumeric() || matches!(character, '.' | '-') {
-                                character
-                            } else {
-                                '-'
-                            }
-                        })
-                        .take(48)
-                        .collect();
-                    named.push(text.clone());
-                    format!("LicenseRef-{sanitized}-{}", common::short_hash(&text, 8))
-                }
+            .map(|text| {
+                let (expression, comment) = match common::classify_license(text) {
+                    LicenseForm::Identifier(id) => (id, None),
+                    LicenseForm::Expression(expression) => (expression, None),
+                    LicenseForm::Named(text) => {
+                        let sanitized: String = text
+                            .chars()
+                            .map(|character| {
+                                if character.is_ascii_alphanumeric()
+                                    || matches!(character, '.' | '-')
+                                {
+                                    character
+                                } else {
+                                    '-'
+                                }
+                            })
+                            .take(48)
+                            .collect();
+                        (
+                            format!("LicenseRef-{sanitized}-{}", common::short_hash(&text, 8)),
+                            Some(format!("{AS_WRITTEN}{text}")),
+                        )
+                    }
+                };
+                let id = ids.local(&format!(
+                    "SPDXRef-License-{}",
+                    common::short_hash(&expression, 16)
+                ));
+                self.licenses
+                    .entry(expression)
+                    .or_insert((id, comment))
+                    .0
+                    .clone()
             })
-            .collect();
-        let expression = parts.join(" AND ");
-        let comment = (!named.is_empty()).then(|| format!("as written: {}", named.join("; ")));
-        let id = ids.local(&format!(
-            "SPDXRef-License-{}",
-            common::short_hash(&expression, 16)
-        ));
-        self.licenses
-            .entry(expression)
-            .or_insert((id.clone(), comment));
-        Some(id)
+            .collect()
     }
 }
 
@@ -182,7 +163,7 @@ fn package(
         .clone()
         .unwrap_or_else(|| key.purl().to_string());
     let mut header = header(id, Some(key.name.original().to_owned()));
-    header.comment = Some(notes(component, synthetic));
+    header.comment = Some(common::spdx_notes(component, synthetic));
     Package {
         header,
         supplied_by: common::supplier(key).map(|owner| shared.organization(ids, &owner)),
@@ -320,7 +301,7 @@ fn build(context: &EmitContext<'_>) -> anyhow::Result<Document> {
     let mut graph_nodes: Vec<Node> = Vec::with_capacity(graph.len().saturating_mul(3) + 16);
     let mut elements: Vec<String> = Vec::with_capacity(graph.len().saturating_mul(3) + 16);
     let mut relationships: Vec<Relationship> = Vec::new();
-    let mut license_links: Vec<(String, String)> = Vec::new();
+    let mut license_links: Vec<(String, Vec<String>)> = Vec::new();
 
     let subject_id = ids.package(&subject.component.key, &references);
     let mut listed: Vec<(&Component, bool)> = graph
@@ -339,8 +320,9 @@ fn build(context: &EmitContext<'_>) -> anyhow::Result<Document> {
     for (component, synthetic) in &listed {
         let id = ids.package(&component.key, &references);
         let package = package(component, *synthetic, id.clone(), &ids, &mut shared);
-        if let Some(license) = shared.license(&ids, &component.licenses) {
-            license_links.push((id.clone(), license));
+        let licenses = shared.licenses(&ids, &component.licenses);
+        if !licenses.is_empty() {
+            license_links.push((id.clone(), licenses));
         }
         // Dependencies by edge kind; the made-up project depends on every root.
         let mut by_kind: BTreeMap<EdgeKind, BTreeSet<String>> = BTreeMap::new();
@@ -422,12 +404,12 @@ fn build(context: &EmitContext<'_>) -> anyhow::Result<Document> {
         elements.push(id);
         graph_nodes.push(node(component, package));
     }
-    for (from, license) in license_links {
+    for (from, licenses) in license_links {
         relationships.push(Relationship {
             header: header(String::new(), None),
             from,
             relationship_type: "hasDeclaredLicense".to_owned(),
-            to: vec![license],
+            to: licenses,
             completeness: None,
             scope: None,
         });

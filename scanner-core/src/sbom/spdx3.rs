@@ -16,6 +16,9 @@ pub const CONTEXT: &str = "https://spdx.org/rdf/3.0.1/spdx-context.jsonld";
 pub const NONE_ELEMENT: &str = "NoneElement";
 /// The individual "unknown elements".
 pub const NO_ASSERTION_ELEMENT: &str = "NoAssertionElement";
+/// How the comment of a `LicenseRef-` expression airlock wrote for a license text that is no
+/// SPDX expression begins; the text follows as written.
+pub const AS_WRITTEN: &str = "as written: ";
 /// The blank node id of the document's one creation info.
 pub const CREATION_INFO_ID: &str = "_:creationinfo";
 

@@ -1,4 +1,4 @@
-//! SBOMs as input: a CycloneDX (1.2–1.7, JSON or XML) or SPDX (2.2, 2.3 JSON) document becomes
+//! SBOMs as input: a CycloneDX (1.2–1.7, JSON or XML) or SPDX (2.2, 2.3 JSON; 3.0.1 JSON-LD) document becomes
 //! components and edges, so `airlock scan bom.json` matches what another tool inventoried, as
 //! grype does, and `airlock diff` compares two documents.
 //!
@@ -16,6 +16,7 @@
 
 mod cyclonedx;
 mod spdx;
+mod spdx3;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -47,10 +48,10 @@ pub struct SbomExtractor;
 /// The row of [`crate::extract::FORMATS`].
 pub const FORMAT: Format = Format::new(
     ID,
-    "CycloneDX 1.2-1.7 (JSON, XML) and SPDX 2.2/2.3 JSON SBOMs (bom.json, *.cdx.json, *.spdx.json, ...; any name when given as a file)",
+    "CycloneDX 1.2-1.7 (JSON, XML), SPDX 2.2/2.3 JSON and SPDX 3.0.1 JSON-LD SBOMs (bom.json, *.cdx.json, *.spdx.json, ...; any name when given as a file)",
     FileMatch::AnyCase {
         names: &["bom.json", "bom.xml"],
-        suffixes: &[".cdx.json", ".cdx.xml", ".bom.json", ".bom.xml", ".spdx.json"],
+        suffixes: &[".cdx.json", ".cdx.xml", ".bom.json", ".bom.xml", ".spdx.json", ".spdx3.json"],
     },
     &SbomExtractor,
 )
@@ -75,10 +76,16 @@ impl Parse for SbomExtractor {
                     cyclonedx::read_json(input, value)?
                 } else if value.get("spdxVersion").is_some() {
                     spdx::read_json(input, value)?
+                } else if value
+                    .get("@context")
+                    .and_then(|context| context.as_str())
+                    .is_some_and(|context| context.starts_with("https://spdx.org/rdf/"))
+                {
+                    spdx3::read_json(input, value)?
                 } else {
                     return Err(ExtractError::Parse {
                         location: input.location(None),
-                        message: "neither a CycloneDX document (`bomFormat`) nor an SPDX document (`spdxVersion`)".to_owned(),
+                        message: "neither a CycloneDX document (`bomFormat`) nor an SPDX document (`spdxVersion`, or an SPDX 3 `@context`)".to_owned(),
                     });
                 }
             }
@@ -108,6 +115,7 @@ fn recognizes(prefix: &[u8]) -> bool {
             "\"bom-ref\"",
             "\"spdxVersion\"",
             "\"SPDXID\"",
+            "https://spdx.org/rdf/3",
         ]
         .iter()
         .any(|key| text.contains(key))
