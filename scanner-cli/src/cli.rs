@@ -469,6 +469,13 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_vuln_db: bool,
 
+    /// Apply the statements of an OpenVEX or CycloneDX VEX document like policy ignores: a
+    /// finding a `not_affected` or `fixed` statement covers is set aside with that reason. A
+    /// statement matching no finding is a warning. Repeatable. VEX documents inside the scanned
+    /// tree are never applied: only the ones named here.
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
+
     /// Apply the policy files inside the scanned directories (PATH/airlock.toml) fully, their
     /// ignores and allowances included; without it they may only tighten the operator's
     /// policy, and each entry that would loosen it is a finding (docs/trust-model.md).

@@ -22,6 +22,7 @@ pub mod risk;
 pub mod sbom;
 pub mod scan;
 mod text;
+pub mod vex;
 
 pub use component::{
     Component, ComponentFlag, ComponentKey, ComponentKind, EdgeKind, GitReference, Hash,

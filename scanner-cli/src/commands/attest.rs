@@ -150,6 +150,7 @@ pub fn run(
             style: emit::terminal::TableStyle::plain(),
             document_time: settings.clock().document_time(),
             cyclonedx_version: emit::CycloneDxVersion::default(),
+            ignored: &[],
         },
     )?;
     let mut predicate: Value =

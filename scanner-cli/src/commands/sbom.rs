@@ -32,6 +32,7 @@ pub fn run(
             ),
             document_time: clock.document_time(),
             cyclonedx_version: args.spec_version,
+            ignored: &[],
         },
     )?;
     write_report(args.output.as_deref(), &bytes)?;

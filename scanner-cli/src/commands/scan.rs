@@ -16,6 +16,7 @@
 //! says which files judged it. A path under which nothing was read is an error (exit 2, no
 //! report) unless `--allow-empty`, and such a report never says "No findings."
 
+use anyhow::Context as _;
 use scanner_core::risk::VulnerabilitySource;
 use serde_json::json;
 
@@ -63,10 +64,23 @@ pub fn run(
         .as_ref()
         .map(|database| &database.store as &dyn VulnerabilitySource);
     let super::Judgement {
-        report,
-        analysis,
-        applied,
+        mut report,
+        mut analysis,
+        mut applied,
     } = super::judge(report, &policy, source, settings.clock(), verbosity);
+    // The operator's VEX statements, applied like ignores (never a document of the scanned
+    // tree: those are data, not statements the operator made).
+    for path in &args.vex {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the VEX document {}", path.display()))?;
+        let statements = scanner_core::vex::parse(&path.display().to_string(), &text)?;
+        let outcome = scanner_core::vex::apply(&statements, &mut analysis);
+        super::show_diagnostics(&outcome.warnings, verbosity);
+        report.diagnostics.extend(outcome.warnings);
+        applied.ignored.extend(outcome.ignored);
+    }
+    report.diagnostics.sort();
+    report.diagnostics.dedup();
     let facts = super::policy_facts(&policy, fail_on, fail_on_from);
     let (line, json) = match (&database, &unavailable) {
         (Some(database), _) => (database.line(), database.json()),
@@ -98,6 +112,7 @@ pub fn run(
             ),
             document_time: settings.clock().document_time(),
             cyclonedx_version: args.report.spec_version,
+            ignored: &applied.ignored,
         },
     )?;
     write_report(args.report.output.as_deref(), &bytes)?;

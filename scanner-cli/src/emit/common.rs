@@ -132,6 +132,8 @@ pub struct EmitContext<'a> {
     pub project_name: String,
     /// Seconds since the Unix epoch.
     pub timestamp: i64,
+    /// Findings the policy or a `--vex` statement took out (`scan`).
+    pub ignored: &'a [scanner_core::policy::IgnoredFinding],
 }
 
 impl<'a> EmitContext<'a> {
@@ -142,6 +144,7 @@ impl<'a> EmitContext<'a> {
         policy: Option<&'a PolicyFacts>,
         paths: &[std::path::PathBuf],
         timestamp: i64,
+        ignored: &'a [scanner_core::policy::IgnoredFinding],
     ) -> EmitContext<'a> {
         EmitContext {
             report,
@@ -149,6 +152,7 @@ impl<'a> EmitContext<'a> {
             policy,
             project_name: project_name(paths),
             timestamp,
+            ignored,
         }
     }
 

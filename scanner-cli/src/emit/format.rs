@@ -21,6 +21,10 @@ pub enum Format {
     SpdxJson,
     /// SPDX 3.0.1 JSON-LD (Core, Software, AI and Dataset profiles).
     Spdx3Json,
+    /// OpenVEX 0.2.0: `scan`'s vulnerability findings and ignores as VEX statements.
+    Openvex,
+    /// CycloneDX 1.6 VEX: `scan`'s vulnerability findings and ignores with their analysis.
+    CyclonedxVex,
     /// SPDX 2.3 tag-value.
     SpdxTagValue,
     /// SARIF 2.1.0 (findings as results, for code scanning).
@@ -41,6 +45,8 @@ impl Format {
             | Format::CyclonedxXml
             | Format::SpdxJson
             | Format::Spdx3Json
+            | Format::Openvex
+            | Format::CyclonedxVex
             | Format::SpdxTagValue
             | Format::Sarif => false,
         }

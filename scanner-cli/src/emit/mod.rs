@@ -12,6 +12,7 @@ pub mod spdx;
 pub mod spdx3;
 pub mod table;
 pub mod terminal;
+pub mod vex;
 
 use std::path::PathBuf;
 
@@ -48,6 +49,9 @@ pub struct ReportInput<'a> {
     pub document_time: chrono::DateTime<chrono::Utc>,
     /// The CycloneDX version of the CycloneDX formats (`--spec-version`).
     pub cyclonedx_version: CycloneDxVersion,
+    /// Findings the policy or a `--vex` statement took out (`scan`): the VEX formats state them
+    /// as not affected.
+    pub ignored: &'a [scanner_core::policy::IgnoredFinding],
 }
 
 /// The report in `format`.
@@ -61,6 +65,7 @@ pub fn render(format: Format, input: &ReportInput<'_>) -> anyhow::Result<Vec<u8>
             input.policy,
             input.paths,
             timestamp,
+            input.ignored,
         )
     };
     match format {
@@ -84,6 +89,8 @@ pub fn render(format: Format, input: &ReportInput<'_>) -> anyhow::Result<Vec<u8>
         ),
         Format::SpdxJson => spdx::json(&context()),
         Format::Spdx3Json => spdx3::document(&context()),
+        Format::Openvex => vex::openvex(&context()),
+        Format::CyclonedxVex => vex::cyclonedx(&context()),
         Format::SpdxTagValue => spdx::tag_value(&context()),
         Format::Sarif => sarif::document(&context()),
         Format::Html => html::report(
@@ -215,6 +222,7 @@ mod tests {
                 .unwrap()
                 .document_time(),
             cyclonedx_version: super::CycloneDxVersion::default(),
+            ignored: &[],
         };
         let bytes = super::render(format, &input).unwrap();
         serde_json::from_slice(&bytes).unwrap()
