@@ -111,12 +111,14 @@ struct OpenVexProduct {
     id: String,
 }
 
+/// The products (purls) of one statement and its vulnerability's aliases.
+type Products = (Vec<String>, Vec<String>);
+
 /// The OpenVEX document, ending with a newline.
 pub fn openvex(context: &EmitContext<'_>) -> anyhow::Result<Vec<u8>> {
     let entries = entries(context)?;
     // One statement per (vulnerability, status, text): products of the same advisory group.
-    let mut grouped: BTreeMap<(String, Status, String), (Vec<String>, Vec<String>)> =
-        BTreeMap::new();
+    let mut grouped: BTreeMap<(String, Status, String), Products> = BTreeMap::new();
     for entry in &entries {
         let Some(advisory) = &entry.finding.advisory else {
             continue;

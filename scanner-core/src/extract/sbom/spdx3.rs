@@ -114,15 +114,14 @@ fn entry(
     expressions: &HashMap<&str, &str>,
 ) -> Entry {
     let notes = notes_of(package.header.comment.as_deref());
-    let kind = noted_kind(&notes).or(purpose_kind).unwrap_or_else(|| {
-        match package.primary_purpose.as_deref() {
-            Some("application") => ComponentKind::Application,
-            Some("file") => ComponentKind::File,
-            Some("model") => ComponentKind::MachineLearningModel,
-            Some("data") => ComponentKind::Data,
-            _ => ComponentKind::Library,
-        }
-    });
+    let by_purpose = match package.primary_purpose.as_deref() {
+        Some("application") => ComponentKind::Application,
+        Some("file") => ComponentKind::File,
+        Some("model") => ComponentKind::MachineLearningModel,
+        Some("data") => ComponentKind::Data,
+        _ => ComponentKind::Library,
+    };
+    let kind = noted_kind(&notes).or(purpose_kind).unwrap_or(by_purpose);
     let purl = package.package_url.clone().or_else(|| {
         package
             .external_identifier
