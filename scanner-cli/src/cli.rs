@@ -429,6 +429,12 @@ pub struct ReportArgs {
     #[arg(long, value_enum, value_name = "VERSION", default_value_t = CycloneDxVersion::V1_6)]
     pub spec_version: CycloneDxVersion,
 
+    /// Check the SBOM against a list of minimum elements before writing it: every element a
+    /// component lacks is reported with why; the document is written and the run exits 1 when
+    /// the profile is not met. bsi-tr-03183-2 also leaves vulnerabilities out (use a VEX format).
+    #[arg(long, value_enum, value_name = "PROFILE")]
+    pub profile: Option<crate::emit::profile::Profile>,
+
     /// Write the report to FILE (atomically: all or nothing) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -151,6 +151,7 @@ pub fn run(
             document_time: settings.clock().document_time(),
             cyclonedx_version: emit::CycloneDxVersion::default(),
             ignored: &[],
+            profile: None,
         },
     )?;
     let mut predicate: Value =
@@ -230,6 +231,7 @@ pub(super) fn scan(
         paths: vec![path.to_path_buf()],
         format: Format::Table,
         spec_version: emit::CycloneDxVersion::default(),
+        profile: None,
         output: output.map(Path::to_path_buf),
         cargo_metadata: false,
         no_default_excludes,

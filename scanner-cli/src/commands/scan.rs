@@ -98,23 +98,26 @@ pub fn run(
         ),
     };
     let database_note = emit::DatabaseNote { line, json };
-    let bytes = emit::render(
-        args.report.format,
-        &emit::ReportInput {
-            report: &report,
-            analysis: Some(&analysis),
-            policy: Some(&facts),
-            database: Some(&database_note),
-            paths: &args.report.paths,
-            style: emit::terminal::TableStyle::detect(
-                cli.color,
-                !goes_to_stdout(args.report.output.as_deref()),
-            ),
-            document_time: settings.clock().document_time(),
-            cyclonedx_version: args.report.spec_version,
-            ignored: &applied.ignored,
-        },
-    )?;
+    let input = emit::ReportInput {
+        report: &report,
+        analysis: Some(&analysis),
+        policy: Some(&facts),
+        database: Some(&database_note),
+        paths: &args.report.paths,
+        style: emit::terminal::TableStyle::detect(
+            cli.color,
+            !goes_to_stdout(args.report.output.as_deref()),
+        ),
+        document_time: settings.clock().document_time(),
+        cyclonedx_version: args.report.spec_version,
+        ignored: &applied.ignored,
+        profile: args.report.profile,
+    };
+    let bytes = emit::render(args.report.format, &input)?;
+    let profile_failed = args.report.profile.is_some_and(|profile| {
+        let gaps = emit::profile_gaps(profile, args.report.format, &input);
+        emit::report_gaps(profile, &gaps, verbosity == super::Verbosity::Quiet)
+    });
     write_report(args.report.output.as_deref(), &bytes)?;
     for error in &analysis.source_errors {
         stderr_line(&format!("error: {error}"));
@@ -186,7 +189,7 @@ pub fn run(
     // `worst` counts an unknown severity as the policy says (`unknown-severity`, high).
     let failed =
         fail_on.is_some_and(|threshold| analysis.worst().is_some_and(|worst| worst >= threshold));
-    Ok(if failed {
+    Ok(if failed || profile_failed {
         Outcome::PolicyFailure
     } else {
         Outcome::Clean

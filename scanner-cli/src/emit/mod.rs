@@ -7,6 +7,7 @@ pub mod cyclonedx;
 mod format;
 pub mod html;
 pub mod json;
+pub mod profile;
 pub mod sarif;
 pub mod spdx;
 pub mod spdx3;
@@ -52,12 +53,75 @@ pub struct ReportInput<'a> {
     /// Findings the policy or a `--vex` statement took out (`scan`): the VEX formats state them
     /// as not affected.
     pub ignored: &'a [scanner_core::policy::IgnoredFinding],
+    /// `--profile`: bsi-tr-03183-2 keeps vulnerabilities out of the SBOM formats.
+    pub profile: Option<profile::Profile>,
+}
+
+/// What `--profile` finds missing in the document `format` writes from `input`.
+pub fn profile_gaps(
+    profile: profile::Profile,
+    format: Format,
+    input: &ReportInput<'_>,
+) -> Vec<profile::Gap> {
+    let context = common::EmitContext::new(
+        input.report,
+        input.analysis,
+        input.policy,
+        input.paths,
+        input.document_time.timestamp(),
+        input.ignored,
+    );
+    profile::check(profile, format, input.cyclonedx_version, &context)
+}
+
+/// Prints the gaps (one line each) and a summary; true when the profile is not met.
+pub fn report_gaps(profile: profile::Profile, gaps: &[profile::Gap], quiet: bool) -> bool {
+    if !quiet {
+        for gap in gaps {
+            crate::output::stderr_line(&format!(
+                "profile {}: {}: no {}: {}",
+                profile.name(),
+                gap.subject,
+                gap.element,
+                gap.why
+            ));
+        }
+    }
+    if gaps.is_empty() {
+        crate::output::stderr_line(&format!("profile {}: met", profile.name()));
+        false
+    } else {
+        let subjects: std::collections::BTreeSet<&str> =
+            gaps.iter().map(|gap| gap.subject.as_str()).collect();
+        crate::output::stderr_line(&format!(
+            "profile {}: NOT met: {} missing elements in {} components or the document",
+            profile.name(),
+            gaps.len(),
+            subjects.len()
+        ));
+        true
+    }
 }
 
 /// The report in `format`.
 pub fn render(format: Format, input: &ReportInput<'_>) -> anyhow::Result<Vec<u8>> {
     let database = || input.database.map(|database| database.json.clone());
     let timestamp = input.document_time.timestamp();
+    // BSI TR-03183-2 wants vulnerabilities in a VEX document, not in the SBOM.
+    let sbom_analysis = match input.profile {
+        Some(profile) if profile.keeps_vulnerabilities_out() => None,
+        _ => input.analysis,
+    };
+    let sbom_context = || {
+        common::EmitContext::new(
+            input.report,
+            sbom_analysis,
+            input.policy,
+            input.paths,
+            timestamp,
+            input.ignored,
+        )
+    };
     let context = || {
         common::EmitContext::new(
             input.report,
@@ -78,20 +142,20 @@ pub fn render(format: Format, input: &ReportInput<'_>) -> anyhow::Result<Vec<u8>
             json::report_with_database(input.report, input.analysis, database(), input.policy)
         }
         Format::CyclonedxJson => cyclonedx::document(
-            &context(),
+            &sbom_context(),
             cyclonedx::Encoding::Json,
             input.cyclonedx_version.model(),
         ),
         Format::CyclonedxXml => cyclonedx::document(
-            &context(),
+            &sbom_context(),
             cyclonedx::Encoding::Xml,
             input.cyclonedx_version.model(),
         ),
-        Format::SpdxJson => spdx::json(&context()),
-        Format::Spdx3Json => spdx3::document(&context()),
+        Format::SpdxJson => spdx::json(&sbom_context()),
+        Format::Spdx3Json => spdx3::document(&sbom_context()),
         Format::Openvex => vex::openvex(&context()),
         Format::CyclonedxVex => vex::cyclonedx(&context()),
-        Format::SpdxTagValue => spdx::tag_value(&context()),
+        Format::SpdxTagValue => spdx::tag_value(&sbom_context()),
         Format::Sarif => sarif::document(&context()),
         Format::Html => html::report(
             input.report,
@@ -223,6 +287,7 @@ mod tests {
                 .document_time(),
             cyclonedx_version: super::CycloneDxVersion::default(),
             ignored: &[],
+            profile: None,
         };
         let bytes = super::render(format, &input).unwrap();
         serde_json::from_slice(&bytes).unwrap()
