@@ -326,7 +326,11 @@ fn key_for(entry: &Entry) -> Result<(ComponentKey, Option<String>), String> {
                 }
                 _ => parts.name.clone(),
             };
-            let name = PackageName::new(ecosystem, &raw_name).map_err(|error| error.to_string())?;
+            // A listed name that is no package name (spaces in a display name) is data: the
+            // purl's name identifies the package.
+            let name = PackageName::new(ecosystem, &raw_name)
+                .or_else(|_| PackageName::new(ecosystem, &parts.name))
+                .map_err(|error| error.to_string())?;
             // The purl's name wins when the listed name is another package altogether.
             let name = if name.normalized()
                 == PackageName::new(ecosystem, &parts.name)
