@@ -37,7 +37,7 @@ pub fn run(
     }
     let profile_failed = args.profile.is_some_and(|profile| {
         let gaps = emit::profile_gaps(profile, args.format, &input);
-        emit::report_gaps(profile, &gaps, verbosity == super::Verbosity::Quiet)
+        super::report_gaps(profile, &gaps, verbosity == super::Verbosity::Quiet)
     });
     if profile_failed && !report.has_errors() {
         return Ok(Outcome::PolicyFailure);

@@ -116,7 +116,7 @@ pub fn run(
     let bytes = emit::render(args.report.format, &input)?;
     let profile_failed = args.report.profile.is_some_and(|profile| {
         let gaps = emit::profile_gaps(profile, args.report.format, &input);
-        emit::report_gaps(profile, &gaps, verbosity == super::Verbosity::Quiet)
+        super::report_gaps(profile, &gaps, verbosity == super::Verbosity::Quiet)
     });
     write_report(args.report.output.as_deref(), &bytes)?;
     for error in &analysis.source_errors {

@@ -11,19 +11,17 @@ pub enum Format {
     Table,
     /// airlock's JSON report for scripts (docs/json-format.md).
     Json,
-    /// CycloneDX JSON, 1.6 unless --spec-version says otherwise (with vulnerabilities from
-    /// `scan`).
+    /// CycloneDX JSON, 1.6 or --spec-version (vulnerabilities from `scan`).
     CyclonedxJson,
-    /// CycloneDX XML, 1.6 unless --spec-version says otherwise (with vulnerabilities from
-    /// `scan`).
+    /// CycloneDX XML, 1.6 or --spec-version (vulnerabilities from `scan`).
     CyclonedxXml,
     /// SPDX 2.3 JSON.
     SpdxJson,
-    /// SPDX 3.0.1 JSON-LD (Core, Software, AI and Dataset profiles).
+    /// SPDX 3.0.1 JSON-LD (Software, AI and Dataset profiles).
     Spdx3Json,
-    /// OpenVEX 0.2.0: `scan`'s vulnerability findings and ignores as VEX statements.
+    /// OpenVEX 0.2.0 (`scan`: findings and ignores as statements).
     Openvex,
-    /// CycloneDX 1.6 VEX: `scan`'s vulnerability findings and ignores with their analysis.
+    /// CycloneDX 1.6 VEX (`scan`: findings and ignores with analysis).
     CyclonedxVex,
     /// SPDX 2.3 tag-value.
     SpdxTagValue,

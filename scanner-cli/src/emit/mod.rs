@@ -74,35 +74,6 @@ pub fn profile_gaps(
     profile::check(profile, format, input.cyclonedx_version, &context)
 }
 
-/// Prints the gaps (one line each) and a summary; true when the profile is not met.
-pub fn report_gaps(profile: profile::Profile, gaps: &[profile::Gap], quiet: bool) -> bool {
-    if !quiet {
-        for gap in gaps {
-            crate::output::stderr_line(&format!(
-                "profile {}: {}: no {}: {}",
-                profile.name(),
-                gap.subject,
-                gap.element,
-                gap.why
-            ));
-        }
-    }
-    if gaps.is_empty() {
-        crate::output::stderr_line(&format!("profile {}: met", profile.name()));
-        false
-    } else {
-        let subjects: std::collections::BTreeSet<&str> =
-            gaps.iter().map(|gap| gap.subject.as_str()).collect();
-        crate::output::stderr_line(&format!(
-            "profile {}: NOT met: {} missing elements in {} components or the document",
-            profile.name(),
-            gaps.len(),
-            subjects.len()
-        ));
-        true
-    }
-}
-
 /// The report in `format`.
 pub fn render(format: Format, input: &ReportInput<'_>) -> anyhow::Result<Vec<u8>> {
     let database = || input.database.map(|database| database.json.clone());
