@@ -1,5 +1,5 @@
 //! Issue 19 end to end: airlock's CycloneDX 1.5/1.6/1.7 (JSON and XML), SPDX 2.3 and SPDX 3.0.1
-//! documents say what a consumer needs (leaf dependency lists, completeness, a root every package
+//! documents (and SPDX 2.3 tag-value) say what a consumer needs (leaf dependency lists, completeness, a root every package
 //! is reachable from) and read back to the same graph, local models included.
 
 // Test code: a failed expectation should panic with its message.
@@ -86,6 +86,7 @@ fn every_format_and_version_reads_back_to_the_same_graph() {
             ("cyclonedx-xml", Some("1.7"), "b.cdx.xml"),
             ("spdx3-json", None, "c.spdx3.json"),
             ("spdx-json", None, "d.spdx.json"),
+            ("spdx-tag-value", None, "e.spdx"),
         ] {
             write(&project, format, version, &temporary.path().join(file));
             assert_eq!(

@@ -23,6 +23,7 @@ fn official_examples_are_read_with_their_declared_components() {
         ("laravel-7.12.0.bom.1.3.xml", 63),
         ("laravel-7.12.0.bom.1.4.json", 63),
         ("dropwizard-1.3.15.bom.xml", 168),
+        ("example1.spdx", 1),
         ("example11.spdx.json", 4),
         ("examplemaven-0.0.1-enriched.spdx.json", 6),
         ("examplemaven-0.0.1-enriched.spdx3.json", 6),

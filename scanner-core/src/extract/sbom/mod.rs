@@ -17,6 +17,7 @@
 mod cyclonedx;
 mod spdx;
 mod spdx3;
+mod tag_value;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -48,10 +49,18 @@ pub struct SbomExtractor;
 /// The row of [`crate::extract::FORMATS`].
 pub const FORMAT: Format = Format::new(
     ID,
-    "CycloneDX 1.2-1.7 (JSON, XML), SPDX 2.2/2.3 JSON and SPDX 3.0.1 JSON-LD SBOMs (bom.json, *.cdx.json, *.spdx.json, ...; any name when given as a file)",
+    "CycloneDX 1.2-1.7 (JSON, XML), SPDX 2.2/2.3 (JSON, tag-value) and SPDX 3.0.1 JSON-LD SBOMs (bom.json, *.cdx.json, *.spdx.json, ...; any name when given as a file)",
     FileMatch::AnyCase {
         names: &["bom.json", "bom.xml"],
-        suffixes: &[".cdx.json", ".cdx.xml", ".bom.json", ".bom.xml", ".spdx.json", ".spdx3.json"],
+        suffixes: &[
+            ".cdx.json",
+            ".cdx.xml",
+            ".bom.json",
+            ".bom.xml",
+            ".spdx.json",
+            ".spdx3.json",
+            ".spdx",
+        ],
     },
     &SbomExtractor,
 )
@@ -90,6 +99,7 @@ impl Parse for SbomExtractor {
                 }
             }
             Some('<') => cyclonedx::read_xml(input, text)?,
+            _ if is_tag_value(text) => tag_value::read(input, text)?,
             _ => {
                 return Err(ExtractError::Parse {
                     location: input.location(None),
@@ -122,8 +132,16 @@ fn recognizes(prefix: &[u8]) -> bool {
     } else if trimmed.starts_with('<') {
         text.contains("http://cyclonedx.org/schema/bom/")
     } else {
-        false
+        is_tag_value(&text)
     }
+}
+
+/// An SPDX tag-value document: its first tag line is `SPDXVersion:` (comments may precede it).
+fn is_tag_value(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty() && !line.starts_with('#'))
+        .is_some_and(|line| line.starts_with("SPDXVersion:"))
 }
 
 /// What both document formats say, before it becomes components.
@@ -190,13 +208,16 @@ fn reference_lines(text: &str, marker: &str) -> HashMap<String, u32> {
         counted_to = start;
         let rest = text.get(start..).unwrap_or_default();
         let rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ':' || c == '=');
-        let Some(rest) = rest.strip_prefix('"') else {
-            continue;
-        };
-        if let Some(end) = rest.find('"') {
-            if let Some(value) = rest.get(..end) {
-                lines.entry(value.to_owned()).or_insert(line);
+        // JSON and XML quote the reference; tag-value (`SPDXID: x`) ends it with the line.
+        let value = match rest.strip_prefix('"') {
+            Some(quoted) => quoted.find('"').and_then(|end| quoted.get(..end)),
+            None if !marker.contains('"') && marker.ends_with(' ') => {
+                rest.split(['\n', '\r']).next().map(str::trim_end)
             }
+            None => None,
+        };
+        if let Some(value) = value.filter(|value| !value.is_empty()) {
+            lines.entry(value.to_owned()).or_insert(line);
         }
     }
     lines
@@ -566,6 +587,7 @@ mod tests {
             "app.cdx.xml",
             "x.bom.json",
             "image.spdx.json",
+            "hello.spdx",
         ] {
             assert!(accepts(name), "{name}");
         }
@@ -574,7 +596,7 @@ mod tests {
             "package.json",
             ".cdx.json",
             "bom.json.bak",
-            "a.spdx",
+            "a.spdx.txt",
         ] {
             assert!(!accepts(name), "{name}");
         }
