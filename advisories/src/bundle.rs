@@ -40,8 +40,11 @@ use crate::store::{self, meta, DatabaseError, SourceRecord, Store, Writer, SCHEM
 use crate::time::Timestamp;
 use scanner_core::clock::Clock;
 
+/// The zip entry of the manifest, the one signed document: it names the database's digest.
 pub const MANIFEST_ENTRY: &str = "manifest.json";
+/// The zip entry of the signature over the manifest's exact bytes.
 pub const SIGNATURE_ENTRY: &str = "manifest.json.sig";
+/// The zip entry of the database itself, trusted only when its digest is the manifest's.
 pub const DATABASE_ENTRY: &str = "advisories.sqlite3";
 const FORMAT: &str = "airlock-advisory-bundle";
 const FORMAT_VERSION: u32 = 1;
@@ -52,36 +55,68 @@ const MAX_SIGNATURE_BYTES: u64 = 64 * 1024;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BundleError {
+    /// Not a bundle airlock can read (a missing entry, a digest that differs, a truncated zip).
     #[error("{}: {message}", path.display())]
-    Invalid { path: PathBuf, message: String },
+    Invalid {
+        /// The bundle file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The signature does not verify under the expected key.
     #[error("{}: signature check failed: {message}", path.display())]
-    Signature { path: PathBuf, message: String },
+    Signature {
+        /// The bundle file.
+        path: PathBuf,
+        /// Why it did not verify.
+        message: String,
+    },
     /// The bundle carries no signature and unsigned bundles were not allowed.
     #[error("{}: the bundle is not signed{}; import an unsigned bundle only with --allow-unsigned", path.display(), expected.as_ref().map(|key| format!(", but key {key} is required")).unwrap_or_default())]
     Unsigned {
+        /// The bundle file.
         path: PathBuf,
+        /// The fingerprint of the key that was required, when one was.
         expected: Option<String>,
     },
     /// Signed, but there is no key to check the signature with.
     #[error("{}: the bundle is signed by {signer}, but there is no key to check it with: pass --key PUB (or pin [database] public_key); --allow-unsigned imports it unchecked", path.display())]
-    NoKey { path: PathBuf, signer: String },
+    NoKey {
+        /// The bundle file.
+        path: PathBuf,
+        /// The fingerprint the bundle says it was signed with (unverified).
+        signer: String,
+    },
     /// The key named for this import is not the one that signed the data the database holds.
     #[error("{}: the database holds data signed by {recorded}, and this import names key {given}; a different key is accepted only as a new pin: --repin NEW.pub", path.display())]
     KeyChanged {
+        /// The bundle file.
         path: PathBuf,
+        /// The fingerprint recorded by the import of the data the database holds.
         recorded: String,
+        /// The fingerprint of the key this import names.
         given: String,
     },
     /// The bundle's data is older than the database's.
     #[error("{}: {message}; pass --allow-downgrade to import it anyway", path.display())]
-    Downgrade { path: PathBuf, message: String },
+    Downgrade {
+        /// The bundle file.
+        path: PathBuf,
+        /// Which dates compare how.
+        message: String,
+    },
+    /// The bundle (or the file being written) could not be read or written.
     #[error("{}: {context}: {source}", path.display())]
     Io {
+        /// The file.
         path: PathBuf,
+        /// What was being done.
         context: &'static str,
+        /// The operating system's reason.
         #[source]
         source: std::io::Error,
     },
+    /// The database could not be read, or replaced; what it held stays as it was.
     #[error(transparent)]
     Database(#[from] DatabaseError),
 }
@@ -89,8 +124,11 @@ pub enum BundleError {
 /// The signed description of a bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// Always `airlock-advisory-bundle`: a signed JSON file of another kind is not a manifest.
     pub format: String,
+    /// The manifest's layout version; any other than this airlock's is refused.
     pub format_version: u32,
+    /// The schema version of the database inside.
     pub schema_version: i64,
     /// When the bundle was built (`SOURCE_DATE_EPOCH` when set): the receiver believes no
     /// record newer than this.
@@ -101,44 +139,71 @@ pub struct Manifest {
     /// existed; those are judged from their database).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub newest_modified: Option<String>,
+    /// The airlock that built it, for the reader of the manifest.
     pub airlock_version: String,
+    /// The database entry and its digest: the signature covers the data through it.
     pub database: ManifestDatabase,
+    /// What the database holds, shown before importing.
     pub counts: ManifestCounts,
+    /// Where the data came from (the exporter's watermarks).
     pub sources: Vec<ManifestSource>,
 }
 
+/// The database entry of a bundle, as the manifest signs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestDatabase {
+    /// The zip entry's name ([`DATABASE_ENTRY`]).
     pub file: String,
+    /// Its size; a different size is refused before hashing.
     pub bytes: u64,
+    /// Its SHA-256 (hex); the entry is used only when its bytes hash to this.
     pub sha256: String,
 }
 
+/// The counts of the database inside, as [`crate::store::DatabaseSummary`] gives them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestCounts {
+    /// Records stored.
     pub advisories: u64,
+    /// Of those, withdrawn.
     pub withdrawn: u64,
+    /// `affected[]` entries naming a package.
     pub affected_packages: u64,
+    /// Record counts by source.
     pub per_source: Vec<ManifestSourceCount>,
 }
 
+/// Record counts of one source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestSourceCount {
+    /// The source's name.
     pub source: String,
+    /// Records stored from it.
     pub advisories: u64,
+    /// Of those, withdrawn.
     pub withdrawn: u64,
 }
 
+/// One source's watermark as the exporter recorded it ([`crate::store::SourceRecord`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestSource {
+    /// `osv:PyPI`, `path:/abs/dir`, `bundle:…`.
     pub name: String,
+    /// `osv-mirror`, `path`, `bundle`.
     pub kind: String,
+    /// URL or path, on the exporting machine.
     pub location: String,
+    /// The server's `ETag` of the last fetch.
     pub etag: Option<String>,
+    /// The server's `Last-Modified` of the last fetch.
     pub last_modified: Option<String>,
+    /// SHA-256 of what was imported.
     pub sha256: Option<String>,
+    /// When it was fetched (syncs only).
     pub fetched_at: Option<String>,
+    /// When it was imported on the exporting machine.
     pub imported_at: String,
+    /// Records it delivered.
     pub records_read: u64,
 }
 
@@ -152,6 +217,7 @@ struct SignatureFile {
 /// What verification established.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedBundle {
+    /// The manifest, whose signature (when a key was given) and database digest held.
     pub manifest: Manifest,
     /// The key fingerprint the signature was verified with; `None` when no key was given.
     pub verified_with: Option<String>,
@@ -593,6 +659,7 @@ pub struct ImportOptions<'key> {
 /// What an import established and changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportedBundle {
+    /// What verification established before anything was replaced.
     pub verified: VerifiedBundle,
     /// The build time the data is believed up to (the signed `created_at`, or the clock when
     /// that lies in the future).

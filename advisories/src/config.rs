@@ -30,29 +30,53 @@ use crate::freshness::{MaxAge, DEFAULT_MAX_AGE};
 
 /// OSV's public bucket; `{base}/{ecosystem}/all.zip` is one ecosystem's archive.
 pub const DEFAULT_MIRROR: &str = "https://osv-vulnerabilities.storage.googleapis.com";
+/// The ecosystems `db sync` fetches unless configured otherwise: those of the lockfiles airlock
+/// reads. npm (the packages MCP servers run) is opt-in through `[sync] ecosystems`.
 pub const DEFAULT_ECOSYSTEMS: [&str; 2] = ["PyPI", "crates.io"];
 const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
+/// Why the configuration could not be taken; a broken file stops the command rather than be
+/// half read, and every variant names the file (and line) or the variable.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
+    /// The file could not be read.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The configuration file.
         path: PathBuf,
+        /// The operating system's reason.
         #[source]
         source: std::io::Error,
     },
+    /// The file is not valid TOML.
     #[error("{}:{line}:{column}: {message}", path.display())]
     Parse {
+        /// The configuration file.
         path: PathBuf,
+        /// 1-based line of the error.
         line: usize,
+        /// 1-based column of the error.
         column: usize,
+        /// The parser's message.
         message: String,
     },
+    /// The file is too large, or a setting has a value airlock does not accept.
     #[error("{}: {message}", path.display())]
-    Invalid { path: PathBuf, message: String },
+    Invalid {
+        /// The configuration file.
+        path: PathBuf,
+        /// Which setting and why.
+        message: String,
+    },
+    /// An `AIRLOCK_*` variable has a value airlock does not accept.
     #[error("environment variable {name}: {message}")]
-    Environment { name: &'static str, message: String },
+    Environment {
+        /// The variable.
+        name: &'static str,
+        /// Why its value was refused.
+        message: String,
+    },
 }
 
 #[derive(Deserialize, Default)]
@@ -85,12 +109,16 @@ struct WireSync {
 /// How `airlock db sync` fetches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncSettings {
+    /// The base URL archives are fetched from (`{mirror}/{ecosystem}/all.zip`): OSV's bucket
+    /// or an internal mirror.
     pub mirror: String,
+    /// The OSV ecosystems to fetch, in order.
     pub ecosystems: Vec<String>,
     /// Per connect and per read.
     pub timeout: Duration,
     /// Extra attempts after a failed one (network errors, 5xx, truncated bodies).
     pub retries: u32,
+    /// A download larger than this is abandoned: a mirror cannot fill the disk.
     pub max_archive_bytes: u64,
 }
 
@@ -112,10 +140,13 @@ impl Default for SyncSettings {
 /// The merged settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
+    /// The database file; `None` for the default location ([`crate::default_path`]).
     pub database_path: Option<PathBuf>,
     /// How old the data may be before scans fail (`--max-db-age` wins over this).
     pub max_age: MaxAge,
+    /// The pinned public key bundles must be signed with, when one is configured.
     pub public_key: Option<PathBuf>,
+    /// How `db sync` fetches.
     pub sync: SyncSettings,
     /// The files that were read, in order.
     pub files: Vec<PathBuf>,

@@ -32,7 +32,9 @@ const WEEK: u64 = 7 * DAY;
 pub enum MaxAge {
     /// `none`: no freshness check.
     Off,
+    /// Data older than this fails the commands that judge.
     Limit {
+        /// The largest age, in seconds, that still counts as fresh.
         seconds: u64,
     },
 }
@@ -77,6 +79,7 @@ impl MaxAge {
         }
     }
 
+    /// The limit in seconds; `None` when the check is off (no age is too old).
     pub fn seconds(self) -> Option<u64> {
         match self {
             MaxAge::Off => None,
@@ -117,6 +120,8 @@ pub struct Freshness {
     pub updated_at: Option<Timestamp>,
     /// Seconds from the newest record to `now` (`None` without records).
     pub age_seconds: Option<i64>,
+    /// The limit this freshness is judged against (the operator's, from flag, environment or
+    /// configuration), kept with it so every message can name it.
     pub max_age: MaxAge,
 }
 

@@ -49,6 +49,7 @@ const MAX_PROBLEMS_SHOWN: usize = 50;
 pub struct Skipped {
     /// The file (`archive.zip!entry` for archive members), with `:line:column` when known.
     pub path: String,
+    /// Why it was not imported, shown after the path.
     pub reason: String,
 }
 
@@ -80,11 +81,22 @@ pub struct ImportReport {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ImportError {
+    /// An input given to the import could not be read at all (missing, unreadable, not a
+    /// file or directory).
     #[error("{}: {message}", path.display())]
-    Input { path: PathBuf, message: String },
+    Input {
+        /// The input as given.
+        path: PathBuf,
+        /// What went wrong reading it.
+        message: String,
+    },
     /// The input is not a complete advisory set: every problem found, each naming its file.
     #[error("{}", describe_problems(problems))]
-    Rejected { problems: Vec<Skipped> },
+    Rejected {
+        /// Every problem found, not only the first, so one run shows everything to fix.
+        problems: Vec<Skipped>,
+    },
+    /// The database could not be opened or written; the copy being built is discarded.
     #[error(transparent)]
     Database(#[from] DatabaseError),
 }

@@ -11,6 +11,10 @@
 //! - [`config`]: `airlock.toml` settings for the database, sync and pinned keys.
 //! - [`freshness`]: how old the data is, judged from its newest record, and the limit.
 
+// Every public item says why it exists or what it guarantees: this crate is the interface the
+// CLI and the tests build on.
+#![warn(missing_docs)]
+
 pub mod attestation;
 pub mod bundle;
 pub mod config;

@@ -13,24 +13,38 @@ use crate::time::Timestamp;
 /// One advisory record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Advisory {
+    /// The record's id (`GHSA-…`, `PYSEC-…`, `RUSTSEC-…`); one stored record per id.
     pub id: String,
     /// When the record last changed; decides which copy of a record wins.
     pub modified: Timestamp,
+    /// When the advisory was first published, when the record says.
     pub published: Option<Timestamp>,
     /// Set when the advisory was retracted: kept and flagged, never matched.
     pub withdrawn: Option<Timestamp>,
+    /// Other ids of the same vulnerability (CVE, GHSA, …); reports show them, and an
+    /// advisory found under two ids is reported once.
     pub aliases: Vec<String>,
+    /// Ids of related but different vulnerabilities; kept for the record, never merged.
     pub related: Vec<String>,
+    /// One line, for tables and finding messages.
     pub summary: Option<String>,
+    /// The full description (Markdown in most sources).
     pub details: Option<String>,
+    /// The severity scores as the record gives them, rated when airlock knows the system.
     pub severity: Vec<SeverityScore>,
+    /// Links for the reader (advisory, fix, report).
     pub references: Vec<Reference>,
+    /// The packages and versions the advisory applies to; matching reads only this.
     pub affected: Vec<Affected>,
+    /// Vulnerability, malicious package or one of RustSec's informational kinds (derived from
+    /// the id, `database_specific` and the informational label), which decides the finding's
+    /// rule.
     pub kind: AdvisoryKind,
     /// RustSec's informational label (`unmaintained`, `unsound`, `notice`, or another word).
     pub informational: Option<String>,
     /// The record-level `database_specific` object (GHSA severity, RustSec categories, …).
     pub database_specific: Option<Value>,
+    /// The input format the stored copy came from.
     pub format: RecordFormat,
 }
 
@@ -47,6 +61,7 @@ pub enum RecordFormat {
 }
 
 impl RecordFormat {
+    /// The name stored in the database.
     pub fn as_str(self) -> &'static str {
         match self {
             RecordFormat::RustSecMarkdown => "rustsec-markdown",
@@ -55,6 +70,7 @@ impl RecordFormat {
         }
     }
 
+    /// The format of a stored name; `None` for a name this version does not write.
     pub fn from_name(name: &str) -> Option<RecordFormat> {
         [
             RecordFormat::RustSecMarkdown,
@@ -80,13 +96,16 @@ impl RecordFormat {
 pub struct SeverityScore {
     /// `CVSS_V2`, `CVSS_V3`, `CVSS_V4`, `Ubuntu`, …
     pub kind: String,
+    /// The vector (or score) as written; airlock computes the score from a CVSS vector.
     pub score: String,
 }
 
+/// A link of the record, with OSV's type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
     /// `ADVISORY`, `WEB`, `PACKAGE`, `FIX`, …
     pub kind: String,
+    /// The address, shown as given and never fetched.
     pub url: String,
 }
 
@@ -94,11 +113,14 @@ pub struct Reference {
 /// so the record is complete, never matched).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AffectedEcosystem {
+    /// An ecosystem airlock scans, so the entry can match.
     Known(Ecosystem),
+    /// Any other OSV ecosystem, by its OSV name.
     Other(String),
 }
 
 impl AffectedEcosystem {
+    /// The ecosystem of an OSV `ecosystem` string (`PyPI`, `crates.io`, …).
     pub fn from_osv(name: &str) -> AffectedEcosystem {
         match Ecosystem::from_name(name) {
             Some(ecosystem) if ecosystem.osv_name().is_some() => {
@@ -120,6 +142,7 @@ impl AffectedEcosystem {
 /// One `affected[]` entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Affected {
+    /// The package's ecosystem, which decides the version ordering.
     pub ecosystem: AffectedEcosystem,
     /// The ecosystem string as the record wrote it.
     pub osv_ecosystem: String,
@@ -127,6 +150,7 @@ pub struct Affected {
     pub name: String,
     /// The index key: [`scanner_core::PackageName`] normalization for known ecosystems.
     pub normalized_name: String,
+    /// The package URL, when the record gives one.
     pub purl: Option<String>,
     /// Every range in record order (GIT ranges included; matching skips what it cannot order).
     pub ranges: Vec<Range>,
@@ -134,7 +158,9 @@ pub struct Affected {
     pub versions: Vec<String>,
     /// Functions named as affected (RustSec `affects.functions`, GHSA `affected_functions`).
     pub functions: Vec<String>,
+    /// The entry's `ecosystem_specific` object, kept verbatim.
     pub ecosystem_specific: Option<Value>,
+    /// The entry's `database_specific` object, kept verbatim.
     pub database_specific: Option<Value>,
 }
 
@@ -143,21 +169,29 @@ pub struct Affected {
 pub struct Range {
     /// `SEMVER`, `ECOSYSTEM`, `GIT`, or a type airlock does not know (kept verbatim).
     pub kind: String,
+    /// The repository of a `GIT` range (its events are commits of it).
     pub repo: Option<String>,
+    /// The events in record order; matching sorts them.
     pub events: Vec<Event>,
+    /// The range's `database_specific` object, kept verbatim.
     pub database_specific: Option<Value>,
 }
 
 /// One range event, with OSV's meaning.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
+    /// The range opens at this version (`0`: since the first).
     Introduced(String),
+    /// The range closes before this version (the fix).
     Fixed(String),
+    /// The range closes after this version (no fix known).
     LastAffected(String),
+    /// An upper bound on the range's events.
     Limit(String),
 }
 
 impl Event {
+    /// The OSV key of the event, as stored.
     pub fn key(&self) -> &'static str {
         match self {
             Event::Introduced(_) => "introduced",
@@ -167,6 +201,7 @@ impl Event {
         }
     }
 
+    /// The version (or commit) as the record wrote it.
     pub fn version(&self) -> &str {
         match self {
             Event::Introduced(version)
@@ -176,6 +211,7 @@ impl Event {
         }
     }
 
+    /// The event of an OSV key; `None` for a key OSV does not define.
     pub fn from_key(key: &str, version: String) -> Option<Event> {
         match key {
             "introduced" => Some(Event::Introduced(version)),

@@ -26,12 +26,16 @@ const MAX_EVENTS: usize = 10_000;
 /// Why one record could not be read; `line`/`column` point into the file when known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordError {
+    /// 1-based line in the file, when the parser knows it.
     pub line: Option<usize>,
+    /// 1-based column on that line, when the parser knows it.
     pub column: Option<usize>,
+    /// What is wrong; never the offending value in full (records are untrusted input).
     pub message: String,
 }
 
 impl RecordError {
+    /// A problem with no position (a missing field, a value out of bounds).
     pub fn new(message: impl Into<String>) -> RecordError {
         RecordError {
             line: None,
@@ -40,6 +44,7 @@ impl RecordError {
         }
     }
 
+    /// A problem at `line`:`column` of the file, so the import error can point at it.
     pub fn at(line: usize, column: usize, message: impl Into<String>) -> RecordError {
         RecordError {
             line: Some(line),

@@ -16,22 +16,39 @@ use sha2::{Digest, Sha256};
 /// Key files are a few hundred bytes; anything far larger is not a key.
 const MAX_KEY_FILE_BYTES: u64 = 64 * 1024;
 
+/// Why a key could not be made, read or written; every variant about a file names it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeyError {
+    /// The key file could not be read or written.
     #[error("{}: {context}: {source}", path.display())]
     Io {
+        /// The key file.
         path: PathBuf,
+        /// What was being done (`cannot read the key`, ...).
         context: &'static str,
+        /// The operating system's reason.
         #[source]
         source: std::io::Error,
     },
+    /// The file is not a key of the expected kind (PEM, PKCS#8 or SPKI, the right algorithm).
     #[error("{}: {message}", path.display())]
-    Format { path: PathBuf, message: String },
+    Format {
+        /// The key file.
+        path: PathBuf,
+        /// What is wrong with it; never key material.
+        message: String,
+    },
+    /// `keygen` never replaces a key: losing a secret key loses every signature made with it.
     #[error("{}: already exists (refusing to overwrite a key)", path.display())]
-    Exists { path: PathBuf },
+    Exists {
+        /// The file that is already there.
+        path: PathBuf,
+    },
+    /// No randomness for a new key: refused rather than make a weak one.
     #[error("the operating system's random number generator failed: {0}")]
     Random(String),
+    /// The key could not be written as PEM.
     #[error("cannot encode the key: {0}")]
     Encode(String),
 }
@@ -84,6 +101,7 @@ impl SecretKey {
             })
     }
 
+    /// Reads a secret key file (PKCS#8 PEM), bounded in size.
     pub fn load(path: &Path) -> Result<SecretKey, KeyError> {
         SecretKey::from_pem(&read_key_file(path)?, path)
     }
@@ -102,6 +120,7 @@ impl SecretKey {
             .map_err(|error| KeyError::Encode(error.to_string()))
     }
 
+    /// The public half, the one to hand to whoever verifies.
     pub fn public_key(&self) -> PublicKey {
         PublicKey {
             key: self.key.verifying_key(),
@@ -127,10 +146,12 @@ impl PublicKey {
             })
     }
 
+    /// Reads a public key file (SPKI PEM), bounded in size.
     pub fn load(path: &Path) -> Result<PublicKey, KeyError> {
         PublicKey::from_pem(&read_key_file(path)?, path)
     }
 
+    /// The key as SPKI PEM with `\n` line endings, the same bytes on every platform.
     pub fn to_pem(&self) -> Result<String, KeyError> {
         self.key
             .to_public_key_pem(LineEnding::LF)

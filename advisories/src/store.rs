@@ -124,42 +124,69 @@ const MIGRATIONS: &[&str] = &[
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DatabaseError {
+    /// No database file: reading never creates one, so a mistyped path is not an empty
+    /// database that says "nothing known".
     #[error("no advisory database at {}", path.display())]
-    Missing { path: PathBuf },
+    Missing {
+        /// Where it was looked for.
+        path: PathBuf,
+    },
     #[error(
         "{}: schema version {found} is newer than this airlock reads ({supported}); use a newer airlock",
         path.display()
     )]
+    /// Written by a newer airlock: refused rather than misread.
     TooNew {
+        /// The database file.
         path: PathBuf,
+        /// The file's schema version.
         found: i64,
+        /// The version this build reads.
         supported: i64,
     },
     #[error(
         "{}: schema version {found} is older than this airlock reads ({supported}); run `airlock db import` or `airlock db sync` to upgrade it",
         path.display()
     )]
+    /// Written by an older airlock; the next import or sync rebuilds it.
     TooOld {
+        /// The database file.
         path: PathBuf,
+        /// The file's schema version.
         found: i64,
+        /// The version this build reads.
         supported: i64,
     },
     #[error("{}: {context}: {source}", path.display())]
+    /// SQLite refused (a corrupt file, a failed statement).
     Sqlite {
+        /// The database file.
         path: PathBuf,
+        /// What was being done.
         context: &'static str,
+        /// SQLite's error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     #[error("{}: {context}: {source}", path.display())]
+    /// A file operation around the database (the copy, the rename, the lock) failed.
     Io {
+        /// The file.
         path: PathBuf,
+        /// What was being done.
         context: &'static str,
+        /// The operating system's reason.
         #[source]
         source: std::io::Error,
     },
+    /// Another airlock holds the write lock: two writers would each replace the other's work.
     #[error("{}: another airlock is changing this database (lock held on {})", path.display(), lock.display())]
-    Busy { path: PathBuf, lock: PathBuf },
+    Busy {
+        /// The database file.
+        path: PathBuf,
+        /// The lock file that is held.
+        lock: PathBuf,
+    },
 }
 
 impl DatabaseError {
@@ -183,7 +210,9 @@ impl DatabaseError {
 /// What replacing a record did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpsertOutcome {
+    /// A new id.
     Added,
+    /// The stored copy was older (or poorer) and was replaced.
     Updated,
     /// The stored copy is as new (or newer, or richer at the same time): nothing written.
     Unchanged,
@@ -198,21 +227,32 @@ pub struct SourceRecord {
     pub kind: String,
     /// URL or path.
     pub location: String,
+    /// The server's `ETag`, sent back on the next sync so an unchanged archive is a 304.
     pub etag: Option<String>,
+    /// The server's `Last-Modified`, for the same conditional request.
     pub last_modified: Option<String>,
+    /// SHA-256 of what was imported (archive or bundle), to tell two deliveries apart.
     pub sha256: Option<String>,
+    /// When it was fetched (syncs only); the trusted time that bounds record dates.
     pub fetched_at: Option<String>,
+    /// When it was imported.
     pub imported_at: String,
+    /// How many records it delivered (every copy counted).
     pub records_read: u64,
 }
 
 /// Per-source counts of stored records.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SourceCounts {
+    /// The source's name, as in [`SourceRecord::name`].
     pub source: String,
+    /// Records stored from it.
     pub advisories: u64,
+    /// Of those, withdrawn (kept, never matched).
     pub withdrawn: u64,
+    /// Of those, malicious-package reports.
     pub malicious: u64,
+    /// Of those, informational notices (RustSec).
     pub informational: u64,
 }
 
@@ -234,6 +274,7 @@ pub(crate) mod meta {
 /// What `airlock db info` shows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DatabaseSummary {
+    /// The schema version of the file.
     pub schema_version: i64,
     /// When the last import, sync or bundle import finished.
     pub updated_at: Option<Timestamp>,
@@ -243,10 +284,15 @@ pub struct DatabaseSummary {
     pub synced_at: Option<Timestamp>,
     /// Fingerprint of the key that signed the bundle the data came from.
     pub signer: Option<String>,
+    /// Records stored.
     pub advisories: u64,
+    /// Of those, withdrawn.
     pub withdrawn: u64,
+    /// `affected[]` entries naming a package (what matching searches).
     pub affected_packages: u64,
+    /// Record counts by source.
     pub per_source: Vec<SourceCounts>,
+    /// Every source's watermark.
     pub sources: Vec<SourceRecord>,
     /// Newest `modified` of any record (as stored: bounded by the trusted time of its import).
     pub newest_record: Option<String>,
@@ -591,16 +637,25 @@ pub struct Store {
 /// One stored `affected[]` entry naming a package, with what matching needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredAffected {
+    /// The advisory's id.
     pub advisory_id: String,
+    /// Its kind, which picks the finding's rule.
     pub kind: AdvisoryKind,
+    /// RustSec's informational label, when there is one.
     pub informational: Option<String>,
+    /// Its one-line summary, for the finding's message.
     pub summary: Option<String>,
+    /// Its other ids.
     pub aliases: Vec<String>,
+    /// The highest CVSS rating, else the database's own label, else info for informational
+    /// advisories; `None` when none of these exists (shown as unknown, never as a level it
+    /// does not have).
     pub severity: Option<Severity>,
     /// Every CVSS v3.x / v4.0 vector of the record, scored.
     pub ratings: Vec<Rating>,
     /// Reference URLs in record order.
     pub references: Vec<String>,
+    /// The entry's explicit `versions` list.
     pub versions: Vec<String>,
     /// (range type, events JSON) in record order.
     pub ranges: Vec<(String, Value)>,
@@ -643,6 +698,7 @@ impl Store {
         })
     }
 
+    /// The database file, for messages.
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -27,28 +27,42 @@ use scanner_core::clock::Clock;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FetchOutcome {
     /// A new archive was downloaded, checked and imported.
-    Fetched { bytes: u64, records: u64 },
+    Fetched {
+        /// The archive's size as received.
+        bytes: u64,
+        /// Advisory records read from it.
+        records: u64,
+    },
     /// The server said the stored copy is current (304).
     NotModified,
     /// Nothing was imported from this source; the reason says why.
     Failed(String),
 }
 
+/// One source of a sync and what became of it, so the report lists every source, failed ones
+/// included.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceOutcome {
+    /// The OSV ecosystem the archive holds.
     pub ecosystem: String,
+    /// Where it was fetched from (the mirror's URL when one is configured).
     pub url: String,
+    /// What happened.
     pub outcome: FetchOutcome,
 }
 
+/// What a sync did, source by source. A failed source does not stop the others; the caller
+/// decides the exit code from [`SyncReport::failures`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SyncReport {
+    /// Every source tried, in the configured order.
     pub sources: Vec<SourceOutcome>,
     /// The import of the fetched archives, when any was fetched.
     pub import: Option<ImportReport>,
 }
 
 impl SyncReport {
+    /// How many sources failed; more than zero means the data is not all current.
     pub fn failures(&self) -> usize {
         self.sources
             .iter()
@@ -57,20 +71,29 @@ impl SyncReport {
     }
 }
 
+/// Why a sync could not run at all (as opposed to one source failing, which is a
+/// [`FetchOutcome::Failed`]). Nothing stored is lost.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SyncError {
+    /// The HTTP client could not be built.
     #[error("cannot set up the HTTP client: {0}")]
     Client(String),
+    /// A local file of the sync (the database's directory, a downloaded archive) failed.
     #[error("{}: {context}: {source}", path.display())]
     Io {
+        /// The file.
         path: std::path::PathBuf,
+        /// What was being done.
         context: &'static str,
+        /// The operating system's reason.
         #[source]
         source: std::io::Error,
     },
+    /// The fetched archives could not be imported; the database keeps what it had.
     #[error("cannot import the fetched archives: {0}")]
     Import(String),
+    /// The database could not be opened or written.
     #[error(transparent)]
     Database(#[from] DatabaseError),
 }

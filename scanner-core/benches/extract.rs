@@ -6,7 +6,7 @@
 //! - baseline: `toml::from_str::<toml::Table>` on the lock text, the bare TOML parse any
 //!   Cargo.lock reader must do;
 //! - `CargoLockExtractor` on the lock alone;
-//! - `CargoLockExtractor` on the lock with the project's `Cargo.toml` files as companions;
+//! - the lock joined with the project's `Cargo.toml` files (each parsed, then the link stage);
 //! - a full `scan` of the project directory (walk, read, extract, graph build).
 //!
 //! Speed is reported as a ratio to the baseline measured in the same run, so numbers from
@@ -32,8 +32,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use scanner_core::extract::cargo::cargo_lock::{CargoLockExtractor, LockFile};
-use scanner_core::extract::{CompanionFile, Input, Parse};
+use scanner_core::extract::cargo::cargo_lock::{self, CargoLockExtractor, LockFile};
+use scanner_core::extract::cargo::cargo_toml;
+use scanner_core::extract::{Input, Parse};
+use scanner_core::link::{link, Extracted, LinkOptions, Linked};
 use scanner_core::scan::{scan, ScanOptions};
 use support::{
     date_utc, duration, find_files, machine, memory, peak_memory_kib, profile, relative_display,
@@ -163,7 +165,8 @@ struct Case {
     /// The corpus entry (top-level directory) holding the lock: what the full scan scans.
     project: PathBuf,
     text: String,
-    companions: Vec<CompanionFile>,
+    /// The `Cargo.toml` files at or below the lock: (path relative to the lock's directory, bytes).
+    manifests_beside: Vec<(String, Vec<u8>)>,
     lock_version: u8,
     /// `[[package]]` entries.
     packages: usize,
@@ -182,23 +185,18 @@ impl Case {
         let directory = lock.parent().unwrap_or(corpus);
         let mut manifests = Vec::new();
         find_files(directory, "Cargo.toml", &mut manifests)?;
-        let mut companions = manifests
+        let mut manifests_beside = manifests
             .iter()
-            .map(|path| {
-                Ok(CompanionFile {
-                    path: relative_display(directory, path),
-                    bytes: fs::read(path)?,
-                })
-            })
+            .map(|path| Ok((relative_display(directory, path), fs::read(path)?)))
             .collect::<io::Result<Vec<_>>>()?;
-        companions.sort_by(|a, b| a.path.cmp(&b.path));
+        manifests_beside.sort_by(|a, b| a.0.cmp(&b.0));
         let parsed = LockFile::parse("Cargo.lock", text.as_bytes())
             .map_err(|error| format!("{name}: {error}"))?;
         Ok(Case {
             name,
             project,
             text,
-            companions,
+            manifests_beside,
             lock_version: parsed.version.as_number(),
             packages: parsed.packages.len(),
         })
@@ -223,9 +221,19 @@ struct Results {
 fn run_case(case: &Case, plan: Plan) -> Result<Results, Box<dyn Error>> {
     let text = case.text.as_str();
     let bare = Input::new("Cargo.lock", text.as_bytes());
-    let with_manifests = Input {
-        companions: &case.companions,
-        ..Input::new("Cargo.lock", text.as_bytes())
+    // The lock and its manifests, each parsed by its own format, then joined.
+    let with_manifests = || -> Linked {
+        let mut files = vec![Extracted::parse(
+            "Cargo.lock",
+            &cargo_lock::FORMAT,
+            text.as_bytes(),
+        )];
+        files.extend(
+            case.manifests_beside
+                .iter()
+                .map(|(path, bytes)| Extracted::parse(path, &cargo_toml::FORMAT, bytes)),
+        );
+        link(files, &LinkOptions::default())
     };
     let paths = [case.project.clone()];
     let options = ScanOptions::default();
@@ -235,9 +243,7 @@ fn run_case(case: &Case, plan: Plan) -> Result<Results, Box<dyn Error>> {
     let lock_only_extraction = CargoLockExtractor
         .parse(&bare)
         .map_err(|error| format!("{}: {error}", case.name))?;
-    let manifests_extraction = CargoLockExtractor
-        .parse(&with_manifests)
-        .map_err(|error| format!("{}: {error}", case.name))?;
+    let manifests_linked = with_manifests();
     let report = scan(&paths, &options).map_err(|error| format!("{}: {error}", case.name))?;
 
     let baseline = measure(plan, || {
@@ -248,8 +254,7 @@ fn run_case(case: &Case, plan: Plan) -> Result<Results, Box<dyn Error>> {
         black_box(CargoLockExtractor.parse(black_box(&bare))).expect("extracted before timing");
     });
     let manifests = measure(plan, || {
-        black_box(CargoLockExtractor.parse(black_box(&with_manifests)))
-            .expect("extracted before timing");
+        black_box(with_manifests());
     });
     let full_scan = measure(plan, || {
         black_box(scan(black_box(&paths), &options)).expect("scanned before timing");
@@ -261,8 +266,8 @@ fn run_case(case: &Case, plan: Plan) -> Result<Results, Box<dyn Error>> {
         with_manifests: manifests,
         full_scan,
         lock_only_components: lock_only_extraction.components.len(),
-        with_manifests_components: manifests_extraction.components.len(),
-        with_manifests_roots: manifests_extraction.roots.len(),
+        with_manifests_components: manifests_linked.graph.len(),
+        with_manifests_roots: manifests_linked.graph.roots().count(),
         scan_components: report.graph.len(),
         scan_files: report.files.len(),
         scan_errors: report.has_errors(),
@@ -334,7 +339,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         largest.name,
         largest.text.len(),
         largest.packages,
-        largest.companions.len()
+        largest.manifests_beside.len()
     );
     let largest_results = run_case(largest, detailed_plan)?;
     let mut other_results = Vec::with_capacity(others.len());
@@ -432,7 +437,7 @@ fn render(r: &Rendering<'_>) -> String {
         thousands(largest.text.len() as u64),
         largest.lock_version,
         thousands(largest.packages as u64),
-        largest.companions.len()
+        largest.manifests_beside.len()
     );
     let _ = writeln!(
         out,
@@ -451,7 +456,7 @@ fn render(r: &Rendering<'_>) -> String {
         (
             format!(
                 "airlock: `CargoLockExtractor`, lock + {} manifests",
-                largest.companions.len()
+                largest.manifests_beside.len()
             ),
             &results.with_manifests,
         ),
@@ -529,7 +534,7 @@ fn render(r: &Rendering<'_>) -> String {
             case.lock_version,
             thousands(case.text.len() as u64),
             thousands(case.packages as u64),
-            case.companions.len(),
+            case.manifests_beside.len(),
             duration(results.baseline.median),
             duration(results.lock_only.median),
             results.lock_only.ratio_to(&results.baseline),

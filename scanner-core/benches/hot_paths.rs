@@ -324,7 +324,7 @@ fn describe_outcome(outcome: &Result<Extraction, scanner_core::extract::ExtractE
         Ok(extraction) => format!(
             "reads {} components, {} edges, {} diagnostics",
             extraction.components.len(),
-            extraction.edges.len(),
+            extraction.references.len(),
             extraction.diagnostics.len()
         ),
         Err(error) => format!("refused: {error}"),

@@ -273,7 +273,7 @@ fn run_case(case: &Case, plan: Plan) -> Result<Results, Box<dyn Error>> {
         with_manifests: manifests,
         full_scan,
         lock_only_components: lock_only_extraction.components.len(),
-        lock_only_edges: lock_only_extraction.edges.len(),
+        lock_only_edges: lock_only_extraction.references.len(),
         with_manifests_roots: manifests_extraction.roots.len(),
         scan_components: report.graph.len(),
         scan_files: report.files.len(),

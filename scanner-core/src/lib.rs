@@ -13,6 +13,7 @@ pub mod ecosystem;
 pub mod extract;
 pub mod facts;
 pub mod graph;
+pub mod link;
 pub mod location;
 pub mod model;
 pub mod name;

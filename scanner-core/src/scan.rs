@@ -1,10 +1,11 @@
 //! The scan driver: walks the given paths, picks extractors by file name, reads files under
-//! caps, runs extractors in parallel, and merges everything into one dependency graph.
+//! caps, runs extractors in parallel, and hands what they extracted to the link stage
+//! ([`crate::link`]), which joins and merges it into one dependency graph.
 //!
 //! This is the only filesystem code in the core. It never follows a symbolic link out of the
 //! scan root, never opens anything but regular files, and never reads more than a format's cap.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
 use std::io::Read;
@@ -16,15 +17,17 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use ignore::WalkBuilder;
 use rayon::prelude::*;
 
-use crate::component::{ComponentKey, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
 use crate::extract::cargo::metadata::CargoGraphSource;
 use crate::extract::{
-    CompanionFile, CompanionRequest, DirectoryEntry, EdgeTarget, Extraction, ExtractorId,
-    FileDigest, FileFacts, FileReader, Format, Input, ReadLimit, ReadSeek, FORMATS,
+    CompanionFile, CompanionRequest, DirectoryEntry, ExtractorId, FileDigest, FileFacts,
+    FileReader, Format, Input, Join, ReadLimit, ReadSeek, Role, FORMATS, MAX_JOINED_MANIFESTS,
 };
-use crate::graph::{DependencyGraph, GraphBuilder};
+use crate::graph::DependencyGraph;
+use crate::link::{link, Extracted, LinkOptions};
 use crate::location::Location;
+
+pub use crate::link::{merge, ScannedFile};
 
 /// Directory names skipped by default: version control, build output, dependency caches and
 /// virtual environments hold copies of other projects, not this one.
@@ -153,13 +156,6 @@ pub enum ScanError {
     },
 }
 
-/// A file an extractor read.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ScannedFile {
-    pub path: String,
-    pub extractor: ExtractorId,
-}
-
 /// What a scan found.
 #[derive(Debug, Clone)]
 pub struct ScanReport {
@@ -189,15 +185,15 @@ struct Job {
     root: PathBuf,
     /// Size as seen by the walk (0 when unknown), for progress.
     size: u64,
+    /// A manifest found beside a lockfile named on the command line: read for the lock to join,
+    /// not an input of its own (see [`Extracted::join_only`]).
+    join_only: bool,
 }
 
+/// What running one job gave: the file as extracted, and problems met reading around it
+/// (hashing it, reading companions), reported even when the extraction succeeds.
 struct JobResult {
-    display: String,
-    extractor: ExtractorId,
-    /// Further files the extractor read through the job's [`DiskFiles`].
-    read_files: Vec<String>,
-    outcome: Result<Extraction, Diagnostic>,
-    /// Problems reading companions, reported even when the extraction succeeds.
+    extracted: Extracted,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -218,7 +214,14 @@ pub fn scan_with(
         collect_jobs(extractors, path, options, &mut jobs, &mut diagnostics)?;
     }
     jobs.sort_by(|a, b| (&a.display, a.extractor.id).cmp(&(&b.display, b.extractor.id)));
-    jobs.dedup_by(|a, b| a.display == b.display && a.extractor.id == b.extractor.id);
+    // A manifest found both by a walk and beside a lockfile argument is an input of its own.
+    jobs.dedup_by(|later, kept| {
+        let same = later.display == kept.display && later.extractor.id == kept.extractor.id;
+        if same {
+            kept.join_only &= later.join_only;
+        }
+        same
+    });
 
     let progress = ProgressState {
         reporter: options.progress.clone(),
@@ -245,8 +248,8 @@ pub fn scan_with(
     let claimed: BTreeMap<String, ExtractorId> = results
         .iter()
         .filter_map(|result| {
-            let extraction = result.outcome.as_ref().ok()?;
-            Some((extraction, result.extractor))
+            let extraction = result.extracted.outcome.as_ref().ok()?;
+            Some((extraction, result.extracted.format.id))
         })
         .flat_map(|(extraction, extractor)| {
             extraction
@@ -277,174 +280,26 @@ pub fn scan_with(
             .map(|job| run_job(&job, options, &progress))
             .collect::<Vec<_>>(),
     );
-    results.sort_by(|a, b| (&a.display, a.extractor).cmp(&(&b.display, b.extractor)));
 
-    let mut extractions = Vec::new();
-    let mut files = Vec::new();
+    let mut extracted = Vec::with_capacity(results.len());
     for result in results {
         diagnostics.extend(result.diagnostics);
-        match result.outcome {
-            // A file that gave nothing at all (a README.md that is no model card) was looked at,
-            // not used: it is not an input of the result.
-            Ok(extraction) if is_empty(&extraction) && result.read_files.is_empty() => {}
-            Ok(extraction) => {
-                files.push(ScannedFile {
-                    path: result.display.clone(),
-                    extractor: result.extractor,
-                });
-                // Companions the extraction accounts for are inputs too (attestations hash them).
-                files.extend(extraction.claimed.iter().map(|path| ScannedFile {
-                    path: path.clone(),
-                    extractor: result.extractor,
-                }));
-                files.extend(result.read_files.iter().map(|path| ScannedFile {
-                    path: path.clone(),
-                    extractor: result.extractor,
-                }));
-                extractions.push(extraction);
-            }
-            Err(diagnostic) => diagnostics.push(diagnostic),
-        }
+        extracted.push(result.extracted);
     }
-
-    let graph = merge(extractions, &mut diagnostics);
+    let linked = link(
+        extracted,
+        &LinkOptions {
+            cargo_graph: options.cargo_graph.as_deref(),
+        },
+    );
+    diagnostics.extend(linked.diagnostics);
     diagnostics.sort();
     diagnostics.dedup();
-    files.sort();
-    files.dedup();
     Ok(ScanReport {
-        graph,
+        graph: linked.graph,
         diagnostics,
-        files,
+        files: linked.files,
     })
-}
-
-fn is_empty(extraction: &Extraction) -> bool {
-    extraction.components.is_empty()
-        && extraction.edges.is_empty()
-        && extraction.roots.is_empty()
-        && extraction.diagnostics.is_empty()
-        && extraction.claimed.is_empty()
-}
-
-/// Replaces credentials in every URL a source carries (`https://user:token@host/…` becomes
-/// `https://user:***@host/…`), for every extractor at once: lockfiles copy private index URLs
-/// with their tokens, and a source ends up in every output format (purls, SBOM properties,
-/// finding messages). Done before merging so keys stay consistent between components and edges.
-fn redact_extraction(extraction: &mut Extraction) {
-    for component in &mut extraction.components {
-        redact_source(&mut component.key.source);
-    }
-    for key in &mut extraction.roots {
-        redact_source(&mut key.source);
-    }
-    for edge in &mut extraction.edges {
-        redact_source(&mut edge.from.source);
-        match &mut edge.to {
-            EdgeTarget::Key(key) => redact_source(&mut key.source),
-            EdgeTarget::Reference(reference) => {
-                if let Some(source) = &mut reference.source {
-                    redact_source(source);
-                }
-            }
-        }
-    }
-}
-
-fn redact_source(source: &mut Source) {
-    use crate::extract::python::requirements_txt::redact_credentials;
-    match source {
-        Source::Registry { index: Some(url) } | Source::Git { url, .. } | Source::Url { url } => {
-            *url = redact_credentials(url);
-        }
-        Source::Registry { index: None } | Source::Path { .. } | Source::File { .. } => {}
-    }
-}
-
-/// Merges extractions by key and resolves their edges.
-pub fn merge(
-    mut extractions: Vec<Extraction>,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> DependencyGraph {
-    extractions.iter_mut().for_each(redact_extraction);
-    let mut builder = GraphBuilder::new();
-    for extraction in &extractions {
-        for component in &extraction.components {
-            builder.add_component(component.clone());
-        }
-    }
-    for extraction in extractions {
-        diagnostics.extend(extraction.diagnostics.iter().cloned());
-        for edge in &extraction.edges {
-            let target = match &edge.to {
-                EdgeTarget::Key(key) => Some(key.clone()),
-                EdgeTarget::Reference(reference) => {
-                    let candidates: BTreeSet<&ComponentKey> = extraction
-                        .components
-                        .iter()
-                        .map(|component| &component.key)
-                        .filter(|key| {
-                            key.ecosystem == reference.ecosystem && key.name == reference.name
-                        })
-                        .filter(|key| {
-                            reference.version.is_none() || key.version == reference.version
-                        })
-                        .filter(|key| {
-                            reference
-                                .source
-                                .as_ref()
-                                .is_none_or(|source| *source == key.source)
-                        })
-                        .collect();
-                    let mut candidates = candidates.into_iter();
-                    match (candidates.next(), candidates.next()) {
-                        (Some(only), None) => Some(only.clone()),
-                        (None, _) => {
-                            diagnostics.push(Diagnostic::new(
-                                DiagnosticCode::DanglingReference,
-                                DiagnosticSeverity::Warning,
-                                edge.location.clone(),
-                                format!(
-                                    "`{}` depends on `{}`, which is not defined in the same file",
-                                    edge.from.name, reference.name
-                                ),
-                            ));
-                            None
-                        }
-                        (Some(_), Some(_)) => {
-                            diagnostics.push(Diagnostic::new(
-                                DiagnosticCode::AmbiguousReference,
-                                DiagnosticSeverity::Warning,
-                                edge.location.clone(),
-                                format!(
-                                    "`{}` depends on `{}`, which matches several packages",
-                                    edge.from.name, reference.name
-                                ),
-                            ));
-                            None
-                        }
-                    }
-                }
-            };
-            if let Some(target) = target {
-                if !builder.add_edge_with(&edge.from, &target, edge.kind, &edge.details) {
-                    diagnostics.push(Diagnostic::new(
-                        DiagnosticCode::DanglingReference,
-                        DiagnosticSeverity::Warning,
-                        edge.location.clone(),
-                        format!(
-                            "an edge from `{}` points at `{target}`, which no extractor reported",
-                            edge.from
-                        ),
-                    ));
-                }
-            }
-        }
-        for root in &extraction.roots {
-            builder.add_root(root);
-        }
-    }
-    builder.build()
 }
 
 fn collect_jobs(
@@ -503,6 +358,12 @@ fn collect_jobs(
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| canonical_root.clone());
+        // A lockfile named alone still joins the manifests of its directory tree: the link
+        // stage picks the ones it joins among them.
+        let join = accepting.iter().find_map(|extractor| match extractor.role {
+            Role::Lock(join) if extractor.companions().is_none() => Some(join),
+            Role::Lock(_) | Role::Manifest(_) | Role::Standalone => None,
+        });
         for extractor in accepting {
             jobs.push(Job {
                 disk_path: path.to_path_buf(),
@@ -510,7 +371,20 @@ fn collect_jobs(
                 extractor,
                 root: root.clone(),
                 size: metadata.len(),
+                join_only: false,
             });
+        }
+        if let Some(join) = join {
+            collect_joined_manifests(
+                extractors,
+                path,
+                &display_root,
+                join,
+                &root,
+                options,
+                jobs,
+                diagnostics,
+            );
         }
         return Ok(());
     }
@@ -569,10 +443,85 @@ fn collect_jobs(
                 extractor,
                 root: canonical_root.clone(),
                 size,
+                join_only: false,
             });
         }
     }
     Ok(())
+}
+
+/// The manifests a lockfile named on the command line may join: every file below the lock's
+/// directory that a manifest format of the join's ecosystem accepts (at most
+/// [`MAX_JOINED_MANIFESTS`]), as jobs marked [`Job::join_only`]. This is the only walk of a file
+/// argument.
+#[allow(clippy::too_many_arguments)]
+fn collect_joined_manifests(
+    extractors: &[&'static Format],
+    lock: &Path,
+    lock_display: &str,
+    join: Join,
+    root: &Path,
+    options: &ScanOptions,
+    jobs: &mut Vec<Job>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let manifest_formats: Vec<&'static Format> = extractors
+        .iter()
+        .copied()
+        .filter(|format| format.role == Role::Manifest(join.ecosystem()))
+        .collect();
+    let Some(directory) = lock.parent() else {
+        return;
+    };
+    let directory = if directory.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        directory
+    };
+    let mut found = 0;
+    for entry in walker(directory, options).build() {
+        let Ok(entry) = entry else { continue };
+        let accepting: Vec<&'static Format> = manifest_formats
+            .iter()
+            .copied()
+            .filter(|format| format.accepts(entry.path()))
+            .collect();
+        if accepting.is_empty()
+            || entry
+                .file_type()
+                .is_some_and(|file_type| file_type.is_dir())
+        {
+            continue;
+        }
+        if entry.path_is_symlink()
+            && !fs::canonicalize(entry.path()).is_ok_and(|target| target.starts_with(root))
+        {
+            continue;
+        }
+        if found >= MAX_JOINED_MANIFESTS {
+            diagnostics.push(Diagnostic::warning(
+                DiagnosticCode::ReadError,
+                Location::file(lock_display),
+                format!(
+                    "more than {MAX_JOINED_MANIFESTS} {} files below this file; the rest were not read",
+                    join.manifest_name()
+                ),
+            ));
+            break;
+        }
+        found += 1;
+        let size = fs::metadata(entry.path()).map_or(0, |metadata| metadata.len());
+        for extractor in accepting {
+            jobs.push(Job {
+                disk_path: entry.path().to_path_buf(),
+                display: display_path(entry.path()),
+                extractor,
+                root: root.to_path_buf(),
+                size,
+                join_only: true,
+            });
+        }
+    }
 }
 
 /// Whether `path` is one of [`ScanOptions::skip_files`] (resolved only when there are any).
@@ -716,26 +665,7 @@ fn run_job(job: &Job, options: &ScanOptions, progress: &ProgressState) -> JobRes
                     format!("extractor {id} failed unexpectedly; please report this file"),
                 )
             })?;
-        let mut extraction = extracted.map_err(|error| error.to_diagnostic())?;
-        if let Some(source) = options
-            .cargo_graph
-            .as_deref()
-            .filter(|_| id == "cargo/cargo-lock")
-        {
-            if let Err(reason) = crate::extract::cargo::metadata::refine(
-                source,
-                &job.disk_path,
-                &job.display,
-                &mut extraction,
-            ) {
-                extraction.diagnostics.push(Diagnostic::warning(
-                    DiagnosticCode::CargoMetadataFallback,
-                    Location::file(&job.display),
-                    format!("cargo metadata failed ({reason}); read the lockfile directly"),
-                ));
-            }
-        }
-        Ok(extraction)
+        extracted.map_err(|error| error.to_diagnostic())
     })();
     let mut read_files = files
         .read
@@ -746,10 +676,14 @@ fn run_job(job: &Job, options: &ScanOptions, progress: &ProgressState) -> JobRes
     read_files.retain(|path| *path != job.display);
     progress.file_done();
     JobResult {
-        display: job.display.clone(),
-        extractor: id,
-        read_files,
-        outcome,
+        extracted: Extracted {
+            path: job.display.clone(),
+            format: job.extractor,
+            outcome,
+            read_files,
+            join_only: job.join_only,
+            disk_path: Some(job.disk_path.clone()),
+        },
         diagnostics,
     }
 }
@@ -1097,7 +1031,10 @@ mod tests {
     use super::*;
     use crate::component::{Component, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, Source};
     use crate::ecosystem::Ecosystem;
-    use crate::extract::{DependencyReference, EdgeRef, ExtractError, FileMatch, Parse};
+    use crate::extract::{
+        ExtractError, Extraction, FileMatch, NamedTarget, Parse, Reference, Requirement, Target,
+    };
+    use crate::link::Origin;
     use crate::location::Evidence;
     use crate::name::PackageName;
 
@@ -1148,16 +1085,19 @@ mod tests {
                                 .map(str::to_owned)
                         })
                         .unwrap_or_default();
-                    extraction.edges.push(EdgeRef {
+                    extraction.references.push(Reference {
                         from: key(from, &from_version),
-                        to: EdgeTarget::Reference(DependencyReference {
+                        to: Target::Named(NamedTarget {
                             ecosystem: Ecosystem::PyPI,
                             name: name(to),
-                            version: None,
-                            source: None,
+                            requirement: Requirement::Exact {
+                                version: None,
+                                source: None,
+                            },
+                            origin: Origin::Generic,
                         }),
                         kind: EdgeKind::Normal,
-                        details: EdgeDetails::default(),
+                        conditions: EdgeDetails::default(),
                         location: Some(location),
                     });
                 } else if let Some((package, version)) = line.split_once(' ') {
@@ -1279,6 +1219,99 @@ mod tests {
         };
         let report = scan_with(&[&PINS], &[root.to_path_buf()], &everything).unwrap();
         assert_eq!(report.graph.len(), 4);
+    }
+
+    /// A lockfile joins the manifests of its workspace whether its directory is walked or the
+    /// lock is named alone; a manifest it does not account for is read on its own only when a
+    /// walk found it.
+    #[test]
+    fn a_lock_joins_its_workspace_walked_or_named_alone() {
+        let temporary = tempfile::tempdir().unwrap();
+        let ws = temporary.path().join("ws");
+        write(
+            &ws,
+            "Cargo.lock",
+            "version = 3\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"serde\"]\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
+        );
+        write(&ws, "Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n");
+        write(
+            &ws,
+            "crates/app/Cargo.toml",
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dev-dependencies]\nserde = \"1\"\n",
+        );
+        write(
+            &ws,
+            "other/Cargo.toml",
+            "[package]\nname = \"other\"\nversion = \"0.2.0\"\n",
+        );
+        let table = [
+            &crate::extract::cargo::cargo_lock::FORMAT,
+            &crate::extract::cargo::cargo_toml::FORMAT,
+        ];
+        let listed = |report: &ScanReport| -> Vec<(String, &str)> {
+            report
+                .files
+                .iter()
+                .map(|file| {
+                    let path = file.path.rsplit_once("/ws/").unwrap().1.to_owned();
+                    (path, file.extractor)
+                })
+                .collect()
+        };
+        let roots = |report: &ScanReport| -> Vec<String> {
+            report.graph.roots().map(|key| key.to_string()).collect()
+        };
+
+        let walked = scan_with(&table, std::slice::from_ref(&ws), &ScanOptions::default()).unwrap();
+        assert_eq!(
+            listed(&walked),
+            [
+                ("Cargo.lock".to_owned(), "cargo/cargo-lock"),
+                ("Cargo.toml".to_owned(), "cargo/cargo-lock"),
+                ("crates/app/Cargo.toml".to_owned(), "cargo/cargo-lock"),
+                ("other/Cargo.toml".to_owned(), "cargo/cargo-toml"),
+            ]
+        );
+        assert_eq!(roots(&walked).len(), 2, "{:?}", roots(&walked));
+        let dev: Vec<String> = walked
+            .graph
+            .edges()
+            .map(|edge| {
+                format!(
+                    "{} -{}-> {}",
+                    edge.from.name,
+                    edge.kind.as_str(),
+                    edge.to.name
+                )
+            })
+            .collect();
+        assert_eq!(
+            dev,
+            ["app -dev-> serde"],
+            "the member's manifest gives the kind"
+        );
+
+        let named = scan_with(&table, &[ws.join("Cargo.lock")], &ScanOptions::default()).unwrap();
+        assert_eq!(
+            listed(&named),
+            [
+                ("Cargo.lock".to_owned(), "cargo/cargo-lock"),
+                ("Cargo.toml".to_owned(), "cargo/cargo-lock"),
+                ("crates/app/Cargo.toml".to_owned(), "cargo/cargo-lock"),
+            ]
+        );
+        assert_eq!(roots(&named).len(), 1, "{:?}", roots(&named));
+        assert!(named.diagnostics.is_empty(), "{:?}", named.diagnostics);
+
+        // Named alone and walked in the same run: the walk's reading wins.
+        let both = scan_with(
+            &table,
+            &[ws.join("Cargo.lock"), ws.clone()],
+            &ScanOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(listed(&both), listed(&walked));
+        assert_eq!(roots(&both), roots(&walked));
     }
 
     #[test]

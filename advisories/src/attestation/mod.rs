@@ -45,9 +45,12 @@ pub const MAX_SUBJECTS: usize = 1_000_000;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AttestationError {
+    /// The attestation file could not be read (or written, when signing).
     #[error("{}: cannot read the attestation: {source}", path.display())]
     Io {
+        /// The attestation file.
         path: PathBuf,
+        /// The operating system's reason.
         #[source]
         source: std::io::Error,
     },
@@ -91,7 +94,11 @@ pub struct Subject {
 pub struct Statement {
     /// Sorted by name, without duplicates.
     pub subjects: Vec<Subject>,
+    /// What the predicate is (airlock writes [`CYCLONEDX_PREDICATE_TYPE`]); a verifier
+    /// refuses a type it does not expect rather than read the predicate as something else.
     pub predicate_type: String,
+    /// The signed predicate (the CycloneDX SBOM of the scan), parsed only after the signature
+    /// verified.
     pub predicate: serde_json::Value,
 }
 
@@ -227,9 +234,11 @@ pub fn check_subject_name(name: &str) -> Result<(), String> {
 /// A DSSE envelope in its JSON form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Envelope {
+    /// DSSE's `payloadType`; it is part of what is signed (PAE), so it cannot be swapped.
     pub payload_type: String,
     /// The decoded payload.
     pub payload: Vec<u8>,
+    /// The signatures over the payload; one that verifies under the trusted key is enough.
     pub signatures: Vec<EnvelopeSignature>,
 }
 
@@ -262,6 +271,7 @@ struct SignatureWire {
 pub struct Verified {
     /// The fingerprint of the key that verified.
     pub key: String,
+    /// The statement, parsed from the payload that signature covers.
     pub statement: Statement,
 }
 
@@ -300,6 +310,8 @@ impl Envelope {
         Ok(bytes)
     }
 
+    /// Parses an envelope (JSON with a base64 payload) without checking any signature: a
+    /// caller must verify before trusting the payload.
     pub fn from_json(bytes: &[u8]) -> Result<Envelope, AttestationError> {
         let invalid = |message: String| AttestationError::Envelope(message);
         let wire: EnvelopeWire = serde_json::from_slice(bytes).map_err(|error| {

@@ -51,16 +51,25 @@ pub const MAX_MODEL_FILES: usize = 1_000_000;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ModelSignatureError {
+    /// The key or bundle file could not be read.
     #[error("{}: {context}: {source}", path.display())]
     Io {
+        /// The file.
         path: PathBuf,
+        /// What was being read.
         context: &'static str,
+        /// The operating system's reason.
         #[source]
         source: std::io::Error,
     },
     /// The key file is not an ECDSA P-256 or P-384 public key.
     #[error("{}: {message}", path.display())]
-    Key { path: PathBuf, message: String },
+    Key {
+        /// The key file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The file is not a model_signing bundle airlock can read.
     #[error("not a model_signing bundle: {0}")]
     Bundle(String),
@@ -78,7 +87,9 @@ pub enum ModelSignatureError {
 /// An elliptic-curve public key of a curve model_signing signs with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EcPublicKey {
+    /// NIST P-256 (ECDSA with SHA-256).
     P256(p256::ecdsa::VerifyingKey),
+    /// NIST P-384 (ECDSA with SHA-384).
     P384(p384::ecdsa::VerifyingKey),
 }
 
@@ -98,6 +109,7 @@ impl EcPublicKey {
         })
     }
 
+    /// Reads a PEM public key file of at most 64 KiB (anything larger is not a key).
     pub fn load(path: &Path) -> Result<EcPublicKey, ModelSignatureError> {
         let io = |source| ModelSignatureError::Io {
             path: path.to_owned(),
@@ -114,6 +126,7 @@ impl EcPublicKey {
         EcPublicKey::from_pem(&std::fs::read_to_string(path).map_err(io)?, path)
     }
 
+    /// The curve's name, as reports show the key.
     pub fn curve(&self) -> &'static str {
         match self {
             EcPublicKey::P256(_) => "P-256",
@@ -161,6 +174,8 @@ pub struct Resource {
 /// How the model was serialized into resources.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Serialization {
+    /// Whether the signer followed symbolic links; the digests only hold when the verifier
+    /// walks the model the same way.
     pub allow_symlinks: bool,
     /// Relative to the model directory.
     pub ignore_paths: Vec<String>,
@@ -182,10 +197,13 @@ impl Default for Serialization {
 /// A verified model manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelManifest {
+    /// The model's name as the signer gave it (the subject's name).
     pub model_name: String,
     /// The subject digest (hex).
     pub root_digest: String,
+    /// How the files were walked when signing, to walk them the same way.
     pub serialization: Serialization,
+    /// Every signed file with its digest, in model_signing's order.
     pub resources: Vec<Resource>,
 }
 
@@ -587,15 +605,18 @@ fn walk(
 /// How the files on disk compare with a signed manifest.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ManifestComparison {
+    /// Files whose bytes are the signed ones.
     pub matching: Vec<String>,
     /// Name, signed digest, digest on disk.
     pub modified: Vec<(String, String, String)>,
+    /// Signed, not on disk.
     pub missing: Vec<String>,
     /// On disk, not in the manifest.
     pub extra: Vec<String>,
 }
 
 impl ManifestComparison {
+    /// The files on disk are exactly the signed ones: nothing changed, missing or added.
     pub fn holds(&self) -> bool {
         self.modified.is_empty() && self.missing.is_empty() && self.extra.is_empty()
     }

@@ -16,14 +16,19 @@ use super::version::{Version, VersionError, VersionScheme};
 /// How a range orders its events.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RangeKind {
+    /// `SEMVER`: events are SemVer versions, whatever the ecosystem.
     SemVer,
+    /// `ECOSYSTEM`: events are ordered by the package's ecosystem (PEP 440 for PyPI).
     Ecosystem,
+    /// `GIT`: events are commits; cannot be ordered without the repository, so skipped.
     Git,
     /// A type this version of airlock does not know; skipped like `GIT`.
     Other(String),
 }
 
 impl RangeKind {
+    /// The kind of an OSV `type` string; an unknown one is kept, never an error, so a newer
+    /// record still imports and its other ranges still decide.
     pub fn from_osv(name: &str) -> RangeKind {
         match name {
             "SEMVER" => RangeKind::SemVer,
@@ -33,6 +38,7 @@ impl RangeKind {
         }
     }
 
+    /// The OSV `type` string, as stored and shown.
     pub fn as_osv(&self) -> &str {
         match self {
             RangeKind::SemVer => "SEMVER",
@@ -46,13 +52,19 @@ impl RangeKind {
 /// One event of a range's timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum EventKind {
+    /// The range opens at this version (`0`: since the first release).
     Introduced,
+    /// The range closes before this version (the version with the fix is not affected).
     Fixed,
+    /// The range closes after this version (it is still affected; no fix is known).
     LastAffected,
+    /// An upper bound on the range's events, from the schema; `*` when absent.
     Limit,
 }
 
 impl EventKind {
+    /// The kind of an OSV event key; `None` for a key the schema does not define (the
+    /// importer reports it).
     pub fn from_osv(name: &str) -> Option<EventKind> {
         match name {
             "introduced" => Some(EventKind::Introduced),
@@ -63,6 +75,7 @@ impl EventKind {
         }
     }
 
+    /// The OSV event key, as stored and shown.
     pub fn as_osv(self) -> &'static str {
         match self {
             EventKind::Introduced => "introduced",
@@ -73,22 +86,31 @@ impl EventKind {
     }
 }
 
+/// One event of a range, with its version as the record wrote it (parsed only when the range
+/// is evaluated, under the range's ordering).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
+    /// What the event does to the range.
     pub kind: EventKind,
+    /// The version (or commit, for `GIT`) as written.
     pub version: String,
 }
 
+/// One OSV range: a timeline of events under one ordering.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Range {
+    /// How the events are ordered.
     pub kind: RangeKind,
+    /// The events in record order; evaluation sorts them.
     pub events: Vec<Event>,
 }
 
 /// What one `affected` entry says about a package: its ranges and explicit versions.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AffectedVersions {
+    /// The ranges; a version inside any of them is affected.
     pub ranges: Vec<Range>,
+    /// Versions listed one by one; equal to any of them is affected, whatever the ranges say.
     pub versions: Vec<String>,
 }
 
@@ -97,11 +119,15 @@ pub struct AffectedVersions {
 pub enum Verdict {
     /// Affected; `fixed` is the lowest fixed version above the installed one, when one is known.
     Affected {
+        /// The lowest fixed version above the installed one, the upgrade to suggest.
         fixed: Option<String>,
     },
+    /// Outside every range and not listed: this advisory does not apply to the version.
     NotAffected,
     /// The advisory names the package but the version cannot be placed against it.
     Undetermined {
+        /// Why (a version that does not parse, an ordering airlock does not know); reported,
+        /// never taken for "not affected".
         reason: String,
     },
 }

@@ -12,8 +12,11 @@ use scanner_core::risk::Severity;
 pub struct Rating {
     /// `CVSSv3`, `CVSSv31` or `CVSSv4`, CycloneDX's method names.
     pub method: &'static str,
+    /// The CVSS vector as the advisory gave it, so a reader can check the score.
     pub vector: String,
+    /// The base score computed from `vector` (0.0 to 10.0), never a score the record claims.
     pub score: f64,
+    /// The qualitative level of `score` under the CVSS version's own bands.
     pub severity: Severity,
 }
 

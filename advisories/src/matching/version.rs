@@ -32,6 +32,7 @@ impl VersionScheme {
         }
     }
 
+    /// The scheme's name in messages (`PEP 440`, `SemVer`).
     pub fn name(self) -> &'static str {
         match self {
             VersionScheme::Pep440 => "PEP 440",
@@ -62,8 +63,11 @@ impl VersionScheme {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{text}` is not a {} version: {reason}", scheme.name())]
 pub struct VersionError {
+    /// The version as written in the record or the lockfile.
     pub text: String,
+    /// The scheme it was read under (chosen by the ecosystem, never guessed from the text).
     pub scheme: VersionScheme,
+    /// The parser's reason, for the message.
     pub reason: String,
 }
 
@@ -71,11 +75,14 @@ pub struct VersionError {
 /// before SemVer, which only matters if a caller mixes schemes by mistake.
 #[derive(Debug, Clone)]
 pub enum Version {
+    /// A Python version (PyPI), with PEP 440's ordering of pre-, post- and dev releases.
     Pep440(pep440_rs::Version),
+    /// A crates.io or npm version, with SemVer's ordering of pre-releases.
     SemVer(semver::Version),
 }
 
 impl Version {
+    /// The scheme the version was parsed under.
     pub fn scheme(&self) -> VersionScheme {
         match self {
             Version::Pep440(_) => VersionScheme::Pep440,

@@ -540,6 +540,67 @@ impl Unavailable {
     }
 }
 
+/// The record counts of the source `name`, zero for a source that has stored none yet (a sync
+/// that found nothing new), so `db info` lists every source it knows.
+fn counts_of(summary: &DatabaseSummary, name: &str) -> advisories::store::SourceCounts {
+    summary
+        .per_source
+        .iter()
+        .find(|counts| counts.source == name)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// [`open_for_matching`] unless `--no-vuln-db` (`off`) says not to: the database, or why there is
+/// none (`None` for both when it was switched off). Shared by the commands that judge.
+pub fn open_unless_off(
+    off: bool,
+    cli: &Cli,
+    settings: &Settings,
+    advisory_paths: &[PathBuf],
+    verbosity: Verbosity,
+) -> anyhow::Result<(Option<MatchingDatabase>, Option<Unavailable>)> {
+    if off {
+        return Ok((None, None));
+    }
+    Ok(
+        match open_for_matching(cli, settings, advisory_paths, verbosity)? {
+            Ok(database) => (Some(database), None),
+            Err(why) => (None, Some(why)),
+        },
+    )
+}
+
+/// The report's database line and `advisory_database` object. Without a database the line
+/// says what was not done, in the command's words: `when_missing` follows "Advisory database:
+/// empty, " (or "none found, "), `when_off` follows "Advisory database: not used
+/// (--no-vuln-db): ", so no report reads as "nothing known" when nothing was looked up.
+pub fn note(
+    database: Option<&MatchingDatabase>,
+    unavailable: Option<&Unavailable>,
+    when_missing: &str,
+    when_off: &str,
+) -> (String, serde_json::Value) {
+    match (database, unavailable) {
+        (Some(database), _) => (database.line(), database.json()),
+        (None, Some(why)) => (
+            format!(
+                "Advisory database: {}, {when_missing}",
+                if why.reason == "empty" {
+                    "empty"
+                } else {
+                    "none found"
+                }
+            ),
+            json!({ "used": false, "reason": why.reason, "path": why.path.display().to_string() }),
+        ),
+        (None, None) => (
+            format!("Advisory database: not used (--no-vuln-db): {when_off}"),
+            json!({ "used": false, "reason": "--no-vuln-db" }),
+        ),
+    }
+}
+
 /// Opens the database for matching: the files of `--advisories` imported into a temporary one
 /// when given, else the configured one. Missing or empty: `Err(Unavailable)`. The path and the
 /// staleness limit come from the operator's settings and flags ([`context`]).
@@ -595,18 +656,15 @@ fn info(context: &Context, args: &DbInfoArgs) -> anyhow::Result<Outcome> {
                 .sources
                 .iter()
                 .map(|source| {
-                    let counts = summary
-                        .per_source
-                        .iter()
-                        .find(|counts| counts.source == source.name);
+                    let counts = counts_of(&summary, &source.name);
                     json!({
                         "name": source.name,
                         "kind": source.kind,
                         "location": source.location,
-                        "advisories": counts.map_or(0, |counts| counts.advisories),
-                        "withdrawn": counts.map_or(0, |counts| counts.withdrawn),
-                        "malicious": counts.map_or(0, |counts| counts.malicious),
-                        "informational": counts.map_or(0, |counts| counts.informational),
+                        "advisories": counts.advisories,
+                        "withdrawn": counts.withdrawn,
+                        "malicious": counts.malicious,
+                        "informational": counts.informational,
                         "etag": source.etag,
                         "last_modified": source.last_modified,
                         "sha256": source.sha256,
@@ -678,16 +736,13 @@ fn info(context: &Context, args: &DbInfoArgs) -> anyhow::Result<Outcome> {
                 .sources
                 .iter()
                 .map(|source| {
-                    let counts = summary
-                        .per_source
-                        .iter()
-                        .find(|counts| counts.source == source.name);
+                    let counts = counts_of(&summary, &source.name);
                     vec![
                         source.name.clone(),
-                        counts.map_or(0, |counts| counts.advisories).to_string(),
-                        counts.map_or(0, |counts| counts.withdrawn).to_string(),
-                        counts.map_or(0, |counts| counts.malicious).to_string(),
-                        counts.map_or(0, |counts| counts.informational).to_string(),
+                        counts.advisories.to_string(),
+                        counts.withdrawn.to_string(),
+                        counts.malicious.to_string(),
+                        counts.informational.to_string(),
                         source.fetched_at.clone().unwrap_or_else(|| "-".to_owned()),
                         source.imported_at.clone(),
                         source.etag.clone().unwrap_or_else(|| "-".to_owned()),

@@ -23,8 +23,6 @@ use scanner_core::risk::{Analysis, Finding, Severity, VulnerabilitySource};
 use scanner_core::scan::{display_path, ScanOptions, ScanReport};
 use scanner_core::{Component, Ecosystem, HashAlgorithm, Source};
 
-use serde_json::json;
-
 use super::Outcome;
 use crate::cli::{Cli, DiffArgs, DiffFormat};
 use crate::emit::common::PolicyFacts;
@@ -669,18 +667,8 @@ pub fn run(
         skip_files: crate::output::scan_exclusions(args.output.as_deref())?,
         ..ScanOptions::default()
     };
-    let mut unavailable = None;
-    let database = if args.no_vuln_db {
-        None
-    } else {
-        match db::open_for_matching(cli, settings, &args.advisories, verbosity)? {
-            Ok(database) => Some(database),
-            Err(why) => {
-                unavailable = Some(why);
-                None
-            }
-        }
-    };
+    let (database, unavailable) =
+        db::open_unless_off(args.no_vuln_db, cli, settings, &args.advisories, verbosity)?;
     let source = database
         .as_ref()
         .map(|database| &database.store as &dyn VulnerabilitySource);
@@ -700,21 +688,12 @@ pub fn run(
     if old_empty || new_empty {
         return Ok(Outcome::Error);
     }
-    let (line, advisory_database) = match (&database, &unavailable) {
-        (Some(database), _) => (database.line(), database.json()),
-        (None, Some(why)) => (
-            format!(
-                "Advisory database: {}, so vulnerabilities and malicious packages were NOT compared: the findings above need no database.",
-                if why.reason == "empty" { "empty" } else { "none found" }
-            ),
-            json!({ "used": false, "reason": why.reason, "path": why.path.display().to_string() }),
-        ),
-        (None, None) => (
-            "Advisory database: not used (--no-vuln-db): vulnerabilities and malicious packages were not compared."
-                .to_owned(),
-            json!({ "used": false, "reason": "--no-vuln-db" }),
-        ),
-    };
+    let (line, advisory_database) = db::note(
+        database.as_ref(),
+        unavailable.as_ref(),
+        "so vulnerabilities and malicious packages were NOT compared: the findings above need no database.",
+        "vulnerabilities and malicious packages were not compared.",
+    );
     let diff = compare(
         &old,
         &new,

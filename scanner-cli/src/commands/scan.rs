@@ -18,7 +18,6 @@
 
 use anyhow::Context as _;
 use scanner_core::risk::VulnerabilitySource;
-use serde_json::json;
 
 use super::Outcome;
 use crate::cli::{Cli, ScanArgs};
@@ -44,18 +43,8 @@ pub fn run(
     // The command line wins over the policy files; without either, high and critical fail.
     // `--fail-on none` reports without failing.
     let (fail_on, fail_on_from) = super::fail_on(args.fail_on.as_deref(), &policy.policy)?;
-    let mut unavailable = None;
-    let database = if args.no_vuln_db {
-        None
-    } else {
-        match db::open_for_matching(cli, settings, &args.advisories, verbosity)? {
-            Ok(database) => Some(database),
-            Err(why) => {
-                unavailable = Some(why);
-                None
-            }
-        }
-    };
+    let (database, unavailable) =
+        db::open_unless_off(args.no_vuln_db, cli, settings, &args.advisories, verbosity)?;
     let report = super::scan_paths(&args.report, verbosity)?;
     if super::refuse_empty(&report, &args.report.paths, args.report.allow_empty) {
         return Ok(Outcome::Error);
@@ -82,21 +71,12 @@ pub fn run(
     report.diagnostics.sort();
     report.diagnostics.dedup();
     let facts = super::policy_facts(&policy, fail_on, fail_on_from);
-    let (line, json) = match (&database, &unavailable) {
-        (Some(database), _) => (database.line(), database.json()),
-        (None, Some(why)) => (
-            format!(
-                "Advisory database: {}, so vulnerability matching was SKIPPED: the findings above need no database (unpinned, unhashed, unsafe models).",
-                if why.reason == "empty" { "empty" } else { "none found" }
-            ),
-            json!({ "used": false, "reason": why.reason, "path": why.path.display().to_string() }),
-        ),
-        (None, None) => (
-            "Advisory database: not used (--no-vuln-db): vulnerabilities were not checked."
-                .to_owned(),
-            json!({ "used": false, "reason": "--no-vuln-db" }),
-        ),
-    };
+    let (line, json) = db::note(
+        database.as_ref(),
+        unavailable.as_ref(),
+        "so vulnerability matching was SKIPPED: the findings above need no database (unpinned, unhashed, unsafe models).",
+        "vulnerabilities were not checked.",
+    );
     let database_note = emit::DatabaseNote { line, json };
     let input = emit::ReportInput {
         report: &report,

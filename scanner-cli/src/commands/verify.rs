@@ -35,7 +35,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use advisories::attestation::model_signing::{self, EcPublicKey, ModelSignatureError, Resource};
 use advisories::attestation::{
@@ -299,6 +299,41 @@ struct ModelFacts {
 }
 
 impl Report {
+    /// A report of `kind` before anything is checked: the signature (by `key`) failed and
+    /// nothing else is trusted, so a check that returns early can never pass by omission. The
+    /// checks that follow fill it in.
+    fn unverified(
+        kind: &'static str,
+        signed_file: &Path,
+        path: &Path,
+        key: String,
+        files: FilesCheck,
+    ) -> Report {
+        Report {
+            format: "airlock-verify",
+            format_version: 2,
+            kind,
+            signed_file: display_path(signed_file),
+            path: display_path(path),
+            passed: false,
+            failed: Vec::new(),
+            not_checked: Vec::new(),
+            signature: SignatureCheck {
+                status: Status::Failed,
+                key: Some(key),
+                detail: String::new(),
+            },
+            files,
+            findings: None,
+            recorded: None,
+            model: None,
+            advisory_database: None,
+            policy: None,
+            database_line: None,
+            errors: Vec::new(),
+        }
+    }
+
     /// Passed only when every check is ok and nothing kept the gate from looking; `failed`
     /// names the checks that failed (a check that could not be trusted is not checked, and is
     /// not a pass either).
@@ -409,20 +444,6 @@ fn verify_attestation(
     let envelope = Envelope::load(attestation)?;
     let not_trusted = "the signature does not hold, so the attestation is not trusted";
     let mut report = Report {
-        format: "airlock-verify",
-        format_version: 2,
-        kind: "attestation",
-        signed_file: display_path(attestation),
-        path: display_path(&args.path),
-        passed: false,
-        failed: Vec::new(),
-        not_checked: Vec::new(),
-        signature: SignatureCheck {
-            status: Status::Failed,
-            key: Some(key.fingerprint()),
-            detail: String::new(),
-        },
-        files: not_checked_files(not_trusted, Some(extra_files)),
         findings: Some(FindingsCheck {
             status: Status::NotChecked,
             detail: not_trusted.to_owned(),
@@ -439,11 +460,14 @@ fn verify_attestation(
             below_threshold: Vec::new(),
             accepted: Vec::new(),
         }),
-        model: None,
-        advisory_database: None,
         policy: Some(super::policy_facts(&policy, fail_on, fail_on_from)),
-        database_line: None,
-        errors: Vec::new(),
+        ..Report::unverified(
+            "attestation",
+            attestation,
+            &args.path,
+            key.fingerprint(),
+            not_checked_files(not_trusted, Some(extra_files)),
+        )
     };
     let statement = match envelope.verify(&key) {
         Ok(Verified { key, statement }) => {
@@ -463,33 +487,14 @@ fn verify_attestation(
 
     // The local database, opened and aged as `scan` opens it. Missing or empty: the rules still
     // run and the report says vulnerabilities were not checked, then the run exits 2.
-    let mut unavailable = None;
-    let database = if args.no_vuln_db {
-        None
-    } else {
-        match db::open_for_matching(cli, settings, &[], verbosity)? {
-            Ok(database) => Some(database),
-            Err(why) => {
-                unavailable = Some(why);
-                None
-            }
-        }
-    };
-    let (line, database_json) = match (&database, &unavailable) {
-        (Some(database), _) => (database.line(), database.json()),
-        (None, Some(why)) => (
-            format!(
-                "Advisory database: {}, so vulnerabilities and malicious packages were NOT checked.",
-                if why.reason == "empty" { "empty" } else { "none found" }
-            ),
-            json!({ "used": false, "reason": why.reason, "path": why.path.display().to_string() }),
-        ),
-        (None, None) => (
-            "Advisory database: not used (--no-vuln-db): vulnerabilities and malicious packages were not checked."
-                .to_owned(),
-            json!({ "used": false, "reason": "--no-vuln-db" }),
-        ),
-    };
+    let (database, unavailable) =
+        db::open_unless_off(args.no_vuln_db, cli, settings, &[], verbosity)?;
+    let (line, database_json) = db::note(
+        database.as_ref(),
+        unavailable.as_ref(),
+        "so vulnerabilities and malicious packages were NOT checked.",
+        "vulnerabilities and malicious packages were not checked.",
+    );
     report.database_line = Some(line);
     report.advisory_database = Some(database_json);
     if let Some(why) = &unavailable {
@@ -1256,32 +1261,16 @@ fn check_recorded(
 
 fn verify_model_signature(args: &VerifyArgs, signature: &Path) -> anyhow::Result<Option<Report>> {
     let key = EcPublicKey::load(&args.key)?;
-    let mut report = Report {
-        format: "airlock-verify",
-        format_version: 2,
-        kind: "model-signature",
-        signed_file: display_path(signature),
-        path: display_path(&args.path),
-        passed: false,
-        failed: Vec::new(),
-        not_checked: Vec::new(),
-        signature: SignatureCheck {
-            status: Status::Failed,
-            key: Some(format!("{} key hint {}", key.curve(), key.hint()?)),
-            detail: String::new(),
-        },
-        files: not_checked_files(
+    let mut report = Report::unverified(
+        "model-signature",
+        signature,
+        &args.path,
+        format!("{} key hint {}", key.curve(), key.hint()?),
+        not_checked_files(
             "the signature does not hold, so the signed manifest is not trusted",
             None,
         ),
-        findings: None,
-        recorded: None,
-        model: None,
-        advisory_database: None,
-        policy: None,
-        database_line: None,
-        errors: Vec::new(),
-    };
+    );
     let manifest = match model_signing::verify_bundle_file(signature, &key) {
         Ok(manifest) => manifest,
         Err(ModelSignatureError::Signature(reason) | ModelSignatureError::Manifest(reason)) => {

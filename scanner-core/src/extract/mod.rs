@@ -1,6 +1,8 @@
-//! The extractor contract. An extractor reads one input format into components, edges, roots
-//! and diagnostics. It is pure: the scan driver hands it bytes (and the companion files it asked
-//! for), so every extractor can be tested on in-memory fixtures and fuzzed without a filesystem.
+//! The extractor contract. An extractor reads one input format into components, references,
+//! roots and diagnostics. It is pure: the scan driver hands it bytes (and, to the Python locks
+//! that still join their project themselves, the companion files of their role), so every
+//! extractor can be tested on in-memory fixtures and fuzzed without a filesystem. What needs
+//! more than one file (joins, resolving names) is the link stage's ([`crate::link`]).
 
 pub mod cargo;
 pub mod mcp;
@@ -15,6 +17,7 @@ use std::path::Path;
 use crate::component::{Component, ComponentKey, EdgeDetails, EdgeKind, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
+use crate::link::Origin;
 use crate::location::Location;
 use crate::name::PackageName;
 
@@ -260,44 +263,80 @@ impl<'a> Input<'a> {
     }
 }
 
-/// A dependency named by an input but not (yet) tied to a key: the driver resolves it against
-/// the components of the same extraction.
+/// Where a reference points: a key the file itself wrote, or a package it names, to be resolved
+/// by the link stage ([`crate::link`]) among the components of its unit.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DependencyReference {
-    pub ecosystem: Ecosystem,
-    pub name: PackageName,
-    pub version: Option<String>,
-    pub source: Option<Source>,
-}
-
-/// Where an edge points.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EdgeTarget {
+pub enum Target {
+    /// A key the file wrote itself.
     Key(ComponentKey),
-    Reference(DependencyReference),
+    /// A package the file names, resolved by the link stage.
+    Named(NamedTarget),
 }
 
-/// An edge as an extractor reports it.
+/// A dependency named by a file but not tied to a key: the link stage resolves it with the
+/// policy of its [`Origin`] row.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EdgeRef {
+pub struct NamedTarget {
+    pub ecosystem: Ecosystem,
+    /// Compared normalized (`URLLIB3` names `urllib3`).
+    pub name: PackageName,
+    /// What the reference requires of the component it resolves to.
+    pub requirement: Requirement,
+    /// The row of the link policy that resolves it (and words its diagnostics).
+    pub origin: Origin,
+}
+
+/// What a named reference requires of the component it resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Requirement {
+    /// These fields, where given, must be equal (a lock entry's `name version (source)`).
+    Exact {
+        version: Option<String>,
+        source: Option<Source>,
+    },
+    /// A version specifier (PEP 440, or Poetry's constraint syntax; `None`: any version): when
+    /// several candidates share the name (versions locked for different environments), only
+    /// those it allows are kept; one it cannot read allows.
+    Allowed { specifier: Option<String> },
+}
+
+/// A dependency as a file reports it: from one of its components to a key or a named package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// One of the extraction's components.
     pub from: ComponentKey,
-    pub to: EdgeTarget,
+    pub to: Target,
+    /// Normal, dev, build or optional.
     pub kind: EdgeKind,
     /// Markers, extras and relation; empty for most formats.
-    pub details: EdgeDetails,
-    /// Where the edge was read, for diagnostics about it.
+    pub conditions: EdgeDetails,
+    /// Where the reference was read, for diagnostics about it.
     pub location: Option<Location>,
 }
 
-/// Everything one extractor found in one file (and its companions).
+/// A manifest's parsed content, for the link stage to join with the lockfile that locks it
+/// (see [`Role::Manifest`]).
+#[derive(Debug, Clone)]
+pub enum ProjectManifest {
+    /// A `Cargo.toml`, joined with the `Cargo.lock` at or above it.
+    Cargo(Box<cargo::cargo_toml::Manifest>),
+}
+
+/// Everything one parser found in one file.
 #[derive(Debug, Clone, Default)]
 pub struct Extraction {
     pub components: Vec<Component>,
-    pub edges: Vec<EdgeRef>,
+    /// Dependencies between components, by key or by name.
+    pub references: Vec<Reference>,
+    /// The components the file is about (a project, a workspace member, an MCP config).
     pub roots: Vec<ComponentKey>,
     pub diagnostics: Vec<Diagnostic>,
-    /// Companion files whose content this extraction already accounts for; other extractors'
-    /// results for them are dropped so a manifest is not read twice with two meanings.
+    /// Set by manifest formats: the link stage joins it to a lockfile of its directory tree,
+    /// and then uses it instead of the rest of this extraction (which reads the manifest alone).
+    pub manifest: Option<ProjectManifest>,
+    /// Companion files whose content this extraction already accounts for (Python locks that
+    /// join their project themselves); other extractors' results for them are dropped so a
+    /// manifest is not read twice with two meanings.
     pub claimed: Vec<String>,
 }
 
@@ -557,8 +596,9 @@ impl FileMatch {
     }
 }
 
-/// What a format is to the files around it. Today it decides the companion files a lock reads;
-/// the link stage joins manifests to locks by it.
+/// What a format is to the files around it: the join table of the link stage, which joins
+/// manifests to locks by it (`docs/linking.md`); Python locks still get their manifests as
+/// companion files by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// A lockfile, joined with the manifests its [`Join`] names.
@@ -581,17 +621,36 @@ pub enum Join {
     UvWorkspace,
 }
 
-/// More manifests than this below one lock are not read (and a diagnostic says so).
-const MAX_JOINED_MANIFESTS: usize = 5_000;
+/// More manifests than this below one lockfile named on the command line are not read (and a
+/// diagnostic says so).
+pub const MAX_JOINED_MANIFESTS: usize = 5_000;
+
+impl Join {
+    /// The ecosystem of the manifests the lock joins (the [`Role::Manifest`] rows it reads).
+    pub fn ecosystem(self) -> Ecosystem {
+        match self {
+            Join::CargoWorkspace => Ecosystem::CratesIo,
+            Join::PyProject | Join::UvWorkspace => Ecosystem::PyPI,
+        }
+    }
+
+    /// The file name of those manifests, for diagnostics.
+    pub fn manifest_name(self) -> &'static str {
+        match self {
+            Join::CargoWorkspace => "Cargo.toml",
+            Join::PyProject | Join::UvWorkspace => "pyproject.toml",
+        }
+    }
+}
 
 impl Role {
-    /// The companion files the driver reads for a lock (every file of that name at or below its
-    /// directory; the parser picks the ones it joins).
+    /// The companion files the driver reads for a lock whose parser still joins its manifests
+    /// itself (every file of that name at or below its directory; the parser picks the ones it
+    /// joins). Cargo locks are joined by the link stage.
     pub fn companions(self) -> Option<CompanionRequest> {
         let file_name = match self {
-            Role::Lock(Join::CargoWorkspace) => "Cargo.toml",
             Role::Lock(Join::PyProject | Join::UvWorkspace) => "pyproject.toml",
-            Role::Manifest(_) | Role::Standalone => return None,
+            Role::Lock(Join::CargoWorkspace) | Role::Manifest(_) | Role::Standalone => return None,
         };
         Some(CompanionRequest {
             file_name,

@@ -86,7 +86,7 @@ mod tests {
     }
 
     #[test]
-    fn each_file_name_is_claimed_by_the_expected_extractor() {
+    fn each_file_name_is_read_by_the_expected_extractor() {
         let accepted = |path: &str| -> Vec<&str> {
             FORMATS
                 .iter()

@@ -12,17 +12,22 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::cargo_toml::path_or_dot;
 use super::{crate_name, parse_lock_source, parse_toml};
-use crate::component::{Hash, HashAlgorithm, Source};
-use crate::diagnostic::{Diagnostic, DiagnosticCode};
-use crate::extract::{
-    ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, Parse, Role, Sample,
-    Syntax,
+use crate::component::{
+    Component, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, Hash, HashAlgorithm, Source,
 };
-use crate::location::Location;
+use crate::diagnostic::{Diagnostic, DiagnosticCode};
+use crate::ecosystem::Ecosystem;
+use crate::extract::{
+    ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, NamedTarget, Parse,
+    Reference, Requirement, Role, Sample, Syntax, Target,
+};
+use crate::link::Origin;
+use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 
-/// Reads `Cargo.lock` together with the workspace's `Cargo.toml` files below it.
+/// Reads `Cargo.lock`; the link stage joins it with the workspace's `Cargo.toml` files below it.
 #[derive(Debug)]
 pub struct CargoLockExtractor;
 
@@ -41,8 +46,57 @@ pub const FORMAT: Format = Format::new(
 impl Parse for CargoLockExtractor {
     fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let lock = LockFile::parse(input.path, input.bytes)?;
-        Ok(super::workspace::assemble(ID, input, lock))
+        Ok(entries(input, lock))
     }
+}
+
+/// The lock read alone: one component per `[[package]]` entry (a repeated entry gives a second
+/// component with the same key, which the link stage reports), an entry without a `source`
+/// keyed by the lock's directory (the link stage places it where its manifest lies), and one
+/// reference by name per `dependencies` entry, resolved by the link stage among the lock's
+/// entries ([`Origin::CargoLock`]).
+fn entries(input: &Input<'_>, lock: LockFile) -> Extraction {
+    let unplaced = Source::Path {
+        path: path_or_dot(input.directory()),
+    };
+    let mut extraction = Extraction {
+        diagnostics: lock.diagnostics,
+        ..Extraction::default()
+    };
+    for package in lock.packages {
+        let key = ComponentKey::new(
+            Ecosystem::CratesIo,
+            package.name,
+            Some(package.version),
+            package.source.unwrap_or_else(|| unplaced.clone()),
+        );
+        let location = input.location(Some(package.line));
+        let mut component =
+            Component::new(key.clone(), ComponentKind::Library).with_evidence(Evidence {
+                location: location.clone(),
+                extractor: ID,
+            });
+        component.hashes.extend(package.checksum);
+        extraction.components.push(component);
+        for dependency in package.dependencies {
+            extraction.references.push(Reference {
+                from: key.clone(),
+                to: Target::Named(NamedTarget {
+                    ecosystem: Ecosystem::CratesIo,
+                    name: dependency.name,
+                    requirement: Requirement::Exact {
+                        version: dependency.version,
+                        source: dependency.source,
+                    },
+                    origin: Origin::CargoLock,
+                }),
+                kind: EdgeKind::Normal,
+                conditions: EdgeDetails::default(),
+                location: Some(location.clone()),
+            });
+        }
+    }
+    extraction
 }
 
 /// The lock format versions airlock reads.
@@ -416,7 +470,7 @@ checksum = "DDC6F9CC94D67C0E21AAF7EDA3A010FD3AF78EBF6E096AA6E2E13C79749CCE4F"
         assert!(
             matches!(&forked.key.source, Source::Git { reference: Some(crate::component::GitReference::Tag(tag)), .. } if tag == "v0.3.0")
         );
-        assert_eq!(extraction.edges.len(), 3);
+        assert_eq!(extraction.references.len(), 3);
     }
 
     #[test]

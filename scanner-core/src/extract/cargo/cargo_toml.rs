@@ -2,9 +2,9 @@
 //! them under `[target.'cfg(…)']`), and the `[workspace]` table (members, exclude,
 //! `[workspace.dependencies]`, `[workspace.package]`).
 //!
-//! A manifest that belongs to a workspace with a `Cargo.lock` is read by the lockfile extractor
-//! (see `workspace.rs`); this extractor covers manifests without a lockfile, whose dependencies
-//! are ranges, never versions.
+//! The parser returns the manifest itself (for the link stage to join with a `Cargo.lock` at or
+//! above it, see `link/cargo.rs`) and the manifest read alone, which is what the scan keeps when
+//! no lockfile accounts for it: dependencies as ranges, never versions.
 
 use std::collections::BTreeMap;
 
@@ -19,13 +19,13 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, parent_directory, EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId,
-    FileMatch, Format, Input, Parse, Role, Sample, Syntax,
+    join_path, parent_directory, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input,
+    Parse, ProjectManifest, Reference, Role, Sample, Syntax, Target,
 };
 use crate::location::{Evidence, Location};
 use crate::text::LineIndex;
 
-/// Reads a `Cargo.toml` that no `Cargo.lock` accounts for.
+/// Reads a `Cargo.toml`: the manifest for the link stage, and the crate read alone.
 #[derive(Debug)]
 pub struct CargoTomlExtractor;
 
@@ -44,7 +44,9 @@ pub const FORMAT: Format = Format::new(
 impl Parse for CargoTomlExtractor {
     fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let manifest = Manifest::parse(input.path, input.bytes)?;
-        Ok(standalone(ID, &manifest))
+        let mut extraction = standalone(ID, &manifest);
+        extraction.manifest = Some(ProjectManifest::Cargo(Box::new(manifest)));
+        Ok(extraction)
     }
 }
 
@@ -469,11 +471,11 @@ fn standalone(extractor: ExtractorId, manifest: &Manifest) -> Extraction {
             component.facts.requirement = Some(requirement.clone());
         }
         extraction.components.push(component);
-        extraction.edges.push(EdgeRef {
+        extraction.references.push(Reference {
             from: root_key.clone(),
-            to: EdgeTarget::Key(key),
+            to: Target::Key(key),
             kind: declared.edge_kind(),
-            details: EdgeDetails::default(),
+            conditions: EdgeDetails::default(),
             location: Some(Location::line(&manifest.path, declared.line)),
         });
     }

@@ -17,7 +17,7 @@ use std::path::Path;
 use super::parse_lock_source;
 use crate::component::{ComponentKey, EdgeDetails, EdgeKind, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
-use crate::extract::{EdgeRef, EdgeTarget, Extraction};
+use crate::extract::{Extraction, Reference, Target};
 use crate::location::Location;
 
 /// Where the feature-resolved graph of a Cargo workspace comes from.
@@ -160,11 +160,11 @@ pub fn apply_resolved_graph(
                 kinds.insert(EdgeKind::Normal);
             }
             for kind in kinds {
-                edges.push(EdgeRef {
+                edges.push(Reference {
                     from: from.clone(),
-                    to: EdgeTarget::Key(to.clone()),
+                    to: Target::Key(to.clone()),
                     kind,
-                    details: EdgeDetails::default(),
+                    conditions: EdgeDetails::default(),
                     location: Some(location.clone()),
                 });
             }
@@ -188,7 +188,7 @@ pub fn apply_resolved_graph(
             format!("{omitted} locked packages are not used with the default features and were left out (cargo metadata)"),
         ));
     }
-    extraction.edges = edges;
+    extraction.references = edges;
     extraction.roots = roots;
     for component in &mut extraction.components {
         component.facts.cargo_mut().resolved_by_cargo_metadata = true;
@@ -354,6 +354,6 @@ mod tests {
         let mut extraction = Extraction::default();
         let error = apply_resolved_graph(&graph, "Cargo.lock", &mut extraction).unwrap_err();
         assert_eq!(error, "unknown source `svn+https://example.invalid/repo`");
-        assert!(extraction.edges.is_empty() && extraction.diagnostics.is_empty());
+        assert!(extraction.references.is_empty() && extraction.diagnostics.is_empty());
     }
 }

@@ -7,7 +7,6 @@
 pub mod cargo_lock;
 pub mod cargo_toml;
 pub mod metadata;
-pub mod workspace;
 
 use crate::component::{GitReference, Source};
 use crate::ecosystem::Ecosystem;

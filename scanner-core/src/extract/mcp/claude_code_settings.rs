@@ -10,8 +10,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{project_directory, read_servers, server_key, tree, Client, ConfigFile};
+use super::{project_directory, read_servers, server_key, tree, wrong_type, Client, ConfigFile};
 use crate::component::{Component, ComponentKind};
+use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::extract::{
     join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Parse, Placed,
     Sample, Syntax,
@@ -54,11 +55,25 @@ impl Parse for ClaudeCodeSettingsExtractor {
             input.path,
             &mut extraction.diagnostics,
         );
-        for (project, settings) in root
-            .get("projects")
-            .map(tree::Node::members)
-            .unwrap_or_default()
-        {
+        let projects = root.get("projects");
+        if let Some(projects) = projects.filter(|projects| !is_object_or_null(projects)) {
+            extraction.diagnostics.push(wrong_type(
+                input.path,
+                projects,
+                "`projects`",
+                "an object of project settings",
+            ));
+        }
+        for (project, settings) in projects.map(tree::Node::members).unwrap_or_default() {
+            if !is_object_or_null(settings) {
+                extraction.diagnostics.push(wrong_type(
+                    input.path,
+                    settings,
+                    &format!("the settings of project `{project}`"),
+                    "an object",
+                ));
+                continue;
+            }
             servers.extend(read_servers(
                 settings.get("mcpServers"),
                 Some(project),
@@ -110,11 +125,19 @@ fn approvals(
             }
         }
     };
-    let allowed = root
-        .get("permissions")
-        .and_then(|permissions| permissions.get("allow"))
-        .map(tree::Node::items)
-        .unwrap_or_default();
+    let path = config.input.path;
+    let permissions = root.get("permissions");
+    if let Some(permissions) = permissions.filter(|permissions| !is_object_or_null(permissions)) {
+        extraction
+            .diagnostics
+            .push(wrong_type(path, permissions, "`permissions`", "an object"));
+    }
+    let allowed = strings_of(
+        permissions.and_then(|permissions| permissions.get("allow")),
+        "`permissions.allow`",
+        path,
+        &mut extraction.diagnostics,
+    );
     for entry in allowed {
         let Some(rule) = entry.as_str() else { continue };
         let Some(rest) = rule.trim().strip_prefix("mcp__") else {
@@ -148,24 +171,36 @@ fn approvals(
                 .collect()
         })
         .unwrap_or_default();
-    if let Some(setting) = root
-        .get("enableAllProjectMcpServers")
-        .filter(|setting| setting.as_bool() == Some(true))
-    {
-        for server in &project_servers {
-            add(
-                server,
-                setting.line,
-                "enableAllProjectMcpServers: true",
-                None,
-            );
+    if let Some(setting) = root.get("enableAllProjectMcpServers") {
+        match setting.as_bool() {
+            Some(true) => {
+                for server in &project_servers {
+                    add(
+                        server,
+                        setting.line,
+                        "enableAllProjectMcpServers: true",
+                        None,
+                    );
+                }
+            }
+            Some(false) => {}
+            None if matches!(setting.value, tree::Value::Null) => {}
+            // Claude Code's reading of a value it does not expect is unknown: say so rather
+            // than take it for `false`.
+            None => extraction.diagnostics.push(wrong_type(
+                path,
+                setting,
+                "`enableAllProjectMcpServers`",
+                "true or false",
+            )),
         }
     }
-    for entry in root
-        .get("enabledMcpjsonServers")
-        .map(tree::Node::items)
-        .unwrap_or_default()
-    {
+    for entry in strings_of(
+        root.get("enabledMcpjsonServers"),
+        "`enabledMcpjsonServers`",
+        path,
+        &mut extraction.diagnostics,
+    ) {
         if let Some(server) = entry.as_str() {
             add(server, entry.line, "enabledMcpjsonServers", None);
         }
@@ -202,4 +237,41 @@ fn approvals(
         components.push(component);
     }
     components
+}
+
+fn is_object_or_null(node: &tree::Node) -> bool {
+    node.is_object() || matches!(node.value, tree::Value::Null)
+}
+
+/// The items of the list `node` (named `what` in messages). A value that is not a list is one
+/// warning, and so are all the items that are not strings together (a list of a million numbers
+/// is one warning, not a million): an approval list airlock could not read must not look empty.
+fn strings_of<'n>(
+    node: Option<&'n tree::Node>,
+    what: &str,
+    path: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> &'n [tree::Node] {
+    let Some(node) = node else { return &[] };
+    let items = match &node.value {
+        tree::Value::Array(items) => items,
+        tree::Value::Null => return &[],
+        _ => {
+            diagnostics.push(wrong_type(path, node, what, "an array of strings"));
+            return &[];
+        }
+    };
+    let mut others = items.iter().filter(|item| item.as_str().is_none());
+    if let Some(first) = others.next() {
+        diagnostics.push(Diagnostic::warning(
+            DiagnosticCode::InvalidEntry,
+            Location::line(path, first.line),
+            format!(
+                "{} of the entries of {what} are not strings (the first, here, is {}); they were not read",
+                1 + others.count(),
+                first.kind()
+            ),
+        ));
+    }
+    items
 }

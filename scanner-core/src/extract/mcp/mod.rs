@@ -30,7 +30,7 @@ use crate::ecosystem::Ecosystem;
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 
-use super::{join_path, parent_directory, EdgeRef, EdgeTarget, Extraction, Input};
+use super::{join_path, parent_directory, Extraction, Input, Reference, Target};
 use crate::facts::mcp::{AutoApprove, Credential, McpServerFacts, Transport};
 use crate::facts::Word;
 use secrets::ValueClass;
@@ -268,6 +268,15 @@ pub(crate) fn read_servers(
     let Some(map) = map else {
         return Vec::new();
     };
+    if !map.is_object() && !matches!(map.value, tree::Value::Null) {
+        diagnostics.push(wrong_type(
+            path,
+            map,
+            "the MCP server map",
+            "an object of servers",
+        ));
+        return Vec::new();
+    }
     let members = map.members();
     if members.len() > MAX_SERVERS {
         diagnostics.push(Diagnostic::warning(
@@ -285,6 +294,17 @@ pub(crate) fn read_servers(
             Some(entry)
         })
         .collect()
+}
+
+/// A setting of the wrong type (`what` at its line is not `expected`): a warning naming the file
+/// and line, so that a config airlock could not read is never reported as one that holds
+/// nothing. The message names the type found, never the value (it may be a secret).
+pub(crate) fn wrong_type(path: &str, node: &Node, what: &str, expected: &str) -> Diagnostic {
+    Diagnostic::warning(
+        DiagnosticCode::InvalidEntry,
+        Location::line(path, node.line),
+        format!("{what} is {}, not {expected}; it was not read", node.kind()),
+    )
 }
 
 /// One config file being turned into components.
@@ -600,11 +620,11 @@ fn build_server(config: &ConfigFile<'_, '_>, entry: ServerEntry, extraction: &mu
     }
 
     for (target, relation) in edges {
-        extraction.edges.push(EdgeRef {
+        extraction.references.push(Reference {
             from: key.clone(),
-            to: EdgeTarget::Key(target.key.clone()),
+            to: Target::Key(target.key.clone()),
             kind: EdgeKind::Normal,
-            details: EdgeDetails {
+            conditions: EdgeDetails {
                 relation: Some(relation),
                 ..EdgeDetails::default()
             },

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::component::{Component, ComponentKind, Source};
 use crate::ecosystem::Ecosystem;
-use crate::extract::{EdgeTarget, Extraction, Format, Input, MemoryFiles};
+use crate::extract::{Extraction, Format, Input, MemoryFiles, Target};
 use crate::facts::mcp::{AutoApprove, Credential, McpServerFacts};
 use crate::risk::{analyze, RuleId, Severity};
 
@@ -44,8 +44,8 @@ fn server<'e>(extraction: &'e Extraction, name: &str) -> &'e Component {
 /// What each server's edges point at, as `ecosystem name version`.
 fn targets(extraction: &Extraction) -> BTreeMap<String, Vec<String>> {
     let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for edge in &extraction.edges {
-        let EdgeTarget::Key(target) = &edge.to else {
+    for edge in &extraction.references {
+        let Target::Key(target) = &edge.to else {
             panic!("MCP edges are by key")
         };
         map.entry(edge.from.name.original().to_owned())
@@ -653,5 +653,74 @@ proptest::proptest! {
                 proptest::prop_assert!(error.location().line.is_some(), "{}", error);
             }
         }
+    }
+}
+
+/// Values of the wrong type where airlock looks for servers, project settings, permissions or
+/// tool lists are one warning at their line each, never an empty result that reads as "nothing
+/// there".
+#[test]
+fn values_of_the_wrong_type_are_warnings_at_their_line() {
+    use crate::diagnostic::{DiagnosticCode, DiagnosticSeverity};
+    let cases: [(&Format, &str, &str, u32); 7] = [
+        (
+            &super::clients::MCP_JSON,
+            ".mcp.json",
+            "{\n\"mcpServers\": [\"github\"]}",
+            2,
+        ),
+        (
+            &super::clients::MCP_JSON,
+            ".mcp.json",
+            // A member's line is its key's.
+            "{\"mcpServers\":\n\"github\"}",
+            1,
+        ),
+        (
+            &super::claude_code_settings::FORMAT,
+            ".claude.json",
+            "{\n\"projects\": []}",
+            2,
+        ),
+        (
+            &super::claude_code_settings::FORMAT,
+            ".claude.json",
+            "{\"projects\": {\n\"/work\": 5}}",
+            2,
+        ),
+        (
+            &super::claude_code_settings::FORMAT,
+            ".claude/settings.json",
+            "{\n\"permissions\": \"all\"}",
+            2,
+        ),
+        (
+            &super::tool_declarations::FORMAT,
+            "tools.json",
+            "{\"jsonrpc\": \"2.0\",\n\"result\": 5}",
+            2,
+        ),
+        (
+            &super::tool_declarations::FORMAT,
+            "tools.json",
+            "\"tools\"",
+            1,
+        ),
+    ];
+    for (format, path, text, line) in cases {
+        let extraction = extract(format, path, text);
+        let warnings = extraction
+            .diagnostics
+            .iter()
+            .filter(|diagnostic| {
+                diagnostic.severity == DiagnosticSeverity::Warning
+                    && diagnostic.code == DiagnosticCode::InvalidEntry
+                    && diagnostic.location.as_ref().is_some_and(|location| {
+                        location.path == path && location.line == Some(line)
+                    })
+            })
+            .count();
+        assert_eq!(warnings, 1, "{path}: {text}: {:?}", extraction.diagnostics);
+        assert_eq!(extraction.diagnostics.len(), 1, "{path}: {text}");
     }
 }

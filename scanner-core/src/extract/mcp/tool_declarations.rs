@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use sha2::{Digest, Sha256};
 
 use super::tree::{self, Node};
+use super::wrong_type;
 use crate::component::{Component, ComponentKey, ComponentKind, Hash, HashAlgorithm, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
@@ -66,7 +67,7 @@ impl Parse for ToolDeclarationsExtractor {
                 return Ok(extraction);
             }
         };
-        let list = tool_list(&root);
+        let list = tool_list(&root, input.path, &mut extraction.diagnostics);
         if list.len() > MAX_TOOLS {
             extraction.diagnostics.push(Diagnostic::warning(
                 DiagnosticCode::InvalidEntry,
@@ -114,14 +115,31 @@ fn recognizes(prefix: &[u8]) -> bool {
             || (trimmed.contains("\"function\"") && trimmed.contains("\"parameters\"")))
 }
 
-/// The tool objects of a document, whatever its shape.
-fn tool_list(root: &Node) -> Vec<&Node> {
-    let result = root.get("result").unwrap_or(root);
+/// The tool objects of a document, whatever its shape. A JSON-RPC `result` or a `tools` /
+/// `functions` list of the wrong type is a warning: a tool list airlock could not read must not
+/// look like an empty one.
+fn tool_list<'n>(root: &'n Node, path: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<&'n Node> {
+    let (result, what) = match root.get("result") {
+        Some(result) => (result, "the JSON-RPC `result`"),
+        None => (root, "the document"),
+    };
     if !result.items().is_empty() {
         return result.items().iter().collect();
     }
+    if !matches!(result.value, tree::Value::Object(_) | tree::Value::Array(_)) {
+        diagnostics.push(wrong_type(path, result, what, "a tool list"));
+        return Vec::new();
+    }
     for key in ["tools", "functions"] {
         if let Some(list) = result.get(key) {
+            if !matches!(list.value, tree::Value::Array(_) | tree::Value::Null) {
+                diagnostics.push(wrong_type(
+                    path,
+                    list,
+                    &format!("`{key}`"),
+                    "an array of tool declarations",
+                ));
+            }
             return list.items().iter().collect();
         }
     }

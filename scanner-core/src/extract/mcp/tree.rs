@@ -107,6 +107,19 @@ impl Node {
         matches!(self.value, Value::Object(_))
     }
 
+    /// What the value is, for a message about a value of the wrong type; never the value itself
+    /// (a config's values may be secrets).
+    pub(crate) fn kind(&self) -> &'static str {
+        match &self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Scalar(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        }
+    }
+
     /// The value in a canonical JSON form: keys sorted, no white space. Used to hash a tool
     /// declaration so that formatting and key order do not change its identity.
     pub(crate) fn canonical_json(&self) -> String {

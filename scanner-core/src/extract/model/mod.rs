@@ -180,11 +180,11 @@ pub fn link_base_models(
             Component::new(key.clone(), ComponentKind::MachineLearningModel)
                 .with_evidence(evidence),
         );
-        extraction.edges.push(crate::extract::EdgeRef {
+        extraction.references.push(crate::extract::Reference {
             from: model.key.clone(),
-            to: crate::extract::EdgeTarget::Key(key),
+            to: crate::extract::Target::Key(key),
             kind: crate::component::EdgeKind::Normal,
-            details: crate::component::EdgeDetails {
+            conditions: crate::component::EdgeDetails {
                 relation: Some(base.relation.clone()),
                 ..crate::component::EdgeDetails::default()
             },

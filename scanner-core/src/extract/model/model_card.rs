@@ -21,8 +21,8 @@ use crate::component::{Component, ComponentKey, ComponentKind, EdgeDetails, Edge
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Parse,
-    Sample, Syntax,
+    ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Parse, Reference, Sample,
+    Syntax, Target,
 };
 use crate::location::Location;
 use crate::model::{BaseModel, Considerations, EvaluationResult, Gating, ModelCard, ModelLicense};
@@ -525,11 +525,11 @@ impl Parse for ModelCardExtractor {
                 Component::new(key.clone(), ComponentKind::Data)
                     .with_evidence(card_evidence.clone()),
             );
-            extraction.edges.push(EdgeRef {
+            extraction.references.push(Reference {
                 from: model.key.clone(),
-                to: EdgeTarget::Key(key),
+                to: Target::Key(key),
                 kind: EdgeKind::Normal,
-                details: EdgeDetails::default(),
+                conditions: EdgeDetails::default(),
                 location: Some(input.location(None)),
             });
         }
@@ -629,9 +629,9 @@ mod tests {
             .with("m/model.gguf", "GGUF");
         let input = Input::new("m/README.md", card.as_bytes()).with_files(&beside);
         let extraction = ModelCardExtractor.parse(&input).unwrap();
-        assert_eq!(extraction.edges.len(), 1);
+        assert_eq!(extraction.references.len(), 1);
         assert_eq!(
-            extraction.edges[0].details.relation.as_deref(),
+            extraction.references[0].conditions.relation.as_deref(),
             Some("quantized")
         );
     }

@@ -14,7 +14,7 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, Input, Parse, ReadSeek,
+    ExtractError, Extraction, ExtractorId, Input, Parse, ReadSeek, Reference, Target,
 };
 use crate::location::Location;
 use crate::model::{ExpectedDigest, ModelCard, PickleStream, WeightsFile, WeightsFormat};
@@ -248,11 +248,11 @@ pub fn extract(id: &'static str, extension: WeightsFormat, input: &Input<'_>) ->
     file.facts.weights = Some(Box::new(weights));
 
     let model_component = model.component(evidence(id, input.path, None), ModelCard::default());
-    extraction.edges.push(EdgeRef {
+    extraction.references.push(Reference {
         from: model.key.clone(),
-        to: EdgeTarget::Key(file_key),
+        to: Target::Key(file_key),
         kind: EdgeKind::Normal,
-        details: EdgeDetails::default(),
+        conditions: EdgeDetails::default(),
         location: Some(Location::file(input.path)),
     });
     extraction.roots.push(model.key.clone());

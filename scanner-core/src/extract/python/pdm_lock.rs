@@ -31,8 +31,8 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, FileMatch, Format,
-    Input, Join, Parse, Role, Sample, Syntax,
+    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, Parse,
+    Reference, Role, Sample, Syntax, Target,
 };
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
@@ -487,13 +487,13 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
 
     let mut extraction = Extraction {
         components: components.into_values().collect(),
-        edges: edges
+        references: edges
             .into_iter()
-            .map(|((from, to), (details, location))| EdgeRef {
+            .map(|((from, to), (details, location))| Reference {
                 from,
-                to: EdgeTarget::Key(to),
+                to: Target::Key(to),
                 kind: EdgeKind::Normal,
-                details,
+                conditions: details,
                 location: Some(location),
             })
             .collect(),

@@ -29,8 +29,8 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, FileMatch, Format,
-    Input, Join, Parse, Role, Sample, Syntax,
+    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, Parse,
+    Reference, Role, Sample, Syntax, Target,
 };
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
@@ -712,11 +712,11 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
     let mut push_edge =
         |section: &Section, key: &ComponentKey, details: &EdgeDetails, location: &Location| {
             if *key != root {
-                edges.push(EdgeRef {
+                edges.push(Reference {
                     from: root.clone(),
-                    to: EdgeTarget::Key(key.clone()),
+                    to: Target::Key(key.clone()),
                     kind: section.edge_kind(),
-                    details: details.clone(),
+                    conditions: details.clone(),
                     location: Some(location.clone()),
                 });
             }
@@ -764,7 +764,7 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
             }
         }
     }
-    extraction.edges.extend(edges);
+    extraction.references.extend(edges);
     extraction.diagnostics.extend(diagnostics);
     extraction
 }

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use toml::de::{DeTable, DeValue};
 
-use super::pyproject::{attach_project, poetry_declaration, version_allowed};
+use super::pyproject::{attach_project, poetry_declaration};
 use super::toml_tree::{
     array_field, as_str, as_table, bool_field, field, string_field, table_field, Node, TomlFile,
 };
@@ -25,9 +25,10 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, FileMatch, Format,
-    Input, Join, Parse, Role, Sample, Syntax,
+    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, NamedTarget,
+    Parse, Reference, Requirement, Role, Sample, Syntax, Target,
 };
+use crate::link::{targets, Origin};
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 
@@ -587,80 +588,46 @@ fn read_source(
 }
 
 /// Links each dependency to the locked package it names: by name, narrowed by the dependency's
-/// constraint when Poetry locked several versions of one name (one per environment).
+/// constraint when Poetry locked several versions of one name (one per environment), by the
+/// lock's row of the link policy ([`Origin::PoetryLock`]).
 fn link(extraction: &mut Extraction, file: &TomlFile<'_>, pending: Vec<PendingEdge>) {
     let mut by_name: BTreeMap<&PackageName, Vec<&ComponentKey>> = BTreeMap::new();
     for component in &extraction.components {
-        let list = by_name.entry(&component.key.name).or_default();
-        if !list.contains(&&component.key) {
-            list.push(&component.key);
-        }
+        by_name
+            .entry(&component.key.name)
+            .or_default()
+            .push(&component.key);
     }
     let mut edges = Vec::new();
     let mut diagnostics = Vec::new();
     for edge in pending {
-        let location = Location::line(file.path, edge.line);
-        let candidates = by_name.get(&edge.name).cloned().unwrap_or_default();
-        let targets: Vec<&ComponentKey> = match candidates.as_slice() {
-            [] => {
-                // Poetry leaves out what the project's Python range or the unused extras never
-                // need; an optional or marker-guarded dependency missing is expected.
-                let expected = edge.kind == EdgeKind::Optional || edge.details.marker.is_some();
-                let message = format!(
-                    "`{}` depends on `{}`, which the lock does not contain",
-                    edge.from.name, edge.name
-                );
-                diagnostics.push(if expected {
-                    Diagnostic::note(DiagnosticCode::DanglingReference, location, message)
-                } else {
-                    Diagnostic::warning(DiagnosticCode::DanglingReference, location, message)
-                });
-                continue;
-            }
-            [only] => vec![*only],
-            several => {
-                let allowed: Vec<&ComponentKey> = several
-                    .iter()
-                    .copied()
-                    .filter(
-                        |key| match (edge.requirement.as_deref(), key.version.as_deref()) {
-                            (Some(requirement), Some(version)) => {
-                                version_allowed(requirement, version).unwrap_or(true)
-                            }
-                            _ => true,
-                        },
-                    )
-                    .collect();
-                if allowed.is_empty() {
-                    diagnostics.push(Diagnostic::warning(
-                        DiagnosticCode::AmbiguousReference,
-                        location,
-                        format!(
-                            "`{}` depends on `{}` {}, which matches none of its locked versions",
-                            edge.from.name,
-                            edge.name,
-                            edge.requirement.as_deref().unwrap_or("*")
-                        ),
-                    ));
-                    continue;
-                }
-                allowed
-            }
+        let target = NamedTarget {
+            ecosystem: Ecosystem::PyPI,
+            name: edge.name,
+            requirement: Requirement::Allowed {
+                specifier: edge.requirement,
+            },
+            origin: Origin::PoetryLock,
         };
-        for target in targets {
-            if *target == edge.from {
+        let reference = Reference {
+            from: edge.from,
+            to: Target::Named(target.clone()),
+            kind: edge.kind,
+            conditions: edge.details,
+            location: Some(Location::line(file.path, edge.line)),
+        };
+        let candidates = by_name.get(&target.name).into_iter().flatten().copied();
+        for key in targets(&reference, &target, candidates, &mut diagnostics) {
+            if *key == reference.from {
                 continue;
             }
-            edges.push(EdgeRef {
-                from: edge.from.clone(),
-                to: EdgeTarget::Key(target.clone()),
-                kind: edge.kind,
-                details: edge.details.clone(),
-                location: Some(location.clone()),
+            edges.push(Reference {
+                to: Target::Key(key.clone()),
+                ..reference.clone()
             });
         }
     }
-    extraction.edges.extend(edges);
+    extraction.references.extend(edges);
     extraction.diagnostics.extend(diagnostics);
 }
 
@@ -802,18 +769,18 @@ requests = [
             Source::Git { commit: Some(commit), .. } if commit.starts_with("0123")
         ));
         let edges: Vec<(String, Option<String>)> = extraction
-            .edges
+            .references
             .iter()
             .map(|edge| match &edge.to {
-                EdgeTarget::Key(key) => (
+                Target::Key(key) => (
                     format!(
                         "{} {}",
                         key.name.normalized(),
                         key.version.as_deref().unwrap_or("")
                     ),
-                    edge.details.marker.clone(),
+                    edge.conditions.marker.clone(),
                 ),
-                EdgeTarget::Reference(_) => panic!("poetry edges are keys"),
+                Target::Named(_) => panic!("poetry edges are keys"),
             })
             .collect();
         assert!(

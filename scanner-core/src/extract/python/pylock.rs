@@ -23,10 +23,11 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, FileMatch, Format,
-    Input, Join, Parse, Role, Sample, Syntax,
+    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, NamedTarget,
+    Parse, Reference, Requirement, Role, Sample, Syntax, Target,
 };
 use crate::facts::PythonFacts;
+use crate::link::{targets, Origin};
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 
@@ -366,47 +367,36 @@ fn collect_hashes(
     }
 }
 
-/// Links each dependency to the entry it names (by name, narrowed by version).
+/// Links each dependency to the entry it names (by name, narrowed by version), by the lock's
+/// row of the link policy ([`Origin::Pylock`]).
 fn link(extraction: &mut Extraction, file: &TomlFile<'_>, pending: Vec<PendingEdge>) {
     let mut edges = Vec::new();
     for edge in pending {
-        let candidates: Vec<&ComponentKey> = extraction
-            .components
-            .iter()
-            .map(|component| &component.key)
-            .filter(|key| key.name == edge.name)
-            .filter(|key| edge.version.is_none() || key.version == edge.version)
-            .collect();
-        let location = Location::line(file.path, edge.line);
-        match candidates.as_slice() {
-            [target] => edges.push(EdgeRef {
-                from: edge.from,
-                to: EdgeTarget::Key((*target).clone()),
-                kind: EdgeKind::Normal,
-                details: EdgeDetails::default(),
-                location: Some(location),
-            }),
-            [] => extraction.diagnostics.push(Diagnostic::warning(
-                DiagnosticCode::DanglingReference,
-                location,
-                format!(
-                    "`{}` depends on `{}`, which the lock does not define",
-                    edge.from.name, edge.name
-                ),
-            )),
-            several => extraction.diagnostics.push(Diagnostic::warning(
-                DiagnosticCode::AmbiguousReference,
-                location,
-                format!(
-                    "`{}` depends on `{}`, which the lock defines {} times without saying which",
-                    edge.from.name,
-                    edge.name,
-                    several.len()
-                ),
-            )),
+        let target = NamedTarget {
+            ecosystem: Ecosystem::PyPI,
+            name: edge.name,
+            requirement: Requirement::Exact {
+                version: edge.version,
+                source: None,
+            },
+            origin: Origin::Pylock,
+        };
+        let reference = Reference {
+            from: edge.from,
+            to: Target::Named(target.clone()),
+            kind: EdgeKind::Normal,
+            conditions: EdgeDetails::default(),
+            location: Some(Location::line(file.path, edge.line)),
+        };
+        let candidates = extraction.components.iter().map(|component| &component.key);
+        for key in targets(&reference, &target, candidates, &mut extraction.diagnostics) {
+            edges.push(Reference {
+                to: Target::Key(key.clone()),
+                ..reference.clone()
+            });
         }
     }
-    extraction.edges.extend(edges);
+    extraction.references.extend(edges);
 }
 
 /// Records on the project what the lock can install: its extras and dependency groups.
@@ -544,7 +534,7 @@ wheels = [{{ path = "wheels/private-0.1-py3-none-any.whl", hashes = {{ sha256 = 
         let app = component("app");
         assert_eq!(app.kind, ComponentKind::Application);
         assert_eq!(extraction.roots, std::slice::from_ref(&app.key));
-        assert_eq!(extraction.edges.len(), 2);
+        assert_eq!(extraction.references.len(), 2);
         let codes: Vec<(DiagnosticCode, Option<u32>)> = extraction
             .diagnostics
             .iter()

@@ -31,9 +31,10 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, parent_directory, DependencyReference, EdgeRef, EdgeTarget, ExtractError,
-    Extraction, ExtractorId, FileMatch, Format, Input, Parse, Role, Sample, Syntax,
+    join_path, parent_directory, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input,
+    NamedTarget, Parse, Reference, Requirement as Wanted, Role, Sample, Syntax, Target,
 };
+use crate::link::Origin;
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 
@@ -1053,13 +1054,11 @@ pub fn attach_manifest(
                 match by_pin.or(by_source) {
                     Some(key) => vec![(key.version, Some(key.source))],
                     None => {
-                        let already_linked = extraction.edges.iter().any(|edge| {
+                        let already_linked = extraction.references.iter().any(|edge| {
                             edge.from == root_key
                                 && match &edge.to {
-                                    EdgeTarget::Key(key) => key.name == declared.name,
-                                    EdgeTarget::Reference(reference) => {
-                                        reference.name == declared.name
-                                    }
+                                    Target::Key(key) => key.name == declared.name,
+                                    Target::Named(named) => named.name == declared.name,
                                 }
                         });
                         if already_linked {
@@ -1093,16 +1092,16 @@ pub fn attach_manifest(
             }
         };
         for (version, source) in targets {
-            extraction.edges.push(EdgeRef {
+            extraction.references.push(Reference {
                 from: root_key.clone(),
-                to: EdgeTarget::Reference(DependencyReference {
+                to: Target::Named(NamedTarget {
                     ecosystem: Ecosystem::PyPI,
                     name: declared.name.clone(),
-                    version,
-                    source,
+                    requirement: Wanted::Exact { version, source },
+                    origin: Origin::Generic,
                 }),
                 kind: declared.edge_kind(),
-                details: declared.edge_details(),
+                conditions: declared.edge_details(),
                 location: Some(location.clone()),
             });
         }
@@ -1200,11 +1199,11 @@ fn rekey(extraction: &mut Extraction, old: &ComponentKey, new: &ComponentKey) {
             component.key = new.clone();
         }
     }
-    for edge in &mut extraction.edges {
+    for edge in &mut extraction.references {
         if edge.from == *old {
             edge.from = new.clone();
         }
-        if let EdgeTarget::Key(key) = &mut edge.to {
+        if let Target::Key(key) = &mut edge.to {
             if key == old {
                 *key = new.clone();
             }
@@ -1269,11 +1268,11 @@ fn standalone(extractor: ExtractorId, project: &PyProject) -> Extraction {
             component.facts.requirement = Some(requirement.clone());
         }
         extraction.components.push(component);
-        extraction.edges.push(EdgeRef {
+        extraction.references.push(Reference {
             from: root_key.clone(),
-            to: EdgeTarget::Key(key),
+            to: Target::Key(key),
             kind: declared.edge_kind(),
-            details: declared.edge_details(),
+            conditions: declared.edge_details(),
             location: Some(location),
         });
     }
@@ -1553,11 +1552,11 @@ also-main = "*"
                 Component::new(lock_root.clone(), ComponentKind::Library),
                 Component::new(requests.clone(), ComponentKind::Library),
             ],
-            edges: vec![EdgeRef {
+            references: vec![Reference {
                 from: lock_root,
-                to: EdgeTarget::Key(requests),
+                to: Target::Key(requests),
                 kind: EdgeKind::Normal,
-                details: EdgeDetails::default(),
+                conditions: EdgeDetails::default(),
                 location: None,
             }],
             ..Extraction::default()
@@ -1581,13 +1580,13 @@ also-main = "*"
             "first-party wins"
         );
         assert_eq!(
-            extraction.edges[0].from, root,
+            extraction.references[0].from, root,
             "the lock's edges follow the rekeyed root"
         );
         let reference_edges: Vec<_> = extraction
-            .edges
+            .references
             .iter()
-            .filter(|e| matches!(e.to, EdgeTarget::Reference(_)))
+            .filter(|e| matches!(e.to, Target::Named(_)))
             .collect();
         assert_eq!(reference_edges.len(), 1, "only requests is in the lock");
         let missing = extraction

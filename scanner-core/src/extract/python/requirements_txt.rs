@@ -46,8 +46,8 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, parent_directory, EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId,
-    FileMatch, FileReader, Format, Input, Join, Parse, Role, Sample, Syntax,
+    join_path, parent_directory, ExtractError, Extraction, ExtractorId, FileMatch, FileReader,
+    Format, Input, Join, Parse, Reference, Role, Sample, Syntax,
 };
 use crate::facts::PythonFacts;
 use crate::location::{Evidence, Location};
@@ -906,11 +906,11 @@ impl<'a> Reader<'a> {
             };
             if is_direct(entry) {
                 if let Some(root) = root.as_ref().filter(|root| *root != key) {
-                    extraction.edges.push(EdgeRef {
+                    extraction.references.push(Reference {
                         from: root.clone(),
-                        to: EdgeTarget::Key(key.clone()),
+                        to: crate::extract::Target::Key(key.clone()),
                         kind: edge_kind,
-                        details: details.clone(),
+                        conditions: details.clone(),
                         location: Some(entry.location.clone()),
                     });
                 }
@@ -933,11 +933,11 @@ impl<'a> Reader<'a> {
                     continue;
                 }
                 for parent_key in parents.iter().filter(|parent_key| *parent_key != key) {
-                    extraction.edges.push(EdgeRef {
+                    extraction.references.push(Reference {
                         from: parent_key.clone(),
-                        to: EdgeTarget::Key(key.clone()),
+                        to: crate::extract::Target::Key(key.clone()),
                         kind: EdgeKind::Normal,
-                        details: details.clone(),
+                        conditions: details.clone(),
                         location: Some(entry.location.clone()),
                     });
                 }

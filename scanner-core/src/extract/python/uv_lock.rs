@@ -26,9 +26,10 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, FileMatch, Format,
-    Input, Join, Parse, Role, Sample, Syntax,
+    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, NamedTarget,
+    Parse, Reference, Requirement, Role, Sample, Syntax, Target,
 };
+use crate::link::{targets, Origin};
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 
@@ -571,58 +572,33 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: Lock) -> Extraction
 
     for package in &lock.packages {
         for dependency in &package.dependencies {
-            let candidates: Vec<&LockedPackage> = by_name
+            let target = NamedTarget {
+                ecosystem: Ecosystem::PyPI,
+                name: dependency.name.clone(),
+                requirement: Requirement::Exact {
+                    version: dependency.version.clone(),
+                    source: dependency.source.clone(),
+                },
+                origin: Origin::UvLock,
+            };
+            let reference = Reference {
+                from: package.key.clone(),
+                to: Target::Named(target.clone()),
+                kind: dependency.kind,
+                conditions: dependency.details.clone(),
+                location: Some(input.location(Some(dependency.line))),
+            };
+            let candidates = by_name
                 .get(&dependency.name)
-                .map(|positions| {
-                    positions
-                        .iter()
-                        .filter_map(|position| lock.packages.get(*position))
-                        .filter(|candidate| {
-                            dependency.version.is_none()
-                                || candidate.key.version == dependency.version
-                        })
-                        .filter(|candidate| {
-                            dependency
-                                .source
-                                .as_ref()
-                                .is_none_or(|source| *source == candidate.key.source)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let location = input.location(Some(dependency.line));
-            match candidates.as_slice() {
-                [target] => extraction.edges.push(EdgeRef {
-                    from: package.key.clone(),
-                    to: EdgeTarget::Key(target.key.clone()),
-                    kind: dependency.kind,
-                    details: dependency.details.clone(),
-                    location: Some(location),
-                }),
-                [] => extraction.diagnostics.push(Diagnostic::warning(
-                    DiagnosticCode::DanglingReference,
-                    location,
-                    format!(
-                        "`{}` depends on `{}`{}, which the lock does not define",
-                        package.key.name,
-                        dependency.name,
-                        dependency
-                            .version
-                            .as_ref()
-                            .map(|version| format!(" {version}"))
-                            .unwrap_or_default()
-                    ),
-                )),
-                _ => extraction.diagnostics.push(Diagnostic::warning(
-                    DiagnosticCode::AmbiguousReference,
-                    location,
-                    format!(
-                        "`{}` depends on `{}`, which the lock defines {} times without saying which",
-                        package.key.name,
-                        dependency.name,
-                        candidates.len()
-                    ),
-                )),
+                .into_iter()
+                .flatten()
+                .filter_map(|position| lock.packages.get(*position))
+                .map(|candidate| &candidate.key);
+            for key in targets(&reference, &target, candidates, &mut extraction.diagnostics) {
+                extraction.references.push(Reference {
+                    to: Target::Key(key.clone()),
+                    ..reference.clone()
+                });
             }
         }
     }
@@ -718,11 +694,11 @@ fn link_requirements(
             )),
             targets => {
                 for target in targets {
-                    extraction.edges.push(EdgeRef {
+                    extraction.references.push(Reference {
                         from: root.clone(),
-                        to: EdgeTarget::Key(target.clone()),
+                        to: Target::Key(target.clone()),
                         kind: EdgeKind::Normal,
-                        details: requirement.details.clone(),
+                        conditions: requirement.details.clone(),
                         location: Some(location.clone()),
                     });
                 }
@@ -828,14 +804,14 @@ source = { registry = "https://pypi.org/simple" }
         assert_eq!(extraction.components.len(), 3);
         assert_eq!(extraction.roots.len(), 1);
         let targets: Vec<(String, Option<String>)> = extraction
-            .edges
+            .references
             .iter()
             .map(|edge| match &edge.to {
-                EdgeTarget::Key(key) => (
+                Target::Key(key) => (
                     key.version.clone().unwrap_or_default(),
-                    edge.details.marker.clone(),
+                    edge.conditions.marker.clone(),
                 ),
-                EdgeTarget::Reference(_) => panic!("lock edges are keys"),
+                Target::Named(_) => panic!("lock edges are keys"),
             })
             .collect();
         assert_eq!(
@@ -866,6 +842,6 @@ source = { registry = "https://pypi.org/simple" }
                 path: "tools/fetch.py".to_owned()
             }
         );
-        assert_eq!(extraction.edges.len(), 1);
+        assert_eq!(extraction.references.len(), 1);
     }
 }

@@ -33,8 +33,8 @@ use crate::name::PackageName;
 use crate::purl::Purl;
 
 use super::{
-    EdgeRef, EdgeTarget, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Parse,
-    Sample, Syntax,
+    ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Parse, Reference, Sample,
+    Syntax, Target,
 };
 
 const ID: ExtractorId = "sbom/document";
@@ -544,20 +544,20 @@ fn convert(input: &Input<'_>, text: &str, document: Document) -> Extraction {
             .map(|edges| edges.iter().filter(|(target, _, _)| target == to).collect())
             .unwrap_or_default();
         if listed.is_empty() {
-            extraction.edges.push(EdgeRef {
+            extraction.references.push(Reference {
                 from: from_key.clone(),
-                to: EdgeTarget::Key(to_key.clone()),
+                to: Target::Key(to_key.clone()),
                 kind: *kind,
-                details: EdgeDetails::default(),
+                conditions: EdgeDetails::default(),
                 location: Some(input.location(lines.get(from).copied())),
             });
         } else if seen_pairs.insert((from.clone(), to.clone())) {
             for (_, kind, details) in listed {
-                extraction.edges.push(EdgeRef {
+                extraction.references.push(Reference {
                     from: from_key.clone(),
-                    to: EdgeTarget::Key(to_key.clone()),
+                    to: Target::Key(to_key.clone()),
                     kind: *kind,
-                    details: details.clone(),
+                    conditions: details.clone(),
                     location: Some(input.location(lines.get(from).copied())),
                 });
             }

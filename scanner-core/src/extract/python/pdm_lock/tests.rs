@@ -166,19 +166,19 @@ fn packages_groups_hashes_sources_and_edges() {
     assert!(matches!(&remote.key.source, Source::Url { url } if url.ends_with(".tar.gz")));
 
     let mut edges: Vec<String> = extraction
-        .edges
+        .references
         .iter()
         .map(|edge| {
             let to = match &edge.to {
-                EdgeTarget::Key(key) => format!("{}@{}", key.name, key.version.as_deref().unwrap()),
-                EdgeTarget::Reference(reference) => format!("{}@*", reference.name),
+                Target::Key(key) => format!("{}@{}", key.name, key.version.as_deref().unwrap()),
+                Target::Named(named) => format!("{}@*", named.name),
             };
             format!(
                 "{}@{} -> {to} {} {:?}",
                 edge.from.name,
                 edge.from.version.as_deref().unwrap_or("-"),
                 edge.kind.as_str(),
-                edge.details.marker
+                edge.conditions.marker
             )
         })
         .collect();

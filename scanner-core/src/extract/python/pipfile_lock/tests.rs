@@ -58,18 +58,16 @@ fn component<'e>(extraction: &'e Extraction, name: &str) -> &'e Component {
 
 fn edges(extraction: &Extraction) -> Vec<String> {
     let mut edges: Vec<String> = extraction
-        .edges
+        .references
         .iter()
         .map(|edge| {
-            let EdgeTarget::Key(to) = &edge.to else {
-                panic!()
-            };
+            let Target::Key(to) = &edge.to else { panic!() };
             format!(
                 "{} -> {} {} {:?}",
                 edge.from.name,
                 to.name,
                 edge.kind.as_str(),
-                edge.details.marker
+                edge.conditions.marker
             )
         })
         .collect();

@@ -30,18 +30,18 @@ fn component<'e>(extraction: &'e Extraction, name: &str) -> &'e Component {
 
 fn edges(extraction: &Extraction) -> Vec<String> {
     let mut edges: Vec<String> = extraction
-        .edges
+        .references
         .iter()
         .map(|edge| {
-            let EdgeTarget::Key(to) = &edge.to else {
+            let crate::extract::Target::Key(to) = &edge.to else {
                 panic!("requirements edges point at keys")
             };
             let mut text = format!("{} -> {} {}", edge.from.name, to.name, edge.kind.as_str());
-            if let Some(marker) = &edge.details.marker {
+            if let Some(marker) = &edge.conditions.marker {
                 text.push_str(&format!(" ; {marker}"));
             }
-            if !edge.details.extras.is_empty() {
-                text.push_str(&format!(" [{}]", edge.details.extras.join(",")));
+            if !edge.conditions.extras.is_empty() {
+                text.push_str(&format!(" [{}]", edge.conditions.extras.join(",")));
             }
             text
         })
@@ -147,7 +147,7 @@ fn pins_extras_markers_hashes_and_continuations() {
     );
     assert!(extraction.roots.is_empty());
     assert!(
-        extraction.edges.is_empty(),
+        extraction.references.is_empty(),
         "no project root, no via: nothing to link"
     );
     assert!(requests.facts.python.as_ref().unwrap().direct);

@@ -1,0 +1,405 @@
+//! The link stage: everything that needs more than one file. Parsers read one file each and
+//! return components, references and diagnostics (see [`crate::extract::Extraction`]); this
+//! stage joins manifests to the lockfiles that lock them and workspaces to their members, using
+//! the [`crate::extract::Role`] of each format row as the join table, resolves references that
+//! name packages with one policy ([`resolve`]), and merges everything into one graph. Dangling
+//! and ambiguous references are reported here and nowhere else. `docs/linking.md` documents the
+//! join table and the rows of the policy.
+
+pub(crate) mod cargo;
+mod redact;
+pub mod resolve;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::component::ComponentKey;
+use crate::diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
+use crate::ecosystem::Ecosystem;
+use crate::extract::cargo::metadata::CargoGraphSource;
+use crate::extract::{
+    parent_directory, strip_directory, Extraction, ExtractorId, Format, Input, Join,
+    ProjectManifest, Role, Target,
+};
+use crate::graph::{DependencyGraph, GraphBuilder};
+use crate::location::Location;
+
+pub use resolve::{resolve, targets, Origin, Repeats, Resolution};
+
+/// One file as the driver extracted it: the input of [`link`].
+#[derive(Debug)]
+pub struct Extracted {
+    /// Scan-relative, `/`-separated.
+    pub path: String,
+    pub format: &'static Format,
+    /// The parser's result, or why the file could not be read or parsed.
+    pub outcome: Result<Extraction, Diagnostic>,
+    /// Further files the parser read (includes, zip members), listed among the scanned files.
+    pub read_files: Vec<String>,
+    /// Read only because a lockfile named on the command line may join it (a manifest of the
+    /// lock's directory tree): used when a lock joins it, otherwise dropped without a word.
+    pub join_only: bool,
+    /// Where the file is on disk, for enrichers that run a tool on it (`cargo metadata`).
+    pub disk_path: Option<PathBuf>,
+}
+
+impl Extracted {
+    /// A file the driver found (or a test made) with its outcome.
+    pub fn new(
+        path: impl Into<String>,
+        format: &'static Format,
+        outcome: Result<Extraction, Diagnostic>,
+    ) -> Extracted {
+        Extracted {
+            path: path.into(),
+            format,
+            outcome,
+            read_files: Vec::new(),
+            join_only: false,
+            disk_path: None,
+        }
+    }
+
+    /// Parses in-memory bytes with the format's parser (tests, benchmarks, fuzzing).
+    pub fn parse(path: &str, format: &'static Format, bytes: &[u8]) -> Extracted {
+        let outcome = format
+            .extract(&Input::new(path, bytes))
+            .map_err(|error| error.to_diagnostic());
+        Extracted::new(path, format, outcome)
+    }
+}
+
+/// How the link stage runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LinkOptions<'a> {
+    /// Where to get the feature-resolved graph of each Cargo workspace (`--cargo-metadata`);
+    /// `None` reads lockfiles only.
+    pub cargo_graph: Option<&'a dyn CargoGraphSource>,
+}
+
+/// A file whose content is part of the result, and the format that read it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ScannedFile {
+    pub path: String,
+    pub extractor: ExtractorId,
+}
+
+/// What the link stage made of the extracted files.
+#[derive(Debug, Clone)]
+pub struct Linked {
+    pub graph: DependencyGraph,
+    /// Sorted and free of duplicates.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every (file, format) pair that produced a result, including the manifests a lockfile
+    /// joined (listed under the lock's format) and the files parsers read, sorted.
+    pub files: Vec<ScannedFile>,
+}
+
+/// Links extracted files into one graph: joins, resolution, merge. The order of `files` does
+/// not matter (they are sorted by path and format id first).
+pub fn link(mut files: Vec<Extracted>, options: &LinkOptions<'_>) -> Linked {
+    files.sort_by(|a, b| (&a.path, a.format.id).cmp(&(&b.path, b.format.id)));
+    let mut joins = join_cargo(&files, options);
+
+    let mut diagnostics = Vec::new();
+    let mut extractions = Vec::new();
+    let mut listed = Vec::new();
+    for (index, file) in files.into_iter().enumerate() {
+        let extraction = match file.outcome {
+            Ok(extraction) => extraction,
+            Err(diagnostic) => {
+                diagnostics.push(diagnostic);
+                continue;
+            }
+        };
+        let (mut extraction, joined) = match joins.assembled.remove(&index) {
+            Some(assembled) => (assembled.extraction, assembled.accounted),
+            None if file.join_only || joins.consumes(&file.path, file.format) => continue,
+            None => (extraction, Vec::new()),
+        };
+        extraction.manifest = None;
+        // A file that gave nothing at all (a README.md that is no model card) was looked at,
+        // not used: it is not an input of the result.
+        if is_empty(&extraction) && joined.is_empty() && file.read_files.is_empty() {
+            continue;
+        }
+        let extractor = file.format.id;
+        listed.push(ScannedFile {
+            path: file.path,
+            extractor,
+        });
+        // Manifests the lock accounts for are inputs too (attestations hash them).
+        for path in joined
+            .into_iter()
+            .chain(extraction.claimed.iter().cloned())
+            .chain(file.read_files)
+        {
+            listed.push(ScannedFile { path, extractor });
+        }
+        extractions.push(extraction);
+    }
+
+    let graph = merge(extractions, &mut diagnostics);
+    diagnostics.sort();
+    diagnostics.dedup();
+    listed.sort();
+    listed.dedup();
+    Linked {
+        graph,
+        diagnostics,
+        files: listed,
+    }
+}
+
+fn is_empty(extraction: &Extraction) -> bool {
+    extraction.components.is_empty()
+        && extraction.references.is_empty()
+        && extraction.roots.is_empty()
+        && extraction.diagnostics.is_empty()
+        && extraction.claimed.is_empty()
+}
+
+/// The joins of one link run: each lock's joined extraction, by its index among the sorted
+/// files, and the manifests they account for.
+#[derive(Default)]
+struct Joins {
+    assembled: BTreeMap<usize, cargo::Assembled>,
+    /// Paths of the manifests a lock accounts for, with the ecosystem of those manifests.
+    consumed: BTreeSet<(Ecosystem, String)>,
+}
+
+impl Joins {
+    /// Is this file a manifest a lock accounts for (so it is not read on its own)?
+    fn consumes(&self, path: &str, format: &Format) -> bool {
+        match format.role {
+            Role::Manifest(ecosystem) => self.consumed.contains(&(ecosystem, path.to_owned())),
+            Role::Lock(_) | Role::Standalone => false,
+        }
+    }
+}
+
+/// Joins each `Cargo.lock` ([`Join::CargoWorkspace`]) with the `Cargo.toml` files at or below
+/// its directory, then refines it with the resolved graph when the options ask for one.
+fn join_cargo(files: &[Extracted], options: &LinkOptions<'_>) -> Joins {
+    let manifests: Vec<(&str, cargo::Candidate<'_>)> = files
+        .iter()
+        .filter(|file| file.format.role == Role::Manifest(Ecosystem::CratesIo))
+        .filter_map(|file| {
+            let candidate = match &file.outcome {
+                Ok(extraction) => match &extraction.manifest {
+                    Some(ProjectManifest::Cargo(manifest)) => cargo::Candidate::Parsed(manifest),
+                    None => return None,
+                },
+                Err(diagnostic) if is_parse_failure(diagnostic) => {
+                    cargo::Candidate::Unreadable(&file.path, diagnostic)
+                }
+                // Not read at all (too large, not a regular file): as if absent.
+                Err(_) => return None,
+            };
+            Some((file.path.as_str(), candidate))
+        })
+        .collect();
+    let locks: Vec<(usize, &Extracted, &Extraction)> = files
+        .iter()
+        .enumerate()
+        .filter(|(_, file)| file.format.role == Role::Lock(Join::CargoWorkspace))
+        .filter_map(|(index, file)| Some((index, file, file.outcome.as_ref().ok()?)))
+        .collect();
+    // Locks are joined in parallel, as their parsers ran: a large workspace's join is the
+    // longest part of its scan.
+    let assembled: Vec<(usize, cargo::Assembled)> = locks
+        .into_par_iter()
+        .map(|(index, file, lock)| {
+            let directory = parent_directory(&file.path);
+            let candidates: Vec<&cargo::Candidate<'_>> = manifests
+                .iter()
+                .filter(|(path, _)| strip_directory(directory, path).is_some())
+                .map(|(_, candidate)| candidate)
+                .collect();
+            let mut assembled = cargo::assemble(file.format.id, &file.path, lock, &candidates);
+            if let (Some(source), Some(disk_path)) = (options.cargo_graph, &file.disk_path) {
+                if let Err(reason) = crate::extract::cargo::metadata::refine(
+                    source,
+                    disk_path,
+                    &file.path,
+                    &mut assembled.extraction,
+                ) {
+                    assembled.extraction.diagnostics.push(Diagnostic::warning(
+                        DiagnosticCode::CargoMetadataFallback,
+                        Location::file(&file.path),
+                        format!("cargo metadata failed ({reason}); read the lockfile directly"),
+                    ));
+                }
+            }
+            (index, assembled)
+        })
+        .collect();
+    let mut joins = Joins::default();
+    for (index, assembled) in assembled {
+        joins.consumed.extend(
+            assembled
+                .accounted
+                .iter()
+                .map(|path| (Ecosystem::CratesIo, path.clone())),
+        );
+        joins.assembled.insert(index, assembled);
+    }
+    joins
+}
+
+/// Whether a file's error outcome comes from its parser (the file exists and was read, but is
+/// not a manifest airlock can read) rather than from reading it.
+fn is_parse_failure(diagnostic: &Diagnostic) -> bool {
+    matches!(
+        diagnostic.code,
+        DiagnosticCode::ParseError | DiagnosticCode::UnsupportedFormatVersion
+    )
+}
+
+/// Merges extractions that need no joining (each is linked on its own): components by key,
+/// then each extraction's references, named ones resolved among the extraction's own
+/// components by their [`Origin`] row.
+pub fn merge(
+    mut extractions: Vec<Extraction>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> DependencyGraph {
+    extractions.iter_mut().for_each(redact::redact_extraction);
+    let mut builder = GraphBuilder::new();
+    for extraction in &extractions {
+        for component in &extraction.components {
+            builder.add_component(component.clone());
+        }
+    }
+    for extraction in extractions {
+        diagnostics.extend(extraction.diagnostics.iter().cloned());
+        for reference in &extraction.references {
+            let found: Vec<ComponentKey> = match &reference.to {
+                Target::Key(key) => vec![key.clone()],
+                Target::Named(named) => {
+                    let candidates = extraction.components.iter().map(|component| &component.key);
+                    targets(reference, named, candidates, diagnostics)
+                        .into_iter()
+                        .cloned()
+                        .collect()
+                }
+            };
+            for target in found {
+                if !builder.add_edge_with(
+                    &reference.from,
+                    &target,
+                    reference.kind,
+                    &reference.conditions,
+                ) {
+                    diagnostics.push(Diagnostic::new(
+                        DiagnosticCode::DanglingReference,
+                        DiagnosticSeverity::Warning,
+                        reference.location.clone(),
+                        format!(
+                            "an edge from `{}` points at `{target}`, which no extractor reported",
+                            reference.from
+                        ),
+                    ));
+                }
+            }
+        }
+        for root in &extraction.roots {
+            builder.add_root(root);
+        }
+    }
+    builder.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::cargo::{cargo_lock, cargo_toml};
+
+    const MEMBER: &[u8] =
+        b"[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\nserde = \"1\"\n";
+
+    fn listed(linked: &Linked) -> Vec<(&str, &str)> {
+        linked
+            .files
+            .iter()
+            .map(|file| (file.path.as_str(), file.extractor))
+            .collect()
+    }
+
+    /// The manifest a lock accounts for is listed under the lock and read with it only; when the
+    /// lock cannot be read, the manifest is read on its own, as if there were no lock.
+    #[test]
+    fn a_joined_manifest_is_read_with_its_lock_only() {
+        let lock = b"version = 3\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"serde\"]\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.200\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+        let joined = link(
+            vec![
+                Extracted::parse("Cargo.toml", &cargo_toml::FORMAT, MEMBER),
+                Extracted::parse("Cargo.lock", &cargo_lock::FORMAT, lock),
+            ],
+            &LinkOptions::default(),
+        );
+        assert_eq!(
+            listed(&joined),
+            [
+                ("Cargo.lock", "cargo/cargo-lock"),
+                ("Cargo.toml", "cargo/cargo-lock")
+            ]
+        );
+        let versions: Vec<Option<&str>> = joined
+            .graph
+            .components()
+            .map(|component| component.key.version.as_deref())
+            .collect();
+        assert_eq!(
+            versions,
+            [Some("0.1.0"), Some("1.0.200")],
+            "locked, not ranges"
+        );
+        assert!(joined.diagnostics.is_empty(), "{:?}", joined.diagnostics);
+
+        let unreadable = link(
+            vec![
+                Extracted::parse("Cargo.toml", &cargo_toml::FORMAT, MEMBER),
+                Extracted::parse("Cargo.lock", &cargo_lock::FORMAT, b"version = 9\n"),
+            ],
+            &LinkOptions::default(),
+        );
+        assert_eq!(listed(&unreadable), [("Cargo.toml", "cargo/cargo-toml")]);
+        let codes: Vec<&str> = unreadable
+            .diagnostics
+            .iter()
+            .map(|diagnostic| diagnostic.code.as_str())
+            .collect();
+        assert_eq!(codes, ["unsupported-format-version"]);
+    }
+
+    /// A manifest read only because a lock named alone may join it gives nothing when the lock
+    /// does not account for it.
+    #[test]
+    fn an_unjoined_join_only_manifest_is_dropped() {
+        let mut other = Extracted::parse("other/Cargo.toml", &cargo_toml::FORMAT, MEMBER);
+        other.join_only = true;
+        let lock = b"version = 3\n[[package]]\nname = \"top\"\nversion = \"0.1.0\"\n";
+        let linked = link(
+            vec![
+                other,
+                Extracted::parse(
+                    "Cargo.toml",
+                    &cargo_toml::FORMAT,
+                    b"[package]\nname = \"top\"\nversion = \"0.1.0\"\n",
+                ),
+                Extracted::parse("Cargo.lock", &cargo_lock::FORMAT, lock),
+            ],
+            &LinkOptions::default(),
+        );
+        assert_eq!(
+            listed(&linked),
+            [
+                ("Cargo.lock", "cargo/cargo-lock"),
+                ("Cargo.toml", "cargo/cargo-lock")
+            ]
+        );
+        assert_eq!(linked.graph.len(), 1);
+    }
+}

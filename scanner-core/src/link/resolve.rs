@@ -1,0 +1,537 @@
+//! The one ambiguity policy: how a reference that names a package (instead of writing its key)
+//! becomes an edge. Every format that names its dependencies resolves them here; what still
+//! differs between formats (the wording of the diagnostics that snapshots quote) is a row of
+//! [`Origin`], so the differences are listed in one table instead of hidden in each linker.
+
+use crate::component::{ComponentKey, EdgeKind};
+use crate::diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
+use crate::extract::{NamedTarget, Reference, Requirement};
+
+/// The row of the link policy a named reference is resolved with: where it was written, which
+/// decides how its dangling and ambiguous diagnostics are worded. Documented in
+/// `docs/linking.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A reference resolved among the components of the file that wrote it (a manifest's
+    /// declaration joined to a lock's packages).
+    Generic,
+    /// A `dependencies` entry of a `Cargo.lock` package (`name`, `name version` or
+    /// `name version (source)`), resolved among the lock's packages.
+    CargoLock,
+    /// A `dependencies` entry of a `uv.lock` package (name, and the version and source uv
+    /// writes when the name alone is ambiguous), resolved among the lock's packages.
+    UvLock,
+    /// A `dependencies` entry of a `pylock.toml` package (name, and a version when given),
+    /// resolved among the lock's packages.
+    Pylock,
+    /// A dependency of a `poetry.lock` package (name and constraint), resolved among the lock's
+    /// packages; missing is expected (a note) for an optional or marker-guarded dependency.
+    PoetryLock,
+}
+
+/// How a key listed more than once among the candidates counts (the one knob, besides the
+/// wordings, in which the rows differ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeats {
+    /// Listed twice in a row, once (a repeated `Cargo.lock` entry, reported on its own).
+    OnceInARow,
+    /// Once, wherever it is listed.
+    Once,
+    /// Each listing is a candidate.
+    Each,
+}
+
+/// What a named reference resolved to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution<'k> {
+    /// Exactly one candidate: the edge's target.
+    One(&'k ComponentKey),
+    /// No candidate: the reference dangles.
+    None,
+    /// This many candidates, none of them chosen: the reference is ambiguous and gives no edge.
+    Several(usize),
+    /// Several candidates, each allowed by the reference's [`Requirement::Allowed`] specifier:
+    /// an edge to each (versions locked for different environments).
+    Each(Vec<&'k ComponentKey>),
+}
+
+/// Resolves `target` among `candidates` (the components of the reference's unit, in the order
+/// the unit lists them):
+/// 1. the candidates of the target's ecosystem and name (names compare normalized);
+/// 2. [`Requirement::Exact`] keeps those equal on each field it gives (version, source);
+///    a key listed more than once counts as the origin's row says ([`Origin::repeats`]);
+/// 3. one left is the target; none is dangling; several are ambiguous, unless the reference
+///    gives a [`Requirement::Allowed`] specifier: then an edge goes to each candidate it allows
+///    ([`Resolution::Each`]), and it is ambiguous only when it allows none.
+pub fn resolve<'k>(
+    target: &NamedTarget,
+    candidates: impl IntoIterator<Item = &'k ComponentKey>,
+) -> Resolution<'k> {
+    let mut found: Vec<&'k ComponentKey> = candidates
+        .into_iter()
+        .filter(|key| key.ecosystem == target.ecosystem && key.name == target.name)
+        .filter(|key| match &target.requirement {
+            Requirement::Exact { version, source } => {
+                version
+                    .as_ref()
+                    .is_none_or(|version| key.version.as_ref() == Some(version))
+                    && source.as_ref().is_none_or(|source| *source == key.source)
+            }
+            Requirement::Allowed { .. } => true,
+        })
+        .collect();
+    match target.origin.repeats() {
+        Repeats::OnceInARow => found.dedup(),
+        Repeats::Once => {
+            let mut seen = Vec::with_capacity(found.len());
+            found.retain(|key| {
+                let first = !seen.contains(key);
+                if first {
+                    seen.push(*key);
+                }
+                first
+            });
+        }
+        Repeats::Each => {}
+    }
+    match (found.as_slice(), &target.requirement) {
+        ([], _) => Resolution::None,
+        ([only], _) => Resolution::One(only),
+        (several, Requirement::Exact { .. }) => Resolution::Several(several.len()),
+        (several, Requirement::Allowed { specifier }) => {
+            let allowed: Vec<&'k ComponentKey> = several
+                .iter()
+                .copied()
+                .filter(|key| match (specifier.as_deref(), key.version.as_deref()) {
+                    (Some(specifier), Some(version)) => {
+                        crate::extract::python::pyproject::version_allowed(specifier, version)
+                            .unwrap_or(true)
+                    }
+                    _ => true,
+                })
+                .collect();
+            if allowed.is_empty() {
+                Resolution::Several(several.len())
+            } else {
+                Resolution::Each(allowed)
+            }
+        }
+    }
+}
+
+/// [`resolve`] with its diagnostic: the keys to draw an edge to, none when the reference
+/// dangles or is ambiguous (then `diagnostics` gets the diagnostic of its origin's row).
+pub fn targets<'k>(
+    reference: &Reference,
+    target: &NamedTarget,
+    candidates: impl IntoIterator<Item = &'k ComponentKey>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<&'k ComponentKey> {
+    match resolve(target, candidates) {
+        Resolution::One(key) => vec![key],
+        Resolution::Each(keys) => keys,
+        Resolution::None => {
+            diagnostics.push(target.origin.dangling(reference, target));
+            Vec::new()
+        }
+        Resolution::Several(count) => {
+            diagnostics.push(target.origin.ambiguous(reference, target, count));
+            Vec::new()
+        }
+    }
+}
+
+impl Origin {
+    /// How a key listed more than once among the candidates counts.
+    pub fn repeats(self) -> Repeats {
+        match self {
+            Origin::Generic | Origin::CargoLock => Repeats::OnceInARow,
+            Origin::PoetryLock => Repeats::Once,
+            Origin::UvLock | Origin::Pylock => Repeats::Each,
+        }
+    }
+
+    /// Whether a missing target is expected for this reference (a note, not a warning): Poetry
+    /// leaves out what the project's Python range or unused extras never need.
+    fn missing_is_expected(self, reference: &Reference) -> bool {
+        match self {
+            Origin::PoetryLock => {
+                reference.kind == EdgeKind::Optional || reference.conditions.marker.is_some()
+            }
+            Origin::Generic | Origin::CargoLock | Origin::UvLock | Origin::Pylock => false,
+        }
+    }
+
+    /// The diagnostic for a reference of this origin that resolved to nothing.
+    pub fn dangling(self, reference: &Reference, target: &NamedTarget) -> Diagnostic {
+        let message = match self {
+            Origin::Generic => format!(
+                "`{}` depends on `{}`, which is not defined in the same file",
+                reference.from.name, target.name
+            ),
+            Origin::CargoLock => format!(
+                "`{}` depends on `{}`, which this lockfile does not define",
+                describe_package(&reference.from),
+                describe_target(target)
+            ),
+            Origin::UvLock => format!(
+                "`{}` depends on `{}`{}, which the lock does not define",
+                reference.from.name,
+                target.name,
+                match &target.requirement {
+                    Requirement::Exact {
+                        version: Some(version),
+                        ..
+                    } => format!(" {version}"),
+                    Requirement::Exact { version: None, .. } | Requirement::Allowed { .. } => {
+                        String::new()
+                    }
+                }
+            ),
+            Origin::Pylock => format!(
+                "`{}` depends on `{}`, which the lock does not define",
+                reference.from.name, target.name
+            ),
+            Origin::PoetryLock => format!(
+                "`{}` depends on `{}`, which the lock does not contain",
+                reference.from.name, target.name
+            ),
+        };
+        let severity = if self.missing_is_expected(reference) {
+            DiagnosticSeverity::Note
+        } else {
+            DiagnosticSeverity::Warning
+        };
+        Diagnostic::new(
+            DiagnosticCode::DanglingReference,
+            severity,
+            reference.location.clone(),
+            message,
+        )
+    }
+
+    /// The diagnostic for a reference of this origin that matched `count` packages.
+    pub fn ambiguous(
+        self,
+        reference: &Reference,
+        target: &NamedTarget,
+        count: usize,
+    ) -> Diagnostic {
+        let message = match self {
+            Origin::Generic => format!(
+                "`{}` depends on `{}`, which matches several packages",
+                reference.from.name, target.name
+            ),
+            Origin::CargoLock => format!(
+                "`{}` depends on `{}`, which matches {count} packages",
+                describe_package(&reference.from),
+                describe_target(target)
+            ),
+            Origin::UvLock | Origin::Pylock => format!(
+                "`{}` depends on `{}`, which the lock defines {count} times without saying which",
+                reference.from.name, target.name
+            ),
+            Origin::PoetryLock => format!(
+                "`{}` depends on `{}` {}, which matches none of its locked versions",
+                reference.from.name,
+                target.name,
+                match &target.requirement {
+                    Requirement::Allowed {
+                        specifier: Some(specifier),
+                    } => specifier.as_str(),
+                    Requirement::Allowed { specifier: None } | Requirement::Exact { .. } => "*",
+                }
+            ),
+        };
+        Diagnostic::new(
+            DiagnosticCode::AmbiguousReference,
+            DiagnosticSeverity::Warning,
+            reference.location.clone(),
+            message,
+        )
+    }
+}
+
+/// `name version`, as a lockfile names its package.
+fn describe_package(key: &ComponentKey) -> String {
+    match &key.version {
+        Some(version) => format!("{} {version}", key.name),
+        None => key.name.to_string(),
+    }
+}
+
+/// `name [version] [(source)]`, as the reference was written.
+fn describe_target(target: &NamedTarget) -> String {
+    let mut text = target.name.to_string();
+    match &target.requirement {
+        Requirement::Exact { version, source } => {
+            if let Some(version) = version {
+                text.push(' ');
+                text.push_str(version);
+            }
+            if let Some(source) = source {
+                text.push_str(&format!(" ({source})"));
+            }
+        }
+        Requirement::Allowed { specifier } => {
+            if let Some(specifier) = specifier {
+                text.push(' ');
+                text.push_str(specifier);
+            }
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::component::{EdgeDetails, Source};
+    use crate::ecosystem::Ecosystem;
+    use crate::extract::Target;
+    use crate::location::Location;
+    use crate::name::PackageName;
+
+    fn key(ecosystem: Ecosystem, name: &str, version: &str, source: Source) -> ComponentKey {
+        ComponentKey::new(
+            ecosystem,
+            PackageName::new(ecosystem, name).unwrap(),
+            Some(version.to_owned()),
+            source,
+        )
+    }
+
+    fn named(
+        ecosystem: Ecosystem,
+        name: &str,
+        version: Option<&str>,
+        source: Option<Source>,
+        origin: Origin,
+    ) -> NamedTarget {
+        NamedTarget {
+            ecosystem,
+            name: PackageName::new(ecosystem, name).unwrap(),
+            requirement: Requirement::Exact {
+                version: version.map(str::to_owned),
+                source,
+            },
+            origin,
+        }
+    }
+
+    fn reference(from: &ComponentKey, target: &NamedTarget, path: &str) -> Reference {
+        Reference {
+            from: from.clone(),
+            to: Target::Named(target.clone()),
+            kind: EdgeKind::Normal,
+            conditions: EdgeDetails::default(),
+            location: Some(Location::line(path, 3)),
+        }
+    }
+
+    fn outcome(
+        target: &NamedTarget,
+        candidates: &[ComponentKey],
+        from: &ComponentKey,
+    ) -> Result<ComponentKey, String> {
+        let mut all = outcomes(target, candidates, from)?;
+        assert_eq!(all.len(), 1, "one target: {all:?}");
+        Ok(all.remove(0))
+    }
+
+    /// The targets of a reference from `from`, or the one diagnostic it gets.
+    fn outcomes(
+        target: &NamedTarget,
+        candidates: &[ComponentKey],
+        from: &ComponentKey,
+    ) -> Result<Vec<ComponentKey>, String> {
+        let reference = reference(from, target, "f");
+        let mut diagnostics = Vec::new();
+        let found: Vec<ComponentKey> = targets(&reference, target, candidates, &mut diagnostics)
+            .into_iter()
+            .cloned()
+            .collect();
+        match diagnostics.as_slice() {
+            [] => Ok(found),
+            [diagnostic] if found.is_empty() => Err(diagnostic.to_string()),
+            other => panic!("{other:?} with {found:?}"),
+        }
+    }
+
+    /// Today's `scan.rs::merge`: exact on the version and source a reference gives; the words
+    /// "not defined in the same file" and "matches several packages".
+    #[test]
+    fn generic_row_keeps_the_merge_outcomes() {
+        let pypi = Ecosystem::PyPI;
+        let app = key(pypi, "app", "1.0", Source::Path { path: ".".into() });
+        let one = key(pypi, "Requests", "2.31.0", Source::DEFAULT_REGISTRY);
+        let other = key(pypi, "requests", "2.30.0", Source::DEFAULT_REGISTRY);
+        let candidates = [app.clone(), one.clone(), other.clone()];
+
+        let by_version = named(pypi, "requests", Some("2.31.0"), None, Origin::Generic);
+        assert_eq!(outcome(&by_version, &candidates, &app), Ok(one.clone()));
+
+        let missing = named(pypi, "numpy", None, None, Origin::Generic);
+        assert_eq!(
+            outcome(&missing, &candidates, &app).unwrap_err(),
+            "f:3: warning[dangling-reference]: `app` depends on `numpy`, which is not defined in the same file"
+        );
+
+        let by_name = named(pypi, "requests", None, None, Origin::Generic);
+        assert_eq!(
+            outcome(&by_name, &candidates, &app).unwrap_err(),
+            "f:3: warning[ambiguous-reference]: `app` depends on `requests`, which matches several packages"
+        );
+    }
+
+    /// Today's `cargo/workspace.rs::LockIndex::resolve`: exact on the version and source a lock
+    /// entry gives; "which this lockfile does not define" and "matches N packages".
+    #[test]
+    fn cargo_lock_row_keeps_the_lock_index_outcomes() {
+        let crates = Ecosystem::CratesIo;
+        let git = Source::Git {
+            url: "https://github.com/o/serde".into(),
+            reference: None,
+            commit: Some("abc".into()),
+        };
+        let app = key(crates, "app", "0.1.0", Source::Path { path: ".".into() });
+        let registry = key(crates, "serde", "1.0.200", Source::DEFAULT_REGISTRY);
+        let forked = key(crates, "serde", "1.0.200", git.clone());
+        let candidates = [
+            app.clone(),
+            registry.clone(),
+            forked.clone(),
+            forked.clone(),
+        ];
+
+        let by_source = named(
+            crates,
+            "serde",
+            Some("1.0.200"),
+            Some(git),
+            Origin::CargoLock,
+        );
+        assert_eq!(outcome(&by_source, &candidates, &app), Ok(forked.clone()));
+
+        let missing = named(crates, "ghost", Some("0.1.0"), None, Origin::CargoLock);
+        assert_eq!(
+            outcome(&missing, &candidates, &app).unwrap_err(),
+            "f:3: warning[dangling-reference]: `app 0.1.0` depends on `ghost 0.1.0`, which this lockfile does not define"
+        );
+
+        let by_name = named(crates, "serde", None, None, Origin::CargoLock);
+        assert_eq!(
+            outcome(&by_name, &candidates, &app).unwrap_err(),
+            "f:3: warning[ambiguous-reference]: `app 0.1.0` depends on `serde`, which matches 2 packages"
+        );
+    }
+
+    /// Today's `uv_lock.rs` dependency linking: exact on the version and source uv writes; each
+    /// entry counts; "which the lock does not define" names the version asked for.
+    #[test]
+    fn uv_lock_row_keeps_the_uv_outcomes() {
+        let pypi = Ecosystem::PyPI;
+        let app = key(pypi, "app", "1.0", Source::Path { path: ".".into() });
+        let old = key(pypi, "numpy", "1.26.4", Source::DEFAULT_REGISTRY);
+        let new = key(pypi, "numpy", "2.1.0", Source::DEFAULT_REGISTRY);
+        let candidates = [old.clone(), new.clone()];
+
+        let by_version = named(pypi, "numpy", Some("2.1.0"), None, Origin::UvLock);
+        assert_eq!(outcome(&by_version, &candidates, &app), Ok(new.clone()));
+
+        let missing = named(pypi, "numpy", Some("3.0.0"), None, Origin::UvLock);
+        assert_eq!(
+            outcome(&missing, &candidates, &app).unwrap_err(),
+            "f:3: warning[dangling-reference]: `app` depends on `numpy` 3.0.0, which the lock does not define"
+        );
+
+        let by_name = named(pypi, "numpy", None, None, Origin::UvLock);
+        assert_eq!(
+            outcome(&by_name, &candidates, &app).unwrap_err(),
+            "f:3: warning[ambiguous-reference]: `app` depends on `numpy`, which the lock defines 2 times without saying which"
+        );
+        let repeated = [new.clone(), new.clone()];
+        let exact = named(pypi, "numpy", Some("2.1.0"), None, Origin::UvLock);
+        assert!(
+            outcome(&exact, &repeated, &app).is_err(),
+            "a repeated entry is two candidates"
+        );
+    }
+
+    /// Today's `pylock.rs::link`: by name, narrowed by the version when given; each entry counts.
+    #[test]
+    fn pylock_row_keeps_the_pylock_outcomes() {
+        let pypi = Ecosystem::PyPI;
+        let app = key(pypi, "app", "1.0", Source::Path { path: ".".into() });
+        let one = key(pypi, "attrs", "23.1.0", Source::DEFAULT_REGISTRY);
+        let two = key(pypi, "attrs", "23.2.0", Source::DEFAULT_REGISTRY);
+        let candidates = [one.clone(), two.clone()];
+
+        let by_version = named(pypi, "ATTRS", Some("23.1.0"), None, Origin::Pylock);
+        assert_eq!(outcome(&by_version, &candidates, &app), Ok(one.clone()));
+
+        let missing = named(pypi, "idna", None, None, Origin::Pylock);
+        assert_eq!(
+            outcome(&missing, &candidates, &app).unwrap_err(),
+            "f:3: warning[dangling-reference]: `app` depends on `idna`, which the lock does not define"
+        );
+
+        let by_name = named(pypi, "attrs", None, None, Origin::Pylock);
+        assert_eq!(
+            outcome(&by_name, &candidates, &app).unwrap_err(),
+            "f:3: warning[ambiguous-reference]: `app` depends on `attrs`, which the lock defines 2 times without saying which"
+        );
+    }
+
+    /// Today's `poetry_lock.rs::link`: by name; several locked versions narrowed by the
+    /// constraint (Poetry's syntax or PEP 440), an edge to each it allows; none allowed is
+    /// ambiguous; missing is a note for an optional or marker-guarded dependency.
+    #[test]
+    fn poetry_lock_row_keeps_the_poetry_outcomes() {
+        let pypi = Ecosystem::PyPI;
+        let app = key(pypi, "app", "1.0", Source::Path { path: ".".into() });
+        let old = key(pypi, "numpy", "1.26.4", Source::DEFAULT_REGISTRY);
+        let new = key(pypi, "numpy", "2.1.0", Source::DEFAULT_REGISTRY);
+        let candidates = [old.clone(), new.clone(), old.clone()];
+        let allowed = |specifier: Option<&str>| NamedTarget {
+            requirement: Requirement::Allowed {
+                specifier: specifier.map(str::to_owned),
+            },
+            ..named(pypi, "numpy", None, None, Origin::PoetryLock)
+        };
+
+        assert_eq!(
+            outcomes(&allowed(Some("^2.0")), &candidates, &app),
+            Ok(vec![new.clone()])
+        );
+        assert_eq!(
+            outcomes(&allowed(Some(">=1.20")), &candidates, &app),
+            Ok(vec![old.clone(), new.clone()]),
+            "each allowed version, each once"
+        );
+        assert_eq!(
+            outcomes(&allowed(Some("<1.0")), std::slice::from_ref(&old), &app),
+            Ok(vec![old.clone()]),
+            "a single candidate is taken whatever the constraint"
+        );
+        assert_eq!(
+            outcomes(&allowed(Some("^3.0")), &candidates, &app).unwrap_err(),
+            "f:3: warning[ambiguous-reference]: `app` depends on `numpy` ^3.0, which matches none of its locked versions"
+        );
+
+        let missing = NamedTarget {
+            name: PackageName::new(pypi, "scipy").unwrap(),
+            ..allowed(None)
+        };
+        assert_eq!(
+            outcomes(&missing, &candidates, &app).unwrap_err(),
+            "f:3: warning[dangling-reference]: `app` depends on `scipy`, which the lock does not contain"
+        );
+        let mut optional = reference(&app, &missing, "f");
+        optional.kind = EdgeKind::Optional;
+        assert_eq!(
+            Origin::PoetryLock.dangling(&optional, &missing).to_string(),
+            "f:3: note[dangling-reference]: `app` depends on `scipy`, which the lock does not contain"
+        );
+    }
+}
