@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::emit::terminal::ColorChoice;
-use crate::emit::Format;
+use crate::emit::{CycloneDxVersion, Format};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -425,6 +425,16 @@ pub struct ReportArgs {
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
+    /// CycloneDX version of the cyclonedx-json and cyclonedx-xml formats.
+    #[arg(long, value_enum, value_name = "VERSION", default_value_t = CycloneDxVersion::V1_6)]
+    pub spec_version: CycloneDxVersion,
+
+    /// Check the SBOM against a list of minimum elements before writing it: every element a
+    /// component lacks is reported with why; the document is written and the run exits 1 when
+    /// the profile is not met. bsi-tr-03183-2 also leaves vulnerabilities out (use a VEX format).
+    #[arg(long, value_enum, value_name = "PROFILE")]
+    pub profile: Option<crate::emit::profile::Profile>,
+
     /// Write the report to FILE (atomically: all or nothing) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -464,6 +474,13 @@ pub struct ScanArgs {
     /// Scan without the advisory database: no vulnerability matching (the report says so).
     #[arg(long)]
     pub no_vuln_db: bool,
+
+    /// Apply the statements of an OpenVEX or CycloneDX VEX document like policy ignores: a
+    /// finding a `not_affected` or `fixed` statement covers is set aside with that reason. A
+    /// statement matching no finding is a warning. Repeatable. VEX documents inside the scanned
+    /// tree are never applied: only the ones named here.
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
 
     /// Apply the policy files inside the scanned directories (PATH/airlock.toml) fully, their
     /// ignores and allowances included; without it they may only tighten the operator's

@@ -51,6 +51,7 @@ diagnostic_codes! {
     NoExtractor => "no-extractor", "A file named on the command line is not a format airlock reads.";
     PolicyError => "policy-error", "The policy file (airlock.toml) has an unknown key or a bad value.";
     ExpiredIgnore => "expired-ignore", "An ignore entry of the policy file is past its expiry date and no longer applies.";
+    VexStatement => "vex-statement", "A VEX statement given with --vex matches no finding, or matches one with other purl qualifiers.";
     InternalError => "internal-error", "An extractor failed unexpectedly on a file (a bug in airlock); the file was skipped.";
     IncludeCycle => "include-cycle", "A file includes itself through a chain of includes (`-r`, `-c`); the cycle was not followed.";
     UnresolvedMcpCommand => "unresolved-mcp-command", "An MCP server runs a program found on PATH, so no package or file could be tied to it.";

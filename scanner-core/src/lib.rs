@@ -20,8 +20,10 @@ pub mod name;
 pub mod policy;
 pub mod purl;
 pub mod risk;
+pub mod sbom;
 pub mod scan;
 mod text;
+pub mod vex;
 
 pub use component::{
     Component, ComponentFlag, ComponentKey, ComponentKind, EdgeKind, GitReference, Hash,

@@ -1,7 +1,7 @@
 //! Facts about machine-learning models kept on components: the model card (read from a Hugging
 //! Face card's YAML front matter and `config.json`) on the model component, and what a weights
 //! file holds (format, tensors, pickle imports, LFS pointer, expected digests) on each file
-//! component. Risk rules read these facts; SBOM writers turn [`ModelCard`] into a CycloneDX 1.5
+//! component. Risk rules read these facts; SBOM writers turn [`ModelCard`] into a CycloneDX
 //! `modelCard` (task → `modelParameters.task`, architecture family and architecture,
 //! datasets, `quantitativeAnalysis.performanceMetrics`, `considerations`), so every field here
 //! names its CycloneDX counterpart or says that it has none.

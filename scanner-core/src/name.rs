@@ -43,7 +43,13 @@ impl PackageName {
                 max: MAX_NAME_LENGTH,
             });
         }
-        if trimmed.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        // Registry names never hold white space; a generic component's name is data (a file
+        // name, an SBOM's `Apache Log4j API`) and may hold plain spaces.
+        let space_allowed = |c: char| c == ' ' && ecosystem == Ecosystem::GenericFile;
+        if trimmed
+            .chars()
+            .any(|c| c.is_control() || (c.is_whitespace() && !space_allowed(c)))
+        {
             return Err(NameError::InvalidCharacter {
                 name: trimmed.to_owned(),
             });

@@ -159,7 +159,7 @@ fn attesting_the_example_project_and_verifying_it_passes() {
     }
     assert_eq!(statement.predicate_type, CYCLONEDX_PREDICATE_TYPE);
     assert_eq!(statement.predicate["bomFormat"], "CycloneDX");
-    assert_eq!(statement.predicate["specVersion"], "1.5");
+    assert_eq!(statement.predicate["specVersion"], "1.6");
 
     let output = verify(&home, &[]);
     assert_eq!(

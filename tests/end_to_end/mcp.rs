@@ -103,6 +103,11 @@ fn secrets_never_appear_in_any_output_format() {
     let home = mcp().join("home");
     let temporary = tempfile::tempdir().unwrap();
     for format in &formats {
+        // The VEX formats hold advisory statements only (purls and advisory ids): `sbom`
+        // refuses them and `--no-vuln-db` has none to state.
+        if format == "openvex" || format == "cyclonedx-vex" {
+            continue;
+        }
         for command in ["sbom", "scan"] {
             let mut arguments = vec![
                 command,

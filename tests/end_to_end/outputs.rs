@@ -81,6 +81,11 @@ fn advisory_database() -> &'static Path {
 /// Runs `airlock COMMAND PATH -f FORMAT` (scans against [`advisory_database`]) and returns
 /// stdout.
 fn emit(command: &str, path: &Path, format: &str) -> Vec<u8> {
+    emit_version(command, path, format, None)
+}
+
+/// [`emit`] with `--spec-version VERSION` when one is given.
+fn emit_version(command: &str, path: &Path, format: &str, version: Option<&str>) -> Vec<u8> {
     let database = advisory_database().to_str().unwrap();
     let mut arguments = vec![
         "--db",
@@ -90,6 +95,9 @@ fn emit(command: &str, path: &Path, format: &str) -> Vec<u8> {
         "-f",
         format,
     ];
+    if let Some(version) = version {
+        arguments.extend(["--spec-version", version]);
+    }
     arguments.push("-q");
     let output = run_in(&repository(), &arguments);
     assert!(
@@ -108,15 +116,21 @@ fn json(bytes: &[u8]) -> Value {
 #[test]
 fn every_document_is_schema_valid() {
     let cases = [
-        ("cyclonedx-json", Schema::CycloneDx15),
-        ("spdx-json", Schema::Spdx23),
-        ("sarif", Schema::Sarif210),
+        ("cyclonedx-json", None, Schema::CycloneDx16),
+        ("cyclonedx-json", Some("1.5"), Schema::CycloneDx15),
+        ("cyclonedx-json", Some("1.7"), Schema::CycloneDx17),
+        ("spdx-json", None, Schema::Spdx23),
+        ("spdx3-json", None, Schema::Spdx301),
+        ("sarif", None, Schema::Sarif210),
     ];
-    for (format, schema) in cases {
+    for (format, version, schema) in cases {
         let validator = validator(schema);
         for (name, path) in projects() {
             for command in ["sbom", "scan"] {
-                let document = json(&emit(command, &path, format));
+                let document = json(&emit_version(command, &path, format, version));
+                if let Some(version) = version {
+                    assert_eq!(document["specVersion"], version);
+                }
                 assert_valid(
                     &validator,
                     &document,
@@ -326,17 +340,17 @@ fn tag_value_says_what_the_json_says() {
     }
 }
 
-/// Model components carry a CycloneDX 1.5 model card: task, architecture, datasets as
-/// references to the document's `data` components, considerations, and `model-index` results
-/// as performance metrics.
+/// Model components carry a CycloneDX model card: task, architecture, datasets written inline
+/// (named as the document's `data` components are, with their hub address), considerations,
+/// and `model-index` results as performance metrics.
 #[test]
 fn model_components_carry_model_cards() {
     let bom = json(&emit("sbom", &projects()[0].1, "cyclonedx-json"));
     let components = bom["components"].as_array().unwrap();
-    let data_references: Vec<&str> = components
+    let data_names: Vec<&str> = components
         .iter()
         .filter(|component| component["type"] == "data")
-        .map(|component| component["bom-ref"].as_str().unwrap())
+        .map(|component| component["name"].as_str().unwrap())
         .collect();
     let model = components
         .iter()
@@ -353,7 +367,13 @@ fn model_components_carry_model_cards() {
     let datasets = card["modelParameters"]["datasets"].as_array().unwrap();
     assert_eq!(datasets.len(), 2);
     for dataset in datasets {
-        assert!(data_references.contains(&dataset["ref"].as_str().unwrap()));
+        assert_eq!(dataset["type"], "dataset");
+        let name = dataset["name"].as_str().unwrap();
+        assert!(data_names.contains(&name), "{name} in {data_names:?}");
+        assert_eq!(
+            dataset["contents"]["url"],
+            format!("https://huggingface.co/datasets/{name}")
+        );
     }
     assert!(card["considerations"]["technicalLimitations"][0]
         .as_str()

@@ -192,8 +192,8 @@ fn broken_and_unsupported_documents_are_errors_that_say_why() {
     for (file, expected) in [
         ("broken-truncated.cdx.json", "parse-error"),
         (
-            "unsupported-1.6.cdx.json",
-            "unsupported CycloneDX version `1.6`",
+            "unsupported-1.1.cdx.json",
+            "unsupported CycloneDX version `1.1`",
         ),
         (
             "unsupported-2.1.spdx.json",

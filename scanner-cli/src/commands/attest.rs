@@ -1,7 +1,7 @@
 //! `airlock attest PATH --key KEY -o FILE`: scans PATH as `scan` does and signs what it found:
 //! an in-toto Statement v1 whose subjects are every scanned file (lockfiles, manifests,
 //! companions, included files, model cards, configs, weights) with its SHA-256, and whose
-//! predicate is the CycloneDX 1.5 document `scan -f cyclonedx-json` writes (with its
+//! predicate is the CycloneDX 1.6 document `scan -f cyclonedx-json` writes (with its
 //! vulnerabilities), wrapped in a DSSE envelope ([`advisories::attestation`]).
 //!
 //! The scan is judged as `scan` judges it (the operator's policy, the policy file inside PATH
@@ -149,6 +149,9 @@ pub fn run(
             paths,
             style: emit::terminal::TableStyle::plain(),
             document_time: settings.clock().document_time(),
+            cyclonedx_version: emit::CycloneDxVersion::default(),
+            ignored: &[],
+            profile: None,
         },
     )?;
     let mut predicate: Value =
@@ -227,6 +230,8 @@ pub(super) fn scan(
     let args = ReportArgs {
         paths: vec![path.to_path_buf()],
         format: Format::Table,
+        spec_version: emit::CycloneDxVersion::default(),
+        profile: None,
         output: output.map(Path::to_path_buf),
         cargo_metadata: false,
         no_default_excludes,

@@ -439,3 +439,36 @@ fn ignored_by(applied: &PolicyReport) -> String {
     files.dedup();
     files.join(", ")
 }
+
+/// Prints the gaps (one line each) and a summary; true when the profile is not met.
+pub fn report_gaps(
+    profile: crate::emit::profile::Profile,
+    gaps: &[crate::emit::profile::Gap],
+    quiet: bool,
+) -> bool {
+    if !quiet {
+        for gap in gaps {
+            stderr_line(&format!(
+                "profile {}: {}: no {}: {}",
+                profile.name(),
+                gap.subject,
+                gap.element,
+                gap.why
+            ));
+        }
+    }
+    if gaps.is_empty() {
+        stderr_line(&format!("profile {}: met", profile.name()));
+        false
+    } else {
+        let subjects: std::collections::BTreeSet<&str> =
+            gaps.iter().map(|gap| gap.subject.as_str()).collect();
+        stderr_line(&format!(
+            "profile {}: NOT met: {} missing elements in {} components or the document",
+            profile.name(),
+            gaps.len(),
+            subjects.len()
+        ));
+        true
+    }
+}

@@ -18,24 +18,29 @@ pub fn run(
     if super::refuse_empty(&report, &args.paths, args.allow_empty) {
         return Ok(Outcome::Error);
     }
-    let bytes = emit::render(
-        args.format,
-        &emit::ReportInput {
-            report: &report,
-            analysis: None,
-            policy: None,
-            database: None,
-            paths: &args.paths,
-            style: emit::terminal::TableStyle::detect(
-                color,
-                !goes_to_stdout(args.output.as_deref()),
-            ),
-            document_time: clock.document_time(),
-        },
-    )?;
+    let input = emit::ReportInput {
+        report: &report,
+        analysis: None,
+        policy: None,
+        database: None,
+        paths: &args.paths,
+        style: emit::terminal::TableStyle::detect(color, !goes_to_stdout(args.output.as_deref())),
+        document_time: clock.document_time(),
+        cyclonedx_version: args.spec_version,
+        ignored: &[],
+        profile: args.profile,
+    };
+    let bytes = emit::render(args.format, &input)?;
     write_report(args.output.as_deref(), &bytes)?;
     if verbosity != super::Verbosity::Quiet {
         stderr_line(&super::summary(&report));
+    }
+    let profile_failed = args.profile.is_some_and(|profile| {
+        let gaps = emit::profile_gaps(profile, args.format, &input);
+        super::report_gaps(profile, &gaps, verbosity == super::Verbosity::Quiet)
+    });
+    if profile_failed && !report.has_errors() {
+        return Ok(Outcome::PolicyFailure);
     }
     Ok(if report.has_errors() {
         Outcome::Error

@@ -16,6 +16,7 @@
 //! says which files judged it. A path under which nothing was read is an error (exit 2, no
 //! report) unless `--allow-empty`, and such a report never says "No findings."
 
+use anyhow::Context as _;
 use scanner_core::risk::VulnerabilitySource;
 
 use super::Outcome;
@@ -52,10 +53,23 @@ pub fn run(
         .as_ref()
         .map(|database| &database.store as &dyn VulnerabilitySource);
     let super::Judgement {
-        report,
-        analysis,
-        applied,
+        mut report,
+        mut analysis,
+        mut applied,
     } = super::judge(report, &policy, source, settings.clock(), verbosity);
+    // The operator's VEX statements, applied like ignores (never a document of the scanned
+    // tree: those are data, not statements the operator made).
+    for path in &args.vex {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the VEX document {}", path.display()))?;
+        let statements = scanner_core::vex::parse(&path.display().to_string(), &text)?;
+        let outcome = scanner_core::vex::apply(&statements, &mut analysis);
+        super::show_diagnostics(&outcome.warnings, verbosity);
+        report.diagnostics.extend(outcome.warnings);
+        applied.ignored.extend(outcome.ignored);
+    }
+    report.diagnostics.sort();
+    report.diagnostics.dedup();
     let facts = super::policy_facts(&policy, fail_on, fail_on_from);
     let (line, json) = db::note(
         database.as_ref(),
@@ -64,21 +78,26 @@ pub fn run(
         "vulnerabilities were not checked.",
     );
     let database_note = emit::DatabaseNote { line, json };
-    let bytes = emit::render(
-        args.report.format,
-        &emit::ReportInput {
-            report: &report,
-            analysis: Some(&analysis),
-            policy: Some(&facts),
-            database: Some(&database_note),
-            paths: &args.report.paths,
-            style: emit::terminal::TableStyle::detect(
-                cli.color,
-                !goes_to_stdout(args.report.output.as_deref()),
-            ),
-            document_time: settings.clock().document_time(),
-        },
-    )?;
+    let input = emit::ReportInput {
+        report: &report,
+        analysis: Some(&analysis),
+        policy: Some(&facts),
+        database: Some(&database_note),
+        paths: &args.report.paths,
+        style: emit::terminal::TableStyle::detect(
+            cli.color,
+            !goes_to_stdout(args.report.output.as_deref()),
+        ),
+        document_time: settings.clock().document_time(),
+        cyclonedx_version: args.report.spec_version,
+        ignored: &applied.ignored,
+        profile: args.report.profile,
+    };
+    let bytes = emit::render(args.report.format, &input)?;
+    let profile_failed = args.report.profile.is_some_and(|profile| {
+        let gaps = emit::profile_gaps(profile, args.report.format, &input);
+        super::report_gaps(profile, &gaps, verbosity == super::Verbosity::Quiet)
+    });
     write_report(args.report.output.as_deref(), &bytes)?;
     for error in &analysis.source_errors {
         stderr_line(&format!("error: {error}"));
@@ -150,7 +169,7 @@ pub fn run(
     // `worst` counts an unknown severity as the policy says (`unknown-severity`, high).
     let failed =
         fail_on.is_some_and(|threshold| analysis.worst().is_some_and(|worst| worst >= threshold));
-    Ok(if failed {
+    Ok(if failed || profile_failed {
         Outcome::PolicyFailure
     } else {
         Outcome::Clean

@@ -13,7 +13,8 @@ use scanner_core::facts::properties;
 use scanner_core::risk::Analysis;
 use scanner_core::scan::ScanReport;
 use scanner_core::{
-    Component, ComponentKey, ComponentKind, DependencyGraph, Ecosystem, PackageName, Source,
+    Component, ComponentKey, ComponentKind, DependencyGraph, Ecosystem, GitReference, PackageName,
+    Source,
 };
 
 /// What a report says about the policy that judged it (`scan`, `attest`): which operator files
@@ -131,6 +132,8 @@ pub struct EmitContext<'a> {
     pub project_name: String,
     /// Seconds since the Unix epoch.
     pub timestamp: i64,
+    /// Findings the policy or a `--vex` statement took out (`scan`).
+    pub ignored: &'a [scanner_core::policy::IgnoredFinding],
 }
 
 impl<'a> EmitContext<'a> {
@@ -141,6 +144,7 @@ impl<'a> EmitContext<'a> {
         policy: Option<&'a PolicyFacts>,
         paths: &[std::path::PathBuf],
         timestamp: i64,
+        ignored: &'a [scanner_core::policy::IgnoredFinding],
     ) -> EmitContext<'a> {
         EmitContext {
             report,
@@ -148,6 +152,7 @@ impl<'a> EmitContext<'a> {
             policy,
             project_name: project_name(paths),
             timestamp,
+            ignored,
         }
     }
 
@@ -368,6 +373,127 @@ pub fn supplier(key: &ComponentKey) -> Option<String> {
         | Ecosystem::Npm
         | Ecosystem::Docker => None,
     }
+}
+
+/// The people or organizations a component's own data names as its makers: a model card's
+/// `quantized_by` (who made these weights) and `model_creator` (who made the model they come
+/// from). Nothing is inferred from names or registries.
+pub fn authors(component: &Component) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    if let Some(card) = &component.facts.model_card {
+        for name in [&card.quantized_by, &card.model_creator]
+            .into_iter()
+            .flatten()
+        {
+            let name = name.trim();
+            if !name.is_empty() && !names.iter().any(|known| known == name) {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names
+}
+
+/// What is known about whether a component's dependency list is all of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Completeness {
+    /// The input lists every dependency of every package (uv.lock, poetry.lock, pdm.lock,
+    /// Cargo.lock): the list written is the whole list.
+    Complete,
+    /// Some input of the scan could not be read, so lists may miss entries.
+    Incomplete,
+    /// The input does not say (manifests, requirements files, model folders, MCP configs, other
+    /// tools' SBOMs): the list written is what was seen, not known to be all.
+    Unknown,
+}
+
+impl Completeness {
+    /// The CycloneDX `compositions[].aggregate` word.
+    pub fn cyclonedx(self) -> &'static str {
+        match self {
+            Completeness::Complete => "complete",
+            Completeness::Incomplete => "incomplete",
+            Completeness::Unknown => "unknown",
+        }
+    }
+
+    /// The SPDX 3 `Relationship.completeness` word.
+    pub fn spdx3(self) -> &'static str {
+        match self {
+            Completeness::Complete => "complete",
+            Completeness::Incomplete => "incomplete",
+            Completeness::Unknown => "noAssertion",
+        }
+    }
+}
+
+/// Extractors whose files record the complete dependency list of every package they list.
+const COMPLETE_DEPENDENCY_LISTS: [&str; 4] = [
+    "python/uv-lock",
+    "python/poetry-lock",
+    "python/pdm-lock",
+    "cargo/cargo-lock",
+];
+
+/// Whether `component`'s dependency list, as written, is known to be complete.
+pub fn completeness(context: &EmitContext<'_>, component: &Component) -> Completeness {
+    let listed_by_a_lock = component
+        .evidence
+        .iter()
+        .any(|evidence| COMPLETE_DEPENDENCY_LISTS.contains(&evidence.extractor));
+    if !listed_by_a_lock {
+        Completeness::Unknown
+    } else if context.report.has_errors() {
+        Completeness::Incomplete
+    } else {
+        Completeness::Complete
+    }
+}
+
+/// What SPDX has no field for, as the package comment both SPDX writers give and the SBOM
+/// reader parses back: `airlock: kind=…; ecosystem=…; scope=…; source=…; source-path=…`. The
+/// source matters for what a purl cannot say: a local model folder is a path, not a Hub model.
+pub fn spdx_notes(component: &Component, synthetic: bool) -> String {
+    let key = &component.key;
+    let mut notes = vec![
+        format!("kind={}", component.kind.as_str()),
+        format!("ecosystem={}", key.ecosystem.as_str()),
+    ];
+    if let Some(scope) = component.scope {
+        notes.push(format!("scope={}", scope.as_str()));
+    }
+    if synthetic {
+        notes.push(format!("synthetic={}", properties::SYNTHETIC_PROJECT));
+    }
+    notes.push(format!("source={}", key.source.kind()));
+    match &key.source {
+        Source::Registry { index: None } => {}
+        Source::Registry { index: Some(url) } | Source::Url { url } => {
+            notes.push(format!("source-url={url}"));
+        }
+        Source::Git {
+            url,
+            reference,
+            commit,
+        } => {
+            notes.push(format!("source-url={url}"));
+            if let Some(reference) = reference {
+                let text = match reference {
+                    GitReference::Branch(branch) => format!("branch={branch}"),
+                    GitReference::Tag(tag) => format!("tag={tag}"),
+                    GitReference::Rev(rev) => format!("rev={rev}"),
+                };
+                notes.push(format!("git-reference={text}"));
+            }
+            if let Some(commit) = commit {
+                notes.push(format!("git-commit={commit}"));
+            }
+        }
+        Source::Path { path } | Source::File { path } => {
+            notes.push(format!("source-path={path}"));
+        }
+    }
+    format!("{}{}", properties::SPDX_COMMENT_PREFIX, notes.join("; "))
 }
 
 /// A URL for an advisory or alias id, from its well-known prefix.

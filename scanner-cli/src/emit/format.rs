@@ -11,12 +11,18 @@ pub enum Format {
     Table,
     /// airlock's JSON report for scripts (docs/json-format.md).
     Json,
-    /// CycloneDX 1.5 JSON (with vulnerabilities from `scan`).
+    /// CycloneDX JSON, 1.6 or --spec-version (vulnerabilities from `scan`).
     CyclonedxJson,
-    /// CycloneDX 1.5 XML (with vulnerabilities from `scan`).
+    /// CycloneDX XML, 1.6 or --spec-version (vulnerabilities from `scan`).
     CyclonedxXml,
     /// SPDX 2.3 JSON.
     SpdxJson,
+    /// SPDX 3.0.1 JSON-LD (Software, AI and Dataset profiles).
+    Spdx3Json,
+    /// OpenVEX 0.2.0 (`scan`: findings and ignores as statements).
+    Openvex,
+    /// CycloneDX 1.6 VEX (`scan`: findings and ignores with analysis).
+    CyclonedxVex,
     /// SPDX 2.3 tag-value.
     SpdxTagValue,
     /// SARIF 2.1.0 (findings as results, for code scanning).
@@ -36,8 +42,37 @@ impl Format {
             | Format::CyclonedxJson
             | Format::CyclonedxXml
             | Format::SpdxJson
+            | Format::Spdx3Json
+            | Format::Openvex
+            | Format::CyclonedxVex
             | Format::SpdxTagValue
             | Format::Sarif => false,
+        }
+    }
+}
+
+/// The CycloneDX versions `--spec-version` offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum CycloneDxVersion {
+    /// CycloneDX 1.5 (what airlock wrote before 1.6 became the default).
+    #[value(name = "1.5")]
+    V1_5,
+    /// CycloneDX 1.6: model cards, component authors; what BSI TR-03183-2 v2.1 asks for.
+    #[default]
+    #[value(name = "1.6")]
+    V1_6,
+    /// CycloneDX 1.7.
+    #[value(name = "1.7")]
+    V1_7,
+}
+
+impl CycloneDxVersion {
+    pub fn model(self) -> scanner_core::sbom::cyclonedx::SpecVersion {
+        use scanner_core::sbom::cyclonedx::SpecVersion;
+        match self {
+            CycloneDxVersion::V1_5 => SpecVersion::V1_5,
+            CycloneDxVersion::V1_6 => SpecVersion::V1_6,
+            CycloneDxVersion::V1_7 => SpecVersion::V1_7,
         }
     }
 }

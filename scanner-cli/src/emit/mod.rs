@@ -7,17 +7,20 @@ pub mod cyclonedx;
 mod format;
 pub mod html;
 pub mod json;
+pub mod profile;
 pub mod sarif;
 pub mod spdx;
+pub mod spdx3;
 pub mod table;
 pub mod terminal;
+pub mod vex;
 
 use std::path::PathBuf;
 
 use scanner_core::risk::Analysis;
 use scanner_core::scan::ScanReport;
 
-pub use format::Format;
+pub use format::{CycloneDxVersion, Format};
 
 /// What `scan` says about the advisory database it matched against: one line for people (the
 /// table's note) and the `advisory_database` object of the JSON report and the HTML page.
@@ -45,12 +48,51 @@ pub struct ReportInput<'a> {
     pub style: terminal::TableStyle,
     /// What the documents say they were made at: the run clock's document time.
     pub document_time: chrono::DateTime<chrono::Utc>,
+    /// The CycloneDX version of the CycloneDX formats (`--spec-version`).
+    pub cyclonedx_version: CycloneDxVersion,
+    /// Findings the policy or a `--vex` statement took out (`scan`): the VEX formats state them
+    /// as not affected.
+    pub ignored: &'a [scanner_core::policy::IgnoredFinding],
+    /// `--profile`: bsi-tr-03183-2 keeps vulnerabilities out of the SBOM formats.
+    pub profile: Option<profile::Profile>,
+}
+
+/// What `--profile` finds missing in the document `format` writes from `input`.
+pub fn profile_gaps(
+    profile: profile::Profile,
+    format: Format,
+    input: &ReportInput<'_>,
+) -> Vec<profile::Gap> {
+    let context = common::EmitContext::new(
+        input.report,
+        input.analysis,
+        input.policy,
+        input.paths,
+        input.document_time.timestamp(),
+        input.ignored,
+    );
+    profile::check(profile, format, input.cyclonedx_version, &context)
 }
 
 /// The report in `format`.
 pub fn render(format: Format, input: &ReportInput<'_>) -> anyhow::Result<Vec<u8>> {
     let database = || input.database.map(|database| database.json.clone());
     let timestamp = input.document_time.timestamp();
+    // BSI TR-03183-2 wants vulnerabilities in a VEX document, not in the SBOM.
+    let sbom_analysis = match input.profile {
+        Some(profile) if profile.keeps_vulnerabilities_out() => None,
+        _ => input.analysis,
+    };
+    let sbom_context = || {
+        common::EmitContext::new(
+            input.report,
+            sbom_analysis,
+            input.policy,
+            input.paths,
+            timestamp,
+            input.ignored,
+        )
+    };
     let context = || {
         common::EmitContext::new(
             input.report,
@@ -58,6 +100,7 @@ pub fn render(format: Format, input: &ReportInput<'_>) -> anyhow::Result<Vec<u8>
             input.policy,
             input.paths,
             timestamp,
+            input.ignored,
         )
     };
     match format {
@@ -69,10 +112,21 @@ pub fn render(format: Format, input: &ReportInput<'_>) -> anyhow::Result<Vec<u8>
         Format::Json => {
             json::report_with_database(input.report, input.analysis, database(), input.policy)
         }
-        Format::CyclonedxJson => cyclonedx::document(&context(), cyclonedx::Encoding::Json),
-        Format::CyclonedxXml => cyclonedx::document(&context(), cyclonedx::Encoding::Xml),
-        Format::SpdxJson => spdx::json(&context()),
-        Format::SpdxTagValue => spdx::tag_value(&context()),
+        Format::CyclonedxJson => cyclonedx::document(
+            &sbom_context(),
+            cyclonedx::Encoding::Json,
+            input.cyclonedx_version.model(),
+        ),
+        Format::CyclonedxXml => cyclonedx::document(
+            &sbom_context(),
+            cyclonedx::Encoding::Xml,
+            input.cyclonedx_version.model(),
+        ),
+        Format::SpdxJson => spdx::json(&sbom_context()),
+        Format::Spdx3Json => spdx3::document(&sbom_context()),
+        Format::Openvex => vex::openvex(&context()),
+        Format::CyclonedxVex => vex::cyclonedx(&context()),
+        Format::SpdxTagValue => spdx::tag_value(&sbom_context()),
         Format::Sarif => sarif::document(&context()),
         Format::Html => html::report(
             input.report,
@@ -202,6 +256,9 @@ mod tests {
             document_time: scanner_core::clock::Clock::fixed(1_700_000_000)
                 .unwrap()
                 .document_time(),
+            cyclonedx_version: super::CycloneDxVersion::default(),
+            ignored: &[],
+            profile: None,
         };
         let bytes = super::render(format, &input).unwrap();
         serde_json::from_slice(&bytes).unwrap()
@@ -225,7 +282,7 @@ mod tests {
             .unwrap();
         let validator = jsonschema::options()
             .with_registry(&registry)
-            .build(&schema("bom-1.5.schema.json"))
+            .build(&schema("bom-1.6.schema.json"))
             .unwrap();
         let errors: Vec<String> = validator.iter_errors(&bom).map(|e| e.to_string()).collect();
         assert!(errors.is_empty(), "{errors:?}");

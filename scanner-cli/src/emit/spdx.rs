@@ -1,7 +1,7 @@
 //! SPDX 2.3 documents (<https://spdx.github.io/spdx-spec/v2.3/>), JSON through `spdx-rs` and
 //! tag-value written here from the same model (spdx-rs reads tag-value but does not write it).
-//! Packages get SPDX ids derived from their keys; edges become DEPENDS_ON / *_DEPENDENCY_OF
-//! relationships; licenses that are not valid SPDX expressions become `LicenseRef-` entries with
+//! Packages get SPDX ids derived from their keys; the document DESCRIBES its root; every edge is
+//! a DEPENDS_ON (dev, build and optional ones also their typed *_DEPENDENCY_OF); licenses that are not valid SPDX expressions become `LicenseRef-` entries with
 //! their text kept as extracted licensing info. `scan` findings, which SPDX 2.3 has no field
 //! for, become REVIEW annotations of the package they are about (rule, severity, message,
 //! where found), and the policy that judged them is the creation info's comment.
@@ -165,22 +165,7 @@ fn package(
         .original_purl
         .clone()
         .unwrap_or_else(|| key.purl().to_string());
-    // What SPDX has no field for, in a form the SBOM reader parses back (`airlock: k=v; …`).
-    let mut notes = vec![
-        format!("kind={}", component.kind.as_str()),
-        format!("ecosystem={}", key.ecosystem.as_str()),
-    ];
-    if let Some(scope) = component.scope {
-        notes.push(format!("scope={}", scope.as_str()));
-    }
-    if synthetic {
-        notes.push(format!("synthetic={}", properties::SYNTHETIC_PROJECT));
-    }
-    let comment = Some(format!(
-        "{}{}",
-        properties::SPDX_COMMENT_PREFIX,
-        notes.join("; ")
-    ));
+    let comment = Some(common::spdx_notes(component, synthetic));
     PackageInformation {
         package_name: key.name.original().to_owned(),
         package_spdx_identifier: spdx_id(key.name.original(), &reference),
@@ -269,16 +254,27 @@ fn build(context: &EmitContext<'_>) -> anyhow::Result<SPDX> {
     let mut dependency_relationships = Vec::new();
     for edge in graph.edges() {
         let (from, to) = (id_of(edge.from), id_of(edge.to));
-        dependency_relationships.push(match edge.kind {
-            EdgeKind::Normal => Relationship::new(&from, &to, RelationshipType::DependsOn, None),
-            EdgeKind::Dev => Relationship::new(&to, &from, RelationshipType::DevDependencyOf, None),
-            EdgeKind::Build => {
-                Relationship::new(&to, &from, RelationshipType::BuildDependencyOf, None)
-            }
-            EdgeKind::Optional => {
-                Relationship::new(&to, &from, RelationshipType::OptionalDependencyOf, None)
-            }
-        });
+        // Every edge is a DEPENDS_ON, the relationship NTIA checkers follow from the root; a
+        // dev, build or optional edge also has its typed *_DEPENDENCY_OF, and its DEPENDS_ON
+        // says `airlock: kind=…` so that the reader counts the edge once, with its kind.
+        let (typed, comment) = match edge.kind {
+            EdgeKind::Normal => (None, None),
+            EdgeKind::Dev => (Some(RelationshipType::DevDependencyOf), Some("dev")),
+            EdgeKind::Build => (Some(RelationshipType::BuildDependencyOf), Some("build")),
+            EdgeKind::Optional => (
+                Some(RelationshipType::OptionalDependencyOf),
+                Some("optional"),
+            ),
+        };
+        dependency_relationships.push(Relationship::new(
+            &from,
+            &to,
+            RelationshipType::DependsOn,
+            comment.map(|kind| format!("{}kind={kind}", properties::SPDX_COMMENT_PREFIX)),
+        ));
+        if let Some(typed) = typed {
+            dependency_relationships.push(Relationship::new(&to, &from, typed, None));
+        }
     }
     for root in &subject.dependencies {
         dependency_relationships.push(Relationship::new(
@@ -293,11 +289,13 @@ fn build(context: &EmitContext<'_>) -> anyhow::Result<SPDX> {
             &a.spdx_element_id,
             &a.related_spdx_element,
             a.relationship_type.as_ref(),
+            &a.comment,
         )
             .cmp(&(
                 &b.spdx_element_id,
                 &b.related_spdx_element,
                 b.relationship_type.as_ref(),
+                &b.comment,
             ))
     });
     dependency_relationships.dedup();
@@ -361,8 +359,8 @@ fn build(context: &EmitContext<'_>) -> anyhow::Result<SPDX> {
     document
         .document_creation_information
         .spdx_document_namespace = format!(
-        "{}/spdxdocs/{name}-{}",
-        env!("CARGO_PKG_REPOSITORY"),
+        // Unique per document, as SPDX asks; it names no host airlock would have to serve.
+        "https://spdx.org/spdxdocs/{name}-{}",
         common::uuid_from_content(&content)
     );
     Ok(document)
@@ -591,6 +589,9 @@ fn write_tag_value(document: &SPDX) -> String {
                     relationship.related_spdx_element
                 ),
             );
+            if let Some(comment) = &relationship.comment {
+                line(&mut output, "RelationshipComment", comment);
+            }
         }
     }
     for license in &document.other_licensing_information_detected {

@@ -24,33 +24,61 @@ fn load(name: &str) -> Value {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Schema {
     CycloneDx15,
+    CycloneDx16,
+    CycloneDx17,
     Spdx23,
+    Spdx301,
     Sarif210,
 }
 
 /// A validator for `schema`.
 pub fn validator(schema: Schema) -> Validator {
     match schema {
-        Schema::CycloneDx15 => {
-            let registry = Registry::new()
-                .add(
-                    "http://cyclonedx.org/schema/spdx.schema.json",
-                    Resource::from_contents(load("spdx.schema.json")),
-                )
-                .expect("spdx schema registers")
-                .add(
-                    "http://cyclonedx.org/schema/jsf-0.82.schema.json",
-                    Resource::from_contents(load("jsf-0.82.schema.json")),
-                )
-                .expect("jsf schema registers")
-                .prepare()
-                .expect("registry");
+        Schema::CycloneDx15 | Schema::CycloneDx16 | Schema::CycloneDx17 => {
+            // The 1.7 schema refers to its neighbours by their upstream `.SNAPSHOT` names.
+            let mut registry = Registry::new();
+            for (file, names) in [
+                (
+                    "spdx.schema.json",
+                    ["spdx.schema.json", "spdx.SNAPSHOT.schema.json"],
+                ),
+                (
+                    "jsf-0.82.schema.json",
+                    ["jsf-0.82.schema.json", "jsf-0.82.SNAPSHOT.schema.json"],
+                ),
+                (
+                    "cryptography-defs.schema.json",
+                    [
+                        "cryptography-defs.schema.json",
+                        "cryptography-defs.SNAPSHOT.schema.json",
+                    ],
+                ),
+            ] {
+                for name in names {
+                    registry = registry
+                        .add(
+                            format!("http://cyclonedx.org/schema/{name}"),
+                            Resource::from_contents(load(file)),
+                        )
+                        .expect("referenced schema registers");
+                }
+            }
+            let registry = registry.prepare().expect("registry");
+            let file = match schema {
+                Schema::CycloneDx15 => "bom-1.5.schema.json",
+                Schema::CycloneDx16 => "bom-1.6.schema.json",
+                _ => "bom-1.7.schema.json",
+            };
             jsonschema::options()
                 .with_registry(&registry)
                 .should_validate_formats(true)
-                .build(&load("bom-1.5.schema.json"))
-                .expect("CycloneDX 1.5 schema compiles")
+                .build(&load(file))
+                .unwrap_or_else(|error| panic!("{file} compiles: {error}"))
         }
+        Schema::Spdx301 => jsonschema::options()
+            .should_validate_formats(true)
+            .build(&load("spdx-3.0.1.schema.json"))
+            .expect("SPDX 3.0.1 schema compiles"),
         Schema::Spdx23 => jsonschema::options()
             .should_validate_formats(true)
             .build(&load("spdx-2.3.schema.json"))

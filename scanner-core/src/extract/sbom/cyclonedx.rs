@@ -1,16 +1,24 @@
-//! CycloneDX documents through `cyclonedx-bom`'s models (one reader for JSON and XML, spec
-//! versions 1.3 to 1.5), reduced to the entries and edges airlock keeps.
-
-use cyclonedx_bom::models::bom::Bom;
-use cyclonedx_bom::models::component::{Classification, Component as CdxComponent, Scope};
-use cyclonedx_bom::models::license::{LicenseChoice, LicenseIdentifier};
+//! CycloneDX documents (JSON and XML, spec versions 1.2 to 1.7) through airlock's own model
+//! ([`crate::sbom::cyclonedx`]), reduced to the entries and edges airlock keeps. Hashes come
+//! from `hashes` and from `externalReferences[].hashes` (where uv and cyclonedx-py put the
+//! hashes of the distribution files).
 
 use crate::component::{ComponentKind, EdgeKind, Scope as AirlockScope};
 use crate::extract::{ExtractError, Input};
+use crate::sbom::cyclonedx::{self as model, Bom, Component as CdxComponent, READABLE_VERSIONS};
 
 use super::{Document, Entry};
 
-const SUPPORTED: &str = "CycloneDX 1.3, 1.4 and 1.5";
+const SUPPORTED: &str = "CycloneDX 1.2 to 1.7";
+
+fn unsupported(input: &Input<'_>, format: &'static str, found: String) -> ExtractError {
+    ExtractError::UnsupportedVersion {
+        location: input.location(None),
+        format,
+        found,
+        supported: SUPPORTED,
+    }
+}
 
 pub(super) fn read_json(
     input: &Input<'_>,
@@ -21,101 +29,60 @@ pub(super) fn read_json(
         .and_then(|version| version.as_str())
         .unwrap_or_default()
         .to_owned();
-    if !matches!(version.as_str(), "1.3" | "1.4" | "1.5") {
-        return Err(ExtractError::UnsupportedVersion {
-            location: input.location(None),
-            format: "CycloneDX",
-            found: version,
-            supported: SUPPORTED,
-        });
+    if !READABLE_VERSIONS.contains(&version.as_str()) {
+        return Err(unsupported(input, "CycloneDX", version));
     }
-    let mut value = value;
-    drop_model_cards(&mut value);
-    let bom = Bom::parse_json_value(value).map_err(|error| ExtractError::Parse {
+    let bom = model::from_json(value).map_err(|error| ExtractError::Parse {
         location: input.location(None),
         message: format!("not a valid CycloneDX {version} document: {error}"),
     })?;
     Ok(document(bom, "\"bom-ref\""))
 }
 
-/// Model cards are not read back into components (the graph does not need them), and
-/// `cyclonedx-bom` 0.8.1 rejects schema-valid ones (`datasets: [{"ref": …}]`): they are
-/// removed before parsing so that they cannot make a whole document unreadable.
-fn drop_model_cards(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(object) => {
-            object.remove("modelCard");
-            object.values_mut().for_each(drop_model_cards);
-        }
-        serde_json::Value::Array(list) => list.iter_mut().for_each(drop_model_cards),
-        _ => {}
-    }
-}
-
 pub(super) fn read_xml(input: &Input<'_>, text: &str) -> Result<Document, ExtractError> {
-    const NAMESPACE: &str = "http://cyclonedx.org/schema/bom/";
-    let version: String = text
-        .find(NAMESPACE)
-        .and_then(|start| text.get(start + NAMESPACE.len()..))
-        .map(|rest| {
-            rest.chars()
-                .take_while(|c| c.is_ascii_digit() || *c == '.')
-                .collect()
-        })
-        .unwrap_or_default();
-    let parsed = match version.as_str() {
-        "1.3" => Bom::parse_from_xml_v1_3(text.as_bytes()),
-        "1.4" => Bom::parse_from_xml_v1_4(text.as_bytes()),
-        "1.5" => Bom::parse_from_xml_v1_5(text.as_bytes()),
-        _ => {
-            return Err(ExtractError::UnsupportedVersion {
-                location: input.location(None),
-                format: "CycloneDX XML",
-                found: if version.is_empty() {
-                    "(no CycloneDX namespace)".to_owned()
-                } else {
-                    version
-                },
-                supported: SUPPORTED,
-            })
-        }
-    };
-    let bom = parsed.map_err(|error| ExtractError::Parse {
-        location: input.location(None),
-        message: format!("not a valid CycloneDX {version} XML document: {error}"),
+    let (version, bom) = model::from_xml(text).map_err(|error| ExtractError::Parse {
+        location: input.location(error.line),
+        message: format!("not a valid CycloneDX XML document: {}", error.message),
     })?;
+    if !READABLE_VERSIONS.contains(&version.as_str()) {
+        return Err(unsupported(
+            input,
+            "CycloneDX XML",
+            if version.is_empty() {
+                "(no CycloneDX namespace)".to_owned()
+            } else {
+                version
+            },
+        ));
+    }
     Ok(document(bom, "bom-ref"))
 }
 
-fn kind(classification: &Classification) -> ComponentKind {
+fn kind(classification: &str) -> ComponentKind {
     match classification {
-        Classification::Application => ComponentKind::Application,
-        Classification::MachineLearningModel => ComponentKind::MachineLearningModel,
-        Classification::Data => ComponentKind::Data,
-        Classification::File => ComponentKind::File,
+        "application" => ComponentKind::Application,
+        "machine-learning-model" => ComponentKind::MachineLearningModel,
+        "data" => ComponentKind::Data,
+        "file" => ComponentKind::File,
         _ => ComponentKind::Library,
     }
 }
 
 fn entry(component: &CdxComponent, position: &mut usize) -> Entry {
     *position += 1;
-    let licenses = component
-        .licenses
-        .as_ref()
-        .map(|licenses| {
-            licenses
-                .0
+    let mut hashes: Vec<(String, String)> = component
+        .hashes
+        .iter()
+        .chain(
+            component
+                .external_references
                 .iter()
-                .map(|choice| match choice {
-                    LicenseChoice::License(license) => match &license.license_identifier {
-                        LicenseIdentifier::SpdxId(id) => id.to_string(),
-                        LicenseIdentifier::Name(name) => name.to_string(),
-                    },
-                    LicenseChoice::Expression(expression) => expression.to_string(),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+                .flat_map(|reference| &reference.hashes),
+        )
+        .map(|hash| (hash.alg.clone(), hash.content.clone()))
+        .collect();
+    hashes.sort();
+    hashes.dedup();
     Entry {
         // Components without a bom-ref cannot be the target of a dependency; a position keeps
         // them apart.
@@ -123,38 +90,27 @@ fn entry(component: &CdxComponent, position: &mut usize) -> Entry {
             .bom_ref
             .clone()
             .unwrap_or_else(|| format!("#component-{position}")),
-        kind: Some(kind(&component.component_type)),
-        name: component.name.to_string(),
-        group: component.group.as_ref().map(ToString::to_string),
-        version: component.version.as_ref().map(ToString::to_string),
-        purl: component.purl.as_ref().map(ToString::to_string),
-        hashes: component
-            .hashes
-            .as_ref()
-            .map(|hashes| {
-                hashes
-                    .0
-                    .iter()
-                    .map(|hash| (hash.alg.to_string(), hash.content.0.clone()))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        licenses,
+        kind: Some(kind(&component.kind)),
+        name: component.name.clone(),
+        group: component.group.clone(),
+        version: component.version.clone(),
+        purl: component.purl.clone(),
+        hashes,
+        licenses: component
+            .licenses
+            .iter()
+            .filter_map(|choice| choice.text().map(str::to_owned))
+            .collect(),
         properties: component
             .properties
-            .as_ref()
-            .map(|list| {
-                list.0
-                    .iter()
-                    .map(|property| (property.name.clone(), property.value.to_string()))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        scope: component.scope.as_ref().and_then(|scope| match scope {
-            Scope::Required => Some(AirlockScope::Required),
-            Scope::Optional => Some(AirlockScope::Optional),
-            Scope::Excluded => Some(AirlockScope::Dev),
-            Scope::UnknownScope(_) => None,
+            .iter()
+            .map(|property| (property.name.clone(), property.value.clone()))
+            .collect(),
+        scope: component.scope.as_deref().and_then(|scope| match scope {
+            "required" => Some(AirlockScope::Required),
+            "optional" => Some(AirlockScope::Optional),
+            "excluded" => Some(AirlockScope::Dev),
+            _ => None,
         }),
     }
 }
@@ -162,10 +118,8 @@ fn entry(component: &CdxComponent, position: &mut usize) -> Entry {
 /// Every component, nested ones included (depth-first, as listed).
 fn collect(component: &CdxComponent, position: &mut usize, into: &mut Vec<Entry>) {
     into.push(entry(component, position));
-    if let Some(children) = &component.components {
-        for child in &children.0 {
-            collect(child, position, into);
-        }
+    for child in &component.components {
+        collect(child, position, into);
     }
 }
 
@@ -186,17 +140,13 @@ fn document(bom: Bom, reference_marker: &'static str) -> Document {
             document.subjects.push(first.reference.clone());
         }
     }
-    for component in bom.components.iter().flat_map(|components| &components.0) {
+    for component in &bom.components {
         collect(component, &mut position, &mut document.entries);
     }
-    for dependency in bom
-        .dependencies
-        .iter()
-        .flat_map(|dependencies| &dependencies.0)
-    {
-        for target in &dependency.dependencies {
+    for dependency in &bom.dependencies {
+        for target in &dependency.depends_on {
             document.edges.push((
-                dependency.dependency_ref.clone(),
+                dependency.reference.clone(),
                 target.clone(),
                 EdgeKind::Normal,
             ));

@@ -1,4 +1,4 @@
-//! SBOMs as input: a CycloneDX (1.3–1.5, JSON or XML) or SPDX (2.2, 2.3 JSON) document becomes
+//! SBOMs as input: a CycloneDX (1.2–1.7, JSON or XML) or SPDX (2.2, 2.3 JSON; 3.0.1 JSON-LD) document becomes
 //! components and edges, so `airlock scan bom.json` matches what another tool inventoried, as
 //! grype does, and `airlock diff` compares two documents.
 //!
@@ -16,6 +16,8 @@
 
 mod cyclonedx;
 mod spdx;
+mod spdx3;
+mod tag_value;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -47,10 +49,18 @@ pub struct SbomExtractor;
 /// The row of [`crate::extract::FORMATS`].
 pub const FORMAT: Format = Format::new(
     ID,
-    "CycloneDX 1.3-1.5 (JSON, XML) and SPDX 2.2/2.3 JSON SBOMs (bom.json, *.cdx.json, *.spdx.json, ...; any name when given as a file)",
+    "CycloneDX 1.2-1.7 (JSON, XML), SPDX 2.2/2.3 (JSON, tag-value) and SPDX 3.0.1 JSON-LD SBOMs (bom.json, *.cdx.json, *.spdx.json, ...; any name when given as a file)",
     FileMatch::AnyCase {
         names: &["bom.json", "bom.xml"],
-        suffixes: &[".cdx.json", ".cdx.xml", ".bom.json", ".bom.xml", ".spdx.json"],
+        suffixes: &[
+            ".cdx.json",
+            ".cdx.xml",
+            ".bom.json",
+            ".bom.xml",
+            ".spdx.json",
+            ".spdx3.json",
+            ".spdx",
+        ],
     },
     &SbomExtractor,
 )
@@ -75,14 +85,21 @@ impl Parse for SbomExtractor {
                     cyclonedx::read_json(input, value)?
                 } else if value.get("spdxVersion").is_some() {
                     spdx::read_json(input, value)?
+                } else if value
+                    .get("@context")
+                    .and_then(|context| context.as_str())
+                    .is_some_and(|context| context.starts_with("https://spdx.org/rdf/"))
+                {
+                    spdx3::read_json(input, value)?
                 } else {
                     return Err(ExtractError::Parse {
                         location: input.location(None),
-                        message: "neither a CycloneDX document (`bomFormat`) nor an SPDX document (`spdxVersion`)".to_owned(),
+                        message: "neither a CycloneDX document (`bomFormat`) nor an SPDX document (`spdxVersion`, or an SPDX 3 `@context`)".to_owned(),
                     });
                 }
             }
             Some('<') => cyclonedx::read_xml(input, text)?,
+            _ if is_tag_value(text) => tag_value::read(input, text)?,
             _ => {
                 return Err(ExtractError::Parse {
                     location: input.location(None),
@@ -108,14 +125,23 @@ fn recognizes(prefix: &[u8]) -> bool {
             "\"bom-ref\"",
             "\"spdxVersion\"",
             "\"SPDXID\"",
+            "https://spdx.org/rdf/3",
         ]
         .iter()
         .any(|key| text.contains(key))
     } else if trimmed.starts_with('<') {
         text.contains("http://cyclonedx.org/schema/bom/")
     } else {
-        false
+        is_tag_value(&text)
     }
+}
+
+/// An SPDX tag-value document: its first tag line is `SPDXVersion:` (comments may precede it).
+fn is_tag_value(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty() && !line.starts_with('#'))
+        .is_some_and(|line| line.starts_with("SPDXVersion:"))
 }
 
 /// What both document formats say, before it becomes components.
@@ -182,13 +208,16 @@ fn reference_lines(text: &str, marker: &str) -> HashMap<String, u32> {
         counted_to = start;
         let rest = text.get(start..).unwrap_or_default();
         let rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ':' || c == '=');
-        let Some(rest) = rest.strip_prefix('"') else {
-            continue;
-        };
-        if let Some(end) = rest.find('"') {
-            if let Some(value) = rest.get(..end) {
-                lines.entry(value.to_owned()).or_insert(line);
+        // JSON and XML quote the reference; tag-value (`SPDXID: x`) ends it with the line.
+        let value = match rest.strip_prefix('"') {
+            Some(quoted) => quoted.find('"').and_then(|end| quoted.get(..end)),
+            None if !marker.contains('"') && marker.ends_with(' ') => {
+                rest.split(['\n', '\r']).next().map(str::trim_end)
             }
+            None => None,
+        };
+        if let Some(value) = value.filter(|value| !value.is_empty()) {
+            lines.entry(value.to_owned()).or_insert(line);
         }
     }
     lines
@@ -318,7 +347,11 @@ fn key_for(entry: &Entry) -> Result<(ComponentKey, Option<String>), String> {
                 }
                 _ => parts.name.clone(),
             };
-            let name = PackageName::new(ecosystem, &raw_name).map_err(|error| error.to_string())?;
+            // A listed name that is no package name (spaces in a display name) is data: the
+            // purl's name identifies the package.
+            let name = PackageName::new(ecosystem, &raw_name)
+                .or_else(|_| PackageName::new(ecosystem, &parts.name))
+                .map_err(|error| error.to_string())?;
             // The purl's name wins when the listed name is another package altogether.
             let name = if name.normalized()
                 == PackageName::new(ecosystem, &parts.name)
@@ -554,6 +587,7 @@ mod tests {
             "app.cdx.xml",
             "x.bom.json",
             "image.spdx.json",
+            "hello.spdx",
         ] {
             assert!(accepts(name), "{name}");
         }
@@ -562,7 +596,7 @@ mod tests {
             "package.json",
             ".cdx.json",
             "bom.json.bak",
-            "a.spdx",
+            "a.spdx.txt",
         ] {
             assert!(!accepts(name), "{name}");
         }

@@ -20,6 +20,16 @@ struct WireDocument {
     relationships: Vec<WireRelationship>,
     #[serde(default)]
     document_describes: Vec<String>,
+    #[serde(default)]
+    has_extracted_licensing_infos: Vec<WireExtractedLicense>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireExtractedLicense {
+    license_id: String,
+    #[serde(default)]
+    extracted_text: String,
 }
 
 #[derive(Deserialize)]
@@ -64,6 +74,8 @@ struct WireRelationship {
     spdx_element_id: String,
     related_spdx_element: String,
     relationship_type: String,
+    #[serde(default)]
+    comment: Option<String>,
 }
 
 /// A license field's value, or nothing for `NOASSERTION` / `NONE`.
@@ -75,9 +87,12 @@ fn license(value: Option<&String>) -> Option<String> {
 
 /// airlock's own package comment, `airlock: kind=…; ecosystem=…; scope=…`, as pairs.
 fn airlock_notes(package: &WirePackage) -> Vec<(String, String)> {
-    package
-        .comment
-        .as_deref()
+    notes_of(package.comment.as_deref())
+}
+
+/// The pairs of an `airlock: k=v; …` comment (SPDX 2.3 packages, SPDX 3 elements).
+pub(super) fn notes_of(comment: Option<&str>) -> Vec<(String, String)> {
+    comment
         .and_then(|comment| comment.strip_prefix(crate::facts::properties::SPDX_COMMENT_PREFIX))
         .map(|rest| {
             rest.split("; ")
@@ -91,28 +106,51 @@ fn airlock_notes(package: &WirePackage) -> Vec<(String, String)> {
 /// The component kind: airlock's own comment names it (SPDX 2.3 has no purpose for models or
 /// datasets); otherwise the primary package purpose.
 fn kind(package: &WirePackage, notes: &[(String, String)]) -> ComponentKind {
-    let noted = notes
-        .iter()
-        .find(|(key, _)| key == "kind")
-        .map(|(_, value)| value.as_str());
-    match noted {
-        Some("machine-learning-model") => return ComponentKind::MachineLearningModel,
-        Some("data") => return ComponentKind::Data,
-        Some("file") => return ComponentKind::File,
-        Some("application") => return ComponentKind::Application,
-        Some("library") => return ComponentKind::Library,
-        Some(other) => {
-            if let Some(kind) = ComponentKind::from_name(other) {
-                return kind;
-            }
-        }
-        None => {}
+    if let Some(kind) = noted_kind(notes) {
+        return kind;
     }
     match package.primary_package_purpose.as_deref() {
         Some("APPLICATION") => ComponentKind::Application,
         Some("FILE") => ComponentKind::File,
         _ => ComponentKind::Library,
     }
+}
+
+/// The kind an airlock comment names.
+pub(super) fn noted_kind(notes: &[(String, String)]) -> Option<ComponentKind> {
+    let noted = notes
+        .iter()
+        .find(|(key, _)| key == "kind")
+        .map(|(_, value)| value.as_str());
+    match noted? {
+        "machine-learning-model" => Some(ComponentKind::MachineLearningModel),
+        "data" => Some(ComponentKind::Data),
+        "file" => Some(ComponentKind::File),
+        "application" => Some(ComponentKind::Application),
+        "library" => Some(ComponentKind::Library),
+        other => ComponentKind::from_name(other),
+    }
+}
+
+/// The `airlock:` properties an airlock comment restores (ecosystem, scope, synthetic).
+pub(super) fn note_properties(notes: &[(String, String)]) -> Vec<(String, String)> {
+    notes
+        .iter()
+        .filter_map(|(key, value)| {
+            let name = match key.as_str() {
+                "ecosystem" => crate::facts::properties::ECOSYSTEM,
+                "scope" => crate::facts::properties::SCOPE,
+                "synthetic" => crate::facts::properties::SYNTHETIC,
+                "source" => crate::facts::properties::SOURCE_KIND,
+                "source-path" => crate::facts::properties::SOURCE_PATH,
+                "source-url" => crate::facts::properties::SOURCE_URL,
+                "git-reference" => crate::facts::properties::GIT_REFERENCE,
+                "git-commit" => crate::facts::properties::GIT_COMMIT,
+                _ => return None,
+            };
+            Some((name.to_owned(), value.clone()))
+        })
+        .collect()
 }
 
 pub(super) fn read_json(
@@ -151,23 +189,22 @@ pub(super) fn read_json(
             .iter()
             .find(|reference| reference.reference_type == "purl")
             .map(|reference| reference.reference_locator.clone());
+        // A `LicenseRef-` the document defines is read as its text (airlock writes license
+        // texts that are no SPDX expression that way).
         let licenses = license(package.license_declared.as_ref())
             .or_else(|| license(package.license_concluded.as_ref()))
+            .map(|found| {
+                wire.has_extracted_licensing_infos
+                    .iter()
+                    .find(|extracted| {
+                        extracted.license_id == found && !extracted.extracted_text.is_empty()
+                    })
+                    .map_or(found, |extracted| extracted.extracted_text.clone())
+            })
             .into_iter()
             .collect();
         let notes = airlock_notes(package);
-        let properties = notes
-            .iter()
-            .filter_map(|(key, value)| {
-                let name = match key.as_str() {
-                    "ecosystem" => crate::facts::properties::ECOSYSTEM,
-                    "scope" => crate::facts::properties::SCOPE,
-                    "synthetic" => crate::facts::properties::SYNTHETIC,
-                    _ => return None,
-                };
-                Some((name.to_owned(), value.clone()))
-            })
-            .collect();
+        let properties = note_properties(&notes);
         document.entries.push(Entry {
             reference: package.spdx_id.clone(),
             kind: Some(kind(package, &notes)),
@@ -199,14 +236,22 @@ pub(super) fn read_json(
         match relationship.relationship_type.as_str() {
             "DESCRIBES" if a == document_id => document.subjects.push(b),
             "DESCRIBED_BY" if b == document_id => document.subjects.push(a),
-            "DEPENDS_ON" | "CONTAINS" => document.edges.push((a, b, EdgeKind::Normal)),
-            "DEPENDENCY_OF" | "RUNTIME_DEPENDENCY_OF" | "CONTAINED_BY" => {
+            // airlock writes a dev/build/optional edge twice (DEPENDS_ON for checkers, marked
+            // `airlock: kind=…`, and the typed *_DEPENDENCY_OF): the typed one counts.
+            "DEPENDS_ON"
+                if relationship.comment.as_deref().is_some_and(|comment| {
+                    comment.starts_with(crate::facts::properties::SPDX_COMMENT_PREFIX)
+                }) => {}
+            "DEPENDS_ON" | "CONTAINS" | "DYNAMIC_LINK" | "STATIC_LINK" | "HAS_PREREQUISITE" => {
+                document.edges.push((a, b, EdgeKind::Normal));
+            }
+            "DEPENDENCY_OF" | "RUNTIME_DEPENDENCY_OF" | "CONTAINED_BY" | "PREREQUISITE_FOR" => {
                 document.edges.push((b, a, EdgeKind::Normal));
             }
             "DEV_DEPENDENCY_OF" | "TEST_DEPENDENCY_OF" => {
                 document.edges.push((b, a, EdgeKind::Dev));
             }
-            "BUILD_DEPENDENCY_OF" => document.edges.push((b, a, EdgeKind::Build)),
+            "BUILD_DEPENDENCY_OF" | "BUILD_TOOL_OF" => document.edges.push((b, a, EdgeKind::Build)),
             "OPTIONAL_DEPENDENCY_OF" => document.edges.push((b, a, EdgeKind::Optional)),
             // Other relationships (files, generated-from, ...) are not dependencies.
             _ => {}

@@ -1,0 +1,978 @@
+//! CycloneDX 1.2–1.7 (<https://cyclonedx.org/specification/overview/>): the document model,
+//! its JSON and XML encoders and its JSON and XML decoders.
+//!
+//! One model serves every version: later versions add optional fields, and the encoders leave
+//! out what the chosen version does not have (`authors` before 1.6). Decoding reads components,
+//! dependencies, hashes (also those of `externalReferences`), licenses and properties, and
+//! ignores the rest, so that a newer tool's additions never make a document unreadable.
+//! Model cards, compositions and vulnerabilities are written, not read back: the graph does not
+//! need them, and a schema-valid card of another tool must not make its components unreadable.
+
+use serde::{Deserialize, Serialize};
+
+use super::xml::{self, Element, XmlError, XmlWriter};
+
+/// The CycloneDX versions airlock writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum SpecVersion {
+    V1_5,
+    #[default]
+    V1_6,
+    V1_7,
+}
+
+impl SpecVersion {
+    pub const ALL: [SpecVersion; 3] = [SpecVersion::V1_5, SpecVersion::V1_6, SpecVersion::V1_7];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpecVersion::V1_5 => "1.5",
+            SpecVersion::V1_6 => "1.6",
+            SpecVersion::V1_7 => "1.7",
+        }
+    }
+
+    pub fn from_name(text: &str) -> Option<SpecVersion> {
+        SpecVersion::ALL
+            .into_iter()
+            .find(|version| version.as_str() == text)
+    }
+
+    /// The XML namespace of the version.
+    pub fn namespace(self) -> &'static str {
+        match self {
+            SpecVersion::V1_5 => "http://cyclonedx.org/schema/bom/1.5",
+            SpecVersion::V1_6 => "http://cyclonedx.org/schema/bom/1.6",
+            SpecVersion::V1_7 => "http://cyclonedx.org/schema/bom/1.7",
+        }
+    }
+
+    /// Component `authors` (a list of contacts) and `manufacturer` exist from 1.6 on.
+    fn has_authors(self) -> bool {
+        self >= SpecVersion::V1_6
+    }
+}
+
+/// The versions airlock reads, JSON and XML alike.
+pub const READABLE_VERSIONS: [&str; 6] = ["1.2", "1.3", "1.4", "1.5", "1.6", "1.7"];
+
+fn is_empty<T>(list: &[T]) -> bool {
+    list.is_empty()
+}
+
+/// A CycloneDX document. JSON keys follow the field order below.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bom {
+    #[serde(default)]
+    pub bom_format: String,
+    #[serde(default)]
+    pub spec_version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial_number: Option<String>,
+    #[serde(default, skip_deserializing)]
+    pub version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Metadata>,
+    #[serde(default)]
+    pub components: Vec<Component>,
+    #[serde(default)]
+    pub dependencies: Vec<Dependency>,
+    #[serde(default, skip_deserializing, skip_serializing_if = "is_empty")]
+    pub compositions: Vec<Composition>,
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub vulnerabilities: Option<Vec<Vulnerability>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Metadata {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    #[serde(default, skip_deserializing, skip_serializing_if = "is_empty")]
+    pub lifecycles: Vec<Lifecycle>,
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Tools>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<Box<Component>>,
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<OrganizationalEntity>,
+    #[serde(default, skip_deserializing, skip_serializing_if = "is_empty")]
+    pub properties: Vec<Property>,
+}
+
+/// A lifecycle phase (`pre-build`, `build`, `post-build`, ...).
+#[derive(Debug, Clone, Serialize)]
+pub struct Lifecycle {
+    pub phase: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Tools {
+    pub components: Vec<Component>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct OrganizationalEntity {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub url: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Contact {
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A component. `kind` is the `type` as written (decoding keeps types it does not know).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Component {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(rename = "bom-ref", default, skip_serializing_if = "Option::is_none")]
+    pub bom_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<OrganizationalEntity>,
+    /// 1.6 and later; the encoders write `author` for 1.5.
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub authors: Vec<Contact>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub hashes: Vec<HashEntry>,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub licenses: Vec<LicenseChoice>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub external_references: Vec<ExternalReference>,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub properties: Vec<Property>,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub components: Vec<Component>,
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub model_card: Option<ModelCard>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HashEntry {
+    #[serde(default)]
+    pub alg: String,
+    #[serde(default)]
+    pub content: String,
+}
+
+/// A license entry: one license (id or name), or one SPDX expression.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LicenseChoice {
+    License { license: License },
+    Expression { expression: String },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct License {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl LicenseChoice {
+    /// The license id, name or expression as text.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            LicenseChoice::License { license } => license.id.as_deref().or(license.name.as_deref()),
+            LicenseChoice::Expression { expression } => Some(expression),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ExternalReference {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub url: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub hashes: Vec<HashEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Property {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub value: String,
+}
+
+impl Property {
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Property {
+        Property {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Evidence {
+    pub occurrences: Vec<Occurrence>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Occurrence {
+    pub location: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dependency {
+    #[serde(rename = "ref", default)]
+    pub reference: String,
+    /// Always written, empty for a leaf (some validators and readers require the list).
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+}
+
+/// What is known about the completeness of some components' dependency lists.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Composition {
+    /// `complete`, `incomplete`, `unknown`, ...
+    pub aggregate: String,
+    #[serde(skip_serializing_if = "is_empty")]
+    pub dependencies: Vec<String>,
+}
+
+/// A model card (CycloneDX 1.5+ `modelCard`).
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelCard {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_parameters: Option<ModelParameters>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantitative_analysis: Option<QuantitativeAnalysis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub considerations: Option<Considerations>,
+    #[serde(skip_serializing_if = "is_empty")]
+    pub properties: Vec<Property>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelParameters {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub architecture_family: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_architecture: Option<String>,
+    #[serde(skip_serializing_if = "is_empty")]
+    pub datasets: Vec<DatasetEntry>,
+}
+
+/// A dataset of a model card, written inline (`componentData` of type `dataset`): readers that
+/// do not follow references (lib4sbom) still see its name and where it lives.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DatasetEntry {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contents: Option<DatasetContents>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DatasetContents {
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuantitativeAnalysis {
+    pub performance_metrics: Vec<PerformanceMetric>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PerformanceMetric {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slice: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Considerations {
+    #[serde(skip_serializing_if = "is_empty")]
+    pub use_cases: Vec<String>,
+    #[serde(skip_serializing_if = "is_empty")]
+    pub technical_limitations: Vec<String>,
+    #[serde(skip_serializing_if = "is_empty")]
+    pub ethical_considerations: Vec<EthicalConsideration>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EthicalConsideration {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Vulnerability {
+    #[serde(rename = "bom-ref", skip_serializing_if = "Option::is_none")]
+    pub bom_ref: Option<String>,
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<VulnerabilitySource>,
+    #[serde(skip_serializing_if = "is_empty")]
+    pub references: Vec<VulnerabilityReference>,
+    #[serde(skip_serializing_if = "is_empty")]
+    pub ratings: Vec<Rating>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommendation: Option<String>,
+    #[serde(skip_serializing_if = "is_empty")]
+    pub advisories: Vec<Advisory>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<Analysis>,
+    #[serde(skip_serializing_if = "is_empty")]
+    pub affects: Vec<Affect>,
+    #[serde(skip_serializing_if = "is_empty")]
+    pub properties: Vec<Property>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VulnerabilitySource {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VulnerabilityReference {
+    pub id: String,
+    pub source: VulnerabilitySource,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Rating {
+    /// The score in tenths (75 is 7.5), written as a decimal.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "tenths_as_decimal"
+    )]
+    pub score: Option<u16>,
+    pub severity: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vector: Option<String>,
+}
+
+fn tenths_as_decimal<S: serde::Serializer>(
+    value: &Option<u16>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(tenths) => serializer.serialize_f64(f64::from(*tenths) / 10.0),
+        None => serializer.serialize_none(),
+    }
+}
+
+fn tenths_text(tenths: u16) -> String {
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Advisory {
+    pub url: String,
+}
+
+/// The impact analysis of a vulnerability (VEX): state, justification, responses, detail.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Analysis {
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub justification: Option<&'static str>,
+    #[serde(rename = "response", skip_serializing_if = "is_empty")]
+    pub responses: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Affect {
+    #[serde(rename = "ref")]
+    pub reference: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+/// The document as pretty JSON ending with a newline.
+pub fn to_json(bom: &Bom) -> serde_json::Result<Vec<u8>> {
+    let estimate = bom
+        .components
+        .len()
+        .saturating_mul(2048)
+        .saturating_add(16 * 1024);
+    let mut bytes = Vec::with_capacity(estimate);
+    serde_json::to_writer_pretty(&mut bytes, bom)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// Writes the compact JSON form into `sink` (for a content hash without keeping the bytes).
+pub fn write_compact(bom: &Bom, sink: impl std::io::Write) -> serde_json::Result<()> {
+    serde_json::to_writer(sink, bom)
+}
+
+/// A JSON document read back. The caller has checked `bomFormat` and the version.
+pub fn from_json(value: serde_json::Value) -> serde_json::Result<Bom> {
+    serde_json::from_value(value)
+}
+
+// ---------------------------------------------------------------------------------------------
+// XML
+
+/// The document as XML in the namespace of `version`.
+pub fn to_xml(bom: &Bom, version: SpecVersion) -> Vec<u8> {
+    let mut writer = XmlWriter::new(bom.components.len().saturating_mul(2560) + 16 * 1024);
+    let version_text = bom.version.max(1).to_string();
+    let mut attributes = vec![("xmlns", version.namespace())];
+    if let Some(serial) = &bom.serial_number {
+        attributes.push(("serialNumber", serial));
+    }
+    attributes.push(("version", &version_text));
+    writer.open("bom", &attributes);
+    if let Some(metadata) = &bom.metadata {
+        writer.open("metadata", &[]);
+        writer.optional("timestamp", metadata.timestamp.as_deref());
+        if !metadata.lifecycles.is_empty() {
+            writer.open("lifecycles", &[]);
+            for lifecycle in &metadata.lifecycles {
+                writer.open("lifecycle", &[]);
+                writer.text("phase", &[], &lifecycle.phase);
+                writer.close("lifecycle");
+            }
+            writer.close("lifecycles");
+        }
+        if let Some(tools) = &metadata.tools {
+            writer.open("tools", &[]);
+            writer.open("components", &[]);
+            for tool in &tools.components {
+                component_xml(&mut writer, tool, version);
+            }
+            writer.close("components");
+            writer.close("tools");
+        }
+        if let Some(component) = &metadata.component {
+            component_xml(&mut writer, component, version);
+        }
+        if let Some(supplier) = &metadata.supplier {
+            entity_xml(&mut writer, "supplier", supplier);
+        }
+        properties_xml(&mut writer, &metadata.properties);
+        writer.close("metadata");
+    }
+    writer.open("components", &[]);
+    for component in &bom.components {
+        component_xml(&mut writer, component, version);
+    }
+    writer.close("components");
+    writer.open("dependencies", &[]);
+    for dependency in &bom.dependencies {
+        if dependency.depends_on.is_empty() {
+            writer.empty("dependency", &[("ref", &dependency.reference)]);
+        } else {
+            writer.open("dependency", &[("ref", &dependency.reference)]);
+            for target in &dependency.depends_on {
+                writer.empty("dependency", &[("ref", target)]);
+            }
+            writer.close("dependency");
+        }
+    }
+    writer.close("dependencies");
+    if !bom.compositions.is_empty() {
+        writer.open("compositions", &[]);
+        for composition in &bom.compositions {
+            writer.open("composition", &[]);
+            writer.text("aggregate", &[], &composition.aggregate);
+            if !composition.dependencies.is_empty() {
+                writer.open("dependencies", &[]);
+                for reference in &composition.dependencies {
+                    writer.empty("dependency", &[("ref", reference)]);
+                }
+                writer.close("dependencies");
+            }
+            writer.close("composition");
+        }
+        writer.close("compositions");
+    }
+    if let Some(vulnerabilities) = &bom.vulnerabilities {
+        writer.open("vulnerabilities", &[]);
+        for vulnerability in vulnerabilities {
+            vulnerability_xml(&mut writer, vulnerability);
+        }
+        writer.close("vulnerabilities");
+    }
+    writer.close("bom");
+    writer.finish().into_bytes()
+}
+
+fn entity_xml(writer: &mut XmlWriter, element: &str, entity: &OrganizationalEntity) {
+    writer.open(element, &[]);
+    writer.optional("name", entity.name.as_deref());
+    for url in &entity.url {
+        writer.text("url", &[], url);
+    }
+    writer.close(element);
+}
+
+fn properties_xml(writer: &mut XmlWriter, properties: &[Property]) {
+    if properties.is_empty() {
+        return;
+    }
+    writer.open("properties", &[]);
+    for property in properties {
+        writer.text("property", &[("name", &property.name)], &property.value);
+    }
+    writer.close("properties");
+}
+
+fn hashes_xml(writer: &mut XmlWriter, hashes: &[HashEntry]) {
+    if hashes.is_empty() {
+        return;
+    }
+    writer.open("hashes", &[]);
+    for hash in hashes {
+        writer.text("hash", &[("alg", &hash.alg)], &hash.content);
+    }
+    writer.close("hashes");
+}
+
+/// A component's elements in the order of the XSD's `component` sequence.
+fn component_xml(writer: &mut XmlWriter, component: &Component, version: SpecVersion) {
+    let mut attributes = vec![("type", component.kind.as_str())];
+    if let Some(reference) = &component.bom_ref {
+        attributes.push(("bom-ref", reference));
+    }
+    writer.open("component", &attributes);
+    if let Some(supplier) = &component.supplier {
+        entity_xml(writer, "supplier", supplier);
+    }
+    if version.has_authors() && !component.authors.is_empty() {
+        writer.open("authors", &[]);
+        for author in &component.authors {
+            writer.open("author", &[]);
+            writer.optional("name", author.name.as_deref());
+            writer.close("author");
+        }
+        writer.close("authors");
+    }
+    writer.optional("author", component.author.as_deref());
+    writer.optional("group", component.group.as_deref());
+    writer.text("name", &[], &component.name);
+    writer.optional("version", component.version.as_deref());
+    writer.optional("description", component.description.as_deref());
+    writer.optional("scope", component.scope.as_deref());
+    hashes_xml(writer, &component.hashes);
+    if !component.licenses.is_empty() {
+        writer.open("licenses", &[]);
+        for choice in &component.licenses {
+            match choice {
+                LicenseChoice::License { license } => {
+                    writer.open("license", &[]);
+                    writer.optional("id", license.id.as_deref());
+                    writer.optional("name", license.name.as_deref());
+                    writer.close("license");
+                }
+                LicenseChoice::Expression { expression } => {
+                    writer.text("expression", &[], expression);
+                }
+            }
+        }
+        writer.close("licenses");
+    }
+    writer.optional("purl", component.purl.as_deref());
+    if !component.external_references.is_empty() {
+        writer.open("externalReferences", &[]);
+        for reference in &component.external_references {
+            writer.open("reference", &[("type", &reference.kind)]);
+            writer.text("url", &[], &reference.url);
+            hashes_xml(writer, &reference.hashes);
+            writer.close("reference");
+        }
+        writer.close("externalReferences");
+    }
+    properties_xml(writer, &component.properties);
+    if !component.components.is_empty() {
+        writer.open("components", &[]);
+        for child in &component.components {
+            component_xml(writer, child, version);
+        }
+        writer.close("components");
+    }
+    if let Some(evidence) = &component.evidence {
+        writer.open("evidence", &[]);
+        writer.open("occurrences", &[]);
+        for occurrence in &evidence.occurrences {
+            writer.open("occurrence", &[]);
+            writer.text("location", &[], &occurrence.location);
+            writer.close("occurrence");
+        }
+        writer.close("occurrences");
+        writer.close("evidence");
+    }
+    if let Some(card) = &component.model_card {
+        model_card_xml(writer, card);
+    }
+    writer.close("component");
+}
+
+fn model_card_xml(writer: &mut XmlWriter, card: &ModelCard) {
+    writer.open("modelCard", &[]);
+    if let Some(parameters) = &card.model_parameters {
+        writer.open("modelParameters", &[]);
+        writer.optional("task", parameters.task.as_deref());
+        writer.optional(
+            "architectureFamily",
+            parameters.architecture_family.as_deref(),
+        );
+        writer.optional(
+            "modelArchitecture",
+            parameters.model_architecture.as_deref(),
+        );
+        if !parameters.datasets.is_empty() {
+            writer.open("datasets", &[]);
+            for dataset in &parameters.datasets {
+                writer.open("dataset", &[]);
+                writer.text("type", &[], dataset.kind);
+                writer.text("name", &[], &dataset.name);
+                if let Some(contents) = &dataset.contents {
+                    writer.open("contents", &[]);
+                    writer.text("url", &[], &contents.url);
+                    writer.close("contents");
+                }
+                writer.optional("description", dataset.description.as_deref());
+                writer.close("dataset");
+            }
+            writer.close("datasets");
+        }
+        writer.close("modelParameters");
+    }
+    if let Some(analysis) = &card.quantitative_analysis {
+        writer.open("quantitativeAnalysis", &[]);
+        writer.open("performanceMetrics", &[]);
+        for metric in &analysis.performance_metrics {
+            writer.open("performanceMetric", &[]);
+            writer.text("type", &[], &metric.kind);
+            writer.text("value", &[], &metric.value);
+            writer.optional("slice", metric.slice.as_deref());
+            writer.close("performanceMetric");
+        }
+        writer.close("performanceMetrics");
+        writer.close("quantitativeAnalysis");
+    }
+    if let Some(considerations) = &card.considerations {
+        writer.open("considerations", &[]);
+        let lists = [
+            ("useCases", "useCase", &considerations.use_cases),
+            (
+                "technicalLimitations",
+                "technicalLimitation",
+                &considerations.technical_limitations,
+            ),
+        ];
+        for (wrapper, element, texts) in lists {
+            if !texts.is_empty() {
+                writer.open(wrapper, &[]);
+                for text in texts {
+                    writer.text(element, &[], text);
+                }
+                writer.close(wrapper);
+            }
+        }
+        if !considerations.ethical_considerations.is_empty() {
+            writer.open("ethicalConsiderations", &[]);
+            for ethical in &considerations.ethical_considerations {
+                writer.open("ethicalConsideration", &[]);
+                writer.text("name", &[], &ethical.name);
+                writer.close("ethicalConsideration");
+            }
+            writer.close("ethicalConsiderations");
+        }
+        writer.close("considerations");
+    }
+    properties_xml(writer, &card.properties);
+    writer.close("modelCard");
+}
+
+fn source_xml(writer: &mut XmlWriter, source: &VulnerabilitySource) {
+    writer.open("source", &[]);
+    writer.text("name", &[], &source.name);
+    writer.optional("url", source.url.as_deref());
+    writer.close("source");
+}
+
+fn vulnerability_xml(writer: &mut XmlWriter, vulnerability: &Vulnerability) {
+    let mut attributes = Vec::new();
+    if let Some(reference) = &vulnerability.bom_ref {
+        attributes.push(("bom-ref", reference.as_str()));
+    }
+    writer.open("vulnerability", &attributes);
+    writer.text("id", &[], &vulnerability.id);
+    if let Some(source) = &vulnerability.source {
+        source_xml(writer, source);
+    }
+    if !vulnerability.references.is_empty() {
+        writer.open("references", &[]);
+        for reference in &vulnerability.references {
+            writer.open("reference", &[]);
+            writer.text("id", &[], &reference.id);
+            source_xml(writer, &reference.source);
+            writer.close("reference");
+        }
+        writer.close("references");
+    }
+    if !vulnerability.ratings.is_empty() {
+        writer.open("ratings", &[]);
+        for rating in &vulnerability.ratings {
+            writer.open("rating", &[]);
+            if let Some(score) = rating.score {
+                writer.text("score", &[], &tenths_text(score));
+            }
+            writer.text("severity", &[], rating.severity);
+            writer.optional("method", rating.method.as_deref());
+            writer.optional("vector", rating.vector.as_deref());
+            writer.close("rating");
+        }
+        writer.close("ratings");
+    }
+    writer.optional("description", vulnerability.description.as_deref());
+    writer.optional("recommendation", vulnerability.recommendation.as_deref());
+    if !vulnerability.advisories.is_empty() {
+        writer.open("advisories", &[]);
+        for advisory in &vulnerability.advisories {
+            writer.open("advisory", &[]);
+            writer.text("url", &[], &advisory.url);
+            writer.close("advisory");
+        }
+        writer.close("advisories");
+    }
+    if let Some(analysis) = &vulnerability.analysis {
+        writer.open("analysis", &[]);
+        writer.text("state", &[], analysis.state);
+        writer.optional("justification", analysis.justification);
+        if !analysis.responses.is_empty() {
+            writer.open("responses", &[]);
+            for response in &analysis.responses {
+                writer.text("response", &[], response);
+            }
+            writer.close("responses");
+        }
+        writer.optional("detail", analysis.detail.as_deref());
+        writer.close("analysis");
+    }
+    if !vulnerability.affects.is_empty() {
+        writer.open("affects", &[]);
+        for affect in &vulnerability.affects {
+            writer.open("target", &[]);
+            writer.text("ref", &[], &affect.reference);
+            writer.close("target");
+        }
+        writer.close("affects");
+    }
+    properties_xml(writer, &vulnerability.properties);
+    writer.close("vulnerability");
+}
+
+/// The version an XML document's namespace names (`http://cyclonedx.org/schema/bom/1.6` gives
+/// `1.6`), or an empty text when it has no CycloneDX namespace.
+pub fn xml_version(root_namespace: Option<&str>) -> String {
+    root_namespace
+        .and_then(|namespace| namespace.strip_prefix("http://cyclonedx.org/schema/bom/"))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// An XML document read back, with the version its namespace names.
+pub fn from_xml(text: &str) -> Result<(String, Bom), XmlError> {
+    let root = xml::parse(text)?;
+    let version = xml_version(root.namespace.as_deref());
+    if root.name != "bom" {
+        return Err(XmlError {
+            line: None,
+            message: format!("the root element is `{}`, not `bom`", root.name),
+        });
+    }
+    let metadata = root.child("metadata").map(|metadata| Metadata {
+        timestamp: metadata.child_text("timestamp"),
+        component: metadata
+            .child("component")
+            .map(|component| Box::new(component_from_xml(component))),
+        ..Metadata::default()
+    });
+    let bom = Bom {
+        bom_format: "CycloneDX".to_owned(),
+        spec_version: version.clone(),
+        serial_number: root.attribute("serialNumber").map(str::to_owned),
+        version: 1,
+        metadata,
+        components: root
+            .list("components", "component")
+            .map(component_from_xml)
+            .collect(),
+        dependencies: root
+            .list("dependencies", "dependency")
+            .map(|dependency| Dependency {
+                reference: dependency.attribute("ref").unwrap_or_default().to_owned(),
+                depends_on: dependency
+                    .all("dependency")
+                    .filter_map(|target| target.attribute("ref"))
+                    .map(str::to_owned)
+                    .collect(),
+            })
+            .collect(),
+        ..Bom::default()
+    };
+    Ok((version, bom))
+}
+
+fn hashes_from_xml(element: &Element) -> Vec<HashEntry> {
+    element
+        .list("hashes", "hash")
+        .map(|hash| HashEntry {
+            alg: hash.attribute("alg").unwrap_or_default().to_owned(),
+            content: hash.text.trim().to_owned(),
+        })
+        .collect()
+}
+
+fn component_from_xml(element: &Element) -> Component {
+    let licenses = element
+        .child("licenses")
+        .map(|licenses| {
+            licenses
+                .children
+                .iter()
+                .filter_map(|choice| match choice.name.as_str() {
+                    "license" => Some(LicenseChoice::License {
+                        license: License {
+                            id: choice.child_text("id"),
+                            name: choice.child_text("name"),
+                        },
+                    }),
+                    "expression" => Some(LicenseChoice::Expression {
+                        expression: choice.text.trim().to_owned(),
+                    }),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Component {
+        kind: element.attribute("type").unwrap_or_default().to_owned(),
+        bom_ref: element.attribute("bom-ref").map(str::to_owned),
+        group: element.child_text("group"),
+        name: element.child_text("name").unwrap_or_default(),
+        version: element.child_text("version"),
+        scope: element.child_text("scope"),
+        hashes: hashes_from_xml(element),
+        licenses,
+        purl: element.child_text("purl"),
+        external_references: element
+            .list("externalReferences", "reference")
+            .map(|reference| ExternalReference {
+                kind: reference.attribute("type").unwrap_or_default().to_owned(),
+                url: reference.child_text("url").unwrap_or_default(),
+                hashes: hashes_from_xml(reference),
+            })
+            .collect(),
+        properties: element
+            .list("properties", "property")
+            .map(|property| Property {
+                name: property.attribute("name").unwrap_or_default().to_owned(),
+                value: property.text.clone(),
+            })
+            .collect(),
+        components: element
+            .list("components", "component")
+            .map(component_from_xml)
+            .collect(),
+        ..Component::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    fn sample() -> Bom {
+        Bom {
+            bom_format: "CycloneDX".into(),
+            spec_version: "1.6".into(),
+            serial_number: Some("urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79".into()),
+            version: 1,
+            components: vec![Component {
+                kind: "library".into(),
+                bom_ref: Some("a".into()),
+                name: "a b".into(),
+                version: Some("1".into()),
+                hashes: vec![HashEntry {
+                    alg: "SHA-256".into(),
+                    content: "00".into(),
+                }],
+                licenses: vec![LicenseChoice::Expression {
+                    expression: "MIT OR Apache-2.0".into(),
+                }],
+                properties: vec![Property::new("airlock:x", " spaced ")],
+                ..Component::default()
+            }],
+            dependencies: vec![Dependency {
+                reference: "a".into(),
+                depends_on: Vec::new(),
+            }],
+            ..Bom::default()
+        }
+    }
+
+    #[test]
+    fn json_and_xml_read_back_alike() {
+        let bom = sample();
+        let json: serde_json::Value = serde_json::from_slice(&to_json(&bom).unwrap()).unwrap();
+        assert_eq!(json["dependencies"][0]["dependsOn"], serde_json::json!([]));
+        let from_json = from_json(json).unwrap();
+        let (version, from_xml) =
+            from_xml(std::str::from_utf8(&to_xml(&bom, SpecVersion::V1_6)).unwrap()).unwrap();
+        assert_eq!(version, "1.6");
+        for read in [&from_json, &from_xml] {
+            let component = &read.components[0];
+            assert_eq!(component.name, "a b");
+            assert_eq!(component.hashes[0].content, "00");
+            assert_eq!(component.licenses, bom.components[0].licenses);
+            assert_eq!(component.properties[0].value, " spaced ");
+            assert_eq!(read.dependencies[0].reference, "a");
+        }
+    }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Second, independent validation of every SBOM format airlock writes: the documents for the
+# example, four corpus projects of different kinds (Cargo v1/git, uv, poetry/requirements) and
+# the model-card corpus are written by the airlock binary and validated by Python
+# implementations (jsonschema, xmlschema) against the vendored official schemas in
+# tests/schemas/ (the Rust tests use the Rust `jsonschema` crate on the same files). Offline.
+#
+#   scripts/validate-sboms.sh [AIRLOCK_BINARY]
+#
+# Needs python3 with `jsonschema` and `xmlschema` (pip install jsonschema xmlschema; .ci/run
+# installs them). SPDX 3.0.1 is checked against its JSON schema only: its SHACL shapes are
+# published on spdx.org and `spdx3-validate` downloads them at run time, which this offline
+# check cannot do.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+airlock="${1:-${CARGO_TARGET_DIR:-target}/debug/airlock}"
+if [ ! -x "$airlock" ]; then
+  echo "no airlock binary at $airlock (cargo build first, or pass its path)" >&2
+  exit 2
+fi
+python3 -c 'import jsonschema, xmlschema' || {
+  echo "needs python3 with jsonschema and xmlschema (pip install jsonschema xmlschema)" >&2
+  exit 2
+}
+output="$(mktemp -d)"
+trap 'rm -rf "$output"' EXIT
+projects=(
+  examples/agent-stack
+  tests/fixtures/projects/rustsec__rustsec__root--2019-09
+  tests/fixtures/projects/qdrant__qdrant__root--2020-05
+  tests/fixtures/projects/astral-sh__uv__root--2024-07
+  tests/fixtures/projects/huggingface__text-generation-inference__root
+  tests/fixtures/models/corpus
+)
+export SOURCE_DATE_EPOCH=1700000000
+for project in "${projects[@]}"; do
+  name="$(basename "$project")"
+  for version in 1.5 1.6 1.7; do
+    "$airlock" sbom "$project" -q -f cyclonedx-json --spec-version "$version" -o "$output/$name-$version.cdx.json"
+    "$airlock" sbom "$project" -q -f cyclonedx-xml --spec-version "$version" -o "$output/$name-$version.cdx.xml"
+  done
+  "$airlock" sbom "$project" -q -f spdx-json -o "$output/$name.spdx.json"
+  "$airlock" sbom "$project" -q -f spdx3-json -o "$output/$name.spdx3.json"
+done
+python3 -W ignore scripts/validate-sboms.py tests/schemas "$output"/*
