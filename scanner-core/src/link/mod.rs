@@ -21,7 +21,7 @@ use crate::ecosystem::Ecosystem;
 use crate::extract::cargo::metadata::CargoGraphSource;
 use crate::extract::{
     parent_directory, strip_directory, Extraction, ExtractorId, Format, Input, Join,
-    ProjectManifest, Role, Target,
+    ProjectManifest, Role, Target, MAX_JOINED_MANIFESTS,
 };
 use crate::graph::{DependencyGraph, GraphBuilder};
 use crate::location::Location;
@@ -213,9 +213,25 @@ fn join_cargo(files: &[Extracted], options: &LinkOptions<'_>) -> Joins {
         .into_par_iter()
         .map(|(index, file, lock)| {
             let directory = parent_directory(&file.path);
-            let candidates: Vec<&cargo::Candidate<'_>> = manifests
+            let below: Vec<(&str, &cargo::Candidate<'_>)> = manifests
                 .iter()
-                .filter(|(path, _)| strip_directory(directory, path).is_some())
+                .filter_map(|(path, candidate)| {
+                    Some((strip_directory(directory, path)?, candidate))
+                })
+                .collect();
+            // The same cap as for a lock named alone, whose directory the driver walks for its
+            // manifests: a tree with more is joined with its root manifest and the first others
+            // in path order only.
+            let capped = below.len() > MAX_JOINED_MANIFESTS;
+            let mut others = 0_usize;
+            let candidates: Vec<&cargo::Candidate<'_>> = below
+                .into_iter()
+                .filter(|(relative, _)| {
+                    !capped || *relative == "Cargo.toml" || {
+                        others += 1;
+                        others < MAX_JOINED_MANIFESTS
+                    }
+                })
                 .map(|(_, candidate)| candidate)
                 .collect();
             let mut assembled = cargo::assemble(file.format.id, &file.path, lock, &candidates);
@@ -233,6 +249,12 @@ fn join_cargo(files: &[Extracted], options: &LinkOptions<'_>) -> Joins {
                     ));
                 }
             }
+            if capped {
+                assembled
+                    .extraction
+                    .diagnostics
+                    .push(too_many_manifests(&file.path, Join::CargoWorkspace));
+            }
             (index, assembled)
         })
         .collect();
@@ -247,6 +269,20 @@ fn join_cargo(files: &[Extracted], options: &LinkOptions<'_>) -> Joins {
         joins.assembled.insert(index, assembled);
     }
     joins
+}
+
+/// The warning for a lock with more than [`MAX_JOINED_MANIFESTS`] manifests at or below its
+/// directory, worded as when the driver stops collecting them for a lock named alone (the two
+/// are then one diagnostic).
+pub(crate) fn too_many_manifests(lock: &str, join: Join) -> Diagnostic {
+    Diagnostic::warning(
+        DiagnosticCode::ReadError,
+        Location::file(lock),
+        format!(
+            "more than {MAX_JOINED_MANIFESTS} {} files below this file; the rest were not read",
+            join.manifest_name()
+        ),
+    )
 }
 
 /// Whether a file's error outcome comes from its parser (the file exists and was read, but is
