@@ -1088,6 +1088,7 @@ mod tests {
                                 source: None,
                             },
                             origin: Origin::Generic,
+                            written: None,
                         }),
                         kind: EdgeKind::Normal,
                         conditions: EdgeDetails::default(),

@@ -284,6 +284,9 @@ pub struct NamedTarget {
     pub requirement: Requirement,
     /// The row of the link policy that resolves it (and words its diagnostics).
     pub origin: Origin,
+    /// The requirement as the file wrote it, for the rows whose diagnostics quote it
+    /// ([`Origin::PdmLock`]).
+    pub written: Option<String>,
 }
 
 /// What a named reference requires of the component it resolves to.

@@ -26,7 +26,7 @@ use crate::extract::{
 use crate::graph::{DependencyGraph, GraphBuilder};
 use crate::location::Location;
 
-pub use resolve::{resolve, targets, Origin, Repeats, Resolution};
+pub use resolve::{resolve, targets, NoneAllowed, Origin, Repeats, Resolution};
 
 /// One file as the driver extracted it: the input of [`link`].
 #[derive(Debug)]

@@ -27,6 +27,21 @@ pub enum Origin {
     /// A dependency of a `poetry.lock` package (name and constraint), resolved among the lock's
     /// packages; missing is expected (a note) for an optional or marker-guarded dependency.
     PoetryLock,
+    /// A `dependencies` entry of a `pdm.lock` package (a PEP 508 requirement, quoted as written
+    /// in its diagnostics), resolved among the lock's packages; when its specifier allows none
+    /// of several locked versions, the lock is still the authority (an edge to each), and
+    /// missing is expected (a note) for a marker-guarded dependency.
+    PdmLock,
+}
+
+/// What a [`Requirement::Allowed`] reference that allows none of several candidates gives (the
+/// other knob in which the rows differ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoneAllowed {
+    /// An ambiguous reference: no edge.
+    Ambiguous,
+    /// An edge to each candidate of the name.
+    AllNamed,
 }
 
 /// How a key listed more than once among the candidates counts (the one knob, besides the
@@ -111,7 +126,10 @@ pub fn resolve<'k>(
                 })
                 .collect();
             if allowed.is_empty() {
-                Resolution::Several(several.len())
+                match target.origin.none_allowed() {
+                    NoneAllowed::Ambiguous => Resolution::Several(several.len()),
+                    NoneAllowed::AllNamed => Resolution::Each(several.to_vec()),
+                }
             } else {
                 Resolution::Each(allowed)
             }
@@ -146,8 +164,20 @@ impl Origin {
     pub fn repeats(self) -> Repeats {
         match self {
             Origin::Generic | Origin::CargoLock => Repeats::OnceInARow,
-            Origin::PoetryLock => Repeats::Once,
+            Origin::PoetryLock | Origin::PdmLock => Repeats::Once,
             Origin::UvLock | Origin::Pylock => Repeats::Each,
+        }
+    }
+
+    /// What a specifier that allows none of several candidates gives.
+    pub fn none_allowed(self) -> NoneAllowed {
+        match self {
+            Origin::PdmLock => NoneAllowed::AllNamed,
+            Origin::Generic
+            | Origin::CargoLock
+            | Origin::UvLock
+            | Origin::Pylock
+            | Origin::PoetryLock => NoneAllowed::Ambiguous,
         }
     }
 
@@ -158,6 +188,7 @@ impl Origin {
             Origin::PoetryLock => {
                 reference.kind == EdgeKind::Optional || reference.conditions.marker.is_some()
             }
+            Origin::PdmLock => reference.conditions.marker.is_some(),
             Origin::Generic | Origin::CargoLock | Origin::UvLock | Origin::Pylock => false,
         }
     }
@@ -195,6 +226,11 @@ impl Origin {
             Origin::PoetryLock => format!(
                 "`{}` depends on `{}`, which the lock does not contain",
                 reference.from.name, target.name
+            ),
+            Origin::PdmLock => format!(
+                "`{}` depends on `{}`, which this lockfile does not define",
+                reference.from.name,
+                describe_written(target)
             ),
         };
         let severity = if self.missing_is_expected(reference) {
@@ -242,6 +278,12 @@ impl Origin {
                     Requirement::Allowed { specifier: None } | Requirement::Exact { .. } => "*",
                 }
             ),
+            // Reached only by an `Exact` requirement: an `Allowed` one links each named version.
+            Origin::PdmLock => format!(
+                "`{}` depends on `{}`, which matches {count} packages",
+                reference.from.name,
+                describe_written(target)
+            ),
         };
         Diagnostic::new(
             DiagnosticCode::AmbiguousReference,
@@ -249,6 +291,14 @@ impl Origin {
             reference.location.clone(),
             message,
         )
+    }
+}
+
+/// The requirement as the file wrote it, else the name.
+fn describe_written(target: &NamedTarget) -> String {
+    match &target.written {
+        Some(written) => written.clone(),
+        None => target.name.to_string(),
     }
 }
 
@@ -316,6 +366,7 @@ mod tests {
                 source,
             },
             origin,
+            written: None,
         }
     }
 
@@ -532,6 +583,56 @@ mod tests {
         assert_eq!(
             Origin::PoetryLock.dangling(&optional, &missing).to_string(),
             "f:3: note[dangling-reference]: `app` depends on `scipy`, which the lock does not contain"
+        );
+    }
+
+    /// The rule `pdm_lock.rs` applied itself: narrowed by a PEP 440 specifier among several
+    /// locked versions, every version of the name when it allows none, the raw requirement
+    /// quoted when none is locked, a note when that requirement has a marker.
+    #[test]
+    fn pdm_lock_row_keeps_the_pdm_outcomes() {
+        let pypi = Ecosystem::PyPI;
+        let app = key(pypi, "app", "1.0", Source::Path { path: ".".into() });
+        let old = key(pypi, "numpy", "1.26.4", Source::DEFAULT_REGISTRY);
+        let new = key(pypi, "numpy", "2.1.0", Source::DEFAULT_REGISTRY);
+        let candidates = [old.clone(), new.clone()];
+        let allowed = |specifier: Option<&str>| NamedTarget {
+            requirement: Requirement::Allowed {
+                specifier: specifier.map(str::to_owned),
+            },
+            written: Some(format!("numpy{}", specifier.unwrap_or_default())),
+            ..named(pypi, "numpy", None, None, Origin::PdmLock)
+        };
+
+        assert_eq!(
+            outcomes(&allowed(Some(">=2.0")), &candidates, &app),
+            Ok(vec![new.clone()])
+        );
+        assert_eq!(
+            outcomes(&allowed(Some("<1.0")), std::slice::from_ref(&old), &app),
+            Ok(vec![old.clone()]),
+            "a single candidate is taken whatever the specifier"
+        );
+        assert_eq!(
+            outcomes(&allowed(Some(">=3.0")), &candidates, &app),
+            Ok(vec![old.clone(), new.clone()]),
+            "several, none allowed: the lock is the authority"
+        );
+
+        let missing = NamedTarget {
+            name: PackageName::new(pypi, "scipy").unwrap(),
+            written: Some("scipy>=1.0; python_version < \"3.9\"".to_owned()),
+            ..allowed(None)
+        };
+        assert_eq!(
+            outcomes(&missing, &candidates, &app).unwrap_err(),
+            "f:3: warning[dangling-reference]: `app` depends on `scipy>=1.0; python_version < \"3.9\"`, which this lockfile does not define"
+        );
+        let mut guarded = reference(&app, &missing, "f");
+        guarded.conditions.marker = Some("python_version < \"3.9\"".to_owned());
+        assert_eq!(
+            Origin::PdmLock.dangling(&guarded, &missing).to_string(),
+            "f:3: note[dangling-reference]: `app` depends on `scipy>=1.0; python_version < \"3.9\"`, which this lockfile does not define"
         );
     }
 }

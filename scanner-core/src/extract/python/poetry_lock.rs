@@ -608,6 +608,7 @@ fn link(extraction: &mut Extraction, file: &TomlFile<'_>, pending: Vec<PendingEd
                 specifier: edge.requirement,
             },
             origin: Origin::PoetryLock,
+            written: None,
         };
         let reference = Reference {
             from: edge.from,

@@ -380,6 +380,7 @@ fn link(extraction: &mut Extraction, file: &TomlFile<'_>, pending: Vec<PendingEd
                 source: None,
             },
             origin: Origin::Pylock,
+            written: None,
         };
         let reference = Reference {
             from: edge.from,

@@ -1099,6 +1099,7 @@ pub fn attach_manifest(
                     name: declared.name.clone(),
                     requirement: Wanted::Exact { version, source },
                     origin: Origin::Generic,
+                    written: None,
                 }),
                 kind: declared.edge_kind(),
                 conditions: declared.edge_details(),

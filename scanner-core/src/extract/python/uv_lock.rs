@@ -580,6 +580,7 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: Lock) -> Extraction
                     source: dependency.source.clone(),
                 },
                 origin: Origin::UvLock,
+                written: None,
             };
             let reference = Reference {
                 from: package.key.clone(),
