@@ -301,6 +301,14 @@ pub enum Requirement {
     /// several candidates share the name (versions locked for different environments), only
     /// those it allows are kept; one it cannot read allows.
     Allowed { specifier: Option<String> },
+    /// A project's declared dependency ([`Origin::Declared`]): among several candidates, the one
+    /// its pin (`==`) gives, else the one its source gives, else each its specifier allows (all
+    /// when it allows none).
+    Declared {
+        pin: Option<String>,
+        source: Option<Source>,
+        specifier: Option<String>,
+    },
 }
 
 /// A dependency as a file reports it: from one of its components to a key or a named package.

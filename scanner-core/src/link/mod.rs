@@ -26,7 +26,7 @@ use crate::extract::{
 use crate::graph::{DependencyGraph, GraphBuilder};
 use crate::location::Location;
 
-pub use resolve::{resolve, targets, NoneAllowed, Origin, Repeats, Resolution};
+pub use resolve::{resolve, settle, targets, NoneAllowed, Origin, Repeats, Resolution};
 
 /// One file as the driver extracted it: the input of [`link`].
 #[derive(Debug)]
@@ -310,12 +310,28 @@ pub fn merge(
     }
     for extraction in extractions {
         diagnostics.extend(extraction.diagnostics.iter().cloned());
-        for reference in &extraction.references {
+        for (index, reference) in extraction.references.iter().enumerate() {
             let found: Vec<ComponentKey> = match &reference.to {
                 Target::Key(key) => vec![key.clone()],
                 Target::Named(named) => {
                     let candidates = extraction.components.iter().map(|component| &component.key);
-                    targets(reference, named, candidates, diagnostics)
+                    let resolution = resolve(named, candidates);
+                    // Only a declaration that its candidates leave open asks whether the file
+                    // already links its component to the name (the lock's own edge says which).
+                    let already_linked = matches!(resolution, Resolution::Unpicked(_))
+                        && extraction
+                            .references
+                            .get(..index)
+                            .unwrap_or_default()
+                            .iter()
+                            .any(|earlier| {
+                                earlier.from == reference.from
+                                    && match &earlier.to {
+                                        Target::Key(key) => key.name == named.name,
+                                        Target::Named(earlier) => earlier.name == named.name,
+                                    }
+                            });
+                    settle(reference, named, resolution, already_linked, diagnostics)
                         .into_iter()
                         .cloned()
                         .collect()

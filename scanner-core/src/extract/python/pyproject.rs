@@ -1016,104 +1016,27 @@ pub fn attach_manifest(
             // `pkg[extra]` naming the project itself pulls in its own extras, not a package.
             continue;
         }
-        let candidates: Vec<&ComponentKey> = extraction
-            .components
-            .iter()
-            .map(|component| &component.key)
-            .filter(|key| key.ecosystem == Ecosystem::PyPI && key.name == declared.name)
-            .collect();
-        let location = Location::line(&project.path, declared.line);
-        let targets: Vec<(Option<String>, Option<Source>)> = match candidates.as_slice() {
-            [] => {
-                let conditional =
-                    declared.marker.is_some() || declared.edge_kind() != EdgeKind::Normal;
-                let message = format!(
-                    "`{}` declares `{}`, which the lockfile does not contain",
-                    root_key.name, declared.name
-                );
-                extraction.diagnostics.push(if conditional {
-                    Diagnostic::note(DiagnosticCode::LockfileOutOfDate, location, message)
-                } else {
-                    Diagnostic::warning(DiagnosticCode::LockfileOutOfDate, location, message)
-                });
-                continue;
-            }
-            [_] => vec![(None, None)],
-            several => {
-                let by_pin = declared.pinned.as_ref().and_then(|pin| {
-                    only(
-                        several
-                            .iter()
-                            .filter(|key| key.version.as_ref() == Some(pin)),
-                    )
-                });
-                let by_source = declared
-                    .source
-                    .as_ref()
-                    .and_then(|source| only(several.iter().filter(|key| key.source == *source)));
-                match by_pin.or(by_source) {
-                    Some(key) => vec![(key.version, Some(key.source))],
-                    None => {
-                        let already_linked = extraction.references.iter().any(|edge| {
-                            edge.from == root_key
-                                && match &edge.to {
-                                    Target::Key(key) => key.name == declared.name,
-                                    Target::Named(named) => named.name == declared.name,
-                                }
-                        });
-                        if already_linked {
-                            // The lock says which of its versions the project uses.
-                            continue;
-                        }
-                        // Versions locked for different environments: the project depends on
-                        // each one its requirement allows.
-                        let allowed: Vec<&&ComponentKey> = several
-                            .iter()
-                            .filter(|key| {
-                                match (declared.requirement.as_deref(), key.version.as_deref()) {
-                                    (Some(requirement), Some(version)) => {
-                                        version_allowed(requirement, version).unwrap_or(true)
-                                    }
-                                    _ => true,
-                                }
-                            })
-                            .collect();
-                        let chosen = if allowed.is_empty() {
-                            several.iter().collect()
-                        } else {
-                            allowed
-                        };
-                        chosen
-                            .into_iter()
-                            .map(|key| (key.version.clone(), Some(key.source.clone())))
-                            .collect()
-                    }
-                }
-            }
-        };
-        for (version, source) in targets {
-            extraction.references.push(Reference {
-                from: root_key.clone(),
-                to: Target::Named(NamedTarget {
-                    ecosystem: Ecosystem::PyPI,
-                    name: declared.name.clone(),
-                    requirement: Wanted::Exact { version, source },
-                    origin: Origin::Generic,
-                    written: None,
-                }),
-                kind: declared.edge_kind(),
-                conditions: declared.edge_details(),
-                location: Some(location.clone()),
-            });
-        }
+        // Resolved by the link stage's `Declared` row: the lock's entry the pin or source
+        // picks, else each its specifier allows, unless the lock links the project already.
+        extraction.references.push(Reference {
+            from: root_key.clone(),
+            to: Target::Named(NamedTarget {
+                ecosystem: Ecosystem::PyPI,
+                name: declared.name.clone(),
+                requirement: Wanted::Declared {
+                    pin: declared.pinned.clone(),
+                    source: declared.source.clone(),
+                    specifier: declared.requirement.clone(),
+                },
+                origin: Origin::Declared,
+                written: None,
+            }),
+            kind: declared.edge_kind(),
+            conditions: declared.edge_details(),
+            location: Some(Location::line(&project.path, declared.line)),
+        });
     }
     Some(root_key)
-}
-
-/// The one key an iterator yields, `None` for none or several.
-fn only<'k>(mut keys: impl Iterator<Item = &'k &'k ComponentKey>) -> Option<ComponentKey> {
-    let first = keys.next()?;
-    keys.next().is_none().then(|| (*first).clone())
 }
 
 /// The project's own component, or `None` for a manifest that declares neither a project nor
@@ -1584,14 +1507,16 @@ also-main = "*"
             extraction.references[0].from, root,
             "the lock's edges follow the rekeyed root"
         );
-        let reference_edges: Vec<_> = extraction
-            .references
-            .iter()
-            .filter(|e| matches!(e.to, Target::Named(_)))
+        // The declarations are resolved by the link stage (`Origin::Declared`).
+        let mut diagnostics = Vec::new();
+        let graph = crate::link::merge(vec![extraction], &mut diagnostics);
+        let dependencies: Vec<String> = graph
+            .dependencies(&root)
+            .into_iter()
+            .map(|(key, _)| key.name.to_string())
             .collect();
-        assert_eq!(reference_edges.len(), 1, "only requests is in the lock");
-        let missing = extraction
-            .diagnostics
+        assert_eq!(dependencies, ["requests"], "only requests is in the lock");
+        let missing = diagnostics
             .iter()
             .filter(|d| d.code == DiagnosticCode::LockfileOutOfDate)
             .count();
