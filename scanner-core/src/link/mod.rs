@@ -7,6 +7,7 @@
 //! join table and the rows of the policy.
 
 pub(crate) mod cargo;
+pub(crate) mod python;
 mod redact;
 pub mod resolve;
 

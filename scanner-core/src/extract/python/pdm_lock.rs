@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::pyproject::{attach_project, DependencyGroup, PyProject};
+use super::pyproject::{DependencyGroup, PyProject};
 use super::requirements_txt::redact_credentials;
 use super::{package_name, parse_hash, parse_requirement, version_or_raw};
 use crate::component::{
@@ -33,6 +33,7 @@ use crate::extract::{
     join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, NamedTarget,
     Parse, Reference, Requirement, Role, Sample, Syntax, Target,
 };
+use crate::link::python::attach_project;
 use crate::link::{targets, Origin};
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
