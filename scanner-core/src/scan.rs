@@ -517,14 +517,7 @@ fn collect_joined_manifests(
             continue;
         }
         if found >= MAX_JOINED_MANIFESTS {
-            diagnostics.push(Diagnostic::warning(
-                DiagnosticCode::ReadError,
-                Location::file(lock_display),
-                format!(
-                    "more than {MAX_JOINED_MANIFESTS} {} files below this file; the rest were not read",
-                    join.manifest_name()
-                ),
-            ));
+            diagnostics.push(crate::link::too_many_manifests(lock_display, join));
             break;
         }
         found += 1;
@@ -1113,6 +1106,7 @@ mod tests {
                                 source: None,
                             },
                             origin: Origin::Generic,
+                            written: None,
                         }),
                         kind: EdgeKind::Normal,
                         conditions: EdgeDetails::default(),
@@ -1330,6 +1324,62 @@ mod tests {
         .unwrap();
         assert_eq!(listed(&both), listed(&walked));
         assert_eq!(roots(&both), roots(&walked));
+    }
+
+    /// A lock with more than `MAX_JOINED_MANIFESTS` manifests below it gives the same warning
+    /// whether its directory is walked (the link stage caps the join) or it is named alone (the
+    /// driver caps the walk for its manifests).
+    #[test]
+    fn a_lock_over_the_manifest_cap_warns_walked_or_named_alone() {
+        let temporary = tempfile::tempdir().unwrap();
+        let ws = temporary.path().join("ws");
+        write(
+            &ws,
+            "Cargo.lock",
+            "version = 3\n[[package]]\nname = \"top\"\nversion = \"0.1.0\"\n",
+        );
+        write(
+            &ws,
+            "Cargo.toml",
+            "[package]\nname = \"top\"\nversion = \"0.1.0\"\n",
+        );
+        for index in 0..MAX_JOINED_MANIFESTS {
+            write(
+                &ws,
+                &format!("crates/c{index}/Cargo.toml"),
+                &format!("[package]\nname = \"c{index}\"\nversion = \"0.1.0\"\n"),
+            );
+        }
+        let table = [
+            &crate::extract::cargo::cargo_lock::FORMAT,
+            &crate::extract::cargo::cargo_toml::FORMAT,
+        ];
+        let capped = |report: &ScanReport| -> Vec<String> {
+            report
+                .diagnostics
+                .iter()
+                .filter(|diagnostic| diagnostic.code == DiagnosticCode::ReadError)
+                .map(|diagnostic| {
+                    let text = diagnostic.to_string();
+                    text.rsplit_once("/ws/").unwrap().1.to_owned()
+                })
+                .collect()
+        };
+        let expected = [format!(
+            "Cargo.lock: warning[read-error]: more than {MAX_JOINED_MANIFESTS} Cargo.toml files below this file; the rest were not read"
+        )];
+
+        let walked = scan_with(&table, std::slice::from_ref(&ws), &ScanOptions::default()).unwrap();
+        assert_eq!(capped(&walked), expected);
+        let named = scan_with(&table, &[ws.join("Cargo.lock")], &ScanOptions::default()).unwrap();
+        assert_eq!(capped(&named), expected);
+
+        // At the cap exactly, neither warns.
+        fs::remove_dir_all(ws.join("crates/c0")).unwrap();
+        let walked = scan_with(&table, std::slice::from_ref(&ws), &ScanOptions::default()).unwrap();
+        assert_eq!(capped(&walked), Vec::<String>::new());
+        let named = scan_with(&table, &[ws.join("Cargo.lock")], &ScanOptions::default()).unwrap();
+        assert_eq!(capped(&named), Vec::<String>::new());
     }
 
     #[test]

@@ -285,6 +285,9 @@ pub struct NamedTarget {
     pub requirement: Requirement,
     /// The row of the link policy that resolves it (and words its diagnostics).
     pub origin: Origin,
+    /// The requirement as the file wrote it, for the rows whose diagnostics quote it
+    /// ([`Origin::PdmLock`]).
+    pub written: Option<String>,
 }
 
 /// What a named reference requires of the component it resolves to.
@@ -299,6 +302,14 @@ pub enum Requirement {
     /// several candidates share the name (versions locked for different environments), only
     /// those it allows are kept; one it cannot read allows.
     Allowed { specifier: Option<String> },
+    /// A project's declared dependency ([`Origin::Declared`]): among several candidates, the one
+    /// its pin (`==`) gives, else the one its source gives, else each its specifier allows (all
+    /// when it allows none).
+    Declared {
+        pin: Option<String>,
+        source: Option<Source>,
+        specifier: Option<String>,
+    },
 }
 
 /// A dependency as a file reports it: from one of its components to a key or a named package.

@@ -7,6 +7,7 @@
 //! join table and the rows of the policy.
 
 pub(crate) mod cargo;
+pub(crate) mod python;
 mod redact;
 pub mod resolve;
 
@@ -21,12 +22,12 @@ use crate::ecosystem::Ecosystem;
 use crate::extract::cargo::metadata::CargoGraphSource;
 use crate::extract::{
     parent_directory, strip_directory, Extraction, ExtractorId, Format, Input, Join,
-    ProjectManifest, Role, Target,
+    ProjectManifest, Role, Target, MAX_JOINED_MANIFESTS,
 };
 use crate::graph::{DependencyGraph, GraphBuilder};
 use crate::location::Location;
 
-pub use resolve::{resolve, targets, Origin, Repeats, Resolution};
+pub use resolve::{resolve, settle, targets, NoneAllowed, Origin, Repeats, Resolution};
 
 /// One file as the driver extracted it: the input of [`link`].
 #[derive(Debug)]
@@ -213,9 +214,25 @@ fn join_cargo(files: &[Extracted], options: &LinkOptions<'_>) -> Joins {
         .into_par_iter()
         .map(|(index, file, lock)| {
             let directory = parent_directory(&file.path);
-            let candidates: Vec<&cargo::Candidate<'_>> = manifests
+            let below: Vec<(&str, &cargo::Candidate<'_>)> = manifests
                 .iter()
-                .filter(|(path, _)| strip_directory(directory, path).is_some())
+                .filter_map(|(path, candidate)| {
+                    Some((strip_directory(directory, path)?, candidate))
+                })
+                .collect();
+            // The same cap as for a lock named alone, whose directory the driver walks for its
+            // manifests: a tree with more is joined with its root manifest and the first others
+            // in path order only.
+            let capped = below.len() > MAX_JOINED_MANIFESTS;
+            let mut others = 0_usize;
+            let candidates: Vec<&cargo::Candidate<'_>> = below
+                .into_iter()
+                .filter(|(relative, _)| {
+                    !capped || *relative == "Cargo.toml" || {
+                        others += 1;
+                        others < MAX_JOINED_MANIFESTS
+                    }
+                })
                 .map(|(_, candidate)| candidate)
                 .collect();
             let mut assembled = cargo::assemble(file.format.id, &file.path, lock, &candidates);
@@ -233,6 +250,12 @@ fn join_cargo(files: &[Extracted], options: &LinkOptions<'_>) -> Joins {
                     ));
                 }
             }
+            if capped {
+                assembled
+                    .extraction
+                    .diagnostics
+                    .push(too_many_manifests(&file.path, Join::CargoWorkspace));
+            }
             (index, assembled)
         })
         .collect();
@@ -247,6 +270,20 @@ fn join_cargo(files: &[Extracted], options: &LinkOptions<'_>) -> Joins {
         joins.assembled.insert(index, assembled);
     }
     joins
+}
+
+/// The warning for a lock with more than [`MAX_JOINED_MANIFESTS`] manifests at or below its
+/// directory, worded as when the driver stops collecting them for a lock named alone (the two
+/// are then one diagnostic).
+pub(crate) fn too_many_manifests(lock: &str, join: Join) -> Diagnostic {
+    Diagnostic::warning(
+        DiagnosticCode::ReadError,
+        Location::file(lock),
+        format!(
+            "more than {MAX_JOINED_MANIFESTS} {} files below this file; the rest were not read",
+            join.manifest_name()
+        ),
+    )
 }
 
 /// Whether a file's error outcome comes from its parser (the file exists and was read, but is
@@ -274,12 +311,28 @@ pub fn merge(
     }
     for extraction in extractions {
         diagnostics.extend(extraction.diagnostics.iter().cloned());
-        for reference in &extraction.references {
+        for (index, reference) in extraction.references.iter().enumerate() {
             let found: Vec<ComponentKey> = match &reference.to {
                 Target::Key(key) => vec![key.clone()],
                 Target::Named(named) => {
                     let candidates = extraction.components.iter().map(|component| &component.key);
-                    targets(reference, named, candidates, diagnostics)
+                    let resolution = resolve(named, candidates);
+                    // Only a declaration that its candidates leave open asks whether the file
+                    // already links its component to the name (the lock's own edge says which).
+                    let already_linked = matches!(resolution, Resolution::Unpicked(_))
+                        && extraction
+                            .references
+                            .get(..index)
+                            .unwrap_or_default()
+                            .iter()
+                            .any(|earlier| {
+                                earlier.from == reference.from
+                                    && match &earlier.to {
+                                        Target::Key(key) => key.name == named.name,
+                                        Target::Named(earlier) => earlier.name == named.name,
+                                    }
+                            });
+                    settle(reference, named, resolution, already_linked, diagnostics)
                         .into_iter()
                         .cloned()
                         .collect()

@@ -19,7 +19,7 @@ pub(crate) fn redact_extraction(extraction: &mut Extraction) {
         match &mut reference.to {
             Target::Key(key) => redact_source(&mut key.source),
             Target::Named(named) => match &mut named.requirement {
-                Requirement::Exact { source, .. } => {
+                Requirement::Exact { source, .. } | Requirement::Declared { source, .. } => {
                     if let Some(source) = source {
                         redact_source(source);
                     }

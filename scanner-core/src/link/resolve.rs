@@ -27,6 +27,26 @@ pub enum Origin {
     /// A dependency of a `poetry.lock` package (name and constraint), resolved among the lock's
     /// packages; missing is expected (a note) for an optional or marker-guarded dependency.
     PoetryLock,
+    /// A `dependencies` entry of a `pdm.lock` package (a PEP 508 requirement, quoted as written
+    /// in its diagnostics), resolved among the lock's packages; when its specifier allows none
+    /// of several locked versions, the lock is still the authority (an edge to each), and
+    /// missing is expected (a note) for a marker-guarded dependency.
+    PdmLock,
+    /// A project's declared dependency ([`Requirement::Declared`]) joined to its lock's
+    /// packages: missing means the lock is out of date (a note when the declaration is
+    /// conditional); several that neither the pin nor the source picks give an edge to each the
+    /// specifier allows, unless the lock already links the project to the name.
+    Declared,
+}
+
+/// What a [`Requirement::Allowed`] reference that allows none of several candidates gives (the
+/// other knob in which the rows differ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoneAllowed {
+    /// An ambiguous reference: no edge.
+    Ambiguous,
+    /// An edge to each candidate of the name.
+    AllNamed,
 }
 
 /// How a key listed more than once among the candidates counts (the one knob, besides the
@@ -53,6 +73,11 @@ pub enum Resolution<'k> {
     /// Several candidates, each allowed by the reference's [`Requirement::Allowed`] specifier:
     /// an edge to each (versions locked for different environments).
     Each(Vec<&'k ComponentKey>),
+    /// Several candidates of a [`Requirement::Declared`] reference that neither its pin nor its
+    /// source picks: an edge to each of these (those its specifier allows, all when it allows
+    /// none), unless the declaring component already has an edge to the name (then the lock
+    /// said which; see [`settle`]).
+    Unpicked(Vec<&'k ComponentKey>),
 }
 
 /// Resolves `target` among `candidates` (the components of the reference's unit, in the order
@@ -77,7 +102,7 @@ pub fn resolve<'k>(
                     .is_none_or(|version| key.version.as_ref() == Some(version))
                     && source.as_ref().is_none_or(|source| *source == key.source)
             }
-            Requirement::Allowed { .. } => true,
+            Requirement::Allowed { .. } | Requirement::Declared { .. } => true,
         })
         .collect();
     match target.origin.repeats() {
@@ -98,25 +123,71 @@ pub fn resolve<'k>(
         ([], _) => Resolution::None,
         ([only], _) => Resolution::One(only),
         (several, Requirement::Exact { .. }) => Resolution::Several(several.len()),
+        (
+            several,
+            Requirement::Declared {
+                pin,
+                source,
+                specifier,
+            },
+        ) => {
+            let by_pin = pin.as_ref().and_then(|pin| {
+                only(
+                    several
+                        .iter()
+                        .copied()
+                        .filter(|key| key.version.as_ref() == Some(pin)),
+                )
+            });
+            let by_source = source.as_ref().and_then(|source| {
+                only(several.iter().copied().filter(|key| key.source == *source))
+            });
+            match by_pin.or(by_source) {
+                Some(key) => Resolution::One(key),
+                None => {
+                    let allowed = allowed_by(several, specifier.as_deref());
+                    Resolution::Unpicked(if allowed.is_empty() {
+                        several.to_vec()
+                    } else {
+                        allowed
+                    })
+                }
+            }
+        }
         (several, Requirement::Allowed { specifier }) => {
-            let allowed: Vec<&'k ComponentKey> = several
-                .iter()
-                .copied()
-                .filter(|key| match (specifier.as_deref(), key.version.as_deref()) {
-                    (Some(specifier), Some(version)) => {
-                        crate::extract::python::pyproject::version_allowed(specifier, version)
-                            .unwrap_or(true)
-                    }
-                    _ => true,
-                })
-                .collect();
+            let allowed = allowed_by(several, specifier.as_deref());
             if allowed.is_empty() {
-                Resolution::Several(several.len())
+                match target.origin.none_allowed() {
+                    NoneAllowed::Ambiguous => Resolution::Several(several.len()),
+                    NoneAllowed::AllNamed => Resolution::Each(several.to_vec()),
+                }
             } else {
                 Resolution::Each(allowed)
             }
         }
     }
+}
+
+/// The candidates whose version `specifier` allows (a specifier or version that cannot be read
+/// allows), in their order.
+fn allowed_by<'k>(several: &[&'k ComponentKey], specifier: Option<&str>) -> Vec<&'k ComponentKey> {
+    several
+        .iter()
+        .copied()
+        .filter(|key| match (specifier, key.version.as_deref()) {
+            (Some(specifier), Some(version)) => {
+                crate::extract::python::pyproject::version_allowed(specifier, version)
+                    .unwrap_or(true)
+            }
+            _ => true,
+        })
+        .collect()
+}
+
+/// The one key of `keys`, `None` for none or several.
+fn only<'k>(mut keys: impl Iterator<Item = &'k ComponentKey>) -> Option<&'k ComponentKey> {
+    let first = keys.next()?;
+    keys.next().is_none().then_some(first)
 }
 
 /// [`resolve`] with its diagnostic: the keys to draw an edge to, none when the reference
@@ -127,9 +198,36 @@ pub fn targets<'k>(
     candidates: impl IntoIterator<Item = &'k ComponentKey>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<&'k ComponentKey> {
-    match resolve(target, candidates) {
+    settle(
+        reference,
+        target,
+        resolve(target, candidates),
+        false,
+        diagnostics,
+    )
+}
+
+/// The keys a [`Resolution`] draws an edge to, with its diagnostic. `already_linked` says
+/// whether the declaring component has an edge to the name already (written before this
+/// reference): then an [`Resolution::Unpicked`] declaration adds none, as its lock says which
+/// of the versions the project uses.
+pub fn settle<'k>(
+    reference: &Reference,
+    target: &NamedTarget,
+    resolution: Resolution<'k>,
+    already_linked: bool,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<&'k ComponentKey> {
+    match resolution {
         Resolution::One(key) => vec![key],
         Resolution::Each(keys) => keys,
+        Resolution::Unpicked(keys) => {
+            if already_linked {
+                Vec::new()
+            } else {
+                keys
+            }
+        }
         Resolution::None => {
             diagnostics.push(target.origin.dangling(reference, target));
             Vec::new()
@@ -146,8 +244,22 @@ impl Origin {
     pub fn repeats(self) -> Repeats {
         match self {
             Origin::Generic | Origin::CargoLock => Repeats::OnceInARow,
-            Origin::PoetryLock => Repeats::Once,
+            Origin::PoetryLock | Origin::PdmLock => Repeats::Once,
+            Origin::Declared => Repeats::Each,
             Origin::UvLock | Origin::Pylock => Repeats::Each,
+        }
+    }
+
+    /// What a specifier that allows none of several candidates gives.
+    pub fn none_allowed(self) -> NoneAllowed {
+        match self {
+            Origin::PdmLock => NoneAllowed::AllNamed,
+            Origin::Generic
+            | Origin::CargoLock
+            | Origin::UvLock
+            | Origin::Pylock
+            | Origin::PoetryLock
+            | Origin::Declared => NoneAllowed::Ambiguous,
         }
     }
 
@@ -158,7 +270,25 @@ impl Origin {
             Origin::PoetryLock => {
                 reference.kind == EdgeKind::Optional || reference.conditions.marker.is_some()
             }
+            Origin::PdmLock => reference.conditions.marker.is_some(),
+            Origin::Declared => {
+                reference.kind != EdgeKind::Normal || reference.conditions.marker.is_some()
+            }
             Origin::Generic | Origin::CargoLock | Origin::UvLock | Origin::Pylock => false,
+        }
+    }
+
+    /// The code of a missing target's diagnostic: a declared dependency its lock does not
+    /// contain means the lock is out of date.
+    fn missing_code(self) -> DiagnosticCode {
+        match self {
+            Origin::Declared => DiagnosticCode::LockfileOutOfDate,
+            Origin::Generic
+            | Origin::CargoLock
+            | Origin::UvLock
+            | Origin::Pylock
+            | Origin::PoetryLock
+            | Origin::PdmLock => DiagnosticCode::DanglingReference,
         }
     }
 
@@ -183,7 +313,9 @@ impl Origin {
                         version: Some(version),
                         ..
                     } => format!(" {version}"),
-                    Requirement::Exact { version: None, .. } | Requirement::Allowed { .. } => {
+                    Requirement::Exact { version: None, .. }
+                    | Requirement::Allowed { .. }
+                    | Requirement::Declared { .. } => {
                         String::new()
                     }
                 }
@@ -196,6 +328,15 @@ impl Origin {
                 "`{}` depends on `{}`, which the lock does not contain",
                 reference.from.name, target.name
             ),
+            Origin::PdmLock => format!(
+                "`{}` depends on `{}`, which this lockfile does not define",
+                reference.from.name,
+                describe_written(target)
+            ),
+            Origin::Declared => format!(
+                "`{}` declares `{}`, which the lockfile does not contain",
+                reference.from.name, target.name
+            ),
         };
         let severity = if self.missing_is_expected(reference) {
             DiagnosticSeverity::Note
@@ -203,7 +344,7 @@ impl Origin {
             DiagnosticSeverity::Warning
         };
         Diagnostic::new(
-            DiagnosticCode::DanglingReference,
+            self.missing_code(),
             severity,
             reference.location.clone(),
             message,
@@ -227,7 +368,9 @@ impl Origin {
                 describe_package(&reference.from),
                 describe_target(target)
             ),
-            Origin::UvLock | Origin::Pylock => format!(
+            // Never reached by `Declared` (several candidates give an edge to each); worded
+            // as a lock's so the match stays exhaustive without a panic.
+            Origin::UvLock | Origin::Pylock | Origin::Declared => format!(
                 "`{}` depends on `{}`, which the lock defines {count} times without saying which",
                 reference.from.name, target.name
             ),
@@ -239,8 +382,16 @@ impl Origin {
                     Requirement::Allowed {
                         specifier: Some(specifier),
                     } => specifier.as_str(),
-                    Requirement::Allowed { specifier: None } | Requirement::Exact { .. } => "*",
+                    Requirement::Allowed { specifier: None }
+                    | Requirement::Exact { .. }
+                    | Requirement::Declared { .. } => "*",
                 }
+            ),
+            // Reached only by an `Exact` requirement: an `Allowed` one links each named version.
+            Origin::PdmLock => format!(
+                "`{}` depends on `{}`, which matches {count} packages",
+                reference.from.name,
+                describe_written(target)
             ),
         };
         Diagnostic::new(
@@ -249,6 +400,14 @@ impl Origin {
             reference.location.clone(),
             message,
         )
+    }
+}
+
+/// The requirement as the file wrote it, else the name.
+fn describe_written(target: &NamedTarget) -> String {
+    match &target.written {
+        Some(written) => written.clone(),
+        None => target.name.to_string(),
     }
 }
 
@@ -273,7 +432,7 @@ fn describe_target(target: &NamedTarget) -> String {
                 text.push_str(&format!(" ({source})"));
             }
         }
-        Requirement::Allowed { specifier } => {
+        Requirement::Allowed { specifier } | Requirement::Declared { specifier, .. } => {
             if let Some(specifier) = specifier {
                 text.push(' ');
                 text.push_str(specifier);
@@ -316,6 +475,7 @@ mod tests {
                 source,
             },
             origin,
+            written: None,
         }
     }
 
@@ -532,6 +692,121 @@ mod tests {
         assert_eq!(
             Origin::PoetryLock.dangling(&optional, &missing).to_string(),
             "f:3: note[dangling-reference]: `app` depends on `scipy`, which the lock does not contain"
+        );
+    }
+
+    /// The rule `pdm_lock.rs` applied itself: narrowed by a PEP 440 specifier among several
+    /// locked versions, every version of the name when it allows none, the raw requirement
+    /// quoted when none is locked, a note when that requirement has a marker.
+    #[test]
+    fn pdm_lock_row_keeps_the_pdm_outcomes() {
+        let pypi = Ecosystem::PyPI;
+        let app = key(pypi, "app", "1.0", Source::Path { path: ".".into() });
+        let old = key(pypi, "numpy", "1.26.4", Source::DEFAULT_REGISTRY);
+        let new = key(pypi, "numpy", "2.1.0", Source::DEFAULT_REGISTRY);
+        let candidates = [old.clone(), new.clone()];
+        let allowed = |specifier: Option<&str>| NamedTarget {
+            requirement: Requirement::Allowed {
+                specifier: specifier.map(str::to_owned),
+            },
+            written: Some(format!("numpy{}", specifier.unwrap_or_default())),
+            ..named(pypi, "numpy", None, None, Origin::PdmLock)
+        };
+
+        assert_eq!(
+            outcomes(&allowed(Some(">=2.0")), &candidates, &app),
+            Ok(vec![new.clone()])
+        );
+        assert_eq!(
+            outcomes(&allowed(Some("<1.0")), std::slice::from_ref(&old), &app),
+            Ok(vec![old.clone()]),
+            "a single candidate is taken whatever the specifier"
+        );
+        assert_eq!(
+            outcomes(&allowed(Some(">=3.0")), &candidates, &app),
+            Ok(vec![old.clone(), new.clone()]),
+            "several, none allowed: the lock is the authority"
+        );
+
+        let missing = NamedTarget {
+            name: PackageName::new(pypi, "scipy").unwrap(),
+            written: Some("scipy>=1.0; python_version < \"3.9\"".to_owned()),
+            ..allowed(None)
+        };
+        assert_eq!(
+            outcomes(&missing, &candidates, &app).unwrap_err(),
+            "f:3: warning[dangling-reference]: `app` depends on `scipy>=1.0; python_version < \"3.9\"`, which this lockfile does not define"
+        );
+        let mut guarded = reference(&app, &missing, "f");
+        guarded.conditions.marker = Some("python_version < \"3.9\"".to_owned());
+        assert_eq!(
+            Origin::PdmLock.dangling(&guarded, &missing).to_string(),
+            "f:3: note[dangling-reference]: `app` depends on `scipy>=1.0; python_version < \"3.9\"`, which this lockfile does not define"
+        );
+    }
+
+    /// Today's `pyproject::attach_manifest`: one candidate by name; among several, the pin, then
+    /// the source, then (unless the lock links the project already) each the specifier allows,
+    /// all when it allows none; missing is `lockfile-out-of-date`, a note when conditional.
+    #[test]
+    fn declared_row_keeps_the_attach_manifest_outcomes() {
+        let pypi = Ecosystem::PyPI;
+        let app = key(pypi, "app", "1.0", Source::Path { path: ".".into() });
+        let new = key(pypi, "numpy", "2.0.0", Source::DEFAULT_REGISTRY);
+        let old = key(pypi, "numpy", "1.26.4", Source::DEFAULT_REGISTRY);
+        let git = Source::Git {
+            url: "https://github.com/o/numpy".into(),
+            reference: None,
+            commit: Some("abc".into()),
+        };
+        let forked = key(pypi, "numpy", "2.0.0", git.clone());
+        let candidates = [app.clone(), new.clone(), old.clone(), forked.clone()];
+        let declared =
+            |pin: Option<&str>, source: Option<Source>, specifier: Option<&str>| NamedTarget {
+                requirement: Requirement::Declared {
+                    pin: pin.map(str::to_owned),
+                    source,
+                    specifier: specifier.map(str::to_owned),
+                },
+                ..named(pypi, "numpy", None, None, Origin::Declared)
+            };
+
+        let by_pin = declared(Some("1.26.4"), None, Some("==1.26.4"));
+        assert_eq!(outcome(&by_pin, &candidates, &app), Ok(old.clone()));
+        let by_source = declared(Some("2.0.0"), Some(git), None);
+        assert_eq!(outcome(&by_source, &candidates, &app), Ok(forked.clone()));
+        let allowed = declared(None, None, Some(">=2"));
+        assert_eq!(
+            outcomes(&allowed, &candidates, &app),
+            Ok(vec![new.clone(), forked.clone()])
+        );
+        let none_allowed = declared(None, None, Some("<1"));
+        assert_eq!(
+            outcomes(&none_allowed, &candidates, &app),
+            Ok(vec![new.clone(), old.clone(), forked.clone()])
+        );
+        let mut diagnostics = Vec::new();
+        let linked = reference(&app, &allowed, "f");
+        let resolution = resolve(&allowed, &candidates);
+        assert!(settle(&linked, &allowed, resolution, true, &mut diagnostics).is_empty());
+        assert!(
+            diagnostics.is_empty(),
+            "the lock said which: {diagnostics:?}"
+        );
+
+        let missing = NamedTarget {
+            name: PackageName::new(pypi, "ghost").unwrap(),
+            ..declared(None, None, None)
+        };
+        assert_eq!(
+            outcome(&missing, &candidates, &app).unwrap_err(),
+            "f:3: warning[lockfile-out-of-date]: `app` declares `ghost`, which the lockfile does not contain"
+        );
+        let mut conditional = reference(&app, &missing, "f");
+        conditional.kind = EdgeKind::Dev;
+        assert_eq!(
+            Origin::Declared.dangling(&conditional, &missing).severity,
+            DiagnosticSeverity::Note
         );
     }
 }

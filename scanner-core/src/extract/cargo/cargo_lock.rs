@@ -89,6 +89,7 @@ fn entries(input: &Input<'_>, lock: LockFile) -> Extraction {
                         source: dependency.source,
                     },
                     origin: Origin::CargoLock,
+                    written: None,
                 }),
                 kind: EdgeKind::Normal,
                 conditions: EdgeDetails::default(),

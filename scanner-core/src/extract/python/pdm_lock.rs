@@ -16,12 +16,11 @@
 //! and its direct edges come from the `pyproject.toml` beside the lock.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::str::FromStr;
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::pyproject::{attach_project, DependencyGroup, PyProject};
+use super::pyproject::{DependencyGroup, PyProject};
 use super::requirements_txt::redact_credentials;
 use super::{package_name, parse_hash, parse_requirement, version_or_raw};
 use crate::component::{
@@ -31,9 +30,11 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, Parse,
-    Reference, Role, Sample, Syntax, Target,
+    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, NamedTarget,
+    Parse, Reference, Requirement, Role, Sample, Syntax, Target,
 };
+use crate::link::python::attach_project;
+use crate::link::{targets, Origin};
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 use crate::text::LineIndex;
@@ -426,51 +427,37 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
                 // The extras entry's `name==version` on itself.
                 continue;
             }
-            let named: &[&ComponentKey] = by_name
-                .get(requirement.name.normalized())
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            // Several locked versions of one name (a cross-platform lock's forks): keep those
-            // the specifier allows; if it allows none, the lock is still the authority.
-            let allowed: Vec<&ComponentKey> = named
-                .iter()
-                .copied()
-                .filter(|candidate| {
-                    allows(
-                        requirement.specifier.as_deref(),
-                        candidate.version.as_deref(),
-                    )
-                })
-                .collect();
-            let candidates = if allowed.is_empty() {
-                named.to_vec()
-            } else {
-                allowed
-            };
-            if candidates.is_empty() {
-                // A dependency under a marker that none of the lock's targets meets (say
-                // `python_version < "3.9"` in a `requires_python >= 3.10` lock) is left out by
-                // PDM on purpose: a note, not a warning.
-                let message = format!(
-                    "`{}` depends on `{text}`, which this lockfile does not define",
-                    package.name
-                );
-                diagnostics.push(if requirement.marker.is_some() {
-                    Diagnostic::note(DiagnosticCode::DanglingReference, location.clone(), message)
-                } else {
-                    Diagnostic::warning(
-                        DiagnosticCode::DanglingReference,
-                        location.clone(),
-                        message,
-                    )
-                });
-                continue;
-            }
             let details = EdgeDetails {
                 marker: requirement.marker.clone(),
                 extras: requirement.extras.clone(),
                 relation: None,
             };
+            let target = NamedTarget {
+                ecosystem: Ecosystem::PyPI,
+                name: requirement.name.clone(),
+                requirement: Requirement::Allowed {
+                    specifier: requirement.specifier.clone(),
+                },
+                origin: Origin::PdmLock,
+                written: Some(text.clone()),
+            };
+            let reference = Reference {
+                from: key.clone(),
+                to: Target::Named(target.clone()),
+                kind: EdgeKind::Normal,
+                conditions: details,
+                location: Some(location.clone()),
+            };
+            let named = by_name
+                .get(requirement.name.normalized())
+                .into_iter()
+                .flatten()
+                .copied();
+            // Several locked versions of one name (a cross-platform lock's forks) are narrowed
+            // by the specifier; a dependency under a marker none of the lock's targets meets is
+            // left out by PDM on purpose (the lock's row of the link policy).
+            let candidates = targets(&reference, &target, named, &mut diagnostics);
+            let details = reference.conditions;
             for target in candidates {
                 match edges.get_mut(&(key.clone(), target.clone())) {
                     Some((existing, _)) => existing.merge(&details),
@@ -508,21 +495,6 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
     }
     extraction.diagnostics.extend(diagnostics);
     extraction
-}
-
-/// Whether a PEP 440 specifier set allows a version; unreadable specifiers or versions do not
-/// narrow (the dependency is linked by name alone).
-fn allows(specifier: Option<&str>, version: Option<&str>) -> bool {
-    let (Some(specifier), Some(version)) = (specifier, version) else {
-        return true;
-    };
-    match (
-        pep440_rs::VersionSpecifiers::from_str(specifier),
-        pep440_rs::Version::from_str(version),
-    ) {
-        (Ok(specifiers), Ok(version)) => specifiers.contains(&version),
-        _ => true,
-    }
 }
 
 fn is_archive(path: &str) -> bool {

@@ -18,7 +18,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
-use super::pyproject::attach_project;
 use super::requirements_txt::{local_project, redact_credentials};
 use super::{
     git_source, index_source, normalized_marker, normalized_version, package_name, parse_hash,
@@ -32,6 +31,7 @@ use crate::extract::{
     join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, Parse,
     Reference, Role, Sample, Syntax, Target,
 };
+use crate::link::python::attach_project;
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 use crate::text::LineIndex;

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use toml::de::{DeTable, DeValue};
 
-use super::pyproject::{attach_project, poetry_declaration};
+use super::pyproject::poetry_declaration;
 use super::toml_tree::{
     array_field, as_str, as_table, bool_field, field, string_field, table_field, Node, TomlFile,
 };
@@ -28,6 +28,7 @@ use crate::extract::{
     join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, NamedTarget,
     Parse, Reference, Requirement, Role, Sample, Syntax, Target,
 };
+use crate::link::python::attach_project;
 use crate::link::{targets, Origin};
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
@@ -608,6 +609,7 @@ fn link(extraction: &mut Extraction, file: &TomlFile<'_>, pending: Vec<PendingEd
                 specifier: edge.requirement,
             },
             origin: Origin::PoetryLock,
+            written: None,
         };
         let reference = Reference {
             from: edge.from,

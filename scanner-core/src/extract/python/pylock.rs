@@ -10,7 +10,7 @@ use std::path::Path;
 
 use toml::de::{DeTable, DeValue};
 
-use super::pyproject::{attach_project, project_source};
+use super::pyproject::project_source;
 use super::toml_tree::{
     array_field, as_str, as_table, bool_field, field, string_field, string_list, table_field, Node,
     TomlFile, WrongType,
@@ -27,6 +27,7 @@ use crate::extract::{
     Parse, Reference, Requirement, Role, Sample, Syntax, Target,
 };
 use crate::facts::PythonFacts;
+use crate::link::python::attach_project;
 use crate::link::{targets, Origin};
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
@@ -380,6 +381,7 @@ fn link(extraction: &mut Extraction, file: &TomlFile<'_>, pending: Vec<PendingEd
                 source: None,
             },
             origin: Origin::Pylock,
+            written: None,
         };
         let reference = Reference {
             from: edge.from,

@@ -7,9 +7,10 @@
 //! sources, markers and python constraints), uv's `[tool.uv]` (dev-dependencies, sources,
 //! indexes, workspace members) and PDM's `[tool.pdm] dev-dependencies`.
 //!
-//! Every Python lock extractor calls [`attach_project`] so the project beside its lockfile
-//! becomes a root with edges to what it declares; a `pyproject.toml` no lockfile claimed is read
-//! by [`PyProjectExtractor`], whose dependencies are requirements, never versions.
+//! Every Python lock extractor calls `link::python::attach_project` so the project beside its
+//! lockfile becomes a root with edges to what it declares; a `pyproject.toml` no lockfile
+//! claimed is read by [`PyProjectExtractor`], whose dependencies are requirements, never
+//! versions.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
@@ -24,18 +25,14 @@ use super::{
     direct_reference_source, extra_marker, git_source, normalized_version, package_name,
     parse_requirement, Requirement,
 };
-use crate::component::{
-    Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, GitReference,
-    Source,
-};
+use crate::component::{EdgeDetails, EdgeKind, GitReference, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
     join_path, parent_directory, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input,
-    NamedTarget, Parse, Reference, Requirement as Wanted, Role, Sample, Syntax, Target,
+    Parse, Role, Sample, Syntax,
 };
-use crate::link::Origin;
-use crate::location::{Evidence, Location};
+use crate::location::Location;
 use crate::name::PackageName;
 
 /// How deep `{include-group = …}` may nest before it is treated as a cycle.
@@ -60,7 +57,7 @@ pub const FORMAT: Format = Format::new(
 impl Parse for PyProjectExtractor {
     fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let project = PyProject::parse(input.path, input.bytes)?;
-        Ok(standalone(ID, &project))
+        Ok(crate::link::python::standalone(ID, &project))
     }
 }
 
@@ -961,328 +958,13 @@ pub fn project_source(directory: &str) -> Source {
     }
 }
 
-/// Attaches the `pyproject.toml` in the lockfile's own directory, if the lock extractor's
-/// companions (or, failing that, the input's file reader) hold one: see [`attach_manifest`].
-/// Returns the project's root key.
-pub fn attach_project(
-    extractor: ExtractorId,
-    input: &Input<'_>,
-    extraction: &mut Extraction,
-) -> Option<ComponentKey> {
-    let path = join_path(input.directory(), "pyproject.toml");
-    let path = if path == "./pyproject.toml" {
-        "pyproject.toml".to_owned()
-    } else {
-        path
-    };
-    let bytes = match input
-        .companions
-        .iter()
-        .find(|companion| companion.path == path)
-    {
-        Some(companion) => companion.bytes.clone(),
-        None => input.files.read(&path).ok()?,
-    };
-    attach_manifest(extractor, &path, &bytes, extraction)
-}
-
-/// Adds a project manifest to a lock's extraction: the project becomes a root (merged with the
-/// lock's own entry for it when the lock has one: same name, `Source::Path` of its directory),
-/// with an edge to each direct dependency by name (markers and extras on the edge; the extra
-/// of an optional dependency as `extra == '…'`), and the file is claimed so it is not read
-/// again on its own. A declared dependency the lock does not contain is reported
-/// (`lockfile-out-of-date`) instead of becoming a dangling edge.
-pub fn attach_manifest(
-    extractor: ExtractorId,
-    path: &str,
-    bytes: &[u8],
-    extraction: &mut Extraction,
-) -> Option<ComponentKey> {
-    if !extraction.claimed.iter().any(|claimed| claimed == path) {
-        extraction.claimed.push(path.to_owned());
-    }
-    let project = match PyProject::parse(path, bytes) {
-        Ok(project) => project,
-        Err(error) => {
-            extraction.diagnostics.push(error.to_diagnostic());
-            return None;
-        }
-    };
-    extraction.diagnostics.extend(project.diagnostics.clone());
-    let root = root_component(extractor, &project)?;
-    let root_key = adopt_root(extraction, root);
-    for declared in &project.dependencies {
-        if declared.name == root_key.name {
-            // `pkg[extra]` naming the project itself pulls in its own extras, not a package.
-            continue;
-        }
-        let candidates: Vec<&ComponentKey> = extraction
-            .components
-            .iter()
-            .map(|component| &component.key)
-            .filter(|key| key.ecosystem == Ecosystem::PyPI && key.name == declared.name)
-            .collect();
-        let location = Location::line(&project.path, declared.line);
-        let targets: Vec<(Option<String>, Option<Source>)> = match candidates.as_slice() {
-            [] => {
-                let conditional =
-                    declared.marker.is_some() || declared.edge_kind() != EdgeKind::Normal;
-                let message = format!(
-                    "`{}` declares `{}`, which the lockfile does not contain",
-                    root_key.name, declared.name
-                );
-                extraction.diagnostics.push(if conditional {
-                    Diagnostic::note(DiagnosticCode::LockfileOutOfDate, location, message)
-                } else {
-                    Diagnostic::warning(DiagnosticCode::LockfileOutOfDate, location, message)
-                });
-                continue;
-            }
-            [_] => vec![(None, None)],
-            several => {
-                let by_pin = declared.pinned.as_ref().and_then(|pin| {
-                    only(
-                        several
-                            .iter()
-                            .filter(|key| key.version.as_ref() == Some(pin)),
-                    )
-                });
-                let by_source = declared
-                    .source
-                    .as_ref()
-                    .and_then(|source| only(several.iter().filter(|key| key.source == *source)));
-                match by_pin.or(by_source) {
-                    Some(key) => vec![(key.version, Some(key.source))],
-                    None => {
-                        let already_linked = extraction.references.iter().any(|edge| {
-                            edge.from == root_key
-                                && match &edge.to {
-                                    Target::Key(key) => key.name == declared.name,
-                                    Target::Named(named) => named.name == declared.name,
-                                }
-                        });
-                        if already_linked {
-                            // The lock says which of its versions the project uses.
-                            continue;
-                        }
-                        // Versions locked for different environments: the project depends on
-                        // each one its requirement allows.
-                        let allowed: Vec<&&ComponentKey> = several
-                            .iter()
-                            .filter(|key| {
-                                match (declared.requirement.as_deref(), key.version.as_deref()) {
-                                    (Some(requirement), Some(version)) => {
-                                        version_allowed(requirement, version).unwrap_or(true)
-                                    }
-                                    _ => true,
-                                }
-                            })
-                            .collect();
-                        let chosen = if allowed.is_empty() {
-                            several.iter().collect()
-                        } else {
-                            allowed
-                        };
-                        chosen
-                            .into_iter()
-                            .map(|key| (key.version.clone(), Some(key.source.clone())))
-                            .collect()
-                    }
-                }
-            }
-        };
-        for (version, source) in targets {
-            extraction.references.push(Reference {
-                from: root_key.clone(),
-                to: Target::Named(NamedTarget {
-                    ecosystem: Ecosystem::PyPI,
-                    name: declared.name.clone(),
-                    requirement: Wanted::Exact { version, source },
-                    origin: Origin::Generic,
-                }),
-                kind: declared.edge_kind(),
-                conditions: declared.edge_details(),
-                location: Some(location.clone()),
-            });
-        }
-    }
-    Some(root_key)
-}
-
-/// The one key an iterator yields, `None` for none or several.
-fn only<'k>(mut keys: impl Iterator<Item = &'k &'k ComponentKey>) -> Option<ComponentKey> {
-    let first = keys.next()?;
-    keys.next().is_none().then(|| (*first).clone())
-}
-
-/// The project's own component, or `None` for a manifest that declares neither a project nor
-/// any dependency. A manifest with dependencies but no name (a uv virtual workspace root, a
-/// bare `[dependency-groups]` file) is named after its directory.
-fn root_component(extractor: ExtractorId, project: &PyProject) -> Option<Component> {
-    let (name, is_virtual) = match &project.name {
-        Some(name) => (name.clone(), false),
-        None if project.dependencies.is_empty() => return None,
-        None => {
-            let directory_name = project
-                .directory
-                .rsplit('/')
-                .find(|part| !part.is_empty() && *part != "." && *part != "..")
-                .unwrap_or("workspace");
-            (
-                package_name(directory_name)
-                    .or_else(|_| package_name("workspace"))
-                    .ok()?,
-                true,
-            )
-        }
-    };
-    let key = ComponentKey::new(
-        Ecosystem::PyPI,
-        name,
-        project.version.clone(),
-        project_source(&project.directory),
-    );
-    let mut component = Component::new(key, ComponentKind::Application).with_evidence(Evidence {
-        location: Location::line(&project.path, project.line),
-        extractor,
-    });
-    if is_virtual {
-        // No `[project]` table: named after its directory.
-        component.facts.python_mut().virtual_project = true;
-    }
-    Some(component)
-}
-
-/// Puts the project's component into the extraction, merging it with the lock's own entry for
-/// the same project (same name and directory); a lock entry without a version takes the
-/// manifest's. Returns the key the root has in the extraction.
-fn adopt_root(extraction: &mut Extraction, root: Component) -> ComponentKey {
-    let existing = extraction.components.iter().position(|component| {
-        component.key.ecosystem == root.key.ecosystem
-            && component.key.name == root.key.name
-            && component.key.source == root.key.source
-    });
-    let key = match existing {
-        Some(position) => {
-            let Some(component) = extraction.components.get_mut(position) else {
-                return root.key;
-            };
-            let old_key = component.key.clone();
-            if old_key.version.is_none() && root.key.version.is_some() {
-                rekey(extraction, &old_key, &root.key);
-            }
-            if let Some(component) = extraction.components.get_mut(position) {
-                let mut merged = root.clone();
-                merged.key = component.key.clone();
-                component.merge(merged);
-                component.key.clone()
-            } else {
-                root.key
-            }
-        }
-        None => {
-            let key = root.key.clone();
-            extraction.components.push(root);
-            key
-        }
-    };
-    if !extraction.roots.contains(&key) {
-        extraction.roots.push(key.clone());
-    }
-    key
-}
-
-/// Renames a component key everywhere in an extraction.
-fn rekey(extraction: &mut Extraction, old: &ComponentKey, new: &ComponentKey) {
-    for component in &mut extraction.components {
-        if component.key == *old {
-            component.key = new.clone();
-        }
-    }
-    for edge in &mut extraction.references {
-        if edge.from == *old {
-            edge.from = new.clone();
-        }
-        if let Target::Key(key) = &mut edge.to {
-            if key == old {
-                *key = new.clone();
-            }
-        }
-    }
-    for root in &mut extraction.roots {
-        if root == old {
-            *root = new.clone();
-        }
-    }
-}
-
-/// A manifest with no lockfile: the project is a root, its dependencies are requirements.
-fn standalone(extractor: ExtractorId, project: &PyProject) -> Extraction {
-    let mut extraction = Extraction {
-        diagnostics: project.diagnostics.clone(),
-        ..Extraction::default()
-    };
-    let Some(root) = root_component(extractor, project) else {
-        return extraction;
-    };
-    let root_key = root.key.clone();
-    extraction.components.push(root);
-    extraction.roots.push(root_key.clone());
-    for declared in &project.dependencies {
-        let location = Location::line(&project.path, declared.line);
-        if declared.name == root_key.name {
-            continue;
-        }
-        if declared.workspace_member {
-            extraction.diagnostics.push(Diagnostic::note(
-                DiagnosticCode::DanglingReference,
-                location,
-                format!(
-                    "`{}` is another member of the uv workspace; without a uv.lock it is not linked",
-                    declared.name
-                ),
-            ));
-            continue;
-        }
-        let source = declared.source.clone().unwrap_or(Source::DEFAULT_REGISTRY);
-        let version = declared.pinned.clone();
-        let unpinned = version.is_none()
-            && match &source {
-                Source::Registry { .. } => true,
-                Source::Git { commit, .. } => commit.is_none(),
-                Source::Path { .. } | Source::Url { .. } | Source::File { .. } => false,
-            };
-        let key = ComponentKey::new(Ecosystem::PyPI, declared.name.clone(), version, source);
-        let mut component =
-            Component::new(key.clone(), ComponentKind::Library).with_evidence(Evidence {
-                location: location.clone(),
-                extractor,
-            });
-        if unpinned {
-            component.flags.insert(ComponentFlag::Unpinned);
-        }
-        if declared.editable {
-            component.flags.insert(ComponentFlag::Editable);
-        }
-        if let Some(requirement) = &declared.requirement {
-            component.facts.requirement = Some(requirement.clone());
-        }
-        extraction.components.push(component);
-        extraction.references.push(Reference {
-            from: root_key.clone(),
-            to: Target::Key(key),
-            kind: declared.edge_kind(),
-            conditions: declared.edge_details(),
-            location: Some(location),
-        });
-    }
-    extraction
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::component::{Component, ComponentFlag, ComponentKey, ComponentKind};
     use crate::extract::CompanionFile;
+    use crate::extract::{Reference, Target};
+    use crate::link::python::{attach_manifest, attach_project};
 
     const PEP_621: &str = r#"
 [project]
@@ -1583,14 +1265,16 @@ also-main = "*"
             extraction.references[0].from, root,
             "the lock's edges follow the rekeyed root"
         );
-        let reference_edges: Vec<_> = extraction
-            .references
-            .iter()
-            .filter(|e| matches!(e.to, Target::Named(_)))
+        // The declarations are resolved by the link stage (`Origin::Declared`).
+        let mut diagnostics = Vec::new();
+        let graph = crate::link::merge(vec![extraction], &mut diagnostics);
+        let dependencies: Vec<String> = graph
+            .dependencies(&root)
+            .into_iter()
+            .map(|(key, _)| key.name.to_string())
             .collect();
-        assert_eq!(reference_edges.len(), 1, "only requests is in the lock");
-        let missing = extraction
-            .diagnostics
+        assert_eq!(dependencies, ["requests"], "only requests is in the lock");
+        let missing = diagnostics
             .iter()
             .filter(|d| d.code == DiagnosticCode::LockfileOutOfDate)
             .count();

@@ -35,7 +35,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::pyproject::{attach_project, PyProject};
+use super::pyproject::PyProject;
 use super::{
     git_source, index_source, normalized_version, package_name, parse_hash, parse_requirement,
 };
@@ -50,6 +50,7 @@ use crate::extract::{
     Format, Input, Join, Parse, Reference, Role, Sample, Syntax,
 };
 use crate::facts::PythonFacts;
+use crate::link::python::attach_project;
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 

@@ -15,7 +15,7 @@ use std::path::Path;
 
 use toml::de::{DeTable, DeValue};
 
-use super::pyproject::{attach_manifest, attach_project, project_source};
+use super::pyproject::project_source;
 use super::toml_tree::{
     array_field, as_table, field, string_field, string_list, table_field, Node, TomlFile,
 };
@@ -29,6 +29,7 @@ use crate::extract::{
     join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, NamedTarget,
     Parse, Reference, Requirement, Role, Sample, Syntax, Target,
 };
+use crate::link::python::{attach_manifest, attach_project};
 use crate::link::{targets, Origin};
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
@@ -580,6 +581,7 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: Lock) -> Extraction
                     source: dependency.source.clone(),
                 },
                 origin: Origin::UvLock,
+                written: None,
             };
             let reference = Reference {
                 from: package.key.clone(),
