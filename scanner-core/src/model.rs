@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::location::Location;
 
@@ -291,6 +291,26 @@ pub enum WeightsFormat {
 }
 
 impl WeightsFormat {
+    /// True for the formats whose loading can unpickle (PyTorch in every layout, plain pickles,
+    /// NumPy object arrays, generic archives of pickles) and for content airlock could not
+    /// recognize: such a file is safe only as far as airlock walked it.
+    pub fn may_run_code_on_load(self) -> bool {
+        match self {
+            WeightsFormat::PytorchZip
+            | WeightsFormat::PytorchLegacy
+            | WeightsFormat::PytorchTar
+            | WeightsFormat::Pickle
+            | WeightsFormat::Numpy
+            | WeightsFormat::NumpyZip
+            | WeightsFormat::Archive
+            | WeightsFormat::Unknown => true,
+            WeightsFormat::Safetensors
+            | WeightsFormat::Gguf
+            | WeightsFormat::Onnx
+            | WeightsFormat::LfsPointer => false,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             WeightsFormat::Safetensors => "safetensors",
@@ -472,6 +492,45 @@ impl PickleImport {
     /// `module.name`.
     pub fn qualified(&self) -> String {
         format!("{}.{}", self.module, self.name)
+    }
+}
+
+/// A pickle import as an SBOM states it (`airlock:pickle-imports`), for a weights file airlock
+/// did not read itself: a claim of whoever wrote the SBOM, which can only raise a verdict (an
+/// SBOM that states no import is not taken to mean the file has none).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct StatedImport {
+    pub module: String,
+    pub name: String,
+    /// Whether the stream calls it (`REDUCE`, `OBJ`, `NEWOBJ`, `INST`).
+    pub called: bool,
+}
+
+impl StatedImport {
+    /// `module.name`.
+    pub fn qualified(&self) -> String {
+        format!("{}.{}", self.module, self.name)
+    }
+
+    /// The distinct imports of the walked streams of a weights file (called if any stream
+    /// calls it), sorted: what airlock writes for others to read back.
+    pub fn from_weights(weights: &WeightsFile) -> Vec<StatedImport> {
+        let mut stated: Vec<StatedImport> = Vec::new();
+        for import in weights.pickles.iter().flat_map(|stream| &stream.imports) {
+            match stated
+                .iter_mut()
+                .find(|known| known.module == import.module && known.name == import.name)
+            {
+                Some(known) => known.called |= import.called,
+                None => stated.push(StatedImport {
+                    module: import.module.clone(),
+                    name: import.name.clone(),
+                    called: import.called,
+                }),
+            }
+        }
+        stated.sort();
+        stated
     }
 }
 

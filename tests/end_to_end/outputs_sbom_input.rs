@@ -186,6 +186,95 @@ fn airlock_cyclonedx_reads_back_with_the_same_facts() {
     }
 }
 
+/// Scanning airlock's own CycloneDX of the example judges what the direct scan judged: the
+/// pickle that imports `posix.system` is still critical (its imports travel in the SBOM), a
+/// model with a base model in its card gets no provenance finding it did not get before, and a
+/// pickle airlock did not read itself is never clean (`model-scan-incomplete`, issue 19).
+#[test]
+fn a_scan_of_airlock_cyclonedx_keeps_the_model_verdicts() {
+    let temporary = tempfile::tempdir().unwrap();
+    let rules = |arguments: &[&str]| -> BTreeSet<(String, String)> {
+        let output = run_in(&repository(), arguments);
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|finding| {
+                let component = finding["component"].as_str().unwrap();
+                let name = component.split('#').next().unwrap();
+                (finding["rule"].as_str().unwrap().to_owned(), name.to_owned())
+            })
+            .collect()
+    };
+    let direct = rules(&[
+        "scan",
+        "examples/agent-stack",
+        "--no-vuln-db",
+        "-f",
+        "json",
+    ]);
+    let pickle = (
+        "dangerous-pickle-import".to_owned(),
+        "pkg:generic/reranker.pkl".to_owned(),
+    );
+    assert!(direct.contains(&pickle), "{direct:?}");
+    for (format, file) in [
+        ("cyclonedx-json", "agent.cdx.json"),
+        ("cyclonedx-xml", "agent.cdx.xml"),
+    ] {
+        let written = temporary.path().join(file);
+        let output = run_in(
+            &repository(),
+            &[
+                "sbom",
+                "examples/agent-stack",
+                "-f",
+                format,
+                "-o",
+                written.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let from_sbom = rules(&[
+            "scan",
+            written.to_str().unwrap(),
+            "--no-vuln-db",
+            "-f",
+            "json",
+        ]);
+        assert!(from_sbom.contains(&pickle), "{format}: {from_sbom:?}");
+        let provenance = |set: &BTreeSet<(String, String)>| -> BTreeSet<String> {
+            set.iter()
+                .filter(|(rule, _)| rule == "missing-model-provenance")
+                .map(|(_, component)| component.clone())
+                .collect()
+        };
+        assert_eq!(provenance(&from_sbom), provenance(&direct), "{format}");
+        let unread: BTreeSet<&str> = from_sbom
+            .iter()
+            .filter(|(rule, _)| rule == "model-scan-incomplete")
+            .map(|(_, component)| component.as_str())
+            .collect();
+        assert_eq!(
+            unread,
+            BTreeSet::from(["pkg:generic/pytorch_model.bin", "pkg:generic/reranker.pkl"]),
+            "{format}: the two pickles were not read, so they are not known to be safe"
+        );
+        // Nothing the direct scan found is lost.
+        let missing: Vec<_> = direct.difference(&from_sbom).collect();
+        assert!(
+            missing
+                == [&(
+                    "unsafe-serialization".to_owned(),
+                    "pkg:generic/pytorch_model.bin".to_owned()
+                )],
+            "{format}: {missing:?} (only the low finding, which model-scan-incomplete replaces)"
+        );
+    }
+}
+
 #[test]
 fn broken_and_unsupported_documents_are_errors_that_say_why() {
     let directory = fixtures().join("sbom");

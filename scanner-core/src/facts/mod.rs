@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::location::Location;
-use crate::model::{ChatTemplate, ModelCard, WeightsFile, WeightsFormat};
+use crate::model::{ChatTemplate, ModelCard, StatedImport, WeightsFile, WeightsFormat};
 
 pub use mcp::{McpServerFacts, ToolFacts};
 
@@ -47,6 +47,10 @@ pub struct Facts {
     /// The format a weights file was read as (set with [`Facts::weights`] by the extractor; kept
     /// apart because an SBOM names the format without the file's contents).
     pub weights_format: Option<WeightsFormat>,
+    /// The pickle imports an SBOM states for a weights file airlock did not read itself: claims,
+    /// which the pickle rules judge as such (they can raise a verdict, never clear one). Empty
+    /// for files airlock read: their imports are in [`Facts::weights`].
+    pub stated_pickle_imports: Vec<StatedImport>,
     /// The `total_size` a sharded checkpoint's index declares, as the index writes it (JSON).
     pub checkpoint_total_size: Option<String>,
     /// The tag of a container image an MCP server runs (the key's version is its digest, if any).
@@ -267,6 +271,7 @@ impl Facts {
             model_card: _,
             weights: _,
             weights_format,
+            stated_pickle_imports,
             checkpoint_total_size,
             image_tag,
             original_purl,
@@ -274,6 +279,9 @@ impl Facts {
             chat_templates,
             foreign: _,
         } = other;
+        if self.stated_pickle_imports.is_empty() {
+            self.stated_pickle_imports = stated_pickle_imports;
+        }
         for template in chat_templates {
             if !self.chat_templates.contains(&template) {
                 self.chat_templates.push(template);

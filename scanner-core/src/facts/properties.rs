@@ -18,7 +18,7 @@ use super::mcp::{AutoApprove, Credential, HiddenInstructions};
 use super::{Facts, Vocabulary, Word};
 use crate::component::EdgeKind;
 use crate::location::Location;
-use crate::model::WeightsFormat;
+use crate::model::{StatedImport, WeightsFormat};
 
 /// The prefix of every name in this table.
 pub const NAMESPACE: &str = "airlock:";
@@ -133,6 +133,10 @@ pub const MODEL_SIGNING_SHA256: &str = "airlock:model-signing-sha256";
 pub const REQUIREMENT: &str = "airlock:requirement";
 /// The original purl of a component whose package type airlock has no ecosystem for.
 pub const PURL: &str = "airlock:purl";
+/// What the pickle streams of a weights file import, as a JSON list of `{module, name,
+/// called}`: so that a scan of the SBOM judges the imports airlock saw in the file
+/// ([`Facts::stated_pickle_imports`] when read back).
+pub const PICKLE_IMPORTS: &str = "airlock:pickle-imports";
 /// How a project policy file was applied ([`Facts::project_policy`]).
 pub const PROJECT_POLICY: &str = "airlock:project-policy";
 
@@ -194,6 +198,25 @@ const FACTS: &[Fact] = &[
                 .map(|format| format.as_str().to_owned())
         },
         read: |facts, text| set_word::<WeightsFormat>(&mut facts.weights_format, text),
+    },
+    Fact {
+        name: PICKLE_IMPORTS,
+        write: |facts| {
+            let stated = match facts.weights.as_deref() {
+                Some(weights) if facts.stated_pickle_imports.is_empty() => {
+                    StatedImport::from_weights(weights)
+                }
+                _ => facts.stated_pickle_imports.clone(),
+            };
+            (!stated.is_empty()).then(|| to_json(&stated))
+        },
+        read: |facts, text| match serde_json::from_str::<Vec<StatedImport>>(text) {
+            Ok(stated) if !stated.is_empty() => {
+                facts.stated_pickle_imports = stated;
+                true
+            }
+            _ => false,
+        },
     },
     Fact {
         name: "airlock:checkpoint-total-size",
@@ -752,6 +775,11 @@ mod tests {
             model_card: None,
             weights: None,
             weights_format: Some(WeightsFormat::Safetensors),
+            stated_pickle_imports: vec![StatedImport {
+                module: "posix".to_owned(),
+                name: "system".to_owned(),
+                called: true,
+            }],
             checkpoint_total_size: Some("16".to_owned()),
             image_tag: Some("v1".to_owned()),
             original_purl: Some("pkg:maven/g/a@1".to_owned()),

@@ -164,7 +164,7 @@ rules! {
     MissingHashes => "missing-hashes", Low, "A pinned Python package has no artifact hash in any lockfile, so the download cannot be verified.";
     UnsafeSerialization => "unsafe-serialization", High, "A model file is a pickle, which can run code when loaded (low when it imports only allowlisted callables).";
     DangerousPickleImport => "dangerous-pickle-import", Critical, "A pickle imports a callable that reaches the system, the network or an interpreter.";
-    ModelScanIncomplete => "model-scan-incomplete", High, "A pickle-based model file could not be walked to its end, so it is not known to be safe.";
+    ModelScanIncomplete => "model-scan-incomplete", High, "A pickle-based model file could not be walked to its end, or was named by an SBOM and not read at all, so it is not known to be safe.";
     RemoteCodeRequired => "remote-code-required", High, "A model config maps classes to Python code that runs only with trust_remote_code.";
     UnsafeModelCode => "unsafe-model-code", Critical, "A model file makes its loader run code outside pickles: a Keras Lambda layer or foreign module, a NeMo Hydra _target_, TorchScript calls outside torch, TensorFlow ops that run Python or touch files (medium for a non-standard ONNX operator domain).";
     UnsafeChatTemplate => "unsafe-chat-template", Critical, "A model's Jinja chat template reaches Python internals (dunder attributes, gadget globals, module names), a sandbox escape when a loader renders it (medium when it could not be inspected to its end).";

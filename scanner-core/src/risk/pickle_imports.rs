@@ -3,7 +3,8 @@
 //! use (PyTorch tensor rebuilding, NumPy array reconstruction, plain containers) and a list of
 //! known-dangerous modules and builtins (the lists of picklescan and modelscan, checked by
 //! hand). Unpickling calls every imported callable, so an import outside the allowlist can run
-//! code: that is high by default. A stream that could not be walked to its end is never clean.
+//! code: that is high by default. A stream that could not be walked to its end is never clean,
+//! and neither is a pickle-based file named by an SBOM, whose bytes airlock never saw.
 
 use super::model_policy::ModelPolicy;
 use super::{Finding, RuleId, Severity};
@@ -344,15 +345,86 @@ fn format_note(weights: &WeightsFile) -> String {
 pub(super) fn check(graph: &DependencyGraph, policy: &ModelPolicy) -> Vec<Finding> {
     let mut findings = Vec::new();
     for component in graph.components() {
-        let Some(weights) = component.facts.weights.as_deref() else {
-            continue;
-        };
-        if weights.pickles.is_empty() {
-            continue;
+        match component.facts.weights.as_deref() {
+            Some(weights) if !weights.pickles.is_empty() => {
+                check_file(graph, component, weights, policy, &mut findings);
+            }
+            Some(_) => {}
+            None => {
+                if let Some(format) = component
+                    .facts
+                    .weights_format
+                    .filter(|format| format.may_run_code_on_load())
+                {
+                    check_unread(graph, component, format, policy, &mut findings);
+                }
+            }
         }
-        check_file(graph, component, weights, policy, &mut findings);
     }
     findings
+}
+
+fn file_path(component: &Component) -> String {
+    match &component.key.source {
+        crate::component::Source::File { path } => path.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A weights file named by an SBOM, whose bytes airlock never saw: whatever the SBOM says, it
+/// is not known to be safe (`model-scan-incomplete`), and the imports it states are judged as
+/// claims, which can only add a finding.
+fn check_unread(
+    graph: &DependencyGraph,
+    component: &Component,
+    format: crate::model::WeightsFormat,
+    policy: &ModelPolicy,
+    findings: &mut Vec<Finding>,
+) {
+    let path = file_path(component);
+    let evidence = vec![Location::file(path.clone())];
+    let dangerous: Vec<String> = component
+        .facts
+        .stated_pickle_imports
+        .iter()
+        .filter(|import| {
+            classify_import(&import.module, &import.name, policy) == ImportClass::Dangerous
+        })
+        .map(|import| {
+            format!(
+                "`{}`{}",
+                import.qualified(),
+                if import.called { ", called" } else { "" }
+            )
+        })
+        .collect();
+    if !dangerous.is_empty() {
+        let mut finding = Finding::new(
+            graph,
+            RuleId::DangerousPickleImport,
+            &component.key,
+            format!(
+                "`{path}` is {} weights that import {}, as the SBOM it was read from states: \
+                 loading it runs that code",
+                format.as_str(),
+                dangerous.join(", ")
+            ),
+        );
+        finding.evidence.clone_from(&evidence);
+        findings.push(finding);
+    }
+    let mut finding = Finding::new(
+        graph,
+        RuleId::ModelScanIncomplete,
+        &component.key,
+        format!(
+            "`{path}` is {} weights named by an SBOM; airlock did not read the file, so what \
+             loading it runs is unknown: scan the file itself",
+            format.as_str()
+        ),
+    );
+    finding.evidence = evidence;
+    findings.push(finding);
 }
 
 fn check_file(
@@ -362,10 +434,7 @@ fn check_file(
     policy: &ModelPolicy,
     findings: &mut Vec<Finding>,
 ) {
-    let path = match &component.key.source {
-        crate::component::Source::File { path } => path.clone(),
-        other => other.to_string(),
-    };
+    let path = file_path(component);
     let mut dangerous = Vec::new();
     let mut unknown = Vec::new();
     let mut loader_defined = Vec::new();
@@ -513,6 +582,55 @@ mod tests {
             ImportClass::Dangerous,
             "the policy cannot allow a dangerous import"
         );
+    }
+
+    /// Weights named by an SBOM: never clean, and stated dangerous imports raise.
+    #[test]
+    fn weights_airlock_did_not_read_are_not_known_to_be_safe() {
+        use crate::component::{Component, ComponentKey, ComponentKind, Source};
+        use crate::model::{StatedImport, WeightsFormat};
+        let judged = |format: WeightsFormat, stated: Vec<StatedImport>| -> Vec<RuleId> {
+            let ecosystem = crate::ecosystem::Ecosystem::GenericFile;
+            let key = ComponentKey::new(
+                ecosystem,
+                crate::name::PackageName::new(ecosystem, "model.pkl").unwrap(),
+                None,
+                Source::File {
+                    path: "models/model.pkl".to_owned(),
+                },
+            );
+            let mut component = Component::new(key, ComponentKind::File);
+            component.facts.weights_format = Some(format);
+            component.facts.stated_pickle_imports = stated;
+            let mut builder = crate::graph::GraphBuilder::new();
+            builder.add_component(component);
+            check(&builder.build(), &ModelPolicy::default())
+                .into_iter()
+                .map(|finding| finding.rule)
+                .collect()
+        };
+        let import = |module: &str, name: &str| StatedImport {
+            module: module.to_owned(),
+            name: name.to_owned(),
+            called: true,
+        };
+        assert_eq!(
+            judged(WeightsFormat::Pickle, Vec::new()),
+            [RuleId::ModelScanIncomplete]
+        );
+        assert_eq!(
+            judged(WeightsFormat::PytorchZip, vec![import("posix", "system")]),
+            [RuleId::DangerousPickleImport, RuleId::ModelScanIncomplete]
+        );
+        assert_eq!(
+            judged(
+                WeightsFormat::Pickle,
+                vec![import("collections", "OrderedDict")]
+            ),
+            [RuleId::ModelScanIncomplete],
+            "a stated harmless import clears nothing"
+        );
+        assert!(judged(WeightsFormat::Safetensors, Vec::new()).is_empty());
     }
 
     #[test]

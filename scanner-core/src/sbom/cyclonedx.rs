@@ -5,8 +5,10 @@
 //! out what the chosen version does not have (`authors` before 1.6). Decoding reads components,
 //! dependencies, hashes (also those of `externalReferences`), licenses and properties, and
 //! ignores the rest, so that a newer tool's additions never make a document unreadable.
-//! Model cards, compositions and vulnerabilities are written, not read back: the graph does not
-//! need them, and a schema-valid card of another tool must not make its components unreadable.
+//! Model cards are read back leniently (what airlock writes there is what the model rules judge:
+//! base models, remote code, license): a card that does not have the shape airlock reads is
+//! ignored, so a schema-valid card of another tool never makes its components unreadable.
+//! Compositions and vulnerabilities are written, not read back: the graph does not need them.
 
 use serde::{Deserialize, Serialize};
 
@@ -165,7 +167,11 @@ pub struct Component {
     pub components: Vec<Component>,
     #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Evidence>,
-    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient_model_card",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub model_card: Option<ModelCard>,
 }
 
@@ -259,9 +265,18 @@ pub struct Composition {
     pub dependencies: Vec<String>,
 }
 
+/// A `modelCard` of the shape airlock reads, or nothing: another tool's card (datasets given
+/// as `ref`s, metrics as numbers) must not make the document unreadable.
+fn lenient_model_card<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<ModelCard>, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(serde_json::from_value(value).ok())
+}
+
 /// A model card (CycloneDX 1.5+ `modelCard`).
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct ModelCard {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_parameters: Option<ModelParameters>,
@@ -273,8 +288,8 @@ pub struct ModelCard {
     pub properties: Vec<Property>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct ModelParameters {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task: Option<String>,
@@ -288,9 +303,10 @@ pub struct ModelParameters {
 
 /// A dataset of a model card, written inline (`componentData` of type `dataset`): readers that
 /// do not follow references (lib4sbom) still see its name and where it lives.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DatasetEntry {
-    #[serde(rename = "type")]
+    #[serde(rename = "type", skip_deserializing)]
     pub kind: &'static str,
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -299,18 +315,20 @@ pub struct DatasetEntry {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DatasetContents {
     pub url: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct QuantitativeAnalysis {
     pub performance_metrics: Vec<PerformanceMetric>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PerformanceMetric {
     #[serde(rename = "type")]
     pub kind: String,
@@ -319,8 +337,8 @@ pub struct PerformanceMetric {
     pub slice: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct Considerations {
     #[serde(skip_serializing_if = "is_empty")]
     pub use_cases: Vec<String>,
@@ -330,7 +348,8 @@ pub struct Considerations {
     pub ethical_considerations: Vec<EthicalConsideration>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct EthicalConsideration {
     pub name: String,
 }
@@ -919,7 +938,57 @@ fn component_from_xml(element: &Element) -> Component {
             .list("components", "component")
             .map(component_from_xml)
             .collect(),
+        model_card: element.child("modelCard").map(model_card_from_xml),
         ..Component::default()
+    }
+}
+
+fn texts(element: &Element, wrapper: &str, item: &str) -> Vec<String> {
+    element
+        .list(wrapper, item)
+        .map(|text| text.text.trim().to_owned())
+        .collect()
+}
+
+/// The parts of a `modelCard` that [`model_card_xml`] writes.
+fn model_card_from_xml(card: &Element) -> ModelCard {
+    ModelCard {
+        model_parameters: card.child("modelParameters").map(|parameters| ModelParameters {
+            task: parameters.child_text("task"),
+            architecture_family: parameters.child_text("architectureFamily"),
+            model_architecture: parameters.child_text("modelArchitecture"),
+            datasets: parameters
+                .list("datasets", "dataset")
+                .map(|dataset| DatasetEntry {
+                    kind: "dataset",
+                    name: dataset.child_text("name").unwrap_or_default(),
+                    contents: None,
+                    description: None,
+                })
+                .collect(),
+        }),
+        quantitative_analysis: None,
+        considerations: card.child("considerations").map(|considerations| Considerations {
+            use_cases: texts(considerations, "useCases", "useCase"),
+            technical_limitations: texts(
+                considerations,
+                "technicalLimitations",
+                "technicalLimitation",
+            ),
+            ethical_considerations: considerations
+                .list("ethicalConsiderations", "ethicalConsideration")
+                .map(|ethical| EthicalConsideration {
+                    name: ethical.child_text("name").unwrap_or_default(),
+                })
+                .collect(),
+        }),
+        properties: card
+            .list("properties", "property")
+            .map(|property| Property {
+                name: property.attribute("name").unwrap_or_default().to_owned(),
+                value: property.text.clone(),
+            })
+            .collect(),
     }
 }
 

@@ -4,7 +4,11 @@
 //! hashes of the distribution files).
 
 use crate::component::{ComponentKind, EdgeKind, Scope as AirlockScope};
+use crate::extract::model::hf_config::parse_auto_map_reference;
 use crate::extract::{ExtractError, Input};
+use crate::facts::properties;
+use crate::location::Location;
+use crate::model::{BaseModel, Considerations, ModelCard, ModelLicense, RemoteCode};
 use crate::sbom::cyclonedx::{self as model, Bom, Component as CdxComponent, READABLE_VERSIONS};
 
 use super::{Document, Entry};
@@ -112,7 +116,100 @@ fn entry(component: &CdxComponent, position: &mut usize) -> Entry {
             "excluded" => Some(AirlockScope::Dev),
             _ => None,
         }),
+ 
+        model_card: component.model_card.clone(),
     }
+}
+
+/// airlock's model facts back from a CycloneDX `modelCard` (as `emit/cyclonedx.rs` writes it)
+/// and the component's license: what the model rules judge (base models for provenance,
+/// `auto_map` remote code, the license). `location` is where the SBOM lists the model, the
+/// only place a finding about it can point to.
+pub(super) fn restore_model_card(
+    card: &model::ModelCard,
+    licenses: &[String],
+    location: &Location,
+) -> ModelCard {
+    let mut restored = ModelCard::default();
+    if let Some(parameters) = &card.model_parameters {
+        restored.task.clone_from(&parameters.task);
+        restored
+            .architecture_family
+            .clone_from(&parameters.architecture_family);
+        restored.architectures = parameters.model_architecture.iter().cloned().collect();
+        restored.datasets = parameters
+            .datasets
+            .iter()
+            .map(|dataset| dataset.name.clone())
+            .filter(|name| !name.is_empty())
+            .collect();
+        restored.datasets.sort();
+        restored.datasets.dedup();
+    }
+    if let Some(considerations) = &card.considerations {
+        restored.considerations = Considerations {
+            intended_uses: considerations.use_cases.clone(),
+            limitations: considerations.technical_limitations.clone(),
+            ethical: considerations
+                .ethical_considerations
+                .iter()
+                .map(|ethical| ethical.name.clone())
+                .collect(),
+        };
+    }
+    for property in &card.properties {
+        let value = property.value.clone();
+        match property.name.as_str() {
+            properties::MODEL_LIBRARY => restored.library_name = Some(value),
+            properties::MODEL_LANGUAGE => restored.languages.push(value),
+            properties::MODEL_DTYPE => restored.dtype = Some(value),
+            properties::MODEL_CREATOR => restored.model_creator = Some(value),
+            properties::MODEL_QUANTIZED_BY => restored.quantized_by = Some(value),
+            properties::MODEL_BASE_MODEL => {
+                // `name (relation)`, as written.
+                let (name, relation) = value
+                    .strip_suffix(')')
+                    .and_then(|rest| rest.rsplit_once(" ("))
+                    .unwrap_or((value.as_str(), "finetune"));
+                restored.base_models.push(BaseModel {
+                    name: name.to_owned(),
+                    relation: relation.to_owned(),
+                    relation_declared: true,
+                    location: location.clone(),
+                });
+            }
+            properties::MODEL_REMOTE_CODE => {
+                // `AutoClass -> reference`, as written.
+                if let Some((auto_class, reference)) = value.split_once(" -> ") {
+                    let (repository, module_file) = parse_auto_map_reference(reference);
+                    restored.remote_code.push(RemoteCode {
+                        auto_class: auto_class.to_owned(),
+                        reference: reference.to_owned(),
+                        repository,
+                        module_file,
+                        // The SBOM cannot say whether the file is in the model directory.
+                        module_present: None,
+                        location: location.clone(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    restored.languages.sort();
+    restored.languages.dedup();
+    restored.base_models.sort();
+    restored.remote_code.sort();
+    // The card's license is written as the component's license; one is the card's.
+    if let [license] = licenses {
+        restored.license = Some(ModelLicense {
+            id: license.clone(),
+            name: None,
+            link: None,
+            location: location.clone(),
+        });
+    }
+    restored
 }
 
 /// Every component, nested ones included (depth-first, as listed).

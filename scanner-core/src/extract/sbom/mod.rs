@@ -172,6 +172,8 @@ struct Entry {
     licenses: Vec<String>,
     properties: Vec<(String, String)>,
     scope: Option<Scope>,
+    /// A CycloneDX `modelCard`, when the component has one airlock can read.
+    model_card: Option<crate::sbom::cyclonedx::ModelCard>,
 }
 
 impl Entry {
@@ -506,6 +508,15 @@ fn convert(input: &Input<'_>, text: &str, document: Document) -> Extraction {
             }
         }
         component.facts = properties::from_properties(named);
+        if kind == ComponentKind::MachineLearningModel {
+            if let Some(card) = &entry.model_card {
+                component.facts.model_card = Some(Box::new(cyclonedx::restore_model_card(
+                    card,
+                    &entry.licenses,
+                    &input.location(line),
+                )));
+            }
+        }
         if component.facts.original_purl.is_none() {
             component.facts.original_purl = foreign_purl;
         }

@@ -223,6 +223,7 @@ pub(super) fn read_json(
             licenses,
             properties,
             scope: None,
+            model_card: None,
         });
     }
     document

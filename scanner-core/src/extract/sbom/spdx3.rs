@@ -150,6 +150,7 @@ fn entry(
             .collect(),
         properties: note_properties(&notes),
         scope: None,
+        model_card: None,
     }
 }
 
