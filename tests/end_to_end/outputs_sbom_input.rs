@@ -204,17 +204,14 @@ fn a_scan_of_airlock_cyclonedx_keeps_the_model_verdicts() {
             .map(|finding| {
                 let component = finding["component"].as_str().unwrap();
                 let name = component.split('#').next().unwrap();
-                (finding["rule"].as_str().unwrap().to_owned(), name.to_owned())
+                (
+                    finding["rule"].as_str().unwrap().to_owned(),
+                    name.to_owned(),
+                )
             })
             .collect()
     };
-    let direct = rules(&[
-        "scan",
-        "examples/agent-stack",
-        "--no-vuln-db",
-        "-f",
-        "json",
-    ]);
+    let direct = rules(&["scan", "examples/agent-stack", "--no-vuln-db", "-f", "json"]);
     let pickle = (
         "dangerous-pickle-import".to_owned(),
         "pkg:generic/reranker.pkl".to_owned(),

@@ -953,35 +953,39 @@ fn texts(element: &Element, wrapper: &str, item: &str) -> Vec<String> {
 /// The parts of a `modelCard` that [`model_card_xml`] writes.
 fn model_card_from_xml(card: &Element) -> ModelCard {
     ModelCard {
-        model_parameters: card.child("modelParameters").map(|parameters| ModelParameters {
-            task: parameters.child_text("task"),
-            architecture_family: parameters.child_text("architectureFamily"),
-            model_architecture: parameters.child_text("modelArchitecture"),
-            datasets: parameters
-                .list("datasets", "dataset")
-                .map(|dataset| DatasetEntry {
-                    kind: "dataset",
-                    name: dataset.child_text("name").unwrap_or_default(),
-                    contents: None,
-                    description: None,
-                })
-                .collect(),
-        }),
+        model_parameters: card
+            .child("modelParameters")
+            .map(|parameters| ModelParameters {
+                task: parameters.child_text("task"),
+                architecture_family: parameters.child_text("architectureFamily"),
+                model_architecture: parameters.child_text("modelArchitecture"),
+                datasets: parameters
+                    .list("datasets", "dataset")
+                    .map(|dataset| DatasetEntry {
+                        kind: "dataset",
+                        name: dataset.child_text("name").unwrap_or_default(),
+                        contents: None,
+                        description: None,
+                    })
+                    .collect(),
+            }),
         quantitative_analysis: None,
-        considerations: card.child("considerations").map(|considerations| Considerations {
-            use_cases: texts(considerations, "useCases", "useCase"),
-            technical_limitations: texts(
-                considerations,
-                "technicalLimitations",
-                "technicalLimitation",
-            ),
-            ethical_considerations: considerations
-                .list("ethicalConsiderations", "ethicalConsideration")
-                .map(|ethical| EthicalConsideration {
-                    name: ethical.child_text("name").unwrap_or_default(),
-                })
-                .collect(),
-        }),
+        considerations: card
+            .child("considerations")
+            .map(|considerations| Considerations {
+                use_cases: texts(considerations, "useCases", "useCase"),
+                technical_limitations: texts(
+                    considerations,
+                    "technicalLimitations",
+                    "technicalLimitation",
+                ),
+                ethical_considerations: considerations
+                    .list("ethicalConsiderations", "ethicalConsideration")
+                    .map(|ethical| EthicalConsideration {
+                        name: ethical.child_text("name").unwrap_or_default(),
+                    })
+                    .collect(),
+            }),
         properties: card
             .list("properties", "property")
             .map(|property| Property {

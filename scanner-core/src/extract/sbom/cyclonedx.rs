@@ -116,7 +116,7 @@ fn entry(component: &CdxComponent, position: &mut usize) -> Entry {
             "excluded" => Some(AirlockScope::Dev),
             _ => None,
         }),
- 
+
         model_card: component.model_card.clone(),
     }
 }
