@@ -440,16 +440,23 @@ fn ignored_by(applied: &PolicyReport) -> String {
     files.join(", ")
 }
 
-/// Prints the gaps (one line each) and a summary; true when the profile is not met.
+/// Prints the gaps (one line each) and a summary; true when the profile is not met: an element
+/// is missing. Elements no input holds are stated as unknown in the document and do not fail
+/// the profile; they are still listed, so the reader knows what the document cannot say.
 pub fn report_gaps(
     profile: crate::emit::profile::Profile,
     gaps: &[crate::emit::profile::Gap],
     quiet: bool,
 ) -> bool {
+    use crate::emit::profile::GapKind;
     if !quiet {
         for gap in gaps {
+            let (state, after) = match gap.kind {
+                GapKind::Missing => ("no", ""),
+                GapKind::Unknown => ("unknown", " (stated as unknown in the document)"),
+            };
             stderr_line(&format!(
-                "profile {}: {}: no {}: {}",
+                "profile {}: {}: {state} {}: {}{after}",
                 profile.name(),
                 gap.subject,
                 gap.element,
@@ -457,17 +464,28 @@ pub fn report_gaps(
             ));
         }
     }
-    if gaps.is_empty() {
-        stderr_line(&format!("profile {}: met", profile.name()));
+    let count = |kind: GapKind| -> (usize, usize) {
+        let of_kind: Vec<_> = gaps.iter().filter(|gap| gap.kind == kind).collect();
+        let subjects: std::collections::BTreeSet<&str> =
+            of_kind.iter().map(|gap| gap.subject.as_str()).collect();
+        (of_kind.len(), subjects.len())
+    };
+    let (missing, missing_subjects) = count(GapKind::Missing);
+    let (unknowns, unknown_subjects) = count(GapKind::Unknown);
+    let stated = if unknowns == 0 {
+        String::new()
+    } else {
+        format!(
+            "; {unknowns} elements of {unknown_subjects} components stated as unknown (no input airlock read offline holds them)"
+        )
+    };
+    if missing == 0 {
+        stderr_line(&format!("profile {}: met{stated}", profile.name()));
         false
     } else {
-        let subjects: std::collections::BTreeSet<&str> =
-            gaps.iter().map(|gap| gap.subject.as_str()).collect();
         stderr_line(&format!(
-            "profile {}: NOT met: {} missing elements in {} components or the document",
+            "profile {}: NOT met: {missing} missing elements in {missing_subjects} components or the document{stated}",
             profile.name(),
-            gaps.len(),
-            subjects.len()
         ));
         true
     }

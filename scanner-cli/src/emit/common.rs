@@ -134,6 +134,9 @@ pub struct EmitContext<'a> {
     pub timestamp: i64,
     /// Findings the policy or a `--vex` statement took out (`scan`).
     pub ignored: &'a [scanner_core::policy::IgnoredFinding],
+    /// `--profile`: the SBOM formats state the elements it asks for that no input holds as
+    /// unknown ([`super::profile::unknowns`]).
+    pub profile: Option<super::profile::Profile>,
 }
 
 impl<'a> EmitContext<'a> {
@@ -153,7 +156,21 @@ impl<'a> EmitContext<'a> {
             project_name: project_name(paths),
             timestamp,
             ignored,
+            profile: None,
         }
+    }
+
+    /// The same context, stating the unknowns of `profile` in the SBOM formats.
+    pub fn with_profile(self, profile: Option<super::profile::Profile>) -> EmitContext<'a> {
+        EmitContext { profile, ..self }
+    }
+
+    /// The elements of the chosen profile that no input holds for `component`, for the
+    /// document to state as unknown; empty without `--profile`.
+    pub fn unknowns(&self, component: &Component) -> Vec<&'static str> {
+        self.profile
+            .map(|profile| super::profile::unknowns(profile, component))
+            .unwrap_or_default()
     }
 
     pub fn graph(&self) -> &'a DependencyGraph {
@@ -453,12 +470,16 @@ pub fn completeness(context: &EmitContext<'_>, component: &Component) -> Complet
 /// What SPDX has no field for, as the package comment both SPDX writers give and the SBOM
 /// reader parses back: `airlock: kind=…; ecosystem=…; scope=…; source=…; source-path=…`. The
 /// source matters for what a purl cannot say: a local model folder is a path, not a Hub model.
-pub fn spdx_notes(component: &Component, synthetic: bool) -> String {
+pub fn spdx_notes(context: &EmitContext<'_>, component: &Component, synthetic: bool) -> String {
     let key = &component.key;
     let mut notes = vec![
         format!("kind={}", component.kind.as_str()),
         format!("ecosystem={}", key.ecosystem.as_str()),
     ];
+    let unknowns = context.unknowns(component);
+    if !unknowns.is_empty() {
+        notes.push(format!("unknown={}", unknowns.join(",")));
+    }
     if let Some(scope) = component.scope {
         notes.push(format!("scope={}", scope.as_str()));
     }

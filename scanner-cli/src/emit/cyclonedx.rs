@@ -589,6 +589,10 @@ fn component(
     for (name, value) in properties::to_properties(&component.facts) {
         list.push(Property { name, value });
     }
+    let unknowns = context.unknowns(component);
+    if !unknowns.is_empty() {
+        list.push(property(properties::UNKNOWN, &unknowns.join(",")));
+    }
     list.sort();
     list.dedup();
 

@@ -92,6 +92,7 @@ pub fn render(format: Format, input: &ReportInput<'_>) -> anyhow::Result<Vec<u8>
             timestamp,
             input.ignored,
         )
+        .with_profile(input.profile)
     };
     let context = || {
         common::EmitContext::new(
@@ -102,6 +103,7 @@ pub fn render(format: Format, input: &ReportInput<'_>) -> anyhow::Result<Vec<u8>
             timestamp,
             input.ignored,
         )
+        .with_profile(input.profile)
     };
     match format {
         Format::Table => Ok(match input.analysis {

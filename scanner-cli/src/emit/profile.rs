@@ -12,8 +12,12 @@
 //!   of each component, its license, a SHA-512 hash of each file airlock hashed itself, and no
 //!   vulnerabilities in the SBOM (those go to a VEX document: the BSI profile leaves them out).
 //!
-//! What never exists offline (most registry packages name no supplier in a lockfile) is
-//! reported as missing, never invented.
+//! What never exists offline (most registry packages name no supplier in a lockfile) is never
+//! invented: it is an *unknown*, and the document states it as such (the `airlock:unknown`
+//! property in CycloneDX, `unknown=` in the SPDX package comment), which is how CISA 2025 asks
+//! for unknowns to be given. A profile is met when every element is present or stated unknown;
+//! an element airlock could give and does not (SHA-512 of a file it hashed itself, a format
+//! version the profile does not accept) is *missing*, and then the profile is not met.
 
 use clap::ValueEnum;
 
@@ -50,6 +54,15 @@ impl Profile {
     }
 }
 
+/// Why an element is not in the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GapKind {
+    /// No input airlock read holds the datum: the document states it as unknown.
+    Unknown,
+    /// airlock could give it and does not: the profile is not met.
+    Missing,
+}
+
 /// One element a component (or the document) lacks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gap {
@@ -57,6 +70,7 @@ pub struct Gap {
     pub subject: String,
     pub element: &'static str,
     pub why: String,
+    pub kind: GapKind,
 }
 
 fn gap(subject: &str, element: &'static str, why: impl Into<String>) -> Gap {
@@ -64,7 +78,26 @@ fn gap(subject: &str, element: &'static str, why: impl Into<String>) -> Gap {
         subject: subject.to_owned(),
         element,
         why: why.into(),
+        kind: GapKind::Missing,
     }
+}
+
+fn unknown(subject: &str, element: &'static str, why: impl Into<String>) -> Gap {
+    Gap {
+        kind: GapKind::Unknown,
+        ..gap(subject, element, why)
+    }
+}
+
+/// The elements `profile` asks for that no input holds for `component`: what the SBOM writers
+/// state as unknown.
+pub fn unknowns(profile: Profile, component: &Component) -> Vec<&'static str> {
+    let mut gaps = Vec::new();
+    check_component(profile, component, &mut gaps);
+    gaps.into_iter()
+        .filter(|gap| gap.kind == GapKind::Unknown)
+        .map(|gap| gap.element)
+        .collect()
 }
 
 /// Every gap of the document `format` would write under `profile`.
@@ -115,14 +148,14 @@ fn check_component(profile: Profile, component: &Component, gaps: &mut Vec<Gap>)
     let key = &component.key;
     let subject = key.reference();
     if common::supplier(key).is_none() {
-        gaps.push(gap(
+        gaps.push(unknown(
             &subject,
             "supplier",
             "no input airlock read offline names who supplies it",
         ));
     }
     if key.version.as_deref().is_none_or(str::is_empty) {
-        gaps.push(gap(
+        gaps.push(unknown(
             &subject,
             "version",
             match &component.facts.requirement {
@@ -135,10 +168,10 @@ fn check_component(profile: Profile, component: &Component, gaps: &mut Vec<Gap>)
         return;
     }
     if component.hashes.is_empty() {
-        gaps.push(gap(&subject, "hash", "no input records a digest of it"));
+        gaps.push(unknown(&subject, "hash", "no input records a digest of it"));
     }
     if component.licenses.is_empty() {
-        gaps.push(gap(
+        gaps.push(unknown(
             &subject,
             "license",
             "no manifest or card read declares one",
@@ -148,7 +181,7 @@ fn check_component(profile: Profile, component: &Component, gaps: &mut Vec<Gap>)
         return;
     }
     if common::authors(component).is_empty() && common::supplier(key).is_none() {
-        gaps.push(gap(&subject, "creator", "no input names who made it"));
+        gaps.push(unknown(&subject, "creator", "no input names who made it"));
     }
     // Files airlock hashed itself (model weights, configs) need SHA-512 under BSI.
     if component.kind == ComponentKind::File

@@ -153,6 +153,7 @@ fn noassertion() -> Option<SpdxExpression> {
 
 /// One package; `synthetic` for the project airlock made up as the document's subject.
 fn package(
+    context: &EmitContext<'_>,
     component: &Component,
     synthetic: bool,
     references: &References,
@@ -165,7 +166,7 @@ fn package(
         .original_purl
         .clone()
         .unwrap_or_else(|| key.purl().to_string());
-    let comment = Some(common::spdx_notes(component, synthetic));
+    let comment = Some(common::spdx_notes(context, component, synthetic));
     PackageInformation {
         package_name: key.name.original().to_owned(),
         package_spdx_identifier: spdx_id(key.name.original(), &reference),
@@ -211,10 +212,11 @@ fn build(context: &EmitContext<'_>) -> anyhow::Result<SPDX> {
 
     let mut packages: Vec<PackageInformation> = graph
         .components()
-        .map(|component| package(component, false, &references, &mut licenses))
+        .map(|component| package(context, component, false, &references, &mut licenses))
         .collect();
     if subject.synthetic {
         packages.push(package(
+            context,
             &subject.component,
             true,
             &references,

@@ -150,6 +150,7 @@ fn header(id: String, name: Option<String>) -> ElementHeader {
 }
 
 fn package(
+    context: &EmitContext<'_>,
     component: &Component,
     synthetic: bool,
     id: String,
@@ -163,7 +164,7 @@ fn package(
         .clone()
         .unwrap_or_else(|| key.purl().to_string());
     let mut header = header(id, Some(key.name.original().to_owned()));
-    header.comment = Some(common::spdx_notes(component, synthetic));
+    header.comment = Some(common::spdx_notes(context, component, synthetic));
     Package {
         header,
         supplied_by: common::supplier(key).map(|owner| shared.organization(ids, &owner)),
@@ -319,7 +320,14 @@ fn build(context: &EmitContext<'_>) -> anyhow::Result<Document> {
         .any(|(component, _)| component.kind == ComponentKind::MachineLearningModel);
     for (component, synthetic) in &listed {
         let id = ids.package(&component.key, &references);
-        let package = package(component, *synthetic, id.clone(), &ids, &mut shared);
+        let package = package(
+            context,
+            component,
+            *synthetic,
+            id.clone(),
+            &ids,
+            &mut shared,
+        );
         let licenses = shared.licenses(&ids, &component.licenses);
         if !licenses.is_empty() {
             license_links.push((id.clone(), licenses));

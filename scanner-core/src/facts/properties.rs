@@ -59,6 +59,11 @@ pub const SYNTHETIC: &str = "airlock:synthetic";
 pub const SYNTHETIC_PROJECT: &str = "project";
 /// A rule that a finding about the component broke (`scan` only).
 pub const FINDING: &str = "airlock:finding";
+/// The minimum elements of the chosen `--profile` (`supplier`, `version`, `hash`, `license`,
+/// `creator`) that no input airlock read holds, comma-separated: the document states them as
+/// unknown (CISA 2025 asks that unknowns be stated, not left out). In SPDX, the package
+/// comment's `unknown=` note.
+pub const UNKNOWN: &str = "airlock:unknown";
 /// airlock's kind of a component whose kind the document's own type cannot say
 /// (`mcp-server`, `agent-tool`), `ComponentKind::as_str`.
 pub const KIND: &str = "airlock:kind";
@@ -79,6 +84,7 @@ pub const STRUCTURAL: &[&str] = &[
     SYNTHETIC,
     FINDING,
     KIND,
+    UNKNOWN,
 ];
 
 // SPDX has no properties: airlock's package comment carries `airlock: kind=…; ecosystem=…;
