@@ -114,6 +114,20 @@ impl ComponentKey {
         }
     }
 
+    /// The key of something found in the file at `path` (the file itself, or a server or tool
+    /// it declares): a generic name with no version whose source is that file, so that the same
+    /// name in two files stays two components.
+    pub fn in_file(name: PackageName, path: &str) -> Self {
+        ComponentKey::new(
+            Ecosystem::GenericFile,
+            name,
+            None,
+            Source::File {
+                path: path.to_owned(),
+            },
+        )
+    }
+
     /// The purl derived from this key.
     pub fn purl(&self) -> Purl {
         Purl::for_key(self)

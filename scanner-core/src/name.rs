@@ -71,6 +71,18 @@ impl PackageName {
     }
 }
 
+/// `text` with each white-space or control character replaced by `-`: text a file uses as a
+/// label (a folder called `my model`, a server called `my server`) still makes a valid name.
+pub(crate) fn dashed(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.chars().map(|c| {
+        if c.is_whitespace() || c.is_control() {
+            '-'
+        } else {
+            c
+        }
+    })
+}
+
 /// Per-ecosystem normalization.
 pub fn normalize(ecosystem: Ecosystem, name: &str) -> String {
     match ecosystem {

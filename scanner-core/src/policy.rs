@@ -267,14 +267,7 @@ pub struct ProjectPolicyOutcome {
 pub fn policy_file_key(path: &str) -> Option<ComponentKey> {
     let file_name = path.rsplit('/').next().unwrap_or(path);
     let name = PackageName::new(Ecosystem::GenericFile, file_name).ok()?;
-    Some(ComponentKey::new(
-        Ecosystem::GenericFile,
-        name,
-        None,
-        Source::File {
-            path: path.to_owned(),
-        },
-    ))
+    Some(ComponentKey::in_file(name, path))
 }
 
 /// A project policy file as a component of the scan's graph: its digest, where it lies, and

@@ -202,40 +202,22 @@ impl Manifest {
             diagnostics: &mut diagnostics,
         };
         let mut dependencies = Vec::new();
-        reader.read(
-            &wire.dependencies,
-            EdgeKind::Normal,
-            None,
-            &mut dependencies,
-        );
-        reader.read(
-            &wire.dev_dependencies,
-            EdgeKind::Dev,
-            None,
-            &mut dependencies,
-        );
-        reader.read(
-            &wire.build_dependencies,
-            EdgeKind::Build,
+        reader.read_tables(
+            [
+                &wire.dependencies,
+                &wire.dev_dependencies,
+                &wire.build_dependencies,
+            ],
             None,
             &mut dependencies,
         );
         for (target, tables) in &wire.target {
-            reader.read(
-                &tables.dependencies,
-                EdgeKind::Normal,
-                Some(target),
-                &mut dependencies,
-            );
-            reader.read(
-                &tables.dev_dependencies,
-                EdgeKind::Dev,
-                Some(target),
-                &mut dependencies,
-            );
-            reader.read(
-                &tables.build_dependencies,
-                EdgeKind::Build,
+            reader.read_tables(
+                [
+                    &tables.dependencies,
+                    &tables.dev_dependencies,
+                    &tables.build_dependencies,
+                ],
                 Some(target),
                 &mut dependencies,
             );
@@ -274,6 +256,19 @@ struct DeclarationReader<'a> {
 }
 
 impl DeclarationReader<'_> {
+    /// Reads the `dependencies`, `dev-dependencies` and `build-dependencies` tables of the
+    /// manifest or of one `[target.'cfg(…)']` table, in that order.
+    fn read_tables(
+        &mut self,
+        [normal, dev, build]: [&WireTable; 3],
+        target: Option<&String>,
+        into: &mut Vec<DeclaredDependency>,
+    ) {
+        self.read(normal, EdgeKind::Normal, target, into);
+        self.read(dev, EdgeKind::Dev, target, into);
+        self.read(build, EdgeKind::Build, target, into);
+    }
+
     fn read(
         &mut self,
         table: &WireTable,
