@@ -233,12 +233,14 @@ pub fn profile_names() -> impl Iterator<Item = &'static str> {
 /// How one import is judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ImportClass {
+    /// Admitted by the built-in allowlist, a profile or the policy.
     Allowed,
     /// A class of the program that loads the pickle (`__main__`): its code is the loader's
     /// own, but what it does with the stream's state is unknown.
     LoaderDefined,
     /// Outside the allowlist: it may run code.
     Unknown,
+    /// In the dangerous table: it runs code or reaches the system.
     Dangerous,
 }
 

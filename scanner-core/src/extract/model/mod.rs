@@ -41,6 +41,7 @@ use crate::name::PackageName;
 pub struct ModelDirectory {
     /// Scan-relative directory of the model (the snapshot root in a cache).
     pub directory: String,
+    /// The model component's key.
     pub key: ComponentKey,
     /// The hub repository and revision, in a cache snapshot.
     pub repository: Option<HubRepository>,
