@@ -16,26 +16,44 @@ use crate::purl::Purl;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Source {
     /// A package index; `None` is the ecosystem's default (crates.io, pypi.org).
-    Registry { index: Option<String> },
+    Registry {
+        /// The index URL as written; `None` for the ecosystem's default.
+        index: Option<String>,
+    },
     /// A git repository, with the reference that was asked for and the commit that was locked.
     Git {
+        /// The repository as the input wrote it (credentials are redacted by the link stage).
         url: String,
+        /// The branch, tag or revision the input asked for, if any.
         reference: Option<GitReference>,
+        /// The commit the lock resolved it to, if locked.
         commit: Option<String>,
     },
     /// A local directory (a workspace member or a path dependency), scan-relative.
-    Path { path: String },
+    Path {
+        /// The directory, scan-relative.
+        path: String,
+    },
     /// A direct download URL.
-    Url { url: String },
+    Url {
+        /// The URL as written (credentials are redacted by the link stage).
+        url: String,
+    },
     /// A file found by the scan itself (model weights, scripts), scan-relative.
-    File { path: String },
+    File {
+        /// The file, scan-relative.
+        path: String,
+    },
 }
 
 /// What a git dependency asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GitReference {
+    /// A branch, which moves: what it names can change under the same lock entry.
     Branch(String),
+    /// A tag.
     Tag(String),
+    /// A revision (a commit id or another git revision expression).
     Rev(String),
 }
 
@@ -92,14 +110,18 @@ impl fmt::Display for Source {
 /// The identity of a component: (ecosystem, normalized name, version, source).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ComponentKey {
+    /// The ecosystem whose rules name and version the package.
     pub ecosystem: Ecosystem,
+    /// The name, normalized per ecosystem for identity.
     pub name: PackageName,
     /// `None` when the input does not pin a version (a bare requirement, a manifest range).
     pub version: Option<String>,
+    /// Where the package comes from.
     pub source: Source,
 }
 
 impl ComponentKey {
+    /// A key from its four parts; the purl and the reference derive from them.
     pub fn new(
         ecosystem: Ecosystem,
         name: PackageName,
@@ -112,6 +134,20 @@ impl ComponentKey {
             version,
             source,
         }
+    }
+
+    /// The key of something found in the file at `path` (the file itself, or a server or tool
+    /// it declares): a generic name with no version whose source is that file, so that the same
+    /// name in two files stays two components.
+    pub fn in_file(name: PackageName, path: &str) -> Self {
+        ComponentKey::new(
+            Ecosystem::GenericFile,
+            name,
+            None,
+            Source::File {
+                path: path.to_owned(),
+            },
+        )
     }
 
     /// The purl derived from this key.
@@ -183,6 +219,7 @@ impl ComponentKind {
             .find(|kind| kind.as_str() == name)
     }
 
+    /// The kind as the outputs write it (`library`, `machine-learning-model`, `mcp-server`).
     pub fn as_str(self) -> &'static str {
         match self {
             ComponentKind::Application => "application",
@@ -211,6 +248,7 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// The scope as the outputs write it (`required`, `dev`, `build`, `optional`).
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Dev => "dev",
@@ -224,13 +262,18 @@ impl Scope {
 /// The kind of a dependency edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EdgeKind {
+    /// A dependency needed at run time.
     Normal,
+    /// A dependency for development and tests only.
     Dev,
+    /// A dependency for building (Cargo build-dependencies, build-system requirements).
     Build,
+    /// A dependency installed only on request (an extra, an optional feature).
     Optional,
 }
 
 impl EdgeKind {
+    /// The kind as the outputs write it (`normal`, `dev`, `build`, `optional`).
     pub fn as_str(self) -> &'static str {
         match self {
             EdgeKind::Normal => "normal",
@@ -265,10 +308,12 @@ pub struct EdgeDetails {
 }
 
 impl EdgeDetails {
+    /// True when the edge says nothing beyond its kind.
     pub fn is_empty(&self) -> bool {
         self.marker.is_none() && self.extras.is_empty() && self.relation.is_none()
     }
 
+    /// Details holding only `marker`; a blank marker is no marker.
     pub fn with_marker(marker: Option<String>) -> EdgeDetails {
         EdgeDetails {
             marker: marker.filter(|marker| !marker.trim().is_empty()),
@@ -300,15 +345,22 @@ impl EdgeDetails {
 /// Supported digest algorithms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HashAlgorithm {
+    /// SHA-256, the digest airlock computes itself.
     Sha256,
+    /// SHA-384.
     Sha384,
+    /// SHA-512.
     Sha512,
+    /// SHA-1, read from inputs only.
     Sha1,
+    /// MD5, read from inputs only.
     Md5,
+    /// BLAKE2b-256.
     Blake2b256,
 }
 
 impl HashAlgorithm {
+    /// The algorithm as the outputs write it (`sha256`).
     pub fn as_str(self) -> &'static str {
         match self {
             HashAlgorithm::Sha256 => "sha256",
@@ -361,11 +413,14 @@ pub struct Hash {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{value}` is not a {algorithm} digest ({expected} hex characters)", algorithm = algorithm.as_str(), expected = algorithm.hex_length())]
 pub struct InvalidHash {
+    /// The algorithm the digest was said to be of.
     pub algorithm: HashAlgorithm,
+    /// The text that is not such a digest (its first 200 characters).
     pub value: String,
 }
 
 impl Hash {
+    /// A digest of `algorithm` from hex text: trimmed, of the algorithm's length, lowercased.
     pub fn new(algorithm: HashAlgorithm, value: &str) -> Result<Hash, InvalidHash> {
         let value = value.trim();
         if value.len() != algorithm.hex_length()
@@ -382,10 +437,12 @@ impl Hash {
         })
     }
 
+    /// The algorithm of the digest.
     pub fn algorithm(&self) -> HashAlgorithm {
         self.algorithm
     }
 
+    /// The digest as lowercase hex.
     pub fn value(&self) -> &str {
         &self.value
     }
@@ -402,6 +459,7 @@ pub enum ComponentFlag {
 }
 
 impl ComponentFlag {
+    /// The flag as the outputs write it (`unpinned`, `editable`).
     pub fn as_str(self) -> &'static str {
         match self {
             ComponentFlag::Unpinned => "unpinned",
@@ -413,14 +471,19 @@ impl ComponentFlag {
 /// One component with everything known about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Component {
+    /// The identity every file's statements about the component are merged on.
     pub key: ComponentKey,
+    /// What the component is; merged, first-party wins over third-party.
     pub kind: ComponentKind,
     /// The scope an extractor declared, later replaced by the scope computed from the roots.
     pub scope: Option<Scope>,
+    /// Digests of its artifact, validated.
     pub hashes: BTreeSet<Hash>,
     /// License expressions as found (validated against SPDX when SBOMs are written).
     pub licenses: BTreeSet<String>,
+    /// Every place the component was found, and by which extractor.
     pub evidence: BTreeSet<Evidence>,
+    /// Facts the risk rules act on (unpinned, editable).
     pub flags: BTreeSet<ComponentFlag>,
     /// Everything else known about it, typed (requirement, markers, MCP server, tool, model
     /// card, weights file, ...).
@@ -428,6 +491,7 @@ pub struct Component {
 }
 
 impl Component {
+    /// A component with nothing known about it yet but its key and kind.
     pub fn new(key: ComponentKey, kind: ComponentKind) -> Component {
         Component {
             key,
@@ -441,6 +505,7 @@ impl Component {
         }
     }
 
+    /// The component, also found at `evidence`.
     pub fn with_evidence(mut self, evidence: Evidence) -> Component {
         self.evidence.insert(evidence);
         self
@@ -463,6 +528,7 @@ impl Component {
         self.facts.merge(other.facts);
     }
 
+    /// The purl of the component's key.
     pub fn purl(&self) -> Purl {
         self.key.purl()
     }

@@ -11,7 +11,7 @@ macro_rules! diagnostic_codes {
         /// Every diagnostic airlock can produce.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
-        pub enum DiagnosticCode { $($variant,)* }
+        pub enum DiagnosticCode { $(#[doc = $description] $variant,)* }
 
         impl DiagnosticCode {
             /// All codes, in declaration order.
@@ -76,6 +76,7 @@ pub enum DiagnosticSeverity {
 }
 
 impl DiagnosticSeverity {
+    /// The severity as the outputs write it (`error`).
     pub fn as_str(self) -> &'static str {
         match self {
             DiagnosticSeverity::Error => "error",
@@ -88,13 +89,18 @@ impl DiagnosticSeverity {
 /// One coded message, with the place it is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Diagnostic {
+    /// The file (and line) it is about; `None` for the run as a whole.
     pub location: Option<Location>,
+    /// How bad it is: an error means something was not read.
     pub severity: DiagnosticSeverity,
+    /// The stable code (documented in `docs/rules.md`).
     pub code: DiagnosticCode,
+    /// What happened, for people.
     pub message: String,
 }
 
 impl Diagnostic {
+    /// A diagnostic with every part given.
     pub fn new(
         code: DiagnosticCode,
         severity: DiagnosticSeverity,
@@ -109,6 +115,7 @@ impl Diagnostic {
         }
     }
 
+    /// An error about `location`: something there was not read.
     pub fn error(
         code: DiagnosticCode,
         location: Location,
@@ -117,6 +124,7 @@ impl Diagnostic {
         Diagnostic::new(code, DiagnosticSeverity::Error, Some(location), message)
     }
 
+    /// A warning about `location`: read, with a problem.
     pub fn warning(
         code: DiagnosticCode,
         location: Location,
@@ -125,6 +133,7 @@ impl Diagnostic {
         Diagnostic::new(code, DiagnosticSeverity::Warning, Some(location), message)
     }
 
+    /// A note about `location`: changes nothing in the result.
     pub fn note(
         code: DiagnosticCode,
         location: Location,

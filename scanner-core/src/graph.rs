@@ -15,6 +15,7 @@ pub struct GraphBuilder {
 }
 
 impl GraphBuilder {
+    /// A builder with nothing in it.
     pub fn new() -> GraphBuilder {
         GraphBuilder::default()
     }
@@ -29,6 +30,7 @@ impl GraphBuilder {
         }
     }
 
+    /// True when a component of `key` was added.
     pub fn contains(&self, key: &ComponentKey) -> bool {
         self.components.contains_key(key)
     }
@@ -118,8 +120,11 @@ impl GraphBuilder {
 /// A directed edge, borrowed from the graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Edge<'graph> {
+    /// The dependent.
     pub from: &'graph ComponentKey,
+    /// The dependency.
     pub to: &'graph ComponentKey,
+    /// What kind of dependency it is.
     pub kind: EdgeKind,
     /// Markers, extras, relation; `None` when the edge carries none.
     pub details: Option<&'graph EdgeDetails>,
@@ -175,10 +180,12 @@ impl DependencyGraph {
         builder.build()
     }
 
+    /// How many components the graph holds.
     pub fn len(&self) -> usize {
         self.components.len()
     }
 
+    /// True when the graph holds no component.
     pub fn is_empty(&self) -> bool {
         self.components.is_empty()
     }
@@ -188,6 +195,7 @@ impl DependencyGraph {
         self.components.iter()
     }
 
+    /// The component of `key`, if the graph holds it.
     pub fn get(&self, key: &ComponentKey) -> Option<&Component> {
         self.index
             .get(key)
@@ -201,10 +209,27 @@ impl DependencyGraph {
             .filter_map(|&position| self.key_at(position))
     }
 
+    /// True when `key` is a root (a project the scan found, not a dependency).
     pub fn is_root(&self, key: &ComponentKey) -> bool {
         self.index
             .get(key)
             .is_some_and(|position| self.roots.contains(position))
+    }
+
+    /// The edges from the component at `from`, whose targets are `targets`.
+    fn edges_of<'a>(
+        &'a self,
+        from: usize,
+        targets: &'a [(usize, EdgeKind)],
+    ) -> impl Iterator<Item = Edge<'a>> + 'a {
+        targets.iter().filter_map(move |&(to, kind)| {
+            Some(Edge {
+                from: self.key_at(from)?,
+                to: self.key_at(to)?,
+                kind,
+                details: self.edge_details.get(&(from, to, kind)),
+            })
+        })
     }
 
     /// Every edge, sorted by (from, to, kind).
@@ -212,16 +237,7 @@ impl DependencyGraph {
         self.outgoing
             .iter()
             .enumerate()
-            .flat_map(move |(from, targets)| {
-                targets.iter().filter_map(move |&(to, kind)| {
-                    Some(Edge {
-                        from: self.key_at(from)?,
-                        to: self.key_at(to)?,
-                        kind,
-                        details: self.edge_details.get(&(from, to, kind)),
-                    })
-                })
-            })
+            .flat_map(move |(from, targets)| self.edges_of(from, targets))
     }
 
     /// The edges from `key`, sorted by (to, kind): what `edges()` filtered on `from` gives,
@@ -232,18 +248,10 @@ impl DependencyGraph {
             .get(key)
             .and_then(|&from| Some((from, self.outgoing.get(from)?)))
             .into_iter()
-            .flat_map(move |(from, targets)| {
-                targets.iter().filter_map(move |&(to, kind)| {
-                    Some(Edge {
-                        from: self.key_at(from)?,
-                        to: self.key_at(to)?,
-                        kind,
-                        details: self.edge_details.get(&(from, to, kind)),
-                    })
-                })
-            })
+            .flat_map(move |(from, targets)| self.edges_of(from, targets))
     }
 
+    /// How many edges the graph holds.
     pub fn edge_count(&self) -> usize {
         self.outgoing.iter().map(Vec::len).sum()
     }
@@ -384,13 +392,18 @@ mod tests {
     use crate::ecosystem::Ecosystem;
     use crate::name::PackageName;
 
-    fn key(name: &str) -> ComponentKey {
+    /// A registry package of `ecosystem`.
+    pub(super) fn key_in(ecosystem: Ecosystem, name: &str, version: &str) -> ComponentKey {
         ComponentKey::new(
-            Ecosystem::CratesIo,
-            PackageName::new(Ecosystem::CratesIo, name).unwrap(),
-            Some("1.0.0".to_owned()),
+            ecosystem,
+            PackageName::new(ecosystem, name).unwrap(),
+            Some(version.to_owned()),
             Source::DEFAULT_REGISTRY,
         )
+    }
+
+    fn key(name: &str) -> ComponentKey {
+        key_in(Ecosystem::CratesIo, name, "1.0.0")
     }
 
     fn graph(edges: &[(&str, &str, EdgeKind)], roots: &[&str]) -> DependencyGraph {
@@ -562,18 +575,13 @@ mod tests {
 
 #[cfg(test)]
 mod edge_detail_tests {
+    use super::tests::key_in;
     use super::*;
-    use crate::component::{ComponentKind, Source};
+    use crate::component::ComponentKind;
     use crate::ecosystem::Ecosystem;
-    use crate::name::PackageName;
 
     fn key(name: &str) -> ComponentKey {
-        ComponentKey::new(
-            Ecosystem::PyPI,
-            PackageName::new(Ecosystem::PyPI, name).unwrap(),
-            Some("1.0".to_owned()),
-            Source::DEFAULT_REGISTRY,
-        )
+        key_in(Ecosystem::PyPI, name, "1.0")
     }
 
     fn details(marker: Option<&str>, extras: &[&str]) -> EdgeDetails {

@@ -7,6 +7,7 @@ use std::fmt;
 /// depend on the machine that produced it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Location {
+    /// Scan-relative, `/`-separated.
     pub path: String,
     /// 1-based.
     pub line: Option<u32>,
@@ -15,6 +16,7 @@ pub struct Location {
 }
 
 impl Location {
+    /// The whole file at `path`.
     pub fn file(path: impl Into<String>) -> Location {
         Location {
             path: path.into(),
@@ -23,6 +25,7 @@ impl Location {
         }
     }
 
+    /// Line `line` (1-based) of the file at `path`.
     pub fn line(path: impl Into<String>, line: u32) -> Location {
         Location {
             path: path.into(),
@@ -48,6 +51,8 @@ impl fmt::Display for Location {
 /// A component was found at `location` by the extractor `extractor`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Evidence {
+    /// Where the component was found.
     pub location: Location,
+    /// The id of the extractor (format row) that found it.
     pub extractor: &'static str,
 }

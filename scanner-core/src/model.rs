@@ -50,15 +50,19 @@ pub struct ModelCard {
     /// `architectures` from `config.json`; the first is `modelParameters.modelArchitecture`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub architectures: Vec<String>,
+    /// `library_name` of the card (`transformers`, `peft`, `gguf`): the library that loads the model.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub library_name: Option<String>,
+    /// The card's `language` list.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub languages: Vec<String>,
+    /// The card's `tags`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     /// Hub dataset ids (`modelParameters.datasets`, as references to data components).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub datasets: Vec<String>,
+    /// The card's license, with where it is written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub license: Option<ModelLicense>,
     /// `base_model` entries with how this model derives from each.
@@ -77,13 +81,16 @@ pub struct ModelCard {
     /// the creator is a provenance hint).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_name: Option<String>,
+    /// Who made the model the file was quantized from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_creator: Option<String>,
+    /// Who quantized it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantized_by: Option<String>,
     /// `torch_dtype` / `dtype` from `config.json`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dtype: Option<String>,
+    /// `transformers_version` from `config.json`: the library version the files were saved with.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transformers_version: Option<String>,
     /// `auto_map` entries: loading needs `trust_remote_code`.
@@ -171,6 +178,7 @@ pub struct ModelLicense {
     /// `license_link` (with `other`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
+    /// Where the license is written (the card's line).
     #[serde(serialize_with = "location_text")]
     pub location: Location,
 }
@@ -185,6 +193,7 @@ pub struct BaseModel {
     /// False when the card gave no `base_model_relation` and airlock inferred it the way the hub
     /// does (an adapter library or config, a quantized format, several bases).
     pub relation_declared: bool,
+    /// Where the base model is named.
     #[serde(serialize_with = "location_text")]
     pub location: Location,
 }
@@ -192,17 +201,24 @@ pub struct BaseModel {
 /// One `model-index` result.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct EvaluationResult {
+    /// `task.type` (`text-generation`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<String>,
+    /// `dataset.type`: the hub id of the dataset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dataset: Option<String>,
+    /// `dataset.name` as shown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dataset_name: Option<String>,
+    /// `dataset.config`: the dataset configuration evaluated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dataset_config: Option<String>,
+    /// `dataset.split`: the split evaluated (`test`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dataset_split: Option<String>,
+    /// `metric.type` (`accuracy`).
     pub metric_type: String,
+    /// `metric.name` as shown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<String>,
     /// As written (numbers are kept as text: no rounding, deterministic output).
@@ -224,6 +240,7 @@ pub struct Considerations {
 }
 
 impl Considerations {
+    /// True when the card has none of these sections.
     pub fn is_empty(&self) -> bool {
         self.intended_uses.is_empty() && self.limitations.is_empty() && self.ethical.is_empty()
     }
@@ -234,6 +251,7 @@ impl Considerations {
 pub struct Gating {
     /// The `extra_gated_*` keys (or `gated`) present.
     pub keys: Vec<String>,
+    /// Where the gating keys are written.
     #[serde(serialize_with = "location_text")]
     pub location: Location,
 }
@@ -253,6 +271,7 @@ pub struct RemoteCode {
     /// Whether that file is in the model directory (`None` when it could not be checked).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub module_present: Option<bool>,
+    /// Where the `auto_map` entry is written.
     #[serde(serialize_with = "location_text")]
     pub location: Location,
 }
@@ -260,7 +279,9 @@ pub struct RemoteCode {
 /// A shard named by an index that is not on disk.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct MissingShard {
+    /// The shard's file name, as the index names it.
     pub shard: String,
+    /// The index entry that names it.
     #[serde(serialize_with = "location_text")]
     pub location: Location,
 }
@@ -269,7 +290,9 @@ pub struct MissingShard {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum WeightsFormat {
+    /// safetensors: a JSON header and raw tensors, no code.
     Safetensors,
+    /// GGUF (llama.cpp): metadata and tensors, no code.
     Gguf,
     /// `torch.save` since PyTorch 1.6: a zip with `*/data.pkl` and raw storages.
     PytorchZip,
@@ -279,8 +302,11 @@ pub enum WeightsFormat {
     PytorchTar,
     /// A plain pickle stream (`.pkl`, `.joblib`, or a `.bin` that is one).
     Pickle,
+    /// A NumPy `.npy` array (an object array is a pickle).
     Numpy,
+    /// A NumPy `.npz` zip of arrays.
     NumpyZip,
+    /// An ONNX protobuf graph.
     Onnx,
     /// A generic container (zip, tar) holding pickles, found by content.
     Archive,
@@ -311,6 +337,7 @@ impl WeightsFormat {
         }
     }
 
+    /// The format as the outputs write it (`pytorch-zip`).
     pub fn as_str(self) -> &'static str {
         match self {
             WeightsFormat::Safetensors => "safetensors",
@@ -332,6 +359,7 @@ impl WeightsFormat {
 /// Facts about one weights file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WeightsFile {
+    /// What the content is.
     pub format: WeightsFormat,
     /// The format the extension promised, when the content is something else.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -339,8 +367,10 @@ pub struct WeightsFile {
     /// Real size on disk, even when only a prefix was read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
+    /// How many tensors the file holds, when its format says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tensors: Option<u64>,
+    /// How many parameters (elements over all tensors), when its format says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameters: Option<u64>,
     /// Parameters per element type (`F32`, `BF16`, `Q4_K`).
@@ -353,6 +383,7 @@ pub struct WeightsFile {
     /// The pickle streams found, with what they import.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pickles: Vec<PickleStream>,
+    /// The pointer, when the file is a git-lfs pointer instead of the weights.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lfs: Option<LfsPointer>,
     /// Digests the content must have, with where that expectation comes from.
@@ -372,6 +403,7 @@ pub struct WeightsFile {
 }
 
 impl WeightsFile {
+    /// Facts of a file of `format`, with nothing else known yet.
     pub fn new(format: WeightsFormat) -> WeightsFile {
         WeightsFile {
             format,
@@ -451,6 +483,7 @@ pub struct ChatTemplate {
 pub struct CodeHazard {
     /// The entry and line it was found in (`config.json`, `model_config.yaml:3`).
     pub place: String,
+    /// What the loader would run (`auto_map` class, a Keras `Lambda` layer, ...).
     pub what: String,
 }
 
@@ -472,6 +505,7 @@ pub struct PickleStream {
     pub imports: Vec<PickleImport>,
     /// False when the walk stopped before the stream's end: what follows is unknown.
     pub complete: bool,
+    /// Why the walk stopped early, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incomplete_reason: Option<String>,
 }
@@ -480,11 +514,15 @@ pub struct PickleStream {
 /// (`REDUCE`, `OBJ`, `NEWOBJ`, `INST`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct PickleImport {
+    /// The module the global comes from (`torch._utils`).
     pub module: String,
+    /// The global's name in it (`_rebuild_tensor_v2`).
     pub name: String,
+    /// The opcode that imported it (`GLOBAL`, `STACK_GLOBAL`, `INST`).
     pub opcode: &'static str,
     /// Byte offset of the importing opcode within the stream.
     pub offset: u64,
+    /// True when the stream then calls it (`REDUCE`, `OBJ`, `NEWOBJ`, `INST`).
     pub called: bool,
 }
 
@@ -500,7 +538,9 @@ impl PickleImport {
 /// SBOM that states no import is not taken to mean the file has none).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct StatedImport {
+    /// The module the global is looked up in (`posix`).
     pub module: String,
+    /// The global's name in it (`system`; dotted for protocol 4 attribute walks).
     pub name: String,
     /// Whether the stream calls it (`REDUCE`, `OBJ`, `NEWOBJ`, `INST`).
     pub called: bool,
@@ -539,12 +579,14 @@ impl StatedImport {
 pub struct LfsPointer {
     /// SHA-256 of the real file, lowercase hex.
     pub oid: String,
+    /// Size of the real file in bytes.
     pub size: u64,
 }
 
 /// A digest a file is expected to have.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct ExpectedDigest {
+    /// The SHA-256 the file must have, lowercase hex.
     pub sha256: String,
     /// Where the expectation comes from (`hugging face cache blob name`).
     pub source: String,

@@ -12,12 +12,23 @@ use crate::ecosystem::Ecosystem;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum NameError {
+    /// Nothing but white space.
     #[error("a package name cannot be empty")]
     Empty,
+    /// Longer than [`MAX_NAME_LENGTH`].
     #[error("package name `{name}` is longer than {max} bytes")]
-    TooLong { name: String, max: usize },
+    TooLong {
+        /// The name's first 64 characters.
+        name: String,
+        /// The limit it is over.
+        max: usize,
+    },
+    /// A control character, or white space in a registry name.
     #[error("package name `{name}` contains a control character or white space")]
-    InvalidCharacter { name: String },
+    InvalidCharacter {
+        /// The name, trimmed.
+        name: String,
+    },
 }
 
 /// The longest name accepted; real names are far shorter and this keeps hostile input bounded.
@@ -69,6 +80,18 @@ impl PackageName {
     pub fn original(&self) -> &str {
         &self.original
     }
+}
+
+/// `text` with each white-space or control character replaced by `-`: text a file uses as a
+/// label (a folder called `my model`, a server called `my server`) still makes a valid name.
+pub(crate) fn dashed(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.chars().map(|c| {
+        if c.is_whitespace() || c.is_control() {
+            '-'
+        } else {
+            c
+        }
+    })
 }
 
 /// Per-ecosystem normalization.

@@ -71,8 +71,11 @@ pub const POLICY_EVIDENCE: &str = "airlock/policy";
 /// A calendar date (the `expires` of an ignore entry).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
+    /// The year (four digits).
     pub year: u16,
+    /// The month, 1 to 12.
     pub month: u8,
+    /// The day of the month, 1 to 31 (checked against the month when parsed).
     pub day: u8,
 }
 
@@ -132,9 +135,13 @@ pub struct IgnoreEntry {
     pub id: String,
     /// Normalized per the package's ecosystem when compared.
     pub package: Option<String>,
+    /// The one version the entry accepts; `None` for every version.
     pub version: Option<String>,
+    /// Why the finding is accepted (required: an ignore says why).
     pub reason: String,
+    /// The day after which the entry no longer applies.
     pub expires: Option<Date>,
+    /// Where the entry is written.
     pub location: Location,
 }
 
@@ -171,6 +178,7 @@ pub struct RuleSetting {
 }
 
 impl RuleSetting {
+    /// True when the rule's findings are dropped (`enabled = false`).
     pub fn is_disabled(&self) -> bool {
         self.enabled == Some(false)
     }
@@ -179,7 +187,9 @@ impl RuleSetting {
 /// The field of a `[rules.ID]` table an [`EntryLines`] line belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RuleField {
+    /// `[rules.ID] severity`.
     Severity,
+    /// `[rules.ID] enabled`.
     Enabled,
 }
 
@@ -187,8 +197,11 @@ pub enum RuleField {
 /// an entry names its line. Filled by [`Policy::parse`]; empty after [`Policy::overlay`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct EntryLines {
+    /// The line of `fail-on`.
     pub fail_on: Option<u32>,
+    /// The line of `unknown-severity`.
     pub unknown_severity: Option<u32>,
+    /// The lines of each rule's `severity` and `enabled`.
     pub rules: BTreeMap<(RuleId, RuleField), u32>,
     /// List entries by key (`licenses.allow`, `models.allowed-pickle-imports`, ...) and value
     /// as written.
@@ -202,6 +215,7 @@ pub struct EntryLines {
 pub struct Policy {
     /// The file it was read from (after [`Policy::overlay`], the last file layered).
     pub path: Option<String>,
+    /// `fail-on`: the lowest severity that fails a run; `None` is [`DEFAULT_FAIL_ON`].
     pub fail_on: Option<Severity>,
     /// The file `fail_on` was read from (they differ once files are layered).
     pub fail_on_source: Option<String>,
@@ -209,16 +223,24 @@ pub struct Policy {
     /// totals (`unknown-severity`); `None` is [`crate::risk::DEFAULT_UNKNOWN_COUNTS_AS`]
     /// (high). A lower level is looser.
     pub unknown_severity: Option<Severity>,
+    /// `[[ignore]]` entries: findings accepted, each with a reason.
     pub ignores: Vec<IgnoreEntry>,
+    /// `[rules.ID]` settings by rule.
     pub rules: BTreeMap<RuleId, RuleSetting>,
+    /// `[licenses]`: package licenses allowed and denied.
     pub package_licenses: LicenseLists,
+    /// `[models.licenses]`: model licenses allowed and denied.
     pub model_licenses: LicenseLists,
+    /// `[models] allowed-pickle-imports`: pickle globals (`module.name`, `module.*`) accepted.
     pub allowed_pickle_imports: Vec<String>,
     /// `[models] profiles`: built-in safe pickle profiles
     /// ([`crate::risk::pickle_imports::PROFILES`]).
     pub model_profiles: Vec<String>,
+    /// `[sources] trusted-registries`: package indexes that are not reported as alternative.
     pub trusted_registries: Vec<String>,
+    /// `[sources] trusted-git-hosts`: git hosts (or host/owner prefixes) that are trusted.
     pub trusted_git_hosts: Vec<String>,
+    /// Where each entry was written, for findings about the file.
     pub lines: EntryLines,
 }
 
@@ -257,6 +279,7 @@ impl Loosening {
 /// The policy a run applies once a project policy is taken into account, and what was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ProjectPolicyOutcome {
+    /// The policy to apply: the operator's, tightened or layered by the project's.
     pub policy: Policy,
     /// The loosening entries that were not applied, in file order.
     pub refused: Vec<Loosening>,
@@ -267,14 +290,7 @@ pub struct ProjectPolicyOutcome {
 pub fn policy_file_key(path: &str) -> Option<ComponentKey> {
     let file_name = path.rsplit('/').next().unwrap_or(path);
     let name = PackageName::new(Ecosystem::GenericFile, file_name).ok()?;
-    Some(ComponentKey::new(
-        Ecosystem::GenericFile,
-        name,
-        None,
-        Source::File {
-            path: path.to_owned(),
-        },
-    ))
+    Some(ComponentKey::in_file(name, path))
 }
 
 /// A project policy file as a component of the scan's graph: its digest, where it lies, and
@@ -299,13 +315,16 @@ pub fn project_policy_component(path: &str, sha256: &str, trusted: bool) -> Opti
 /// A finding the policy accepted, with the entry that accepted it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IgnoredFinding {
+    /// The finding that was accepted.
     pub finding: Finding,
+    /// The entry that accepted it.
     pub entry: IgnoreEntry,
 }
 
 /// What applying a policy changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PolicyReport {
+    /// The findings accepted by an ignore entry.
     pub ignored: Vec<IgnoredFinding>,
     /// Entries past their `expires` date: they no longer apply.
     pub expired: Vec<IgnoreEntry>,
@@ -466,46 +485,7 @@ impl Policy {
     /// `unknown-severity`, a rule's `severity` or `enabled`) replaces this one's; lists add up (ignores, license lists,
     /// pickle imports, trusted sources).
     pub fn overlay(&mut self, upper: Policy) {
-        let Policy {
-            path,
-            fail_on,
-            fail_on_source,
-            unknown_severity,
-            ignores,
-            rules,
-            package_licenses,
-            model_licenses,
-            allowed_pickle_imports,
-            model_profiles,
-            trusted_registries,
-            trusted_git_hosts,
-            lines: _,
-        } = upper;
-        if path.is_some() {
-            self.path = path;
-        }
-        if fail_on.is_some() {
-            self.fail_on = fail_on;
-            self.fail_on_source = fail_on_source;
-        }
-        if unknown_severity.is_some() {
-            self.unknown_severity = unknown_severity;
-        }
-        self.ignores.extend(ignores);
-        for (rule, setting) in rules {
-            let mine = self.rules.entry(rule).or_default();
-            mine.severity = setting.severity.or(mine.severity);
-            mine.at_least = setting.at_least.max(mine.at_least);
-            mine.enabled = setting.enabled.or(mine.enabled);
-        }
-        add_licenses(&mut self.package_licenses, package_licenses);
-        add_licenses(&mut self.model_licenses, model_licenses);
-        add_all(&mut self.allowed_pickle_imports, allowed_pickle_imports);
-        add_all(&mut self.model_profiles, model_profiles);
-        add_all(&mut self.trusted_registries, trusted_registries);
-        add_all(&mut self.trusted_git_hosts, trusted_git_hosts);
-        // Lines belong to one file.
-        self.lines = EntryLines::default();
+        self.layer(&upper, true);
     }
 
     /// Applies a project policy (a policy file found inside a scanned tree) on top of this,
@@ -526,7 +506,6 @@ impl Policy {
             .path
             .clone()
             .unwrap_or_else(|| "airlock.toml".to_owned());
-        let at = |line: u32| Location::line(file.clone(), line);
         let mut refused: Vec<Loosening> = project
             .lines
             .settings
@@ -546,21 +525,27 @@ impl Policy {
                     _ => "would change where the advisory database or its updates come from",
                 }
                 .to_owned(),
-                location: at(*line),
+                location: Location::line(file.clone(), *line),
             })
             .collect();
         // In file order (the table's keys are not kept in order).
         refused.sort_by_key(|loosening| loosening.location.line);
         let mut effective = self.clone();
-        if trusted {
-            effective.overlay(project.clone());
-            return ProjectPolicyOutcome {
-                policy: effective,
-                refused,
-            };
+        refused.extend(effective.layer(project, trusted));
+        refused.sort_by_key(|loosening| loosening.location.line);
+        ProjectPolicyOutcome {
+            policy: effective,
+            refused,
         }
+    }
+
+    /// Layers `upper` over this policy, every field judged once here. Trusted, a value `upper`
+    /// sets replaces this one's and lists add up ([`Policy::overlay`]); untrusted, only what
+    /// tightens applies and every entry that could loosen is returned as refused
+    /// ([`Policy::with_project_policy`]).
+    fn layer(&mut self, upper: &Policy, trusted: bool) -> Vec<Loosening> {
         let Policy {
-            path: _,
+            path,
             fail_on,
             fail_on_source,
             unknown_severity,
@@ -573,7 +558,9 @@ impl Policy {
             trusted_registries,
             trusted_git_hosts,
             lines,
-        } = project;
+        } = upper;
+        let file = path.clone().unwrap_or_else(|| "airlock.toml".to_owned());
+        let at = |line: u32| Location::line(file.clone(), line);
         let line_of_list = |key: &str, value: &str| {
             lines
                 .lists
@@ -581,18 +568,22 @@ impl Policy {
                 .copied()
                 .unwrap_or(1)
         };
+        let mut refused = Vec::new();
+        if trusted && path.is_some() {
+            self.path.clone_from(path);
+        }
 
         if let Some(fail_on) = *fail_on {
             let operator = self.fail_on_or_default();
-            if fail_on > operator {
+            if !trusted && fail_on > operator {
                 refused.push(Loosening {
                     entry: format!("`fail-on = \"{fail_on}\"`"),
                     effect: format!("would fail only at {fail_on} or worse, not at {operator}"),
                     location: at(lines.fail_on.unwrap_or(1)),
                 });
             } else {
-                effective.fail_on = Some(fail_on);
-                effective.fail_on_source.clone_from(fail_on_source);
+                self.fail_on = Some(fail_on);
+                self.fail_on_source.clone_from(fail_on_source);
             }
         }
 
@@ -600,7 +591,7 @@ impl Policy {
         // gate the operator's policy stops: only a higher level applies.
         if let Some(unknown_severity) = *unknown_severity {
             let operator = self.unknown_counts_as();
-            if unknown_severity < operator {
+            if !trusted && unknown_severity < operator {
                 refused.push(Loosening {
                     entry: format!("`unknown-severity = \"{unknown_severity}\"`"),
                     effect: format!(
@@ -609,21 +600,31 @@ impl Policy {
                     location: at(lines.unknown_severity.unwrap_or(1)),
                 });
             } else {
-                effective.unknown_severity = Some(unknown_severity);
+                self.unknown_severity = Some(unknown_severity);
             }
         }
 
-        for entry in ignores {
-            refused.push(Loosening {
-                entry: format!("`[[ignore]] id = \"{}\"`", entry.id),
-                effect: "would accept the findings it matches".to_owned(),
-                location: entry.location.clone(),
-            });
+        if trusted {
+            self.ignores.extend(ignores.iter().cloned());
+        } else {
+            for entry in ignores {
+                refused.push(Loosening {
+                    entry: format!("`[[ignore]] id = \"{}\"`", entry.id),
+                    effect: "would accept the findings it matches".to_owned(),
+                    location: entry.location.clone(),
+                });
+            }
         }
 
-        let unknown_counts_as = effective.unknown_counts_as();
+        let unknown_counts_as = self.unknown_counts_as();
         for (rule, setting) in rules {
-            let mine = effective.rules.entry(*rule).or_default();
+            let mine = self.rules.entry(*rule).or_default();
+            if trusted {
+                mine.severity = setting.severity.or(mine.severity);
+                mine.at_least = setting.at_least.max(mine.at_least);
+                mine.enabled = setting.enabled.or(mine.enabled);
+                continue;
+            }
             let line = |field| lines.rules.get(&(*rule, field)).copied().unwrap_or(1);
             match setting.enabled {
                 Some(false) if !mine.is_disabled() => refused.push(Loosening {
@@ -653,55 +654,66 @@ impl Policy {
             }
         }
 
-        tighten_licenses(
-            &mut effective.package_licenses,
-            package_licenses,
-            "licenses",
-            &line_of_list,
-            &at,
-            &mut refused,
-        );
-        // A model allow list also accepts the restrictions of the licenses it names (a
-        // non-commercial or gated model is then not reported): every entry can loosen.
-        add_all(
-            &mut effective.model_licenses.deny,
-            model_licenses.deny.clone(),
-        );
-        for license in &model_licenses.allow {
-            refused.push(Loosening {
-                entry: format!("`[models.licenses] allow = \"{license}\"`"),
-                effect: "would accept models under this license, restrictions included".to_owned(),
-                location: at(line_of_list("models.licenses.allow", license)),
-            });
+        if trusted {
+            add_licenses(&mut self.package_licenses, package_licenses.clone());
+            add_licenses(&mut self.model_licenses, model_licenses.clone());
+        } else {
+            tighten_licenses(
+                &mut self.package_licenses,
+                package_licenses,
+                "licenses",
+                &line_of_list,
+                &at,
+                &mut refused,
+            );
+            // A model allow list also accepts the restrictions of the licenses it names (a
+            // non-commercial or gated model is then not reported): every entry can loosen.
+            add_all(&mut self.model_licenses.deny, model_licenses.deny.clone());
+            for license in &model_licenses.allow {
+                refused.push(Loosening {
+                    entry: format!("`[models.licenses] allow = \"{license}\"`"),
+                    effect: "would accept models under this license, restrictions included"
+                        .to_owned(),
+                    location: at(line_of_list("models.licenses.allow", license)),
+                });
+            }
         }
 
-        let lists: [(&str, &str, &Vec<String>, &str); 4] = [
+        let lists = [
             (
                 "models",
                 "allowed-pickle-imports",
                 allowed_pickle_imports,
+                &mut self.allowed_pickle_imports,
                 "would let pickles import this callable without a finding",
             ),
             (
                 "models",
                 "profiles",
                 model_profiles,
+                &mut self.model_profiles,
                 "would let pickles import this library's classes with a low finding only",
             ),
             (
                 "sources",
                 "trusted-registries",
                 trusted_registries,
+                &mut self.trusted_registries,
                 "would trust this package index",
             ),
             (
                 "sources",
                 "trusted-git-hosts",
                 trusted_git_hosts,
+                &mut self.trusted_git_hosts,
                 "would trust dependencies from this git host",
             ),
         ];
-        for (table, key, values, effect) in lists {
+        for (table, key, values, mine, effect) in lists {
+            if trusted {
+                add_all(mine, values.clone());
+                continue;
+            }
             for value in values {
                 refused.push(Loosening {
                     entry: format!("`[{table}] {key} = \"{value}\"`"),
@@ -710,12 +722,11 @@ impl Policy {
                 });
             }
         }
-
-        refused.sort_by_key(|loosening| loosening.location.line);
-        ProjectPolicyOutcome {
-            policy: effective,
-            refused,
+        if trusted {
+            // Lines belong to one file.
+            self.lines = EntryLines::default();
         }
+        refused
     }
 }
 
@@ -1040,37 +1051,50 @@ impl Parser<'_> {
         rules
     }
 
-    fn licenses(&mut self, value: &Value<'_>, what: &str) -> LicenseLists {
-        let mut lists = LicenseLists::default();
+    /// Hands each key of the table `what` and its value to `read`; a key `read` does not know
+    /// (it returns false) is reported as unknown.
+    fn each_field<'v, 'i>(
+        &mut self,
+        value: &'v Value<'i>,
+        what: &str,
+        mut read: impl FnMut(&mut Self, &str, &'v Value<'i>) -> bool,
+    ) {
         let Some(table) = self.table(value, what) else {
-            return lists;
+            return;
         };
         for (key, field) in table {
-            match key.get_ref().as_ref() {
-                "allow" => lists.allow = self.strings(field, &format!("{what}.allow")),
-                "deny" => lists.deny = self.strings(field, &format!("{what}.deny")),
-                _ => self.unknown_key(key, what),
+            if !read(self, key.get_ref().as_ref(), field) {
+                self.unknown_key(key, what);
             }
         }
+    }
+
+    fn licenses(&mut self, value: &Value<'_>, what: &str) -> LicenseLists {
+        let mut lists = LicenseLists::default();
+        self.each_field(value, what, |parser, key, field| {
+            match key {
+                "allow" => lists.allow = parser.strings(field, &format!("{what}.allow")),
+                "deny" => lists.deny = parser.strings(field, &format!("{what}.deny")),
+                _ => return false,
+            }
+            true
+        });
         lists
     }
 
     fn models(&mut self, value: &Value<'_>, policy: &mut Policy) {
-        let Some(table) = self.table(value, "models") else {
-            return;
-        };
-        for (key, field) in table {
-            match key.get_ref().as_ref() {
+        self.each_field(value, "models", |parser, key, field| {
+            match key {
                 "allowed-pickle-imports" => {
                     policy.allowed_pickle_imports =
-                        self.strings(field, "models.allowed-pickle-imports");
+                        parser.strings(field, "models.allowed-pickle-imports");
                 }
                 "profiles" => {
-                    let profiles = self.strings(field, "models.profiles");
+                    let profiles = parser.strings(field, "models.profiles");
                     let known: Vec<&str> = crate::risk::pickle_imports::profile_names().collect();
                     for profile in &profiles {
                         if !known.contains(&profile.as_str()) {
-                            self.error(
+                            parser.error(
                                 field,
                                 format!(
                                     "`models.profiles` names `{profile}`, which is not a built-in \
@@ -1082,27 +1106,26 @@ impl Parser<'_> {
                     }
                     policy.model_profiles = profiles;
                 }
-                "licenses" => policy.model_licenses = self.licenses(field, "models.licenses"),
-                _ => self.unknown_key(key, "models"),
+                "licenses" => policy.model_licenses = parser.licenses(field, "models.licenses"),
+                _ => return false,
             }
-        }
+            true
+        });
     }
 
     fn sources(&mut self, value: &Value<'_>, policy: &mut Policy) {
-        let Some(table) = self.table(value, "sources") else {
-            return;
-        };
-        for (key, field) in table {
-            match key.get_ref().as_ref() {
+        self.each_field(value, "sources", |parser, key, field| {
+            match key {
                 "trusted-registries" => {
-                    policy.trusted_registries = self.strings(field, "sources.trusted-registries");
+                    policy.trusted_registries = parser.strings(field, "sources.trusted-registries");
                 }
                 "trusted-git-hosts" => {
-                    policy.trusted_git_hosts = self.strings(field, "sources.trusted-git-hosts");
+                    policy.trusted_git_hosts = parser.strings(field, "sources.trusted-git-hosts");
                 }
-                _ => self.unknown_key(key, "sources"),
+                _ => return false,
             }
-        }
+            true
+        });
     }
 }
 
@@ -1333,30 +1356,24 @@ mod tests {
 
     #[test]
     fn trusted_git_hosts_clear_non_registry_findings() {
-        let policy = Policy {
-            trusted_git_hosts: vec!["github.com/my-org".into()],
-            ..Policy::default()
-        };
-        let mut analysis = Analysis {
-            findings: vec![finding("tool", "1.0", RuleId::NonRegistrySource, None)],
-            ..Analysis::default()
-        };
-        policy.apply(&mut analysis, Date::parse("2026-01-01").unwrap());
-        assert!(analysis.findings.is_empty());
-        let other = Policy {
-            trusted_git_hosts: vec!["github.com/my".into()],
-            ..Policy::default()
-        };
-        let mut analysis = Analysis {
-            findings: vec![finding("tool", "1.0", RuleId::NonRegistrySource, None)],
-            ..Analysis::default()
-        };
-        other.apply(&mut analysis, Date::parse("2026-01-01").unwrap());
-        assert_eq!(
-            analysis.findings.len(),
-            1,
-            "a prefix must end at a path boundary"
-        );
+        // A prefix must end at a path boundary: `github.com/my` does not trust `my-org`.
+        for (host, left) in [("github.com/my-org", 0), ("github.com/my", 1)] {
+            let policy = Policy {
+                trusted_git_hosts: vec![host.into()],
+                ..Policy::default()
+            };
+            let mut analysis = Analysis {
+                findings: vec![finding("tool", "1.0", RuleId::NonRegistrySource, None)],
+                ..Analysis::default()
+            };
+            policy.apply(&mut analysis, Date::parse("2026-01-01").unwrap());
+            assert_eq!(analysis.findings.len(), left, "{host}");
+        }
+    }
+
+    /// The refused entries of `outcome`, each shown by `show`.
+    fn refused(outcome: &ProjectPolicyOutcome, show: impl Fn(&Loosening) -> String) -> Vec<String> {
+        outcome.refused.iter().map(show).collect()
     }
 
     const PLANTED: &str = r#"fail-on = "critical"
@@ -1409,11 +1426,9 @@ mirror = "https://evil.example"
     fn a_project_policy_only_tightens_and_every_loosening_entry_is_refused_with_its_line() {
         let project = Policy::parse("in/airlock.toml", PLANTED).unwrap();
         let outcome = operator().with_project_policy(&project, false);
-        let refused: Vec<String> = outcome
-            .refused
-            .iter()
-            .map(|loosening| format!("{} {}", loosening.location, loosening.entry))
-            .collect();
+        let refused = refused(&outcome, |loosening| {
+            format!("{} {}", loosening.location, loosening.entry)
+        });
         assert_eq!(
             refused,
             [
@@ -1527,16 +1542,12 @@ mirror = "https://evil.example"
         )
         .unwrap();
         let outcome = operator.with_project_policy(&lowering, false);
-        let refused: Vec<String> = outcome
-            .refused
-            .iter()
-            .map(|loosening| {
-                format!(
-                    "{} {} {}",
-                    loosening.location, loosening.entry, loosening.effect
-                )
-            })
-            .collect();
+        let refused = refused(&outcome, |loosening| {
+            format!(
+                "{} {} {}",
+                loosening.location, loosening.entry, loosening.effect
+            )
+        });
         assert_eq!(
             refused,
             ["in/airlock.toml:3 `unknown-severity = \"low\"` would count an advisory without a rating as low, not medium"]
@@ -1602,11 +1613,7 @@ mirror = "https://evil.example"
     fn a_trusted_project_policy_layers_like_an_operator_file_but_never_moves_the_database() {
         let project = Policy::parse("in/airlock.toml", PLANTED).unwrap();
         let outcome = operator().with_project_policy(&project, true);
-        let refused: Vec<String> = outcome
-            .refused
-            .iter()
-            .map(|loosening| loosening.entry.clone())
-            .collect();
+        let refused = refused(&outcome, |loosening| loosening.entry.clone());
         assert_eq!(
             refused,
             [
@@ -1694,11 +1701,9 @@ mirror = "https://evil.example"
             Some(Severity::Low),
             "tightening applies"
         );
-        let refused: Vec<String> = outcome
-            .refused
-            .iter()
-            .map(|loosening| format!("{} {}", loosening.location, loosening.entry))
-            .collect();
+        let refused = refused(&outcome, |loosening| {
+            format!("{} {}", loosening.location, loosening.entry)
+        });
         assert_eq!(
             refused,
             ["in/airlock.toml:3 `[models] profiles = \"scikit-learn\"`"]

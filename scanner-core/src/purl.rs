@@ -20,11 +20,17 @@ pub struct Purl(String);
 /// purls that come from other tools' SBOMs, never for identity).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PurlParts {
+    /// `pkg:<type>/`: `cargo`, `pypi`, `npm`, `huggingface`, `generic`, ...
     pub purl_type: String,
+    /// The namespace (npm scope, Hugging Face owner), decoded.
     pub namespace: Option<String>,
+    /// The name, decoded.
     pub name: String,
+    /// The version, decoded.
     pub version: Option<String>,
+    /// `?key=value` qualifiers (`repository_url`, `download_url`), decoded.
     pub qualifiers: BTreeMap<String, String>,
+    /// `#subpath`, decoded.
     pub subpath: Option<String>,
 }
 
@@ -32,7 +38,9 @@ pub struct PurlParts {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid package URL `{text}`: {reason}")]
 pub struct PurlError {
+    /// The text that is not a purl (or the part that could not be built).
     pub text: String,
+    /// Why.
     pub reason: String,
 }
 
@@ -71,6 +79,7 @@ impl Purl {
         }
     }
 
+    /// The purl as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }

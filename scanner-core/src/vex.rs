@@ -19,13 +19,18 @@ use crate::risk::{Analysis, Finding};
 /// The status of a statement, in OpenVEX's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Status {
+    /// `not_affected`: the product does not suffer from the vulnerability.
     NotAffected,
+    /// `affected`: it does.
     Affected,
+    /// `fixed`: it did, and the fix is in.
     Fixed,
+    /// `under_investigation`: not known yet.
     UnderInvestigation,
 }
 
 impl Status {
+    /// The status as OpenVEX spells it.
     pub fn openvex(self) -> &'static str {
         match self {
             Status::NotAffected => "not_affected",
@@ -74,12 +79,17 @@ impl Status {
 /// One statement: a vulnerability (with its aliases) and the products it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
+    /// The vulnerability's id as the statement names it.
     pub vulnerability: String,
+    /// Its other ids.
     pub aliases: Vec<String>,
     /// Package URLs.
     pub products: Vec<String>,
+    /// What the statement says.
     pub status: Status,
+    /// Why it is not affected, in the document's words.
     pub justification: Option<String>,
+    /// Free-text detail (`impact_statement`, `action_statement`, CycloneDX `detail`).
     pub detail: Option<String>,
     /// The document (and, where known, the line) that made the statement.
     pub location: Location,
@@ -89,7 +99,9 @@ pub struct Statement {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {message}")]
 pub struct VexError {
+    /// The document's path.
     pub path: String,
+    /// What is wrong with it.
     pub message: String,
 }
 

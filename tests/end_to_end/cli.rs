@@ -390,7 +390,7 @@ fn help_usage_and_extractors() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|entry| entry["id"] == "cargo/cargo-lock"));
+        .any(|entry| entry["id"] == "cargo/cargo-lock" && entry["fuzz_target"] == "cargo_lock"));
 }
 
 #[test]

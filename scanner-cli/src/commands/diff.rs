@@ -251,16 +251,9 @@ type FindingIdentity = (
 );
 
 fn finding_identity(finding: &Finding) -> FindingIdentity {
-    (
-        finding.rule.as_str(),
-        finding.component.ecosystem,
-        finding.component.name.normalized().to_owned(),
-        finding.component.version.clone(),
-        finding
-            .advisory
-            .as_ref()
-            .map(|advisory| advisory.id.clone()),
-    )
+    // Ordered by the rule's id, as the report lists them.
+    let (rule, ecosystem, name, version, advisory) = finding.identity();
+    (rule.as_str(), ecosystem, name, version, advisory)
 }
 
 fn finding_change(finding: &Finding, unknown_counts_as: Severity) -> FindingChange {
@@ -271,21 +264,10 @@ fn finding_change(finding: &Finding, unknown_counts_as: Severity) -> FindingChan
         ecosystem: finding.component.ecosystem.as_str(),
         name: finding.component.name.original().to_owned(),
         version: finding.component.version.clone(),
-        advisory: finding
-            .advisory
-            .as_ref()
-            .map(|advisory| advisory.id.clone()),
-        aliases: finding
-            .advisory
-            .as_ref()
-            .map(|advisory| advisory.aliases.clone())
-            .unwrap_or_default(),
+        advisory: finding.advisory_id(),
+        aliases: finding.advisory_aliases(),
         message: finding.message.clone(),
-        introduced_through: finding
-            .introduced_through
-            .iter()
-            .map(scanner_core::ComponentKey::reference)
-            .collect(),
+        introduced_through: finding.path_references(),
         path_names: finding
             .introduced_through
             .iter()

@@ -18,7 +18,14 @@ pub fn run(args: &ExtractorsArgs) -> anyhow::Result<Outcome> {
         ListFormat::Json => {
             let list: Vec<serde_json::Value> = FORMATS
                 .iter()
-                .map(|format| serde_json::json!({ "id": format.id, "description": format.description }))
+                .map(|format| {
+                    serde_json::json!({
+                        "id": format.id,
+                        "description": format.description,
+                        // The fuzz target and corpus directory, for `scripts/seed-fuzz-corpus.py`.
+                        "fuzz_target": format.fuzz_target,
+                    })
+                })
                 .collect();
             let mut bytes = serde_json::to_vec_pretty(&list)?;
             bytes.push(b'\n');

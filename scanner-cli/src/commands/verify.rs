@@ -202,22 +202,11 @@ impl GradedFinding {
             counted_as: (finding.severity == Severity::Unknown).then(|| unknown_counts_as.as_str()),
             component: finding.component.reference(),
             shown: finding.component.to_string(),
-            advisory: finding
-                .advisory
-                .as_ref()
-                .map(|advisory| advisory.id.clone()),
-            aliases: finding
-                .advisory
-                .as_ref()
-                .map(|advisory| advisory.aliases.clone())
-                .unwrap_or_default(),
+            advisory: finding.advisory_id(),
+            aliases: finding.advisory_aliases(),
             message: finding.message.clone(),
             evidence: finding.evidence.iter().map(ToString::to_string).collect(),
-            introduced_through: finding
-                .introduced_through
-                .iter()
-                .map(ComponentKey::reference)
-                .collect(),
+            introduced_through: finding.path_references(),
             now: None,
         }
     }
@@ -1121,22 +1110,6 @@ fn recorded_findings(predicate: &Value) -> Vec<Recorded> {
     recorded
 }
 
-/// What identifies a finding on both sides of the comparison: never where it was found.
-type FindingIdentity = (RuleId, Ecosystem, String, Option<String>, Option<String>);
-
-fn identity(finding: &Finding) -> FindingIdentity {
-    (
-        finding.rule,
-        finding.component.ecosystem,
-        finding.component.name.normalized().to_owned(),
-        finding.component.version.clone(),
-        finding
-            .advisory
-            .as_ref()
-            .map(|advisory| advisory.id.clone()),
-    )
-}
-
 /// The attestation's recorded findings graded by the operator's policy: its rule settings and
 /// ignores apply as to any finding; one the rules find again on disk takes the severity they
 /// give it now (`current`, already judged by the same policy); the others keep the recorded
@@ -1174,9 +1147,9 @@ fn check_recorded(
     }
     let total = judged.findings.len() + outside_policy.len();
     let applied = operator.apply(&mut judged, clock.document_date());
-    let mut now: BTreeMap<FindingIdentity, &Finding> = BTreeMap::new();
+    let mut now: BTreeMap<scanner_core::risk::FindingIdentity, &Finding> = BTreeMap::new();
     for finding in &current.findings {
-        let entry = now.entry(identity(finding)).or_insert(finding);
+        let entry = now.entry(finding.identity()).or_insert(finding);
         if finding
             .severity
             .report_order(entry.severity, unknown_counts_as)
@@ -1190,7 +1163,7 @@ fn check_recorded(
     for finding in &judged.findings {
         let mut entry = GradedFinding::of(finding, unknown_counts_as);
         entry.evidence.clear();
-        match now.get(&identity(finding)) {
+        match now.get(&finding.identity()) {
             Some(current) => {
                 found_again += 1;
                 entry.severity = current.severity;

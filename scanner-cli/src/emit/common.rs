@@ -75,6 +75,16 @@ impl PolicyFacts {
         list
     }
 
+    /// The properties as `name=value` lines: the comment of an SPDX document's creation
+    /// information, which has no name/value pairs of its own.
+    pub fn comment(&self) -> String {
+        self.properties()
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// One sentence for people: the table's note and the HTML banner say the same.
     pub fn sentence(&self) -> String {
         let operator = if self.operator_files.is_empty() {
@@ -275,6 +285,30 @@ pub fn subject(context: &EmitContext<'_>) -> anyhow::Result<Subject> {
         component: Component::new(key, ComponentKind::Application),
         synthetic: true,
         dependencies: roots.into_iter().cloned().collect(),
+    })
+}
+
+impl Subject {
+    /// The references of a document over `graph`: every component's and the subject's.
+    pub fn references(&self, graph: &DependencyGraph) -> References {
+        References::new(
+            graph
+                .components()
+                .map(|component| &component.key)
+                .chain(std::iter::once(&self.component.key)),
+        )
+    }
+}
+
+/// `text` with each character an SPDX id or document name cannot hold (anything but ASCII
+/// letters, digits, `.` and `-`) replaced by `-`.
+pub fn spdx_safe(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.chars().map(|character| {
+        if character.is_ascii_alphanumeric() || character == '.' || character == '-' {
+            character
+        } else {
+            '-'
+        }
     })
 }
 

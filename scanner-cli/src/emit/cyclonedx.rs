@@ -171,12 +171,7 @@ fn model_card(card: &ModelCard) -> CdxModelCard {
 fn build(context: &EmitContext<'_>, version: SpecVersion) -> anyhow::Result<Bom> {
     let graph = context.graph();
     let subject = common::subject(context)?;
-    let references = References::new(
-        graph
-            .components()
-            .map(|component| &component.key)
-            .chain(std::iter::once(&subject.component.key)),
-    );
+    let references = subject.references(graph);
     let findings_by_component = findings_by_component(context);
 
     // Components and their dependency lists are converted on the rayon pool (order kept): on a

@@ -266,11 +266,7 @@ fn finding(finding: &Finding, unknown_counts_as: Severity) -> JsonFinding<'_> {
             references: &advisory.references,
         }),
         evidence: finding.evidence.iter().map(ToString::to_string).collect(),
-        introduced_through: finding
-            .introduced_through
-            .iter()
-            .map(ComponentKey::reference)
-            .collect(),
+        introduced_through: finding.path_references(),
     }
 }
 

@@ -62,17 +62,7 @@ pub fn tag_value(context: &EmitContext<'_>) -> anyhow::Result<Vec<u8>> {
 /// `SPDXRef-Package-<name>-<12 hex of the reference>`: SPDX ids allow only letters, digits,
 /// `.` and `-`, so the name is folded to those and the hash keeps ids unique.
 pub fn spdx_id(name: &str, reference: &str) -> String {
-    let sanitized: String = name
-        .chars()
-        .map(|character| {
-            if character.is_ascii_alphanumeric() || character == '.' || character == '-' {
-                character
-            } else {
-                '-'
-            }
-        })
-        .take(64)
-        .collect();
+    let sanitized: String = common::spdx_safe(name).take(64).collect();
     format!(
         "SPDXRef-Package-{sanitized}-{}",
         common::short_hash(reference, 12)
@@ -111,17 +101,7 @@ struct ExtractedLicenses {
 
 impl ExtractedLicenses {
     fn reference(&mut self, text: &str) -> String {
-        let sanitized: String = text
-            .chars()
-            .map(|character| {
-                if character.is_ascii_alphanumeric() || character == '.' || character == '-' {
-                    character
-                } else {
-                    '-'
-                }
-            })
-            .take(40)
-            .collect();
+        let sanitized: String = common::spdx_safe(text).take(40).collect();
         let id = format!("LicenseRef-{sanitized}-{}", common::short_hash(text, 8));
         self.by_id.insert(id.clone(), text.to_owned());
         id
@@ -201,12 +181,7 @@ fn package(
 fn build(context: &EmitContext<'_>) -> anyhow::Result<SPDX> {
     let graph = context.graph();
     let subject = common::subject(context)?;
-    let references = References::new(
-        graph
-            .components()
-            .map(|component| &component.key)
-            .chain(std::iter::once(&subject.component.key)),
-    );
+    let references = subject.references(graph);
     let id_of = |key: &ComponentKey| spdx_id(key.name.original(), &references.get(key));
     let mut licenses = ExtractedLicenses::default();
 
@@ -315,14 +290,7 @@ fn build(context: &EmitContext<'_>) -> anyhow::Result<SPDX> {
                 license_list_version: None,
                 creators: vec![format!("Tool: airlock-{}", env!("CARGO_PKG_VERSION"))],
                 created,
-                creator_comment: context.policy.map(|policy| {
-                    policy
-                        .properties()
-                        .iter()
-                        .map(|(name, value)| format!("{name}={value}"))
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                }),
+                creator_comment: context.policy.map(common::PolicyFacts::comment),
             },
             document_comment: None,
             document_describes: Vec::new(),
@@ -347,17 +315,7 @@ fn build(context: &EmitContext<'_>) -> anyhow::Result<SPDX> {
     };
     // The namespace must be unique per document: derive it from the content without it.
     let content = serde_json::to_vec(&document).context("cannot write SPDX JSON")?;
-    let name: String = context
-        .project_name
-        .chars()
-        .map(|character| {
-            if character.is_ascii_alphanumeric() || character == '.' || character == '-' {
-                character
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let name: String = common::spdx_safe(&context.project_name).collect();
     document
         .document_creation_information
         .spdx_document_namespace = format!(

@@ -260,12 +260,7 @@ fn node(component: &Component, package: Package) -> Node {
 fn build(context: &EmitContext<'_>) -> anyhow::Result<Document> {
     let graph = context.graph();
     let subject = common::subject(context)?;
-    let references = References::new(
-        graph
-            .components()
-            .map(|component| &component.key)
-            .chain(std::iter::once(&subject.component.key)),
-    );
+    let references = subject.references(graph);
     // The namespace must be unique per document and the same for the same scan: it is derived
     // from what the document says (name, time, components, edges) before the document exists.
     let mut digest = Sha256::new();
@@ -281,17 +276,7 @@ fn build(context: &EmitContext<'_>) -> anyhow::Result<Document> {
         digest.update(references.get(edge.to).as_bytes());
         digest.update(edge.kind.as_str().as_bytes());
     }
-    let name: String = context
-        .project_name
-        .chars()
-        .map(|character| {
-            if character.is_ascii_alphanumeric() || character == '.' || character == '-' {
-                character
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let name: String = common::spdx_safe(&context.project_name).collect();
     let ids = Ids {
         namespace: format!(
             "https://spdx.org/spdxdocs/{name}-{}",
@@ -481,14 +466,7 @@ fn build(context: &EmitContext<'_>) -> anyhow::Result<Document> {
             created: common::rfc3339(context.timestamp)?,
             created_by: vec![agent_id.clone()],
             created_using: vec![tool_id.clone()],
-            comment: context.policy.map(|policy| {
-                policy
-                    .properties()
-                    .iter()
-                    .map(|(name, value)| format!("{name}={value}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            }),
+            comment: context.policy.map(common::PolicyFacts::comment),
         }),
         Node::SoftwareAgent(Agent {
             header: header(agent_id, Some(tool_name.clone())),

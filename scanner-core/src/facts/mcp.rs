@@ -12,15 +12,25 @@ use super::{first, first_each, Vocabulary, Word};
 /// The client a config belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Client {
+    /// Claude Code (`.mcp.json`, `~/.claude.json`, `.claude/settings*.json`).
     ClaudeCode,
+    /// Claude Desktop (`claude_desktop_config.json`).
     ClaudeDesktop,
+    /// Cursor (`.cursor/mcp.json`).
     Cursor,
+    /// VS Code (`.vscode/mcp.json`, the user `mcp.json`).
     VsCode,
+    /// Windsurf (`mcp_config.json`).
     Windsurf,
+    /// Cline (`cline_mcp_settings.json`).
     Cline,
+    /// Zed (`settings.json` context servers).
     Zed,
+    /// Gemini CLI (`.gemini/settings.json`).
     GeminiCli,
+    /// Codex (`config.toml`).
     Codex,
+    /// Goose (`config.yaml` extensions).
     Goose,
 }
 
@@ -44,6 +54,7 @@ impl Vocabulary for Client {
 }
 
 impl Client {
+    /// The client as the outputs write it (`claude-code`).
     pub fn as_str(self) -> &'static str {
         match self {
             Client::ClaudeCode => "claude-code",
@@ -127,6 +138,7 @@ pub struct McpServerFacts {
     /// The server's name as written in the config, when the key's name differs (white space
     /// replaced there).
     pub name: Option<String>,
+    /// How the client talks to the server (`stdio`, `http`, `sse`, or as written).
     pub transport: Option<Word<Transport>>,
     /// The command line, with credentials replaced by their redacted form.
     pub command: Option<String>,
@@ -165,6 +177,7 @@ pub struct McpServerFacts {
 /// A tool as declared to a model.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ToolFacts {
+    /// The declaration's format (MCP `tools/list`, OpenAI, Anthropic).
     pub format: Option<Word<ToolFormat>>,
     /// SHA-256 of the tool's description alone (a changed description changes it).
     pub description_sha256: Option<String>,
@@ -177,6 +190,7 @@ pub struct ToolFacts {
 /// What the config says about one credential-bearing value. The value itself is never kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Credential {
+    /// The line the value is written on.
     pub line: u32,
     /// `empty`, `reference`, `inherited`, `placeholder`, `literal` or `secret`.
     pub value: String,
@@ -193,13 +207,18 @@ pub struct Credential {
 /// Where a credential is handed over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum CredentialPlace {
+    /// An environment variable of the server's process.
     Environment,
+    /// An HTTP header sent to a remote server.
     Header,
+    /// A command-line argument.
     Argument,
+    /// The server's URL (a user part, a query value, a token-like path segment).
     Url,
 }
 
 impl CredentialPlace {
+    /// The place as messages name it (`environment variable`, `header`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             CredentialPlace::Environment => "environment variable",
@@ -213,14 +232,18 @@ impl CredentialPlace {
 /// A credential of a server, with its place and name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamedCredential {
+    /// Where the credential is handed over.
     pub place: CredentialPlace,
+    /// The variable's or header's name, or the argument's position.
     pub name: String,
+    /// What the config says about the value.
     pub credential: Credential,
 }
 
 /// Tools a client runs without asking the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AutoApprove {
+    /// The line of the setting.
     pub line: u32,
     /// The setting that says so (`autoApprove`, `trust`, `permissions.allow`, ...).
     pub setting: String,
@@ -231,6 +254,7 @@ pub struct AutoApprove {
 /// What a tool description hides from a person reading it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HiddenInstructions {
+    /// The line of the description.
     pub line: u32,
     /// Invisible characters found, as `U+XXXX` with a count, e.g. `U+E0041 (tag) ×12`.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]

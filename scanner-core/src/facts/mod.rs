@@ -192,6 +192,7 @@ impl<T: Vocabulary> Word<T> {
         }
     }
 
+    /// The word as written: the known word's spelling, or the unknown text as found.
     pub fn as_str(&self) -> &str {
         match &self.0 {
             Spelling::Known(word) => word.as_str(),

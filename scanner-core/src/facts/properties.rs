@@ -562,12 +562,16 @@ pub struct EdgeProperty {
     /// Extras requested of the target, sorted and deduplicated.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extras: Vec<String>,
+    /// The edge's kind (`normal`, `dev`, `build`, `optional`).
     #[serde(serialize_with = "edge_kind_name")]
     pub kind: EdgeKind,
+    /// The PEP 508 marker under which the edge applies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub marker: Option<String>,
+    /// How a model derives from its base (`finetune`, `adapter`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relation: Option<String>,
+    /// The reference of the target component.
     pub to: String,
 }
 

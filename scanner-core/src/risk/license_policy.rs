@@ -13,11 +13,14 @@ use crate::graph::DependencyGraph;
 /// Allowed and denied licenses for one class of components; empty lists check nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LicenseLists {
+    /// Licenses allowed; when not empty, any other license is reported.
     pub allow: Vec<String>,
+    /// Licenses always reported.
     pub deny: Vec<String>,
 }
 
 impl LicenseLists {
+    /// True when neither list names a license (nothing is checked).
     pub fn is_empty(&self) -> bool {
         self.allow.is_empty() && self.deny.is_empty()
     }
@@ -30,7 +33,9 @@ impl LicenseLists {
 /// The license lists of a policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LicensePolicy {
+    /// Lists for packages (`[licenses]`).
     pub packages: LicenseLists,
+    /// Lists for models (`[models.licenses]`).
     pub models: LicenseLists,
 }
 

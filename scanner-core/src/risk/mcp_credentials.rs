@@ -29,6 +29,27 @@ fn credentials(server: &Component) -> Vec<NamedCredential> {
         .unwrap_or_default()
 }
 
+/// A finding about `server` whose evidence is the config lines of the credentials it names
+/// (each line once, in order).
+fn server_finding(
+    graph: &DependencyGraph,
+    rule: RuleId,
+    server: &Component,
+    message: String,
+    found: &[NamedCredential],
+) -> Finding {
+    let mut finding = Finding::new(graph, rule, &server.key, message);
+    if let Some(path) = config_path(server) {
+        finding.evidence = found
+            .iter()
+            .map(|found| Location::line(path, found.credential.line))
+            .collect();
+        finding.evidence.sort();
+        finding.evidence.dedup();
+    }
+    finding
+}
+
 pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
     let mut findings = Vec::new();
     // Literal secrets matter even in a disabled server: they are in the file all the same.
@@ -51,25 +72,18 @@ pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
                 )
             })
             .collect();
-        let mut finding = Finding::new(
+        let message = format!(
+            "{} has literal secrets written into its config: {}; move them to the environment or a secret store and reference them (`${{NAME}}`), and rotate them",
+            label(server),
+            listed.join(", ")
+        );
+        findings.push(server_finding(
             graph,
             RuleId::McpLiteralSecret,
-            &server.key,
-            format!(
-                "{} has literal secrets written into its config: {}; move them to the environment or a secret store and reference them (`${{NAME}}`), and rotate them",
-                label(server),
-                listed.join(", ")
-            ),
-        );
-        if let Some(path) = config_path(server) {
-            finding.evidence = secrets
-                .iter()
-                .map(|found| Location::line(path, found.credential.line))
-                .collect();
-            finding.evidence.sort();
-            finding.evidence.dedup();
-        }
-        findings.push(finding);
+            server,
+            message,
+            &secrets,
+        ));
     }
     for server in enabled_servers(graph) {
         let passed: Vec<NamedCredential> = credentials(server)
@@ -96,25 +110,18 @@ pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
                 format!("{} {how} (line {})", describe(found), found.credential.line)
             })
             .collect();
-        let mut finding = Finding::new(
+        let message = format!(
+            "{} receives credentials: {}; give it a token scoped to what its tools need",
+            label(server),
+            listed.join(", ")
+        );
+        findings.push(server_finding(
             graph,
             RuleId::McpCredentialPassed,
-            &server.key,
-            format!(
-                "{} receives credentials: {}; give it a token scoped to what its tools need",
-                label(server),
-                listed.join(", ")
-            ),
-        );
-        if let Some(path) = config_path(server) {
-            finding.evidence = passed
-                .iter()
-                .map(|found| Location::line(path, found.credential.line))
-                .collect();
-            finding.evidence.sort();
-            finding.evidence.dedup();
-        }
-        findings.push(finding);
+            server,
+            message,
+            &passed,
+        ));
     }
     findings
 }

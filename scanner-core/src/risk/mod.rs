@@ -48,11 +48,17 @@ pub use vulnerability::{
 /// fails closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {
+    /// Worth knowing, no risk by itself.
     Info,
+    /// A low risk.
     Low,
+    /// A medium risk.
     Medium,
+    /// A high risk.
     High,
+    /// A critical risk.
     Critical,
+    /// No usable rating: counts as the policy's `unknown-severity`.
     Unknown,
 }
 
@@ -70,6 +76,7 @@ impl Severity {
         Severity::Critical,
     ];
 
+    /// The level as the outputs write it (`high`).
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
@@ -126,9 +133,10 @@ macro_rules! rules {
         /// Every rule airlock checks.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
-        pub enum RuleId { $($variant,)* }
+        pub enum RuleId { $(#[doc = $description] $variant,)* }
 
         impl RuleId {
+            /// Every rule, in table order.
             pub const ALL: &'static [RuleId] = &[$(RuleId::$variant,)*];
 
             /// The stable id (SARIF rule id, ignore key).
@@ -194,10 +202,15 @@ impl fmt::Display for RuleId {
 /// One risk finding about one component.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
+    /// The rule that found it.
     pub rule: RuleId,
+    /// How serious it is, after the policy applied.
     pub severity: Severity,
+    /// The component it is about.
     pub component: ComponentKey,
+    /// What was found, in one sentence for people.
     pub message: String,
+    /// The advisory it reports, for advisory rules.
     pub advisory: Option<AdvisoryRef>,
     /// Where the component was found.
     pub evidence: Vec<Location>,
@@ -236,7 +249,49 @@ impl Finding {
             introduced_through,
         }
     }
+
+    /// What identifies the finding across two scans of one project: the rule, the package
+    /// (ecosystem, normalized name, version) and the advisory id; never where it was found.
+    pub fn identity(&self) -> FindingIdentity {
+        (
+            self.rule,
+            self.component.ecosystem,
+            self.component.name.normalized().to_owned(),
+            self.component.version.clone(),
+            self.advisory_id(),
+        )
+    }
+
+    /// The id of the advisory the finding reports, if it reports one.
+    pub fn advisory_id(&self) -> Option<String> {
+        self.advisory.as_ref().map(|advisory| advisory.id.clone())
+    }
+
+    /// The other ids of the advisory the finding reports (none without an advisory).
+    pub fn advisory_aliases(&self) -> Vec<String> {
+        self.advisory
+            .as_ref()
+            .map(|advisory| advisory.aliases.clone())
+            .unwrap_or_default()
+    }
+
+    /// [`Finding::introduced_through`] as component references (`ComponentKey::reference`).
+    pub fn path_references(&self) -> Vec<String> {
+        self.introduced_through
+            .iter()
+            .map(ComponentKey::reference)
+            .collect()
+    }
 }
+
+/// [`Finding::identity`]: (rule, ecosystem, normalized name, version, advisory id).
+pub type FindingIdentity = (
+    RuleId,
+    crate::ecosystem::Ecosystem,
+    String,
+    Option<String>,
+    Option<String>,
+);
 
 /// The outcome of risk analysis.
 #[derive(Debug, Clone)]

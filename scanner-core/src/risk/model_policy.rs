@@ -25,6 +25,7 @@ pub enum LicenseRestriction {
 }
 
 impl LicenseRestriction {
+    /// The restriction as the outputs write it (`non-commercial`).
     pub fn as_str(self) -> &'static str {
         match self {
             LicenseRestriction::NonCommercial => "non-commercial",

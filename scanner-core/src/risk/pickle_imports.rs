@@ -188,6 +188,8 @@ pub fn dangerous_entry(module: &str, name: &str) -> Option<DangerousEntry> {
 /// Built-in safe profiles, chosen in policy (`[models] profiles = [...]`): what each library
 /// pickles for its ordinary models. Entries use the allowlist syntax (`module.name`,
 /// `module.*`); the dangerous table is checked first, so a profile never admits its entries.
+/// A profile lists what it adds to the built-in allowlist (numpy's array reconstruction and
+/// joblib's array wrappers are admitted without one).
 pub const PROFILES: &[(&str, &[&str])] = &[
     (
         "scikit-learn",
@@ -210,25 +212,10 @@ pub const PROFILES: &[(&str, &[&str])] = &[
         "lightgbm",
         &["lightgbm.sklearn.*", "lightgbm.basic.Booster"],
     ),
-    (
-        "joblib",
-        &[
-            "joblib.numpy_pickle.NumpyArrayWrapper",
-            "joblib.numpy_pickle.NDArrayWrapper",
-            "joblib.numpy_pickle.ZNDArrayWrapper",
-        ],
-    ),
+    ("joblib", &["joblib.numpy_pickle.ZNDArrayWrapper"]),
     (
         "numpy",
         &[
-            "numpy.core.multiarray._reconstruct",
-            "numpy._core.multiarray._reconstruct",
-            "numpy.core.multiarray.scalar",
-            "numpy._core.multiarray.scalar",
-            "numpy.core.numeric._frombuffer",
-            "numpy._core.numeric._frombuffer",
-            "numpy.ndarray",
-            "numpy.dtype",
             "numpy.dtypes.*",
             "numpy.ma.core._mareconstruct",
             "numpy.ma.core.MaskedArray",
@@ -247,12 +234,14 @@ pub fn profile_names() -> impl Iterator<Item = &'static str> {
 /// How one import is judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ImportClass {
+    /// Admitted by the built-in allowlist, a profile or the policy.
     Allowed,
     /// A class of the program that loads the pickle (`__main__`): its code is the loader's
     /// own, but what it does with the stream's state is unknown.
     LoaderDefined,
     /// Outside the allowlist: it may run code.
     Unknown,
+    /// In the dangerous table: it runs code or reaches the system.
     Dangerous,
 }
 

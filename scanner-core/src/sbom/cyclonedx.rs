@@ -17,15 +17,20 @@ use super::xml::{self, Element, XmlError, XmlWriter};
 /// The CycloneDX versions airlock writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum SpecVersion {
+    /// CycloneDX 1.5, the first with model cards.
     V1_5,
+    /// CycloneDX 1.6, written unless asked otherwise (component `authors`, `manufacturer`).
     #[default]
     V1_6,
+    /// CycloneDX 1.7.
     V1_7,
 }
 
 impl SpecVersion {
+    /// Every version airlock writes, oldest first.
     pub const ALL: [SpecVersion; 3] = [SpecVersion::V1_5, SpecVersion::V1_6, SpecVersion::V1_7];
 
+    /// The version as `specVersion` writes it (`1.6`).
     pub fn as_str(self) -> &'static str {
         match self {
             SpecVersion::V1_5 => "1.5",
@@ -34,6 +39,7 @@ impl SpecVersion {
         }
     }
 
+    /// The version `text` names (`1.6`), if airlock writes it.
     pub fn from_name(text: &str) -> Option<SpecVersion> {
         SpecVersion::ALL
             .into_iter()
@@ -66,39 +72,55 @@ fn is_empty<T>(list: &[T]) -> bool {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Bom {
+    /// `bomFormat`: always `CycloneDX` in what airlock writes; checked when read.
     #[serde(default)]
     pub bom_format: String,
+    /// `specVersion` as written (`1.6`); the decoder refuses versions outside [`READABLE_VERSIONS`].
     #[serde(default)]
     pub spec_version: String,
+    /// `serialNumber`: `urn:uuid:` derived from the content, so one scan gives one number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
+    /// `version` of the BOM (revision of this serial number); airlock writes 1.
     #[serde(default, skip_deserializing)]
     pub version: u32,
+    /// Timestamp, tools, lifecycle and the component the document describes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
+    /// Every component but the subject, nested ones inside their parent.
     #[serde(default)]
     pub components: Vec<Component>,
+    /// One entry per component with its direct dependencies (`dependsOn`).
     #[serde(default)]
     pub dependencies: Vec<Dependency>,
+    /// Completeness statements about dependency lists.
     #[serde(default, skip_deserializing, skip_serializing_if = "is_empty")]
     pub compositions: Vec<Composition>,
+    /// Known vulnerabilities of the components (the `vulnerabilities` of a VEX-carrying BOM).
     #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub vulnerabilities: Option<Vec<Vulnerability>>,
 }
 
+/// The `metadata` object: when, by which tool, and about what the document was written.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Metadata {
+    /// RFC 3339 creation time (from `SOURCE_DATE_EPOCH` when set).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
+    /// The lifecycle phases the document describes.
     #[serde(default, skip_deserializing, skip_serializing_if = "is_empty")]
     pub lifecycles: Vec<Lifecycle>,
+    /// The tools that wrote the document (airlock itself).
     #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Tools>,
+    /// The subject: the scanned project or its synthetic root.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub component: Option<Box<Component>>,
+    /// The organization that supplied the described software.
     #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub supplier: Option<OrganizationalEntity>,
+    /// Run metadata as `airlock:*` name/value pairs (the policy applied).
     #[serde(default, skip_deserializing, skip_serializing_if = "is_empty")]
     pub properties: Vec<Property>,
 }
@@ -106,24 +128,32 @@ pub struct Metadata {
 /// A lifecycle phase (`pre-build`, `build`, `post-build`, ...).
 #[derive(Debug, Clone, Serialize)]
 pub struct Lifecycle {
+    /// The phase name (`pre-build`, `build`, `post-build`, `operations`, ...).
     pub phase: String,
 }
 
+/// The `tools` object of 1.5+: tools listed as components.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Tools {
+    /// The tools, each a component of type `application`.
     pub components: Vec<Component>,
 }
 
+/// An organization (`supplier`, `manufacturer`): a name and its web addresses.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct OrganizationalEntity {
+    /// The organization's name.
     #[serde(default)]
     pub name: Option<String>,
+    /// The organization's web addresses.
     #[serde(default, skip_serializing_if = "is_empty")]
     pub url: Vec<String>,
 }
 
+/// A person or organization to contact (a component's `authors` from 1.6 on).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Contact {
+    /// The contact's name.
     #[serde(default)]
     pub name: Option<String>,
 }
@@ -132,41 +162,58 @@ pub struct Contact {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Component {
+    /// `type`: `library`, `application`, `machine-learning-model`, `data`, `file`, ...
     #[serde(rename = "type", default)]
     pub kind: String,
+    /// `bom-ref`: the component's reference within the document, unique, used by `dependencies`.
     #[serde(rename = "bom-ref", default, skip_serializing_if = "Option::is_none")]
     pub bom_ref: Option<String>,
+    /// Who supplied the component (a registry's publisher).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supplier: Option<OrganizationalEntity>,
     /// 1.6 and later; the encoders write `author` for 1.5.
     #[serde(default, skip_serializing_if = "is_empty")]
     pub authors: Vec<Contact>,
+    /// `author` as free text (before 1.6; `authors` lists contacts from 1.6 on).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
+    /// The group or namespace (npm scope, Maven group).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    /// The component's name as its ecosystem spells it.
     #[serde(default)]
     pub name: String,
+    /// The version; `None` for an unpinned requirement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// Free-text description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// `required`, `optional` or `excluded`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// Digests of the component's artifact.
     #[serde(default, skip_serializing_if = "is_empty")]
     pub hashes: Vec<HashEntry>,
+    /// Declared licenses: ids, names or one expression.
     #[serde(default, skip_serializing_if = "is_empty")]
     pub licenses: Vec<LicenseChoice>,
+    /// Package URL (<https://github.com/package-url/purl-spec>).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purl: Option<String>,
+    /// Links to sources, distributions, advisories and the like, possibly with digests.
     #[serde(default, skip_serializing_if = "is_empty")]
     pub external_references: Vec<ExternalReference>,
+    /// `airlock:*` and other name/value properties.
     #[serde(default, skip_serializing_if = "is_empty")]
     pub properties: Vec<Property>,
+    /// Components inside this one (the files of a model).
     #[serde(default, skip_serializing_if = "is_empty")]
     pub components: Vec<Component>,
+    /// Where the component was found (`evidence.occurrences`).
     #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Evidence>,
+    /// The model card of a `machine-learning-model` component (1.5+).
     #[serde(
         default,
         deserialize_with = "lenient_model_card",
@@ -175,10 +222,13 @@ pub struct Component {
     pub model_card: Option<ModelCard>,
 }
 
+/// A digest: algorithm and hex value.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HashEntry {
+    /// `SHA-256`, `SHA-384`, `SHA-512`, `SHA-1`, `MD5`, `BLAKE2b-256`, ...
     #[serde(default)]
     pub alg: String,
+    /// The digest in lowercase hex.
     #[serde(default)]
     pub content: String,
 }
@@ -187,14 +237,25 @@ pub struct HashEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum LicenseChoice {
-    License { license: License },
-    Expression { expression: String },
+    /// A single license, by SPDX id or by name.
+    License {
+        /// The license.
+        license: License,
+    },
+    /// An SPDX license expression (`MIT OR Apache-2.0`).
+    Expression {
+        /// The expression as written.
+        expression: String,
+    },
 }
 
+/// A license named by SPDX id or, when it has none, by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct License {
+    /// SPDX license id (`MIT`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A license name that is not an SPDX id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -209,25 +270,33 @@ impl LicenseChoice {
     }
 }
 
+/// A link from a component to something about it (`vcs`, `distribution`, `website`, ...).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ExternalReference {
+    /// `type`: what the link points at (`vcs`, `distribution`, `advisories`, ...).
     #[serde(rename = "type", default)]
     pub kind: String,
+    /// The URL.
     #[serde(default)]
     pub url: String,
+    /// Digests of what the URL serves (a distribution's file hashes).
     #[serde(default, skip_serializing_if = "is_empty")]
     pub hashes: Vec<HashEntry>,
 }
 
+/// A name/value property (`airlock:*` names come from `facts/properties.rs`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Property {
+    /// The property name.
     #[serde(default)]
     pub name: String,
+    /// The property value, as text.
     #[serde(default)]
     pub value: String,
 }
 
 impl Property {
+    /// A property `name` = `value`.
     pub fn new(name: impl Into<String>, value: impl Into<String>) -> Property {
         Property {
             name: name.into(),
@@ -236,19 +305,25 @@ impl Property {
     }
 }
 
+/// The `evidence` of a component: where it was found.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Evidence {
+    /// The files (and lines) the component was found in.
     pub occurrences: Vec<Occurrence>,
 }
 
+/// One place a component was found.
 #[derive(Debug, Clone, Serialize)]
 pub struct Occurrence {
+    /// The path (with `:line` where known), relative to the scanned root.
     pub location: String,
 }
 
+/// The dependencies of one component (`ref` and the references it `dependsOn`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Dependency {
+    /// The `bom-ref` of the component whose dependencies these are.
     #[serde(rename = "ref", default)]
     pub reference: String,
     /// Always written, empty for a leaf (some validators and readers require the list).
@@ -261,6 +336,7 @@ pub struct Dependency {
 pub struct Composition {
     /// `complete`, `incomplete`, `unknown`, ...
     pub aggregate: String,
+    /// The `bom-ref`s of the components the composition is about; empty for all.
     #[serde(skip_serializing_if = "is_empty")]
     pub dependencies: Vec<String>,
 }
@@ -278,25 +354,34 @@ fn lenient_model_card<'de, D: serde::Deserializer<'de>>(
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ModelCard {
+    /// Task, architecture and datasets of the model.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_parameters: Option<ModelParameters>,
+    /// Performance metrics published with the model.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantitative_analysis: Option<QuantitativeAnalysis>,
+    /// Intended uses, limitations and ethical considerations.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub considerations: Option<Considerations>,
+    /// `airlock:*` facts of the model card that CycloneDX has no field for.
     #[serde(skip_serializing_if = "is_empty")]
     pub properties: Vec<Property>,
 }
 
+/// The `modelParameters` of a model card.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ModelParameters {
+    /// The task the model is for (`text-generation`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task: Option<String>,
+    /// The family of the architecture (`llama`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub architecture_family: Option<String>,
+    /// The architecture's class (`LlamaForCausalLM`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_architecture: Option<String>,
+    /// The datasets the model was trained or evaluated on.
     #[serde(skip_serializing_if = "is_empty")]
     pub datasets: Vec<DatasetEntry>,
 }
@@ -306,92 +391,129 @@ pub struct ModelParameters {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DatasetEntry {
+    /// `type`: always `dataset`.
     #[serde(rename = "type", skip_deserializing)]
     pub kind: &'static str,
+    /// The dataset's name (a Hub id).
     pub name: String,
+    /// Where the dataset lives.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contents: Option<DatasetContents>,
+    /// Free-text description of the dataset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
+/// Where a dataset's contents are.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DatasetContents {
+    /// The dataset's URL.
     pub url: String,
 }
 
+/// The `quantitativeAnalysis` of a model card.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct QuantitativeAnalysis {
+    /// Published evaluation results.
     pub performance_metrics: Vec<PerformanceMetric>,
 }
 
+/// One published evaluation result.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PerformanceMetric {
+    /// `type`: the metric (`accuracy`).
     #[serde(rename = "type")]
     pub kind: String,
+    /// The value as published.
     pub value: String,
+    /// The dataset or slice it was measured on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slice: Option<String>,
 }
 
+/// The `considerations` of a model card.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Considerations {
+    /// What the model is meant for.
     #[serde(skip_serializing_if = "is_empty")]
     pub use_cases: Vec<String>,
+    /// Known limitations.
     #[serde(skip_serializing_if = "is_empty")]
     pub technical_limitations: Vec<String>,
+    /// Ethical risks the card states.
     #[serde(skip_serializing_if = "is_empty")]
     pub ethical_considerations: Vec<EthicalConsideration>,
 }
 
+/// An ethical consideration as the card names it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EthicalConsideration {
+    /// The risk's name.
     pub name: String,
 }
 
+/// One vulnerability of the document's components.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Vulnerability {
+    /// `bom-ref` of the vulnerability entry.
     #[serde(rename = "bom-ref", skip_serializing_if = "Option::is_none")]
     pub bom_ref: Option<String>,
+    /// The advisory id (`GHSA-…`, `CVE-…`, `RUSTSEC-…`).
     pub id: String,
+    /// The database that published it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<VulnerabilitySource>,
+    /// The same vulnerability under other ids (aliases).
     #[serde(skip_serializing_if = "is_empty")]
     pub references: Vec<VulnerabilityReference>,
+    /// Severity ratings (CVSS and the like).
     #[serde(skip_serializing_if = "is_empty")]
     pub ratings: Vec<Rating>,
+    /// The advisory's summary.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// What to do (upgrade to a fixed version).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommendation: Option<String>,
+    /// Links to the advisory.
     #[serde(skip_serializing_if = "is_empty")]
     pub advisories: Vec<Advisory>,
+    /// VEX impact analysis, when a statement applies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub analysis: Option<Analysis>,
+    /// The `bom-ref`s of the affected components.
     #[serde(skip_serializing_if = "is_empty")]
     pub affects: Vec<Affect>,
+    /// `airlock:*` and other name/value properties.
     #[serde(skip_serializing_if = "is_empty")]
     pub properties: Vec<Property>,
 }
 
+/// A vulnerability database (`OSV`, `GitHub Advisories`).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct VulnerabilitySource {
+    /// The database's name.
     pub name: String,
+    /// Its web address.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
+/// Another id of the same vulnerability, and where it is published.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct VulnerabilityReference {
+    /// The other id.
     pub id: String,
+    /// Where that id is published.
     pub source: VulnerabilitySource,
 }
 
+/// A severity rating of a vulnerability.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Rating {
     /// The score in tenths (75 is 7.5), written as a decimal.
@@ -400,9 +522,12 @@ pub struct Rating {
         serialize_with = "tenths_as_decimal"
     )]
     pub score: Option<u16>,
+    /// `critical`, `high`, `medium`, `low`, `info`, `none` or `unknown`.
     pub severity: &'static str,
+    /// The scoring method (`CVSSv31`, `CVSSv4`, `other`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
+    /// The CVSS vector.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vector: Option<String>,
 }
@@ -421,25 +546,33 @@ fn tenths_text(tenths: u16) -> String {
     format!("{}.{}", tenths / 10, tenths % 10)
 }
 
+/// A link to an advisory.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Advisory {
+    /// The advisory's URL.
     pub url: String,
 }
 
 /// The impact analysis of a vulnerability (VEX): state, justification, responses, detail.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Analysis {
+    /// `resolved`, `exploitable`, `in_triage`, `false_positive`, `not_affected`, ...
     pub state: &'static str,
+    /// Why a component is not affected (`code_not_reachable`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub justification: Option<&'static str>,
+    /// What was done (`update`, `will_not_fix`, ...).
     #[serde(rename = "response", skip_serializing_if = "is_empty")]
     pub responses: Vec<&'static str>,
+    /// The statement's free-text detail.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
 
+/// A component a vulnerability affects.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Affect {
+    /// Its `bom-ref`.
     #[serde(rename = "ref")]
     pub reference: String,
 }

@@ -17,6 +17,7 @@ const MAXIMUM_ELEMENTS: usize = 5_000_000;
 pub struct XmlError {
     /// 1-based line of the problem, when the parser knows it.
     pub line: Option<u32>,
+    /// What is wrong (never a quote of the document).
     pub message: String,
 }
 

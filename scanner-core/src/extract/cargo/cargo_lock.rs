@@ -103,13 +103,18 @@ fn entries(input: &Input<'_>, lock: LockFile) -> Extraction {
 /// The lock format versions airlock reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LockVersion {
+    /// Version 1: dependencies always name version and source; checksums in `[metadata]`.
     V1,
+    /// Version 2: short dependency entries, checksums on the packages.
     V2,
+    /// Version 3: as 2, with a `version = 3` line.
     V3,
+    /// Version 4: as 3, with git sources written in another form.
     V4,
 }
 
 impl LockVersion {
+    /// The number of `version = N`.
     pub fn as_number(self) -> u8 {
         match self {
             LockVersion::V1 => 1,
@@ -123,7 +128,9 @@ impl LockVersion {
 /// A `dependencies = [...]` entry: `name`, `name version` or `name version (source)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockReference {
+    /// The name of the package depended on.
     pub name: PackageName,
+    /// Its version, when the entry names one (needed when several are locked).
     pub version: Option<String>,
     /// `None` when the entry does not name a source (always so for path packages, and in v2+
     /// whenever the name and version alone are unambiguous).
@@ -133,20 +140,28 @@ pub struct LockReference {
 /// One `[[package]]`.
 #[derive(Debug, Clone)]
 pub struct LockedPackage {
+    /// The package's name.
     pub name: PackageName,
+    /// The locked version.
     pub version: String,
     /// `None` for packages without a `source`: workspace members and path dependencies.
     pub source: Option<Source>,
+    /// The registry's SHA-256 of the crate file, when the lock records one.
     pub checksum: Option<Hash>,
+    /// The packages it depends on, as the lock names them.
     pub dependencies: Vec<LockReference>,
+    /// The line of the `[[package]]` header.
     pub line: u32,
 }
 
 /// A parsed lockfile with its per-entry diagnostics.
 #[derive(Debug, Clone)]
 pub struct LockFile {
+    /// The lock format's version.
     pub version: LockVersion,
+    /// Every `[[package]]`, in file order.
     pub packages: Vec<LockedPackage>,
+    /// Problems with single entries; the rest of the lock was still read.
     pub diagnostics: Vec<Diagnostic>,
 }
 

@@ -53,6 +53,7 @@ impl Parse for CargoTomlExtractor {
 /// A package version as a manifest writes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ManifestVersion {
+    /// A version written out (`version = "1.2.0"`).
     Value(String),
     /// `version.workspace = true`.
     Inherited,
@@ -63,9 +64,13 @@ pub enum ManifestVersion {
 /// `[package]`.
 #[derive(Debug, Clone)]
 pub struct ManifestPackage {
+    /// `package.name`.
     pub name: String,
+    /// `package.version`, written, inherited or missing.
     pub version: ManifestVersion,
+    /// `package.license`, an SPDX expression as written.
     pub license: Option<String>,
+    /// The line of `package.name`.
     pub line: u32,
 }
 
@@ -76,8 +81,11 @@ pub enum DeclaredSource {
     Registry(Option<String>),
     /// `path = …`, already joined onto the manifest's directory (scan-relative).
     Path(String),
+    /// `git = …`, with the branch, tag or rev asked for.
     Git {
+        /// The repository URL as written.
         url: String,
+        /// The `branch`, `tag` or `rev` key, if any.
         reference: Option<GitReference>,
     },
 }
@@ -89,33 +97,49 @@ pub struct DeclaredDependency {
     pub key: String,
     /// The package it names (`package = …` renames).
     pub package: String,
+    /// The version requirement (`^1.2`); `None` for a path or git dependency without one.
     pub requirement: Option<String>,
+    /// Which table declared it: `dependencies`, `dev-dependencies` or `build-dependencies`.
     pub kind: EdgeKind,
+    /// `optional = true`: built only when a feature asks for it.
     pub optional: bool,
+    /// The `cfg(…)` or target triple of a `[target.….dependencies]` table.
     pub target: Option<String>,
+    /// Where the dependency comes from.
     pub source: DeclaredSource,
     /// `workspace = true`: everything but `optional`/`features` comes from the workspace root.
     pub inherits_workspace: bool,
+    /// The line of the declaration.
     pub line: u32,
 }
 
 /// `[workspace]`.
 #[derive(Debug, Clone, Default)]
 pub struct WorkspaceTable {
+    /// `members` globs, relative to the workspace root.
     pub members: Vec<String>,
+    /// `exclude` globs.
     pub exclude: Vec<String>,
+    /// `[workspace.package] version`, what members with `version.workspace = true` get.
     pub package_version: Option<String>,
+    /// `[workspace.dependencies]`, what members with `workspace = true` inherit.
     pub dependencies: Vec<DeclaredDependency>,
 }
 
 /// A parsed manifest.
 #[derive(Debug, Clone)]
 pub struct Manifest {
+    /// The manifest's scan-relative path.
     pub path: String,
+    /// The directory it lies in (paths in it are relative to it).
     pub directory: String,
+    /// `[package]` (or the older `[project]`), when the manifest is a crate.
     pub package: Option<ManifestPackage>,
+    /// `[workspace]`, when the manifest is a workspace root.
     pub workspace: Option<WorkspaceTable>,
+    /// Every dependency the manifest declares, all tables and targets.
     pub dependencies: Vec<DeclaredDependency>,
+    /// Problems with single entries; the rest of the manifest was still read.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -170,6 +194,7 @@ struct WireWorkspacePackage {
 }
 
 impl Manifest {
+    /// Parses the manifest at `path`; an invalid TOML file is an error, a bad entry a diagnostic.
     pub fn parse(path: &str, bytes: &[u8]) -> Result<Manifest, ExtractError> {
         let (wire, index) = parse_toml::<WireManifest>(path, bytes)?;
         let directory = parent_directory(path).to_owned();
@@ -202,40 +227,22 @@ impl Manifest {
             diagnostics: &mut diagnostics,
         };
         let mut dependencies = Vec::new();
-        reader.read(
-            &wire.dependencies,
-            EdgeKind::Normal,
-            None,
-            &mut dependencies,
-        );
-        reader.read(
-            &wire.dev_dependencies,
-            EdgeKind::Dev,
-            None,
-            &mut dependencies,
-        );
-        reader.read(
-            &wire.build_dependencies,
-            EdgeKind::Build,
+        reader.read_tables(
+            [
+                &wire.dependencies,
+                &wire.dev_dependencies,
+                &wire.build_dependencies,
+            ],
             None,
             &mut dependencies,
         );
         for (target, tables) in &wire.target {
-            reader.read(
-                &tables.dependencies,
-                EdgeKind::Normal,
-                Some(target),
-                &mut dependencies,
-            );
-            reader.read(
-                &tables.dev_dependencies,
-                EdgeKind::Dev,
-                Some(target),
-                &mut dependencies,
-            );
-            reader.read(
-                &tables.build_dependencies,
-                EdgeKind::Build,
+            reader.read_tables(
+                [
+                    &tables.dependencies,
+                    &tables.dev_dependencies,
+                    &tables.build_dependencies,
+                ],
                 Some(target),
                 &mut dependencies,
             );
@@ -274,6 +281,19 @@ struct DeclarationReader<'a> {
 }
 
 impl DeclarationReader<'_> {
+    /// Reads the `dependencies`, `dev-dependencies` and `build-dependencies` tables of the
+    /// manifest or of one `[target.'cfg(…)']` table, in that order.
+    fn read_tables(
+        &mut self,
+        [normal, dev, build]: [&WireTable; 3],
+        target: Option<&String>,
+        into: &mut Vec<DeclaredDependency>,
+    ) {
+        self.read(normal, EdgeKind::Normal, target, into);
+        self.read(dev, EdgeKind::Dev, target, into);
+        self.read(build, EdgeKind::Build, target, into);
+    }
+
     fn read(
         &mut self,
         table: &WireTable,

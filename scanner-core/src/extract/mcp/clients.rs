@@ -22,7 +22,9 @@ pub struct ClientConfig {
     pub syntax: Syntax,
     /// Key paths of the server map; the first one present is read.
     pub servers_at: &'static [&'static [&'static str]],
+    /// Which client the file belongs to.
     pub client: ClientOf,
+    /// What a server that declares no transport is taken to use.
     pub transport_default: TransportDefault,
     /// Settings that approve every tool of every server in the file; the first one set wins.
     pub auto_approve: &'static [AutoApproveSetting],
@@ -31,11 +33,15 @@ pub struct ClientConfig {
 /// Which client a config file belongs to.
 #[derive(Debug, Clone, Copy)]
 pub enum ClientOf {
+    /// Every file of the row belongs to this client.
     Always(Client),
     /// `then` when the path ends with `suffix`, `otherwise` else (one file name, two clients).
     ByPathSuffix {
+        /// The path ending that tells the clients apart.
         suffix: &'static str,
+        /// The client of paths ending with `suffix`.
         then: Client,
+        /// The client of every other path.
         otherwise: Client,
     },
 }
@@ -55,7 +61,9 @@ pub enum TransportDefault {
 /// A setting that approves every tool when the value at `path` equals `equals`.
 #[derive(Debug, Clone, Copy)]
 pub struct AutoApproveSetting {
+    /// The key path of the setting inside the file.
     pub path: &'static [&'static str],
+    /// The value that approves every tool.
     pub equals: Scalar,
     /// The setting as reported (`approval_policy = "never"`).
     pub setting: &'static str,
@@ -64,7 +72,9 @@ pub struct AutoApproveSetting {
 /// A scalar a setting is compared with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scalar {
+    /// A string.
     Text(&'static str),
+    /// A boolean.
     Bool(bool),
 }
 
@@ -172,6 +182,7 @@ static MCP_JSON_CLIENT: ClientConfig = ClientConfig {
     auto_approve: &[],
 };
 
+/// The format row of Claude Code's and Cursor's project files (`.mcp.json`, `.cursor/mcp.json`).
 pub const MCP_JSON: Format = MCP_JSON_CLIENT.format(
     "MCP servers of Claude Code (.mcp.json) and Cursor (.cursor/mcp.json)",
     FileMatch::Placed(&[
@@ -202,6 +213,7 @@ static VSCODE_CLIENT: ClientConfig = ClientConfig {
     auto_approve: &[],
 };
 
+/// The format row of VS Code's `mcp.json` (workspace and user).
 pub const VSCODE_MCP_JSON: Format = VSCODE_CLIENT.format(
     "MCP servers of VS Code (.vscode/mcp.json, Code/User/mcp.json)",
     FileMatch::Custom(is_vscode_mcp_json),
@@ -239,6 +251,7 @@ static CLAUDE_DESKTOP_CLIENT: ClientConfig = ClientConfig {
     auto_approve: &[],
 };
 
+/// The format row of Claude Desktop's `claude_desktop_config.json`.
 pub const CLAUDE_DESKTOP_CONFIG: Format = CLAUDE_DESKTOP_CLIENT.format(
     "MCP servers of Claude Desktop (claude_desktop_config.json)",
     FileMatch::Names(&["claude_desktop_config.json"]),
@@ -257,6 +270,7 @@ static WINDSURF_CLIENT: ClientConfig = ClientConfig {
     auto_approve: &[],
 };
 
+/// The format row of Windsurf's `mcp_config.json`.
 pub const WINDSURF_MCP_CONFIG: Format = WINDSURF_CLIENT.format(
     "MCP servers of Windsurf (.codeium/windsurf/mcp_config.json)",
     FileMatch::Placed(&[Placed {
@@ -283,6 +297,7 @@ static CLINE_CLIENT: ClientConfig = ClientConfig {
     auto_approve: &[],
 };
 
+/// The format row of Cline's `cline_mcp_settings.json`.
 pub const CLINE_MCP_SETTINGS: Format = CLINE_CLIENT.format(
     "MCP servers of Cline (cline_mcp_settings.json), with auto-approved tools",
     FileMatch::Names(&["cline_mcp_settings.json"]),
@@ -315,6 +330,7 @@ static ZED_CLIENT: ClientConfig = ClientConfig {
     ],
 };
 
+/// The format row of Zed's `settings.json` (`context_servers`).
 pub const ZED_SETTINGS: Format = ZED_CLIENT.format(
     "MCP context servers of Zed (zed/settings.json, .zed/settings.json)",
     FileMatch::Placed(&[Placed {
@@ -338,6 +354,7 @@ static GEMINI_CLIENT: ClientConfig = ClientConfig {
     auto_approve: &[],
 };
 
+/// The format row of Gemini CLI's `.gemini/settings.json`.
 pub const GEMINI_SETTINGS: Format = GEMINI_CLIENT.format(
     "MCP servers of Gemini CLI (.gemini/settings.json), with trusted servers",
     FileMatch::Placed(&[Placed {
@@ -365,6 +382,7 @@ static CODEX_CLIENT: ClientConfig = ClientConfig {
     }],
 };
 
+/// The format row of Codex's `config.toml` (`mcp_servers`).
 pub const CODEX_CONFIG: Format = CODEX_CLIENT.format(
     "MCP servers of Codex (.codex/config.toml), with its approval policy",
     FileMatch::Placed(&[Placed {
@@ -391,6 +409,7 @@ static GOOSE_CLIENT: ClientConfig = ClientConfig {
     }],
 };
 
+/// The format row of Goose's `config.yaml` (`extensions`).
 pub const GOOSE_CONFIG: Format = GOOSE_CLIENT.format(
     "MCP extensions of Goose (goose/config.yaml), with its approval mode",
     FileMatch::Placed(&[Placed {

@@ -334,30 +334,13 @@ impl ConfigFile<'_, '_> {
 
 /// The key of the server `name` declared in the file at `path`.
 pub(crate) fn server_key(path: &str, scope: Option<&str>, name: &str) -> Option<ComponentKey> {
-    let folded: String = name
-        .trim()
-        .chars()
-        .map(|c| {
-            if c.is_whitespace() || c.is_control() {
-                '-'
-            } else {
-                c
-            }
-        })
-        .collect();
+    let folded: String = crate::name::dashed(name.trim()).collect();
     let full = match scope {
         Some(scope) => format!("{scope}/{folded}"),
         None => folded,
     };
     let name = PackageName::new(Ecosystem::GenericFile, &full).ok()?;
-    Some(ComponentKey::new(
-        Ecosystem::GenericFile,
-        name,
-        None,
-        Source::File {
-            path: path.to_owned(),
-        },
-    ))
+    Some(ComponentKey::in_file(name, path))
 }
 
 /// Turns server entries into components, edges and roots.
@@ -379,6 +362,28 @@ fn credential(line: u32, name: &str, class: ValueClass, value: Option<&str>) -> 
         redacted: (class == ValueClass::Secret).then(|| secrets::redact(value.unwrap_or_default())),
         flag: None,
     }
+}
+
+/// A literal secret the file wrote, of which only the redacted form is kept.
+fn literal_secret(
+    line: u32,
+    redacted: String,
+    credential: bool,
+    flag: Option<String>,
+) -> Credential {
+    Credential {
+        line,
+        value: ValueClass::Secret.as_str().to_owned(),
+        credential,
+        redacted: Some(redacted),
+        flag,
+    }
+}
+
+/// Records the literal secret of command-line argument `number` (counted from 1); the first
+/// one found at a position stays.
+fn record_argument_secret(facts: &mut McpServerFacts, number: usize, secret: Credential) {
+    facts.arguments.entry(number.to_string()).or_insert(secret);
 }
 
 fn build_server(config: &ConfigFile<'_, '_>, entry: ServerEntry, extraction: &mut Extraction) {
@@ -414,13 +419,7 @@ fn build_server(config: &ConfigFile<'_, '_>, entry: ServerEntry, extraction: &mu
     if let Some((url, line)) = &entry.url {
         let (safe, secret) = secrets::sanitize_url(url);
         facts.url = Some(safe);
-        facts.url_credential = secret.map(|redacted| Credential {
-            line: *line,
-            value: ValueClass::Secret.as_str().to_owned(),
-            credential: true,
-            redacted: Some(redacted),
-            flag: None,
-        });
+        facts.url_credential = secret.map(|redacted| literal_secret(*line, redacted, true, None));
     }
 
     // Environment variables and HTTP headers carry credentials the same way: record the name,
@@ -464,16 +463,11 @@ fn build_server(config: &ConfigFile<'_, '_>, entry: ServerEntry, extraction: &mu
                 } else {
                     let redacted = secrets::redact(argument);
                     shown.push(redacted.clone());
-                    facts
-                        .arguments
-                        .entry(number.to_string())
-                        .or_insert(Credential {
-                            line: argument_line,
-                            value: ValueClass::Secret.as_str().to_owned(),
-                            credential: true,
-                            redacted: Some(redacted),
-                            flag: Some(flag),
-                        });
+                    record_argument_secret(
+                        &mut facts,
+                        number,
+                        literal_secret(argument_line, redacted, true, Some(flag)),
+                    );
                 }
                 continue;
             }
@@ -486,16 +480,11 @@ fn build_server(config: &ConfigFile<'_, '_>, entry: ServerEntry, extraction: &mu
                 } else {
                     let redacted = secrets::redact(value);
                     shown.push(format!("{flag}={redacted}"));
-                    facts
-                        .arguments
-                        .entry(number.to_string())
-                        .or_insert(Credential {
-                            line: argument_line,
-                            value: ValueClass::Secret.as_str().to_owned(),
-                            credential: true,
-                            redacted: Some(redacted),
-                            flag: Some(flag.to_owned()),
-                        });
+                    record_argument_secret(
+                        &mut facts,
+                        number,
+                        literal_secret(argument_line, redacted, true, Some(flag.to_owned())),
+                    );
                 }
                 continue;
             }
@@ -507,16 +496,11 @@ fn build_server(config: &ConfigFile<'_, '_>, entry: ServerEntry, extraction: &mu
             if secrets::url_scheme(argument).is_some() {
                 let (safe, secret) = secrets::sanitize_url(argument);
                 if let Some(redacted) = secret {
-                    facts
-                        .arguments
-                        .entry(number.to_string())
-                        .or_insert(Credential {
-                            line: argument_line,
-                            value: ValueClass::Secret.as_str().to_owned(),
-                            credential: true,
-                            redacted: Some(redacted),
-                            flag: None,
-                        });
+                    record_argument_secret(
+                        &mut facts,
+                        number,
+                        literal_secret(argument_line, redacted, true, None),
+                    );
                 }
                 if matches!(
                     secrets::url_scheme(&safe).as_deref(),
@@ -549,16 +533,16 @@ fn build_server(config: &ConfigFile<'_, '_>, entry: ServerEntry, extraction: &mu
                 } else {
                     format!("{name}={redacted}")
                 });
-                facts
-                    .arguments
-                    .entry(number.to_string())
-                    .or_insert(Credential {
-                        line: argument_line,
-                        value: ValueClass::Secret.as_str().to_owned(),
-                        credential: !name.is_empty() && secrets::is_credential_name(name),
-                        redacted: Some(redacted),
-                        flag: None,
-                    });
+                record_argument_secret(
+                    &mut facts,
+                    number,
+                    literal_secret(
+                        argument_line,
+                        redacted,
+                        !name.is_empty() && secrets::is_credential_name(name),
+                        None,
+                    ),
+                );
             } else {
                 shown.push(argument.clone());
             }
@@ -708,12 +692,7 @@ fn script_component(
     let name = PackageName::new(Ecosystem::GenericFile, file_name)
         .or_else(|_| PackageName::new(Ecosystem::GenericFile, "script"))
         .ok()?;
-    let key = ComponentKey::new(
-        Ecosystem::GenericFile,
-        name,
-        None,
-        Source::File { path: path.clone() },
-    );
+    let key = ComponentKey::in_file(name, &path);
     let mut component =
         Component::new(key, ComponentKind::File).with_evidence(config.evidence(line));
     if path.starts_with('~') || path.starts_with("${") {

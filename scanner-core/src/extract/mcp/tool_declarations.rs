@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use super::tree::{self, Node};
 use super::wrong_type;
-use crate::component::{Component, ComponentKey, ComponentKind, Hash, HashAlgorithm, Source};
+use crate::component::{Component, ComponentKey, ComponentKind, Hash, HashAlgorithm};
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
@@ -186,26 +186,9 @@ fn sha256(text: &str) -> String {
 }
 
 fn component(input: &Input<'_>, node: &Node, tool: &Tool<'_>) -> Option<Component> {
-    let folded: String = tool
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_whitespace() || c.is_control() {
-                '-'
-            } else {
-                c
-            }
-        })
-        .collect();
+    let folded: String = crate::name::dashed(&tool.name).collect();
     let name = PackageName::new(Ecosystem::GenericFile, &folded).ok()?;
-    let key = ComponentKey::new(
-        Ecosystem::GenericFile,
-        name,
-        None,
-        Source::File {
-            path: input.path.to_owned(),
-        },
-    );
+    let key = ComponentKey::in_file(name, input.path);
     let mut component = Component::new(key, ComponentKind::AgentTool).with_evidence(Evidence {
         location: Location::line(input.path, node.line),
         extractor: ID,

@@ -202,49 +202,14 @@ pub(crate) fn parse_jsonc(path: &str, bytes: &[u8]) -> Result<Node, ExtractError
         // The kind only: `Display` adds the position, which the location already carries.
         message: format!("invalid JSON: {}", error.kind()),
     })?;
+    let builder = Builder {
+        path,
+        index: &index,
+    };
     match parsed.value {
-        Some(value) => from_jsonc(path, &index, &value, index.line(0), 0),
+        Some(value) => builder.jsonc(&value, index.line(0), 0),
         None => Ok(Node::new(1, Value::Null)),
     }
-}
-
-fn from_jsonc(
-    path: &str,
-    index: &LineIndex,
-    value: &jsonc_parser::ast::Value<'_>,
-    line: u32,
-    depth: usize,
-) -> Result<Node, ExtractError> {
-    use jsonc_parser::ast::Value as Json;
-    if depth > MAX_DEPTH {
-        return Err(too_deep(path, line));
-    }
-    Ok(match value {
-        Json::NullKeyword(_) => Node::new(line, Value::Null),
-        Json::BooleanLit(boolean) => Node::new(line, Value::Bool(boolean.value)),
-        Json::NumberLit(number) => Node::new(line, Value::Scalar(number.value.to_owned())),
-        Json::StringLit(string) => Node::new(line, Value::String(string.value.to_string())),
-        Json::Array(array) => {
-            let mut items = Vec::with_capacity(array.elements.len());
-            for element in &array.elements {
-                let line = index.line(element_start(element));
-                items.push(from_jsonc(path, index, element, line, depth + 1)?);
-            }
-            Node::new(line, Value::Array(items))
-        }
-        Json::Object(object) => {
-            let mut members = Vec::with_capacity(object.properties.len());
-            for property in &object.properties {
-                let line = index.line(property.range.start);
-                let key = property.name.as_str().to_owned();
-                members.push((
-                    key,
-                    from_jsonc(path, index, &property.value, line, depth + 1)?,
-                ));
-            }
-            Node::new(line, Value::Object(members))
-        }
-    })
 }
 
 fn element_start(value: &jsonc_parser::ast::Value<'_>) -> usize {
@@ -265,56 +230,101 @@ pub(crate) fn parse_toml(path: &str, bytes: &[u8]) -> Result<Node, ExtractError>
     let index = LineIndex::new(text);
     let table = DeTable::parse(text)
         .map_err(|error| crate::extract::toml_tree::parse_error(path, text, &index, &error))?;
-    from_toml_table(path, &index, table.get_ref(), 1, 0)
+    let builder = Builder {
+        path,
+        index: &index,
+    };
+    builder.node(1, 0, || builder.toml_table(table.get_ref(), 0))
 }
 
-fn from_toml_table(
-    path: &str,
-    index: &LineIndex,
-    table: &DeTable<'_>,
-    line: u32,
-    depth: usize,
-) -> Result<Node, ExtractError> {
-    if depth > MAX_DEPTH {
-        return Err(too_deep(path, line));
-    }
-    let mut members = Vec::with_capacity(table.len());
-    for (key, value) in table {
-        let line = index.line(key.span().start);
-        members.push((
-            key.get_ref().to_string(),
-            from_toml(path, index, value.get_ref(), line, depth + 1)?,
-        ));
-    }
-    Ok(Node::new(line, Value::Object(members)))
+/// Turns one parsed file (JSONC or TOML) into a [`Node`] tree, giving each value its line.
+struct Builder<'a> {
+    path: &'a str,
+    index: &'a LineIndex,
 }
 
-fn from_toml(
-    path: &str,
-    index: &LineIndex,
-    value: &DeValue<'_>,
-    line: u32,
-    depth: usize,
-) -> Result<Node, ExtractError> {
-    if depth > MAX_DEPTH {
-        return Err(too_deep(path, line));
-    }
-    Ok(match value {
-        DeValue::String(text) => Node::new(line, Value::String(text.to_string())),
-        DeValue::Integer(number) => Node::new(line, Value::Scalar(number.to_string())),
-        DeValue::Float(number) => Node::new(line, Value::Scalar(number.to_string())),
-        DeValue::Boolean(flag) => Node::new(line, Value::Bool(*flag)),
-        DeValue::Datetime(time) => Node::new(line, Value::Scalar(time.to_string())),
-        DeValue::Array(array) => {
-            let mut items = Vec::with_capacity(array.len());
-            for item in array {
-                let line = index.line(item.span().start);
-                items.push(from_toml(path, index, item.get_ref(), line, depth + 1)?);
-            }
-            Node::new(line, Value::Array(items))
+impl Builder<'_> {
+    /// The node of the value at `line`, `depth` levels down, as `value` makes it; deeper than
+    /// [`MAX_DEPTH`] is an error, so hostile nesting cannot exhaust the stack.
+    fn node(
+        &self,
+        line: u32,
+        depth: usize,
+        value: impl FnOnce() -> Result<Value, ExtractError>,
+    ) -> Result<Node, ExtractError> {
+        if depth > MAX_DEPTH {
+            return Err(too_deep(self.path, line));
         }
-        DeValue::Table(table) => from_toml_table(path, index, table, line, depth)?,
-    })
+        Ok(Node::new(line, value()?))
+    }
+
+    fn jsonc(
+        &self,
+        value: &jsonc_parser::ast::Value<'_>,
+        line: u32,
+        depth: usize,
+    ) -> Result<Node, ExtractError> {
+        use jsonc_parser::ast::Value as Json;
+        self.node(line, depth, || {
+            Ok(match value {
+                Json::NullKeyword(_) => Value::Null,
+                Json::BooleanLit(boolean) => Value::Bool(boolean.value),
+                Json::NumberLit(number) => Value::Scalar(number.value.to_owned()),
+                Json::StringLit(string) => Value::String(string.value.to_string()),
+                Json::Array(array) => {
+                    let mut items = Vec::with_capacity(array.elements.len());
+                    for element in &array.elements {
+                        let line = self.index.line(element_start(element));
+                        items.push(self.jsonc(element, line, depth + 1)?);
+                    }
+                    Value::Array(items)
+                }
+                Json::Object(object) => {
+                    let mut members = Vec::with_capacity(object.properties.len());
+                    for property in &object.properties {
+                        let line = self.index.line(property.range.start);
+                        let key = property.name.as_str().to_owned();
+                        members.push((key, self.jsonc(&property.value, line, depth + 1)?));
+                    }
+                    Value::Object(members)
+                }
+            })
+        })
+    }
+
+    /// The members of a table whose own node is `depth` levels down.
+    fn toml_table(&self, table: &DeTable<'_>, depth: usize) -> Result<Value, ExtractError> {
+        let mut members = Vec::with_capacity(table.len());
+        for (key, value) in table {
+            let line = self.index.line(key.span().start);
+            members.push((
+                key.get_ref().to_string(),
+                self.toml(value.get_ref(), line, depth + 1)?,
+            ));
+        }
+        Ok(Value::Object(members))
+    }
+
+    fn toml(&self, value: &DeValue<'_>, line: u32, depth: usize) -> Result<Node, ExtractError> {
+        self.node(line, depth, || {
+            Ok(match value {
+                DeValue::String(text) => Value::String(text.to_string()),
+                DeValue::Integer(number) => Value::Scalar(number.to_string()),
+                DeValue::Float(number) => Value::Scalar(number.to_string()),
+                DeValue::Boolean(flag) => Value::Bool(*flag),
+                DeValue::Datetime(time) => Value::Scalar(time.to_string()),
+                DeValue::Array(array) => {
+                    let mut items = Vec::with_capacity(array.len());
+                    for item in array {
+                        let line = self.index.line(item.span().start);
+                        items.push(self.toml(item.get_ref(), line, depth + 1)?);
+                    }
+                    Value::Array(items)
+                }
+                DeValue::Table(table) => self.toml_table(table, depth)?,
+            })
+        })
+    }
 }
 
 /// Parses YAML (one document), with serde-saphyr's default budgets against hostile input.

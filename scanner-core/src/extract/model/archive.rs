@@ -187,7 +187,8 @@ fn beside_model_files(input: &Input<'_>) -> bool {
             })
 }
 
-fn incomplete(name: &str, reason: String) -> PickleStream {
+/// A stream that could not be read through, named after where it is and saying why.
+pub(super) fn incomplete(name: &str, reason: String) -> PickleStream {
     PickleStream {
         name: name.to_owned(),
         imports: Vec::new(),
@@ -345,26 +346,47 @@ fn zip_container(
             Content::Pickle | Content::TextPickle => {
                 pickle_entry(&mut opened, &label, kind, streams);
             }
-            nested => {
-                let mut bytes = Vec::new();
-                if let Err(error) = (&mut opened).take(MAX_NESTED_BYTES).read_to_end(&mut bytes) {
-                    streams.push(incomplete(
-                        &label,
-                        format!("the entry cannot be read: {error}"),
-                    ));
-                    continue;
-                }
-                container(
-                    Box::new(Cursor::new(bytes)),
-                    nested,
-                    &format!("{label}!"),
-                    depth + 1,
-                    budget,
-                    streams,
-                );
-            }
+            nested => nested_container(
+                (&mut opened).take(MAX_NESTED_BYTES),
+                "entry",
+                &label,
+                nested,
+                depth,
+                budget,
+                streams,
+            ),
         }
     }
+}
+
+/// Reads a container found inside another one (at `label`, `depth` levels down) whole from
+/// `body` and walks it one level deeper; one that cannot be read is an incomplete stream (`what`
+/// it is: a zip `entry`, a tar `member`).
+fn nested_container(
+    mut body: impl Read,
+    what: &str,
+    label: &str,
+    kind: Content,
+    depth: u8,
+    budget: &mut usize,
+    streams: &mut Vec<PickleStream>,
+) {
+    let mut bytes = Vec::new();
+    if let Err(error) = body.read_to_end(&mut bytes) {
+        streams.push(incomplete(
+            label,
+            format!("the {what} cannot be read: {error}"),
+        ));
+        return;
+    }
+    container(
+        Box::new(Cursor::new(bytes)),
+        kind,
+        &format!("{label}!"),
+        depth + 1,
+        budget,
+        streams,
+    );
 }
 
 fn tar_container(
@@ -414,24 +436,7 @@ fn tar_container(
         let mut body = (&mut reader).take(member.size);
         match kind {
             Content::Pickle | Content::TextPickle => pickle_entry(&mut body, &label, kind, streams),
-            nested => {
-                let mut bytes = Vec::new();
-                if let Err(error) = body.read_to_end(&mut bytes) {
-                    streams.push(incomplete(
-                        &label,
-                        format!("the member cannot be read: {error}"),
-                    ));
-                    continue;
-                }
-                container(
-                    Box::new(Cursor::new(bytes)),
-                    nested,
-                    &format!("{label}!"),
-                    depth + 1,
-                    budget,
-                    streams,
-                );
-            }
+            nested => nested_container(body, "member", &label, nested, depth, budget, streams),
         }
     }
 }

@@ -9,6 +9,7 @@
 pub struct CacheLocation {
     /// `org/name`, or `name` for legacy repositories.
     pub repository: String,
+    /// The revision (commit) the snapshot is of.
     pub revision: String,
     /// Scan-relative path of the snapshot directory.
     pub snapshot: String,

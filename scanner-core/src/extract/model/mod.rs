@@ -41,6 +41,7 @@ use crate::name::PackageName;
 pub struct ModelDirectory {
     /// Scan-relative directory of the model (the snapshot root in a cache).
     pub directory: String,
+    /// The model component's key.
     pub key: ComponentKey,
     /// The hub repository and revision, in a cache snapshot.
     pub repository: Option<HubRepository>,
@@ -147,16 +148,7 @@ impl ModelDirectory {
 /// A package name from text found in a file, with white space and control characters replaced
 /// (a directory called `my model` is still a model); `None` only for empty text.
 pub fn package_name(ecosystem: Ecosystem, raw: &str) -> Option<PackageName> {
-    let cleaned: String = raw
-        .trim()
-        .chars()
-        .map(|c| {
-            if c.is_whitespace() || c.is_control() {
-                '-'
-            } else {
-                c
-            }
-        })
+    let cleaned: String = crate::name::dashed(raw.trim())
         .take(crate::name::MAX_NAME_LENGTH / 4)
         .collect();
     PackageName::new(ecosystem, &cleaned).ok()
@@ -203,14 +195,7 @@ pub fn file_component(id: &'static str, path: &str, bytes: &[u8]) -> Option<Comp
     use sha2::Digest as _;
     let file_name = path.rsplit('/').next().unwrap_or(path);
     let name = package_name(Ecosystem::GenericFile, file_name)?;
-    let key = ComponentKey::new(
-        Ecosystem::GenericFile,
-        name,
-        None,
-        Source::File {
-            path: path.to_owned(),
-        },
-    );
+    let key = ComponentKey::in_file(name, path);
     let mut file = Component::new(key, ComponentKind::File).with_evidence(evidence(id, path, None));
     let digest = hex::encode(sha2::Sha256::digest(bytes));
     if let Ok(hash) = crate::component::Hash::new(crate::component::HashAlgorithm::Sha256, &digest)

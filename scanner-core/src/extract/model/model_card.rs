@@ -91,12 +91,14 @@ pub fn front_matter(text: &str) -> Option<(&str, u32)> {
 pub struct CardError {
     /// 1-based line in the file, when known.
     pub line: Option<u32>,
+    /// What is wrong (never a quote of the file).
     pub message: String,
 }
 
 /// A card read from a README, with the problems of single fields.
 #[derive(Debug, Clone, Default)]
 pub struct ParsedCard {
+    /// What the card says.
     pub card: ModelCard,
     /// (line, message) for fields that were ignored or given twice.
     pub warnings: Vec<(Option<u32>, String)>,

@@ -21,8 +21,11 @@ const MAX_HEADER: u64 = 64 * 1024;
 /// One array's header, and its pickle if it holds Python objects.
 #[derive(Debug)]
 pub struct Array {
+    /// The header's `descr` (`<f4`, `|O` for objects).
     pub dtype: String,
+    /// How many elements the shape holds, when it is a valid shape.
     pub elements: Option<u64>,
+    /// The pickle of an object array (it can run code when loaded).
     pub pickle: Option<PickleStream>,
 }
 

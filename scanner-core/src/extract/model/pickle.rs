@@ -31,8 +31,11 @@ use crate::model::{PickleImport, PickleStream, WeightsFormat};
 /// exhaust memory or time.
 #[derive(Debug, Clone, Copy)]
 pub struct WalkLimits {
+    /// Opcodes walked before the walk stops (incomplete).
     pub max_opcodes: u64,
+    /// Stack depth before the walk stops.
     pub max_stack: usize,
+    /// Memo entries before the walk stops.
     pub max_memo: usize,
     /// Longer strings are skipped, not kept (module and attribute names are short).
     pub max_kept_string: usize,
@@ -62,8 +65,11 @@ impl Default for WalkLimits {
 /// The outcome of walking one stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Walk {
+    /// Every global the stream imports, in order of first appearance.
     pub imports: Vec<PickleImport>,
+    /// False when the walk stopped before `STOP`.
     pub complete: bool,
+    /// Why it stopped early, when it did.
     pub incomplete_reason: Option<String>,
     /// Bytes consumed, `STOP` included.
     pub length: u64,
@@ -74,6 +80,7 @@ pub struct Walk {
 }
 
 impl Walk {
+    /// The walk as the stream `name` of a weights file.
     pub fn into_stream(self, name: String) -> PickleStream {
         PickleStream {
             name,

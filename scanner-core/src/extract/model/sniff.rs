@@ -63,20 +63,30 @@ pub fn model_formats_by_content(
 /// What the first bytes of a file say it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Content {
+    /// A git-lfs pointer text in place of the file.
     LfsPointer,
+    /// GGUF magic (`GGUF`).
     Gguf,
+    /// A zip archive (also PyTorch's and NumPy's `.npz` containers).
     Zip,
+    /// A tar archive (the oldest PyTorch layout).
     Tar,
+    /// A 7-Zip archive.
     SevenZip,
+    /// A gzip stream.
     Gzip,
+    /// HDF5 (Keras `.h5`).
     Hdf5,
+    /// A NumPy `.npy` array.
     Numpy,
+    /// A safetensors header.
     Safetensors,
     /// A pickle that declares its protocol (2 to 5).
     Pickle,
     /// A protocol 0/1 pickle: a `GLOBAL` / `INST` line of dotted names, or one of the opening
     /// sequences `pickle.dumps` writes, within the first bytes.
     TextPickle,
+    /// None of the above.
     Unknown,
 }
 

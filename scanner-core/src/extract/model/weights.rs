@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::{evidence, hf_cache, lfs_pointer, package_name, pickle, ModelDirectory};
 use crate::component::{
-    Component, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, Hash, HashAlgorithm, Source,
+    Component, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, Hash, HashAlgorithm,
 };
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
@@ -250,14 +250,7 @@ pub fn report(id: &'static str, input: &Input<'_>, mut weights: WeightsFile) -> 
     let Some(name) = package_name(Ecosystem::GenericFile, file_name) else {
         return extraction;
     };
-    let file_key = ComponentKey::new(
-        Ecosystem::GenericFile,
-        name,
-        None,
-        Source::File {
-            path: input.path.to_owned(),
-        },
-    );
+    let file_key = ComponentKey::in_file(name, input.path);
     let mut file = Component::new(file_key.clone(), ComponentKind::File)
         .with_evidence(evidence(id, input.path, None));
     if let Some(digest) = digest {

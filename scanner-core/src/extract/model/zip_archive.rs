@@ -5,25 +5,17 @@
 
 use std::io::Read;
 
+use super::archive::incomplete;
 use super::numpy;
 use super::pickle::{walk, WalkLimits};
 use super::weights::problem;
 use crate::extract::ReadSeek;
-use crate::model::{PickleStream, WeightsFile, WeightsFormat};
+use crate::model::{WeightsFile, WeightsFormat};
 
 /// More entries than this are not looked at (a real checkpoint has one per storage).
 const MAX_ENTRIES: usize = 200_000;
 /// A pickle entry is read through at most this many decompressed bytes.
 const MAX_PICKLE_BYTES: u64 = 256 * 1024 * 1024;
-
-fn incomplete(name: &str, reason: String) -> PickleStream {
-    PickleStream {
-        name: name.to_owned(),
-        imports: Vec::new(),
-        complete: false,
-        incomplete_reason: Some(reason),
-    }
-}
 
 /// Reads the archive behind `reader` into `weights`.
 pub fn read(reader: Box<dyn ReadSeek + '_>, weights: &mut WeightsFile) {
