@@ -7,7 +7,8 @@ alternating A/B so that the load of a shared machine hits both alike. Not run by
 Inputs: `airlock sbom` of the largest Cargo and uv corpus projects, `airlock scan` of qdrant's
 Cargo.lock against a database imported from the corpus RustSec tree, and `airlock sbom` of a
 one-unit synthetic monorepo (bench/gen-monorepo.py: three locks and 64 MiB of weights to hash).
-Prints median wall time and median CPU time (user + sys, from GNU time) per binary.
+Prints median wall time, median CPU time (user + sys) and median peak resident memory (from GNU
+time) per binary.
 """
 
 import os
@@ -29,13 +30,13 @@ RUSTSEC = os.path.join(os.environ.get("AIRLOCK_CORPUS", os.path.join(ROOT, "..",
 def run(argv):
     with tempfile.NamedTemporaryFile() as report:
         start = time.perf_counter()
-        done = subprocess.run(["/usr/bin/time", "-f", "%U %S", "-o", report.name, *argv],
+        done = subprocess.run(["/usr/bin/time", "-f", "%U %S %M", "-o", report.name, *argv],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wall = time.perf_counter() - start
-        user, system = open(report.name, encoding="utf-8").read().split()[-2:]
+        user, system, peak_kib = open(report.name, encoding="utf-8").read().split()[-3:]
     if done.returncode not in (0, 1):
         raise RuntimeError(f"{argv} exited {done.returncode}")
-    return wall, float(user) + float(system)
+    return wall, float(user) + float(system), int(peak_kib) / 1024
 
 
 def main():
@@ -55,8 +56,8 @@ def main():
             ("scan qdrant Cargo.lock, RustSec db", ["--db", database, "scan", os.path.join(PROJECTS, "qdrant__qdrant__root", "Cargo.lock"), "-f", "json"]),
             ("sbom 1x monorepo (1,734 packages, 64 MiB hashed)", ["sbom", monorepo, "-f", "json", "-o", out]),
         ]
-        print("| Input | A wall | B wall | B/A wall | A CPU | B CPU | B/A CPU |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
+        print("| Input | A wall | B wall | B/A wall | A CPU | B CPU | B/A CPU | A peak RSS | B peak RSS | B/A RSS |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for label, arguments in cases:
             samples = {first: [], second: []}
             for binary in (first, second):
@@ -68,8 +69,11 @@ def main():
             b_wall = statistics.median(s[0] for s in samples[second])
             a_cpu = statistics.median(s[1] for s in samples[first])
             b_cpu = statistics.median(s[1] for s in samples[second])
+            a_rss = statistics.median(s[2] for s in samples[first])
+            b_rss = statistics.median(s[2] for s in samples[second])
             print(f"| {label} | {a_wall * 1000:.1f} ms | {b_wall * 1000:.1f} ms | {b_wall / a_wall:.2f} | "
-                  f"{a_cpu * 1000:.0f} ms | {b_cpu * 1000:.0f} ms | {b_cpu / a_cpu if a_cpu else 0:.2f} |", flush=True)
+                  f"{a_cpu * 1000:.0f} ms | {b_cpu * 1000:.0f} ms | {b_cpu / a_cpu if a_cpu else 0:.2f} | "
+                  f"{a_rss:.1f} MiB | {b_rss:.1f} MiB | {b_rss / a_rss:.2f} |", flush=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
