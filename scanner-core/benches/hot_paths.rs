@@ -426,6 +426,7 @@ fn prepare(extractor: &Format, root: &SourceRoot, path: &str, size: u64) -> Opti
             path.to_owned(),
             FileDigest {
                 sha256: hex::encode(sha2::Sha256::digest(&whole)),
+                sha512: None,
                 size: whole.len() as u64,
             },
         );
@@ -526,6 +527,7 @@ impl FileReader for RecordingDisk {
         let bytes = self.read(path)?;
         Ok(FileDigest {
             sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+            sha512: None,
             size: bytes.len() as u64,
         })
     }

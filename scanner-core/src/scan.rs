@@ -61,6 +61,9 @@ pub struct ScanOptions {
     /// Files never read, as canonical paths: the run's own output file (`-o`), which would
     /// otherwise be read back as an input when it lies inside a scanned path.
     pub skip_files: Vec<PathBuf>,
+    /// Also compute SHA-512 of every file airlock hashes itself, in the same pass as SHA-256
+    /// (`--profile bsi-tr-03183-2`, which asks for it; off otherwise, as it costs time).
+    pub sha512: bool,
 }
 
 impl Default for ScanOptions {
@@ -70,6 +73,7 @@ impl Default for ScanOptions {
             cargo_graph: None,
             progress: None,
             skip_files: Vec::new(),
+            sha512: false,
         }
     }
 }
@@ -648,6 +652,7 @@ fn run_job(job: &Job, options: &ScanOptions, progress: &ProgressState) -> JobRes
         main_digest: OnceLock::new(),
         progress: Some(progress),
         skip_files: &options.skip_files,
+        sha512: options.sha512,
     };
     let outcome = (|| {
         let bytes = read_capped(&job.disk_path, &job.display, job.extractor.read)?;
@@ -712,6 +717,8 @@ struct DiskFiles<'job> {
     progress: Option<&'job ProgressState>,
     /// [`ScanOptions::skip_files`]: a file referenced by another is not read either.
     skip_files: &'job [PathBuf],
+    /// [`ScanOptions::sha512`].
+    sha512: bool,
 }
 
 impl DiskFiles<'_> {
@@ -776,8 +783,19 @@ pub fn stream_sha256(
     path: &Path,
     hashed: &mut dyn FnMut(u64),
 ) -> Result<FileDigest, std::io::Error> {
+    stream_digest(path, false, hashed)
+}
+
+/// Streams a file through SHA-256, and SHA-512 too when `sha512` is set, in one read with one
+/// fixed buffer; `hashed` is told each chunk's length.
+pub fn stream_digest(
+    path: &Path,
+    sha512: bool,
+    hashed: &mut dyn FnMut(u64),
+) -> Result<FileDigest, std::io::Error> {
     use sha2::Digest as _;
     let mut file = fs::File::open(path)?;
+    let mut hasher512 = sha512.then(sha2::Sha512::new);
     // A file rewritten while it is hashed would get a digest of no version of it: compare its
     // size and modification time before and after, and the bytes read with the final size.
     let before = file.metadata()?;
@@ -793,7 +811,11 @@ pub fn stream_sha256(
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(error) => return Err(error),
         };
-        hasher.update(buffer.get(..read).unwrap_or_default());
+        let chunk = buffer.get(..read).unwrap_or_default();
+        hasher.update(chunk);
+        if let Some(hasher512) = hasher512.as_mut() {
+            hasher512.update(chunk);
+        }
         size += read as u64;
         unreported += read as u64;
         if unreported >= 16 * HASH_BUFFER_BYTES as u64 {
@@ -818,6 +840,7 @@ pub fn stream_sha256(
     }
     Ok(FileDigest {
         sha256: hex::encode(hasher.finalize()),
+        sha512: hasher512.map(|hasher| hex::encode(hasher.finalize())),
         size,
     })
 }
@@ -877,7 +900,7 @@ impl FileReader for DiskFiles<'_> {
         let compute = || {
             let disk_path = self.regular_file(path)?;
             let progress = self.progress.filter(|_| path == self.main);
-            stream_sha256(&disk_path, &mut |bytes| {
+            stream_digest(&disk_path, self.sha512, &mut |bytes| {
                 if let Some(progress) = progress {
                     progress.hashed(bytes);
                 }

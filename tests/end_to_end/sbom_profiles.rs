@@ -187,6 +187,58 @@ fn bsi_wants_new_formats_and_no_vulnerabilities_in_the_sbom() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("NOT met"), "{}", stderr(&output));
 
+    // In CycloneDX 1.6, BSI is met: every file airlock hashed itself carries SHA-512 too,
+    // computed in the same pass as SHA-256 (the digest is checked against the file's).
+    let written = temporary.path().join("bsi.cdx.json");
+    let output = run_in(
+        &repository(),
+        &[
+            "sbom",
+            "examples/agent-stack",
+            "-f",
+            "cyclonedx-json",
+            "--profile",
+            "bsi-tr-03183-2",
+            "-q",
+            "-o",
+            written.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("profile bsi-tr-03183-2: met; "),
+        "{}",
+        stderr(&output)
+    );
+    let bom: Value = serde_json::from_slice(&std::fs::read(&written).unwrap()).unwrap();
+    let weights = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|component| component["name"] == "model.safetensors")
+        .unwrap();
+    let sha512 = weights["hashes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|hash| hash["alg"] == "SHA-512")
+        .unwrap()["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bytes = std::fs::read(
+        repository().join("examples/agent-stack/models/tiny-summarizer/model.safetensors"),
+    )
+    .unwrap();
+    use sha2::Digest as _;
+    assert_eq!(hex::encode(sha2::Sha512::digest(&bytes)), sha512);
+    // Without the profile, no SHA-512 is computed (it costs time).
+    let plain = run_in(
+        &repository(),
+        &["sbom", "examples/agent-stack", "-f", "cyclonedx-json"],
+    );
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("SHA-512"));
+
     let database = temporary.path().join("advisories.sqlite3");
     let imported = run_in(
         &repository(),

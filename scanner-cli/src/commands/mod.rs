@@ -150,6 +150,10 @@ fn scan_paths(args: &ReportArgs, verbosity: Verbosity) -> anyhow::Result<ScanRep
         }),
         progress: bar.as_ref().map(progress::reporter),
         skip_files: crate::output::scan_exclusions(args.output.as_deref())?,
+        // BSI TR-03183-2 asks for SHA-512 of every file: hashed in the same pass as SHA-256.
+        sha512: args
+            .profile
+            .is_some_and(crate::emit::profile::Profile::wants_sha512),
     };
     let mut paths = args.paths.clone();
     if args.include_user_config {

@@ -48,6 +48,11 @@ impl Profile {
         }
     }
 
+    /// Whether the scan hashes the files it hashes with SHA-512 too.
+    pub fn wants_sha512(self) -> bool {
+        self == Profile::BsiTr03183
+    }
+
     /// Whether the SBOM leaves vulnerabilities out (they belong in a VEX document).
     pub fn keeps_vulnerabilities_out(self) -> bool {
         self == Profile::BsiTr03183
@@ -183,7 +188,9 @@ fn check_component(profile: Profile, component: &Component, gaps: &mut Vec<Gap>)
     if common::authors(component).is_empty() && common::supplier(key).is_none() {
         gaps.push(unknown(&subject, "creator", "no input names who made it"));
     }
-    // Files airlock hashed itself (model weights, configs) need SHA-512 under BSI.
+    // Files airlock hashed itself (model weights, configs) need SHA-512 under BSI; the scan
+    // computes it under this profile, so a file without one was hashed by an input (a lock's
+    // SHA-256), and airlock cannot compute what it never read.
     if component.kind == ComponentKind::File
         && !component.hashes.is_empty()
         && !component
@@ -194,7 +201,7 @@ fn check_component(profile: Profile, component: &Component, gaps: &mut Vec<Gap>)
         gaps.push(gap(
             &subject,
             "sha-512",
-            "airlock hashed the file with SHA-256 only",
+            "only its SHA-256 is known: airlock computes SHA-512 for the files it reads under this profile, and did not read this one",
         ));
     }
 }

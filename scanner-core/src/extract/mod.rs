@@ -119,8 +119,27 @@ pub struct DirectoryEntry {
 pub struct FileDigest {
     /// Lowercase hex.
     pub sha256: String,
+    /// SHA-512 in lowercase hex, computed in the same pass when the scan asks for it
+    /// ([`crate::scan::ScanOptions::sha512`]: BSI TR-03183-2 wants SHA-512 of every file).
+    pub sha512: Option<String>,
     /// Bytes hashed.
     pub size: u64,
+}
+
+impl FileDigest {
+    /// The digests as component hashes: SHA-256, and SHA-512 when it was computed.
+    pub fn hashes(&self) -> Vec<crate::component::Hash> {
+        use crate::component::{Hash, HashAlgorithm};
+        let sha256 = Hash::new(HashAlgorithm::Sha256, &self.sha256);
+        let sha512 = self
+            .sha512
+            .as_deref()
+            .map(|digest| Hash::new(HashAlgorithm::Sha512, digest));
+        std::iter::once(sha256)
+            .chain(sha512)
+            .filter_map(Result::ok)
+            .collect()
+    }
 }
 
 fn unsupported(path: &str, what: &str) -> Diagnostic {
@@ -218,6 +237,7 @@ impl FileReader for MemoryFiles {
         let bytes = self.files.get(path).ok_or_else(|| missing_file(path))?;
         Ok(FileDigest {
             sha256: hex::encode(sha2::Sha256::digest(bytes)),
+            sha512: None,
             size: bytes.len() as u64,
         })
     }

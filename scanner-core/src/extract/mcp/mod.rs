@@ -23,8 +23,8 @@ pub mod tool_declarations;
 pub(crate) mod tree;
 pub mod user_config;
 
-use crate::component::{Component, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, Hash};
-use crate::component::{HashAlgorithm, Source};
+use crate::component::Source;
+use crate::component::{Component, ComponentKey, ComponentKind, EdgeDetails, EdgeKind};
 use crate::diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
 use crate::ecosystem::Ecosystem;
 use crate::location::{Evidence, Location};
@@ -704,11 +704,7 @@ fn script_component(
         return Some(component);
     }
     match config.input.files.digest(&path) {
-        Ok(digest) => {
-            if let Ok(hash) = Hash::new(HashAlgorithm::Sha256, &digest.sha256) {
-                component.hashes.insert(hash);
-            }
-        }
+        Ok(digest) => component.hashes.extend(digest.hashes()),
         Err(mut diagnostic) => {
             // A script missing from the checkout (not built yet, or on another machine) leaves
             // the server listed without a hash; it does not make the scan incomplete.

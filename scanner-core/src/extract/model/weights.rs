@@ -8,9 +8,7 @@ use std::io::{Cursor, Seek, SeekFrom};
 use std::path::Path;
 
 use super::{evidence, hf_cache, lfs_pointer, package_name, pickle, ModelDirectory};
-use crate::component::{
-    Component, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, Hash, HashAlgorithm,
-};
+use crate::component::{Component, ComponentKey, ComponentKind, EdgeDetails, EdgeKind};
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
@@ -254,9 +252,7 @@ pub fn report(id: &'static str, input: &Input<'_>, mut weights: WeightsFile) -> 
     let mut file = Component::new(file_key.clone(), ComponentKind::File)
         .with_evidence(evidence(id, input.path, None));
     if let Some(digest) = digest {
-        if let Ok(hash) = Hash::new(HashAlgorithm::Sha256, &digest.sha256) {
-            file.hashes.insert(hash);
-        }
+        file.hashes.extend(digest.hashes());
     }
     file.facts.weights_format = Some(weights.format);
     file.facts.chat_templates = std::mem::take(&mut weights.chat_templates);
