@@ -1,8 +1,8 @@
 //! The extractor contract. An extractor reads one input format into components, references,
-//! roots and diagnostics. It is pure: the scan driver hands it bytes (and, to the Python locks
-//! that still join their project themselves, the companion files of their role), so every
-//! extractor can be tested on in-memory fixtures and fuzzed without a filesystem. What needs
-//! more than one file (joins, resolving names) is the link stage's ([`crate::link`]).
+//! roots and diagnostics. It is pure: the scan driver hands it one file's bytes (and a reader
+//! for the files that file itself names), so every extractor can be tested on in-memory
+//! fixtures and fuzzed without a filesystem. What needs more than one file (joining a manifest
+//! to its lock, resolving names) is the link stage's ([`crate::link`]).
 
 pub mod cargo;
 pub mod mcp;
@@ -38,23 +38,6 @@ pub enum ReadLimit {
     Whole { max_bytes: u64 },
     /// Only the first `bytes` bytes (headers of large binary files).
     Prefix { bytes: u64 },
-}
-
-/// Other files an extractor needs next to its main file: every file called `file_name` in the
-/// main file's directory and below it (skipping the same directories the scan skips).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CompanionRequest {
-    pub file_name: &'static str,
-    /// More companions than this are not read (and a diagnostic says so).
-    pub max_files: usize,
-}
-
-/// A companion file as read by the driver.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CompanionFile {
-    /// Scan-relative, `/`-separated.
-    pub path: String,
-    pub bytes: Vec<u8>,
 }
 
 /// Reads the further files an input names (`-r base.txt` in a requirements file), on demand.
@@ -228,9 +211,8 @@ impl FileReader for MemoryFiles {
 pub struct Input<'a> {
     /// Scan-relative, `/`-separated path of the main file.
     pub path: &'a str,
+    /// The file's content (all of it, or the prefix its [`ReadLimit`] asks for).
     pub bytes: &'a [u8],
-    /// Companion files, sorted by path (empty unless the extractor asked for them).
-    pub companions: &'a [CompanionFile],
     /// Further files the input refers to, read on demand.
     pub files: &'a dyn FileReader,
 }
@@ -240,7 +222,6 @@ impl<'a> Input<'a> {
         Input {
             path,
             bytes,
-            companions: &[],
             files: &NoFiles,
         }
     }
@@ -332,6 +313,9 @@ pub struct Reference {
 pub enum ProjectManifest {
     /// A `Cargo.toml`, joined with the `Cargo.lock` at or above it.
     Cargo(Box<cargo::cargo_toml::Manifest>),
+    /// A `pyproject.toml`, joined with the Python lockfiles of its directory (and, for a uv
+    /// workspace member, the `uv.lock` of the workspace).
+    Python(Box<python::pyproject::PyProject>),
 }
 
 /// Everything one parser found in one file.
@@ -346,10 +330,52 @@ pub struct Extraction {
     /// Set by manifest formats: the link stage joins it to a lockfile of its directory tree,
     /// and then uses it instead of the rest of this extraction (which reads the manifest alone).
     pub manifest: Option<ProjectManifest>,
-    /// Companion files whose content this extraction already accounts for (Python locks that
-    /// join their project themselves); other extractors' results for them are dropped so a
-    /// manifest is not read twice with two meanings.
-    pub claimed: Vec<String>,
+    /// Set by the Python lock formats: what the lock says about the project it was made for,
+    /// settled by the link stage once it has joined the lock's manifests (`None` for a lock that
+    /// joins none, such as a script's `*.py.lock`).
+    pub project: Option<LockedProject>,
+}
+
+/// What a Python lockfile says about the project it locks. The project's root is the one the
+/// joined `pyproject.toml` names ([`Join::PyProject`], [`Join::UvWorkspace`]); the link stage
+/// then completes the lock's extraction from this, in the same way whether or not a manifest
+/// was joined.
+#[derive(Debug, Clone, Default)]
+pub struct LockedProject {
+    /// The root when no joined manifest names a project: the lock's own entry for its directory
+    /// (`-e .`, `path = "."`), or a component made for the project (added to the components
+    /// only then).
+    pub fallback: Option<Component>,
+    /// References that need the root, written after the joined manifests' declarations, in
+    /// order. An end with the root's name and source is the root (a lock's `-e .` entry is the
+    /// project itself), and a reference from a component to itself is dropped.
+    pub references: Vec<ProjectReference>,
+    /// Facts the root takes (a pylock's extras and dependency groups).
+    pub root_facts: crate::facts::Facts,
+    /// Reported only when there is a root (problems with what [`LockedProject::root_facts`] was
+    /// read from).
+    pub root_diagnostics: Vec<Diagnostic>,
+    /// Reported only when the extraction has no root after the join.
+    pub rootless_diagnostics: Vec<Diagnostic>,
+    /// The groups each package is locked for (`pdm.lock`): a package's scope is required for
+    /// `default`, optional for an extra of the joined manifest, development otherwise, the
+    /// widest of its groups.
+    pub package_groups: Vec<(ComponentKey, Vec<String>)>,
+}
+
+/// A dependency a lockfile states relative to its project's root ([`LockedProject`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectReference {
+    /// `None`: from the project's root.
+    pub from: Option<ComponentKey>,
+    /// A key the lock wrote itself.
+    pub to: ComponentKey,
+    /// Normal, dev, build or optional.
+    pub kind: EdgeKind,
+    /// Markers and extras.
+    pub conditions: EdgeDetails,
+    /// Where the reference was read.
+    pub location: Option<Location>,
 }
 
 /// A file that could not be read at all.
@@ -520,11 +546,6 @@ impl Format {
         self.recognizes.is_some_and(|test| test(prefix))
     }
 
-    /// Companion files the driver reads alongside the main file, from [`Format::role`].
-    pub fn companions(&self) -> Option<CompanionRequest> {
-        self.role.companions()
-    }
-
     /// Reads the input with the row's parser.
     pub fn extract(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         self.parser.parse(input)
@@ -609,8 +630,7 @@ impl FileMatch {
 }
 
 /// What a format is to the files around it: the join table of the link stage, which joins
-/// manifests to locks by it (`docs/linking.md`); Python locks still get their manifests as
-/// companion files by it.
+/// manifests to locks by it (`docs/linking.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// A lockfile, joined with the manifests its [`Join`] names.
@@ -633,8 +653,8 @@ pub enum Join {
     UvWorkspace,
 }
 
-/// More manifests than this below one lockfile named on the command line are not read (and a
-/// diagnostic says so).
+/// More manifests than this at or below one lockfile's directory are not joined to it (and a
+/// diagnostic says so): the root manifest and the first others in path order are.
 pub const MAX_JOINED_MANIFESTS: usize = 5_000;
 
 impl Join {
@@ -652,22 +672,6 @@ impl Join {
             Join::CargoWorkspace => "Cargo.toml",
             Join::PyProject | Join::UvWorkspace => "pyproject.toml",
         }
-    }
-}
-
-impl Role {
-    /// The companion files the driver reads for a lock whose parser still joins its manifests
-    /// itself (every file of that name at or below its directory; the parser picks the ones it
-    /// joins). Cargo locks are joined by the link stage.
-    pub fn companions(self) -> Option<CompanionRequest> {
-        let file_name = match self {
-            Role::Lock(Join::PyProject | Join::UvWorkspace) => "pyproject.toml",
-            Role::Lock(Join::CargoWorkspace) | Role::Manifest(_) | Role::Standalone => return None,
-        };
-        Some(CompanionRequest {
-            file_name,
-            max_files: MAX_JOINED_MANIFESTS,
-        })
     }
 }
 

@@ -25,10 +25,9 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, NamedTarget,
-    Parse, Reference, Requirement, Role, Sample, Syntax, Target,
+    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join,
+    LockedProject, NamedTarget, Parse, Reference, Requirement, Role, Sample, Syntax, Target,
 };
-use crate::link::python::attach_project;
 use crate::link::{targets, Origin};
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
@@ -56,7 +55,8 @@ impl Parse for PoetryLockExtractor {
     fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let file = TomlFile::parse(input.path, input.bytes)?;
         let mut extraction = read(ID, &file, input.directory())?;
-        attach_project(ID, input, &mut extraction);
+        // The project is the pyproject.toml beside the lock, joined by the link stage.
+        extraction.project = Some(LockedProject::default());
         Ok(extraction)
     }
 }

@@ -23,11 +23,10 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, NamedTarget,
-    Parse, Reference, Requirement, Role, Sample, Syntax, Target,
+    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join,
+    LockedProject, NamedTarget, Parse, Reference, Requirement, Role, Sample, Syntax, Target,
 };
 use crate::facts::PythonFacts;
-use crate::link::python::attach_project;
 use crate::link::{targets, Origin};
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
@@ -55,9 +54,9 @@ impl Parse for PylockExtractor {
     fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let file = TomlFile::parse(input.path, input.bytes)?;
         let mut extraction = read(ID, &file, input.directory())?;
-        if let Some(root) = attach_project(ID, input, &mut extraction) {
-            annotate_root(&file, &root, &mut extraction);
-        }
+        // The project is the pyproject.toml beside the lock, joined by the link stage; the
+        // lock's extras and groups are facts of that root.
+        extraction.project = Some(locked_project(&file));
         Ok(extraction)
     }
 }
@@ -402,14 +401,9 @@ fn link(extraction: &mut Extraction, file: &TomlFile<'_>, pending: Vec<PendingEd
 }
 
 /// Records on the project what the lock can install: its extras and dependency groups.
-fn annotate_root(file: &TomlFile<'_>, root: &ComponentKey, extraction: &mut Extraction) {
-    let Some(component) = extraction
-        .components
-        .iter_mut()
-        .find(|component| component.key == *root)
-    else {
-        return;
-    };
+/// The lock's extras, dependency groups and default groups, for the project's root.
+fn locked_project(file: &TomlFile<'_>) -> LockedProject {
+    let mut project = LockedProject::default();
     let lists: [(&str, PythonList); 3] = [
         ("extras", |facts| &mut facts.pylock_extras),
         ("dependency-groups", |facts| {
@@ -420,14 +414,15 @@ fn annotate_root(file: &TomlFile<'_>, root: &ComponentKey, extraction: &mut Extr
     for (field_name, fact) in lists {
         match string_list(&file.root, field_name) {
             Ok(values) if !values.is_empty() => {
-                *fact(component.facts.python_mut()) = Some(values);
+                *fact(project.root_facts.python_mut()) = Some(values);
             }
             Ok(_) => {}
-            Err(error) => extraction
-                .diagnostics
+            Err(error) => project
+                .root_diagnostics
                 .push(error.to_diagnostic(file, "pylock.toml")),
         }
     }
+    project
 }
 
 #[cfg(test)]
