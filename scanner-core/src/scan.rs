@@ -76,11 +76,14 @@ impl Default for ScanOptions {
 /// How far a scan is. Hashing model weights dominates long scans, so bytes are counted too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ScanProgress {
+    /// Files extracted so far.
     pub files_done: usize,
+    /// Files to extract.
     pub files_total: usize,
     /// Bytes hashed so far, of `bytes_total` (the sizes of the files whose extractor asked for
     /// a digest, as found by the walk).
     pub bytes_done: u64,
+    /// Bytes to hash, in all.
     pub bytes_total: u64,
 }
 
@@ -89,6 +92,7 @@ pub struct ScanProgress {
 pub struct ProgressReporter(Arc<dyn Fn(ScanProgress) + Send + Sync>);
 
 impl ProgressReporter {
+    /// A reporter calling `report` with each progress.
     pub fn new(report: impl Fn(ScanProgress) + Send + Sync + 'static) -> ProgressReporter {
         ProgressReporter(Arc::new(report))
     }
@@ -137,11 +141,18 @@ impl ProgressState {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ScanError {
+    /// A path argument does not exist.
     #[error("{path}: no such file or directory")]
-    NotFound { path: String },
+    NotFound {
+        /// The path as given.
+        path: String,
+    },
+    /// A path argument could not be read (a permission, a broken link).
     #[error("{path}: cannot read: {source}")]
     Unreadable {
+        /// The path as given.
         path: String,
+        /// Why.
         #[source]
         source: std::io::Error,
     },
@@ -150,6 +161,7 @@ pub enum ScanError {
 /// What a scan found.
 #[derive(Debug, Clone)]
 pub struct ScanReport {
+    /// Everything found, joined and linked.
     pub graph: DependencyGraph,
     /// Sorted and free of duplicates.
     pub diagnostics: Vec<Diagnostic>,

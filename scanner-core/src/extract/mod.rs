@@ -35,9 +35,15 @@ pub const DEFAULT_WHOLE_FILE_LIMIT: u64 = 64 * 1024 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadLimit {
     /// The whole file, refused (with a diagnostic) when larger than `max_bytes`.
-    Whole { max_bytes: u64 },
+    Whole {
+        /// The largest file read, in bytes.
+        max_bytes: u64,
+    },
     /// Only the first `bytes` bytes (headers of large binary files).
-    Prefix { bytes: u64 },
+    Prefix {
+        /// How many bytes are read.
+        bytes: u64,
+    },
 }
 
 /// Reads the further files an input names (`-r base.txt` in a requirements file), on demand.
@@ -91,9 +97,11 @@ pub struct FileFacts {
 /// One entry of a directory listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirectoryEntry {
+    /// The entry's file name.
     pub name: String,
     /// A regular file, or a link to one inside the scan root.
     pub is_file: bool,
+    /// Its size in bytes (0 for a directory).
     pub size: u64,
 }
 
@@ -139,10 +147,12 @@ pub struct MemoryFiles {
 }
 
 impl MemoryFiles {
+    /// An empty set of files.
     pub fn new() -> MemoryFiles {
         MemoryFiles::default()
     }
 
+    /// The same files and one more, at `path`.
     pub fn with(mut self, path: &str, bytes: impl Into<Vec<u8>>) -> MemoryFiles {
         self.files.insert(path.to_owned(), bytes.into());
         self
@@ -218,6 +228,7 @@ pub struct Input<'a> {
 }
 
 impl<'a> Input<'a> {
+    /// An input of these bytes, with no further files to read.
     pub fn new(path: &'a str, bytes: &'a [u8]) -> Input<'a> {
         Input {
             path,
@@ -236,6 +247,7 @@ impl<'a> Input<'a> {
         parent_directory(self.path)
     }
 
+    /// A location in the main file, at `line` when given.
     pub fn location(&self, line: Option<u32>) -> Location {
         Location {
             path: self.path.to_owned(),
@@ -259,6 +271,7 @@ pub enum Target {
 /// policy of its [`Origin`] row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamedTarget {
+    /// The package's ecosystem.
     pub ecosystem: Ecosystem,
     /// Compared normalized (`URLLIB3` names `urllib3`).
     pub name: PackageName,
@@ -276,19 +289,27 @@ pub struct NamedTarget {
 pub enum Requirement {
     /// These fields, where given, must be equal (a lock entry's `name version (source)`).
     Exact {
+        /// The version the candidate must have.
         version: Option<String>,
+        /// The source the candidate must have.
         source: Option<Source>,
     },
     /// A version specifier (PEP 440, or Poetry's constraint syntax; `None`: any version): when
     /// several candidates share the name (versions locked for different environments), only
     /// those it allows are kept; one it cannot read allows.
-    Allowed { specifier: Option<String> },
+    Allowed {
+        /// The specifier (`None`: any version).
+        specifier: Option<String>,
+    },
     /// A project's declared dependency ([`Origin::Declared`]): among several candidates, the one
     /// its pin (`==`) gives, else the one its source gives, else each its specifier allows (all
     /// when it allows none).
     Declared {
+        /// The version an `==` pin gives.
         pin: Option<String>,
+        /// The source the declaration names (`git`, `path`, an index).
         source: Option<Source>,
+        /// The whole specifier, to narrow several candidates.
         specifier: Option<String>,
     },
 }
@@ -298,6 +319,7 @@ pub enum Requirement {
 pub struct Reference {
     /// One of the extraction's components.
     pub from: ComponentKey,
+    /// The component or package depended on.
     pub to: Target,
     /// Normal, dev, build or optional.
     pub kind: EdgeKind,
@@ -321,11 +343,13 @@ pub enum ProjectManifest {
 /// Everything one parser found in one file.
 #[derive(Debug, Clone, Default)]
 pub struct Extraction {
+    /// Every component the file names.
     pub components: Vec<Component>,
     /// Dependencies between components, by key or by name.
     pub references: Vec<Reference>,
     /// The components the file is about (a project, a workspace member, an MCP config).
     pub roots: Vec<ComponentKey>,
+    /// Problems found reading the file (the rest was still read).
     pub diagnostics: Vec<Diagnostic>,
     /// Set by manifest formats: the link stage joins it to a lockfile of its directory tree,
     /// and then uses it instead of the rest of this extraction (which reads the manifest alone).
@@ -382,20 +406,38 @@ pub struct ProjectReference {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ExtractError {
+    /// The file is not the format it was taken for (bad syntax, a wrong type).
     #[error("{location}: {message}")]
-    Parse { location: Location, message: String },
+    Parse {
+        /// Where the problem is.
+        location: Location,
+        /// What is wrong.
+        message: String,
+    },
+    /// The file declares a version of its format airlock does not read.
     #[error("{location}: unsupported {format} version `{found}` (airlock reads {supported})")]
     UnsupportedVersion {
+        /// Where the version is written.
         location: Location,
+        /// The format's name.
         format: &'static str,
+        /// The version found.
         found: String,
+        /// The versions airlock reads.
         supported: &'static str,
     },
+    /// The file is not UTF-8.
     #[error("{location}: the file is not valid UTF-8 (first bad byte at offset {offset})")]
-    InvalidUtf8 { location: Location, offset: usize },
+    InvalidUtf8 {
+        /// The file.
+        location: Location,
+        /// The offset of the first byte that is not UTF-8.
+        offset: usize,
+    },
 }
 
 impl ExtractError {
+    /// Where the error is.
     pub fn location(&self) -> &Location {
         match self {
             ExtractError::Parse { location, .. }
@@ -463,6 +505,7 @@ pub struct Format {
     /// What the format is to the files around it: a lock that joins manifests, a manifest, or
     /// a file that stands alone.
     pub role: Role,
+    /// Reads the format's files.
     pub parser: &'static dyn Parse,
     /// The corpus directory (`tests/fixtures/fuzz-corpus/<fuzz_target>/`) and fuzz target name
     /// of the format.
@@ -516,10 +559,12 @@ impl Format {
         }
     }
 
+    /// The row with another [`Role`].
     pub const fn role(self, role: Role) -> Format {
         Format { role, ..self }
     }
 
+    /// The row with a content test for files named on the command line.
     pub const fn recognizes(self, test: fn(&[u8]) -> bool) -> Format {
         Format {
             recognizes: Some(test),
@@ -576,7 +621,9 @@ pub enum FileMatch {
     /// A file whose name, lowercased, is one of `names` or ends in one of `suffixes` after at
     /// least one character (`github.tools.json`, not `.tools.json`).
     AnyCase {
+        /// Lowercase file names.
         names: &'static [&'static str],
+        /// Lowercase name endings.
         suffixes: &'static [&'static str],
     },
     /// A file called one of the names of a [`Placed`] inside a directory it allows.
@@ -588,12 +635,14 @@ pub enum FileMatch {
 /// File names and the directories they must sit in.
 #[derive(Debug, Clone, Copy)]
 pub struct Placed {
+    /// The file names.
     pub names: &'static [&'static str],
     /// Names of the directory holding the file; empty: any directory, or none.
     pub parents: &'static [&'static str],
 }
 
 impl FileMatch {
+    /// Is this path a file of the format?
     pub fn matches(&self, path: &Path) -> bool {
         let name = path.file_name().and_then(|name| name.to_str());
         match *self {
@@ -681,10 +730,12 @@ impl Join {
 pub struct Sample {
     /// A relative path the format accepts (`.vscode/mcp.json`).
     pub file: &'static str,
+    /// How the suite mutates it.
     pub syntax: Syntax,
 }
 
 impl Sample {
+    /// A sample file name of a syntax.
     pub const fn new(file: &'static str, syntax: Syntax) -> Sample {
         Sample { file, syntax }
     }
@@ -693,16 +744,21 @@ impl Sample {
 /// The syntax of a format's files, as far as mutating them is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Syntax {
+    /// TOML.
     Toml,
+    /// JSON.
     Json,
     /// JSON with comments and trailing commas (editor settings files).
     Jsonc,
+    /// YAML.
     Yaml,
     /// One entry a line (`requirements.txt`).
     Lines,
     /// Markdown with YAML front matter.
     Markdown,
+    /// XML.
     Xml,
+    /// Anything else: mutated byte by byte.
     Binary,
 }
 

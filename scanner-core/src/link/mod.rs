@@ -34,6 +34,7 @@ pub use resolve::{resolve, settle, targets, NoneAllowed, Origin, Repeats, Resolu
 pub struct Extracted {
     /// Scan-relative, `/`-separated.
     pub path: String,
+    /// The format row that read it.
     pub format: &'static Format,
     /// The parser's result, or why the file could not be read or parsed.
     pub outcome: Result<Extraction, Diagnostic>,
@@ -83,13 +84,16 @@ pub struct LinkOptions<'a> {
 /// A file whose content is part of the result, and the format that read it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ScannedFile {
+    /// Scan-relative, `/`-separated.
     pub path: String,
+    /// The format that read it (a joined manifest: the lock's format).
     pub extractor: ExtractorId,
 }
 
 /// What the link stage made of the extracted files.
 #[derive(Debug, Clone)]
 pub struct Linked {
+    /// The linked graph.
     pub graph: DependencyGraph,
     /// Sorted and free of duplicates.
     pub diagnostics: Vec<Diagnostic>,

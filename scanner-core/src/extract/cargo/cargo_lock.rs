@@ -103,13 +103,18 @@ fn entries(input: &Input<'_>, lock: LockFile) -> Extraction {
 /// The lock format versions airlock reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LockVersion {
+    /// Version 1: entries listed in `[metadata]` checksums.
     V1,
+    /// Version 2: checksums on the entries, sources left out when unambiguous.
     V2,
+    /// Version 3: `version = 3` written at the top.
     V3,
+    /// Version 4: `version = 4` (percent-encoded git references).
     V4,
 }
 
 impl LockVersion {
+    /// The version as the lock writes it.
     pub fn as_number(self) -> u8 {
         match self {
             LockVersion::V1 => 1,
@@ -123,7 +128,9 @@ impl LockVersion {
 /// A `dependencies = [...]` entry: `name`, `name version` or `name version (source)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockReference {
+    /// The package's name.
     pub name: PackageName,
+    /// Its version, when the entry gives one.
     pub version: Option<String>,
     /// `None` when the entry does not name a source (always so for path packages, and in v2+
     /// whenever the name and version alone are unambiguous).
@@ -133,20 +140,28 @@ pub struct LockReference {
 /// One `[[package]]`.
 #[derive(Debug, Clone)]
 pub struct LockedPackage {
+    /// The package's name.
     pub name: PackageName,
+    /// Its version.
     pub version: String,
     /// `None` for packages without a `source`: workspace members and path dependencies.
     pub source: Option<Source>,
+    /// The `checksum` of a registry package.
     pub checksum: Option<Hash>,
+    /// Its `dependencies` entries, as written.
     pub dependencies: Vec<LockReference>,
+    /// Line of the `[[package]]` header.
     pub line: u32,
 }
 
 /// A parsed lockfile with its per-entry diagnostics.
 #[derive(Debug, Clone)]
 pub struct LockFile {
+    /// The lock format version.
     pub version: LockVersion,
+    /// The `[[package]]` entries, in file order.
     pub packages: Vec<LockedPackage>,
+    /// Problems with single entries (the rest was read).
     pub diagnostics: Vec<Diagnostic>,
 }
 

@@ -53,6 +53,7 @@ impl Parse for CargoTomlExtractor {
 /// A package version as a manifest writes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ManifestVersion {
+    /// A version written in the manifest.
     Value(String),
     /// `version.workspace = true`.
     Inherited,
@@ -63,9 +64,13 @@ pub enum ManifestVersion {
 /// `[package]`.
 #[derive(Debug, Clone)]
 pub struct ManifestPackage {
+    /// `name`.
     pub name: String,
+    /// `version`.
     pub version: ManifestVersion,
+    /// `license`, as written.
     pub license: Option<String>,
+    /// Line of the `[package]` header.
     pub line: u32,
 }
 
@@ -76,8 +81,11 @@ pub enum DeclaredSource {
     Registry(Option<String>),
     /// `path = …`, already joined onto the manifest's directory (scan-relative).
     Path(String),
+    /// `git = …`, with the branch, tag or revision it names.
     Git {
+        /// The repository URL.
         url: String,
+        /// The branch, tag or revision named, if any.
         reference: Option<GitReference>,
     },
 }
@@ -89,33 +97,49 @@ pub struct DeclaredDependency {
     pub key: String,
     /// The package it names (`package = …` renames).
     pub package: String,
+    /// The version requirement, as written.
     pub requirement: Option<String>,
+    /// Normal, dev or build (the table it was declared in).
     pub kind: EdgeKind,
+    /// `optional = true`.
     pub optional: bool,
+    /// The `[target.<cfg>]` it was declared under.
     pub target: Option<String>,
+    /// Where it comes from.
     pub source: DeclaredSource,
     /// `workspace = true`: everything but `optional`/`features` comes from the workspace root.
     pub inherits_workspace: bool,
+    /// Line of the declaration.
     pub line: u32,
 }
 
 /// `[workspace]`.
 #[derive(Debug, Clone, Default)]
 pub struct WorkspaceTable {
+    /// `members` globs, relative to the manifest's directory.
     pub members: Vec<String>,
+    /// `exclude` globs.
     pub exclude: Vec<String>,
+    /// `[workspace.package] version`, which members may inherit.
     pub package_version: Option<String>,
+    /// `[workspace.dependencies]`, which members may inherit.
     pub dependencies: Vec<DeclaredDependency>,
 }
 
 /// A parsed manifest.
 #[derive(Debug, Clone)]
 pub struct Manifest {
+    /// Scan-relative path of the manifest.
     pub path: String,
+    /// Its directory (scan-relative).
     pub directory: String,
+    /// `[package]`, absent in a virtual workspace root.
     pub package: Option<ManifestPackage>,
+    /// `[workspace]`, when the manifest is a workspace root.
     pub workspace: Option<WorkspaceTable>,
+    /// Every declared dependency (normal, dev, build; all targets).
     pub dependencies: Vec<DeclaredDependency>,
+    /// Problems with single entries (the rest was read).
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -170,6 +194,7 @@ struct WireWorkspacePackage {
 }
 
 impl Manifest {
+    /// Parses a manifest; a bad entry is a diagnostic, only unreadable TOML is an error.
     pub fn parse(path: &str, bytes: &[u8]) -> Result<Manifest, ExtractError> {
         let (wire, index) = parse_toml::<WireManifest>(path, bytes)?;
         let directory = parent_directory(path).to_owned();

@@ -44,7 +44,9 @@ pub struct ResolvedCargoGraph {
 pub struct ResolvedPackage {
     /// Cargo's opaque package id.
     pub id: String,
+    /// The package's name.
     pub name: String,
+    /// Its version.
     pub version: String,
     /// The source as cargo writes it (`registry+https://…`, `git+https://…#rev`); `None` for a
     /// path package.
@@ -58,6 +60,7 @@ pub struct ResolvedPackage {
 pub struct ResolvedNode {
     /// The package's id.
     pub id: String,
+    /// What it depends on, resolved.
     pub dependencies: Vec<ResolvedDependency>,
 }
 
@@ -73,8 +76,11 @@ pub struct ResolvedDependency {
 /// How a resolved dependency is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DependencyKind {
+    /// A `[dependencies]` edge.
     Normal,
+    /// A `[dev-dependencies]` edge.
     Development,
+    /// A `[build-dependencies]` edge.
     Build,
 }
 

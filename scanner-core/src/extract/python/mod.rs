@@ -82,6 +82,7 @@ pub fn parse_hash(text: &str) -> Option<Hash> {
 /// A PEP 508 requirement, reduced to what the graph needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requirement {
+    /// The package's name.
     pub name: PackageName,
     /// Extras requested, sorted.
     pub extras: Vec<String>,

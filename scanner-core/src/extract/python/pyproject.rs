@@ -78,7 +78,9 @@ pub enum DependencyGroup {
 /// One declared direct dependency.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeclaredDependency {
+    /// The package's name.
     pub name: PackageName,
+    /// The list it was declared in.
     pub group: DependencyGroup,
     /// The requirement as written (`>=2,<3`, Poetry's `^2.0`), for reports.
     pub requirement: Option<String>,
@@ -88,15 +90,18 @@ pub struct DeclaredDependency {
     pub source: Option<Source>,
     /// `{ workspace = true }` in `[tool.uv.sources]`: another member of the same workspace.
     pub workspace_member: bool,
+    /// Installed editable (`editable = true` in a uv or PDM source, Poetry's `develop`).
     pub editable: bool,
     /// The PEP 508 marker, without the extra condition.
     pub marker: Option<String>,
     /// Extras requested of the dependency.
     pub extras: Vec<String>,
+    /// Line of the declaration.
     pub line: u32,
 }
 
 impl DeclaredDependency {
+    /// Normal for the project's dependencies and extras' (optional), dev for groups.
     pub fn edge_kind(&self) -> EdgeKind {
         match self.group {
             DependencyGroup::Main => EdgeKind::Normal,
@@ -124,7 +129,9 @@ impl DeclaredDependency {
 /// A parsed `pyproject.toml`.
 #[derive(Debug, Clone)]
 pub struct PyProject {
+    /// Scan-relative path of the manifest.
     pub path: String,
+    /// Its directory (scan-relative).
     pub directory: String,
     /// `[project] name`, else `[tool.poetry] name`.
     pub name: Option<PackageName>,
@@ -133,10 +140,13 @@ pub struct PyProject {
     pub version: Option<String>,
     /// Line of the name (1 when there is none).
     pub line: u32,
+    /// Every declared dependency, in file order.
     pub dependencies: Vec<DeclaredDependency>,
     /// `[tool.uv.workspace] members` and `exclude`, globs relative to the directory.
     pub workspace_members: Vec<String>,
+    /// `[tool.uv.workspace] exclude` globs.
     pub workspace_exclude: Vec<String>,
+    /// Problems with single entries (the rest was read).
     pub diagnostics: Vec<Diagnostic>,
 }
 
