@@ -15,7 +15,7 @@ pub(crate) mod toml_tree;
 
 use std::path::Path;
 
-use crate::component::{Component, ComponentKey, EdgeDetails, EdgeKind, Source};
+use crate::component::{Component, ComponentKey, EdgeDetails, EdgeKind, GitReference, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::link::Origin;
@@ -402,6 +402,28 @@ pub struct ProjectReference {
     pub location: Option<Location>,
 }
 
+impl Extraction {
+    /// Adds a component and an edge to it from `from` (a manifest read alone: each declared
+    /// dependency is a component of its own, keyed as declared).
+    pub(crate) fn add_dependency(
+        &mut self,
+        from: &ComponentKey,
+        component: Component,
+        kind: EdgeKind,
+        conditions: EdgeDetails,
+        location: Location,
+    ) {
+        self.references.push(Reference {
+            from: from.clone(),
+            to: Target::Key(component.key.clone()),
+            kind,
+            conditions,
+            location: Some(location),
+        });
+        self.components.push(component);
+    }
+}
+
 /// A file that could not be read at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -760,6 +782,23 @@ pub enum Syntax {
     Xml,
     /// Anything else: mutated byte by byte.
     Binary,
+}
+
+/// A git URL without its query, and the branch, tag or revision the query names
+/// (`https://host/repo?branch=main`: Cargo's and uv's spelling).
+pub(crate) fn git_query(url: &str) -> (&str, Option<GitReference>) {
+    let Some((url, query)) = url.split_once('?') else {
+        return (url, None);
+    };
+    let reference = query
+        .split('&')
+        .find_map(|pair| match pair.split_once('=') {
+            Some(("branch", value)) => Some(GitReference::Branch(value.to_owned())),
+            Some(("tag", value)) => Some(GitReference::Tag(value.to_owned())),
+            Some(("rev", value)) => Some(GitReference::Rev(value.to_owned())),
+            _ => None,
+        });
+    (url, reference)
 }
 
 /// `a/b/c.txt` → `a/b`; `c.txt` → `""`.

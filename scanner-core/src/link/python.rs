@@ -385,28 +385,27 @@ pub(crate) fn standalone(extractor: ExtractorId, project: &PyProject) -> Extract
                 Source::Path { .. } | Source::Url { .. } | Source::File { .. } => false,
             };
         let key = ComponentKey::new(Ecosystem::PyPI, declared.name.clone(), version, source);
-        let mut component =
-            Component::new(key.clone(), ComponentKind::Library).with_evidence(Evidence {
-                location: location.clone(),
-                extractor,
-            });
+        let mut component = Component::new(key, ComponentKind::Library).with_evidence(Evidence {
+            location: location.clone(),
+            extractor,
+        });
         if unpinned {
             component.flags.insert(ComponentFlag::Unpinned);
         }
         if declared.editable {
             component.flags.insert(ComponentFlag::Editable);
         }
-        if let Some(requirement) = &declared.requirement {
-            component.facts.requirement = Some(requirement.clone());
-        }
-        extraction.components.push(component);
-        extraction.references.push(Reference {
-            from: root_key.clone(),
-            to: Target::Key(key),
-            kind: declared.edge_kind(),
-            conditions: declared.edge_details(),
-            location: Some(location),
-        });
+        component
+            .facts
+            .requirement
+            .clone_from(&declared.requirement);
+        extraction.add_dependency(
+            &root_key,
+            component,
+            declared.edge_kind(),
+            declared.edge_details(),
+            location,
+        );
     }
     extraction
 }

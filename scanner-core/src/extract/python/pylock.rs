@@ -15,7 +15,7 @@ use super::toml_tree::{
     array_field, as_str, as_table, bool_field, field, string_field, string_list, table_field, Node,
     TomlFile, WrongType,
 };
-use super::{git_source, index_source, package_name, version_or_raw};
+use super::{git_source, index_source, link_entries, package_name, version_or_raw, PendingEdge};
 use crate::component::{
     Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, GitReference,
     Hash, HashAlgorithm, Source,
@@ -24,12 +24,11 @@ use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
     join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join,
-    LockedProject, NamedTarget, Parse, Reference, Requirement, Role, Sample, Syntax, Target,
+    LockedProject, Parse, Requirement, Role, Sample, Syntax,
 };
 use crate::facts::PythonFacts;
-use crate::link::{targets, Origin};
+use crate::link::Origin;
 use crate::location::{Evidence, Location};
-use crate::name::PackageName;
 
 /// Where in the Python facts one of the lock's project lists goes.
 type PythonList = fn(&mut PythonFacts) -> &mut Option<Vec<String>>;
@@ -76,14 +75,6 @@ fn is_pylock_name(file_name: &str) -> bool {
         .strip_prefix("pylock.")
         .and_then(|rest| rest.strip_suffix(".toml"))
         .is_some_and(|name| !name.is_empty() && !name.contains('.'))
-}
-
-/// A dependency of one package, before it is linked.
-struct PendingEdge {
-    from: ComponentKey,
-    name: PackageName,
-    version: Option<String>,
-    line: u32,
 }
 
 fn read(
@@ -164,7 +155,7 @@ fn read(
             component.kind = ComponentKind::Application;
         }
     }
-    link(&mut extraction, file, pending);
+    link_entries(&mut extraction, file.path, pending, Origin::Pylock, false);
     Ok(extraction)
 }
 
@@ -318,7 +309,12 @@ fn read_package(
                 Ok((name, version)) => edges.push(PendingEdge {
                     from: key.clone(),
                     name,
-                    version,
+                    wanted: Requirement::Exact {
+                        version,
+                        source: None,
+                    },
+                    kind: EdgeKind::Normal,
+                    details: EdgeDetails::default(),
                     line: file.line(&dependency.span()),
                 }),
                 Err(message) => diagnostics.push(
@@ -367,40 +363,6 @@ fn collect_hashes(
     }
 }
 
-/// Links each dependency to the entry it names (by name, narrowed by version), by the lock's
-/// row of the link policy ([`Origin::Pylock`]).
-fn link(extraction: &mut Extraction, file: &TomlFile<'_>, pending: Vec<PendingEdge>) {
-    let mut edges = Vec::new();
-    for edge in pending {
-        let target = NamedTarget {
-            ecosystem: Ecosystem::PyPI,
-            name: edge.name,
-            requirement: Requirement::Exact {
-                version: edge.version,
-                source: None,
-            },
-            origin: Origin::Pylock,
-            written: None,
-        };
-        let reference = Reference {
-            from: edge.from,
-            to: Target::Named(target.clone()),
-            kind: EdgeKind::Normal,
-            conditions: EdgeDetails::default(),
-            location: Some(Location::line(file.path, edge.line)),
-        };
-        let candidates = extraction.components.iter().map(|component| &component.key);
-        for key in targets(&reference, &target, candidates, &mut extraction.diagnostics) {
-            edges.push(Reference {
-                to: Target::Key(key.clone()),
-                ..reference.clone()
-            });
-        }
-    }
-    extraction.references.extend(edges);
-}
-
-/// Records on the project what the lock can install: its extras and dependency groups.
 /// The lock's extras, dependency groups and default groups, for the project's root.
 fn locked_project(file: &TomlFile<'_>) -> LockedProject {
     let mut project = LockedProject::default();

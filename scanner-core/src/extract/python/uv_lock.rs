@@ -531,18 +531,24 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: Lock) -> Extraction
     let mut by_name: BTreeMap<&PackageName, Vec<usize>> = BTreeMap::new();
     let mut seen: BTreeMap<&ComponentKey, u32> = BTreeMap::new();
     for (position, package) in lock.packages.iter().enumerate() {
-        if let Some(first_line) = seen.get(&package.key) {
-            extraction.diagnostics.push(Diagnostic::warning(
-                DiagnosticCode::DuplicateEntry,
-                input.location(Some(package.line)),
-                format!(
-                    "`{}` is locked twice (first on line {first_line}); the entries are merged",
-                    package.key
-                ),
-            ));
-        } else {
-            seen.insert(&package.key, package.line);
-            by_name.entry(&package.key.name).or_default().push(position);
+        // The first entry of a key is the one linked by name; a later one is reported.
+        match seen.entry(&package.key) {
+            std::collections::btree_map::Entry::Vacant(vacant) => {
+                vacant.insert(package.line);
+                by_name.entry(&package.key.name).or_default().push(position);
+            }
+            std::collections::btree_map::Entry::Occupied(first) => {
+                let message = format!(
+                    "`{}` is locked twice (first on line {}); the entries are merged",
+                    package.key,
+                    first.get()
+                );
+                extraction.diagnostics.push(Diagnostic::warning(
+                    DiagnosticCode::DuplicateEntry,
+                    input.location(Some(package.line)),
+                    message,
+                ));
+            }
         }
     }
 
