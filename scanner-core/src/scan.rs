@@ -1221,6 +1221,93 @@ mod tests {
         assert_eq!(roots(&both), roots(&walked));
     }
 
+    /// A Python lock joins the pyproject.toml of its directory whether the directory is walked
+    /// or the lock is named alone; a manifest no lock joins is read on its own only when a walk
+    /// found it, and a manifest joined by two locks is joined into both.
+    #[test]
+    fn a_python_lock_joins_its_project_walked_or_named_alone() {
+        let temporary = tempfile::tempdir().unwrap();
+        let project = temporary.path().join("project");
+        write(&project, "requirements.txt", "requests==2.31.0\n");
+        write(
+            &project,
+            "pyproject.toml",
+            "[project]\nname = \"app\"\nversion = \"1.0\"\ndependencies = [\"requests\"]\n",
+        );
+        write(
+            &project,
+            "other/pyproject.toml",
+            "[project]\nname = \"other\"\nversion = \"0.1\"\n",
+        );
+        let table = [
+            &crate::extract::python::requirements_txt::FORMAT,
+            &crate::extract::python::pyproject::FORMAT,
+        ];
+        let listed = |report: &ScanReport| -> Vec<(String, &str)> {
+            report
+                .files
+                .iter()
+                .map(|file| {
+                    let path = file.path.rsplit_once("/project/").unwrap().1.to_owned();
+                    (path, file.extractor)
+                })
+                .collect()
+        };
+        let edges = |report: &ScanReport| -> Vec<String> {
+            report
+                .graph
+                .edges()
+                .map(|edge| format!("{} -> {}", edge.from.name, edge.to.name))
+                .collect()
+        };
+
+        let walked = scan_with(
+            &table,
+            std::slice::from_ref(&project),
+            &ScanOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            listed(&walked),
+            [
+                ("other/pyproject.toml".to_owned(), "python/pyproject"),
+                ("pyproject.toml".to_owned(), "python/requirements"),
+                ("requirements.txt".to_owned(), "python/requirements"),
+            ]
+        );
+        assert_eq!(walked.graph.roots().count(), 2);
+        assert_eq!(edges(&walked), ["app -> requests"]);
+
+        let named = scan_with(
+            &table,
+            &[project.join("requirements.txt")],
+            &ScanOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            listed(&named),
+            [
+                ("pyproject.toml".to_owned(), "python/requirements"),
+                ("requirements.txt".to_owned(), "python/requirements"),
+            ]
+        );
+        assert_eq!(named.graph.roots().count(), 1);
+        assert_eq!(edges(&named), ["app -> requests"]);
+        assert!(named.diagnostics.is_empty(), "{:?}", named.diagnostics);
+
+        // A second lock beside the first joins the same project: one root, with both edges.
+        write(&project, "requirements-dev.txt", "requests==2.31.0\n");
+        let both = scan_with(
+            &table,
+            std::slice::from_ref(&project),
+            &ScanOptions::default(),
+        )
+        .unwrap();
+        assert!(listed(&both).contains(&("pyproject.toml".to_owned(), "python/requirements")));
+        assert!(!listed(&both).contains(&("pyproject.toml".to_owned(), "python/pyproject")));
+        assert_eq!(both.graph.roots().count(), 2);
+    }
+
     /// A lock with more than `MAX_JOINED_MANIFESTS` manifests below it gives the same warning
     /// whether its directory is walked (the link stage caps the join) or it is named alone (the
     /// driver caps the walk for its manifests).
