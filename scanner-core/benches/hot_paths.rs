@@ -15,9 +15,9 @@
 //! `tests/fixtures` (fuzz seeds skipped), then `examples/agent-stack`, and the output says which.
 //! Among the candidates the largest one the extractor reads without an error diagnostic is
 //! chosen. Everything the extractor reads is loaded into memory once, before timing: the main
-//! file (whole, or the prefix its `read_limit` asks for), the companions it requests (as the scan
-//! driver collects them), and the files it reads through `input.files`, found by one untimed run
-//! against the disk. A weights digest is computed once, as the driver does before extracting.
+//! file (whole, or the prefix its `read_limit` asks for) and the files it reads through
+//! `input.files`, found by one untimed run against the disk. (Joining a lock with its manifests
+//! is the link stage's, not timed here: `benches/uv_lock.rs` times it.) A weights digest is computed once, as the driver does before extracting.
 //!
 //! `cargo bench -p scanner-core --bench hot_paths` measures (results under
 //! `$CARGO_TARGET_DIR/criterion`, summarized into docs/PERFORMANCE.md by
@@ -47,8 +47,8 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use scanner_core::diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
 use scanner_core::extract::{
-    CompanionFile, DirectoryEntry, Extraction, FileDigest, FileFacts, FileReader, Format, Input,
-    MemoryFiles, ReadLimit, ReadSeek, FORMATS,
+    DirectoryEntry, Extraction, FileDigest, FileFacts, FileReader, Format, Input, MemoryFiles,
+    ReadLimit, ReadSeek, FORMATS,
 };
 use scanner_core::location::Location;
 use scanner_core::scan::{stream_sha256, DEFAULT_SKIPPED_DIRECTORIES};
@@ -175,7 +175,6 @@ struct Case {
     path: String,
     file_size: u64,
     bytes: Vec<u8>,
-    companions: Vec<CompanionFile>,
     files: Preloaded,
     preloaded: usize,
     not_preloaded: Vec<String>,
@@ -183,12 +182,7 @@ struct Case {
 
 impl Case {
     fn input(&self) -> Input<'_> {
-        Input {
-            path: &self.path,
-            bytes: &self.bytes,
-            companions: &self.companions,
-            files: &self.files,
-        }
+        Input::new(&self.path, &self.bytes).with_files(&self.files)
     }
 
     fn file_name(&self) -> &str {
@@ -232,14 +226,13 @@ fn extractor_groups(criterion: &mut Criterion, roots: &[SourceRoot]) {
         };
         let baseline = Baseline::for_file(&case.path, &case.bytes);
         println!(
-            "extract {}: {} {} ({} bytes on disk, {} given to the extractor; {}; {}; {}; \
+            "extract {}: {} {} ({} bytes on disk, {} given to the extractor; {}; {}; \
              baseline: {})",
             extractor.id,
             case.root_label,
             case.path,
             case.file_size,
             case.bytes.len(),
-            companions_note(extractor, &case),
             files_note(&case),
             trial,
             baseline.describe(),
@@ -259,17 +252,6 @@ fn extractor_groups(criterion: &mut Criterion, roots: &[SourceRoot]) {
             |bencher, input| bencher.iter(|| extractor.extract(black_box(input))),
         );
         group.finish();
-    }
-}
-
-fn companions_note(extractor: &Format, case: &Case) -> String {
-    match extractor.companions() {
-        None => "no companions requested".to_owned(),
-        Some(request) => format!(
-            "{} companion {} file(s) given",
-            case.companions.len(),
-            request.file_name
-        ),
     }
 }
 
@@ -331,8 +313,8 @@ fn describe_outcome(outcome: &Result<Extraction, scanner_core::extract::ExtractE
     }
 }
 
-/// Loads what the extractor needs into memory: the main file per its read limit, the companions
-/// the scan driver would give it, and what it reads through `input.files` in one run on disk.
+/// Loads what the extractor needs into memory: the main file per its read limit and what it
+/// reads through `input.files` in one run on disk.
 fn prepare(extractor: &Format, root: &SourceRoot, path: &str, size: u64) -> Option<Case> {
     let disk_path = root.path.join(path);
     let whole = fs::read(&disk_path).ok()?;
@@ -346,38 +328,13 @@ fn prepare(extractor: &Format, root: &SourceRoot, path: &str, size: u64) -> Opti
             whole[..end].to_vec()
         }
     };
-    let companions = match extractor.companions() {
-        None => Vec::new(),
-        Some(request) => {
-            let directory = disk_path.parent()?;
-            let mut found = Vec::new();
-            support::find_files(directory, request.file_name, &mut found).ok()?;
-            found
-                .iter()
-                .filter(|companion| **companion != disk_path)
-                .take(request.max_files)
-                .filter_map(|companion| {
-                    Some(CompanionFile {
-                        path: support::relative_display(&root.path, companion),
-                        bytes: fs::read(companion).ok()?,
-                    })
-                })
-                .collect()
-        }
-    };
-
     // One run against the disk records what the extractor reads besides its input.
     let recorder = RecordingDisk {
         root: root.path.clone(),
         touched: Mutex::new(BTreeSet::new()),
         listed: Mutex::new(BTreeSet::new()),
     };
-    let probe = Input {
-        path,
-        bytes: &bytes,
-        companions: &companions,
-        files: &recorder,
-    };
+    let probe = Input::new(path, &bytes).with_files(&recorder);
     let _ = extractor.extract(&probe);
     let mut wanted: BTreeSet<String> = recorder.touched.into_inner().ok()?;
     for directory in recorder.listed.into_inner().ok()? {
@@ -436,7 +393,6 @@ fn prepare(extractor: &Format, root: &SourceRoot, path: &str, size: u64) -> Opti
         path: path.to_owned(),
         file_size: size,
         bytes,
-        companions,
         files: Preloaded {
             files: memory,
             digests,

@@ -6,8 +6,8 @@
 //! - baseline: `toml::from_str::<toml::Table>` on the lock text, the bare TOML parse any
 //!   uv.lock reader must do;
 //! - `UvLockExtractor` on the lock alone;
-//! - `UvLockExtractor` on the lock with the `pyproject.toml` files below it as companions (the
-//!   project and workspace members attached);
+//! - the lock and the `pyproject.toml` files below it, each parsed by its own format, then
+//!   joined by the link stage (the project and workspace members attached);
 //! - a full `scan` of the project directory (walk, read, extract, graph build).
 //!
 //! Same method and output conventions as `extract.rs` (the Cargo.lock benchmark): ratios to the
@@ -33,7 +33,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use scanner_core::extract::python::uv_lock::UvLockExtractor;
-use scanner_core::extract::{CompanionFile, Input, Parse};
+use scanner_core::extract::python::{pyproject, uv_lock};
+use scanner_core::extract::{Input, Parse};
+use scanner_core::link::{link, Extracted, LinkOptions, Linked};
 use scanner_core::scan::{scan, ScanOptions};
 use support::{
     date_utc, duration, find_files, machine, memory, peak_memory_kib, profile, relative_display,
@@ -165,7 +167,9 @@ struct Case {
     /// The lock's path as the extractor sees it (relative to the corpus entry).
     input_path: String,
     text: String,
-    companions: Vec<CompanionFile>,
+    /// The `pyproject.toml` files at or below the lock's directory: (path as the link stage
+    /// sees it, bytes), sorted.
+    manifests: Vec<(String, Vec<u8>)>,
     revision: String,
     /// `[[package]]` entries.
     packages: usize,
@@ -185,16 +189,11 @@ impl Case {
         let directory = lock.parent().unwrap_or(corpus);
         let mut manifests = Vec::new();
         find_files(directory, "pyproject.toml", &mut manifests)?;
-        let mut companions = manifests
+        let mut manifests = manifests
             .iter()
-            .map(|path| {
-                Ok(CompanionFile {
-                    path: relative_display(&project, path),
-                    bytes: fs::read(path)?,
-                })
-            })
+            .map(|path| Ok((relative_display(&project, path), fs::read(path)?)))
             .collect::<io::Result<Vec<_>>>()?;
-        companions.sort_by(|a, b| a.path.cmp(&b.path));
+        manifests.sort_by(|a, b| a.0.cmp(&b.0));
         let table: toml::Table =
             toml::from_str(&text).map_err(|error| format!("{name}: {error}"))?;
         let revision = table
@@ -210,7 +209,7 @@ impl Case {
             project,
             input_path,
             text,
-            companions,
+            manifests,
             revision,
             packages,
         })
@@ -235,9 +234,19 @@ struct Results {
 fn run_case(case: &Case, plan: Plan) -> Result<Results, Box<dyn Error>> {
     let text = case.text.as_str();
     let bare = Input::new(&case.input_path, text.as_bytes());
-    let with_manifests = Input {
-        companions: &case.companions,
-        ..Input::new(&case.input_path, text.as_bytes())
+    // The lock and its manifests, each parsed by its own format, then joined.
+    let with_manifests = || -> Linked {
+        let mut files = vec![Extracted::parse(
+            &case.input_path,
+            &uv_lock::FORMAT,
+            text.as_bytes(),
+        )];
+        files.extend(
+            case.manifests
+                .iter()
+                .map(|(path, bytes)| Extracted::parse(path, &pyproject::FORMAT, bytes)),
+        );
+        link(files, &LinkOptions::default())
     };
     let paths = [case.project.clone()];
     let options = ScanOptions::default();
@@ -247,9 +256,7 @@ fn run_case(case: &Case, plan: Plan) -> Result<Results, Box<dyn Error>> {
     let lock_only_extraction = UvLockExtractor
         .parse(&bare)
         .map_err(|error| format!("{}: {error}", case.name))?;
-    let manifests_extraction = UvLockExtractor
-        .parse(&with_manifests)
-        .map_err(|error| format!("{}: {error}", case.name))?;
+    let joined = with_manifests();
     let report = scan(&paths, &options).map_err(|error| format!("{}: {error}", case.name))?;
 
     let baseline = measure(plan, || {
@@ -260,8 +267,7 @@ fn run_case(case: &Case, plan: Plan) -> Result<Results, Box<dyn Error>> {
         black_box(UvLockExtractor.parse(black_box(&bare))).expect("extracted before timing");
     });
     let manifests = measure(plan, || {
-        black_box(UvLockExtractor.parse(black_box(&with_manifests)))
-            .expect("extracted before timing");
+        black_box(with_manifests());
     });
     let full_scan = measure(plan, || {
         black_box(scan(black_box(&paths), &options)).expect("scanned before timing");
@@ -274,7 +280,7 @@ fn run_case(case: &Case, plan: Plan) -> Result<Results, Box<dyn Error>> {
         full_scan,
         lock_only_components: lock_only_extraction.components.len(),
         lock_only_edges: lock_only_extraction.references.len(),
-        with_manifests_roots: manifests_extraction.roots.len(),
+        with_manifests_roots: joined.graph.roots().count(),
         scan_components: report.graph.len(),
         scan_files: report.files.len(),
         scan_errors: report.has_errors(),
@@ -346,7 +352,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         largest.name,
         largest.text.len(),
         largest.packages,
-        largest.companions.len()
+        largest.manifests.len()
     );
     let largest_results = run_case(largest, detailed_plan)?;
     let mut other_results = Vec::with_capacity(others.len());
@@ -445,7 +451,7 @@ fn render(r: &Rendering<'_>) -> String {
         thousands(largest.text.len() as u64),
         largest.revision,
         thousands(largest.packages as u64),
-        largest.companions.len()
+        largest.manifests.len()
     );
     let _ = writeln!(
         out,
@@ -463,8 +469,8 @@ fn render(r: &Rendering<'_>) -> String {
         ),
         (
             format!(
-                "airlock: `UvLockExtractor`, lock + {} manifests",
-                largest.companions.len()
+                "airlock: lock + {} manifests, each parsed, then linked",
+                largest.manifests.len()
             ),
             &results.with_manifests,
         ),
@@ -542,7 +548,7 @@ fn render(r: &Rendering<'_>) -> String {
             case.revision,
             thousands(case.text.len() as u64),
             thousands(case.packages as u64),
-            case.companions.len(),
+            case.manifests.len(),
             duration(results.baseline.median),
             duration(results.lock_only.median),
             results.lock_only.ratio_to(&results.baseline),

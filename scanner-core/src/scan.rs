@@ -5,7 +5,6 @@
 //! This is the only filesystem code in the core. It never follows a symbolic link out of the
 //! scan root, never opens anything but regular files, and never reads more than a format's cap.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
 use std::io::Read;
@@ -20,8 +19,8 @@ use rayon::prelude::*;
 use crate::diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
 use crate::extract::cargo::metadata::CargoGraphSource;
 use crate::extract::{
-    CompanionFile, CompanionRequest, DirectoryEntry, ExtractorId, FileDigest, FileFacts,
-    FileReader, Format, Input, Join, ReadLimit, ReadSeek, Role, FORMATS, MAX_JOINED_MANIFESTS,
+    DirectoryEntry, FileDigest, FileFacts, FileReader, Format, Input, Join, ReadLimit, ReadSeek,
+    Role, FORMATS, MAX_JOINED_MANIFESTS,
 };
 use crate::graph::DependencyGraph;
 use crate::link::{link, Extracted, LinkOptions};
@@ -81,11 +80,14 @@ impl Default for ScanOptions {
 /// How far a scan is. Hashing model weights dominates long scans, so bytes are counted too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ScanProgress {
+    /// Files extracted so far.
     pub files_done: usize,
+    /// Files to extract.
     pub files_total: usize,
     /// Bytes hashed so far, of `bytes_total` (the sizes of the files whose extractor asked for
     /// a digest, as found by the walk).
     pub bytes_done: u64,
+    /// Bytes to hash, in all.
     pub bytes_total: u64,
 }
 
@@ -94,6 +96,7 @@ pub struct ScanProgress {
 pub struct ProgressReporter(Arc<dyn Fn(ScanProgress) + Send + Sync>);
 
 impl ProgressReporter {
+    /// A reporter calling `report` with each progress.
     pub fn new(report: impl Fn(ScanProgress) + Send + Sync + 'static) -> ProgressReporter {
         ProgressReporter(Arc::new(report))
     }
@@ -136,25 +139,24 @@ impl ProgressState {
         self.files_done.fetch_add(1, Ordering::Relaxed);
         self.report();
     }
-
-    /// Jobs that will not run (their files were read as companions) count as done.
-    fn skipped(&self, jobs: usize) {
-        if jobs > 0 {
-            self.files_done.fetch_add(jobs, Ordering::Relaxed);
-            self.report();
-        }
-    }
 }
 
 /// A scan could not start.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ScanError {
+    /// A path argument does not exist.
     #[error("{path}: no such file or directory")]
-    NotFound { path: String },
+    NotFound {
+        /// The path as given.
+        path: String,
+    },
+    /// A path argument could not be read (a permission, a broken link).
     #[error("{path}: cannot read: {source}")]
     Unreadable {
+        /// The path as given.
         path: String,
+        /// Why.
         #[source]
         source: std::io::Error,
     },
@@ -163,11 +165,12 @@ pub enum ScanError {
 /// What a scan found.
 #[derive(Debug, Clone)]
 pub struct ScanReport {
+    /// Everything found, joined and linked.
     pub graph: DependencyGraph,
     /// Sorted and free of duplicates.
     pub diagnostics: Vec<Diagnostic>,
-    /// Every (file, extractor) pair that produced a result, including the companion files an
-    /// extraction accounts for, sorted.
+    /// Every (file, extractor) pair that produced a result, including the manifests a lockfile
+    /// joined (listed under the lock's extractor), sorted.
     pub files: Vec<ScannedFile>,
 }
 
@@ -185,7 +188,7 @@ struct Job {
     disk_path: PathBuf,
     display: String,
     extractor: &'static Format,
-    /// The canonical scan root the file was found under; companions must stay inside it.
+    /// The canonical scan root the file was found under; files it names must stay inside it.
     root: PathBuf,
     /// Size as seen by the walk (0 when unknown), for progress.
     size: u64,
@@ -195,7 +198,7 @@ struct Job {
 }
 
 /// What running one job gave: the file as extracted, and problems met reading around it
-/// (hashing it, reading companions), reported even when the extraction succeeds.
+/// (hashing it), reported even when the extraction succeeds.
 struct JobResult {
     extracted: Extracted,
     diagnostics: Vec<Diagnostic>,
@@ -240,50 +243,14 @@ pub fn scan_with(
     };
     progress.report();
 
-    // Extractors that read companions run first: the files they claim (a member manifest read
-    // with its lockfile) are then not read a second time on their own.
-    let (claiming, rest): (Vec<Job>, Vec<Job>) = jobs
-        .into_iter()
-        .partition(|job| job.extractor.companions().is_some());
-    let mut results: Vec<JobResult> = claiming
-        .par_iter()
-        .map(|job| run_job(job, options, &progress))
-        .collect();
-    let claimed: BTreeMap<String, ExtractorId> = results
-        .iter()
-        .filter_map(|result| {
-            let extraction = result.extracted.outcome.as_ref().ok()?;
-            Some((extraction, result.extracted.format.id))
-        })
-        .flat_map(|(extraction, extractor)| {
-            extraction
-                .claimed
-                .iter()
-                .map(move |path| (path.clone(), extractor))
-        })
-        .collect();
-    let before_claims = rest.len();
-    let unclaimed: Vec<Job> = rest
-        .into_iter()
-        .filter(|job| {
-            claimed
-                .get(&job.display)
-                .is_none_or(|claimer| *claimer == job.extractor.id)
-        })
-        .collect();
-    // Files read as another file's companions are done too: the progress bar must reach its end.
-    progress.skipped(before_claims - unclaimed.len());
     // Large files first, so that the longest hashes start early and the workers finish
     // together (rayon splits the list in halves; a big file at the tail would run alone).
-    let mut unclaimed = unclaimed;
-    unclaimed.sort_by_key(|job| std::cmp::Reverse(job.size));
-    results.extend(
-        unclaimed
-            .into_par_iter()
-            .with_max_len(1)
-            .map(|job| run_job(&job, options, &progress))
-            .collect::<Vec<_>>(),
-    );
+    jobs.sort_by_key(|job| std::cmp::Reverse(job.size));
+    let results: Vec<JobResult> = jobs
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|job| run_job(&job, options, &progress))
+        .collect();
 
     let mut extracted = Vec::with_capacity(results.len());
     for result in results {
@@ -365,8 +332,8 @@ fn collect_jobs(
         // A lockfile named alone still joins the manifests of its directory tree: the link
         // stage picks the ones it joins among them.
         let join = accepting.iter().find_map(|extractor| match extractor.role {
-            Role::Lock(join) if extractor.companions().is_none() => Some(join),
-            Role::Lock(_) | Role::Manifest(_) | Role::Standalone => None,
+            Role::Lock(join) => Some(join),
+            Role::Manifest(_) | Role::Standalone => None,
         });
         for extractor in accepting {
             jobs.push(Job {
@@ -663,16 +630,7 @@ fn run_job(job: &Job, options: &ScanOptions, progress: &ProgressState) -> JobRes
                 diagnostics.push(diagnostic);
             }
         }
-        let companions = match job.extractor.companions() {
-            Some(request) => read_companions(job, request, options, &mut diagnostics),
-            None => Vec::new(),
-        };
-        let input = Input {
-            path: &job.display,
-            bytes: &bytes,
-            companions: &companions,
-            files: &files,
-        };
+        let input = Input::new(&job.display, &bytes).with_files(&files);
         let extracted =
             catch_unwind(AssertUnwindSafe(|| job.extractor.extract(&input))).map_err(|_| {
                 Diagnostic::error(
@@ -983,69 +941,6 @@ fn too_large(display: &str, size: u64, cap: u64) -> Diagnostic {
     )
 }
 
-fn read_companions(
-    job: &Job,
-    request: CompanionRequest,
-    options: &ScanOptions,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<CompanionFile> {
-    let Some(directory) = job.disk_path.parent() else {
-        return Vec::new();
-    };
-    let directory = if directory.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        directory
-    };
-    let display_directory = crate::extract::parent_directory(&job.display).to_owned();
-    let mut companions = Vec::new();
-    for entry in walker(directory, options).build() {
-        let Ok(entry) = entry else { continue };
-        if entry.file_name() != request.file_name
-            || entry
-                .file_type()
-                .is_some_and(|file_type| file_type.is_dir())
-        {
-            continue;
-        }
-        if entry.path_is_symlink()
-            && !fs::canonicalize(entry.path()).is_ok_and(|target| target.starts_with(&job.root))
-        {
-            continue;
-        }
-        if companions.len() >= request.max_files {
-            diagnostics.push(Diagnostic::warning(
-                DiagnosticCode::ReadError,
-                Location::file(&job.display),
-                format!(
-                    "more than {} {} files below this file; the rest were not read",
-                    request.max_files, request.file_name
-                ),
-            ));
-            break;
-        }
-        let relative = entry
-            .path()
-            .strip_prefix(directory)
-            .map(display_path)
-            .unwrap_or_default();
-        let display = if display_directory.is_empty() {
-            relative
-        } else {
-            format!("{display_directory}/{relative}")
-        };
-        match read_capped(entry.path(), &display, job.extractor.read) {
-            Ok(bytes) => companions.push(CompanionFile {
-                path: display,
-                bytes,
-            }),
-            Err(diagnostic) => diagnostics.push(diagnostic),
-        }
-    }
-    companions.sort_by(|a, b| a.path.cmp(&b.path));
-    companions
-}
-
 /// A path as shown in output: `/`-separated, without a leading `./`.
 pub fn display_path(path: &Path) -> String {
     let text = path.to_string_lossy().replace('\\', "/");
@@ -1347,6 +1242,93 @@ mod tests {
         .unwrap();
         assert_eq!(listed(&both), listed(&walked));
         assert_eq!(roots(&both), roots(&walked));
+    }
+
+    /// A Python lock joins the pyproject.toml of its directory whether the directory is walked
+    /// or the lock is named alone; a manifest no lock joins is read on its own only when a walk
+    /// found it, and a manifest joined by two locks is joined into both.
+    #[test]
+    fn a_python_lock_joins_its_project_walked_or_named_alone() {
+        let temporary = tempfile::tempdir().unwrap();
+        let project = temporary.path().join("project");
+        write(&project, "requirements.txt", "requests==2.31.0\n");
+        write(
+            &project,
+            "pyproject.toml",
+            "[project]\nname = \"app\"\nversion = \"1.0\"\ndependencies = [\"requests\"]\n",
+        );
+        write(
+            &project,
+            "other/pyproject.toml",
+            "[project]\nname = \"other\"\nversion = \"0.1\"\n",
+        );
+        let table = [
+            &crate::extract::python::requirements_txt::FORMAT,
+            &crate::extract::python::pyproject::FORMAT,
+        ];
+        let listed = |report: &ScanReport| -> Vec<(String, &str)> {
+            report
+                .files
+                .iter()
+                .map(|file| {
+                    let path = file.path.rsplit_once("/project/").unwrap().1.to_owned();
+                    (path, file.extractor)
+                })
+                .collect()
+        };
+        let edges = |report: &ScanReport| -> Vec<String> {
+            report
+                .graph
+                .edges()
+                .map(|edge| format!("{} -> {}", edge.from.name, edge.to.name))
+                .collect()
+        };
+
+        let walked = scan_with(
+            &table,
+            std::slice::from_ref(&project),
+            &ScanOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            listed(&walked),
+            [
+                ("other/pyproject.toml".to_owned(), "python/pyproject"),
+                ("pyproject.toml".to_owned(), "python/requirements"),
+                ("requirements.txt".to_owned(), "python/requirements"),
+            ]
+        );
+        assert_eq!(walked.graph.roots().count(), 2);
+        assert_eq!(edges(&walked), ["app -> requests"]);
+
+        let named = scan_with(
+            &table,
+            &[project.join("requirements.txt")],
+            &ScanOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            listed(&named),
+            [
+                ("pyproject.toml".to_owned(), "python/requirements"),
+                ("requirements.txt".to_owned(), "python/requirements"),
+            ]
+        );
+        assert_eq!(named.graph.roots().count(), 1);
+        assert_eq!(edges(&named), ["app -> requests"]);
+        assert!(named.diagnostics.is_empty(), "{:?}", named.diagnostics);
+
+        // A second lock beside the first joins the same project: one root, with both edges.
+        write(&project, "requirements-dev.txt", "requests==2.31.0\n");
+        let both = scan_with(
+            &table,
+            std::slice::from_ref(&project),
+            &ScanOptions::default(),
+        )
+        .unwrap();
+        assert!(listed(&both).contains(&("pyproject.toml".to_owned(), "python/requirements")));
+        assert!(!listed(&both).contains(&("pyproject.toml".to_owned(), "python/pyproject")));
+        assert_eq!(both.graph.roots().count(), 2);
     }
 
     /// A lock with more than `MAX_JOINED_MANIFESTS` manifests below it gives the same warning

@@ -20,8 +20,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use scanner_core::extract::{extractor_by_id, CompanionFile, Input};
-use scanner_core::scan::{merge, scan, ScanOptions};
+use scanner_core::extract::extractor_by_id;
+use scanner_core::link::{link, LinkOptions};
+use scanner_core::scan::{scan, ScanOptions};
 use scanner_core::{
     DependencyGraph, Diagnostic, DiagnosticCode, DiagnosticSeverity, Ecosystem, Source,
 };
@@ -90,7 +91,7 @@ fn project_directory(project: &str) -> PathBuf {
 }
 
 /// Every `name` file below `directory`, as (path relative to `base`, bytes).
-fn files_named(base: &Path, directory: &Path, name: &str, found: &mut Vec<CompanionFile>) {
+fn files_named(base: &Path, directory: &Path, name: &str, found: &mut Vec<(String, Vec<u8>)>) {
     let mut entries: Vec<_> = std::fs::read_dir(directory)
         .unwrap()
         .map(|entry| entry.unwrap())
@@ -106,44 +107,51 @@ fn files_named(base: &Path, directory: &Path, name: &str, found: &mut Vec<Compan
                 .unwrap()
                 .to_string_lossy()
                 .replace('\\', "/");
-            found.push(CompanionFile {
-                path: relative,
-                bytes: std::fs::read(&path).unwrap(),
-            });
+            found.push((relative, std::fs::read(&path).unwrap()));
         }
     }
 }
 
-/// What one extractor makes of one lock (with the pyproject.toml files below it as companions),
-/// merged into a graph on its own so other files in the directory do not blur the picture.
+/// What one extractor makes of one lock, linked with the pyproject.toml files below it (as for
+/// a lock named alone: those the lock does not join are dropped), on its own so other files in
+/// the directory do not blur the picture.
 struct Extracted {
     graph: DependencyGraph,
     diagnostics: Vec<Diagnostic>,
-    claimed: Vec<String>,
+    /// The manifests the lock joined (listed under its format).
+    joined: Vec<String>,
 }
 
 fn extract(project: &str, lock: &str, extractor: &str) -> Extracted {
+    use scanner_core::link::Extracted as File;
     let base = project_directory(project);
     let bytes = std::fs::read(base.join(lock)).unwrap();
     let lock_directory = base.join(lock).parent().unwrap().to_path_buf();
-    let mut companions = Vec::new();
-    files_named(&base, &lock_directory, "pyproject.toml", &mut companions);
-    let input = Input {
-        companions: &companions,
-        ..Input::new(lock, &bytes)
-    };
-    let extraction = extractor_by_id(extractor)
-        .unwrap()
-        .extract(&input)
-        .unwrap_or_else(|error| panic!("{project}/{lock}: {error}"));
-    let claimed = extraction.claimed.clone();
-    let mut diagnostics = Vec::new();
-    let graph = merge(vec![extraction], &mut diagnostics);
-    diagnostics.sort();
+    let mut manifests = Vec::new();
+    files_named(&base, &lock_directory, "pyproject.toml", &mut manifests);
+    let format = extractor_by_id(extractor).unwrap();
+    let manifest_format = extractor_by_id("python/pyproject").unwrap();
+    let lock_file = File::parse(lock, format, &bytes);
+    if let Err(error) = &lock_file.outcome {
+        panic!("{project}/{lock}: {error}");
+    }
+    let mut files = vec![lock_file];
+    for (path, bytes) in &manifests {
+        let mut manifest = File::parse(path, manifest_format, bytes);
+        manifest.join_only = true;
+        files.push(manifest);
+    }
+    let linked = link(files, &LinkOptions::default());
+    let joined = linked
+        .files
+        .iter()
+        .filter(|file| file.extractor == extractor && file.path != lock)
+        .map(|file| file.path.clone())
+        .collect();
     Extracted {
-        graph,
-        diagnostics,
-        claimed,
+        graph: linked.graph,
+        diagnostics: linked.diagnostics,
+        joined,
     }
 }
 
@@ -261,7 +269,7 @@ fn registry_packages_match_an_independent_reading() {
 }
 
 #[test]
-fn real_locks_read_without_warnings_and_claim_their_manifests() {
+fn real_locks_read_without_warnings_and_join_their_manifests() {
     for (project, lock, extractor) in LOCKS {
         let extracted = extract(project, lock, extractor);
         let noisy: Vec<String> = extracted
@@ -297,9 +305,9 @@ fn real_locks_read_without_warnings_and_claim_their_manifests() {
             format!("{directory}/pyproject.toml")
         };
         assert!(
-            extracted.claimed.contains(&manifest),
-            "{project}/{lock} claims {:?}",
-            extracted.claimed
+            extracted.joined.contains(&manifest),
+            "{project}/{lock} joins {:?}",
+            extracted.joined
         );
         assert!(
             extracted.graph.roots().count() >= 1,
@@ -500,7 +508,7 @@ fn scan_summary(report: &scanner_core::scan::ScanReport) -> String {
     let extracted = Extracted {
         graph: report.graph.clone(),
         diagnostics: Vec::new(),
-        claimed: Vec::new(),
+        joined: Vec::new(),
     };
     let mut text = strip(graph_summary(&extracted));
     for (code, location, message) in diagnostics_of(report) {

@@ -1,7 +1,7 @@
 //! `airlock attest PATH --key KEY -o FILE`: scans PATH as `scan` does and signs what it found:
-//! an in-toto Statement v1 whose subjects are every scanned file (lockfiles, manifests,
-//! companions, included files, model cards, configs, weights) with its SHA-256, and whose
-//! predicate is the CycloneDX 1.6 document `scan -f cyclonedx-json` writes (with its
+//! an in-toto Statement v1 whose subjects are every scanned file (lockfiles, the manifests
+//! they join, other manifests, included files, model cards, configs, weights) with its SHA-256,
+//! and whose predicate is the CycloneDX 1.6 document `scan -f cyclonedx-json` writes (with its
 //! vulnerabilities), wrapped in a DSSE envelope ([`advisories::attestation`]).
 //!
 //! The scan is judged as `scan` judges it (the operator's policy, the policy file inside PATH

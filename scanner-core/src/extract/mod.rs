@@ -1,8 +1,8 @@
 //! The extractor contract. An extractor reads one input format into components, references,
-//! roots and diagnostics. It is pure: the scan driver hands it bytes (and, to the Python locks
-//! that still join their project themselves, the companion files of their role), so every
-//! extractor can be tested on in-memory fixtures and fuzzed without a filesystem. What needs
-//! more than one file (joins, resolving names) is the link stage's ([`crate::link`]).
+//! roots and diagnostics. It is pure: the scan driver hands it one file's bytes (and a reader
+//! for the files that file itself names), so every extractor can be tested on in-memory
+//! fixtures and fuzzed without a filesystem. What needs more than one file (joining a manifest
+//! to its lock, resolving names) is the link stage's ([`crate::link`]).
 
 pub mod cargo;
 pub mod mcp;
@@ -15,7 +15,7 @@ pub(crate) mod toml_tree;
 
 use std::path::Path;
 
-use crate::component::{Component, ComponentKey, EdgeDetails, EdgeKind, Source};
+use crate::component::{Component, ComponentKey, EdgeDetails, EdgeKind, GitReference, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::link::Origin;
@@ -35,26 +35,15 @@ pub const DEFAULT_WHOLE_FILE_LIMIT: u64 = 64 * 1024 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadLimit {
     /// The whole file, refused (with a diagnostic) when larger than `max_bytes`.
-    Whole { max_bytes: u64 },
+    Whole {
+        /// The largest file read, in bytes.
+        max_bytes: u64,
+    },
     /// Only the first `bytes` bytes (headers of large binary files).
-    Prefix { bytes: u64 },
-}
-
-/// Other files an extractor needs next to its main file: every file called `file_name` in the
-/// main file's directory and below it (skipping the same directories the scan skips).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CompanionRequest {
-    pub file_name: &'static str,
-    /// More companions than this are not read (and a diagnostic says so).
-    pub max_files: usize,
-}
-
-/// A companion file as read by the driver.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CompanionFile {
-    /// Scan-relative, `/`-separated.
-    pub path: String,
-    pub bytes: Vec<u8>,
+    Prefix {
+        /// How many bytes are read.
+        bytes: u64,
+    },
 }
 
 /// Reads the further files an input names (`-r base.txt` in a requirements file), on demand.
@@ -108,9 +97,11 @@ pub struct FileFacts {
 /// One entry of a directory listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirectoryEntry {
+    /// The entry's file name.
     pub name: String,
     /// A regular file, or a link to one inside the scan root.
     pub is_file: bool,
+    /// Its size in bytes (0 for a directory).
     pub size: u64,
 }
 
@@ -175,10 +166,12 @@ pub struct MemoryFiles {
 }
 
 impl MemoryFiles {
+    /// An empty set of files.
     pub fn new() -> MemoryFiles {
         MemoryFiles::default()
     }
 
+    /// The same files and one more, at `path`.
     pub fn with(mut self, path: &str, bytes: impl Into<Vec<u8>>) -> MemoryFiles {
         self.files.insert(path.to_owned(), bytes.into());
         self
@@ -248,19 +241,18 @@ impl FileReader for MemoryFiles {
 pub struct Input<'a> {
     /// Scan-relative, `/`-separated path of the main file.
     pub path: &'a str,
+    /// The file's content (all of it, or the prefix its [`ReadLimit`] asks for).
     pub bytes: &'a [u8],
-    /// Companion files, sorted by path (empty unless the extractor asked for them).
-    pub companions: &'a [CompanionFile],
     /// Further files the input refers to, read on demand.
     pub files: &'a dyn FileReader,
 }
 
 impl<'a> Input<'a> {
+    /// An input of these bytes, with no further files to read.
     pub fn new(path: &'a str, bytes: &'a [u8]) -> Input<'a> {
         Input {
             path,
             bytes,
-            companions: &[],
             files: &NoFiles,
         }
     }
@@ -275,6 +267,7 @@ impl<'a> Input<'a> {
         parent_directory(self.path)
     }
 
+    /// A location in the main file, at `line` when given.
     pub fn location(&self, line: Option<u32>) -> Location {
         Location {
             path: self.path.to_owned(),
@@ -298,6 +291,7 @@ pub enum Target {
 /// policy of its [`Origin`] row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamedTarget {
+    /// The package's ecosystem.
     pub ecosystem: Ecosystem,
     /// Compared normalized (`URLLIB3` names `urllib3`).
     pub name: PackageName,
@@ -315,19 +309,27 @@ pub struct NamedTarget {
 pub enum Requirement {
     /// These fields, where given, must be equal (a lock entry's `name version (source)`).
     Exact {
+        /// The version the candidate must have.
         version: Option<String>,
+        /// The source the candidate must have.
         source: Option<Source>,
     },
     /// A version specifier (PEP 440, or Poetry's constraint syntax; `None`: any version): when
     /// several candidates share the name (versions locked for different environments), only
     /// those it allows are kept; one it cannot read allows.
-    Allowed { specifier: Option<String> },
+    Allowed {
+        /// The specifier (`None`: any version).
+        specifier: Option<String>,
+    },
     /// A project's declared dependency ([`Origin::Declared`]): among several candidates, the one
     /// its pin (`==`) gives, else the one its source gives, else each its specifier allows (all
     /// when it allows none).
     Declared {
+        /// The version an `==` pin gives.
         pin: Option<String>,
+        /// The source the declaration names (`git`, `path`, an index).
         source: Option<Source>,
+        /// The whole specifier, to narrow several candidates.
         specifier: Option<String>,
     },
 }
@@ -337,6 +339,7 @@ pub enum Requirement {
 pub struct Reference {
     /// One of the extraction's components.
     pub from: ComponentKey,
+    /// The component or package depended on.
     pub to: Target,
     /// Normal, dev, build or optional.
     pub kind: EdgeKind,
@@ -352,44 +355,131 @@ pub struct Reference {
 pub enum ProjectManifest {
     /// A `Cargo.toml`, joined with the `Cargo.lock` at or above it.
     Cargo(Box<cargo::cargo_toml::Manifest>),
+    /// A `pyproject.toml`, joined with the Python lockfiles of its directory (and, for a uv
+    /// workspace member, the `uv.lock` of the workspace).
+    Python(Box<python::pyproject::PyProject>),
 }
 
 /// Everything one parser found in one file.
 #[derive(Debug, Clone, Default)]
 pub struct Extraction {
+    /// Every component the file names.
     pub components: Vec<Component>,
     /// Dependencies between components, by key or by name.
     pub references: Vec<Reference>,
     /// The components the file is about (a project, a workspace member, an MCP config).
     pub roots: Vec<ComponentKey>,
+    /// Problems found reading the file (the rest was still read).
     pub diagnostics: Vec<Diagnostic>,
     /// Set by manifest formats: the link stage joins it to a lockfile of its directory tree,
     /// and then uses it instead of the rest of this extraction (which reads the manifest alone).
     pub manifest: Option<ProjectManifest>,
-    /// Companion files whose content this extraction already accounts for (Python locks that
-    /// join their project themselves); other extractors' results for them are dropped so a
-    /// manifest is not read twice with two meanings.
-    pub claimed: Vec<String>,
+    /// Set by the Python lock formats: what the lock says about the project it was made for,
+    /// settled by the link stage once it has joined the lock's manifests (`None` for a lock that
+    /// joins none, such as a script's `*.py.lock`).
+    pub project: Option<LockedProject>,
+}
+
+/// What a Python lockfile says about the project it locks. The project's root is the one the
+/// joined `pyproject.toml` names ([`Join::PyProject`], [`Join::UvWorkspace`]); the link stage
+/// then completes the lock's extraction from this, in the same way whether or not a manifest
+/// was joined.
+#[derive(Debug, Clone, Default)]
+pub struct LockedProject {
+    /// The root when no joined manifest names a project: the lock's own entry for its directory
+    /// (`-e .`, `path = "."`), or a component made for the project (added to the components
+    /// only then).
+    pub fallback: Option<Component>,
+    /// References that need the root, written after the joined manifests' declarations, in
+    /// order. An end with the root's name and source is the root (a lock's `-e .` entry is the
+    /// project itself), and a reference from a component to itself is dropped.
+    pub references: Vec<ProjectReference>,
+    /// Facts the root takes (a pylock's extras and dependency groups).
+    pub root_facts: crate::facts::Facts,
+    /// Reported only when there is a root (problems with what [`LockedProject::root_facts`] was
+    /// read from).
+    pub root_diagnostics: Vec<Diagnostic>,
+    /// Reported only when the extraction has no root after the join.
+    pub rootless_diagnostics: Vec<Diagnostic>,
+    /// The groups each package is locked for (`pdm.lock`): a package's scope is required for
+    /// `default`, optional for an extra of the joined manifest, development otherwise, the
+    /// widest of its groups.
+    pub package_groups: Vec<(ComponentKey, Vec<String>)>,
+}
+
+/// A dependency a lockfile states relative to its project's root ([`LockedProject`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectReference {
+    /// `None`: from the project's root.
+    pub from: Option<ComponentKey>,
+    /// A key the lock wrote itself.
+    pub to: ComponentKey,
+    /// Normal, dev, build or optional.
+    pub kind: EdgeKind,
+    /// Markers and extras.
+    pub conditions: EdgeDetails,
+    /// Where the reference was read.
+    pub location: Option<Location>,
+}
+
+impl Extraction {
+    /// Adds a component and an edge to it from `from` (a manifest read alone: each declared
+    /// dependency is a component of its own, keyed as declared).
+    pub(crate) fn add_dependency(
+        &mut self,
+        from: &ComponentKey,
+        component: Component,
+        kind: EdgeKind,
+        conditions: EdgeDetails,
+        location: Location,
+    ) {
+        self.references.push(Reference {
+            from: from.clone(),
+            to: Target::Key(component.key.clone()),
+            kind,
+            conditions,
+            location: Some(location),
+        });
+        self.components.push(component);
+    }
 }
 
 /// A file that could not be read at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ExtractError {
+    /// The file is not the format it was taken for (bad syntax, a wrong type).
     #[error("{location}: {message}")]
-    Parse { location: Location, message: String },
+    Parse {
+        /// Where the problem is.
+        location: Location,
+        /// What is wrong.
+        message: String,
+    },
+    /// The file declares a version of its format airlock does not read.
     #[error("{location}: unsupported {format} version `{found}` (airlock reads {supported})")]
     UnsupportedVersion {
+        /// Where the version is written.
         location: Location,
+        /// The format's name.
         format: &'static str,
+        /// The version found.
         found: String,
+        /// The versions airlock reads.
         supported: &'static str,
     },
+    /// The file is not UTF-8.
     #[error("{location}: the file is not valid UTF-8 (first bad byte at offset {offset})")]
-    InvalidUtf8 { location: Location, offset: usize },
+    InvalidUtf8 {
+        /// The file.
+        location: Location,
+        /// The offset of the first byte that is not UTF-8.
+        offset: usize,
+    },
 }
 
 impl ExtractError {
+    /// Where the error is.
     pub fn location(&self) -> &Location {
         match self {
             ExtractError::Parse { location, .. }
@@ -457,6 +547,7 @@ pub struct Format {
     /// What the format is to the files around it: a lock that joins manifests, a manifest, or
     /// a file that stands alone.
     pub role: Role,
+    /// Reads the format's files.
     pub parser: &'static dyn Parse,
     /// The corpus directory (`tests/fixtures/fuzz-corpus/<fuzz_target>/`) and fuzz target name
     /// of the format.
@@ -510,10 +601,12 @@ impl Format {
         }
     }
 
+    /// The row with another [`Role`].
     pub const fn role(self, role: Role) -> Format {
         Format { role, ..self }
     }
 
+    /// The row with a content test for files named on the command line.
     pub const fn recognizes(self, test: fn(&[u8]) -> bool) -> Format {
         Format {
             recognizes: Some(test),
@@ -538,11 +631,6 @@ impl Format {
     /// The row's content test; false for formats known by name only.
     pub fn recognizes_content(&self, prefix: &[u8]) -> bool {
         self.recognizes.is_some_and(|test| test(prefix))
-    }
-
-    /// Companion files the driver reads alongside the main file, from [`Format::role`].
-    pub fn companions(&self) -> Option<CompanionRequest> {
-        self.role.companions()
     }
 
     /// Reads the input with the row's parser.
@@ -575,7 +663,9 @@ pub enum FileMatch {
     /// A file whose name, lowercased, is one of `names` or ends in one of `suffixes` after at
     /// least one character (`github.tools.json`, not `.tools.json`).
     AnyCase {
+        /// Lowercase file names.
         names: &'static [&'static str],
+        /// Lowercase name endings.
         suffixes: &'static [&'static str],
     },
     /// A file called one of the names of a [`Placed`] inside a directory it allows.
@@ -587,12 +677,14 @@ pub enum FileMatch {
 /// File names and the directories they must sit in.
 #[derive(Debug, Clone, Copy)]
 pub struct Placed {
+    /// The file names.
     pub names: &'static [&'static str],
     /// Names of the directory holding the file; empty: any directory, or none.
     pub parents: &'static [&'static str],
 }
 
 impl FileMatch {
+    /// Is this path a file of the format?
     pub fn matches(&self, path: &Path) -> bool {
         let name = path.file_name().and_then(|name| name.to_str());
         match *self {
@@ -629,8 +721,7 @@ impl FileMatch {
 }
 
 /// What a format is to the files around it: the join table of the link stage, which joins
-/// manifests to locks by it (`docs/linking.md`); Python locks still get their manifests as
-/// companion files by it.
+/// manifests to locks by it (`docs/linking.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// A lockfile, joined with the manifests its [`Join`] names.
@@ -653,8 +744,8 @@ pub enum Join {
     UvWorkspace,
 }
 
-/// More manifests than this below one lockfile named on the command line are not read (and a
-/// diagnostic says so).
+/// More manifests than this at or below one lockfile's directory are not joined to it (and a
+/// diagnostic says so): the root manifest and the first others in path order are.
 pub const MAX_JOINED_MANIFESTS: usize = 5_000;
 
 impl Join {
@@ -675,32 +766,18 @@ impl Join {
     }
 }
 
-impl Role {
-    /// The companion files the driver reads for a lock whose parser still joins its manifests
-    /// itself (every file of that name at or below its directory; the parser picks the ones it
-    /// joins). Cargo locks are joined by the link stage.
-    pub fn companions(self) -> Option<CompanionRequest> {
-        let file_name = match self {
-            Role::Lock(Join::PyProject | Join::UvWorkspace) => "pyproject.toml",
-            Role::Lock(Join::CargoWorkspace) | Role::Manifest(_) | Role::Standalone => return None,
-        };
-        Some(CompanionRequest {
-            file_name,
-            max_files: MAX_JOINED_MANIFESTS,
-        })
-    }
-}
-
 /// A file name a format is fed under by the fuzzer and the malformed-input suite, and the
 /// syntax the suite mutates it as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sample {
     /// A relative path the format accepts (`.vscode/mcp.json`).
     pub file: &'static str,
+    /// How the suite mutates it.
     pub syntax: Syntax,
 }
 
 impl Sample {
+    /// A sample file name of a syntax.
     pub const fn new(file: &'static str, syntax: Syntax) -> Sample {
         Sample { file, syntax }
     }
@@ -709,17 +786,39 @@ impl Sample {
 /// The syntax of a format's files, as far as mutating them is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Syntax {
+    /// TOML.
     Toml,
+    /// JSON.
     Json,
     /// JSON with comments and trailing commas (editor settings files).
     Jsonc,
+    /// YAML.
     Yaml,
     /// One entry a line (`requirements.txt`).
     Lines,
     /// Markdown with YAML front matter.
     Markdown,
+    /// XML.
     Xml,
+    /// Anything else: mutated byte by byte.
     Binary,
+}
+
+/// A git URL without its query, and the branch, tag or revision the query names
+/// (`https://host/repo?branch=main`: Cargo's and uv's spelling).
+pub(crate) fn git_query(url: &str) -> (&str, Option<GitReference>) {
+    let Some((url, query)) = url.split_once('?') else {
+        return (url, None);
+    };
+    let reference = query
+        .split('&')
+        .find_map(|pair| match pair.split_once('=') {
+            Some(("branch", value)) => Some(GitReference::Branch(value.to_owned())),
+            Some(("tag", value)) => Some(GitReference::Tag(value.to_owned())),
+            Some(("rev", value)) => Some(GitReference::Rev(value.to_owned())),
+            _ => None,
+        });
+    (url, reference)
 }
 
 /// `a/b/c.txt` → `a/b`; `c.txt` → `""`.

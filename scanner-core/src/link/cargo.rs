@@ -23,13 +23,7 @@ use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 
 use super::resolve::targets;
-
-/// A lock's extraction joined with its workspace, and the manifests it accounts for (the root
-/// and the members: they are not read again on their own).
-pub(crate) struct Assembled {
-    pub(crate) extraction: Extraction,
-    pub(crate) accounted: Vec<String>,
-}
+use super::Assembled;
 
 /// A manifest at or below a lock's directory, as extracted.
 pub(crate) enum Candidate<'m> {

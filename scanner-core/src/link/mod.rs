@@ -34,6 +34,7 @@ pub use resolve::{resolve, settle, targets, NoneAllowed, Origin, Repeats, Resolu
 pub struct Extracted {
     /// Scan-relative, `/`-separated.
     pub path: String,
+    /// The format row that read it.
     pub format: &'static Format,
     /// The parser's result, or why the file could not be read or parsed.
     pub outcome: Result<Extraction, Diagnostic>,
@@ -83,13 +84,16 @@ pub struct LinkOptions<'a> {
 /// A file whose content is part of the result, and the format that read it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ScannedFile {
+    /// Scan-relative, `/`-separated.
     pub path: String,
+    /// The format that read it (a joined manifest: the lock's format).
     pub extractor: ExtractorId,
 }
 
 /// What the link stage made of the extracted files.
 #[derive(Debug, Clone)]
 pub struct Linked {
+    /// The linked graph.
     pub graph: DependencyGraph,
     /// Sorted and free of duplicates.
     pub diagnostics: Vec<Diagnostic>,
@@ -103,6 +107,7 @@ pub struct Linked {
 pub fn link(mut files: Vec<Extracted>, options: &LinkOptions<'_>) -> Linked {
     files.sort_by(|a, b| (&a.path, a.format.id).cmp(&(&b.path, b.format.id)));
     let mut joins = join_cargo(&files, options);
+    let python = join_python(&mut files, &mut joins);
 
     let mut diagnostics = Vec::new();
     let mut extractions = Vec::new();
@@ -110,6 +115,15 @@ pub fn link(mut files: Vec<Extracted>, options: &LinkOptions<'_>) -> Linked {
     for (index, file) in files.into_iter().enumerate() {
         let extraction = match file.outcome {
             Ok(extraction) => extraction,
+            // A `pyproject.toml` read only for a lock named alone is parsed for the lock: when
+            // the lock joins it, its problem is the lock's; otherwise it was never asked for.
+            Err(diagnostic)
+                if file.join_only
+                    && file.format.role == Role::Manifest(Ecosystem::PyPI)
+                    && is_parse_failure(&diagnostic) =>
+            {
+                continue
+            }
             Err(diagnostic) => {
                 diagnostics.push(diagnostic);
                 continue;
@@ -121,6 +135,7 @@ pub fn link(mut files: Vec<Extracted>, options: &LinkOptions<'_>) -> Linked {
             None => (extraction, Vec::new()),
         };
         extraction.manifest = None;
+        extraction.project = None;
         // A file that gave nothing at all (a README.md that is no model card) was looked at,
         // not used: it is not an input of the result.
         if is_empty(&extraction) && joined.is_empty() && file.read_files.is_empty() {
@@ -132,16 +147,13 @@ pub fn link(mut files: Vec<Extracted>, options: &LinkOptions<'_>) -> Linked {
             extractor,
         });
         // Manifests the lock accounts for are inputs too (attestations hash them).
-        for path in joined
-            .into_iter()
-            .chain(extraction.claimed.iter().cloned())
-            .chain(file.read_files)
-        {
+        for path in joined.into_iter().chain(file.read_files) {
             listed.push(ScannedFile { path, extractor });
         }
         extractions.push(extraction);
     }
 
+    diagnostics.extend(python);
     let graph = merge(extractions, &mut diagnostics);
     diagnostics.sort();
     diagnostics.dedup();
@@ -159,14 +171,20 @@ fn is_empty(extraction: &Extraction) -> bool {
         && extraction.references.is_empty()
         && extraction.roots.is_empty()
         && extraction.diagnostics.is_empty()
-        && extraction.claimed.is_empty()
+}
+
+/// A lock's extraction joined with its manifests, and the manifests it accounts for (they are
+/// not read again on their own).
+pub(crate) struct Assembled {
+    pub(crate) extraction: Extraction,
+    pub(crate) accounted: Vec<String>,
 }
 
 /// The joins of one link run: each lock's joined extraction, by its index among the sorted
 /// files, and the manifests they account for.
 #[derive(Default)]
 struct Joins {
-    assembled: BTreeMap<usize, cargo::Assembled>,
+    assembled: BTreeMap<usize, Assembled>,
     /// Paths of the manifests a lock accounts for, with the ecosystem of those manifests.
     consumed: BTreeSet<(Ecosystem, String)>,
 }
@@ -191,7 +209,7 @@ fn join_cargo(files: &[Extracted], options: &LinkOptions<'_>) -> Joins {
             let candidate = match &file.outcome {
                 Ok(extraction) => match &extraction.manifest {
                     Some(ProjectManifest::Cargo(manifest)) => cargo::Candidate::Parsed(manifest),
-                    None => return None,
+                    Some(ProjectManifest::Python(_)) | None => return None,
                 },
                 Err(diagnostic) if is_parse_failure(diagnostic) => {
                     cargo::Candidate::Unreadable(&file.path, diagnostic)
@@ -210,7 +228,7 @@ fn join_cargo(files: &[Extracted], options: &LinkOptions<'_>) -> Joins {
         .collect();
     // Locks are joined in parallel, as their parsers ran: a large workspace's join is the
     // longest part of its scan.
-    let assembled: Vec<(usize, cargo::Assembled)> = locks
+    let assembled: Vec<(usize, Assembled)> = locks
         .into_par_iter()
         .map(|(index, file, lock)| {
             let directory = parent_directory(&file.path);
@@ -270,6 +288,148 @@ fn join_cargo(files: &[Extracted], options: &LinkOptions<'_>) -> Joins {
         joins.assembled.insert(index, assembled);
     }
     joins
+}
+
+/// Joins each Python lock ([`Join::PyProject`], [`Join::UvWorkspace`]) with the
+/// `pyproject.toml` files at or below its directory ([`python::join`]). The joined extractions
+/// go to `joins`; returned are the diagnostics of locks that could not be parsed but were read
+/// (the manifest cap is counted for every lock read, as its manifests are looked for then).
+fn join_python(files: &mut [Extracted], joins: &mut Joins) -> Vec<Diagnostic> {
+    let is_python_lock = |file: &Extracted| {
+        matches!(
+            file.format.role,
+            Role::Lock(Join::PyProject | Join::UvWorkspace)
+        )
+    };
+    // The locks' extractions are taken out, to be joined while the manifests are borrowed.
+    let mut locks: Vec<(usize, Extraction)> = Vec::new();
+    for (index, file) in files.iter_mut().enumerate() {
+        if is_python_lock(file) {
+            if let Ok(extraction) = &mut file.outcome {
+                locks.push((index, std::mem::take(extraction)));
+            }
+        }
+    }
+    let files: &[Extracted] = files;
+    let manifests: Vec<(&str, python::Candidate<'_>)> = files
+        .iter()
+        .filter(|file| file.format.role == Role::Manifest(Ecosystem::PyPI))
+        .filter_map(|file| {
+            let candidate = match &file.outcome {
+                Ok(extraction) => match &extraction.manifest {
+                    Some(ProjectManifest::Python(project)) => python::Candidate::Parsed(project),
+                    Some(ProjectManifest::Cargo(_)) | None => return None,
+                },
+                Err(diagnostic) if is_parse_failure(diagnostic) => {
+                    python::Candidate::Unreadable(diagnostic)
+                }
+                // Not read at all (too large, not a regular file): as if absent.
+                Err(_) => return None,
+            };
+            Some((file.path.as_str(), candidate))
+        })
+        .collect();
+    // The manifests at or below a lock's directory, capped as for a lock named alone: the
+    // project's own manifest and the first others in path order.
+    let below = |lock: &Extracted| {
+        let directory = parent_directory(&lock.path);
+        let own = python::project_manifest_path(directory);
+        let below: Vec<(&str, python::Candidate<'_>)> = manifests
+            .iter()
+            .filter(|(path, _)| strip_directory(directory, path).is_some())
+            .copied()
+            .collect();
+        let capped = below.len() > MAX_JOINED_MANIFESTS;
+        let mut others = 0_usize;
+        let kept: Vec<(&str, python::Candidate<'_>)> = below
+            .into_iter()
+            .filter(|(path, _)| {
+                !capped || *path == own || {
+                    others += 1;
+                    others < MAX_JOINED_MANIFESTS
+                }
+            })
+            .collect();
+        (kept, capped)
+    };
+    for (index, mut extraction) in locks {
+        let Some(file) = files.get(index) else {
+            continue;
+        };
+        let Role::Lock(join) = file.format.role else {
+            continue;
+        };
+        let (manifests, capped) = below(file);
+        let accounted = python::join(
+            file.format.id,
+            &file.path,
+            join,
+            &mut extraction,
+            &manifests,
+        );
+        if capped {
+            extraction
+                .diagnostics
+                .push(too_many_manifests(&file.path, join));
+        }
+        joins
+            .consumed
+            .extend(accounted.iter().map(|path| (Ecosystem::PyPI, path.clone())));
+        joins.assembled.insert(
+            index,
+            Assembled {
+                extraction,
+                accounted,
+            },
+        );
+    }
+    // A lock that was read but not parsed still had its manifests looked for.
+    files
+        .iter()
+        .filter(|file| is_python_lock(file))
+        .filter(|file| {
+            matches!(&file.outcome, Err(diagnostic) if is_parse_failure(diagnostic)
+                || diagnostic.code == DiagnosticCode::InternalError)
+        })
+        .filter(|file| below(file).1)
+        .filter_map(|file| match file.format.role {
+            Role::Lock(join) => Some(too_many_manifests(&file.path, join)),
+            Role::Manifest(_) | Role::Standalone => None,
+        })
+        .collect()
+}
+
+/// A Python lock's extraction joined as [`link`] joins it with the `pyproject.toml` beside it
+/// (when `files` holds one), and the manifests it accounts for: the parsers' unit tests see
+/// what their extraction becomes.
+#[cfg(test)]
+pub(crate) fn joined_lock(
+    format: &'static Format,
+    path: &str,
+    extraction: Extraction,
+    files: &dyn crate::extract::FileReader,
+) -> (Extraction, Vec<String>) {
+    let manifest = python::project_manifest_path(parent_directory(path));
+    let mut files: Vec<Extracted> = files
+        .read(&manifest)
+        .into_iter()
+        .map(|bytes| {
+            Extracted::parse(
+                &manifest,
+                &crate::extract::python::pyproject::FORMAT,
+                &bytes,
+            )
+        })
+        .collect();
+    files.push(Extracted::new(path, format, Ok(extraction)));
+    files.sort_by(|a, b| (&a.path, a.format.id).cmp(&(&b.path, b.format.id)));
+    let mut joins = Joins::default();
+    join_python(&mut files, &mut joins);
+    let index = files.iter().position(|file| file.path == path);
+    match index.and_then(|index| joins.assembled.remove(&index)) {
+        Some(assembled) => (assembled.extraction, assembled.accounted),
+        None => (Extraction::default(), Vec::new()),
+    }
 }
 
 /// The warning for a lock with more than [`MAX_JOINED_MANIFESTS`] manifests at or below its

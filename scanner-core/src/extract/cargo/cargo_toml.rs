@@ -20,7 +20,7 @@ use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
     join_path, parent_directory, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input,
-    Parse, ProjectManifest, Reference, Role, Sample, Syntax, Target,
+    Parse, ProjectManifest, Role, Sample, Syntax,
 };
 use crate::location::{Evidence, Location};
 use crate::text::LineIndex;
@@ -484,20 +484,20 @@ fn standalone(extractor: ExtractorId, manifest: &Manifest) -> Extraction {
             },
         };
         let key = ComponentKey::new(Ecosystem::CratesIo, name, None, source);
-        let mut component = Component::new(key.clone(), ComponentKind::Library)
-            .with_evidence(evidence(declared.line));
+        let mut component =
+            Component::new(key, ComponentKind::Library).with_evidence(evidence(declared.line));
         component.flags.insert(ComponentFlag::Unpinned);
-        if let Some(requirement) = &declared.requirement {
-            component.facts.requirement = Some(requirement.clone());
-        }
-        extraction.components.push(component);
-        extraction.references.push(Reference {
-            from: root_key.clone(),
-            to: Target::Key(key),
-            kind: declared.edge_kind(),
-            conditions: EdgeDetails::default(),
-            location: Some(Location::line(&manifest.path, declared.line)),
-        });
+        component
+            .facts
+            .requirement
+            .clone_from(&declared.requirement);
+        extraction.add_dependency(
+            &root_key,
+            component,
+            declared.edge_kind(),
+            EdgeDetails::default(),
+            Location::line(&manifest.path, declared.line),
+        );
     }
     extraction
 }

@@ -8,7 +8,7 @@ pub mod cargo_lock;
 pub mod cargo_toml;
 pub mod metadata;
 
-use crate::component::{GitReference, Source};
+use crate::component::Source;
 use crate::ecosystem::Ecosystem;
 use crate::name::PackageName;
 use crate::text::LineIndex;
@@ -37,20 +37,7 @@ pub(crate) fn parse_lock_source(text: &str) -> Option<Source> {
         Some((rest, commit)) => (rest, Some(commit.to_owned())),
         None => (git, None),
     };
-    let (url, query) = match without_fragment.split_once('?') {
-        Some((url, query)) => (url, Some(query)),
-        None => (without_fragment, None),
-    };
-    let reference = query.and_then(|query| {
-        query
-            .split('&')
-            .find_map(|pair| match pair.split_once('=') {
-                Some(("branch", value)) => Some(GitReference::Branch(value.to_owned())),
-                Some(("tag", value)) => Some(GitReference::Tag(value.to_owned())),
-                Some(("rev", value)) => Some(GitReference::Rev(value.to_owned())),
-                _ => None,
-            })
-    });
+    let (url, reference) = crate::extract::git_query(without_fragment);
     Some(Source::Git {
         url: url.to_owned(),
         reference,
@@ -81,6 +68,7 @@ pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::component::GitReference;
 
     #[test]
     fn lock_sources() {

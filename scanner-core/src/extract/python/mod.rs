@@ -9,10 +9,15 @@ pub mod pdm_lock;
 pub mod pipfile_lock;
 pub mod requirements_txt;
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use crate::component::{ComponentKey, GitReference, Hash, HashAlgorithm, Source};
+use crate::component::{
+    ComponentKey, EdgeDetails, EdgeKind, GitReference, Hash, HashAlgorithm, Source,
+};
 use crate::ecosystem::Ecosystem;
+use crate::extract::{Extraction, NamedTarget, Reference, Target};
+use crate::location::Location;
 use crate::name::PackageName;
 
 /// The index every Python tool uses unless told otherwise; a source naming it is the default
@@ -82,6 +87,7 @@ pub fn parse_hash(text: &str) -> Option<Hash> {
 /// A PEP 508 requirement, reduced to what the graph needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requirement {
+    /// The package's name.
     pub name: PackageName,
     /// Extras requested, sorted.
     pub extras: Vec<String>,
@@ -217,20 +223,8 @@ pub fn git_source(text: &str) -> Source {
         Some((rest, fragment)) => (rest, Some(fragment)),
         None => (without_prefix, None),
     };
-    let (mut url, query) = match without_fragment.split_once('?') {
-        Some((url, query)) => (url.to_owned(), Some(query)),
-        None => (without_fragment.to_owned(), None),
-    };
-    let mut reference = query.and_then(|query| {
-        query
-            .split('&')
-            .find_map(|pair| match pair.split_once('=') {
-                Some(("branch", value)) => Some(GitReference::Branch(value.to_owned())),
-                Some(("tag", value)) => Some(GitReference::Tag(value.to_owned())),
-                Some(("rev", value)) => Some(GitReference::Rev(value.to_owned())),
-                _ => None,
-            })
-    });
+    let (url, mut reference) = crate::extract::git_query(without_fragment);
+    let mut url = url.to_owned();
     // pip's `@rev` after the repository path (not the `user@` of the authority).
     let path_start = url
         .find("://")
@@ -318,6 +312,67 @@ pub fn extra_marker(marker: Option<&str>, extra: &str) -> String {
         Some(marker) if marker.contains(" or ") => format!("({marker}) and {condition}"),
         Some(marker) => format!("{marker} and {condition}"),
     }
+}
+
+/// A dependency of one locked package as the lock writes it, before it is resolved among the
+/// lock's entries ([`link_entries`]).
+pub(crate) struct PendingEdge {
+    pub(crate) from: ComponentKey,
+    pub(crate) name: PackageName,
+    /// What it requires of the entry it names.
+    pub(crate) wanted: crate::extract::Requirement,
+    pub(crate) kind: EdgeKind,
+    pub(crate) details: EdgeDetails,
+    pub(crate) line: u32,
+}
+
+/// Resolves each dependency among the lock's entries by the lock's row of the link policy
+/// (`origin`), an edge to each key it finds; with `skip_self`, a package's dependency on
+/// itself (Poetry lists an extra's own package that way) gives none.
+pub(crate) fn link_entries(
+    extraction: &mut Extraction,
+    path: &str,
+    pending: Vec<PendingEdge>,
+    origin: crate::link::Origin,
+    skip_self: bool,
+) {
+    let mut by_name: BTreeMap<&PackageName, Vec<&ComponentKey>> = BTreeMap::new();
+    for component in &extraction.components {
+        by_name
+            .entry(&component.key.name)
+            .or_default()
+            .push(&component.key);
+    }
+    let mut edges = Vec::new();
+    let mut diagnostics = Vec::new();
+    for edge in pending {
+        let target = NamedTarget {
+            ecosystem: Ecosystem::PyPI,
+            name: edge.name,
+            requirement: edge.wanted,
+            origin,
+            written: None,
+        };
+        let reference = Reference {
+            from: edge.from,
+            to: Target::Named(target.clone()),
+            kind: edge.kind,
+            conditions: edge.details,
+            location: Some(Location::line(path, edge.line)),
+        };
+        let candidates = by_name.get(&target.name).into_iter().flatten().copied();
+        for key in crate::link::targets(&reference, &target, candidates, &mut diagnostics) {
+            if skip_self && *key == reference.from {
+                continue;
+            }
+            edges.push(Reference {
+                to: Target::Key(key.clone()),
+                ..reference.clone()
+            });
+        }
+    }
+    extraction.references.extend(edges);
+    extraction.diagnostics.extend(diagnostics);
 }
 
 #[cfg(test)]

@@ -20,20 +20,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::pyproject::{DependencyGroup, PyProject};
 use super::requirements_txt::redact_credentials;
 use super::{package_name, parse_hash, parse_requirement, version_or_raw};
 use crate::component::{
     Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, GitReference,
-    Scope, Source,
+    Source,
 };
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, NamedTarget,
-    Parse, Reference, Requirement, Role, Sample, Syntax, Target,
+    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join,
+    LockedProject, NamedTarget, Parse, Reference, Requirement, Role, Sample, Syntax, Target,
 };
-use crate::link::python::attach_project;
 use crate::link::{targets, Origin};
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
@@ -266,52 +264,11 @@ fn name_line(text: &str, index: &LineIndex, start: usize) -> u32 {
     index.line(start)
 }
 
-/// Scopes of groups: `default` required, extras optional, the rest development.
-fn group_scope(groups: &[String], extras: &BTreeSet<String>) -> Option<Scope> {
-    groups
-        .iter()
-        .map(|group| {
-            if group == "default" {
-                Scope::Required
-            } else if extras.contains(group) {
-                Scope::Optional
-            } else {
-                Scope::Dev
-            }
-        })
-        .max()
-}
-
-/// The extras `[project.optional-dependencies]` defines in the pyproject.toml beside the lock.
-fn project_extras(input: &Input<'_>) -> BTreeSet<String> {
-    let path = join_path(input.directory(), "pyproject.toml");
-    let bytes = match input
-        .companions
-        .iter()
-        .find(|companion| companion.path == path)
-    {
-        Some(companion) => companion.bytes.clone(),
-        None => match input.files.read(&path) {
-            Ok(bytes) => bytes,
-            Err(_) => return BTreeSet::new(),
-        },
-    };
-    let Ok(project) = PyProject::parse(&path, &bytes) else {
-        return BTreeSet::new();
-    };
-    project
-        .dependencies
-        .iter()
-        .filter_map(|dependency| match &dependency.group {
-            DependencyGroup::Extra(Some(extra)) => Some(extra.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extraction {
     let directory = input.directory();
-    let extras = project_extras(input);
+    // Scopes are settled by the link stage, which knows the manifest's extras (a group that
+    // is an extra is optional, other groups development).
+    let mut package_groups: BTreeMap<ComponentKey, Vec<String>> = BTreeMap::new();
     let mut diagnostics = lock.diagnostics;
     let mut components: BTreeMap<ComponentKey, Component> = BTreeMap::new();
     let mut keys = Vec::with_capacity(lock.packages.len());
@@ -376,7 +333,12 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
             location: location.clone(),
             extractor,
         });
-        component.scope = group_scope(&wire.groups, &extras);
+        let groups = package_groups.entry(key.clone()).or_default();
+        for group in &wire.groups {
+            if !groups.contains(group) {
+                groups.push(group.clone());
+            }
+        }
         component.flags = flags;
         for file in &wire.files {
             let Some(text) = &file.hash else { continue };
@@ -486,13 +448,16 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
             .collect(),
         ..Extraction::default()
     };
-    if attach_project(extractor, input, &mut extraction).is_none() {
-        diagnostics.push(Diagnostic::note(
+    // The root is the project of the pyproject.toml beside the lock, joined by the link stage.
+    extraction.project = Some(LockedProject {
+        rootless_diagnostics: vec![Diagnostic::note(
             DiagnosticCode::WorkspaceMemberMissing,
             Location::file(input.path),
             "no readable pyproject.toml with a project beside this lock: no root, scopes come from the lock's groups",
-        ));
-    }
+        )],
+        package_groups: package_groups.into_iter().collect(),
+        ..LockedProject::default()
+    });
     extraction.diagnostics.extend(diagnostics);
     extraction
 }

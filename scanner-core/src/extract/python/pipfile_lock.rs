@@ -28,10 +28,9 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, Parse,
-    Reference, Role, Sample, Syntax, Target,
+    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join,
+    LockedProject, Parse, ProjectReference, Role, Sample, Syntax,
 };
-use crate::link::python::attach_project;
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 use crate::text::LineIndex;
@@ -644,8 +643,8 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
         locked.push((locked_entry.section.clone(), key, details, location));
     }
 
-    // The root: the pyproject.toml beside the lock, else the lock's own `path = "."` entry, else
-    // a component named after the directory.
+    // The root: the pyproject.toml beside the lock (joined by the link stage), else the lock's
+    // own `path = "."` entry, else a component named after the directory.
     let mut extraction = Extraction {
         components: components.into_values().collect(),
         ..Extraction::default()
@@ -661,65 +660,51 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
         .iter()
         .map(|(_, key, _, _)| key)
         .find(|key| matches!(&key.source, Source::Path { path } if *path == project_directory))
-        .cloned();
-    let root = match (attach_project(extractor, input, &mut extraction), own) {
-        (Some(root), _) => root,
-        (None, Some(own)) => {
-            extraction.roots.push(own.clone());
-            own
-        }
-        (None, None) => {
-            let name = project_directory
-                .rsplit('/')
-                .next()
-                .filter(|segment| !segment.is_empty() && *segment != "." && *segment != "..")
-                .and_then(|segment| package_name(segment).ok())
-                .or_else(|| package_name("pipenv-project").ok());
-            let Some(name) = name else {
-                extraction.diagnostics.extend(diagnostics);
-                return extraction;
-            };
-            let key = ComponentKey::new(
-                Ecosystem::PyPI,
-                name,
-                None,
-                Source::Path {
-                    path: project_directory.clone(),
-                },
-            );
-            let evidence = match &pipfile {
-                Some(pipfile) => Location::line(&pipfile.path, 1),
-                None => Location::line(input.path, lock.meta_line),
-            };
-            extraction.components.push(
-                Component::new(key.clone(), ComponentKind::Application).with_evidence(Evidence {
-                    location: evidence,
-                    extractor,
-                }),
-            );
-            extraction.roots.push(key.clone());
-            key
-        }
-    };
-    // The lock's entry for the project may have been given the manifest's version.
-    for (_, key, _, _) in &mut locked {
-        if key.name == root.name && key.source == root.source {
-            key.clone_from(&root);
-        }
-    }
+        .and_then(|key| {
+            extraction
+                .components
+                .iter()
+                .find(|component| component.key == *key)
+                .cloned()
+        });
+    let fallback = own.or_else(|| {
+        let name = project_directory
+            .rsplit('/')
+            .next()
+            .filter(|segment| !segment.is_empty() && *segment != "." && *segment != "..")
+            .and_then(|segment| package_name(segment).ok())
+            .or_else(|| package_name("pipenv-project").ok())?;
+        let key = ComponentKey::new(
+            Ecosystem::PyPI,
+            name,
+            None,
+            Source::Path {
+                path: project_directory.clone(),
+            },
+        );
+        let evidence = match &pipfile {
+            Some(pipfile) => Location::line(&pipfile.path, 1),
+            None => Location::line(input.path, lock.meta_line),
+        };
+        Some(
+            Component::new(key, ComponentKind::Application).with_evidence(Evidence {
+                location: evidence,
+                extractor,
+            }),
+        )
+    });
 
+    // Edges from the root, which the link stage settles.
     let mut edges = Vec::new();
     let mut push_edge =
         |section: &Section, key: &ComponentKey, details: &EdgeDetails, location: &Location| {
-            if *key != root {
-                edges.push(Reference {
-                    from: root.clone(),
-                    to: Target::Key(key.clone()),
-                    kind: section.edge_kind(),
-                    conditions: details.clone(),
-                    location: Some(location.clone()),
-                });
-            }
+            edges.push(ProjectReference {
+                from: None,
+                to: key.clone(),
+                kind: section.edge_kind(),
+                conditions: details.clone(),
+                location: Some(location.clone()),
+            });
         };
     match &pipfile {
         None => {
@@ -764,7 +749,11 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
             }
         }
     }
-    extraction.references.extend(edges);
+    extraction.project = Some(LockedProject {
+        fallback,
+        references: edges,
+        ..LockedProject::default()
+    });
     extraction.diagnostics.extend(diagnostics);
     extraction
 }

@@ -17,7 +17,10 @@ use super::pyproject::poetry_declaration;
 use super::toml_tree::{
     array_field, as_str, as_table, bool_field, field, string_field, table_field, Node, TomlFile,
 };
-use super::{extra_marker, index_source, is_full_commit, package_name, parse_hash, version_or_raw};
+use super::{
+    extra_marker, index_source, is_full_commit, link_entries, package_name, parse_hash,
+    version_or_raw, PendingEdge,
+};
 use crate::component::{
     Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, GitReference,
     Hash, HashAlgorithm, Scope, Source,
@@ -25,13 +28,11 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, NamedTarget,
-    Parse, Reference, Requirement, Role, Sample, Syntax, Target,
+    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join,
+    LockedProject, Parse, Requirement, Role, Sample, Syntax,
 };
-use crate::link::python::attach_project;
-use crate::link::{targets, Origin};
+use crate::link::Origin;
 use crate::location::{Evidence, Location};
-use crate::name::PackageName;
 
 /// Lock versions whose layout airlock knows.
 const KNOWN_LOCK_VERSIONS: &[&str] = &["1.0", "1.1", "2.0", "2.1"];
@@ -56,19 +57,10 @@ impl Parse for PoetryLockExtractor {
     fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let file = TomlFile::parse(input.path, input.bytes)?;
         let mut extraction = read(ID, &file, input.directory())?;
-        attach_project(ID, input, &mut extraction);
+        // The project is the pyproject.toml beside the lock, joined by the link stage.
+        extraction.project = Some(LockedProject::default());
         Ok(extraction)
     }
-}
-
-/// A dependency of one package, before it is linked.
-struct PendingEdge {
-    from: ComponentKey,
-    name: PackageName,
-    requirement: Option<String>,
-    kind: EdgeKind,
-    details: EdgeDetails,
-    line: u32,
 }
 
 fn read(
@@ -238,7 +230,13 @@ fn read(
         }
     }
 
-    link(&mut extraction, file, pending);
+    link_entries(
+        &mut extraction,
+        file.path,
+        pending,
+        Origin::PoetryLock,
+        true,
+    );
     Ok(extraction)
 }
 
@@ -489,10 +487,21 @@ fn read_dependencies(
                 }
             };
             let line = file.line(&entry.span());
-            let details = |marker: Option<String>| EdgeDetails {
-                marker,
-                extras: declaration.extras.clone(),
-                relation: None,
+            // One edge for each way the dependency is wanted: an optional one once per extra
+            // that names it (with that extra in its marker), or once when no extra does.
+            let edge = |kind: EdgeKind, marker: Option<String>| PendingEdge {
+                from: from.clone(),
+                name: name.clone(),
+                wanted: Requirement::Allowed {
+                    specifier: declaration.requirement.clone(),
+                },
+                kind,
+                details: EdgeDetails {
+                    marker,
+                    extras: declaration.extras.clone(),
+                    relation: None,
+                },
+                line,
             };
             if declaration.optional {
                 let extras = extras_of
@@ -500,34 +509,14 @@ fn read_dependencies(
                     .cloned()
                     .unwrap_or_default();
                 if extras.is_empty() {
-                    edges.push(PendingEdge {
-                        from: from.clone(),
-                        name: name.clone(),
-                        requirement: declaration.requirement.clone(),
-                        kind: EdgeKind::Optional,
-                        details: details(declaration.marker.clone()),
-                        line,
-                    });
+                    edges.push(edge(EdgeKind::Optional, declaration.marker.clone()));
                 }
                 for extra in extras {
-                    edges.push(PendingEdge {
-                        from: from.clone(),
-                        name: name.clone(),
-                        requirement: declaration.requirement.clone(),
-                        kind: EdgeKind::Optional,
-                        details: details(Some(extra_marker(declaration.marker.as_deref(), &extra))),
-                        line,
-                    });
+                    let marker = extra_marker(declaration.marker.as_deref(), &extra);
+                    edges.push(edge(EdgeKind::Optional, Some(marker)));
                 }
             } else {
-                edges.push(PendingEdge {
-                    from: from.clone(),
-                    name: name.clone(),
-                    requirement: declaration.requirement.clone(),
-                    kind: EdgeKind::Normal,
-                    details: details(declaration.marker.clone()),
-                    line,
-                });
+                edges.push(edge(EdgeKind::Normal, declaration.marker.clone()));
             }
         }
     }
@@ -588,54 +577,10 @@ fn read_source(
     })
 }
 
-/// Links each dependency to the locked package it names: by name, narrowed by the dependency's
-/// constraint when Poetry locked several versions of one name (one per environment), by the
-/// lock's row of the link policy ([`Origin::PoetryLock`]).
-fn link(extraction: &mut Extraction, file: &TomlFile<'_>, pending: Vec<PendingEdge>) {
-    let mut by_name: BTreeMap<&PackageName, Vec<&ComponentKey>> = BTreeMap::new();
-    for component in &extraction.components {
-        by_name
-            .entry(&component.key.name)
-            .or_default()
-            .push(&component.key);
-    }
-    let mut edges = Vec::new();
-    let mut diagnostics = Vec::new();
-    for edge in pending {
-        let target = NamedTarget {
-            ecosystem: Ecosystem::PyPI,
-            name: edge.name,
-            requirement: Requirement::Allowed {
-                specifier: edge.requirement,
-            },
-            origin: Origin::PoetryLock,
-            written: None,
-        };
-        let reference = Reference {
-            from: edge.from,
-            to: Target::Named(target.clone()),
-            kind: edge.kind,
-            conditions: edge.details,
-            location: Some(Location::line(file.path, edge.line)),
-        };
-        let candidates = by_name.get(&target.name).into_iter().flatten().copied();
-        for key in targets(&reference, &target, candidates, &mut diagnostics) {
-            if *key == reference.from {
-                continue;
-            }
-            edges.push(Reference {
-                to: Target::Key(key.clone()),
-                ..reference.clone()
-            });
-        }
-    }
-    extraction.references.extend(edges);
-    extraction.diagnostics.extend(diagnostics);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::Target;
 
     fn extract(text: &str) -> Result<Extraction, ExtractError> {
         PoetryLockExtractor.parse(&Input::new("svc/poetry.lock", text.as_bytes()))

@@ -15,7 +15,7 @@ use super::toml_tree::{
     array_field, as_str, as_table, bool_field, field, string_field, string_list, table_field, Node,
     TomlFile, WrongType,
 };
-use super::{git_source, index_source, package_name, version_or_raw};
+use super::{git_source, index_source, link_entries, package_name, version_or_raw, PendingEdge};
 use crate::component::{
     Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, GitReference,
     Hash, HashAlgorithm, Source,
@@ -23,14 +23,12 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, NamedTarget,
-    Parse, Reference, Requirement, Role, Sample, Syntax, Target,
+    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join,
+    LockedProject, Parse, Requirement, Role, Sample, Syntax,
 };
 use crate::facts::PythonFacts;
-use crate::link::python::attach_project;
-use crate::link::{targets, Origin};
+use crate::link::Origin;
 use crate::location::{Evidence, Location};
-use crate::name::PackageName;
 
 /// Where in the Python facts one of the lock's project lists goes.
 type PythonList = fn(&mut PythonFacts) -> &mut Option<Vec<String>>;
@@ -55,9 +53,9 @@ impl Parse for PylockExtractor {
     fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let file = TomlFile::parse(input.path, input.bytes)?;
         let mut extraction = read(ID, &file, input.directory())?;
-        if let Some(root) = attach_project(ID, input, &mut extraction) {
-            annotate_root(&file, &root, &mut extraction);
-        }
+        // The project is the pyproject.toml beside the lock, joined by the link stage; the
+        // lock's extras and groups are facts of that root.
+        extraction.project = Some(locked_project(&file));
         Ok(extraction)
     }
 }
@@ -77,14 +75,6 @@ fn is_pylock_name(file_name: &str) -> bool {
         .strip_prefix("pylock.")
         .and_then(|rest| rest.strip_suffix(".toml"))
         .is_some_and(|name| !name.is_empty() && !name.contains('.'))
-}
-
-/// A dependency of one package, before it is linked.
-struct PendingEdge {
-    from: ComponentKey,
-    name: PackageName,
-    version: Option<String>,
-    line: u32,
 }
 
 fn read(
@@ -165,7 +155,7 @@ fn read(
             component.kind = ComponentKind::Application;
         }
     }
-    link(&mut extraction, file, pending);
+    link_entries(&mut extraction, file.path, pending, Origin::Pylock, false);
     Ok(extraction)
 }
 
@@ -319,7 +309,12 @@ fn read_package(
                 Ok((name, version)) => edges.push(PendingEdge {
                     from: key.clone(),
                     name,
-                    version,
+                    wanted: Requirement::Exact {
+                        version,
+                        source: None,
+                    },
+                    kind: EdgeKind::Normal,
+                    details: EdgeDetails::default(),
                     line: file.line(&dependency.span()),
                 }),
                 Err(message) => diagnostics.push(
@@ -368,48 +363,9 @@ fn collect_hashes(
     }
 }
 
-/// Links each dependency to the entry it names (by name, narrowed by version), by the lock's
-/// row of the link policy ([`Origin::Pylock`]).
-fn link(extraction: &mut Extraction, file: &TomlFile<'_>, pending: Vec<PendingEdge>) {
-    let mut edges = Vec::new();
-    for edge in pending {
-        let target = NamedTarget {
-            ecosystem: Ecosystem::PyPI,
-            name: edge.name,
-            requirement: Requirement::Exact {
-                version: edge.version,
-                source: None,
-            },
-            origin: Origin::Pylock,
-            written: None,
-        };
-        let reference = Reference {
-            from: edge.from,
-            to: Target::Named(target.clone()),
-            kind: EdgeKind::Normal,
-            conditions: EdgeDetails::default(),
-            location: Some(Location::line(file.path, edge.line)),
-        };
-        let candidates = extraction.components.iter().map(|component| &component.key);
-        for key in targets(&reference, &target, candidates, &mut extraction.diagnostics) {
-            edges.push(Reference {
-                to: Target::Key(key.clone()),
-                ..reference.clone()
-            });
-        }
-    }
-    extraction.references.extend(edges);
-}
-
-/// Records on the project what the lock can install: its extras and dependency groups.
-fn annotate_root(file: &TomlFile<'_>, root: &ComponentKey, extraction: &mut Extraction) {
-    let Some(component) = extraction
-        .components
-        .iter_mut()
-        .find(|component| component.key == *root)
-    else {
-        return;
-    };
+/// The lock's extras, dependency groups and default groups, for the project's root.
+fn locked_project(file: &TomlFile<'_>) -> LockedProject {
+    let mut project = LockedProject::default();
     let lists: [(&str, PythonList); 3] = [
         ("extras", |facts| &mut facts.pylock_extras),
         ("dependency-groups", |facts| {
@@ -420,14 +376,15 @@ fn annotate_root(file: &TomlFile<'_>, root: &ComponentKey, extraction: &mut Extr
     for (field_name, fact) in lists {
         match string_list(&file.root, field_name) {
             Ok(values) if !values.is_empty() => {
-                *fact(component.facts.python_mut()) = Some(values);
+                *fact(project.root_facts.python_mut()) = Some(values);
             }
             Ok(_) => {}
-            Err(error) => extraction
-                .diagnostics
+            Err(error) => project
+                .root_diagnostics
                 .push(error.to_diagnostic(file, "pylock.toml")),
         }
     }
+    project
 }
 
 #[cfg(test)]

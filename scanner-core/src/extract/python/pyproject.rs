@@ -7,10 +7,10 @@
 //! sources, markers and python constraints), uv's `[tool.uv]` (dev-dependencies, sources,
 //! indexes, workspace members) and PDM's `[tool.pdm] dev-dependencies`.
 //!
-//! Every Python lock extractor calls `link::python::attach_project` so the project beside its
-//! lockfile becomes a root with edges to what it declares; a `pyproject.toml` no lockfile
-//! claimed is read by [`PyProjectExtractor`], whose dependencies are requirements, never
-//! versions.
+//! The parsed project is handed to the link stage, which joins it to the Python lockfiles of
+//! its directory (and a uv workspace's lock): the project becomes the lock's root with edges to
+//! what it declares. A `pyproject.toml` no lockfile joins is read on its own, its dependencies
+//! as requirements, never versions.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
@@ -30,7 +30,7 @@ use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
     join_path, parent_directory, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input,
-    Parse, Role, Sample, Syntax,
+    Parse, ProjectManifest, Role, Sample, Syntax,
 };
 use crate::location::Location;
 use crate::name::PackageName;
@@ -57,7 +57,9 @@ pub const FORMAT: Format = Format::new(
 impl Parse for PyProjectExtractor {
     fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
         let project = PyProject::parse(input.path, input.bytes)?;
-        Ok(crate::link::python::standalone(ID, &project))
+        let mut extraction = crate::link::python::standalone(ID, &project);
+        extraction.manifest = Some(ProjectManifest::Python(Box::new(project)));
+        Ok(extraction)
     }
 }
 
@@ -76,7 +78,9 @@ pub enum DependencyGroup {
 /// One declared direct dependency.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeclaredDependency {
+    /// The package's name.
     pub name: PackageName,
+    /// The list it was declared in.
     pub group: DependencyGroup,
     /// The requirement as written (`>=2,<3`, Poetry's `^2.0`), for reports.
     pub requirement: Option<String>,
@@ -86,15 +90,18 @@ pub struct DeclaredDependency {
     pub source: Option<Source>,
     /// `{ workspace = true }` in `[tool.uv.sources]`: another member of the same workspace.
     pub workspace_member: bool,
+    /// Installed editable (`editable = true` in a uv or PDM source, Poetry's `develop`).
     pub editable: bool,
     /// The PEP 508 marker, without the extra condition.
     pub marker: Option<String>,
     /// Extras requested of the dependency.
     pub extras: Vec<String>,
+    /// Line of the declaration.
     pub line: u32,
 }
 
 impl DeclaredDependency {
+    /// Normal for the project's dependencies and extras' (optional), dev for groups.
     pub fn edge_kind(&self) -> EdgeKind {
         match self.group {
             DependencyGroup::Main => EdgeKind::Normal,
@@ -122,7 +129,9 @@ impl DeclaredDependency {
 /// A parsed `pyproject.toml`.
 #[derive(Debug, Clone)]
 pub struct PyProject {
+    /// Scan-relative path of the manifest.
     pub path: String,
+    /// Its directory (scan-relative).
     pub directory: String,
     /// `[project] name`, else `[tool.poetry] name`.
     pub name: Option<PackageName>,
@@ -131,10 +140,13 @@ pub struct PyProject {
     pub version: Option<String>,
     /// Line of the name (1 when there is none).
     pub line: u32,
+    /// Every declared dependency, in file order.
     pub dependencies: Vec<DeclaredDependency>,
     /// `[tool.uv.workspace] members` and `exclude`, globs relative to the directory.
     pub workspace_members: Vec<String>,
+    /// `[tool.uv.workspace] exclude` globs.
     pub workspace_exclude: Vec<String>,
+    /// Problems with single entries (the rest was read).
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -962,9 +974,8 @@ pub fn project_source(directory: &str) -> Source {
 mod tests {
     use super::*;
     use crate::component::{Component, ComponentFlag, ComponentKey, ComponentKind};
-    use crate::extract::CompanionFile;
-    use crate::extract::{Reference, Target};
-    use crate::link::python::{attach_manifest, attach_project};
+    use crate::extract::{LockedProject, MemoryFiles, Reference, Target};
+    use crate::link::joined_lock;
 
     const PEP_621: &str = r#"
 [project]
@@ -1214,7 +1225,7 @@ also-main = "*"
     }
 
     #[test]
-    fn attach_merges_with_the_lock_entry_and_resolves_by_name() {
+    fn a_joined_manifest_merges_with_the_lock_entry_and_resolves_by_name() {
         let lock_root = ComponentKey::new(
             Ecosystem::PyPI,
             package_name("my-app").unwrap(),
@@ -1229,7 +1240,7 @@ also-main = "*"
             Some("2.31.0".to_owned()),
             Source::DEFAULT_REGISTRY,
         );
-        let mut extraction = Extraction {
+        let extraction = Extraction {
             components: vec![
                 Component::new(lock_root.clone(), ComponentKind::Library),
                 Component::new(requests.clone(), ComponentKind::Library),
@@ -1243,18 +1254,20 @@ also-main = "*"
             }],
             ..Extraction::default()
         };
-        let companions = [CompanionFile {
-            path: "app/pyproject.toml".to_owned(),
-            bytes: PEP_621.as_bytes().to_vec(),
-        }];
-        let input = Input {
-            companions: &companions,
-            ..Input::new("app/uv.lock", b"")
-        };
-        let root = attach_project("python/uv-lock", &input, &mut extraction).unwrap();
+        let files = MemoryFiles::new().with("app/pyproject.toml", PEP_621);
+        let (extraction, joined) = joined_lock(
+            &crate::extract::python::uv_lock::FORMAT,
+            "app/uv.lock",
+            Extraction {
+                project: Some(LockedProject::default()),
+                ..extraction
+            },
+            &files,
+        );
+        let root = extraction.roots[0].clone();
         assert_eq!(root.version.as_deref(), Some("1.0.0b0"));
         assert_eq!(extraction.roots, std::slice::from_ref(&root));
-        assert_eq!(extraction.claimed, ["app/pyproject.toml"]);
+        assert_eq!(joined, ["app/pyproject.toml"]);
         assert_eq!(extraction.components.len(), 2, "the root merged");
         assert_eq!(
             extraction.components[0].kind,
@@ -1282,16 +1295,19 @@ also-main = "*"
     }
 
     #[test]
-    fn a_broken_manifest_is_claimed_and_reported() {
-        let mut extraction = Extraction::default();
-        let root = attach_manifest(
-            "python/uv-lock",
-            "pyproject.toml",
-            b"[project\nname = 1",
-            &mut extraction,
+    fn a_broken_manifest_is_joined_and_reported() {
+        let files = MemoryFiles::new().with("pyproject.toml", "[project\nname = 1");
+        let (extraction, joined) = joined_lock(
+            &crate::extract::python::uv_lock::FORMAT,
+            "uv.lock",
+            Extraction {
+                project: Some(LockedProject::default()),
+                ..Extraction::default()
+            },
+            &files,
         );
-        assert!(root.is_none());
-        assert_eq!(extraction.claimed, ["pyproject.toml"]);
+        assert!(extraction.roots.is_empty());
+        assert_eq!(joined, ["pyproject.toml"]);
         assert_eq!(extraction.diagnostics[0].code, DiagnosticCode::ParseError);
         assert_eq!(
             extraction.diagnostics[0].location.as_ref().unwrap().line,

@@ -47,10 +47,9 @@ use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
     join_path, parent_directory, ExtractError, Extraction, ExtractorId, FileMatch, FileReader,
-    Format, Input, Join, Parse, Reference, Role, Sample, Syntax,
+    Format, Input, Join, LockedProject, Parse, ProjectReference, Role, Sample, Syntax,
 };
 use crate::facts::PythonFacts;
-use crate::link::python::attach_project;
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 
@@ -866,39 +865,26 @@ impl<'a> Reader<'a> {
         }
 
         // The project root: the pyproject.toml beside the file (rye, `uv export`,
-        // `uv pip compile pyproject.toml`), else the file's own directory installed with `-e .`.
-        // `-e .` is that same project, so it takes the root's key and the two merge.
+        // `uv pip compile pyproject.toml`), joined by the link stage, else the file's own
+        // directory installed with `-e .`. `-e .` is that same project, so it takes the root's
+        // key and the two merge.
         extraction.components = components.into_values().collect();
         let own_project = self
             .entries
             .iter()
             .zip(&keys)
             .find(|(entry, _)| entry.is_own_project)
-            .map(|(_, key)| key.clone());
-        let root = match attach_project(extractor, input, &mut extraction) {
-            Some(root) => Some(root),
-            None => {
-                if let Some(own) = &own_project {
-                    extraction.roots.push(own.clone());
-                }
-                own_project
-            }
+            .and_then(|(_, key)| {
+                extraction
+                    .components
+                    .iter()
+                    .find(|component| component.key == *key)
+                    .cloned()
+            });
+        let mut project = LockedProject {
+            fallback: own_project,
+            ..LockedProject::default()
         };
-        if let Some(root) = &root {
-            for (entry, key) in self.entries.iter().zip(keys.iter_mut()) {
-                if entry.is_own_project {
-                    key.clone_from(root);
-                }
-            }
-            for same_name in by_name.values_mut() {
-                for key in same_name.iter_mut() {
-                    if key.name == root.name && key.source == root.source {
-                        key.clone_from(root);
-                    }
-                }
-            }
-        }
-
         for (entry, key) in self.entries.iter().zip(&keys) {
             let details = EdgeDetails {
                 marker: entry.marker.clone(),
@@ -906,15 +892,13 @@ impl<'a> Reader<'a> {
                 relation: None,
             };
             if is_direct(entry) {
-                if let Some(root) = root.as_ref().filter(|root| *root != key) {
-                    extraction.references.push(Reference {
-                        from: root.clone(),
-                        to: crate::extract::Target::Key(key.clone()),
-                        kind: edge_kind,
-                        conditions: details.clone(),
-                        location: Some(entry.location.clone()),
-                    });
-                }
+                project.references.push(ProjectReference {
+                    from: None,
+                    to: key.clone(),
+                    kind: edge_kind,
+                    conditions: details.clone(),
+                    location: Some(entry.location.clone()),
+                });
             }
             for via in &entry.via {
                 let Via::Package(parent) = via else { continue };
@@ -934,9 +918,9 @@ impl<'a> Reader<'a> {
                     continue;
                 }
                 for parent_key in parents.iter().filter(|parent_key| *parent_key != key) {
-                    extraction.references.push(Reference {
-                        from: parent_key.clone(),
-                        to: crate::extract::Target::Key(key.clone()),
+                    project.references.push(ProjectReference {
+                        from: Some(parent_key.clone()),
+                        to: key.clone(),
                         kind: EdgeKind::Normal,
                         conditions: details.clone(),
                         location: Some(entry.location.clone()),
@@ -944,6 +928,7 @@ impl<'a> Reader<'a> {
                 }
             }
         }
+        extraction.project = Some(project);
 
         extraction.diagnostics.extend(self.diagnostics);
         extraction

@@ -26,10 +26,9 @@ use crate::component::{
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::{
-    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join, NamedTarget,
-    Parse, Reference, Requirement, Role, Sample, Syntax, Target,
+    join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join,
+    LockedProject, NamedTarget, Parse, Reference, Requirement, Role, Sample, Syntax, Target,
 };
-use crate::link::python::{attach_manifest, attach_project};
 use crate::link::{targets, Origin};
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
@@ -532,18 +531,24 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: Lock) -> Extraction
     let mut by_name: BTreeMap<&PackageName, Vec<usize>> = BTreeMap::new();
     let mut seen: BTreeMap<&ComponentKey, u32> = BTreeMap::new();
     for (position, package) in lock.packages.iter().enumerate() {
-        if let Some(first_line) = seen.get(&package.key) {
-            extraction.diagnostics.push(Diagnostic::warning(
-                DiagnosticCode::DuplicateEntry,
-                input.location(Some(package.line)),
-                format!(
-                    "`{}` is locked twice (first on line {first_line}); the entries are merged",
-                    package.key
-                ),
-            ));
-        } else {
-            seen.insert(&package.key, package.line);
-            by_name.entry(&package.key.name).or_default().push(position);
+        // The first entry of a key is the one linked by name; a later one is reported.
+        match seen.entry(&package.key) {
+            std::collections::btree_map::Entry::Vacant(vacant) => {
+                vacant.insert(package.line);
+                by_name.entry(&package.key.name).or_default().push(position);
+            }
+            std::collections::btree_map::Entry::Occupied(first) => {
+                let message = format!(
+                    "`{}` is locked twice (first on line {}); the entries are merged",
+                    package.key,
+                    first.get()
+                );
+                extraction.diagnostics.push(Diagnostic::warning(
+                    DiagnosticCode::DuplicateEntry,
+                    input.location(Some(package.line)),
+                    message,
+                ));
+            }
         }
     }
 
@@ -633,41 +638,18 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: Lock) -> Extraction
             link_requirements(&mut extraction, &key, &lock.requirements, input);
         }
     } else {
-        attach_project(extractor, input, &mut extraction);
-        // Workspace members below the lock: their manifests add their declared scopes.
-        let member_paths: Vec<String> = extraction
-            .roots
-            .iter()
-            .filter_map(|root| match &root.source {
-                Source::Path { path } if *path != project_directory_path(directory) => {
-                    Some(join_path(path, "pyproject.toml"))
-                }
-                _ => None,
-            })
-            .collect();
-        for companion in input.companions {
-            if member_paths.contains(&companion.path) {
-                attach_manifest(
-                    extractor,
-                    &companion.path,
-                    &companion.bytes,
-                    &mut extraction,
-                );
-            }
-        }
-        if extraction.roots.is_empty() && !lock.requirements.is_empty() {
-            extraction.diagnostics.push(Diagnostic::note(
+        // The project's pyproject.toml and the workspace members' are joined by the link stage.
+        let mut project = LockedProject::default();
+        if !lock.requirements.is_empty() {
+            project.rootless_diagnostics.push(Diagnostic::note(
                 DiagnosticCode::WorkspaceMemberMissing,
                 input.location(None),
                 "the lock's `[manifest] requirements` belong to a project whose pyproject.toml is not in the scan",
             ));
         }
+        extraction.project = Some(project);
     }
     extraction
-}
-
-fn project_directory_path(directory: &str) -> String {
-    join_path(directory, ".")
 }
 
 /// Edges from a script root to the packages its `[manifest] requirements` name.

@@ -1,4 +1,5 @@
 use super::*;
+use crate::component::Scope;
 use crate::extract::MemoryFiles;
 
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
@@ -105,8 +106,19 @@ socks = ["socksio"]
 test = ["pytest>=8"]
 "#;
 
+/// The lock as the link stage completes it, joined with the pyproject.toml beside it in `files`.
+fn extract_joined(
+    path: &str,
+    text: &str,
+    files: &MemoryFiles,
+) -> Result<(Extraction, Vec<String>), ExtractError> {
+    let extraction =
+        PdmLockExtractor.parse(&Input::new(path, text.as_bytes()).with_files(files))?;
+    Ok(crate::link::joined_lock(&FORMAT, path, extraction, files))
+}
+
 fn extract_with(path: &str, text: &str, files: &MemoryFiles) -> Result<Extraction, ExtractError> {
-    PdmLockExtractor.parse(&Input::new(path, text.as_bytes()).with_files(files))
+    extract_joined(path, text, files).map(|(extraction, _)| extraction)
 }
 
 fn component<'e>(extraction: &'e Extraction, name: &str, version: &str) -> &'e Component {
@@ -120,9 +132,9 @@ fn component<'e>(extraction: &'e Extraction, name: &str, version: &str) -> &'e C
 #[test]
 fn packages_groups_hashes_sources_and_edges() {
     let files = MemoryFiles::new().with("app/pyproject.toml", PYPROJECT);
-    let extraction = extract_with("app/pdm.lock", &lock_text(), &files).unwrap();
+    let (extraction, joined) = extract_joined("app/pdm.lock", &lock_text(), &files).unwrap();
     assert_eq!(extraction.diagnostics, []);
-    assert_eq!(extraction.claimed, ["app/pyproject.toml"]);
+    assert_eq!(joined, ["app/pyproject.toml"]);
 
     let httpx = component(&extraction, "httpx", "0.27.0");
     assert_eq!(httpx.hashes.len(), 2);

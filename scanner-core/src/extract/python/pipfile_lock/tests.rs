@@ -1,6 +1,7 @@
 use super::*;
 use crate::component::HashAlgorithm;
 use crate::extract::MemoryFiles;
+use crate::extract::Target;
 
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 
@@ -44,8 +45,11 @@ fn lock_text() -> String {
     )
 }
 
+/// The lock as the link stage completes it, joined with the pyproject.toml beside it in `files`.
 fn extract_with(path: &str, text: &str, files: &MemoryFiles) -> Result<Extraction, ExtractError> {
-    PipfileLockExtractor.parse(&Input::new(path, text.as_bytes()).with_files(files))
+    let extraction =
+        PipfileLockExtractor.parse(&Input::new(path, text.as_bytes()).with_files(files))?;
+    Ok(crate::link::joined_lock(&FORMAT, path, extraction, files).0)
 }
 
 fn component<'e>(extraction: &'e Extraction, name: &str) -> &'e Component {

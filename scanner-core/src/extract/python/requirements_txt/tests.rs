@@ -3,10 +3,13 @@ use crate::component::{GitReference, HashAlgorithm};
 use crate::diagnostic::DiagnosticSeverity;
 use crate::extract::MemoryFiles;
 
+/// The file as the link stage completes it, joined with the pyproject.toml beside it in
+/// `files`.
 fn extract_with(path: &str, text: &str, files: &MemoryFiles) -> Extraction {
-    RequirementsExtractor
+    let extraction = RequirementsExtractor
         .parse(&Input::new(path, text.as_bytes()).with_files(files))
-        .unwrap()
+        .unwrap();
+    crate::link::joined_lock(&FORMAT, path, extraction, files).0
 }
 
 fn extract(path: &str, text: &str) -> Extraction {
