@@ -150,6 +150,7 @@ fn scan_paths(args: &ReportArgs, verbosity: Verbosity) -> anyhow::Result<ScanRep
         }),
         progress: bar.as_ref().map(progress::reporter),
         skip_files: crate::output::scan_exclusions(args.output.as_deref())?,
+        include_environments: args.include_environments,
     };
     let mut paths = args.paths.clone();
     if args.include_user_config {

@@ -749,6 +749,8 @@ mod tests {
                     directives: vec!["<important>".to_owned()],
                 }),
             })),
+            // Structured facts of their own, not properties.
+            installed: None,
             model_card: None,
             weights: None,
             weights_format: Some(WeightsFormat::Safetensors),
