@@ -121,8 +121,9 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<CoreMetadata, ExtractError> {
     }
     for required in ["Name", "Version"] {
         if metadata.text(required).is_none() {
+            // The header block starts at line 1: that is where the header is missing from.
             return Err(ExtractError::Parse {
-                location: Location::file(path),
+                location: Location::line(path, 1),
                 message: format!("no `{required}` header: not a core metadata file"),
             });
         }

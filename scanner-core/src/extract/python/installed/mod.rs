@@ -137,7 +137,8 @@ pub(crate) struct Distribution {
     pub package: Option<Package>,
     /// The `RECORD` rows, or why there is no trustworthy `RECORD` (integrity unknown).
     pub record: Result<Vec<record::RecordEntry>, crate::facts::installed::Integrity>,
-    /// Paths (scan-relative) an `installed-files.txt` lists: recorded, without hashes.
+    /// Paths (scan-relative) an `installed-files.txt` or an unparsable `RECORD` lists: recorded,
+    /// without hashes to check.
     pub listed_without_hashes: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -153,6 +154,7 @@ pub(crate) fn read_distribution(
     let egg = directory.ends_with(".egg-info");
     let metadata_path = join_path(directory, if egg { "PKG-INFO" } else { "METADATA" });
     let mut diagnostics = Vec::new();
+    let mut unparsed_record = Vec::new();
     let record = if egg {
         Err(crate::facts::installed::Integrity::Unknown {
             reason: "a legacy egg-info installation has no RECORD of file hashes".to_owned(),
@@ -162,6 +164,7 @@ pub(crate) fn read_distribution(
         let record_path = join_path(directory, "RECORD");
         match files.read(&record_path) {
             Ok(bytes) => record::parse(&record_path, &bytes).map_err(|error| {
+                unparsed_record = record::listed_paths(&bytes);
                 crate::facts::installed::Integrity::Unknown {
                     reason: format!("its RECORD cannot be read: {error}"),
                     location: error.location().clone(),
@@ -173,7 +176,7 @@ pub(crate) fn read_distribution(
             }),
         }
     };
-    let listed_without_hashes = if egg {
+    let mut listed_without_hashes: Vec<String> = if egg {
         files
             .read(&join_path(directory, "installed-files.txt"))
             .map(|bytes| {
@@ -188,6 +191,11 @@ pub(crate) fn read_distribution(
     } else {
         Vec::new()
     };
+    listed_without_hashes.extend(
+        unparsed_record
+            .iter()
+            .map(|path| join_path(parent_directory(directory), path)),
+    );
     let parsed = match metadata {
         Some(bytes) => core_metadata::parse(&metadata_path, bytes)?,
         None => {

@@ -86,6 +86,17 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<Vec<RecordEntry>, ExtractError>
     Ok(entries)
 }
 
+/// The paths of a `RECORD` that cannot be parsed whole, read leniently (the first field of
+/// each row that has one): the files it names were still installed by its package, so they
+/// are not reported as unrecorded, while its integrity stays unknown.
+pub fn listed_paths(bytes: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .filter_map(|line| split_csv(line).ok()?.into_iter().next())
+        .filter(|path| !path.is_empty())
+        .collect()
+}
+
 /// Splits one CSV line (RFC 4180 quoting: `"a,b"`, `""` for a quote inside).
 fn split_csv(line: &str) -> Result<Vec<String>, &'static str> {
     let mut fields = Vec::new();
