@@ -385,7 +385,11 @@ impl Origin {
             ),
             // Never reached by `Declared` (several candidates give an edge to each); worded
             // as a lock's so the match stays exhaustive without a panic.
-            Origin::UvLock | Origin::Pylock | Origin::Declared | Origin::Installed => format!(
+            Origin::Installed => format!(
+                "`{}` requires `{}`, which is installed {count} times in this environment",
+                reference.from.name, target.name
+            ),
+            Origin::UvLock | Origin::Pylock | Origin::Declared => format!(
                 "`{}` depends on `{}`, which the lock defines {count} times without saying which",
                 reference.from.name, target.name
             ),
