@@ -103,15 +103,16 @@ impl Parse for Installed {
         let Some(mut package) = distribution.package else {
             return Ok(extraction);
         };
-        if let Some(entries) = distribution.record.as_ref().ok() {
-            let checked = site_packages::check_files(site, &[(0, entries.as_slice())], input.files);
-            if let Some(integrity) = checked.integrity.into_iter().next() {
-                package.component.facts.installed_mut().integrity = Some(integrity);
+        let integrity = match distribution.record {
+            Ok(entries) => {
+                let checked =
+                    site_packages::check_files(site, &[(0, entries.as_slice())], input.files);
+                extraction.diagnostics.extend(checked.diagnostics);
+                checked.integrity.into_iter().next()
             }
-            extraction.diagnostics.extend(checked.diagnostics);
-        } else if let Err(unknown) = distribution.record {
-            package.component.facts.installed_mut().integrity = Some(unknown);
-        }
+            Err(unknown) => Some(unknown),
+        };
+        package.component.facts.installed_mut().integrity = integrity;
         extraction.components.push(package.component);
         extraction.components.extend(package.bundled);
         extraction.references.extend(package.bundled_references);
