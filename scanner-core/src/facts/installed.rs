@@ -32,6 +32,43 @@ pub struct InstalledFacts {
     pub bundled_in: Option<String>,
 }
 
+impl InstalledFacts {
+    /// Folds what another file said in: each fact is kept from the first file that stated it.
+    pub fn merge(&mut self, other: InstalledFacts) {
+        let InstalledFacts {
+            summary,
+            supplier,
+            installer,
+            metadata_directory,
+            interpreter_version,
+            integrity,
+            unrecorded,
+            startup_lines,
+            bundled_in,
+        } = other;
+        let first = |mine: &mut Option<String>, theirs: Option<String>| {
+            if mine.is_none() {
+                *mine = theirs;
+            }
+        };
+        first(&mut self.summary, summary);
+        first(&mut self.supplier, supplier);
+        first(&mut self.installer, installer);
+        first(&mut self.metadata_directory, metadata_directory);
+        first(&mut self.interpreter_version, interpreter_version);
+        first(&mut self.bundled_in, bundled_in);
+        if self.integrity.is_none() {
+            self.integrity = integrity;
+        }
+        if self.unrecorded.is_empty() {
+            self.unrecorded = unrecorded;
+        }
+        if self.startup_lines.is_empty() {
+            self.startup_lines = startup_lines;
+        }
+    }
+}
+
 /// The outcome of re-hashing an installed package's files against its `RECORD`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Integrity {

@@ -301,7 +301,10 @@ impl Facts {
             }
             (mine, theirs) => first(mine, theirs),
         }
-        first(&mut self.installed, installed);
+        match (&mut self.installed, installed) {
+            (Some(mine), Some(theirs)) => mine.merge(*theirs),
+            (mine, theirs) => first(mine, theirs),
+        }
         match (&mut self.mcp_server, mcp_server) {
             (Some(mine), Some(theirs)) => mine.merge(*theirs),
             (mine, theirs) => first(mine, theirs),

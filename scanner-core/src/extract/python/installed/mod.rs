@@ -470,3 +470,118 @@ fn read_sboms(
     }
     (components, references)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::MemoryFiles;
+    use crate::facts::installed::Integrity;
+
+    const SITE: &str = "env/lib/python3.12/site-packages";
+
+    fn site_files() -> MemoryFiles {
+        MemoryFiles::new()
+            .with(
+                &format!("{SITE}/proj-0.1.dist-info/METADATA"),
+                "Metadata-Version: 2.1\nName: proj\nVersion: 0.1\nRequires-Dist: legacy\n",
+            )
+            .with(
+                &format!("{SITE}/proj-0.1.dist-info/RECORD"),
+                "proj-0.1.dist-info/METADATA,,\n__editable__.proj-0.1.pth,,\n",
+            )
+            .with(
+                &format!("{SITE}/proj-0.1.dist-info/direct_url.json"),
+                r#"{"url": "file:///home/me/proj", "dir_info": {"editable": true}}"#,
+            )
+            .with(
+                &format!("{SITE}/__editable__.proj-0.1.pth"),
+                "/home/me/proj\n",
+            )
+            .with(
+                &format!("{SITE}/legacy.egg-info/PKG-INFO"),
+                "Metadata-Version: 1.1\nName: legacy\nVersion: 0.9\n",
+            )
+            .with(
+                &format!("{SITE}/legacy.egg-info/installed-files.txt"),
+                "../legacy.py\n",
+            )
+            .with(&format!("{SITE}/legacy.py"), "x = 1\n")
+    }
+
+    #[test]
+    fn an_editable_install_is_a_local_path_never_the_registry_package() {
+        let files = site_files();
+        let extraction = FORMAT
+            .extract(&Input::new(SITE, b"").with_files(&files))
+            .unwrap();
+        let proj = extraction
+            .components
+            .iter()
+            .find(|component| component.key.name.normalized() == "proj")
+            .unwrap();
+        assert_eq!(
+            proj.key.source,
+            crate::component::Source::Path {
+                path: "/home/me/proj".to_owned()
+            }
+        );
+        assert!(proj.flags.contains(&ComponentFlag::Editable));
+        // Local sources follow the house rule: the reference names the directory.
+        assert_eq!(proj.key.reference(), "pkg:pypi/proj@0.1#path=/home/me/proj");
+        // The egg-info install has no hashes: unknown, never clean; its files are recorded.
+        let legacy = extraction
+            .components
+            .iter()
+            .find(|component| component.key.name.normalized() == "legacy")
+            .unwrap();
+        assert!(matches!(
+            legacy.facts.installed.as_ref().unwrap().integrity,
+            Some(Integrity::Unknown { .. })
+        ));
+        let environment = extraction
+            .components
+            .iter()
+            .find(|component| component.kind == ComponentKind::Application)
+            .unwrap();
+        let facts = environment.facts.installed.as_ref().unwrap();
+        assert!(facts.unrecorded.is_empty(), "{:?}", facts.unrecorded);
+        assert!(facts.startup_lines.is_empty(), "a path line runs nothing");
+        // `Requires-Dist: legacy` is a named reference the link stage resolves.
+        assert!(extraction.references.iter().any(|reference| matches!(
+            &reference.to,
+            Target::Named(named) if named.name.normalized() == "legacy"
+                && named.origin == Origin::Installed
+        )));
+    }
+
+    #[test]
+    fn a_bundled_sbom_is_merged_in_and_marked() {
+        let files = site_files().with(
+            &format!("{SITE}/proj-0.1.dist-info/sboms/native.cdx.json"),
+            r#"{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"openssl","version":"3.0.13","purl":"pkg:generic/openssl@3.0.13"}]}"#,
+        );
+        let extraction = FORMAT
+            .extract(&Input::new(SITE, b"").with_files(&files))
+            .unwrap();
+        let bundled = extraction
+            .components
+            .iter()
+            .find(|component| component.key.name.normalized() == "openssl")
+            .unwrap();
+        assert_eq!(
+            bundled
+                .facts
+                .installed
+                .as_ref()
+                .unwrap()
+                .bundled_in
+                .as_deref(),
+            Some(format!("{SITE}/proj-0.1.dist-info").as_str())
+        );
+        assert!(extraction.references.iter().any(|reference| {
+            reference.from.name.normalized() == "proj"
+                && reference.to == Target::Key(bundled.key.clone())
+                && reference.conditions.relation.as_deref() == Some("bundled")
+        }));
+    }
+}
