@@ -448,6 +448,12 @@ pub struct ReportArgs {
     #[arg(long)]
     pub no_default_excludes: bool,
 
+    /// Also read the installed Python environments a walk meets (virtual environments,
+    /// site-packages trees: installed packages, RECORD re-hashes, .pth files), which a project
+    /// walk otherwise skips. A PATH that is an environment is always read as one.
+    #[arg(long)]
+    pub include_environments: bool,
+
     /// Also read the agent client configs in your home directory (Claude Code, Claude Desktop,
     /// Cursor, VS Code, Windsurf, Cline, Zed, Gemini CLI, Codex, Goose): their MCP servers,
     /// credentials by name, and auto-approved tools. Paths in the report are then absolute.

@@ -46,6 +46,10 @@ pub const DEFAULT_SKIPPED_DIRECTORIES: &[&str] = &[
     ".ruff_cache",
 ];
 
+/// The names of [`DEFAULT_SKIPPED_DIRECTORIES`] that are virtual environments: walked with
+/// [`ScanOptions::include_environments`].
+const ENVIRONMENT_DIRECTORIES: &[&str] = &[".venv", "venv"];
+
 /// How a scan runs.
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
@@ -63,6 +67,10 @@ pub struct ScanOptions {
     /// Also compute SHA-512 of every file airlock hashes itself, in the same pass as SHA-256
     /// (`--profile bsi-tr-03183-2`, which asks for it; off otherwise, as it costs time).
     pub sha512: bool,
+    /// Walk into virtual environments and read installed packages (`--include-environments`).
+    /// Without it, installed environments are read only when a path argument is one (a venv's
+    /// root, a `site-packages` directory, or a path inside one).
+    pub include_environments: bool,
 }
 
 impl Default for ScanOptions {
@@ -73,6 +81,7 @@ impl Default for ScanOptions {
             progress: None,
             skip_files: Vec::new(),
             sha512: false,
+            include_environments: false,
         }
     }
 }
@@ -195,6 +204,9 @@ struct Job {
     /// A manifest found beside a lockfile named on the command line: read for the lock to join,
     /// not an input of its own (see [`Extracted::join_only`]).
     join_only: bool,
+    /// A directory read by an installed-environment row (`site-packages`): nothing is read
+    /// up front, the parser lists and reads through the driver's reader.
+    directory: bool,
 }
 
 /// What running one job gave: the file as extracted, and problems met reading around it
@@ -343,6 +355,7 @@ fn collect_jobs(
                 root: root.clone(),
                 size: metadata.len(),
                 join_only: false,
+                directory: false,
             });
         }
         if let Some(join) = join {
@@ -359,6 +372,11 @@ fn collect_jobs(
         }
         return Ok(());
     }
+    // Installed environments are read when the operator asks (`--include-environments`) or
+    // points at one; a project walk otherwise reads what it always read.
+    let environments = options.include_environments || inside_environment(&canonical_root);
+    // `site-packages` directories read whole: a `METADATA` below one is read with it.
+    let mut sites: Vec<PathBuf> = Vec::new();
     for entry in walker(path, options).build() {
         let entry = match entry {
             Ok(entry) => entry,
@@ -372,6 +390,10 @@ fn collect_jobs(
             .copied()
             .filter(|extractor| extractor.accepts(entry.path()))
             .collect();
+        accepting.retain(|extractor| {
+            !extractor.installed
+                || (environments && !sites.iter().any(|site| entry.path().starts_with(site)))
+        });
         // Model files go by content too (`pytorch_model` without an extension, a `.h5`).
         // Regular files only: a link is checked below before anything is read through it, and
         // a FIFO would block the read.
@@ -422,6 +444,21 @@ fn collect_jobs(
             .file_type()
             .is_some_and(|file_type| file_type.is_dir())
         {
+            for extractor in accepting
+                .into_iter()
+                .filter(|extractor| extractor.installed)
+            {
+                sites.push(entry.path().to_path_buf());
+                jobs.push(Job {
+                    disk_path: entry.path().to_path_buf(),
+                    display: display.clone(),
+                    extractor,
+                    root: canonical_root.clone(),
+                    size: 0,
+                    join_only: false,
+                    directory: true,
+                });
+            }
             continue;
         }
         let size = fs::metadata(entry.path()).map_or(0, |metadata| metadata.len());
@@ -433,6 +470,7 @@ fn collect_jobs(
                 root: canonical_root.clone(),
                 size,
                 join_only: false,
+                directory: false,
             });
         }
     }
@@ -501,9 +539,20 @@ fn collect_joined_manifests(
                 root: root.to_path_buf(),
                 size,
                 join_only: true,
+                directory: false,
             });
         }
     }
+}
+
+/// Whether a walk root is an installed environment or lies inside one: a virtual environment
+/// (a directory holding `pyvenv.cfg`), a `site-packages` or `dist-packages` directory, or a
+/// directory below either.
+fn inside_environment(root: &Path) -> bool {
+    root.ancestors().any(|directory| {
+        crate::extract::python::installed::is_site_directory(directory)
+            || directory.join("pyvenv.cfg").is_file()
+    })
 }
 
 /// Whether `path` is one of [`ScanOptions::skip_files`] (resolved only when there are any).
@@ -576,18 +625,19 @@ fn walker(path: &Path, options: &ScanOptions) -> WalkBuilder {
         .hidden(false)
         .follow_links(false);
     if options.skip_default_directories {
-        builder.filter_entry(|entry| {
+        let include_environments = options.include_environments;
+        builder.filter_entry(move |entry| {
             let is_directory = entry
                 .file_type()
                 .is_some_and(|file_type| file_type.is_dir());
             if !is_directory || entry.depth() == 0 {
                 return true;
             }
-            let skipped_name = entry
-                .file_name()
-                .to_str()
-                .is_some_and(|name| DEFAULT_SKIPPED_DIRECTORIES.contains(&name));
-            !skipped_name && !entry.path().join("pyvenv.cfg").is_file()
+            let skipped_name = entry.file_name().to_str().is_some_and(|name| {
+                DEFAULT_SKIPPED_DIRECTORIES.contains(&name)
+                    && !(include_environments && ENVIRONMENT_DIRECTORIES.contains(&name))
+            });
+            !skipped_name && (include_environments || !entry.path().join("pyvenv.cfg").is_file())
         });
     }
     builder
@@ -622,7 +672,11 @@ fn run_job(job: &Job, options: &ScanOptions, progress: &ProgressState) -> JobRes
         sha512: options.sha512,
     };
     let outcome = (|| {
-        let bytes = read_capped(&job.disk_path, &job.display, job.extractor.read)?;
+        let bytes = if job.directory {
+            Vec::new()
+        } else {
+            read_capped(&job.disk_path, &job.display, job.extractor.read)?
+        };
         if job.extractor.digest {
             // Computed here, before the extractor runs, so that a failure is reported once
             // and the extractor reads the cached result.

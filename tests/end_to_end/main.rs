@@ -30,6 +30,7 @@ mod diff;
 mod fuzz_replay;
 mod hostile_environment;
 mod html_report;
+mod installed_environments;
 mod malformed;
 mod mcp;
 mod models;

@@ -83,8 +83,10 @@ fn corpus_seed(format: &Format) -> Vec<u8> {
         .map(|entry| entry.unwrap().path())
         .filter(|path| {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            // Files without an extension (`METADATA`) go by their whole name.
             let extension = Path::new(format.file)
                 .extension()
+                .or_else(|| Path::new(format.file).file_name())
                 .unwrap()
                 .to_string_lossy();
             // The seed of the same flavour (`.npz` vs `.npy`, XML vs JSON SBOM), preferring a
@@ -495,7 +497,13 @@ fn run_case(case: &Case, directory: &Path) -> Result<Duration, String> {
     let root = directory.to_path_buf();
     std::thread::spawn(move || {
         let started = Instant::now();
-        let outcome = std::panic::catch_unwind(|| scan(&[root], &ScanOptions::default()));
+        // Installed-environment rows run in a walk only when environments are asked for.
+        let options = ScanOptions {
+            include_environments: true,
+            ..ScanOptions::default()
+        };
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scan(&[root], &options)));
         let _ = sender.send((outcome, started.elapsed()));
     });
     let (outcome, elapsed) = receiver

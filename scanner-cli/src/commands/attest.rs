@@ -235,6 +235,7 @@ pub(super) fn scan(
         output: output.map(Path::to_path_buf),
         cargo_metadata: false,
         no_default_excludes,
+        include_environments: false,
         // Attestations cover the project, never the operator's home directory.
         include_user_config: false,
         // Each command decides what an empty PATH means (`super::refuse_empty`).

@@ -154,6 +154,7 @@ fn scan_paths(args: &ReportArgs, verbosity: Verbosity) -> anyhow::Result<ScanRep
         sha512: args
             .profile
             .is_some_and(crate::emit::profile::Profile::wants_sha512),
+        include_environments: args.include_environments,
     };
     let mut paths = args.paths.clone();
     if args.include_user_config {

@@ -556,6 +556,10 @@ pub struct Format {
     /// be accepted by [`Format::files`]; formats told apart by name, like `.npy` and `.npz`, get
     /// one each).
     pub samples: &'static [Sample],
+    /// Reads what is installed (a `site-packages` directory, its `*.dist-info`): a directory
+    /// walk runs it only inside an environment scanned directly or with
+    /// `--include-environments` (`scan.rs`), so a project walk reads what it always read.
+    pub installed: bool,
 }
 
 impl Format {
@@ -580,6 +584,15 @@ impl Format {
             parser,
             fuzz_target: "",
             samples: &[],
+            installed: false,
+        }
+    }
+
+    /// Marks the row as reading installed environments ([`Format::installed`]).
+    pub const fn installed(self) -> Format {
+        Format {
+            installed: true,
+            ..self
         }
     }
 

@@ -16,6 +16,7 @@ pub static FORMATS: &[&Format] = &[
     &super::python::uv_lock::FORMAT,
     &super::python::poetry_lock::FORMAT,
     &super::python::pylock::FORMAT,
+    &super::python::installed::FORMAT,
     &super::model::model_card::FORMAT,
     &super::model::hf_config::FORMAT,
     &super::model::safetensors::FORMAT,

@@ -8,6 +8,7 @@
 //! carries several at once: an MCP server's package has a requirement and an image tag, a uv
 //! workspace member is a project and the target of a requirement.
 
+pub mod installed;
 pub mod mcp;
 pub mod properties;
 
@@ -36,6 +37,8 @@ pub struct Facts {
     pub python: Option<Box<PythonFacts>>,
     /// What Cargo inputs say beyond the key.
     pub cargo: Option<CargoFacts>,
+    /// What an installed environment says (core metadata, the `RECORD` re-hash, `.pth` lines).
+    pub installed: Option<Box<installed::InstalledFacts>>,
     /// An MCP server as a client config declares it.
     pub mcp_server: Option<Box<McpServerFacts>>,
     /// A tool as declared to a model.
@@ -219,6 +222,11 @@ impl Facts {
         self.python.get_or_insert_with(Box::default)
     }
 
+    /// The installed-environment part, created empty if absent.
+    pub fn installed_mut(&mut self) -> &mut installed::InstalledFacts {
+        self.installed.get_or_insert_with(Box::default)
+    }
+
     /// The Cargo part, created empty if absent.
     pub fn cargo_mut(&mut self) -> &mut CargoFacts {
         self.cargo.get_or_insert_with(CargoFacts::default)
@@ -267,6 +275,7 @@ impl Facts {
             marker,
             python,
             cargo,
+            installed,
             mcp_server,
             tool,
             model_card: _,
@@ -299,6 +308,10 @@ impl Facts {
                 mine.workspace_member |= theirs.workspace_member;
                 mine.resolved_by_cargo_metadata |= theirs.resolved_by_cargo_metadata;
             }
+            (mine, theirs) => first(mine, theirs),
+        }
+        match (&mut self.installed, installed) {
+            (Some(mine), Some(theirs)) => mine.merge(*theirs),
             (mine, theirs) => first(mine, theirs),
         }
         match (&mut self.mcp_server, mcp_server) {

@@ -229,6 +229,38 @@ const FACTS: &[Fact] = &[
         write: |facts| facts.checkpoint_total_size.clone(),
         read: |facts, text| set(&mut facts.checkpoint_total_size, text),
     },
+    // Installed environments (`python/installed`); the RECORD re-hash and `.pth` lines are
+    // structured facts the rules read, not properties.
+    Fact {
+        name: "airlock:installed:summary",
+        write: |facts| facts.installed.as_ref()?.summary.clone(),
+        read: |facts, text| set(&mut facts.installed_mut().summary, text),
+    },
+    Fact {
+        name: "airlock:installed:supplier",
+        write: |facts| facts.installed.as_ref()?.supplier.clone(),
+        read: |facts, text| set(&mut facts.installed_mut().supplier, text),
+    },
+    Fact {
+        name: "airlock:installed:installer",
+        write: |facts| facts.installed.as_ref()?.installer.clone(),
+        read: |facts, text| set(&mut facts.installed_mut().installer, text),
+    },
+    Fact {
+        name: "airlock:installed:interpreter-version",
+        write: |facts| facts.installed.as_ref()?.interpreter_version.clone(),
+        read: |facts, text| set(&mut facts.installed_mut().interpreter_version, text),
+    },
+    Fact {
+        name: "airlock:installed:metadata-directory",
+        write: |facts| facts.installed.as_ref()?.metadata_directory.clone(),
+        read: |facts, text| set(&mut facts.installed_mut().metadata_directory, text),
+    },
+    Fact {
+        name: "airlock:installed:bundled-in",
+        write: |facts| facts.installed.as_ref()?.bundled_in.clone(),
+        read: |facts, text| set(&mut facts.installed_mut().bundled_in, text),
+    },
     // Python.
     Fact {
         name: "airlock:pylock-extras",
@@ -781,6 +813,16 @@ mod tests {
                     decoded_tags: Some("read ~/.ssh".to_owned()),
                     directives: vec!["<important>".to_owned()],
                 }),
+            })),
+            installed: Some(Box::new(crate::facts::installed::InstalledFacts {
+                summary: Some("A library".to_owned()),
+                supplier: Some("Beta Maintainer <beta@example.org>".to_owned()),
+                installer: Some("pip".to_owned()),
+                interpreter_version: Some("3.11.7".to_owned()),
+                metadata_directory: Some("site-packages/beta-2.1.0.dist-info".to_owned()),
+                bundled_in: Some("site-packages/gamma-0.3.dist-info".to_owned()),
+                // Structured facts of their own, not properties.
+                ..crate::facts::installed::InstalledFacts::default()
             })),
             model_card: None,
             weights: None,

@@ -37,6 +37,10 @@ pub enum Origin {
     /// conditional); several that neither the pin nor the source picks give an edge to each the
     /// specifier allows, unless the lock already links the project to the name.
     Declared,
+    /// A `Requires-Dist` of an installed package (a PEP 508 requirement), resolved among the
+    /// packages installed beside it in the same `site-packages`; missing is expected (a note)
+    /// for an extra's or a marker-guarded dependency.
+    Installed,
 }
 
 /// What a [`Requirement::Allowed`] reference that allows none of several candidates gives (the
@@ -247,6 +251,7 @@ impl Origin {
             Origin::PoetryLock | Origin::PdmLock => Repeats::Once,
             Origin::Declared => Repeats::Each,
             Origin::UvLock | Origin::Pylock => Repeats::Each,
+            Origin::Installed => Repeats::Once,
         }
     }
 
@@ -259,7 +264,8 @@ impl Origin {
             | Origin::UvLock
             | Origin::Pylock
             | Origin::PoetryLock
-            | Origin::Declared => NoneAllowed::Ambiguous,
+            | Origin::Declared
+            | Origin::Installed => NoneAllowed::Ambiguous,
         }
     }
 
@@ -271,6 +277,9 @@ impl Origin {
                 reference.kind == EdgeKind::Optional || reference.conditions.marker.is_some()
             }
             Origin::PdmLock => reference.conditions.marker.is_some(),
+            Origin::Installed => {
+                reference.kind != EdgeKind::Normal || reference.conditions.marker.is_some()
+            }
             Origin::Declared => {
                 reference.kind != EdgeKind::Normal || reference.conditions.marker.is_some()
             }
@@ -288,7 +297,8 @@ impl Origin {
             | Origin::UvLock
             | Origin::Pylock
             | Origin::PoetryLock
-            | Origin::PdmLock => DiagnosticCode::DanglingReference,
+            | Origin::PdmLock
+            | Origin::Installed => DiagnosticCode::DanglingReference,
         }
     }
 
@@ -337,6 +347,11 @@ impl Origin {
                 "`{}` declares `{}`, which the lockfile does not contain",
                 reference.from.name, target.name
             ),
+            Origin::Installed => format!(
+                "`{}` requires `{}`, which is not installed in this environment",
+                reference.from.name,
+                describe_written(target)
+            ),
         };
         let severity = if self.missing_is_expected(reference) {
             DiagnosticSeverity::Note
@@ -370,6 +385,10 @@ impl Origin {
             ),
             // Never reached by `Declared` (several candidates give an edge to each); worded
             // as a lock's so the match stays exhaustive without a panic.
+            Origin::Installed => format!(
+                "`{}` requires `{}`, which is installed {count} times in this environment",
+                reference.from.name, target.name
+            ),
             Origin::UvLock | Origin::Pylock | Origin::Declared => format!(
                 "`{}` depends on `{}`, which the lock defines {count} times without saying which",
                 reference.from.name, target.name

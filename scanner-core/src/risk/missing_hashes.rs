@@ -19,11 +19,12 @@ pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
                     component.key.source,
                     Source::Registry { .. } | Source::Url { .. }
                 )
-                // Only lockfile readers promise hashes; a manifest never has them.
-                && component
-                    .evidence
-                    .iter()
-                    .any(|evidence| evidence.extractor.starts_with("python/"))
+                // Only lockfile readers promise hashes; a manifest never has them, and an
+                // installed package is checked file by file against its RECORD instead.
+                && component.evidence.iter().any(|evidence| {
+                    evidence.extractor.starts_with("python/")
+                        && evidence.extractor != crate::extract::python::installed::ID
+                })
         })
         .map(|component| {
             let files: Vec<String> = component

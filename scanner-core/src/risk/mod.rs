@@ -4,6 +4,8 @@
 
 mod alternative_registry;
 mod chat_template;
+mod installed_file_modified;
+mod installed_integrity_unknown;
 mod license_policy;
 mod loader_join;
 mod missing_hashes;
@@ -14,8 +16,10 @@ pub mod model_policy;
 mod model_provenance;
 mod non_registry_source;
 pub mod pickle_imports;
+mod pth_startup_code;
 mod remote_code;
 mod unpinned;
+mod unrecorded_installed_file;
 pub mod vulnerability;
 
 // The agent layer: MCP server configs and tool declarations (extract/mcp).
@@ -190,6 +194,10 @@ rules! {
     McpAutoApprovedTools => "mcp-auto-approved-tools", Medium, "An agent client runs an MCP server's tools, or starts the server, without asking the user.";
     McpShellCommand => "mcp-shell-command", High, "An MCP server's command runs a shell (sh -c, cmd /c) or pipes a download into one (curl | sh).";
     ToolHiddenInstructions => "tool-hidden-instructions", High, "A tool declaration hides text from its reader (invisible Unicode) or gives the model instructions.";
+    InstalledFileModified => "installed-file-modified", High, "A file of an installed Python package does not match the hash or size its RECORD lists, or is missing.";
+    InstalledIntegrityUnknown => "installed-integrity-unknown", Medium, "An installed Python package's files could not be verified: its RECORD is missing or unreadable (legacy egg-info installs have none), or lists files airlock could not check.";
+    UnrecordedInstalledFile => "unrecorded-installed-file", High, "A Python source, .pth or executable file lies in site-packages but no installed package's RECORD lists it.";
+    PthStartupCode => "pth-startup-code", High, "A .pth file in site-packages has an `import` line, code the interpreter runs at every start (low when an installed package's RECORD lists the file).";
     ProjectPolicyLoosening => "project-policy-loosening", Medium, "A policy file inside a scanned tree tries to loosen the operator's policy (an ignore, a lowered severity, a disabled rule, an allowlist, a trusted source, a database or sync setting); the entry was not applied.";
 }
 
@@ -399,6 +407,16 @@ pub fn analyze_with(
     analysis.findings.extend(non_registry_source::check(graph));
     analysis.findings.extend(missing_hashes::check(graph));
     analysis.findings.extend(alternative_registry::check(graph));
+    analysis
+        .findings
+        .extend(installed_file_modified::check(graph));
+    analysis
+        .findings
+        .extend(installed_integrity_unknown::check(graph));
+    analysis
+        .findings
+        .extend(unrecorded_installed_file::check(graph));
+    analysis.findings.extend(pth_startup_code::check(graph));
     let mut model_findings = pickle_imports::check(graph, &options.model);
     model_findings.extend(model_integrity::check(graph));
     model_findings.extend(remote_code::check(graph));

@@ -143,6 +143,16 @@ pub fn extract(id: &'static str, extension: WeightsFormat, input: &Input<'_>) ->
     if ModelDirectory::of(input.path).is_none() {
         return Extraction::default();
     }
+    // `.pth` is also the extension of Python's path configuration files (every setuptools
+    // install writes `distutils-precedence.pth`): text that is no pickle is one of those, not a
+    // checkpoint (`python/installed` reads its `import` lines).
+    if has_extension(Path::new(input.path), &["pth"])
+        && crate::extract::python::installed::path_configuration::looks_like_path_configuration(
+            input.bytes,
+        )
+    {
+        return Extraction::default();
+    }
     let (mut format, tentative) = sniff(input.bytes, extension);
     let mut weights = WeightsFile::new(format);
     let mut reader = reader(input);

@@ -5,6 +5,7 @@
 //! with the same meaning; converting them here keeps identity (and so the merge of, say, a
 //! `uv.lock` with its exported `requirements.txt`) the same across formats.
 
+pub mod installed;
 pub mod pdm_lock;
 pub mod pipfile_lock;
 pub mod requirements_txt;
