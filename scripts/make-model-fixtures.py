@@ -299,13 +299,28 @@ def onnx_model(nodes=b"", initializers=b"", domain_opsets=(("", 17),)):
     return model
 
 
-def onnx_external_tensor(name, location):
-    """TensorProto with data_location EXTERNAL (14 = 1) and external_data (13) entries."""
+def onnx_tensor(name, location, length=None):
+    """TensorProto (dims 1: [4], data_type 2: FLOAT) with data_location EXTERNAL (14 = 1) and
+    external_data (13) entries `location`, `offset` and, when given, `length`."""
     tensor = field_int(1, 4) + field_int(2, 1) + field_bytes(8, name)
     tensor += field_bytes(13, field_bytes(1, "location") + field_bytes(2, location))
     tensor += field_bytes(13, field_bytes(1, "offset") + field_bytes(2, "0"))
-    tensor += field_int(14, 1)
-    return field_bytes(5, tensor)
+    if length is not None:
+        tensor += field_bytes(13, field_bytes(1, "length") + field_bytes(2, str(length)))
+    return tensor + field_int(14, 1)
+
+
+def onnx_external_tensor(name, location, length=None):
+    """A graph initializer (GraphProto field 5) stored outside the model file."""
+    return field_bytes(5, onnx_tensor(name, location, length))
+
+
+def onnx_constant_node(tensor):
+    """A Constant node (NodeProto 1) whose attribute `value` (AttributeProto: name 1, type 20 =
+    TENSOR, t 5) is `tensor`: onnx loads external data of attribute tensors too."""
+    attribute = field_bytes(1, "value") + field_int(20, 4) + field_bytes(5, tensor)
+    node = field_bytes(2, "y") + field_bytes(4, "Constant") + field_bytes(5, attribute)
+    return field_bytes(1, node)
 
 
 def onnx_node(op_type, domain=""):
@@ -492,6 +507,17 @@ def main():
         "ONNX external_data location walking out of the model folder",
     )
     write(
+        "onnx-external-absolute/model.onnx",
+        onnx_model(nodes=onnx_constant_node(onnx_tensor("c", "/etc/hostname"))),
+        "ONNX Constant node attribute whose external_data location is absolute",
+    )
+    write(
+        "onnx-external-benign/model.onnx",
+        onnx_model(initializers=onnx_external_tensor("w", "model.onnx.data", 16)),
+        "ONNX initializer stored in model.onnx.data beside it (benign)",
+    )
+    write("onnx-external-benign/model.onnx.data", struct.pack("<4f", 0.5, 1.0, 1.5, 2.0), "external tensor data (4 float32)")
+    write(
         "onnx-custom-domain/model.onnx",
         onnx_model(nodes=onnx_node("RunShell", "com.attacker"), domain_opsets=(("", 17), ("com.attacker", 1))),
         "ONNX node in a non-standard operator domain",
@@ -525,6 +551,14 @@ def main():
     write("lock-join-torch-old/model.pkl", sklearn, "a pickle with an import outside the allowlist")
     write("lock-join-torch-new/requirements.txt", "torch==2.6.0\n", "the project locks torch 2.6")
     write("lock-join-torch-new/model.pkl", sklearn, "a pickle with an import outside the allowlist")
+
+    traversal = onnx_model(initializers=onnx_external_tensor("w", "../../../../etc/passwd"))
+    write("lock-join-onnx-old/requirements.txt", "onnx==1.15.0\n", "the project locks onnx below 1.16")
+    write("lock-join-onnx-old/model.onnx", traversal, "ONNX external_data traversal")
+    write("lock-join-onnx-new/requirements.txt", "onnx==1.16.0\n", "the project locks onnx 1.16")
+    write("lock-join-onnx-new/model.onnx", traversal, "ONNX external_data traversal")
+    write("lock-join-transformers-old/requirements.txt", "transformers==4.37.2\n", "the project locks transformers below 4.38")
+    write("lock-join-transformers-old/model.pkl", sklearn, "a pickle with an import outside the allowlist")
 
     # Deliver 6: every file of a model hashed.
     write("hashed-configs/config.json", model_config, "config.json of a model")

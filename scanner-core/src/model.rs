@@ -345,6 +345,9 @@ pub struct WeightsFile {
     /// NeMo `_target_`s, TorchScript `code/` calls outside `torch`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub code_hazards: Vec<CodeHazard>,
+    /// Files the model's tensors are read from (ONNX `external_data` locations).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub external_data: Vec<ExternalData>,
     /// Chat templates read from the file's metadata (GGUF); moved to the file component's
     /// [`crate::facts::Facts::chat_templates`] by the extractor.
     #[serde(skip)]
@@ -366,6 +369,7 @@ impl WeightsFile {
             expected_sha256: Vec::new(),
             problems: Vec::new(),
             code_hazards: Vec::new(),
+            external_data: Vec::new(),
             chat_templates: Vec::new(),
         }
     }
@@ -399,6 +403,9 @@ impl WeightsFile {
         self.code_hazards.extend(other.code_hazards);
         self.code_hazards.sort();
         self.code_hazards.dedup();
+        self.external_data.extend(other.external_data);
+        self.external_data.sort();
+        self.external_data.dedup();
     }
 }
 
@@ -432,6 +439,25 @@ pub struct CodeHazard {
     /// The entry and line it was found in (`config.json`, `model_config.yaml:3`).
     pub place: String,
     pub what: String,
+}
+
+/// A file a model's loader reads tensors from, as the model names it (ONNX `TensorProto`
+/// `external_data` entry `location`, relative to the model file's folder).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ExternalData {
+    /// The location as written in the model.
+    pub location: String,
+    /// The first tensor stored there.
+    pub tensor: String,
+    /// How many tensors are stored there.
+    pub tensors: u64,
+    /// The largest `offset + length` the tensors claim (the file must be at least that long).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extent: Option<u64>,
+    /// Why the location reaches outside the model's folder (absolute, `..`, a link that leaves
+    /// it): the loader would read (or, on save, write) a file the model does not own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escapes: Option<String>,
 }
 
 /// One sandbox-escape pattern in a chat template.

@@ -143,11 +143,15 @@ const CASES: &[Case] = &[
     case("keras-benign", CLEAN),
     case("savedmodel-pyfunc", &[("unsafe-model-code", "critical")]),
     case("savedmodel-benign", CLEAN),
-    pending(
+    case(
         "onnx-external-traversal",
-        &[("unsafe-model-code", "high")],
-        "4",
+        &[("model-external-data-escape", "high")],
     ),
+    case(
+        "onnx-external-absolute",
+        &[("model-external-data-escape", "high")],
+    ),
+    case("onnx-external-benign", CLEAN),
     case("onnx-custom-domain", &[("unsafe-model-code", "medium")]),
     case("onnx-benign", CLEAN),
     case(
@@ -170,6 +174,29 @@ const CASES: &[Case] = &[
     case(
         "lock-join-torch-new",
         &[("missing-hashes", "low"), ("unsafe-serialization", "high")],
+    ),
+    // onnx below 1.16 follows external_data out of the folder (CVE-2024-27318).
+    case(
+        "lock-join-onnx-old",
+        &[
+            ("missing-hashes", "low"),
+            ("model-external-data-escape", "critical"),
+        ],
+    ),
+    case(
+        "lock-join-onnx-new",
+        &[
+            ("missing-hashes", "low"),
+            ("model-external-data-escape", "high"),
+        ],
+    ),
+    // transformers below 4.38 unpickles TF checkpoints with pickle.load (CVE-2024-3568).
+    case(
+        "lock-join-transformers-old",
+        &[
+            ("missing-hashes", "low"),
+            ("unsafe-serialization", "critical"),
+        ],
     ),
     // Deliver 6 (hashes are checked by their own test).
     case("hashed-configs", CLEAN),
