@@ -338,6 +338,39 @@ def saved_model(ops):
     return field_int(1, 1) + field_bytes(2, meta_graph)
 
 
+# --- HDF5 (Keras .h5) through a pinned h5py in a virtual environment this script creates -----
+
+H5PY = "h5py==3.12.1"
+H5_WRITER = """
+import json, sys, h5py
+config = sys.stdin.read()
+with h5py.File(sys.argv[1], "w") as handle:
+    handle.attrs["keras_version"] = "2.15.0"
+    handle.attrs["backend"] = "tensorflow"
+    handle.attrs["model_config"] = config
+    handle.create_group("model_weights").create_dataset("dense/kernel", data=[[0.5, 1.0]], track_times=False)
+"""
+
+
+def keras_h5(config):
+    """A Keras 2 `model.save("m.h5")` layout written by h5py (deterministic: no timestamps):
+    root attributes keras_version, backend and model_config (a variable-length string), and a
+    model_weights group. h5py comes from the virtual environment at AIRLOCK_FIXTURE_VENV
+    (default /tmp/airlock-fixture-venv), created with H5PY on first use."""
+    venv = os.environ.get("AIRLOCK_FIXTURE_VENV", "/tmp/airlock-fixture-venv")
+    python = os.path.join(venv, "bin", "python")
+    if not os.path.exists(python):
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([python, "-m", "pip", "install", "-q", H5PY], check=True)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "model.h5")
+        subprocess.run([python, "-c", H5_WRITER, path], input=json.dumps(config).encode(), check=True)
+        with open(path, "rb") as handle:
+            return handle.read()
+
+
 # --- the fixtures ----------------------------------------------------------------------------
 
 
@@ -499,6 +532,8 @@ def main():
     foreign = {"module": "os", "class_name": "system", "config": {"command": SHELL}, "registered_name": "os>system"}
     write("keras-foreign-module/model.keras", keras_archive(keras_config([foreign])), ".keras naming a module outside keras")
     write("keras-benign/model.keras", keras_archive(keras_config([DENSE])), ".keras with a Dense layer (benign)")
+    write("keras-h5-lambda/model.h5", keras_h5(keras_config([DENSE, lambda_layer])), "Keras .h5 whose model_config has a Lambda layer")
+    write("keras-h5-benign/model.h5", keras_h5(keras_config([DENSE])), "Keras .h5 with a Dense layer (benign)")
     write("savedmodel-pyfunc/saved_model.pb", saved_model(["Placeholder", "PyFunc", "ReadFile"]), "SavedModel with PyFunc and ReadFile")
     write("savedmodel-benign/saved_model.pb", saved_model(["Placeholder", "MatMul", "Identity"]), "SavedModel with math ops (benign)")
     write(

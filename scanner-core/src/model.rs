@@ -282,6 +282,8 @@ pub enum WeightsFormat {
     Numpy,
     NumpyZip,
     Onnx,
+    /// An HDF5 file (Keras `.h5`): its `model_config` is checked, its datasets are hashed.
+    Hdf5,
     /// A generic container (zip, tar) holding pickles, found by content.
     Archive,
     /// A git-lfs pointer: the weights were never downloaded.
@@ -302,6 +304,7 @@ impl WeightsFormat {
             WeightsFormat::Numpy => "numpy",
             WeightsFormat::NumpyZip => "numpy-zip",
             WeightsFormat::Onnx => "onnx",
+            WeightsFormat::Hdf5 => "hdf5",
             WeightsFormat::Archive => "archive",
             WeightsFormat::LfsPointer => "lfs-pointer",
             WeightsFormat::Unknown => "unknown",

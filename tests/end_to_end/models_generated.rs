@@ -141,6 +141,8 @@ const CASES: &[Case] = &[
     case("keras-lambda", &[("unsafe-model-code", "critical")]),
     case("keras-foreign-module", &[("unsafe-model-code", "critical")]),
     case("keras-benign", CLEAN),
+    case("keras-h5-lambda", &[("unsafe-model-code", "critical")]),
+    case("keras-h5-benign", CLEAN),
     case("savedmodel-pyfunc", &[("unsafe-model-code", "critical")]),
     case("savedmodel-benign", CLEAN),
     case(

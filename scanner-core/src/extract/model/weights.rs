@@ -194,7 +194,7 @@ pub fn extract(id: &'static str, extension: WeightsFormat, input: &Input<'_>) ->
         WeightsFormat::Numpy => super::numpy::read(&mut reader, size, &mut weights),
         WeightsFormat::Onnx => super::onnx::read(&mut reader, size, &mut weights),
         // Containers are walked by `model/archive`, which never comes through here.
-        WeightsFormat::Archive | WeightsFormat::Unknown => {}
+        WeightsFormat::Archive | WeightsFormat::Hdf5 | WeightsFormat::Unknown => {}
     }
 
     if format == WeightsFormat::Unknown {
