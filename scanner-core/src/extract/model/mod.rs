@@ -19,6 +19,7 @@ pub mod hf_config;
 pub mod lfs_pointer;
 pub mod model_card;
 pub mod model_code;
+pub mod model_files;
 pub mod numpy;
 pub mod onnx;
 pub mod pickle;
