@@ -71,6 +71,8 @@ const fn profiled(folder: &'static str, expected: &'static [(&'static str, &'sta
     }
 }
 
+// No technique is pending now; the marker stays for the next one found and not yet caught.
+#[allow(dead_code)]
 const fn pending(
     folder: &'static str,
     expected: &'static [(&'static str, &'static str)],
