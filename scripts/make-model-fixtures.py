@@ -299,13 +299,28 @@ def onnx_model(nodes=b"", initializers=b"", domain_opsets=(("", 17),)):
     return model
 
 
-def onnx_external_tensor(name, location):
-    """TensorProto with data_location EXTERNAL (14 = 1) and external_data (13) entries."""
+def onnx_tensor(name, location, length=None):
+    """TensorProto (dims 1: [4], data_type 2: FLOAT) with data_location EXTERNAL (14 = 1) and
+    external_data (13) entries `location`, `offset` and, when given, `length`."""
     tensor = field_int(1, 4) + field_int(2, 1) + field_bytes(8, name)
     tensor += field_bytes(13, field_bytes(1, "location") + field_bytes(2, location))
     tensor += field_bytes(13, field_bytes(1, "offset") + field_bytes(2, "0"))
-    tensor += field_int(14, 1)
-    return field_bytes(5, tensor)
+    if length is not None:
+        tensor += field_bytes(13, field_bytes(1, "length") + field_bytes(2, str(length)))
+    return tensor + field_int(14, 1)
+
+
+def onnx_external_tensor(name, location, length=None):
+    """A graph initializer (GraphProto field 5) stored outside the model file."""
+    return field_bytes(5, onnx_tensor(name, location, length))
+
+
+def onnx_constant_node(tensor):
+    """A Constant node (NodeProto 1) whose attribute `value` (AttributeProto: name 1, type 20 =
+    TENSOR, t 5) is `tensor`: onnx loads external data of attribute tensors too."""
+    attribute = field_bytes(1, "value") + field_int(20, 4) + field_bytes(5, tensor)
+    node = field_bytes(2, "y") + field_bytes(4, "Constant") + field_bytes(5, attribute)
+    return field_bytes(1, node)
 
 
 def onnx_node(op_type, domain=""):
@@ -321,6 +336,39 @@ def saved_model(ops):
     graph = b"".join(field_bytes(1, field_bytes(1, "node%d" % index) + field_bytes(2, op)) for index, op in enumerate(ops))
     meta_graph = field_bytes(2, graph)
     return field_int(1, 1) + field_bytes(2, meta_graph)
+
+
+# --- HDF5 (Keras .h5) through a pinned h5py in a virtual environment this script creates -----
+
+H5PY = "h5py==3.12.1"
+H5_WRITER = """
+import json, sys, h5py
+config = sys.stdin.read()
+with h5py.File(sys.argv[1], "w") as handle:
+    handle.attrs["keras_version"] = "2.15.0"
+    handle.attrs["backend"] = "tensorflow"
+    handle.attrs["model_config"] = config
+    handle.create_group("model_weights").create_dataset("dense/kernel", data=[[0.5, 1.0]], track_times=False)
+"""
+
+
+def keras_h5(config):
+    """A Keras 2 `model.save("m.h5")` layout written by h5py (deterministic: no timestamps):
+    root attributes keras_version, backend and model_config (a variable-length string), and a
+    model_weights group. h5py comes from the virtual environment at AIRLOCK_FIXTURE_VENV
+    (default /tmp/airlock-fixture-venv), created with H5PY on first use."""
+    venv = os.environ.get("AIRLOCK_FIXTURE_VENV", "/tmp/airlock-fixture-venv")
+    python = os.path.join(venv, "bin", "python")
+    if not os.path.exists(python):
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([python, "-m", "pip", "install", "-q", H5PY], check=True)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "model.h5")
+        subprocess.run([python, "-c", H5_WRITER, path], input=json.dumps(config).encode(), check=True)
+        with open(path, "rb") as handle:
+            return handle.read()
 
 
 # --- the fixtures ----------------------------------------------------------------------------
@@ -484,6 +532,8 @@ def main():
     foreign = {"module": "os", "class_name": "system", "config": {"command": SHELL}, "registered_name": "os>system"}
     write("keras-foreign-module/model.keras", keras_archive(keras_config([foreign])), ".keras naming a module outside keras")
     write("keras-benign/model.keras", keras_archive(keras_config([DENSE])), ".keras with a Dense layer (benign)")
+    write("keras-h5-lambda/model.h5", keras_h5(keras_config([DENSE, lambda_layer])), "Keras .h5 whose model_config has a Lambda layer")
+    write("keras-h5-benign/model.h5", keras_h5(keras_config([DENSE])), "Keras .h5 with a Dense layer (benign)")
     write("savedmodel-pyfunc/saved_model.pb", saved_model(["Placeholder", "PyFunc", "ReadFile"]), "SavedModel with PyFunc and ReadFile")
     write("savedmodel-benign/saved_model.pb", saved_model(["Placeholder", "MatMul", "Identity"]), "SavedModel with math ops (benign)")
     write(
@@ -491,6 +541,17 @@ def main():
         onnx_model(initializers=onnx_external_tensor("w", "../../../../etc/passwd")),
         "ONNX external_data location walking out of the model folder",
     )
+    write(
+        "onnx-external-absolute/model.onnx",
+        onnx_model(nodes=onnx_constant_node(onnx_tensor("c", "/etc/hostname"))),
+        "ONNX Constant node attribute whose external_data location is absolute",
+    )
+    write(
+        "onnx-external-benign/model.onnx",
+        onnx_model(initializers=onnx_external_tensor("w", "model.onnx.data", 16)),
+        "ONNX initializer stored in model.onnx.data beside it (benign)",
+    )
+    write("onnx-external-benign/model.onnx.data", struct.pack("<4f", 0.5, 1.0, 1.5, 2.0), "external tensor data (4 float32)")
     write(
         "onnx-custom-domain/model.onnx",
         onnx_model(nodes=onnx_node("RunShell", "com.attacker"), domain_opsets=(("", 17), ("com.attacker", 1))),
@@ -525,6 +586,14 @@ def main():
     write("lock-join-torch-old/model.pkl", sklearn, "a pickle with an import outside the allowlist")
     write("lock-join-torch-new/requirements.txt", "torch==2.6.0\n", "the project locks torch 2.6")
     write("lock-join-torch-new/model.pkl", sklearn, "a pickle with an import outside the allowlist")
+
+    traversal = onnx_model(initializers=onnx_external_tensor("w", "../../../../etc/passwd"))
+    write("lock-join-onnx-old/requirements.txt", "onnx==1.15.0\n", "the project locks onnx below 1.16")
+    write("lock-join-onnx-old/model.onnx", traversal, "ONNX external_data traversal")
+    write("lock-join-onnx-new/requirements.txt", "onnx==1.16.0\n", "the project locks onnx 1.16")
+    write("lock-join-onnx-new/model.onnx", traversal, "ONNX external_data traversal")
+    write("lock-join-transformers-old/requirements.txt", "transformers==4.37.2\n", "the project locks transformers below 4.38")
+    write("lock-join-transformers-old/model.pkl", sklearn, "a pickle with an import outside the allowlist")
 
     # Deliver 6: every file of a model hashed.
     write("hashed-configs/config.json", model_config, "config.json of a model")

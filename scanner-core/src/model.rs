@@ -308,6 +308,8 @@ pub enum WeightsFormat {
     NumpyZip,
     /// An ONNX protobuf graph.
     Onnx,
+    /// An HDF5 file (Keras `.h5`): its `model_config` is checked, its datasets are hashed.
+    Hdf5,
     /// A generic container (zip, tar) holding pickles, found by content.
     Archive,
     /// A git-lfs pointer: the weights were never downloaded.
@@ -349,6 +351,7 @@ impl WeightsFormat {
             WeightsFormat::Numpy => "numpy",
             WeightsFormat::NumpyZip => "numpy-zip",
             WeightsFormat::Onnx => "onnx",
+            WeightsFormat::Hdf5 => "hdf5",
             WeightsFormat::Archive => "archive",
             WeightsFormat::LfsPointer => "lfs-pointer",
             WeightsFormat::Unknown => "unknown",
@@ -396,6 +399,9 @@ pub struct WeightsFile {
     /// NeMo `_target_`s, TorchScript `code/` calls outside `torch`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub code_hazards: Vec<CodeHazard>,
+    /// Files the model's tensors are read from (ONNX `external_data` locations).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub external_data: Vec<ExternalData>,
     /// Chat templates read from the file's metadata (GGUF); moved to the file component's
     /// [`crate::facts::Facts::chat_templates`] by the extractor.
     #[serde(skip)]
@@ -418,6 +424,7 @@ impl WeightsFile {
             expected_sha256: Vec::new(),
             problems: Vec::new(),
             code_hazards: Vec::new(),
+            external_data: Vec::new(),
             chat_templates: Vec::new(),
         }
     }
@@ -451,6 +458,9 @@ impl WeightsFile {
         self.code_hazards.extend(other.code_hazards);
         self.code_hazards.sort();
         self.code_hazards.dedup();
+        self.external_data.extend(other.external_data);
+        self.external_data.sort();
+        self.external_data.dedup();
     }
 }
 
@@ -485,6 +495,25 @@ pub struct CodeHazard {
     pub place: String,
     /// What the loader would run (`auto_map` class, a Keras `Lambda` layer, ...).
     pub what: String,
+}
+
+/// A file a model's loader reads tensors from, as the model names it (ONNX `TensorProto`
+/// `external_data` entry `location`, relative to the model file's folder).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ExternalData {
+    /// The location as written in the model.
+    pub location: String,
+    /// The first tensor stored there.
+    pub tensor: String,
+    /// How many tensors are stored there.
+    pub tensors: u64,
+    /// The largest `offset + length` the tensors claim (the file must be at least that long).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extent: Option<u64>,
+    /// Why the location reaches outside the model's folder (absolute, `..`, a link that leaves
+    /// it): the loader would read (or, on save, write) a file the model does not own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escapes: Option<String>,
 }
 
 /// One sandbox-escape pattern in a chat template.

@@ -359,7 +359,11 @@ fn a_tampered_blob_in_the_hugging_face_cache_is_an_integrity_failure() {
     // Scanning the snapshot itself follows its links into the repository's blobs.
     let report = scan_path(&snapshot);
     assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
-    assert_eq!(report.graph.len(), 3, "the model and its two weights files");
+    assert_eq!(
+        report.graph.len(),
+        4,
+        "the model, its two weights files and its hashed config.json"
+    );
     let failures = analyze(&report.graph, None)
         .findings
         .iter()

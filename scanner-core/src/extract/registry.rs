@@ -27,6 +27,7 @@ pub static FORMATS: &[&Format] = &[
     &super::model::numpy::FORMAT,
     &super::model::onnx::FORMAT,
     &super::model::chat_template::FORMAT,
+    &super::model::model_files::FORMAT,
     &super::model::archive::FORMAT,
     &super::model::saved_model::FORMAT,
     &super::sbom::FORMAT,

@@ -141,6 +141,7 @@ impl Vocabulary for WeightsFormat {
         WeightsFormat::Numpy,
         WeightsFormat::NumpyZip,
         WeightsFormat::Onnx,
+        WeightsFormat::Hdf5,
         WeightsFormat::Archive,
         WeightsFormat::LfsPointer,
         WeightsFormat::Unknown,

@@ -1,5 +1,5 @@
 //! Model risk joined to the lock: when the scanned project also locks the library that loads
-//! a model file (`torch`, `keras`, `llama-cpp-python`), a model finding whose exploitability
+//! a model file (`torch`, `keras`, `llama-cpp-python`, `onnx`, `transformers`), a model finding whose exploitability
 //! depends on that library's version says so, and is raised one level when the locked version
 //! is below the fix. The joins are data (`loader_joins.tsv`), one advisory id per row; a
 //! version that does not parse as PEP 440 is treated as vulnerable (fail closed).
@@ -95,7 +95,7 @@ mod tests {
     #[test]
     fn every_join_has_an_advisory_and_a_version() {
         let rows: Vec<LoaderJoin> = joins().collect();
-        assert_eq!(rows.len(), 3);
+        assert_eq!(rows.len(), 5);
         for row in rows {
             assert!(row.advisory.starts_with("CVE-") || row.advisory.starts_with("GHSA-"));
             assert!(

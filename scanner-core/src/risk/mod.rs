@@ -10,6 +10,7 @@ mod license_policy;
 mod loader_join;
 mod missing_hashes;
 mod model_code;
+mod model_external_data;
 mod model_integrity;
 pub mod model_license;
 pub mod model_policy;
@@ -179,6 +180,7 @@ rules! {
     ModelScanIncomplete => "model-scan-incomplete", High, "A pickle-based model file could not be walked to its end, or was named by an SBOM and not read at all, so it is not known to be safe.";
     RemoteCodeRequired => "remote-code-required", High, "A model config maps classes to Python code that runs only with trust_remote_code.";
     UnsafeModelCode => "unsafe-model-code", Critical, "A model file makes its loader run code outside pickles: a Keras Lambda layer or foreign module, a NeMo Hydra _target_, TorchScript calls outside torch, TensorFlow ops that run Python or touch files (medium for a non-standard ONNX operator domain).";
+    ModelExternalDataEscape => "model-external-data-escape", High, "A model stores tensors in a file outside its folder (an ONNX external_data location that is absolute, walks up with .., or links out): loading it reads any file into a tensor (CVE-2022-25882, CVE-2024-27318).";
     UnsafeChatTemplate => "unsafe-chat-template", Critical, "A model's Jinja chat template reaches Python internals (dunder attributes, gadget globals, module names), a sandbox escape when a loader renders it (medium when it could not be inspected to its end).";
     WeightsNotMaterialized => "weights-not-materialized", Medium, "A weights file is a git-lfs pointer: the weights were never downloaded.";
     ModelIntegrityMismatch => "model-integrity-mismatch", High, "A weights file does not hash to the digest it was published with.";
@@ -422,6 +424,7 @@ pub fn analyze_with(
     model_findings.extend(remote_code::check(graph));
     model_findings.extend(chat_template::check(graph));
     model_findings.extend(model_code::check(graph));
+    model_findings.extend(model_external_data::check(graph));
     model_findings.extend(
         model_license::check(graph, &options.model)
             .into_iter()

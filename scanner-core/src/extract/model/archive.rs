@@ -100,6 +100,8 @@ impl Parse for Archive {
                 weights.size = input.files.facts(input.path).ok().map(|facts| facts.size);
                 Ok(weights::report(ID, input, weights))
             }
+            // Keras `.h5`: its `model_config` ([`super::hdf5`]).
+            Content::Hdf5 => Ok(super::hdf5::read(ID, input)),
             Content::SevenZip if beside_model_files(input) => {
                 let mut weights = WeightsFile::new(WeightsFormat::Archive);
                 weights.pickles.push(incomplete(

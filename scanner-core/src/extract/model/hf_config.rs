@@ -248,15 +248,13 @@ impl Parse for HfConfigExtractor {
                 }
             }
         }
-        if let Some(value) = &config.chat_template {
-            let line = line_of("\"chat_template\"", 0);
-            let templates = chat_templates(value, line);
-            if !templates.is_empty() {
-                if let Some(mut file) = super::file_component(ID, input.path, input.bytes) {
-                    file.facts.chat_templates = templates;
-                    super::link_file(&model, file, input.path, &mut extraction);
-                }
+        // Every config is a hashed file of the model (an edited `auto_map` is enough to make
+        // a loader run remote code), carrying the chat templates a tokenizer config holds.
+        if let Some(mut file) = super::file_component(ID, input.path, input.bytes) {
+            if let Some(value) = &config.chat_template {
+                file.facts.chat_templates = chat_templates(value, line_of("\"chat_template\"", 0));
             }
+            super::link_file(&model, file, input.path, &mut extraction);
         }
         link_base_models(&model, &card.base_models, ID, &mut extraction);
         extraction
@@ -278,7 +276,17 @@ mod tests {
         let files = MemoryFiles::new().with("m/config.json", config);
         let input = Input::new("m/config.json", config.as_bytes()).with_files(&files);
         let extraction = HfConfigExtractor.parse(&input).unwrap();
-        let card = extraction.components[0].facts.model_card.as_ref().unwrap();
+        let card = extraction
+            .components
+            .iter()
+            .find_map(|component| component.facts.model_card.as_ref())
+            .unwrap();
+        let config_file = extraction
+            .components
+            .iter()
+            .find(|component| component.kind == crate::component::ComponentKind::File)
+            .unwrap();
+        assert_eq!(config_file.hashes.len(), 1, "the config is a hashed file");
         assert_eq!(card.architecture_family.as_deref(), Some("new"));
         assert_eq!(card.remote_code.len(), 2);
         let other = &card.remote_code[0];

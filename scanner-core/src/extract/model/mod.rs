@@ -13,11 +13,13 @@
 pub mod archive;
 pub mod chat_template;
 pub mod gguf;
+pub mod hdf5;
 pub mod hf_cache;
 pub mod hf_config;
 pub mod lfs_pointer;
 pub mod model_card;
 pub mod model_code;
+pub mod model_files;
 pub mod numpy;
 pub mod onnx;
 pub mod pickle;

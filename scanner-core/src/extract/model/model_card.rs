@@ -548,6 +548,10 @@ impl Parse for ModelCardExtractor {
         }
         extraction.components.push(component);
         extraction.roots.push(model.key.clone());
+        // The card is a file of the model: hashed, so intake can verify it like the weights.
+        if let Some(file) = super::file_component(ID, input.path, input.bytes) {
+            super::link_file(&model, file, input.path, &mut extraction);
+        }
         Ok(extraction)
     }
 }
@@ -631,10 +635,17 @@ mod tests {
             .with("m/model.gguf", "GGUF");
         let input = Input::new("m/README.md", card.as_bytes()).with_files(&beside);
         let extraction = ModelCardExtractor.parse(&input).unwrap();
-        assert_eq!(extraction.references.len(), 1);
+        // The base model, and the card itself as a hashed file of the model.
+        assert_eq!(extraction.references.len(), 2);
         assert_eq!(
             extraction.references[0].conditions.relation.as_deref(),
             Some("quantized")
         );
+        let card_file = extraction
+            .components
+            .iter()
+            .find(|component| component.kind == crate::component::ComponentKind::File)
+            .unwrap();
+        assert_eq!(card_file.hashes.len(), 1);
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! Magic numbers: pickle `PROTO` (`Lib/pickletools.py`), zip local header `PK\x03\x04` /
 //! empty-archive `PK\x05\x06` (APPNOTE 4.3.7), POSIX ustar `ustar` at byte 257, 7z signature
-//! `7z\xBC\xAF\x27\x1C`, gzip `\x1F\x8B`, HDF5 superblock signature `\x89HDF\r\n\x1A\n`,
+//! `7z\xBC\xAF\x27\x1C`, gzip `\x1F\x8B`, HDF5 superblock signature `\x89HDF\r\n\x1A\n`
+//! (at byte 0, 512, 1024, 2048, …: a user block may precede it),
 //! `GGUF`, NumPy `\x93NUMPY`.
 
 /// Extensions whose files are model serializations no name-matched format reads; with
@@ -107,7 +108,7 @@ pub fn identify(bytes: &[u8]) -> Content {
         Content::SevenZip
     } else if bytes.starts_with(b"\x1F\x8B") {
         Content::Gzip
-    } else if bytes.starts_with(b"\x89HDF\r\n\x1A\n") {
+    } else if super::hdf5::is_hdf5(bytes) {
         Content::Hdf5
     } else if bytes.starts_with(b"\x93NUMPY") {
         Content::Numpy

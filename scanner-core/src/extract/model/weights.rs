@@ -202,7 +202,7 @@ pub fn extract(id: &'static str, extension: WeightsFormat, input: &Input<'_>) ->
         WeightsFormat::Numpy => super::numpy::read(&mut reader, size, &mut weights),
         WeightsFormat::Onnx => super::onnx::read(&mut reader, size, &mut weights),
         // Containers are walked by `model/archive`, which never comes through here.
-        WeightsFormat::Archive | WeightsFormat::Unknown => {}
+        WeightsFormat::Archive | WeightsFormat::Hdf5 | WeightsFormat::Unknown => {}
     }
 
     if format == WeightsFormat::Unknown {
@@ -232,7 +232,18 @@ pub fn extract(id: &'static str, extension: WeightsFormat, input: &Input<'_>) ->
     if !same_family(format, extension) {
         weights.extension_format = Some(extension);
     }
-    report(id, input, weights)
+    let external = if format == WeightsFormat::Onnx {
+        super::onnx::external_files(input, &mut weights)
+    } else {
+        Vec::new()
+    };
+    let mut extraction = report(id, input, weights);
+    if let Some(model) = ModelDirectory::of(input.path) {
+        for (file, path) in external {
+            super::link_file(&model, file, &path, &mut extraction);
+        }
+    }
+    extraction
 }
 
 /// The `file` component of a weights file read into `weights` (with its SHA-256, the digest
