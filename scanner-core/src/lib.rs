@@ -6,6 +6,9 @@
 //! never prints: it returns values and typed errors, and the CLI decides how to show them (and
 //! runs other programs, such as `cargo metadata`, behind the ports this crate defines).
 
+// Every public item says what it is for (issue 18): the crate is read by more people than wrote it.
+#![warn(missing_docs)]
+
 pub mod clock;
 pub mod component;
 pub mod diagnostic;

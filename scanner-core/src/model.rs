@@ -331,6 +331,8 @@ impl WeightsFormat {
             | WeightsFormat::Numpy
             | WeightsFormat::NumpyZip
             | WeightsFormat::Archive
+            // Keras `.h5` models carry Lambda layers (marshalled Python code).
+            | WeightsFormat::Hdf5
             | WeightsFormat::Unknown => true,
             WeightsFormat::Safetensors
             | WeightsFormat::Gguf

@@ -74,11 +74,18 @@ impl InstalledFacts {
 pub enum Integrity {
     /// The `RECORD` was read: `verified` files hashed as listed, `problems` did not.
     Checked {
+        /// How many listed files hashed as listed.
         verified: usize,
+        /// The listed files that did not.
         problems: Vec<FileProblem>,
     },
     /// The `RECORD` is absent or cannot be read: nothing is known about the files.
-    Unknown { reason: String, location: Location },
+    Unknown {
+        /// Why nothing is known.
+        reason: String,
+        /// The `RECORD` (or the metadata directory that lacks one).
+        location: Location,
+    },
 }
 
 /// One file an installed package's `RECORD` lists that is not as listed.
@@ -86,6 +93,7 @@ pub enum Integrity {
 pub struct FileProblem {
     /// Scan-relative path of the file.
     pub path: String,
+    /// What is wrong with it.
     pub problem: FileProblemKind,
 }
 
@@ -93,12 +101,20 @@ pub struct FileProblem {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum FileProblemKind {
     /// Its content hashes to something else (or its size differs).
-    Modified { expected: String, found: String },
+    Modified {
+        /// The digest `RECORD` lists.
+        expected: String,
+        /// The digest of the file as it is.
+        found: String,
+    },
     /// It is not there.
     Missing,
     /// It could not be checked (a hash algorithm airlock does not compute, a link out of the
     /// scanned tree, a read error): its integrity is unknown.
-    Unverifiable { reason: String },
+    Unverifiable {
+        /// Why it could not be checked.
+        reason: String,
+    },
 }
 
 /// One executable line of a `.pth` file.

@@ -353,6 +353,19 @@ pub(super) fn check(graph: &DependencyGraph, policy: &ModelPolicy) -> Vec<Findin
     findings
 }
 
+/// A finding about the weights file `component`, pointing at the file itself.
+fn file_finding(
+    graph: &DependencyGraph,
+    component: &Component,
+    rule: RuleId,
+    path: &str,
+    message: String,
+) -> Finding {
+    let mut finding = Finding::new(graph, rule, &component.key, message);
+    finding.evidence = vec![Location::file(path.to_owned())];
+    finding
+}
+
 fn file_path(component: &Component) -> String {
     match &component.key.source {
         crate::component::Source::File { path } => path.clone(),
@@ -371,7 +384,6 @@ fn check_unread(
     findings: &mut Vec<Finding>,
 ) {
     let path = file_path(component);
-    let evidence = vec![Location::file(path.clone())];
     let dangerous: Vec<String> = component
         .facts
         .stated_pickle_imports
@@ -388,32 +400,30 @@ fn check_unread(
         })
         .collect();
     if !dangerous.is_empty() {
-        let mut finding = Finding::new(
+        findings.push(file_finding(
             graph,
+            component,
             RuleId::DangerousPickleImport,
-            &component.key,
+            &path,
             format!(
                 "`{path}` is {} weights that import {}, as the SBOM it was read from states: \
                  loading it runs that code",
                 format.as_str(),
                 dangerous.join(", ")
             ),
-        );
-        finding.evidence.clone_from(&evidence);
-        findings.push(finding);
+        ));
     }
-    let mut finding = Finding::new(
+    findings.push(file_finding(
         graph,
+        component,
         RuleId::ModelScanIncomplete,
-        &component.key,
+        &path,
         format!(
             "`{path}` is {} weights named by an SBOM; airlock did not read the file, so what \
              loading it runs is unknown: scan the file itself",
             format.as_str()
         ),
-    );
-    finding.evidence = evidence;
-    findings.push(finding);
+    ));
 }
 
 fn check_file(
@@ -441,19 +451,17 @@ fn check_file(
         }
     }
     let note = format_note(weights);
-    let evidence = vec![Location::file(path.clone())];
     if !dangerous.is_empty() {
-        let mut finding = Finding::new(
+        findings.push(file_finding(
             graph,
+            component,
             RuleId::DangerousPickleImport,
-            &component.key,
+            &path,
             format!(
                 "`{path}` is a pickle{note} that imports {}: loading it runs that code",
                 describe(&dangerous)
             ),
-        );
-        finding.evidence.clone_from(&evidence);
-        findings.push(finding);
+        ));
     } else {
         let (severity, message) = if unknown.is_empty() && !loader_defined.is_empty() {
             (
@@ -486,9 +494,14 @@ fn check_file(
                 ),
             )
         };
-        let mut finding = Finding::new(graph, RuleId::UnsafeSerialization, &component.key, message);
+        let mut finding = file_finding(
+            graph,
+            component,
+            RuleId::UnsafeSerialization,
+            &path,
+            message,
+        );
         finding.severity = severity;
-        finding.evidence.clone_from(&evidence);
         findings.push(finding);
     }
     let incomplete: Vec<String> = weights
@@ -504,17 +517,16 @@ fn check_file(
         })
         .collect();
     if !incomplete.is_empty() {
-        let mut finding = Finding::new(
+        findings.push(file_finding(
             graph,
+            component,
             RuleId::ModelScanIncomplete,
-            &component.key,
+            &path,
             format!(
                 "`{path}` could not be scanned to the end, so it is not known to be safe: {}",
                 incomplete.join("; ")
             ),
-        );
-        finding.evidence = evidence;
-        findings.push(finding);
+        ));
     }
 }
 

@@ -68,7 +68,7 @@ impl Parse for ModelFile {
 
 /// A `file` component for `input.path` with the digest the driver streamed.
 pub fn hashed_file(id: &'static str, input: &Input<'_>) -> Option<crate::component::Component> {
-    use crate::component::{Component, ComponentKey, ComponentKind, Hash, HashAlgorithm, Source};
+    use crate::component::{Component, ComponentKey, ComponentKind, Source};
     use crate::ecosystem::Ecosystem;
     let file_name = input.path.rsplit('/').next().unwrap_or(input.path);
     let name = super::package_name(Ecosystem::GenericFile, file_name)?;
@@ -83,9 +83,7 @@ pub fn hashed_file(id: &'static str, input: &Input<'_>) -> Option<crate::compone
     let mut file =
         Component::new(key, ComponentKind::File).with_evidence(evidence(id, input.path, None));
     if let Ok(digest) = input.files.digest(input.path) {
-        if let Ok(hash) = Hash::new(HashAlgorithm::Sha256, &digest.sha256) {
-            file.hashes.insert(hash);
-        }
+        file.hashes.extend(digest.hashes());
     }
     Some(file)
 }

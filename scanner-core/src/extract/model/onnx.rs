@@ -566,12 +566,7 @@ pub fn external_files(input: &Input<'_>, weights: &mut WeightsFile) -> Vec<(Comp
                 );
                 let mut file = Component::new(key, crate::component::ComponentKind::File)
                     .with_evidence(super::evidence(ID, input.path, None));
-                if let Ok(hash) = crate::component::Hash::new(
-                    crate::component::HashAlgorithm::Sha256,
-                    &digest.sha256,
-                ) {
-                    file.hashes.insert(hash);
-                }
+                file.hashes.extend(digest.hashes());
                 files.push((file, path));
             }
             Err(diagnostic) => problems.push(format!(

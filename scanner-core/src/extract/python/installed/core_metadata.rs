@@ -14,14 +14,18 @@ const SUPPORTED_MAJOR: u32 = 2;
 /// line it starts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Field {
+    /// The header's name as written (`Requires-Dist`).
     pub name: String,
+    /// Its value, continuation lines joined with a newline.
     pub value: String,
+    /// The line the header starts on.
     pub line: u32,
 }
 
 /// The headers of one metadata file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CoreMetadata {
+    /// Every header, in file order (a name may repeat: `Classifier`, `Requires-Dist`).
     pub fields: Vec<Field>,
 }
 

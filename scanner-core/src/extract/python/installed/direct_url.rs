@@ -33,6 +33,7 @@ struct DirInfo {
 /// Where the package came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirectUrl {
+    /// The VCS repository, archive URL or local directory it was installed from.
     pub source: Source,
     /// Installed in editable mode (`pip install -e`): its code is a directory on disk.
     pub editable: bool,

@@ -15,7 +15,9 @@ pub struct RecordEntry {
     pub path: String,
     /// The hash, if the row has one.
     pub hash: Option<RecordHash>,
+    /// The size in bytes, if the row gives one.
     pub size: Option<u64>,
+    /// The row's line in `RECORD`.
     pub line: u32,
 }
 
