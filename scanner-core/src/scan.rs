@@ -858,6 +858,10 @@ pub fn stream_digest(
 }
 
 impl FileReader for DiskFiles<'_> {
+    fn digest_of(&self, bytes: &[u8]) -> FileDigest {
+        crate::extract::digest_of(bytes, self.sha512)
+    }
+
     fn facts(&self, path: &str) -> Result<FileFacts, Diagnostic> {
         let disk_path = self.inside_root(path)?;
         let link = fs::symlink_metadata(&disk_path).map_err(|error| io_error(path, &error))?;

@@ -77,6 +77,23 @@ pub trait FileReader: Sync + std::fmt::Debug {
     fn digest(&self, path: &str) -> Result<FileDigest, Diagnostic> {
         Err(unsupported(path, "hashing"))
     }
+
+    /// The digest of bytes already read whole (a model's config or card), with the algorithms
+    /// the scan computes for the files it hashes: SHA-256, and SHA-512 when the scan asks
+    /// for it.
+    fn digest_of(&self, bytes: &[u8]) -> FileDigest {
+        digest_of(bytes, false)
+    }
+}
+
+/// The digest of `bytes`: SHA-256, and SHA-512 when `sha512` is set.
+pub fn digest_of(bytes: &[u8], sha512: bool) -> FileDigest {
+    use sha2::Digest as _;
+    FileDigest {
+        sha256: hex::encode(sha2::Sha256::digest(bytes)),
+        sha512: sha512.then(|| hex::encode(sha2::Sha512::digest(bytes))),
+        size: bytes.len() as u64,
+    }
 }
 
 /// `Read + Seek`, as one object-safe trait.
@@ -226,13 +243,8 @@ impl FileReader for MemoryFiles {
     }
 
     fn digest(&self, path: &str) -> Result<FileDigest, Diagnostic> {
-        use sha2::Digest as _;
         let bytes = self.files.get(path).ok_or_else(|| missing_file(path))?;
-        Ok(FileDigest {
-            sha256: hex::encode(sha2::Sha256::digest(bytes)),
-            sha512: None,
-            size: bytes.len() as u64,
-        })
+        Ok(digest_of(bytes, false))
     }
 }
 

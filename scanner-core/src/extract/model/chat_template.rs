@@ -85,7 +85,7 @@ impl Parse for ChatTemplateFile {
                     message,
                 ));
         }
-        let Some(mut file) = super::file_component(ID, input.path, input.bytes) else {
+        let Some(mut file) = super::file_component(ID, input) else {
             return Ok(extraction);
         };
         file.facts.chat_templates.push(template);

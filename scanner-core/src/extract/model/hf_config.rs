@@ -250,7 +250,7 @@ impl Parse for HfConfigExtractor {
         }
         // Every config is a hashed file of the model (an edited `auto_map` is enough to make
         // a loader run remote code), carrying the chat templates a tokenizer config holds.
-        if let Some(mut file) = super::file_component(ID, input.path, input.bytes) {
+        if let Some(mut file) = super::file_component(ID, input) {
             if let Some(value) = &config.chat_template {
                 file.facts.chat_templates = chat_templates(value, line_of("\"chat_template\"", 0));
             }

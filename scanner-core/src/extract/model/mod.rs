@@ -33,7 +33,7 @@ mod zip_archive;
 
 use crate::component::{Component, ComponentKey, ComponentKind, Source};
 use crate::ecosystem::Ecosystem;
-use crate::extract::{parent_directory, FileReader};
+use crate::extract::{parent_directory, FileReader, Input};
 use crate::location::{Evidence, Location};
 use crate::model::{HubRepository, ModelCard};
 use crate::name::PackageName;
@@ -192,18 +192,16 @@ pub fn link_base_models(
     }
 }
 
-/// A `file` component for a file of a model read whole, with the SHA-256 of `bytes`.
-pub fn file_component(id: &'static str, path: &str, bytes: &[u8]) -> Option<Component> {
-    use sha2::Digest as _;
+/// A `file` component for the main file of `input`, read whole, with the digests of its
+/// bytes (SHA-256, and SHA-512 when the scan asks for it).
+pub fn file_component(id: &'static str, input: &Input<'_>) -> Option<Component> {
+    let path = input.path;
     let file_name = path.rsplit('/').next().unwrap_or(path);
     let name = package_name(Ecosystem::GenericFile, file_name)?;
     let key = ComponentKey::in_file(name, path);
     let mut file = Component::new(key, ComponentKind::File).with_evidence(evidence(id, path, None));
-    let digest = hex::encode(sha2::Sha256::digest(bytes));
-    if let Ok(hash) = crate::component::Hash::new(crate::component::HashAlgorithm::Sha256, &digest)
-    {
-        file.hashes.insert(hash);
-    }
+    file.hashes
+        .extend(input.files.digest_of(input.bytes).hashes());
     Some(file)
 }
 

@@ -549,7 +549,7 @@ impl Parse for ModelCardExtractor {
         extraction.components.push(component);
         extraction.roots.push(model.key.clone());
         // The card is a file of the model: hashed, so intake can verify it like the weights.
-        if let Some(file) = super::file_component(ID, input.path, input.bytes) {
+        if let Some(file) = super::file_component(ID, input) {
             super::link_file(&model, file, input.path, &mut extraction);
         }
         Ok(extraction)

@@ -149,7 +149,7 @@ impl Parse for SavedModel {
         weights
             .metadata
             .insert("ops".to_owned(), names.len().to_string());
-        let Some(mut file) = super::file_component(ID, input.path, input.bytes) else {
+        let Some(mut file) = super::file_component(ID, input) else {
             return Ok(extraction);
         };
         file.facts.weights = Some(Box::new(weights));
