@@ -4,6 +4,7 @@
 //! extractor can be tested on in-memory fixtures and fuzzed without a filesystem. What needs
 //! more than one file (joins, resolving names) is the link stage's ([`crate::link`]).
 
+pub mod agent;
 pub mod cargo;
 pub mod mcp;
 pub mod model;
