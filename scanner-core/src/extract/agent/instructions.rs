@@ -170,11 +170,7 @@ impl Parse for InstructionsExtractor {
         ) {
             component.hashes.insert(hash);
         }
-        let lines: Vec<(&str, u32)> = text
-            .lines()
-            .zip(1u32..)
-            .map(|(line, number)| (line, number))
-            .collect();
+        let lines: Vec<(&str, u32)> = text.lines().zip(1u32..).collect();
         let mut facts = AgentFacts {
             file: Some(kind.to_owned()),
             hidden_instructions: find_hidden(lines.clone(), DIRECTIVES),

@@ -44,7 +44,9 @@ impl Parse for VsCodeSettingsExtractor {
         for (key, value) in root.members() {
             match key.as_str() {
                 "chat.tools.autoApprove" | "chat.tools.global.autoApprove" => {
-                    if file.boolean(&mut extraction, value, key) == Some(true) {
+                    // Read (and warned about) whatever its type; judged only when true.
+                    let approves_everything = file.boolean(&mut extraction, value, key);
+                    if approves_everything == Some(true) {
                         file.setting(value.line, key, "true", SettingConcern::PromptsOff);
                     }
                 }
