@@ -157,7 +157,7 @@ fn the_readme_main_command_works_on_a_fresh_clone_without_network() {
         "{report}"
     );
     assert!(
-        messages.contains("47 components"),
+        messages.contains("50 components"),
         "the summary on stderr: {messages}"
     );
     // The scan wrote nothing into the clone.
