@@ -198,11 +198,20 @@ pub enum ComponentKind {
     McpServer,
     /// A tool an agent may call, as declared to the model (name, description, input schema).
     AgentTool,
+    /// A command an agent client runs on an event (a Claude Code or Cursor hook, an
+    /// `apiKeyHelper`, Codex `notify`), read from its settings.
+    AgentHook,
+    /// An agent client's settings file, as far as it decides what runs without asking
+    /// (permissions, approval modes, environment, base URLs).
+    AgentSettings,
+    /// A file of instructions the model is told to follow (`AGENTS.md`, `CLAUDE.md`,
+    /// `.cursorrules`, a skill's `SKILL.md`, …).
+    AgentInstructions,
 }
 
 impl ComponentKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ComponentKind; 7] = [
+    pub const ALL: [ComponentKind; 10] = [
         ComponentKind::Application,
         ComponentKind::Library,
         ComponentKind::MachineLearningModel,
@@ -210,6 +219,9 @@ impl ComponentKind {
         ComponentKind::File,
         ComponentKind::McpServer,
         ComponentKind::AgentTool,
+        ComponentKind::AgentHook,
+        ComponentKind::AgentSettings,
+        ComponentKind::AgentInstructions,
     ];
 
     /// Reads [`ComponentKind::as_str`] back.
@@ -229,6 +241,9 @@ impl ComponentKind {
             ComponentKind::File => "file",
             ComponentKind::McpServer => "mcp-server",
             ComponentKind::AgentTool => "agent-tool",
+            ComponentKind::AgentHook => "agent-hook",
+            ComponentKind::AgentSettings => "agent-settings",
+            ComponentKind::AgentInstructions => "agent-instructions",
         }
     }
 }

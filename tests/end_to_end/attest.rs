@@ -65,7 +65,7 @@ fn attested() -> Home {
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("attested 11 files"),
+        stderr(&output).contains("attested 14 files"),
         "{}",
         stderr(&output)
     );
@@ -134,7 +134,10 @@ fn attesting_the_example_project_and_verifying_it_passes() {
     assert_eq!(
         names,
         [
+            ".claude/hooks/format.sh",
+            ".claude/settings.json",
             ".mcp.json",
+            "CLAUDE.md",
             "agent/pyproject.toml",
             "agent/requirements.txt",
             "agent/uv.lock",
@@ -172,7 +175,7 @@ fn attesting_the_example_project_and_verifying_it_passes() {
     let text = stdout(&output);
     assert!(
         text.contains(
-            "subjects   ok      11 attested: 11 ok, 0 modified, 0 missing; 0 unexpected files airlock reads; 10 other files not attested (listed)"
+            "subjects   ok      14 attested: 14 ok, 0 modified, 0 missing; 0 unexpected files airlock reads; 10 other files not attested (listed)"
         ),
         "{text}"
     );
@@ -192,14 +195,15 @@ fn attesting_the_example_project_and_verifying_it_passes() {
     assert_eq!(report["passed"], true);
     assert_eq!(report["failed"], serde_json::json!([]));
     assert_eq!(report["signature"]["status"], "ok");
-    assert_eq!(report["files"]["counts"]["ok"], 11);
+    assert_eq!(report["files"]["counts"]["ok"], 14);
     assert_eq!(report["files"]["extra_files"], "default");
     // Graded and reported under --fail-on none: the critical pickle is there.
     assert_eq!(report["findings"]["status"], "ok");
-    assert_eq!(
-        report["findings"]["below_threshold"][0]["rule"],
-        "dangerous-pickle-import"
-    );
+    assert!(report["findings"]["below_threshold"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|finding| finding["rule"] == "dangerous-pickle-import"));
     assert_eq!(report["recorded"]["status"], "ok");
     assert_eq!(report["advisory_database"]["reason"], "--no-vuln-db");
 
@@ -259,7 +263,7 @@ fn a_flipped_byte_in_a_weights_file_is_rejected() {
     let text = stdout(&output);
     assert!(
         text.contains(
-            "subjects   FAILED  11 attested: 10 ok, 1 modified, 0 missing; 0 unexpected files airlock reads"
+            "subjects   FAILED  14 attested: 13 ok, 1 modified, 0 missing; 0 unexpected files airlock reads"
         ),
         "{text}"
     );
@@ -297,7 +301,7 @@ fn an_edited_lockfile_is_rejected() {
         problems(&report),
         [("modified".to_owned(), "agent/uv.lock".to_owned())]
     );
-    assert_eq!(report["files"]["counts"]["ok"], 10);
+    assert_eq!(report["files"]["counts"]["ok"], 13);
     assert!(report["files"]["problems"][0]["detail"]
         .as_str()
         .unwrap()
@@ -318,7 +322,7 @@ fn a_deleted_file_is_rejected() {
         ),
         "{text}"
     );
-    assert!(text.contains("10 ok, 0 modified, 1 missing"), "{text}");
+    assert!(text.contains("13 ok, 0 modified, 1 missing"), "{text}");
 }
 
 #[test]
@@ -334,7 +338,7 @@ fn extra_files_airlock_reads_fail_others_are_listed_and_exact_fails_on_any() {
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     let text = stdout(&output);
     assert!(
-        text.contains("subjects   FAILED  11 attested: 11 ok, 0 modified, 0 missing; 1 unexpected file airlock reads (a failure); 11 other files not attested (listed)"),
+        text.contains("subjects   FAILED  14 attested: 14 ok, 0 modified, 0 missing; 1 unexpected file airlock reads (a failure); 11 other files not attested (listed)"),
         "{text}"
     );
     assert!(
@@ -376,7 +380,7 @@ fn extra_files_airlock_reads_fail_others_are_listed_and_exact_fails_on_any() {
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     assert!(
-        text.contains("subjects   FAILED  11 attested: 11 ok, 0 modified, 0 missing; 0 unexpected files airlock reads; 11 other files not attested (--exact: a failure)"),
+        text.contains("subjects   FAILED  14 attested: 14 ok, 0 modified, 0 missing; 0 unexpected files airlock reads; 11 other files not attested (--exact: a failure)"),
         "{text}"
     );
     assert!(
@@ -612,7 +616,7 @@ fn recorded_and_current_findings_meet_fail_on() {
     ]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("6 findings at or above high (recorded in the attestation"),
+        stderr(&output).contains("8 findings at or above high (recorded in the attestation"),
         "{}",
         stderr(&output)
     );
@@ -629,7 +633,9 @@ fn recorded_and_current_findings_meet_fail_on() {
     assert_eq!(report["advisory_database"]["used"], true);
     // Rated high or worse first, then the unknown ones counted as high.
     let expected = [
+        "agent-download-execute",
         "dangerous-pickle-import",
+        "agent-hidden-instructions",
         "RUSTSEC-2022-0013",
         "PYSEC-2024-60",
         "mcp-unpinned-server",
@@ -639,18 +645,18 @@ fn recorded_and_current_findings_meet_fail_on() {
     assert_eq!(ids(&report["findings"]["failing"]), expected);
     assert_eq!(
         report["findings"]["detail"],
-        "6 findings at or above high on the tree as it is on disk (5 below); vulnerabilities matched against the local database; 2 unknown (counted as high)"
+        "8 findings at or above high on the tree as it is on disk (5 below); vulnerabilities matched against the local database; 2 unknown (counted as high)"
     );
     assert_eq!(ids(&report["recorded"]["failing"]), expected);
     assert_eq!(
         report["recorded"]["detail"],
-        "the attestation recorded 11 findings: 6 at or above high; 11 found again on disk; 2 unknown (counted as high)"
+        "the attestation recorded 13 findings: 8 at or above high; 13 found again on disk; 2 unknown (counted as high)"
     );
     assert_eq!(report["recorded"]["failing"][0]["now"], "found-again");
-    assert_eq!(report["findings"]["failing"][5]["severity"], "unknown");
-    assert_eq!(report["findings"]["failing"][5]["counted_as"], "high");
+    assert_eq!(report["findings"]["failing"][7]["severity"], "unknown");
+    assert_eq!(report["findings"]["failing"][7]["counted_as"], "high");
     assert_eq!(
-        report["findings"]["failing"][2]["introduced_through"],
+        report["findings"]["failing"][4]["introduced_through"],
         serde_json::json!([
             "pkg:pypi/research-agent@0.3.1#path=stack/agent",
             "pkg:pypi/requests@2.30.0",
@@ -665,16 +671,17 @@ fn recorded_and_current_findings_meet_fail_on() {
     assert_eq!(report["recorded"]["status"], "ok");
     assert_eq!(report["policy"]["fail_on"], "none");
 
-    // At critical, the pickle alone fails (the attestation recorded it, and it is on disk).
+    // At critical, the pickle and the download-and-execute hook alone fail (the attestation
+    // recorded them, and they are on disk).
     let (code, report) = verify_json(&home, &["--fail-on", "critical"]);
     assert_eq!(code, Some(1));
     assert_eq!(
         ids(&report["findings"]["failing"]),
-        ["dangerous-pickle-import"]
+        ["agent-download-execute", "dangerous-pickle-import"]
     );
     assert_eq!(
         ids(&report["recorded"]["failing"]),
-        ["dangerous-pickle-import"]
+        ["agent-download-execute", "dangerous-pickle-import"]
     );
     // What unknown counts as is the operator's `unknown-severity` (never the judged tree's).
     std::fs::write(
@@ -691,6 +698,7 @@ fn recorded_and_current_findings_meet_fail_on() {
     assert_eq!(
         ids(&report["findings"]["failing"]),
         [
+            "agent-download-execute",
             "dangerous-pickle-import",
             "RUSTSEC-2024-0421",
             "PYSEC-2021-66"
@@ -704,12 +712,17 @@ fn recorded_and_current_findings_meet_fail_on() {
     assert_eq!(report["findings"]["vulnerabilities_checked"], false);
     assert_eq!(
         ids(&report["findings"]["failing"]),
-        ["dangerous-pickle-import", "mcp-unpinned-server"]
+        [
+            "agent-download-execute",
+            "dangerous-pickle-import",
+            "agent-hidden-instructions",
+            "mcp-unpinned-server"
+        ]
     );
     let recorded = &report["recorded"]["failing"];
     assert_eq!(ids(recorded), expected);
-    assert_eq!(recorded[1]["now"], "not-found-now");
-    assert_eq!(recorded[1]["severity"], "high");
+    assert_eq!(recorded[3]["now"], "not-found-now");
+    assert_eq!(recorded[3]["severity"], "high");
     let output = verify(&home, &["--fail-on", "high", "--no-vuln-db"]);
     let text = stdout(&output);
     assert!(
@@ -757,7 +770,12 @@ fn recorded_and_current_findings_meet_fail_on() {
     assert_eq!(ids(&report["findings"]["failing"]), expected);
     assert_eq!(
         ids(&report["recorded"]["failing"]),
-        ["dangerous-pickle-import", "mcp-unpinned-server"]
+        [
+            "agent-download-execute",
+            "dangerous-pickle-import",
+            "agent-hidden-instructions",
+            "mcp-unpinned-server"
+        ]
     );
     // `--rescan` is gone: every verification matches the tree against the local database.
     let output = verify(&home, &["--rescan"]);

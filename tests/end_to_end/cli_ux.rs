@@ -211,7 +211,7 @@ fn the_table_fits_the_width_it_is_given() {
         // The totals wrap between their parts on narrow terminals.
         assert!(
             text.replace('\n', " ").contains(
-                "11 findings: 1 critical, 3 high, 2 unknown (counted as high), 1 medium, 4 low."
+                "13 findings: 2 critical, 4 high, 2 unknown (counted as high), 1 medium, 4 low."
             ),
             "{columns}: {text}"
         );

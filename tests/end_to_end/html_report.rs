@@ -177,13 +177,13 @@ fn the_example_report_renders_findings_tree_and_models_in_chromium() {
     assert!(dom.contains("data-ready=\"true\""), "the script ran: {dom}");
     // Findings: one row per finding, the example's advisories among them.
     let rows = dom.matches("<tr class=\"finding\"").count();
-    assert_eq!(rows, 11, "{dom}");
+    assert_eq!(rows, 13, "{dom}");
     for expected in [
         "PYSEC-2023-74",
         "RUSTSEC-2024-0421",
         "dangerous-pickle-import",
         "2.31.0",
-        "Showing 11 of 11 findings",
+        "Showing 13 of 13 findings",
         "research-agent › requests › idna",
         // The database line: the data's own date, and the limit (off in the tests).
         "newest record 2025-10-28T06:02:18Z",

@@ -13,6 +13,7 @@
 mod db_common;
 mod support;
 
+mod agent_config;
 mod air_gap_doc;
 mod attest;
 mod attest_model_signing;

@@ -142,7 +142,7 @@ fn the_readme_main_command_works_on_a_fresh_clone_without_network() {
     );
     assert!(
         report.contains(
-            "11 findings: 1 critical, 3 high, 2 unknown (counted as high), 1 medium, 4 low."
+            "13 findings: 2 critical, 4 high, 2 unknown (counted as high), 1 medium, 4 low."
         ),
         "{report}"
     );
@@ -157,7 +157,7 @@ fn the_readme_main_command_works_on_a_fresh_clone_without_network() {
         "{report}"
     );
     assert!(
-        messages.contains("49 components"),
+        messages.contains("52 components"),
         "the summary on stderr: {messages}"
     );
     // The scan wrote nothing into the clone.

@@ -340,6 +340,9 @@ fn classification(kind: ComponentKind) -> &'static str {
         // the exact kind.
         ComponentKind::McpServer => "application",
         ComponentKind::AgentTool => "data",
+        // A hook is a command the client runs; settings and instructions are data it reads.
+        ComponentKind::AgentHook => "application",
+        ComponentKind::AgentSettings | ComponentKind::AgentInstructions => "data",
     }
 }
 
@@ -552,7 +555,11 @@ fn component(
     let mut list = vec![property(properties::ECOSYSTEM, key.ecosystem.as_str())];
     if matches!(
         component.kind,
-        ComponentKind::McpServer | ComponentKind::AgentTool
+        ComponentKind::McpServer
+            | ComponentKind::AgentTool
+            | ComponentKind::AgentHook
+            | ComponentKind::AgentSettings
+            | ComponentKind::AgentInstructions
     ) {
         list.push(property(properties::KIND, component.kind.as_str()));
     }

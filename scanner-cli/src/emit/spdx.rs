@@ -87,9 +87,12 @@ fn purpose(kind: ComponentKind) -> PrimaryPackagePurpose {
         ComponentKind::Application | ComponentKind::McpServer => PrimaryPackagePurpose::Application,
         ComponentKind::Library => PrimaryPackagePurpose::Library,
         ComponentKind::File => PrimaryPackagePurpose::File,
-        ComponentKind::MachineLearningModel | ComponentKind::Data | ComponentKind::AgentTool => {
-            PrimaryPackagePurpose::Other
-        }
+        ComponentKind::MachineLearningModel
+        | ComponentKind::Data
+        | ComponentKind::AgentTool
+        | ComponentKind::AgentHook
+        | ComponentKind::AgentSettings
+        | ComponentKind::AgentInstructions => PrimaryPackagePurpose::Other,
     }
 }
 

@@ -49,7 +49,12 @@ fn purpose(kind: ComponentKind) -> &'static str {
         ComponentKind::MachineLearningModel => "model",
         ComponentKind::Data => "data",
         // A tool declaration is configuration handed to a model.
-        ComponentKind::AgentTool => "configuration",
+        // A tool declaration, an agent's hook, settings and instructions are configuration
+        // handed to a model or its client.
+        ComponentKind::AgentTool
+        | ComponentKind::AgentHook
+        | ComponentKind::AgentSettings
+        | ComponentKind::AgentInstructions => "configuration",
     }
 }
 
@@ -253,7 +258,10 @@ fn node(component: &Component, package: Package) -> Node {
         | ComponentKind::Library
         | ComponentKind::File
         | ComponentKind::McpServer
-        | ComponentKind::AgentTool => Node::software_Package(package),
+        | ComponentKind::AgentTool
+        | ComponentKind::AgentHook
+        | ComponentKind::AgentSettings
+        | ComponentKind::AgentInstructions => Node::software_Package(package),
     }
 }
 

@@ -469,6 +469,9 @@ fn package_label(key: &ComponentKey, component: Option<&Component>) -> String {
                 ComponentKind::Application => "project",
                 ComponentKind::McpServer => "MCP server",
                 ComponentKind::AgentTool => "agent tool",
+                ComponentKind::AgentHook => "agent hook",
+                ComponentKind::AgentSettings => "agent settings",
+                ComponentKind::AgentInstructions => "agent instructions",
                 ComponentKind::Library | ComponentKind::File => "file",
             })
             .to_owned(),

@@ -4,6 +4,7 @@
 //! fixtures and fuzzed without a filesystem. What needs more than one file (joining a manifest
 //! to its lock, resolving names) is the link stage's ([`crate::link`]).
 
+pub mod agent;
 pub mod cargo;
 pub mod mcp;
 pub mod model;

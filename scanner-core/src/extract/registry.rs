@@ -42,6 +42,9 @@ pub static FORMATS: &[&Format] = &[
     &super::mcp::clients::CODEX_CONFIG,
     &super::mcp::clients::GOOSE_CONFIG,
     &super::mcp::tool_declarations::FORMAT,
+    &super::agent::cursor_hooks::FORMAT,
+    &super::agent::vscode_settings::FORMAT,
+    &super::agent::instructions::FORMAT,
     &super::npm::FORMAT,
 ];
 
@@ -177,6 +180,18 @@ mod tests {
         assert_eq!(accepted("repo/.codex/config.toml"), ["mcp/codex-config"]);
         assert_eq!(accepted(".config/goose/config.yaml"), ["mcp/goose-config"]);
         assert_eq!(accepted("agent/tools.json"), ["mcp/tool-declarations"]);
+        assert_eq!(accepted("repo/.cursor/hooks.json"), ["agent/cursor-hooks"]);
+        assert_eq!(
+            accepted("repo/.vscode/settings.json"),
+            ["agent/vscode-settings"]
+        );
+        assert_eq!(accepted("repo/AGENTS.md"), ["agent/instructions"]);
+        assert_eq!(accepted("CLAUDE.md"), ["agent/instructions"]);
+        assert_eq!(
+            accepted(".claude/skills/pdf/SKILL.md"),
+            ["agent/instructions"]
+        );
+        assert_eq!(accepted(".cursor/rules/style.mdc"), ["agent/instructions"]);
         assert_eq!(
             accepted("agent/github.tools.json"),
             ["mcp/tool-declarations"]

@@ -9,6 +9,7 @@
 //! workspace member is a project and the target of a requirement.
 
 pub mod installed;
+pub mod agent;
 pub mod mcp;
 pub mod properties;
 
@@ -18,6 +19,7 @@ use std::fmt;
 use crate::location::Location;
 use crate::model::{ChatTemplate, ModelCard, StatedImport, WeightsFile, WeightsFormat};
 
+pub use agent::AgentFacts;
 pub use mcp::{McpServerFacts, ToolFacts};
 
 /// Everything airlock records about a component besides its key, kind, scope, hashes,
@@ -43,6 +45,8 @@ pub struct Facts {
     pub mcp_server: Option<Box<McpServerFacts>>,
     /// A tool as declared to a model.
     pub tool: Option<Box<ToolFacts>>,
+    /// An agent's hook, settings file or instruction file (`extract/agent/`).
+    pub agent: Option<Box<AgentFacts>>,
     /// Card and config data of a machine-learning model (kept for the CycloneDX model card).
     pub model_card: Option<Box<ModelCard>>,
     /// What a weights file holds (format, tensors, pickle imports, expected digests).
@@ -279,6 +283,7 @@ impl Facts {
             installed,
             mcp_server,
             tool,
+            agent,
             model_card: _,
             weights: _,
             weights_format,
@@ -323,6 +328,8 @@ impl Facts {
             (Some(mine), Some(theirs)) => mine.merge(*theirs),
             (mine, theirs) => first(mine, theirs),
         }
+        // An agent file's facts are one property: the first file's stand, as for a name.
+        first(&mut self.agent, agent);
         first(&mut self.weights_format, weights_format);
         first(&mut self.checkpoint_total_size, checkpoint_total_size);
         first(&mut self.image_tag, image_tag);

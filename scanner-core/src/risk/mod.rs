@@ -32,6 +32,17 @@ mod mcp_transport;
 mod mcp_unpinned;
 mod tool_hidden_instructions;
 
+// The agent layer beyond MCP: hooks, settings and instruction files (extract/agent).
+mod agent_base_url;
+mod agent_blanket_permission;
+mod agent_code_loading_env;
+mod agent_common;
+mod agent_download_execute;
+mod agent_hidden_instructions;
+mod agent_hook_outside_project;
+mod agent_literal_secret;
+mod agent_prompts_disabled;
+
 use std::fmt;
 
 use crate::component::ComponentKey;
@@ -200,6 +211,13 @@ rules! {
     InstalledIntegrityUnknown => "installed-integrity-unknown", Medium, "An installed Python package's files could not be verified: its RECORD is missing or unreadable (legacy egg-info installs have none), or lists files airlock could not check.";
     UnrecordedInstalledFile => "unrecorded-installed-file", High, "A Python source, .pth or executable file lies in site-packages but no installed package's RECORD lists it.";
     PthStartupCode => "pth-startup-code", High, "A .pth file in site-packages has an `import` line, code the interpreter runs at every start (low when an installed package's RECORD lists the file).";
+    AgentDownloadExecute => "agent-download-execute", Critical, "An agent hook, helper command or instruction file downloads code and runs it (curl | sh, iwr | iex, python -c with a URL, a base64 payload piped into a shell).";
+    AgentHookOutsideProject => "agent-hook-outside-project", Medium, "An agent hook or helper runs a script outside the project (absolute path, home directory), automatically and unreviewed.";
+    AgentBlanketPermission => "agent-blanket-permission", High, "An agent's allow rules hand a whole class of actions over without asking (all shell commands, curl or an interpreter, writes outside the project, no sandbox).";
+    AgentPromptsDisabled => "agent-prompts-disabled", High, "An agent setting switches every permission prompt off (bypassPermissions, approval_policy never, yolo, chat.tools.autoApprove).";
+    AgentCodeLoadingEnv => "agent-code-loading-env", High, "An agent setting sets an environment variable that makes every program started load code (NODE_OPTIONS --require, LD_PRELOAD, DYLD_*, PYTHONSTARTUP, BASH_ENV).";
+    AgentBaseUrlRedirect => "agent-base-url-redirect", High, "An agent setting points the model API base URL or a proxy at a host other than the provider's, so prompts, files and the API key go there.";
+    AgentHiddenInstructions => "agent-hidden-instructions", High, "An agent instruction or skill file hides text (invisible Unicode, decoded and quoted) or tells the model to ignore its instructions, conceal actions or follow remote content.";
     ProjectPolicyLoosening => "project-policy-loosening", Medium, "A policy file inside a scanned tree tries to loosen the operator's policy (an ignore, a lowered severity, a disabled rule, an allowlist, a trusted source, a database or sync setting); the entry was not applied.";
 }
 
@@ -454,6 +472,26 @@ pub fn analyze_with(
     analysis
         .findings
         .extend(tool_hidden_instructions::check(graph));
+    analysis
+        .findings
+        .extend(agent_download_execute::check(graph));
+    analysis
+        .findings
+        .extend(agent_hook_outside_project::check(graph));
+    analysis
+        .findings
+        .extend(agent_blanket_permission::check(graph));
+    analysis
+        .findings
+        .extend(agent_prompts_disabled::check(graph));
+    analysis
+        .findings
+        .extend(agent_code_loading_env::check(graph));
+    analysis.findings.extend(agent_base_url::check(graph));
+    analysis
+        .findings
+        .extend(agent_hidden_instructions::check(graph));
+    analysis.findings.extend(agent_literal_secret::check(graph));
     if let Some(source) = source {
         vulnerability::check(graph, source, &mut analysis);
     }

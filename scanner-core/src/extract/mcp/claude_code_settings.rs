@@ -29,7 +29,7 @@ pub struct ClaudeCodeSettingsExtractor;
 /// The row of [`crate::extract::FORMATS`].
 pub const FORMAT: Format = Format::new(
     ID,
-    "Claude Code user config (~/.claude.json) and settings (.claude/settings*.json): servers and allowed MCP tools",
+    "Claude Code user config (~/.claude.json) and settings (.claude/settings*.json): servers, allowed MCP tools, hooks, helpers, permissions and env",
     FileMatch::Placed(&[
         Placed {
             names: &[".claude.json"],
@@ -91,6 +91,8 @@ impl Parse for ClaudeCodeSettingsExtractor {
         let approvals = approvals(&root, &config, &mut extraction);
         super::build(&config, servers, &mut extraction);
         extraction.components.extend(approvals);
+        // Hooks, helper commands, permission modes and `env`: the agent layer's settings.
+        crate::extract::agent::settings::claude_code(input, ID, &root, &mut extraction);
         Ok(extraction)
     }
 }

@@ -28,7 +28,13 @@ pub struct ClientConfig {
     pub transport_default: TransportDefault,
     /// Settings that approve every tool of every server in the file; the first one set wins.
     pub auto_approve: &'static [AutoApproveSetting],
+    /// The agent-layer settings of the file (hooks, approval and sandbox modes, `env`), read
+    /// by `extract/agent/settings.rs` after the servers.
+    pub(crate) agent_settings: Option<AgentSettingsReader>,
 }
+
+/// Reads a client file's agent-layer settings into the extraction (`extract/agent/settings.rs`).
+pub(crate) type AgentSettingsReader = fn(&Input<'_>, ExtractorId, &tree::Node, &mut Extraction);
 
 /// Which client a config file belongs to.
 #[derive(Debug, Clone, Copy)]
@@ -161,6 +167,9 @@ impl Parse for ClientConfig {
             global_auto_approve: self.global_auto_approve(&root),
         };
         super::build(&config, servers, &mut extraction);
+        if let Some(read) = self.agent_settings {
+            read(input, self.id, &root, &mut extraction);
+        }
         Ok(extraction)
     }
 }
@@ -180,6 +189,7 @@ static MCP_JSON_CLIENT: ClientConfig = ClientConfig {
     },
     transport_default: TransportDefault::Common,
     auto_approve: &[],
+    agent_settings: None,
 };
 
 /// The format row of Claude Code's and Cursor's project files (`.mcp.json`, `.cursor/mcp.json`).
@@ -211,6 +221,7 @@ static VSCODE_CLIENT: ClientConfig = ClientConfig {
     client: ClientOf::Always(Client::VsCode),
     transport_default: TransportDefault::Common,
     auto_approve: &[],
+    agent_settings: None,
 };
 
 /// The format row of VS Code's `mcp.json` (workspace and user).
@@ -249,6 +260,7 @@ static CLAUDE_DESKTOP_CLIENT: ClientConfig = ClientConfig {
     client: ClientOf::Always(Client::ClaudeDesktop),
     transport_default: TransportDefault::Common,
     auto_approve: &[],
+    agent_settings: None,
 };
 
 /// The format row of Claude Desktop's `claude_desktop_config.json`.
@@ -268,6 +280,7 @@ static WINDSURF_CLIENT: ClientConfig = ClientConfig {
     client: ClientOf::Always(Client::Windsurf),
     transport_default: TransportDefault::Common,
     auto_approve: &[],
+    agent_settings: None,
 };
 
 /// The format row of Windsurf's `mcp_config.json`.
@@ -295,6 +308,7 @@ static CLINE_CLIENT: ClientConfig = ClientConfig {
     client: ClientOf::Always(Client::Cline),
     transport_default: TransportDefault::Common,
     auto_approve: &[],
+    agent_settings: None,
 };
 
 /// The format row of Cline's `cline_mcp_settings.json`.
@@ -328,6 +342,7 @@ static ZED_CLIENT: ClientConfig = ClientConfig {
             setting: "assistant.always_allow_tool_actions: true",
         },
     ],
+    agent_settings: None,
 };
 
 /// The format row of Zed's `settings.json` (`context_servers`).
@@ -352,6 +367,7 @@ static GEMINI_CLIENT: ClientConfig = ClientConfig {
     client: ClientOf::Always(Client::GeminiCli),
     transport_default: TransportDefault::SseForUrl,
     auto_approve: &[],
+    agent_settings: Some(crate::extract::agent::settings::gemini),
 };
 
 /// The format row of Gemini CLI's `.gemini/settings.json`.
@@ -380,6 +396,7 @@ static CODEX_CLIENT: ClientConfig = ClientConfig {
         equals: Scalar::Text("never"),
         setting: "approval_policy = \"never\"",
     }],
+    agent_settings: Some(crate::extract::agent::settings::codex),
 };
 
 /// The format row of Codex's `config.toml` (`mcp_servers`).
@@ -407,6 +424,7 @@ static GOOSE_CLIENT: ClientConfig = ClientConfig {
         equals: Scalar::Text("auto"),
         setting: "GOOSE_MODE: auto",
     }],
+    agent_settings: None,
 };
 
 /// The format row of Goose's `config.yaml` (`extensions`).

@@ -58,7 +58,7 @@ pub(crate) fn program(command: &str) -> String {
     base
 }
 
-const SHELLS: &[&str] = &[
+pub(crate) const SHELLS: &[&str] = &[
     "sh",
     "bash",
     "zsh",
@@ -260,7 +260,7 @@ const UV_RUN_VALUE_OPTIONS: &[&str] = &[
 ];
 
 /// Detects `curl … | sh`, `wget -O- … | bash`, `iwr … | iex`.
-fn pipes_download_into_shell(line: &str) -> bool {
+pub(crate) fn pipes_download_into_shell(line: &str) -> bool {
     let lower = line.to_ascii_lowercase();
     let downloads = ["curl", "wget", "iwr", "invoke-webrequest", "irm"]
         .iter()

@@ -278,12 +278,26 @@ fn hidden_instructions(tool: &Tool<'_>) -> Option<HiddenInstructions> {
     if let Some(schema) = tool.schema {
         strings(schema, &mut texts);
     }
+    find_hidden(texts, DIRECTIVES)
+}
+
+/// The hidden-instruction checker of tool declarations, shared with instruction files
+/// (`extract/agent/instructions.rs`): invisible characters counted by kind, Unicode tag
+/// characters decoded to the ASCII they spell, and `directives` looked for in the visible and
+/// the decoded text. `texts` are strings with their lines, in file order.
+pub(crate) fn find_hidden(
+    texts: Vec<(&str, u32)>,
+    directives_to_find: &[&str],
+) -> Option<HiddenInstructions> {
     let mut counts: BTreeMap<(u32, &'static str), usize> = BTreeMap::new();
     let mut decoded = String::new();
     let mut directives: Vec<String> = Vec::new();
     let mut line: Option<u32> = None;
     for (text, text_line) in texts {
         let mut visible = String::with_capacity(text.len());
+        // The tag text of this string alone is searched (the whole is reported): searching all
+        // decoded text again for every line of a long instruction file would be quadratic.
+        let mut decoded_here = String::new();
         for character in text.chars() {
             if let Some(kind) = invisible_kind(character) {
                 *counts.entry((u32::from(character), kind)).or_default() += 1;
@@ -294,6 +308,7 @@ fn hidden_instructions(tool: &Tool<'_>) -> Option<HiddenInstructions> {
                         .filter(|ascii| ascii.is_ascii_graphic() || *ascii == ' ')
                     {
                         decoded.push(ascii);
+                        decoded_here.push(ascii);
                     }
                 }
             } else {
@@ -301,12 +316,12 @@ fn hidden_instructions(tool: &Tool<'_>) -> Option<HiddenInstructions> {
             }
         }
         // Directives are looked for in the visible text and in the decoded tag text.
-        let folded: String = format!("{visible} {decoded}")
+        let folded: String = format!("{visible} {decoded_here}")
             .to_lowercase()
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
-        for directive in DIRECTIVES {
+        for directive in directives_to_find {
             if folded.contains(directive) && !directives.iter().any(|known| known == directive) {
                 directives.push((*directive).to_owned());
                 line.get_or_insert(text_line);

@@ -1,0 +1,3 @@
+#!/bin/sh
+# Formats the Python file Claude Code just edited.
+exec uv run --directory agent ruff format "$@"
