@@ -8,8 +8,8 @@
 //! carries several at once: an MCP server's package has a requirement and an image tag, a uv
 //! workspace member is a project and the target of a requirement.
 
-pub mod installed;
 pub mod agent;
+pub mod installed;
 pub mod mcp;
 pub mod properties;
 
