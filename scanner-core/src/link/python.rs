@@ -270,6 +270,8 @@ fn root_component(extractor: ExtractorId, project: &PyProject) -> Option<Compone
         // No `[project]` table: named after its directory.
         component.facts.python_mut().virtual_project = true;
     }
+    component.facts.authors.clone_from(&project.authors);
+    component.licenses.extend(project.licenses.iter().cloned());
     Some(component)
 }
 
