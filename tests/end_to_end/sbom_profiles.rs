@@ -271,3 +271,88 @@ fn bsi_wants_new_formats_and_no_vulnerabilities_in_the_sbom() {
     assert!(!scan(None)["vulnerabilities"].as_array().unwrap().is_empty());
     assert!(scan(Some("bsi-tr-03183-2"))["vulnerabilities"].is_null());
 }
+
+/// Issue 19 Deliver 2: a local project's manifest authors and license reach every writer
+/// (CycloneDX `authors` / 1.5 `author`, SPDX 2.3 `originator`, SPDX 3 `originatedBy`), the
+/// supplier stays unknown (an author is not a supplier), BSI's creator is met by the authors,
+/// CycloneDX read back restores them, and a hostile entry is left out with a warning.
+#[test]
+fn manifest_authors_and_licenses_reach_every_writer() {
+    let temporary = tempfile::tempdir().unwrap();
+    let project = temporary.path().join("app");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(
+        project.join("pyproject.toml"),
+        "[project]\nname = \"authored\"\nversion = \"1.0.0\"\nlicense = { text = \"Apache-2.0\" }\n\
+         authors = [{ name = \"Ada Lovelace\", email = \"ada@example.org\" }]\n\
+         maintainers = [{ name = \"Evil\\nPackageName: injected\" }]\n",
+    )
+    .unwrap();
+    let sbom = |format: &str, extra: &[&str]| {
+        let mut arguments = vec!["sbom", "app", "-f", format];
+        arguments.extend_from_slice(extra);
+        let output = run_in(temporary.path(), &arguments);
+        let errors = stderr(&output);
+        (
+            output.status.code(),
+            String::from_utf8(output.stdout).unwrap(),
+            errors,
+        )
+    };
+    let (code, text, errors) = sbom("cyclonedx-json", &["--profile", "bsi-tr-03183-2"]);
+    assert!(errors.contains("control character"), "{errors}");
+    assert!(
+        !errors.contains("unknown creator") && !errors.contains("no creator"),
+        "{errors}"
+    );
+    assert!(errors.contains("unknown supplier"), "{errors}");
+    assert_eq!(code, Some(0), "{errors}");
+    let bom: Value = serde_json::from_str(&text).unwrap();
+    let subject = &bom["metadata"]["component"];
+    assert_eq!(
+        subject["authors"],
+        serde_json::json!([{ "name": "Ada Lovelace", "email": "ada@example.org" }])
+    );
+    assert_eq!(subject["licenses"][0]["license"]["id"], "Apache-2.0");
+    assert!(subject.get("supplier").is_none());
+
+    let (_, text, _) = sbom("cyclonedx-json", &["--spec-version", "1.5"]);
+    assert!(
+        text.contains("\"author\": \"Ada Lovelace <ada@example.org>\""),
+        "{text}"
+    );
+    let (_, text, _) = sbom("spdx-tag-value", &[]);
+    assert!(text.contains("PackageOriginator: Person: Ada Lovelace (ada@example.org)\n"));
+    assert!(!text.contains("injected"));
+    let (_, text, _) = sbom("spdx-json", &[]);
+    assert!(text.contains("\"originator\": \"Person: Ada Lovelace (ada@example.org)\""));
+    let (_, text, _) = sbom("spdx3-json", &[]);
+    assert!(text.contains("\"name\": \"Ada Lovelace (ada@example.org)\""));
+
+    // Read back from airlock's own CycloneDX: the authors come back.
+    let written = temporary.path().join("bom.cdx.json");
+    let output = run_in(
+        temporary.path(),
+        &[
+            "sbom",
+            "app",
+            "-f",
+            "cyclonedx-json",
+            "-o",
+            written.to_str().unwrap(),
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = run_in(temporary.path(), &["sbom", "bom.cdx.json", "-f", "json"]);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let component = report["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|component| component["name"] == "authored")
+        .unwrap();
+    assert_eq!(
+        component["properties"]["airlock:authors"],
+        r#"[{"name":"Ada Lovelace","email":"ada@example.org"}]"#
+    );
+}

@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
-use scanner_core::facts::properties;
+use scanner_core::facts::{properties, Author};
 use scanner_core::risk::Analysis;
 use scanner_core::scan::ScanReport;
 use scanner_core::{
@@ -428,21 +428,32 @@ pub fn supplier(key: &ComponentKey) -> Option<String> {
 
 /// The people or organizations a component's own data names as its makers: a model card's
 /// `quantized_by` (who made these weights) and `model_creator` (who made the model they come
-/// from). Nothing is inferred from names or registries.
-pub fn authors(component: &Component) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
+/// from), a local project's manifest `authors` and `maintainers` ([`Facts::authors`]). Nothing
+/// is inferred from names or registries, and an author is never taken for the supplier.
+///
+/// [`Facts::authors`]: scanner_core::facts::Facts::authors
+pub fn authors(component: &Component) -> Vec<Author> {
+    let mut authors: Vec<Author> = Vec::new();
     if let Some(card) = &component.facts.model_card {
         for name in [&card.quantized_by, &card.model_creator]
             .into_iter()
             .flatten()
         {
             let name = name.trim();
-            if !name.is_empty() && !names.iter().any(|known| known == name) {
-                names.push(name.to_owned());
+            if !name.is_empty() && !authors.iter().any(|known| known.label() == name) {
+                authors.push(Author {
+                    name: Some(name.to_owned()),
+                    email: None,
+                });
             }
         }
     }
-    names
+    for author in &component.facts.authors {
+        if !authors.contains(author) {
+            authors.push(author.clone());
+        }
+    }
+    authors
 }
 
 /// What is known about whether a component's dependency list is all of it.

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use scanner_core::facts::properties::{self, EdgeProperty};
+use scanner_core::facts::Author;
 use scanner_core::model::ModelCard;
 use scanner_core::risk::{AdvisoryKind, Finding, RuleId, Severity};
 use scanner_core::sbom::cyclonedx::{
@@ -487,7 +488,7 @@ fn edge_properties(
 
 /// Who supplies the component and who made it, from the data that says so: Hugging Face
 /// owners supply their repositories; a model card names its creator and its quantizer.
-fn supplier_and_authors(component: &Component) -> (Option<OrganizationalEntity>, Vec<String>) {
+fn supplier_and_authors(component: &Component) -> (Option<OrganizationalEntity>, Vec<Author>) {
     let supplier = common::supplier(&component.key).map(|owner| OrganizationalEntity {
         name: Some(owner),
         url: Vec::new(),
@@ -509,14 +510,18 @@ fn component(
         (
             authors
                 .into_iter()
-                .map(|name| Contact { name: Some(name) })
+                .map(|author| Contact {
+                    name: author.name,
+                    email: author.email,
+                })
                 .collect(),
             None,
         )
     } else {
+        let contacts: Vec<String> = authors.iter().map(Author::contact).collect();
         (
             Vec::new(),
-            (!authors.is_empty()).then(|| authors.join(", ")),
+            (!contacts.is_empty()).then(|| contacts.join(", ")),
         )
     };
     let purl = component

@@ -158,6 +158,13 @@ fn package(
             || NOASSERTION.to_owned(),
             |owner| format!("Organization: {owner}"),
         )),
+        // SPDX 2.3 has one originator: the first author a manifest names (model-card names
+        // are not known to be persons or organizations, so they stay out).
+        package_originator: component
+            .facts
+            .authors
+            .first()
+            .map(|author| format!("Person: {}", author.spdx_person())),
         package_download_location: common::download_location(key)
             .unwrap_or_else(|| NOASSERTION.to_owned()),
         files_analyzed: Some(false),
@@ -464,6 +471,9 @@ fn write_tag_value(document: &SPDX) -> String {
         }
         if let Some(supplier) = &package.package_supplier {
             line(&mut output, "PackageSupplier", supplier);
+        }
+        if let Some(originator) = &package.package_originator {
+            line(&mut output, "PackageOriginator", originator);
         }
         line(
             &mut output,

@@ -175,7 +175,7 @@ fn package(
         supplied_by: common::supplier(key).map(|owner| shared.organization(ids, &owner)),
         originated_by: common::authors(component)
             .iter()
-            .map(|name| shared.agent(ids, name))
+            .map(|author| shared.agent(ids, &author.spdx_person()))
             .collect(),
         verified_using: component
             .hashes

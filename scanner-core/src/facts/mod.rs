@@ -9,6 +9,7 @@
 //! workspace member is a project and the target of a requirement.
 
 pub mod agent;
+pub mod author;
 pub mod installed;
 pub mod mcp;
 pub mod properties;
@@ -20,6 +21,7 @@ use crate::location::Location;
 use crate::model::{ChatTemplate, ModelCard, StatedImport, WeightsFile, WeightsFormat};
 
 pub use agent::AgentFacts;
+pub use author::Author;
 pub use mcp::{McpServerFacts, ToolFacts};
 
 /// Everything airlock records about a component besides its key, kind, scope, hashes,
@@ -67,6 +69,9 @@ pub struct Facts {
     pub original_purl: Option<String>,
     /// How a project policy file found in the scanned tree was applied.
     pub project_policy: Option<ProjectPolicyMode>,
+    /// Authors and maintainers a local project's own manifest names (`Cargo.toml`,
+    /// `pyproject.toml`), in file order. Who wrote it, not who supplies it.
+    pub authors: Vec<Author>,
     /// Chat templates a model file holds (GGUF metadata, `tokenizer_config.json`,
     /// `chat_template.jinja`), as inspected.
     pub chat_templates: Vec<ChatTemplate>,
@@ -293,8 +298,12 @@ impl Facts {
             original_purl,
             project_policy,
             chat_templates,
+            authors,
             foreign: _,
         } = other;
+        if self.authors.is_empty() {
+            self.authors = authors;
+        }
         if self.stated_pickle_imports.is_empty() {
             self.stated_pickle_imports = stated_pickle_imports;
         }

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::agent::AgentFacts;
+use super::author::{Author, MAX_AUTHORS};
 use super::mcp::{AutoApprove, Credential, HiddenInstructions};
 use super::{Facts, Vocabulary, Word};
 use crate::component::EdgeKind;
@@ -172,6 +173,22 @@ struct FactFamily {
 
 /// The table of component facts.
 const FACTS: &[Fact] = &[
+    Fact {
+        name: "airlock:authors",
+        write: |facts| (!facts.authors.is_empty()).then(|| to_json(&facts.authors)),
+        // Read back from an SBOM, the list is input too: the manifest's caps apply again.
+        read: |facts, text| match serde_json::from_str::<Vec<Author>>(text) {
+            Ok(authors)
+                if !authors.is_empty()
+                    && authors.len() <= MAX_AUTHORS
+                    && authors.iter().all(Author::is_valid) =>
+            {
+                facts.authors = authors;
+                true
+            }
+            _ => false,
+        },
+    },
     Fact {
         name: REQUIREMENT,
         write: |facts| facts.requirement.clone(),
@@ -862,6 +879,10 @@ mod tests {
             project_policy: Some(ProjectPolicyMode::TightenOnly),
             // Like `weights`, a structured fact of its own, not a property.
             chat_templates: Vec::new(),
+            authors: vec![Author {
+                name: Some("Ada Lovelace".to_owned()),
+                email: Some("ada@example.org".to_owned()),
+            }],
             foreign: BTreeMap::new(),
         }
     }

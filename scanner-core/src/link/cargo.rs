@@ -163,6 +163,12 @@ pub(crate) fn assemble(
                 extractor,
             });
             component.licenses.extend(manifest_package.license.clone());
+            if component.facts.authors.is_empty() {
+                component
+                    .facts
+                    .authors
+                    .clone_from(&manifest_package.authors);
+            }
         }
         if is_member {
             component.facts.cargo_mut().workspace_member = true;

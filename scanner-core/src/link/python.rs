@@ -254,19 +254,7 @@ fn root_component(extractor: ExtractorId, project: &PyProject) -> Option<Compone
     let (name, is_virtual) = match &project.name {
         Some(name) => (name.clone(), false),
         None if project.dependencies.is_empty() => return None,
-        None => {
-            let directory_name = project
-                .directory
-                .rsplit('/')
-                .find(|part| !part.is_empty() && *part != "." && *part != "..")
-                .unwrap_or("workspace");
-            (
-                package_name(directory_name)
-                    .or_else(|_| package_name("workspace"))
-                    .ok()?,
-                true,
-            )
-        }
+        None => (directory_project_name(&project.directory)?, true),
     };
     let key = ComponentKey::new(
         Ecosystem::PyPI,
@@ -282,7 +270,21 @@ fn root_component(extractor: ExtractorId, project: &PyProject) -> Option<Compone
         // No `[project]` table: named after its directory.
         component.facts.python_mut().virtual_project = true;
     }
+    component.facts.authors.clone_from(&project.authors);
+    component.licenses.extend(project.licenses.iter().cloned());
     Some(component)
+}
+
+/// The name of a project that no manifest names: its directory's last segment, or `workspace`
+/// for the top of the scan (or a segment that is no package name).
+pub(crate) fn directory_project_name(directory: &str) -> Option<crate::name::PackageName> {
+    let directory_name = directory
+        .rsplit('/')
+        .find(|part| !part.is_empty() && *part != "." && *part != "..")
+        .unwrap_or("workspace");
+    package_name(directory_name)
+        .or_else(|_| package_name("workspace"))
+        .ok()
 }
 
 /// Puts the project's component into the extraction, merging it with the lock's own entry for

@@ -156,6 +156,9 @@ pub struct Contact {
     /// The contact's name.
     #[serde(default)]
     pub name: Option<String>,
+    /// The contact's email (data: never contacted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 /// A component. `kind` is the `type` as written (decoding keeps types it does not know).
@@ -737,6 +740,7 @@ fn component_xml(writer: &mut XmlWriter, component: &Component, version: SpecVer
         for author in &component.authors {
             writer.open("author", &[]);
             writer.optional("name", author.name.as_deref());
+            writer.optional("email", author.email.as_deref());
             writer.close("author");
         }
         writer.close("authors");

@@ -22,6 +22,7 @@ use crate::extract::{
     join_path, parent_directory, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input,
     Parse, ProjectManifest, Role, Sample, Syntax,
 };
+use crate::facts::author::{Author, MAX_AUTHORS, MAX_AUTHOR_FIELD};
 use crate::location::{Evidence, Location};
 use crate::text::LineIndex;
 
@@ -68,8 +69,12 @@ pub struct ManifestPackage {
     pub name: String,
     /// `package.version`, written, inherited or missing.
     pub version: ManifestVersion,
-    /// `package.license`, an SPDX expression as written.
+    /// `package.license`, an SPDX expression as written; else `see file NAME` for
+    /// `package.license-file` (never opened).
     pub license: Option<String>,
+    /// `package.authors` (`"Name <email>"`), at most [`MAX_AUTHORS`]; an inherited list
+    /// (`authors.workspace = true`) is not followed.
+    pub authors: Vec<Author>,
     /// The line of `package.name`.
     pub line: u32,
 }
@@ -165,6 +170,9 @@ struct WirePackage {
     name: Option<Spanned<String>>,
     version: Option<toml::Value>,
     license: Option<toml::Value>,
+    #[serde(rename = "license-file", alias = "license_file")]
+    license_file: Option<toml::Value>,
+    authors: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -193,6 +201,68 @@ struct WireWorkspacePackage {
     version: Option<String>,
 }
 
+/// `package.authors`: `"Name <email>"` strings, at most [`MAX_AUTHORS`]; an entry that is no
+/// string, too long or with a control character is a warning and left out. Cargo's manifest
+/// gives no span for these values: warnings point at the package's name.
+fn read_authors(
+    value: Option<toml::Value>,
+    path: &str,
+    line: u32,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Author> {
+    let mut authors = Vec::new();
+    let warn = |diagnostics: &mut Vec<Diagnostic>, message: String| {
+        diagnostics.push(Diagnostic::warning(
+            DiagnosticCode::InvalidEntry,
+            Location::line(path, line),
+            message,
+        ));
+    };
+    let items = match value {
+        None => return authors,
+        Some(toml::Value::Array(items)) => items,
+        Some(toml::Value::Table(table))
+            if table.get("workspace").and_then(toml::Value::as_bool) == Some(true) =>
+        {
+            return authors
+        }
+        Some(other) => {
+            warn(
+                diagnostics,
+                format!(
+                    "`package.authors` is `{}`, not a list of strings; ignored",
+                    other.type_str()
+                ),
+            );
+            return authors;
+        }
+    };
+    for item in items {
+        let read = match &item {
+            toml::Value::String(text) => Author::parse_contact(text),
+            other => Err(format!("an entry is {}, not a string", other.type_str())),
+        };
+        match read {
+            Ok(author) if authors.contains(&author) => {}
+            Ok(_) if authors.len() >= MAX_AUTHORS => {
+                warn(
+                    diagnostics,
+                    format!(
+                        "`package.authors`: more than {MAX_AUTHORS} authors; the rest are left out"
+                    ),
+                );
+                break;
+            }
+            Ok(author) => authors.push(author),
+            Err(message) => warn(
+                diagnostics,
+                format!("`package.authors`: {message}; ignored"),
+            ),
+        }
+    }
+    authors
+}
+
 impl Manifest {
     /// Parses the manifest at `path`; an invalid TOML file is an error, a bad entry a diagnostic.
     pub fn parse(path: &str, bytes: &[u8]) -> Result<Manifest, ExtractError> {
@@ -217,8 +287,19 @@ impl Manifest {
                     ManifestVersion::Missing
                 }
             };
-            let license = package.license.and_then(|value| value.as_str().map(str::to_owned));
-            Some(ManifestPackage { name: name.into_inner(), version, license, line })
+            let license = package
+                .license
+                .and_then(|value| value.as_str().map(str::to_owned))
+                .or_else(|| {
+                    let file = package.license_file?;
+                    let file = file.as_str()?.trim();
+                    (!file.is_empty()
+                        && file.chars().count() <= MAX_AUTHOR_FIELD
+                        && !file.chars().any(char::is_control))
+                    .then(|| format!("see file {file}"))
+                });
+            let authors = read_authors(package.authors, path, line, &mut diagnostics);
+            Some(ManifestPackage { name: name.into_inner(), version, license, authors, line })
         });
         let mut reader = DeclarationReader {
             path,
@@ -454,6 +535,7 @@ fn standalone(extractor: ExtractorId, manifest: &Manifest) -> Extraction {
     let mut root = Component::new(root_key.clone(), ComponentKind::Application)
         .with_evidence(evidence(package.line));
     root.licenses.extend(package.license.clone());
+    root.facts.authors.clone_from(&package.authors);
     extraction.components.push(root);
     extraction.roots.push(root_key.clone());
     for declared in &manifest.dependencies {
@@ -513,6 +595,28 @@ pub(crate) fn path_or_dot(directory: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn authors_and_license_file() {
+        let text = r#"
+[package]
+name = "tool"
+version = "0.1.0"
+license-file = "LICENSE.txt"
+authors = ["Grace Hopper <grace@example.org>", 7, "Grace Hopper <grace@example.org>"]
+"#;
+        let manifest = Manifest::parse("Cargo.toml", text.as_bytes()).unwrap();
+        let package = manifest.package.unwrap();
+        assert_eq!(package.license.as_deref(), Some("see file LICENSE.txt"));
+        let contacts: Vec<String> = package.authors.iter().map(Author::contact).collect();
+        assert_eq!(contacts, ["Grace Hopper <grace@example.org>"]);
+        assert_eq!(manifest.diagnostics.len(), 1, "{:?}", manifest.diagnostics);
+        let inherited = "[package]\nname = \"t\"\nlicense = \"MIT\"\nauthors.workspace = true\n";
+        let manifest = Manifest::parse("Cargo.toml", inherited.as_bytes()).unwrap();
+        let package = manifest.package.unwrap();
+        assert_eq!(package.license.as_deref(), Some("MIT"));
+        assert!(package.authors.is_empty() && manifest.diagnostics.is_empty());
+    }
 
     const MANIFEST: &str = r#"
 [package]

@@ -18,8 +18,8 @@ use std::str::FromStr;
 use toml::de::{DeTable, DeValue};
 
 use super::toml_tree::{
-    array_field, as_str, as_table, bool_field, field, string_field, string_list, table_field,
-    TomlFile, WrongType,
+    array_field, as_str, as_table, bool_field, describe, field, string_field, string_list,
+    table_field, TomlFile, WrongType,
 };
 use super::{
     direct_reference_source, extra_marker, git_source, normalized_version, package_name,
@@ -32,6 +32,7 @@ use crate::extract::{
     join_path, parent_directory, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input,
     Parse, ProjectManifest, Role, Sample, Syntax,
 };
+use crate::facts::author::{Author, MAX_AUTHORS, MAX_AUTHOR_FIELD};
 use crate::location::Location;
 use crate::name::PackageName;
 
@@ -146,6 +147,12 @@ pub struct PyProject {
     pub workspace_members: Vec<String>,
     /// `[tool.uv.workspace] exclude` globs.
     pub workspace_exclude: Vec<String>,
+    /// `[project] authors` and `maintainers` (else Poetry's), at most [`MAX_AUTHORS`].
+    pub authors: Vec<Author>,
+    /// The declared license: `[project] license` (a PEP 639 SPDX expression, or PEP 621's
+    /// `{ text }`; `{ file }` and PEP 639 `license-files` as `see file …`, the file unread),
+    /// else Poetry's `license`.
+    pub licenses: Vec<String>,
     /// Problems with single entries (the rest was read).
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -176,6 +183,8 @@ impl PyProject {
             dependencies: Vec::new(),
             workspace_members: Vec::new(),
             workspace_exclude: Vec::new(),
+            authors: Vec::new(),
+            licenses: Vec::new(),
             diagnostics: Vec::new(),
         };
         let root = &file.root;
@@ -186,6 +195,8 @@ impl PyProject {
 
         if let Some(table) = reader.table(root, "project", "`project`") {
             reader.identity(table, "project", &mut project);
+            reader.people(table, "project", &mut project);
+            reader.license(table, "project", &mut project);
             reader.pep508_list(table, "dependencies", &DependencyGroup::Main, "project");
             if let Some(extras) = reader.table(table, "optional-dependencies", "`project`") {
                 for (extra, list) in extras {
@@ -200,6 +211,12 @@ impl PyProject {
         if let Some(poetry) = poetry {
             if project.name.is_none() {
                 reader.identity(poetry, "tool.poetry", &mut project);
+            }
+            if project.authors.is_empty() {
+                reader.people(poetry, "tool.poetry", &mut project);
+            }
+            if project.licenses.is_empty() {
+                reader.license(poetry, "tool.poetry", &mut project);
             }
             reader.poetry(poetry);
         }
@@ -261,6 +278,16 @@ impl PyProject {
         project.diagnostics.extend(reader.diagnostics);
         Ok(project)
     }
+}
+
+/// `see file NAME` for a license file a manifest names (never opened); `None` for a name too
+/// long or with a control character.
+fn see_file(name: &str) -> Option<String> {
+    let name = name.trim();
+    (!name.is_empty()
+        && name.chars().count() <= MAX_AUTHOR_FIELD
+        && !name.chars().any(char::is_control))
+    .then(|| format!("see file {name}"))
 }
 
 /// Extra and group names are compared normalized (PEP 685, PEP 735).
@@ -332,6 +359,127 @@ impl<'f, 'i> Reader<'f, 'i> {
                 }
                 Err(error) => self.wrong(&error, context),
             }
+        }
+    }
+
+    /// `authors` and `maintainers`: PEP 621 tables with `name` and/or `email`, or Poetry's
+    /// `"Name <email>"` strings. At most [`MAX_AUTHORS`] are kept (a hostile manifest may list
+    /// thousands); an entry too long or with a control character is a warning and left out.
+    fn people(&mut self, table: &DeTable<'i>, context: &str, project: &mut PyProject) {
+        for key in ["authors", "maintainers"] {
+            let Some(node) = field(table, key) else {
+                continue;
+            };
+            let DeValue::Array(items) = node.get_ref() else {
+                self.diagnostics.push(self.file.warning(
+                    &node.span(),
+                    format!(
+                        "`{context}.{key}` must be an array, found {}; ignored",
+                        describe(node.get_ref())
+                    ),
+                ));
+                continue;
+            };
+            for item in items {
+                let read = match item.get_ref() {
+                    DeValue::String(text) => Author::parse_contact(text),
+                    DeValue::Table(entry) => {
+                        match (string_field(entry, "name"), string_field(entry, "email")) {
+                            (Ok(name), Ok(email)) => Author::new(name, email),
+                            (Err(error), _) | (_, Err(error)) => Err(error.message),
+                        }
+                    }
+                    other => Err(format!(
+                        "an entry must be a table or a string, found {}",
+                        describe(other)
+                    )),
+                };
+                match read {
+                    Ok(author) if project.authors.contains(&author) => {}
+                    Ok(_) if project.authors.len() >= MAX_AUTHORS => {
+                        self.diagnostics.push(self.file.warning(
+                            &item.span(),
+                            format!(
+                                "`{context}.{key}`: more than {MAX_AUTHORS} authors and maintainers; the rest are left out"
+                            ),
+                        ));
+                        return;
+                    }
+                    Ok(author) => project.authors.push(author),
+                    Err(message) => self.diagnostics.push(self.file.warning(
+                        &item.span(),
+                        format!("`{context}.{key}`: {message}; ignored"),
+                    )),
+                }
+            }
+        }
+    }
+
+    /// `license`: a string (PEP 639 SPDX expression, Poetry's license), or PEP 621's table
+    /// with `text` (kept when it is short, one line) or `file` (named, never read); without
+    /// one, PEP 639 `license-files` are named the same way.
+    fn license(&mut self, table: &DeTable<'i>, context: &str, project: &mut PyProject) {
+        let Some(node) = field(table, "license") else {
+            match string_list(table, "license-files") {
+                Ok(globs) => {
+                    let named: Vec<String> = globs
+                        .iter()
+                        .take(MAX_AUTHORS)
+                        .filter_map(|glob| see_file(glob))
+                        .collect();
+                    project.licenses.extend(named);
+                }
+                Err(error) => self.wrong(&error, &format!("`{context}`")),
+            }
+            return;
+        };
+        let text = match node.get_ref() {
+            DeValue::String(text) => Some(text.as_ref()),
+            DeValue::Table(license) => {
+                match (string_field(license, "text"), string_field(license, "file")) {
+                    (Ok(Some(text)), _) => Some(text),
+                    (Ok(None), Ok(Some(file))) => {
+                        let named = see_file(file).unwrap_or_else(|| {
+                            format!("see the license file named in {}", project.path)
+                        });
+                        project.licenses.push(named);
+                        None
+                    }
+                    (Ok(None), Ok(None)) => {
+                        self.diagnostics.push(self.file.warning(
+                            &node.span(),
+                            format!("`{context}.license` has neither `text` nor `file`; ignored"),
+                        ));
+                        None
+                    }
+                    (Err(error), _) | (_, Err(error)) => {
+                        self.wrong(&error, &format!("`{context}.license`"));
+                        None
+                    }
+                }
+            }
+            other => {
+                self.diagnostics.push(self.file.warning(
+                    &node.span(),
+                    format!(
+                        "`{context}.license` must be a string or a table, found {}; ignored",
+                        describe(other)
+                    ),
+                ));
+                None
+            }
+        };
+        let Some(text) = text.map(str::trim).filter(|text| !text.is_empty()) else {
+            return;
+        };
+        // A whole license pasted into `text` is no identifier: point at it instead of copying
+        // pages of hostile text into every document.
+        if text.chars().count() > MAX_AUTHOR_FIELD || text.chars().any(char::is_control) {
+            project
+                .licenses
+                .push(format!("see the license text in {}", project.path));
+        } else {
+            project.licenses.push(text.to_owned());
         }
     }
 
@@ -1068,6 +1216,71 @@ exclude = ["packages/old"]
             .diagnostics
             .iter()
             .any(|d| d.message.contains("cycle")));
+    }
+
+    #[test]
+    fn authors_and_licenses_of_the_project() {
+        let text = r#"
+[project]
+name = "app"
+license = { text = "Apache-2.0" }
+authors = [{ name = "Ada Lovelace", email = "ada@example.org" }, { email = "team@example.org" }]
+maintainers = [{ name = "Evil\nPackageName: x" }, { name = "Ada Lovelace", email = "ada@example.org" }, 3]
+"#;
+        let project = PyProject::parse("pyproject.toml", text.as_bytes()).unwrap();
+        assert_eq!(project.licenses, ["Apache-2.0"]);
+        let contacts: Vec<String> = project.authors.iter().map(Author::contact).collect();
+        assert_eq!(
+            contacts,
+            ["Ada Lovelace <ada@example.org>", "<team@example.org>"]
+        );
+        let messages: Vec<String> = project
+            .diagnostics
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(messages.len(), 2, "{messages:#?}");
+        assert!(messages[0].contains("control character"), "{messages:#?}");
+        assert!(messages[1].contains("found an integer"), "{messages:#?}");
+
+        let pep639 = "[project]\nname = \"a\"\nlicense = \"MIT OR Apache-2.0\"\nlicense-files = [\"LICENSE\"]\n";
+        let project = PyProject::parse("pyproject.toml", pep639.as_bytes()).unwrap();
+        assert_eq!(project.licenses, ["MIT OR Apache-2.0"]);
+        let files = "[project]\nname = \"a\"\nlicense-files = [\"LICEN[CS]E*\"]\n";
+        let project = PyProject::parse("pyproject.toml", files.as_bytes()).unwrap();
+        assert_eq!(project.licenses, ["see file LICEN[CS]E*"]);
+        let file = "[project]\nname = \"a\"\nlicense = { file = \"LICENSE.txt\" }\n";
+        let project = PyProject::parse("x/pyproject.toml", file.as_bytes()).unwrap();
+        assert_eq!(project.licenses, ["see file LICENSE.txt"]);
+        let pasted = format!(
+            "[project]\nname = \"a\"\nlicense = {{ text = \"\"\"{}\"\"\" }}\n",
+            "Permission is hereby granted\n".repeat(20)
+        );
+        let project = PyProject::parse("x/pyproject.toml", pasted.as_bytes()).unwrap();
+        assert_eq!(
+            project.licenses,
+            ["see the license text in x/pyproject.toml"]
+        );
+
+        let poetry = r#"
+[tool.poetry]
+name = "p"
+license = "MIT"
+authors = ["Grace Hopper <grace@example.org>", "Team"]
+"#;
+        let project = PyProject::parse("pyproject.toml", poetry.as_bytes()).unwrap();
+        assert_eq!(project.licenses, ["MIT"]);
+        let contacts: Vec<String> = project.authors.iter().map(Author::contact).collect();
+        assert_eq!(contacts, ["Grace Hopper <grace@example.org>", "Team"]);
+
+        let many: Vec<String> = (0..100).map(|n| format!("\"a{n}\"")).collect();
+        let flood = format!(
+            "[tool.poetry]\nname = \"p\"\nauthors = [{}]\n",
+            many.join(", ")
+        );
+        let project = PyProject::parse("pyproject.toml", flood.as_bytes()).unwrap();
+        assert_eq!(project.authors.len(), MAX_AUTHORS);
+        assert_eq!(project.diagnostics.len(), 1);
     }
 
     #[test]

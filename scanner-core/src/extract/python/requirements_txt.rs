@@ -26,8 +26,9 @@
 //!   (that is what the installer will pick); constrained names never become components alone.
 //! - `# via a` makes an edge `a → this` carrying this line's marker and extras; `# via -r …`,
 //!   `# via -c …`, `# via project (pyproject.toml)` and a requirement without any `# via` mean
-//!   "direct": an edge from the project root when there is one, and the fact
-//!   `PythonFacts::direct` always.
+//!   "direct": an edge from the project root, and the fact `PythonFacts::direct`. The root is
+//!   the joined pyproject.toml's project, else `-e .`, else a local project named after the
+//!   file's directory (docs/linking.md, "Roots of requirements files").
 //! - Scope follows the scanned file's name: `dev`, `test`, `lint`, `docs`, `ci`, `typing`
 //!   as a word of it means development; everything else (and everything it includes, which the
 //!   same install pulls in) is required.
@@ -880,6 +881,15 @@ impl<'a> Reader<'a> {
                     .iter()
                     .find(|component| component.key == *key)
                     .cloned()
+            })
+            .or_else(|| {
+                // No `-e .`: a project that lists what it depends on is still a project; it is
+                // named after its directory, as a pyproject.toml without `[project]` is.
+                let any_direct = self
+                    .entries
+                    .iter()
+                    .any(|entry| is_direct(entry) && !entry.is_own_project);
+                any_direct.then(|| directory_project(extractor, input.path))?
             });
         let mut project = LockedProject {
             fallback: own_project,
@@ -1011,6 +1021,26 @@ fn apply_target(entry: &mut Entry, target: Target, top_directory: &str) {
         .as_deref()
         .is_some_and(|directory| directory == top_directory);
     entry.origin = Origin::Fixed(target.source);
+}
+
+/// The project a requirements file without `-e .` belongs to: a local component named after
+/// the file's directory (`requirements/` included: the file's directory is the one whose
+/// `pyproject.toml` the link stage joins), marked `virtual_project` (no `[project]` table names
+/// it), with no version. The link stage uses it only when no joined manifest names a project.
+fn directory_project(extractor: ExtractorId, path: &str) -> Option<Component> {
+    let directory = parent_directory(path);
+    let key = ComponentKey::new(
+        Ecosystem::PyPI,
+        crate::link::python::directory_project_name(directory)?,
+        None,
+        super::pyproject::project_source(directory),
+    );
+    let mut component = Component::new(key, ComponentKind::Application).with_evidence(Evidence {
+        location: Location::line(path, 1),
+        extractor,
+    });
+    component.facts.python_mut().virtual_project = true;
+    Some(component)
 }
 
 /// A requirement is direct when nothing says it is not: no `# via`, or a `# via` naming an

@@ -148,11 +148,19 @@ fn pins_extras_markers_hashes_and_continuations() {
         ["1.26.4", "2.0.0"],
         "one name at two versions under two markers"
     );
-    assert!(extraction.roots.is_empty());
-    assert!(
-        extraction.references.is_empty(),
-        "no project root, no via: nothing to link"
-    );
+    // No `-e .`: the root is the project named after the (top) directory.
+    let roots: Vec<&str> = extraction
+        .roots
+        .iter()
+        .map(|root| root.name.normalized())
+        .collect();
+    assert_eq!(roots, ["workspace"]);
+    // No `# via`: every line is direct, an edge from that root.
+    assert!(extraction
+        .references
+        .iter()
+        .all(|reference| reference.from.name.normalized() == "workspace"));
+    assert!(!extraction.references.is_empty());
     assert!(requests.facts.python.as_ref().unwrap().direct);
 }
 
@@ -203,6 +211,9 @@ sniffio==1.3.1
             "httpx -> six normal",
             "openai -> httpx normal ; python_full_version >= '3.8'",
             "openai -> six normal",
+            // The direct requirements (`# via -r`), from the directory's project.
+            "workspace -> anyio normal",
+            "workspace -> openai normal",
         ]
     );
     let direct = |name: &str| {
@@ -530,7 +541,8 @@ fn include_cycles_and_missing_files_are_diagnostics_with_lines() {
         .iter()
         .map(|c| c.key.name.normalized())
         .collect();
-    assert_eq!(names, ["idna", "six", "x"]);
+    // `workspace`: the project of the top directory (no `-e .`, no pyproject.toml joined).
+    assert_eq!(names, ["idna", "six", "x", "workspace"]);
 
     let remote = extract("requirements.txt", "-r https://example.com/r.txt\n");
     assert_eq!(codes(&remote), [(DiagnosticCode::OutsideScanRoot, Some(1))]);
