@@ -47,11 +47,13 @@ fn pypi_packages(report: &Value) -> BTreeSet<(String, String)> {
         .unwrap()
         .iter()
         .filter(|component| component["ecosystem"] == "pypi")
-        .map(|component| {
-            (
+        // Packages have versions; the local project a requirements file is the root of (named
+        // after its directory, issue 19) has none and is not a package of the environment.
+        .filter_map(|component| {
+            Some((
                 component["normalized_name"].as_str().unwrap().to_owned(),
-                component["version"].as_str().unwrap().to_owned(),
-            )
+                component["version"].as_str()?.to_owned(),
+            ))
         })
         .collect()
 }
