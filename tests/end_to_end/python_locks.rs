@@ -16,7 +16,6 @@
 
 use crate::support;
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -316,84 +315,6 @@ fn real_locks_read_without_warnings_and_join_their_manifests() {
     }
 }
 
-fn source_text(source: &Source) -> String {
-    match source {
-        Source::Registry { index: None } => "pypi".to_owned(),
-        other => other.to_string(),
-    }
-}
-
-/// The graph of one lock as text: roots, then each component with its hashes count, flags and
-/// scope, followed by its outgoing edges (kind, target, marker, extras).
-fn graph_summary(extracted: &Extracted) -> String {
-    let graph = &extracted.graph;
-    let mut text = String::new();
-    let _ = writeln!(
-        text,
-        "{} components, {} edges, {} roots",
-        graph.len(),
-        graph.edge_count(),
-        graph.roots().count()
-    );
-    for root in graph.roots() {
-        let _ = writeln!(
-            text,
-            "root {} {} ({})",
-            root.name,
-            root.version.as_deref().unwrap_or("-"),
-            source_text(&root.source)
-        );
-    }
-    let mut edges: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for edge in graph.edges() {
-        let details = edge.details.map_or(String::new(), |details| {
-            let mut parts = Vec::new();
-            if let Some(marker) = &details.marker {
-                parts.push(format!("; {marker}"));
-            }
-            if !details.extras.is_empty() {
-                parts.push(format!(" [{}]", details.extras.join(",")));
-            }
-            parts.concat()
-        });
-        edges
-            .entry(edge.from.to_string())
-            .or_default()
-            .push(format!(
-                "  -> {} {} {}{}",
-                edge.kind.as_str(),
-                edge.to.name,
-                edge.to.version.as_deref().unwrap_or("-"),
-                details
-            ));
-    }
-    for component in graph.components() {
-        let flags: Vec<&str> = component.flags.iter().map(|flag| flag.as_str()).collect();
-        let _ = writeln!(
-            text,
-            "{} {} ({}) {} hashes={} scope={}{}",
-            component.key.name,
-            component.key.version.as_deref().unwrap_or("-"),
-            source_text(&component.key.source),
-            component.kind.as_str(),
-            component.hashes.len(),
-            component.scope.map_or("-", |scope| scope.as_str()),
-            if flags.is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", flags.join(","))
-            }
-        );
-        for line in edges.get(&component.key.to_string()).into_iter().flatten() {
-            let _ = writeln!(text, "{line}");
-        }
-    }
-    for diagnostic in &extracted.diagnostics {
-        let _ = writeln!(text, "diagnostic {diagnostic}");
-    }
-    text
-}
-
 fn snapshot_name(project: &str, lock: &str) -> String {
     format!("{project}__{}", lock.replace('/', "_"))
 }
@@ -402,7 +323,12 @@ fn snapshot_name(project: &str, lock: &str) -> String {
 fn graph_snapshots() {
     for (project, lock, extractor) in LOCKS {
         let extracted = extract(project, lock, extractor);
-        insta::assert_snapshot!(snapshot_name(project, lock), graph_summary(&extracted));
+        insta::assert_snapshot!(
+            snapshot_name(project, lock),
+            support::graph_text::graph_summary(&extracted.graph, &extracted.diagnostics, &|text| {
+                text
+            })
+        );
     }
 }
 
@@ -510,7 +436,11 @@ fn scan_summary(report: &scanner_core::scan::ScanReport) -> String {
         diagnostics: Vec::new(),
         joined: Vec::new(),
     };
-    let mut text = strip(graph_summary(&extracted));
+    let mut text = strip(support::graph_text::graph_summary(
+        &extracted.graph,
+        &extracted.diagnostics,
+        &|text| text,
+    ));
     for (code, location, message) in diagnostics_of(report) {
         let _ = writeln!(text, "diagnostic {location}: {code}: {}", strip(message));
     }

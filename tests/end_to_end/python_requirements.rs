@@ -17,8 +17,7 @@
 
 use crate::support;
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use scanner_core::scan::{display_path, scan, ScanOptions, ScanReport};
@@ -254,92 +253,20 @@ fn real_files_read_without_warnings() {
     }
 }
 
-fn source_text(source: &Source) -> String {
-    match source {
-        Source::Registry { index: None } => "pypi".to_owned(),
-        other => other.to_string(),
-    }
-}
-
-/// The graph as text: roots, then each component (hash count, flags, scope) with its outgoing
-/// edges (kind, target, marker, extras), then the diagnostics; paths relative to the fixture.
-fn graph_summary(report: &ScanReport, base: &str) -> String {
-    let graph = &report.graph;
-    let relative = |text: String| text.replace(&format!("{base}/"), "").replace(base, ".");
-    let mut text = String::new();
-    let _ = writeln!(
-        text,
-        "{} components, {} edges, {} roots",
-        graph.len(),
-        graph.edge_count(),
-        graph.roots().count()
-    );
-    for root in graph.roots() {
-        let _ = writeln!(
-            text,
-            "root {} {} ({})",
-            root.name,
-            root.version.as_deref().unwrap_or("-"),
-            relative(source_text(&root.source))
-        );
-    }
-    let mut edges: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for edge in graph.edges() {
-        let details = edge.details.map_or(String::new(), |details| {
-            let mut parts = Vec::new();
-            if let Some(marker) = &details.marker {
-                parts.push(format!("; {marker}"));
-            }
-            if !details.extras.is_empty() {
-                parts.push(format!(" [{}]", details.extras.join(",")));
-            }
-            parts.concat()
-        });
-        edges
-            .entry(edge.from.to_string())
-            .or_default()
-            .push(format!(
-                "  -> {} {} {}{}",
-                edge.kind.as_str(),
-                edge.to.name,
-                edge.to.version.as_deref().unwrap_or("-"),
-                details
-            ));
-    }
-    for component in graph.components() {
-        let flags: Vec<&str> = component.flags.iter().map(|flag| flag.as_str()).collect();
-        let _ = writeln!(
-            text,
-            "{} {} ({}) {} hashes={} scope={}{}",
-            component.key.name,
-            component.key.version.as_deref().unwrap_or("-"),
-            relative(source_text(&component.key.source)),
-            component.kind.as_str(),
-            component.hashes.len(),
-            component.scope.map_or("-", |scope| scope.as_str()),
-            if flags.is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", flags.join(","))
-            }
-        );
-        for line in edges.get(&component.key.to_string()).into_iter().flatten() {
-            let _ = writeln!(text, "{line}");
-        }
-    }
-    for diagnostic in &report.diagnostics {
-        let _ = writeln!(text, "diagnostic {}", relative(diagnostic.to_string()));
-    }
-    text
-}
-
 #[test]
 fn graph_snapshots() {
     for (project, file, _) in FILES {
         let report = scan_file(project, file);
         let base = display_path(&support::fixtures().join("projects").join(project));
         let name = format!("{project}__{}", file.replace('/', "_"));
-        insta::assert_snapshot!(name, graph_summary(&report, &base));
+        insta::assert_snapshot!(
+            name,
+            support::graph_text::graph_summary(
+                &report.graph,
+                &report.diagnostics,
+                &|text: String| { text.replace(&format!("{base}/"), "").replace(&base, ".") }
+            )
+        );
     }
 }
 

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod graph_text;
 pub mod schemas;
 
 /// `tests/fixtures`.
