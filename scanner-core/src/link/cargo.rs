@@ -13,7 +13,8 @@ use crate::component::{Component, ComponentKey, ComponentKind, EdgeDetails, Edge
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
 use crate::extract::cargo::cargo_toml::{
-    path_or_dot, DeclaredDependency, DeclaredSource, Manifest, ManifestVersion, WorkspaceTable,
+    path_or_dot, DeclaredDependency, DeclaredSource, Manifest, ManifestPackage, ManifestVersion,
+    WorkspaceTable,
 };
 use crate::extract::{
     join_path, parent_directory, strip_directory, Extraction, ExtractorId, NamedTarget, Reference,
@@ -34,6 +35,8 @@ pub(crate) enum Candidate<'m> {
 
 /// One `[[package]]` entry of the lock, as its parser reported it.
 struct Entry<'e> {
+    /// The entry's position among the lock's components (they are moved out at the end).
+    index: usize,
     component: &'e Component,
     name: &'e PackageName,
     version: &'e str,
@@ -43,9 +46,10 @@ struct Entry<'e> {
 }
 
 impl<'e> Entry<'e> {
-    fn of(component: &'e Component) -> Option<Entry<'e>> {
+    fn of((index, component): (usize, &'e Component)) -> Option<Entry<'e>> {
         let key = &component.key;
         Some(Entry {
+            index,
             component,
             name: &key.name,
             version: key.version.as_deref()?,
@@ -71,16 +75,27 @@ impl<'e> Entry<'e> {
     }
 }
 
-/// Builds the extraction of one lockfile and its manifests.
+/// A lock entry kept for the joined extraction: its component is moved out of the lock's
+/// extraction once the edges no longer borrow it.
+struct Kept<'m> {
+    index: usize,
+    key: ComponentKey,
+    is_member: bool,
+    manifest: Option<(&'m Manifest, &'m ManifestPackage)>,
+}
+
+/// Builds the extraction of one lockfile and its manifests. The lock's extraction is consumed:
+/// its components move into the result instead of being copied, so a large lock is not held
+/// twice while it is joined (the peak of a scan of one big Cargo.lock).
 pub(crate) fn assemble(
     extractor: ExtractorId,
     lock_path: &str,
-    lock: &Extraction,
+    lock: Extraction,
     candidates: &[&Candidate<'_>],
 ) -> Assembled {
     let lock_directory = parent_directory(lock_path);
     let mut extraction = Extraction {
-        diagnostics: lock.diagnostics.clone(),
+        diagnostics: lock.diagnostics,
         ..Extraction::default()
     };
 
@@ -101,7 +116,12 @@ pub(crate) fn assemble(
         Workspace::discover(lock_directory, &manifests, &mut extraction.diagnostics);
     workspace.root_manifest_unreadable = root_manifest_unreadable;
 
-    let entries: Vec<Entry<'_>> = lock.components.iter().filter_map(Entry::of).collect();
+    let entries: Vec<Entry<'_>> = lock
+        .components
+        .iter()
+        .enumerate()
+        .filter_map(Entry::of)
+        .collect();
 
     // Lock entries → keys.
     let mut keys: Vec<ComponentKey> = Vec::with_capacity(entries.len());
@@ -134,6 +154,7 @@ pub(crate) fn assemble(
     }
 
     let mut seen = BTreeSet::new();
+    let mut kept: Vec<Kept<'_>> = Vec::with_capacity(entries.len());
     for (entry, key) in entries.iter().zip(&keys) {
         let location = entry.location(lock_path);
         if !seen.insert(key.clone()) {
@@ -149,32 +170,16 @@ pub(crate) fn assemble(
         }
         let member = workspace.member_for(entry);
         let is_member = workspace.is_member(entry);
-        let mut component = entry.component.clone();
-        component.key = key.clone();
         if is_member {
-            component.kind = ComponentKind::Application;
-        }
-        if let Some(manifest_package) =
-            member.and_then(|manifest| manifest.package.as_ref().map(|package| (manifest, package)))
-        {
-            let (manifest, manifest_package) = manifest_package;
-            component.evidence.insert(Evidence {
-                location: Location::line(&manifest.path, manifest_package.line),
-                extractor,
-            });
-            component.licenses.extend(manifest_package.license.clone());
-            if component.facts.authors.is_empty() {
-                component
-                    .facts
-                    .authors
-                    .clone_from(&manifest_package.authors);
-            }
-        }
-        if is_member {
-            component.facts.cargo_mut().workspace_member = true;
             extraction.roots.push(key.clone());
         }
-        extraction.components.push(component);
+        kept.push(Kept {
+            index: entry.index,
+            key: key.clone(),
+            is_member,
+            manifest: member
+                .and_then(|manifest| manifest.package.as_ref().map(|package| (manifest, package))),
+        });
     }
 
     // Edges: each entry's references, resolved among the lock's entries by the lock's row of
@@ -260,8 +265,44 @@ pub(crate) fn assemble(
     }
 
     workspace.report_unmatched(&entries, lock_path, &mut extraction.diagnostics);
+    let accounted = workspace.accounted();
+
+    // The components are updated in the lock's own list, in place (`kept` is ascending by
+    // index): a second list of a large lock's components would double the join's peak.
+    let mut components = lock.components;
+    let mut kept = kept.into_iter().peekable();
+    let mut index = 0_usize;
+    components.retain_mut(|component| {
+        let position = index;
+        index += 1;
+        let Some(entry) = kept.next_if(|entry| entry.index == position) else {
+            return false;
+        };
+        component.key = entry.key;
+        if entry.is_member {
+            component.kind = ComponentKind::Application;
+        }
+        if let Some((manifest, manifest_package)) = entry.manifest {
+            component.evidence.insert(Evidence {
+                location: Location::line(&manifest.path, manifest_package.line),
+                extractor,
+            });
+            component.licenses.extend(manifest_package.license.clone());
+            if component.facts.authors.is_empty() {
+                component
+                    .facts
+                    .authors
+                    .clone_from(&manifest_package.authors);
+            }
+        }
+        if entry.is_member {
+            component.facts.cargo_mut().workspace_member = true;
+        }
+        true
+    });
+    extraction.components = components;
     Assembled {
-        accounted: workspace.accounted(),
+        accounted,
         extraction,
     }
 }
@@ -596,7 +637,7 @@ mod tests {
             })
             .collect();
         let candidates: Vec<&Candidate<'_>> = candidates.iter().collect();
-        assemble("cargo/cargo-lock", path, &lock, &candidates)
+        assemble("cargo/cargo-lock", path, lock, &candidates)
     }
 
     const LOCK: &str = r#"version = 4

@@ -106,7 +106,7 @@ pub struct Linked {
 /// not matter (they are sorted by path and format id first).
 pub fn link(mut files: Vec<Extracted>, options: &LinkOptions<'_>) -> Linked {
     files.sort_by(|a, b| (&a.path, a.format.id).cmp(&(&b.path, b.format.id)));
-    let mut joins = join_cargo(&files, options);
+    let mut joins = join_cargo(&mut files, options);
     let python = join_python(&mut files, &mut joins);
 
     let mut diagnostics = Vec::new();
@@ -201,7 +201,18 @@ impl Joins {
 
 /// Joins each `Cargo.lock` ([`Join::CargoWorkspace`]) with the `Cargo.toml` files at or below
 /// its directory, then refines it with the resolved graph when the options ask for one.
-fn join_cargo(files: &[Extracted], options: &LinkOptions<'_>) -> Joins {
+fn join_cargo(files: &mut [Extracted], options: &LinkOptions<'_>) -> Joins {
+    // The locks' extractions are taken out and consumed by the join: a large lock is not held
+    // twice (parsed and joined) at the peak of its scan.
+    let mut taken: BTreeMap<usize, Extraction> = BTreeMap::new();
+    for (index, file) in files.iter_mut().enumerate() {
+        if file.format.role == Role::Lock(Join::CargoWorkspace) {
+            if let Ok(extraction) = &mut file.outcome {
+                taken.insert(index, std::mem::take(extraction));
+            }
+        }
+    }
+    let files: &[Extracted] = files;
     let manifests: Vec<(&str, cargo::Candidate<'_>)> = files
         .iter()
         .filter(|file| file.format.role == Role::Manifest(Ecosystem::CratesIo))
@@ -220,11 +231,9 @@ fn join_cargo(files: &[Extracted], options: &LinkOptions<'_>) -> Joins {
             Some((file.path.as_str(), candidate))
         })
         .collect();
-    let locks: Vec<(usize, &Extracted, &Extraction)> = files
-        .iter()
-        .enumerate()
-        .filter(|(_, file)| file.format.role == Role::Lock(Join::CargoWorkspace))
-        .filter_map(|(index, file)| Some((index, file, file.outcome.as_ref().ok()?)))
+    let locks: Vec<(usize, &Extracted, Extraction)> = taken
+        .into_iter()
+        .filter_map(|(index, lock)| Some((index, files.get(index)?, lock)))
         .collect();
     // Locks are joined in parallel, as their parsers ran: a large workspace's join is the
     // longest part of its scan.
