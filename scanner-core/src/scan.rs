@@ -655,6 +655,9 @@ fn walk_error(error: &ignore::Error) -> Diagnostic {
     )
 }
 
+/// A job with its position in the list, to restore the order after running.
+type Numbered = (usize, Job);
+
 /// Runs `jobs` (largest first): the largest, and the manifests read only for a lockfile named
 /// alone to join, on the calling thread; the others on the rayon pool meanwhile. Why: glibc
 /// gives every thread its own malloc arena and never hands memory a worker freed to another
@@ -664,7 +667,7 @@ fn walk_error(error: &ignore::Error) -> Diagnostic {
 /// (issue 18)"): the same 9.7 MiB of heap at the peak took 31 MiB of resident memory with every
 /// job on the pool. Results keep the order of `jobs`.
 fn run_jobs(jobs: Vec<Job>, options: &ScanOptions, progress: &ProgressState) -> Vec<JobResult> {
-    let (here, pooled): (Vec<(usize, Job)>, Vec<(usize, Job)>) = jobs
+    let (here, pooled): (Vec<Numbered>, Vec<Numbered>) = jobs
         .into_iter()
         .enumerate()
         .partition(|(index, job)| *index == 0 || job.join_only);
