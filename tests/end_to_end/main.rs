@@ -14,6 +14,7 @@ mod db_common;
 mod support;
 
 mod agent_config;
+mod agent_flows;
 mod air_gap_doc;
 mod attest;
 mod attest_model_signing;
