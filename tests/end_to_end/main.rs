@@ -50,6 +50,7 @@ mod sbom_formats;
 mod sbom_official_examples;
 mod sbom_profiles;
 mod secrets;
+mod tools_pin;
 mod unknown_severity;
 mod verify_gate;
 mod vex;
