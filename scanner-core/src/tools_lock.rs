@@ -73,10 +73,10 @@ pub enum ToolsLockError {
         server: String,
         /// The tool.
         tool: String,
-        /// Where the first declaration is.
-        first: Location,
+        /// Where the first declaration is (`path:line`).
+        first: String,
         /// Where the other one is.
-        second: Location,
+        second: String,
     },
     /// A tool declaration without its SHA-256.
     #[error("{location}: tool `{tool}` has no SHA-256 to pin")]
@@ -158,8 +158,8 @@ impl ToolsLock {
                     return Err(ToolsLockError::Conflict {
                         server: found.server,
                         tool: found.tool,
-                        first: first_location(first),
-                        second: first_location(found.component),
+                        first: first_location(first).to_string(),
+                        second: first_location(found.component).to_string(),
                     })
                 }
                 None => {

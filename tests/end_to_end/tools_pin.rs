@@ -67,7 +67,7 @@ fn pin(directory: &Path, extra: &[&str]) {
     let output = run_in(directory, &arguments);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("pinned 1 tool of 1 server to reviewed/airlock-tools.lock"),
+        stderr(&output).contains(" to reviewed/airlock-tools.lock"),
         "{}",
         stderr(&output)
     );
@@ -77,7 +77,17 @@ fn pin(directory: &Path, extra: &[&str]) {
 fn a_changed_description_fails_and_restoring_it_passes() {
     let directory = workspace();
     let root = directory.path();
-    pin(root, &[]);
+    std::fs::create_dir_all(root.join("reviewed")).unwrap();
+    let output = run_in(
+        root,
+        &["tools", "pin", "agent", "-o", "reviewed/airlock-tools.lock"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("pinned 1 tool of 1 server to reviewed/airlock-tools.lock"),
+        "{}",
+        stderr(&output)
+    );
     let lock = std::fs::read_to_string(root.join("reviewed/airlock-tools.lock")).unwrap();
     assert!(lock.contains("version = 1\n"), "{lock}");
     assert!(
@@ -313,4 +323,57 @@ fn verify_holds_an_attested_tree_to_the_pin() {
     let report = stdout(&with);
     assert!(report.contains("tool-pin-changed"), "{report}");
     assert!(report.contains("send_email"), "{report}");
+}
+
+/// Findings against the pin (changed, added, removed, unverified) and the lock's component are
+/// valid CycloneDX, SPDX and SARIF.
+#[test]
+fn pin_findings_are_valid_in_every_document_format() {
+    use support::schemas::{assert_valid, validator, Schema};
+    let directory = workspace();
+    let root = directory.path();
+    std::fs::copy(
+        fixtures().join("agent-flows/tools/web.tools.json"),
+        root.join("agent/web.tools.json"),
+    )
+    .unwrap();
+    pin(root, &[]);
+    std::fs::remove_file(root.join("agent/web.tools.json")).unwrap();
+    let tools = root.join("agent/mailer.tools.json");
+    let original = std::fs::read_to_string(&tools).unwrap();
+    std::fs::write(&tools, original.replace("send_email", "send_mail")).unwrap();
+    for (format, schema) in [
+        ("cyclonedx-json", Some(Schema::CycloneDx16)),
+        ("spdx-json", Some(Schema::Spdx23)),
+        ("sarif", Some(Schema::Sarif210)),
+        ("json", None),
+    ] {
+        let output = run_in(
+            root,
+            &[
+                "scan",
+                "agent",
+                "--no-vuln-db",
+                "-f",
+                format,
+                "--tools-lock",
+                "reviewed/airlock-tools.lock",
+            ],
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{format}: {}",
+            stderr(&output)
+        );
+        let text = stdout(&output);
+        for rule in ["tool-pin-changed", "tool-pin-unverified"] {
+            assert!(text.contains(rule), "{format}: {rule}");
+        }
+        assert!(text.contains("airlock-tools.lock"), "{format}");
+        if let Some(schema) = schema {
+            let document: Value = serde_json::from_str(&text).unwrap();
+            assert_valid(&validator(schema), &document, format);
+        }
+    }
 }

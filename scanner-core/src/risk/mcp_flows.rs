@@ -222,3 +222,34 @@ fn combine<'g>(
     }
     scope
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_scope_files_are_those_only_a_home_directory_has() {
+        for user in [
+            "home/.claude.json",
+            "/home/dev/.config/Claude/claude_desktop_config.json",
+            ".codeium/windsurf/mcp_config.json",
+            "x/saoudrizwan.claude-dev/settings/cline_mcp_settings.json",
+            "AppData/Roaming/Code/User/mcp.json",
+            ".config/zed/settings.json",
+            ".config/goose/config.yaml",
+            "C:\\Users\\dev\\.claude.json",
+        ] {
+            assert_eq!(config_scope(user), ConfigScope::User, "{user}");
+        }
+        for project in [
+            ".mcp.json",
+            "app/.cursor/mcp.json",
+            ".vscode/mcp.json",
+            ".zed/settings.json",
+            ".gemini/settings.json",
+            ".codex/config.toml",
+        ] {
+            assert_eq!(config_scope(project), ConfigScope::Project, "{project}");
+        }
+    }
+}

@@ -55,8 +55,7 @@ fn reference(mentions: &Mentions, server: &ScopedServer<'_>, tool: &Component) -
     }
     mentions
         .identifiers
-        .iter()
-        .any(|identifier| *identifier == name)
+        .contains(&name)
         .then(|| format!("names `{}`", tool_name(tool)))
 }
 
@@ -77,6 +76,14 @@ fn shadowing(graph: &DependencyGraph, scope: &ClientScope<'_>) -> Vec<Finding> {
                     continue;
                 }
                 for target in &other.tools {
+                    // A name the server's own tools also have is its own tool, most likely.
+                    let own = shadowing_server
+                        .tools
+                        .iter()
+                        .any(|tool| tool_name(tool).eq_ignore_ascii_case(tool_name(target)));
+                    if own {
+                        continue;
+                    }
                     let Some(how) = reference(mentions, other, target) else {
                         continue;
                     };

@@ -102,7 +102,7 @@ fn contains_words(haystack: &[String], pattern: &[String]) -> bool {
 }
 
 /// An annotation's value as text (`true`, `false`, a string), if the declaration has it.
-fn annotation<'n>(annotations: Option<&'n Node>, name: &str) -> Option<String> {
+fn annotation(annotations: Option<&Node>, name: &str) -> Option<String> {
     let node = annotations?.get(name)?;
     match &node.value {
         tree::Value::Bool(flag) => Some(flag.to_string()),
