@@ -97,11 +97,15 @@ fn pin(args: &ToolsPinArgs, verbosity: Verbosity) -> anyhow::Result<Outcome> {
     target.write(text.as_bytes())?;
     let servers: std::collections::BTreeSet<&str> =
         lock.tools.iter().map(|pin| pin.server.as_str()).collect();
+    let written_to = if matches!(target, Target::Stdout) {
+        "stdout".to_owned()
+    } else {
+        output.display().to_string()
+    };
     let mut summary = format!(
-        "pinned {} of {} to {}",
+        "pinned {} of {} to {written_to}",
         super::count(lock.tools.len(), "tool"),
         super::count(servers.len(), "server"),
-        output.display()
     );
     if let (Some(key), Some(signature_target)) = (&key, &signature_target) {
         let name = output
