@@ -102,6 +102,61 @@ pub enum Command {
     /// model_signing bundle against a model directory.
     #[command(after_help = ATTEST_EXAMPLES)]
     Verify(VerifyArgs),
+    /// Pin reviewed MCP tool declarations (airlock-tools.lock) for `scan`/`verify --tools-lock`.
+    #[command(subcommand, after_help = TOOLS_EXAMPLES)]
+    Tools(ToolsCommand),
+}
+
+const TOOLS_EXAMPLES: &str = "\
+Examples:
+  airlock tools pin agent/                                  # writes ./airlock-tools.lock
+  airlock tools pin agent/ -o reviewed/airlock-tools.lock --key release.key
+  airlock scan agent/ --tools-lock reviewed/airlock-tools.lock --pin-key release.pub";
+
+/// `airlock tools …`.
+#[derive(Debug, Subcommand)]
+pub enum ToolsCommand {
+    /// Write the SHA-256 of every tool declaration under PATH, one entry per server and tool,
+    /// sorted (airlock-tools.lock); with --key, also a DSSE signature of it (FILE.dsse.json).
+    Pin(ToolsPinArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ToolsPinArgs {
+    /// Directories or files holding the reviewed tool declarations (`SERVER.tools.json`, saved
+    /// tools/list results) and the MCP configs.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Write the lock to FILE (atomically) [default: airlock-tools.lock in the working
+    /// directory]; `-` for stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Sign the lock with this private key (PKCS#8 PEM, from `airlock keygen`): a DSSE envelope
+    /// over an in-toto statement naming the lock's SHA-256, written to FILE.dsse.json.
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<PathBuf>,
+
+    /// Also walk .git, target, node_modules and virtual environments.
+    #[arg(long)]
+    pub no_default_excludes: bool,
+}
+
+/// The reviewed tool declarations a scan is compared with: given by the operator only (a lock
+/// inside a scanned tree is never read).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ToolsLockArgs {
+    /// Compare every tool declaration with this reviewed lock (`airlock tools pin`): a tool
+    /// added, removed or changed since the pin is a high finding (tool-pin-changed); a pinned
+    /// server with no declaration in the scan is unknown (tool-pin-unverified).
+    #[arg(long, value_name = "FILE")]
+    pub tools_lock: Option<PathBuf>,
+
+    /// Require the tools lock to be signed with this public key (its FILE.dsse.json, written
+    /// by `airlock tools pin --key`); an unsigned or altered lock is an error (exit 2).
+    #[arg(long, value_name = "PUB", requires = "tools_lock")]
+    pub pin_key: Option<PathBuf>,
 }
 
 const ATTEST_EXAMPLES: &str = "\
@@ -211,6 +266,9 @@ pub struct VerifyArgs {
     /// Accept a PATH under which no file is one airlock reads (otherwise an error, exit 2).
     #[arg(long, conflicts_with = "model_signature")]
     pub allow_empty: bool,
+
+    #[command(flatten)]
+    pub tools: ToolsLockArgs,
 }
 
 /// Formats of the diff report.
@@ -499,6 +557,9 @@ pub struct ScanArgs {
     /// only. Repeatable.
     #[arg(long, value_name = "PATH", conflicts_with = "no_vuln_db")]
     pub advisories: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub tools: ToolsLockArgs,
 }
 
 #[derive(Debug, Args)]

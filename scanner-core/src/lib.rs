@@ -26,6 +26,7 @@ pub mod risk;
 pub mod sbom;
 pub mod scan;
 mod text;
+pub mod tools_lock;
 pub mod vex;
 
 pub use component::{

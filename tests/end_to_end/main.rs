@@ -14,6 +14,7 @@ mod db_common;
 mod support;
 
 mod agent_config;
+mod agent_flows;
 mod air_gap_doc;
 mod attest;
 mod attest_model_signing;
@@ -49,6 +50,7 @@ mod sbom_formats;
 mod sbom_official_examples;
 mod sbom_profiles;
 mod secrets;
+mod tools_pin;
 mod unknown_severity;
 mod verify_gate;
 mod vex;

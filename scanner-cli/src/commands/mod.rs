@@ -12,6 +12,7 @@ mod rules;
 mod sbom;
 mod scan;
 mod scan_advisories;
+mod tools;
 mod verify;
 
 pub use outcome::Outcome;
@@ -64,6 +65,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Extractors(args) => extractors::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Rules(args) => rules::run(args),
+        Command::Tools(command) => tools::run(command, verbosity),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
     }
@@ -313,13 +315,33 @@ struct Judgement {
 /// when trusted, extended) by the project policy files; each refused project entry is a
 /// `project-policy-loosening` finding; the policy then drops, regrades and accepts findings.
 fn judge(
-    mut report: ScanReport,
+    report: ScanReport,
     policy: &ScanPolicy,
     source: Option<&dyn VulnerabilitySource>,
     clock: &Clock,
     verbosity: Verbosity,
 ) -> Judgement {
+    judge_pinned(report, policy, source, clock, verbosity, None)
+}
+
+/// [`judge`], with the tool declarations also compared with the operator's tools lock
+/// (`--tools-lock`): its findings are judged by the policy like every other, and the lock is
+/// listed as a component of the report.
+fn judge_pinned(
+    mut report: ScanReport,
+    policy: &ScanPolicy,
+    source: Option<&dyn VulnerabilitySource>,
+    clock: &Clock,
+    verbosity: Verbosity,
+    tools_lock: Option<&tools::OperatorLock>,
+) -> Judgement {
     let mut analysis = analyze_with(&report.graph, source, &policy.policy.risk_options());
+    if let Some(lock) = tools_lock {
+        let (findings, component) = lock.judge(&report.graph);
+        analysis.findings.extend(findings);
+        analysis.sort();
+        report.graph = report.graph.with_components(vec![component]);
+    }
     analysis.findings.extend(
         policy
             .refused

@@ -43,6 +43,7 @@ pub fn run(
     // The command line wins over the policy files; without either, high and critical fail.
     // `--fail-on none` reports without failing.
     let (fail_on, fail_on_from) = super::fail_on(args.fail_on.as_deref(), &policy.policy)?;
+    let tools_lock = super::tools::OperatorLock::load(&args.tools)?;
     let (database, unavailable) =
         db::open_unless_off(args.no_vuln_db, cli, settings, &args.advisories, verbosity)?;
     let report = super::scan_paths(&args.report, verbosity)?;
@@ -56,7 +57,14 @@ pub fn run(
         mut report,
         mut analysis,
         mut applied,
-    } = super::judge(report, &policy, source, settings.clock(), verbosity);
+    } = super::judge_pinned(
+        report,
+        &policy,
+        source,
+        settings.clock(),
+        verbosity,
+        tools_lock.as_ref(),
+    );
     // The operator's VEX statements, applied like ignores (never a document of the scanned
     // tree: those are data, not statements the operator made).
     for path in &args.vex {

@@ -430,6 +430,7 @@ fn verify_attestation(
     let unknown_counts_as = policy.policy.unknown_counts_as();
     let extra_files = ExtraFiles::of(args);
     let key = PublicKey::load(&args.key)?;
+    let tools_lock = super::tools::OperatorLock::load(&args.tools)?;
     let envelope = Envelope::load(attestation)?;
     let not_trusted = "the signature does not hold, so the attestation is not trusted";
     let mut report = Report {
@@ -524,7 +525,14 @@ fn verify_attestation(
         report: scan,
         analysis,
         ..
-    } = super::judge(scan, &policy, source, settings.clock(), verbosity);
+    } = super::judge_pinned(
+        scan,
+        &policy,
+        source,
+        settings.clock(),
+        verbosity,
+        tools_lock.as_ref(),
+    );
     for error in &analysis.source_errors {
         report
             .errors

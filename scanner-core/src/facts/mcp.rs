@@ -185,6 +185,92 @@ pub struct ToolFacts {
     pub schema_sha256: Option<String>,
     /// What the description hides from a person reading it.
     pub hidden_instructions: Option<HiddenInstructions>,
+    /// The MCP server whose tools the file declares: the `serverInfo.name` (or `server`) the
+    /// saved list carries, else the file's name before `.tools.json` / `.functions.json`.
+    /// Tools are tied to a client's servers by this name.
+    pub server: Option<String>,
+    /// What the tool can do, each class with the declaration's word that put it there
+    /// (`extract/mcp/tool_capabilities.tsv`).
+    pub capabilities: Vec<Capability>,
+    /// What the description says about other tools: names and steering sentences.
+    pub mentions: Option<Mentions>,
+}
+
+/// A capability class of a tool: what its declaration says it touches. Serialized in
+/// kebab-case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CapabilityClass {
+    /// Reads data the user keeps private (files, mail, databases, secrets).
+    PrivateData,
+    /// Takes in content someone else wrote (web pages, issues, incoming mail).
+    UntrustedContent,
+    /// Can send data out of the machine to someone else (mail, messages, uploads, webhooks).
+    Exit,
+    /// Changes state (writes, deletes, runs).
+    StateChange,
+}
+
+impl CapabilityClass {
+    /// Every class, in the order findings list them.
+    pub const ALL: [CapabilityClass; 4] = [
+        CapabilityClass::PrivateData,
+        CapabilityClass::UntrustedContent,
+        CapabilityClass::Exit,
+        CapabilityClass::StateChange,
+    ];
+
+    /// The class as written (`private-data`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CapabilityClass::PrivateData => "private-data",
+            CapabilityClass::UntrustedContent => "untrusted-content",
+            CapabilityClass::Exit => "exit",
+            CapabilityClass::StateChange => "state-change",
+        }
+    }
+
+    /// The class by name (`exit`).
+    pub fn from_name(name: &str) -> Option<CapabilityClass> {
+        CapabilityClass::ALL
+            .into_iter()
+            .find(|class| class.as_str() == name)
+    }
+
+    /// The class in a sentence (`reads private data`).
+    pub fn phrase(self) -> &'static str {
+        match self {
+            CapabilityClass::PrivateData => "reads private data",
+            CapabilityClass::UntrustedContent => "ingests untrusted content",
+            CapabilityClass::Exit => "can send data out",
+            CapabilityClass::StateChange => "changes state",
+        }
+    }
+}
+
+/// One capability class of a tool and why it was given.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Capability {
+    /// The class.
+    pub class: CapabilityClass,
+    /// The word, input property or annotation that gave it, with the table's reason
+    /// (`name word "send": sends data to someone else`).
+    pub reason: String,
+}
+
+/// What a tool's description says about other tools, for the cross-server rules: the
+/// identifiers it names (`send_email`, `mcp__mail__send`, backticked words) and its sentences
+/// that steer a model's use of tools (`instead of`, `before calling`, `always use`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mentions {
+    /// The line of the description.
+    pub line: u32,
+    /// Identifier-like words, lowercase, sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub identifiers: Vec<String>,
+    /// Steering sentences, white space collapsed, control characters removed, shortened.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub steering: Vec<String>,
 }
 
 /// What the config says about one credential-bearing value. The value itself is never kept.
@@ -352,10 +438,18 @@ impl ToolFacts {
             description_sha256,
             schema_sha256,
             hidden_instructions,
+            server,
+            capabilities,
+            mentions,
         } = other;
         first(&mut self.format, format);
         first(&mut self.description_sha256, description_sha256);
         first(&mut self.schema_sha256, schema_sha256);
         first(&mut self.hidden_instructions, hidden_instructions);
+        first(&mut self.server, server);
+        if self.capabilities.is_empty() {
+            self.capabilities = capabilities;
+        }
+        first(&mut self.mentions, mentions);
     }
 }

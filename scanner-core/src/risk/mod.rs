@@ -27,7 +27,11 @@ pub mod vulnerability;
 mod mcp_auto_approve;
 mod mcp_common;
 mod mcp_credentials;
+mod mcp_flows;
+mod mcp_server_override;
 mod mcp_shell;
+mod mcp_tool_shadowing;
+mod mcp_toxic_flow;
 mod mcp_transport;
 mod mcp_unpinned;
 mod tool_hidden_instructions;
@@ -207,6 +211,11 @@ rules! {
     McpAutoApprovedTools => "mcp-auto-approved-tools", Medium, "An agent client runs an MCP server's tools, or starts the server, without asking the user.";
     McpShellCommand => "mcp-shell-command", High, "An MCP server's command runs a shell (sh -c, cmd /c) or pipes a download into one (curl | sh).";
     ToolHiddenInstructions => "tool-hidden-instructions", High, "A tool declaration hides text from its reader (invisible Unicode) or gives the model instructions.";
+    McpToolShadowing => "mcp-tool-shadowing", High, "A tool description of one MCP server names a tool of another server of the same client or steers its use (before calling X, instead of X).";
+    McpToxicFlow => "mcp-toxic-flow", High, "One client's tools together read private data, ingest untrusted content and can send data out: injected content can make the agent leak private data.";
+    McpServerOverridden => "mcp-server-overridden", Medium, "A project config declares a server under the name of a user-scope server with another command or URL, and the project's wins.";
+    ToolPinChanged => "tool-pin-changed", High, "A tool declaration was added, removed or changed since the reviewed pin (--tools-lock): the rug pull.";
+    ToolPinUnverified => "tool-pin-unverified", Unknown, "A server pinned in the reviewed tools lock has no tool declaration in the scan, so its tools could not be compared with the pin.";
     InstalledFileModified => "installed-file-modified", High, "A file of an installed Python package does not match the hash or size its RECORD lists, or is missing.";
     InstalledIntegrityUnknown => "installed-integrity-unknown", Medium, "An installed Python package's files could not be verified: its RECORD is missing or unreadable (legacy egg-info installs have none), or lists files airlock could not check.";
     UnrecordedInstalledFile => "unrecorded-installed-file", High, "A Python source, .pth or executable file lies in site-packages but no installed package's RECORD lists it.";
@@ -472,6 +481,9 @@ pub fn analyze_with(
     analysis
         .findings
         .extend(tool_hidden_instructions::check(graph));
+    analysis.findings.extend(mcp_tool_shadowing::check(graph));
+    analysis.findings.extend(mcp_toxic_flow::check(graph));
+    analysis.findings.extend(mcp_server_override::check(graph));
     analysis
         .findings
         .extend(agent_download_execute::check(graph));

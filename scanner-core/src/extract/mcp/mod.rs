@@ -19,6 +19,7 @@ pub mod claude_code_settings;
 pub mod clients;
 pub(crate) mod launch;
 pub(crate) mod secrets;
+pub(crate) mod tool_capabilities;
 pub mod tool_declarations;
 pub(crate) mod tree;
 pub mod user_config;

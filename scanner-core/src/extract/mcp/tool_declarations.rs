@@ -75,6 +75,7 @@ impl Parse for ToolDeclarationsExtractor {
                 format!("more than {MAX_TOOLS} tools; the rest were not read"),
             ));
         }
+        let server = declared_server(&root, input.path);
         let mut seen: BTreeMap<String, u32> = BTreeMap::new();
         for node in list.into_iter().take(MAX_TOOLS) {
             let Some(tool) = read_tool(node) else {
@@ -96,13 +97,46 @@ impl Parse for ToolDeclarationsExtractor {
                 ));
             }
             seen.entry(tool.name.clone()).or_insert(node.line);
-            if let Some(component) = component(input, node, &tool) {
+            if let Some(component) = component(input, node, &tool, server.as_deref()) {
                 extraction.roots.push(component.key.clone());
                 extraction.components.push(component);
             }
         }
         Ok(extraction)
     }
+}
+
+/// The server whose tools a file declares: the `serverInfo.name` of a saved exchange (or a
+/// top-level `server`, a name or an object with a `name`), else the file name before
+/// `.tools.json` / `.functions.json` (`github.tools.json` declares the tools of `github`).
+/// `tools.json` without either names no server.
+fn declared_server(root: &Node, path: &str) -> Option<String> {
+    let result = root.get("result");
+    for holder in [Some(root), result].into_iter().flatten() {
+        for key in ["serverInfo", "server"] {
+            let Some(found) = holder.get(key) else {
+                continue;
+            };
+            let name = found
+                .as_str()
+                .or_else(|| found.get("name").and_then(Node::as_str))
+                .map(str::trim)
+                .filter(|name| !name.is_empty());
+            if let Some(name) = name {
+                return Some(name.to_owned());
+            }
+        }
+    }
+    let file_name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let lower = file_name.to_ascii_lowercase();
+    [".tools.json", ".functions.json"]
+        .iter()
+        .find_map(|suffix| {
+            lower
+                .strip_suffix(suffix)
+                .map(|stem| file_name.get(..stem.len()).unwrap_or(stem).to_owned())
+        })
+        .filter(|stem| !stem.is_empty())
 }
 
 /// The content test for a file given by name that no format accepts by its name.
@@ -157,6 +191,7 @@ struct Tool<'n> {
     format: ToolFormat,
     description: Option<&'n Node>,
     schema: Option<&'n Node>,
+    annotations: Option<&'n Node>,
 }
 
 fn read_tool(node: &Node) -> Option<Tool<'_>> {
@@ -178,6 +213,7 @@ fn read_tool(node: &Node) -> Option<Tool<'_>> {
         format,
         description: body.get("description"),
         schema: body.get_any(&["inputSchema", "input_schema", "parameters"]),
+        annotations: body.get("annotations"),
     })
 }
 
@@ -185,7 +221,12 @@ fn sha256(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-fn component(input: &Input<'_>, node: &Node, tool: &Tool<'_>) -> Option<Component> {
+fn component(
+    input: &Input<'_>,
+    node: &Node,
+    tool: &Tool<'_>,
+    server: Option<&str>,
+) -> Option<Component> {
     let folded: String = crate::name::dashed(&tool.name).collect();
     let name = PackageName::new(Ecosystem::GenericFile, &folded).ok()?;
     let key = ComponentKey::in_file(name, input.path);
@@ -205,6 +246,14 @@ fn component(input: &Input<'_>, node: &Node, tool: &Tool<'_>) -> Option<Componen
             .map(|description| sha256(&description.canonical_json())),
         schema_sha256: tool.schema.map(|schema| sha256(&schema.canonical_json())),
         hidden_instructions: hidden_instructions(tool),
+        server: server.map(str::to_owned),
+        capabilities: super::tool_capabilities::classify(
+            &tool.name,
+            tool.description,
+            tool.schema,
+            tool.annotations,
+        ),
+        mentions: super::tool_capabilities::mentions(tool.description, tool.schema),
     }));
     Some(component)
 }
