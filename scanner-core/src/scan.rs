@@ -2,8 +2,9 @@
 //! caps, runs extractors in parallel, and hands what they extracted to the link stage
 //! ([`crate::link`]), which joins and merges it into one dependency graph.
 //!
-//! This is the only filesystem code in the core. It never follows a symbolic link out of the
-//! scan root, never opens anything but regular files, and never reads more than a format's cap.
+//! With [`crate::image`] (which opens an image and nothing else), this is the only filesystem
+//! code in the core. It never follows a symbolic link out of the scan root, never opens
+//! anything but regular files, and never reads more than a format's cap.
 
 use std::fmt;
 use std::fs;
