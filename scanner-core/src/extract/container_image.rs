@@ -52,3 +52,64 @@ impl Parse for ContainerImage {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/container-image")
+            .join(name);
+        std::fs::read(path).unwrap()
+    }
+
+    /// The two fixture images (`make-images.py`) are the same image: same config, same
+    /// layers, the root named by the tag, nothing to report.
+    #[test]
+    fn a_docker_archive_and_an_oci_layout_give_the_same_root() {
+        let roots: Vec<_> = ["docker-save.tar", "oci-layout.tar"]
+            .iter()
+            .map(|name| {
+                let bytes = fixture(name);
+                let extraction = FORMAT.extract(&Input::new(name, &bytes)).unwrap();
+                assert!(
+                    extraction.diagnostics.is_empty(),
+                    "{name}: {:?}",
+                    extraction.diagnostics
+                );
+                let root = extraction.components.into_iter().next().unwrap();
+                assert_eq!(root.key.name.original(), "example/agent");
+                assert_eq!(root.facts.image_tag.as_deref(), Some("1.0"));
+                let image = root.facts.image.unwrap();
+                assert_eq!(image.layers.len(), 2);
+                assert_eq!(
+                    image.operating_system.as_deref(),
+                    Some("Debian GNU/Linux 12 (bookworm)")
+                );
+                (root.key.version, image.layers, image.platform)
+            })
+            .collect();
+        assert_eq!(roots[0], roots[1]);
+    }
+
+    #[test]
+    fn a_tar_that_is_no_image_gives_nothing_and_a_truncated_image_an_error() {
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(3);
+        builder
+            .append_data(&mut header, "model.pkl", b"abc".as_slice())
+            .unwrap();
+        let plain = builder.into_inner().unwrap();
+        let extraction = FORMAT.extract(&Input::new("m.tar", &plain)).unwrap();
+        assert!(extraction.components.is_empty());
+        // The docker archive without its last half: manifest.json names blobs that are cut.
+        let bytes = fixture("docker-save.tar");
+        let half = &bytes[..bytes.len() / 2];
+        match FORMAT.extract(&Input::new("cut.tar", half)) {
+            Ok(extraction) => assert!(extraction.components.is_empty()),
+            Err(error) => assert!(error.to_string().contains("cut.tar"), "{error}"),
+        }
+    }
+}

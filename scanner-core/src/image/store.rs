@@ -67,7 +67,10 @@ impl Store {
             }
             return Ok(None);
         }
-        let file = fs::File::open(path).map_err(ImageError::io("cannot open"))?;
+        // A file that cannot be opened is no image here: the driver's own read reports it.
+        let Ok(file) = fs::File::open(path) else {
+            return Ok(None);
+        };
         Store::archive(ArchiveSource::File(path.to_path_buf()), file)
     }
 
@@ -96,16 +99,16 @@ impl Store {
         let mut archive = tar::Archive::new(reader);
         let mut entries = BTreeMap::new();
         let mut links = BTreeMap::new();
-        let iterator = archive
-            .entries_with_seek()
-            .map_err(ImageError::io("not a tar archive"))?;
+        // A tar that is no image (a model checkpoint) is another format's: a broken header or
+        // too many entries only end the look, and what was seen decides.
+        let Ok(iterator) = archive.entries_with_seek() else {
+            return Ok(None);
+        };
         for (count, entry) in iterator.enumerate() {
             if count >= MAX_ARCHIVE_ENTRIES {
-                return Err(ImageError::Invalid(format!(
-                    "more than {MAX_ARCHIVE_ENTRIES} entries in the image archive"
-                )));
+                break;
             }
-            let entry = entry.map_err(ImageError::io("a broken tar header"))?;
+            let Ok(entry) = entry else { break };
             let Ok(name) = entry.path() else { continue };
             let name = normalize_name(&name.to_string_lossy());
             let kind = entry.header().entry_type();
