@@ -650,3 +650,41 @@ fn hostile_layers_are_reported_never_a_panic() {
         "{stderr}"
     );
 }
+
+/// `attest` cannot hash the files inside an image as subjects yet: it fails closed, writing
+/// nothing (docs/deployed.md says so).
+#[test]
+fn attesting_an_image_fails_closed_and_writes_nothing() {
+    let directory = tempfile::tempdir().unwrap();
+    std::fs::write(
+        directory.path().join("agent.tar"),
+        docker_archive(&[Layer::gzip(base_layer())], "example/agent:1.0"),
+    )
+    .unwrap();
+    let keygen = support::run_in(directory.path(), &["keygen", "key"]);
+    assert_eq!(
+        keygen.status.code(),
+        Some(0),
+        "{}",
+        support::stderr(&keygen)
+    );
+    let output = support::run_in(
+        directory.path(),
+        &[
+            "attest",
+            "agent.tar",
+            "--no-vuln-db",
+            "--key",
+            "key.key",
+            "-o",
+            "attestation.json",
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        support::stderr(&output)
+    );
+    assert!(!directory.path().join("attestation.json").exists());
+}
