@@ -56,6 +56,8 @@ diagnostic_codes! {
     IncludeCycle => "include-cycle", "A file includes itself through a chain of includes (`-r`, `-c`); the cycle was not followed.";
     UnresolvedMcpCommand => "unresolved-mcp-command", "An MCP server runs a program found on PATH, so no package or file could be tied to it.";
     OutputNotScanned => "output-not-scanned", "The file this run writes its report to (`-o`) lies inside a scanned path; it was not read as an input.";
+    ImageEntrySkipped => "image-entry-skipped", "An entry of a container image layer was skipped (a path climbing out of the image, a hard link to nothing) or read from the root (an absolute path).";
+    OsPackagesNotMatched => "os-packages-not-matched", "Operating-system packages (dpkg, apk) were listed but not matched: distribution advisories are not imported, so their vulnerabilities are unknown.";
 }
 
 impl fmt::Display for DiagnosticCode {

@@ -16,6 +16,7 @@ pub mod ecosystem;
 pub mod extract;
 pub mod facts;
 pub mod graph;
+pub mod image;
 pub mod link;
 pub mod location;
 pub mod model;

@@ -2,8 +2,9 @@
 //! caps, runs extractors in parallel, and hands what they extracted to the link stage
 //! ([`crate::link`]), which joins and merges it into one dependency graph.
 //!
-//! This is the only filesystem code in the core. It never follows a symbolic link out of the
-//! scan root, never opens anything but regular files, and never reads more than a format's cap.
+//! With [`crate::image`] (which opens an image and nothing else), this is the only filesystem
+//! code in the core. It never follows a symbolic link out of the scan root, never opens
+//! anything but regular files, and never reads more than a format's cap.
 
 use std::fmt;
 use std::fs;
@@ -23,6 +24,7 @@ use crate::extract::{
     Role, FORMATS, MAX_JOINED_MANIFESTS,
 };
 use crate::graph::DependencyGraph;
+use crate::image::{Image, ImageOptions};
 use crate::link::{link, Extracted, LinkOptions};
 use crate::location::Location;
 
@@ -207,6 +209,9 @@ struct Job {
     /// A directory read by an installed-environment row (`site-packages`): nothing is read
     /// up front, the parser lists and reads through the driver's reader.
     directory: bool,
+    /// The container image the file lies in (`display` is `IMAGE!/path`): read from the
+    /// image's merged filesystem, never from disk.
+    image: Option<Arc<Image>>,
 }
 
 /// What running one job gave: the file as extracted, and problems met reading around it
@@ -229,8 +234,16 @@ pub fn scan_with(
 ) -> Result<ScanReport, ScanError> {
     let mut diagnostics = Vec::new();
     let mut jobs = Vec::new();
+    let mut images = Vec::new();
     for path in paths {
-        collect_jobs(extractors, path, options, &mut jobs, &mut diagnostics)?;
+        collect_jobs(
+            extractors,
+            path,
+            options,
+            &mut jobs,
+            &mut images,
+            &mut diagnostics,
+        )?;
     }
     jobs.sort_by(|a, b| (&a.display, a.extractor.id).cmp(&(&b.display, b.extractor.id)));
     // A manifest found both by a walk and beside a lockfile argument is an input of its own.
@@ -265,6 +278,10 @@ pub fn scan_with(
         diagnostics.extend(result.diagnostics);
         extracted.push(result.extracted);
     }
+    for image in &images {
+        let own = attach_to_image(image, &mut extracted);
+        extracted.push(own);
+    }
     let linked = link(
         extracted,
         &LinkOptions {
@@ -286,6 +303,7 @@ fn collect_jobs(
     path: &Path,
     options: &ScanOptions,
     jobs: &mut Vec<Job>,
+    images: &mut Vec<Arc<Image>>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<(), ScanError> {
     let display_root = display_path(path);
@@ -303,6 +321,26 @@ fn collect_jobs(
         source,
     })?;
     let canonical_root = widen_to_cache_repository(canonical_root);
+    // An image is read as what it deploys, whatever its name: a tar holding `manifest.json` or
+    // `oci-layout`, or an OCI layout directory.
+    let image_row = extractors
+        .iter()
+        .any(|extractor| extractor.id == crate::extract::container_image::ID);
+    if image_row
+        && !is_skipped(path, options)
+        && collect_image(
+            extractors,
+            path,
+            &display_root,
+            &canonical_root,
+            options,
+            jobs,
+            images,
+            diagnostics,
+        )
+    {
+        return Ok(());
+    }
     if !metadata.is_dir() {
         if is_skipped(path, options) {
             diagnostics.push(skipped_output(&display_root));
@@ -312,6 +350,7 @@ fn collect_jobs(
             .iter()
             .copied()
             .filter(|extractor| extractor.accepts(path))
+            .filter(|extractor| extractor.id != crate::extract::container_image::ID)
             .collect();
         if accepting.is_empty() {
             // A file named explicitly may be a format recognizable by content (an SBOM under
@@ -352,6 +391,7 @@ fn collect_jobs(
                 size: metadata.len(),
                 join_only: false,
                 directory: false,
+                image: None,
             });
         }
         if let Some(join) = join {
@@ -390,6 +430,32 @@ fn collect_jobs(
             !extractor.installed
                 || (environments && !sites.iter().any(|site| entry.path().starts_with(site)))
         });
+        // A tar found by the walk is read as an image when its entries say it is one (a link
+        // to one is not followed into: images are read where they lie).
+        let image_position = accepting
+            .iter()
+            .position(|extractor| extractor.id == crate::extract::container_image::ID);
+        if let Some(position) = image_position {
+            accepting.remove(position);
+            let regular = entry
+                .file_type()
+                .is_some_and(|file_type| file_type.is_file());
+            if regular
+                && !is_skipped(entry.path(), options)
+                && collect_image(
+                    extractors,
+                    entry.path(),
+                    &display_path(entry.path()),
+                    &canonical_root,
+                    options,
+                    jobs,
+                    images,
+                    diagnostics,
+                )
+            {
+                continue;
+            }
+        }
         // Model files go by content too (`pytorch_model` without an extension, a `.h5`).
         // Regular files only: a link is checked below before anything is read through it, and
         // a FIFO would block the read.
@@ -453,6 +519,7 @@ fn collect_jobs(
                     size: 0,
                     join_only: false,
                     directory: true,
+                    image: None,
                 });
             }
             continue;
@@ -467,6 +534,7 @@ fn collect_jobs(
                 size,
                 join_only: false,
                 directory: false,
+                image: None,
             });
         }
     }
@@ -536,6 +604,7 @@ fn collect_joined_manifests(
                 size,
                 join_only: true,
                 directory: false,
+                image: None,
             });
         }
     }
@@ -655,6 +724,122 @@ fn walk_error(error: &ignore::Error) -> Diagnostic {
     )
 }
 
+/// Runs a job's extractor on its main file's bytes (`bytes`: as read, or why not) with `files`
+/// for the files it names; problems met around the extraction (hashing) go to `diagnostics`.
+fn extract_job(
+    job: &Job,
+    bytes: Result<Vec<u8>, Diagnostic>,
+    files: &dyn FileReader,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<crate::extract::Extraction, Diagnostic> {
+    let id = job.extractor.id;
+    let bytes = bytes?;
+    if job.extractor.digest {
+        // Computed here, before the extractor runs, so that a failure is reported once
+        // and the extractor reads the cached result.
+        if let Err(diagnostic) = files.digest(&job.display) {
+            diagnostics.push(diagnostic);
+        }
+    }
+    let input = Input::new(&job.display, &bytes).with_files(files);
+    let extracted =
+        catch_unwind(AssertUnwindSafe(|| job.extractor.extract(&input))).map_err(|_| {
+            Diagnostic::error(
+                DiagnosticCode::InternalError,
+                Location::file(&job.display),
+                format!("extractor {id} failed unexpectedly; please report this file"),
+            )
+        })?;
+    extracted.map_err(|error| error.to_diagnostic())
+}
+
+/// Reads `path` as a container image when it is one (a tar holding `manifest.json` or
+/// `oci-layout`, an OCI layout directory) and adds a job for each file inside that a format
+/// reads; false when the path is no image. An image that cannot be read is reported here.
+#[allow(clippy::too_many_arguments)]
+fn collect_image(
+    extractors: &[&'static Format],
+    path: &Path,
+    display: &str,
+    root: &Path,
+    options: &ScanOptions,
+    jobs: &mut Vec<Job>,
+    images: &mut Vec<Arc<Image>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> bool {
+    let image_options = ImageOptions {
+        extractors,
+        skip_default_directories: options.skip_default_directories,
+        sha512: options.sha512,
+        kept_bytes: crate::image::MAX_KEPT_BYTES,
+    };
+    let image = match Image::read(path, display, &image_options) {
+        Ok(Some(image)) => Arc::new(image),
+        Ok(None) => return false,
+        Err(error) => {
+            diagnostics.push(error.to_diagnostic(display));
+            return true;
+        }
+    };
+    diagnostics.extend(image.diagnostics.iter().cloned());
+    let (found, mut problems) = image.jobs(extractors);
+    diagnostics.append(&mut problems);
+    for job in found {
+        jobs.push(Job {
+            disk_path: path.to_path_buf(),
+            display: job.display,
+            extractor: job.extractor,
+            root: root.to_path_buf(),
+            size: job.size,
+            join_only: false,
+            directory: job.directory,
+            image: Some(Arc::clone(&image)),
+        });
+    }
+    images.push(image);
+    true
+}
+
+/// The image's own extraction: its root component, linked to the roots of what was found
+/// inside it (which stop being roots of their own) and to the operating-system packages; and
+/// every component found inside is told the layer that put its file there.
+fn attach_to_image(image: &Image, extracted: &mut [Extracted]) -> Extracted {
+    let mut roots = Vec::new();
+    for file in extracted.iter_mut() {
+        if crate::extract::strip_directory(image.root_display(), &file.path).is_none() {
+            continue;
+        }
+        let Ok(extraction) = &mut file.outcome else {
+            continue;
+        };
+        for component in &mut extraction.components {
+            let layer = component
+                .evidence
+                .iter()
+                .find_map(|evidence| image.layer_of(&evidence.location.path));
+            if let Some(layer) = layer {
+                component.facts.image_mut().layer = Some(layer.to_owned());
+            }
+        }
+        roots.append(&mut extraction.roots);
+        if file.format.id.starts_with("os/") {
+            roots.extend(
+                extraction
+                    .components
+                    .iter()
+                    .map(|component| component.key.clone()),
+            );
+        }
+    }
+    roots.sort();
+    roots.dedup();
+    Extracted::new(
+        image.display(),
+        &crate::extract::container_image::FORMAT,
+        Ok(image.extraction(&roots)),
+    )
+}
+
 /// A job with its position in the list, to restore the order after running.
 type Numbered = (usize, Job);
 
@@ -694,45 +879,42 @@ fn run_jobs(jobs: Vec<Job>, options: &ScanOptions, progress: &ProgressState) -> 
 }
 
 fn run_job(job: &Job, options: &ScanOptions, progress: &ProgressState) -> JobResult {
-    let id = job.extractor.id;
     let mut diagnostics = Vec::new();
-    let files = DiskFiles {
-        root: &job.root,
-        read: Mutex::new(Vec::new()),
-        main: &job.display,
-        main_digest: OnceLock::new(),
-        progress: Some(progress),
-        skip_files: &options.skip_files,
-        sha512: options.sha512,
-    };
-    let outcome = (|| {
-        let bytes = if job.directory {
-            Vec::new()
-        } else {
-            read_capped(&job.disk_path, &job.display, job.extractor.read)?
-        };
-        if job.extractor.digest {
-            // Computed here, before the extractor runs, so that a failure is reported once
-            // and the extractor reads the cached result.
-            if let Err(diagnostic) = files.digest(&job.display) {
-                diagnostics.push(diagnostic);
-            }
+    let (outcome, mut read_files) = match &job.image {
+        Some(image) => {
+            let files = image.files();
+            let bytes = if job.directory {
+                Ok(Vec::new())
+            } else {
+                image.main_bytes(&job.display, job.extractor.read)
+            };
+            let outcome = extract_job(job, bytes, &files, &mut diagnostics);
+            progress.hashed(if job.extractor.digest { job.size } else { 0 });
+            (outcome, files.into_read())
         }
-        let input = Input::new(&job.display, &bytes).with_files(&files);
-        let extracted =
-            catch_unwind(AssertUnwindSafe(|| job.extractor.extract(&input))).map_err(|_| {
-                Diagnostic::error(
-                    DiagnosticCode::InternalError,
-                    Location::file(&job.display),
-                    format!("extractor {id} failed unexpectedly; please report this file"),
-                )
-            })?;
-        extracted.map_err(|error| error.to_diagnostic())
-    })();
-    let mut read_files = files
-        .read
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner);
+        None => {
+            let files = DiskFiles {
+                root: &job.root,
+                read: Mutex::new(Vec::new()),
+                main: &job.display,
+                main_digest: OnceLock::new(),
+                progress: Some(progress),
+                skip_files: &options.skip_files,
+                sha512: options.sha512,
+            };
+            let bytes = if job.directory {
+                Ok(Vec::new())
+            } else {
+                read_capped(&job.disk_path, &job.display, job.extractor.read)
+            };
+            let outcome = extract_job(job, bytes, &files, &mut diagnostics);
+            let read_files = files
+                .read
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner);
+            (outcome, read_files)
+        }
+    };
     read_files.sort();
     read_files.dedup();
     read_files.retain(|path| *path != job.display);

@@ -23,6 +23,7 @@ mod cargo_corpus;
 mod cli;
 mod cli_ux;
 mod configuration;
+mod container_image;
 mod db_bundle;
 mod db_freshness;
 mod db_import;

@@ -6,9 +6,11 @@
 
 pub mod agent;
 pub mod cargo;
+pub mod container_image;
 pub mod mcp;
 pub mod model;
 pub mod npm;
+pub mod os;
 pub mod python;
 pub mod registry;
 pub mod sbom;

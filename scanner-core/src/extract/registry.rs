@@ -46,6 +46,9 @@ pub static FORMATS: &[&Format] = &[
     &super::agent::vscode_settings::FORMAT,
     &super::agent::instructions::FORMAT,
     &super::npm::FORMAT,
+    &super::os::dpkg::FORMAT,
+    &super::os::apk::FORMAT,
+    &super::container_image::FORMAT,
 ];
 
 /// Looks a format up by its id.
@@ -147,7 +150,14 @@ mod tests {
         assert_eq!(accepted("m/model.dill"), ["model/pickle"]);
         assert_eq!(accepted("m/model.sav"), ["model/pickle"]);
         assert_eq!(accepted("m/weights.dat"), ["model/archive"]);
-        assert_eq!(accepted("m/checkpoint.pth.tar"), ["model/archive"]);
+        // A tar is an image when its entries say so (the driver looks), else a model container.
+        assert_eq!(
+            accepted("m/checkpoint.pth.tar"),
+            ["model/archive", "container/image"]
+        );
+        assert_eq!(accepted("var/lib/dpkg/status"), ["os/dpkg-status"]);
+        assert_eq!(accepted("var/lib/dpkg/status.d/libc6"), ["os/dpkg-status"]);
+        assert_eq!(accepted("lib/apk/db/installed"), ["os/apk-installed"]);
         assert_eq!(accepted("m/bundle.zip"), ["model/archive"]);
         assert_eq!(accepted("m/saved_model.pb"), ["model/saved-model"]);
         assert_eq!(accepted("repo/.mcp.json"), ["mcp/mcp-json"]);

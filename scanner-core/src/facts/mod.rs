@@ -10,6 +10,7 @@
 
 pub mod agent;
 pub mod author;
+pub mod image;
 pub mod installed;
 pub mod mcp;
 pub mod properties;
@@ -43,6 +44,9 @@ pub struct Facts {
     pub cargo: Option<CargoFacts>,
     /// What an installed environment says (core metadata, the `RECORD` re-hash, `.pth` lines).
     pub installed: Option<Box<installed::InstalledFacts>>,
+    /// What a container image says (its root component), or which layer of one introduced the
+    /// file a component was read from.
+    pub image: Option<Box<image::ImageFacts>>,
     /// An MCP server as a client config declares it.
     pub mcp_server: Option<Box<McpServerFacts>>,
     /// A tool as declared to a model.
@@ -237,6 +241,11 @@ impl Facts {
         self.installed.get_or_insert_with(Box::default)
     }
 
+    /// The container image part, created empty if absent.
+    pub fn image_mut(&mut self) -> &mut image::ImageFacts {
+        self.image.get_or_insert_with(Box::default)
+    }
+
     /// The Cargo part, created empty if absent.
     pub fn cargo_mut(&mut self) -> &mut CargoFacts {
         self.cargo.get_or_insert_with(CargoFacts::default)
@@ -286,6 +295,7 @@ impl Facts {
             python,
             cargo,
             installed,
+            image,
             mcp_server,
             tool,
             agent,
@@ -326,6 +336,10 @@ impl Facts {
             (mine, theirs) => first(mine, theirs),
         }
         match (&mut self.installed, installed) {
+            (Some(mine), Some(theirs)) => mine.merge(*theirs),
+            (mine, theirs) => first(mine, theirs),
+        }
+        match (&mut self.image, image) {
             (Some(mine), Some(theirs)) => mine.merge(*theirs),
             (mine, theirs) => first(mine, theirs),
         }

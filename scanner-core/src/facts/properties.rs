@@ -279,6 +279,38 @@ const FACTS: &[Fact] = &[
         write: |facts| facts.installed.as_ref()?.bundled_in.clone(),
         read: |facts, text| set(&mut facts.installed_mut().bundled_in, text),
     },
+    // Container images (`crate::image`): the image's root, and the layer of each file inside.
+    Fact {
+        name: "airlock:image:config-digest",
+        write: |facts| facts.image.as_ref()?.config_digest.clone(),
+        read: |facts, text| set(&mut facts.image_mut().config_digest, text),
+    },
+    Fact {
+        name: "airlock:image:layers",
+        write: |facts| {
+            let layers = &facts.image.as_ref()?.layers;
+            (!layers.is_empty()).then(|| layers.join(","))
+        },
+        read: |facts, text| {
+            facts.image_mut().layers = text.split(',').map(str::to_owned).collect();
+            true
+        },
+    },
+    Fact {
+        name: "airlock:image:operating-system",
+        write: |facts| facts.image.as_ref()?.operating_system.clone(),
+        read: |facts, text| set(&mut facts.image_mut().operating_system, text),
+    },
+    Fact {
+        name: "airlock:image:platform",
+        write: |facts| facts.image.as_ref()?.platform.clone(),
+        read: |facts, text| set(&mut facts.image_mut().platform, text),
+    },
+    Fact {
+        name: "airlock:image:layer",
+        write: |facts| facts.image.as_ref()?.layer.clone(),
+        read: |facts, text| set(&mut facts.image_mut().layer, text),
+    },
     // Python.
     Fact {
         name: "airlock:pylock-extras",
@@ -893,6 +925,16 @@ mod tests {
                 bundled_in: Some("site-packages/gamma-0.3.dist-info".to_owned()),
                 // Structured facts of their own, not properties.
                 ..crate::facts::installed::InstalledFacts::default()
+            })),
+            image: Some(Box::new(crate::facts::image::ImageFacts {
+                config_digest: Some(format!("sha256:{}", "ab".repeat(32))),
+                layers: vec![
+                    format!("sha256:{}", "cd".repeat(32)),
+                    format!("sha256:{}", "ef".repeat(32)),
+                ],
+                operating_system: Some("Debian GNU/Linux 12 (bookworm)".to_owned()),
+                platform: Some("linux/amd64".to_owned()),
+                layer: Some(format!("sha256:{}", "cd".repeat(32))),
             })),
             agent: Some(Box::new(crate::facts::agent::AgentFacts {
                 client: Some("claude-code".to_owned()),
