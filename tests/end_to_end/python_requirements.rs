@@ -354,8 +354,11 @@ fn requirements_edge_cases() {
         find(&report, "leaked").is_empty(),
         "outside the root: not read"
     );
+    // Not a version pip accepts: kept, unpinned and flagged, never a version that would match
+    // no advisory (issue 23).
     let legacy = find(&report, "legacy-thing");
-    assert_eq!(legacy[0].key.version.as_deref(), Some("1.0-final-build-7"));
+    assert_eq!(legacy[0].key.version, None);
+    assert!(legacy[0].flags.contains(&ComponentFlag::Unpinned));
     assert_eq!(
         find(&report, "idna").len(),
         1,
