@@ -305,7 +305,7 @@ fn an_edited_lockfile_is_rejected() {
     assert!(report["files"]["problems"][0]["detail"]
         .as_str()
         .unwrap()
-        .starts_with("sha256 attested 815db010c5ad, now "));
+        .starts_with("sha256 attested e980f07dbec3, now "));
 }
 
 #[test]
