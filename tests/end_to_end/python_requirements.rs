@@ -691,7 +691,7 @@ fn requirements_only_projects_have_a_root_named_after_their_directory() {
     std::fs::create_dir(&compiled).unwrap();
     std::fs::write(compiled.join("requirements.txt"), COMPILED).unwrap();
     let (roots, edges) = roots_and_edges(temporary.path(), "chat-service");
-    let root = "pkg:pypi/chat-service#path=chat-service";
+    let root = "pkg:pypi/chat-service?download_url=file:%2F%2Fchat-service#path=chat-service";
     assert_eq!(roots, [root]);
     let from_root: Vec<&String> = edges
         .iter()
@@ -709,7 +709,10 @@ fn requirements_only_projects_have_a_root_named_after_their_directory() {
     )
     .unwrap();
     let (roots, edges) = roots_and_edges(temporary.path(), "tool");
-    assert_eq!(roots, ["pkg:pypi/tool#path=tool"]);
+    assert_eq!(
+        roots,
+        ["pkg:pypi/tool?download_url=file:%2F%2Ftool#path=tool"]
+    );
     assert_eq!(
         edges,
         BTreeSet::from([
