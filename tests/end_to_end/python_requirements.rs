@@ -716,8 +716,9 @@ fn requirements_only_projects_have_a_root_named_after_their_directory() {
     assert_eq!(
         edges,
         BTreeSet::from([
-            "pkg:pypi/tool#path=tool -> pkg:pypi/requests".to_owned(),
-            "pkg:pypi/tool#path=tool -> pkg:pypi/rich@13.9.4".to_owned(),
+            "pkg:pypi/tool?download_url=file:%2F%2Ftool#path=tool -> pkg:pypi/requests".to_owned(),
+            "pkg:pypi/tool?download_url=file:%2F%2Ftool#path=tool -> pkg:pypi/rich@13.9.4"
+                .to_owned(),
         ])
     );
 
@@ -728,5 +729,8 @@ fn requirements_only_projects_have_a_root_named_after_their_directory() {
     )
     .unwrap();
     let (roots, _) = roots_and_edges(temporary.path(), "chat-service");
-    assert_eq!(roots, ["pkg:pypi/chat@1.0#path=chat-service"]);
+    assert_eq!(
+        roots,
+        ["pkg:pypi/chat@1.0?download_url=file:%2F%2Fchat-service#path=chat-service"]
+    );
 }
