@@ -283,7 +283,12 @@ impl<'a> Reader<'a> {
             via_open = false;
             current = None;
             if content.starts_with('-') && strip_editable(content).is_none() {
-                self.option(&location, &directory, content, mode, depth);
+                // pip hands the whole line to its option parser, so one line may hold several
+                // options (`--extra-index-url a --extra-index-url b`, often a joined
+                // continuation): each word starting with `-` begins the next one.
+                for option in split_options(content) {
+                    self.option(&location, &directory, option, mode, depth);
+                }
                 continue;
             }
             if let Some(entry) = self.requirement(&location, &directory, content) {
@@ -1179,6 +1184,26 @@ fn split_comment(line: &str) -> (&str, Option<&str>) {
         previous_is_space = character.is_whitespace();
     }
     (line, None)
+}
+
+/// An option line cut before each word that starts with `-`: `--a x --b y` → `--a x`, `--b y`.
+fn split_options(content: &str) -> Vec<&str> {
+    let mut starts = vec![0];
+    let mut previous_is_space = false;
+    for (offset, character) in content.char_indices() {
+        if previous_is_space && character == '-' {
+            starts.push(offset);
+        }
+        previous_is_space = character.is_whitespace();
+    }
+    let mut options = Vec::with_capacity(starts.len());
+    for (index, &start) in starts.iter().enumerate() {
+        let end = starts.get(index + 1).copied().unwrap_or(content.len());
+        if let Some(option) = content.get(start..end) {
+            options.push(option.trim());
+        }
+    }
+    options
 }
 
 /// `--name=value`, `--name value`, `-xvalue` or `-x value` → (`--name`/`-x`, value).

@@ -764,3 +764,22 @@ fn hostile_input_does_not_panic() {
     assert_eq!(codes(&bom), []);
     assert_eq!(component(&bom, "six").key.version.as_deref(), Some("1.0"));
 }
+
+/// pip's TestParseRequirements::test_join_lines: one (joined) line holding two options is
+/// two options, as pip's option parser reads it.
+#[test]
+fn one_line_may_hold_several_options() {
+    let extraction = extract(
+        "requirements.txt",
+        "--extra-index-url https://one.example/simple \\\n--extra-index-url https://two.example/simple\nsix==1.16.0\n",
+    );
+    assert_eq!(codes(&extraction), []);
+    let six = component(&extraction, "six");
+    assert_eq!(
+        six.facts.python.as_ref().unwrap().extra_index_urls,
+        Some(vec![
+            "https://one.example/simple".to_owned(),
+            "https://two.example/simple".to_owned()
+        ])
+    );
+}
