@@ -26,6 +26,10 @@ pub struct Advisory {
     pub aliases: Vec<String>,
     /// Ids of related but different vulnerabilities; kept for the record, never merged.
     pub related: Vec<String>,
+    /// Ids of the upstream vulnerabilities this record covers (OSV 1.7 `upstream`: a
+    /// distribution's advisory naming the CVEs it bundles). Kept for the record, never merged:
+    /// OSV says upstream is not symmetric, so it is not an alias.
+    pub upstream: Vec<String>,
     /// One line, for tables and finding messages.
     pub summary: Option<String>,
     /// The full description (Markdown in most sources).
@@ -244,6 +248,9 @@ impl Advisory {
         record.insert("aliases".into(), json!(self.aliases));
         if !self.related.is_empty() {
             record.insert("related".into(), json!(self.related));
+        }
+        if !self.upstream.is_empty() {
+            record.insert("upstream".into(), json!(self.upstream));
         }
         if let Some(summary) = &self.summary {
             record.insert("summary".into(), json!(summary));

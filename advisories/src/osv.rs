@@ -62,6 +62,7 @@ struct WireRecord {
     withdrawn: Option<String>,
     aliases: Option<Vec<String>>,
     related: Option<Vec<String>>,
+    upstream: Option<Vec<String>>,
     summary: Option<String>,
     details: Option<String>,
     severity: Option<Vec<WireSeverity>>,
@@ -204,6 +205,7 @@ fn convert(wire: WireRecord, format: RecordFormat) -> Result<Advisory, RecordErr
         withdrawn: optional_timestamp("withdrawn", wire.withdrawn.as_deref())?,
         aliases: wire.aliases.unwrap_or_default(),
         related: wire.related.unwrap_or_default(),
+        upstream: wire.upstream.unwrap_or_default(),
         summary: wire.summary.filter(|text| !text.trim().is_empty()),
         details: wire.details.filter(|text| !text.trim().is_empty()),
         severity: wire

@@ -232,6 +232,8 @@ fn convert(wire: WireFrontMatter, body: &str) -> Result<Advisory, RecordError> {
         withdrawn,
         aliases: advisory.aliases.unwrap_or_default(),
         related: advisory.related.unwrap_or_default(),
+        // RustSec's front matter has no upstream list.
+        upstream: Vec::new(),
         summary,
         details,
         severity: advisory

@@ -939,8 +939,14 @@ fn read_entries(
             .iter()
             .filter_map(|(kind, vector)| severity::rate(kind, vector))
             .collect();
+        // A severity type that is not a CVSS vector (`Ubuntu`'s priority, OSV 1.7) is a label.
+        let labels: Vec<&str> = scores
+            .iter()
+            .filter(|(kind, _)| !severity::is_cvss(kind))
+            .map(|(_, score)| score.as_str())
+            .collect();
         found.push(StoredAffected {
-            severity: severity_of(kind, specific.as_ref(), &ratings),
+            severity: severity_of(kind, specific.as_ref(), &ratings, &labels),
             ratings,
             references,
             advisory_id: id,
@@ -977,18 +983,23 @@ fn pairs(connection: &Connection, sql: &str, key: i64) -> rusqlite::Result<Vec<(
     rows.collect()
 }
 
-/// The highest CVSS v3.x / v4.0 base score when the record has a vector, else the database's
-/// own label (GHSA's `database_specific.severity`), else informational advisories are info and
+/// The highest CVSS v3.x / v4.0 base score when the record has a vector, else the highest of
+/// the database's own labels (GHSA's `database_specific.severity`, a `severity[]` entry of a
+/// non-CVSS type such as `Ubuntu`), else informational advisories are info and
 /// the rest unknown (the rule's default applies).
 fn severity_of(
     kind: AdvisoryKind,
     specific: Option<&Value>,
     ratings: &[Rating],
+    severity_labels: &[&str],
 ) -> Option<Severity> {
-    let label = specific
+    let mut labels: Vec<&str> = specific
         .and_then(|specific| specific.get("severity"))
-        .and_then(Value::as_str);
-    severity::overall(ratings, label.as_slice()).or(match kind {
+        .and_then(Value::as_str)
+        .into_iter()
+        .collect();
+    labels.extend_from_slice(severity_labels);
+    severity::overall(ratings, &labels).or(match kind {
         AdvisoryKind::Unmaintained | AdvisoryKind::Informational => Some(Severity::Info),
         AdvisoryKind::Vulnerability | AdvisoryKind::Malicious | AdvisoryKind::Unsound => None,
     })
@@ -1046,6 +1057,10 @@ impl VulnerabilitySource for Store {
         let Some(version) = &component.version else {
             return Ok(Vec::new());
         };
+        // Registry advisories never speak for a local project of the same name (issue 23).
+        if component.source.is_local_project() {
+            return Ok(Vec::new());
+        }
         let entries = self
             .affected_entries(component.ecosystem.as_str(), component.name.normalized())
             .map_err(|error| VulnerabilitySourceError {
@@ -1135,6 +1150,69 @@ mod tests {
     const WITHDRAWN: &str = r#"{"id": "PYSEC-3", "modified": "2024-01-01T00:00:00Z",
         "withdrawn": "2024-02-01T00:00:00Z",
         "affected": [{"package": {"ecosystem": "PyPI", "name": "foo_bar"}, "versions": ["1.0"]}]}"#;
+
+    /// Issue 23: OSV data as it is now. An `x_` id (a local database, OSV 1.7), the
+    /// `upstream` list and a non-CVSS severity type (`Ubuntu`'s priority) are read: the record
+    /// imports, matches, keeps `upstream` and takes its severity from the label.
+    #[test]
+    fn local_ids_upstream_and_ubuntu_priorities_are_read() {
+        const LOCAL: &str = r#"{"id": "x_CUSTOM-0001", "modified": "2026-01-01T00:00:00Z",
+            "schema_version": "1.7.0",
+            "upstream": ["CVE-2026-0001"],
+            "severity": [{"type": "Ubuntu", "score": "high"}],
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "foo"},
+              "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0"}]}]}]}"#;
+        let directory = tempfile::tempdir().unwrap();
+        let inputs = directory.path().join("in");
+        std::fs::create_dir(&inputs).unwrap();
+        std::fs::write(inputs.join("x_CUSTOM-0001.json"), LOCAL).unwrap();
+        let database = directory.path().join("db.sqlite3");
+        let report = crate::import_paths(&database, &[inputs], &Clock::system()).unwrap();
+        assert_eq!(report.added, 1, "{report:?}");
+        let store = Store::open(&database).unwrap();
+        let found = store
+            .advisories_for(&key(Ecosystem::PyPI, "foo", "1.0"))
+            .unwrap();
+        let [MatchOutcome::Affected(advisory)] = found.as_slice() else {
+            panic!("{found:?}")
+        };
+        assert_eq!(advisory.id, "x_CUSTOM-0001");
+        assert_eq!(advisory.severity, Some(Severity::High));
+        let (parsed, _) = crate::osv::from_json(LOCAL).unwrap();
+        assert_eq!(parsed.upstream, ["CVE-2026-0001"]);
+        assert_eq!(parsed.to_osv_json()["upstream"][0], "CVE-2026-0001");
+        // Upstream is not an alias: the CVE does not become another id of the finding.
+        assert!(advisory.aliases.is_empty());
+    }
+
+    /// Issue 23: a local project (a workspace member, a path dependency) is never matched
+    /// against registry advisories of the same name.
+    #[test]
+    fn local_projects_are_never_matched() {
+        let directory = tempfile::tempdir().unwrap();
+        let inputs = directory.path().join("in");
+        std::fs::create_dir(&inputs).unwrap();
+        std::fs::write(inputs.join("a.json"), LISTED).unwrap();
+        let database = directory.path().join("db.sqlite3");
+        crate::import_paths(&database, &[inputs], &Clock::system()).unwrap();
+        let store = Store::open(&database).unwrap();
+        assert_eq!(
+            store
+                .advisories_for(&key(Ecosystem::PyPI, "foo-bar", "1.0"))
+                .unwrap()
+                .len(),
+            1
+        );
+        let local = ComponentKey::new(
+            Ecosystem::PyPI,
+            PackageName::new(Ecosystem::PyPI, "foo-bar").unwrap(),
+            Some("1.0".to_owned()),
+            Source::Path {
+                path: "libs/foo-bar".to_owned(),
+            },
+        );
+        assert!(store.advisories_for(&local).unwrap().is_empty());
+    }
 
     #[test]
     fn matches_ranges_and_lists_of_active_records_by_normalized_name() {

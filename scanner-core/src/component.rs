@@ -72,6 +72,12 @@ impl Source {
         }
     }
 
+    /// True for a local directory (a workspace member, a path dependency, a local Python
+    /// project): its code is whatever is on disk, so registry advisories never speak for it.
+    pub fn is_local_project(&self) -> bool {
+        matches!(self, Source::Path { .. })
+    }
+
     /// True for the ecosystem's default registry.
     pub fn is_default_registry(&self) -> bool {
         matches!(self, Source::Registry { index: None })

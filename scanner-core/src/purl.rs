@@ -153,6 +153,12 @@ fn parts_for_key(key: &ComponentKey) -> PurlParts {
         Source::Url { url } => {
             qualifiers.insert("download_url".to_owned(), url.clone());
         }
+        // A local project (a workspace member, a path crate, a Python project or directory):
+        // cargo-cyclonedx's convention, `download_url=file://<path>`, so that a reader never
+        // takes it for the registry package of the same name (docs/sbom.md, "Local projects").
+        Source::Path { path } if is_package_ecosystem(key.ecosystem) => {
+            qualifiers.insert("download_url".to_owned(), format!("file://{path}"));
+        }
         Source::Registry { index: None } | Source::Path { .. } | Source::File { .. } => {}
     }
     let original = key.name.original();
@@ -207,6 +213,15 @@ fn parts_for_key(key: &ComponentKey) -> PurlParts {
         qualifiers,
         subpath: None,
     }
+}
+
+/// The ecosystems whose purl type names a package registry (`pkg:cargo`, `pkg:pypi`, `pkg:npm`):
+/// a local directory of theirs needs the qualifier that says it is not from the registry.
+fn is_package_ecosystem(ecosystem: Ecosystem) -> bool {
+    matches!(
+        ecosystem,
+        Ecosystem::CratesIo | Ecosystem::PyPI | Ecosystem::Npm
+    )
 }
 
 fn percent_encode_all(text: &str) -> String {

@@ -305,7 +305,7 @@ fn an_edited_lockfile_is_rejected() {
     assert!(report["files"]["problems"][0]["detail"]
         .as_str()
         .unwrap()
-        .starts_with("sha256 attested 815db010c5ad, now "));
+        .starts_with("sha256 attested e980f07dbec3, now "));
 }
 
 #[test]
@@ -658,7 +658,7 @@ fn recorded_and_current_findings_meet_fail_on() {
     assert_eq!(
         report["findings"]["failing"][4]["introduced_through"],
         serde_json::json!([
-            "pkg:pypi/research-agent@0.3.1#path=stack/agent",
+            "pkg:pypi/research-agent@0.3.1?download_url=file:%2F%2Fstack%2Fagent#path=stack/agent",
             "pkg:pypi/requests@2.30.0",
             "pkg:pypi/idna@3.6"
         ])

@@ -388,7 +388,10 @@ fn a_diff_that_adds_a_vulnerable_pin_fails_naming_the_advisories() {
         );
         assert_eq!(
             introduced[0]["introduced_through"],
-            serde_json::json!(["pkg:pypi/agent@1.4.0#path=new", "pkg:pypi/jinja2@2.10"]),
+            serde_json::json!([
+                "pkg:pypi/agent@1.4.0?download_url=file:%2F%2Fnew#path=new",
+                "pkg:pypi/jinja2@2.10"
+            ]),
             "with the path from the root"
         );
         assert_eq!(

@@ -34,6 +34,7 @@ mod fuzz_replay;
 mod hostile_environment;
 mod html_report;
 mod installed_environments;
+mod local_projects;
 mod malformed;
 mod mcp;
 mod models;

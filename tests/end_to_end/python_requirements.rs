@@ -354,8 +354,11 @@ fn requirements_edge_cases() {
         find(&report, "leaked").is_empty(),
         "outside the root: not read"
     );
+    // Not a version pip accepts: kept, unpinned and flagged, never a version that would match
+    // no advisory (issue 23).
     let legacy = find(&report, "legacy-thing");
-    assert_eq!(legacy[0].key.version.as_deref(), Some("1.0-final-build-7"));
+    assert_eq!(legacy[0].key.version, None);
+    assert!(legacy[0].flags.contains(&ComponentFlag::Unpinned));
     assert_eq!(
         find(&report, "idna").len(),
         1,
@@ -688,7 +691,7 @@ fn requirements_only_projects_have_a_root_named_after_their_directory() {
     std::fs::create_dir(&compiled).unwrap();
     std::fs::write(compiled.join("requirements.txt"), COMPILED).unwrap();
     let (roots, edges) = roots_and_edges(temporary.path(), "chat-service");
-    let root = "pkg:pypi/chat-service#path=chat-service";
+    let root = "pkg:pypi/chat-service?download_url=file:%2F%2Fchat-service#path=chat-service";
     assert_eq!(roots, [root]);
     let from_root: Vec<&String> = edges
         .iter()
@@ -706,12 +709,16 @@ fn requirements_only_projects_have_a_root_named_after_their_directory() {
     )
     .unwrap();
     let (roots, edges) = roots_and_edges(temporary.path(), "tool");
-    assert_eq!(roots, ["pkg:pypi/tool#path=tool"]);
+    assert_eq!(
+        roots,
+        ["pkg:pypi/tool?download_url=file:%2F%2Ftool#path=tool"]
+    );
     assert_eq!(
         edges,
         BTreeSet::from([
-            "pkg:pypi/tool#path=tool -> pkg:pypi/requests".to_owned(),
-            "pkg:pypi/tool#path=tool -> pkg:pypi/rich@13.9.4".to_owned(),
+            "pkg:pypi/tool?download_url=file:%2F%2Ftool#path=tool -> pkg:pypi/requests".to_owned(),
+            "pkg:pypi/tool?download_url=file:%2F%2Ftool#path=tool -> pkg:pypi/rich@13.9.4"
+                .to_owned(),
         ])
     );
 
@@ -722,5 +729,8 @@ fn requirements_only_projects_have_a_root_named_after_their_directory() {
     )
     .unwrap();
     let (roots, _) = roots_and_edges(temporary.path(), "chat-service");
-    assert_eq!(roots, ["pkg:pypi/chat@1.0#path=chat-service"]);
+    assert_eq!(
+        roots,
+        ["pkg:pypi/chat@1.0?download_url=file:%2F%2Fchat-service#path=chat-service"]
+    );
 }

@@ -20,6 +20,12 @@ pub struct Rating {
     pub severity: Severity,
 }
 
+/// True for the OSV severity types whose score is a CVSS vector (`CVSS_V2`, `CVSS_V3`,
+/// `CVSS_V4`); any other type (`Ubuntu`) scores with a word, read as a label.
+pub fn is_cvss(kind: &str) -> bool {
+    kind.starts_with("CVSS_")
+}
+
 /// Rates one OSV severity entry; `None` for types airlock does not score (CVSS v2, Ubuntu
 /// priorities) and for vectors that do not parse.
 pub fn rate(kind: &str, vector: &str) -> Option<Rating> {
@@ -63,7 +69,9 @@ pub fn from_label(label: &str) -> Option<Severity> {
         "critical" => Some(Severity::Critical),
         "high" | "important" => Some(Severity::High),
         "moderate" | "medium" => Some(Severity::Medium),
-        "low" => Some(Severity::Low),
+        // Ubuntu's priorities (OSV severity type `Ubuntu`) add `negligible`; it is still a
+        // vulnerability, so it is not lowered to informational.
+        "low" | "negligible" => Some(Severity::Low),
         "none" | "informational" | "info" => Some(Severity::Info),
         _ => None,
     }

@@ -16,6 +16,9 @@ pub mod registry;
 pub mod sbom;
 pub(crate) mod toml_tree;
 
+#[cfg(test)]
+mod conformance;
+
 use std::path::Path;
 
 use crate::component::{Component, ComponentKey, EdgeDetails, EdgeKind, GitReference, Source};

@@ -86,6 +86,29 @@ impl<'i> TomlFile<'i> {
         Location::line(self.path, self.line(span))
     }
 
+    /// The error for a lockfile without its version field: an empty file (no key at all, only
+    /// white space or comments) is reported as empty, since it is not a lock of another version;
+    /// any other file names line 1, where the field belongs.
+    pub(crate) fn missing_version(
+        &self,
+        format: &'static str,
+        missing: &str,
+        supported: &'static str,
+    ) -> ExtractError {
+        if self.root.is_empty() {
+            return ExtractError::Parse {
+                location: Location::line(self.path, 1),
+                message: format!("the {format} is empty: no {missing} and no packages"),
+            };
+        }
+        ExtractError::UnsupportedVersion {
+            location: Location::line(self.path, 1),
+            format,
+            found: format!("(no {missing})"),
+            supported,
+        }
+    }
+
     /// An `invalid-entry` warning at a span.
     pub(crate) fn warning(&self, span: &Range<usize>, message: impl Into<String>) -> Diagnostic {
         Diagnostic::warning(

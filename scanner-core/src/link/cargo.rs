@@ -806,4 +806,60 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             "Cargo.lock:3"
         );
     }
+
+    /// Issue 23: cargo writes a reference to a git package without the commit
+    /// (`regex 1.11.1 (git+url)`) while the package carries it (`git+url#commit`); the
+    /// reference resolves to that package, not to the registry one of the same name and
+    /// version, and leaves no dangling edge.
+    #[test]
+    fn git_references_without_the_commit_resolve_to_the_locked_package() {
+        let lock = r#"version = 3
+
+[[package]]
+name = "app"
+version = "0.1.0"
+dependencies = [
+ "regex 1.11.1 (git+https://github.com/rust-lang/regex.git)",
+ "regex 1.11.1 (registry+https://github.com/rust-lang/crates.io-index)",
+]
+
+[[package]]
+name = "regex"
+version = "1.11.1"
+source = "git+https://github.com/rust-lang/regex.git#1a069b9232c607b34c4937122361aa075ef573fa"
+
+[[package]]
+name = "regex"
+version = "1.11.1"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+checksum = "b544ef1b4eac5dc2db33ea63606ae9ffcfac26c1416a2806ae0bf5f56b201191"
+"#;
+        let manifests = [manifest(
+            "Cargo.toml",
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\nregex = \"1\"\nforked = { package = \"regex\", git = \"https://github.com/rust-lang/regex.git\" }\n",
+        )];
+        let extraction = join("Cargo.lock", lock, &manifests).extraction;
+        let dangling: Vec<&Diagnostic> = extraction
+            .diagnostics
+            .iter()
+            .filter(|d| {
+                matches!(
+                    d.code,
+                    DiagnosticCode::DanglingReference | DiagnosticCode::AmbiguousReference
+                )
+            })
+            .collect();
+        assert!(dangling.is_empty(), "{dangling:#?}");
+        let mut targets: Vec<String> = extraction
+            .references
+            .iter()
+            .filter(|reference| reference.from.name.normalized() == "app")
+            .map(|reference| match &reference.to {
+                crate::extract::Target::Key(key) => key.source.kind().to_owned(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        targets.sort();
+        assert_eq!(targets, ["git", "registry"]);
+    }
 }

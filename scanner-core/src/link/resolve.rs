@@ -3,7 +3,7 @@
 //! differs between formats (the wording of the diagnostics that snapshots quote) is a row of
 //! [`Origin`], so the differences are listed in one table instead of hidden in each linker.
 
-use crate::component::{ComponentKey, EdgeKind};
+use crate::component::{ComponentKey, EdgeKind, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
 use crate::extract::{NamedTarget, Reference, Requirement};
 
@@ -84,6 +84,29 @@ pub enum Resolution<'k> {
     Unpicked(Vec<&'k ComponentKey>),
 }
 
+/// True when a reference's `written` source names the candidate's `locked` source: the same
+/// source, or a git repository written without the commit it was locked at. Cargo writes a
+/// `dependencies` entry as `name version (git+url)` while the package itself carries
+/// `git+url#commit`; the commit is the lock's, the reference names the repository (and the
+/// branch, tag or rev asked for, which must agree).
+fn names_source(written: &Source, locked: &Source) -> bool {
+    match (written, locked) {
+        (
+            Source::Git {
+                url,
+                reference,
+                commit: None,
+            },
+            Source::Git {
+                url: locked_url,
+                reference: locked_reference,
+                ..
+            },
+        ) => url == locked_url && reference == locked_reference,
+        _ => written == locked,
+    }
+}
+
 /// Resolves `target` among `candidates` (the components of the reference's unit, in the order
 /// the unit lists them):
 /// 1. the candidates of the target's ecosystem and name (names compare normalized);
@@ -104,7 +127,9 @@ pub fn resolve<'k>(
                 version
                     .as_ref()
                     .is_none_or(|version| key.version.as_ref() == Some(version))
-                    && source.as_ref().is_none_or(|source| *source == key.source)
+                    && source
+                        .as_ref()
+                        .is_none_or(|source| names_source(source, &key.source))
             }
             Requirement::Allowed { .. } | Requirement::Declared { .. } => true,
         })

@@ -454,7 +454,8 @@ checksum = "DDC6F9CC94D67C0E21AAF7EDA3A010FD3AF78EBF6E096AA6E2E13C79749CCE4F"
         assert_eq!(
             purls,
             [
-                "pkg:cargo/app@0.1.0",
+                // The workspace's own package is local (docs/sbom.md, "Local projects").
+                "pkg:cargo/app@0.1.0?download_url=file:%2F%2F.",
                 "pkg:cargo/internal@2.0.0?repository_url=sparse%2Bhttps:%2F%2Fcrates.example.com%2Findex%2F",
                 "pkg:cargo/forked@0.3.0?vcs_url=git%2Bhttps:%2F%2Fgithub.com%2Fexample%2Fforked%400123456789abcdef0123456789abcdef01234567",
                 "pkg:cargo/serde@1.0.200",

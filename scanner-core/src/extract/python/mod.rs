@@ -193,7 +193,45 @@ pub fn normalized_marker(marker: &str) -> Result<Option<String>, String> {
     }
     parse_requirement(&format!("marker-holder ; {marker}"))
         .map(|requirement| requirement.marker)
-        .map_err(|_| format!("`{marker}` is not a PEP 508 environment marker"))
+        .or_else(|_| {
+            // PEP 751 lock markers add `'name' in extras` and `'name' in dependency_groups`
+            // (pylock.toml, and the Pipfile.lock pipenv writes today); pep508_rs knows neither,
+            // so the marker is checked with each such clause in `extra == 'name'` form and
+            // kept as written.
+            let checked = lock_marker_placeholder(marker).ok_or(())?;
+            parse_requirement(&format!("marker-holder ; {checked}"))
+                .map(|_| Some(marker.to_owned()))
+                .map_err(|_| ())
+        })
+        .map_err(|()| format!("`{marker}` is not a PEP 508 environment marker"))
+}
+
+/// `'dev' in dependency_groups and x` → `extra == 'dev' and x` (`not in` → `!=`), for the PEP
+/// 751 marker variables; `None` when the marker uses neither.
+fn lock_marker_placeholder(marker: &str) -> Option<String> {
+    let mut text = marker.to_owned();
+    let mut changed = false;
+    for variable in ["dependency_groups", "extras"] {
+        while let Some(position) = text.find(variable) {
+            let before = text.get(..position)?.trim_end();
+            let after = text.get(position + variable.len()..)?;
+            if after.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+                return None;
+            }
+            let (before, operator) = match before.strip_suffix("not in") {
+                Some(rest) => (rest, "!="),
+                None => (before.strip_suffix("in")?, "=="),
+            };
+            let before = before.trim_end();
+            let quote = before.chars().last().filter(|c| *c == '\'' || *c == '"')?;
+            let body = before.get(..before.len() - 1)?;
+            let open = body.rfind(quote)?;
+            let name = body.get(open + 1..)?;
+            text = format!("{}extra {operator} '{name}'{after}", body.get(..open)?);
+            changed = true;
+        }
+    }
+    changed.then_some(text)
 }
 
 pub mod poetry_lock;
@@ -475,6 +513,16 @@ mod tests {
         );
         assert_eq!(normalized_marker(" ").unwrap(), None);
         assert!(normalized_marker("python_version >>> 3").is_err());
+        // PEP 751 lock markers (pylock.toml; pipenv's Pipfile.lock today): kept as written.
+        for marker in [
+            "'dev' in dependency_groups",
+            "('dev' in dependency_groups) and (python_version >= '3.10')",
+            "\"cpu\" not in extras or sys_platform == 'linux'",
+        ] {
+            assert_eq!(normalized_marker(marker).unwrap().as_deref(), Some(marker));
+        }
+        assert!(normalized_marker("'dev' in dependency_groupsx").is_err());
+        assert!(normalized_marker("dev in dependency_groups").is_err());
 
         let secret = parse_requirement("pkg @ https://${HOME}@example.com/pkg.whl").unwrap();
         assert_eq!(

@@ -91,7 +91,11 @@ fn read(
     };
     match (metadata, version_node) {
         (None, _) => {
-            return Err(unsupported("(no `[metadata]` table)".to_owned(), None));
+            return Err(file.missing_version(
+                "poetry.lock",
+                "`[metadata]` table",
+                "`[metadata] lock-version` 1.0 to 2.1",
+            ));
         }
         (Some(_), None) => {
             // Poetry before 1.0 wrote no lock-version; its layout is 1.0's.
@@ -594,9 +598,13 @@ mod tests {
             "svc/poetry.lock:2: unsupported poetry.lock version `\"3.0\"` (airlock reads `[metadata] lock-version` 1.0 to 2.1)"
         );
         let error = extract("[[package]]\nname = \"a\"\nversion = \"1\"\n").unwrap_err();
-        assert!(
-            error.to_string().contains("no `[metadata]` table"),
-            "{error}"
+        assert_eq!(
+            error.to_string(),
+            "svc/poetry.lock:1: unsupported poetry.lock version `(no `[metadata]` table)` (airlock reads `[metadata] lock-version` 1.0 to 2.1)"
+        );
+        assert_eq!(
+            extract("# empty\n").unwrap_err().to_string(),
+            "svc/poetry.lock:1: the poetry.lock is empty: no `[metadata]` table and no packages"
         );
         let newer = extract("[metadata]\nlock-version = \"2.7\"\n").unwrap();
         assert_eq!(

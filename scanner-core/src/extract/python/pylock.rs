@@ -95,7 +95,11 @@ fn read(
         supported: "`lock-version = \"1.0\"` (PEP 751)",
     };
     let Some(node) = version_node else {
-        return Err(unsupported("(no `lock-version` field)".to_owned(), None));
+        return Err(file.missing_version(
+            "pylock.toml",
+            "`lock-version` field",
+            "`lock-version = \"1.0\"` (PEP 751)",
+        ));
     };
     let text = as_str(node, "lock-version").map_err(|_| {
         unsupported(
@@ -411,10 +415,14 @@ mod tests {
             error.to_string(),
             "app/pylock.toml:1: unsupported pylock.toml version `\"2.0\"` (airlock reads `lock-version = \"1.0\"` (PEP 751))"
         );
-        assert!(extract("created-by = \"x\"\n")
-            .unwrap_err()
-            .to_string()
-            .contains("no `lock-version`"));
+        assert_eq!(
+            extract("created-by = \"x\"\n").unwrap_err().to_string(),
+            "app/pylock.toml:1: unsupported pylock.toml version `(no `lock-version` field)` (airlock reads `lock-version = \"1.0\"` (PEP 751))"
+        );
+        assert_eq!(
+            extract("").unwrap_err().to_string(),
+            "app/pylock.toml:1: the pylock.toml is empty: no `lock-version` field and no packages"
+        );
         let newer = extract("lock-version = \"1.3\"\n").unwrap();
         assert_eq!(
             newer.diagnostics[0].code,

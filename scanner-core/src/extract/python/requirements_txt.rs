@@ -3,8 +3,10 @@
 //! the files they include with `-r` and the constraints they apply with `-c`.
 //!
 //! Spec: pip's "Requirements File Format" (logical lines, `\` continuations, comments, options,
-//! per-requirement `--hash`), PEP 508 for requirement strings, PEP 440 for versions, and the
-//! `# via` annotations pip-compile, uv and rye write (single-line, multi-line and repeated).
+//! per-requirement `--hash` and `-C`/`--config-settings`; decoded as pip decodes: byte-order
+//! marks for UTF-8/16/32, a PEP 263 `coding:` header, else UTF-8), PEP 508 for requirement
+//! strings, PEP 440 for versions, and the `# via` annotations pip-compile, uv and rye write
+//! (single-line, multi-line and repeated).
 //!
 //! Which files are read on their own (names compared case-insensitively):
 //! - `*.txt` whose name contains `requirements` (`requirements.txt`, `requirements-dev.txt`,
@@ -21,7 +23,8 @@
 //! What a line becomes:
 //! - `name==version` (or `===`): a registry component at that version; anything else
 //!   (`>=`, `~=`, `==1.*`, a bare name) has no version and carries [`ComponentFlag::Unpinned`];
-//!   a version that is not PEP 440 is kept as written with an `invalid-entry` warning.
+//!   so does a pin whose value is not a PEP 440 version (`==5.*.*`, `=='x'`, `==${VERSION}`,
+//!   `==1.0#comment`: pip refuses or expands them), with an `invalid-entry` warning.
 //! - `-c` pins narrow the unpinned requirements of the same name to the constrained version
 //!   (that is what the installer will pick); constrained names never become components alone.
 //! - `# via a` makes an edge `a → this` carrying this line's marker and extras; `# via -r …`,
@@ -95,13 +98,25 @@ pub const FORMAT: Format = Format::new(
 
 impl Parse for RequirementsExtractor {
     fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
-        let text =
-            crate::text::utf8(input.bytes).map_err(|(line, offset)| ExtractError::InvalidUtf8 {
-                location: Location::line(input.path, line),
-                offset,
-            })?;
+        let text = crate::text::pip_requirements(input.bytes).map_err(|error| {
+            let location = Location::line(input.path, error.line);
+            if error.reason == crate::text::NOT_UTF8 {
+                ExtractError::InvalidUtf8 {
+                    location,
+                    offset: error.offset,
+                }
+            } else {
+                ExtractError::Parse {
+                    location,
+                    message: format!(
+                        "the file is {} (first bad byte at offset {})",
+                        error.reason, error.offset
+                    ),
+                }
+            }
+        })?;
         let mut reader = Reader::new(input.files, input.path);
-        reader.read_file(input.path, text, Mode::Requirements, 0);
+        reader.read_file(input.path, &text, Mode::Requirements, 0);
         Ok(reader.assemble(ID, input))
     }
 }
@@ -249,8 +264,6 @@ impl<'a> Reader<'a> {
         // `# via` comments describe, and whether a multi-line `# via` list is open.
         let mut current: Option<usize> = None;
         let mut via_open = false;
-        // Windows editors may start the file with a byte-order mark, which pip ignores too.
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         for (number, line) in logical_lines(text) {
             let location = Location::line(path, number);
             let (content, comment) = split_comment(&line);
@@ -270,7 +283,12 @@ impl<'a> Reader<'a> {
             via_open = false;
             current = None;
             if content.starts_with('-') && strip_editable(content).is_none() {
-                self.option(&location, &directory, content, mode, depth);
+                // pip hands the whole line to its option parser, so one line may hold several
+                // options (`--extra-index-url a --extra-index-url b`, often a joined
+                // continuation): each word starting with `-` begins the next one.
+                for option in split_options(content) {
+                    self.option(&location, &directory, option, mode, depth);
+                }
                 continue;
             }
             if let Some(entry) = self.requirement(&location, &directory, content) {
@@ -441,15 +459,18 @@ impl<'a> Reader<'a> {
             return;
         }
         match self.files.read(&path) {
-            Ok(bytes) => match crate::text::utf8(&bytes) {
+            Ok(bytes) => match crate::text::pip_requirements(&bytes) {
                 Ok(text) => {
-                    let text = text.to_owned();
+                    let text = text.into_owned();
                     self.read_file(&path, &text, mode, depth + 1);
                 }
-                Err((line, offset)) => self.diagnostics.push(Diagnostic::error(
+                Err(error) => self.diagnostics.push(Diagnostic::error(
                     DiagnosticCode::ParseError,
-                    Location::line(&path, line),
-                    format!("the file is not valid UTF-8 (first bad byte at offset {offset}); included by {location}"),
+                    Location::line(&path, error.line),
+                    format!(
+                        "the file is {} (first bad byte at offset {}); included by {location}",
+                        error.reason, error.offset
+                    ),
                 )),
             },
             Err(diagnostic) => self.diagnostics.push(Diagnostic::new(
@@ -515,25 +536,37 @@ impl<'a> Reader<'a> {
         directory: &str,
         text: &str,
     ) -> Option<Entry> {
-        let parsed = match parse_requirement(text) {
+        // PEP 508 allows an empty parenthesised specifier (`name()`, which packaging and so
+        // pip read as "any version"); pep508_rs refuses it, so it is read without them.
+        let parsed = match parse_requirement(text).or_else(|error| {
+            without_empty_parentheses(text)
+                .ok_or(error.clone())
+                .and_then(|text| parse_requirement(&text).map_err(|_| error))
+        }) {
             Ok(parsed) => parsed,
             Err(error) => {
                 return match loose_pin(text) {
                     Some(entry) => {
+                        // pip expands `${NAME}` from the installer's environment and refuses
+                        // any other text that is not a version, so the scan cannot know what
+                        // gets installed: the requirement stays, unpinned, never with a version
+                        // that would match no advisory.
+                        let why = if entry.1.contains("${") {
+                            "names an environment variable that pip expands when it installs"
+                        } else {
+                            "is not a PEP 440 version (pip refuses the requirement)"
+                        };
                         self.warn(
                             location.clone(),
-                            format!(
-                                "`{}` is not a PEP 440 version; `{}` kept with the version as written",
-                                entry.1, entry.0
-                            ),
+                            format!("`{}` {why}; `{}` kept unpinned", entry.1, entry.0),
                         );
                         Some(Entry {
                             location: location.clone(),
                             name: entry.0,
-                            version: Some(entry.1),
+                            version: None,
                             origin: Origin::Index,
                             editable: false,
-                            unpinned: false,
+                            unpinned: true,
                             extras: entry.2,
                             marker: entry.3,
                             hashes: BTreeSet::new(),
@@ -1064,32 +1097,78 @@ fn parse_via(item: &str) -> Option<Via> {
     package_name(name).ok().map(Via::Package)
 }
 
-/// Joins `\` continuations into logical lines, each numbered by its first physical line. A
-/// comment line ends a continuation (as in pip).
+/// Joins `\` continuations into logical lines, each numbered by its first physical line, as
+/// pip's `join_lines` does: lines are split where Python's `str.splitlines` splits them (`\r`
+/// alone too), a continued line loses every backslash at either end (`line.strip("\\")`) and is
+/// joined to the next without a space, and a comment line ends a continuation.
 fn logical_lines(text: &str) -> Vec<(u32, String)> {
     let mut lines = Vec::new();
     let mut pending: Option<(u32, String)> = None;
-    for (index, raw) in text.lines().enumerate() {
+    for (index, raw) in python_lines(text).into_iter().enumerate() {
         let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        let is_comment = raw.trim_start().starts_with('#');
-        match raw.strip_suffix('\\').filter(|_| !is_comment) {
-            Some(piece) => match &mut pending {
+        let is_comment = is_comment_line(raw);
+        if raw.ends_with('\\') && !is_comment {
+            let piece = raw.trim_matches('\\');
+            match &mut pending {
                 Some((_, joined)) => joined.push_str(piece),
                 None => pending = Some((number, piece.to_owned())),
-            },
-            None => match pending.take() {
-                Some((first, mut joined)) => {
-                    if is_comment {
-                        joined.push(' ');
-                    }
-                    joined.push_str(raw);
-                    lines.push((first, joined));
+            }
+            continue;
+        }
+        match pending.take() {
+            Some((first, mut joined)) => {
+                if is_comment {
+                    joined.push(' ');
                 }
-                None => lines.push((number, raw.to_owned())),
-            },
+                joined.push_str(raw);
+                lines.push((first, joined));
+            }
+            None => lines.push((number, raw.to_owned())),
         }
     }
     lines.extend(pending);
+    lines
+}
+
+/// pip's `COMMENT_RE.match(line)`: a `#` at the start of the line or after leading white space.
+fn is_comment_line(line: &str) -> bool {
+    line.trim_start().starts_with('#')
+}
+
+/// Python's `str.splitlines()`: the line boundaries pip reads a requirements file with.
+fn python_lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut characters = text.char_indices().peekable();
+    while let Some((offset, character)) = characters.next() {
+        let boundary = matches!(
+            character,
+            '\n' | '\r'
+                | '\u{b}'
+                | '\u{c}'
+                | '\u{1c}'
+                | '\u{1d}'
+                | '\u{1e}'
+                | '\u{85}'
+                | '\u{2028}'
+                | '\u{2029}'
+        );
+        if !boundary {
+            continue;
+        }
+        lines.push(text.get(start..offset).unwrap_or_default());
+        let mut end = offset + character.len_utf8();
+        if character == '\r' {
+            if let Some((next, '\n')) = characters.peek().copied() {
+                characters.next();
+                end = next + 1;
+            }
+        }
+        start = end;
+    }
+    if start < text.len() {
+        lines.push(text.get(start..).unwrap_or_default());
+    }
     lines
 }
 
@@ -1105,6 +1184,26 @@ fn split_comment(line: &str) -> (&str, Option<&str>) {
         previous_is_space = character.is_whitespace();
     }
     (line, None)
+}
+
+/// An option line cut before each word that starts with `-`: `--a x --b y` → `--a x`, `--b y`.
+fn split_options(content: &str) -> Vec<&str> {
+    let mut starts = vec![0];
+    let mut previous_is_space = false;
+    for (offset, character) in content.char_indices() {
+        if previous_is_space && character == '-' {
+            starts.push(offset);
+        }
+        previous_is_space = character.is_whitespace();
+    }
+    let mut options = Vec::with_capacity(starts.len());
+    for (index, &start) in starts.iter().enumerate() {
+        let end = starts.get(index + 1).copied().unwrap_or(content.len());
+        if let Some(option) = content.get(start..end) {
+            options.push(option.trim());
+        }
+    }
+    options
 }
 
 /// `--name=value`, `--name value`, `-xvalue` or `-x value` → (`--name`/`-x`, value).
@@ -1154,16 +1253,14 @@ fn strip_editable(content: &str) -> Option<&str> {
     Some(rest.trim())
 }
 
-/// Splits `requirement --hash=a --hash b` into the requirement and its per-line options.
+/// Splits `requirement --hash=a -C key=value` into the requirement and its per-line options,
+/// as pip's `break_args_options` does: the options start at the first word that starts with
+/// `-`. Short options are given their long names (`-C` is `--config-settings`).
 fn split_line_options(content: &str) -> (&str, Vec<(String, String)>) {
     let mut start = None;
     let mut previous_is_space = false;
     for (offset, character) in content.char_indices() {
-        if previous_is_space
-            && content
-                .get(offset..)
-                .is_some_and(|rest| rest.starts_with("--"))
-        {
+        if previous_is_space && character == '-' {
             start = Some(offset);
             break;
         }
@@ -1176,19 +1273,38 @@ fn split_line_options(content: &str) -> (&str, Vec<(String, String)>) {
     let mut options = Vec::new();
     let mut tokens = options_text.split_whitespace().peekable();
     while let Some(token) = tokens.next() {
-        match token.split_once('=') {
-            Some((name, value)) if name.starts_with("--") => {
-                options.push((name.to_owned(), value.to_owned()));
+        if let Some(long) = token.strip_prefix("--") {
+            match long.split_once('=') {
+                Some((name, value)) => options.push((format!("--{name}"), value.to_owned())),
+                None => {
+                    let value = match tokens.peek() {
+                        Some(next) if !next.starts_with('-') => tokens.next().unwrap_or_default(),
+                        _ => "",
+                    };
+                    options.push((token.to_owned(), value.to_owned()));
+                }
             }
-            _ if token.starts_with("--") => {
-                let value = match tokens.peek() {
-                    Some(next) if !next.starts_with("--") => tokens.next().unwrap_or_default(),
-                    _ => "",
-                };
-                options.push((token.to_owned(), value.to_owned()));
-            }
-            _ => options.push((token.to_owned(), String::new())),
+            continue;
         }
+        let Some(short) = token.strip_prefix('-').and_then(|rest| rest.chars().next()) else {
+            options.push((token.to_owned(), String::new()));
+            continue;
+        };
+        // optparse: `-Cvalue` or `-C value`.
+        let attached = token.get(1 + short.len_utf8()..).unwrap_or_default();
+        let value = if attached.is_empty() {
+            match tokens.peek() {
+                Some(next) if !next.starts_with('-') => tokens.next().unwrap_or_default(),
+                _ => "",
+            }
+        } else {
+            attached
+        };
+        let name = match short {
+            'C' => "--config-settings".to_owned(),
+            other => format!("-{other}"),
+        };
+        options.push((name, value.to_owned()));
     }
     (requirement, options)
 }
@@ -1342,6 +1458,18 @@ pub(crate) fn local_project(
     let bytes = files.read(&path).ok()?;
     let project = PyProject::parse(&path, &bytes).ok()?;
     Some((project.name?, project.version))
+}
+
+/// `name ( ) ; marker` → `name ; marker`: the requirement without its empty parentheses, or
+/// `None` when it has none.
+fn without_empty_parentheses(text: &str) -> Option<String> {
+    let open = text.find('(')?;
+    let after = text.get(open + 1..)?;
+    let close = after.find(')')?;
+    if !after.get(..close)?.trim().is_empty() {
+        return None;
+    }
+    Some(format!("{}{}", text.get(..open)?, after.get(close + 1..)?))
 }
 
 /// A pin pep508 refused, read loosely: `name[extras]==text ; marker` with any version text.

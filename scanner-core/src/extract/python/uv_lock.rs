@@ -1,6 +1,6 @@
 //! `uv.lock` and uv's PEP 723 script locks (`<script>.py.lock`, same format).
 //!
-//! Format (uv's `uv-resolver/src/lock`): `version = 1` with an optional `revision` (1 to 3
+//! Format (uv's `uv-resolver/src/lock`): `version = 1` with an optional `revision` (1 to 4
 //! known; absent in early files); `[[package]]` entries (`[[distribution]]` before uv 0.3) with
 //! `name`, `version` (absent for source trees with a dynamic version), `source` (a table
 //! `{ registry | git | url | path | directory | editable | virtual = … }`, or before uv 0.2.2x a
@@ -34,8 +34,11 @@ use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 
 /// The newest `revision` whose layout airlock knows; newer revisions only add fields so far, so
-/// they are read (with a note) rather than refused.
-const KNOWN_REVISION: i64 = 3;
+/// they are read (with a note) rather than refused. uv writes revision 3 and, for a lock
+/// without package metadata (`[package.metadata]` omitted), revision 4
+/// (`METADATA_FREE_REVISION` in uv's `crates/uv-resolver/src/lock/mod.rs` at 26a9dd4, uv 0.12.5);
+/// airlock reads neither the metadata nor its absence, so 4 is the layout of 3.
+const KNOWN_REVISION: i64 = 4;
 
 /// Reads `uv.lock` and `*.py.lock`, with the project's and the workspace members'
 /// `pyproject.toml` files.
@@ -123,7 +126,7 @@ fn read_lock(file: &TomlFile<'_>, directory: &str) -> Result<Lock, ExtractError>
         ),
         format: "uv.lock",
         found,
-        supported: "`version = 1` (revisions 1 to 3)",
+        supported: "`version = 1` (revisions 1 to 4)",
     };
     let version_node = field(root, "version");
     match version_node.map(|node| node.get_ref()) {
@@ -136,7 +139,13 @@ fn read_lock(file: &TomlFile<'_>, directory: &str) -> Result<Lock, ExtractError>
             };
             return Err(unsupported(version_node, found));
         }
-        None => return Err(unsupported(None, "(no `version` field)".to_owned())),
+        None => {
+            return Err(file.missing_version(
+                "uv.lock",
+                "`version` field",
+                "`version = 1` (revisions 1 to 4)",
+            ))
+        }
     }
     let mut diagnostics = Vec::new();
     if let Some(node) = field(root, "revision") {
@@ -382,6 +391,18 @@ fn read_package(
             ))
         }
     };
+    // uv refuses a registry package without a version (its `Package `a` from a registry source
+    // has a missing `version` field`); airlock keeps the package, unversioned, and says so, so
+    // that "no advisory matched" is never read as "clean".
+    if version.is_none() && matches!(read.source, Source::Registry { .. }) {
+        diagnostics.push(file.warning(
+            &name_node.span(),
+            format!(
+                "{} comes from a registry but has no `version` (uv refuses such a lock); kept without a version",
+                context(raw_name)
+            ),
+        ));
+    }
 
     let mut hashes = Vec::new();
     let mut add_hash =
@@ -704,12 +725,28 @@ mod tests {
         let error = extract("a/uv.lock", "# x\nversion = 2\n").unwrap_err();
         assert_eq!(
             error.to_string(),
-            "a/uv.lock:2: unsupported uv.lock version `2` (airlock reads `version = 1` (revisions 1 to 3))"
+            "a/uv.lock:2: unsupported uv.lock version `2` (airlock reads `version = 1` (revisions 1 to 4))"
         );
+        // Issue 23: the error names a line, and an empty lock is reported as empty.
         let error = extract("uv.lock", "[[package]]\nname = \"a\"\n").unwrap_err();
         assert!(matches!(error, ExtractError::UnsupportedVersion { .. }));
-        assert!(error.to_string().contains("no `version` field"), "{error}");
-        let newer = extract("uv.lock", "version = 1\nrevision = 4\n").unwrap();
+        assert_eq!(
+            error.to_string(),
+            "uv.lock:1: unsupported uv.lock version `(no `version` field)` (airlock reads `version = 1` (revisions 1 to 4))"
+        );
+        for empty in ["", "\n  \n", "# nothing locked yet\n"] {
+            let error = extract("uv.lock", empty).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                "uv.lock:1: the uv.lock is empty: no `version` field and no packages"
+            );
+        }
+        // What uv writes today: revision 3, and 4 for a lock without package metadata.
+        for revision in [1, 2, 3, 4] {
+            let text = format!("version = 1\nrevision = {revision}\n");
+            assert!(extract("uv.lock", &text).unwrap().diagnostics.is_empty());
+        }
+        let newer = extract("uv.lock", "version = 1\nrevision = 5\n").unwrap();
         assert_eq!(
             newer.diagnostics[0].code,
             DiagnosticCode::UnsupportedFormatVersion

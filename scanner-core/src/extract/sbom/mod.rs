@@ -280,6 +280,13 @@ fn source_from_qualifiers(qualifiers: &BTreeMap<String, String>, ecosystem: Ecos
         };
     }
     if let Some(url) = qualifiers.get("download_url") {
+        // `file://<path>`: a local project (airlock's and cargo-cyclonedx's convention), never
+        // a registry package.
+        if let Some(path) = url.strip_prefix("file://") {
+            return Source::Path {
+                path: path.to_owned(),
+            };
+        }
         return Source::Url { url: url.clone() };
     }
     match qualifiers.get("repository_url") {

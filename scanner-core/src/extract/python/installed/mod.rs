@@ -526,8 +526,12 @@ mod tests {
             }
         );
         assert!(proj.flags.contains(&ComponentFlag::Editable));
-        // Local sources follow the house rule: the reference names the directory.
-        assert_eq!(proj.key.reference(), "pkg:pypi/proj@0.1#path=/home/me/proj");
+        // Local sources follow the house rule: the reference names the directory, and the
+        // purl says it is local (docs/sbom.md, "Local projects").
+        assert_eq!(
+            proj.key.reference(),
+            "pkg:pypi/proj@0.1?download_url=file:%2F%2F%2Fhome%2Fme%2Fproj#path=/home/me/proj"
+        );
         // The egg-info install has no hashes: unknown, never clean; its files are recorded.
         let legacy = extraction
             .components

@@ -569,7 +569,7 @@ fn include_depth_is_capped() {
 }
 
 #[test]
-fn invalid_versions_are_kept_with_a_warning() {
+fn invalid_versions_are_kept_unpinned_with_a_warning() {
     let extraction = extract(
         "requirements.txt",
         "good==1.0\nweird==1.0-this-is-not-pep440 ; os_name == 'nt'\n!!nonsense!!\n",
@@ -582,8 +582,142 @@ fn invalid_versions_are_kept_with_a_warning() {
         ]
     );
     let weird = component(&extraction, "weird");
-    assert_eq!(weird.key.version.as_deref(), Some("1.0-this-is-not-pep440"));
-    assert!(!weird.flags.contains(&ComponentFlag::Unpinned));
+    assert_eq!(weird.key.version, None);
+    assert!(weird.flags.contains(&ComponentFlag::Unpinned));
+}
+
+/// Issue 23: values pip refuses (or expands from its environment) are not versions; they
+/// must not become a version that matches no advisory and hides the requirement from the
+/// unpinned rule.
+#[test]
+fn pins_that_are_not_versions_stay_unpinned_and_flagged() {
+    let extraction = extract(
+        "requirements.txt",
+        "jinja2==3.0.0#comment\ndjango==5.*.*\nfoo=='invalid'\nqwert==${MY_VARIABLE}\nok==1.0 #real comment\n",
+    );
+    assert_eq!(
+        codes(&extraction),
+        [
+            (DiagnosticCode::InvalidEntry, Some(1)),
+            (DiagnosticCode::InvalidEntry, Some(2)),
+            (DiagnosticCode::InvalidEntry, Some(3)),
+            (DiagnosticCode::InvalidEntry, Some(4)),
+        ]
+    );
+    for name in ["jinja2", "django", "foo", "qwert"] {
+        let component = component(&extraction, name);
+        assert_eq!(component.key.version, None, "{name}");
+        assert!(component.flags.contains(&ComponentFlag::Unpinned), "{name}");
+    }
+    assert!(extraction.diagnostics[3]
+        .message
+        .contains("environment variable"));
+    assert_eq!(
+        component(&extraction, "ok").key.version.as_deref(),
+        Some("1.0")
+    );
+}
+
+/// Issue 23: `pip freeze > requirements.txt` in Windows PowerShell writes UTF-16 with a
+/// byte-order mark; pip reads it (and UTF-8 with a mark, and UTF-32).
+#[test]
+fn utf16_and_utf8_byte_order_marks_are_read_as_pip_reads_them() {
+    let text = "six==1.16.0\r\nrequests==2.31.0\r\n";
+    let little: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let big: Vec<u8> = [0xfe, 0xff]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+        .collect();
+    let utf8: Vec<u8> = [0xef, 0xbb, 0xbf].into_iter().chain(text.bytes()).collect();
+    for bytes in [little, big, utf8] {
+        let extraction = RequirementsExtractor
+            .parse(&Input::new("requirements.txt", &bytes))
+            .unwrap();
+        assert_eq!(codes(&extraction), [], "{bytes:?}");
+        assert_eq!(
+            component(&extraction, "six").key.version.as_deref(),
+            Some("1.16.0")
+        );
+        assert_eq!(
+            component(&extraction, "requests").key.version.as_deref(),
+            Some("2.31.0")
+        );
+    }
+    // A file included with `-r` is decoded the same way.
+    let included: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain("idna==3.4\n".encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let files = MemoryFiles::new().with("base.txt", included);
+    let extraction = extract_with("requirements.txt", "-r base.txt\n", &files);
+    assert_eq!(
+        component(&extraction, "idna").key.version.as_deref(),
+        Some("3.4")
+    );
+    // Broken UTF-16 is an error naming the file and line, not a half-read file.
+    let broken = [0xff, 0xfe, b'a', 0, b'\n', 0, 0, 0xd8];
+    let error = RequirementsExtractor
+        .parse(&Input::new("requirements.txt", &broken))
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "requirements.txt:2: the file is not valid UTF-16LE (first bad byte at offset 6)"
+    );
+}
+
+/// Issue 23: `-C` is pip's short form of `--config-settings`, accepted per requirement.
+#[test]
+fn short_config_settings_option_is_accepted_per_requirement() {
+    let extraction = extract(
+        "requirements.txt",
+        "foo==1.0 -C bar\nbaz==2.0 -Ckey=value --hash=sha256:0000000000000000000000000000000000000000000000000000000000000000\nqux==3.0 --config-settings=a=b\n",
+    );
+    assert_eq!(codes(&extraction), []);
+    assert_eq!(
+        component(&extraction, "foo").key.version.as_deref(),
+        Some("1.0")
+    );
+    assert_eq!(component(&extraction, "baz").hashes.len(), 1);
+    assert_eq!(
+        component(&extraction, "qux").key.version.as_deref(),
+        Some("3.0")
+    );
+}
+
+/// Issue 23: pip joins a continued line after stripping every backslash at its ends
+/// (`line.strip("\\")`), with no space added, and splits lines where Python does (`\r` too).
+#[test]
+fn backslash_continuations_join_as_pip_joins_them() {
+    let extraction = extract(
+        "requirements.txt",
+        "bar == 4.5\\\n.6\nbaz == 1.\\\\\n0\rqux==2.0\n",
+    );
+    assert_eq!(codes(&extraction), []);
+    assert_eq!(
+        component(&extraction, "bar").key.version.as_deref(),
+        Some("4.5.6")
+    );
+    assert_eq!(
+        component(&extraction, "baz").key.version.as_deref(),
+        Some("1.0")
+    );
+    assert_eq!(
+        component(&extraction, "qux").key.version.as_deref(),
+        Some("2.0")
+    );
+    assert_eq!(
+        component(&extraction, "qux")
+            .evidence
+            .iter()
+            .next()
+            .unwrap()
+            .location
+            .line,
+        Some(5)
+    );
 }
 
 #[test]
@@ -629,4 +763,23 @@ fn hostile_input_does_not_panic() {
     let bom = extract("requirements.txt", "\u{feff}six==1.0\n");
     assert_eq!(codes(&bom), []);
     assert_eq!(component(&bom, "six").key.version.as_deref(), Some("1.0"));
+}
+
+/// pip's TestParseRequirements::test_join_lines: one (joined) line holding two options is
+/// two options, as pip's option parser reads it.
+#[test]
+fn one_line_may_hold_several_options() {
+    let extraction = extract(
+        "requirements.txt",
+        "--extra-index-url https://one.example/simple \\\n--extra-index-url https://two.example/simple\nsix==1.16.0\n",
+    );
+    assert_eq!(codes(&extraction), []);
+    let six = component(&extraction, "six");
+    assert_eq!(
+        six.facts.python.as_ref().unwrap().extra_index_urls,
+        Some(vec![
+            "https://one.example/simple".to_owned(),
+            "https://two.example/simple".to_owned()
+        ])
+    );
 }
