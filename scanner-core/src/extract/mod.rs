@@ -6,6 +6,7 @@
 
 pub mod agent;
 pub mod cargo;
+pub mod gzip_tar;
 pub mod mcp;
 pub mod model;
 pub mod npm;

@@ -9,6 +9,7 @@
 //! workspace member is a project and the target of a requirement.
 
 pub mod agent;
+pub mod artifact;
 pub mod author;
 pub mod installed;
 pub mod mcp;
@@ -43,6 +44,9 @@ pub struct Facts {
     pub cargo: Option<CargoFacts>,
     /// What an installed environment says (core metadata, the `RECORD` re-hash, `.pth` lines).
     pub installed: Option<Box<installed::InstalledFacts>>,
+    /// A wheel, sdist, `.crate` or vendored crate read as a file (its kind, path, and what
+    /// checking its own file list found).
+    pub artifact: Option<Box<artifact::ArtifactFacts>>,
     /// An MCP server as a client config declares it.
     pub mcp_server: Option<Box<McpServerFacts>>,
     /// A tool as declared to a model.
@@ -286,6 +290,7 @@ impl Facts {
             python,
             cargo,
             installed,
+            artifact,
             mcp_server,
             tool,
             agent,
@@ -329,6 +334,7 @@ impl Facts {
             (Some(mine), Some(theirs)) => mine.merge(*theirs),
             (mine, theirs) => first(mine, theirs),
         }
+        first(&mut self.artifact, artifact);
         match (&mut self.mcp_server, mcp_server) {
             (Some(mine), Some(theirs)) => mine.merge(*theirs),
             (mine, theirs) => first(mine, theirs),

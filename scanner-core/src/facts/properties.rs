@@ -854,6 +854,8 @@ mod tests {
                 // Structured facts of their own, not properties.
                 ..crate::facts::installed::InstalledFacts::default()
             })),
+            // What an artifact's file list check found is a finding, not a property.
+            artifact: None,
             agent: Some(Box::new(crate::facts::agent::AgentFacts {
                 client: Some("claude-code".to_owned()),
                 event: Some("SessionStart".to_owned()),

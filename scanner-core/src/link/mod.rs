@@ -112,6 +112,9 @@ pub fn link(mut files: Vec<Extracted>, options: &LinkOptions<'_>) -> Linked {
     let mut diagnostics = Vec::new();
     let mut extractions = Vec::new();
     let mut listed = Vec::new();
+    // The wheels and sdists of one directory are one unit: a wheelhouse, whose `Requires-Dist`
+    // names resolve among each other ([`Origin::Wheelhouse`]).
+    let mut wheelhouses: BTreeMap<String, Extraction> = BTreeMap::new();
     for (index, file) in files.into_iter().enumerate() {
         let extraction = match file.outcome {
             Ok(extraction) => extraction,
@@ -142,6 +145,12 @@ pub fn link(mut files: Vec<Extracted>, options: &LinkOptions<'_>) -> Linked {
             continue;
         }
         let extractor = file.format.id;
+        let wheelhouse = [
+            crate::extract::python::wheel::ID,
+            crate::extract::python::sdist::ID,
+        ]
+        .contains(&extractor)
+        .then(|| parent_directory(&file.path).to_owned());
         listed.push(ScannedFile {
             path: file.path,
             extractor,
@@ -150,8 +159,17 @@ pub fn link(mut files: Vec<Extracted>, options: &LinkOptions<'_>) -> Linked {
         for path in joined.into_iter().chain(file.read_files) {
             listed.push(ScannedFile { path, extractor });
         }
+        if let Some(directory) = wheelhouse {
+            let unit = wheelhouses.entry(directory).or_default();
+            unit.components.extend(extraction.components);
+            unit.references.extend(extraction.references);
+            unit.roots.extend(extraction.roots);
+            unit.diagnostics.extend(extraction.diagnostics);
+            continue;
+        }
         extractions.push(extraction);
     }
+    extractions.extend(wheelhouses.into_values());
 
     diagnostics.extend(python);
     let graph = merge(extractions, &mut diagnostics);
