@@ -18,6 +18,7 @@ pub mod facts;
 pub mod graph;
 pub mod link;
 pub mod location;
+pub mod lock_check;
 pub mod model;
 pub mod name;
 pub mod policy;
