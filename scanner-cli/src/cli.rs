@@ -154,9 +154,10 @@ pub struct AttestArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("signed").required(true).args(["attestation", "model_signature"]))]
+#[command(group = clap::ArgGroup::new("signed").required(true).args(["attestation", "model_signature", "lock"]))]
 pub struct VerifyArgs {
-    /// The directory (or file) to check: the attested tree, or the signed model directory.
+    /// The directory (or file) to check: the attested tree, the signed model directory, or the
+    /// folder of artifacts checked against --lock.
     #[arg(value_name = "PATH")]
     pub path: PathBuf,
 
@@ -168,9 +169,20 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "FILE")]
     pub model_signature: Option<PathBuf>,
 
+    /// A lockfile (requirements with --hash, uv.lock, poetry.lock, pdm.lock, Pipfile.lock,
+    /// pylock.toml, Cargo.lock): check that PATH, a folder of wheels, sdists, .crate files or a
+    /// cargo vendor directory, satisfies it exactly (docs/deployed.md).
+    #[arg(long, value_name = "LOCKFILE")]
+    pub lock: Option<PathBuf>,
+
     /// Public key (SPKI PEM): Ed25519 for attestations, ECDSA P-256/P-384 for model signatures.
-    #[arg(long, value_name = "PUB")]
-    pub key: PathBuf,
+    #[arg(
+        long,
+        value_name = "PUB",
+        required_unless_present = "lock",
+        conflicts_with = "lock"
+    )]
+    pub key: Option<PathBuf>,
 
     /// Files under PATH that are not subjects but that airlock reads (models, lockfiles,
     /// manifests, MCP configs) are listed and judged by the rules like every other file,

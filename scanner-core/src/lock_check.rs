@@ -413,7 +413,8 @@ fn unrecognized(path: String, reason: String) -> Problem {
 
 /// One file: a wheel, an sdist or a `.crate`, identified by its own metadata and hashed.
 fn read_artifact(path: &str, disk: &Path, relative: &Path) -> Result<Artifact, String> {
-    let metadata = std::fs::symlink_metadata(disk).map_err(|error| format!("cannot be read: {error}"))?;
+    let metadata =
+        std::fs::symlink_metadata(disk).map_err(|error| format!("cannot be read: {error}"))?;
     if metadata.file_type().is_symlink() {
         return Err("a symbolic link (never followed): not an artifact".to_owned());
     }
@@ -451,7 +452,8 @@ fn read_artifact(path: &str, disk: &Path, relative: &Path) -> Result<Artifact, S
     } else {
         return Err("not a wheel, an sdist (.tar.gz), a .crate or a vendored crate".to_owned());
     };
-    let digest = stream_sha256(disk, &mut |_| {}).map_err(|error| format!("cannot be hashed: {error}"))?;
+    let digest =
+        stream_sha256(disk, &mut |_| {}).map_err(|error| format!("cannot be hashed: {error}"))?;
     Ok(Artifact {
         path: path.to_owned(),
         kind,
@@ -562,9 +564,10 @@ fn read_vendored(directories: &[String], folder: &mut Folder) {
                     || "its .cargo-checksum.json or Cargo.toml cannot be read".to_owned(),
                     |diagnostic| diagnostic.message.clone(),
                 );
-            folder
-                .problems
-                .push(unrecognized(directory.clone(), format!("not a vendored crate: {reason}")));
+            folder.problems.push(unrecognized(
+                directory.clone(),
+                format!("not a vendored crate: {reason}"),
+            ));
         }
     }
 }
@@ -624,7 +627,11 @@ mod tests {
             problems: Vec::new(),
         };
         let check = compare(&lock, &exact);
-        let statuses: Vec<Status> = check.problems.iter().map(|problem| problem.status).collect();
+        let statuses: Vec<Status> = check
+            .problems
+            .iter()
+            .map(|problem| problem.status)
+            .collect();
         assert_eq!(statuses, [Status::Unhashed, Status::Conditional]);
         assert!(!check.passed(), "an unhashed lock entry cannot pass");
         assert_eq!((check.satisfied, check.matching), (4, 5));
@@ -660,7 +667,12 @@ mod tests {
                 (Status::Conditional, None),
             ]
         );
-        assert!(check.problems.first().unwrap().detail.starts_with("b 2.0 is locked"));
+        assert!(check
+            .problems
+            .first()
+            .unwrap()
+            .detail
+            .starts_with("b 2.0 is locked"));
         assert!(!check.passed());
     }
 }

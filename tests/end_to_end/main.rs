@@ -51,4 +51,5 @@ mod sbom_profiles;
 mod secrets;
 mod unknown_severity;
 mod verify_gate;
+mod verify_lock;
 mod vex;

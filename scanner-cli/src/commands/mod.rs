@@ -13,6 +13,7 @@ mod sbom;
 mod scan;
 mod scan_advisories;
 mod verify;
+mod verify_lock;
 
 pub use outcome::Outcome;
 

@@ -74,9 +74,10 @@ impl Parse for Sdist {
         match outcome {
             Ok(Some(extraction)) => Ok(extraction),
             Ok(None) => Ok(Extraction::default()),
-            // A `.tar.gz` that cannot be walked may be anything: said, not failed.
+            // A `.tar.gz` that cannot be walked may be anything, but it was not looked into: a
+            // warning says so (an sdist that is not read must not pass for clean).
             Err(message) => Ok(Extraction {
-                diagnostics: vec![Diagnostic::note(
+                diagnostics: vec![Diagnostic::warning(
                     DiagnosticCode::ParseError,
                     Location::file(input.path),
                     format!("not read as a Python sdist: {message}"),
