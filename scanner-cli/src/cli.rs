@@ -98,8 +98,9 @@ pub enum Command {
     #[command(after_help = ATTEST_EXAMPLES)]
     Attest(AttestArgs),
     /// The intake gate: check a signed attestation against PATH (signature, file digests,
-    /// every rule run again on the tree as it is on disk, the recorded findings), or an OpenSSF
-    /// model_signing bundle against a model directory.
+    /// every rule run again on the tree as it is on disk, the recorded findings), an OpenSSF
+    /// model_signing bundle against a model directory, or a folder of wheels or crates against
+    /// a lock (--lock).
     #[command(after_help = ATTEST_EXAMPLES)]
     Verify(VerifyArgs),
 }
@@ -111,6 +112,7 @@ Examples:
   airlock verify --attestation stack.intoto.json --key release.pub agent-stack/
   airlock verify --attestation stack.intoto.json --key release.pub --exact --fail-on medium agent-stack/
   airlock verify --model-signature model.sig --key signer.pub models/tiny/
+  airlock verify --lock requirements.txt wheelhouse/      # every locked hash present, nothing else
 
 Exit codes: 0 every check held, 1 a check failed (the report says which), 2 usage or input error,
 or the gate could not look (no advisory database, data too old, a file that could not be read).";

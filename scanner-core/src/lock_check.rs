@@ -320,11 +320,11 @@ pub fn compare(locked: &LockedPackages, folder: &Folder) -> LockCheck {
             (
                 Status::Missing,
                 format!(
-                    "{} is locked, and no file here has one of its {}",
+                    "{} is locked, and no file here has {}",
                     describe(&package.key),
                     match package.sha256.len() {
-                        1 => "hash".to_owned(),
-                        count => format!("{count} hashes"),
+                        1 => "its hash".to_owned(),
+                        count => format!("one of its {count} hashes"),
                     }
                 ),
             )

@@ -76,7 +76,7 @@ fn mutations(part: &str, lock: &str, folder: &str, files: [&str; 4], expected: [
     assert_eq!(lines(&report), [line("missing", removed_package, "")]);
     let detail = report["problems"][0]["detail"].as_str().unwrap();
     assert!(
-        detail.contains("is locked, and no file here has"),
+        detail.contains("is locked, and no file here has its hash"),
         "{detail}"
     );
 
