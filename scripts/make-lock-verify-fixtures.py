@@ -85,6 +85,50 @@ def python():
         )
     with open(os.path.join(base, "requirements.txt"), "w") as file:
         file.write("\n".join(lines) + "\n")
+    pins = []
+    for path in locked:
+        file_name = os.path.basename(path)
+        name, version = file_name.split("-")[:2]
+        pins.append((name, version, file_name, sha256(path)))
+    content_hash = "0" * 64
+    with open(os.path.join(base, "uv.lock"), "w") as file:
+        file.write('version = 1\nrequires-python = ">=3.9"\n')
+        for name, version, file_name, digest in pins:
+            file.write(
+                f'\n[[package]]\nname = "{name}"\nversion = "{version}"\n'
+                'source = { registry = "https://pypi.org/simple" }\n'
+                f'wheels = [{{ url = "https://files.example.org/{file_name}", hash = "sha256:{digest}" }}]\n'
+            )
+    with open(os.path.join(base, "poetry.lock"), "w") as file:
+        for name, version, file_name, digest in pins:
+            file.write(
+                f'[[package]]\nname = "{name}"\nversion = "{version}"\ndescription = ""\noptional = false\n'
+                f'python-versions = "*"\ngroups = ["main"]\nfiles = [\n    {{file = "{file_name}", hash = "sha256:{digest}"}},\n]\n\n'
+            )
+        file.write(f'[metadata]\nlock-version = "2.1"\npython-versions = "^3.9"\ncontent-hash = "{content_hash}"\n')
+    with open(os.path.join(base, "pdm.lock"), "w") as file:
+        file.write(f'[metadata]\ngroups = ["default"]\nstrategy = ["inherit_metadata"]\nlock_version = "4.5.0"\ncontent_hash = "sha256:{content_hash}"\n')
+        for name, version, file_name, digest in pins:
+            file.write(
+                f'\n[[package]]\nname = "{name}"\nversion = "{version}"\ngroups = ["default"]\n'
+                f'files = [\n    {{file = "{file_name}", hash = "sha256:{digest}"}},\n]\n'
+            )
+    pipfile = {
+        "_meta": {
+            "hash": {"sha256": content_hash},
+            "pipfile-spec": 6,
+            "requires": {},
+            "sources": [{"name": "pypi", "url": "https://pypi.org/simple", "verify_ssl": True}],
+        },
+        "default": {
+            name: {"hashes": [f"sha256:{digest}"], "index": "pypi", "version": f"=={version}"}
+            for name, version, _, digest in pins
+        },
+        "develop": {},
+    }
+    with open(os.path.join(base, "Pipfile.lock"), "w") as file:
+        json.dump(pipfile, file, indent=4, sort_keys=True)
+        file.write("\n")
     with open(os.path.join(base, "pylock.toml"), "w") as file:
         file.write('lock-version = "1.0"\ncreated-by = "airlock-fixtures"\nrequires-python = ">=3.9"\n\n')
         file.write("\n".join(packages))

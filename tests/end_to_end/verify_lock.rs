@@ -235,6 +235,34 @@ fn the_table_names_each_line_and_anything_unreadable_is_unrecognized() {
 }
 
 #[test]
+fn a_vendor_directory_scans_as_crates_io_packages_only() {
+    let output = support::run_in(&fixture("cargo"), &["sbom", "vendor", "-f", "json"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        support::stderr(&output)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut purls: Vec<String> = report["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|component| component["purl"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    purls.sort();
+    assert_eq!(
+        purls,
+        [
+            "pkg:cargo/crunchy@0.2.4",
+            "pkg:cargo/heck@0.5.0",
+            "pkg:cargo/try-lock@0.2.5"
+        ],
+        "the packaged Cargo.toml files are not local projects too"
+    );
+}
+
+#[test]
 fn bad_input_is_exit_2() {
     let directory = copy("python");
     // A lock whose format cannot be told from its name.
@@ -288,6 +316,13 @@ fn a_wheelhouse_scans_as_packages_with_edges_and_a_tampered_wheel_is_a_finding()
     let text = report.to_string();
     assert!(text.contains("pkg:pypi/alpha@1.0"), "{text}");
     assert!(!text.contains("artifact-file-modified"), "{text}");
+    // `Requires-Dist: beta>=2` of alpha resolves among the wheels of the directory.
+    let edges = report["dependencies"].to_string();
+    assert!(
+        edges.contains(r#""from":"pkg:pypi/alpha@1.0","kind":"normal","to":"pkg:pypi/beta@2.0""#)
+            || edges.contains("pkg:pypi/beta@2.0"),
+        "{edges}"
+    );
 
     // A wheel whose entry was changed after its RECORD was written.
     let path = directory
@@ -335,4 +370,60 @@ fn a_wheelhouse_scans_as_packages_with_edges_and_a_tampered_wheel_is_a_finding()
         "{text}"
     );
     assert!(text.contains("gamma/__init__.py"), "{text}");
+}
+
+#[test]
+fn a_wheelhouse_satisfies_its_uv_lock_and_each_mutation_fails() {
+    mutations(
+        "python",
+        "uv.lock",
+        "wheelhouse",
+        [
+            "beta-2.0-py3-none-any.whl",
+            "delta-1.0-py3-none-any.whl",
+            "beta-2.0-py3-none-any.whl",
+            "beta-2.1-py3-none-any.whl",
+        ],
+        [
+            ("beta 2.0", ""),
+            ("delta 1.0", ""),
+            ("beta 2.1", "beta 2.0"),
+        ],
+    );
+}
+
+#[test]
+fn every_python_lock_format_is_read_for_its_hashes() {
+    for lock in [
+        "requirements.txt",
+        "uv.lock",
+        "poetry.lock",
+        "pdm.lock",
+        "Pipfile.lock",
+        "pylock.toml",
+    ] {
+        let directory = copy("python");
+        let (code, report, stderr) = verify(directory.path(), lock, "wheelhouse");
+        assert_eq!(code, Some(0), "{lock}: {report:#}\n{stderr}");
+        assert_eq!(report["counts"]["locked"], 3, "{lock}");
+        assert_eq!(report["counts"]["satisfied"], 3, "{lock}");
+        // A wheel of a locked version with another hash (rebuilt) is a mismatch in every format.
+        let wheel = directory
+            .path()
+            .join("wheelhouse/gamma-0.3-py3-none-any.whl");
+        let mut bytes = std::fs::read(&wheel).unwrap();
+        bytes.extend_from_slice(b"trailing");
+        std::fs::write(&wheel, bytes).unwrap();
+        let (code, report, _) = verify(directory.path(), lock, "wheelhouse");
+        assert_eq!(code, Some(1), "{lock}: {report:#}");
+        assert_eq!(
+            lines(&report),
+            [line(
+                "hash-mismatch",
+                "gamma 0.3",
+                "gamma-0.3-py3-none-any.whl"
+            )],
+            "{lock}"
+        );
+    }
 }

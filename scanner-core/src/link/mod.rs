@@ -184,6 +184,16 @@ pub fn link(mut files: Vec<Extracted>, options: &LinkOptions<'_>) -> Linked {
     }
 }
 
+/// The directories of the vendored crates (`cargo vendor`) among the files.
+fn vendored_directories(files: &[Extracted]) -> BTreeSet<&str> {
+    files
+        .iter()
+        .filter(|file| file.format.id == crate::extract::cargo::vendored::ID)
+        .filter(|file| file.outcome.is_ok())
+        .map(|file| parent_directory(&file.path))
+        .collect()
+}
+
 fn is_empty(extraction: &Extraction) -> bool {
     extraction.components.is_empty()
         && extraction.references.is_empty()
@@ -203,15 +213,21 @@ pub(crate) struct Assembled {
 #[derive(Default)]
 struct Joins {
     assembled: BTreeMap<usize, Assembled>,
-    /// Paths of the manifests a lock accounts for, with the ecosystem of those manifests.
+    /// Paths of the manifests a lock accounts for, with the ecosystem of those manifests, and
+    /// of the `Cargo.toml` and `Cargo.lock` of vendored crates (read by their checksum file).
     consumed: BTreeSet<(Ecosystem, String)>,
 }
 
 impl Joins {
-    /// Is this file a manifest a lock accounts for (so it is not read on its own)?
+    /// Is this file a manifest a lock accounts for, or a vendored crate's own manifest or lock
+    /// (so it is not read on its own)?
     fn consumes(&self, path: &str, format: &Format) -> bool {
         match format.role {
             Role::Manifest(ecosystem) => self.consumed.contains(&(ecosystem, path.to_owned())),
+            // A vendored crate's own `Cargo.lock` (see [`join_cargo`]).
+            Role::Lock(Join::CargoWorkspace) => self
+                .consumed
+                .contains(&(Ecosystem::CratesIo, path.to_owned())),
             Role::Lock(_) | Role::Standalone => false,
         }
     }
@@ -220,9 +236,11 @@ impl Joins {
 /// Joins each `Cargo.lock` ([`Join::CargoWorkspace`]) with the `Cargo.toml` files at or below
 /// its directory, then refines it with the resolved graph when the options ask for one.
 fn join_cargo(files: &[Extracted], options: &LinkOptions<'_>) -> Joins {
+    let vendored = vendored_directories(files);
     let manifests: Vec<(&str, cargo::Candidate<'_>)> = files
         .iter()
         .filter(|file| file.format.role == Role::Manifest(Ecosystem::CratesIo))
+        .filter(|file| !vendored.contains(parent_directory(&file.path)))
         .filter_map(|file| {
             let candidate = match &file.outcome {
                 Ok(extraction) => match &extraction.manifest {
@@ -242,6 +260,7 @@ fn join_cargo(files: &[Extracted], options: &LinkOptions<'_>) -> Joins {
         .iter()
         .enumerate()
         .filter(|(_, file)| file.format.role == Role::Lock(Join::CargoWorkspace))
+        .filter(|(_, file)| !vendored.contains(parent_directory(&file.path)))
         .filter_map(|(index, file)| Some((index, file, file.outcome.as_ref().ok()?)))
         .collect();
     // Locks are joined in parallel, as their parsers ran: a large workspace's join is the
@@ -296,6 +315,21 @@ fn join_cargo(files: &[Extracted], options: &LinkOptions<'_>) -> Joins {
         })
         .collect();
     let mut joins = Joins::default();
+    // The packaged `Cargo.toml` of a vendored crate is read by its `.cargo-checksum.json` row
+    // (a crates.io package), never as a local project of its own; the crate's own `Cargo.lock`
+    // (its development lock, which cargo ignores for a dependency) is not read either.
+    joins.consumed.extend(
+        files
+            .iter()
+            .filter(|file| {
+                matches!(
+                    file.format.role,
+                    Role::Manifest(Ecosystem::CratesIo) | Role::Lock(Join::CargoWorkspace)
+                )
+            })
+            .filter(|file| vendored.contains(parent_directory(&file.path)))
+            .map(|file| (Ecosystem::CratesIo, file.path.clone())),
+    );
     for (index, assembled) in assembled {
         joins.consumed.extend(
             assembled
