@@ -317,12 +317,13 @@ fn a_wheelhouse_scans_as_packages_with_edges_and_a_tampered_wheel_is_a_finding()
     assert!(text.contains("pkg:pypi/alpha@1.0"), "{text}");
     assert!(!text.contains("artifact-file-modified"), "{text}");
     // `Requires-Dist: beta>=2` of alpha resolves among the wheels of the directory.
-    let edges = report["dependencies"].to_string();
-    assert!(
-        edges.contains(r#""from":"pkg:pypi/alpha@1.0","kind":"normal","to":"pkg:pypi/beta@2.0""#)
-            || edges.contains("pkg:pypi/beta@2.0"),
-        "{edges}"
-    );
+    let edges: Vec<(&str, &str)> = report["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| (edge["from"].as_str().unwrap(), edge["to"].as_str().unwrap()))
+        .collect();
+    assert_eq!(edges, [("pkg:pypi/alpha@1.0", "pkg:pypi/beta@2.0")]);
 
     // A wheel whose entry was changed after its RECORD was written.
     let path = directory
@@ -364,11 +365,7 @@ fn a_wheelhouse_scans_as_packages_with_edges_and_a_tampered_wheel_is_a_finding()
         support::stderr(&output)
     );
     let text = support::stdout(&output);
-    assert_eq!(
-        text.matches("artifact-file-modified").count() >= 1,
-        true,
-        "{text}"
-    );
+    assert!(text.contains("artifact-file-modified"), "{text}");
     assert!(text.contains("gamma/__init__.py"), "{text}");
 }
 
