@@ -41,13 +41,31 @@ pub struct Member {
 
 const BLOCK: usize = 512;
 
+/// What a member of a source archive (an sdist, a `.crate`: every member under one top
+/// directory `{name}-{version}/`) tells about `file`, a member to keep at the top directory:
+/// `Some(true)` it is that member, `Some(false)` another member of such an archive, `None`
+/// a member no such archive has (the archive is something else; stop).
+pub fn top_level_member(name: &str, file: &str) -> Option<bool> {
+    let name = name.strip_prefix("./").unwrap_or(name);
+    let (top, rest) = name.split_once('/').unwrap_or((name, ""));
+    let shaped = top.rsplit_once('-').is_some_and(|(package, version)| {
+        !package.is_empty() && version.starts_with(|c: char| c.is_ascii_digit())
+    });
+    if !shaped {
+        return None;
+    }
+    Some(rest == file)
+}
+
 /// Walks the gzip-compressed tar stream `reader`, keeping the regular-file members for which
-/// `wanted` says yes, and stopping once `enough` says the members kept so far suffice. The
+/// `wanted` says yes (`Some(true)`), and stopping once `enough` says the members kept so far
+/// suffice, or as soon as `wanted` says `None` (a member that shows the archive is not the kind
+/// the caller reads: a data archive is not decompressed to its end for nothing). The
 /// error says why the archive could not be walked (not gzip, truncated, over a cap).
 pub fn read_members(
     reader: impl Read,
     limits: Limits,
-    wanted: impl Fn(&str) -> bool,
+    wanted: impl Fn(&str) -> Option<bool>,
     enough: impl Fn(&[Member]) -> bool,
 ) -> Result<Vec<Member>, String> {
     let decoder = flate2::read::MultiGzDecoder::new(reader);
@@ -95,7 +113,10 @@ pub fn read_members(
             }
             b'0' | 0 | b'7' => {
                 let name = long_name.take().unwrap_or_else(|| ustar_name(&header));
-                if wanted(&name) {
+                let Some(keep) = wanted(&name) else {
+                    return Ok(kept);
+                };
+                if keep {
                     let bytes = read_data(&mut stream, size, padded, limits.max_member_bytes)
                         .map_err(|error| format!("{name}: {error}"))?;
                     kept.push(Member { name, bytes });
@@ -296,7 +317,7 @@ pub(crate) mod tests {
         let members = read_members(
             bytes.as_slice(),
             Limits::default(),
-            |name| name.ends_with("/PKG-INFO"),
+            |name| Some(name.ends_with("/PKG-INFO")),
             |kept| !kept.is_empty(),
         )
         .unwrap();
@@ -310,22 +331,54 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_data_archive_is_left_at_its_first_member() {
+        assert_eq!(
+            top_level_member("demo-1.0/PKG-INFO", "PKG-INFO"),
+            Some(true)
+        );
+        assert_eq!(
+            top_level_member("./demo-1.0/src/a.py", "PKG-INFO"),
+            Some(false)
+        );
+        assert_eq!(
+            top_level_member("demo-1.0/sub/PKG-INFO", "PKG-INFO"),
+            Some(false)
+        );
+        assert_eq!(top_level_member("data/a.csv", "PKG-INFO"), None);
+        let bytes = archive(&[("data/a.csv", b"1\n"), ("demo-1.0/PKG-INFO", b"x")]);
+        let members = read_members(
+            bytes.as_slice(),
+            Limits::default(),
+            |name| top_level_member(name, "PKG-INFO"),
+            |_| false,
+        )
+        .unwrap();
+        assert!(members.is_empty());
+    }
+
+    #[test]
     fn caps_and_garbage_are_errors_never_panics() {
         let bytes = archive(&[("a/big", &[7_u8; 4096])]);
         let small = Limits {
             max_member_bytes: 100,
             ..Limits::default()
         };
-        let error = read_members(bytes.as_slice(), small, |_| true, |_| false).unwrap_err();
+        let error = read_members(bytes.as_slice(), small, |_| Some(true), |_| false).unwrap_err();
         assert!(error.contains("over the 100-byte cap"), "{error}");
         let bomb = Limits {
             max_decompressed_bytes: 1024,
             ..Limits::default()
         };
-        let error = read_members(bytes.as_slice(), bomb, |_| false, |_| false).unwrap_err();
+        let error = read_members(bytes.as_slice(), bomb, |_| Some(false), |_| false).unwrap_err();
         assert!(error.contains("truncated"), "{error}");
-        assert!(read_members(&b"not gzip"[..], Limits::default(), |_| true, |_| false).is_err());
+        assert!(read_members(
+            &b"not gzip"[..],
+            Limits::default(),
+            |_| Some(true),
+            |_| false
+        )
+        .is_err());
         let truncated = bytes.get(..bytes.len() / 2).unwrap();
-        assert!(read_members(truncated, Limits::default(), |_| true, |_| false).is_err());
+        assert!(read_members(truncated, Limits::default(), |_| Some(true), |_| false).is_err());
     }
 }

@@ -114,10 +114,7 @@ pub fn read(
     reader: impl Read,
     digest: Option<&FileDigest>,
 ) -> Result<Extraction, ExtractError> {
-    let is_manifest = |name: &str| {
-        let name = name.strip_prefix("./").unwrap_or(name);
-        name.split('/').count() == 2 && name.ends_with("/Cargo.toml")
-    };
+    let is_manifest = |name: &str| gzip_tar::top_level_member(name, "Cargo.toml");
     let members = gzip_tar::read_members(reader, Limits::default(), is_manifest, |kept| {
         !kept.is_empty()
     })

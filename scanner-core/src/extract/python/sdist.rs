@@ -90,10 +90,7 @@ impl Parse for Sdist {
 
 /// The top-level `PKG-INFO` of the archive, with its path inside it.
 fn pkg_info(reader: impl Read) -> Result<Option<(String, Vec<u8>)>, String> {
-    let is_pkg_info = |name: &str| {
-        let name = name.strip_prefix("./").unwrap_or(name);
-        name.split('/').count() == 2 && name.ends_with("/PKG-INFO")
-    };
+    let is_pkg_info = |name: &str| gzip_tar::top_level_member(name, "PKG-INFO");
     let members = gzip_tar::read_members(reader, limits(), is_pkg_info, |kept| !kept.is_empty())?;
     Ok(members.into_iter().next().map(|member| {
         let name = member
