@@ -98,8 +98,9 @@ pub enum Command {
     #[command(after_help = ATTEST_EXAMPLES)]
     Attest(AttestArgs),
     /// The intake gate: check a signed attestation against PATH (signature, file digests,
-    /// every rule run again on the tree as it is on disk, the recorded findings), or an OpenSSF
-    /// model_signing bundle against a model directory.
+    /// every rule run again on the tree as it is on disk, the recorded findings), an OpenSSF
+    /// model_signing bundle against a model directory, or a folder of wheels or crates against
+    /// a lock (--lock).
     #[command(after_help = ATTEST_EXAMPLES)]
     Verify(VerifyArgs),
     /// Pin reviewed MCP tool declarations (airlock-tools.lock) for `scan`/`verify --tools-lock`.
@@ -166,6 +167,7 @@ Examples:
   airlock verify --attestation stack.intoto.json --key release.pub agent-stack/
   airlock verify --attestation stack.intoto.json --key release.pub --exact --fail-on medium agent-stack/
   airlock verify --model-signature model.sig --key signer.pub models/tiny/
+  airlock verify --lock requirements.txt wheelhouse/      # every locked hash present, nothing else
 
 Exit codes: 0 every check held, 1 a check failed (the report says which), 2 usage or input error,
 or the gate could not look (no advisory database, data too old, a file that could not be read).";
@@ -209,9 +211,10 @@ pub struct AttestArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("signed").required(true).args(["attestation", "model_signature"]))]
+#[command(group = clap::ArgGroup::new("signed").required(true).args(["attestation", "model_signature", "lock"]))]
 pub struct VerifyArgs {
-    /// The directory (or file) to check: the attested tree, or the signed model directory.
+    /// The directory (or file) to check: the attested tree, the signed model directory, or the
+    /// folder of artifacts checked against --lock.
     #[arg(value_name = "PATH")]
     pub path: PathBuf,
 
@@ -223,9 +226,20 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "FILE")]
     pub model_signature: Option<PathBuf>,
 
+    /// A lockfile (requirements with --hash, uv.lock, poetry.lock, pdm.lock, Pipfile.lock,
+    /// pylock.toml, Cargo.lock): check that PATH, a folder of wheels, sdists, .crate files or a
+    /// cargo vendor directory, satisfies it exactly (docs/deployed.md).
+    #[arg(long, value_name = "LOCKFILE")]
+    pub lock: Option<PathBuf>,
+
     /// Public key (SPKI PEM): Ed25519 for attestations, ECDSA P-256/P-384 for model signatures.
-    #[arg(long, value_name = "PUB")]
-    pub key: PathBuf,
+    #[arg(
+        long,
+        value_name = "PUB",
+        required_unless_present = "lock",
+        conflicts_with = "lock"
+    )]
+    pub key: Option<PathBuf>,
 
     /// Files under PATH that are not subjects but that airlock reads (models, lockfiles,
     /// manifests, MCP configs) are listed and judged by the rules like every other file,

@@ -19,6 +19,7 @@ pub mod graph;
 pub mod image;
 pub mod link;
 pub mod location;
+pub mod lock_check;
 pub mod model;
 pub mod name;
 pub mod policy;

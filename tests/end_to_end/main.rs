@@ -55,4 +55,5 @@ mod secrets;
 mod tools_pin;
 mod unknown_severity;
 mod verify_gate;
+mod verify_lock;
 mod vex;

@@ -14,6 +14,7 @@ mod scan;
 mod scan_advisories;
 mod tools;
 mod verify;
+mod verify_lock;
 
 pub use outcome::Outcome;
 

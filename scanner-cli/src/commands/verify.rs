@@ -374,6 +374,9 @@ pub fn run(
     args: &VerifyArgs,
     verbosity: Verbosity,
 ) -> anyhow::Result<Outcome> {
+    if let Some(lock) = &args.lock {
+        return super::verify_lock::run(args, lock);
+    }
     let report = match (&args.attestation, &args.model_signature) {
         (Some(attestation), None) => {
             verify_attestation(cli, settings, args, attestation, verbosity)?
@@ -406,6 +409,13 @@ pub fn run(
     })
 }
 
+/// `--key`, which every check but `--lock` needs (clap requires it without `--lock`).
+fn key_path(args: &VerifyArgs) -> anyhow::Result<&Path> {
+    args.key.as_deref().ok_or_else(|| {
+        anyhow::anyhow!("--key is required with --attestation and --model-signature")
+    })
+}
+
 fn not_checked_files(detail: &str, extra_files: Option<ExtraFiles>) -> FilesCheck {
     FilesCheck {
         status: Status::NotChecked,
@@ -429,7 +439,7 @@ fn verify_attestation(
     let (fail_on, fail_on_from) = super::fail_on(args.fail_on.as_deref(), &policy.policy)?;
     let unknown_counts_as = policy.policy.unknown_counts_as();
     let extra_files = ExtraFiles::of(args);
-    let key = PublicKey::load(&args.key)?;
+    let key = PublicKey::load(key_path(args)?)?;
     let tools_lock = super::tools::OperatorLock::load(&args.tools)?;
     let envelope = Envelope::load(attestation)?;
     let not_trusted = "the signature does not hold, so the attestation is not trusted";
@@ -1241,7 +1251,7 @@ fn check_recorded(
 }
 
 fn verify_model_signature(args: &VerifyArgs, signature: &Path) -> anyhow::Result<Option<Report>> {
-    let key = EcPublicKey::load(&args.key)?;
+    let key = EcPublicKey::load(key_path(args)?)?;
     let mut report = Report::unverified(
         "model-signature",
         signature,

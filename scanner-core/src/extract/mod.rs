@@ -7,6 +7,7 @@
 pub mod agent;
 pub mod cargo;
 pub mod container_image;
+pub mod gzip_tar;
 pub mod mcp;
 pub mod model;
 pub mod npm;

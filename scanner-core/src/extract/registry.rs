@@ -9,6 +9,8 @@ use super::Format;
 pub static FORMATS: &[&Format] = &[
     &super::cargo::cargo_lock::FORMAT,
     &super::cargo::cargo_toml::FORMAT,
+    &super::cargo::crate_archive::FORMAT,
+    &super::cargo::vendored::FORMAT,
     &super::python::requirements_txt::FORMAT,
     &super::python::pipfile_lock::FORMAT,
     &super::python::pdm_lock::FORMAT,
@@ -17,6 +19,8 @@ pub static FORMATS: &[&Format] = &[
     &super::python::poetry_lock::FORMAT,
     &super::python::pylock::FORMAT,
     &super::python::installed::FORMAT,
+    &super::python::wheel::FORMAT,
+    &super::python::sdist::FORMAT,
     &super::model::model_card::FORMAT,
     &super::model::hf_config::FORMAT,
     &super::model::safetensors::FORMAT,
@@ -121,6 +125,16 @@ mod tests {
         assert_eq!(accepted("pylock.toml"), ["python/pylock"]);
         assert_eq!(accepted("x/pylock.dev.toml"), ["python/pylock"]);
         assert!(accepted("cargo.lock.bak").is_empty());
+        assert_eq!(
+            accepted("wheels/demo-1.0-py3-none-any.whl"),
+            ["python/wheel"]
+        );
+        assert_eq!(accepted("dist/demo-1.0.tar.gz"), ["python/sdist"]);
+        assert_eq!(accepted("crates/demo-1.0.0.crate"), ["cargo/crate-archive"]);
+        assert_eq!(
+            accepted("vendor/demo/.cargo-checksum.json"),
+            ["cargo/vendored-crate"]
+        );
         assert_eq!(accepted("m/README.md"), ["model/model-card"]);
         assert_eq!(accepted("m/config.json"), ["model/hf-config"]);
         assert_eq!(accepted("m/tokenizer_config.json"), ["model/hf-config"]);

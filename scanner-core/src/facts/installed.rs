@@ -109,6 +109,9 @@ pub enum FileProblemKind {
     },
     /// It is not there.
     Missing,
+    /// It is there but its list does not name it (an entry of a wheel that its `RECORD` does
+    /// not list, a file of a vendored crate its `.cargo-checksum.json` does not list).
+    Unlisted,
     /// It could not be checked (a hash algorithm airlock does not compute, a link out of the
     /// scanned tree, a read error): its integrity is unknown.
     Unverifiable {

@@ -9,6 +9,7 @@
 //! workspace member is a project and the target of a requirement.
 
 pub mod agent;
+pub mod artifact;
 pub mod author;
 pub mod image;
 pub mod installed;
@@ -47,6 +48,9 @@ pub struct Facts {
     /// What a container image says (its root component), or which layer of one introduced the
     /// file a component was read from.
     pub image: Option<Box<image::ImageFacts>>,
+    /// A wheel, sdist, `.crate` or vendored crate read as a file (its kind, path, and what
+    /// checking its own file list found).
+    pub artifact: Option<Box<artifact::ArtifactFacts>>,
     /// An MCP server as a client config declares it.
     pub mcp_server: Option<Box<McpServerFacts>>,
     /// A tool as declared to a model.
@@ -296,6 +300,7 @@ impl Facts {
             cargo,
             installed,
             image,
+            artifact,
             mcp_server,
             tool,
             agent,
@@ -343,6 +348,7 @@ impl Facts {
             (Some(mine), Some(theirs)) => mine.merge(*theirs),
             (mine, theirs) => first(mine, theirs),
         }
+        first(&mut self.artifact, artifact);
         match (&mut self.mcp_server, mcp_server) {
             (Some(mine), Some(theirs)) => mine.merge(*theirs),
             (mine, theirs) => first(mine, theirs),

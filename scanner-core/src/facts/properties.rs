@@ -936,6 +936,8 @@ mod tests {
                 platform: Some("linux/amd64".to_owned()),
                 layer: Some(format!("sha256:{}", "cd".repeat(32))),
             })),
+            // What an artifact's file list check found is a finding, not a property.
+            artifact: None,
             agent: Some(Box::new(crate::facts::agent::AgentFacts {
                 client: Some("claude-code".to_owned()),
                 event: Some("SessionStart".to_owned()),

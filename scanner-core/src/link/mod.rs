@@ -112,6 +112,9 @@ pub fn link(mut files: Vec<Extracted>, options: &LinkOptions<'_>) -> Linked {
     let mut diagnostics = Vec::new();
     let mut extractions = Vec::new();
     let mut listed = Vec::new();
+    // The wheels and sdists of one directory are one unit: a wheelhouse, whose `Requires-Dist`
+    // names resolve among each other ([`Origin::Wheelhouse`]).
+    let mut wheelhouses: BTreeMap<String, Extraction> = BTreeMap::new();
     for (index, file) in files.into_iter().enumerate() {
         let extraction = match file.outcome {
             Ok(extraction) => extraction,
@@ -142,6 +145,12 @@ pub fn link(mut files: Vec<Extracted>, options: &LinkOptions<'_>) -> Linked {
             continue;
         }
         let extractor = file.format.id;
+        let wheelhouse = [
+            crate::extract::python::wheel::ID,
+            crate::extract::python::sdist::ID,
+        ]
+        .contains(&extractor)
+        .then(|| parent_directory(&file.path).to_owned());
         listed.push(ScannedFile {
             path: file.path,
             extractor,
@@ -150,8 +159,17 @@ pub fn link(mut files: Vec<Extracted>, options: &LinkOptions<'_>) -> Linked {
         for path in joined.into_iter().chain(file.read_files) {
             listed.push(ScannedFile { path, extractor });
         }
+        if let Some(directory) = wheelhouse {
+            let unit = wheelhouses.entry(directory).or_default();
+            unit.components.extend(extraction.components);
+            unit.references.extend(extraction.references);
+            unit.roots.extend(extraction.roots);
+            unit.diagnostics.extend(extraction.diagnostics);
+            continue;
+        }
         extractions.push(extraction);
     }
+    extractions.extend(wheelhouses.into_values());
 
     diagnostics.extend(python);
     let graph = merge(extractions, &mut diagnostics);
@@ -164,6 +182,16 @@ pub fn link(mut files: Vec<Extracted>, options: &LinkOptions<'_>) -> Linked {
         diagnostics,
         files: listed,
     }
+}
+
+/// The directories of the vendored crates (`cargo vendor`) among the files.
+fn vendored_directories(files: &[Extracted]) -> BTreeSet<&str> {
+    files
+        .iter()
+        .filter(|file| file.format.id == crate::extract::cargo::vendored::ID)
+        .filter(|file| file.outcome.is_ok())
+        .map(|file| parent_directory(&file.path))
+        .collect()
 }
 
 fn is_empty(extraction: &Extraction) -> bool {
@@ -185,15 +213,21 @@ pub(crate) struct Assembled {
 #[derive(Default)]
 struct Joins {
     assembled: BTreeMap<usize, Assembled>,
-    /// Paths of the manifests a lock accounts for, with the ecosystem of those manifests.
+    /// Paths of the manifests a lock accounts for, with the ecosystem of those manifests, and
+    /// of the `Cargo.toml` and `Cargo.lock` of vendored crates (read by their checksum file).
     consumed: BTreeSet<(Ecosystem, String)>,
 }
 
 impl Joins {
-    /// Is this file a manifest a lock accounts for (so it is not read on its own)?
+    /// Is this file a manifest a lock accounts for, or a vendored crate's own manifest or lock
+    /// (so it is not read on its own)?
     fn consumes(&self, path: &str, format: &Format) -> bool {
         match format.role {
             Role::Manifest(ecosystem) => self.consumed.contains(&(ecosystem, path.to_owned())),
+            // A vendored crate's own `Cargo.lock` (see [`join_cargo`]).
+            Role::Lock(Join::CargoWorkspace) => self
+                .consumed
+                .contains(&(Ecosystem::CratesIo, path.to_owned())),
             Role::Lock(_) | Role::Standalone => false,
         }
     }
@@ -202,11 +236,18 @@ impl Joins {
 /// Joins each `Cargo.lock` ([`Join::CargoWorkspace`]) with the `Cargo.toml` files at or below
 /// its directory, then refines it with the resolved graph when the options ask for one.
 fn join_cargo(files: &mut [Extracted], options: &LinkOptions<'_>) -> Joins {
+    let vendored: BTreeSet<String> = vendored_directories(files)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
     // The locks' extractions are taken out and consumed by the join: a large lock is not held
-    // twice (parsed and joined) at the peak of its scan.
+    // twice (parsed and joined) at the peak of its scan. A vendored crate's own lock is not
+    // joined and keeps its extraction.
     let mut taken: BTreeMap<usize, Extraction> = BTreeMap::new();
     for (index, file) in files.iter_mut().enumerate() {
-        if file.format.role == Role::Lock(Join::CargoWorkspace) {
+        if file.format.role == Role::Lock(Join::CargoWorkspace)
+            && !vendored.contains(parent_directory(&file.path))
+        {
             if let Ok(extraction) = &mut file.outcome {
                 taken.insert(index, std::mem::take(extraction));
             }
@@ -216,6 +257,7 @@ fn join_cargo(files: &mut [Extracted], options: &LinkOptions<'_>) -> Joins {
     let manifests: Vec<(&str, cargo::Candidate<'_>)> = files
         .iter()
         .filter(|file| file.format.role == Role::Manifest(Ecosystem::CratesIo))
+        .filter(|file| !vendored.contains(parent_directory(&file.path)))
         .filter_map(|file| {
             let candidate = match &file.outcome {
                 Ok(extraction) => match &extraction.manifest {
@@ -287,6 +329,21 @@ fn join_cargo(files: &mut [Extracted], options: &LinkOptions<'_>) -> Joins {
         })
         .collect();
     let mut joins = Joins::default();
+    // The packaged `Cargo.toml` of a vendored crate is read by its `.cargo-checksum.json` row
+    // (a crates.io package), never as a local project of its own; the crate's own `Cargo.lock`
+    // (its development lock, which cargo ignores for a dependency) is not read either.
+    joins.consumed.extend(
+        files
+            .iter()
+            .filter(|file| {
+                matches!(
+                    file.format.role,
+                    Role::Manifest(Ecosystem::CratesIo) | Role::Lock(Join::CargoWorkspace)
+                )
+            })
+            .filter(|file| vendored.contains(parent_directory(&file.path)))
+            .map(|file| (Ecosystem::CratesIo, file.path.clone())),
+    );
     for (index, assembled) in assembled {
         joins.consumed.extend(
             assembled

@@ -41,6 +41,10 @@ pub enum Origin {
     /// packages installed beside it in the same `site-packages`; missing is expected (a note)
     /// for an extra's or a marker-guarded dependency.
     Installed,
+    /// A `Requires-Dist` of a wheel or an sdist, resolved among the artifacts of the same
+    /// directory (a wheelhouse); missing is expected (a note) for an extra's or a
+    /// marker-guarded dependency.
+    Wheelhouse,
 }
 
 /// What a [`Requirement::Allowed`] reference that allows none of several candidates gives (the
@@ -276,7 +280,7 @@ impl Origin {
             Origin::PoetryLock | Origin::PdmLock => Repeats::Once,
             Origin::Declared => Repeats::Each,
             Origin::UvLock | Origin::Pylock => Repeats::Each,
-            Origin::Installed => Repeats::Once,
+            Origin::Installed | Origin::Wheelhouse => Repeats::Once,
         }
     }
 
@@ -290,7 +294,8 @@ impl Origin {
             | Origin::Pylock
             | Origin::PoetryLock
             | Origin::Declared
-            | Origin::Installed => NoneAllowed::Ambiguous,
+            | Origin::Installed
+            | Origin::Wheelhouse => NoneAllowed::Ambiguous,
         }
     }
 
@@ -302,7 +307,7 @@ impl Origin {
                 reference.kind == EdgeKind::Optional || reference.conditions.marker.is_some()
             }
             Origin::PdmLock => reference.conditions.marker.is_some(),
-            Origin::Installed => {
+            Origin::Installed | Origin::Wheelhouse => {
                 reference.kind != EdgeKind::Normal || reference.conditions.marker.is_some()
             }
             Origin::Declared => {
@@ -323,7 +328,8 @@ impl Origin {
             | Origin::Pylock
             | Origin::PoetryLock
             | Origin::PdmLock
-            | Origin::Installed => DiagnosticCode::DanglingReference,
+            | Origin::Installed
+            | Origin::Wheelhouse => DiagnosticCode::DanglingReference,
         }
     }
 
@@ -377,6 +383,11 @@ impl Origin {
                 reference.from.name,
                 describe_written(target)
             ),
+            Origin::Wheelhouse => format!(
+                "`{}` requires `{}`, which no wheel or sdist of this directory provides",
+                reference.from.name,
+                describe_written(target)
+            ),
         };
         let severity = if self.missing_is_expected(reference) {
             DiagnosticSeverity::Note
@@ -412,6 +423,10 @@ impl Origin {
             // as a lock's so the match stays exhaustive without a panic.
             Origin::Installed => format!(
                 "`{}` requires `{}`, which is installed {count} times in this environment",
+                reference.from.name, target.name
+            ),
+            Origin::Wheelhouse => format!(
+                "`{}` requires `{}`, which {count} versions in this directory provide",
                 reference.from.name, target.name
             ),
             Origin::UvLock | Origin::Pylock | Origin::Declared => format!(

@@ -25,6 +25,7 @@ pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
                 }
                 FileProblemKind::Missing => "is listed in its RECORD but missing".to_owned(),
                 FileProblemKind::Unverifiable { .. } => continue,
+                FileProblemKind::Unlisted => "is not listed in its RECORD".to_owned(),
             };
             let mut finding = Finding::new(
                 graph,

@@ -44,7 +44,9 @@ pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
                         FileProblemKind::Unverifiable { reason } => {
                             Some((problem.path.as_str(), reason.as_str()))
                         }
-                        FileProblemKind::Modified { .. } | FileProblemKind::Missing => None,
+                        FileProblemKind::Modified { .. }
+                        | FileProblemKind::Missing
+                        | FileProblemKind::Unlisted => None,
                     })
                     .collect();
                 if unverifiable.is_empty() {

@@ -3,6 +3,7 @@
 //! described ids because they become SARIF rule ids and ignore keys.
 
 mod alternative_registry;
+mod artifact_file_modified;
 mod chat_template;
 mod installed_file_modified;
 mod installed_integrity_unknown;
@@ -219,6 +220,7 @@ rules! {
     InstalledFileModified => "installed-file-modified", High, "A file of an installed Python package does not match the hash or size its RECORD lists, or is missing.";
     InstalledIntegrityUnknown => "installed-integrity-unknown", Medium, "An installed Python package's files could not be verified: its RECORD is missing or unreadable (legacy egg-info installs have none), or lists files airlock could not check.";
     UnrecordedInstalledFile => "unrecorded-installed-file", High, "A Python source, .pth or executable file lies in site-packages but no installed package's RECORD lists it.";
+    ArtifactFileModified => "artifact-file-modified", High, "A wheel's entries do not match its RECORD, or a vendored crate's files do not match its .cargo-checksum.json (a file modified, missing or not listed), or they could not be checked.";
     PthStartupCode => "pth-startup-code", High, "A .pth file in site-packages has an `import` line, code the interpreter runs at every start (low when an installed package's RECORD lists the file).";
     AgentDownloadExecute => "agent-download-execute", Critical, "An agent hook, helper command or instruction file downloads code and runs it (curl | sh, iwr | iex, python -c with a URL, a base64 payload piped into a shell).";
     AgentHookOutsideProject => "agent-hook-outside-project", Medium, "An agent hook or helper runs a script outside the project (absolute path, home directory), automatically and unreviewed.";
@@ -446,6 +448,9 @@ pub fn analyze_with(
         .findings
         .extend(unrecorded_installed_file::check(graph));
     analysis.findings.extend(pth_startup_code::check(graph));
+    analysis
+        .findings
+        .extend(artifact_file_modified::check(graph));
     let mut model_findings = pickle_imports::check(graph, &options.model);
     model_findings.extend(model_integrity::check(graph));
     model_findings.extend(remote_code::check(graph));

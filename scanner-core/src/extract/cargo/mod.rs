@@ -6,7 +6,9 @@
 
 pub mod cargo_lock;
 pub mod cargo_toml;
+pub mod crate_archive;
 pub mod metadata;
+pub mod vendored;
 
 use crate::component::Source;
 use crate::ecosystem::Ecosystem;

@@ -9,6 +9,8 @@ pub mod installed;
 pub mod pdm_lock;
 pub mod pipfile_lock;
 pub mod requirements_txt;
+pub mod sdist;
+pub mod wheel;
 
 use std::collections::BTreeMap;
 use std::str::FromStr;

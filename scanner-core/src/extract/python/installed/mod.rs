@@ -240,7 +240,7 @@ pub(crate) fn read_distribution(
 }
 
 /// The component and references of one parsed metadata file.
-fn package(
+pub(crate) fn package(
     directory: &str,
     metadata_path: &str,
     metadata: &core_metadata::CoreMetadata,
