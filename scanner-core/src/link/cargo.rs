@@ -269,6 +269,7 @@ pub(crate) fn assemble(
 
     // The components are updated in the lock's own list, in place (`kept` is ascending by
     // index): a second list of a large lock's components would double the join's peak.
+    let inherited = workspace.root.and_then(|root| root.workspace.as_ref());
     let mut components = lock.components;
     let mut kept = kept.into_iter().peekable();
     let mut index = 0_usize;
@@ -287,12 +288,21 @@ pub(crate) fn assemble(
                 location: Location::line(&manifest.path, manifest_package.line),
                 extractor,
             });
-            component.licenses.extend(manifest_package.license.clone());
+            // `license.workspace = true` / `authors.workspace = true`: the values of the
+            // workspace root's `[workspace.package]`, as Cargo fills them in.
+            let license = if manifest_package.license_inherited {
+                inherited.and_then(|table| table.package_license.as_ref())
+            } else {
+                manifest_package.license.as_ref()
+            };
+            component.licenses.extend(license.cloned());
+            let authors = if manifest_package.authors_inherited {
+                inherited.map_or(&[][..], |table| table.package_authors.as_slice())
+            } else {
+                manifest_package.authors.as_slice()
+            };
             if component.facts.authors.is_empty() {
-                component
-                    .facts
-                    .authors
-                    .clone_from(&manifest_package.authors);
+                component.facts.authors = authors.to_vec();
             }
         }
         if entry.is_member {
@@ -736,6 +746,37 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             "{:?}",
             extraction.diagnostics
         );
+    }
+
+    #[test]
+    fn license_and_authors_inherited_from_the_workspace_package_table() {
+        let manifests = [
+            manifest("ws/Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n[workspace.package]\nversion = \"0.2.0\"\nlicense = \"MIT OR Apache-2.0\"\nauthors = [\"Ada <ada@example.org>\"]\n"),
+            manifest("ws/crates/app/Cargo.toml", "[package]\nname = \"app\"\nversion.workspace = true\nlicense.workspace = true\nauthors.workspace = true\n"),
+            manifest("ws/crates/helper/Cargo.toml", "[package]\nname = \"helper\"\nversion = \"0.2.0\"\nlicense = \"MIT\"\n"),
+        ];
+        let extraction = extract(&manifests).extraction;
+        let of = |name: &str| {
+            extraction
+                .components
+                .iter()
+                .find(|component| component.key.name.original() == name)
+                .unwrap()
+        };
+        let app = of("app");
+        let licenses: Vec<String> = app.licenses.iter().map(ToString::to_string).collect();
+        assert_eq!(licenses, ["MIT OR Apache-2.0"]);
+        let authors: Vec<String> = app.facts.authors.iter().map(|a| format!("{a:?}")).collect();
+        assert_eq!(authors.len(), 1);
+        assert!(authors[0].contains("Ada"), "{authors:?}");
+        // A member writing its own license keeps it.
+        let helper: Vec<String> = of("helper")
+            .licenses
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(helper, ["MIT"]);
+        assert!(of("helper").facts.authors.is_empty());
     }
 
     #[test]

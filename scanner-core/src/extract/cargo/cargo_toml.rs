@@ -72,9 +72,14 @@ pub struct ManifestPackage {
     /// `package.license`, an SPDX expression as written; else `see file NAME` for
     /// `package.license-file` (never opened).
     pub license: Option<String>,
-    /// `package.authors` (`"Name <email>"`), at most [`MAX_AUTHORS`]; an inherited list
-    /// (`authors.workspace = true`) is not followed.
+    /// `license.workspace = true` (or `license-file.workspace = true`): the license is the
+    /// workspace root's `[workspace.package]` one, which the link stage fills in.
+    pub license_inherited: bool,
+    /// `package.authors` (`"Name <email>"`), at most [`MAX_AUTHORS`].
     pub authors: Vec<Author>,
+    /// `authors.workspace = true`: the authors are the workspace root's `[workspace.package]`
+    /// ones, which the link stage fills in.
+    pub authors_inherited: bool,
     /// The line of `package.name`.
     pub line: u32,
 }
@@ -127,6 +132,11 @@ pub struct WorkspaceTable {
     pub exclude: Vec<String>,
     /// `[workspace.package] version`, what members with `version.workspace = true` get.
     pub package_version: Option<String>,
+    /// `[workspace.package] license` (or `license-file`), what members with
+    /// `license.workspace = true` get.
+    pub package_license: Option<String>,
+    /// `[workspace.package] authors`, what members with `authors.workspace = true` get.
+    pub package_authors: Vec<Author>,
     /// `[workspace.dependencies]`, what members with `workspace = true` inherit.
     pub dependencies: Vec<DeclaredDependency>,
 }
@@ -191,7 +201,7 @@ struct WireWorkspace {
     members: Vec<String>,
     #[serde(default)]
     exclude: Vec<String>,
-    package: Option<WireWorkspacePackage>,
+    package: Option<Spanned<WireWorkspacePackage>>,
     #[serde(default)]
     dependencies: WireTable,
 }
@@ -199,6 +209,31 @@ struct WireWorkspace {
 #[derive(Deserialize)]
 struct WireWorkspacePackage {
     version: Option<String>,
+    license: Option<toml::Value>,
+    #[serde(rename = "license-file", alias = "license_file")]
+    license_file: Option<toml::Value>,
+    authors: Option<toml::Value>,
+}
+
+/// Whether a `package` key is `{ workspace = true }` (inherited from `[workspace.package]`).
+fn is_inherited(value: Option<&toml::Value>) -> bool {
+    matches!(value, Some(toml::Value::Table(table))
+        if table.get("workspace").and_then(toml::Value::as_bool) == Some(true))
+}
+
+/// `license`, else `see file NAME` for `license-file` (never opened); values that are not
+/// strings (an inherited table) give nothing.
+fn read_license(license: Option<toml::Value>, license_file: Option<toml::Value>) -> Option<String> {
+    license
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .or_else(|| {
+            let file = license_file?;
+            let file = file.as_str()?.trim();
+            (!file.is_empty()
+                && file.chars().count() <= MAX_AUTHOR_FIELD
+                && !file.chars().any(char::is_control))
+            .then(|| format!("see file {file}"))
+        })
 }
 
 /// `package.authors`: `"Name <email>"` strings, at most [`MAX_AUTHORS`]; an entry that is no
@@ -287,19 +322,20 @@ impl Manifest {
                     ManifestVersion::Missing
                 }
             };
-            let license = package
-                .license
-                .and_then(|value| value.as_str().map(str::to_owned))
-                .or_else(|| {
-                    let file = package.license_file?;
-                    let file = file.as_str()?.trim();
-                    (!file.is_empty()
-                        && file.chars().count() <= MAX_AUTHOR_FIELD
-                        && !file.chars().any(char::is_control))
-                    .then(|| format!("see file {file}"))
-                });
+            let license_inherited = is_inherited(package.license.as_ref())
+                || is_inherited(package.license_file.as_ref());
+            let authors_inherited = is_inherited(package.authors.as_ref());
+            let license = read_license(package.license, package.license_file);
             let authors = read_authors(package.authors, path, line, &mut diagnostics);
-            Some(ManifestPackage { name: name.into_inner(), version, license, authors, line })
+            Some(ManifestPackage {
+                name: name.into_inner(),
+                version,
+                license,
+                license_inherited,
+                authors,
+                authors_inherited,
+                line,
+            })
         });
         let mut reader = DeclarationReader {
             path,
@@ -336,10 +372,25 @@ impl Manifest {
                 None,
                 &mut inherited,
             );
+            let (package_version, package_license, package_authors) = match workspace.package {
+                Some(package) => {
+                    let line = index.line(package.span().start);
+                    let package = package.into_inner();
+                    let authors = read_authors(package.authors, path, line, reader.diagnostics);
+                    (
+                        package.version,
+                        read_license(package.license, package.license_file),
+                        authors,
+                    )
+                }
+                None => (None, None, Vec::new()),
+            };
             WorkspaceTable {
                 members: workspace.members,
                 exclude: workspace.exclude,
-                package_version: workspace.package.and_then(|package| package.version),
+                package_version,
+                package_license,
+                package_authors,
                 dependencies: inherited,
             }
         });
