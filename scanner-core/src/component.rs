@@ -553,6 +553,16 @@ impl Component {
     pub fn purl(&self) -> Purl {
         self.key.purl()
     }
+
+    /// The purl every output states: the one its source wrote when the key cannot say it (a
+    /// component read back from an SBOM with a purl type airlock has no ecosystem for, a Debian
+    /// or Alpine package), else the one derived from the key.
+    pub fn stated_purl(&self) -> String {
+        self.facts
+            .original_purl
+            .clone()
+            .unwrap_or_else(|| self.purl().to_string())
+    }
 }
 
 #[cfg(test)]

@@ -524,11 +524,7 @@ fn component(
             (!contacts.is_empty()).then(|| contacts.join(", ")),
         )
     };
-    let purl = component
-        .facts
-        .original_purl
-        .clone()
-        .unwrap_or_else(|| key.purl().to_string());
+    let purl = component.stated_purl();
     let mut external = Vec::new();
     let reference = |kind: &str, url: &str| ExternalReference {
         kind: kind.to_owned(),

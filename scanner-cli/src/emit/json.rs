@@ -182,7 +182,7 @@ fn component<'a>(report: &'a ScanReport, component: &'a Component) -> JsonCompon
     let key = &component.key;
     JsonComponent {
         reference: key.reference(),
-        purl: key.purl().to_string(),
+        purl: component.stated_purl(),
         ecosystem: key.ecosystem.as_str(),
         name: key.name.original(),
         normalized_name: key.name.normalized(),

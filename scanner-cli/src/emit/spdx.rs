@@ -144,11 +144,7 @@ fn package(
 ) -> PackageInformation {
     let key = &component.key;
     let reference = references.get(key);
-    let purl = component
-        .facts
-        .original_purl
-        .clone()
-        .unwrap_or_else(|| key.purl().to_string());
+    let purl = component.stated_purl();
     let comment = Some(common::spdx_notes(context, component, synthetic));
     PackageInformation {
         package_name: key.name.original().to_owned(),

@@ -163,11 +163,7 @@ fn package(
     shared: &mut Shared,
 ) -> Package {
     let key = &component.key;
-    let purl = component
-        .facts
-        .original_purl
-        .clone()
-        .unwrap_or_else(|| key.purl().to_string());
+    let purl = component.stated_purl();
     let mut header = header(id, Some(key.name.original().to_owned()));
     header.comment = Some(common::spdx_notes(context, component, synthetic));
     Package {
