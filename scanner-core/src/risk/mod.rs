@@ -419,6 +419,37 @@ impl Default for RiskOptions {
     }
 }
 
+/// The rules that need nothing but the graph (the order does not matter: findings are sorted).
+/// Rules that take the operator's options or the database run in [`analyze_with`] itself.
+const GRAPH_RULES: &[fn(&DependencyGraph) -> Vec<Finding>] = &[
+    unpinned::check,
+    non_registry_source::check,
+    missing_hashes::check,
+    alternative_registry::check,
+    installed_file_modified::check,
+    installed_integrity_unknown::check,
+    unrecorded_installed_file::check,
+    pth_startup_code::check,
+    artifact_file_modified::check,
+    mcp_unpinned::check,
+    mcp_transport::check,
+    mcp_credentials::check,
+    mcp_auto_approve::check,
+    mcp_shell::check,
+    tool_hidden_instructions::check,
+    mcp_tool_shadowing::check,
+    mcp_toxic_flow::check,
+    mcp_server_override::check,
+    agent_download_execute::check,
+    agent_hook_outside_project::check,
+    agent_blanket_permission::check,
+    agent_prompts_disabled::check,
+    agent_code_loading_env::check,
+    agent_base_url::check,
+    agent_hidden_instructions::check,
+    agent_literal_secret::check,
+];
+
 /// Runs every rule over `graph`; advisories are matched only when a source is given.
 pub fn analyze(graph: &DependencyGraph, source: Option<&dyn VulnerabilitySource>) -> Analysis {
     analyze_with(graph, source, &RiskOptions::default())
@@ -434,23 +465,9 @@ pub fn analyze_with(
         unknown_counts_as: options.unknown_counts_as,
         ..Analysis::default()
     };
-    analysis.findings.extend(unpinned::check(graph));
-    analysis.findings.extend(non_registry_source::check(graph));
-    analysis.findings.extend(missing_hashes::check(graph));
-    analysis.findings.extend(alternative_registry::check(graph));
-    analysis
-        .findings
-        .extend(installed_file_modified::check(graph));
-    analysis
-        .findings
-        .extend(installed_integrity_unknown::check(graph));
-    analysis
-        .findings
-        .extend(unrecorded_installed_file::check(graph));
-    analysis.findings.extend(pth_startup_code::check(graph));
-    analysis
-        .findings
-        .extend(artifact_file_modified::check(graph));
+    for rule in GRAPH_RULES {
+        analysis.findings.extend(rule(graph));
+    }
     let mut model_findings = pickle_imports::check(graph, &options.model);
     model_findings.extend(model_integrity::check(graph));
     model_findings.extend(remote_code::check(graph));
@@ -478,37 +495,6 @@ pub fn analyze_with(
         }
     }
     analysis.findings.extend(model_findings);
-    analysis.findings.extend(mcp_unpinned::check(graph));
-    analysis.findings.extend(mcp_transport::check(graph));
-    analysis.findings.extend(mcp_credentials::check(graph));
-    analysis.findings.extend(mcp_auto_approve::check(graph));
-    analysis.findings.extend(mcp_shell::check(graph));
-    analysis
-        .findings
-        .extend(tool_hidden_instructions::check(graph));
-    analysis.findings.extend(mcp_tool_shadowing::check(graph));
-    analysis.findings.extend(mcp_toxic_flow::check(graph));
-    analysis.findings.extend(mcp_server_override::check(graph));
-    analysis
-        .findings
-        .extend(agent_download_execute::check(graph));
-    analysis
-        .findings
-        .extend(agent_hook_outside_project::check(graph));
-    analysis
-        .findings
-        .extend(agent_blanket_permission::check(graph));
-    analysis
-        .findings
-        .extend(agent_prompts_disabled::check(graph));
-    analysis
-        .findings
-        .extend(agent_code_loading_env::check(graph));
-    analysis.findings.extend(agent_base_url::check(graph));
-    analysis
-        .findings
-        .extend(agent_hidden_instructions::check(graph));
-    analysis.findings.extend(agent_literal_secret::check(graph));
     if let Some(source) = source {
         vulnerability::check(graph, source, &mut analysis);
     }
