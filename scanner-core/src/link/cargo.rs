@@ -94,8 +94,14 @@ pub(crate) fn assemble(
     candidates: &[&Candidate<'_>],
 ) -> Assembled {
     let lock_directory = parent_directory(lock_path);
+    let Extraction {
+        components: lock_components,
+        references: mut lock_references,
+        diagnostics,
+        ..
+    } = lock;
     let mut extraction = Extraction {
-        diagnostics: lock.diagnostics,
+        diagnostics,
         ..Extraction::default()
     };
 
@@ -116,8 +122,7 @@ pub(crate) fn assemble(
         Workspace::discover(lock_directory, &manifests, &mut extraction.diagnostics);
     workspace.root_manifest_unreadable = root_manifest_unreadable;
 
-    let entries: Vec<Entry<'_>> = lock
-        .components
+    let entries: Vec<Entry<'_>> = lock_components
         .iter()
         .enumerate()
         .filter_map(Entry::of)
@@ -190,40 +195,57 @@ pub(crate) fn assemble(
     for key in &keys {
         by_name.entry(key.name.normalized()).or_default().push(key);
     }
-    let mut references: HashMap<(&ComponentKey, Option<u32>), Vec<&Reference>> = HashMap::new();
-    for reference in &lock.references {
-        references
-            .entry((
-                &reference.from,
-                reference.location.as_ref().and_then(|l| l.line),
-            ))
-            .or_default()
-            .push(reference);
+    // Each entry's written references, by their positions in the lock's list: the joined
+    // references are written over the lock's own, in place, so a large lock does not hold both
+    // lists at once (they were the peak of a scan of one big Cargo.lock).
+    let entry_of: HashMap<(&ComponentKey, Option<u32>), usize> = entries
+        .iter()
+        .enumerate()
+        .map(|(at, entry)| ((&entry.component.key, entry.line), at))
+        .collect();
+    let mut written_by: Vec<Vec<usize>> = vec![Vec::new(); entries.len()];
+    for (position, reference) in lock_references.iter().enumerate() {
+        let line = reference.location.as_ref().and_then(|l| l.line);
+        if let Some(positions) = entry_of
+            .get(&(&reference.from, line))
+            .and_then(|&at| written_by.get_mut(at))
+        {
+            positions.push(position);
+        }
     }
-    for (entry, key) in entries.iter().zip(&keys) {
+    drop(entry_of);
+    // `joined[position]`: the lock's reference at `position` now holds a joined one. A
+    // reference that gives more than one (a target declared both normal and build) adds the
+    // rest to `more`; the graph keys edges by their ends and kind, so their order is free.
+    let mut joined = vec![false; lock_references.len()];
+    let mut more: Vec<Reference> = Vec::new();
+    for ((entry, key), written) in entries.iter().zip(&keys).zip(&written_by) {
         let location = entry.location(lock_path);
         let member = workspace.member_for(entry);
         let declarations = member
             .map(|manifest| workspace.declarations(manifest))
             .unwrap_or_default();
         let mut locked_names = BTreeSet::new();
-        let written = references
-            .get(&(&entry.component.key, entry.line))
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        for reference in written {
-            let found: Vec<&ComponentKey> = match &reference.to {
-                Target::Key(target) => vec![target],
+        for &position in written {
+            let Some(reference) = lock_references.get(position) else {
+                continue;
+            };
+            let found: Vec<ComponentKey> = match &reference.to {
+                Target::Key(target) => vec![target.clone()],
                 Target::Named(named) => {
                     resolve_entry(named, reference, key, &by_name, &mut extraction)
+                        .into_iter()
+                        .cloned()
+                        .collect()
                 }
             };
+            let mut edges: Vec<(ComponentKey, EdgeKind)> = Vec::new();
             for target in found {
                 locked_names.insert(target.name.normalized().to_owned());
                 // Without the member's manifest (or for third-party packages) the lock cannot say
                 // whether an edge is dev or build: it is taken as normal, the safe side for scope.
                 let kinds = if member.is_some() {
-                    edge_kinds(&declarations, target)
+                    edge_kinds(&declarations, &target)
                 } else {
                     BTreeSet::from([EdgeKind::Normal])
                 };
@@ -237,14 +259,22 @@ pub(crate) fn assemble(
                 } else {
                     kinds
                 };
-                for kind in kinds {
-                    extraction.references.push(Reference {
-                        from: key.clone(),
-                        to: Target::Key(target.clone()),
-                        kind,
-                        conditions: EdgeDetails::default(),
-                        location: Some(location.clone()),
-                    });
+                edges.extend(kinds.into_iter().map(|kind| (target.clone(), kind)));
+            }
+            for (target, kind) in edges {
+                let reference = Reference {
+                    from: key.clone(),
+                    to: Target::Key(target),
+                    kind,
+                    conditions: EdgeDetails::default(),
+                    location: Some(location.clone()),
+                };
+                match (lock_references.get_mut(position), joined.get_mut(position)) {
+                    (Some(slot), Some(done)) if !*done => {
+                        *slot = reference;
+                        *done = true;
+                    }
+                    _ => more.push(reference),
                 }
             }
         }
@@ -266,11 +296,17 @@ pub(crate) fn assemble(
 
     workspace.report_unmatched(&entries, lock_path, &mut extraction.diagnostics);
     let accounted = workspace.accounted();
+    drop(written_by);
+    // The lock's references that gave no joined one (unresolved, or of no entry) are dropped.
+    let mut joined = joined.into_iter();
+    lock_references.retain(|_| joined.next().unwrap_or(false));
+    lock_references.append(&mut more);
+    extraction.references = lock_references;
 
     // The components are updated in the lock's own list, in place (`kept` is ascending by
     // index): a second list of a large lock's components would double the join's peak.
     let inherited = workspace.root.and_then(|root| root.workspace.as_ref());
-    let mut components = lock.components;
+    let mut components = lock_components;
     let mut kept = kept.into_iter().peekable();
     let mut index = 0_usize;
     components.retain_mut(|component| {

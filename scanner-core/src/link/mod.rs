@@ -530,19 +530,34 @@ pub fn merge(
 ) -> DependencyGraph {
     extractions.iter_mut().for_each(redact::redact_extraction);
     let mut builder = GraphBuilder::new();
-    for extraction in &extractions {
-        for component in &extraction.components {
-            builder.add_component(component.clone());
+    // The components move into the graph (a copy would hold a large lock's components twice);
+    // an extraction keeps only its keys, and only when a named reference is resolved among them.
+    let mut candidates: Vec<Vec<ComponentKey>> = Vec::with_capacity(extractions.len());
+    for extraction in &mut extractions {
+        let components = std::mem::take(&mut extraction.components);
+        let named = extraction
+            .references
+            .iter()
+            .any(|reference| matches!(reference.to, Target::Named(_)));
+        candidates.push(if named {
+            components
+                .iter()
+                .map(|component| component.key.clone())
+                .collect()
+        } else {
+            Vec::new()
+        });
+        for component in components {
+            builder.add_component(component);
         }
     }
-    for extraction in extractions {
-        diagnostics.extend(extraction.diagnostics.iter().cloned());
+    for (mut extraction, keys) in extractions.into_iter().zip(candidates) {
+        diagnostics.append(&mut extraction.diagnostics);
         for (index, reference) in extraction.references.iter().enumerate() {
             let found: Vec<ComponentKey> = match &reference.to {
                 Target::Key(key) => vec![key.clone()],
                 Target::Named(named) => {
-                    let candidates = extraction.components.iter().map(|component| &component.key);
-                    let resolution = resolve(named, candidates);
+                    let resolution = resolve(named, keys.iter());
                     // Only a declaration that its candidates leave open asks whether the file
                     // already links its component to the name (the lock's own edge says which).
                     let already_linked = matches!(resolution, Resolution::Unpicked(_))
