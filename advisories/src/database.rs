@@ -126,6 +126,9 @@ impl Replacement {
             .map_err(|error| {
                 DatabaseError::sqlite(&target, "cannot configure the database copy", error)
             })?;
+        store::keep_plans(&connection).map_err(|error| {
+            DatabaseError::sqlite(&target, "cannot configure the database copy", error)
+        })?;
         store::migrate(&connection, &target)?;
         self.connection = Some(connection);
         Ok(())
