@@ -29,6 +29,7 @@ mod db_freshness;
 mod db_import;
 mod db_kill;
 mod db_sync;
+mod deployed_example;
 mod diff;
 mod fuzz_replay;
 mod hostile_environment;
