@@ -15,7 +15,6 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use ignore::WalkBuilder;
-use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
 use crate::extract::cargo::metadata::CargoGraphSource;
@@ -844,36 +843,54 @@ fn attach_to_image(image: &Image, extracted: &mut [Extracted]) -> Extracted {
 type Numbered = (usize, Job);
 
 /// Runs `jobs` (largest first): the largest, and the manifests read only for a lockfile named
-/// alone to join, on the calling thread; the others on the rayon pool meanwhile. Why: glibc
-/// gives every thread its own malloc arena and never hands memory a worker freed to another
-/// thread, so a parse's temporaries freed in a worker's arena stay resident while the calling
-/// thread matches and writes the report in its own. Parsed here, their memory is reused by what
-/// follows. Measured on qdrant's Cargo.lock named alone (docs/PERFORMANCE.md, "Reshaping
-/// (issue 18)"): the same 9.7 MiB of heap at the peak took 31 MiB of resident memory with every
-/// job on the pool. Results keep the order of `jobs`.
+/// alone to join, on the calling thread; the others meanwhile on all but one of the rayon pool's
+/// threads, the calling thread joining them when its own are done.
+///
+/// Why the calling thread: glibc gives every thread its own malloc arena and never hands memory
+/// a worker freed to another thread, so a parse's temporaries freed in a worker's arena stay
+/// resident while the calling thread matches and writes the report in its own. Parsed here,
+/// their memory is reused by what follows. Measured on qdrant's Cargo.lock named alone
+/// (docs/PERFORMANCE.md, "Reshaping (issue 18)"): the same 9.7 MiB of heap at the peak took
+/// 31 MiB of resident memory with every job on the pool.
+///
+/// Why one pool thread is left out: with the calling thread, as many jobs run at once as the
+/// pool has threads (more would only hold more files in memory at once on as many cores), and
+/// the thread left out runs the parallel parts of the jobs (a large lockfile parsed in pieces,
+/// files re-hashed), which a job on the calling thread hands to the pool. Results keep the order
+/// of `jobs`.
 fn run_jobs(jobs: Vec<Job>, options: &ScanOptions, progress: &ProgressState) -> Vec<JobResult> {
     let (here, pooled): (Vec<Numbered>, Vec<Numbered>) = jobs
         .into_iter()
         .enumerate()
         .partition(|(index, job)| *index == 0 || job.join_only);
-    let mut results: Vec<(usize, JobResult)> = Vec::new();
-    let mut from_pool: Vec<(usize, JobResult)> = Vec::new();
+    let total = here.len() + pooled.len();
+    let queue = Mutex::new(pooled.into_iter());
+    let results: Mutex<Vec<(usize, JobResult)>> = Mutex::new(Vec::with_capacity(total));
+    let drain = || loop {
+        let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
+        let Some((index, job)) = next else {
+            break;
+        };
+        let result = run_job(&job, options, progress);
+        results
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((index, result));
+    };
     rayon::in_place_scope(|scope| {
-        if !pooled.is_empty() {
-            scope.spawn(|_| {
-                from_pool = pooled
-                    .into_par_iter()
-                    .with_max_len(1)
-                    .map(|(index, job)| (index, run_job(&job, options, progress)))
-                    .collect();
-            });
+        for _ in 1..rayon::current_num_threads() {
+            scope.spawn(|_| drain());
         }
-        results = here
-            .into_iter()
-            .map(|(index, job)| (index, run_job(&job, options, progress)))
-            .collect();
+        for (index, job) in here {
+            let result = run_job(&job, options, progress);
+            results
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push((index, result));
+        }
+        drain();
     });
-    results.append(&mut from_pool);
+    let mut results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
     results.sort_by_key(|(index, _)| *index);
     results.into_iter().map(|(_, result)| result).collect()
 }
