@@ -44,7 +44,12 @@ fn the_deployed_wheelhouse_satisfies_its_lock_exactly() {
         ],
     );
     let stdout = support::stdout(&output);
-    assert_eq!(output.status.code(), Some(0), "{stdout}{}", support::stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        support::stderr(&output)
+    );
     assert!(
         stdout.contains("5 packages pinned by hash, 5 present")
             && stdout.contains("5 artifacts, 5 with a locked hash")
@@ -69,7 +74,12 @@ fn the_deployed_environment_is_its_lock_with_the_lock_advisories() {
         ],
     );
     // A high finding fails the default policy.
-    assert_eq!(output.status.code(), Some(1), "{}", support::stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        support::stderr(&output)
+    );
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     let installed: BTreeSet<(String, String)> = report["components"]
         .as_array()
