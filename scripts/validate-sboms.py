@@ -1,10 +1,18 @@
 #!/usr/bin/env python3
 """Validates SBOM documents against the vendored official schemas with Python implementations
 (`jsonschema` for the JSON schemas, `xmlschema` for the CycloneDX XSDs): a second validator,
-independent of the Rust `jsonschema` crate the tests use, run offline.
+independent of the Rust `jsonschema` crate the tests use, run offline. SPDX 3.0.1 documents are
+also checked against the SPDX 3.0.1 model's SHACL shapes with `pyshacl`, the JSON-LD read with
+the vendored context (`spdx-3.0.1-context.jsonld`) and the shapes from the vendored
+`spdx-3.0.1-model.ttl`, so nothing is fetched: the JSON schema checks the serialization, the
+shapes check the model (classes of referenced elements, vocabularies, cardinalities).
 
-Usage: validate-sboms.py SCHEMAS_DIR FILE...   (the kind of each file is read from its content)
-Exit 0 when every file is valid, 1 when one is not (each error printed), 2 on bad usage.
+Usage: validate-sboms.py [--expect-shacl-violation] SCHEMAS_DIR FILE...
+  (the kind of each file is read from its content)
+  --expect-shacl-violation: each FILE is an SPDX 3 document that must FAIL the SHACL shapes
+  (a self-test of the validator: a check that cannot fail proves nothing)
+Exit 0 when every file is valid (or, with --expect-shacl-violation, every file is rejected by
+the shapes), 1 when one is not (each error printed), 2 on bad usage.
 """
 
 import json
@@ -14,6 +22,8 @@ import sys
 import jsonschema
 import referencing
 import xmlschema
+
+SPDX3_CONTEXT = "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"
 
 
 def registry(schemas: pathlib.Path) -> referencing.Registry:
@@ -65,6 +75,47 @@ def json_errors(schemas: pathlib.Path, document: dict) -> tuple[str, list[str]]:
     return (kind, errors)
 
 
+class Shapes:
+    """The SPDX 3.0.1 SHACL shapes and JSON-LD context, loaded once from the vendored files."""
+
+    def __init__(self, schemas: pathlib.Path):
+        import rdflib  # only needed (and only required) when SPDX 3 documents are checked
+
+        self.context = json.loads((schemas / "spdx-3.0.1-context.jsonld").read_text())["@context"]
+        self.model = rdflib.Graph().parse(schemas / "spdx-3.0.1-model.ttl", format="turtle")
+
+
+def shacl_errors(shapes: Shapes, document: dict) -> list[str]:
+    """Violations of the SPDX 3.0.1 SHACL shapes. The document's `@context` (the URL on
+    spdx.org) is replaced by the vendored context itself, so the JSON-LD parser never fetches
+    it; the model is both the shapes and the ontology (its `rdfs:subClassOf` lets a shape that
+    asks for a `software_Package` accept an `ai_AIPackage`), as spdx3-validate runs it."""
+    import pyshacl
+    import rdflib
+    from rdflib.namespace import SH
+
+    if document.get("@context") != SPDX3_CONTEXT:
+        return [f"@context is {document.get('@context')!r}, not {SPDX3_CONTEXT}"]
+    local = dict(document)
+    local["@context"] = shapes.context
+    data = rdflib.Graph().parse(data=json.dumps(local), format="json-ld")
+    conforms, results, _ = pyshacl.validate(
+        data, shacl_graph=shapes.model, ont_graph=shapes.model, inference="none"
+    )
+    if conforms:
+        return []
+    errors = []
+    for result in results.subjects(rdflib.RDF.type, SH.ValidationResult):
+        severity = results.value(result, SH.resultSeverity)
+        focus = results.value(result, SH.focusNode)
+        path = results.value(result, SH.resultPath)
+        message = results.value(result, SH.resultMessage)
+        errors.append(
+            f"SHACL {str(severity).rsplit('#', 1)[-1]}: {focus} {path}: {message}"[:400]
+        )
+    return sorted(errors) or ["SHACL: does not conform (no result listed)"]
+
+
 def xml_errors(schemas: pathlib.Path, text: str) -> tuple[str, list[str]]:
     marker = "http://cyclonedx.org/schema/bom/"
     start = text.find(marker)
@@ -80,17 +131,35 @@ def xml_errors(schemas: pathlib.Path, text: str) -> tuple[str, list[str]]:
 
 
 def main() -> int:
-    if len(sys.argv) < 3:
+    arguments = sys.argv[1:]
+    expect_violation = arguments[:1] == ["--expect-shacl-violation"]
+    if expect_violation:
+        arguments = arguments[1:]
+    if len(arguments) < 2:
         print(__doc__, file=sys.stderr)
         return 2
-    schemas = pathlib.Path(sys.argv[1]).resolve()
+    schemas = pathlib.Path(arguments[0]).resolve()
+    shapes = None
     failed = False
-    for name in sys.argv[2:]:
+    for name in arguments[1:]:
         text = pathlib.Path(name).read_text(encoding="utf-8")
         if text.lstrip().startswith("<"):
             kind, errors = xml_errors(schemas, text)
         else:
-            kind, errors = json_errors(schemas, json.loads(text))
+            document = json.loads(text)
+            if expect_violation:
+                shapes = shapes or Shapes(schemas)
+                if shacl_errors(shapes, document):
+                    print(f"rejected {name} (SPDX 3.0.1 SHACL), as expected")
+                else:
+                    failed = True
+                    print(f"ACCEPTED {name}: the SHACL shapes were expected to reject it")
+                continue
+            kind, errors = json_errors(schemas, document)
+            if kind == "SPDX 3.0.1 JSON-LD" and not errors:
+                shapes = shapes or Shapes(schemas)
+                errors = shacl_errors(shapes, document)
+                kind = "SPDX 3.0.1 JSON-LD, JSON schema and SHACL shapes"
         if errors:
             failed = True
             print(f"INVALID {name} ({kind}): {len(errors)} errors")

@@ -7,10 +7,13 @@
 #
 #   scripts/validate-sboms.sh [AIRLOCK_BINARY]
 #
-# Needs python3 with `jsonschema` and `xmlschema` (pip install jsonschema xmlschema; .ci/run
-# installs them). SPDX 3.0.1 is checked against its JSON schema only: its SHACL shapes are
-# published on spdx.org and `spdx3-validate` downloads them at run time, which this offline
-# check cannot do.
+# SPDX 3.0.1 documents are also checked against the SPDX 3.0.1 model's SHACL shapes (pyshacl,
+# with the model and JSON-LD context vendored in tests/schemas/, so nothing is fetched; run
+# under `unshare -n` to prove it). First, the shapes must reject a document made invalid on
+# purpose (a creator that is a package, not an agent): a check that cannot fail proves nothing.
+#
+# Needs python3 with `jsonschema`, `xmlschema` and `pyshacl` (pip install jsonschema xmlschema
+# pyshacl; .ci/run installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 airlock="${1:-${CARGO_TARGET_DIR:-target}/debug/airlock}"
@@ -18,8 +21,8 @@ if [ ! -x "$airlock" ]; then
   echo "no airlock binary at $airlock (cargo build first, or pass its path)" >&2
   exit 2
 fi
-python3 -c 'import jsonschema, xmlschema' || {
-  echo "needs python3 with jsonschema and xmlschema (pip install jsonschema xmlschema)" >&2
+python3 -c 'import jsonschema, xmlschema, pyshacl' || {
+  echo "needs python3 with jsonschema, xmlschema and pyshacl (pip install jsonschema xmlschema pyshacl)" >&2
   exit 2
 }
 output="$(mktemp -d)"
@@ -42,4 +45,16 @@ for project in "${projects[@]}"; do
   "$airlock" sbom "$project" -q -f spdx-json -o "$output/$name.spdx.json"
   "$airlock" sbom "$project" -q -f spdx3-json -o "$output/$name.spdx3.json"
 done
+# The self-test: the example's SPDX 3 document with its creator pointed at a package.
+python3 - "$output/agent-stack.spdx3.json" "$output/broken.spdx3" <<'PYTHON'
+import json, sys
+document = json.load(open(sys.argv[1]))
+package = next(node["spdxId"] for node in document["@graph"] if node["type"] == "software_Package")
+for node in document["@graph"]:
+    if node["type"] == "CreationInfo":
+        node["createdBy"] = [package]
+json.dump(document, open(sys.argv[2], "w"))
+PYTHON
+python3 -W ignore scripts/validate-sboms.py --expect-shacl-violation tests/schemas "$output/broken.spdx3"
+rm "$output/broken.spdx3"
 python3 -W ignore scripts/validate-sboms.py tests/schemas "$output"/*

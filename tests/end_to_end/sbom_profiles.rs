@@ -355,4 +355,33 @@ fn manifest_authors_and_licenses_reach_every_writer() {
         component["properties"]["airlock:authors"],
         r#"[{"name":"Ada Lovelace","email":"ada@example.org"}]"#
     );
+
+    // And from airlock's SPDX 2.3 (JSON and tag-value: `originator`) and SPDX 3.0.1
+    // (`originatedBy`): sbom -> read that sbom -> the same authors.
+    for (format, file) in [
+        ("spdx-json", "bom.spdx.json"),
+        ("spdx-tag-value", "bom.spdx"),
+        ("spdx3-json", "bom.spdx3.json"),
+    ] {
+        let written = temporary.path().join(file);
+        let output = run_in(
+            temporary.path(),
+            &["sbom", "app", "-f", format, "-o", written.to_str().unwrap()],
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        let output = run_in(temporary.path(), &["sbom", file, "-f", "json"]);
+        assert!(output.status.success(), "{file}: {}", stderr(&output));
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let component = report["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|component| component["name"] == "authored")
+            .unwrap_or_else(|| panic!("{file}: no `authored` in {report}"));
+        assert_eq!(
+            component["properties"]["airlock:authors"],
+            r#"[{"name":"Ada Lovelace","email":"ada@example.org"}]"#,
+            "{file}"
+        );
+    }
 }

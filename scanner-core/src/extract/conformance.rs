@@ -1,5 +1,5 @@
 //! The conformance suite (issue 23): cases ported from the package managers' own test suites
-//! (pip, packaging, uv, poetry, pdm, pipenv, the `cargo-lock` crate), one folder per package manager
+//! (pip, packaging, uv, poetry, pdm, pipenv, the `cargo-lock` crate, cargo), one folder per package manager
 //! under `tests/fixtures/conformance/<manager>/`, each with a `cases.json` table and a
 //! `SOURCES.md` giving the repository, path, commit and license of every ported case. The
 //! authority for a format is the tool that writes or installs it: each case says what that
@@ -84,6 +84,51 @@ struct Expect {
     /// These packages, `name source-kind` (`url git`), among others.
     #[serde(default)]
     sources: Vec<String>,
+    /// Exactly these dependency edges, `from -> to`, each end `name==version` and, for a
+    /// source other than the default registry, its kind after a space (`a==0.2.0 path`):
+    /// the graph the tool builds from the file.
+    #[serde(default)]
+    edges: Option<Vec<String>>,
+    /// Exactly these packages (as in `edges`) carry a SHA-256 digest (a lock's checksums).
+    #[serde(default)]
+    checksums: Option<Vec<String>>,
+    /// These git packages, `name reference commit` (`dep1 branch=master 0123…`, `-` for none),
+    /// among others: the branch, tag or rev asked for and the commit locked, as the tool reads them.
+    #[serde(default)]
+    git: Vec<String>,
+}
+
+/// A package as `edges` and `checksums` name it.
+fn end(key: &crate::component::ComponentKey) -> String {
+    let version = key.version.as_deref().unwrap_or("");
+    let name = key.name.normalized();
+    if key.source == crate::component::Source::DEFAULT_REGISTRY {
+        format!("{name}=={version}")
+    } else {
+        format!("{name}=={version} {}", key.source.kind())
+    }
+}
+
+/// A git package as `git` names it.
+fn git_end(key: &crate::component::ComponentKey) -> Option<String> {
+    use crate::component::{GitReference, Source};
+    let Source::Git {
+        reference, commit, ..
+    } = &key.source
+    else {
+        return None;
+    };
+    let reference = match reference {
+        Some(GitReference::Branch(value)) => format!("branch={value}"),
+        Some(GitReference::Tag(value)) => format!("tag={value}"),
+        Some(GitReference::Rev(value)) => format!("rev={value}"),
+        None => "-".to_owned(),
+    };
+    Some(format!(
+        "{} {reference} {}",
+        key.name.normalized(),
+        commit.as_deref().unwrap_or("-")
+    ))
 }
 
 fn folder() -> PathBuf {
@@ -204,6 +249,46 @@ fn run(manager: &Path, case: &Case) -> Result<(), String> {
             return Err(format!("no package `{wanted}`"));
         }
     }
+    if let Some(wanted) = &expect.edges {
+        let mut edges: Vec<String> = linked
+            .graph
+            .edges()
+            .map(|edge| format!("{} -> {}", end(edge.from), end(edge.to)))
+            .collect();
+        edges.sort();
+        let mut wanted = wanted.clone();
+        wanted.sort();
+        if edges != wanted {
+            return Err(format!("edges {edges:#?}, the tool reads {wanted:#?}"));
+        }
+    }
+    if let Some(wanted) = &expect.checksums {
+        let mut hashed: Vec<String> = packages
+            .iter()
+            .filter(|component| !component.hashes.is_empty())
+            .map(|component| end(&component.key))
+            .collect();
+        hashed.sort();
+        let mut wanted = wanted.clone();
+        wanted.sort();
+        if hashed != wanted {
+            return Err(format!(
+                "checksums on {hashed:?}, the tool reads {wanted:?}"
+            ));
+        }
+    }
+    for wanted in &expect.git {
+        if !packages
+            .iter()
+            .any(|component| git_end(&component.key).as_deref() == Some(wanted.as_str()))
+        {
+            let found: Vec<String> = packages
+                .iter()
+                .filter_map(|component| git_end(&component.key))
+                .collect();
+            return Err(format!("no git package `{wanted}` (read: {found:?})"));
+        }
+    }
     let codes: Vec<String> = linked
         .diagnostics
         .iter()
@@ -240,6 +325,7 @@ const MANAGERS: &[&str] = &[
     "pdm",
     "pipenv",
     "cargo-lock",
+    "cargo",
 ];
 
 #[test]

@@ -63,6 +63,24 @@ impl Author {
         }
     }
 
+    /// An author from SPDX's agent text, the inverse of [`Author::spdx_person`]: `Name (email)`,
+    /// `Name`, or a bare email (one word with an `@`). Used for SPDX 2.3 `PackageOriginator`
+    /// (after its `Person:` / `Organization:` prefix) and SPDX 3 agent names.
+    pub fn parse_spdx_person(text: &str) -> Result<Author, String> {
+        let text = text.trim();
+        if let Some((name, email)) = text
+            .strip_suffix(')')
+            .and_then(|rest| rest.rsplit_once(" ("))
+            .filter(|(_, email)| email.contains('@') && !email.contains(char::is_whitespace))
+        {
+            return Author::new(Some(name), Some(email));
+        }
+        if text.contains('@') && !text.contains(char::is_whitespace) {
+            return Author::new(None, Some(text));
+        }
+        Author::new(Some(text), None)
+    }
+
     /// `Name <email>`, `Name` or `<email>`: one line of free text.
     pub fn contact(&self) -> String {
         match (&self.name, &self.email) {
@@ -107,6 +125,17 @@ mod tests {
         assert_eq!(both.spdx_person(), "Jane Doe (jane@example.org)");
         assert_eq!(both.contact(), "Jane Doe <jane@example.org>");
         let name = Author::parse_contact("The Team").unwrap();
+        for author in [
+            both.clone(),
+            name.clone(),
+            Author::new(None, Some("team@example.org")).unwrap(),
+            Author::new(Some("Team (Core) Ltd"), None).unwrap(),
+        ] {
+            assert_eq!(
+                Author::parse_spdx_person(&author.spdx_person()).unwrap(),
+                author
+            );
+        }
         assert_eq!((name.name.as_deref(), name.email), (Some("The Team"), None));
         let email = Author::parse_contact("<team@example.org>").unwrap();
         assert_eq!(email.label(), "team@example.org");

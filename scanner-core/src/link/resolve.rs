@@ -155,6 +155,32 @@ pub fn resolve<'k>(
     match (found.as_slice(), &target.requirement) {
         ([], _) => Resolution::None,
         ([only], _) => Resolution::One(only),
+        // Cargo never writes a path package's source, so a `Cargo.lock` entry `a 0.2.0` that
+        // a path package and a registry package of that name and version both match is the
+        // path package (cargo's `into_resolve` settles it so: "we are hardcoded to use that").
+        (
+            several,
+            Requirement::Exact {
+                version: Some(_),
+                source: None,
+            },
+        ) if target.origin == Origin::CargoLock
+            && only(
+                several
+                    .iter()
+                    .copied()
+                    .filter(|key| key.source.is_local_project()),
+            )
+            .is_some() =>
+        {
+            only(
+                several
+                    .iter()
+                    .copied()
+                    .filter(|key| key.source.is_local_project()),
+            )
+            .map_or(Resolution::Several(several.len()), Resolution::One)
+        }
         (several, Requirement::Exact { .. }) => Resolution::Several(several.len()),
         (
             several,

@@ -4,8 +4,11 @@
 //!   `[metadata]` table keyed `checksum name version (source)`; very old files have `[root]`.
 //! - v2: no `version` key, inline `checksum`, dependencies shortened to `name` or
 //!   `name version` unless ambiguous.
-//! - v3 (`version = 3`) and v4 (`version = 4`): v2's layout, differing in how git URLs are
-//!   encoded, which does not change what is read here.
+//! - v3 (`version = 3`) and v4 (`version = 4`): v2's layout; v4 percent-encodes a git
+//!   branch, tag or rev in the source's query, v3 writes it as it is.
+//! - any version: `replace = "name version (source)"` on a package a `[replace]` section
+//!   replaced (read as its one dependency), `[[patch.unused]]` (patches no package uses,
+//!   which are not in the graph, and not read).
 
 use std::collections::BTreeMap;
 
@@ -13,7 +16,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::cargo_toml::path_or_dot;
-use super::{crate_name, parse_lock_source, parse_toml};
+use super::{crate_name, parse_lock_source_as, parse_toml};
 use crate::component::{
     Component, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, Hash, HashAlgorithm, Source,
 };
@@ -183,6 +186,8 @@ struct WirePackage {
     checksum: Option<String>,
     #[serde(default)]
     dependencies: Vec<String>,
+    /// `replace = "name version (source)"`: the package a manifest's `[replace]` put in its place.
+    replace: Option<String>,
 }
 
 impl LockFile {
@@ -218,6 +223,7 @@ impl LockFile {
         };
 
         let mut diagnostics = Vec::new();
+        let query_encoded = version == LockVersion::V4;
         let v1_checksums: BTreeMap<&str, &str> = wire
             .metadata
             .iter()
@@ -269,7 +275,7 @@ impl LockFile {
             }
             let source = match &package.source {
                 None => None,
-                Some(text) => match parse_lock_source(text) {
+                Some(text) => match parse_lock_source_as(text, query_encoded) {
                     Some(source) => Some(source),
                     None => {
                         diagnostics.push(Diagnostic::warning(
@@ -303,8 +309,12 @@ impl LockFile {
                 },
             };
             let mut dependencies = Vec::new();
-            for text in &package.dependencies {
-                match parse_reference(text) {
+            // A package `[replace]`d by another (cargo's `replace = "…"`, written instead of
+            // its dependencies): what cargo builds in its place is the replacement, so the
+            // replaced package, kept as the name and version the manifests asked for, gets
+            // one edge, to its replacement, whose own dependencies follow from there.
+            for text in package.dependencies.iter().chain(&package.replace) {
+                match parse_reference(text, query_encoded) {
                     Some(reference) => dependencies.push(reference),
                     None => diagnostics.push(Diagnostic::warning(
                         DiagnosticCode::InvalidEntry,
@@ -330,8 +340,9 @@ impl LockFile {
     }
 }
 
-/// Reads `name`, `name version` or `name version (source)`.
-fn parse_reference(text: &str) -> Option<LockReference> {
+/// Reads `name`, `name version` or `name version (source)` (`query_encoded`: a v4 lock's git
+/// reference, see [`parse_lock_source_as`]).
+fn parse_reference(text: &str, query_encoded: bool) -> Option<LockReference> {
     let mut parts = text.splitn(3, ' ');
     let name = crate_name(parts.next()?).ok()?;
     let version = parts.next().map(str::to_owned);
@@ -339,7 +350,7 @@ fn parse_reference(text: &str) -> Option<LockReference> {
         None => None,
         Some(rest) => {
             let inner = rest.strip_prefix('(')?.strip_suffix(')')?;
-            Some(parse_lock_source(inner)?)
+            Some(parse_lock_source_as(inner, query_encoded)?)
         }
     };
     Some(LockReference {
@@ -357,15 +368,16 @@ mod tests {
     fn references() {
         let full = parse_reference(
             "serde 1.0.101 (registry+https://github.com/rust-lang/crates.io-index)",
+            false,
         )
         .unwrap();
         assert_eq!(full.name.original(), "serde");
         assert_eq!(full.version.as_deref(), Some("1.0.101"));
         assert_eq!(full.source, Some(Source::DEFAULT_REGISTRY));
-        let short = parse_reference("serde").unwrap();
+        let short = parse_reference("serde", false).unwrap();
         assert_eq!((short.version, short.source), (None, None));
-        assert!(parse_reference("serde 1.0 (nonsense)").is_none());
-        assert!(parse_reference("").is_none());
+        assert!(parse_reference("serde 1.0 (nonsense)", false).is_none());
+        assert!(parse_reference("", false).is_none());
     }
 
     #[test]

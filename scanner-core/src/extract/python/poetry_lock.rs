@@ -571,8 +571,11 @@ fn read_source(
             },
             develop,
         ),
+        // A local archive (`./dist/demo-1.0.whl`): a distribution of the registry package
+        // of that name, matched against its advisories like uv's, pdm's and pip's local
+        // archives, not a local project (a `directory` source is one).
         "file" => (
-            Source::Path {
+            Source::File {
                 path: join_path(directory, url),
             },
             false,

@@ -910,7 +910,12 @@ pub(crate) fn poetry_declaration(
     declaration.optional = bool_field(table, "optional")
         .map_err(|error| error.message)?
         .unwrap_or(false);
-    declaration.extras = string_list(table, "extras").map_err(|error| error.message)?;
+    // Poetry takes `extras = "c"` as well as `extras = ["c"]` (its lock tests write the
+    // string form, test_locker.py::test_locker_properly_loads_nested_extras): one extra.
+    declaration.extras = match string_field(table, "extras") {
+        Ok(Some(extra)) => vec![extra.to_owned()],
+        _ => string_list(table, "extras").map_err(|error| error.message)?,
+    };
     declaration.extras.sort();
     declaration.extras.dedup();
     let mut markers = Vec::new();

@@ -1057,11 +1057,21 @@ fn apply_target(entry: &mut Entry, target: Target, top_directory: &str) {
 }
 
 /// The project a requirements file without `-e .` belongs to: a local component named after
-/// the file's directory (`requirements/` included: the file's directory is the one whose
-/// `pyproject.toml` the link stage joins), marked `virtual_project` (no `[project]` table names
-/// it), with no version. The link stage uses it only when no joined manifest names a project.
+/// the project's directory, marked `virtual_project` (no `[project]` table names it), with no
+/// version. The link stage uses it only when no joined manifest names a project.
+///
+/// The project's directory is the file's, except for a file in a directory named
+/// `requirements` (`requirements/base.txt`, `requirements/dev.txt`: the layout pip-tools and
+/// uv users keep their compiled files in): that folder holds the project's requirements, not
+/// a project, so the project is its parent, and `requirements/dev.txt` and a top-level
+/// `requirements.txt` share one root.
 fn directory_project(extractor: ExtractorId, path: &str) -> Option<Component> {
     let directory = parent_directory(path);
+    let directory = match directory.rsplit_once('/') {
+        Some((parent, "requirements")) => parent,
+        None if directory == "requirements" => "",
+        _ => directory,
+    };
     let key = ComponentKey::new(
         Ecosystem::PyPI,
         crate::link::python::directory_project_name(directory)?,

@@ -118,6 +118,7 @@ fn entry(component: &CdxComponent, position: &mut usize) -> Entry {
         }),
 
         model_card: component.model_card.clone(),
+        authors: Vec::new(),
     }
 }
 

@@ -174,6 +174,9 @@ struct Entry {
     scope: Option<Scope>,
     /// A CycloneDX `modelCard`, when the component has one airlock can read.
     model_card: Option<crate::sbom::cyclonedx::ModelCard>,
+    /// The authors an SPDX document names (SPDX 2.3 `originator`, SPDX 3 `originatedBy`), as
+    /// written there; CycloneDX carries them in the `airlock:authors` property instead.
+    authors: Vec<String>,
 }
 
 impl Entry {
@@ -438,6 +441,43 @@ fn parse_edge(text: &str) -> Option<(String, EdgeKind, EdgeDetails)> {
     ))
 }
 
+/// The authors an SPDX document names for an entry (`Name (email)` as airlock writes them),
+/// held to the caps a manifest's authors are: a document is input like any other, so an
+/// author with a control character or an over-long field is reported and left out, and at
+/// most [`crate::facts::author::MAX_AUTHORS`] are kept.
+fn authors_of(
+    input: &Input<'_>,
+    line: Option<u32>,
+    entry: &Entry,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<crate::facts::Author> {
+    let mut authors: Vec<crate::facts::Author> = Vec::new();
+    for text in &entry.authors {
+        match crate::facts::Author::parse_spdx_person(text) {
+            Ok(author) if authors.contains(&author) => {}
+            Ok(_) if authors.len() >= crate::facts::author::MAX_AUTHORS => {
+                diagnostics.push(Diagnostic::warning(
+                    DiagnosticCode::InvalidEntry,
+                    input.location(line),
+                    format!(
+                        "component `{}`: more than {} authors; the rest are left out",
+                        entry.name,
+                        crate::facts::author::MAX_AUTHORS
+                    ),
+                ));
+                break;
+            }
+            Ok(author) => authors.push(author),
+            Err(reason) => diagnostics.push(Diagnostic::warning(
+                DiagnosticCode::InvalidEntry,
+                input.location(line),
+                format!("component `{}`: author skipped: {reason}", entry.name),
+            )),
+        }
+    }
+    authors
+}
+
 fn convert(input: &Input<'_>, text: &str, document: Document) -> Extraction {
     let mut extraction = Extraction::default();
     let lines = reference_lines(text, document.reference_marker);
@@ -515,6 +555,9 @@ fn convert(input: &Input<'_>, text: &str, document: Document) -> Extraction {
             }
         }
         component.facts = properties::from_properties(named);
+        if component.facts.authors.is_empty() {
+            component.facts.authors = authors_of(input, line, entry, &mut extraction.diagnostics);
+        }
         if kind == ComponentKind::MachineLearningModel {
             if let Some(card) = &entry.model_card {
                 component.facts.model_card = Some(Box::new(cyclonedx::restore_model_card(
@@ -771,5 +814,64 @@ mod tests {
         assert_eq!(known.len(), 1);
         assert_eq!(known[0].component.name.normalized(), "aiofiles");
         assert_eq!(known[0].evidence[0].path, "bom.json");
+    }
+
+    /// SPDX originators are input: a hostile one (a control character that would forge a
+    /// tag-value line) is reported and left out; `Organization:` and plain `Person:` agents
+    /// and `NOASSERTION` read as SPDX means them.
+    #[test]
+    fn spdx_originators_become_authors_within_the_caps() {
+        let document = |originator: &str| {
+            serde_json::json!({
+                "spdxVersion": "SPDX-2.3",
+                "SPDXID": "SPDXRef-DOCUMENT",
+                "packages": [{
+                    "SPDXID": "SPDXRef-a",
+                    "name": "a",
+                    "versionInfo": "1.0",
+                    "originator": originator,
+                    "externalRefs": [{
+                        "referenceCategory": "PACKAGE-MANAGER",
+                        "referenceType": "purl",
+                        "referenceLocator": "pkg:pypi/a@1.0"
+                    }]
+                }]
+            })
+            .to_string()
+        };
+        let read = |originator: &str| {
+            let text = document(originator);
+            let extraction = SbomExtractor
+                .parse(&Input::new("bom.spdx.json", text.as_bytes()))
+                .unwrap();
+            let authors: Vec<String> = extraction.components[0]
+                .facts
+                .authors
+                .iter()
+                .map(crate::facts::Author::contact)
+                .collect();
+            let codes: Vec<&str> = extraction
+                .diagnostics
+                .iter()
+                .map(|diagnostic| diagnostic.code.as_str())
+                .collect();
+            (authors, codes.join(","))
+        };
+        assert_eq!(
+            read("Person: Ada Lovelace (ada@example.org)"),
+            (
+                vec!["Ada Lovelace <ada@example.org>".to_owned()],
+                String::new()
+            )
+        );
+        assert_eq!(
+            read("Organization: The Team"),
+            (vec!["The Team".to_owned()], String::new())
+        );
+        assert_eq!(read("NOASSERTION"), (Vec::new(), String::new()));
+        assert_eq!(
+            read("Person: Evil\nPackageName: injected"),
+            (Vec::new(), "invalid-entry".to_owned())
+        );
     }
 }

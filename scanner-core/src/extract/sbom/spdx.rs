@@ -52,6 +52,9 @@ struct WirePackage {
     primary_package_purpose: Option<String>,
     #[serde(default)]
     comment: Option<String>,
+    /// `Person: Name (email)`, `Organization: Name` or `NOASSERTION`.
+    #[serde(default)]
+    originator: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -83,6 +86,17 @@ fn license(value: Option<&String>) -> Option<String> {
     value
         .map(|text| text.trim().to_owned())
         .filter(|text| !text.is_empty() && text != "NOASSERTION" && text != "NONE")
+}
+
+/// The agent an `originator` names (`Person: …` or `Organization: …`; `NOASSERTION` names
+/// none): airlock writes a local project's first manifest author there.
+fn originator(value: Option<&str>) -> Option<String> {
+    let value = value?.trim();
+    let agent = value
+        .strip_prefix("Person:")
+        .or_else(|| value.strip_prefix("Organization:"))?
+        .trim();
+    (!agent.is_empty() && agent != "NOASSERTION").then(|| agent.to_owned())
 }
 
 /// airlock's own package comment, `airlock: kind=…; ecosystem=…; scope=…`, as pairs.
@@ -224,6 +238,9 @@ pub(super) fn read_json(
             properties,
             scope: None,
             model_card: None,
+            authors: originator(package.originator.as_deref())
+                .into_iter()
+                .collect(),
         });
     }
     document

@@ -42,8 +42,15 @@ pub(super) fn read_json(
     // A license as airlock wrote it: the text its comment keeps, else the expression.
     let mut expressions: HashMap<&str, &str> = HashMap::new();
     let mut declared: HashMap<&str, Vec<&str>> = HashMap::new();
+    // Agents by id: the persons and organizations `originatedBy` refers to.
+    let mut agents: HashMap<&str, &str> = HashMap::new();
     for node in &parsed.graph {
         match node {
+            Node::Person(agent) | Node::Organization(agent) => {
+                if let Some(name) = &agent.header.name {
+                    agents.insert(&agent.header.spdx_id, name);
+                }
+            }
             Node::simplelicensing_LicenseExpression(license) => {
                 let text = license
                     .header
@@ -69,7 +76,21 @@ pub(super) fn read_json(
     let mut document_roots = Vec::new();
     for node in &parsed.graph {
         let (package, purpose_kind) = match node {
-            Node::software_Package(package) => (package, None),
+            Node::software_Package(package) => {
+                packages.insert(&package.header.spdx_id);
+                let mut read = entry(package, None, &declared, &expressions);
+                // The makers of a software package: a local project's manifest authors, as
+                // airlock writes them. (An AI package's `originatedBy` holds its model card's
+                // creator and quantizer, which are card data and not manifest authors.)
+                read.authors = package
+                    .originated_by
+                    .iter()
+                    .filter_map(|id| agents.get(id.as_str()))
+                    .map(|name| (*name).to_owned())
+                    .collect();
+                document.entries.push(read);
+                continue;
+            }
             Node::ai_AIPackage(model) => {
                 (&model.package, Some(ComponentKind::MachineLearningModel))
             }
@@ -151,6 +172,7 @@ fn entry(
         properties: note_properties(&notes),
         scope: None,
         model_card: None,
+        authors: Vec::new(),
     }
 }
 

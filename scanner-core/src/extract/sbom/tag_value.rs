@@ -129,6 +129,9 @@ pub(super) fn read(input: &Input<'_>, text: &str) -> Result<Document, ExtractErr
                     "PackageComment" => {
                         package.insert("comment".into(), Value::String(value));
                     }
+                    "PackageOriginator" => {
+                        package.insert("originator".into(), Value::String(value));
+                    }
                     "PrimaryPackagePurpose" => {
                         package.insert(
                             "primaryPackagePurpose".into(),

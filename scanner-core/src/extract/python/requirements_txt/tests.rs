@@ -783,3 +783,36 @@ fn one_line_may_hold_several_options() {
         ])
     );
 }
+
+/// pip-tools and uv users keep compiled files in `requirements/` (`base.txt`, `dev.txt`): the
+/// root is the project, named after (and placed at) the folder's parent, shared with a
+/// top-level `requirements.txt`; `requirements/` at the top of the scan gives `workspace`.
+#[test]
+fn files_in_a_requirements_folder_belong_to_its_parent_project() {
+    let root_of = |path: &str| {
+        let extraction = extract(path, "pytest==8.0.0\n");
+        assert_eq!(extraction.roots.len(), 1, "{path}");
+        let root = &extraction.roots[0];
+        (root.name.normalized().to_owned(), root.source.clone())
+    };
+    let at = |path: &str| Source::Path {
+        path: path.to_owned(),
+    };
+    assert_eq!(
+        root_of("myapp/requirements/dev.txt"),
+        ("myapp".to_owned(), at("myapp"))
+    );
+    assert_eq!(
+        root_of("myapp/requirements/dev.txt"),
+        root_of("myapp/requirements.txt")
+    );
+    assert_eq!(
+        root_of("requirements/base.txt"),
+        ("workspace".to_owned(), at("."))
+    );
+    // Only a folder named exactly `requirements`: `reqs/` is a directory of its own.
+    assert_eq!(
+        root_of("myapp/reqs/dev.txt"),
+        ("reqs".to_owned(), at("myapp/reqs"))
+    );
+}
