@@ -432,6 +432,23 @@ fn binary_huge(file: &str) -> Vec<(String, Content, Expect)> {
                     Expect::Diagnostic,
                 ),
                 (
+                    // Extended numbering: 0 in the header, the count in section 0's size.
+                    "a 300 MB binary claiming 3 million section headers".to_owned(),
+                    Content::Sparse {
+                        prefix: {
+                            let mut elf = audited_elf(None, None);
+                            let headers =
+                                u64::from_le_bytes(elf[0x28..0x30].try_into().unwrap()) as usize;
+                            elf[0x3C..0x3E].copy_from_slice(&0u16.to_le_bytes());
+                            elf[headers + 0x20..headers + 0x28]
+                                .copy_from_slice(&3_000_000u64.to_le_bytes());
+                            elf
+                        },
+                        length: 300 << 20,
+                    },
+                    Expect::Diagnostic,
+                ),
+                (
                     "a universal binary of 44 architectures in 72 bytes".to_owned(),
                     Content::Bytes(fat),
                     Expect::Diagnostic,

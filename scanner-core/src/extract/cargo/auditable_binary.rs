@@ -12,6 +12,7 @@
 //! every dependency index is checked against the list. A binary without the section yields no
 //! components and a `binary-not-audited` warning: its contents are unknown, not clean.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
@@ -230,7 +231,19 @@ fn fat_count<R: ReadCacheOps>(path: &str, data: &ReadCache<R>) -> Result<(), Ext
 
 /// The section's bytes in one (thin) object file, capped; the error is the message.
 fn section_of<'data, D: ReadRef<'data>>(data: D) -> Result<Option<Vec<u8>>, String> {
-    let file = object::File::parse(data).map_err(|error| error.to_string())?;
+    let capped_at = Cell::new(None);
+    let capped = Capped {
+        data,
+        capped_at: &capped_at,
+    };
+    let cap_message = |error: object::Error| match capped_at.get() {
+        Some(size) => format!(
+            "a structure of {size} bytes (airlock reads at most {} MiB at once)",
+            MAX_READ_BYTES / (1024 * 1024)
+        ),
+        None => error.to_string(),
+    };
+    let file = object::File::parse(capped).map_err(cap_message)?;
     let Some(section) = file.section_by_name(SECTION) else {
         return Ok(None);
     };
@@ -242,8 +255,44 @@ fn section_of<'data, D: ReadRef<'data>>(data: D) -> Result<Option<Vec<u8>>, Stri
             MAX_SECTION_BYTES / (1024 * 1024)
         ));
     }
-    let bytes = section.data().map_err(|error| error.to_string())?;
+    let bytes = section.data().map_err(cap_message)?;
     Ok(Some(bytes.to_vec()))
+}
+
+/// The largest single read the `object` crate may make through the seekable reader (a section
+/// table, a symbol table): it allocates what a header claims before reading it, so a hostile
+/// header could otherwise make it allocate up to the file's size.
+const MAX_READ_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A [`ReadRef`] refusing reads over [`MAX_READ_BYTES`], remembering the refused size for the
+/// message.
+#[derive(Clone, Copy)]
+struct Capped<'cap, D> {
+    data: D,
+    capped_at: &'cap Cell<Option<u64>>,
+}
+
+impl<'data, D: ReadRef<'data>> ReadRef<'data> for Capped<'_, D> {
+    fn len(self) -> Result<u64, ()> {
+        self.data.len()
+    }
+
+    fn read_bytes_at(self, offset: u64, size: u64) -> Result<&'data [u8], ()> {
+        if size > MAX_READ_BYTES {
+            self.capped_at.set(Some(size));
+            return Err(());
+        }
+        self.data.read_bytes_at(offset, size)
+    }
+
+    fn read_bytes_at_until(
+        self,
+        range: std::ops::Range<u64>,
+        delimiter: u8,
+    ) -> Result<&'data [u8], ()> {
+        // Bounded by the reader (a string is read 4 KiB at most).
+        self.data.read_bytes_at_until(range, delimiter)
+    }
 }
 
 /// Inflates and parses the section's content.
@@ -595,6 +644,24 @@ mod tests {
         }
         assert!(FORMAT.extract(&Input::new("x", b"\x7fELF")).is_err());
         assert!(FORMAT.extract(&Input::new("x", b"")).is_err());
+    }
+
+    #[test]
+    fn a_header_claiming_a_huge_table_is_refused_before_it_is_read() {
+        // ELF64: 0 sections in the header means "the count is section 0's size" (extended
+        // numbering); 3 million headers of 64 bytes would be a 192 MB allocation.
+        let mut elf = fixture("tiny-audited");
+        let headers =
+            usize::try_from(u64::from_le_bytes(elf[0x28..0x30].try_into().unwrap())).unwrap();
+        elf[0x3C..0x3E].copy_from_slice(&0u16.to_le_bytes());
+        elf[headers + 0x20..headers + 0x28].copy_from_slice(&3_000_000u64.to_le_bytes());
+        let error = FORMAT.extract(&Input::new("app", &elf)).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("a structure of 192000000 bytes (airlock reads at most 64 MiB at once)"),
+            "{error}"
+        );
     }
 
     #[test]
