@@ -915,7 +915,9 @@ fn run_job(job: &Job, options: &ScanOptions, progress: &ProgressState) -> JobRes
                 read: Mutex::new(Vec::new()),
                 main: &job.display,
                 main_digest: OnceLock::new(),
-                progress: Some(progress),
+                // The bytes a row that asks for no digest hashes anyway (a binary that carries
+                // a dependency list) are not in the progress total.
+                progress: job.extractor.digest.then_some(progress),
                 skip_files: &options.skip_files,
                 sha512: options.sha512,
             };

@@ -633,6 +633,16 @@ impl Format {
         }
     }
 
+    /// Reads only the first `bytes` bytes, without a digest: a parser that reads on through
+    /// `input.files` (binaries, whose digest is wanted only when they carry something).
+    pub const fn prefix(self, bytes: u64) -> Format {
+        Format {
+            read: ReadLimit::Prefix { bytes },
+            digest: false,
+            ..self
+        }
+    }
+
     /// The row with another [`Role`].
     pub const fn role(self, role: Role) -> Format {
         Format { role, ..self }

@@ -60,7 +60,8 @@ pub const FORMAT: Format = Format::new(
     FileMatch::Content,
     &AuditableBinary,
 )
-.header_and_digest(HEAD_BYTES)
+// The digest is taken only of binaries that carry a list (a walk meets binaries without one).
+.prefix(HEAD_BYTES)
 .recognizes(recognizes)
 .fuzzed_as(
     "cargo_auditable_binary",
