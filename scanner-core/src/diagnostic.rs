@@ -58,6 +58,7 @@ diagnostic_codes! {
     OutputNotScanned => "output-not-scanned", "The file this run writes its report to (`-o`) lies inside a scanned path; it was not read as an input.";
     ImageEntrySkipped => "image-entry-skipped", "An entry of a container image layer was skipped (a path climbing out of the image, a hard link to nothing) or read from the root (an absolute path).";
     OsPackagesNotMatched => "os-packages-not-matched", "Operating-system packages (dpkg, apk) were listed but not matched: distribution advisories are not imported, so their vulnerabilities are unknown.";
+    BinaryNotAudited => "binary-not-audited", "An executable or library carries no cargo-auditable dependency list (`.dep-v0`): what it was built from is unknown, not absent.";
 }
 
 impl fmt::Display for DiagnosticCode {

@@ -297,6 +297,17 @@ pub fn scan_with(
     })
 }
 
+/// The formats known by their content alone ([`crate::extract::FileMatch::Content`]: binaries)
+/// whose content test accepts `prefix`.
+fn formats_by_content_alone(extractors: &[&'static Format], prefix: &[u8]) -> Vec<&'static Format> {
+    extractors
+        .iter()
+        .copied()
+        .filter(|format| matches!(format.files, crate::extract::FileMatch::Content))
+        .filter(|format| format.recognizes_content(prefix))
+        .collect()
+}
+
 fn collect_jobs(
     extractors: &[&'static Format],
     path: &Path,
@@ -455,22 +466,28 @@ fn collect_jobs(
                 continue;
             }
         }
-        // Model files go by content too (`pytorch_model` without an extension, a `.h5`).
-        // Regular files only: a link is checked below before anything is read through it, and
-        // a FIFO would block the read.
+        // Model files go by content too (`pytorch_model` without an extension, a `.h5`), and
+        // binaries by nothing else (an ELF executable has no extension, a PE one `.exe`): a
+        // binary is never taken for a model. Regular files only: a link is checked below
+        // before anything is read through it, and a FIFO would block the read.
         let regular_file = entry
             .file_type()
             .is_some_and(|file_type| file_type.is_file());
-        if accepting.is_empty()
-            && regular_file
-            && crate::extract::model::sniff::worth_sniffing(entry.path())
-        {
+        let model_candidate = crate::extract::model::sniff::worth_sniffing(entry.path());
+        let binary_candidate =
+            crate::extract::cargo::auditable_binary::worth_sniffing(entry.path());
+        if accepting.is_empty() && regular_file && (model_candidate || binary_candidate) {
             let display = display_path(entry.path());
             if let Ok(prefix) =
                 read_capped(entry.path(), &display, ReadLimit::Prefix { bytes: 4096 })
             {
-                accepting =
-                    crate::extract::model::sniff::model_formats_by_content(extractors, &prefix);
+                if binary_candidate {
+                    accepting = formats_by_content_alone(extractors, &prefix);
+                }
+                if accepting.is_empty() && model_candidate {
+                    accepting =
+                        crate::extract::model::sniff::model_formats_by_content(extractors, &prefix);
+                }
             }
         }
         if accepting.is_empty() {
@@ -915,7 +932,9 @@ fn run_job(job: &Job, options: &ScanOptions, progress: &ProgressState) -> JobRes
                 read: Mutex::new(Vec::new()),
                 main: &job.display,
                 main_digest: OnceLock::new(),
-                progress: Some(progress),
+                // The bytes a row that asks for no digest hashes anyway (a binary that carries
+                // a dependency list) are not in the progress total.
+                progress: job.extractor.digest.then_some(progress),
                 skip_files: &options.skip_files,
                 sha512: options.sha512,
             };

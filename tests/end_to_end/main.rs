@@ -18,6 +18,7 @@ mod agent_flows;
 mod air_gap_doc;
 mod attest;
 mod attest_model_signing;
+mod auditable_binary;
 mod binary;
 mod cargo_corpus;
 mod cli;

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use crate::support;
 use integration_tests::fuzz::Rng;
-use scanner_core::extract::{Syntax, FORMATS};
+use scanner_core::extract::{FileMatch, Syntax, FORMATS};
 use scanner_core::scan::{scan, ScanOptions};
 use scanner_core::DiagnosticSeverity;
 
@@ -43,6 +43,8 @@ struct Format {
     file: &'static str,
     corpus: &'static str,
     kind: Syntax,
+    /// Known by content alone (binaries): bytes it does not recognize are not its files.
+    by_content: bool,
 }
 
 /// The samples of the format table, in table order: every format, the agent client configs
@@ -55,6 +57,7 @@ fn formats() -> Vec<Format> {
                 file: sample.file,
                 corpus: format.fuzz_target,
                 kind: sample.syntax,
+                by_content: matches!(format.files, FileMatch::Content),
             })
         })
         .collect()
@@ -284,6 +287,58 @@ fn zip_bomb(entry: &str, copies: usize) -> Vec<u8> {
     zip
 }
 
+/// A zlib stream of `1 + 258 * copies` zeros, deflated by hand like [`zip_bomb`]'s entry (the
+/// Adler-32 is left 0).
+fn zlib_bomb(copies: usize) -> Vec<u8> {
+    let mut bits = Bits::default();
+    bits.value(1, 1); // BFINAL
+    bits.value(1, 2); // fixed Huffman codes
+    bits.code(0x30, 8); // literal 0
+    for _ in 0..copies {
+        bits.code(0xC5, 8); // length 258 (code 285)
+        bits.code(0, 5); // distance 1
+    }
+    bits.code(0, 7); // end of block
+    let mut stream = vec![0x78, 0x01];
+    stream.extend_from_slice(&bits.bytes);
+    stream.extend_from_slice(&[0; 4]);
+    stream
+}
+
+/// The audited ELF fixture (`cargo-auditable/tiny-audited`, 64-bit little-endian) with its
+/// `.dep-v0` section header rewritten: pointing at `payload` (appended to the file), or
+/// claiming `claimed` bytes.
+fn audited_elf(payload: Option<&[u8]>, claimed: Option<u64>) -> Vec<u8> {
+    let mut elf = std::fs::read(support::fixtures().join("cargo-auditable/tiny-audited")).unwrap();
+    let word = |elf: &[u8], at: usize, size: usize| -> u64 {
+        let mut bytes = [0u8; 8];
+        bytes[..size].copy_from_slice(&elf[at..at + size]);
+        u64::from_le_bytes(bytes)
+    };
+    let headers = word(&elf, 0x28, 8) as usize;
+    let entry = word(&elf, 0x3A, 2) as usize;
+    let count = word(&elf, 0x3C, 2) as usize;
+    let names = headers + entry * word(&elf, 0x3E, 2) as usize;
+    let names_offset = word(&elf, names + 0x18, 8) as usize;
+    let section = (0..count)
+        .map(|index| headers + entry * index)
+        .find(|header| {
+            let name = names_offset + word(&elf, *header, 4) as usize;
+            elf[name..].starts_with(b".dep-v0\0")
+        })
+        .unwrap();
+    if let Some(payload) = payload {
+        let offset = elf.len() as u64;
+        elf.extend_from_slice(payload);
+        elf[section + 0x18..section + 0x20].copy_from_slice(&offset.to_le_bytes());
+        elf[section + 0x20..section + 0x28].copy_from_slice(&(payload.len() as u64).to_le_bytes());
+    }
+    if let Some(claimed) = claimed {
+        elf[section + 0x20..section + 0x28].copy_from_slice(&claimed.to_le_bytes());
+    }
+    elf
+}
+
 /// A `.npz` seed: the `.npy` seed stored in a zip, as NumPy's `savez` writes it.
 fn npz_of(npy: &[u8]) -> Vec<u8> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -359,6 +414,47 @@ fn binary_huge(file: &str) -> Vec<(String, Content, Expect)> {
             Content::Bytes(zip_bomb("a.npy", (256 << 20) / 258)),
             Expect::Diagnostic,
         )],
+        "app" => {
+            // A universal Mach-O header counting 44 architectures (the most a walk takes for
+            // one: a Java class file shares the magic), whose table lies past the end.
+            let mut fat = 0xCAFE_BABEu32.to_be_bytes().to_vec();
+            fat.extend_from_slice(&44u32.to_be_bytes());
+            fat.extend_from_slice(&[0; 64]);
+            vec![
+                (
+                    "a section claiming 10 GB".to_owned(),
+                    Content::Bytes(audited_elf(None, Some(10_000_000_000))),
+                    Expect::Diagnostic,
+                ),
+                (
+                    "a section inflating to 256 MB".to_owned(),
+                    Content::Bytes(audited_elf(Some(&zlib_bomb((256 << 20) / 258)), None)),
+                    Expect::Diagnostic,
+                ),
+                (
+                    // Extended numbering: 0 in the header, the count in section 0's size.
+                    "a 300 MB binary claiming 3 million section headers".to_owned(),
+                    Content::Sparse {
+                        prefix: {
+                            let mut elf = audited_elf(None, None);
+                            let headers =
+                                u64::from_le_bytes(elf[0x28..0x30].try_into().unwrap()) as usize;
+                            elf[0x3C..0x3E].copy_from_slice(&0u16.to_le_bytes());
+                            elf[headers + 0x20..headers + 0x28]
+                                .copy_from_slice(&3_000_000u64.to_le_bytes());
+                            elf
+                        },
+                        length: 300 << 20,
+                    },
+                    Expect::Diagnostic,
+                ),
+                (
+                    "a universal binary of 44 architectures in 72 bytes".to_owned(),
+                    Content::Bytes(fat),
+                    Expect::Diagnostic,
+                ),
+            ]
+        }
         _ => Vec::new(),
     }
 }
@@ -407,7 +503,8 @@ fn cases() -> Vec<Case> {
             || format.file.ends_with("tokenizer.json");
         // `.bin` names many files that are not weights: bytes no weights format recognizes are
         // left alone (the models extractor's rule; a recognized-but-broken one is reported).
-        let unrecognized_ok = format.file.ends_with(".bin");
+        // A format known by content alone (binaries) never sees bytes it does not recognize.
+        let unrecognized_ok = format.file.ends_with(".bin") || format.by_content;
         let strict = |expect: Expect| if silent { Expect::Anything } else { expect };
         add(
             "binary garbage".to_owned(),

@@ -572,8 +572,8 @@ pub struct Format {
     /// of the format.
     pub fuzz_target: &'static str,
     /// The file names the fuzzer and the malformed-input suite feed the parser under (each must
-    /// be accepted by [`Format::files`]; formats told apart by name, like `.npy` and `.npz`, get
-    /// one each).
+    /// be accepted by [`Format::files`], unless the format goes by content alone,
+    /// [`FileMatch::Content`]; formats told apart by name, like `.npy` and `.npz`, get one each).
     pub samples: &'static [Sample],
     /// Reads what is installed (a `site-packages` directory, its `*.dist-info`): a directory
     /// walk runs it only inside an environment scanned directly or with
@@ -629,6 +629,16 @@ impl Format {
         Format {
             read: ReadLimit::Prefix { bytes },
             digest: true,
+            ..self
+        }
+    }
+
+    /// Reads only the first `bytes` bytes, without a digest: a parser that reads on through
+    /// `input.files` (binaries, whose digest is wanted only when they carry something).
+    pub const fn prefix(self, bytes: u64) -> Format {
+        Format {
+            read: ReadLimit::Prefix { bytes },
+            digest: false,
             ..self
         }
     }
@@ -704,6 +714,10 @@ pub enum FileMatch {
     Placed(&'static [Placed]),
     /// Anything a list cannot say (a grandparent directory, a name pattern).
     Custom(fn(&Path) -> bool),
+    /// No name: the format is known by its content alone ([`Format::recognizes`]), tried on a
+    /// file named on the command line and, in a walk, on the files the scan driver reads the
+    /// first bytes of (binaries, which carry any name or none).
+    Content,
 }
 
 /// File names and the directories they must sit in.
@@ -748,6 +762,7 @@ impl FileMatch {
                 })
             }),
             FileMatch::Custom(test) => test(path),
+            FileMatch::Content => false,
         }
     }
 }

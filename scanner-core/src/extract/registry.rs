@@ -11,6 +11,7 @@ pub static FORMATS: &[&Format] = &[
     &super::cargo::cargo_toml::FORMAT,
     &super::cargo::crate_archive::FORMAT,
     &super::cargo::vendored::FORMAT,
+    &super::cargo::auditable_binary::FORMAT,
     &super::python::requirements_txt::FORMAT,
     &super::python::pipfile_lock::FORMAT,
     &super::python::pdm_lock::FORMAT,
@@ -93,7 +94,8 @@ mod tests {
             assert!(!format.samples.is_empty(), "{id} has no samples");
             for sample in format.samples {
                 assert!(
-                    format.accepts(Path::new(sample.file)),
+                    format.accepts(Path::new(sample.file))
+                        || matches!(format.files, crate::extract::FileMatch::Content),
                     "{id} does not accept its sample {}",
                     sample.file
                 );

@@ -4,6 +4,7 @@
 //! Spec: the Cargo book (`reference/manifest.html`, `reference/workspaces.html`,
 //! `reference/specifying-dependencies.html`) and cargo's `EncodableResolve` for the lock format.
 
+pub mod auditable_binary;
 pub mod cargo_lock;
 pub mod cargo_toml;
 pub mod crate_archive;
