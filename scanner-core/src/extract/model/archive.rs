@@ -3,12 +3,14 @@
 //! may carry a pickle. Each is identified by its first bytes ([`super::sniff`]); a container
 //! is walked entry by entry, every entry identified by its own first bytes, nested containers
 //! recursively (zip in tar in zip), within the caps below. A container that holds no pickle and
-//! a `.dat` that is no pickle produce nothing: they are not models. 7z and gzip streams are not
-//! decompressed: a 7z archive beside model files is reported as not inspected.
+//! a `.dat` that is no pickle produce nothing: they are not models. gzip streams are not
+//! decompressed.
 //!
 //! Formats: zip (APPNOTE, through the `zip` crate over a seekable reader: only the central
 //! directory and the entries that are pickles are read), POSIX ustar (headers read by
-//! offset, members never loaded unless they are nested containers).
+//! offset, members never loaded unless they are nested containers), 7z (through the
+//! `sevenz-rust2` crate once [`super::seven_zip::preflight`] has found every declared size
+//! within the caps; entries are decompressed as a stream, in order).
 
 use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -88,7 +90,7 @@ impl Parse for Archive {
                     Ok(Extraction::default())
                 }
             }
-            Content::Zip | Content::Tar => {
+            Content::Zip | Content::Tar | Content::SevenZip => {
                 let mut weights = WeightsFile::new(WeightsFormat::Archive);
                 let mut budget = MAX_ENTRIES;
                 let reader = weights::reader(input);
@@ -102,15 +104,6 @@ impl Parse for Archive {
             }
             // Keras `.h5`: its `model_config` ([`super::hdf5`]).
             Content::Hdf5 => Ok(super::hdf5::read(ID, input)),
-            Content::SevenZip if beside_model_files(input) => {
-                let mut weights = WeightsFile::new(WeightsFormat::Archive);
-                weights.pickles.push(incomplete(
-                    "7z archive",
-                    "airlock does not decompress 7z archives, so what this one holds is unknown"
-                        .to_owned(),
-                ));
-                Ok(weights::report(ID, input, weights))
-            }
             _ => {
                 let mut extraction = Extraction::default();
                 let path = Path::new(input.path);
@@ -177,18 +170,6 @@ fn configs(input: &Input<'_>, content: Content, weights: &mut WeightsFile) {
     }
 }
 
-fn beside_model_files(input: &Input<'_>) -> bool {
-    super::ModelDirectory::of(input.path).is_some_and(|model| model.holds_model_files(input.files))
-        || has_extension(Path::new(input.path), &["7z"])
-            && super::ModelDirectory::of(input.path).is_some_and(|model| {
-                input.files.list(&model.directory).is_ok_and(|entries| {
-                    entries
-                        .iter()
-                        .any(|entry| entry.is_file && entry.name == "config.json")
-                })
-            })
-}
-
 /// A stream that could not be read through, named after where it is and saying why.
 pub(super) fn incomplete(name: &str, reason: String) -> PickleStream {
     PickleStream {
@@ -212,6 +193,7 @@ fn container(
     match kind {
         Content::Zip => zip_container(reader, prefix, depth, budget, streams),
         Content::Tar => tar_container(reader, prefix, depth, budget, streams),
+        Content::SevenZip => seven_zip_container(reader, prefix, depth, budget, streams),
         _ => {}
     }
 }
@@ -227,7 +209,7 @@ fn entry(
     let content = sniff::identify(head);
     match content {
         Content::Pickle | Content::TextPickle => Some(content),
-        Content::Zip | Content::Tar => {
+        Content::Zip | Content::Tar | Content::SevenZip => {
             if depth + 1 >= MAX_DEPTH {
                 streams.push(incomplete(
                     name,
@@ -245,13 +227,6 @@ fn entry(
             } else {
                 Some(content)
             }
-        }
-        Content::SevenZip => {
-            streams.push(incomplete(
-                name,
-                "a 7z archive inside a container; airlock does not decompress 7z".to_owned(),
-            ));
-            None
         }
         _ => {
             if weights::has_extension(Path::new(name), super::pickle::PICKLE_EXTENSIONS) {
@@ -391,6 +366,104 @@ fn nested_container(
     );
 }
 
+/// Walks a 7z archive: its structure is checked first ([`super::seven_zip::preflight`]); then
+/// every entry is decompressed in order, identified by its first bytes, walked when it is a
+/// pickle, opened when it is a container, and drained to its end (solid blocks need it, and it
+/// checks the entry's CRC). A panic of the crate on a malformed archive is caught here, so it
+/// costs this archive, not the scan.
+fn seven_zip_container(
+    mut reader: Box<dyn ReadSeek + '_>,
+    prefix: &str,
+    depth: u8,
+    budget: &mut usize,
+    streams: &mut Vec<PickleStream>,
+) {
+    let label = format!("{prefix}7z archive");
+    let length = reader.seek(SeekFrom::End(0)).unwrap_or(0);
+    let layout = match super::seven_zip::preflight(&mut reader, length) {
+        Ok(layout) => layout,
+        Err(reason) => {
+            streams.push(incomplete(&label, reason));
+            return;
+        }
+    };
+    if let Err(error) = reader.seek(SeekFrom::Start(0)) {
+        streams.push(incomplete(
+            &label,
+            format!("the 7z archive cannot be read: {error}"),
+        ));
+        return;
+    }
+    let mut found = Vec::new();
+    let mut stopped = None;
+    let walked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut archive =
+            sevenz_rust2::ArchiveReader::new(reader, sevenz_rust2::Password::empty())?;
+        archive.set_thread_count(1);
+        let mut unpacked = 0u64;
+        archive.for_each_entries(|item, body| {
+            if *budget == 0 {
+                stopped = Some(format!(
+                    "more than {MAX_ENTRIES} entries; the rest was not looked at"
+                ));
+                return Ok(false);
+            }
+            *budget -= 1;
+            if item.is_directory() || !item.has_stream() || item.size() == 0 {
+                return Ok(true);
+            }
+            let label = format!("{prefix}{}", item.name());
+            if unpacked.saturating_add(item.size()) > super::seven_zip::MAX_UNPACKED_BYTES {
+                stopped = Some(format!(
+                    "the archive declares {} unpacked bytes, over the {}-byte cap on what one 7z \
+                     archive may decompress; `{label}` and the entries after it were not looked at",
+                    layout.unpacked,
+                    super::seven_zip::MAX_UNPACKED_BYTES
+                ));
+                return Ok(false);
+            }
+            unpacked += item.size();
+            let mut head = Vec::new();
+            (&mut *body).take(HEAD_BYTES).read_to_end(&mut head)?;
+            if let Some(kind) = entry(&head, &label, item.size(), depth, &mut found) {
+                let mut whole = Cursor::new(head).chain(&mut *body);
+                match kind {
+                    Content::Pickle | Content::TextPickle => {
+                        pickle_entry(&mut whole, &label, kind, &mut found);
+                    }
+                    nested => nested_container(
+                        (&mut whole).take(MAX_NESTED_BYTES),
+                        "entry",
+                        &label,
+                        nested,
+                        depth,
+                        budget,
+                        &mut found,
+                    ),
+                }
+            }
+            std::io::copy(body, &mut std::io::sink())?;
+            Ok(true)
+        })
+    }));
+    streams.append(&mut found);
+    match walked {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => streams.push(incomplete(
+            &label,
+            format!("the 7z archive cannot be read to its end: {error}"),
+        )),
+        Err(_) => streams.push(incomplete(
+            &label,
+            "the 7z archive is malformed (its reader gave up); the rest was not looked at"
+                .to_owned(),
+        )),
+    }
+    if let Some(reason) = stopped {
+        streams.push(incomplete(&label, reason));
+    }
+}
+
 fn tar_container(
     mut reader: Box<dyn ReadSeek + '_>,
     prefix: &str,
@@ -471,6 +544,19 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].name, "inner.tar!deep/model.pkl");
         assert_eq!(found[0].imports[0].qualified(), "posix.system");
+        let bomb = std::fs::read(format!("{fixtures}/7z-declared-bomb/bomb.7z")).unwrap();
+        let found = streams("m/bomb.7z", &bomb);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let reason = found[0].incomplete_reason.as_deref().unwrap();
+        assert!(
+            reason.contains("declares 68719476736 unpacked bytes, over the 2147483648-byte cap"),
+            "{reason}"
+        );
+        let solid = std::fs::read(format!("{fixtures}/7z-container/bundle.7z")).unwrap();
+        let found = streams("m/bundle.7z", &solid);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].name, "model/model.pkl");
+        assert!(found[0].complete);
         assert!(streams("docs/table.dat", b"count\nvalue\n1\n").is_empty());
         assert!(streams(
             "docs/notes.zip",

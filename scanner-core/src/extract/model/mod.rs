@@ -27,6 +27,7 @@ pub mod pytorch;
 pub mod safetensors;
 pub mod safetensors_index;
 pub mod saved_model;
+mod seven_zip;
 pub mod sniff;
 pub mod weights;
 mod zip_archive;
