@@ -671,6 +671,13 @@ def main():
     write("lock-join-torch-new/requirements.txt", "torch==2.6.0\n", "the project locks torch 2.6")
     write("lock-join-torch-new/model.pkl", sklearn, "a pickle with an import outside the allowlist")
 
+    # The loader of the model's own project counts, not another project's in the same scan.
+    write("lock-join-two-projects/trainer/requirements.txt", "torch==2.5.1\n", "one project locks torch below 2.6 and holds no model")
+    write("lock-join-two-projects/server/model.pkl", sklearn, "another project's pickle, no lock of its own")
+    write("lock-join-nearest/requirements.txt", "torch==2.5.1\n", "the outer project locks torch below 2.6")
+    write("lock-join-nearest/service/requirements.txt", "torch==2.6.0\n", "the nearest project locks torch 2.6")
+    write("lock-join-nearest/service/model.pkl", sklearn, "a pickle of the nearest project")
+
     traversal = onnx_model(initializers=onnx_external_tensor("w", "../../../../etc/passwd"))
     write("lock-join-onnx-old/requirements.txt", "onnx==1.15.0\n", "the project locks onnx below 1.16")
     write("lock-join-onnx-old/model.onnx", traversal, "ONNX external_data traversal")

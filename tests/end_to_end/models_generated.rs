@@ -191,6 +191,15 @@ const CASES: &[Case] = &[
         "lock-join-torch-new",
         &[("missing-hashes", "low"), ("unsafe-serialization", "high")],
     ),
+    // Only the loader of the model's own (nearest) project counts.
+    case(
+        "lock-join-two-projects",
+        &[("missing-hashes", "low"), ("unsafe-serialization", "high")],
+    ),
+    case(
+        "lock-join-nearest",
+        &[("missing-hashes", "low"), ("unsafe-serialization", "high")],
+    ),
     // onnx below 1.16 follows external_data out of the folder (CVE-2024-27318).
     case(
         "lock-join-onnx-old",
@@ -266,6 +275,44 @@ fn every_generated_fixture_gets_its_expected_verdict() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The message of the pickle finding of one generated folder.
+fn pickle_message(folder: &str) -> String {
+    let report = scan(&[generated().join(folder)], &ScanOptions::default()).unwrap();
+    let analysis = analyze_with(&report.graph, None, &RiskOptions::default());
+    analysis
+        .findings
+        .iter()
+        .find(|finding| finding.rule == RuleId::UnsafeSerialization)
+        .map(|finding| finding.message.clone())
+        .unwrap()
+}
+
+/// A vulnerable torch raises and says why; a fixed one is named but lowers nothing; no lock,
+/// or a lock of another project, adds nothing.
+#[test]
+fn the_locked_loader_of_the_models_own_project_raises_or_is_named() {
+    let old = pickle_message("lock-join-torch-old");
+    assert!(
+        old.contains("the project locks torch 2.5.1 (CVE-2025-32434)"),
+        "{old}"
+    );
+    let new = pickle_message("lock-join-torch-new");
+    assert!(
+        new.contains("the project locks torch 2.6.0, which has the fix for CVE-2025-32434: the severity stays what the file alone deserves"),
+        "{new}"
+    );
+    let nearest = pickle_message("lock-join-nearest");
+    assert!(
+        nearest.contains("locks torch 2.6.0, which has the fix"),
+        "{nearest}"
+    );
+    assert!(!nearest.contains("2.5.1"), "{nearest}");
+    for alone in ["lock-join-two-projects", "sklearn-pipeline"] {
+        let message = pickle_message(alone);
+        assert!(!message.contains("locks torch"), "{alone}: {message}");
+    }
 }
 
 #[test]
