@@ -344,13 +344,30 @@ def saved_model(ops):
 H5PY = "h5py==3.12.1"
 PY7ZR = "py7zr==1.1.4"
 H5_WRITER = """
-import json, sys, h5py
-config = sys.stdin.read()
-with h5py.File(sys.argv[1], "w") as handle:
+import json, sys, h5py, numpy
+spec = json.load(sys.stdin)
+# No timestamps in object headers (version 2 headers would carry the time of writing).
+fcpl = h5py.h5p.create(h5py.h5p.FILE_CREATE)
+fcpl.set_obj_track_times(False)
+fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
+bounds = {"earliest": h5py.h5f.LIBVER_EARLIEST, "latest": h5py.h5f.LIBVER_LATEST}[spec["libver"]]
+fapl.set_libver_bounds(bounds, h5py.h5f.LIBVER_LATEST)
+with h5py.File(h5py.h5f.create(sys.argv[1].encode(), h5py.h5f.ACC_TRUNC, fcpl=fcpl, fapl=fapl)) as handle:
     handle.attrs["keras_version"] = "2.15.0"
     handle.attrs["backend"] = "tensorflow"
-    handle.attrs["model_config"] = config
-    handle.create_group("model_weights").create_dataset("dense/kernel", data=[[0.5, 1.0]], track_times=False)
+    for name, value in spec["before"]:
+        handle.attrs[name] = value
+    if spec["padding"]:
+        handle.create_dataset("padding", data=numpy.zeros(spec["padding"], dtype="uint8"), track_times=False)
+    handle.attrs["model_config"] = spec["config"]
+    if spec["libver"] == "latest":
+        gcpl = h5py.h5p.create(h5py.h5p.GROUP_CREATE)
+        gcpl.set_obj_track_times(False)
+        weights = h5py.Group(h5py.h5g.create(handle.id, b"model_weights", gcpl=gcpl))
+        dense = h5py.Group(h5py.h5g.create(weights.id, b"dense", gcpl=gcpl))
+        dense.create_dataset("kernel", data=[[0.5, 1.0]], track_times=False)
+    else:
+        handle.create_group("model_weights").create_dataset("dense/kernel", data=[[0.5, 1.0]], track_times=False)
 """
 
 
@@ -427,17 +444,20 @@ def seven_zip_declaring(name, data, declared):
     return b"7z\xbc\xaf\x27\x1c\x00\x04" + struct.pack("<I", zlib.crc32(start)) + start + packed + header
 
 
-def keras_h5(config):
+def keras_h5(config, before=(), padding=0, libver="earliest"):
     """A Keras 2 `model.save("m.h5")` layout written by h5py (deterministic: no timestamps):
     root attributes keras_version, backend and model_config (a variable-length string), and a
-    model_weights group. h5py comes from the virtual environment at AIRLOCK_FIXTURE_VENV
+    model_weights group. `before` are (name, JSON value) root attributes written before
+    model_config, and `padding` bytes of a dataset between them (so model_config's heap lands
+    past them). h5py comes from the virtual environment at AIRLOCK_FIXTURE_VENV
     (default /tmp/airlock-fixture-venv), created with H5PY on first use."""
     python = fixture_python()
     import tempfile
 
     with tempfile.TemporaryDirectory() as directory:
         path = os.path.join(directory, "model.h5")
-        subprocess.run([python, "-c", H5_WRITER, path], input=json.dumps(config).encode(), check=True)
+        spec = {"config": json.dumps(config), "before": [(name, json.dumps(value)) for name, value in before], "padding": padding, "libver": libver}
+        subprocess.run([python, "-c", H5_WRITER, path], input=json.dumps(spec).encode(), check=True)
         with open(path, "rb") as handle:
             return handle.read()
 
@@ -618,6 +638,24 @@ def main():
     write("keras-benign/model.keras", keras_archive(keras_config([DENSE])), ".keras with a Dense layer (benign)")
     write("keras-h5-lambda/model.h5", keras_h5(keras_config([DENSE, lambda_layer])), "Keras .h5 whose model_config has a Lambda layer")
     write("keras-h5-benign/model.h5", keras_h5(keras_config([DENSE])), "Keras .h5 with a Dense layer (benign)")
+    benign_config = keras_config([DENSE])
+    write(
+        "keras-h5-decoy-first/model.h5",
+        keras_h5(keras_config([DENSE, lambda_layer]), before=[("decoy_config", benign_config)]),
+        "Keras .h5: a benign config JSON first, the real model_config (Lambda) after it",
+    )
+    write(
+        "keras-h5-libver-latest/model.h5",
+        keras_h5(keras_config([DENSE, lambda_layer]), libver="latest"),
+        "Keras .h5 written with HDF5's newest structures (superblock 3, object header 2), Lambda",
+    )
+    write(
+        "keras-h5-beyond-window/model.h5",
+        # 80 layers: larger than the room left in the decoy's heap collection, so the real
+        # config gets a collection of its own at the end of the file.
+        keras_h5(keras_config([DENSE] * 80 + [lambda_layer]), before=[("decoy_config", benign_config)], padding=17 * 1024 * 1024),
+        "Keras .h5: a benign decoy config in the first 16 MiB, the real model_config (Lambda) after 17 MiB",
+    )
     write("savedmodel-pyfunc/saved_model.pb", saved_model(["Placeholder", "PyFunc", "ReadFile"]), "SavedModel with PyFunc and ReadFile")
     write("savedmodel-benign/saved_model.pb", saved_model(["Placeholder", "MatMul", "Identity"]), "SavedModel with math ops (benign)")
     write(

@@ -157,6 +157,17 @@ const CASES: &[Case] = &[
     case("keras-benign", CLEAN),
     case("keras-h5-lambda", &[("unsafe-model-code", "critical")]),
     case("keras-h5-benign", CLEAN),
+    // The root group's real `model_config` is read through HDF5's structures: a benign decoy
+    // JSON before it, or 17 MiB of data before it, hides nothing.
+    case("keras-h5-decoy-first", &[("unsafe-model-code", "critical")]),
+    case(
+        "keras-h5-beyond-window",
+        &[("unsafe-model-code", "critical")],
+    ),
+    case(
+        "keras-h5-libver-latest",
+        &[("unsafe-model-code", "critical")],
+    ),
     case("savedmodel-pyfunc", &[("unsafe-model-code", "critical")]),
     case("savedmodel-benign", CLEAN),
     case(

@@ -14,6 +14,7 @@ pub mod archive;
 pub mod chat_template;
 pub mod gguf;
 pub mod hdf5;
+mod hdf5_root;
 pub mod hf_cache;
 pub mod hf_config;
 pub mod lfs_pointer;
