@@ -625,6 +625,17 @@ def main():
         "7z whose one entry declares 64 GiB unpacked (a decompression bomb's header)",
     )
 
+    # gzip streams (fixed mtime, no file name in the header: deterministic).
+    import gzip
+
+    def gz(data):
+        return gzip.compress(data, mtime=0)
+
+    write("gzip-pickle/model.pkl.gz", gz(evil), "gzip of a pickle")
+    # (`.tar.gz` is a Python sdist's name, read by that row; `.tgz` is walked.)
+    write("gzip-tar/checkpoint.tgz", gz(tar_bytes([("./model/model.pkl", evil)])), "pickle in a gzip-compressed tar")
+    write("gzip-tar-benign/bundle.tgz", gz(tar_bytes([("./README.md", readme), ("./model/model.pkl", benign_state)])), "benign pickle in a .tgz")
+
     # Deliver 4: Keras, TensorFlow, ONNX, TorchScript, NeMo.
     lambda_layer = {
         "module": "keras.layers",

@@ -117,6 +117,10 @@ const CASES: &[Case] = &[
     case("7z-bzip2", INCOMPLETE),
     case("7z-encrypted", INCOMPLETE),
     case("7z-declared-bomb", INCOMPLETE),
+    // gzip: decompressed as a stream (a tar in it walked member by member).
+    case("gzip-pickle", DANGEROUS),
+    case("gzip-tar", DANGEROUS),
+    case("gzip-tar-benign", LOW),
     // Deliver 2: allow patterns never admit a dangerous entry.
     wide("allowlist-bypass-torch-collect-env"),
     wide("allowlist-bypass-torch-inductor-compile-file"),

@@ -3,8 +3,10 @@
 //! may carry a pickle. Each is identified by its first bytes ([`super::sniff`]); a container
 //! is walked entry by entry, every entry identified by its own first bytes, nested containers
 //! recursively (zip in tar in zip), within the caps below. A container that holds no pickle and
-//! a `.dat` that is no pickle produce nothing: they are not models. gzip streams are not
-//! decompressed.
+//! a `.dat` that is no pickle produce nothing: they are not models. A gzip stream (`.gz`,
+//! `.tgz`) is decompressed as a stream: a pickle in it is walked, a tar in it walked member by
+//! member without seeking, a zip or 7z in it read into memory under the nested-container cap;
+//! at most [`MAX_GZIP_BYTES`] are decompressed.
 //!
 //! Formats: zip (APPNOTE, through the `zip` crate over a seekable reader: only the central
 //! directory and the entries that are pickles are read), POSIX ustar (headers read by
@@ -27,7 +29,19 @@ use crate::model::{PickleStream, WeightsFile, WeightsFormat};
 const ID: ExtractorId = "model/archive";
 
 /// Extensions read by content: no loader convention says what they hold.
-pub const CONTENT_EXTENSIONS: &[&str] = &["dat", "data", "zip", "tar", "7z", "keras", "nemo"];
+pub const CONTENT_EXTENSIONS: &[&str] = &[
+    "dat", "data", "zip", "tar", "7z", "gz", "tgz", "keras", "nemo",
+];
+
+/// [`CONTENT_EXTENSIONS`], in any case, except `*.tar.gz`: that name is a Python source
+/// distribution's (`python/sdist` reads it; one row per file name).
+fn accepts(path: &Path) -> bool {
+    let named_sdist = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| name.to_ascii_lowercase().ends_with(".tar.gz"));
+    has_extension(path, CONTENT_EXTENSIONS) && !named_sdist
+}
 
 /// Entries looked at per container (all levels together).
 const MAX_ENTRIES: usize = 100_000;
@@ -38,6 +52,9 @@ const MAX_DEPTH: u8 = 3;
 const MAX_NESTED_BYTES: u64 = 32 * 1024 * 1024;
 /// A pickle entry is walked through at most this many bytes.
 const MAX_PICKLE_BYTES: u64 = 256 * 1024 * 1024;
+/// Bytes decompressed from one gzip stream (a gzip bomb costs at most this much work, and no
+/// memory beyond the nested-container cap).
+const MAX_GZIP_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 /// Bytes of an entry read to identify it.
 const HEAD_BYTES: u64 = 4096;
 
@@ -45,8 +62,8 @@ const HEAD_BYTES: u64 = 4096;
 /// whose first bytes are a model serialization.
 pub const FORMAT: Format = Format::new(
     ID,
-    "Pickles and containers found by content (.dat, .data, .zip, .tar, .pth.tar, 7z): every pickle inside, walked without unpickling",
-    FileMatch::Extensions(CONTENT_EXTENSIONS),
+    "Pickles and containers found by content (.dat, .data, .zip, .tar, .pth.tar, 7z, gzip): every pickle inside, walked without unpickling",
+    FileMatch::Custom(accepts),
     &Archive,
 )
 .header_and_digest(weights::SNIFF_BYTES)
@@ -90,7 +107,7 @@ impl Parse for Archive {
                     Ok(Extraction::default())
                 }
             }
-            Content::Zip | Content::Tar | Content::SevenZip => {
+            Content::Zip | Content::Tar | Content::SevenZip | Content::Gzip => {
                 let mut weights = WeightsFile::new(WeightsFormat::Archive);
                 let mut budget = MAX_ENTRIES;
                 let reader = weights::reader(input);
@@ -194,6 +211,7 @@ fn container(
         Content::Zip => zip_container(reader, prefix, depth, budget, streams),
         Content::Tar => tar_container(reader, prefix, depth, budget, streams),
         Content::SevenZip => seven_zip_container(reader, prefix, depth, budget, streams),
+        Content::Gzip => gzip_stream(reader, prefix, depth, budget, streams),
         _ => {}
     }
 }
@@ -209,7 +227,7 @@ fn entry(
     let content = sniff::identify(head);
     match content {
         Content::Pickle | Content::TextPickle => Some(content),
-        Content::Zip | Content::Tar | Content::SevenZip => {
+        Content::Zip | Content::Tar | Content::SevenZip | Content::Gzip => {
             if depth + 1 >= MAX_DEPTH {
                 streams.push(incomplete(
                     name,
@@ -461,6 +479,149 @@ fn seven_zip_container(
     }
     if let Some(reason) = stopped {
         streams.push(incomplete(&label, reason));
+    }
+}
+
+/// Walks a gzip stream: what it decompresses to is identified by its first bytes; a pickle is
+/// walked, a tar is walked member by member as a stream (the `tar` crate skips what is not
+/// read), a zip, 7z or gzip inside is read into memory (at most [`MAX_NESTED_BYTES`]) and
+/// walked one level deeper. Decompression stops at [`MAX_GZIP_BYTES`], and says so.
+fn gzip_stream(
+    reader: Box<dyn ReadSeek + '_>,
+    prefix: &str,
+    depth: u8,
+    budget: &mut usize,
+    streams: &mut Vec<PickleStream>,
+) {
+    let label = format!("{prefix}gzip content");
+    let mut decoded = flate2::read::MultiGzDecoder::new(reader).take(MAX_GZIP_BYTES);
+    let mut head = Vec::new();
+    if let Err(error) = (&mut decoded).take(HEAD_BYTES).read_to_end(&mut head) {
+        streams.push(incomplete(
+            &label,
+            format!("the gzip stream cannot be decompressed: {error}"),
+        ));
+        return;
+    }
+    let kind = sniff::identify(&head);
+    let mut whole = Cursor::new(head).chain(&mut decoded);
+    match kind {
+        Content::Pickle | Content::TextPickle => pickle_entry(&mut whole, &label, kind, streams),
+        Content::Tar => {
+            let mut archive = tar::Archive::new(&mut whole);
+            match archive.entries() {
+                Ok(entries) => {
+                    for member in entries {
+                        if *budget == 0 {
+                            streams.push(incomplete(
+                                &label,
+                                format!(
+                                    "more than {MAX_ENTRIES} entries; the rest was not looked at"
+                                ),
+                            ));
+                            break;
+                        }
+                        *budget -= 1;
+                        let mut member = match member {
+                            Ok(member) => member,
+                            Err(error) => {
+                                streams.push(incomplete(
+                                    &label,
+                                    format!("the tar in the gzip stream cannot be read to its end: {error}"),
+                                ));
+                                break;
+                            }
+                        };
+                        if !member.header().entry_type().is_file() {
+                            continue;
+                        }
+                        let name = member.path().map_or_else(
+                            |_| "member".to_owned(),
+                            |path| path.to_string_lossy().trim_start_matches("./").to_owned(),
+                        );
+                        let member_label = format!("{prefix}{name}");
+                        let size = member.size();
+                        let mut member_head = Vec::new();
+                        if let Err(error) =
+                            (&mut member).take(HEAD_BYTES).read_to_end(&mut member_head)
+                        {
+                            streams.push(incomplete(
+                                &member_label,
+                                format!("the member cannot be read: {error}"),
+                            ));
+                            break;
+                        }
+                        let Some(kind) = entry(&member_head, &member_label, size, depth, streams)
+                        else {
+                            continue;
+                        };
+                        let mut body = Cursor::new(member_head).chain(&mut member);
+                        match kind {
+                            Content::Pickle | Content::TextPickle => {
+                                pickle_entry(&mut body, &member_label, kind, streams);
+                            }
+                            nested => nested_container(
+                                body.take(MAX_NESTED_BYTES),
+                                "member",
+                                &member_label,
+                                nested,
+                                depth,
+                                budget,
+                                streams,
+                            ),
+                        }
+                    }
+                }
+                Err(error) => streams.push(incomplete(
+                    &label,
+                    format!("the tar in the gzip stream cannot be read: {error}"),
+                )),
+            }
+        }
+        Content::Zip | Content::SevenZip | Content::Gzip => {
+            if depth + 1 >= MAX_DEPTH {
+                streams.push(incomplete(
+                    &label,
+                    format!("containers nest deeper than {MAX_DEPTH} levels; not opened"),
+                ));
+                return;
+            }
+            let mut bytes = Vec::new();
+            let read = (&mut whole)
+                .take(MAX_NESTED_BYTES + 1)
+                .read_to_end(&mut bytes);
+            if let Err(error) = read {
+                streams.push(incomplete(
+                    &label,
+                    format!("the gzip stream cannot be decompressed: {error}"),
+                ));
+                return;
+            }
+            if bytes.len() as u64 > MAX_NESTED_BYTES {
+                streams.push(incomplete(
+                    &label,
+                    format!(
+                        "a container of more than {MAX_NESTED_BYTES} bytes in a gzip stream, over the cap; not opened"
+                    ),
+                ));
+                return;
+            }
+            container(
+                Box::new(Cursor::new(bytes)),
+                kind,
+                &format!("{label}!"),
+                depth + 1,
+                budget,
+                streams,
+            );
+        }
+        _ => {}
+    }
+    if decoded.limit() == 0 {
+        streams.push(incomplete(
+            &label,
+            format!("the gzip stream decompresses to more than {MAX_GZIP_BYTES} bytes; the rest was not looked at"),
+        ));
     }
 }
 
