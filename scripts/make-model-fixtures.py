@@ -727,6 +727,10 @@ def main():
     write("lock-join-nearest/service/requirements.txt", "torch==2.6.0\n", "the nearest project locks torch 2.6")
     write("lock-join-nearest/service/model.pkl", sklearn, "a pickle of the nearest project")
 
+    h5_lambda = keras_h5(keras_config([DENSE, lambda_layer]))
+    write("lock-join-keras-h5/requirements.txt", "keras==3.10.0\n", "the project locks keras 3.10 (fixed for CVE-2025-1550, not for CVE-2025-9905)")
+    write("lock-join-keras-h5/model.h5", h5_lambda, "Keras .h5 with a Lambda layer")
+
     traversal = onnx_model(initializers=onnx_external_tensor("w", "../../../../etc/passwd"))
     write("lock-join-onnx-old/requirements.txt", "onnx==1.15.0\n", "the project locks onnx below 1.16")
     write("lock-join-onnx-old/model.onnx", traversal, "ONNX external_data traversal")

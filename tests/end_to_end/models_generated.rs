@@ -215,6 +215,12 @@ const CASES: &[Case] = &[
         "lock-join-nearest",
         &[("missing-hashes", "low"), ("unsafe-serialization", "high")],
     ),
+    // keras 3.10 has the .keras fix (CVE-2025-1550) but still ignores safe_mode for .h5
+    // (CVE-2025-9905): only the .h5 row applies.
+    case(
+        "lock-join-keras-h5",
+        &[("missing-hashes", "low"), ("unsafe-model-code", "critical")],
+    ),
     // onnx below 1.16 follows external_data out of the folder (CVE-2024-27318).
     case(
         "lock-join-onnx-old",
@@ -324,6 +330,26 @@ fn the_locked_loader_of_the_models_own_project_raises_or_is_named() {
         "{nearest}"
     );
     assert!(!nearest.contains("2.5.1"), "{nearest}");
+    let report = scan(
+        &[generated().join("lock-join-keras-h5")],
+        &ScanOptions::default(),
+    )
+    .unwrap();
+    let analysis = analyze_with(&report.graph, None, &RiskOptions::default());
+    let keras = analysis
+        .findings
+        .iter()
+        .find(|finding| finding.rule == RuleId::UnsafeModelCode)
+        .map(|finding| finding.message.clone())
+        .unwrap();
+    assert!(
+        keras.contains("the project locks keras 3.10.0 (CVE-2025-9905)"),
+        "{keras}"
+    );
+    assert!(
+        !keras.contains("fix for CVE-2025-1550") && !keras.contains("CVE-2025-9906"),
+        "rows about .keras files leave an .h5 finding alone: {keras}"
+    );
     for alone in ["lock-join-two-projects", "sklearn-pipeline"] {
         let message = pickle_message(alone);
         assert!(!message.contains("locks torch"), "{alone}: {message}");

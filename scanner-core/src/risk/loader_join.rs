@@ -28,6 +28,8 @@ pub struct LoaderJoin {
     pub loader: &'static str,
     pub fixed_in: &'static str,
     pub rules: &'static str,
+    /// Extensions of the files whose findings the row is about (`*`: any file).
+    pub files: &'static str,
     pub advisory: &'static str,
     pub why: &'static str,
 }
@@ -43,6 +45,7 @@ pub fn joins() -> impl Iterator<Item = LoaderJoin> {
                 loader: columns.next()?.trim(),
                 fixed_in: columns.next()?.trim(),
                 rules: columns.next()?.trim(),
+                files: columns.next()?.trim(),
                 advisory: columns.next()?.trim(),
                 why: columns.next()?.trim(),
             })
@@ -142,6 +145,7 @@ pub(super) fn apply(graph: &DependencyGraph, findings: &mut [Finding]) {
             continue;
         }
         let rules: Vec<&str> = join.rules.split(',').map(str::trim).collect();
+        let files: Vec<&str> = join.files.split(',').map(str::trim).collect();
         for finding in findings.iter_mut() {
             if !rules.contains(&finding.rule.as_str()) {
                 continue;
@@ -150,6 +154,16 @@ pub(super) fn apply(graph: &DependencyGraph, findings: &mut [Finding]) {
                 .evidence
                 .first()
                 .map_or("", |location| location.path.as_str());
+            let extension = std::path::Path::new(path)
+                .extension()
+                .and_then(|extension| extension.to_str())
+                .map(str::to_ascii_lowercase)
+                .unwrap_or_default();
+            if !files.contains(&"*") && !files.contains(&extension.as_str()) {
+                // The advisory is about another kind of file (an ONNX custom domain is not a
+                // Keras config).
+                continue;
+            }
             let Some(nearest) = locks
                 .iter()
                 .filter(|lock| inside(&lock.project, path))
@@ -204,13 +218,14 @@ mod tests {
     #[test]
     fn every_join_has_an_advisory_and_a_version() {
         let rows: Vec<LoaderJoin> = joins().collect();
-        assert_eq!(rows.len(), 5);
+        assert_eq!(rows.len(), 7);
         for row in rows {
             assert!(row.advisory.starts_with("CVE-") || row.advisory.starts_with("GHSA-"));
             assert!(
                 pep440_rs::Version::from_str(row.fixed_in).is_ok(),
                 "{row:?}"
             );
+            assert!(!row.files.is_empty() && !row.why.is_empty(), "{row:?}");
             for rule in row.rules.split(',') {
                 assert!(
                     super::super::RuleId::ALL
