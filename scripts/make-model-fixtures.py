@@ -2,7 +2,8 @@
 """Writes airlock's generated model fixtures: one folder per attack technique of issue 21 (and
 a benign twin where one makes sense) under tests/fixtures/models-generated/.
 
-Python 3 standard library only; deterministic (fixed zip/tar timestamps, no randomness), so a
+Python 3 standard library, plus h5py and py7zr pinned in a virtual environment the script
+creates (HDF5 and 7z fixtures); deterministic (fixed zip/tar timestamps, no randomness), so a
 rerun changes nothing unless this script changed. `tests/end_to_end/models_generated.rs` holds the
 expected verdict of every folder written here; `MANIFEST.tsv` (written too) lists them.
 
@@ -341,32 +342,122 @@ def saved_model(ops):
 # --- HDF5 (Keras .h5) through a pinned h5py in a virtual environment this script creates -----
 
 H5PY = "h5py==3.12.1"
+PY7ZR = "py7zr==1.1.4"
 H5_WRITER = """
-import json, sys, h5py
-config = sys.stdin.read()
-with h5py.File(sys.argv[1], "w") as handle:
+import json, sys, h5py, numpy
+spec = json.load(sys.stdin)
+# No timestamps in object headers (version 2 headers would carry the time of writing).
+fcpl = h5py.h5p.create(h5py.h5p.FILE_CREATE)
+fcpl.set_obj_track_times(False)
+fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
+bounds = {"earliest": h5py.h5f.LIBVER_EARLIEST, "latest": h5py.h5f.LIBVER_LATEST}[spec["libver"]]
+fapl.set_libver_bounds(bounds, h5py.h5f.LIBVER_LATEST)
+with h5py.File(h5py.h5f.create(sys.argv[1].encode(), h5py.h5f.ACC_TRUNC, fcpl=fcpl, fapl=fapl)) as handle:
     handle.attrs["keras_version"] = "2.15.0"
     handle.attrs["backend"] = "tensorflow"
-    handle.attrs["model_config"] = config
-    handle.create_group("model_weights").create_dataset("dense/kernel", data=[[0.5, 1.0]], track_times=False)
+    for name, value in spec["before"]:
+        handle.attrs[name] = value
+    if spec["padding"]:
+        handle.create_dataset("padding", data=numpy.zeros(spec["padding"], dtype="uint8"), track_times=False)
+    handle.attrs["model_config"] = spec["config"]
+    if spec["libver"] == "latest":
+        gcpl = h5py.h5p.create(h5py.h5p.GROUP_CREATE)
+        gcpl.set_obj_track_times(False)
+        weights = h5py.Group(h5py.h5g.create(handle.id, b"model_weights", gcpl=gcpl))
+        dense = h5py.Group(h5py.h5g.create(weights.id, b"dense", gcpl=gcpl))
+        dense.create_dataset("kernel", data=[[0.5, 1.0]], track_times=False)
+    else:
+        handle.create_group("model_weights").create_dataset("dense/kernel", data=[[0.5, 1.0]], track_times=False)
 """
 
 
-def keras_h5(config):
-    """A Keras 2 `model.save("m.h5")` layout written by h5py (deterministic: no timestamps):
-    root attributes keras_version, backend and model_config (a variable-length string), and a
-    model_weights group. h5py comes from the virtual environment at AIRLOCK_FIXTURE_VENV
-    (default /tmp/airlock-fixture-venv), created with H5PY on first use."""
+def fixture_python():
+    """The virtual environment's Python (AIRLOCK_FIXTURE_VENV, default /tmp/airlock-fixture-venv),
+    created with the pinned H5PY and PY7ZR on first use (and completed if one is missing)."""
     venv = os.environ.get("AIRLOCK_FIXTURE_VENV", "/tmp/airlock-fixture-venv")
     python = os.path.join(venv, "bin", "python")
     if not os.path.exists(python):
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-        subprocess.run([python, "-m", "pip", "install", "-q", H5PY], check=True)
+    installed = subprocess.run([python, "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout
+    missing = [package for package in (H5PY, PY7ZR) if package not in installed.split()]
+    if missing:
+        subprocess.run([python, "-m", "pip", "install", "-q", *missing], check=True)
+    return python
+
+
+SEVEN_ZIP_WRITER = """
+import json, sys, py7zr, py7zr.helpers, py7zr.compressor
+# Deterministic: py7zr stamps entries written from memory with the current time, and draws an
+# AES salt and IV at random; both are fixed here (the archives are test data, not secrets).
+fixed = py7zr.helpers.ArchiveTimestamp.from_datetime(1704067200)
+py7zr.helpers.ArchiveTimestamp.from_now = classmethod(lambda cls: fixed)
+py7zr.compressor.get_random_bytes = lambda length: bytes(length)
+spec = json.load(sys.stdin)
+filters = [{"id": getattr(py7zr, name)} for name in spec["filters"]] if spec["filters"] else None
+with py7zr.SevenZipFile(sys.argv[1], "w", filters=filters, password=spec["password"]) as archive:
+    for name, hex_data in spec["entries"]:
+        archive.writestr(bytes.fromhex(hex_data), name)
+"""
+
+
+def seven_zip(entries, filters=None, password=None):
+    """A 7z archive written by the pinned py7zr (LZMA2 by default, solid, header compressed):
+    `entries` are (name, bytes); `filters` names py7zr filter constants (FILTER_BZIP2, ...);
+    `password` encrypts with AES."""
+    import tempfile
+
+    python = fixture_python()
+    spec = {"entries": [(name, data.hex()) for name, data in entries], "filters": filters, "password": password}
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "archive.7z")
+        subprocess.run([python, "-c", SEVEN_ZIP_WRITER, path], input=json.dumps(spec).encode(), check=True)
+        with open(path, "rb") as handle:
+            return handle.read()
+
+
+def seven_zip_declaring(name, data, declared):
+    """A hand-assembled 7z (copy coder, plain header) whose one entry declares `declared`
+    unpacked bytes while only `data` is stored: a decompression bomb's declaration, written
+    without writing the bomb."""
+    import zlib
+
+    def number(value):
+        # 7z's variable-length number: 0xFF and eight little-endian bytes (always valid).
+        return b"\xff" + struct.pack("<Q", value)
+
+    packed = data
+    header = (
+        b"\x01"  # Header
+        + b"\x04"  # MainStreamsInfo
+        + b"\x06" + number(0) + number(1) + b"\x09" + number(len(packed)) + b"\x00"  # PackInfo
+        + b"\x07\x0b" + number(1) + b"\x00"  # UnpackInfo, one folder, not external
+        + number(1) + b"\x01\x00"  # one simple coder: Copy (id 00)
+        + b"\x0c" + number(declared) + b"\x00"  # its unpack size; end of UnpackInfo
+        + b"\x08\x0d" + number(1) + b"\x00"  # SubStreamsInfo: one file in the folder
+        + b"\x00"  # end of StreamsInfo
+        + b"\x05" + number(1)  # FilesInfo, one file
+        + b"\x11" + number(len(name) * 2 + 3) + b"\x00" + name.encode("utf-16-le") + b"\x00\x00"
+        + b"\x00"  # end of FilesInfo properties
+        + b"\x00"  # end of Header
+    )
+    start = struct.pack("<QQI", len(packed), len(header), zlib.crc32(header))
+    return b"7z\xbc\xaf\x27\x1c\x00\x04" + struct.pack("<I", zlib.crc32(start)) + start + packed + header
+
+
+def keras_h5(config, before=(), padding=0, libver="earliest"):
+    """A Keras 2 `model.save("m.h5")` layout written by h5py (deterministic: no timestamps):
+    root attributes keras_version, backend and model_config (a variable-length string), and a
+    model_weights group. `before` are (name, JSON value) root attributes written before
+    model_config, and `padding` bytes of a dataset between them (so model_config's heap lands
+    past them). h5py comes from the virtual environment at AIRLOCK_FIXTURE_VENV
+    (default /tmp/airlock-fixture-venv), created with H5PY on first use."""
+    python = fixture_python()
     import tempfile
 
     with tempfile.TemporaryDirectory() as directory:
         path = os.path.join(directory, "model.h5")
-        subprocess.run([python, "-c", H5_WRITER, path], input=json.dumps(config).encode(), check=True)
+        spec = {"config": json.dumps(config), "before": [(name, json.dumps(value)) for name, value in before], "padding": padding, "libver": libver}
+        subprocess.run([python, "-c", H5_WRITER, path], input=json.dumps(spec).encode(), check=True)
         with open(path, "rb") as handle:
             return handle.read()
 
@@ -521,6 +612,30 @@ def main():
         "chat_template.jinja reaching os through joiner",
     )
 
+    # 7z containers (py7zr's defaults: LZMA2, one solid folder, compressed header).
+    readme = b"# weights\nA model bundle.\n" * 40
+    write("7z-container/bundle.7z", seven_zip([("README.md", readme), ("model/model.pkl", evil)]), "pickle inside a solid LZMA2 .7z, after a text entry")
+    write("7z-container-benign/bundle.7z", seven_zip([("README.md", readme), ("model/model.pkl", benign_state)]), "benign pickle inside a .7z")
+    write("7z-nested/outer.zip", zip_bytes([("inner/bundle.7z", seven_zip([("model.pkl", evil)]))]), "pickle in a .7z in a .zip")
+    write("7z-bzip2/bundle.7z", seven_zip([("model.pkl", evil)], filters=["FILTER_BZIP2"]), "7z compressed with BZip2 (a codec airlock does not decompress)")
+    write("7z-encrypted/bundle.7z", seven_zip([("model.pkl", evil)], password="airlock"), "AES-encrypted 7z holding a pickle")
+    write(
+        "7z-declared-bomb/bomb.7z",
+        seven_zip_declaring("model.pkl", evil, 64 * 1024 * 1024 * 1024),
+        "7z whose one entry declares 64 GiB unpacked (a decompression bomb's header)",
+    )
+
+    # gzip streams (fixed mtime, no file name in the header: deterministic).
+    import gzip
+
+    def gz(data):
+        return gzip.compress(data, mtime=0)
+
+    write("gzip-pickle/model.pkl.gz", gz(evil), "gzip of a pickle")
+    # (`.tar.gz` is a Python sdist's name, read by that row; `.tgz` is walked.)
+    write("gzip-tar/checkpoint.tgz", gz(tar_bytes([("./model/model.pkl", evil)])), "pickle in a gzip-compressed tar")
+    write("gzip-tar-benign/bundle.tgz", gz(tar_bytes([("./README.md", readme), ("./model/model.pkl", benign_state)])), "benign pickle in a .tgz")
+
     # Deliver 4: Keras, TensorFlow, ONNX, TorchScript, NeMo.
     lambda_layer = {
         "module": "keras.layers",
@@ -534,6 +649,24 @@ def main():
     write("keras-benign/model.keras", keras_archive(keras_config([DENSE])), ".keras with a Dense layer (benign)")
     write("keras-h5-lambda/model.h5", keras_h5(keras_config([DENSE, lambda_layer])), "Keras .h5 whose model_config has a Lambda layer")
     write("keras-h5-benign/model.h5", keras_h5(keras_config([DENSE])), "Keras .h5 with a Dense layer (benign)")
+    benign_config = keras_config([DENSE])
+    write(
+        "keras-h5-decoy-first/model.h5",
+        keras_h5(keras_config([DENSE, lambda_layer]), before=[("decoy_config", benign_config)]),
+        "Keras .h5: a benign config JSON first, the real model_config (Lambda) after it",
+    )
+    write(
+        "keras-h5-libver-latest/model.h5",
+        keras_h5(keras_config([DENSE, lambda_layer]), libver="latest"),
+        "Keras .h5 written with HDF5's newest structures (superblock 3, object header 2), Lambda",
+    )
+    write(
+        "keras-h5-beyond-window/model.h5",
+        # 80 layers: larger than the room left in the decoy's heap collection, so the real
+        # config gets a collection of its own at the end of the file.
+        keras_h5(keras_config([DENSE] * 80 + [lambda_layer]), before=[("decoy_config", benign_config)], padding=17 * 1024 * 1024),
+        "Keras .h5: a benign decoy config in the first 16 MiB, the real model_config (Lambda) after 17 MiB",
+    )
     write("savedmodel-pyfunc/saved_model.pb", saved_model(["Placeholder", "PyFunc", "ReadFile"]), "SavedModel with PyFunc and ReadFile")
     write("savedmodel-benign/saved_model.pb", saved_model(["Placeholder", "MatMul", "Identity"]), "SavedModel with math ops (benign)")
     write(
@@ -586,6 +719,17 @@ def main():
     write("lock-join-torch-old/model.pkl", sklearn, "a pickle with an import outside the allowlist")
     write("lock-join-torch-new/requirements.txt", "torch==2.6.0\n", "the project locks torch 2.6")
     write("lock-join-torch-new/model.pkl", sklearn, "a pickle with an import outside the allowlist")
+
+    # The loader of the model's own project counts, not another project's in the same scan.
+    write("lock-join-two-projects/trainer/requirements.txt", "torch==2.5.1\n", "one project locks torch below 2.6 and holds no model")
+    write("lock-join-two-projects/server/model.pkl", sklearn, "another project's pickle, no lock of its own")
+    write("lock-join-nearest/requirements.txt", "torch==2.5.1\n", "the outer project locks torch below 2.6")
+    write("lock-join-nearest/service/requirements.txt", "torch==2.6.0\n", "the nearest project locks torch 2.6")
+    write("lock-join-nearest/service/model.pkl", sklearn, "a pickle of the nearest project")
+
+    h5_lambda = keras_h5(keras_config([DENSE, lambda_layer]))
+    write("lock-join-keras-h5/requirements.txt", "keras==3.10.0\n", "the project locks keras 3.10 (fixed for CVE-2025-1550, not for CVE-2025-9905)")
+    write("lock-join-keras-h5/model.h5", h5_lambda, "Keras .h5 with a Lambda layer")
 
     traversal = onnx_model(initializers=onnx_external_tensor("w", "../../../../etc/passwd"))
     write("lock-join-onnx-old/requirements.txt", "onnx==1.15.0\n", "the project locks onnx below 1.16")

@@ -46,6 +46,10 @@ const ML: &[&str] = &["scikit-learn", "xgboost", "lightgbm", "joblib", "numpy"];
 const DANGEROUS: &[(&str, &str)] = &[("dangerous-pickle-import", "critical")];
 const LOW: &[(&str, &str)] = &[("unsafe-serialization", "low")];
 const CLEAN: &[(&str, &str)] = &[];
+const INCOMPLETE: &[(&str, &str)] = &[
+    ("model-scan-incomplete", "high"),
+    ("unsafe-serialization", "low"),
+];
 
 const fn case(folder: &'static str, expected: &'static [(&'static str, &'static str)]) -> Case {
     Case {
@@ -105,6 +109,18 @@ const CASES: &[Case] = &[
     case("zip-container-benign", LOW),
     case("tar-container", DANGEROUS),
     case("nested-container", DANGEROUS),
+    // 7z: read through sevenz-rust2 after airlock checked every declared size; what it does not
+    // decompress (BZip2, AES) or what is over the caps is not inspected, never clean.
+    case("7z-container", DANGEROUS),
+    case("7z-container-benign", LOW),
+    case("7z-nested", DANGEROUS),
+    case("7z-bzip2", INCOMPLETE),
+    case("7z-encrypted", INCOMPLETE),
+    case("7z-declared-bomb", INCOMPLETE),
+    // gzip: decompressed as a stream (a tar in it walked member by member).
+    case("gzip-pickle", DANGEROUS),
+    case("gzip-tar", DANGEROUS),
+    case("gzip-tar-benign", LOW),
     // Deliver 2: allow patterns never admit a dangerous entry.
     wide("allowlist-bypass-torch-collect-env"),
     wide("allowlist-bypass-torch-inductor-compile-file"),
@@ -145,6 +161,17 @@ const CASES: &[Case] = &[
     case("keras-benign", CLEAN),
     case("keras-h5-lambda", &[("unsafe-model-code", "critical")]),
     case("keras-h5-benign", CLEAN),
+    // The root group's real `model_config` is read through HDF5's structures: a benign decoy
+    // JSON before it, or 17 MiB of data before it, hides nothing.
+    case("keras-h5-decoy-first", &[("unsafe-model-code", "critical")]),
+    case(
+        "keras-h5-beyond-window",
+        &[("unsafe-model-code", "critical")],
+    ),
+    case(
+        "keras-h5-libver-latest",
+        &[("unsafe-model-code", "critical")],
+    ),
     case("savedmodel-pyfunc", &[("unsafe-model-code", "critical")]),
     case("savedmodel-benign", CLEAN),
     case(
@@ -178,6 +205,21 @@ const CASES: &[Case] = &[
     case(
         "lock-join-torch-new",
         &[("missing-hashes", "low"), ("unsafe-serialization", "high")],
+    ),
+    // Only the loader of the model's own (nearest) project counts.
+    case(
+        "lock-join-two-projects",
+        &[("missing-hashes", "low"), ("unsafe-serialization", "high")],
+    ),
+    case(
+        "lock-join-nearest",
+        &[("missing-hashes", "low"), ("unsafe-serialization", "high")],
+    ),
+    // keras 3.10 has the .keras fix (CVE-2025-1550) but still ignores safe_mode for .h5
+    // (CVE-2025-9905): only the .h5 row applies.
+    case(
+        "lock-join-keras-h5",
+        &[("missing-hashes", "low"), ("unsafe-model-code", "critical")],
     ),
     // onnx below 1.16 follows external_data out of the folder (CVE-2024-27318).
     case(
@@ -254,6 +296,64 @@ fn every_generated_fixture_gets_its_expected_verdict() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The message of the pickle finding of one generated folder.
+fn pickle_message(folder: &str) -> String {
+    let report = scan(&[generated().join(folder)], &ScanOptions::default()).unwrap();
+    let analysis = analyze_with(&report.graph, None, &RiskOptions::default());
+    analysis
+        .findings
+        .iter()
+        .find(|finding| finding.rule == RuleId::UnsafeSerialization)
+        .map(|finding| finding.message.clone())
+        .unwrap()
+}
+
+/// A vulnerable torch raises and says why; a fixed one is named but lowers nothing; no lock,
+/// or a lock of another project, adds nothing.
+#[test]
+fn the_locked_loader_of_the_models_own_project_raises_or_is_named() {
+    let old = pickle_message("lock-join-torch-old");
+    assert!(
+        old.contains("the project locks torch 2.5.1 (CVE-2025-32434)"),
+        "{old}"
+    );
+    let new = pickle_message("lock-join-torch-new");
+    assert!(
+        new.contains("the project locks torch 2.6.0, which has the fix for CVE-2025-32434: the severity stays what the file alone deserves"),
+        "{new}"
+    );
+    let nearest = pickle_message("lock-join-nearest");
+    assert!(
+        nearest.contains("locks torch 2.6.0, which has the fix"),
+        "{nearest}"
+    );
+    assert!(!nearest.contains("2.5.1"), "{nearest}");
+    let report = scan(
+        &[generated().join("lock-join-keras-h5")],
+        &ScanOptions::default(),
+    )
+    .unwrap();
+    let analysis = analyze_with(&report.graph, None, &RiskOptions::default());
+    let keras = analysis
+        .findings
+        .iter()
+        .find(|finding| finding.rule == RuleId::UnsafeModelCode)
+        .map(|finding| finding.message.clone())
+        .unwrap();
+    assert!(
+        keras.contains("the project locks keras 3.10.0 (CVE-2025-9905)"),
+        "{keras}"
+    );
+    assert!(
+        !keras.contains("fix for CVE-2025-1550") && !keras.contains("CVE-2025-9906"),
+        "rows about .keras files leave an .h5 finding alone: {keras}"
+    );
+    for alone in ["lock-join-two-projects", "sklearn-pipeline"] {
+        let message = pickle_message(alone);
+        assert!(!message.contains("locks torch"), "{alone}: {message}");
+    }
 }
 
 #[test]

@@ -132,6 +132,8 @@ mod tests {
             ["python/wheel"]
         );
         assert_eq!(accepted("dist/demo-1.0.tar.gz"), ["python/sdist"]);
+        assert_eq!(accepted("m/model.pkl.gz"), ["model/archive"]);
+        assert_eq!(accepted("m/checkpoint.TGZ"), ["model/archive"]);
         assert_eq!(accepted("crates/demo-1.0.0.crate"), ["cargo/crate-archive"]);
         assert_eq!(
             accepted("vendor/demo/.cargo-checksum.json"),

@@ -3,12 +3,16 @@
 //! may carry a pickle. Each is identified by its first bytes ([`super::sniff`]); a container
 //! is walked entry by entry, every entry identified by its own first bytes, nested containers
 //! recursively (zip in tar in zip), within the caps below. A container that holds no pickle and
-//! a `.dat` that is no pickle produce nothing: they are not models. 7z and gzip streams are not
-//! decompressed: a 7z archive beside model files is reported as not inspected.
+//! a `.dat` that is no pickle produce nothing: they are not models. A gzip stream (`.gz`,
+//! `.tgz`) is decompressed as a stream: a pickle in it is walked, a tar in it walked member by
+//! member without seeking, a zip or 7z in it read into memory under the nested-container cap;
+//! at most [`MAX_GZIP_BYTES`] are decompressed.
 //!
 //! Formats: zip (APPNOTE, through the `zip` crate over a seekable reader: only the central
 //! directory and the entries that are pickles are read), POSIX ustar (headers read by
-//! offset, members never loaded unless they are nested containers).
+//! offset, members never loaded unless they are nested containers), 7z (through the
+//! `sevenz-rust2` crate once [`super::seven_zip::preflight`] has found every declared size
+//! within the caps; entries are decompressed as a stream, in order).
 
 use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -25,7 +29,19 @@ use crate::model::{PickleStream, WeightsFile, WeightsFormat};
 const ID: ExtractorId = "model/archive";
 
 /// Extensions read by content: no loader convention says what they hold.
-pub const CONTENT_EXTENSIONS: &[&str] = &["dat", "data", "zip", "tar", "7z", "keras", "nemo"];
+pub const CONTENT_EXTENSIONS: &[&str] = &[
+    "dat", "data", "zip", "tar", "7z", "gz", "tgz", "keras", "nemo",
+];
+
+/// [`CONTENT_EXTENSIONS`], in any case, except `*.tar.gz`: that name is a Python source
+/// distribution's (`python/sdist` reads it; one row per file name).
+fn accepts(path: &Path) -> bool {
+    let named_sdist = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| name.to_ascii_lowercase().ends_with(".tar.gz"));
+    has_extension(path, CONTENT_EXTENSIONS) && !named_sdist
+}
 
 /// Entries looked at per container (all levels together).
 const MAX_ENTRIES: usize = 100_000;
@@ -36,6 +52,9 @@ const MAX_DEPTH: u8 = 3;
 const MAX_NESTED_BYTES: u64 = 32 * 1024 * 1024;
 /// A pickle entry is walked through at most this many bytes.
 const MAX_PICKLE_BYTES: u64 = 256 * 1024 * 1024;
+/// Bytes decompressed from one gzip stream (a gzip bomb costs at most this much work, and no
+/// memory beyond the nested-container cap).
+const MAX_GZIP_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 /// Bytes of an entry read to identify it.
 const HEAD_BYTES: u64 = 4096;
 
@@ -43,8 +62,8 @@ const HEAD_BYTES: u64 = 4096;
 /// whose first bytes are a model serialization.
 pub const FORMAT: Format = Format::new(
     ID,
-    "Pickles and containers found by content (.dat, .data, .zip, .tar, .pth.tar, 7z): every pickle inside, walked without unpickling",
-    FileMatch::Extensions(CONTENT_EXTENSIONS),
+    "Pickles and containers found by content (.dat, .data, .zip, .tar, .pth.tar, 7z, gzip): every pickle inside, walked without unpickling",
+    FileMatch::Custom(accepts),
     &Archive,
 )
 .header_and_digest(weights::SNIFF_BYTES)
@@ -88,7 +107,7 @@ impl Parse for Archive {
                     Ok(Extraction::default())
                 }
             }
-            Content::Zip | Content::Tar => {
+            Content::Zip | Content::Tar | Content::SevenZip | Content::Gzip => {
                 let mut weights = WeightsFile::new(WeightsFormat::Archive);
                 let mut budget = MAX_ENTRIES;
                 let reader = weights::reader(input);
@@ -102,15 +121,6 @@ impl Parse for Archive {
             }
             // Keras `.h5`: its `model_config` ([`super::hdf5`]).
             Content::Hdf5 => Ok(super::hdf5::read(ID, input)),
-            Content::SevenZip if beside_model_files(input) => {
-                let mut weights = WeightsFile::new(WeightsFormat::Archive);
-                weights.pickles.push(incomplete(
-                    "7z archive",
-                    "airlock does not decompress 7z archives, so what this one holds is unknown"
-                        .to_owned(),
-                ));
-                Ok(weights::report(ID, input, weights))
-            }
             _ => {
                 let mut extraction = Extraction::default();
                 let path = Path::new(input.path);
@@ -177,18 +187,6 @@ fn configs(input: &Input<'_>, content: Content, weights: &mut WeightsFile) {
     }
 }
 
-fn beside_model_files(input: &Input<'_>) -> bool {
-    super::ModelDirectory::of(input.path).is_some_and(|model| model.holds_model_files(input.files))
-        || has_extension(Path::new(input.path), &["7z"])
-            && super::ModelDirectory::of(input.path).is_some_and(|model| {
-                input.files.list(&model.directory).is_ok_and(|entries| {
-                    entries
-                        .iter()
-                        .any(|entry| entry.is_file && entry.name == "config.json")
-                })
-            })
-}
-
 /// A stream that could not be read through, named after where it is and saying why.
 pub(super) fn incomplete(name: &str, reason: String) -> PickleStream {
     PickleStream {
@@ -212,6 +210,8 @@ fn container(
     match kind {
         Content::Zip => zip_container(reader, prefix, depth, budget, streams),
         Content::Tar => tar_container(reader, prefix, depth, budget, streams),
+        Content::SevenZip => seven_zip_container(reader, prefix, depth, budget, streams),
+        Content::Gzip => gzip_stream(reader, prefix, depth, budget, streams),
         _ => {}
     }
 }
@@ -227,7 +227,7 @@ fn entry(
     let content = sniff::identify(head);
     match content {
         Content::Pickle | Content::TextPickle => Some(content),
-        Content::Zip | Content::Tar => {
+        Content::Zip | Content::Tar | Content::SevenZip | Content::Gzip => {
             if depth + 1 >= MAX_DEPTH {
                 streams.push(incomplete(
                     name,
@@ -245,13 +245,6 @@ fn entry(
             } else {
                 Some(content)
             }
-        }
-        Content::SevenZip => {
-            streams.push(incomplete(
-                name,
-                "a 7z archive inside a container; airlock does not decompress 7z".to_owned(),
-            ));
-            None
         }
         _ => {
             if weights::has_extension(Path::new(name), super::pickle::PICKLE_EXTENSIONS) {
@@ -391,6 +384,247 @@ fn nested_container(
     );
 }
 
+/// Walks a 7z archive: its structure is checked first ([`super::seven_zip::preflight`]); then
+/// every entry is decompressed in order, identified by its first bytes, walked when it is a
+/// pickle, opened when it is a container, and drained to its end (solid blocks need it, and it
+/// checks the entry's CRC). A panic of the crate on a malformed archive is caught here, so it
+/// costs this archive, not the scan.
+fn seven_zip_container(
+    mut reader: Box<dyn ReadSeek + '_>,
+    prefix: &str,
+    depth: u8,
+    budget: &mut usize,
+    streams: &mut Vec<PickleStream>,
+) {
+    let label = format!("{prefix}7z archive");
+    let length = reader.seek(SeekFrom::End(0)).unwrap_or(0);
+    let layout = match super::seven_zip::preflight(&mut reader, length) {
+        Ok(layout) => layout,
+        Err(reason) => {
+            streams.push(incomplete(&label, reason));
+            return;
+        }
+    };
+    if let Err(error) = reader.seek(SeekFrom::Start(0)) {
+        streams.push(incomplete(
+            &label,
+            format!("the 7z archive cannot be read: {error}"),
+        ));
+        return;
+    }
+    let mut found = Vec::new();
+    let mut stopped = None;
+    let walked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut archive =
+            sevenz_rust2::ArchiveReader::new(reader, sevenz_rust2::Password::empty())?;
+        archive.set_thread_count(1);
+        let mut unpacked = 0u64;
+        archive.for_each_entries(|item, body| {
+            if *budget == 0 {
+                stopped = Some(format!(
+                    "more than {MAX_ENTRIES} entries; the rest was not looked at"
+                ));
+                return Ok(false);
+            }
+            *budget -= 1;
+            if item.is_directory() || !item.has_stream() || item.size() == 0 {
+                return Ok(true);
+            }
+            let label = format!("{prefix}{}", item.name());
+            if unpacked.saturating_add(item.size()) > super::seven_zip::MAX_UNPACKED_BYTES {
+                stopped = Some(format!(
+                    "the archive declares {} unpacked bytes, over the {}-byte cap on what one 7z \
+                     archive may decompress; `{label}` and the entries after it were not looked at",
+                    layout.unpacked,
+                    super::seven_zip::MAX_UNPACKED_BYTES
+                ));
+                return Ok(false);
+            }
+            unpacked += item.size();
+            let mut head = Vec::new();
+            (&mut *body).take(HEAD_BYTES).read_to_end(&mut head)?;
+            if let Some(kind) = entry(&head, &label, item.size(), depth, &mut found) {
+                let mut whole = Cursor::new(head).chain(&mut *body);
+                match kind {
+                    Content::Pickle | Content::TextPickle => {
+                        pickle_entry(&mut whole, &label, kind, &mut found);
+                    }
+                    nested => nested_container(
+                        (&mut whole).take(MAX_NESTED_BYTES),
+                        "entry",
+                        &label,
+                        nested,
+                        depth,
+                        budget,
+                        &mut found,
+                    ),
+                }
+            }
+            std::io::copy(body, &mut std::io::sink())?;
+            Ok(true)
+        })
+    }));
+    streams.append(&mut found);
+    match walked {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => streams.push(incomplete(
+            &label,
+            format!("the 7z archive cannot be read to its end: {error}"),
+        )),
+        Err(_) => streams.push(incomplete(
+            &label,
+            "the 7z archive is malformed (its reader gave up); the rest was not looked at"
+                .to_owned(),
+        )),
+    }
+    if let Some(reason) = stopped {
+        streams.push(incomplete(&label, reason));
+    }
+}
+
+/// Walks a gzip stream: what it decompresses to is identified by its first bytes; a pickle is
+/// walked, a tar is walked member by member as a stream (the `tar` crate skips what is not
+/// read), a zip, 7z or gzip inside is read into memory (at most [`MAX_NESTED_BYTES`]) and
+/// walked one level deeper. Decompression stops at [`MAX_GZIP_BYTES`], and says so.
+fn gzip_stream(
+    reader: Box<dyn ReadSeek + '_>,
+    prefix: &str,
+    depth: u8,
+    budget: &mut usize,
+    streams: &mut Vec<PickleStream>,
+) {
+    let label = format!("{prefix}gzip content");
+    let mut decoded = flate2::read::MultiGzDecoder::new(reader).take(MAX_GZIP_BYTES);
+    let mut head = Vec::new();
+    if let Err(error) = (&mut decoded).take(HEAD_BYTES).read_to_end(&mut head) {
+        streams.push(incomplete(
+            &label,
+            format!("the gzip stream cannot be decompressed: {error}"),
+        ));
+        return;
+    }
+    let kind = sniff::identify(&head);
+    let mut whole = Cursor::new(head).chain(&mut decoded);
+    match kind {
+        Content::Pickle | Content::TextPickle => pickle_entry(&mut whole, &label, kind, streams),
+        Content::Tar => {
+            let mut archive = tar::Archive::new(&mut whole);
+            match archive.entries() {
+                Ok(entries) => {
+                    for member in entries {
+                        if *budget == 0 {
+                            streams.push(incomplete(
+                                &label,
+                                format!(
+                                    "more than {MAX_ENTRIES} entries; the rest was not looked at"
+                                ),
+                            ));
+                            break;
+                        }
+                        *budget -= 1;
+                        let mut member = match member {
+                            Ok(member) => member,
+                            Err(error) => {
+                                streams.push(incomplete(
+                                    &label,
+                                    format!("the tar in the gzip stream cannot be read to its end: {error}"),
+                                ));
+                                break;
+                            }
+                        };
+                        if !member.header().entry_type().is_file() {
+                            continue;
+                        }
+                        let name = member.path().map_or_else(
+                            |_| "member".to_owned(),
+                            |path| path.to_string_lossy().trim_start_matches("./").to_owned(),
+                        );
+                        let member_label = format!("{prefix}{name}");
+                        let size = member.size();
+                        let mut member_head = Vec::new();
+                        if let Err(error) =
+                            (&mut member).take(HEAD_BYTES).read_to_end(&mut member_head)
+                        {
+                            streams.push(incomplete(
+                                &member_label,
+                                format!("the member cannot be read: {error}"),
+                            ));
+                            break;
+                        }
+                        let Some(kind) = entry(&member_head, &member_label, size, depth, streams)
+                        else {
+                            continue;
+                        };
+                        let mut body = Cursor::new(member_head).chain(&mut member);
+                        match kind {
+                            Content::Pickle | Content::TextPickle => {
+                                pickle_entry(&mut body, &member_label, kind, streams);
+                            }
+                            nested => nested_container(
+                                body.take(MAX_NESTED_BYTES),
+                                "member",
+                                &member_label,
+                                nested,
+                                depth,
+                                budget,
+                                streams,
+                            ),
+                        }
+                    }
+                }
+                Err(error) => streams.push(incomplete(
+                    &label,
+                    format!("the tar in the gzip stream cannot be read: {error}"),
+                )),
+            }
+        }
+        Content::Zip | Content::SevenZip | Content::Gzip => {
+            if depth + 1 >= MAX_DEPTH {
+                streams.push(incomplete(
+                    &label,
+                    format!("containers nest deeper than {MAX_DEPTH} levels; not opened"),
+                ));
+                return;
+            }
+            let mut bytes = Vec::new();
+            let read = (&mut whole)
+                .take(MAX_NESTED_BYTES + 1)
+                .read_to_end(&mut bytes);
+            if let Err(error) = read {
+                streams.push(incomplete(
+                    &label,
+                    format!("the gzip stream cannot be decompressed: {error}"),
+                ));
+                return;
+            }
+            if bytes.len() as u64 > MAX_NESTED_BYTES {
+                streams.push(incomplete(
+                    &label,
+                    format!(
+                        "a container of more than {MAX_NESTED_BYTES} bytes in a gzip stream, over the cap; not opened"
+                    ),
+                ));
+                return;
+            }
+            container(
+                Box::new(Cursor::new(bytes)),
+                kind,
+                &format!("{label}!"),
+                depth + 1,
+                budget,
+                streams,
+            );
+        }
+        _ => {}
+    }
+    if decoded.limit() == 0 {
+        streams.push(incomplete(
+            &label,
+            format!("the gzip stream decompresses to more than {MAX_GZIP_BYTES} bytes; the rest was not looked at"),
+        ));
+    }
+}
+
 fn tar_container(
     mut reader: Box<dyn ReadSeek + '_>,
     prefix: &str,
@@ -471,6 +705,19 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].name, "inner.tar!deep/model.pkl");
         assert_eq!(found[0].imports[0].qualified(), "posix.system");
+        let bomb = std::fs::read(format!("{fixtures}/7z-declared-bomb/bomb.7z")).unwrap();
+        let found = streams("m/bomb.7z", &bomb);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let reason = found[0].incomplete_reason.as_deref().unwrap();
+        assert!(
+            reason.contains("declares 68719476736 unpacked bytes, over the 2147483648-byte cap"),
+            "{reason}"
+        );
+        let solid = std::fs::read(format!("{fixtures}/7z-container/bundle.7z")).unwrap();
+        let found = streams("m/bundle.7z", &solid);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].name, "model/model.pkl");
+        assert!(found[0].complete);
         assert!(streams("docs/table.dat", b"count\nvalue\n1\n").is_empty());
         assert!(streams(
             "docs/notes.zip",

@@ -4,21 +4,25 @@
 //! `config.json`; `load_model` rebuilds every layer from it, so a `Lambda` layer or a module
 //! outside Keras runs code ([`super::model_code::keras_config`], CVE-2025-1550 family).
 //!
-//! This is not an HDF5 reader, and says so. No mature pure-Rust HDF5 crate exists (`hdf5` and
-//! `hdf5-metno` bind the C library; the pure-Rust readers are young and read datasets, not
-//! variable-length string attributes), and airlock links no C library. So only what is needed
-//! is read: the superblock signature (at byte 0, 512, 1024, 2048, …, HDF5 spec §II.A), the
-//! attribute name `model_config` in the first [`WINDOW`] bytes, and the JSON objects with a
-//! `class_name` and a `config` in that window (each `{"` is tried; an object found is skipped
-//! whole, so its layers are not taken for configs of their own) (h5py writes a `str` attribute as a
-//! variable-length string, whose bytes sit in a global heap collection `GCOL` written right
-//! after the root group; a fixed-length string sits inside the attribute message). Every such
-//! object is checked, so a decoy object cannot hide the real one inside the window. What this
-//! cannot see: a config whose heap lies beyond the window, or that is not stored as plain
-//! JSON text (compressed, split): a file that names `model_config` without a readable config
-//! in the window is `model-scan-incomplete`, never clean. A file without `model_config` in the
-//! window holds weights only (`save_weights`, `tf_model.h5`): loading it builds no layers; it
-//! is reported (hashed) when it lies beside other model files, and is not a model otherwise.
+//! No mature pure-Rust HDF5 crate exists (`hdf5` and `hdf5-metno` bind the C library; the
+//! pure-Rust readers are young and read datasets, not variable-length string attributes), and
+//! airlock links no C library. So only what is needed is read, two ways, and both are judged:
+//!
+//! 1. The real attribute ([`super::hdf5_root`]): superblock (found at byte 0, 512, 1024, …, HDF5
+//!    spec §II.A) → root group object header → the attribute message named `model_config` →
+//!    its string, in the message or in a global heap collection anywhere in the file. This is
+//!    what Keras's loader reads, wherever it lies.
+//! 2. Every JSON object with a `class_name` and a `config` in the first [`WINDOW`] bytes (each
+//!    `{"` is tried; an object found is skipped whole, so its layers are not taken for configs
+//!    of their own). A decoy config placed before the real one is judged too: any dangerous
+//!    one raises.
+//!
+//! When the structures cannot be followed (a dense attribute store, a shared message, an
+//! unknown version, a malformed header), only the window remains: a file naming `model_config`
+//! there without a readable config, or larger than the window, is `model-scan-incomplete`
+//! for what was not read, never clean. A file without `model_config` holds weights only
+//! (`save_weights`, `tf_model.h5`): loading it builds no layers; it is reported (hashed) when
+//! it lies beside other model files, and is not a model otherwise.
 
 use std::io::Read;
 
@@ -42,9 +46,10 @@ pub fn superblock_offsets(length: usize) -> impl Iterator<Item = usize> {
     )
 }
 
+const SIGNATURE: &[u8] = b"\x89HDF\r\n\x1A\n";
+
 /// True when `bytes` (a file's first bytes) hold the HDF5 signature at a superblock offset.
 pub fn is_hdf5(bytes: &[u8]) -> bool {
-    const SIGNATURE: &[u8] = b"\x89HDF\r\n\x1A\n";
     superblock_offsets(bytes.len()).any(|offset| {
         bytes
             .get(offset..)
@@ -73,7 +78,31 @@ pub fn read(id: &'static str, input: &Input<'_>) -> Extraction {
         problem(&mut weights, format!("cannot read the file: {error}"));
         return weights::report(id, input, weights);
     }
-    check_window(&window, size, &mut weights);
+    let superblock = superblock_offsets(window.len()).find(|offset| {
+        window
+            .get(*offset..)
+            .is_some_and(|rest| rest.starts_with(SIGNATURE))
+    });
+    let structure = match superblock {
+        Some(offset) => super::hdf5_root::root_attribute(
+            &mut *weights::reader(input),
+            offset as u64,
+            "model_config",
+        ),
+        None => Err("no HDF5 superblock in the first bytes".to_owned()),
+    };
+    match structure {
+        Ok(Some(value)) => {
+            let text = String::from_utf8_lossy(&value);
+            weights
+                .metadata
+                .insert("keras-model-config".to_owned(), "present".to_owned());
+            super::model_code::keras_config(&text, "model_config", &mut weights.code_hazards);
+            check_window(&window, size, Some(&text), None, &mut weights);
+        }
+        Ok(None) => check_window(&window, size, None, None, &mut weights),
+        Err(reason) => check_window(&window, size, None, Some(&reason), &mut weights),
+    }
     let is_model = weights.metadata.contains_key("keras-model-config")
         || super::ModelDirectory::of(input.path)
             .is_some_and(|model| model.holds_model_files(input.files));
@@ -85,8 +114,35 @@ pub fn read(id: &'static str, input: &Input<'_>) -> Extraction {
 }
 
 /// Looks for `model_config` and its JSON in the first bytes of an HDF5 file of `size` bytes.
-fn check_window(window: &[u8], size: u64, weights: &mut WeightsFile) {
-    if find(window, b"model_config", 0).is_none() {
+/// `real` is the root attribute's value when the structures gave it (it is judged already, and
+/// a copy of it in the window is not judged twice); `unfollowed` says why the structures could
+/// not be followed.
+fn check_window(
+    window: &[u8],
+    size: u64,
+    real: Option<&str>,
+    unfollowed: Option<&str>,
+    weights: &mut WeightsFile,
+) {
+    let named = find(window, b"model_config", 0).is_some();
+    if let (Some(reason), true) = (unfollowed, size > WINDOW) {
+        // The real attribute may lie past the window, behind whatever the window shows.
+        weights.pickles.push(PickleStream {
+            name: "model_config".to_owned(),
+            imports: Vec::new(),
+            complete: false,
+            incomplete_reason: Some(format!(
+                "the HDF5 root group's attributes could not be read ({reason}), so its \
+                 `model_config` was looked for as text in the first {} MiB only, and the file \
+                 is {size} bytes: a config in the rest was not read",
+                WINDOW / (1024 * 1024)
+            )),
+        });
+        weights
+            .metadata
+            .insert("keras-model-config".to_owned(), "unknown".to_owned());
+    }
+    if !named {
         return;
     }
     weights
@@ -120,9 +176,11 @@ fn check_window(window: &[u8], size: u64, weights: &mut WeightsFile) {
         };
         configs += 1;
         from = at + stream.byte_offset();
-        super::model_code::keras_config(text, "model_config", &mut weights.code_hazards);
+        if real != Some(text) {
+            super::model_code::keras_config(text, "model_config", &mut weights.code_hazards);
+        }
     }
-    if configs == 0 {
+    if configs == 0 && real.is_none() {
         weights.pickles.push(PickleStream {
             name: "model_config".to_owned(),
             imports: Vec::new(),
@@ -159,6 +217,39 @@ mod tests {
     }
 
     #[test]
+    fn the_root_attribute_is_read_through_the_structures_wherever_it_lies() {
+        let fixtures = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/models-generated"
+        );
+        for (folder, lambda) in [
+            ("keras-h5-benign", false),
+            ("keras-h5-lambda", true),
+            ("keras-h5-decoy-first", true),
+            ("keras-h5-beyond-window", true),
+            ("keras-h5-libver-latest", true),
+        ] {
+            let file = std::fs::File::open(format!("{fixtures}/{folder}/model.h5")).unwrap();
+            let mut reader = std::io::BufReader::new(file);
+            let value = super::super::hdf5_root::root_attribute(&mut reader, 0, "model_config")
+                .unwrap()
+                .unwrap();
+            let text = String::from_utf8(value).unwrap();
+            let config: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(config["class_name"], "Sequential", "{folder}");
+            assert_eq!(text.contains("\"Lambda\""), lambda, "{folder}");
+            let mut reader = std::io::BufReader::new(
+                std::fs::File::open(format!("{fixtures}/{folder}/model.h5")).unwrap(),
+            );
+            assert_eq!(
+                super::super::hdf5_root::root_attribute(&mut reader, 0, "no_such_attribute")
+                    .unwrap(),
+                None
+            );
+        }
+    }
+
+    #[test]
     fn configs_in_the_window_are_checked_and_a_missing_one_is_incomplete() {
         let lambda = br#"{"class_name": "Sequential", "config": {"layers": [{"class_name": "Lambda", "config": {"name": "l"}}]}}"#;
         let benign = br#"{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "module": "keras.layers", "config": {}}]}}"#;
@@ -171,7 +262,7 @@ mod tests {
         ]
         .concat();
         let mut weights = WeightsFile::new(WeightsFormat::Hdf5);
-        check_window(&window, window.len() as u64, &mut weights);
+        check_window(&window, window.len() as u64, None, None, &mut weights);
         assert_eq!(weights.code_hazards.len(), 1, "{:?}", weights.code_hazards);
         assert!(weights.pickles.is_empty());
 
@@ -179,6 +270,8 @@ mod tests {
         check_window(
             b"\x89HDF\r\n\x1A\n model_config \x78\x9c",
             1 << 30,
+            None,
+            None,
             &mut hidden,
         );
         assert!(!hidden.pickles[0].complete);
@@ -188,8 +281,31 @@ mod tests {
             .unwrap()
             .contains("1073741824 bytes"));
 
+        // The structures could not be followed and the file is larger than the window: the
+        // rest is not known, whatever the window shows.
+        let mut unfollowed = WeightsFile::new(WeightsFormat::Hdf5);
+        check_window(
+            &window,
+            1 << 30,
+            None,
+            Some("a dense attribute store"),
+            &mut unfollowed,
+        );
+        assert_eq!(unfollowed.code_hazards.len(), 1);
+        let reason = unfollowed.pickles[0].incomplete_reason.as_deref().unwrap();
+        assert!(
+            reason.contains("could not be read (a dense attribute store)"),
+            "{reason}"
+        );
+
         let mut weights_only = WeightsFile::new(WeightsFormat::Hdf5);
-        check_window(b"\x89HDF\r\n\x1A\n layer_names", 100, &mut weights_only);
+        check_window(
+            b"\x89HDF\r\n\x1A\n layer_names",
+            100,
+            None,
+            None,
+            &mut weights_only,
+        );
         assert!(weights_only.pickles.is_empty() && weights_only.code_hazards.is_empty());
     }
 }
