@@ -21,7 +21,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::requirements_txt::redact_credentials;
-use super::{package_name, parse_hash, parse_requirement, version_or_raw};
+use super::{locked_version, package_name, parse_hash, parse_requirement};
 use crate::component::{
     Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, GitReference,
     Source,
@@ -277,12 +277,17 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
         let wire = &package.wire;
         let mut flags = BTreeSet::new();
         let mut kind = ComponentKind::Library;
-        let version = wire.version.as_deref().map(|raw| {
-            version_or_raw(raw, |message| {
+        // pdm reads `version` as the specifier `==version`, which it refuses when the text is
+        // no version: kept unpinned (and flagged when it comes from an index).
+        let version = wire.version.as_deref().and_then(|raw| {
+            locked_version(raw, |message| {
                 diagnostics.push(Diagnostic::warning(
                     DiagnosticCode::InvalidEntry,
                     location.clone(),
-                    format!("`{}`: {message}; kept as written", package.name),
+                    format!(
+                        "`{}`: {message} (pdm refuses the lock); kept unpinned",
+                        package.name
+                    ),
                 ));
             })
         });

@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use super::requirements_txt::{local_project, redact_credentials};
 use super::{
-    git_source, index_source, normalized_marker, normalized_version, package_name, parse_hash,
+    git_source, index_source, locked_version, normalized_marker, package_name, parse_hash,
 };
 use crate::component::{
     Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, Scope, Source,
@@ -480,16 +480,14 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
                 .or_else(|| version.strip_prefix("=="))
         });
         let version = match pinned {
-            Some(raw) => match normalized_version(raw) {
-                Ok(version) => Some(version),
-                Err(error) => {
-                    warn(
-                        &mut diagnostics,
-                        format!("`{name}`: {error}; kept as written"),
-                    );
-                    Some(raw.trim().to_owned())
-                }
-            },
+            // pipenv hands `name==text` to pip, which refuses a text that is no version: kept
+            // unpinned (and flagged when it comes from an index).
+            Some(raw) => locked_version(raw, |error| {
+                warn(
+                    &mut diagnostics,
+                    format!("`{name}`: {error} (pip refuses the requirement); kept unpinned"),
+                );
+            }),
             None => None,
         };
         let (source, version) = if let Some(url) = &entry.git {

@@ -263,7 +263,14 @@ fn bad_entries_cost_only_themselves() {
         ]
     );
     component(&extraction, "good", "1.0");
-    component(&extraction, "odd", "1.0-weird-x");
+    // pdm refuses `==1.0-weird-x`; kept unpinned (issue 23), never as a version.
+    let odd = extraction
+        .components
+        .iter()
+        .find(|c| c.key.name.normalized() == "odd")
+        .unwrap();
+    assert_eq!(odd.key.version, None);
+    assert!(odd.flags.contains(&ComponentFlag::Unpinned));
     assert!(!extraction
         .components
         .iter()
@@ -279,4 +286,22 @@ fn truncated_toml_is_an_error_with_a_line() {
     )
     .unwrap_err();
     assert_eq!(error.location().line, Some(5), "{error}");
+}
+
+#[test]
+fn a_version_that_is_no_version_is_kept_unpinned() {
+    let text =
+        "[metadata]\nlock_version = \"4.5.0\"\n[[package]]\nname = \"odd\"\nversion = \"1.0.x\"\n";
+    let extraction = extract_with("pdm.lock", text, &MemoryFiles::new()).unwrap();
+    let odd = &extraction.components[0];
+    assert_eq!(odd.key.version, None);
+    assert!(odd.flags.contains(&ComponentFlag::Unpinned));
+    let warning = &extraction.diagnostics[0];
+    assert_eq!(warning.code, DiagnosticCode::InvalidEntry);
+    assert!(
+        warning.message.contains("kept unpinned"),
+        "{}",
+        warning.message
+    );
+    assert_eq!(warning.location.as_ref().unwrap().line, Some(4));
 }
