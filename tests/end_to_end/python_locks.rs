@@ -415,11 +415,16 @@ fn uv_lock_edge_cases() {
             .unwrap_or_else(|| panic!("{name} missing"))
     };
     component("still-read");
+    // uv refuses such a lock; airlock keeps the package unpinned and flagged, never with a
+    // version that matches no advisory.
     assert_eq!(
         component("odd-version").key.version.as_deref(),
-        Some("1.0.x"),
-        "an invalid version is kept as written"
+        None,
+        "an invalid version is no version"
     );
+    assert!(component("odd-version")
+        .flags
+        .contains(&scanner_core::ComponentFlag::Unpinned));
     assert!(report
         .diagnostics
         .iter()

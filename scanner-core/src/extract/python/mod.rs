@@ -255,6 +255,22 @@ pub fn version_or_raw(raw: &str, on_invalid: impl FnOnce(String)) -> String {
     }
 }
 
+/// A lock's pinned version, normalized per PEP 440, or none when it is not a version. uv
+/// refuses such a lock, pdm refuses the entry's `==` specifier and pipenv hands `name==text` to
+/// pip, which refuses it: none of them installs a version that is not one. So a lock reader,
+/// like the `requirements.txt` reader, keeps the package unpinned (flagged by the `unpinned`
+/// rule) rather than with a version that matches no advisory; `on_invalid` receives the
+/// message for the warning.
+pub fn locked_version(raw: &str, on_invalid: impl FnOnce(String)) -> Option<String> {
+    match normalized_version(raw) {
+        Ok(version) => Some(version),
+        Err(message) => {
+            on_invalid(message);
+            None
+        }
+    }
+}
+
 /// A git source from a URL in any of the spellings Python tools write: PEP 508 / pip
 /// (`git+https://host/repo.git@rev#subdirectory=x`) or uv's lock (`https://host/repo?rev=x#commit`).
 /// A 40-hex reference or fragment is the locked commit.
@@ -601,6 +617,14 @@ mod tests {
         assert_eq!(message, None);
         assert_eq!(version_or_raw(" 1.x ", |m| message = Some(m)), "1.x");
         assert!(message.unwrap().contains("`1.x`"));
+        let mut message = None;
+        assert_eq!(
+            locked_version("1.0-beta", |m| message = Some(m)).as_deref(),
+            Some("1.0b0")
+        );
+        assert_eq!(message, None);
+        assert_eq!(locked_version("${VERSION}", |m| message = Some(m)), None);
+        assert!(message.unwrap().contains("`${VERSION}`"));
     }
 
     /// Hand-made fixtures of every Python TOML format, each with the extractor that reads it.

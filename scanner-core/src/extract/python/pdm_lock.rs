@@ -21,7 +21,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::requirements_txt::redact_credentials;
-use super::{package_name, parse_hash, parse_requirement, version_or_raw};
+use super::{locked_version, package_name, parse_hash, parse_requirement};
 use crate::component::{
     Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, GitReference,
     Source,
@@ -36,6 +36,9 @@ use crate::link::{targets, Origin};
 use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 use crate::text::LineIndex;
+
+/// The newest minor version of lock format 4 (pdm's `PDMLock.spec_version`, 4.5.1).
+const NEWEST_MINOR: u64 = 5;
 
 /// Strategies PDM documents; any other is read anyway, with a note.
 const KNOWN_STRATEGIES: &[&str] = &[
@@ -98,6 +101,10 @@ struct WirePackage {
     revision: Option<String>,
     path: Option<String>,
     url: Option<String>,
+    /// The other version control systems pdm locks (its `VCS_SCHEMA`), written like `git`.
+    hg: Option<String>,
+    svn: Option<String>,
+    bzr: Option<String>,
     #[serde(default)]
     editable: bool,
 }
@@ -162,6 +169,25 @@ fn parse(path: &str, bytes: &[u8]) -> Result<ParsedLock, ExtractError> {
             }
         }
     }
+    if let Some(version) = &metadata.get_ref().lock_version {
+        let minor = version
+            .get_ref()
+            .as_str()
+            .and_then(|text| text.split('.').nth(1))
+            .and_then(|minor| minor.parse::<u64>().ok());
+        if minor.is_some_and(|minor| minor > NEWEST_MINOR) {
+            // pdm (lock format 4.5) calls a newer minor "not compatible" and locks again; the
+            // packages are still what a newer pdm installs, so they are read, and said to be.
+            diagnostics.push(Diagnostic::note(
+                DiagnosticCode::UnsupportedFormatVersion,
+                Location::line(path, index.line(version.span().start)),
+                format!(
+                    "`lock_version` {} is newer than the 4.{NEWEST_MINOR} airlock knows (pdm of that version would lock again); read with the 4.{NEWEST_MINOR} layout",
+                    version.get_ref()
+                ),
+            ));
+        }
+    }
     for strategy in &metadata.get_ref().strategy {
         if !KNOWN_STRATEGIES.contains(&strategy.as_str()) {
             diagnostics.push(Diagnostic::note(
@@ -222,8 +248,8 @@ fn wrong_field_type(package: &toml::Value) -> Option<String> {
     let table = package.as_table()?;
     for (field, value) in table {
         let expected = match field.as_str() {
-            "name" | "version" | "git" | "ref" | "revision" | "path" | "url" | "marker"
-            | "requires_python" | "summary" | "subdirectory" => "a string",
+            "name" | "version" | "git" | "hg" | "svn" | "bzr" | "ref" | "revision" | "path"
+            | "url" | "marker" | "requires_python" | "summary" | "subdirectory" => "a string",
             "groups" | "dependencies" | "extras" | "files" => "an array",
             "editable" => "a boolean",
             _ => continue,
@@ -277,12 +303,17 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
         let wire = &package.wire;
         let mut flags = BTreeSet::new();
         let mut kind = ComponentKind::Library;
-        let version = wire.version.as_deref().map(|raw| {
-            version_or_raw(raw, |message| {
+        // pdm reads `version` as the specifier `==version`, which it refuses when the text is
+        // no version: kept unpinned (and flagged when it comes from an index).
+        let version = wire.version.as_deref().and_then(|raw| {
+            locked_version(raw, |message| {
                 diagnostics.push(Diagnostic::warning(
                     DiagnosticCode::InvalidEntry,
                     location.clone(),
-                    format!("`{}`: {message}; kept as written", package.name),
+                    format!(
+                        "`{}`: {message} (pdm refuses the lock); kept unpinned",
+                        package.name
+                    ),
                 ));
             })
         });
@@ -300,6 +331,28 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
                     .map(GitReference::Rev),
                 commit: wire.revision.clone(),
             }
+        } else if let Some((scheme, repository)) =
+            [("hg", &wire.hg), ("svn", &wire.svn), ("bzr", &wire.bzr)]
+                .into_iter()
+                .find_map(|(scheme, repository)| Some((scheme, repository.as_ref()?)))
+        {
+            // pdm reads these as `{vcs}+{repository}` requirements pinned to `revision`: a
+            // source that is no registry package, whatever its name and version.
+            let repository = repository
+                .strip_prefix(scheme)
+                .and_then(|rest| rest.strip_prefix('+'))
+                .unwrap_or(repository);
+            let mut url = format!("{scheme}+{}", redact_credentials(repository));
+            match &wire.revision {
+                Some(revision) => {
+                    url.push('@');
+                    url.push_str(revision);
+                }
+                None => {
+                    flags.insert(ComponentFlag::Unpinned);
+                }
+            }
+            Source::Url { url }
         } else if let Some(local) = &wire.path {
             let path = join_path(directory, local);
             if is_archive(&path) {

@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use super::requirements_txt::{local_project, redact_credentials};
 use super::{
-    git_source, index_source, normalized_marker, normalized_version, package_name, parse_hash,
+    git_source, index_source, locked_version, normalized_marker, package_name, parse_hash,
 };
 use crate::component::{
     Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, Scope, Source,
@@ -189,7 +189,9 @@ fn parse(path: &str, bytes: &[u8]) -> Result<ParsedLock, ExtractError> {
         .as_ref()
         .and_then(|meta| meta.pipfile_spec.as_ref())
     {
-        None => diagnostics.push(Diagnostic::warning(
+        // pipenv repairs a lock without `_meta` (or without its `pipfile-spec`) and reads it
+        // (`Lockfile.load`; its own tests write such locks): a note, not a warning.
+        None => diagnostics.push(Diagnostic::note(
             DiagnosticCode::InvalidEntry,
             Location::line(path, meta_line),
             format!("no `_meta.pipfile-spec`; read as pipfile-spec {NEWEST_SPEC}"),
@@ -453,6 +455,23 @@ fn key_line(text: &str, from_line: u32, key: &str) -> Option<u32> {
         .and_then(|(index, _)| u32::try_from(index + 1).ok())
 }
 
+/// A git URL without the `@reference` written after its repository path (the `user@` of the
+/// authority stays).
+fn without_url_reference(url: &str) -> &str {
+    let path_start = url
+        .find("://")
+        .map(|scheme_end| scheme_end + 3)
+        .and_then(|authority| {
+            url.get(authority..)?
+                .find('/')
+                .map(|slash| authority + slash)
+        });
+    match path_start.and_then(|start| Some(start + url.get(start..)?.find('@')?)) {
+        Some(at) => url.get(..at).unwrap_or(url),
+        None => url,
+    }
+}
+
 fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extraction {
     let directory = input.directory();
     let project_directory = join_path(directory, ".");
@@ -480,25 +499,25 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: ParsedLock) -> Extr
                 .or_else(|| version.strip_prefix("=="))
         });
         let version = match pinned {
-            Some(raw) => match normalized_version(raw) {
-                Ok(version) => Some(version),
-                Err(error) => {
-                    warn(
-                        &mut diagnostics,
-                        format!("`{name}`: {error}; kept as written"),
-                    );
-                    Some(raw.trim().to_owned())
-                }
-            },
+            // pipenv hands `name==text` to pip, which refuses a text that is no version: kept
+            // unpinned (and flagged when it comes from an index).
+            Some(raw) => locked_version(raw, |error| {
+                warn(
+                    &mut diagnostics,
+                    format!("`{name}`: {error} (pip refuses the requirement); kept unpinned"),
+                );
+            }),
             None => None,
         };
         let (source, version) = if let Some(url) = &entry.git {
             // `git` + `ref` read as the pip spelling `git+URL@ref`, as every Python format's
             // git sources are, so keys agree across formats.
             let spelled = match entry.reference.as_deref() {
+                // pipenv's `normalize_vcs_url` takes a `@reference` off the URL and installs
+                // `ref` (a branch name may hold `/`: `repo.git@user/branch`).
                 Some(reference) => format!(
                     "git+{}@{reference}",
-                    url.strip_prefix("git+").unwrap_or(url)
+                    without_url_reference(url.strip_prefix("git+").unwrap_or(url))
                 ),
                 None => format!("git+{}", url.strip_prefix("git+").unwrap_or(url)),
             };

@@ -19,7 +19,7 @@ use super::pyproject::project_source;
 use super::toml_tree::{
     array_field, as_table, field, string_field, string_list, table_field, Node, TomlFile,
 };
-use super::{extra_marker, git_source, index_source, package_name, parse_hash, version_or_raw};
+use super::{extra_marker, git_source, index_source, locked_version, package_name, parse_hash};
 use crate::component::{
     Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, Source,
 };
@@ -88,6 +88,8 @@ struct LockedPackage {
     hashes: Vec<crate::component::Hash>,
     line: u32,
     dependencies: Vec<LockedDependency>,
+    /// Its `version` is no PEP 440 version (kept without one, flagged).
+    unpinned: bool,
 }
 
 /// One dependency item as written.
@@ -356,15 +358,25 @@ fn read_package(
         .map_err(|e| e.to_diagnostic(file, "package; skipped"))?;
     let name = package_name(raw_name)
         .map_err(|message| file.warning(&name_node.span(), format!("{message}; skipped")))?;
+    let mut unpinned = false;
     let version = match field(table, "version") {
         None => None,
         Some(node) => match node.get_ref() {
-            DeValue::String(text) => Some(version_or_raw(text, |message| {
-                diagnostics.push(file.warning(
-                    &node.span(),
-                    format!("{}: {message}; kept as written", context(raw_name)),
-                ));
-            })),
+            // uv refuses a lock whose `version` is no PEP 440 version: kept unpinned (and
+            // flagged), never with a version that matches no advisory.
+            DeValue::String(text) => {
+                let version = locked_version(text, |message| {
+                    diagnostics.push(file.warning(
+                        &node.span(),
+                        format!(
+                            "{}: {message} (uv refuses such a lock); kept unpinned",
+                            context(raw_name)
+                        ),
+                    ));
+                });
+                unpinned = version.is_none();
+                version
+            }
             other => {
                 return Err(file.warning(
                     &node.span(),
@@ -394,7 +406,7 @@ fn read_package(
     // uv refuses a registry package without a version (its `Package `a` from a registry source
     // has a missing `version` field`); airlock keeps the package, unversioned, and says so, so
     // that "no advisory matched" is never read as "clean".
-    if version.is_none() && matches!(read.source, Source::Registry { .. }) {
+    if version.is_none() && !unpinned && matches!(read.source, Source::Registry { .. }) {
         diagnostics.push(file.warning(
             &name_node.span(),
             format!(
@@ -484,6 +496,7 @@ fn read_package(
         hashes,
         line,
         dependencies,
+        unpinned,
     })
 }
 
@@ -501,7 +514,7 @@ fn read_dependency(
     let name = package_name(name)?;
     let version = string_field(table, "version")
         .map_err(|error| error.message)?
-        .map(|text| version_or_raw(text, |_| {}));
+        .and_then(|text| locked_version(text, |_| {}));
     let source = match field(table, "source") {
         Some(node) => Some(read_source(node, directory)?.source),
         None => None,
@@ -588,6 +601,9 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: Lock) -> Extraction
             extractor,
         });
         component.hashes.extend(package.hashes.iter().cloned());
+        if package.unpinned {
+            component.flags.insert(ComponentFlag::Unpinned);
+        }
         if package.editable {
             component.flags.insert(ComponentFlag::Editable);
         }

@@ -263,7 +263,14 @@ fn bad_entries_cost_only_themselves() {
         ]
     );
     component(&extraction, "good", "1.0");
-    component(&extraction, "odd", "1.0-weird-x");
+    // pdm refuses `==1.0-weird-x`; kept unpinned (issue 23), never as a version.
+    let odd = extraction
+        .components
+        .iter()
+        .find(|c| c.key.name.normalized() == "odd")
+        .unwrap();
+    assert_eq!(odd.key.version, None);
+    assert!(odd.flags.contains(&ComponentFlag::Unpinned));
     assert!(!extraction
         .components
         .iter()
@@ -279,4 +286,67 @@ fn truncated_toml_is_an_error_with_a_line() {
     )
     .unwrap_err();
     assert_eq!(error.location().line, Some(5), "{error}");
+}
+
+#[test]
+fn a_newer_minor_is_read_with_a_note_at_its_line() {
+    let text =
+        "[metadata]\nlock_version = \"4.6.0\"\n[[package]]\nname = \"a\"\nversion = \"1.0\"\n";
+    let extraction = extract_with("pdm.lock", text, &MemoryFiles::new()).unwrap();
+    assert_eq!(extraction.components.len(), 1);
+    let note = extraction
+        .diagnostics
+        .iter()
+        .find(|d| d.code == DiagnosticCode::UnsupportedFormatVersion)
+        .unwrap();
+    assert_eq!(note.location.as_ref().unwrap().line, Some(2));
+    assert!(note.message.contains("4.6.0"), "{}", note.message);
+    // 4.5 and older minors are read without one.
+    let current = text.replace("4.6.0", "4.5.0");
+    let extraction = extract_with("pdm.lock", &current, &MemoryFiles::new()).unwrap();
+    assert!(extraction
+        .diagnostics
+        .iter()
+        .all(|d| d.code == DiagnosticCode::WorkspaceMemberMissing));
+}
+
+#[test]
+fn other_version_control_systems_are_no_registry_packages() {
+    // pdm's VCS_SCHEMA is git, hg, svn and bzr; each is written as `{vcs} = repository`.
+    let text = "[metadata]\nlock_version = \"4.5.0\"\n[[package]]\nname = \"a\"\nversion = \"1.0\"\nhg = \"https://hg.example.com/a\"\nrevision = \"abc123\"\n[[package]]\nname = \"b\"\nversion = \"2.0\"\nsvn = \"svn+https://svn.example.com/b\"\n";
+    let extraction = extract_with("pdm.lock", text, &MemoryFiles::new()).unwrap();
+    let a = component(&extraction, "a", "1.0");
+    assert_eq!(
+        a.key.source,
+        Source::Url {
+            url: "hg+https://hg.example.com/a@abc123".to_owned()
+        }
+    );
+    assert!(!a.flags.contains(&ComponentFlag::Unpinned));
+    let b = component(&extraction, "b", "2.0");
+    assert_eq!(
+        b.key.source,
+        Source::Url {
+            url: "svn+https://svn.example.com/b".to_owned()
+        }
+    );
+    assert!(b.flags.contains(&ComponentFlag::Unpinned), "no revision");
+}
+
+#[test]
+fn a_version_that_is_no_version_is_kept_unpinned() {
+    let text =
+        "[metadata]\nlock_version = \"4.5.0\"\n[[package]]\nname = \"odd\"\nversion = \"1.0.x\"\n";
+    let extraction = extract_with("pdm.lock", text, &MemoryFiles::new()).unwrap();
+    let odd = &extraction.components[0];
+    assert_eq!(odd.key.version, None);
+    assert!(odd.flags.contains(&ComponentFlag::Unpinned));
+    let warning = &extraction.diagnostics[0];
+    assert_eq!(warning.code, DiagnosticCode::InvalidEntry);
+    assert!(
+        warning.message.contains("kept unpinned"),
+        "{}",
+        warning.message
+    );
+    assert_eq!(warning.location.as_ref().unwrap().line, Some(4));
 }

@@ -223,6 +223,11 @@ fn unsupported_spec_names_the_field_and_line() {
     )
     .unwrap();
     assert_eq!(missing.diagnostics[0].code, DiagnosticCode::InvalidEntry);
+    // pipenv repairs such a lock and reads it: a note, not a warning.
+    assert_eq!(
+        missing.diagnostics[0].severity,
+        crate::diagnostic::DiagnosticSeverity::Note
+    );
     assert_eq!(missing.components.len(), 2, "package and root");
 }
 
@@ -282,11 +287,11 @@ fn a_wrong_type_in_an_entry_skips_that_entry_only() {
     );
     assert!(extraction.diagnostics[0].message.contains("invalid type"));
     component(&extraction, "good");
-    assert_eq!(
-        component(&extraction, "odd").key.version.as_deref(),
-        Some("not.a.version!"),
-        "kept as written"
-    );
+    // pip refuses `odd==not.a.version!`: kept unpinned and flagged, with the warning.
+    let odd = component(&extraction, "odd");
+    assert_eq!(odd.key.version, None, "no version");
+    assert!(odd.flags.contains(&ComponentFlag::Unpinned));
+    assert!(extraction.diagnostics[1].message.contains("kept unpinned"));
     assert!(!extraction
         .components
         .iter()
@@ -301,4 +306,28 @@ fn member_lines_skip_strings_and_nested_objects() {
     assert_eq!(lines.get(&("a".to_owned(), Some("z".to_owned()))), Some(&2));
     assert_eq!(lines.get(&("b".to_owned(), None)), Some(&3));
     assert_eq!(lines.get(&("x".to_owned(), Some("y".to_owned()))), None);
+}
+
+#[test]
+fn a_reference_in_the_git_url_gives_way_to_ref() {
+    // pipenv's `normalize_vcs_url` takes `@branch` off the URL and installs `ref` (its
+    // tests/integration/test_lockfile.py::test_git_branch_contains_slashes).
+    let text = "{\n  \"_meta\": {\"pipfile-spec\": 6},\n  \"default\": {\n    \"google-api-python-client\": {\"git\": \"https://github.com/thehesiod/google-api-python-client.git@thehesiod/batch-retries2\", \"ref\": \"03803c21fc13a345e978f32775b2f2fa23c8e706\"}\n  }\n}\n";
+    let extraction = extract_with("Pipfile.lock", text, &MemoryFiles::new()).unwrap();
+    let client = extraction
+        .components
+        .iter()
+        .find(|c| c.key.name.normalized() == "google-api-python-client")
+        .unwrap();
+    let Source::Git { url, commit, .. } = &client.key.source else {
+        panic!("{:?}", client.key.source)
+    };
+    assert_eq!(
+        url,
+        "https://github.com/thehesiod/google-api-python-client.git"
+    );
+    assert_eq!(
+        commit.as_deref(),
+        Some("03803c21fc13a345e978f32775b2f2fa23c8e706")
+    );
 }
