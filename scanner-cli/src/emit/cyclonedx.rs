@@ -62,8 +62,14 @@ pub fn document(
     // The serial number is derived from the document itself (without a serial), so the same
     // scan gives the same serial and any change gives another. Hashing the compact form is a
     // second serialization into a hasher, not a copy of the document.
-    let mut hasher = HashWriter(Sha256::new());
+    // serde_json writes a token at a time; the buffer gives the hasher 16 KiB pieces instead
+    // of one `update` call per token.
+    let mut hasher = std::io::BufWriter::with_capacity(16 * 1024, HashWriter(Sha256::new()));
     model::write_compact(&bom, &mut hasher).context("cannot write CycloneDX JSON")?;
+    let hasher = hasher
+        .into_inner()
+        .map_err(std::io::IntoInnerError::into_error)
+        .context("cannot write CycloneDX JSON")?;
     let uuid = common::uuid_from_digest(&hasher.0.finalize());
     bom.serial_number = Some(format!("urn:uuid:{uuid}"));
     match encoding {
