@@ -16,10 +16,9 @@ use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::extract::gzip_tar::{self, Limits};
 use crate::extract::{
     join_path, ExtractError, Extraction, ExtractorId, FileDigest, FileMatch, Format, Input,
-    NoFiles, Parse, Sample, Syntax, Target,
+    NoFiles, Parse, Sample, Syntax,
 };
 use crate::facts::artifact::{ArtifactFacts, ArtifactKind};
-use crate::link::Origin;
 use crate::location::Location;
 
 /// The row's id.
@@ -136,29 +135,19 @@ pub fn read(
         &mut diagnostics,
     )
     .map_err(|error: ExtractError| error.to_string())?;
-    let mut component = package.component;
-    if let Some(digest) = digest {
-        component.hashes.extend(digest.hashes());
-    }
-    component.facts.artifact = Some(Box::new(ArtifactFacts {
-        kind: ArtifactKind::Sdist,
-        path: path.to_owned(),
-        integrity: None,
-    }));
     let mut extraction = Extraction {
         diagnostics,
         ..Extraction::default()
     };
-    extraction.roots.push(component.key.clone());
-    extraction.components.push(component);
-    extraction
-        .references
-        .extend(package.requires.into_iter().map(|mut reference| {
-            if let Target::Named(named) = &mut reference.to {
-                named.origin = Origin::Wheelhouse;
-            }
-            reference
-        }));
+    package.add_as_artifact(
+        ArtifactFacts {
+            kind: ArtifactKind::Sdist,
+            path: path.to_owned(),
+            integrity: None,
+        },
+        digest,
+        &mut extraction,
+    );
     Ok(Some(extraction))
 }
 

@@ -19,11 +19,10 @@ use super::installed::{self, record::RecordEntry};
 use crate::component::ComponentKey;
 use crate::extract::{
     join_path, ExtractError, Extraction, ExtractorId, FileDigest, FileMatch, FileReader, Format,
-    Input, MemoryFiles, Parse, ReadSeek, Sample, Syntax, Target,
+    Input, MemoryFiles, Parse, ReadSeek, Sample, Syntax,
 };
 use crate::facts::artifact::{ArtifactFacts, ArtifactKind};
 use crate::facts::installed::{FileProblem, FileProblemKind, Integrity};
-use crate::link::Origin;
 use crate::location::Location;
 
 /// The row's id.
@@ -223,27 +222,15 @@ pub fn read(
         Ok(rows) => check_entries(path, &opened.dist_info, &rows, &mut opened.archive),
         Err(unknown) => unknown,
     };
-    let mut component = package.component;
-    if let Some(digest) = digest {
-        component.hashes.extend(digest.hashes());
-    }
-    component.facts.artifact = Some(Box::new(ArtifactFacts {
-        kind: ArtifactKind::Wheel,
-        path: path.to_owned(),
-        integrity: Some(integrity),
-    }));
-    extraction.roots.push(component.key.clone());
-    extraction.components.push(component);
-    extraction
-        .references
-        .extend(package.requires.into_iter().map(|mut reference| {
-            if let Target::Named(named) = &mut reference.to {
-                named.origin = Origin::Wheelhouse;
-            }
-            reference
-        }));
-    extraction.components.extend(package.bundled);
-    extraction.references.extend(package.bundled_references);
+    package.add_as_artifact(
+        ArtifactFacts {
+            kind: ArtifactKind::Wheel,
+            path: path.to_owned(),
+            integrity: Some(integrity),
+        },
+        digest,
+        &mut extraction,
+    );
     Ok(extraction)
 }
 
@@ -401,6 +388,8 @@ fn check_entries<R: Read + std::io::Seek>(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::extract::Target;
+    use crate::link::Origin;
     use std::io::Write;
 
     fn record_hash(bytes: &[u8]) -> String {

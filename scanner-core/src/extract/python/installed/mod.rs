@@ -131,6 +131,37 @@ pub(crate) struct Package {
     pub bundled_references: Vec<Reference>,
 }
 
+impl Package {
+    /// Adds the package of a wheel or sdist to `extraction`: the root of its file, carrying
+    /// the file's own `digest` and `artifact` facts, with its `Requires-Dist` names resolved
+    /// among the artifacts of the same folder ([`crate::link::Origin::Wheelhouse`]) and its
+    /// bundled components.
+    pub(crate) fn add_as_artifact(
+        self,
+        artifact: crate::facts::artifact::ArtifactFacts,
+        digest: Option<&crate::extract::FileDigest>,
+        extraction: &mut Extraction,
+    ) {
+        let mut component = self.component;
+        if let Some(digest) = digest {
+            component.hashes.extend(digest.hashes());
+        }
+        component.facts.artifact = Some(Box::new(artifact));
+        extraction.roots.push(component.key.clone());
+        extraction.components.push(component);
+        extraction
+            .references
+            .extend(self.requires.into_iter().map(|mut reference| {
+                if let crate::extract::Target::Named(named) = &mut reference.to {
+                    named.origin = crate::link::Origin::Wheelhouse;
+                }
+                reference
+            }));
+        extraction.components.extend(self.bundled);
+        extraction.references.extend(self.bundled_references);
+    }
+}
+
 /// What one `*.dist-info` or `*.egg-info` directory gave.
 #[derive(Debug)]
 pub(crate) struct Distribution {
