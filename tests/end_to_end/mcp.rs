@@ -314,7 +314,7 @@ fn broken_configs_are_errors_with_their_line_and_other_files_still_count() {
     );
     assert!(
         messages.contains(
-            "broken/bad-entries/.mcp.json:3: warning[invalid-entry]: MCP server `not-an-object` is not an object"
+            "broken/bad-entries/.mcp.json:3: warning[invalid-entry]: MCP server `not-an-object` is a string, not an object; what it runs is unknown"
         ),
         "{messages}"
     );
@@ -327,8 +327,69 @@ fn broken_configs_are_errors_with_their_line_and_other_files_still_count() {
         .collect();
     assert_eq!(
         names,
-        BTreeSet::from(["good", "mcp-server-time", "no-command"])
+        BTreeSet::from(["good", "mcp-server-time", "no-command", "not-an-object"])
     );
+}
+
+/// A server entry airlock could not read is not a clean result (the trust model): the scan
+/// reports it with an unknown severity, which fails at the default `unknown-severity` (high),
+/// instead of "No findings" above a warning.
+#[test]
+fn an_unreadable_server_entry_is_an_unknown_finding_not_a_clean_scan() {
+    let output = run_with_home(
+        &mcp(),
+        &mcp().join("empty-home-does-not-exist"),
+        &["scan", "broken/bad-entries", "--no-vuln-db", "-f", "json"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report = json_of(&output);
+    let unreadable: BTreeSet<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["rule"] == "mcp-server-unreadable")
+        .map(|finding| {
+            (
+                finding["severity"].as_str().unwrap().to_owned(),
+                finding["message"].as_str().unwrap().to_owned(),
+                finding["evidence"][0].to_string(),
+            )
+        })
+        .collect();
+    let messages: Vec<&str> = unreadable
+        .iter()
+        .map(|(_, message, _)| message.as_str())
+        .collect();
+    assert_eq!(unreadable.len(), 2, "{unreadable:?}");
+    assert!(unreadable
+        .iter()
+        .all(|(severity, _, _)| severity == "unknown"));
+    assert!(
+        messages.iter().any(|message| {
+            message.contains(
+        "MCP server `not-an-object` (claude-code) could not be read (it is a string, not an object)"
+    )
+        }),
+        "{messages:?}"
+    );
+    assert!(messages.iter().any(|message| message.contains(
+        "MCP server `no-command` (claude-code) could not be read (it names neither a command nor a URL)"
+    )), "{messages:?}");
+    // The operator may decide what unknown means: at `--fail-on critical` the scan passes,
+    // and the findings are still listed.
+    let lenient = run_with_home(
+        &mcp(),
+        &mcp().join("empty-home-does-not-exist"),
+        &[
+            "scan",
+            "broken/bad-entries",
+            "--no-vuln-db",
+            "--fail-on",
+            "critical",
+        ],
+    );
+    assert_eq!(lenient.status.code(), Some(0), "{}", stderr(&lenient));
+    assert!(String::from_utf8_lossy(&lenient.stdout).contains("mcp-server-unreadable"));
 }
 
 /// Values of the wrong type in Claude Code's settings and in a saved tool list (the

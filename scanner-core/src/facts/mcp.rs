@@ -153,6 +153,9 @@ pub struct McpServerFacts {
     pub unpinned: Option<String>,
     /// Why the command runs a shell.
     pub shell: Option<String>,
+    /// Why the entry could not be read (not an object, or neither a command nor a URL): what
+    /// the client would run is unknown.
+    pub unreadable: Option<String>,
     /// Tools the client calls without asking.
     pub auto_approve: Option<AutoApprove>,
     /// The config disables the server (the client does not start it).
@@ -400,6 +403,7 @@ impl McpServerFacts {
             package,
             unpinned,
             shell,
+            unreadable,
             auto_approve,
             disabled,
             scope,
@@ -419,6 +423,7 @@ impl McpServerFacts {
         first(&mut self.package, package);
         first(&mut self.unpinned, unpinned);
         first(&mut self.shell, shell);
+        first(&mut self.unreadable, unreadable);
         first(&mut self.auto_approve, auto_approve);
         self.disabled |= disabled;
         first(&mut self.scope, scope);

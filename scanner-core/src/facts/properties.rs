@@ -443,6 +443,11 @@ const FACTS: &[Fact] = &[
         read: |facts, text| set(&mut facts.mcp_server_mut().shell, text),
     },
     Fact {
+        name: "airlock:mcp:unreadable",
+        write: |facts| facts.mcp_server.as_ref()?.unreadable.clone(),
+        read: |facts, text| set(&mut facts.mcp_server_mut().unreadable, text),
+    },
+    Fact {
         name: "airlock:mcp:auto-approve",
         write: |facts| {
             facts
@@ -881,6 +886,7 @@ mod tests {
                 package: Some("pkg:npm/pkg".to_owned()),
                 unpinned: Some("`pkg` with no version".to_owned()),
                 shell: Some("runs `sh -c`".to_owned()),
+                unreadable: Some("a string, not an object".to_owned()),
                 auto_approve: Some(AutoApprove {
                     line: 7,
                     setting: "autoApprove".to_owned(),

@@ -35,6 +35,7 @@ mod mcp_tool_shadowing;
 mod mcp_toxic_flow;
 mod mcp_transport;
 mod mcp_unpinned;
+mod mcp_unreadable;
 mod tool_hidden_instructions;
 
 // The agent layer beyond MCP: hooks, settings and instruction files (extract/agent).
@@ -210,6 +211,7 @@ rules! {
     McpLiteralSecret => "mcp-literal-secret", High, "An agent config holds a literal secret (token, key or password) instead of a reference to the environment.";
     McpCredentialPassed => "mcp-credential-passed", Low, "An agent config hands credentials to an MCP server (listed by variable or header name, never by value).";
     McpAutoApprovedTools => "mcp-auto-approved-tools", Medium, "An agent client runs an MCP server's tools, or starts the server, without asking the user.";
+    McpServerUnreadable => "mcp-server-unreadable", Unknown, "An MCP server entry could not be read (not an object, or neither a command nor a URL for a stdio or remote server), so what the client would start is unknown.";
     McpShellCommand => "mcp-shell-command", High, "An MCP server's command runs a shell (sh -c, cmd /c) or pipes a download into one (curl | sh).";
     ToolHiddenInstructions => "tool-hidden-instructions", High, "A tool declaration hides text from its reader (invisible Unicode) or gives the model instructions.";
     McpToolShadowing => "mcp-tool-shadowing", High, "A tool description of one MCP server names a tool of another server of the same client or steers its use (before calling X, instead of X).";
@@ -436,6 +438,7 @@ const GRAPH_RULES: &[fn(&DependencyGraph) -> Vec<Finding>] = &[
     mcp_credentials::check,
     mcp_auto_approve::check,
     mcp_shell::check,
+    mcp_unreadable::check,
     tool_hidden_instructions::check,
     mcp_tool_shadowing::check,
     mcp_toxic_flow::check,

@@ -77,6 +77,8 @@ pub(crate) struct ServerEntry {
     pub(crate) cwd: Option<String>,
     pub(crate) auto_approve: Option<AutoApprove>,
     pub(crate) disabled: bool,
+    /// Why the entry could not be read as a server (it is not an object).
+    pub(crate) unreadable: Option<String>,
 }
 
 /// Reads one server entry in any client's spelling.
@@ -87,12 +89,24 @@ pub(crate) fn read_server(
     path: &str,
 ) -> Option<ServerEntry> {
     if !node.is_object() {
+        // The entry stays a server, marked unreadable: a client may still start something
+        // under this name (or a later edit of one character makes it), so a config airlock
+        // could not read is never reported as holding nothing (`mcp-server-unreadable`).
+        let reason = format!("it is {}, not an object", node.kind());
         diagnostics.push(Diagnostic::warning(
             DiagnosticCode::InvalidEntry,
             Location::line(path, node.line),
-            format!("MCP server `{name}` is not an object; skipped"),
+            format!(
+                "MCP server `{name}` is {}, not an object; what it runs is unknown",
+                node.kind()
+            ),
         ));
-        return None;
+        return Some(ServerEntry {
+            name: name.to_owned(),
+            line: node.line,
+            unreadable: Some(reason),
+            ..ServerEntry::default()
+        });
     }
     let mut entry = ServerEntry {
         name: name.to_owned(),
@@ -416,6 +430,20 @@ fn build_server(config: &ConfigFile<'_, '_>, entry: ServerEntry, extraction: &mu
             (None, None, None) => Transport::Unknown.into(),
         },
     );
+
+    // A stdio or remote server (or one of no declared kind) needs a command or a URL; without
+    // either, what the client starts is unknown. Kinds a client provides itself (Zed's
+    // `extension`, Goose's `builtin`) need neither.
+    let needs_target = facts.transport.as_ref().is_some_and(|transport| {
+        matches!(
+            transport.known(),
+            Some(Transport::Stdio | Transport::Sse | Transport::Http | Transport::Unknown)
+        )
+    });
+    facts.unreadable = entry.unreadable.clone().or_else(|| {
+        (needs_target && entry.command.is_none() && entry.url.is_none())
+            .then(|| "it names neither a command nor a URL".to_owned())
+    });
 
     if let Some((url, line)) = &entry.url {
         let (safe, secret) = secrets::sanitize_url(url);

@@ -480,7 +480,19 @@ fn broken_files_and_entries() {
     );
     assert!(extraction.diagnostics[0]
         .message
-        .contains("`not-an-object` is not an object"));
+        .contains("`not-an-object` is a string, not an object; what it runs is unknown"));
+    // Neither entry is dropped: both stay servers that say why they could not be read.
+    assert_eq!(
+        mcp(server(&extraction, "not-an-object"))
+            .unreadable
+            .as_deref(),
+        Some("it is a string, not an object")
+    );
+    assert_eq!(
+        mcp(server(&extraction, "no-command")).unreadable.as_deref(),
+        Some("it names neither a command nor a URL")
+    );
+    assert_eq!(mcp(server(&extraction, "good")).unreadable, None);
     assert_eq!(
         mcp(server(&extraction, "no-command"))
             .transport
