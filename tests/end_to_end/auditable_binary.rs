@@ -223,3 +223,46 @@ fn broken_binaries_fail_the_scan_naming_the_file() {
         );
     }
 }
+
+/// A deployed tree holds many binaries without a list (an image's `/usr/bin`). Each is a
+/// warning, but the terminal shows the first ten of a code and counts the rest; `-v` and the
+/// report keep every one, so nothing unknown is dropped, only folded.
+#[test]
+fn many_unaudited_binaries_are_counted_on_the_terminal_and_all_kept_in_the_report() {
+    let directory = tempfile::tempdir().unwrap();
+    let bin = directory.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    for number in 0..14 {
+        std::fs::copy(auditable("tiny"), bin.join(format!("tool-{number:02}"))).unwrap();
+    }
+    let quiet = run_in(
+        directory.path(),
+        &["sbom", "bin", "-f", "json", "--allow-empty"],
+    );
+    assert_eq!(quiet.status.code(), Some(0), "{}", stderr(&quiet));
+    let errors = stderr(&quiet);
+    assert_eq!(
+        errors.matches("warning[binary-not-audited]").count(),
+        10,
+        "{errors}"
+    );
+    assert!(
+        errors.contains(
+            "(4 more binary-not-audited warnings not shown; -v shows them, every report format lists them)"
+        ),
+        "{errors}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&quiet.stdout).unwrap();
+    assert_eq!(report["diagnostics"].as_array().unwrap().len(), 14);
+    let verbose = run_in(
+        directory.path(),
+        &["sbom", "bin", "-f", "json", "--allow-empty", "-v"],
+    );
+    let errors = stderr(&verbose);
+    assert_eq!(
+        errors.matches("warning[binary-not-audited]").count(),
+        14,
+        "{errors}"
+    );
+    assert!(!errors.contains("more binary-not-audited"), "{errors}");
+}

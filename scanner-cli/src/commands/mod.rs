@@ -199,14 +199,40 @@ fn user_config_files() -> Vec<std::path::PathBuf> {
         .collect()
 }
 
-/// Shows diagnostics on stderr as `verbosity` allows, counting the notes it hides.
+/// Warnings of one code shown at the default verbosity; the rest are counted. An image holds
+/// hundreds of binaries, each a `binary-not-audited` warning: the first lines say what kind of
+/// gap it is, a count says how large, and `-v` and every report format keep them all.
+const WARNINGS_SHOWN_PER_CODE: usize = 10;
+
+/// Shows diagnostics on stderr as `verbosity` allows, counting the notes and the repeated
+/// warnings it hides. Errors are always shown.
 fn show_diagnostics(diagnostics: &[scanner_core::Diagnostic], verbosity: Verbosity) {
     let mut hidden_notes = 0;
+    let mut warnings_by_code: std::collections::BTreeMap<&'static str, usize> =
+        std::collections::BTreeMap::new();
     for diagnostic in diagnostics {
         if verbosity.shows(diagnostic.severity) {
+            if verbosity == Verbosity::Normal && diagnostic.severity == DiagnosticSeverity::Warning
+            {
+                let shown = warnings_by_code
+                    .entry(diagnostic.code.as_str())
+                    .or_default();
+                *shown += 1;
+                if *shown > WARNINGS_SHOWN_PER_CODE {
+                    continue;
+                }
+            }
             stderr_line(&diagnostic.to_string());
         } else if diagnostic.severity == DiagnosticSeverity::Note {
             hidden_notes += 1;
+        }
+    }
+    for (code, seen) in warnings_by_code {
+        if seen > WARNINGS_SHOWN_PER_CODE {
+            stderr_line(&format!(
+                "({} more {code} warnings not shown; -v shows them, every report format lists them)",
+                seen - WARNINGS_SHOWN_PER_CODE
+            ));
         }
     }
     if hidden_notes > 0 && verbosity == Verbosity::Normal {
