@@ -131,24 +131,15 @@ pub fn run(
             let sender = sender.clone();
             let (shared, next, reports) = (&shared, &next, &reports);
             scope.spawn(move || {
-                // MEASURE: a connection per worker instead of the shared one.
-                let own = shared
+                // One connection for every job, behind the store's mutex: a connection per
+                // job measured the same (within noise) and costs its own page cache
+                // (docs/PERFORMANCE.md, "Fleet runs").
+                let source = shared
                     .database
-                    .filter(|_| std::env::var_os("AIRLOCK_FLEET_PER_WORKER").is_some())
-                    .and_then(|database| {
-                        advisories::store::Store::open(database.store.path()).ok()
-                    });
-                let source = own
-                    .as_ref()
-                    .map(|store| store as &dyn VulnerabilitySource)
-                    .or_else(|| {
-                        shared
-                            .database
-                            .map(|database| &database.store as &dyn VulnerabilitySource)
-                    });
-                while let Some(index) =
-                    Some(next.fetch_add(1, Ordering::Relaxed)).filter(|index| *index < paths.len())
-                {
+                    .map(|database| &database.store as &dyn VulnerabilitySource);
+                // Each job takes the next project not taken yet, until none is left.
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
                     let (Some(path), Some(report)) = (paths.get(index), reports.get(index)) else {
                         break;
                     };
