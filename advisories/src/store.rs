@@ -664,15 +664,28 @@ pub struct StoredAffected {
 impl Store {
     /// Opens an existing database for reading. A missing file is [`DatabaseError::Missing`];
     /// nothing is ever created by a reader.
+    ///
+    /// The file is opened read-only and immutable (SQLite's `immutable=1` URI parameter): no
+    /// lock is taken, no journal, WAL or shared-memory file is looked for or created, and
+    /// nothing is written next to it. That is sound because airlock never changes a database
+    /// file in place: every change is written to a copy and renamed over it
+    /// ([`crate::database`]), so an open file's contents never move under a reader. It is what
+    /// lets many scans, in one process or many, on one machine or many, share one database on
+    /// a read-only or network file system (a Kubernetes volume, NFS), where locks are absent
+    /// or unreliable.
     pub fn open(path: &Path) -> Result<Store, DatabaseError> {
         if !path.is_file() {
             return Err(DatabaseError::Missing {
                 path: path.to_owned(),
             });
         }
+        let uri = immutable_uri(path)
+            .map_err(|error| DatabaseError::io(path, "cannot open the database", error))?;
         let connection = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
         )
         .map_err(|error| DatabaseError::sqlite(path, "cannot open the database", error))?;
         keep_plans(&connection)
@@ -983,6 +996,31 @@ fn count(value: Option<i64>) -> u64 {
 /// it is put back, which then throws the plan away: every lookup was parsed and planned again,
 /// 37 % of the instructions of a scan of a 912-crate lock. Our tables have no statistics whose
 /// use depends on a bound value, so the plan never gains from it.
+/// The `file:` URI that opens `path` immutable: the absolute path, every byte other than
+/// `A-Z a-z 0-9 - . _ ~ /` percent-encoded (SQLite decodes `%HH` in the path, and `?` or `#`
+/// in a file name would otherwise start the query), then `?immutable=1`.
+fn immutable_uri(path: &Path) -> std::io::Result<String> {
+    let absolute = std::path::absolute(path)?;
+    let text = absolute.as_os_str().as_encoded_bytes();
+    let mut uri = String::from("file://");
+    // A Windows path (C:\x) becomes /C:/x, the form SQLite's URI parser expects.
+    if cfg!(windows) {
+        uri.push('/');
+    }
+    for &byte in text {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                uri.push(char::from(byte));
+            }
+            b'\\' if cfg!(windows) => uri.push('/'),
+            b':' if cfg!(windows) => uri.push(':'),
+            other => uri.push_str(&format!("%{other:02X}")),
+        }
+    }
+    uri.push_str("?immutable=1");
+    Ok(uri)
+}
+
 pub(crate) fn keep_plans(connection: &Connection) -> rusqlite::Result<()> {
     connection
         .set_db_config(
@@ -1204,6 +1242,75 @@ mod tests {
         assert_eq!(parsed.to_osv_json()["upstream"][0], "CVE-2026-0001");
         // Upstream is not an alias: the CVE does not become another id of the finding.
         assert!(advisory.aliases.is_empty());
+    }
+
+    /// Issue 24: readers open the file immutable. A database in a read-only directory whose
+    /// name holds URI syntax (`?`, `#`, `%`, a space) opens and matches; nothing is created
+    /// beside it (no journal, WAL or shared-memory file) and its bytes and mtime stay as they
+    /// were, also with two readers open at once and for a file in WAL mode.
+    #[cfg(unix)]
+    #[test]
+    fn readers_open_the_file_immutable_and_write_nothing() {
+        use std::os::unix::fs::PermissionsExt;
+        let directory = tempfile::tempdir().unwrap();
+        let inputs = directory.path().join("in");
+        std::fs::create_dir(&inputs).unwrap();
+        std::fs::write(inputs.join("a.json"), LISTED).unwrap();
+        let shelf = directory.path().join("read only ?#%41");
+        std::fs::create_dir(&shelf).unwrap();
+        let database = shelf.join("db ?x=1#y%20.sqlite3");
+        crate::import_paths(&database, &[inputs], &Clock::system()).unwrap();
+        let wal = shelf.join("wal.sqlite3");
+        std::fs::copy(&database, &wal).unwrap();
+        Connection::open(&wal)
+            .unwrap()
+            .pragma_update(None, "journal_mode", "WAL")
+            .unwrap();
+        for leftover in [
+            "wal.sqlite3-wal",
+            "wal.sqlite3-shm",
+            "db ?x=1#y%20.sqlite3.lock",
+        ] {
+            let _ = std::fs::remove_file(shelf.join(leftover));
+        }
+        let listing = |path: &Path| {
+            let mut names: Vec<_> = std::fs::read_dir(path)
+                .unwrap()
+                .map(|entry| entry.unwrap().file_name())
+                .collect();
+            names.sort();
+            names
+        };
+        let before = listing(&shelf);
+        let state = |path: &Path| {
+            (
+                std::fs::read(path).unwrap(),
+                std::fs::metadata(path).unwrap().modified().unwrap(),
+            )
+        };
+        let (database_before, wal_before) = (state(&database), state(&wal));
+        std::fs::set_permissions(&shelf, std::fs::Permissions::from_mode(0o555)).unwrap();
+        // A writer holding the exclusive lock would make a reader that takes locks fail
+        // (SQLITE_BUSY); an immutable reader takes none and reads on.
+        let holder =
+            Connection::open_with_flags(&database, OpenFlags::SQLITE_OPEN_READ_WRITE).unwrap();
+        holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        let first = Store::open(&database);
+        let second = Store::open(&database);
+        let in_wal_mode = Store::open(&wal);
+        for store in [first.unwrap(), second.unwrap(), in_wal_mode.unwrap()] {
+            assert_eq!(store.summary().unwrap().advisories, 1);
+            let found = store
+                .advisories_for(&key(Ecosystem::PyPI, "foo-bar", "1.0"))
+                .unwrap();
+            assert_eq!(found.len(), 1, "{found:?}");
+        }
+        holder.execute_batch("ROLLBACK").unwrap();
+        drop(holder);
+        std::fs::set_permissions(&shelf, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(listing(&shelf), before);
+        assert!(state(&database) == database_before);
+        assert!(state(&wal) == wal_before);
     }
 
     /// Issue 23: a local project (a workspace member, a path dependency) is never matched

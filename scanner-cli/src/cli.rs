@@ -486,7 +486,7 @@ pub enum ListFormat {
     Json,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
     /// Files or directories to scan (directories are walked; .git, target, node_modules and
     /// virtual environments are skipped).
@@ -574,6 +574,32 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub tools: ToolsLockArgs,
+
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+}
+
+/// `airlock scan --report-dir DIR PATH...`: many projects in one run (docs/fleet.md).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Fleet runs (one project per PATH, docs/fleet.md)")]
+pub struct FleetArgs {
+    /// Scan each PATH as a project of its own, judged exactly as `airlock scan PATH -o
+    /// DIR/NAME.EXT` alone would judge it, and write its report there (NAME from the path's
+    /// last components, made unique; EXT from --format). Without it, all PATHs form one graph.
+    #[arg(long, value_name = "DIR", conflicts_with = "output")]
+    pub report_dir: Option<PathBuf>,
+
+    /// Scan N projects at a time [default: the number of CPUs].
+    #[arg(short = 'j', long, value_name = "N", requires = "report_dir",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+
+    /// Write one JSON line per project to FILE (atomically, when the run ends) or `-` (stdout,
+    /// as projects finish, in PATH order): the project, its report, counts by severity, the
+    /// database's dates and the exit code it would have alone. Lines of several runs
+    /// concatenate into one summary.
+    #[arg(long, value_name = "FILE", requires = "report_dir")]
+    pub summary: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

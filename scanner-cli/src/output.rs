@@ -324,9 +324,40 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
 }
 
 /// Human messages go to stderr; a failure to write them is not worth failing the run for.
+/// Inside [`capture_stderr`] they are kept for the caller instead.
 pub fn stderr_line(line: &str) {
-    let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "{line}");
+    let kept = CAPTURED.with_borrow_mut(|captured| match captured {
+        Some(lines) => {
+            lines.push(line.to_owned());
+            true
+        }
+        None => false,
+    });
+    if !kept {
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "{line}");
+    }
+}
+
+thread_local! {
+    /// The lines [`stderr_line`] keeps on this thread, while [`capture_stderr`] runs.
+    static CAPTURED: std::cell::RefCell<Option<Vec<String>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `work` with the lines it sends to stderr kept rather than printed, and returns them:
+/// a fleet run scans projects side by side and prints each one's lines together, so that
+/// they do not interleave.
+pub fn capture_stderr<T>(work: impl FnOnce() -> T) -> (T, Vec<String>) {
+    let outer = CAPTURED.replace(Some(Vec::new()));
+    let result = work();
+    let lines = CAPTURED.replace(outer).unwrap_or_default();
+    (result, lines)
+}
+
+/// Whether stderr is being captured on this thread: nothing may draw on the terminal then.
+pub fn capturing_stderr() -> bool {
+    CAPTURED.with_borrow(Option::is_some)
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ mod db_kill;
 mod db_sync;
 mod deployed_example;
 mod diff;
+mod fleet;
 mod fuzz_replay;
 mod hostile_environment;
 mod html_report;

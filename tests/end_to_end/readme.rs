@@ -175,6 +175,7 @@ fn the_readme_links_the_docs() {
         "docs/configuration.md",
         "docs/rules.md",
         "docs/air-gap.md",
+        "docs/fleet.md",
         "docs/example.md",
     ] {
         assert!(readme.contains(&format!("({page})")), "README links {page}");

@@ -5,6 +5,7 @@ mod completions;
 pub mod db;
 pub mod diff;
 mod extractors;
+mod fleet;
 mod keygen;
 mod outcome;
 mod progress;
@@ -317,17 +318,26 @@ fn paths_read_nothing<'p>(report: &ScanReport, paths: &'p [PathBuf]) -> Vec<&'p 
 /// Refuses a run that read nothing under a given path (exit 2, nothing written), unless
 /// `--allow-empty`: prints why and returns true when the command must stop.
 fn refuse_empty(report: &ScanReport, paths: &[PathBuf], allow_empty: bool) -> bool {
+    !refused_empty(report, paths, allow_empty).is_empty()
+}
+
+/// [`refuse_empty`], returning the errors it printed (none: go on).
+fn refused_empty(report: &ScanReport, paths: &[PathBuf], allow_empty: bool) -> Vec<String> {
     let empty = paths_read_nothing(report, paths);
     if empty.is_empty() || allow_empty {
-        return false;
+        return Vec::new();
     }
-    for path in empty {
-        stderr_line(&format!(
-            "error: nothing airlock reads under {}: no file there is a format `airlock extractors` lists, so nothing was checked (--allow-empty accepts that)",
-            path.display()
-        ));
-    }
-    true
+    empty
+        .into_iter()
+        .map(|path| {
+            let error = format!(
+                "nothing airlock reads under {}: no file there is a format `airlock extractors` lists, so nothing was checked (--allow-empty accepts that)",
+                path.display()
+            );
+            stderr_line(&format!("error: {error}"));
+            error
+        })
+        .collect()
 }
 
 /// A scan judged by its policy: the report (with the project policy files as components and

@@ -35,9 +35,12 @@ fn style(template: &str) -> ProgressStyle {
     ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar())
 }
 
-/// Whether bars may be drawn at all.
+/// Whether bars may be drawn at all: not when quiet, not off a terminal, and not while this
+/// thread's stderr lines are kept for later (a fleet run's projects).
 fn allowed(verbosity: Verbosity) -> bool {
-    verbosity != Verbosity::Quiet && std::io::stderr().is_terminal()
+    verbosity != Verbosity::Quiet
+        && std::io::stderr().is_terminal()
+        && !crate::output::capturing_stderr()
 }
 
 /// A hidden bar (it appears after [`DELAY`]), or `None` when no bar may be drawn.
