@@ -208,6 +208,9 @@ pub struct AttestArgs {
     /// Attest a PATH under which no file is one airlock reads (otherwise an error, exit 2).
     #[arg(long)]
     pub allow_empty: bool,
+
+    #[command(flatten)]
+    pub image: ImageArgs,
 }
 
 #[derive(Debug, Args)]
@@ -536,6 +539,35 @@ pub struct ReportArgs {
     /// a run that read nothing is not clean).
     #[arg(long)]
     pub allow_empty: bool,
+
+    #[command(flatten)]
+    pub image: ImageArgs,
+}
+
+/// How an `oci://HOST/REPO:TAG` (or `@sha256:…`) PATH is pulled.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ImageArgs {
+    /// The platform read from a multi-platform image of an oci:// PATH (os/arch[/variant],
+    /// e.g. linux/arm64) [default: the host's].
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Option<String>,
+
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// How airlock talks to the registry an `oci://` reference names (the only host it contacts).
+#[derive(Debug, Args, Clone, Default)]
+pub struct RegistryArgs {
+    /// Talk plain HTTP to the registry of an oci:// reference: for test registries only
+    /// (HTTPS otherwise).
+    #[arg(long)]
+    pub insecure_registry: bool,
+
+    /// Run the credential helper (docker-credential-NAME) your Docker or Podman config names
+    /// for the registry; without it only the `auths` entries of those files are used.
+    #[arg(long)]
+    pub credential_helpers: bool,
 }
 
 #[derive(Debug, Args)]
