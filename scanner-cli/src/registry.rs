@@ -23,6 +23,9 @@ pub fn options(args: &RegistryArgs) -> RegistryOptions {
     options
 }
 
+/// A registry reference with the name the scan gives its image.
+pub type Named = (String, Reference);
+
 /// How the scan names the image of an `oci://` argument: the reference without its scheme
 /// (`HOST/REPO:TAG`, as container tools write it). A display path holds no `//`, which the
 /// paths of files inside the image (`HOST/REPO:TAG!/usr/lib/…`) would lose when normalized.
@@ -34,7 +37,7 @@ pub fn display(argument: &str) -> &str {
 
 /// The paths on disk and the registry references among PATH arguments, each reference with
 /// the name the scan gives its image ([`display`]).
-pub fn split(paths: &[PathBuf]) -> anyhow::Result<(Vec<PathBuf>, Vec<(String, Reference)>)> {
+pub fn split(paths: &[PathBuf]) -> anyhow::Result<(Vec<PathBuf>, Vec<Named>)> {
     let mut local = Vec::new();
     let mut remote = Vec::new();
     for path in paths {
@@ -60,10 +63,7 @@ pub fn platform(args: &ImageArgs) -> anyhow::Result<Platform> {
 
 /// Resolves each reference to its image manifest (for the platform) and makes it readable by
 /// the core. Nothing is downloaded but manifests; layers are read when the scan streams them.
-pub fn pull(
-    references: &[(String, Reference)],
-    args: &ImageArgs,
-) -> anyhow::Result<Vec<Arc<RemoteImage>>> {
+pub fn pull(references: &[Named], args: &ImageArgs) -> anyhow::Result<Vec<Arc<RemoteImage>>> {
     let platform = platform(args)?;
     let options = options(&args.registry);
     let mut images = Vec::new();
