@@ -403,6 +403,12 @@ pub enum DbCommand {
     Export(DbExportArgs),
     /// Check a bundle's digest and signature without importing it.
     Verify(DbVerifyArgs),
+    /// Publish the database as a signed bundle to an OCI registry (oci://HOST/REPO:TAG), as an
+    /// artifact of its own type next to the images it is used for.
+    Push(DbPushArgs),
+    /// Fetch a bundle from an OCI registry and import it as `db import` does: signature, pinned
+    /// key and rollback checked before the database is replaced (atomically).
+    Pull(DbPullArgs),
     /// Show schema version, per-source counts, watermarks and age.
     Info(DbInfoArgs),
 }
@@ -450,6 +456,39 @@ pub struct DbExportArgs {
     /// Private key (PKCS#8 PEM) to sign the bundle's manifest with.
     #[arg(long, value_name = "KEY")]
     pub sign_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DbPushArgs {
+    /// Where to publish: oci://HOST[:PORT]/REPO:TAG.
+    #[arg(value_name = "REFERENCE")]
+    pub reference: String,
+    /// Private key (PKCS#8 PEM) to sign the bundle's manifest with.
+    #[arg(long, value_name = "KEY")]
+    pub sign_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DbPullArgs {
+    /// The bundle to fetch: oci://HOST[:PORT]/REPO:TAG or oci://HOST[:PORT]/REPO@sha256:HEX.
+    #[arg(value_name = "REFERENCE")]
+    pub reference: String,
+    /// Public key (SPKI PEM) the bundle must be signed with, as for `db import`.
+    #[arg(long, value_name = "PUB", conflicts_with = "repin")]
+    pub key: Option<PathBuf>,
+    /// Accept a bundle signed by NEW.pub and record it as the database's key, as for `db import`.
+    #[arg(long, value_name = "NEW.pub")]
+    pub repin: Option<PathBuf>,
+    /// Accept a bundle without a signature, as for `db import`.
+    #[arg(long)]
+    pub allow_unsigned: bool,
+    /// Accept a bundle whose data is older than the database's, as for `db import`.
+    #[arg(long)]
+    pub allow_downgrade: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }
 
 #[derive(Debug, Args)]
