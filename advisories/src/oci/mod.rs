@@ -243,6 +243,8 @@ pub struct Registry {
     base: String,
     insecure: bool,
     auth: AuthSources,
+    /// The operator's per-request timeout (an upload gets more, by its size).
+    timeout: Duration,
     /// The `Authorization` value that last worked (a bearer token, or basic).
     authorization: Mutex<Option<HeaderValue>>,
     /// Credentials, looked up once when the registry first asks.
@@ -288,6 +290,7 @@ impl Registry {
             base: format!("{scheme}://{registry}"),
             insecure: options.insecure,
             auth: options.auth.clone(),
+            timeout: options.timeout,
             authorization: Mutex::new(None),
             credentials: Mutex::new(None),
         })
@@ -835,9 +838,13 @@ impl Registry {
         }
         let mut upload = location;
         upload.query_pairs_mut().append_pair("digest", digest);
+        // Sending the body counts in the request's timeout: a large bundle gets a second more
+        // per MiB (at least 1 MiB/s is expected of the link).
+        let timeout = self.timeout + Duration::from_secs(size / (1024 * 1024));
         let response = self.send(&what, &|client| {
             client
                 .request(Method::PUT, upload.clone())
+                .timeout(timeout)
                 .header(CONTENT_TYPE, "application/octet-stream")
                 .header(reqwest::header::CONTENT_LENGTH, size)
                 .body(body())
