@@ -987,3 +987,111 @@ fn bundles_push_and_pull_with_the_checks_of_db_import() {
     );
     assert_eq!(std::fs::read(&receiver).unwrap(), before);
 }
+
+/// The client item 3 builds on, against the real registry (which has no referrers API, like
+/// many in isolated networks): referrers attached to an image are found through the tag-schema
+/// fallback index `sha256-<hex>`, filtered by artifact type, and listed once however often they
+/// are attached.
+#[test]
+fn referrers_attach_and_list_through_the_fallback_index() {
+    use advisories::oci::{
+        AuthSources, Descriptor, ImageManifest, Platform, Reference, Registry, RegistryOptions,
+        EMPTY_JSON, OCI_EMPTY, OCI_MANIFEST,
+    };
+    let Some(registry) = TestRegistry::start() else {
+        return;
+    };
+    let directory = tempfile::tempdir().unwrap();
+    std::fs::write(
+        directory.path().join("agent.tar"),
+        docker_archive(&[Layer::gzip(base_layer())], "example/agent:1.0"),
+    )
+    .unwrap();
+    registry.push(
+        &format!(
+            "docker-archive:{}",
+            directory.path().join("agent.tar").display()
+        ),
+        "agent:1",
+        false,
+    );
+    let reference = Reference::parse(&registry.reference("agent:1")).unwrap();
+    let client = Registry::connect(
+        &reference,
+        &RegistryOptions {
+            insecure: true,
+            auth: AuthSources::default(),
+            timeout: std::time::Duration::from_secs(30),
+        },
+    )
+    .unwrap();
+    let image = client.resolve_image(&Platform::host()).unwrap();
+    assert!(client
+        .referrers(&image.manifest.digest, None)
+        .unwrap()
+        .is_empty());
+    client.push_blob(EMPTY_JSON).unwrap();
+    let attach = |artifact_type: &str, payload: &[u8]| {
+        client.push_blob(payload).unwrap();
+        let manifest = ImageManifest {
+            schema_version: 2,
+            media_type: OCI_MANIFEST.to_owned(),
+            artifact_type: Some(artifact_type.to_owned()),
+            config: Descriptor::of(OCI_EMPTY, EMPTY_JSON),
+            layers: vec![Descriptor::of(artifact_type, payload)],
+            subject: Some(image.manifest.descriptor()),
+            annotations: Default::default(),
+        };
+        client.attach_referrer(&manifest).unwrap()
+    };
+    let attestation = attach(
+        "application/vnd.dsse.envelope.v1+json",
+        b"{\"payload\": \"x\"}",
+    );
+    let sbom = attach(
+        "application/vnd.cyclonedx+json",
+        b"{\"bomFormat\": \"CycloneDX\"}",
+    );
+    assert_eq!(
+        attach(
+            "application/vnd.cyclonedx+json",
+            b"{\"bomFormat\": \"CycloneDX\"}"
+        ),
+        sbom
+    );
+    let all: Vec<String> = client
+        .referrers(&image.manifest.digest, None)
+        .unwrap()
+        .into_iter()
+        .map(|descriptor| descriptor.digest)
+        .collect();
+    assert_eq!(all, [attestation.clone(), sbom.clone()]);
+    let sboms = client
+        .referrers(
+            &image.manifest.digest,
+            Some("application/vnd.cyclonedx+json"),
+        )
+        .unwrap();
+    assert_eq!(sboms.len(), 1);
+    assert_eq!(sboms[0].digest, sbom);
+    // Other tools see the fallback index under its tag.
+    let inspected = Command::new("skopeo")
+        .args(["inspect", "--raw", "--tls-verify=false"])
+        .arg(format!(
+            "docker://{}/agent:{}",
+            registry.address,
+            Registry::fallback_tag(&image.manifest.digest)
+        ))
+        .output()
+        .unwrap();
+    let index: Value = serde_json::from_slice(&inspected.stdout).unwrap();
+    assert_eq!(
+        index["mediaType"],
+        "application/vnd.oci.image.index.v1+json"
+    );
+    assert_eq!(index["manifests"].as_array().unwrap().len(), 2);
+    // The referrer's own manifest reads back by digest, its subject the image.
+    let fetched = client.fetch_manifest(&sbom).unwrap();
+    let manifest: ImageManifest = serde_json::from_slice(&fetched.bytes).unwrap();
+    assert_eq!(manifest.subject.unwrap().digest, image.manifest.digest);
+}
