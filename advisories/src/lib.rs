@@ -23,6 +23,7 @@ pub mod freshness;
 pub mod import;
 pub mod matching;
 pub mod model;
+pub mod oci;
 pub mod osv;
 pub mod progress;
 pub mod rustsec;
