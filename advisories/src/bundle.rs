@@ -27,6 +27,14 @@
 //! - The bundle database's own `meta` rows are the exporter's: they are dropped, and the
 //!   receiver records the build time and the key that verified the data.
 
+/// The `artifactType` of a bundle published to an OCI registry (`airlock db push`): an image
+/// manifest with the empty config and one layer, the bundle file (docs/air-gap.md).
+pub const OCI_ARTIFACT_TYPE: &str = "application/vnd.airlock.advisory-bundle.v1";
+/// The media type of that layer: the bundle file, exactly as `db export` writes it (a zip).
+pub const OCI_LAYER_MEDIA_TYPE: &str = "application/vnd.airlock.advisory-bundle.v1+zip";
+/// The layer's file name (`org.opencontainers.image.title`), as ORAS names pulled files.
+pub const OCI_LAYER_TITLE: &str = "advisories.bundle";
+
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};

@@ -208,6 +208,9 @@ pub struct AttestArgs {
     /// Attest a PATH under which no file is one airlock reads (otherwise an error, exit 2).
     #[arg(long)]
     pub allow_empty: bool,
+
+    #[command(flatten)]
+    pub image: ImageArgs,
 }
 
 #[derive(Debug, Args)]
@@ -400,6 +403,12 @@ pub enum DbCommand {
     Export(DbExportArgs),
     /// Check a bundle's digest and signature without importing it.
     Verify(DbVerifyArgs),
+    /// Publish the database as a signed bundle to an OCI registry (oci://HOST/REPO:TAG), as an
+    /// artifact of its own type next to the images it is used for.
+    Push(DbPushArgs),
+    /// Fetch a bundle from an OCI registry and import it as `db import` does: signature, pinned
+    /// key and rollback checked before the database is replaced (atomically).
+    Pull(DbPullArgs),
     /// Show schema version, per-source counts, watermarks and age.
     Info(DbInfoArgs),
 }
@@ -447,6 +456,39 @@ pub struct DbExportArgs {
     /// Private key (PKCS#8 PEM) to sign the bundle's manifest with.
     #[arg(long, value_name = "KEY")]
     pub sign_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DbPushArgs {
+    /// Where to publish: oci://HOST[:PORT]/REPO:TAG.
+    #[arg(value_name = "REFERENCE")]
+    pub reference: String,
+    /// Private key (PKCS#8 PEM) to sign the bundle's manifest with.
+    #[arg(long, value_name = "KEY")]
+    pub sign_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DbPullArgs {
+    /// The bundle to fetch: oci://HOST[:PORT]/REPO:TAG or oci://HOST[:PORT]/REPO@sha256:HEX.
+    #[arg(value_name = "REFERENCE")]
+    pub reference: String,
+    /// Public key (SPKI PEM) the bundle must be signed with, as for `db import`.
+    #[arg(long, value_name = "PUB", conflicts_with = "repin")]
+    pub key: Option<PathBuf>,
+    /// Accept a bundle signed by NEW.pub and record it as the database's key, as for `db import`.
+    #[arg(long, value_name = "NEW.pub")]
+    pub repin: Option<PathBuf>,
+    /// Accept a bundle without a signature, as for `db import`.
+    #[arg(long)]
+    pub allow_unsigned: bool,
+    /// Accept a bundle whose data is older than the database's, as for `db import`.
+    #[arg(long)]
+    pub allow_downgrade: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }
 
 #[derive(Debug, Args)]
@@ -536,6 +578,35 @@ pub struct ReportArgs {
     /// a run that read nothing is not clean).
     #[arg(long)]
     pub allow_empty: bool,
+
+    #[command(flatten)]
+    pub image: ImageArgs,
+}
+
+/// How an `oci://HOST/REPO:TAG` (or `@sha256:…`) PATH is pulled.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ImageArgs {
+    /// The platform read from a multi-platform image of an oci:// PATH (os/arch[/variant],
+    /// e.g. linux/arm64) [default: the host's].
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Option<String>,
+
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// How airlock talks to the registry an `oci://` reference names (the only host it contacts).
+#[derive(Debug, Args, Clone, Default)]
+pub struct RegistryArgs {
+    /// Talk plain HTTP to the registry of an oci:// reference: for test registries only
+    /// (HTTPS otherwise).
+    #[arg(long)]
+    pub insecure_registry: bool,
+
+    /// Run the credential helper (docker-credential-NAME) your Docker or Podman config names
+    /// for the registry; without it only the `auths` entries of those files are used.
+    #[arg(long)]
+    pub credential_helpers: bool,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ mod enrich;
 #[cfg(test)]
 mod layers;
 mod output;
+mod registry;
 mod settings;
 
 use std::io::Write;

@@ -23,7 +23,7 @@ use crate::extract::{
     Role, FORMATS, MAX_JOINED_MANIFESTS,
 };
 use crate::graph::DependencyGraph;
-use crate::image::{Image, ImageOptions};
+use crate::image::{Image, ImageOptions, RemoteImage};
 use crate::link::{link, Extracted, LinkOptions};
 use crate::location::Location;
 
@@ -231,6 +231,25 @@ pub fn scan_with(
     paths: &[PathBuf],
     options: &ScanOptions,
 ) -> Result<ScanReport, ScanError> {
+    scan_sources(extractors, paths, &[], options)
+}
+
+/// [`scan`] of `paths` and of images in registries (`remote`: resolved by the caller, their
+/// blobs opened through its [`crate::image::BlobSource`]), into one graph.
+pub fn scan_with_images(
+    paths: &[PathBuf],
+    remote: &[Arc<RemoteImage>],
+    options: &ScanOptions,
+) -> Result<ScanReport, ScanError> {
+    scan_sources(FORMATS, paths, remote, options)
+}
+
+fn scan_sources(
+    extractors: &[&'static Format],
+    paths: &[PathBuf],
+    remote: &[Arc<RemoteImage>],
+    options: &ScanOptions,
+) -> Result<ScanReport, ScanError> {
     let mut diagnostics = Vec::new();
     let mut jobs = Vec::new();
     let mut images = Vec::new();
@@ -243,6 +262,26 @@ pub fn scan_with(
             &mut images,
             &mut diagnostics,
         )?;
+    }
+    for image in remote {
+        let image_options = ImageOptions {
+            extractors,
+            skip_default_directories: options.skip_default_directories,
+            sha512: options.sha512,
+            kept_bytes: crate::image::MAX_KEPT_BYTES,
+        };
+        match Image::read_remote(Arc::clone(image), &image_options) {
+            Ok(read) => add_image_jobs(
+                extractors,
+                Arc::new(read),
+                Path::new(&image.display),
+                Path::new("."),
+                &mut jobs,
+                &mut images,
+                &mut diagnostics,
+            ),
+            Err(error) => diagnostics.push(error.to_diagnostic(&image.display)),
+        }
     }
     jobs.sort_by(|a, b| (&a.display, a.extractor.id).cmp(&(&b.display, b.extractor.id)));
     // A manifest found both by a walk and beside a lockfile argument is an input of its own.
@@ -797,6 +836,21 @@ fn collect_image(
             return true;
         }
     };
+    add_image_jobs(extractors, image, path, root, jobs, images, diagnostics);
+    true
+}
+
+/// Adds a job for each file of `image` a format reads; `path` and `root` are where the image
+/// lies (an image's files are read from it, never from disk).
+fn add_image_jobs(
+    extractors: &[&'static Format],
+    image: Arc<Image>,
+    path: &Path,
+    root: &Path,
+    jobs: &mut Vec<Job>,
+    images: &mut Vec<Arc<Image>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     diagnostics.extend(image.diagnostics.iter().cloned());
     let (found, mut problems) = image.jobs(extractors);
     diagnostics.append(&mut problems);
@@ -813,7 +867,6 @@ fn collect_image(
         });
     }
     images.push(image);
-    true
 }
 
 /// The image's own extraction: its root component, linked to the roots of what was found

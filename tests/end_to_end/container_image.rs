@@ -23,10 +23,10 @@ use sha2::Digest as _;
 
 use crate::support;
 
-const SITE: &str = "usr/local/lib/python3.11/site-packages";
+pub(crate) const SITE: &str = "usr/local/lib/python3.11/site-packages";
 
 /// One entry of a layer tar.
-enum Entry<'a> {
+pub(crate) enum Entry<'a> {
     File(&'a str, Vec<u8>),
     Directory(&'a str),
     Symlink(&'a str, &'a str),
@@ -35,7 +35,7 @@ enum Entry<'a> {
     Raw(&'a str, u64, Vec<u8>),
 }
 
-fn layer_tar(entries: &[Entry<'_>]) -> Vec<u8> {
+pub(crate) fn layer_tar(entries: &[Entry<'_>]) -> Vec<u8> {
     let mut builder = tar::Builder::new(Vec::new());
     for entry in entries {
         let mut header = tar::Header::new_gnu();
@@ -76,11 +76,11 @@ fn layer_tar(entries: &[Entry<'_>]) -> Vec<u8> {
     builder.into_inner().unwrap()
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(bytes))
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     std::io::Write::write_all(&mut encoder, bytes).unwrap();
     encoder.finish().unwrap()
@@ -91,14 +91,14 @@ fn zstd(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// A layer as stored: its tar (for the config's `diff_ids`) and its blob (maybe compressed).
-struct Layer {
-    tar: Vec<u8>,
-    blob: Vec<u8>,
-    media_type: &'static str,
+pub(crate) struct Layer {
+    pub(crate) tar: Vec<u8>,
+    pub(crate) blob: Vec<u8>,
+    pub(crate) media_type: &'static str,
 }
 
 impl Layer {
-    fn plain(tar: Vec<u8>) -> Layer {
+    pub(crate) fn plain(tar: Vec<u8>) -> Layer {
         Layer {
             blob: tar.clone(),
             tar,
@@ -106,7 +106,7 @@ impl Layer {
         }
     }
 
-    fn gzip(tar: Vec<u8>) -> Layer {
+    pub(crate) fn gzip(tar: Vec<u8>) -> Layer {
         Layer {
             blob: gzip(&tar),
             tar,
@@ -114,7 +114,7 @@ impl Layer {
         }
     }
 
-    fn zstd(tar: Vec<u8>) -> Layer {
+    pub(crate) fn zstd(tar: Vec<u8>) -> Layer {
         Layer {
             blob: zstd(&tar),
             tar,
@@ -123,12 +123,12 @@ impl Layer {
     }
 
     /// `sha256:` of the blob: the digest the image names the layer by.
-    fn digest(&self) -> String {
+    pub(crate) fn digest(&self) -> String {
         format!("sha256:{}", sha256_hex(&self.blob))
     }
 }
 
-fn config(layers: &[Layer]) -> Vec<u8> {
+pub(crate) fn config(layers: &[Layer]) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "architecture": "amd64",
         "os": "linux",
@@ -142,7 +142,7 @@ fn config(layers: &[Layer]) -> Vec<u8> {
 }
 
 /// The archive `docker save` writes (current Docker: blobs under `blobs/sha256/`).
-fn docker_archive(layers: &[Layer], tag: &str) -> Vec<u8> {
+pub(crate) fn docker_archive(layers: &[Layer], tag: &str) -> Vec<u8> {
     let config = config(layers);
     let config_name = format!("blobs/sha256/{}", sha256_hex(&config));
     let mut files: Vec<(String, Vec<u8>)> = vec![(config_name.clone(), config)];
@@ -161,7 +161,7 @@ fn docker_archive(layers: &[Layer], tag: &str) -> Vec<u8> {
 }
 
 /// The files of an OCI image layout (`oci-layout`, `index.json`, `blobs/sha256/…`).
-fn oci_layout_files(layers: &[Layer], tag: &str) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn oci_layout_files(layers: &[Layer], tag: &str) -> Vec<(String, Vec<u8>)> {
     let config = config(layers);
     let mut files = vec![(
         format!("blobs/sha256/{}", sha256_hex(&config)),
@@ -211,7 +211,7 @@ fn oci_layout_files(layers: &[Layer], tag: &str) -> Vec<(String, Vec<u8>)> {
     files
 }
 
-fn outer_tar(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+pub(crate) fn outer_tar(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     let entries: Vec<Entry<'_>> = files
         .iter()
         .map(|(name, bytes)| Entry::File(name, bytes.clone()))
@@ -220,7 +220,7 @@ fn outer_tar(files: &[(String, Vec<u8>)]) -> Vec<u8> {
 }
 
 /// A `*.dist-info` with its `METADATA`, a module, and a `RECORD` hashing both, as pip writes.
-fn installed_package(name: &str, version: &str) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn installed_package(name: &str, version: &str) -> Vec<(String, Vec<u8>)> {
     let dist_info = format!("{name}-{version}.dist-info");
     let metadata =
         format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n").into_bytes();
@@ -247,7 +247,7 @@ const DPKG_STATUS: &str = "Package: base-files\nStatus: install ok installed\nVe
 
 /// The base layer: Debian's os-release and dpkg status, and two installed Python packages, one
 /// of them vulnerable (`vulnpkg` 1.0.0, affected by the test advisory).
-fn base_layer() -> Vec<u8> {
+pub(crate) fn base_layer() -> Vec<u8> {
     let mut files: Vec<(String, Vec<u8>)> = vec![
         ("etc/os-release".to_owned(), OS_RELEASE.as_bytes().to_vec()),
         (
@@ -271,7 +271,7 @@ fn base_layer() -> Vec<u8> {
 
 /// The upper layer: whiteouts deleting `vulnpkg`, the application's requirements, and a link
 /// to a requirements file that climbs out of the image.
-fn upper_layer() -> Vec<u8> {
+pub(crate) fn upper_layer() -> Vec<u8> {
     layer_tar(&[
         Entry::File(&format!("{SITE}/.wh.vulnpkg-1.0.0.dist-info"), Vec::new()),
         Entry::File(&format!("{SITE}/.wh.vulnpkg"), Vec::new()),
@@ -285,7 +285,7 @@ fn upper_layer() -> Vec<u8> {
 }
 
 /// The test advisory: `vulnpkg` before 2.0.
-fn advisories(directory: &Path) {
+pub(crate) fn advisories(directory: &Path) {
     let advisories = directory.join("advisories");
     std::fs::create_dir_all(&advisories).unwrap();
     std::fs::write(

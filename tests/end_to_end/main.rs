@@ -50,6 +50,7 @@ mod project_policy;
 mod python_locks;
 mod python_requirements;
 mod readme;
+mod registry;
 mod sbom_formats;
 mod sbom_official_examples;
 mod sbom_profiles;

@@ -80,6 +80,7 @@ pub fn run(
         &args.path,
         args.output.as_deref(),
         args.no_default_excludes,
+        &args.image,
         verbosity,
     )?;
     if super::refuse_empty(&report, paths, args.allow_empty) {
@@ -107,36 +108,11 @@ pub fn run(
     }
 
     let base = Base::of(&args.path);
-    let files: BTreeSet<String> = report.files.iter().map(|file| file.path.clone()).collect();
-    let mut names = BTreeMap::new();
-    for path in &files {
-        let name = base
-            .name_of(path)
-            .with_context(|| format!("{path}: scanned, but not inside {}", args.path.display()))?;
-        names.insert(path.clone(), name);
-    }
-    let reused = scan_digests(&report);
-    let hashed = hash_files(files.iter().filter(|path| !reused.contains_key(*path)))?;
-    let digests: BTreeMap<String, String> = reused
-        .iter()
-        .filter(|(path, _)| files.contains(*path))
-        .map(|(path, digest)| (path.clone(), digest.clone()))
-        .chain(
-            hashed
-                .iter()
-                .map(|(path, digest)| (path.clone(), digest.clone())),
-        )
-        .collect();
-    let mut subjects = Vec::with_capacity(names.len());
-    for (path, name) in &names {
-        let sha256 = digests
-            .get(path)
-            .with_context(|| format!("{path}: no digest"))?;
-        subjects.push(Subject {
-            name: name.clone(),
-            sha256: sha256.clone(),
-        });
-    }
+    let image = image_subject(&report, &args.path);
+    let (mut subjects, digests, hashed) = match &image {
+        Some(subject) => (vec![subject.clone()], BTreeMap::new(), 0),
+        None => file_subjects(&report, &args.path)?,
+    };
     subjects.sort();
 
     let document = emit::render(
@@ -172,11 +148,20 @@ pub fn run(
             .get("vulnerabilities")
             .and_then(Value::as_array)
             .map_or(0, Vec::len);
+        let what = match &image {
+            Some(subject) => format!(
+                "the image {}@sha256:{} (its manifest digest)",
+                subject.name, subject.sha256
+            ),
+            None => format!(
+                "{} ({} hashed here, {} from the scan's model hashing)",
+                super::count(statement.subjects.len(), "file"),
+                hashed,
+                statement.subjects.len().saturating_sub(hashed),
+            ),
+        };
         stderr_line(&format!(
-            "attested {} ({} hashed here, {} from the scan's model hashing){}, {}; signed by {}",
-            super::count(statement.subjects.len(), "file"),
-            hashed.len(),
-            statement.subjects.len().saturating_sub(hashed.len()),
+            "attested {what}{}, {}; signed by {}",
             if models.is_empty() {
                 String::new()
             } else {
@@ -219,12 +204,74 @@ pub fn run(
     Ok(Outcome::Clean)
 }
 
+/// The subject of an attestation of an `oci://` image: the image itself, named
+/// `HOST/REPO` with its manifest digest, as cosign and in-toto name container images (the
+/// digest binds the config and every layer, which the scan checked as it read them).
+fn image_subject(report: &ScanReport, path: &Path) -> Option<Subject> {
+    let argument = path.to_string_lossy();
+    if !advisories::oci::Reference::is_oci(&argument) {
+        return None;
+    }
+    let display = crate::registry::display(&argument);
+    let root = report.graph.components().find(|component| {
+        component.key.ecosystem == scanner_core::Ecosystem::Docker
+            && matches!(&component.key.source, Source::File { path } if path == display)
+    })?;
+    let sha256 = root.key.version.as_deref()?.strip_prefix("sha256:")?;
+    Some(Subject {
+        name: root.key.name.original().to_owned(),
+        sha256: sha256.to_owned(),
+    })
+}
+
+/// The subjects of an attestation of a directory or file: every scanned file, named relative
+/// to PATH, with its SHA-256; with every digest by scanned path, and how many files were
+/// hashed here (not by the scan).
+fn file_subjects(
+    report: &ScanReport,
+    path: &Path,
+) -> anyhow::Result<(Vec<Subject>, BTreeMap<String, String>, usize)> {
+    let base = Base::of(path);
+    let files: BTreeSet<String> = report.files.iter().map(|file| file.path.clone()).collect();
+    let mut names = BTreeMap::new();
+    for scanned in &files {
+        let name = base
+            .name_of(scanned)
+            .with_context(|| format!("{scanned}: scanned, but not inside {}", path.display()))?;
+        names.insert(scanned.clone(), name);
+    }
+    let reused = scan_digests(report);
+    let hashed = hash_files(files.iter().filter(|path| !reused.contains_key(*path)))?;
+    let digests: BTreeMap<String, String> = reused
+        .iter()
+        .filter(|(path, _)| files.contains(*path))
+        .map(|(path, digest)| (path.clone(), digest.clone()))
+        .chain(
+            hashed
+                .iter()
+                .map(|(path, digest)| (path.clone(), digest.clone())),
+        )
+        .collect();
+    let mut subjects = Vec::with_capacity(names.len());
+    for (path, name) in &names {
+        let sha256 = digests
+            .get(path)
+            .with_context(|| format!("{path}: no digest"))?;
+        subjects.push(Subject {
+            name: name.clone(),
+            sha256: sha256.clone(),
+        });
+    }
+    Ok((subjects, digests, hashed.len()))
+}
+
 /// Runs the scan of one PATH with the options attest and verify share; `output` (the run's
 /// `-o`) is not read as an input.
 pub(super) fn scan(
     path: &Path,
     output: Option<&Path>,
     no_default_excludes: bool,
+    image: &crate::cli::ImageArgs,
     verbosity: Verbosity,
 ) -> anyhow::Result<ScanReport> {
     let args = ReportArgs {
@@ -240,6 +287,7 @@ pub(super) fn scan(
         include_user_config: false,
         // Each command decides what an empty PATH means (`super::refuse_empty`).
         allow_empty: true,
+        image: image.clone(),
     };
     super::scan_paths(&args, verbosity)
 }

@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::bail;
+use anyhow::{bail, Context as _};
 use serde_json::json;
 
 use advisories::bundle::{self, ImportOptions};
@@ -27,7 +27,8 @@ use scanner_core::clock::Clock;
 
 use super::Outcome;
 use crate::cli::{
-    Cli, DbCommand, DbExportArgs, DbImportArgs, DbInfoArgs, DbSyncArgs, DbVerifyArgs, ListFormat,
+    Cli, DbCommand, DbExportArgs, DbImportArgs, DbInfoArgs, DbPullArgs, DbPushArgs, DbSyncArgs,
+    DbVerifyArgs, ListFormat,
 };
 use crate::output::{stderr_line, write_report};
 use crate::settings::Settings;
@@ -73,6 +74,8 @@ pub fn run(
         DbCommand::Import(args) => import(&context, args, verbosity),
         DbCommand::Export(args) => export(&context, args, verbosity),
         DbCommand::Verify(args) => verify(&context, args),
+        DbCommand::Push(args) => push(&context, args, verbosity),
+        DbCommand::Pull(args) => pull(&context, args, verbosity),
         DbCommand::Info(args) => info(&context, args),
     }
 }
@@ -209,31 +212,61 @@ fn import(context: &Context, args: &DbImportArgs, verbosity: Verbosity) -> anyho
             first.display()
         );
     }
-    let (key, repin) = import_key(context, args.key.as_deref(), args.repin.as_deref())?;
-    let imported = bundle::import(
+    import_bundle(
+        context,
         first,
+        &first.display().to_string(),
+        &BundleChecks {
+            key: args.key.as_deref(),
+            repin: args.repin.as_deref(),
+            allow_unsigned: args.allow_unsigned,
+            allow_downgrade: args.allow_downgrade,
+        },
+        verbosity,
+    )
+}
+
+/// What a bundle import checks, as the operator set it (`db import`, `db pull`).
+struct BundleChecks<'a> {
+    key: Option<&'a Path>,
+    repin: Option<&'a Path>,
+    allow_unsigned: bool,
+    allow_downgrade: bool,
+}
+
+/// Imports the bundle at `path` (named `display` in messages): the one code path of `db import`
+/// and `db pull`, so a pulled bundle is judged exactly as a file is.
+fn import_bundle(
+    context: &Context,
+    path: &Path,
+    display: &str,
+    checks: &BundleChecks<'_>,
+    verbosity: Verbosity,
+) -> anyhow::Result<Outcome> {
+    let (key, repin) = import_key(context, checks.key, checks.repin)?;
+    let imported = bundle::import(
+        path,
         &context.database,
         ImportOptions {
             key: key.as_ref(),
             repin,
-            allow_unsigned: args.allow_unsigned,
-            allow_downgrade: args.allow_downgrade,
+            allow_unsigned: checks.allow_unsigned,
+            allow_downgrade: checks.allow_downgrade,
         },
         &context.clock,
-    )?;
+    )
+    .with_context(|| display.to_owned())?;
     let verified = &imported.verified;
     let manifest = &verified.manifest;
     if verbosity != Verbosity::Quiet {
         if verified.verified_with.is_none() {
             stderr_line(&format!(
-                "warning: {}: imported without a signature check (--allow-unsigned): only its digest was verified; the database records no signing key now",
-                first.display()
+                "warning: {display}: imported without a signature check (--allow-unsigned): only its digest was verified; the database records no signing key now",
             ));
         }
         if let Some(reason) = &imported.downgrade {
             stderr_line(&format!(
-                "warning: {}: {reason} (imported: --allow-downgrade)",
-                first.display()
+                "warning: {display}: {reason} (imported: --allow-downgrade)",
             ));
         }
         if let (Some(previous), Some(current)) =
@@ -245,8 +278,7 @@ fn import(context: &Context, args: &DbImportArgs, verbosity: Verbosity) -> anyho
         }
     }
     let mut text = format!(
-        "{}: verified ({}), database replaced\n  advisories {} ({} withdrawn), schema {}\n  built      {}\n  newest     {}\n  database   {}\n",
-        first.display(),
+        "{display}: verified ({}), database replaced\n  advisories {} ({} withdrawn), schema {}\n  built      {}\n  newest     {}\n  database   {}\n",
         match &verified.verified_with {
             Some(fingerprint) => format!("signed by {fingerprint}"),
             None => "digest only".to_owned(),
@@ -360,6 +392,161 @@ fn export(context: &Context, args: &DbExportArgs, verbosity: Verbosity) -> anyho
         write_report(None, text.as_bytes())?;
     }
     Ok(Outcome::Clean)
+}
+
+/// `db push oci://…`: exports a bundle to a scratch file and publishes it as an OCI artifact
+/// ([`bundle::OCI_ARTIFACT_TYPE`]): the empty config, one layer (the bundle file), pushed under
+/// the reference's tag. The registry is the only host contacted.
+fn push(context: &Context, args: &DbPushArgs, verbosity: Verbosity) -> anyhow::Result<Outcome> {
+    use advisories::oci::{self, Descriptor, ImageManifest, Reference, Registry};
+    let reference = Reference::parse(&args.reference)?;
+    let key = match &args.sign_key {
+        Some(path) => Some(SecretKey::load(path)?),
+        None => None,
+    };
+    if key.is_none() && verbosity != Verbosity::Quiet {
+        stderr_line("warning: the bundle is not signed (no --sign-key): its receiver can check only its digest");
+    }
+    let scratch = tempfile::tempdir().context("cannot create a scratch directory")?;
+    let bundle_path = scratch.path().join(bundle::OCI_LAYER_TITLE);
+    let manifest = bundle::export(
+        &context.database,
+        &bundle_path,
+        key.as_ref(),
+        &context.clock,
+    )?;
+    let registry = Registry::connect(&reference, &crate::registry::options(&args.registry))?;
+    let mut layer = registry
+        .push_blob_file(&bundle_path)
+        .with_context(|| format!("cannot push to {reference}"))?;
+    layer.media_type = bundle::OCI_LAYER_MEDIA_TYPE.to_owned();
+    layer.annotations.insert(
+        "org.opencontainers.image.title".to_owned(),
+        bundle::OCI_LAYER_TITLE.to_owned(),
+    );
+    registry
+        .push_blob(oci::EMPTY_JSON)
+        .with_context(|| format!("cannot push to {reference}"))?;
+    let mut artifact = ImageManifest {
+        schema_version: 2,
+        media_type: oci::OCI_MANIFEST.to_owned(),
+        artifact_type: Some(bundle::OCI_ARTIFACT_TYPE.to_owned()),
+        config: Descriptor::of(oci::OCI_EMPTY, oci::EMPTY_JSON),
+        layers: vec![layer],
+        subject: None,
+        annotations: Default::default(),
+    };
+    artifact.annotations.insert(
+        "org.opencontainers.image.created".to_owned(),
+        manifest.created_at.clone(),
+    );
+    let bytes = serde_json::to_vec(&artifact).context("cannot write the artifact manifest")?;
+    let target = reference
+        .tag
+        .clone()
+        .unwrap_or_else(|| oci::digest_of(&bytes));
+    let pushed = registry
+        .push_manifest(&target, oci::OCI_MANIFEST, &bytes)
+        .with_context(|| format!("cannot push to {reference}"))?;
+    let text = format!(
+        "pushed {}/{}@{} ({} advisories, {} withdrawn, database SHA-256 {}{})\n",
+        reference.registry,
+        reference.repository,
+        pushed.digest,
+        manifest.counts.advisories,
+        manifest.counts.withdrawn,
+        manifest.database.sha256,
+        key.map(|key| format!(", signed by {}", key.public_key().fingerprint()))
+            .unwrap_or_default()
+    );
+    write_report(None, text.as_bytes())?;
+    Ok(Outcome::Clean)
+}
+
+/// The largest bundle `db pull` accepts (the whole of OSV is a few hundred MiB).
+const MAX_PULLED_BUNDLE_BYTES: u64 = 8 * 1024 * 1024 * 1024;
+
+/// `db pull oci://…`: fetches the artifact's manifest, refuses anything but an airlock bundle,
+/// streams the bundle (checked against its digest) to a scratch file beside the database, and
+/// imports it through [`import_bundle`], exactly as `db import FILE`. The database is replaced
+/// only when every check passed; the scratch file is removed either way.
+fn pull(context: &Context, args: &DbPullArgs, verbosity: Verbosity) -> anyhow::Result<Outcome> {
+    use advisories::oci::{ImageManifest, Reference, Registry};
+    let reference = Reference::parse(&args.reference)?;
+    let registry = Registry::connect(&reference, &crate::registry::options(&args.registry))?;
+    let fetched = registry
+        .fetch_manifest(reference.manifest_reference())
+        .with_context(|| format!("cannot pull {reference}"))?;
+    let not_a_bundle = |why: String| {
+        anyhow::anyhow!(
+            "{reference} is not an airlock advisory bundle ({why}); `airlock db push` publishes one with artifactType {}",
+            bundle::OCI_ARTIFACT_TYPE
+        )
+    };
+    if fetched.is_index() {
+        return Err(not_a_bundle(format!(
+            "it is an index, {}",
+            fetched.media_type
+        )));
+    }
+    let manifest: ImageManifest = serde_json::from_slice(&fetched.bytes)
+        .map_err(|error| not_a_bundle(format!("its manifest does not parse: {error}")))?;
+    let artifact_type = manifest
+        .artifact_type
+        .clone()
+        .unwrap_or_else(|| manifest.config.media_type.clone());
+    if artifact_type != bundle::OCI_ARTIFACT_TYPE {
+        return Err(not_a_bundle(format!("artifactType `{artifact_type}`")));
+    }
+    let [layer] = manifest.layers.as_slice() else {
+        return Err(not_a_bundle(format!(
+            "{} layers, where a bundle has one",
+            manifest.layers.len()
+        )));
+    };
+    if layer.media_type != bundle::OCI_LAYER_MEDIA_TYPE {
+        return Err(not_a_bundle(format!("its layer is `{}`", layer.media_type)));
+    }
+    if layer.size > MAX_PULLED_BUNDLE_BYTES {
+        bail!(
+            "{reference}: the bundle is {} bytes, over the {MAX_PULLED_BUNDLE_BYTES}-byte cap",
+            layer.size
+        );
+    }
+    // Beside the database, so that nothing large lands in another file system; removed on drop.
+    let directory = match context.database.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+        _ => std::path::PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&directory).with_context(|| {
+        format!(
+            "{}: cannot create the database directory",
+            directory.display()
+        )
+    })?;
+    let mut scratch = tempfile::Builder::new()
+        .prefix(".airlock-pull-")
+        .suffix(".bundle")
+        .tempfile_in(&directory)
+        .with_context(|| format!("{}: cannot create a scratch file", directory.display()))?;
+    let mut blob = registry
+        .open_blob(&layer.digest, layer.size)
+        .with_context(|| format!("cannot pull {reference}"))?;
+    if let Err(error) = std::io::copy(&mut blob, scratch.as_file_mut()) {
+        bail!("cannot pull {reference}: {error}; the database was not changed");
+    }
+    import_bundle(
+        context,
+        scratch.path(),
+        &reference.to_string(),
+        &BundleChecks {
+            key: args.key.as_deref(),
+            repin: args.repin.as_deref(),
+            allow_unsigned: args.allow_unsigned,
+            allow_downgrade: args.allow_downgrade,
+        },
+        verbosity,
+    )
 }
 
 fn verify(context: &Context, args: &DbVerifyArgs) -> anyhow::Result<Outcome> {

@@ -169,7 +169,11 @@ fn scan_paths(args: &ReportArgs, verbosity: Verbosity) -> anyhow::Result<ScanRep
         }
         paths.extend(found);
     }
-    let scanned = scanner_core::scan::scan(&paths, &options);
+    // `oci://` arguments are images in a registry: their manifests are fetched here, their
+    // layers streamed by the scan.
+    let (paths, references) = crate::registry::split(&paths)?;
+    let remote = crate::registry::pull(&references, &args.image)?;
+    let scanned = scanner_core::scan::scan_with_images(&paths, &remote, &options);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -265,7 +269,7 @@ fn paths_read_nothing<'p>(report: &ScanReport, paths: &'p [PathBuf]) -> Vec<&'p 
     paths
         .iter()
         .filter(|path| {
-            let display = display_path(path);
+            let display = crate::registry::display(&display_path(path)).to_owned();
             let directory = if display.len() > 1 {
                 display.trim_end_matches('/')
             } else {

@@ -74,6 +74,7 @@ fn pin(args: &ToolsPinArgs, verbosity: Verbosity) -> anyhow::Result<Outcome> {
             include_environments: false,
             include_user_config: false,
             allow_empty: true,
+            image: Default::default(),
         },
         verbosity,
     )?;

@@ -510,6 +510,7 @@ fn verify_attestation(
         &args.path,
         args.output.as_deref(),
         args.no_default_excludes,
+        &crate::cli::ImageArgs::default(),
         verbosity,
     )?;
     if super::refuse_empty(&scan, std::slice::from_ref(&args.path), args.allow_empty) {

@@ -28,7 +28,7 @@ use crate::location::{Evidence, Location};
 use crate::name::PackageName;
 
 use filesystem::{Claim, LayerContext, MergedFilesystem, NodeKind, Resolved};
-pub use store::ImageKind;
+pub use store::{BlobSource, ImageKind, RemoteImage};
 use store::{Manifest, Store};
 
 /// Bytes of claimed files kept from one image at most (lockfiles, configs, metadata and the
@@ -126,7 +126,7 @@ pub fn detect(path: &Path) -> Option<ImageKind> {
     match Store::open(path) {
         Ok(Some(Store::Directory(_))) => Some(ImageKind::OciLayoutDirectory),
         Ok(Some(Store::Archive { .. })) => Some(ImageKind::Archive),
-        Ok(None) | Err(_) => None,
+        Ok(Some(Store::Remote(_)) | None) | Err(_) => None,
     }
 }
 
@@ -139,12 +139,23 @@ pub struct Image {
     root: String,
     filesystem: MergedFilesystem,
     manifest: Manifest,
+    /// Where a registry image came from (its registry, repository, tag and manifest digest).
+    origin: Option<Origin>,
     /// The digest of each layer, bottom first.
     layer_digests: Vec<String>,
     sha512: bool,
     skip_default_directories: bool,
     /// Problems met reading the image (each names the image or a file inside it).
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The registry identity of an image pulled from one.
+#[derive(Debug, Clone)]
+struct Origin {
+    registry: String,
+    repository: String,
+    tag: Option<String>,
+    manifest_digest: String,
 }
 
 /// A file or directory of an image to hand to one extractor.
@@ -184,6 +195,24 @@ impl Image {
             Some(store) => Image::from_store(&store, display, options).map(Some),
             None => Ok(None),
         }
+    }
+
+    /// Reads an image from a registry (the caller resolved its manifest; its blobs are opened
+    /// through `remote.blobs`, streamed, never written to disk).
+    pub fn read_remote(
+        remote: Arc<RemoteImage>,
+        options: &ImageOptions<'_>,
+    ) -> Result<Image, ImageError> {
+        let origin = Origin {
+            registry: remote.registry.clone(),
+            repository: remote.repository.clone(),
+            tag: remote.tag.clone(),
+            manifest_digest: remote.manifest_digest.clone(),
+        };
+        let display = remote.display.clone();
+        let mut image = Image::from_store(&Store::Remote(remote), &display, options)?;
+        image.origin = Some(origin);
+        Ok(image)
     }
 
     fn from_store(
@@ -286,6 +315,7 @@ impl Image {
             root,
             filesystem,
             manifest,
+            origin: None,
             layer_digests,
             sha512: options.sha512,
             skip_default_directories: options.skip_default_directories,
@@ -506,6 +536,9 @@ impl Image {
     /// its config digest, layers, platform and operating system, and an edge to each root
     /// found inside it.
     pub fn root_component(&self) -> Option<Component> {
+        if let Some(origin) = &self.origin {
+            return self.registry_root(origin);
+        }
         let tag = self.manifest.tags.first().cloned();
         let (name, tag_name) = match &tag {
             Some(reference) => split_reference(reference),
@@ -534,6 +567,38 @@ impl Image {
                 extractor: crate::extract::container_image::ID,
             });
         component.facts.image_tag = tag_name;
+        self.describe(&mut component);
+        Some(component)
+    }
+
+    /// The root of an image pulled from a registry: named `HOST/REPO` as a local image tagged
+    /// `HOST/REPO:TAG` is, its version the manifest digest (the registry's identity of the
+    /// image, what `REPO@sha256:…` pulls and what an attestation binds); the config digest,
+    /// layers and platform as for a local image. Its source is the image itself, as for a
+    /// local one: where it was pulled from is the operator's choice, not a fact of the image.
+    fn registry_root(&self, origin: &Origin) -> Option<Component> {
+        let name = format!("{}/{}", origin.registry, origin.repository);
+        let name = PackageName::new(Ecosystem::Docker, &name).ok()?;
+        let key = ComponentKey::new(
+            Ecosystem::Docker,
+            name,
+            Some(origin.manifest_digest.clone()),
+            Source::File {
+                path: self.display.clone(),
+            },
+        );
+        let mut component =
+            Component::new(key, ComponentKind::Application).with_evidence(Evidence {
+                location: Location::file(&self.display),
+                extractor: crate::extract::container_image::ID,
+            });
+        component.facts.image_tag = origin.tag.clone();
+        self.describe(&mut component);
+        Some(component)
+    }
+
+    /// The image facts of the root: config digest, layers, platform, operating system.
+    fn describe(&self, component: &mut Component) {
         let facts = component.facts.image_mut();
         facts.config_digest = Some(self.manifest.config_digest.clone());
         facts.layers = self.layer_digests.clone();
@@ -543,7 +608,6 @@ impl Image {
             _ => None,
         };
         facts.operating_system = self.operating_system();
-        Some(component)
     }
 
     /// `PRETTY_NAME` of `/etc/os-release` (or `/usr/lib/os-release`), else `ID VERSION_ID`.

@@ -4,6 +4,9 @@
 //! tars). The outer archive is indexed once by its tar headers (seeking over the contents), so a
 //! blob is opened by offset, never extracted.
 //!
+//! A third store, [`RemoteImage`], is an image in a registry: the CLI fetches its manifest and
+//! hands over a [`BlobSource`] that opens blobs by digest; the core itself opens no connection.
+//!
 //! Specifications: OCI Image Layout, Image Index, Image Manifest and Image Configuration 1.1;
 //! Docker's image archive (`manifest.json`, `docker save`).
 
@@ -31,6 +34,8 @@ const MAX_INDEX_DEPTH: usize = 4;
 pub(super) enum Store {
     /// An OCI layout directory.
     Directory(PathBuf),
+    /// An image in a registry, its blobs opened by digest through the caller's source.
+    Remote(Arc<RemoteImage>),
     /// A tar archive on disk or in memory, indexed by entry name.
     Archive {
         source: ArchiveSource,
@@ -46,6 +51,38 @@ pub(super) enum Store {
 pub(super) enum ArchiveSource {
     File(PathBuf),
     Memory(Arc<[u8]>),
+}
+
+/// Opens the blobs of a remote image by digest. Implemented outside the core (the CLI's
+/// registry client), so that the core stays free of network code.
+pub trait BlobSource: Send + Sync + std::fmt::Debug {
+    /// A reader over the blob `digest` (`sha256:…`). The reader should fail the read that
+    /// reaches the end when the bytes do not match the digest; the image reader checks the
+    /// digest of every layer and of the config again in any case.
+    fn open_blob(&self, digest: &str) -> std::io::Result<Box<dyn Read + Send>>;
+}
+
+/// An image in a registry, as the caller resolved it: the image manifest chosen (for the
+/// platform asked for) and where its blobs come from.
+#[derive(Debug, Clone)]
+pub struct RemoteImage {
+    /// How the scan names the image (the operator's `oci://` reference as written).
+    pub display: String,
+    /// `HOST[:PORT]`.
+    pub registry: String,
+    /// The repository path.
+    pub repository: String,
+    /// The tag the reference named, if any.
+    pub tag: Option<String>,
+    /// `sha256:` of `manifest`: the image's identity.
+    pub manifest_digest: String,
+    /// The image manifest's bytes (OCI image manifest or Docker v2 schema 2).
+    pub manifest: Vec<u8>,
+    /// What the caller wants said about how it chose the image (the platform picked from an
+    /// index).
+    pub notes: Vec<String>,
+    /// Where the blobs come from.
+    pub blobs: Arc<dyn BlobSource>,
 }
 
 /// What kind of image a path is, told by its first bytes or its directory entries.
@@ -142,6 +179,7 @@ impl Store {
     fn contains(&self, name: &str) -> bool {
         match self {
             Store::Directory(root) => root.join(name).is_file(),
+            Store::Remote(_) => false,
             Store::Archive { entries, .. } => entries.contains_key(name),
         }
     }
@@ -168,6 +206,14 @@ impl Store {
                 let file =
                     fs::File::open(&path).map_err(ImageError::io_named(&name, "cannot read"))?;
                 Ok((Box::new(file), metadata.len()))
+            }
+            // The size is not known before the blob is read (0: unknown); readers cap it.
+            Store::Remote(remote) => {
+                let blob = remote
+                    .blobs
+                    .open_blob(&name)
+                    .map_err(ImageError::io_named(&name, "cannot read"))?;
+                Ok((blob, 0))
             }
             Store::Archive {
                 source,
@@ -214,15 +260,23 @@ impl Store {
         }
         let mut bytes = Vec::new();
         reader
-            .take(MAX_METADATA_BYTES)
+            .take(MAX_METADATA_BYTES + 1)
             .read_to_end(&mut bytes)
             .map_err(ImageError::io_named(name, "cannot read"))?;
+        if bytes.len() as u64 > MAX_METADATA_BYTES {
+            return Err(ImageError::Invalid(format!(
+                "`{name}` is over the {MAX_METADATA_BYTES}-byte cap for image metadata"
+            )));
+        }
         Ok(bytes)
     }
 
     /// What the image's manifests say: its config and its layers, bottom first.
     pub(super) fn manifest(&self) -> Result<Manifest, ImageError> {
         let mut notes = Vec::new();
+        if let Store::Remote(remote) = self {
+            return remote_manifest(self, remote);
+        }
         if self.contains("manifest.json") {
             return self.docker_manifest(&mut notes);
         }
@@ -352,6 +406,44 @@ impl Store {
         }
         Ok((manifest, blob))
     }
+}
+
+/// What a remote image's manifest says; the manifest's bytes are checked against the digest
+/// that names the image, the config's against the manifest.
+fn remote_manifest(store: &Store, remote: &RemoteImage) -> Result<Manifest, ImageError> {
+    let name = remote.display.as_str();
+    check_digest(name, &remote.manifest_digest, &remote.manifest)?;
+    let manifest: OciManifest = parse_json(name, &remote.manifest)?;
+    if manifest.layers.len() > MAX_LAYERS {
+        return Err(ImageError::Invalid(format!(
+            "{name}: {} layers, more than the {MAX_LAYERS} airlock reads",
+            manifest.layers.len()
+        )));
+    }
+    // `blob_name` refuses anything but a SHA-256 digest.
+    blob_name(&manifest.config.digest)?;
+    let config_bytes = store.read_small(&manifest.config.digest)?;
+    check_digest(
+        &manifest.config.digest,
+        &manifest.config.digest,
+        &config_bytes,
+    )?;
+    let config: ImageConfig = parse_json(&manifest.config.digest, &config_bytes)?;
+    let mut layers = Vec::new();
+    for layer in &manifest.layers {
+        blob_name(&layer.digest)?;
+        layers.push(LayerRef {
+            blob: layer.digest.clone(),
+            declared_digest: Some(layer.digest.clone()),
+        });
+    }
+    Ok(Manifest {
+        config_digest: digest_of(&config_bytes),
+        config,
+        layers,
+        tags: Vec::new(),
+        notes: remote.notes.clone(),
+    })
 }
 
 /// A layer as the manifest names it. Its compression (none, gzip, zstd) is told by its first

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub mod graph_text;
+pub mod registry;
 pub mod schemas;
 
 /// `tests/fixtures`.
