@@ -697,11 +697,7 @@ impl MemoryRegistry {
             }
             (404, vec![], vec![])
         }));
-        MemoryRegistry {
-            port,
-            blobs,
-            seen,
-        }
+        MemoryRegistry { port, blobs, seen }
     }
 
     /// A client for `team/app:1`.
