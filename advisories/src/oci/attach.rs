@@ -12,7 +12,7 @@
 //!   cosign writes attestations to the referrers API (`WriteAttestationsReferrer` of
 //!   `pkg/oci/remote`);
 //! - the SBOM: `artifactType` and layer [`CYCLONEDX_JSON`], as `oras attach --artifact-type`
-//!   and trivy's referrer plugin write SBOMs.
+//!   writes SBOMs.
 //!
 //! Verification trusts nothing the registry says until it is checked: a referrer's manifest and
 //! blobs are fetched by digest (the client refuses bytes that differ), the manifest must name
