@@ -8,7 +8,6 @@ mod enrich;
 #[cfg(test)]
 mod layers;
 mod output;
-mod registry;
 mod settings;
 
 use std::io::Write;

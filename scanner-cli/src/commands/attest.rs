@@ -249,7 +249,7 @@ fn image_subject(report: &ScanReport, path: &Path) -> Option<Subject> {
     if !advisories::oci::Reference::is_oci(&argument) {
         return None;
     }
-    let display = crate::registry::display(&argument);
+    let display = super::registry::display(&argument);
     let root = report.graph.components().find(|component| {
         component.key.ecosystem == scanner_core::Ecosystem::Docker
             && matches!(&component.key.source, Source::File { path } if path == display)

@@ -415,7 +415,7 @@ fn push(context: &Context, args: &DbPushArgs, verbosity: Verbosity) -> anyhow::R
         key.as_ref(),
         &context.clock,
     )?;
-    let registry = Registry::connect(&reference, &crate::registry::options(&args.registry))?;
+    let registry = Registry::connect(&reference, &super::registry::options(&args.registry))?;
     let mut layer = registry
         .push_blob_file(&bundle_path)
         .with_context(|| format!("cannot push to {reference}"))?;
@@ -473,7 +473,7 @@ const MAX_PULLED_BUNDLE_BYTES: u64 = 8 * 1024 * 1024 * 1024;
 fn pull(context: &Context, args: &DbPullArgs, verbosity: Verbosity) -> anyhow::Result<Outcome> {
     use advisories::oci::{ImageManifest, Reference, Registry};
     let reference = Reference::parse(&args.reference)?;
-    let registry = Registry::connect(&reference, &crate::registry::options(&args.registry))?;
+    let registry = Registry::connect(&reference, &super::registry::options(&args.registry))?;
     let fetched = registry
         .fetch_manifest(reference.manifest_reference())
         .with_context(|| format!("cannot pull {reference}"))?;

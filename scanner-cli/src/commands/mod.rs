@@ -8,6 +8,7 @@ mod extractors;
 mod keygen;
 mod outcome;
 mod progress;
+mod registry;
 mod rules;
 mod sbom;
 mod scan;
@@ -171,8 +172,8 @@ fn scan_paths(args: &ReportArgs, verbosity: Verbosity) -> anyhow::Result<ScanRep
     }
     // `oci://` arguments are images in a registry: their manifests are fetched here, their
     // layers streamed by the scan.
-    let (paths, references) = crate::registry::split(&paths)?;
-    let remote = crate::registry::pull(&references, &args.image)?;
+    let (paths, references) = registry::split(&paths)?;
+    let remote = registry::pull(&references, &args.image)?;
     let scanned = scanner_core::scan::scan_with_images(&paths, &remote, &options);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
@@ -269,7 +270,7 @@ fn paths_read_nothing<'p>(report: &ScanReport, paths: &'p [PathBuf]) -> Vec<&'p 
     paths
         .iter()
         .filter(|path| {
-            let display = crate::registry::display(&display_path(path)).to_owned();
+            let display = registry::display(&display_path(path)).to_owned();
             let directory = if display.len() > 1 {
                 display.trim_end_matches('/')
             } else {
