@@ -156,7 +156,7 @@ pub fn run(
             .context("the scan of the image recorded no manifest digest to attach to")?;
         let mut sbom = serde_json::to_vec_pretty(&statement.predicate)?;
         sbom.push(b'\n');
-        let pushed = crate::registry::attach(
+        let pushed = crate::commands::registry::attach(
             &args.path.to_string_lossy(),
             &args.image.registry,
             &format!("sha256:{}", subject.sha256),

@@ -104,8 +104,11 @@ pub(super) fn verify_image(
     let tools_lock = crate::commands::tools::OperatorLock::load(&args.tools)?;
 
     let reference = Reference::parse(&argument)?;
-    let registry = Registry::connect(&reference, &crate::registry::options(&args.image.registry))?;
-    let platform = crate::registry::platform(&args.image)?;
+    let registry = Registry::connect(
+        &reference,
+        &crate::commands::registry::options(&args.image.registry),
+    )?;
+    let platform = crate::commands::registry::platform(&args.image)?;
     let resolved = registry
         .resolve_image(&platform)
         .map_err(|error| anyhow::anyhow!("cannot pull {reference}: {error}"))?;
