@@ -209,15 +209,22 @@ pub struct AttestArgs {
     #[arg(long)]
     pub allow_empty: bool,
 
+    /// For an oci:// PATH: also attach the attestation and the CycloneDX SBOM to the image in
+    /// its registry (OCI 1.1 referrers, with the tag-schema fallback; docs/registry.md).
+    #[arg(long)]
+    pub push: bool,
+
     #[command(flatten)]
     pub image: ImageArgs,
 }
 
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("signed").required(true).args(["attestation", "model_signature", "lock"]))]
+#[command(group = clap::ArgGroup::new("signed").args(["attestation", "model_signature", "lock"]))]
 pub struct VerifyArgs {
     /// The directory (or file) to check: the attested tree, the signed model directory, or the
-    /// folder of artifacts checked against --lock.
+    /// folder of artifacts checked against --lock; or an image, oci://HOST/REPO:TAG, whose
+    /// attached attestation is checked (one of --attestation, --model-signature and --lock is
+    /// required otherwise).
     #[arg(value_name = "PATH")]
     pub path: PathBuf,
 
@@ -286,6 +293,9 @@ pub struct VerifyArgs {
 
     #[command(flatten)]
     pub tools: ToolsLockArgs,
+
+    #[command(flatten)]
+    pub image: ImageArgs,
 }
 
 /// Formats of the diff report.

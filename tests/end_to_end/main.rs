@@ -52,6 +52,7 @@ mod python_locks;
 mod python_requirements;
 mod readme;
 mod registry;
+mod registry_attach;
 mod sbom_formats;
 mod sbom_official_examples;
 mod sbom_profiles;

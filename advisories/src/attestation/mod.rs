@@ -80,10 +80,25 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     encoded
 }
 
-/// One attested file.
+/// What a statement's subject names are, which decides how they are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubjectNames {
+    /// Files relative to the attested directory: each name must stay inside it
+    /// ([`check_subject_name`]), since the verifier joins it onto a path.
+    Paths,
+    /// Images (`HOST[:PORT]/REPO`, as cosign and in-toto name them): never joined onto a
+    /// path, only shown; the digest is what is checked. Printable, at most
+    /// [`MAX_IMAGE_NAME_BYTES`].
+    Images,
+}
+
+/// The longest image subject name accepted (a registry host and repository path).
+pub const MAX_IMAGE_NAME_BYTES: usize = 1024;
+
+/// One attested file (or image).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Subject {
-    /// Relative to the attested directory, `/`-separated.
+    /// Relative to the attested directory, `/`-separated; for an image, `HOST[:PORT]/REPO`.
     pub name: String,
     /// Lowercase hex SHA-256 of the file's bytes.
     pub sha256: String,
@@ -145,6 +160,16 @@ impl Statement {
     /// Reads a statement airlock can verify: in-toto v1, every subject a safe relative path
     /// with one SHA-256 digest, no name twice.
     pub fn from_json(bytes: &[u8]) -> Result<Statement, AttestationError> {
+        Statement::from_json_with(bytes, SubjectNames::Paths)
+    }
+
+    /// [`Statement::from_json`] with subject names read as `names` says. For images the same
+    /// name may come twice (an image and its layers are named by one repository), so only a
+    /// repeated (name, digest) pair is refused.
+    pub fn from_json_with(
+        bytes: &[u8],
+        names: SubjectNames,
+    ) -> Result<Statement, AttestationError> {
         let invalid = |message: String| AttestationError::Statement(message);
         let wire: StatementWire = serde_json::from_slice(bytes)
             .map_err(|error| invalid(format!("not an in-toto statement: {error}")))?;
@@ -163,7 +188,10 @@ impl Statement {
         let mut subjects = Vec::with_capacity(wire.subject.len());
         let mut seen = BTreeSet::new();
         for subject in wire.subject {
-            check_subject_name(&subject.name).map_err(&invalid)?;
+            match names {
+                SubjectNames::Paths => check_subject_name(&subject.name).map_err(&invalid)?,
+                SubjectNames::Images => check_image_name(&subject.name).map_err(&invalid)?,
+            }
             let sha256 = subject.digest.get("sha256").ok_or_else(|| {
                 invalid(format!("subject `{}` has no sha256 digest", subject.name))
             })?;
@@ -173,10 +201,14 @@ impl Statement {
                     subject.name
                 )));
             }
-            if !seen.insert(subject.name.clone()) {
+            let key = match names {
+                SubjectNames::Paths => (subject.name.clone(), String::new()),
+                SubjectNames::Images => (subject.name.clone(), sha256.to_ascii_lowercase()),
+            };
+            if !seen.insert(key) {
                 return Err(invalid(format!(
                     "subject `{}` is listed twice",
-                    subject.name
+                    subject.name.escape_debug()
                 )));
             }
             subjects.push(Subject {
@@ -196,6 +228,27 @@ impl Statement {
 /// True for 64 hex digits.
 pub fn is_sha256_hex(text: &str) -> bool {
     text.len() == 64 && text.bytes().all(|byte| byte.is_ascii_hexdigit())
+}
+
+/// An image subject name is only shown, never used as a path: it must be non-empty, printable
+/// and at most [`MAX_IMAGE_NAME_BYTES`] long.
+pub fn check_image_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("an image subject has an empty name".to_owned());
+    }
+    if name.len() > MAX_IMAGE_NAME_BYTES {
+        return Err(format!(
+            "an image subject name is {} bytes, over {MAX_IMAGE_NAME_BYTES}",
+            name.len()
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(format!(
+            "image subject name `{}` contains a control character",
+            name.escape_debug()
+        ));
+    }
+    Ok(())
 }
 
 /// A subject name must stay inside the directory it is joined onto: relative, `/`-separated,
@@ -364,6 +417,16 @@ impl Envelope {
     /// Checks that a signature verifies under `key` (DSSE: over the PAE of the payload type and
     /// payload), then reads the statement. The payload is not parsed before the signature holds.
     pub fn verify(&self, key: &PublicKey) -> Result<Verified, AttestationError> {
+        self.verify_with(key, SubjectNames::Paths)
+    }
+
+    /// [`Envelope::verify`], reading subject names as `names` says (images for attestations
+    /// attached to an image in a registry).
+    pub fn verify_with(
+        &self,
+        key: &PublicKey,
+        names: SubjectNames,
+    ) -> Result<Verified, AttestationError> {
         let fingerprint = key.fingerprint();
         let message = pae(&self.payload_type, &self.payload);
         if self
@@ -379,7 +442,7 @@ impl Envelope {
             }
             return Ok(Verified {
                 key: fingerprint,
-                statement: Statement::from_json(&self.payload)?,
+                statement: Statement::from_json_with(&self.payload, names)?,
             });
         }
         let named: BTreeSet<&str> = self
@@ -459,6 +522,43 @@ mod tests {
         assert!(
             error.to_string().contains("signed by another key"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn image_subject_names_are_shown_not_joined_onto_a_path() {
+        let secret = SecretKey::generate().unwrap();
+        let image = Statement {
+            subjects: vec![
+                Subject {
+                    name: "registry.internal:5000/team/app".to_owned(),
+                    sha256: "ab".repeat(32),
+                },
+                Subject {
+                    name: "registry.internal:5000/team/app".to_owned(),
+                    sha256: "cd".repeat(32),
+                },
+            ],
+            ..statement()
+        };
+        let envelope = Envelope::sign(&image, &secret).unwrap();
+        // As files, `HOST:PORT/…` starts with a scheme-like segment and is refused.
+        let error = envelope.verify(&secret.public_key()).unwrap_err();
+        assert!(error.to_string().contains("drive or scheme"), "{error}");
+        let verified = envelope
+            .verify_with(&secret.public_key(), SubjectNames::Images)
+            .unwrap();
+        assert_eq!(verified.statement.subjects, image.subjects);
+        // The same name and digest twice is still refused, as are control characters.
+        let mut twice = image.clone();
+        twice.subjects[1].sha256 = "ab".repeat(32);
+        let error =
+            Statement::from_json_with(&twice.to_json().unwrap(), SubjectNames::Images).unwrap_err();
+        assert!(error.to_string().contains("twice"), "{error}");
+        let mut control = image.clone();
+        control.subjects[0].name = "host/app\n\u{1b}[2J".to_owned();
+        assert!(
+            Statement::from_json_with(&control.to_json().unwrap(), SubjectNames::Images).is_err()
         );
     }
 

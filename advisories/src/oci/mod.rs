@@ -15,6 +15,7 @@
 //! Specifications: OCI Distribution 1.1 (pull, push, referrers with the tag-schema fallback),
 //! OCI Image 1.1, Docker Registry HTTP API v2 (token authentication).
 
+pub mod attach;
 pub mod auth;
 pub mod manifest;
 pub mod reference;

@@ -11,11 +11,11 @@ use super::*;
 
 /// A request as the server saw it.
 #[derive(Debug, Clone)]
-struct Seen {
-    method: String,
-    path: String,
-    headers: BTreeMap<String, String>,
-    body: Vec<u8>,
+pub(super) struct Seen {
+    pub(super) method: String,
+    pub(super) path: String,
+    pub(super) headers: BTreeMap<String, String>,
+    pub(super) body: Vec<u8>,
 }
 
 /// Manifests by tag or digest: (media type, bytes).
@@ -24,7 +24,7 @@ type Documents = BTreeMap<String, (String, Vec<u8>)>;
 type Handler = dyn Fn(&Seen) -> (u16, Vec<(String, String)>, Vec<u8>) + Send + Sync;
 
 /// Serves `handler` on a free port until the test ends; returns the port and what it saw.
-fn serve(handler: Arc<Handler>) -> (u16, Arc<Mutex<Vec<Seen>>>) {
+pub(super) fn serve(handler: Arc<Handler>) -> (u16, Arc<Mutex<Vec<Seen>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -94,7 +94,7 @@ fn options(auth_file: Option<&std::path::Path>) -> RegistryOptions {
     }
 }
 
-fn connect(port: u16, auth_file: Option<&std::path::Path>) -> Registry {
+pub(super) fn connect(port: u16, auth_file: Option<&std::path::Path>) -> Registry {
     let reference = Reference::parse(&format!("oci://127.0.0.1:{port}/team/app:1")).unwrap();
     Registry::connect(&reference, &options(auth_file)).unwrap()
 }
@@ -541,4 +541,167 @@ fn an_index_is_followed_to_the_platform_asked_for() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("linux/amd64, linux/arm64/v8"), "{error}");
+}
+
+/// A registry in memory on 127.0.0.1 for repository `team/app`: blobs (monolithic upload),
+/// manifests by tag and digest, and, when `referrers_api`, the OCI 1.1 referrers API (a PUT of
+/// a manifest with a subject answers `OCI-Subject`; `GET /referrers/DIGEST` lists them, with
+/// their artifact type and annotations, and filters by `artifactType`). Without it, the
+/// referrers endpoint answers 404 as Distribution 2.8 does. The stores are shared so that a
+/// test can alter the blobs served.
+pub(super) struct MemoryRegistry {
+    pub(super) port: u16,
+    pub(super) blobs: Arc<Mutex<BTreeMap<String, Vec<u8>>>>,
+    pub(super) seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl MemoryRegistry {
+    pub(super) fn start(referrers_api: bool) -> MemoryRegistry {
+        let manifests: Arc<Mutex<Documents>> = Arc::default();
+        let blobs: Arc<Mutex<BTreeMap<String, Vec<u8>>>> = Arc::default();
+        let (manifest_store, blob_store) = (Arc::clone(&manifests), Arc::clone(&blobs));
+        let (port, seen) = serve(Arc::new(move |request: &Seen| {
+            let path = request.path.split('?').next().unwrap().to_owned();
+            let query = request
+                .path
+                .split_once('?')
+                .map(|(_, query)| query.to_owned())
+                .unwrap_or_default();
+            if let Some(digest) = path.strip_prefix("/v2/team/app/referrers/") {
+                if !referrers_api {
+                    return (
+                        404,
+                        vec![],
+                        br#"{"errors":[{"code":"NOT_FOUND"}]}"#.to_vec(),
+                    );
+                }
+                let wanted = query
+                    .split('&')
+                    .find_map(|pair| pair.strip_prefix("artifactType="))
+                    .map(|value| value.replace("%2F", "/").replace("%2B", "+"));
+                let mut listed: Vec<serde_json::Value> = Vec::new();
+                let store = manifest_store.lock().unwrap();
+                for (reference, (media_type, bytes)) in store.iter() {
+                    if !reference.starts_with("sha256:") {
+                        continue;
+                    }
+                    let Ok(manifest) = serde_json::from_slice::<ImageManifest>(bytes) else {
+                        continue;
+                    };
+                    if manifest
+                        .subject
+                        .as_ref()
+                        .map(|subject| subject.digest.as_str())
+                        != Some(digest)
+                    {
+                        continue;
+                    }
+                    let artifact_type = manifest
+                        .artifact_type
+                        .clone()
+                        .unwrap_or_else(|| manifest.config.media_type.clone());
+                    if wanted
+                        .as_ref()
+                        .is_some_and(|wanted| *wanted != artifact_type)
+                    {
+                        continue;
+                    }
+                    listed.push(serde_json::json!({
+                        "mediaType": media_type, "digest": reference, "size": bytes.len(),
+                        "artifactType": artifact_type, "annotations": manifest.annotations,
+                    }));
+                }
+                let index = serde_json::json!({
+                    "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": listed,
+                });
+                return (
+                    200,
+                    vec![("Content-Type".to_owned(), OCI_INDEX.to_owned())],
+                    serde_json::to_vec(&index).unwrap(),
+                );
+            }
+            if let Some(digest) = path.strip_prefix("/v2/team/app/blobs/") {
+                if digest == "uploads/" && request.method == "POST" {
+                    return (
+                        202,
+                        vec![(
+                            "Location".to_owned(),
+                            "/v2/team/app/blobs/uploads/u1?state=x".to_owned(),
+                        )],
+                        vec![],
+                    );
+                }
+                if digest.starts_with("uploads/") && request.method == "PUT" {
+                    let digest = query
+                        .split('&')
+                        .find_map(|pair| pair.strip_prefix("digest="))
+                        .unwrap()
+                        .replace("%3A", ":");
+                    assert_eq!(digest_of(&request.body), digest);
+                    blob_store
+                        .lock()
+                        .unwrap()
+                        .insert(digest, request.body.clone());
+                    return (201, vec![], vec![]);
+                }
+                return match blob_store.lock().unwrap().get(digest) {
+                    Some(bytes) => (
+                        200,
+                        vec![],
+                        if request.method == "HEAD" {
+                            vec![]
+                        } else {
+                            bytes.clone()
+                        },
+                    ),
+                    None => (404, vec![], vec![]),
+                };
+            }
+            if let Some(reference) = path.strip_prefix("/v2/team/app/manifests/") {
+                if request.method == "PUT" {
+                    let media_type = request
+                        .headers
+                        .get("content-type")
+                        .cloned()
+                        .unwrap_or_default();
+                    let mut store = manifest_store.lock().unwrap();
+                    store.insert(
+                        digest_of(&request.body),
+                        (media_type.clone(), request.body.clone()),
+                    );
+                    store.insert(reference.to_owned(), (media_type, request.body.clone()));
+                    let has_subject = serde_json::from_slice::<serde_json::Value>(&request.body)
+                        .ok()
+                        .and_then(|value| value.get("subject").cloned())
+                        .is_some();
+                    let headers = if referrers_api && has_subject {
+                        vec![("OCI-Subject".to_owned(), "indexed".to_owned())]
+                    } else {
+                        vec![]
+                    };
+                    return (201, headers, vec![]);
+                }
+                return match manifest_store.lock().unwrap().get(reference) {
+                    Some((media_type, bytes)) => (
+                        200,
+                        vec![("Content-Type".to_owned(), media_type.clone())],
+                        bytes.clone(),
+                    ),
+                    None => (
+                        404,
+                        vec![],
+                        br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#
+                            .to_vec(),
+                    ),
+                };
+            }
+            (404, vec![], vec![])
+        }));
+        MemoryRegistry { port, blobs, seen }
+    }
+
+    /// A client for `team/app:1`.
+    pub(super) fn connect(&self) -> Registry {
+        connect(self.port, None)
+    }
 }

@@ -57,6 +57,12 @@ pub fn run(
 ) -> anyhow::Result<Outcome> {
     let key = SecretKey::load(&args.key)?;
     let paths = std::slice::from_ref(&args.path);
+    if args.push && !advisories::oci::Reference::is_oci(&args.path.to_string_lossy()) {
+        anyhow::bail!(
+            "--push attaches the attestation to an image in a registry: PATH must be oci://HOST/REPO:TAG (or @sha256:…), not {}",
+            args.path.display()
+        );
+    }
     // The run's own `-o` is neither scanned nor read as project policy.
     let policy = settings.scan_policy(
         paths,
@@ -141,7 +147,38 @@ pub fn run(
         predicate,
     };
     let envelope = Envelope::sign(&statement, &key)?;
-    write_report(args.output.as_deref(), &envelope.to_json()?)?;
+    let envelope_json = envelope.to_json()?;
+    if args.push {
+        // Attached before the envelope is written: exit 2 when the registry refused, with no
+        // local file claiming an attachment that is not there.
+        let subject = image
+            .as_ref()
+            .context("the scan of the image recorded no manifest digest to attach to")?;
+        let mut sbom = serde_json::to_vec_pretty(&statement.predicate)?;
+        sbom.push(b'\n');
+        let pushed = crate::commands::registry::attach(
+            &args.path.to_string_lossy(),
+            &args.image.registry,
+            &format!("sha256:{}", subject.sha256),
+            &envelope_json,
+            &statement.predicate_type,
+            &sbom,
+            &settings
+                .clock()
+                .document_time()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        )?;
+        if verbosity != Verbosity::Quiet {
+            stderr_line(&format!(
+                "attached to {}@sha256:{}: the attestation {} and the SBOM {}",
+                subject.name,
+                subject.sha256,
+                pushed.attestation,
+                pushed.sbom.as_deref().unwrap_or("(none)")
+            ));
+        }
+    }
+    write_report(args.output.as_deref(), &envelope_json)?;
     if verbosity != Verbosity::Quiet {
         let vulnerabilities = statement
             .predicate

@@ -122,3 +122,31 @@ impl BlobSource for RegistryBlobs {
         Ok(Box::new(reader))
     }
 }
+
+/// Attaches a signed attestation (and the SBOM it signs) to the image the scan read, by its
+/// manifest digest (never the tag again, which may have moved since): the subject descriptor
+/// is fetched by that digest and checked against it.
+pub fn attach(
+    argument: &str,
+    args: &RegistryArgs,
+    manifest_digest: &str,
+    envelope: &[u8],
+    predicate_type: &str,
+    sbom: &[u8],
+    created: &str,
+) -> anyhow::Result<advisories::oci::attach::Pushed> {
+    let reference = Reference::parse(argument)?;
+    let registry = Registry::connect(&reference, &options(args))?;
+    let manifest = registry
+        .fetch_manifest(manifest_digest)
+        .map_err(|error| anyhow::anyhow!("cannot attach to {reference}: {error}"))?;
+    advisories::oci::attach::push(
+        &registry,
+        &manifest.descriptor(),
+        envelope,
+        predicate_type,
+        Some(sbom),
+        Some(created),
+    )
+    .map_err(|error| anyhow::anyhow!("cannot attach to {reference}: {error}"))
+}

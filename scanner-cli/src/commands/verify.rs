@@ -59,6 +59,8 @@ use crate::settings::Settings;
 use super::attest::{self, Base};
 use super::{db, Verbosity};
 
+mod image;
+
 /// The state of one of the checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -265,6 +267,15 @@ struct Report {
     recorded: Option<RecordedCheck>,
     #[serde(skip_serializing_if = "Option::is_none")]
     model: Option<ModelFacts>,
+    /// Images (`verify oci://`): the image as the registry holds it now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<image::ImageFacts>,
+    /// Images: every attestation attached to the image, and what became of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attachments: Option<Vec<image::AttachmentEntry>>,
+    /// Images: the SBOMs attached to the image, against the one the attestation signs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sbom: Option<image::SbomCheck>,
     /// Attestations: the advisory database the tree was matched against, as `scan` reports
     /// it, or why none was used.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -316,6 +327,9 @@ impl Report {
             findings: None,
             recorded: None,
             model: None,
+            image: None,
+            attachments: None,
+            sbom: None,
             advisory_database: None,
             policy: None,
             database_line: None,
@@ -327,10 +341,10 @@ impl Report {
     /// names the checks that failed (a check that could not be trusted is not checked, and is
     /// not a pass either).
     fn finish(mut self) -> Report {
-        let files_label = if self.kind == "attestation" {
-            "subjects"
-        } else {
+        let files_label = if self.kind == "model-signature" {
             "files"
+        } else {
+            "subjects"
         };
         let mut statuses = vec![
             ("signature", self.signature.status),
@@ -341,6 +355,9 @@ impl Report {
         }
         if let Some(recorded) = &self.recorded {
             statuses.push(("recorded", recorded.status));
+        }
+        if let Some(sbom) = &self.sbom {
+            statuses.push(("sbom", sbom.status));
         }
         self.failed = statuses
             .iter()
@@ -377,12 +394,19 @@ pub fn run(
     if let Some(lock) = &args.lock {
         return super::verify_lock::run(args, lock);
     }
+    let image = advisories::oci::Reference::is_oci(&args.path.to_string_lossy());
     let report = match (&args.attestation, &args.model_signature) {
+        (None, None) if image => image::verify_image(cli, settings, args, verbosity)?,
+        (Some(_), None) | (None, Some(_)) if image => anyhow::bail!(
+            "an oci:// PATH is verified by the attestation attached to it in the registry: give it with --key alone (--attestation and --model-signature take a directory or file)"
+        ),
         (Some(attestation), None) => {
             verify_attestation(cli, settings, args, attestation, verbosity)?
         }
         (None, Some(signature)) => verify_model_signature(args, signature)?,
-        _ => anyhow::bail!("give exactly one of --attestation and --model-signature"),
+        _ => anyhow::bail!(
+            "give one of --attestation, --model-signature and --lock (or an oci:// PATH, whose attached attestation is checked)"
+        ),
     };
     let Some(report) = report else {
         return Ok(Outcome::Error);
@@ -1414,10 +1438,10 @@ fn finding_rows(findings: &[GradedFinding], with_now: bool) -> Vec<Vec<String>> 
 }
 
 fn table(report: &Report) -> String {
-    let files_label = if report.kind == "attestation" {
-        "subjects"
-    } else {
+    let files_label = if report.kind == "model-signature" {
         "files"
+    } else {
+        "subjects"
     };
     let mut rows = vec![
         vec![
@@ -1445,7 +1469,15 @@ fn table(report: &Report) -> String {
             recorded.detail.clone(),
         ]);
     }
+    if let Some(sbom) = &report.sbom {
+        rows.push(vec![
+            "sbom".to_owned(),
+            sbom.status.word().to_owned(),
+            sbom.detail.clone(),
+        ]);
+    }
     let mut text = render(&["CHECK", "STATUS", "DETAIL"], &rows);
+    text.push_str(&image::table(report));
     if !report.files.problems.is_empty() {
         let rows: Vec<Vec<String>> = report
             .files
