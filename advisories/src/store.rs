@@ -990,12 +990,6 @@ fn count(value: Option<i64>) -> u64 {
         .unwrap_or(0)
 }
 
-/// Keeps each cached statement's query plan across executions (SQLite's query planner
-/// stability guarantee). The bundled SQLite (3.54) marks the parameter of a `column = ?` term as
-/// one whose value may change the plan, and rusqlite clears a cached statement's bindings when
-/// it is put back, which then throws the plan away: every lookup was parsed and planned again,
-/// 37 % of the instructions of a scan of a 912-crate lock. Our tables have no statistics whose
-/// use depends on a bound value, so the plan never gains from it.
 /// The `file:` URI that opens `path` immutable: the absolute path, every byte other than
 /// `A-Z a-z 0-9 - . _ ~ /` percent-encoded (SQLite decodes `%HH` in the path, and `?` or `#`
 /// in a file name would otherwise start the query), then `?immutable=1`.
@@ -1021,6 +1015,12 @@ fn immutable_uri(path: &Path) -> std::io::Result<String> {
     Ok(uri)
 }
 
+/// Keeps each cached statement's query plan across executions (SQLite's query planner
+/// stability guarantee). The bundled SQLite (3.54) marks the parameter of a `column = ?` term as
+/// one whose value may change the plan, and rusqlite clears a cached statement's bindings when
+/// it is put back, which then throws the plan away: every lookup was parsed and planned again,
+/// 37 % of the instructions of a scan of a 912-crate lock. Our tables have no statistics whose
+/// use depends on a bound value, so the plan never gains from it.
 pub(crate) fn keep_plans(connection: &Connection) -> rusqlite::Result<()> {
     connection
         .set_db_config(
