@@ -150,12 +150,9 @@ fn check_extras_end(text: &str) -> Result<(), String> {
         return Ok(());
     };
     let extras = extras.split(']').next().unwrap_or_default();
-    let bad = extras
-        .split(|c: char| !identifier(c))
-        .find(|extra| {
-            extra.starts_with(|c: char| c.is_ascii_alphanumeric())
-                && extra.ends_with(['.', '-', '_'])
-        });
+    let bad = extras.split(|c: char| !identifier(c)).find(|extra| {
+        extra.starts_with(|c: char| c.is_ascii_alphanumeric()) && extra.ends_with(['.', '-', '_'])
+    });
     match bad {
         Some(extra) => Err(format!(
             "invalid requirement `{text}`: the extra name `{extra}` must end with a letter or digit"
@@ -202,7 +199,9 @@ fn unreverse_string_tilde(text: &str) -> std::borrow::Cow<'_, str> {
             .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.')))
             .unwrap_or(variable_start.len());
         let variable = variable_start.get(..variable_length).unwrap_or_default();
-        if variable.is_empty() || variable == "extra" || VERSION_MARKER_VARIABLES.contains(&variable)
+        if variable.is_empty()
+            || variable == "extra"
+            || VERSION_MARKER_VARIABLES.contains(&variable)
         {
             continue;
         }
@@ -538,11 +537,22 @@ mod tests {
     #[test]
     fn an_extra_ending_in_punctuation_is_an_error_not_a_panic_in_pep508_rs() {
         // uv-pep508's `error_extras_illegal_end` (tests/fixtures/conformance/pep508).
-        for text in ["foo[bar-]", "foo[bar_]", "foo[bar.]", "foo[a, bar-] ==1", "foo [x.,y]"] {
+        for text in [
+            "foo[bar-]",
+            "foo[bar_]",
+            "foo[bar.]",
+            "foo[a, bar-] ==1",
+            "foo [x.,y]",
+        ] {
             let error = parse_requirement(text).unwrap_err();
             assert!(error.contains("the extra name"), "{error}");
         }
-        for text in ["foo[bar-baz]", "foo[a_b.c]>=1", "foo", "foo>=1 ; extra == 'x'"] {
+        for text in [
+            "foo[bar-baz]",
+            "foo[a_b.c]>=1",
+            "foo",
+            "foo>=1 ; extra == 'x'",
+        ] {
             assert!(parse_requirement(text).is_ok(), "{text}");
         }
     }
