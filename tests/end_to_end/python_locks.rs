@@ -495,9 +495,7 @@ fn poetry_lock_edge_cases() {
     // poetry refuses a lock whose version is no PEP 440 version: unpinned and flagged, never
     // a version that matches no advisory (issue 23).
     assert_eq!(odd.key.version, None);
-    assert!(odd
-        .flags
-        .contains(&scanner_core::ComponentFlag::Unpinned));
+    assert!(odd.flags.contains(&scanner_core::ComponentFlag::Unpinned));
     assert!(report
         .graph
         .components()
@@ -539,9 +537,7 @@ fn pylock_edge_cases() {
         .find(|c| c.key.name.normalized() == "odd-pylock")
         .unwrap();
     assert_eq!(odd.key.version, None);
-    assert!(odd
-        .flags
-        .contains(&scanner_core::ComponentFlag::Unpinned));
+    assert!(odd.flags.contains(&scanner_core::ComponentFlag::Unpinned));
     insta::assert_snapshot!(scan_summary(&report));
 }
 
