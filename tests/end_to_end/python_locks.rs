@@ -492,7 +492,10 @@ fn poetry_lock_edge_cases() {
         .components()
         .find(|c| c.key.name.normalized() == "odd-poetry")
         .unwrap();
-    assert_eq!(odd.key.version.as_deref(), Some("2024.x"));
+    // poetry refuses a lock whose version is no PEP 440 version: unpinned and flagged, never
+    // a version that matches no advisory (issue 23).
+    assert_eq!(odd.key.version, None);
+    assert!(odd.flags.contains(&scanner_core::ComponentFlag::Unpinned));
     assert!(report
         .graph
         .components()
@@ -526,6 +529,15 @@ fn pylock_edge_cases() {
             "{name}"
         );
     }
+    // Packaging's pylock, uv and pdm refuse a version that is no PEP 440 version: unpinned
+    // and flagged (issue 23).
+    let odd = report
+        .graph
+        .components()
+        .find(|c| c.key.name.normalized() == "odd-pylock")
+        .unwrap();
+    assert_eq!(odd.key.version, None);
+    assert!(odd.flags.contains(&scanner_core::ComponentFlag::Unpinned));
     insta::assert_snapshot!(scan_summary(&report));
 }
 

@@ -1,6 +1,7 @@
 //! The conformance suite (issue 23): cases ported from the package managers' own test suites
-//! (pip, packaging, uv, poetry, pdm, pipenv, the `cargo-lock` crate, cargo), one folder per package manager
-//! under `tests/fixtures/conformance/<manager>/`, each with a `cases.json` table and a
+//! (pip, packaging, uv, uv's requirements-txt and pep508 crates, poetry, pdm, pipenv, the
+//! `cargo-lock` crate, cargo), one folder per package manager under
+//! `tests/fixtures/conformance/<manager>/`, each with a `cases.json` table and a
 //! `SOURCES.md` giving the repository, path, commit and license of every ported case. The
 //! authority for a format is the tool that writes or installs it: each case says what that
 //! tool reads, and airlock must read the same, or the case carries `differs` (the reason
@@ -77,6 +78,10 @@ struct Expect {
     /// The file pins no version: what the tool refuses or cannot know is never a version.
     #[serde(default)]
     never_pinned: bool,
+    /// Exactly these packages (by normalized name) carry the `unpinned` flag, so the
+    /// `unpinned` rule flags them: what the tool refuses or cannot know.
+    #[serde(default)]
+    unpinned: Option<Vec<String>>,
     /// The project root airlock makes for the file (a script lock's script), which the tool
     /// does not list as a package: present, unversioned, and not counted.
     #[serde(default)]
@@ -232,6 +237,23 @@ fn run(manager: &Path, case: &Case) -> Result<(), String> {
             return Err(format!("pinned {}, which the tool refuses", pinned.key));
         }
     }
+    if let Some(wanted) = &expect.unpinned {
+        let mut flagged: Vec<&str> = packages
+            .iter()
+            .filter(|component| {
+                component
+                    .flags
+                    .contains(&crate::component::ComponentFlag::Unpinned)
+            })
+            .map(|component| component.key.name.normalized())
+            .collect();
+        flagged.sort_unstable();
+        let mut wanted: Vec<&str> = wanted.iter().map(String::as_str).collect();
+        wanted.sort_unstable();
+        if flagged != wanted {
+            return Err(format!("unpinned {flagged:?}, expected {wanted:?}"));
+        }
+    }
     if let Some(count) = expect.count {
         if found.len() != count {
             return Err(format!("{} packages, the tool reads {count}", found.len()));
@@ -321,6 +343,8 @@ const MANAGERS: &[&str] = &[
     "pip",
     "packaging",
     "uv",
+    "uv-requirements-txt",
+    "pep508",
     "poetry",
     "pdm",
     "pipenv",

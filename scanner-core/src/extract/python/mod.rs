@@ -140,10 +140,92 @@ fn check_name_end(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Refuses an extra that ends in `.`, `-` or `_` (`foo[bar-]`, from uv-pep508's tests):
+/// pep508_rs 0.9 panics on it too (its extras loop accepts the identifier and then expects
+/// `ExtraName` validation to agree), so it must never reach the parser.
+fn check_extras_end(text: &str) -> Result<(), String> {
+    let identifier = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    let after_name = text.trim_start_matches(identifier).trim_start();
+    let Some(extras) = after_name.strip_prefix('[') else {
+        return Ok(());
+    };
+    let extras = extras.split(']').next().unwrap_or_default();
+    let bad = extras.split(|c: char| !identifier(c)).find(|extra| {
+        extra.starts_with(|c: char| c.is_ascii_alphanumeric()) && extra.ends_with(['.', '-', '_'])
+    });
+    match bad {
+        Some(extra) => Err(format!(
+            "invalid requirement `{text}`: the extra name `{extra}` must end with a letter or digit"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The marker variables pep508_rs compares as versions; every other variable but `extra` is a
+/// string.
+const VERSION_MARKER_VARIABLES: &[&str] = &[
+    "python_version",
+    "python_full_version",
+    "implementation_version",
+];
+
+/// Writes `'3' ~= sys_platform` as `sys_platform ~= '3'`. Both say the same (a string compared
+/// with `~=`, which no environment can satisfy, so uv and pep508_rs ignore the expression with
+/// a warning: uv-pep508's `reversed_compatible_release_string_marker`), but pep508_rs 0.9
+/// panics on the reversed form (`unreachable!` in its marker algebra), so it must never reach
+/// the parser in that order.
+fn unreverse_string_tilde(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut position = 0;
+    while let Some(quote_offset) = text.get(position..).and_then(|rest| rest.find(['\'', '"'])) {
+        let start = position + quote_offset;
+        let quote = if text.get(start..).is_some_and(|rest| rest.starts_with('"')) {
+            '"'
+        } else {
+            '\''
+        };
+        let Some(length) = text.get(start + 1..).and_then(|rest| rest.find(quote)) else {
+            break;
+        };
+        let end = start + 1 + length + 1;
+        position = end;
+        let rest = text.get(end..).unwrap_or_default();
+        let Some(after_operator) = rest.trim_start().strip_prefix("~=") else {
+            continue;
+        };
+        let variable_start = after_operator.trim_start();
+        let variable_length = variable_start
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.')))
+            .unwrap_or(variable_start.len());
+        let variable = variable_start.get(..variable_length).unwrap_or_default();
+        if variable.is_empty()
+            || variable == "extra"
+            || VERSION_MARKER_VARIABLES.contains(&variable)
+        {
+            continue;
+        }
+        let literal = text.get(start..end).unwrap_or_default();
+        out.push_str(text.get(copied..start).unwrap_or_default());
+        out.push_str(variable);
+        out.push_str(" ~= ");
+        out.push_str(literal);
+        copied = text.len() - (variable_start.len() - variable_length);
+        position = copied;
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    out.push_str(text.get(copied..).unwrap_or_default());
+    std::borrow::Cow::Owned(out)
+}
+
 /// Parses one PEP 508 requirement string (`requests[socks]>=2; python_version < "3.11"`).
 pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
     check_name_end(text.trim())?;
-    let parsed = pep508_rs::Requirement::<VerbatimText>::from_str(text.trim())
+    check_extras_end(text.trim())?;
+    let text = unreverse_string_tilde(text.trim());
+    let parsed = pep508_rs::Requirement::<VerbatimText>::from_str(&text)
         .map_err(|error| format!("invalid requirement `{}`: {}", text.trim(), error.message))?;
     let name = package_name(parsed.name.as_ref())?;
     let mut extras: Vec<String> = parsed.extras.iter().map(ToString::to_string).collect();
@@ -450,6 +532,59 @@ mod tests {
         }
         assert!(parse_requirement("foo-bar==1.0").is_ok());
         assert!(parse_requirement("foo-").is_err());
+    }
+
+    #[test]
+    fn an_extra_ending_in_punctuation_is_an_error_not_a_panic_in_pep508_rs() {
+        // uv-pep508's `error_extras_illegal_end` (tests/fixtures/conformance/pep508).
+        for text in [
+            "foo[bar-]",
+            "foo[bar_]",
+            "foo[bar.]",
+            "foo[a, bar-] ==1",
+            "foo [x.,y]",
+        ] {
+            let error = parse_requirement(text).unwrap_err();
+            assert!(error.contains("the extra name"), "{error}");
+        }
+        for text in [
+            "foo[bar-baz]",
+            "foo[a_b.c]>=1",
+            "foo",
+            "foo>=1 ; extra == 'x'",
+        ] {
+            assert!(parse_requirement(text).is_ok(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_string_reversed_around_tilde_equal_is_ignored_not_a_panic_in_pep508_rs() {
+        // uv-pep508's `reversed_compatible_release_string_marker`: uv reads `foo` and ignores
+        // the expression, as it ignores `sys_platform ~= "3"`.
+        assert_eq!(
+            unreverse_string_tilde(r#"foo; "3" ~= sys_platform"#),
+            r#"foo; sys_platform ~= "3""#
+        );
+        assert_eq!(
+            unreverse_string_tilde("foo; os_name == 'nt' and '3'~=platform.machine or x"),
+            "foo; os_name == 'nt' and platform.machine ~= '3' or x"
+        );
+        for unchanged in [
+            "foo; '3.8' ~= python_version",
+            "foo; 'x' ~= extra",
+            "foo; sys_platform == 'linux'",
+            "foo; 'unterminated ~= sys_platform",
+        ] {
+            assert_eq!(unreverse_string_tilde(unchanged), unchanged);
+        }
+        for text in [
+            r#"foo; "3" ~= sys_platform"#,
+            "foo; '3' ~= os_name and '3'~=sys.platform",
+            "foo; ('a' ~= platform_system)",
+        ] {
+            let requirement = parse_requirement(text).unwrap();
+            assert_eq!(requirement.name.normalized(), "foo", "{text}");
+        }
     }
 
     #[test]

@@ -18,8 +18,8 @@ use super::toml_tree::{
     array_field, as_str, as_table, bool_field, field, string_field, table_field, Node, TomlFile,
 };
 use super::{
-    extra_marker, index_source, is_full_commit, link_entries, package_name, parse_hash,
-    version_or_raw, PendingEdge,
+    extra_marker, index_source, is_full_commit, link_entries, locked_version, package_name,
+    parse_hash, PendingEdge,
 };
 use crate::component::{
     Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, GitReference,
@@ -304,13 +304,17 @@ fn read_package(
         return None;
     };
     let version_line = field(table, "version").map_or(line, |node| file.line(&node.span()));
-    let version = version_or_raw(&raw_version, |message| {
+    // Poetry parses every `version` (poetry-core's `Version.parse`) and refuses the lock when
+    // one is no PEP 440 version: kept unpinned (and flagged when it comes from an index),
+    // never with a version that matches no advisory.
+    let version = locked_version(&raw_version, |message| {
         diagnostics.push(Diagnostic::warning(
             DiagnosticCode::InvalidEntry,
             Location::line(file.path, version_line),
-            format!("package `{raw_name}`: {message}; kept as written"),
+            format!("package `{raw_name}`: {message} (poetry refuses such a lock); kept unpinned"),
         ));
     });
+    let shown_version = version.as_deref().unwrap_or(raw_version.trim());
 
     let (source, editable) = match table_field(table, "source") {
         Ok(None) => (Source::DEFAULT_REGISTRY, false),
@@ -319,7 +323,7 @@ fn read_package(
             Err(message) => {
                 diagnostics.push(file.warning(
                     &item.span(),
-                    format!("package `{raw_name} {version}`: {message}; skipped"),
+                    format!("package `{raw_name} {shown_version}`: {message}; skipped"),
                 ));
                 return None;
             }
@@ -329,12 +333,16 @@ fn read_package(
             return None;
         }
     };
-    let key = ComponentKey::new(Ecosystem::PyPI, name, Some(version), source);
+    let unpinned = version.is_none() && matches!(source, Source::Registry { .. });
+    let key = ComponentKey::new(Ecosystem::PyPI, name, version, source);
     let mut component =
         Component::new(key.clone(), ComponentKind::Library).with_evidence(Evidence {
             location: Location::line(file.path, line),
             extractor,
         });
+    if unpinned {
+        component.flags.insert(ComponentFlag::Unpinned);
+    }
     if editable {
         component.flags.insert(ComponentFlag::Editable);
     }
@@ -780,6 +788,14 @@ requests = [
             .map(|c| c.key.name.normalized())
             .collect();
         assert_eq!(names, ["ok", "odd"]);
+        // `2.x` is no version (poetry refuses the lock): unpinned and flagged, not kept as a
+        // version that would match no advisory.
+        let odd = &extraction.components[1];
+        assert_eq!(odd.key.version, None);
+        assert!(odd.flags.contains(&ComponentFlag::Unpinned));
+        assert!(!extraction.components[0]
+            .flags
+            .contains(&ComponentFlag::Unpinned));
         let lines: Vec<Option<u32>> = extraction
             .diagnostics
             .iter()

@@ -5,6 +5,12 @@
 //! tables (`hashes = { sha256 = "…" }`) on every artifact, and `dependencies` naming other
 //! entries by as many keys as needed to tell them apart. Top-level `extras`,
 //! `dependency-groups` and `default-groups` say what the lock can install.
+//!
+//! pdm (`pdm lock --format pylock`, `pdm export -f pylock`) writes no standard
+//! `dependencies`: each package's are PEP 508 strings under `[packages.tool.pdm]`, which pdm
+//! reads back as it reads a pdm.lock's, and so does airlock when the standard list is absent.
+//! A `version` that is no PEP 440 version (which packaging, uv and pdm refuse) leaves the
+//! package unpinned, flagged, with a warning at its line.
 
 use std::path::Path;
 
@@ -15,7 +21,10 @@ use super::toml_tree::{
     array_field, as_str, as_table, bool_field, field, string_field, string_list, table_field, Node,
     TomlFile, WrongType,
 };
-use super::{git_source, index_source, link_entries, package_name, version_or_raw, PendingEdge};
+use super::{
+    git_source, index_source, link_entries, locked_version, package_name, parse_requirement,
+    PendingEdge,
+};
 use crate::component::{
     Component, ComponentFlag, ComponentKey, ComponentKind, EdgeDetails, EdgeKind, GitReference,
     Hash, HashAlgorithm, Source,
@@ -133,6 +142,7 @@ fn read(
     };
     let project_directory = project_source(directory);
     let mut pending = Vec::new();
+    let mut pending_pdm = Vec::new();
     for item in items {
         match read_package(
             extractor,
@@ -141,14 +151,15 @@ fn read(
             item,
             &mut extraction.diagnostics,
         ) {
-            Ok((component, edges)) => {
+            Ok((component, Edges { standard, pdm })) => {
                 if component.key.source == project_directory
                     && component.flags.contains(&ComponentFlag::Editable)
                     && !extraction.roots.contains(&component.key)
                 {
                     extraction.roots.push(component.key.clone());
                 }
-                pending.extend(edges);
+                pending.extend(standard);
+                pending_pdm.extend(pdm);
                 extraction.components.push(component);
             }
             Err(diagnostic) => extraction.diagnostics.push(diagnostic),
@@ -160,7 +171,25 @@ fn read(
         }
     }
     link_entries(&mut extraction, file.path, pending, Origin::Pylock, false);
+    // pdm's own dependency lists resolve as pdm resolves them in a pdm.lock (its reader makes
+    // the same `Package` of both): what a marker guards may be missing on purpose.
+    link_entries(
+        &mut extraction,
+        file.path,
+        pending_pdm,
+        Origin::PdmLock,
+        true,
+    );
     Ok(extraction)
+}
+
+/// The dependencies of one `[[packages]]` entry, before they are resolved.
+struct Edges {
+    /// PEP 751's `dependencies` (tables naming other entries).
+    standard: Vec<PendingEdge>,
+    /// `[packages.tool.pdm] dependencies`: the PEP 508 strings pdm writes instead of the
+    /// standard list (`pdm lock --format pylock`, `pdm export -f pylock`) and reads back.
+    pdm: Vec<PendingEdge>,
 }
 
 fn read_package(
@@ -169,7 +198,7 @@ fn read_package(
     directory: &str,
     item: &Node<'_>,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Result<(Component, Vec<PendingEdge>), Diagnostic> {
+) -> Result<(Component, Edges), Diagnostic> {
     let table = as_table(item, "packages").map_err(|e| e.to_diagnostic(file, "[[packages]]"))?;
     let name_node = field(table, "name")
         .ok_or_else(|| file.warning(&item.span(), "[[packages]] without a `name`; skipped"))?;
@@ -180,16 +209,22 @@ fn read_package(
         .map_err(|message| file.warning(&name_node.span(), format!("{message}; skipped")))?;
     let context = format!("package `{raw_name}`");
     let wrong = |error: WrongType| error.to_diagnostic(file, &format!("{context}; skipped"));
+    // A PEP 751 `version` is a PEP 440 version: packaging's `Pylock.from_dict`, uv and pdm
+    // (which reads it as the specifier `==version`) refuse the lock when it is not one. Kept
+    // unpinned (and flagged when it comes from an index), never with a version that matches
+    // no advisory.
+    let mut refused_version = false;
     let version = match field(table, "version") {
         None => None,
         Some(node) => {
             let text = as_str(node, "version").map_err(wrong)?;
-            Some(version_or_raw(text, |message| {
+            locked_version(text, |message| {
+                refused_version = true;
                 diagnostics.push(file.warning(
                     &node.span(),
-                    format!("{context}: {message}; kept as written"),
+                    format!("{context}: {message} (installers refuse such a lock); kept unpinned"),
                 ));
-            }))
+            })
         }
     };
 
@@ -244,15 +279,19 @@ fn read_package(
         }
     } else if let Some(archive) = table_field(table, "archive").map_err(wrong)? {
         collect_hashes(file, archive, &context, &mut hashes, diagnostics);
+        // An archive on disk is a local archive, as in uv.lock, pdm.lock and poetry.lock, not
+        // a local project: its name and version are a release's, so its advisories are
+        // matched. pdm writes both keys for it (`url` is the `file://` URL of `path`, on the
+        // machine that locked) and reads `path`.
         match (
             string_field(archive, "url").map_err(wrong)?,
             string_field(archive, "path").map_err(wrong)?,
         ) {
-            (Some(url), _) => Source::Url {
-                url: url.to_owned(),
-            },
-            (None, Some(path)) => Source::Path {
+            (_, Some(path)) => Source::File {
                 path: join_path(directory, path),
+            },
+            (Some(url), None) => Source::Url {
+                url: url.to_owned(),
             },
             (None, None) => {
                 return Err(file.warning(
@@ -288,6 +327,9 @@ fn read_package(
             extractor,
         });
     component.hashes.extend(hashes);
+    if refused_version && matches!(component.key.source, Source::Registry { .. }) {
+        component.flags.insert(ComponentFlag::Unpinned);
+    }
     if editable {
         component.flags.insert(ComponentFlag::Editable);
     }
@@ -296,7 +338,13 @@ fn read_package(
     }
 
     let mut edges = Vec::new();
-    if let Some(dependencies) = array_field(table, "dependencies").map_err(wrong)? {
+    let standard = array_field(table, "dependencies").map_err(wrong)?;
+    let pdm = match standard {
+        // The standard list, when written, is the authority.
+        Some(_) => Vec::new(),
+        None => pdm_dependencies(file, table, &key, &context, diagnostics),
+    };
+    if let Some(dependencies) = standard {
         for dependency in dependencies {
             let read = as_table(dependency, "dependency")
                 .map_err(|error| error.message)
@@ -306,7 +354,9 @@ fn read_package(
                         .ok_or("a dependency without a `name`")?;
                     let version = string_field(dependency, "version")
                         .map_err(|error| error.message)?
-                        .map(|text| version_or_raw(text, |_| {}));
+                        // A version that is none names no package (the package itself is
+                        // kept unpinned): the name alone picks it.
+                        .and_then(|text| locked_version(text, |_| {}));
                     Ok((package_name(name)?, version))
                 });
             match read {
@@ -327,7 +377,68 @@ fn read_package(
             }
         }
     }
-    Ok((component, edges))
+    Ok((
+        component,
+        Edges {
+            standard: edges,
+            pdm,
+        },
+    ))
+}
+
+/// `[packages.tool.pdm] dependencies = ["idna<4,>=2.5; python_version >= \"3\"", …]`: pdm's
+/// `LockedRepository._read_pylock` reads these strings as the package's dependencies, as it
+/// reads a pdm.lock's, so each is an edge to the locked entries of its name, with its marker
+/// and extras.
+fn pdm_dependencies(
+    file: &TomlFile<'_>,
+    table: &DeTable<'_>,
+    from: &ComponentKey,
+    context: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<PendingEdge> {
+    let tool = table_field(table, "tool")
+        .ok()
+        .flatten()
+        .and_then(|tool| table_field(tool, "pdm").ok().flatten());
+    let Some(pdm) = tool else {
+        return Vec::new();
+    };
+    let items = match array_field(pdm, "dependencies") {
+        Ok(Some(items)) => items,
+        Ok(None) => return Vec::new(),
+        Err(error) => {
+            diagnostics.push(error.to_diagnostic(file, context));
+            return Vec::new();
+        }
+    };
+    let mut edges = Vec::new();
+    for item in items {
+        let read = as_str(item, "dependency")
+            .map_err(|error| error.message)
+            .and_then(parse_requirement);
+        match read {
+            Ok(requirement) => edges.push(PendingEdge {
+                from: from.clone(),
+                name: requirement.name,
+                wanted: Requirement::Allowed {
+                    specifier: requirement.specifier,
+                },
+                kind: EdgeKind::Normal,
+                details: EdgeDetails {
+                    marker: requirement.marker,
+                    extras: requirement.extras,
+                    relation: None,
+                },
+                line: file.line(&item.span()),
+            }),
+            Err(message) => diagnostics.push(file.warning(
+                &item.span(),
+                format!("{context}: a `tool.pdm` dependency: {message}; skipped"),
+            )),
+        }
+    }
+    edges
 }
 
 /// `hashes = { sha256 = "…", … }` of one artifact.

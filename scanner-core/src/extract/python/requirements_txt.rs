@@ -162,8 +162,24 @@ pub fn scope_of_file(path: &str) -> Scope {
     }
 }
 
+/// The options of a requirements file that take a value (besides `-r` and `-c`).
+const OPTIONS_WITH_VALUES: &[&str] = &[
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "--trusted-host",
+    "--no-binary",
+    "--only-binary",
+    "--use-feature",
+    "--config-settings",
+    "--global-option",
+    "--install-option",
+];
+
 /// Whether a file is read for what it installs or for the pins it imposes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Mode {
     Requirements,
     Constraints,
@@ -230,8 +246,10 @@ struct Reader<'a> {
     diagnostics: Vec<Diagnostic>,
     /// Files being read, outermost first, to detect include cycles.
     stack: Vec<String>,
-    /// Files already read, so a file included twice (not in a cycle) is read once.
-    visited: BTreeSet<String>,
+    /// Files already read, and how, so a file included twice the same way (not in a cycle) is
+    /// read once; one read for its constraints (`-c`) is read again for its requirements
+    /// (`-r`), which pip and uv install (uv-requirements-txt's `recursive_circular_inclusion`).
+    visited: BTreeSet<(String, Mode)>,
 }
 
 impl<'a> Reader<'a> {
@@ -258,7 +276,7 @@ impl<'a> Reader<'a> {
 
     fn read_file(&mut self, path: &str, text: &str, mode: Mode, depth: usize) {
         self.stack.push(path.to_owned());
-        self.visited.insert(path.to_owned());
+        self.visited.insert((path.to_owned(), mode));
         let directory = parent_directory(path).to_owned();
         // Index of the last requirement in `self.entries`/`self.constraints` that following
         // `# via` comments describe, and whether a multi-line `# via` list is open.
@@ -346,6 +364,14 @@ impl<'a> Reader<'a> {
     ) {
         let (name, value) = split_option(content);
         let value = option_value(value);
+        if value.is_empty() && OPTIONS_WITH_VALUES.contains(&name) {
+            // pip's option parser (and uv's) refuses the file: the option needs a value.
+            self.warn(
+                location.clone(),
+                format!("`{name}` without a value (pip refuses the file); ignored"),
+            );
+            return;
+        }
         match name {
             "-r" | "--requirement" | "-c" | "--constraint" => {
                 let include_mode = if name.starts_with("-c") || name == "--constraint" {
@@ -439,7 +465,7 @@ impl<'a> Reader<'a> {
             ));
             return;
         }
-        if self.visited.contains(&path) {
+        if self.visited.contains(&(path.clone(), mode)) {
             return;
         }
         if depth + 1 > MAX_INCLUDE_DEPTH {
@@ -538,8 +564,13 @@ impl<'a> Reader<'a> {
     ) -> Option<Entry> {
         // PEP 508 allows an empty parenthesised specifier (`name()`, which packaging and so
         // pip read as "any version"); pep508_rs refuses it, so it is read without them.
+        // So does a specifier list ending in a comma (`numpy>=1.19,<2.0,`, `numpy(>=1,)`),
+        // which packaging and uv read as the list without it.
         let parsed = match parse_requirement(text).or_else(|error| {
+            let retried = without_trailing_specifier_comma(text);
+            let text = retried.as_deref().unwrap_or(text);
             without_empty_parentheses(text)
+                .or(retried.clone())
                 .ok_or(error.clone())
                 .and_then(|text| parse_requirement(&text).map_err(|_| error))
         }) {
@@ -551,15 +582,18 @@ impl<'a> Reader<'a> {
                         // any other text that is not a version, so the scan cannot know what
                         // gets installed: the requirement stays, unpinned, never with a version
                         // that would match no advisory.
-                        let why = if entry.1.contains("${") {
-                            "names an environment variable that pip expands when it installs"
+                        let message = if entry.1.contains("${") {
+                            format!("`{}` names an environment variable that pip expands when it installs; `{}` kept unpinned", entry.1, entry.0)
+                        } else if normalized_version(&entry.1).is_ok() {
+                            // The version is one; the rest of the line is not (`numpy[ö]==1.29`).
+                            format!(
+                                "{error} (pip refuses the requirement); `{}` kept unpinned",
+                                entry.0
+                            )
                         } else {
-                            "is not a PEP 440 version (pip refuses the requirement)"
+                            format!("`{}` is not a PEP 440 version (pip refuses the requirement); `{}` kept unpinned", entry.1, entry.0)
                         };
-                        self.warn(
-                            location.clone(),
-                            format!("`{}` {why}; `{}` kept unpinned", entry.1, entry.0),
-                        );
+                        self.warn(location.clone(), message);
                         Some(Entry {
                             location: location.clone(),
                             name: entry.0,
@@ -599,6 +633,18 @@ impl<'a> Reader<'a> {
             is_own_project: false,
         };
         match (parsed.url, parsed.pinned) {
+            (Some(url), _) if remote_without_host(&url) => {
+                // packaging (so pip) and uv refuse the requirement (`https:///`): what it
+                // installs is unknown, so the package stays, unpinned.
+                self.warn(
+                    location.clone(),
+                    format!(
+                        "`{url}` has no host (pip refuses the requirement); `{}` kept unpinned",
+                        entry.name
+                    ),
+                );
+                entry.unpinned = true;
+            }
             (Some(url), _) => {
                 let target = self.classify_target(location, directory, &url, Some(&entry.name));
                 apply_target(&mut entry, target, &self.top_directory);
@@ -623,7 +669,28 @@ impl<'a> Reader<'a> {
             return Some(entry);
         }
         let (target_text, marker) = split_url_marker(text);
-        let (target_text, extras) = split_trailing_extras(target_text);
+        // pip (`_strip_extras`) and uv take extras only from a closing `]`: `-e ./dir[d` is
+        // the directory `dir[d`, not `dir` with an extra.
+        let (target_text, extras) = if target_text.ends_with(']') {
+            split_trailing_extras(target_text)
+        } else {
+            (target_text, Vec::new())
+        };
+        let written_extras = text
+            .get(target_text.len()..)
+            .and_then(|rest| rest.strip_prefix('['))
+            .and_then(|rest| rest.split(']').next());
+        let extras = match written_extras {
+            Some(written) if !valid_extras(written) => {
+                // packaging (so pip) and uv refuse `[d,]`: read without them.
+                self.warn(
+                    location.clone(),
+                    format!("`{target_text}[{written}]`: `[{written}]` are no valid extras (pip refuses the line); read without them"),
+                );
+                Vec::new()
+            }
+            _ => extras,
+        };
         let marker = match marker {
             None => None,
             Some(marker) => match parse_requirement(&format!("placeholder ; {marker}")) {
@@ -641,6 +708,19 @@ impl<'a> Reader<'a> {
                 format!("cannot tell the package name of `{target_text}` (no `#egg=`, no readable pyproject.toml); skipped"),
             );
             return None;
+        };
+        let remote_archive = matches!(&target.source, Source::Url { url }
+            if !["hg+", "svn+", "bzr+"].iter().any(|vcs| url.starts_with(vcs)));
+        let editable = if editable && remote_archive {
+            // pip installs in editable mode only a local directory or a VCS checkout, and
+            // uv refuses a remote archive there too: read as the archive it names.
+            self.warn(
+                location.clone(),
+                format!("`-e {target_text}`: a remote archive cannot be installed in editable mode (pip refuses the line); read as the archive"),
+            );
+            false
+        } else {
+            editable
         };
         let mut entry = Entry {
             location: location.clone(),
@@ -773,10 +853,12 @@ impl<'a> Reader<'a> {
             }
             (Some(name), _) => (Some(name), None),
             (None, Some((project_name, version))) => (Some(project_name), version),
+            // Without metadata, the directory's name when it is one a project could have
+            // (`core[d`, `black editable` are not: the file says nothing of the name then).
             (None, None) => (
                 path.rsplit('/')
                     .next()
-                    .filter(|segment| !segment.is_empty() && *segment != "." && *segment != "..")
+                    .filter(|segment| is_distribution_name(segment))
                     .and_then(|segment| package_name(segment).ok()),
                 None,
             ),
@@ -1335,7 +1417,14 @@ fn looks_like_url_or_path(text: &str) -> bool {
         return true;
     }
     let before_marker = first.split(';').next().unwrap_or(first);
-    before_marker.contains('/') || distribution_file_name(before_marker).is_some()
+    // `pkg-1.0-py3-none-any.whl[extra]`: pip and uv take the extras off an archive's name.
+    let without_extras = match before_marker.strip_suffix(']') {
+        Some(rest) => rest
+            .rsplit_once('[')
+            .map_or(before_marker, |(archive, _)| archive),
+        None => before_marker,
+    };
+    before_marker.contains('/') || distribution_file_name(without_extras).is_some()
 }
 
 /// Separates a URL or path requirement from its marker (`url ; marker`, `path; marker`).
@@ -1351,10 +1440,44 @@ fn split_url_marker(text: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// `./dir[a,b]` → (`./dir`, [a, b]).
+/// A remote URL whose authority names no host (`https:///`, `https://user@:80/`).
+fn remote_without_host(url: &str) -> bool {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return false;
+    };
+    if scheme.ends_with("file") {
+        return false;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_and_port = authority.rsplit('@').next().unwrap_or_default();
+    let host = match host_and_port.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => host_and_port.split(':').next().unwrap_or_default(),
+    };
+    host.is_empty()
+}
+
+/// `a, b` inside `[…]`: each a valid name, none empty (`d,` is not, `` is: no extras).
+fn valid_extras(written: &str) -> bool {
+    written.trim().is_empty()
+        || written
+            .split(',')
+            .all(|extra| is_distribution_name(extra.trim()))
+}
+
+/// A valid PEP 508 name: ASCII letters and digits, with `.`, `-` or `_` only between them.
+fn is_distribution_name(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && text.ends_with(|c: char| c.is_ascii_alphanumeric())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+/// `name[a,b]` → (`name`, [a, b]).
 fn split_trailing_extras(text: &str) -> (&str, Vec<String>) {
     let Some(without) = text.strip_suffix(']') else {
-        // An unterminated `[extras` is dropped rather than taken into the path.
+        // An unterminated `[extras` after a name is dropped (the name is still read).
         return match text.rsplit_once('[') {
             Some((target, _)) if !target.is_empty() => (target, Vec::new()),
             _ => (text, Vec::new()),
@@ -1422,7 +1545,13 @@ fn guess_name_from_url(url: &str) -> Option<PackageName> {
 /// `pkg-1.0.tar.gz`.
 fn distribution_file_name(file_name: &str) -> Option<(String, Option<String>)> {
     if let Some(stem) = file_name.strip_suffix(".whl") {
-        let mut parts = stem.split('-');
+        // `name-version(-build)?-python-abi-platform`: anything else is no wheel, which pip
+        // (`InvalidWheelFilename`) and uv refuse (`wheel-*.whl`, from uv-pep508's tests).
+        let parts: Vec<&str> = stem.split('-').collect();
+        if !(5..=6).contains(&parts.len()) || parts.iter().any(|part| part.is_empty()) {
+            return None;
+        }
+        let mut parts = parts.into_iter();
         let name = parts.next()?.to_owned();
         let version = parts.next().map(str::to_owned);
         return Some((name, version));
@@ -1468,6 +1597,29 @@ pub(crate) fn local_project(
     let bytes = files.read(&path).ok()?;
     let project = PyProject::parse(&path, &bytes).ok()?;
     Some((project.name?, project.version))
+}
+
+/// `numpy >=1.19, <2.0, ; marker` → `numpy >=1.19, <2.0 ; marker`, `numpy(>=1,)` →
+/// `numpy(>=1)`: the one comma after the last specifier taken off (packaging's
+/// `_parse_version_many` reads a comma and stops at what is no specifier), or `None` when there
+/// is none. A comma after nothing (`numpy(,)`, `numpy>=1,,`) stays, and is refused.
+fn without_trailing_specifier_comma(text: &str) -> Option<String> {
+    // Only before the marker, and never in a direct reference (a URL holds commas).
+    let end = text.find(';').unwrap_or(text.len());
+    let head = text.get(..end)?;
+    if head.contains('@') {
+        return None;
+    }
+    let closing = head.trim_end().strip_suffix(')').is_some();
+    let inside = head.trim_end().trim_end_matches(')').trim_end();
+    let before = inside.strip_suffix(',')?;
+    if before.trim_end().ends_with([',', '(']) || !before.contains(['<', '>', '=', '~', '!']) {
+        return None;
+    }
+    let rest = text.get(end..)?;
+    let closing = if closing { ")" } else { "" };
+    let spacing = if rest.is_empty() { "" } else { " " };
+    Some(format!("{}{closing}{spacing}{rest}", before.trim_end()))
 }
 
 /// `name ( ) ; marker` → `name ; marker`: the requirement without its empty parentheses, or

@@ -816,3 +816,173 @@ fn files_in_a_requirements_folder_belong_to_its_parent_project() {
         ("reqs".to_owned(), at("myapp/reqs"))
     );
 }
+
+#[test]
+fn an_unterminated_bracket_belongs_to_the_path_as_pip_and_uv_read_it() {
+    // uv-requirements-txt's `editable.txt` ("OK (unterminated)"): `-e ./core[d` names the
+    // directory `core[d`, which pip (`_strip_extras` wants a closing `]`) and uv install;
+    // reading `core` instead would report a project neither installs.
+    let files = MemoryFiles::new().with(
+        "app/core/pyproject.toml",
+        "[project]\nname = \"core\"\nversion = \"0.2.0\"\n",
+    );
+    let extraction = extract_with(
+        "app/requirements.txt",
+        "-e ./core[d\n-e ./core[e]\n",
+        &files,
+    );
+    assert_eq!(
+        codes(&extraction),
+        [(DiagnosticCode::InvalidEntry, Some(1))]
+    );
+    assert!(extraction.diagnostics[0].message.contains("`./core[d`"));
+    let core = component(&extraction, "core");
+    assert_eq!(core.key.version.as_deref(), Some("0.2.0"));
+}
+
+#[test]
+fn a_local_archive_with_extras_is_the_archive() {
+    // uv-requirements-txt's `archive_requirement`: pip and uv take `[extra]` off the name.
+    let extraction = extract(
+        "app/requirements.txt",
+        "importlib_metadata-8.2.0-py3-none-any.whl[extra]\n./dist/pkg-1.0.tar.gz[a,b] ; python_version > '3'\n",
+    );
+    assert_eq!(codes(&extraction), []);
+    let archive = component(&extraction, "importlib-metadata");
+    assert_eq!(archive.key.version.as_deref(), Some("8.2.0"));
+    assert_eq!(
+        archive.key.source,
+        Source::File {
+            path: "app/importlib_metadata-8.2.0-py3-none-any.whl".to_owned()
+        }
+    );
+    assert_eq!(
+        edges(&extraction),
+        [
+            "app -> importlib_metadata normal [extra]",
+            "app -> pkg normal ; python_full_version >= '3.1' [a,b]"
+        ]
+    );
+}
+
+#[test]
+fn a_file_read_for_its_constraints_is_read_again_for_its_requirements() {
+    // uv-requirements-txt's `recursive_circular_inclusion`: `-c both.txt` then `-r both.txt`
+    // installs what both.txt lists, as pip and uv do.
+    let files = MemoryFiles::new().with("app/both.txt", "pkg-both\n");
+    let extraction = extract_with("app/requirements.txt", "-c both.txt\n-r both.txt\n", &files);
+    assert_eq!(codes(&extraction), []);
+    assert!(component(&extraction, "pkg-both")
+        .flags
+        .contains(&ComponentFlag::Unpinned));
+}
+
+#[test]
+fn lines_pip_and_uv_refuse_are_reported_where_they_were_read_silently() {
+    // uv-requirements-txt's `invalid_requirement_url`, `unsupported_editable_extension` and
+    // `missing_value`.
+    let text = "numpy @ https:///\n\
+                -e https://example.com/ruff-0.5.6.tar.gz\n\
+                -e hg+https://hg.example.com/repo#egg=mercurial-pkg\n\
+                flask\n\
+                --no-binary\n";
+    let extraction = extract("app/requirements.txt", text);
+    assert_eq!(
+        codes(&extraction),
+        [
+            (DiagnosticCode::InvalidEntry, Some(1)),
+            (DiagnosticCode::InvalidEntry, Some(2)),
+            (DiagnosticCode::InvalidEntry, Some(5)),
+        ]
+    );
+    let numpy = component(&extraction, "numpy");
+    assert_eq!(
+        (&numpy.key.source, numpy.key.version.as_deref()),
+        (&Source::DEFAULT_REGISTRY, None)
+    );
+    assert!(numpy.flags.contains(&ComponentFlag::Unpinned));
+    let ruff = component(&extraction, "ruff");
+    assert_eq!(ruff.key.version.as_deref(), Some("0.5.6"));
+    assert!(!ruff.flags.contains(&ComponentFlag::Editable));
+    assert!(component(&extraction, "mercurial-pkg")
+        .flags
+        .contains(&ComponentFlag::Editable));
+    assert!(remote_without_host("https://user@:80/x"));
+    assert!(!remote_without_host("git+ssh://git@github.com/o/r.git"));
+    assert!(!remote_without_host("file:///tmp/x"));
+    assert!(!remote_without_host("https://[::1]:8080/x"));
+}
+
+#[test]
+fn a_specifier_list_may_end_in_a_comma_as_packaging_and_uv_read_it() {
+    // uv-pep508's `versions_trailing_comma` and `parenthesized_trailing_comma`.
+    assert_eq!(
+        without_trailing_specifier_comma("numpy >=1.19, <2.0, ; python_version < '3.13'")
+            .as_deref(),
+        Some("numpy >=1.19, <2.0 ; python_version < '3.13'")
+    );
+    assert_eq!(
+        without_trailing_specifier_comma("numpy(>=1.19,<2.0,)").as_deref(),
+        Some("numpy(>=1.19,<2.0)")
+    );
+    for refused in [
+        "numpy>=1.19,,",
+        "numpy(>=1.19,,)",
+        "numpy(,)",
+        "numpy,",
+        "a @ https://x/,",
+    ] {
+        assert_eq!(without_trailing_specifier_comma(refused), None, "{refused}");
+    }
+    let extraction = extract(
+        "app/requirements.txt",
+        "numpy>=1.19,<2.0,\nscipy(>=1,)\npandas(,)\n",
+    );
+    assert_eq!(
+        codes(&extraction),
+        [(DiagnosticCode::InvalidEntry, Some(3))]
+    );
+    assert!(component(&extraction, "numpy")
+        .flags
+        .contains(&ComponentFlag::Unpinned));
+    component(&extraction, "scipy");
+}
+
+#[test]
+fn archives_pip_refuses_are_reported() {
+    // uv-pep508's `parse_name_with_star` and `error_invalid_extra_unnamed_url`.
+    let extraction = extract(
+        "app/requirements.txt",
+        "wheel-*.whl\n/foo-3.0.0-py3-none-any.whl[d,]\n./dist/bar-1.0-py3-none-any.whl[x]\n",
+    );
+    assert_eq!(
+        codes(&extraction),
+        [
+            (DiagnosticCode::InvalidEntry, Some(1)),
+            (DiagnosticCode::InvalidEntry, Some(2))
+        ]
+    );
+    assert!(extraction
+        .components
+        .iter()
+        .all(|c| c.key.name.normalized() != "wheel"));
+    assert_eq!(
+        component(&extraction, "foo").key.version.as_deref(),
+        Some("3.0.0")
+    );
+    assert_eq!(
+        component(&extraction, "bar").key.version.as_deref(),
+        Some("1.0")
+    );
+    assert_eq!(
+        distribution_file_name("a-1-py3-none-any.whl"),
+        Some(("a".to_owned(), Some("1".to_owned())))
+    );
+    assert_eq!(
+        distribution_file_name("a-1-7-py3-none-any.whl")
+            .map(|(n, _)| n)
+            .as_deref(),
+        Some("a")
+    );
+    assert_eq!(distribution_file_name("a-1.whl"), None);
+}
