@@ -263,6 +263,47 @@ fn attest_push_attaches_and_verify_finds_it_and_refuses_every_tampered_referrer(
             crate::container_image::sha256_hex(&local_envelope)
         )
     );
+    // The same envelope under cosign's tag-based layout (`sha256-HEX.att`), where `cosign
+    // download attestation` looks: an image of DSSE layers whose config lists them as rootfs.
+    let cosign_tag = format!("{registry_path}:{fallback_tag}.att");
+    let cosign_layers = |expected: usize| -> Vec<String> {
+        let image = skopeo(&["inspect", "--raw", "--tls-verify=false", &cosign_tag]);
+        assert_eq!(
+            image["mediaType"],
+            "application/vnd.oci.image.manifest.v1+json"
+        );
+        assert_eq!(
+            image["config"]["mediaType"],
+            "application/vnd.oci.image.config.v1+json"
+        );
+        let layers = image["layers"].as_array().unwrap();
+        assert_eq!(layers.len(), expected, "{image:#}");
+        for layer in layers {
+            assert_eq!(layer["mediaType"], DSSE_ENVELOPE);
+            assert_eq!(
+                layer["annotations"]["predicateType"],
+                "https://cyclonedx.org/bom"
+            );
+            assert_eq!(
+                layer["annotations"]["dev.cosignproject.cosign/signature"],
+                ""
+            );
+        }
+        let digests: Vec<String> = layers
+            .iter()
+            .map(|layer| layer["digest"].as_str().unwrap().to_owned())
+            .collect();
+        let config = skopeo(&[
+            "inspect",
+            "--config",
+            "--raw",
+            "--tls-verify=false",
+            &cosign_tag,
+        ]);
+        assert_eq!(config["rootfs"]["diff_ids"], json!(digests));
+        digests
+    };
+    assert_eq!(cosign_layers(1), [envelope_digest.clone()]);
     let sbom_manifest = skopeo(&[
         "inspect",
         "--raw",
@@ -310,6 +351,18 @@ fn attest_push_attaches_and_verify_finds_it_and_refuses_every_tampered_referrer(
     // Another key's attestation, pushed next to the operator's: listed, not accepted; the
     // operator's still counts.
     attest(&agent, "stranger.key", "stranger.intoto.json", true);
+    // cosign's tag gains the second envelope and keeps the first.
+    let stranger_envelope = std::fs::read(dir.join("stranger.intoto.json")).unwrap();
+    assert_eq!(
+        cosign_layers(2),
+        [
+            envelope_digest.clone(),
+            format!(
+                "sha256:{}",
+                crate::container_image::sha256_hex(&stranger_envelope)
+            )
+        ]
+    );
     let (code, report, stderr) = verify(dir, &agent, "release.pub", "clean.sqlite3");
     assert_eq!(code, Some(0), "{stderr}\n{report:#}");
     let statuses: Vec<(&str, &str)> = report["attachments"]

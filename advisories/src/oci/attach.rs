@@ -12,7 +12,11 @@
 //!   cosign writes attestations to the referrers API (`WriteAttestationsReferrer` of
 //!   `pkg/oci/remote`);
 //! - the SBOM: `artifactType` and layer [`CYCLONEDX_JSON`], as `oras attach --artifact-type`
-//!   writes SBOMs.
+//!   writes SBOMs;
+//! - the same envelope once more as a layer of cosign's tag-based attestation image
+//!   (`sha256-HEX.att`, [`cosign_attestation_tag`]), which is where `cosign download
+//!   attestation` and `cosign verify-attestation` look without `--experimental-oci11`: the
+//!   layer is appended to what the tag holds (cosign's own attestations stay), never doubled.
 //!
 //! Verification trusts nothing the registry says until it is checked: a referrer's manifest and
 //! blobs are fetched by digest (the client refuses bytes that differ), the manifest must name
@@ -133,6 +137,73 @@ pub struct Pushed {
     pub attestation: String,
     /// The SBOM manifest's digest, when one was pushed.
     pub sbom: Option<String>,
+    /// The digest of cosign's `.att` image after the envelope was added to it.
+    pub cosign_attestations: String,
+}
+
+/// The media type of an OCI image config.
+const OCI_IMAGE_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+
+/// The tag cosign keeps an image's attestations under: `sha256-HEX.att` for the image
+/// manifest `sha256:HEX` (cosign's tag-based layout, `cosign triangulate --type attestation`).
+pub fn cosign_attestation_tag(digest: &str) -> String {
+    format!("{}.att", Registry::fallback_tag(digest))
+}
+
+/// The config of cosign's `.att` image: an empty image config whose `rootfs` lists each layer.
+/// The envelopes are stored uncompressed, so a layer's diff id is its digest; this is the
+/// config go-containerregistry's `mutate.Append` onto `empty.Image` gives, which cosign writes.
+fn cosign_config(layers: &[Descriptor]) -> Vec<u8> {
+    let diff_ids: Vec<&str> = layers.iter().map(|layer| layer.digest.as_str()).collect();
+    let config = serde_json::json!({
+        "architecture": "",
+        "config": {},
+        "created": "0001-01-01T00:00:00Z",
+        "os": "",
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+    });
+    config.to_string().into_bytes()
+}
+
+/// Adds `layer` (an envelope already uploaded) to cosign's `.att` image of `subject_digest`,
+/// creating it when the tag does not exist; layers already there (cosign's own attestations)
+/// are kept, and a layer already present is not added twice. Returns the new manifest digest.
+fn push_cosign_attestation(
+    registry: &Registry,
+    subject_digest: &str,
+    layer: &Descriptor,
+) -> Result<String, RegistryError> {
+    let tag = cosign_attestation_tag(subject_digest);
+    let mut layers = match registry.fetch_manifest(&tag) {
+        Ok(fetched) => {
+            let existing: ImageManifest =
+                serde_json::from_slice(&fetched.bytes).map_err(|error| RegistryError::Invalid {
+                    registry: registry.reference().registry.clone(),
+                    what: format!("tag {tag}"),
+                    reason: format!("cosign's attestation tag holds no image manifest: {error}"),
+                })?;
+            existing.layers
+        }
+        Err(RegistryError::NotFound { .. }) => Vec::new(),
+        Err(error) => return Err(error),
+    };
+    if !layers.iter().any(|known| known.digest == layer.digest) {
+        layers.push(layer.clone());
+    }
+    let config = cosign_config(&layers);
+    registry.push_blob(&config)?;
+    let manifest = ImageManifest {
+        schema_version: 2,
+        media_type: OCI_MANIFEST.to_owned(),
+        artifact_type: None,
+        config: Descriptor::of(OCI_IMAGE_CONFIG, &config),
+        layers,
+        subject: None,
+        annotations: BTreeMap::new(),
+    };
+    let bytes =
+        serde_json::to_vec(&manifest).map_err(|error| RegistryError::Client(error.to_string()))?;
+    Ok(registry.push_manifest(&tag, OCI_MANIFEST, &bytes)?.digest)
 }
 
 /// Uploads the envelope (and the SBOM) with the empty config, then pushes their manifests as
@@ -148,12 +219,15 @@ pub fn push(
 ) -> Result<Pushed, RegistryError> {
     registry.push_blob(EMPTY_JSON)?;
     registry.push_blob(envelope)?;
-    let attestation = registry.attach_referrer(&attestation_manifest(
-        subject,
-        envelope,
-        predicate_type,
-        created,
-    ))?;
+    let attestation_artifact = attestation_manifest(subject, envelope, predicate_type, created);
+    let attestation = registry.attach_referrer(&attestation_artifact)?;
+    let mut cosign_layer = Descriptor::of(DSSE_ENVELOPE, envelope);
+    cosign_layer.annotations = attestation_artifact
+        .layers
+        .first()
+        .map(|layer| layer.annotations.clone())
+        .unwrap_or_default();
+    let cosign_attestations = push_cosign_attestation(registry, &subject.digest, &cosign_layer)?;
     let sbom = match sbom {
         Some(bytes) => {
             registry.push_blob(bytes)?;
@@ -161,7 +235,11 @@ pub fn push(
         }
         None => None,
     };
-    Ok(Pushed { attestation, sbom })
+    Ok(Pushed {
+        attestation,
+        sbom,
+        cosign_attestations,
+    })
 }
 
 /// The digests that are the image, as read from the registry now.

@@ -170,11 +170,14 @@ pub fn run(
         )?;
         if verbosity != Verbosity::Quiet {
             stderr_line(&format!(
-                "attached to {}@sha256:{}: the attestation {} and the SBOM {}",
+                "attached to {}@sha256:{}: the attestation {} and the SBOM {}; the envelope \
+                 also in cosign's tag sha256-{}.att ({})",
                 subject.name,
                 subject.sha256,
                 pushed.attestation,
-                pushed.sbom.as_deref().unwrap_or("(none)")
+                pushed.sbom.as_deref().unwrap_or("(none)"),
+                subject.sha256,
+                pushed.cosign_attestations
             ));
         }
     }
