@@ -303,7 +303,7 @@ fn attest_push_attaches_and_verify_finds_it_and_refuses_every_tampered_referrer(
         assert_eq!(config["rootfs"]["diff_ids"], json!(digests));
         digests
     };
-    assert_eq!(cosign_layers(1), [envelope_digest.clone()]);
+    assert_eq!(cosign_layers(1), std::slice::from_ref(&envelope_digest));
     let sbom_manifest = skopeo(&[
         "inspect",
         "--raw",
