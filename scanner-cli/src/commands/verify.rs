@@ -553,49 +553,21 @@ fn verify_attestation(
     super::show_diagnostics(&walk_problems, verbosity);
     report.files = check_subjects(&statement, &args.path, &scan, &on_disk, extra_files)?;
 
-    let source = database
-        .as_ref()
-        .map(|database| &database.store as &dyn VulnerabilitySource);
-    let super::Judgement {
-        report: scan,
-        analysis,
-        ..
-    } = super::judge_pinned(
+    judge_again(
+        &mut report,
         scan,
-        &policy,
-        source,
-        settings.clock(),
-        verbosity,
-        tools_lock.as_ref(),
-    );
-    for error in &analysis.source_errors {
-        report
-            .errors
-            .push(format!("the advisory database failed: {error}"));
-    }
-    if scan.has_errors() {
-        report.errors.push(
-            "some files under PATH could not be read (see above): the rules did not see all of the tree"
-                .to_owned(),
-        );
-    }
-    report.findings = Some(check_findings(
-        &analysis,
-        fail_on,
-        match (&database, &unavailable) {
-            (Some(_), _) => "vulnerabilities matched against the local database",
-            (None, Some(_)) => "vulnerabilities NOT checked: no advisory database",
-            (None, None) => "vulnerabilities not checked (--no-vuln-db)",
-        },
-        database.is_some(),
-    ));
-    report.recorded = Some(check_recorded(
         &statement,
-        &policy.policy,
-        &analysis,
-        fail_on,
-        settings.clock(),
-    ));
+        &Gate {
+            policy: &policy,
+            database: database.as_ref(),
+            unavailable: unavailable.as_ref(),
+            fail_on,
+            settings,
+            verbosity,
+            tools_lock: tools_lock.as_ref(),
+        },
+        "some files under PATH could not be read (see above): the rules did not see all of the tree",
+    );
     Ok(Some(report.finish()))
 }
 
@@ -846,6 +818,70 @@ fn unknown_note(findings: &[&GradedFinding], unknown_counts_as: Severity) -> Str
     } else {
         format!("; {unknown} unknown (counted as {unknown_counts_as})")
     }
+}
+
+/// What the operator brings to a gate: their policy, database and tools lock, and how the
+/// run is set up.
+struct Gate<'a> {
+    policy: &'a super::ScanPolicy,
+    database: Option<&'a db::MatchingDatabase>,
+    unavailable: Option<&'a db::Unavailable>,
+    fail_on: Option<Severity>,
+    settings: &'a Settings,
+    verbosity: Verbosity,
+    tools_lock: Option<&'a super::tools::OperatorLock>,
+}
+
+/// Judges `scan` again with the operator's policy and database and fills the report's
+/// `findings` and `recorded` checks: the one step the tree gate and the image gate share.
+/// `unread` is the error when part of the input could not be read (the rules did not see it).
+fn judge_again(
+    report: &mut Report,
+    scan: ScanReport,
+    statement: &Statement,
+    gate: &Gate<'_>,
+    unread: &str,
+) {
+    let source = gate
+        .database
+        .map(|database| &database.store as &dyn VulnerabilitySource);
+    let super::Judgement {
+        report: scan,
+        analysis,
+        ..
+    } = super::judge_pinned(
+        scan,
+        gate.policy,
+        source,
+        gate.settings.clock(),
+        gate.verbosity,
+        gate.tools_lock,
+    );
+    for error in &analysis.source_errors {
+        report
+            .errors
+            .push(format!("the advisory database failed: {error}"));
+    }
+    if scan.has_errors() {
+        report.errors.push(unread.to_owned());
+    }
+    report.findings = Some(check_findings(
+        &analysis,
+        gate.fail_on,
+        match (gate.database, gate.unavailable) {
+            (Some(_), _) => "vulnerabilities matched against the local database",
+            (None, Some(_)) => "vulnerabilities NOT checked: no advisory database",
+            (None, None) => "vulnerabilities not checked (--no-vuln-db)",
+        },
+        gate.database.is_some(),
+    ));
+    report.recorded = Some(check_recorded(
+        statement,
+        &gate.policy.policy,
+        &analysis,
+        gate.fail_on,
+        gate.settings.clock(),
+    ));
 }
 
 /// The rules' verdict on the tree as it is on disk.

@@ -27,11 +27,10 @@ use serde::Serialize;
 use advisories::oci::attach::{self, FoundAttestation, ImageDigests, Rejection};
 use advisories::oci::{Reference, Registry};
 use advisories::signing::PublicKey;
-use scanner_core::risk::VulnerabilitySource;
 
 use super::{
-    check_findings, check_recorded, key_path, not_checked_files, FileCounts, FilesCheck,
-    FindingsCheck, RecordedCheck, Report, SignatureCheck, Status,
+    key_path, not_checked_files, FileCounts, FilesCheck, FindingsCheck, RecordedCheck, Report,
+    SignatureCheck, Status,
 };
 use crate::cli::{Cli, VerifyArgs};
 use crate::commands::{attest, db, Verbosity};
@@ -250,49 +249,21 @@ pub(super) fn verify_image(
     if crate::commands::refuse_empty(&scan, std::slice::from_ref(&pinned_path), args.allow_empty) {
         return Ok(None);
     }
-    let source = database
-        .as_ref()
-        .map(|database| &database.store as &dyn VulnerabilitySource);
-    let crate::commands::Judgement {
-        report: scan,
-        analysis,
-        ..
-    } = crate::commands::judge_pinned(
+    super::judge_again(
+        &mut report,
         scan,
-        &policy,
-        source,
-        settings.clock(),
-        verbosity,
-        tools_lock.as_ref(),
-    );
-    for error in &analysis.source_errors {
-        report
-            .errors
-            .push(format!("the advisory database failed: {error}"));
-    }
-    if scan.has_errors() {
-        report.errors.push(
-            "some of the image could not be read (see above): the rules did not see all of it"
-                .to_owned(),
-        );
-    }
-    report.findings = Some(check_findings(
-        &analysis,
-        fail_on,
-        match (&database, &unavailable) {
-            (Some(_), _) => "vulnerabilities matched against the local database",
-            (None, Some(_)) => "vulnerabilities NOT checked: no advisory database",
-            (None, None) => "vulnerabilities not checked (--no-vuln-db)",
-        },
-        database.is_some(),
-    ));
-    report.recorded = Some(check_recorded(
         &accepted.statement,
-        &policy.policy,
-        &analysis,
-        fail_on,
-        settings.clock(),
-    ));
+        &super::Gate {
+            policy: &policy,
+            database: database.as_ref(),
+            unavailable: unavailable.as_ref(),
+            fail_on,
+            settings,
+            verbosity,
+            tools_lock: tools_lock.as_ref(),
+        },
+        "some of the image could not be read (see above): the rules did not see all of it",
+    );
     Ok(Some(report.finish()))
 }
 
