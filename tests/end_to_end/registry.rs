@@ -1095,3 +1095,110 @@ fn referrers_attach_and_list_through_the_fallback_index() {
     let manifest: ImageManifest = serde_json::from_slice(&fetched.bytes).unwrap();
     assert_eq!(manifest.subject.unwrap().digest, image.manifest.digest);
 }
+
+/// Fleet runs over images (issue 24, items 1 and 4 together): an organisation's images in its
+/// registry are projects like directories. Each `oci://` PATH gets its own report, named from
+/// the reference, judged as its single scan judges it; a local tarball beside them too.
+#[test]
+fn a_fleet_run_scans_registry_images_each_on_its_own() {
+    let Some(registry) = TestRegistry::start() else {
+        return;
+    };
+    let directory = tempfile::tempdir().unwrap();
+    let dir = directory.path();
+    more_advisories(dir);
+    std::fs::write(
+        dir.join("agent.tar"),
+        docker_archive(
+            &[Layer::gzip(base_layer()), Layer::plain(upper_layer())],
+            "example/agent:1.0",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("base.tar"),
+        docker_archive(&[Layer::gzip(base_layer())], "example/base:1.0"),
+    )
+    .unwrap();
+    let archive = |name: &str| format!("docker-archive:{}", dir.join(name).display());
+    registry.push(&archive("agent.tar"), "team/agent:1.0", false);
+    registry.push(&archive("base.tar"), "team/base:1.0", false);
+    let agent = registry.reference("team/agent:1.0");
+    let base = registry.reference("team/base:1.0");
+
+    let fleet = airlock(
+        dir,
+        None,
+        &[
+            "scan",
+            "--report-dir",
+            "reports",
+            "--jobs",
+            "2",
+            "--summary",
+            "-",
+            "-f",
+            "json",
+            "--advisories",
+            "advisories",
+            "--insecure-registry",
+            &agent,
+            &base,
+            "agent.tar",
+        ],
+    );
+    let lines: Vec<Value> = String::from_utf8_lossy(&fleet.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{}", support::stderr(&fleet));
+    let names: BTreeSet<&str> = lines
+        .iter()
+        .map(|line| line["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    // Each image's report is the report its single scan writes.
+    for (line, target) in lines.iter().zip([&agent, &base]) {
+        let alone = airlock(
+            dir,
+            None,
+            &[
+                "scan",
+                target,
+                "-f",
+                "json",
+                "--advisories",
+                "advisories",
+                "--insecure-registry",
+            ],
+        );
+        assert_eq!(line["exit_code"], json!(alone.status.code().unwrap()));
+        let written: Value = serde_json::from_slice(
+            &std::fs::read(dir.join(line["report"].as_str().unwrap())).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(essence(&written), essence(&json_of(&alone)), "{target}");
+        assert_eq!(
+            docker_root(&written)["version"],
+            docker_root(&json_of(&alone))["version"]
+        );
+    }
+    let report = |line: &Value| -> Value {
+        serde_json::from_slice(&std::fs::read(dir.join(line["report"].as_str().unwrap())).unwrap())
+            .unwrap()
+    };
+    // The agent image pins `otherpkg` 3.1 in its upper layer; the base image has no such layer.
+    let advisory_ids = |line: &Value| -> BTreeSet<String> {
+        report(line)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|finding| finding["advisory"]["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert!(advisory_ids(&lines[0]).contains("PYSEC-0000-31"));
+    assert!(!advisory_ids(&lines[1]).contains("PYSEC-0000-31"));
+    // The registry image and its docker-save tarball agree in the fleet run too.
+    assert_eq!(essence(&report(&lines[0])), essence(&report(&lines[2])));
+    assert_eq!(fleet.status.code(), Some(1), "{}", support::stderr(&fleet));
+}
