@@ -220,6 +220,56 @@ fn unreverse_string_tilde(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// A marker as pep508_rs writes it, with each Python version it compares against in one
+/// spelling: trailing `.0` release segments dropped (`python_full_version < '3.0'` and `< '3'`
+/// are the same bound). pep508_rs keeps markers in a process-wide interner and writes a bound
+/// with the spelling of the first equal version it interned, so without this the text of one
+/// file's marker would depend on which other files (or tests) the process read before: the
+/// output must not.
+fn canonical_versions(marker: &str) -> String {
+    let mut out = String::with_capacity(marker.len());
+    let mut rest = marker;
+    while let Some(start) = rest.find('\'') {
+        let (before, quoted) = rest.split_at(start);
+        out.push_str(before);
+        let Some(length) = quoted.get(1..).and_then(|tail| tail.find('\'')) else {
+            out.push_str(quoted);
+            return out;
+        };
+        let literal = quoted.get(1..=length).unwrap_or_default();
+        // `~=` (compatible release) and `===` (string equality) depend on how the version is
+        // written: only the comparisons where `3`, `3.0` and `3.0.0` are equal are rewritten.
+        let head = before.trim_end();
+        let variable = head.trim_end_matches(['<', '>', '=', '!', '~']);
+        let operator = head.get(variable.len()..).unwrap_or_default();
+        let compares_python = matches!(operator, "<" | "<=" | ">" | ">=" | "==" | "!=")
+            && ["python_full_version", "python_version"]
+                .iter()
+                .any(|name| variable.trim_end().ends_with(name));
+        out.push('\'');
+        if compares_python
+            && !literal.is_empty()
+            && literal.chars().all(|c| c.is_ascii_digit() || c == '.')
+        {
+            let mut segments: Vec<&str> = literal.split('.').collect();
+            while segments.len() > 1
+                && segments
+                    .last()
+                    .is_some_and(|segment| segment.trim_start_matches('0').is_empty())
+            {
+                segments.pop();
+            }
+            out.push_str(&segments.join("."));
+        } else {
+            out.push_str(literal);
+        }
+        out.push('\'');
+        rest = quoted.get(length + 2..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Parses one PEP 508 requirement string (`requests[socks]>=2; python_version < "3.11"`).
 pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
     check_name_end(text.trim())?;
@@ -231,7 +281,10 @@ pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
     let mut extras: Vec<String> = parsed.extras.iter().map(ToString::to_string).collect();
     extras.sort();
     extras.dedup();
-    let marker = parsed.marker.try_to_string();
+    let marker = parsed
+        .marker
+        .try_to_string()
+        .map(|text| canonical_versions(&text));
     let (specifier, pinned, url) = match &parsed.version_or_url {
         None => (None, None, None),
         Some(pep508_rs::VersionOrUrl::VersionSpecifier(specifiers)) => {
@@ -517,6 +570,33 @@ pub(crate) fn link_entries(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn marker_versions_have_one_spelling_whatever_was_interned_before() {
+        assert_eq!(
+            canonical_versions("(python_full_version >= '3.1') or (python_full_version < '3.0')"),
+            "(python_full_version >= '3.1') or (python_full_version < '3')"
+        );
+        assert_eq!(
+            canonical_versions("python_full_version == '3.10.0' and python_version >= '3.10'"),
+            "python_full_version == '3.10' and python_version >= '3.10'"
+        );
+        // Other variables, pre-releases, strings, `~=` and `===` are left as written.
+        assert_eq!(
+            canonical_versions("python_full_version ~= '3.10.0' or python_version === '3.0'"),
+            "python_full_version ~= '3.10.0' or python_version === '3.0'"
+        );
+        assert_eq!(
+            canonical_versions("platform_release == '5.0' and python_full_version >= '3.8.0rc1' and sys_platform == 'linux'"),
+            "platform_release == '5.0' and python_full_version >= '3.8.0rc1' and sys_platform == 'linux'"
+        );
+        // The same bound reached by both spellings reads the same.
+        let first = parse_requirement("a; python_version < '3.0'")
+            .unwrap()
+            .marker;
+        let second = parse_requirement("a; python_version < '3'").unwrap().marker;
+        assert_eq!(first, second);
+    }
 
     #[test]
     fn a_name_ending_in_punctuation_is_an_error_not_a_panic_in_pep508_rs() {
