@@ -509,26 +509,7 @@ fn verify_attestation(
         Err(error) => return Err(error.into()),
     };
 
-    // The local database, opened and aged as `scan` opens it. Missing or empty: the rules still
-    // run and the report says vulnerabilities were not checked, then the run exits 2.
-    let (database, unavailable) =
-        db::open_unless_off(args.no_vuln_db, cli, settings, &[], verbosity)?;
-    let (line, database_json) = db::note(
-        database.as_ref(),
-        unavailable.as_ref(),
-        "so vulnerabilities and malicious packages were NOT checked.",
-        "vulnerabilities and malicious packages were not checked.",
-    );
-    report.database_line = Some(line);
-    report.advisory_database = Some(database_json);
-    if let Some(why) = &unavailable {
-        report
-            .errors
-            .push(why.explanation("verify with --no-vuln-db"));
-    }
-    if let Some(stale) = database.as_ref().and_then(db::MatchingDatabase::stale) {
-        report.errors.push(stale);
-    }
+    let (database, unavailable) = open_database(&mut report, cli, settings, args, verbosity)?;
 
     let scan = attest::scan(
         &args.path,
@@ -818,6 +799,37 @@ fn unknown_note(findings: &[&GradedFinding], unknown_counts_as: Severity) -> Str
     } else {
         format!("; {unknown} unknown (counted as {unknown_counts_as})")
     }
+}
+
+/// The local database, opened and aged as `scan` opens it, and the report's database line.
+/// Missing or empty: the rules still run and the report says vulnerabilities were not checked,
+/// then the run exits 2; too old: an error in the report. Shared by the tree and image gates.
+fn open_database(
+    report: &mut Report,
+    cli: &Cli,
+    settings: &Settings,
+    args: &VerifyArgs,
+    verbosity: Verbosity,
+) -> anyhow::Result<(Option<db::MatchingDatabase>, Option<db::Unavailable>)> {
+    let (database, unavailable) =
+        db::open_unless_off(args.no_vuln_db, cli, settings, &[], verbosity)?;
+    let (line, database_json) = db::note(
+        database.as_ref(),
+        unavailable.as_ref(),
+        "so vulnerabilities and malicious packages were NOT checked.",
+        "vulnerabilities and malicious packages were not checked.",
+    );
+    report.database_line = Some(line);
+    report.advisory_database = Some(database_json);
+    if let Some(why) = &unavailable {
+        report
+            .errors
+            .push(why.explanation("verify with --no-vuln-db"));
+    }
+    if let Some(stale) = database.as_ref().and_then(db::MatchingDatabase::stale) {
+        report.errors.push(stale);
+    }
+    Ok((database, unavailable))
 }
 
 /// What the operator brings to a gate: their policy, database and tools lock, and how the

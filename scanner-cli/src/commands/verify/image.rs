@@ -33,7 +33,7 @@ use super::{
     SignatureCheck, Status,
 };
 use crate::cli::{Cli, VerifyArgs};
-use crate::commands::{attest, db, Verbosity};
+use crate::commands::{attest, Verbosity};
 use crate::settings::Settings;
 
 /// The image as the registry holds it now.
@@ -217,23 +217,7 @@ pub(super) fn verify_image(
 
     // The database, opened and aged as `scan` opens it.
     let (database, unavailable) =
-        db::open_unless_off(args.no_vuln_db, cli, settings, &[], verbosity)?;
-    let (line, database_json) = db::note(
-        database.as_ref(),
-        unavailable.as_ref(),
-        "so vulnerabilities and malicious packages were NOT checked.",
-        "vulnerabilities and malicious packages were not checked.",
-    );
-    report.database_line = Some(line);
-    report.advisory_database = Some(database_json);
-    if let Some(why) = &unavailable {
-        report
-            .errors
-            .push(why.explanation("verify with --no-vuln-db"));
-    }
-    if let Some(stale) = database.as_ref().and_then(db::MatchingDatabase::stale) {
-        report.errors.push(stale);
-    }
+        super::open_database(&mut report, cli, settings, args, verbosity)?;
 
     // Scanned pinned to the manifest just checked: a tag moved since cannot swap the image.
     let mut pinned = reference.clone();
