@@ -318,86 +318,10 @@ fn the_blob_reader_checks_a_capped_stream_without_a_length() {
 
 #[test]
 fn push_uploads_missing_blobs_and_keeps_a_fallback_referrers_index() {
-    // An in-memory registry without the referrers API: blobs, manifests by tag and digest.
-    let store: Arc<Mutex<Documents>> = Arc::default();
-    let blobs: Arc<Mutex<BTreeMap<String, Vec<u8>>>> = Arc::default();
-    let (manifests, blob_store) = (Arc::clone(&store), Arc::clone(&blobs));
-    let (port, seen) = serve(Arc::new(move |request: &Seen| {
-        let path = request.path.split('?').next().unwrap().to_owned();
-        let query = request
-            .path
-            .split_once('?')
-            .map(|(_, query)| query.to_owned())
-            .unwrap_or_default();
-        if let Some(digest) = path.strip_prefix("/v2/team/app/blobs/") {
-            if digest == "uploads/" && request.method == "POST" {
-                return (
-                    202,
-                    vec![(
-                        "Location".to_owned(),
-                        "/v2/team/app/blobs/uploads/u1?state=x".to_owned(),
-                    )],
-                    vec![],
-                );
-            }
-            if digest.starts_with("uploads/") && request.method == "PUT" {
-                let digest = query
-                    .split('&')
-                    .find_map(|pair| pair.strip_prefix("digest="))
-                    .unwrap()
-                    .replace("%3A", ":");
-                assert_eq!(digest_of(&request.body), digest);
-                blob_store
-                    .lock()
-                    .unwrap()
-                    .insert(digest, request.body.clone());
-                return (201, vec![], vec![]);
-            }
-            return match blob_store.lock().unwrap().get(digest) {
-                Some(bytes) => (
-                    200,
-                    vec![],
-                    if request.method == "HEAD" {
-                        vec![]
-                    } else {
-                        bytes.clone()
-                    },
-                ),
-                None => (404, vec![], vec![]),
-            };
-        }
-        if let Some(reference) = path.strip_prefix("/v2/team/app/manifests/") {
-            if request.method == "PUT" {
-                let media_type = request
-                    .headers
-                    .get("content-type")
-                    .cloned()
-                    .unwrap_or_default();
-                let mut manifests = manifests.lock().unwrap();
-                manifests.insert(
-                    digest_of(&request.body),
-                    (media_type.clone(), request.body.clone()),
-                );
-                manifests.insert(reference.to_owned(), (media_type, request.body.clone()));
-                return (201, vec![], vec![]);
-            }
-            return match manifests.lock().unwrap().get(reference) {
-                Some((media_type, bytes)) => (
-                    200,
-                    vec![("Content-Type".to_owned(), media_type.clone())],
-                    bytes.clone(),
-                ),
-                None => (
-                    404,
-                    vec![],
-                    br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#
-                        .to_vec(),
-                ),
-            };
-        }
-        (404, vec![], vec![])
-    }));
-    let registry = connect(port, None);
+    // An in-memory registry without the referrers API (Distribution 2.8's behaviour).
+    let server = MemoryRegistry::start(false);
+    let seen = &server.seen;
+    let registry = server.connect();
     let config = registry.push_blob(EMPTY_JSON).unwrap();
     let layer = registry.push_blob(b"layer bytes").unwrap();
     // Pushed again: a HEAD finds it, nothing is uploaded.
