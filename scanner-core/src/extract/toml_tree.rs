@@ -13,7 +13,7 @@
 use std::ops::Range;
 
 use rayon::prelude::*;
-use toml::de::{DeArray, DeString, DeTable, DeValue};
+use toml::de::{DeArray, DeTable, DeValue};
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
@@ -129,24 +129,30 @@ const CHUNKED_PARSE_MIN_BYTES: usize = 128 * 1024;
 ///
 /// Lockfiles are mostly one long array of tables (`[[package]]` in uv.lock, poetry.lock and
 /// Cargo.lock, `[[packages]]` in pylock.toml). The text is cut before some `[[NAME]]` header
-/// lines, the first cut before the first such header; each piece is parsed alone, its spans
-/// are shifted to file offsets, and the pieces' `NAME` arrays are concatenated in order.
+/// lines after the first; each piece is parsed alone, the spans of every piece but the first
+/// (which starts the file) are shifted to file offsets, and the later pieces' `NAME` elements
+/// are appended to the first piece's array in order.
 /// The result is the tree a whole parse gives, or `None`:
 /// - a cut inside a multi-line string, array or inline table leaves the piece before it
 ///   unterminated, so that piece fails to parse;
 /// - a `[NAME.sub]` table inside a piece belongs to the last `[[NAME]]` element, which is in
 ///   the same piece, as in the whole file;
-/// - the first piece must not define `NAME` (a `NAME = [...]` or `[NAME]` there would make the
-///   later `[[NAME]]` headers an error), and any other top-level key may be defined by one
-///   piece only (a second definition, or a table extended across pieces, is left to the
-///   whole parse).
+/// - the first piece holds the first `[[NAME]]` header, so a `NAME = [...]` or `[NAME]` before
+///   it fails that piece as it fails the whole file, and any other top-level key may be
+///   defined by one piece only (a second definition, or a table extended across pieces, is
+///   left to the whole parse).
 fn parse_in_chunks<'i>(text: &'i str, parts: usize, min_bytes: usize) -> Option<DeTable<'i>> {
     if parts < 2 || text.len() < min_bytes {
         return None;
     }
     let (name, cuts) = cut_points(text, parts)?;
+    // The first cut (before the first header) only marks where the array starts: the first
+    // piece runs from the start of the file, so its spans need no shift.
     let mut starts = vec![0];
-    starts.extend(cuts);
+    starts.extend(cuts.iter().skip(1));
+    if starts.len() < 2 {
+        return None;
+    }
     let pieces: Vec<(usize, &'i str)> = starts
         .iter()
         .enumerate()
@@ -158,28 +164,20 @@ fn parse_in_chunks<'i>(text: &'i str, parts: usize, min_bytes: usize) -> Option<
     let parsed: Vec<Option<DeTable<'i>>> = pieces
         .par_iter()
         .map(|&(offset, piece)| {
-            let table = DeTable::parse(piece).ok()?.into_inner();
-            Some(shift_table(table, offset))
+            let mut table = DeTable::parse(piece).ok()?.into_inner();
+            shift_table(&mut table, offset);
+            Some(table)
         })
         .collect();
     let mut parsed = parsed.into_iter();
     let mut root = parsed.next()??;
-    if root.contains_key(name) {
-        return None;
-    }
     let mut items: Vec<Node<'i>> = Vec::new();
-    let mut array_span: Option<Range<usize>> = None;
-    let mut array_key: Option<Spanned<DeString<'i>>> = None;
     for piece in parsed {
         for (key, value) in piece? {
             if key.get_ref() == name {
-                let span = value.span();
                 let DeValue::Array(array) = value.into_inner() else {
                     return None;
                 };
-                // A whole parse spans an array of tables by its first header.
-                array_span.get_or_insert(span);
-                array_key.get_or_insert(key);
                 items.extend(array);
             } else if root.contains_key(key.get_ref().as_ref()) {
                 return None;
@@ -188,17 +186,19 @@ fn parse_in_chunks<'i>(text: &'i str, parts: usize, min_bytes: usize) -> Option<
             }
         }
     }
-    let mut array = DeArray::new();
+    // The first piece's array keeps the span a whole parse gives it (its first header).
+    let DeValue::Array(array) = root.get_mut(name)?.get_mut() else {
+        return None;
+    };
     for item in items {
         array.push(item);
     }
-    root.insert(array_key?, Spanned::new(array_span?, DeValue::Array(array)));
     Some(root)
 }
 
 /// The array-of-tables name to cut at (the most frequent `[[NAME]]` header at a line start)
 /// and the byte offsets of up to `parts` cuts: the first before the first such header, the
-/// others before the headers nearest to even shares of the file.
+/// others before the headers at or after even shares of the file (or the last header).
 fn cut_points(text: &str, parts: usize) -> Option<(&str, Vec<usize>)> {
     let mut headers: Vec<(usize, &str)> = Vec::new();
     let mut offset = 0;
@@ -237,7 +237,9 @@ fn cut_points(text: &str, parts: usize) -> Option<(&str, Vec<usize>)> {
     for part in 1..parts {
         let target = first + share * part;
         let index = offsets.partition_point(|&offset| offset < target);
-        if let Some(&cut) = offsets.get(index) {
+        // Past the last header (a long table after the array, as `[metadata.files]` in old
+        // poetry.lock files), the last header is the nearest.
+        if let Some(&cut) = offsets.get(index).or(offsets.last()) {
             if cuts.last().is_some_and(|&last| cut > last) {
                 cuts.push(cut);
             }
@@ -246,31 +248,34 @@ fn cut_points(text: &str, parts: usize) -> Option<(&str, Vec<usize>)> {
     Some((name, cuts))
 }
 
-/// The same table with every span moved `offset` bytes later.
-fn shift_table(table: DeTable<'_>, offset: usize) -> DeTable<'_> {
+/// Moves every span in `table` `offset` bytes later. Values are changed in place; a table is
+/// rebuilt because its keys (which carry spans too) cannot be changed inside the map.
+fn shift_table(table: &mut DeTable<'_>, offset: usize) {
     if offset == 0 {
-        return table;
+        return;
     }
-    table
+    *table = std::mem::take(table)
         .into_iter()
-        .map(|(key, value)| (shift_span(key, offset), shift_node(value, offset)))
-        .collect()
+        .map(|(key, mut value)| {
+            shift_node(&mut value, offset);
+            (shift_span(key, offset), value)
+        })
+        .collect();
 }
 
-fn shift_node(node: Node<'_>, offset: usize) -> Node<'_> {
-    let span = node.span();
-    let value = match node.into_inner() {
-        DeValue::Table(table) => DeValue::Table(shift_table(table, offset)),
+fn shift_node(node: &mut Node<'_>, offset: usize) {
+    match node.get_mut() {
+        DeValue::Table(table) => shift_table(table, offset),
         DeValue::Array(array) => {
-            let mut shifted = DeArray::new();
-            for item in array {
-                shifted.push(shift_node(item, offset));
+            for item in array.iter_mut() {
+                shift_node(item, offset);
             }
-            DeValue::Array(shifted)
         }
-        scalar => scalar,
-    };
-    Spanned::new(span.start + offset..span.end + offset, value)
+        _ => {}
+    }
+    let span = node.span();
+    let value = std::mem::replace(node.get_mut(), DeValue::Boolean(false));
+    *node = Spanned::new(span.start + offset..span.end + offset, value);
 }
 
 fn shift_span<T>(spanned: Spanned<T>, offset: usize) -> Spanned<T> {
