@@ -15,6 +15,7 @@ pub mod os;
 pub mod python;
 pub mod registry;
 pub mod sbom;
+pub(crate) mod toml_lifted;
 pub(crate) mod toml_tree;
 
 #[cfg(test)]

@@ -320,6 +320,15 @@ impl WrongType {
         }
     }
 
+    /// The same error for a value read without the tree (`toml_lifted`): `found` is worded as
+    /// [`describe`] words it.
+    pub(crate) fn found(key: &str, expected: &str, found: &str, span: Range<usize>) -> WrongType {
+        WrongType {
+            span,
+            message: format!("`{key}` must be {expected}, found {found}"),
+        }
+    }
+
     pub(crate) fn to_diagnostic(&self, file: &TomlFile<'_>, context: &str) -> Diagnostic {
         file.warning(&self.span, format!("{context}: {}", self.message))
     }

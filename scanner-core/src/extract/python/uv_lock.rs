@@ -11,13 +11,15 @@
 //! lists the workspace members and, for scripts and virtual roots, the requirements.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::Path;
 
-use toml::de::{DeTable, DeValue};
+use rayon::prelude::*;
+use toml::de::DeValue;
 
 use super::pyproject::project_source;
 use super::toml_tree::{
-    array_field, as_table, field, string_field, string_list, table_field, Node, TomlFile,
+    array_field, as_table, field, string_field, string_list, table_field, Node, TomlFile, WrongType,
 };
 use super::{extra_marker, git_source, index_source, locked_version, package_name, parse_hash};
 use crate::component::{
@@ -25,6 +27,7 @@ use crate::component::{
 };
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
+use crate::extract::toml_lifted::{self, Lifted, LiftedTable, LiftedValue, Shape};
 use crate::extract::{
     join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join,
     LockedProject, NamedTarget, Parse, Reference, Requirement, Role, Sample, Syntax, Target,
@@ -59,10 +62,35 @@ pub const FORMAT: Format = Format::new(
 
 impl Parse for UvLockExtractor {
     fn parse(&self, input: &Input<'_>) -> Result<Extraction, ExtractError> {
-        let file = TomlFile::parse(input.path, input.bytes)?;
-        let lock = read_lock(&file, input.directory())?;
-        Ok(assemble(ID, input, lock))
+        read(input, true)
     }
+}
+
+/// The values taken out of the text before it is parsed: the wheel lists and sdists, most of
+/// a lock's bytes, of which airlock reads only the `hash`.
+const LIFTED: &[(&str, Shape)] = &[("wheels", Shape::Tables), ("sdist", Shape::Table)];
+
+/// Reads the lock. With `lift`, the wheel lists (three quarters of a large lock) are read by
+/// the strict recognizer of `toml_lifted` when it can; the text is parsed as it is otherwise,
+/// and the result is the same (tested on every uv.lock of the fixtures and on mutated ones).
+fn read(input: &Input<'_>, lift: bool) -> Result<Extraction, ExtractError> {
+    {
+        let lifted = lift
+            .then(|| std::str::from_utf8(input.bytes).ok())
+            .flatten()
+            .and_then(|text| toml_lifted::lift(text, "package", LIFTED, &["hash"]));
+        if let Some(lifted) = lifted {
+            if let Ok(file) = TomlFile::parse(input.path, lifted.text.as_bytes()) {
+                if lifted.claimed_by(&file.root) {
+                    let lock = read_lock(&file, input.directory(), Some(&lifted))?;
+                    return Ok(assemble(ID, input, lock));
+                }
+            }
+        }
+    }
+    let file = TomlFile::parse(input.path, input.bytes)?;
+    let lock = read_lock(&file, input.directory(), None)?;
+    Ok(assemble(ID, input, lock))
 }
 
 fn accepts(path: &Path) -> bool {
@@ -119,7 +147,13 @@ struct Lock {
     diagnostics: Vec<Diagnostic>,
 }
 
-fn read_lock(file: &TomlFile<'_>, directory: &str) -> Result<Lock, ExtractError> {
+/// Reads the parsed lock; `lifted` holds the wheel lists taken out of the text before it was
+/// parsed (their arrays are empty in `file`).
+fn read_lock(
+    file: &TomlFile<'_>,
+    directory: &str,
+    lifted: Option<&Lifted<'_>>,
+) -> Result<Lock, ExtractError> {
     let root = &file.root;
     let unsupported = |node: Option<&Node<'_>>, found: String| ExtractError::UnsupportedVersion {
         location: node.map_or_else(
@@ -206,8 +240,19 @@ fn read_lock(file: &TomlFile<'_>, directory: &str) -> Result<Lock, ExtractError>
                 continue;
             }
         };
-        for item in items {
-            match read_package(file, directory, item, &mut diagnostics) {
+        // Packages are read on the rayon pool (each alone; their diagnostics kept in order):
+        // on a 500-package lock this walk was one of the longest serial steps of a scan.
+        let read: Vec<(Result<LockedPackage, Diagnostic>, Vec<Diagnostic>)> = items
+            .par_iter()
+            .map(|item| {
+                let mut found = Vec::new();
+                let package = read_package(file, directory, item, lifted, &mut found);
+                (package, found)
+            })
+            .collect();
+        for (package, found) in read {
+            diagnostics.extend(found);
+            match package {
                 Ok(package) => packages.push(package),
                 Err(diagnostic) => diagnostics.push(diagnostic),
             }
@@ -347,6 +392,7 @@ fn read_package(
     file: &TomlFile<'_>,
     directory: &str,
     item: &Node<'_>,
+    lifted: Option<&Lifted<'_>>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<LockedPackage, Diagnostic> {
     let table = as_table(item, "package").map_err(|e| e.to_diagnostic(file, "package"))?;
@@ -417,31 +463,39 @@ fn read_package(
     }
 
     let mut hashes = Vec::new();
-    let mut add_hash =
-        |artifact: &DeTable<'_>, node: &Node<'_>| match string_field(artifact, "hash") {
-            Ok(Some(text)) => match parse_hash(text) {
-                Some(hash) => hashes.push(hash),
-                None => diagnostics.push(file.warning(
-                    &node.span(),
-                    format!(
-                        "{}: `{text}` is not a hash airlock reads; ignored",
-                        context(raw_name)
-                    ),
-                )),
-            },
-            Ok(None) => {}
-            Err(error) => diagnostics.push(error.to_diagnostic(file, &context(raw_name))),
+    // `hash` of one artifact (sdist or wheel) whose table spans `span`.
+    let mut add_hash = |hash: Result<Option<&str>, WrongType>, span: Range<usize>| match hash {
+        Ok(Some(text)) => match parse_hash(text) {
+            Some(hash) => hashes.push(hash),
+            None => diagnostics.push(file.warning(
+                &span,
+                format!(
+                    "{}: `{text}` is not a hash airlock reads; ignored",
+                    context(raw_name)
+                ),
+            )),
+        },
+        Ok(None) => {}
+        Err(error) => diagnostics.push(error.to_diagnostic(file, &context(raw_name))),
+    };
+    for key in ["sdist", "wheels", "wheel"] {
+        let Some(node) = field(table, key) else {
+            continue;
         };
-    if let Some(node) = field(table, "sdist") {
-        if let DeValue::Table(sdist) = node.get_ref() {
-            add_hash(sdist, node);
+        if let Some(lifted) = lifted.and_then(|lifted| lifted.array(&node.span())) {
+            for artifact in lifted.tables() {
+                add_hash(lifted_hash(&artifact), artifact.span());
+            }
+            continue;
         }
-    }
-    for key in ["wheels", "wheel"] {
-        if let Ok(Some(wheels)) = array_field(table, key) {
+        if key == "sdist" {
+            if let DeValue::Table(sdist) = node.get_ref() {
+                add_hash(string_field(sdist, "hash"), node.span());
+            }
+        } else if let DeValue::Array(wheels) = node.get_ref() {
             for wheel in wheels {
                 if let DeValue::Table(artifact) = wheel.get_ref() {
-                    add_hash(artifact, wheel);
+                    add_hash(string_field(artifact, "hash"), wheel.span());
                 }
             }
         }
@@ -500,6 +554,20 @@ fn read_package(
     })
 }
 
+/// The `hash` of a lifted sdist or wheel, as `string_field` reads it from the tree.
+fn lifted_hash<'t>(artifact: &LiftedTable<'_, 't>) -> Result<Option<&'t str>, WrongType> {
+    match artifact.get("hash") {
+        None => Ok(None),
+        Some(LiftedValue::String(text)) => Ok(Some(text)),
+        Some(other) => Err(WrongType::found(
+            "hash",
+            "a string",
+            other.describe(),
+            artifact.span(),
+        )),
+    }
+}
+
 fn read_dependency(
     file: &TomlFile<'_>,
     directory: &str,
@@ -555,13 +623,41 @@ fn normalize_extra(name: &str) -> String {
 }
 
 /// Turns the parsed lock into components, edges and roots, then attaches the project manifests.
-fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: Lock) -> Extraction {
+fn assemble(extractor: ExtractorId, input: &Input<'_>, mut lock: Lock) -> Extraction {
     let mut extraction = Extraction {
-        diagnostics: lock.diagnostics,
+        diagnostics: std::mem::take(&mut lock.diagnostics),
         ..Extraction::default()
     };
     let directory = input.directory();
     let project_directory = project_source(directory);
+    let mut roots = Vec::new();
+    for package in &mut lock.packages {
+        let is_root = package.source_tree
+            && (lock.members.contains(&package.key.name)
+                || package.key.source == project_directory);
+        let kind = if is_root {
+            ComponentKind::Application
+        } else {
+            ComponentKind::Library
+        };
+        let mut component = Component::new(package.key.clone(), kind).with_evidence(Evidence {
+            location: input.location(Some(package.line)),
+            extractor,
+        });
+        // The hashes move: the links below need only the keys.
+        component.hashes.extend(std::mem::take(&mut package.hashes));
+        if package.unpinned {
+            component.flags.insert(ComponentFlag::Unpinned);
+        }
+        if package.editable {
+            component.flags.insert(ComponentFlag::Editable);
+        }
+        extraction.components.push(component);
+        if is_root && !roots.contains(&package.key) {
+            roots.push(package.key.clone());
+        }
+    }
+
     let mut by_name: BTreeMap<&PackageName, Vec<usize>> = BTreeMap::new();
     let mut seen: BTreeMap<&ComponentKey, u32> = BTreeMap::new();
     for (position, package) in lock.packages.iter().enumerate() {
@@ -586,33 +682,6 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: Lock) -> Extraction
         }
     }
 
-    let mut roots = Vec::new();
-    for package in &lock.packages {
-        let is_root = package.source_tree
-            && (lock.members.contains(&package.key.name)
-                || package.key.source == project_directory);
-        let kind = if is_root {
-            ComponentKind::Application
-        } else {
-            ComponentKind::Library
-        };
-        let mut component = Component::new(package.key.clone(), kind).with_evidence(Evidence {
-            location: input.location(Some(package.line)),
-            extractor,
-        });
-        component.hashes.extend(package.hashes.iter().cloned());
-        if package.unpinned {
-            component.flags.insert(ComponentFlag::Unpinned);
-        }
-        if package.editable {
-            component.flags.insert(ComponentFlag::Editable);
-        }
-        extraction.components.push(component);
-        if is_root && !roots.contains(&package.key) {
-            roots.push(package.key.clone());
-        }
-    }
-
     for package in &lock.packages {
         for dependency in &package.dependencies {
             let target = NamedTarget {
@@ -625,25 +694,39 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, lock: Lock) -> Extraction
                 origin: Origin::UvLock,
                 written: None,
             };
-            let reference = Reference {
-                from: package.key.clone(),
-                to: Target::Named(target.clone()),
-                kind: dependency.kind,
-                conditions: dependency.details.clone(),
-                location: Some(input.location(Some(dependency.line))),
-            };
             let candidates = by_name
                 .get(&dependency.name)
                 .into_iter()
                 .flatten()
                 .filter_map(|position| lock.packages.get(*position))
                 .map(|candidate| &candidate.key);
-            for key in targets(&reference, &target, candidates, &mut extraction.diagnostics) {
+            let mut reference = Reference {
+                from: package.key.clone(),
+                to: Target::Named(target),
+                kind: dependency.kind,
+                conditions: dependency.details.clone(),
+                location: Some(input.location(Some(dependency.line))),
+            };
+            let Target::Named(target) = &reference.to else {
+                continue;
+            };
+            let keys = targets(&reference, target, candidates, &mut extraction.diagnostics);
+            // Almost every dependency resolves to one package: the reference itself becomes
+            // that edge, and only further keys copy it.
+            let Some((last, others)) = keys.split_last() else {
+                continue;
+            };
+            for key in others {
                 extraction.references.push(Reference {
-                    to: Target::Key(key.clone()),
-                    ..reference.clone()
+                    to: Target::Key((*key).clone()),
+                    from: reference.from.clone(),
+                    kind: reference.kind,
+                    conditions: reference.conditions.clone(),
+                    location: reference.location.clone(),
                 });
             }
+            reference.to = Target::Key((*last).clone());
+            extraction.references.push(reference);
         }
     }
     extraction.roots = roots;
@@ -734,6 +817,119 @@ mod tests {
 
     fn extract(path: &str, text: &str) -> Result<Extraction, ExtractError> {
         UvLockExtractor.parse(&Input::new(path, text.as_bytes()))
+    }
+
+    /// The reading with the wheel lists lifted out of the text and the plain one, as text.
+    fn both_readings(text: &str) -> (String, String) {
+        let input = Input::new("p/uv.lock", text.as_bytes());
+        (
+            format!("{:?}", read(&input, true)),
+            format!("{:?}", read(&input, false)),
+        )
+    }
+
+    fn fixture_locks() -> Vec<(std::path::PathBuf, String)> {
+        let projects =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/projects");
+        let mut found = Vec::new();
+        let mut pending = vec![projects];
+        while let Some(directory) = pending.pop() {
+            for entry in std::fs::read_dir(&directory).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if path.file_name().is_some_and(|name| name == "uv.lock") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    found.push((path, text));
+                }
+            }
+        }
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn lifted_wheels_read_as_the_tree_reads_them_on_every_fixture_lock() {
+        let locks = fixture_locks();
+        let mut lifted = 0;
+        for (path, text) in &locks {
+            let (fast, plain) = both_readings(text);
+            assert_eq!(fast, plain, "{}", path.display());
+            if toml_lifted::lift(text, "package", LIFTED, &["hash"]).is_some() {
+                lifted += 1;
+            }
+        }
+        assert!(
+            lifted >= 5,
+            "only {lifted} of {} locks had wheels lifted",
+            locks.len()
+        );
+    }
+
+    #[test]
+    fn lifted_wheels_read_as_the_tree_reads_them_on_mutated_locks() {
+        // Each mutation puts one byte that matters to TOML somewhere in a small lock with
+        // wheels; the two readings must agree, errors included (same message, same line).
+        let text = concat!(
+            "version = 1\nrevision = 3\nrequires-python = \">=3.10\"\n\n",
+            "[[package]]\nname = \"a\"\nversion = \"1.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n",
+            "sdist = { url = \"https://x/a-1.0.tar.gz\", hash = \"sha256:0000000000000000000000000000000000000000000000000000000000000001\", size = 10 }\n",
+            "wheels = [\n",
+            "    { url = \"https://x/a-1.0-py3-none-any.whl\", hash = \"sha256:0000000000000000000000000000000000000000000000000000000000000002\", size = 708259, upload-time = \"2025-04-02T02:15:15.439Z\" },\n",
+            "    { url = \"https://x/a-1.0-cp310-win32.whl\", hash = \"sha256:0000000000000000000000000000000000000000000000000000000000000003\", size = 12 },\n",
+            "]\n\n",
+            "[[package]]\nname = \"b\"\nversion = \"2.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n",
+            "description = \"\"\"\nwheels = [\n    { hash = \"sha256:0000000000000000000000000000000000000000000000000000000000000004\" },\n]\n\"\"\"\n",
+            "wheels = [\n",
+            "    { url = \"https://x/b-2.0-py3-none-any.whl\", hash = \"sha256:0000000000000000000000000000000000000000000000000000000000000005\", size = 1 },\n",
+            "]\n",
+        );
+        let (fast, plain) = both_readings(text);
+        assert_eq!(fast, plain);
+        assert!(fast.contains("0000000000000000000000000000000000000000000000000000000000000003"));
+        let inserts: &[&str] = &[
+            "\"", "\\", "{", "}", ",", "\n", "#", "=", "[", "]", " ", "0", "x", "\r", ".", "'",
+            "\"\"\"", "\t", "-", "é", "\u{7f}", "\\u0041",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let boundaries: Vec<usize> = (0..=text.len())
+            .filter(|&at| text.is_char_boundary(at))
+            .collect();
+        for round in 0..3000 {
+            let at = boundaries[(next() % boundaries.len() as u64) as usize];
+            let mut mutated = text.to_owned();
+            match next() % 3 {
+                // Insert a byte that matters.
+                0 | 1 => mutated.insert_str(at, inserts[(next() % inserts.len() as u64) as usize]),
+                // Delete one character.
+                _ => {
+                    if let Some(character) = mutated[at..].chars().next() {
+                        mutated.replace_range(at..at + character.len_utf8(), "");
+                    }
+                }
+            }
+            let (fast, plain) = both_readings(&mutated);
+            assert_eq!(fast, plain, "round {round}: {mutated}");
+        }
+    }
+
+    #[test]
+    fn a_wheel_hash_of_another_type_is_reported_as_the_tree_reports_it() {
+        let text = "version = 1\n[[package]]\nname = \"a\"\nversion = \"1.0\"\nsource = { registry = \"https://pypi.org/simple\" }\nwheels = [\n    { url = \"https://x/a.whl\", hash = 7 },\n    { url = \"https://x/b.whl\", hash = \"md5:zz\" },\n]\n";
+        assert!(toml_lifted::lift(text, "package", LIFTED, &["hash"]).is_some());
+        let (fast, plain) = both_readings(text);
+        assert_eq!(fast, plain);
+        assert!(
+            fast.contains("`hash` must be a string, found an integer"),
+            "{fast}"
+        );
+        assert!(fast.contains("is not a hash airlock reads"), "{fast}");
     }
 
     #[test]
