@@ -7,10 +7,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use crate::component::{Component, ComponentKey, EdgeDetails, EdgeKind, Scope};
 
 /// Collects components, edges and roots from many extractions, merging by key.
+///
+/// Each component gets a number when first added; edges are kept by those numbers, so adding
+/// an edge looks two keys up and copies none (a large lock adds thousands of edges).
 #[derive(Debug, Default)]
 pub struct GraphBuilder {
-    components: BTreeMap<ComponentKey, Component>,
-    edges: BTreeMap<(ComponentKey, ComponentKey, EdgeKind), EdgeDetails>,
+    ids: BTreeMap<ComponentKey, usize>,
+    /// By number.
+    components: Vec<Component>,
+    /// By the numbers of both ends; details merged in the order the edges were added.
+    edges: BTreeMap<(usize, usize, EdgeKind), EdgeDetails>,
     roots: BTreeSet<ComponentKey>,
 }
 
@@ -22,17 +28,23 @@ impl GraphBuilder {
 
     /// Adds a component, or merges it into the one already known under its key.
     pub fn add_component(&mut self, component: Component) {
-        match self.components.get_mut(&component.key) {
+        match self
+            .ids
+            .get(&component.key)
+            .and_then(|&id| self.components.get_mut(id))
+        {
             Some(existing) => existing.merge(component),
             None => {
-                self.components.insert(component.key.clone(), component);
+                self.ids
+                    .insert(component.key.clone(), self.components.len());
+                self.components.push(component);
             }
         }
     }
 
     /// True when a component of `key` was added.
     pub fn contains(&self, key: &ComponentKey) -> bool {
-        self.components.contains_key(key)
+        self.ids.contains_key(key)
     }
 
     /// Adds an edge between two known components; returns false (and adds nothing) when either
@@ -50,14 +62,15 @@ impl GraphBuilder {
         kind: EdgeKind,
         details: &EdgeDetails,
     ) -> bool {
-        if !self.contains(from) || !self.contains(to) {
+        let (Some(&from), Some(&to)) = (self.ids.get(from), self.ids.get(to)) else {
             return false;
-        }
-        match self.edges.get_mut(&(from.clone(), to.clone(), kind)) {
-            Some(existing) => existing.merge(details),
-            None => {
-                self.edges
-                    .insert((from.clone(), to.clone(), kind), details.clone());
+        };
+        match self.edges.entry((from, to, kind)) {
+            std::collections::btree_map::Entry::Occupied(mut existing) => {
+                existing.get_mut().merge(details)
+            }
+            std::collections::btree_map::Entry::Vacant(vacant) => {
+                vacant.insert(details.clone());
             }
         }
         true
@@ -74,26 +87,45 @@ impl GraphBuilder {
 
     /// Freezes the graph and computes scopes and introduction paths.
     pub fn build(self) -> DependencyGraph {
-        let components: Vec<Component> = self.components.into_values().collect();
+        // Components in key order; `position[id]` is where component `id` went.
+        let mut slots: Vec<Option<Component>> = self.components.into_iter().map(Some).collect();
+        let mut position = vec![usize::MAX; slots.len()];
+        let mut components: Vec<Component> = Vec::with_capacity(slots.len());
+        for &id in self.ids.values() {
+            if let (Some(slot), Some(component)) = (
+                position.get_mut(id),
+                slots.get_mut(id).and_then(Option::take),
+            ) {
+                *slot = components.len();
+                components.push(component);
+            }
+        }
         let index: HashMap<ComponentKey, usize> = components
             .iter()
             .enumerate()
             .map(|(position, component)| (component.key.clone(), position))
             .collect();
+        // Edges in the order of their ends' keys, as the lists below have always been.
+        let mut edges: Vec<((usize, usize, EdgeKind), EdgeDetails)> = self
+            .edges
+            .into_iter()
+            .filter_map(|((from, to, kind), details)| {
+                Some(((*position.get(from)?, *position.get(to)?, kind), details))
+            })
+            .collect();
+        edges.sort_unstable_by_key(|(ends, _)| *ends);
         let mut outgoing: Vec<Vec<(usize, EdgeKind)>> = vec![Vec::new(); components.len()];
         let mut incoming: Vec<Vec<(usize, EdgeKind)>> = vec![Vec::new(); components.len()];
         let mut edge_details = HashMap::new();
-        for ((from, to, kind), details) in &self.edges {
-            if let (Some(&from), Some(&to)) = (index.get(from), index.get(to)) {
-                if !details.is_empty() {
-                    edge_details.insert((from, to, *kind), details.clone());
-                }
-                if let Some(list) = outgoing.get_mut(from) {
-                    list.push((to, *kind));
-                }
-                if let Some(list) = incoming.get_mut(to) {
-                    list.push((from, *kind));
-                }
+        for ((from, to, kind), details) in edges {
+            if let Some(list) = outgoing.get_mut(from) {
+                list.push((to, kind));
+            }
+            if let Some(list) = incoming.get_mut(to) {
+                list.push((from, kind));
+            }
+            if !details.is_empty() {
+                edge_details.insert((from, to, kind), details);
             }
         }
         let roots: Vec<usize> = self

@@ -554,8 +554,8 @@ pub fn merge(
     for (mut extraction, keys) in extractions.into_iter().zip(candidates) {
         diagnostics.append(&mut extraction.diagnostics);
         for (index, reference) in extraction.references.iter().enumerate() {
-            let found: Vec<ComponentKey> = match &reference.to {
-                Target::Key(key) => vec![key.clone()],
+            let found: Vec<&ComponentKey> = match &reference.to {
+                Target::Key(key) => vec![key],
                 Target::Named(named) => {
                     let resolution = resolve(named, keys.iter());
                     // Only a declaration that its candidates leave open asks whether the file
@@ -575,14 +575,13 @@ pub fn merge(
                             });
                     settle(reference, named, resolution, already_linked, diagnostics)
                         .into_iter()
-                        .cloned()
                         .collect()
                 }
             };
             for target in found {
                 if !builder.add_edge_with(
                     &reference.from,
-                    &target,
+                    target,
                     reference.kind,
                     &reference.conditions,
                 ) {
