@@ -263,10 +263,17 @@ pub(crate) fn lift<'t>(
     })
 }
 
-/// The bytes that end the fast scan of a basic string: its closing quote, and what the
-/// recognizer leaves to the parser (an escape, a control character).
-fn ends_string_scan(byte: u8) -> bool {
-    matches!(byte, 0x00..=0x1f | 0x7f | b'"' | b'\\')
+/// The length of the escape-free basic string that starts at `rest` (just after its opening
+/// quote), up to its closing quote; `None` when it holds an escape or a control character
+/// (TOML forbids those but tab; the parser reads what is left to it) or is not closed.
+fn basic_string(rest: &[u8]) -> Option<usize> {
+    let length = memchr::memchr2(b'"', b'\\', rest)?;
+    let content = rest.get(..length)?;
+    // No early exit: this form compiles to wide compares over the whole string.
+    let control = content
+        .iter()
+        .fold(false, |found, &byte| found | (byte < 0x20) | (byte == 0x7f));
+    (!control && rest.get(length) == Some(&b'"')).then_some(length)
 }
 
 /// The largest number of digits accepted in an integer: every such number fits in an i64,
@@ -385,13 +392,7 @@ fn inline_table<'t>(
             b'"' => {
                 at += 1;
                 let content_start = at;
-                at += bytes
-                    .get(at..)?
-                    .iter()
-                    .position(|&byte| ends_string_scan(byte))?;
-                if bytes.get(at) != Some(&b'"') {
-                    return None;
-                }
+                at += basic_string(bytes.get(at..)?)?;
                 let content = &text[content_start..at];
                 at += 1;
                 LiftedValue::String(content)

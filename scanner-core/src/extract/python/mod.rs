@@ -76,14 +76,18 @@ pub fn index_key(name: PackageName, version: String, index_url: Option<&str>) ->
 pub fn parse_hash(text: &str) -> Option<Hash> {
     let text = text.trim();
     let (algorithm, value) = text.split_once(':').or_else(|| text.split_once('='))?;
-    let algorithm = match algorithm.trim().to_ascii_lowercase().as_str() {
-        "sha256" => HashAlgorithm::Sha256,
-        "sha384" => HashAlgorithm::Sha384,
-        "sha512" => HashAlgorithm::Sha512,
-        "sha1" => HashAlgorithm::Sha1,
-        "md5" => HashAlgorithm::Md5,
-        _ => return None,
-    };
+    // Compared without a lowercase copy: a large lock has one per wheel.
+    let algorithm = algorithm.trim();
+    let algorithm = [
+        ("sha256", HashAlgorithm::Sha256),
+        ("sha384", HashAlgorithm::Sha384),
+        ("sha512", HashAlgorithm::Sha512),
+        ("sha1", HashAlgorithm::Sha1),
+        ("md5", HashAlgorithm::Md5),
+    ]
+    .into_iter()
+    .find(|(name, _)| algorithm.eq_ignore_ascii_case(name))?
+    .1;
     Hash::new(algorithm, value.trim()).ok()
 }
 
