@@ -1,36 +1,38 @@
-//! Long arrays of one-line inline tables (uv.lock's `wheels = [...]`), read by a strict
-//! recognizer instead of the TOML tree, so that a 1 MB lock is not three quarters tree.
+//! Values of one-line inline tables (uv.lock's `wheels = [...]` and `sdist = {...}`), read by a
+//! strict recognizer instead of the TOML tree, so that a 1 MB lock is not three quarters tree.
 //!
 //! Why: in a uv.lock, the wheel entries (`{ url = "...", hash = "sha256:...", size = N,
-//! upload-time = "..." }`, one per line) are about 75 % of the bytes, and airlock reads one field
-//! of them. Building toml's tree for them (a map per entry, every string decoded) was most of the
-//! time `airlock sbom` spent on a large lock (issue 19, `docs/PERFORMANCE.md`).
+//! upload-time = "..." }`, one per line) and the sdists are 88 % of autogen's lock, and airlock
+//! reads one field of them. Building toml's tree for them (a map per entry, every string
+//! decoded) was most of the time `airlock sbom` spent on a large lock (issue 19,
+//! `docs/PERFORMANCE.md`).
 //!
 //! How, and why it reads exactly what a TOML parser reads (TOML 1.0 and 1.1,
-//! <https://toml.io/en/v1.1.0#array>):
-//! 1. [`lift`] finds every line that starts with `KEY = [` and runs [`recognize`] from its `[`.
-//!    The recognizer accepts a strict subset of the TOML array grammar, nothing else: newlines,
-//!    spaces and tabs between items, a trailing comma, and items that are non-empty one-line
-//!    inline tables of bare keys, each key once, whose values are basic strings without escapes
-//!    or control characters, or unsigned decimal integers without leading zeros of at most 18
-//!    digits. Anything else (a comment, an escape, a CR, a dotted key, a float, a date-time...)
-//!    leaves that array to the TOML parser.
-//! 2. A copy of the text is made with the inside of each recognized array replaced by its
-//!    newlines only, so each array parses as an empty array and every line keeps its number
-//!    (spans after the first array move; airlock uses spans only for line numbers, and a table
-//!    taken out is given a span on its own line, see [`LiftedTable::span`]).
+//! <https://toml.io/en/v1.1.0#array>, <https://toml.io/en/v1.1.0#inline-table>):
+//! 1. [`lift`] finds every line that starts with `KEY = [` (an array of tables) or `KEY = {`
+//!    (one table) and runs the recognizer from its bracket. It accepts a strict subset of the
+//!    TOML grammar, nothing else: newlines, spaces and tabs between array items, a trailing
+//!    comma, and items that are non-empty one-line inline tables of bare keys, each key once,
+//!    whose values are basic strings without escapes or control characters, or unsigned
+//!    decimal integers without leading zeros of at most 18 digits. Anything else (a comment, an
+//!    escape, a CR, a dotted key, a float, a date-time...) leaves that value to the TOML parser.
+//! 2. A copy of the text is made with each recognized value emptied (an array keeps only its
+//!    newlines, a table becomes `{}`), so it parses as an empty array or table and every line
+//!    keeps its number (spans after the first value move; airlock uses spans only for line
+//!    numbers, and a table taken out is given a span on its own line, see
+//!    [`LiftedTable::span`]).
 //! 3. The caller parses the copy with the TOML parser and keeps the result only if
-//!    [`Lifted::claimed_by`] holds: every recognized array is, in the parsed copy, the `KEY`
+//!    [`Lifted::claimed_by`] holds: every recognized value is, in the parsed copy, the `KEY`
 //!    value of an element of the array of tables `TABLES`, at the place it was left. Otherwise
 //!    (a `KEY = [` line inside a multi-line string, under another table, or a copy that does
 //!    not parse) the caller parses the original text as before.
 //!
 //! When the claim holds, the original text parses to the same tree except inside the
-//! recognized arrays: outside them the two texts are the same, each array starts where the
+//! recognized values: outside them the two texts are the same, each value starts where the
 //! parser expects a value (it does in the copy, and the texts before it agree), and the
-//! original array is one the recognizer accepted, which a TOML parser reads the same way and
-//! ends at the same `]`. Tests compare the two readings on every real uv.lock and on mutated
-//! ones. The recognizer runs on the rayon pool, one array per job.
+//! original value is one the recognizer accepted, which a TOML parser reads the same way and
+//! ends at the same bracket. Tests compare the two readings on every real uv.lock and on
+//! mutated ones. The recognizer runs on the rayon pool, one value per job.
 
 use std::ops::Range;
 
