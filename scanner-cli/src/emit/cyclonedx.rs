@@ -38,20 +38,6 @@ pub enum Encoding {
     Xml,
 }
 
-/// A `Write` that feeds a hasher, so the serial is derived without keeping a second copy.
-struct HashWriter(Sha256);
-
-impl std::io::Write for HashWriter {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.update(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The CycloneDX document in `version`, ending with a newline.
 pub fn document(
     context: &EmitContext<'_>,
@@ -59,22 +45,25 @@ pub fn document(
     version: SpecVersion,
 ) -> anyhow::Result<Vec<u8>> {
     let mut bom = build(context, version)?;
-    // The serial number is derived from the document itself (without a serial), so the same
-    // scan gives the same serial and any change gives another. Hashing the compact form is a
-    // second serialization into a hasher, not a copy of the document.
-    // serde_json writes a token at a time; the buffer gives the hasher 16 KiB pieces instead
-    // of one `update` call per token.
-    let mut hasher = std::io::BufWriter::with_capacity(16 * 1024, HashWriter(Sha256::new()));
-    model::write_compact(&bom, &mut hasher).context("cannot write CycloneDX JSON")?;
-    let hasher = hasher
-        .into_inner()
-        .map_err(std::io::IntoInnerError::into_error)
-        .context("cannot write CycloneDX JSON")?;
-    let uuid = common::uuid_from_digest(&hasher.0.finalize());
-    bom.serial_number = Some(format!("urn:uuid:{uuid}"));
+    // The serial number is derived from the document itself (the JSON document without a
+    // serial), so the same scan gives the same serial and any change gives another. The JSON
+    // writer hands over those bytes as it writes them: one serialization, nothing re-read.
+    let derive = |pieces: &[&[u8]]| {
+        let mut hasher = Sha256::new();
+        for piece in pieces {
+            hasher.update(piece);
+        }
+        format!("urn:uuid:{}", common::uuid_from_digest(&hasher.finalize()))
+    };
+    let (json, serial) =
+        model::to_json_with_serial(&bom, derive).context("cannot write CycloneDX JSON")?;
     match encoding {
-        Encoding::Json => model::to_json(&bom).context("cannot write CycloneDX JSON"),
-        Encoding::Xml => Ok(model::to_xml(&bom, version)),
+        Encoding::Json => Ok(json),
+        // The XML document carries the serial of the JSON one: the same scan, the same number.
+        Encoding::Xml => {
+            bom.serial_number = Some(serial);
+            Ok(model::to_xml(&bom, version))
+        }
     }
 }
 

@@ -596,6 +596,161 @@ pub fn to_json(bom: &Bom) -> serde_json::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The document as pretty JSON ending with a newline, and its `serialNumber`, derived from the
+/// document itself: `derive` is given the bytes of the document as it is written without a
+/// serial number (in pieces, in order) and returns the serial (`urn:uuid:...`), which then goes
+/// in its place after `specVersion`. Every value is serialized once, in one pass, into the
+/// pieces the two forms share; what `serial_number` holds is ignored. The output is what
+/// `serde_json::to_writer_pretty` writes for the document with that serial (a test holds the
+/// two equal).
+pub fn to_json_with_serial(
+    bom: &Bom,
+    derive: impl FnOnce(&[&[u8]]) -> String,
+) -> serde_json::Result<(Vec<u8>, String)> {
+    // `{`, bomFormat and specVersion: the fields before the serial.
+    let mut head = Vec::with_capacity(128);
+    head.extend_from_slice(b"{\n  \"bomFormat\": ");
+    pretty_value(&mut head, &bom.bom_format)?;
+    head.extend_from_slice(b",\n  \"specVersion\": ");
+    pretty_value(&mut head, &bom.spec_version)?;
+    // The fields after it, in `Bom`'s order and with its `skip_serializing_if` rules.
+    let estimate = bom
+        .components
+        .len()
+        .saturating_mul(2048)
+        .saturating_add(16 * 1024);
+    let mut rest = Vec::with_capacity(estimate);
+    rest.extend_from_slice(b",\n  \"version\": ");
+    pretty_value(&mut rest, &bom.version)?;
+    if let Some(metadata) = &bom.metadata {
+        rest.extend_from_slice(b",\n  \"metadata\": ");
+        pretty_value(&mut rest, metadata)?;
+    }
+    rest.extend_from_slice(b",\n  \"components\": ");
+    pretty_value(&mut rest, &bom.components)?;
+    rest.extend_from_slice(b",\n  \"dependencies\": ");
+    pretty_value(&mut rest, &bom.dependencies)?;
+    if !is_empty(&bom.compositions) {
+        rest.extend_from_slice(b",\n  \"compositions\": ");
+        pretty_value(&mut rest, &bom.compositions)?;
+    }
+    if let Some(vulnerabilities) = &bom.vulnerabilities {
+        rest.extend_from_slice(b",\n  \"vulnerabilities\": ");
+        pretty_value(&mut rest, vulnerabilities)?;
+    }
+    rest.extend_from_slice(b"\n}");
+    let serial = derive(&[&head, &rest]);
+    let mut bytes = head;
+    bytes.reserve_exact(rest.len() + serial.len() + 32);
+    bytes.extend_from_slice(b",\n  \"serialNumber\": ");
+    pretty_value(&mut bytes, &serial)?;
+    bytes.extend_from_slice(&rest);
+    bytes.push(b'\n');
+    Ok((bytes, serial))
+}
+
+/// Appends `value` as the pretty writer writes it one level deep in a document (the level of
+/// the document's fields).
+fn pretty_value<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> serde_json::Result<()> {
+    value.serialize(&mut serde_json::Serializer::with_formatter(
+        out,
+        NestedPrettyFormatter {
+            level: 1,
+            has_value: false,
+        },
+    ))
+}
+
+/// serde_json's `PrettyFormatter` (two-space indent) starting `level` levels deep, so that a
+/// value serialized alone is byte for byte what it is inside the whole document. (serde_json's
+/// own formatter always starts at the top.)
+struct NestedPrettyFormatter {
+    level: usize,
+    has_value: bool,
+}
+
+impl NestedPrettyFormatter {
+    fn indent<W: ?Sized + std::io::Write>(&self, writer: &mut W) -> std::io::Result<()> {
+        for _ in 0..self.level {
+            writer.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for NestedPrettyFormatter {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        writer.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            writer.write_all(b"\n")?;
+            self.indent(writer)?;
+        }
+        writer.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        writer.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(writer)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        _writer: &mut W,
+    ) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        writer.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            writer.write_all(b"\n")?;
+            self.indent(writer)?;
+        }
+        writer.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        writer.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(writer)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+    ) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        _writer: &mut W,
+    ) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
 /// Writes the compact JSON form into `sink` (for a content hash without keeping the bytes).
 pub fn write_compact(bom: &Bom, sink: impl std::io::Write) -> serde_json::Result<()> {
     serde_json::to_writer(sink, bom)
@@ -1164,6 +1319,53 @@ mod tests {
                 depends_on: Vec::new(),
             }],
             ..Bom::default()
+        }
+    }
+
+    #[test]
+    fn the_one_pass_writer_writes_what_serde_json_writes() {
+        let mut full = sample();
+        full.metadata = Some(Metadata {
+            timestamp: Some("2026-01-01T00:00:00Z".into()),
+            component: Some(Box::new(full.components[0].clone())),
+            ..Metadata::default()
+        });
+        full.components.push(Component {
+            kind: "library".into(),
+            name: "é \"q\" \u{1}".into(),
+            ..Component::default()
+        });
+        full.compositions = vec![Composition {
+            aggregate: "complete".into(),
+            dependencies: vec!["a".into()],
+        }];
+        full.vulnerabilities = Some(Vec::new());
+        let empty = Bom {
+            components: Vec::new(),
+            dependencies: Vec::new(),
+            ..sample()
+        };
+        for bom in [sample(), full, empty, Bom::default()] {
+            let mut without = bom.clone();
+            without.serial_number = None;
+            let mut expected_without = serde_json::to_vec_pretty(&without).unwrap();
+            let (bytes, serial) = to_json_with_serial(&bom, |pieces| {
+                let given: Vec<u8> = pieces.concat();
+                assert_eq!(
+                    String::from_utf8(given).unwrap(),
+                    String::from_utf8(std::mem::take(&mut expected_without)).unwrap()
+                );
+                "urn:uuid:00000000-0000-5000-8000-000000000000".to_owned()
+            })
+            .unwrap();
+            let mut with = bom.clone();
+            with.serial_number = Some(serial);
+            let mut expected = serde_json::to_vec_pretty(&with).unwrap();
+            expected.push(b'\n');
+            assert_eq!(
+                String::from_utf8(bytes).unwrap(),
+                String::from_utf8(expected).unwrap()
+            );
         }
     }
 
