@@ -244,6 +244,34 @@ struct RecordedCheck {
     accepted: Vec<GradedFinding>,
 }
 
+impl FindingsCheck {
+    /// The rules not run again, saying why (nothing they would judge is trusted).
+    fn not_checked(detail: &str, fail_on: Option<Severity>, unknown_counts_as: Severity) -> Self {
+        FindingsCheck {
+            status: Status::NotChecked,
+            detail: detail.to_owned(),
+            fail_on,
+            unknown_counts_as,
+            vulnerabilities_checked: false,
+            failing: Vec::new(),
+            below_threshold: Vec::new(),
+        }
+    }
+}
+
+impl RecordedCheck {
+    /// The recorded findings not graded, saying why.
+    fn not_checked(detail: &str) -> Self {
+        RecordedCheck {
+            status: Status::NotChecked,
+            detail: detail.to_owned(),
+            failing: Vec::new(),
+            below_threshold: Vec::new(),
+            accepted: Vec::new(),
+        }
+    }
+}
+
 /// The whole verdict.
 #[derive(Debug, Clone, Serialize)]
 struct Report {
@@ -468,22 +496,12 @@ fn verify_attestation(
     let envelope = Envelope::load(attestation)?;
     let not_trusted = "the signature does not hold, so the attestation is not trusted";
     let mut report = Report {
-        findings: Some(FindingsCheck {
-            status: Status::NotChecked,
-            detail: not_trusted.to_owned(),
+        findings: Some(FindingsCheck::not_checked(
+            not_trusted,
             fail_on,
             unknown_counts_as,
-            vulnerabilities_checked: false,
-            failing: Vec::new(),
-            below_threshold: Vec::new(),
-        }),
-        recorded: Some(RecordedCheck {
-            status: Status::NotChecked,
-            detail: not_trusted.to_owned(),
-            failing: Vec::new(),
-            below_threshold: Vec::new(),
-            accepted: Vec::new(),
-        }),
+        )),
+        recorded: Some(RecordedCheck::not_checked(not_trusted)),
         policy: Some(super::policy_facts(&policy, fail_on, fail_on_from)),
         ..Report::unverified(
             "attestation",

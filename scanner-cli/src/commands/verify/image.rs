@@ -119,22 +119,12 @@ pub(super) fn verify_image(
     let not_trusted =
         "no attestation attached to the image verifies under the key, so nothing is trusted";
     let mut report = Report {
-        findings: Some(FindingsCheck {
-            status: Status::NotChecked,
-            detail: not_trusted.to_owned(),
+        findings: Some(FindingsCheck::not_checked(
+            not_trusted,
             fail_on,
             unknown_counts_as,
-            vulnerabilities_checked: false,
-            failing: Vec::new(),
-            below_threshold: Vec::new(),
-        }),
-        recorded: Some(RecordedCheck {
-            status: Status::NotChecked,
-            detail: not_trusted.to_owned(),
-            failing: Vec::new(),
-            below_threshold: Vec::new(),
-            accepted: Vec::new(),
-        }),
+        )),
+        recorded: Some(RecordedCheck::not_checked(not_trusted)),
         sbom: Some(SbomCheck {
             status: Status::NotChecked,
             detail: not_trusted.to_owned(),
