@@ -31,18 +31,24 @@ pub fn run(
         profile: args.profile,
     };
     let bytes = emit::render(args.format, &input)?;
+    let gaps = args
+        .profile
+        .map(|profile| (profile, emit::profile_gaps(profile, args.format, &input)));
+    let summary = (verbosity != super::Verbosity::Quiet).then(|| super::summary(&report));
+    let has_errors = report.has_errors();
+    // Nothing below reads the graph: the pool frees it while the document is written.
+    crate::output::free_on_pool(report);
     write_report(args.output.as_deref(), &bytes)?;
-    if verbosity != super::Verbosity::Quiet {
-        stderr_line(&super::summary(&report));
+    if let Some(summary) = summary {
+        stderr_line(&summary);
     }
-    let profile_failed = args.profile.is_some_and(|profile| {
-        let gaps = emit::profile_gaps(profile, args.format, &input);
+    let profile_failed = gaps.is_some_and(|(profile, gaps)| {
         super::report_gaps(profile, &gaps, verbosity == super::Verbosity::Quiet)
     });
-    if profile_failed && !report.has_errors() {
+    if profile_failed && !has_errors {
         return Ok(Outcome::PolicyFailure);
     }
-    Ok(if report.has_errors() {
+    Ok(if has_errors {
         Outcome::Error
     } else {
         Outcome::Clean

@@ -58,7 +58,12 @@ pub fn document(
     let (json, serial) =
         model::to_json_with_serial(&bom, derive).context("cannot write CycloneDX JSON")?;
     match encoding {
-        Encoding::Json => Ok(json),
+        Encoding::Json => {
+            // The model (tens of thousands of allocations on a large lock) is freed on the pool
+            // while the caller writes the document.
+            rayon::spawn(move || drop(bom));
+            Ok(json)
+        }
         // The XML document carries the serial of the JSON one: the same scan, the same number.
         Encoding::Xml => {
             bom.serial_number = Some(serial);
