@@ -18,6 +18,7 @@ use clap::Parser;
 use commands::Outcome;
 
 fn main() -> ExitCode {
+    start_worker_pool();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -39,4 +40,31 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(outcome.code())
+}
+
+/// Starts rayon's global pool with each worker's malloc heap made able to grow without a
+/// system call per page.
+///
+/// Why: glibc gives every thread its own arena, and grows a thread's heap with one `mprotect`
+/// call per allocation that reaches past its end, a page or so at a time (the main thread's
+/// heap grows by `brk`, 128 KiB at a time). Parsing autogen's 1 MB uv.lock on two workers made
+/// 1,035 such calls, a tenth of the CPU time of `airlock sbom` on it. A heap never takes back
+/// what it once made writable: when free space at its end is handed back to the kernel
+/// (`madvise`, above the 128 KiB trim threshold), it can grow there again without `mprotect`.
+/// So each worker allocates 4 MiB in blocks just under the 128 KiB above which glibc would map
+/// them on their own, then frees them: some 32 calls instead of hundreds, and the memory is
+/// handed back at once (only the blocks' headers were touched). Nothing else changes: the
+/// thresholds stay glibc's, so the peak resident memory does too. On another allocator this
+/// costs 32 allocations per worker and nothing more.
+fn start_worker_pool() {
+    const BLOCK: usize = 120 << 10;
+    const BLOCKS: usize = 34;
+    let grow_heap = |_: usize| {
+        let blocks: Vec<Vec<u8>> = (0..BLOCKS).map(|_| Vec::with_capacity(BLOCK)).collect();
+        drop(std::hint::black_box(blocks));
+    };
+    // An error means a pool exists already (never, from `main`): it is used as it is.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .start_handler(grow_heap)
+        .build_global();
 }
