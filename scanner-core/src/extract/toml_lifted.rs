@@ -224,9 +224,10 @@ pub(crate) fn lift<'t>(
             Shape::Table => '{',
         };
         let needle = format!("\n{key} = {open}");
+        // memmem's vectorized search: `str::match_indices` walked the 1 MB byte by byte.
         starts.extend(
-            text.match_indices(needle.as_str())
-                .map(|(position, _)| (position + needle.len() - 1, key, shape)),
+            memchr::memmem::find_iter(text.as_bytes(), needle.as_bytes())
+                .map(|position| (position + needle.len() - 1, key, shape)),
         );
     }
     starts.sort_unstable_by_key(|&(open, _, _)| open);

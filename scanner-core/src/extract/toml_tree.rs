@@ -201,8 +201,19 @@ fn parse_in_chunks<'i>(text: &'i str, parts: usize, min_bytes: usize) -> Option<
 /// others before the headers at or after even shares of the file (or the last header).
 fn cut_points(text: &str, parts: usize) -> Option<(&str, Vec<usize>)> {
     let mut headers: Vec<(usize, &str)> = Vec::new();
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
+    // Only the lines that start with `[[`, found by memmem rather than by walking every line
+    // (the file may be a megabyte and this runs before the pieces can start).
+    let bytes = text.as_bytes();
+    let line_starts = text
+        .starts_with("[[")
+        .then_some(0)
+        .into_iter()
+        .chain(memchr::memmem::find_iter(bytes, b"\n[[").map(|newline| newline + 1));
+    for offset in line_starts {
+        let rest = text.get(offset..).unwrap_or_default();
+        let line = memchr::memchr(b'\n', rest.as_bytes())
+            .and_then(|newline| rest.get(..=newline))
+            .unwrap_or(rest);
         let trimmed = line.trim_end_matches(['\n', '\r']);
         if let Some(name) = trimmed
             .strip_prefix("[[")
@@ -216,7 +227,6 @@ fn cut_points(text: &str, parts: usize) -> Option<(&str, Vec<usize>)> {
                 headers.push((offset, name));
             }
         }
-        offset += line.len();
     }
     let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for (_, name) in &headers {
