@@ -82,14 +82,29 @@ fn read_lifted(input: &Input<'_>) -> Option<Result<Extraction, ExtractError>> {
     if !lifted.claimed_by(&file.root) {
         return None;
     }
-    Some(read_lock(&file, input.directory(), Some(&lifted)).map(|lock| assemble(ID, input, lock)))
+    let lock = read_lock(&file, input.directory(), Some(&lifted));
+    Some(assemble_freeing(file, input, lock))
 }
 
 /// The lock read from its whole text.
 fn read_whole(input: &Input<'_>) -> Result<Extraction, ExtractError> {
     let file = TomlFile::parse(input.path, input.bytes)?;
-    let lock = read_lock(&file, input.directory(), None)?;
-    Ok(assemble(ID, input, lock))
+    let lock = read_lock(&file, input.directory(), None);
+    assemble_freeing(file, input, lock)
+}
+
+/// Assembles the lock while the pool frees the tree it was read from (tens of thousands of
+/// nodes on a large lock, allocated by the pool's threads when they parsed it).
+fn assemble_freeing(
+    file: TomlFile<'_>,
+    input: &Input<'_>,
+    lock: Result<Lock, ExtractError>,
+) -> Result<Extraction, ExtractError> {
+    let ((), extraction) = rayon::join(
+        move || drop(file),
+        || lock.map(|lock| assemble(ID, input, lock)),
+    );
+    extraction
 }
 
 fn accepts(path: &Path) -> bool {
