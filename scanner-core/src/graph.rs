@@ -62,9 +62,27 @@ impl GraphBuilder {
         kind: EdgeKind,
         details: &EdgeDetails,
     ) -> bool {
-        let (Some(&from), Some(&to)) = (self.ids.get(from), self.ids.get(to)) else {
+        let (Some(from), Some(to)) = (self.number(from), self.number(to)) else {
             return false;
         };
+        self.add_edge_between(from, to, kind, details);
+        true
+    }
+
+    /// The number of the component of `key`, for [`GraphBuilder::add_edge_between`].
+    pub fn number(&self, key: &ComponentKey) -> Option<usize> {
+        self.ids.get(key).copied()
+    }
+
+    /// [`GraphBuilder::add_edge_with`] between components known by their numbers: a caller
+    /// adding many edges from one component looks its key up once.
+    pub fn add_edge_between(
+        &mut self,
+        from: usize,
+        to: usize,
+        kind: EdgeKind,
+        details: &EdgeDetails,
+    ) {
         match self.edges.entry((from, to, kind)) {
             std::collections::btree_map::Entry::Occupied(mut existing) => {
                 existing.get_mut().merge(details)
@@ -73,7 +91,6 @@ impl GraphBuilder {
                 vacant.insert(details.clone());
             }
         }
-        true
     }
 
     /// Marks a known component as a root; returns false when it is unknown.

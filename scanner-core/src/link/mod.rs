@@ -553,6 +553,8 @@ pub fn merge(
     }
     for (mut extraction, keys) in extractions.into_iter().zip(candidates) {
         diagnostics.append(&mut extraction.diagnostics);
+        // A package's references come together: its number is looked up once for the run.
+        let mut from_number: Option<(&ComponentKey, Option<usize>)> = None;
         for (index, reference) in extraction.references.iter().enumerate() {
             let found: Vec<&ComponentKey> = match &reference.to {
                 Target::Key(key) => vec![key],
@@ -578,13 +580,19 @@ pub fn merge(
                         .collect()
                 }
             };
+            let from = match from_number {
+                Some((key, number)) if *key == reference.from => number,
+                _ => {
+                    let number = builder.number(&reference.from);
+                    from_number = Some((&reference.from, number));
+                    number
+                }
+            };
             for target in found {
-                if !builder.add_edge_with(
-                    &reference.from,
-                    target,
-                    reference.kind,
-                    &reference.conditions,
-                ) {
+                let ends = from.zip(builder.number(target));
+                if let Some((from, to)) = ends {
+                    builder.add_edge_between(from, to, reference.kind, &reference.conditions);
+                } else {
                     diagnostics.push(Diagnostic::new(
                         DiagnosticCode::DanglingReference,
                         DiagnosticSeverity::Warning,
