@@ -3,8 +3,9 @@
 corpus uv.lock and the example's (issue 19's speed row), with an optional baseline airlock
 build measured in the same run. Runs alternate (baseline, airlock, uv, baseline, ...) so that
 the load of a shared machine hits all of them alike. Prints a Markdown table: median wall time,
-median CPU time (user + sys) and largest peak resident memory (`wait4`'s rusage) per command, and
-the ratios to uv. Not run by CI.
+median CPU time (user + sys) and peak resident memory (`wait4`'s rusage: the median over the
+runs, and the largest in parentheses, since a multi-threaded run's peak varies by about a MiB
+with how its threads met) per command, and the ratios to uv. Not run by CI.
 
 Usage: bench/uv-export.py AIRLOCK [BASELINE_AIRLOCK]
 Environment: UV (default: uv on PATH, else $PERF_TOOLS/venv/bin/uv as bench/compare.sh installs
@@ -66,11 +67,11 @@ def main():
     print(f"Load average at start: {' '.join(open('/proc/loadavg').read().split()[:3])}; "
           f"{RUNS} alternating runs per command after one warm-up; uv: "
           f"{subprocess.run([uv, '--version'], capture_output=True, text=True).stdout.strip()}\n")
-    header = "| uv.lock | airlock | uv export | airlock / uv | CPU airlock / uv | peak RSS airlock / uv |"
+    header = "| uv.lock | airlock | uv export | airlock / uv | CPU airlock / uv | peak RSS median (max) airlock / uv |"
     rule = "|---|---:|---:|---:|---:|---:|"
     if baseline:
         header = ("| uv.lock | baseline | airlock | uv export | baseline / uv | airlock / uv "
-                  "| CPU baseline / airlock / uv | peak RSS baseline / airlock / uv |")
+                  "| CPU baseline / airlock / uv | peak RSS median (max) baseline / airlock / uv |")
         rule = "|---|---:|---:|---:|---:|---:|---:|---:|"
     print(header)
     print(rule)
@@ -92,17 +93,18 @@ def main():
                 samples[key].append(run_once(argv))
         wall = {key: statistics.median(s[0] for s in values) for key, values in samples.items()}
         cpu = {key: statistics.median(s[1] for s in values) for key, values in samples.items()}
-        rss = {key: max(s[2] for s in values) / 1024 for key, values in samples.items()}
+        rss = {key: f"{statistics.median(s[2] for s in values) / 1024:.1f} ({max(s[2] for s in values) / 1024:.1f})"
+               for key, values in samples.items()}
         ms = lambda seconds: f"{seconds * 1000:.1f} ms"
         if baseline:
             print(f"| `{name}` | {ms(wall['baseline'])} | {ms(wall['airlock'])} | {ms(wall['uv'])} "
                   f"| {wall['baseline'] / wall['uv']:.2f}× | **{wall['airlock'] / wall['uv']:.2f}×** "
                   f"| {ms(cpu['baseline'])} / {ms(cpu['airlock'])} / {ms(cpu['uv'])} "
-                  f"| {rss['baseline']:.1f} / {rss['airlock']:.1f} / {rss['uv']:.1f} MiB |")
+                  f"| {rss['baseline']} / {rss['airlock']} / {rss['uv']} MiB |")
         else:
             print(f"| `{name}` | {ms(wall['airlock'])} | {ms(wall['uv'])} "
                   f"| **{wall['airlock'] / wall['uv']:.2f}×** | {ms(cpu['airlock'])} / {ms(cpu['uv'])} "
-                  f"| {rss['airlock']:.1f} / {rss['uv']:.1f} MiB |")
+                  f"| {rss['airlock']} / {rss['uv']} MiB |")
         sys.stdout.flush()
     shutil.rmtree(work, ignore_errors=True)
 
