@@ -17,7 +17,7 @@
 //! What is synced to the disk before the rename: a file built elsewhere and copied here
 //! ([`Target::write_built`]: a bundle, which is carried across an air gap and may be the only
 //! copy). A report is not: it is regenerated from its inputs, and syncing it (two `fsync`s,
-//! 3–8 ms on this project's CI disk) was a fifth of the time of `airlock sbom` on a 1 MB
+//! 3–8 ms on the development VM's disk) was a fifth of the time of `airlock sbom` on a 1 MB
 //! uv.lock. A crash of the machine may lose the newest report, never leave half of it in place
 //! of the previous one on a file system that orders a rename after the data it names (ext4's
 //! default `auto_da_alloc`, XFS, btrfs); the advisory database syncs its own writes.
