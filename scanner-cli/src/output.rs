@@ -20,7 +20,7 @@
 //! 3–8 ms on the development VM's disk) was a fifth of the time of `airlock sbom` on a 1 MB
 //! uv.lock. A crash of the machine may lose the newest report, never leave half of it in place
 //! of the previous one on a file system that orders a rename after the data it names (ext4's
-//! default `auto_da_alloc`, XFS, btrfs); the advisory database syncs its own writes.
+//! default `auto_da_alloc`, btrfs); the advisory database syncs its own writes.
 
 use std::fs::{File, Permissions};
 use std::io::{Read, Write};
