@@ -925,11 +925,12 @@ type Numbered = (usize, Job);
 /// the pool while this thread reads the lock was tried on `airlock sbom` of autogen's uv.lock:
 /// under a millisecond faster, 1 MiB more peak memory; not taken.)
 ///
-/// Why one pool thread is left out: with the calling thread, as many jobs run at once as the
-/// pool has threads (more would only hold more files in memory at once on as many cores), and
-/// the thread left out runs the parallel parts of the jobs (a large lockfile parsed in pieces,
-/// files re-hashed), which a job on the calling thread hands to the pool. Results keep the order
-/// of `jobs`.
+/// Why one drain fewer than the pool has threads: with the calling thread, as many jobs run at
+/// once as the pool has threads (more would only hold more files in memory at once on as many
+/// cores). The parallel parts of the jobs (a large lockfile parsed in pieces, files re-hashed)
+/// go to whichever pool thread is free: the one without a drain when the calling thread is not
+/// one of the pool's, any of them when it is (the CLI runs its scans on the pool). Results keep
+/// the order of `jobs`.
 fn run_jobs(jobs: Vec<Job>, options: &ScanOptions, progress: &ProgressState) -> Vec<JobResult> {
     let (here, pooled): (Vec<Numbered>, Vec<Numbered>) = jobs
         .into_iter()

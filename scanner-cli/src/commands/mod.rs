@@ -41,27 +41,41 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     // mistake to hear about, not a reason to date anything by the wall clock.
     let clock = crate::settings::clock_from_environment()?;
     match &cli.command {
-        Command::Sbom(args) => configured(cli, Judged::Scanned, clock, |settings| {
-            sbom::run(args, cli.color, settings.clock(), verbosity)
+        Command::Sbom(args) => on_pool(|| {
+            configured(cli, Judged::Scanned, clock, |settings| {
+                sbom::run(args, cli.color, settings.clock(), verbosity)
+            })
         }),
-        Command::Scan(args) => configured(cli, Judged::Scanned, clock, |settings| {
-            scan::run(cli, settings, args, verbosity)
+        // A fleet run stays here: see `on_pool`.
+        Command::Scan(args) if args.fleet.report_dir.is_some() => {
+            configured(cli, Judged::Scanned, clock, |settings| {
+                scan::run(cli, settings, args, verbosity)
+            })
+        }
+        Command::Scan(args) => on_pool(|| {
+            configured(cli, Judged::Scanned, clock, |settings| {
+                scan::run(cli, settings, args, verbosity)
+            })
         }),
-        Command::Attest(args) => configured(cli, Judged::Scanned, clock, |settings| {
-            attest::run(cli, settings, args, verbosity)
+        Command::Attest(args) => on_pool(|| {
+            configured(cli, Judged::Scanned, clock, |settings| {
+                attest::run(cli, settings, args, verbosity)
+            })
         }),
-        Command::Diff(args) => {
+        Command::Diff(args) => on_pool(|| {
             let sides = [args.old.clone(), args.new.clone()];
             configured(cli, Judged::Trees(&sides), clock, |settings| {
                 diff::run(cli, settings, args, verbosity)
             })
-        }
-        Command::Verify(args) => configured(
-            cli,
-            Judged::Trees(std::slice::from_ref(&args.path)),
-            clock,
-            |settings| verify::run(cli, settings, args, verbosity),
-        ),
+        }),
+        Command::Verify(args) => on_pool(|| {
+            configured(
+                cli,
+                Judged::Trees(std::slice::from_ref(&args.path)),
+                clock,
+                |settings| verify::run(cli, settings, args, verbosity),
+            )
+        }),
         Command::Db(command) => configured(cli, Judged::Nothing, clock, |settings| {
             db::run(cli, settings, command, verbosity)
         }),
@@ -72,6 +86,20 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
     }
+}
+
+/// Runs a command that scans on a thread of the rayon pool, and waits for it.
+///
+/// Why: a scan hands work to the pool and takes it back a dozen times (the pieces of a lock,
+/// its packages, the components of the document...). From a pool thread, a hand-off starts at
+/// once, that thread taking the first part; from the main thread it waited until a sleeping
+/// worker woke, each time (up to a millisecond on the development VM): 2–3 ms of the 27 of
+/// `airlock sbom` on autogen's uv.lock (docs/PERFORMANCE.md). The pool's threads have the main
+/// thread's stack size (`main.rs`). A fleet run stays on the main thread: its projects run on
+/// threads of their own that hand work to the pool, and a pool thread blocked waiting for them
+/// would be one fewer to take it.
+fn on_pool<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    rayon::scope(|_| work())
 }
 
 /// Loads the configuration once, by the one rule every command shares ([`Settings::load`]),
