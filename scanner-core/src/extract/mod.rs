@@ -21,6 +21,34 @@ pub(crate) mod toml_tree;
 #[cfg(test)]
 mod conformance;
 
+/// The files under `tests/fixtures/projects` whose name is one of `names`, with their text,
+/// in path order: the real lockfiles tests read every one of.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) fn fixture_project_files(names: &[&str]) -> Vec<(std::path::PathBuf, String)> {
+    let projects =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/projects");
+    let mut found = Vec::new();
+    let mut pending = vec![projects];
+    while let Some(directory) = pending.pop() {
+        for entry in std::fs::read_dir(&directory).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path
+                .file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| names.contains(&name))
+            {
+                let text = std::fs::read_to_string(&path).unwrap();
+                found.push((path, text));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
 use std::path::Path;
 
 use crate::component::{Component, ComponentKey, EdgeDetails, EdgeKind, GitReference, Source};

@@ -502,40 +502,27 @@ mod tests {
 
     #[test]
     fn chunked_parse_equals_whole_parse_on_real_lockfiles() {
-        let projects =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/projects");
-        let mut checked = 0;
-        let mut pending = vec![projects];
-        while let Some(directory) = pending.pop() {
-            for entry in std::fs::read_dir(&directory).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    pending.push(path);
-                    continue;
-                }
-                let name = path.file_name().unwrap().to_string_lossy().into_owned();
-                let lockfile = [
-                    "uv.lock",
-                    "poetry.lock",
-                    "pdm.lock",
-                    "Cargo.lock",
-                    "pylock.toml",
-                ];
-                if !lockfile.contains(&name.as_str()) {
-                    continue;
-                }
-                let text = std::fs::read_to_string(&path).unwrap();
-                for parts in [2, 3, 7] {
-                    assert!(
-                        chunked_matches_whole(&text, parts).is_some(),
-                        "{} did not split in {parts}",
-                        path.display()
-                    );
-                }
-                checked += 1;
+        let lockfiles = crate::extract::fixture_project_files(&[
+            "uv.lock",
+            "poetry.lock",
+            "pdm.lock",
+            "Cargo.lock",
+            "pylock.toml",
+        ]);
+        assert!(
+            lockfiles.len() >= 15,
+            "only {} lockfiles found",
+            lockfiles.len()
+        );
+        for (path, text) in &lockfiles {
+            for parts in [2, 3, 7] {
+                assert!(
+                    chunked_matches_whole(text, parts).is_some(),
+                    "{} did not split in {parts}",
+                    path.display()
+                );
             }
         }
-        assert!(checked >= 15, "only {checked} lockfiles found");
     }
 
     fn packages(count: usize) -> String {

@@ -883,23 +883,7 @@ mod tests {
     }
 
     fn fixture_locks() -> Vec<(std::path::PathBuf, String)> {
-        let projects =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/projects");
-        let mut found = Vec::new();
-        let mut pending = vec![projects];
-        while let Some(directory) = pending.pop() {
-            for entry in std::fs::read_dir(&directory).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    pending.push(path);
-                } else if path.file_name().is_some_and(|name| name == "uv.lock") {
-                    let text = std::fs::read_to_string(&path).unwrap();
-                    found.push((path, text));
-                }
-            }
-        }
-        found.sort();
-        found
+        crate::extract::fixture_project_files(&["uv.lock"])
     }
 
     #[test]
