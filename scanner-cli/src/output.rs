@@ -337,14 +337,6 @@ pub fn write_report(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
     Target::resolve(path)?.write(bytes)
 }
 
-/// Frees `value` on the rayon pool instead of here: a scan's graph or a document model is tens
-/// of thousands of allocations, about a millisecond to free one by one on a large lock, and
-/// what follows it (writing the output, then exiting) does not need to wait for that. A value
-/// still queued when the process ends is not freed at all, which costs nothing.
-pub fn free_on_pool<T: Send + 'static>(value: T) {
-    rayon::spawn(move || drop(value));
-}
-
 /// Whether output for `path` goes to standard output (no `-o`, or `-o -`): tables are colored
 /// only there.
 pub fn goes_to_stdout(path: Option<&Path>) -> bool {

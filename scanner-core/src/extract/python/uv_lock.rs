@@ -94,15 +94,17 @@ fn read_whole(input: &Input<'_>) -> Result<Extraction, ExtractError> {
 }
 
 /// Assembles the lock while the pool frees the tree it was read from (tens of thousands of
-/// nodes on a large lock, allocated by the pool's threads when they parsed it).
+/// nodes on a large lock, allocated by the pool's threads when they parsed it). The assembly
+/// comes first: `join` runs it on this thread at once and leaves the freeing for another
+/// thread to take (or for this one, after).
 fn assemble_freeing(
     file: TomlFile<'_>,
     input: &Input<'_>,
     lock: Result<Lock, ExtractError>,
 ) -> Result<Extraction, ExtractError> {
-    let ((), extraction) = rayon::join(
-        move || drop(file),
+    let (extraction, ()) = rayon::join(
         || lock.map(|lock| assemble(ID, input, lock)),
+        move || drop(file),
     );
     extraction
 }
