@@ -423,11 +423,32 @@ impl HashAlgorithm {
     }
 }
 
-/// A digest of a component's artifact, always lowercase hex of the right length.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A digest of a component's artifact, read from hex of the algorithm's length and written as
+/// lowercase hex.
+///
+/// The digest is held as its bytes, inline: a large lock has thousands (one per wheel), and a
+/// heap string each was one allocation and twice the bytes per digest. The order is the order
+/// of the lowercase hex (same algorithm, same length, bytes compared as the hex compares).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Hash {
     algorithm: HashAlgorithm,
-    value: String,
+    /// The digest in `digest[..length]`; the rest is zero.
+    length: u8,
+    digest: [u8; MAX_DIGEST_BYTES],
+}
+
+/// The longest digest airlock reads: SHA-512's 64 bytes.
+const MAX_DIGEST_BYTES: usize = 64;
+
+impl std::fmt::Debug for Hash {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            formatter,
+            "Hash({}:{})",
+            self.algorithm.as_str(),
+            self.value()
+        )
+    }
 }
 
 /// A digest string that does not fit its algorithm.
@@ -444,18 +465,36 @@ impl Hash {
     /// A digest of `algorithm` from hex text: trimmed, of the algorithm's length, lowercased.
     pub fn new(algorithm: HashAlgorithm, value: &str) -> Result<Hash, InvalidHash> {
         let value = value.trim();
-        if value.len() != algorithm.hex_length()
-            || !value.bytes().all(|byte| byte.is_ascii_hexdigit())
+        let invalid = || InvalidHash {
+            algorithm,
+            value: value.chars().take(200).collect(),
+        };
+        let hex = value.as_bytes();
+        let length = algorithm.hex_length() / 2;
+        if hex.len() != algorithm.hex_length()
+            || length > MAX_DIGEST_BYTES
+            || !hex.iter().all(u8::is_ascii_hexdigit)
         {
-            return Err(InvalidHash {
-                algorithm,
-                value: value.chars().take(200).collect(),
-            });
+            return Err(invalid());
+        }
+        let mut digest = [0; MAX_DIGEST_BYTES];
+        for (byte, pair) in digest.iter_mut().zip(hex.chunks_exact(2)) {
+            if let [high, low] = pair {
+                *byte = nibble(*high) << 4 | nibble(*low);
+            }
         }
         Ok(Hash {
             algorithm,
-            value: value.to_ascii_lowercase(),
+            length: u8::try_from(length).map_err(|_| invalid())?,
+            digest,
         })
+    }
+
+    /// The digest's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        self.digest
+            .get(..usize::from(self.length))
+            .unwrap_or_default()
     }
 
     /// The algorithm of the digest.
@@ -464,8 +503,40 @@ impl Hash {
     }
 
     /// The digest as lowercase hex.
-    pub fn value(&self) -> &str {
-        &self.value
+    pub fn value(&self) -> String {
+        let mut hex = String::with_capacity(self.bytes().len() * 2);
+        self.write_hex(&mut hex);
+        hex
+    }
+
+    /// Appends the digest as lowercase hex to `out`.
+    pub fn write_hex(&self, out: &mut String) {
+        let mut hex = [0; MAX_DIGEST_BYTES * 2];
+        for (pair, byte) in hex.chunks_exact_mut(2).zip(self.bytes()) {
+            if let [high, low] = pair {
+                *high = hex_digit(byte >> 4);
+                *low = hex_digit(byte & 0x0f);
+            }
+        }
+        let length = self.bytes().len() * 2;
+        out.push_str(
+            std::str::from_utf8(hex.get(..length).unwrap_or_default()).unwrap_or_default(),
+        );
+    }
+}
+
+/// The value of a hex digit already checked to be one (`0-9`, `a-f`, `A-F`): the low four
+/// bits, plus 9 for a letter (bit 6 set). Branch-free, so a digest decodes in wide steps.
+fn nibble(digit: u8) -> u8 {
+    (digit & 0x0f) + 9 * (digit >> 6)
+}
+
+/// The lowercase hex digit of a value below 16.
+fn hex_digit(value: u8) -> u8 {
+    if value < 10 {
+        b'0' + value
+    } else {
+        b'a' - 10 + value
     }
 }
 
@@ -573,7 +644,22 @@ mod tests {
     fn hashes_are_validated_and_lowercased() {
         let hash = Hash::new(HashAlgorithm::Sha256, &"AB".repeat(32)).unwrap();
         assert_eq!(hash.value(), "ab".repeat(32));
+        assert_eq!(hash.bytes(), [0xab; 32]);
+        let mixed = "0123456789abcdefABCDEF".repeat(6);
+        let sha512 = Hash::new(HashAlgorithm::Sha512, &mixed[..128]).unwrap();
+        assert_eq!(sha512.value(), mixed[..128].to_ascii_lowercase());
         assert!(Hash::new(HashAlgorithm::Sha256, "abc").is_err());
+        assert!(Hash::new(HashAlgorithm::Sha256, &format!("{}g", "a".repeat(63))).is_err());
+        assert!(Hash::new(HashAlgorithm::Sha256, &"é".repeat(32)).is_err());
+        // Ordered as their lowercase hex is ordered.
+        let mut hexes = ["0f", "f0", "a9", "9a", "00", "ff"].map(|pair| pair.repeat(32));
+        let mut hashes: Vec<Hash> = hexes
+            .iter()
+            .map(|hex| Hash::new(HashAlgorithm::Sha256, hex).unwrap())
+            .collect();
+        hexes.sort();
+        hashes.sort();
+        assert_eq!(hashes.iter().map(Hash::value).collect::<Vec<_>>(), hexes);
         assert!(Hash::new(HashAlgorithm::Sha256, &"zz".repeat(32)).is_err());
         assert_eq!(
             HashAlgorithm::from_name("SHA-256"),

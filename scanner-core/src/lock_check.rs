@@ -74,7 +74,7 @@ pub fn locked_packages(graph: &DependencyGraph) -> LockedPackages {
             .hashes
             .iter()
             .filter(|hash| hash.algorithm() == HashAlgorithm::Sha256)
-            .map(|hash| hash.value().to_ascii_lowercase())
+            .map(|hash| hash.value())
             .collect();
         let markers = incoming.get(key);
         let conditional = component.facts.marker.clone().or_else(|| {
@@ -532,7 +532,7 @@ fn read_vendored(directories: &[String], folder: &mut Folder) {
             .hashes
             .iter()
             .find(|hash| hash.algorithm() == HashAlgorithm::Sha256)
-            .map(|hash| hash.value().to_ascii_lowercase());
+            .map(|hash| hash.value());
         match sha256 {
             Some(sha256) => folder.artifacts.push(Artifact {
                 path: artifact.path.clone(),

@@ -5,6 +5,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use crate::ecosystem::Ecosystem;
 
@@ -35,10 +36,26 @@ pub enum NameError {
 pub const MAX_NAME_LENGTH: usize = 512;
 
 /// A package name: compared, hashed and ordered by its normalized form only.
-#[derive(Debug, Clone)]
+///
+/// Both spellings live in one shared string (the normalized form, then the original when it
+/// differs): a name is copied into every key, reference and edge that mentions the package, and
+/// a copy is then a reference count, not two allocations (issue 19, `docs/PERFORMANCE.md`).
+#[derive(Clone)]
 pub struct PackageName {
-    normalized: String,
-    original: String,
+    /// `normalized` then, when the spelling differs, `original`.
+    text: Arc<str>,
+    /// Where `normalized` ends in `text` (`text.len()` when the spellings are the same).
+    split: usize,
+}
+
+impl fmt::Debug for PackageName {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("PackageName")
+            .field("normalized", &self.normalized())
+            .field("original", &self.original())
+            .finish()
+    }
 }
 
 impl PackageName {
@@ -65,20 +82,35 @@ impl PackageName {
                 name: trimmed.to_owned(),
             });
         }
+        let mut text = normalize(ecosystem, trimmed);
+        let split = text.len();
+        if text != trimmed {
+            text.push_str(trimmed);
+        }
         Ok(PackageName {
-            normalized: normalize(ecosystem, trimmed),
-            original: trimmed.to_owned(),
+            text: Arc::from(text),
+            split,
         })
     }
 
     /// The identity form.
     pub fn normalized(&self) -> &str {
-        &self.normalized
+        self.text.get(..self.split).unwrap_or_default()
+    }
+
+    /// The identity form's bytes, for comparing and hashing: names are compared in every key
+    /// lookup, and the bytes need no check that `split` falls between characters.
+    fn identity(&self) -> &[u8] {
+        self.text.as_bytes().get(..self.split).unwrap_or_default()
     }
 
     /// The spelling found in the input.
     pub fn original(&self) -> &str {
-        &self.original
+        match self.text.get(self.split..) {
+            Some(original) if !original.is_empty() => original,
+            // The same spelling, stored once (a name is never empty).
+            _ => &self.text,
+        }
     }
 }
 
@@ -131,13 +163,13 @@ fn pep503(name: &str) -> String {
 
 impl PartialEq for PackageName {
     fn eq(&self, other: &Self) -> bool {
-        self.normalized == other.normalized
+        self.identity() == other.identity()
     }
 }
 impl Eq for PackageName {}
 impl Hash for PackageName {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.normalized.hash(state);
+        self.identity().hash(state);
     }
 }
 impl PartialOrd for PackageName {
@@ -147,12 +179,13 @@ impl PartialOrd for PackageName {
 }
 impl Ord for PackageName {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.normalized.cmp(&other.normalized)
+        // Byte order is the order of `str`.
+        self.identity().cmp(other.identity())
     }
 }
 impl fmt::Display for PackageName {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(&self.original)
+        formatter.write_str(self.original())
     }
 }
 
@@ -182,6 +215,15 @@ mod tests {
         let b = PackageName::new(Ecosystem::PyPI, "typing-extensions").unwrap();
         assert_eq!(a, b);
         assert_eq!(a.original(), "Typing_Extensions");
+        assert_eq!(a.normalized(), "typing-extensions");
+        assert_eq!(b.original(), "typing-extensions");
+        assert_eq!(b.normalized(), "typing-extensions");
+        assert_eq!(a.to_string(), "Typing_Extensions");
+        // A one-letter name, the same in both forms and not.
+        let x = PackageName::new(Ecosystem::PyPI, "X").unwrap();
+        assert_eq!((x.normalized(), x.original()), ("x", "X"));
+        let x = PackageName::new(Ecosystem::PyPI, "x").unwrap();
+        assert_eq!((x.normalized(), x.original()), ("x", "x"));
         let c = PackageName::new(Ecosystem::CratesIo, "serde_json").unwrap();
         let d = PackageName::new(Ecosystem::CratesIo, "serde-json").unwrap();
         assert_ne!(c, d);

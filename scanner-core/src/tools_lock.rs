@@ -112,7 +112,7 @@ fn declared(graph: &DependencyGraph) -> Vec<Declared<'_>> {
                     .hashes
                     .iter()
                     .find(|hash| hash.algorithm() == HashAlgorithm::Sha256)
-                    .map(|hash| hash.value().to_owned()),
+                    .map(|hash| hash.value()),
                 component,
             }
         })

@@ -109,7 +109,7 @@ fn packages_checksums_and_edges_match_an_independent_parser() {
                     (
                         c.key.name.original().to_owned(),
                         c.key.version.clone().unwrap(),
-                        hash.value().to_owned(),
+                        hash.value(),
                     )
                 })
             })

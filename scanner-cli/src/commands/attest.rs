@@ -396,7 +396,7 @@ pub(super) fn scan_digests(report: &ScanReport) -> BTreeMap<String, String> {
             .iter()
             .filter(|hash| hash.algorithm() == HashAlgorithm::Sha256);
         if let (true, Some(hash), None) = (hashed_by_driver, sha256.next(), sha256.next()) {
-            digests.insert(path.clone(), hash.value().to_owned());
+            digests.insert(path.clone(), hash.value());
         }
     }
     digests

@@ -193,7 +193,7 @@ fn hashes(components: &[&Component]) -> BTreeMap<HashAlgorithm, BTreeSet<String>
         for hash in &component.hashes {
             map.entry(hash.algorithm())
                 .or_default()
-                .insert(hash.value().to_owned());
+                .insert(hash.value());
         }
     }
     map

@@ -47,7 +47,7 @@ struct JsonComponent<'a> {
     kind: &'static str,
     scope: Option<&'static str>,
     source: JsonSource<'a>,
-    hashes: Vec<JsonHash<'a>>,
+    hashes: Vec<JsonHash>,
     licenses: Vec<&'a str>,
     flags: Vec<&'static str>,
     properties: BTreeMap<String, String>,
@@ -75,9 +75,9 @@ struct JsonSource<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonHash<'a> {
+struct JsonHash {
     algorithm: &'static str,
-    value: &'a str,
+    value: String,
 }
 
 #[derive(Serialize)]

@@ -167,7 +167,7 @@ fn package(
         package_checksum: component
             .hashes
             .iter()
-            .map(|hash| Checksum::new(checksum_algorithm(hash.algorithm()), hash.value()))
+            .map(|hash| Checksum::new(checksum_algorithm(hash.algorithm()), &hash.value()))
             .collect(),
         concluded_license: noassertion(),
         declared_license: licenses.declared(&component.licenses).or_else(noassertion),

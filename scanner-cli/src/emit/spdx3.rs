@@ -179,7 +179,7 @@ fn package(
             .map(|hash| Hash {
                 kind: "Hash".to_owned(),
                 algorithm: algorithm(hash.algorithm()).to_owned(),
-                hash_value: hash.value().to_owned(),
+                hash_value: hash.value(),
             })
             .collect(),
         external_identifier: Vec::new(),

@@ -55,8 +55,8 @@ pub(super) fn check(graph: &DependencyGraph) -> Vec<Finding> {
             .find(|hash| hash.algorithm() == HashAlgorithm::Sha256)
             .map(|hash| hash.value());
         for expected in &weights.expected_sha256 {
-            let Some(actual) = actual else { continue };
-            if actual != expected.sha256 {
+            let Some(actual) = &actual else { continue };
+            if *actual != expected.sha256 {
                 let mut finding = Finding::new(
                     graph,
                     RuleId::ModelIntegrityMismatch,

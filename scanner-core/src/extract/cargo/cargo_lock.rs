@@ -485,7 +485,7 @@ checksum = "DDC6F9CC94D67C0E21AAF7EDA3A010FD3AF78EBF6E096AA6E2E13C79749CCE4F"
         );
         let hash = serde.hashes.iter().next().unwrap();
         assert_eq!(
-            (hash.algorithm(), hash.value()),
+            (hash.algorithm(), hash.value().as_str()),
             (
                 HashAlgorithm::Sha256,
                 "ddc6f9cc94d67c0e21aaf7eda3a010fd3af78ebf6e096aa6e2e13c79749cce4f"

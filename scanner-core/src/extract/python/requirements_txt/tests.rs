@@ -125,7 +125,7 @@ fn pins_extras_markers_hashes_and_continuations() {
         Some(3),
         "a continued line is numbered by its first line"
     );
-    let hashes: Vec<(HashAlgorithm, &str)> = certifi
+    let hashes: Vec<(HashAlgorithm, String)> = certifi
         .hashes
         .iter()
         .map(|h| (h.algorithm(), h.value()))
@@ -133,8 +133,8 @@ fn pins_extras_markers_hashes_and_continuations() {
     assert_eq!(
         hashes,
         [
-            (HashAlgorithm::Sha256, a.as_str()),
-            (HashAlgorithm::Sha256, b.as_str())
+            (HashAlgorithm::Sha256, a.clone()),
+            (HashAlgorithm::Sha256, b.clone())
         ]
     );
     let numpys: Vec<&str> = extraction
