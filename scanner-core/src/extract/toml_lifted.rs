@@ -1,11 +1,13 @@
-//! Values of one-line inline tables (uv.lock's `wheels = [...]` and `sdist = {...}`), read by a
-//! strict recognizer instead of the TOML tree, so that a 1 MB lock is not three quarters tree.
+//! Values of one-line inline tables (uv.lock's `wheels = [...]`, `sdist = {...}`,
+//! `dependencies = [...]` and `source = {...}`), read by a strict recognizer instead of the TOML
+//! tree, so that a 1 MB lock is not three quarters tree.
 //!
 //! Why: in a uv.lock, the wheel entries (`{ url = "...", hash = "sha256:...", size = N,
 //! upload-time = "..." }`, one per line) and the sdists are 88 % of autogen's lock, and airlock
 //! reads one field of them. Building toml's tree for them (a map per entry, every string
 //! decoded) was most of the time `airlock sbom` spent on a large lock (issue 19,
-//! `docs/PERFORMANCE.md`).
+//! `docs/PERFORMANCE.md`). The dependency items and sources are most of the rest: a map each,
+//! 3,000 on autogen's lock.
 //!
 //! How, and why it reads exactly what a TOML parser reads (TOML 1.0 and 1.1,
 //! <https://toml.io/en/v1.1.0#array>, <https://toml.io/en/v1.1.0#inline-table>):
@@ -13,9 +15,10 @@
 //!    (one table) and runs the recognizer from its bracket. It accepts a strict subset of the
 //!    TOML grammar, nothing else: newlines, spaces and tabs between array items, a trailing
 //!    comma, and items that are non-empty one-line inline tables of bare keys, each key once,
-//!    whose values are basic strings without escapes or control characters, or unsigned
-//!    decimal integers without leading zeros of at most 18 digits. Anything else (a comment, an
-//!    escape, a CR, a dotted key, a float, a date-time...) leaves that value to the TOML parser.
+//!    whose values are basic strings without escapes or control characters, unsigned decimal
+//!    integers without leading zeros of at most 18 digits, or one-line arrays of such strings
+//!    (uv's `extra = ["a", "b"]`). Anything else (a comment, an escape, a CR, a dotted key, a
+//!    float, a date-time, a nested table...) leaves that value to the TOML parser.
 //! 2. A copy of the text is made with each recognized value emptied (an array keeps only its
 //!    newlines, a table becomes `{}`), so it parses as an empty array or table and every line
 //!    keeps its number (spans after the first value move; airlock uses spans only for line
@@ -38,20 +41,34 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-/// A recognized value: an escape-free basic string (without its quotes) or an integer.
+/// A recognized value: an escape-free basic string (without its quotes), an integer, or a
+/// one-line array of such strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LiftedValue<'t> {
     String(&'t str),
     Integer(i64),
+    /// The text between the brackets, already recognized: see [`LiftedValue::strings`].
+    Strings(&'t str),
 }
 
-impl LiftedValue<'_> {
+impl<'t> LiftedValue<'t> {
     /// What the value is, worded as `toml_tree::describe` words it.
     pub(crate) fn describe(&self) -> &'static str {
         match self {
             LiftedValue::String(_) => "a string",
             LiftedValue::Integer(_) => "an integer",
+            LiftedValue::Strings(_) => "an array",
         }
+    }
+
+    /// The items of a [`LiftedValue::Strings`] (nothing for the other kinds), without quotes.
+    pub(crate) fn strings(&self) -> impl Iterator<Item = &'t str> {
+        let inside = match self {
+            LiftedValue::Strings(inside) => *inside,
+            LiftedValue::String(_) | LiftedValue::Integer(_) => "",
+        };
+        // Recognized: quoted items without escapes, so every other quote opens or closes one.
+        inside.split('"').skip(1).step_by(2)
     }
 }
 
@@ -206,19 +223,21 @@ impl<'t> Lifted<'t> {
     }
 }
 
+/// A key whose values are lifted: its shape, and the fields kept of its tables (every field
+/// is checked all the same).
+pub(crate) type LiftedKey = (&'static str, Shape, &'static [&'static str]);
+
 /// Finds the `KEY = [` (or `KEY = {`) lines of `text` for each of `keys`, recognizes their
 /// values and leaves them empty in a copy; `None` when nothing was recognized (the caller
 /// parses `text` as it is). `tables` names the array of tables whose elements hold the values
-/// (`package` in uv.lock). Of each table, only the fields named in `kept` are kept (every field
-/// is checked all the same).
+/// (`package` in uv.lock).
 pub(crate) fn lift<'t>(
     text: &'t str,
     tables: &'static str,
-    keys: &[(&'static str, Shape)],
-    kept: &[&str],
+    keys: &[LiftedKey],
 ) -> Option<Lifted<'t>> {
-    let mut starts: Vec<(usize, &'static str, Shape)> = Vec::new();
-    for &(key, shape) in keys {
+    let mut starts: Vec<(usize, &'static str, Shape, &'static [&'static str])> = Vec::new();
+    for &(key, shape, kept) in keys {
         let open = match shape {
             Shape::Tables => '[',
             Shape::Table => '{',
@@ -227,13 +246,13 @@ pub(crate) fn lift<'t>(
         // memmem's vectorized search: `str::match_indices` walked the 1 MB byte by byte.
         starts.extend(
             memchr::memmem::find_iter(text.as_bytes(), needle.as_bytes())
-                .map(|position| (position + needle.len() - 1, key, shape)),
+                .map(|position| (position + needle.len() - 1, key, shape, kept)),
         );
     }
-    starts.sort_unstable_by_key(|&(open, _, _)| open);
+    starts.sort_unstable_by_key(|&(open, _, _, _)| open);
     let recognized: Vec<Option<LiftedArray<'t>>> = starts
         .par_iter()
-        .map(|&(open, key, shape)| recognize(text, open, key, shape, kept))
+        .map(|&(open, key, shape, kept)| recognize(text, open, key, shape, kept))
         .collect();
     let mut arrays: Vec<LiftedArray<'t>> = Vec::new();
     for array in recognized.into_iter().flatten() {
@@ -277,6 +296,26 @@ fn basic_string(rest: &[u8]) -> Option<usize> {
         .iter()
         .fold(false, |found, &byte| found | (byte < 0x20) | (byte == 0x7f));
     (!control && rest.get(length) == Some(&b'"')).then_some(length)
+}
+
+/// The one-line array of escape-free basic strings at `bytes[open] == '['` (possibly empty, a
+/// trailing comma allowed, as TOML allows); returns the offset after its `]`.
+fn string_array(bytes: &[u8], open: usize) -> Option<usize> {
+    let mut at = open + 1;
+    loop {
+        skip_blank(bytes, &mut at);
+        match bytes.get(at)? {
+            b']' => return Some(at + 1),
+            b'"' => at += 1 + basic_string(bytes.get(at + 1..)?)? + 1,
+            _ => return None,
+        }
+        skip_blank(bytes, &mut at);
+        match bytes.get(at)? {
+            b',' => at += 1,
+            b']' => return Some(at + 1),
+            _ => return None,
+        }
+    }
 }
 
 /// The largest number of digits accepted in an integer: every such number fits in an i64,
@@ -400,6 +439,10 @@ fn inline_table<'t>(
                 at += 1;
                 LiftedValue::String(content)
             }
+            b'[' => {
+                at = string_array(bytes, at)?;
+                LiftedValue::Strings(text.get(value_start + 1..at - 1)?)
+            }
             b'0'..=b'9' => {
                 while bytes.get(at).is_some_and(u8::is_ascii_digit) {
                     at += 1;
@@ -445,7 +488,10 @@ mod tests {
         )
     }
 
-    const UV: &[(&str, Shape)] = &[("wheels", Shape::Tables), ("sdist", Shape::Table)];
+    const UV: &[LiftedKey] = &[
+        ("wheels", Shape::Tables, &["hash"]),
+        ("sdist", Shape::Table, &["hash"]),
+    ];
 
     #[test]
     fn reads_uv_wheel_lines() {
@@ -469,6 +515,20 @@ mod tests {
     }
 
     #[test]
+    fn reads_string_arrays() {
+        let text = "w = [ { name = \"a\", extra = [\"x\", \"\", \"y z\",] }, { extra = [] } ]";
+        let array = recognize(text, 4, "w", Shape::Tables, &["extra"]).expect("recognized");
+        let tables: Vec<_> = array.tables().collect();
+        let extras: Vec<Vec<&str>> = tables
+            .iter()
+            .map(|table| table.get("extra").unwrap().strings().collect())
+            .collect();
+        assert_eq!(extras, [vec!["x", "", "y z"], vec![]]);
+        assert_eq!(tables[0].get("extra").unwrap().describe(), "an array");
+        assert_eq!(LiftedValue::String("x").strings().count(), 0);
+    }
+
+    #[test]
     fn accepts_what_toml_accepts_in_the_subset() {
         for text in [
             "w = []",
@@ -476,6 +536,9 @@ mod tests {
             "w = [ {a=\"x\"} ]",
             "w = [{a = 1},{b = 2},]",
             "w = [\n\t{ a = \"é\" },\n\n]",
+            "w = [ { a = [] } ]",
+            "w = [ { a = [\"x\", \"y\"] } ]",
+            "w = [ { a = [ \"x\" , \"\" ,] } ]",
         ] {
             assert!(lifted_array(text).is_some(), "{text}");
             let parsed: Result<toml::de::DeTable<'_>, _> =
@@ -506,7 +569,15 @@ mod tests {
             "w = [ { a = \"x\" }",                 // unterminated
             "w = [ { a = \"x",                     // unterminated string
             "w = [ { a = \"x\u{7f}\" } ]",         // DEL
-            "w = [ { a = [1] } ]",                 // a nested array
+            "w = [ { a = [1] } ]",                 // an array of integers
+            "w = [ { a = [\"x\" \"y\"] } ]",       // no comma
+            "w = [ { a = [\"x\\n\"] } ]",          // an escape in an item
+            "w = [ { a = [\"x\",\n] } ]",          // an array over two lines
+            "w = [ { a = [[\"x\"]] } ]",           // a nested array
+            "w = [ { a = ['x'] } ]",               // a literal string item
+            "w = [ { a = [\"x\", 1] } ]",          // mixed items
+            "w = [ { a = [,] } ]",                 // a lone comma (TOML refuses it)
+            "w = [ { a = { b = \"x\" } } ]",       // a nested table
         ] {
             assert!(lifted_array(text).is_none(), "{text:?}");
         }
@@ -515,7 +586,7 @@ mod tests {
     #[test]
     fn empties_the_arrays_and_keeps_every_line() {
         let text = "version = 1\n[[package]]\nname = \"a\"\nwheels = [\n    { hash = \"sha256:é\" },\n\n    { hash = \"sha256:b\" }]\nsize = 1\n[[package]]\nname = \"b\"\nwheels = [{ hash = \"sha256:c\" }]\n";
-        let lifted = lift(text, "package", UV, &["hash"]).expect("two arrays");
+        let lifted = lift(text, "package", UV).expect("two arrays");
         assert_eq!(
             lifted.text,
             "version = 1\n[[package]]\nname = \"a\"\nwheels = [\n\n\n]\nsize = 1\n[[package]]\nname = \"b\"\nwheels = []\n"
@@ -542,12 +613,12 @@ mod tests {
     fn an_array_the_parser_does_not_place_under_a_package_is_not_claimed() {
         // Inside a multi-line string, the `wheels = [` line is text, not an array.
         let text = "[[package]]\nname = \"a\"\ndescription = \"\"\"\nwheels = [\n    { hash = \"sha256:aa\" },\n]\n\"\"\"\n";
-        let lifted = lift(text, "package", UV, &["hash"]).expect("recognized as text");
+        let lifted = lift(text, "package", UV).expect("recognized as text");
         let root = toml::de::DeTable::parse(&lifted.text).unwrap().into_inner();
         assert!(!lifted.claimed_by(&root));
         // Under another table.
         let text = "[[package]]\nname = \"a\"\n[package.metadata]\nwheels = [\n    { hash = \"sha256:aa\" },\n]\n";
-        let lifted = lift(text, "package", UV, &["hash"]).expect("recognized");
+        let lifted = lift(text, "package", UV).expect("recognized");
         let root = toml::de::DeTable::parse(&lifted.text).unwrap().into_inner();
         assert!(!lifted.claimed_by(&root));
     }

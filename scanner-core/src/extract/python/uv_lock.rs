@@ -27,7 +27,7 @@ use crate::component::{
 };
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::ecosystem::Ecosystem;
-use crate::extract::toml_lifted::{self, Lifted, LiftedTable, LiftedValue, Shape};
+use crate::extract::toml_lifted::{self, Lifted, LiftedKey, LiftedTable, LiftedValue, Shape};
 use crate::extract::{
     join_path, ExtractError, Extraction, ExtractorId, FileMatch, Format, Input, Join,
     LockedProject, NamedTarget, Parse, Reference, Requirement, Role, Sample, Syntax, Target,
@@ -70,14 +70,36 @@ impl Parse for UvLockExtractor {
 }
 
 /// The values taken out of the text before it is parsed: the wheel lists and sdists, most of
-/// a lock's bytes, of which airlock reads only the `hash`.
-const LIFTED: &[(&str, Shape)] = &[("wheels", Shape::Tables), ("sdist", Shape::Table)];
+/// a lock's bytes, of which airlock reads only the `hash`; the dependency lists and sources,
+/// most of the tables that are left.
+const LIFTED: &[LiftedKey] = &[
+    ("wheels", Shape::Tables, &["hash"]),
+    ("sdist", Shape::Table, &["hash"]),
+    (
+        "dependencies",
+        Shape::Tables,
+        &["name", "version", "source", "marker", "extra"],
+    ),
+    ("source", Shape::Table, SOURCE_KINDS),
+];
+
+/// The keys of a `source` table that name its kind, in the order the tree's map iterates them
+/// (by key): of several, the first is read.
+const SOURCE_KINDS: &[&str] = &[
+    "directory",
+    "editable",
+    "git",
+    "path",
+    "registry",
+    "url",
+    "virtual",
+];
 
 /// The lock read from a copy with its wheels and sdists taken out, or `None` when that copy
 /// cannot be used (nothing recognized, or not where the recognizer left it).
 fn read_lifted(input: &Input<'_>) -> Option<Result<Extraction, ExtractError>> {
     let text = std::str::from_utf8(input.bytes).ok()?;
-    let lifted = toml_lifted::lift(text, "package", LIFTED, &["hash"])?;
+    let lifted = toml_lifted::lift(text, "package", LIFTED)?;
     let file = TomlFile::parse(input.path, lifted.text.as_bytes()).ok()?;
     if !lifted.claimed_by(&file.root) {
         return None;
@@ -323,55 +345,93 @@ struct ReadSource {
 }
 
 fn read_source(node: &Node<'_>, directory: &str) -> Result<ReadSource, String> {
-    let (kind, location): (String, String) = match node.get_ref() {
+    let (kind, location): (&str, &str) = match node.get_ref() {
         DeValue::Table(table) => {
-            let mut entries = table.iter().filter(|(key, _)| {
-                matches!(
-                    key.get_ref().as_ref(),
-                    "registry" | "git" | "url" | "path" | "directory" | "editable" | "virtual"
-                )
-            });
+            let mut entries = table
+                .iter()
+                .filter(|(key, _)| SOURCE_KINDS.contains(&key.get_ref().as_ref()));
             let Some((kind, value)) = entries.next() else {
-                return Err("`source` names no known source kind".to_owned());
+                return Err(NO_SOURCE_KIND.to_owned());
             };
             let DeValue::String(location) = value.get_ref() else {
-                return Err(format!("`source.{}` must be a string", kind.get_ref()));
+                return Err(source_not_a_string(kind.get_ref()));
             };
-            (kind.get_ref().to_string(), location.to_string())
+            (kind.get_ref(), location)
         }
-        DeValue::String(text) => {
-            let Some((kind, location)) = text.split_once('+') else {
-                return Err(format!("`source = \"{text}\"` is not `kind+location`"));
-            };
-            let kind = if kind == "direct" { "url" } else { kind };
-            (kind.to_owned(), location.to_owned())
-        }
-        other => {
-            return Err(format!(
-                "`source` must be a table, found {}",
-                super::toml_tree::describe(other)
-            ))
-        }
+        DeValue::String(text) => source_string(text)?,
+        other => return Err(source_not_a_table(super::toml_tree::describe(other))),
     };
+    source_of(kind, location, directory)
+}
+
+/// [`read_source`] of a value read by `toml_lifted`: a table, or the early string form.
+fn read_lifted_source(value: SourceValue<'_, '_>, directory: &str) -> Result<ReadSource, String> {
+    let (kind, location) = match value {
+        SourceValue::Table(table) => {
+            let Some((kind, value)) = SOURCE_KINDS
+                .iter()
+                .find_map(|kind| Some((*kind, table.get(kind)?)))
+            else {
+                return Err(NO_SOURCE_KIND.to_owned());
+            };
+            let LiftedValue::String(location) = value else {
+                return Err(source_not_a_string(kind));
+            };
+            (kind, location)
+        }
+        SourceValue::Value(LiftedValue::String(text)) => source_string(text)?,
+        SourceValue::Value(other) => return Err(source_not_a_table(other.describe())),
+    };
+    source_of(kind, location, directory)
+}
+
+/// A `source` read by `toml_lifted`: a package's table, or a dependency's value.
+#[derive(Clone, Copy)]
+enum SourceValue<'a, 't> {
+    Table(&'a LiftedTable<'a, 't>),
+    Value(LiftedValue<'t>),
+}
+
+const NO_SOURCE_KIND: &str = "`source` names no known source kind";
+
+fn source_not_a_string(kind: &str) -> String {
+    format!("`source.{kind}` must be a string")
+}
+
+fn source_not_a_table(found: &str) -> String {
+    format!("`source` must be a table, found {found}")
+}
+
+/// The early string form `kind+location` (`direct+` is a URL).
+fn source_string(text: &str) -> Result<(&str, &str), String> {
+    let Some((kind, location)) = text.split_once('+') else {
+        return Err(format!("`source = \"{text}\"` is not `kind+location`"));
+    };
+    let kind = if kind == "direct" { "url" } else { kind };
+    Ok((kind, location))
+}
+
+/// The source of a `kind` at `location`.
+fn source_of(kind: &str, location: &str, directory: &str) -> Result<ReadSource, String> {
     let local_path = |location: &str| -> String {
         let location = location.strip_prefix("file://").unwrap_or(location);
         join_path(directory, location)
     };
-    let read = match kind.as_str() {
+    let read = match kind {
         "registry" => ReadSource {
             source: if location.contains("://") {
-                index_source(Some(&location))
+                index_source(Some(location))
             } else {
                 // A local directory of distributions used as an index (`--find-links`).
                 Source::Registry {
-                    index: Some(local_path(&location)),
+                    index: Some(local_path(location)),
                 }
             },
             editable: false,
             source_tree: false,
         },
         "git" => ReadSource {
-            source: git_source(&location),
+            source: git_source(location),
             editable: false,
             source_tree: false,
         },
@@ -379,7 +439,7 @@ fn read_source(node: &Node<'_>, directory: &str) -> Result<ReadSource, String> {
             source: Source::Url {
                 url: location
                     .split_once('#')
-                    .map_or(location.as_str(), |(url, _)| url)
+                    .map_or(location, |(url, _)| url)
                     .to_owned(),
             },
             editable: false,
@@ -387,14 +447,14 @@ fn read_source(node: &Node<'_>, directory: &str) -> Result<ReadSource, String> {
         },
         "path" => ReadSource {
             source: Source::Path {
-                path: local_path(&location),
+                path: local_path(location),
             },
             editable: false,
             source_tree: false,
         },
         "directory" | "editable" | "virtual" => ReadSource {
             source: Source::Path {
-                path: local_path(&location),
+                path: local_path(location),
             },
             editable: kind == "editable",
             source_tree: true,
@@ -452,7 +512,15 @@ fn read_package(
         },
     };
     let read = match field(table, "source") {
-        Some(node) => read_source(node, directory).map_err(|message| {
+        Some(node) => match lifted.and_then(|lifted| lifted.array(&node.span())) {
+            Some(source) => source
+                .tables()
+                .next()
+                .ok_or_else(|| NO_SOURCE_KIND.to_owned())
+                .and_then(|table| read_lifted_source(SourceValue::Table(&table), directory)),
+            None => read_source(node, directory),
+        }
+        .map_err(|message| {
             file.warning(
                 &node.span(),
                 format!("{}: {message}; skipped", context(raw_name)),
@@ -538,6 +606,19 @@ fn read_package(
     }
     let mut dependencies = Vec::new();
     for (list, kind, extra) in lists {
+        if let Some(lifted) = lifted.and_then(|lifted| lifted.array(&list.span())) {
+            for item in lifted.tables() {
+                match read_lifted_dependency(&item, directory, kind, extra, file.line(&item.span()))
+                {
+                    Ok(dependency) => dependencies.push(dependency),
+                    Err(message) => diagnostics.push(file.warning(
+                        &item.span(),
+                        format!("{}: {message}; skipped", context(raw_name)),
+                    )),
+                }
+            }
+            continue;
+        }
         let DeValue::Array(items) = list.get_ref() else {
             diagnostics.push(file.warning(
                 &list.span(),
@@ -594,33 +675,92 @@ fn read_dependency(
     let table = as_table(item, "dependency").map_err(|error| error.message)?;
     let name = string_field(table, "name")
         .map_err(|error| error.message)?
-        .ok_or("a dependency without a `name`")?;
+        .ok_or(NO_DEPENDENCY_NAME)?;
     let name = package_name(name)?;
-    let version = string_field(table, "version")
-        .map_err(|error| error.message)?
-        .and_then(|text| locked_version(text, |_| {}));
+    let version = string_field(table, "version").map_err(|error| error.message)?;
     let source = match field(table, "source") {
         Some(node) => Some(read_source(node, directory)?.source),
         None => None,
     };
-    let marker = string_field(table, "marker")
-        .map_err(|error| error.message)?
-        .map(str::to_owned);
-    let marker = match extra {
-        Some(extra) => Some(extra_marker(marker.as_deref(), &normalize_extra(extra))),
-        None => marker,
-    };
+    let marker = string_field(table, "marker").map_err(|error| error.message)?;
     // `extra` (a list) in current files; a single string in some early ones.
-    let mut extras = match field(table, "extra") {
+    let extras = match field(table, "extra") {
         Some(node) => match node.get_ref() {
             DeValue::String(text) => vec![text.to_string()],
             _ => string_list(table, "extra").map_err(|error| error.message)?,
         },
         None => Vec::new(),
     };
+    let line = file.line(&item.span());
+    Ok(locked_dependency(
+        name, version, source, marker, extras, kind, extra, line,
+    ))
+}
+
+/// [`read_dependency`] of an item read by `toml_lifted`: the same checks in the same order,
+/// worded the same (every fixture lock is read both ways in the tests).
+fn read_lifted_dependency(
+    table: &LiftedTable<'_, '_>,
+    directory: &str,
+    kind: EdgeKind,
+    extra: Option<&str>,
+    line: u32,
+) -> Result<LockedDependency, String> {
+    let string = |key: &str| match table.get(key) {
+        None => Ok(None),
+        Some(LiftedValue::String(text)) => Ok(Some(text)),
+        Some(other) => Err(format!(
+            "`{key}` must be a string, found {}",
+            other.describe()
+        )),
+    };
+    let name = string("name")?.ok_or(NO_DEPENDENCY_NAME)?;
+    let name = package_name(name)?;
+    let version = string("version")?;
+    let source = match table.get("source") {
+        Some(value) => Some(read_lifted_source(SourceValue::Value(value), directory)?.source),
+        None => None,
+    };
+    let marker = string("marker")?;
+    let extras = match table.get("extra") {
+        None => Vec::new(),
+        Some(LiftedValue::String(text)) => vec![text.to_owned()],
+        Some(value @ LiftedValue::Strings(_)) => value.strings().map(str::to_owned).collect(),
+        Some(other @ LiftedValue::Integer(_)) => {
+            return Err(format!(
+                "`extra` must be an array, found {}",
+                other.describe()
+            ))
+        }
+    };
+    Ok(locked_dependency(
+        name, version, source, marker, extras, kind, extra, line,
+    ))
+}
+
+const NO_DEPENDENCY_NAME: &str = "a dependency without a `name`";
+
+/// A dependency from its fields as read; `extra` is the optional-dependency group that lists it
+/// (it becomes a marker).
+#[allow(clippy::too_many_arguments)]
+fn locked_dependency(
+    name: PackageName,
+    version: Option<&str>,
+    source: Option<Source>,
+    marker: Option<&str>,
+    mut extras: Vec<String>,
+    kind: EdgeKind,
+    extra: Option<&str>,
+    line: u32,
+) -> LockedDependency {
+    let version = version.and_then(|text| locked_version(text, |_| {}));
+    let marker = match extra {
+        Some(extra) => Some(extra_marker(marker, &normalize_extra(extra))),
+        None => marker.map(str::to_owned),
+    };
     extras.sort();
     extras.dedup();
-    Ok(LockedDependency {
+    LockedDependency {
         name,
         version,
         source,
@@ -630,8 +770,8 @@ fn read_dependency(
             extras,
             relation: None,
         },
-        line: file.line(&item.span()),
-    })
+        line,
+    }
 }
 
 fn normalize_extra(name: &str) -> String {
@@ -907,15 +1047,24 @@ mod tests {
     #[test]
     fn lifted_wheels_read_as_the_tree_reads_them_on_mutated_locks() {
         // Each mutation puts one byte that matters to TOML somewhere in a small lock with
-        // wheels; the two readings must agree, errors included (same message, same line).
+        // wheels, sources and dependency lists; the two readings must agree, errors included
+        // (same message, same line).
         let text = concat!(
             "version = 1\nrevision = 3\nrequires-python = \">=3.10\"\n\n",
             "[[package]]\nname = \"a\"\nversion = \"1.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n",
+            "dependencies = [\n",
+            "    { name = \"b\" },\n",
+            "    { name = \"c\", version = \"3.0\", source = \"registry+https://pypi.org/simple\", extra = [\"x\", \"y\"], marker = \"sys_platform == 'linux'\" },\n",
+            "]\n",
             "sdist = { url = \"https://x/a-1.0.tar.gz\", hash = \"sha256:0000000000000000000000000000000000000000000000000000000000000001\", size = 10 }\n",
             "wheels = [\n",
             "    { url = \"https://x/a-1.0-py3-none-any.whl\", hash = \"sha256:0000000000000000000000000000000000000000000000000000000000000002\", size = 708259, upload-time = \"2025-04-02T02:15:15.439Z\" },\n",
             "    { url = \"https://x/a-1.0-cp310-win32.whl\", hash = \"sha256:0000000000000000000000000000000000000000000000000000000000000003\", size = 12 },\n",
             "]\n\n",
+            "[package.optional-dependencies]\nfast = [\n    { name = \"b\", extra = [\"z\"] },\n]\n\n",
+            "[[package]]\nname = \"c\"\nversion = \"3.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n",
+            "dependencies = [{ name = \"b\", extra = [] }, { name = \"d\" }]\n\n",
+            "[[package]]\nname = \"d\"\nversion = \"4.0\"\nsource = { git = \"https://github.com/d/d?rev=v4#0123456789012345678901234567890123456789\" }\n\n",
             "[[package]]\nname = \"b\"\nversion = \"2.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n",
             "description = \"b, version 2\"\n",
             "wheels = [\n",
@@ -926,6 +1075,7 @@ mod tests {
         assert_eq!(fast, plain);
         assert!(used, "the unmutated lock is read from the lifted copy");
         assert!(fast.contains("0000000000000000000000000000000000000000000000000000000000000003"));
+        assert!(fast.contains("sys_platform == 'linux'"), "{fast}");
         let inserts: &[&str] = &[
             "\"", "\\", "{", "}", ",", "\n", "#", "=", "[", "]", " ", "0", "x", "\r", ".", "'",
             "\"\"\"", "\t", "-", "é", "\u{7f}", "\\u0041",
