@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::Context;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use scanner_core::facts::{properties, Author};
@@ -324,10 +325,12 @@ impl References {
         let mut keys: Vec<&ComponentKey> = keys.into_iter().collect();
         keys.sort();
         keys.dedup();
+        // The purls are formatted on the pool (one per component, each a few allocations); the
+        // numbering of shared references below needs the key order.
+        let bases: Vec<String> = keys.par_iter().map(|key| key.reference()).collect();
         let mut taken = BTreeSet::new();
         let mut by_key = BTreeMap::new();
-        for key in keys {
-            let base = key.reference();
+        for (key, base) in keys.into_iter().zip(bases) {
             let mut candidate = base.clone();
             let mut counter = 2;
             while !taken.insert(candidate.clone()) {

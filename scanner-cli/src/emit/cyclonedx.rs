@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Context;
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use scanner_core::facts::properties::{self, EdgeProperty};
 use scanner_core::facts::Author;
@@ -48,13 +47,7 @@ pub fn document(
     // The serial number is derived from the document itself (the JSON document without a
     // serial), so the same scan gives the same serial and any change gives another. The JSON
     // writer hands over those bytes as it writes them: one serialization, nothing re-read.
-    let derive = |pieces: &[&[u8]]| {
-        let mut hasher = Sha256::new();
-        for piece in pieces {
-            hasher.update(piece);
-        }
-        format!("urn:uuid:{}", common::uuid_from_digest(&hasher.finalize()))
-    };
+    let derive = |digest: &[u8]| format!("urn:uuid:{}", common::uuid_from_digest(digest));
     let (json, serial) =
         model::to_json_with_serial(&bom, derive).context("cannot write CycloneDX JSON")?;
     match encoding {
@@ -121,7 +114,7 @@ fn model_card(card: &ModelCard) -> CdxModelCard {
         })
         .collect();
     let mut list = Vec::new();
-    let mut add = |name: &str, value: &str| list.push(Property::new(name, value));
+    let mut add = |name: &'static str, value: &str| list.push(Property::new(name, value));
     if let Some(library) = &card.library_name {
         add(properties::MODEL_LIBRARY, library);
     }
@@ -255,7 +248,7 @@ fn build(context: &EmitContext<'_>, version: SpecVersion) -> anyhow::Result<Bom>
         .collect();
 
     let mut tool = CdxComponent {
-        kind: "application".to_owned(),
+        kind: "application".into(),
         bom_ref: Some(format!("airlock@{}", env!("CARGO_PKG_VERSION"))),
         name: "airlock".to_owned(),
         version: Some(env!("CARGO_PKG_VERSION").to_owned()),
@@ -292,7 +285,7 @@ fn build(context: &EmitContext<'_>, version: SpecVersion) -> anyhow::Result<Bom>
                 policy
                     .properties()
                     .iter()
-                    .map(|(name, value)| Property::new(name, value))
+                    .map(|(name, value)| Property::new(name.to_string(), value))
                     .collect()
             })
             .unwrap_or_default(),
@@ -419,7 +412,7 @@ pub fn licenses(found: &BTreeSet<String>) -> Vec<LicenseChoice> {
     choices
 }
 
-fn property(name: &str, value: &str) -> Property {
+fn property(name: &'static str, value: &str) -> Property {
     Property::new(name, value)
 }
 
@@ -590,7 +583,10 @@ fn component(
         ));
     }
     for (name, value) in properties::to_properties(&component.facts) {
-        list.push(Property { name, value });
+        list.push(Property {
+            name: name.into(),
+            value,
+        });
     }
     let unknowns = context.unknowns(component);
     if !unknowns.is_empty() {
@@ -600,7 +596,7 @@ fn component(
     list.dedup();
 
     CdxComponent {
-        kind: classification(component.kind).to_owned(),
+        kind: classification(component.kind).into(),
         bom_ref: Some(references.get(key)),
         supplier,
         authors,
@@ -613,13 +609,13 @@ fn component(
             .weights
             .as_ref()
             .map(|weights| format!("{} weights", weights.format.as_str())),
-        scope: component.scope.map(|found| scope(found).to_owned()),
+        scope: component.scope.map(|found| scope(found).into()),
         hashes: component
             .hashes
             .iter()
             .map(|hash| HashEntry {
-                alg: hash_algorithm(hash.algorithm()).to_owned(),
-                content: hash.value().to_owned(),
+                alg: hash_algorithm(hash.algorithm()).into(),
+                content: hash.value(),
             })
             .collect(),
         licenses: licenses(&component.licenses),

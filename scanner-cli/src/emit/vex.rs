@@ -200,7 +200,7 @@ pub fn cyclonedx(context: &EmitContext<'_>) -> anyhow::Result<Vec<u8>> {
         components
             .entry(purl.clone())
             .or_insert_with(|| CdxComponent {
-                kind: "library".to_owned(),
+                kind: "library".into(),
                 bom_ref: Some(purl.clone()),
                 name: key.name.original().to_owned(),
                 version: key.version.clone(),

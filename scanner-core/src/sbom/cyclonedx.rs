@@ -12,8 +12,14 @@
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::xml::{self, Element, XmlError, XmlWriter};
+
+/// Text of the model that the writers take from a fixed vocabulary (`type`, `scope`, a hash's
+/// `alg`, a property's `airlock:` name) and the readers own: a 500-component document holds
+/// thousands, and a copy of each was an allocation.
+pub type Text = std::borrow::Cow<'static, str>;
 
 /// The CycloneDX versions airlock writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -168,7 +174,7 @@ pub struct Contact {
 pub struct Component {
     /// `type`: `library`, `application`, `machine-learning-model`, `data`, `file`, ...
     #[serde(rename = "type", default)]
-    pub kind: String,
+    pub kind: Text,
     /// `bom-ref`: the component's reference within the document, unique, used by `dependencies`.
     #[serde(rename = "bom-ref", default, skip_serializing_if = "Option::is_none")]
     pub bom_ref: Option<String>,
@@ -195,7 +201,7 @@ pub struct Component {
     pub description: Option<String>,
     /// `required`, `optional` or `excluded`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
+    pub scope: Option<Text>,
     /// Digests of the component's artifact.
     #[serde(default, skip_serializing_if = "is_empty")]
     pub hashes: Vec<HashEntry>,
@@ -231,7 +237,7 @@ pub struct Component {
 pub struct HashEntry {
     /// `SHA-256`, `SHA-384`, `SHA-512`, `SHA-1`, `MD5`, `BLAKE2b-256`, ...
     #[serde(default)]
-    pub alg: String,
+    pub alg: Text,
     /// The digest in lowercase hex.
     #[serde(default)]
     pub content: String,
@@ -293,7 +299,7 @@ pub struct ExternalReference {
 pub struct Property {
     /// The property name.
     #[serde(default)]
-    pub name: String,
+    pub name: Text,
     /// The property value, as text.
     #[serde(default)]
     pub value: String,
@@ -301,7 +307,7 @@ pub struct Property {
 
 impl Property {
     /// A property `name` = `value`.
-    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Property {
+    pub fn new(name: impl Into<Text>, value: impl Into<String>) -> Property {
         Property {
             name: name.into(),
             value: value.into(),
@@ -598,15 +604,15 @@ pub fn to_json(bom: &Bom) -> serde_json::Result<Vec<u8>> {
 }
 
 /// The document as pretty JSON ending with a newline, and its `serialNumber`, derived from the
-/// document itself: `derive` is given the bytes of the document as it is written without a
-/// serial number (in pieces, in order) and returns the serial (`urn:uuid:...`), which then goes
-/// in its place after `specVersion`. Every value is serialized once, in one pass, into one
-/// buffer that leaves room for the serial's field (a `urn:uuid` is always as long); what
-/// `serial_number` holds is ignored. The output is what `serde_json::to_writer_pretty` writes
-/// for the document with that serial (a test holds the two equal).
+/// document itself: `derive` is given the SHA-256 of the document as it is written without a
+/// serial number and returns the serial (`urn:uuid:...`), which then goes in its place after
+/// `specVersion`. Every value is serialized once, in one pass, into one buffer that leaves room
+/// for the serial's field (a `urn:uuid` is always as long); what `serial_number` holds is
+/// ignored. The output is what `serde_json::to_writer_pretty` writes for the document with that
+/// serial (a test holds the two equal).
 pub fn to_json_with_serial(
     bom: &Bom,
-    derive: impl FnOnce(&[&[u8]]) -> String,
+    derive: impl FnOnce(&[u8]) -> String,
 ) -> serde_json::Result<(Vec<u8>, String)> {
     let estimate = bom
         .components
@@ -630,19 +636,35 @@ pub fn to_json_with_serial(
     }
     bytes.extend_from_slice(b",\n  \"components\": ");
     pretty_array_on_pool(&mut bytes, &bom.components)?;
-    bytes.extend_from_slice(b",\n  \"dependencies\": ");
-    pretty_value(&mut bytes, &bom.dependencies)?;
-    if !is_empty(&bom.compositions) {
-        bytes.extend_from_slice(b",\n  \"compositions\": ");
-        pretty_value(&mut bytes, &bom.compositions)?;
-    }
-    if let Some(vulnerabilities) = &bom.vulnerabilities {
-        bytes.extend_from_slice(b",\n  \"vulnerabilities\": ");
-        pretty_value(&mut bytes, vulnerabilities)?;
-    }
-    bytes.extend_from_slice(b"\n}");
-    let (before, after) = bytes.split_at(room.start);
-    let serial = derive(&[before, after.get(SERIAL_FIELD_LENGTH..).unwrap_or_default()]);
+    // The rest is serialized while this thread hashes what is written (a megabyte on a large
+    // lock: the hash was the last serial step before the file is written).
+    let (mut hasher, rest) = rayon::join(
+        || {
+            let mut hasher = Sha256::new();
+            hasher.update(bytes.get(..room.start).unwrap_or_default());
+            hasher.update(bytes.get(room.end..).unwrap_or_default());
+            hasher
+        },
+        || -> serde_json::Result<Vec<u8>> {
+            let mut rest = Vec::with_capacity(bom.dependencies.len().saturating_mul(256));
+            rest.extend_from_slice(b",\n  \"dependencies\": ");
+            pretty_array_on_pool(&mut rest, &bom.dependencies)?;
+            if !is_empty(&bom.compositions) {
+                rest.extend_from_slice(b",\n  \"compositions\": ");
+                pretty_value(&mut rest, &bom.compositions)?;
+            }
+            if let Some(vulnerabilities) = &bom.vulnerabilities {
+                rest.extend_from_slice(b",\n  \"vulnerabilities\": ");
+                pretty_value(&mut rest, vulnerabilities)?;
+            }
+            rest.extend_from_slice(b"\n}");
+            Ok(rest)
+        },
+    );
+    let rest = rest?;
+    hasher.update(&rest);
+    bytes.extend_from_slice(&rest);
+    let serial = derive(&hasher.finalize());
     let mut field = Vec::with_capacity(SERIAL_FIELD_LENGTH);
     field.extend_from_slice(b",\n  \"serialNumber\": ");
     pretty_value(&mut field, &serial)?;
@@ -951,7 +973,7 @@ fn hashes_xml(writer: &mut XmlWriter, hashes: &[HashEntry]) {
 
 /// A component's elements in the order of the XSD's `component` sequence.
 fn component_xml(writer: &mut XmlWriter, component: &Component, version: SpecVersion) {
-    let mut attributes = vec![("type", component.kind.as_str())];
+    let mut attributes = vec![("type", component.kind.as_ref())];
     if let Some(reference) = &component.bom_ref {
         attributes.push(("bom-ref", reference));
     }
@@ -1242,7 +1264,7 @@ fn hashes_from_xml(element: &Element) -> Vec<HashEntry> {
     element
         .list("hashes", "hash")
         .map(|hash| HashEntry {
-            alg: hash.attribute("alg").unwrap_or_default().to_owned(),
+            alg: hash.attribute("alg").unwrap_or_default().to_owned().into(),
             content: hash.text.trim().to_owned(),
         })
         .collect()
@@ -1271,12 +1293,16 @@ fn component_from_xml(element: &Element) -> Component {
         })
         .unwrap_or_default();
     Component {
-        kind: element.attribute("type").unwrap_or_default().to_owned(),
+        kind: element
+            .attribute("type")
+            .unwrap_or_default()
+            .to_owned()
+            .into(),
         bom_ref: element.attribute("bom-ref").map(str::to_owned),
         group: element.child_text("group"),
         name: element.child_text("name").unwrap_or_default(),
         version: element.child_text("version"),
-        scope: element.child_text("scope"),
+        scope: element.child_text("scope").map(Text::from),
         hashes: hashes_from_xml(element),
         licenses,
         purl: element.child_text("purl"),
@@ -1291,7 +1317,11 @@ fn component_from_xml(element: &Element) -> Component {
         properties: element
             .list("properties", "property")
             .map(|property| Property {
-                name: property.attribute("name").unwrap_or_default().to_owned(),
+                name: property
+                    .attribute("name")
+                    .unwrap_or_default()
+                    .to_owned()
+                    .into(),
                 value: property.text.clone(),
             })
             .collect(),
@@ -1350,7 +1380,11 @@ fn model_card_from_xml(card: &Element) -> ModelCard {
         properties: card
             .list("properties", "property")
             .map(|property| Property {
-                name: property.attribute("name").unwrap_or_default().to_owned(),
+                name: property
+                    .attribute("name")
+                    .unwrap_or_default()
+                    .to_owned()
+                    .into(),
                 value: property.text.clone(),
             })
             .collect(),
@@ -1423,6 +1457,13 @@ mod tests {
                 ..component.clone()
             })
             .collect();
+        // Dependency lists over several runs too, leaves (empty lists) among them.
+        many.dependencies = (0..ITEMS_PER_JOB * 2 + 7)
+            .map(|number| Dependency {
+                reference: format!("c{number}"),
+                depends_on: (0..number % 3).map(|to| format!("c{to}")).collect(),
+            })
+            .collect();
         let serials = [
             "urn:uuid:00000000-0000-5000-8000-000000000000",
             // Another length than a urn:uuid: the rest moves to make room.
@@ -1436,11 +1477,10 @@ mod tests {
             let mut without = bom.clone();
             without.serial_number = None;
             let mut expected_without = serde_json::to_vec_pretty(&without).unwrap();
-            let (bytes, serial) = to_json_with_serial(bom, |pieces| {
-                let given: Vec<u8> = pieces.concat();
+            let (bytes, serial) = to_json_with_serial(bom, |digest| {
                 assert_eq!(
-                    String::from_utf8(given).unwrap(),
-                    String::from_utf8(std::mem::take(&mut expected_without)).unwrap()
+                    digest,
+                    Sha256::digest(std::mem::take(&mut expected_without)).as_slice()
                 );
                 serial.to_owned()
             })

@@ -83,7 +83,7 @@ fn entry(component: &CdxComponent, position: &mut usize) -> Entry {
                 .iter()
                 .flat_map(|reference| &reference.hashes),
         )
-        .map(|hash| (hash.alg.clone(), hash.content.clone()))
+        .map(|hash| (hash.alg.to_string(), hash.content.clone()))
         .collect();
     hashes.sort();
     hashes.dedup();
@@ -108,7 +108,7 @@ fn entry(component: &CdxComponent, position: &mut usize) -> Entry {
         properties: component
             .properties
             .iter()
-            .map(|property| (property.name.clone(), property.value.clone()))
+            .map(|property| (property.name.to_string(), property.value.clone()))
             .collect(),
         scope: component.scope.as_deref().and_then(|scope| match scope {
             "required" => Some(AirlockScope::Required),
@@ -160,7 +160,7 @@ pub(super) fn restore_model_card(
     }
     for property in &card.properties {
         let value = property.value.clone();
-        match property.name.as_str() {
+        match property.name.as_ref() {
             properties::MODEL_LIBRARY => restored.library_name = Some(value),
             properties::MODEL_LANGUAGE => restored.languages.push(value),
             properties::MODEL_DTYPE => restored.dtype = Some(value),
