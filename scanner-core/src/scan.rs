@@ -912,18 +912,18 @@ fn attach_to_image(image: &Image, extracted: &mut [Extracted]) -> Extracted {
 /// A job with its position in the list, to restore the order after running.
 type Numbered = (usize, Job);
 
-/// Runs `jobs` (largest first): the largest, and the manifests read only for a lockfile named
-/// alone to join, on the calling thread; the others meanwhile on all but one of the rayon pool's
-/// threads, the calling thread joining them when its own are done.
+/// Runs `jobs` (largest first): the largest on the calling thread; the others meanwhile on all
+/// but one of the rayon pool's threads, the calling thread joining them when its own is done.
 ///
 /// Why the calling thread: glibc gives every thread its own malloc arena and never hands memory
 /// a worker freed to another thread, so a parse's temporaries freed in a worker's arena stay
 /// resident while the calling thread matches and writes the report in its own. Parsed here,
 /// their memory is reused by what follows. Measured on qdrant's Cargo.lock named alone
 /// (docs/PERFORMANCE.md, "Reshaping (issue 18)"): the same 9.7 MiB of heap at the peak took
-/// 31 MiB of resident memory with every job on the pool. (Reading the join-only manifests on
-/// the pool while this thread reads the lock was tried on `airlock sbom` of autogen's uv.lock:
-/// under a millisecond faster, 1 MiB more peak memory; not taken.)
+/// 31 MiB of resident memory with every job on the pool. The manifests read only for a lockfile
+/// named alone to join (autogen's ten pyproject.toml files) are small: they go to the pool,
+/// read while this thread reads the lock (issue 19: 0.7 ms less on `airlock sbom` of autogen's
+/// uv.lock, under 1 MiB more peak memory, which stays below the baseline's).
 ///
 /// Why one drain fewer than the pool has threads: with the calling thread, as many jobs run at
 /// once as the pool has threads (more would only hold more files in memory at once on as many
@@ -935,7 +935,7 @@ fn run_jobs(jobs: Vec<Job>, options: &ScanOptions, progress: &ProgressState) -> 
     let (here, pooled): (Vec<Numbered>, Vec<Numbered>) = jobs
         .into_iter()
         .enumerate()
-        .partition(|(index, job)| *index == 0 || job.join_only);
+        .partition(|(index, _)| *index == 0);
     let total = here.len() + pooled.len();
     let queue = Mutex::new(pooled.into_iter());
     let results: Mutex<Vec<(usize, JobResult)>> = Mutex::new(Vec::with_capacity(total));

@@ -551,6 +551,9 @@ pub fn merge(
             builder.add_component(component);
         }
     }
+    // What is left of the extractions once their edges are in the graph (a large lock's
+    // thousands of references) is freed on the pool, off the path to the document.
+    let mut read = Vec::with_capacity(extractions.len());
     for (mut extraction, keys) in extractions.into_iter().zip(candidates) {
         diagnostics.append(&mut extraction.diagnostics);
         // A package's references come together: its number is looked up once for the run.
@@ -608,7 +611,9 @@ pub fn merge(
         for root in &extraction.roots {
             builder.add_root(root);
         }
+        read.push((extraction, keys));
     }
+    rayon::spawn(move || drop(read));
     builder.build()
 }
 
