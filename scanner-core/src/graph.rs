@@ -26,6 +26,15 @@ impl GraphBuilder {
         GraphBuilder::default()
     }
 
+    /// A builder with room for `components` components: a component is large, and a
+    /// large lock's were copied nine times as the list grew.
+    pub fn with_capacity(components: usize) -> GraphBuilder {
+        GraphBuilder {
+            components: Vec::with_capacity(components),
+            ..GraphBuilder::default()
+        }
+    }
+
     /// Adds a component, or merges it into the one already known under its key.
     pub fn add_component(&mut self, component: Component) {
         match self

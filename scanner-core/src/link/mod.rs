@@ -22,7 +22,7 @@ use crate::ecosystem::Ecosystem;
 use crate::extract::cargo::metadata::CargoGraphSource;
 use crate::extract::{
     parent_directory, strip_directory, Extraction, ExtractorId, Format, Input, Join,
-    ProjectManifest, Role, Target, MAX_JOINED_MANIFESTS,
+    ProjectManifest, Reference, Role, Target, MAX_JOINED_MANIFESTS,
 };
 use crate::graph::{DependencyGraph, GraphBuilder};
 use crate::location::Location;
@@ -529,7 +529,12 @@ pub fn merge(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> DependencyGraph {
     extractions.iter_mut().for_each(redact::redact_extraction);
-    let mut builder = GraphBuilder::new();
+    let mut builder = GraphBuilder::with_capacity(
+        extractions
+            .iter()
+            .map(|extraction| extraction.components.len())
+            .sum(),
+    );
     // The components move into the graph (a copy would hold a large lock's components twice);
     // an extraction keeps only its keys, and only when a named reference is resolved among them.
     let mut candidates: Vec<Vec<ComponentKey>> = Vec::with_capacity(extractions.len());
@@ -556,57 +561,35 @@ pub fn merge(
     let mut read = Vec::with_capacity(extractions.len());
     for (mut extraction, keys) in extractions.into_iter().zip(candidates) {
         diagnostics.append(&mut extraction.diagnostics);
-        // A package's references come together: its number is looked up once for the run.
-        let mut from_number: Option<(&ComponentKey, Option<usize>)> = None;
-        for (index, reference) in extraction.references.iter().enumerate() {
-            let found: Vec<&ComponentKey> = match &reference.to {
-                Target::Key(key) => vec![key],
-                Target::Named(named) => {
-                    let resolution = resolve(named, keys.iter());
-                    // Only a declaration that its candidates leave open asks whether the file
-                    // already links its component to the name (the lock's own edge says which).
-                    let already_linked = matches!(resolution, Resolution::Unpicked(_))
-                        && extraction
-                            .references
-                            .get(..index)
-                            .unwrap_or_default()
-                            .iter()
-                            .any(|earlier| {
-                                earlier.from == reference.from
-                                    && match &earlier.to {
-                                        Target::Key(key) => key.name == named.name,
-                                        Target::Named(earlier) => earlier.name == named.name,
-                                    }
-                            });
-                    settle(reference, named, resolution, already_linked, diagnostics)
-                        .into_iter()
-                        .collect()
-                }
-            };
-            let from = match from_number {
-                Some((key, number)) if *key == reference.from => number,
-                _ => {
-                    let number = builder.number(&reference.from);
-                    from_number = Some((&reference.from, number));
-                    number
-                }
-            };
-            for target in found {
-                let ends = from.zip(builder.number(target));
-                if let Some((from, to)) = ends {
-                    builder.add_edge_between(from, to, reference.kind, &reference.conditions);
-                } else {
-                    diagnostics.push(Diagnostic::new(
-                        DiagnosticCode::DanglingReference,
-                        DiagnosticSeverity::Warning,
-                        reference.location.clone(),
-                        format!(
-                            "an edge from `{}` points at `{target}`, which no extractor reported",
-                            reference.from
-                        ),
-                    ));
-                }
+        // Each reference is resolved to the numbers of its ends on the pool (lookups only, in
+        // runs: a package's references come together and its number is looked up once per
+        // run); the edges then go into the graph in the references' order, which decides how
+        // the details of an edge reported twice merge, and the diagnostics keep that order.
+        let references = &extraction.references;
+        let builder_ref = &builder;
+        let resolved: Vec<Resolved> = references
+            .par_iter()
+            .enumerate()
+            .with_min_len(64)
+            .map_init(
+                || None::<(&ComponentKey, Option<usize>)>,
+                |from_number, (index, reference)| {
+                    resolve_reference(
+                        builder_ref,
+                        references,
+                        index,
+                        reference,
+                        &keys,
+                        from_number,
+                    )
+                },
+            )
+            .collect();
+        for (reference, (ends, mut found)) in references.iter().zip(resolved) {
+            for (from, to) in ends {
+                builder.add_edge_between(from, to, reference.kind, &reference.conditions);
             }
+            diagnostics.append(&mut found);
         }
         for root in &extraction.roots {
             builder.add_root(root);
@@ -615,6 +598,74 @@ pub fn merge(
     }
     rayon::spawn(move || drop(read));
     builder.build()
+}
+
+/// The numbers of the ends of each edge a reference makes, and the diagnostics of resolving it.
+type Resolved = (Vec<(usize, usize)>, Vec<Diagnostic>);
+
+/// The numbers of the ends of each edge `reference` (the one at `index` of `references`) makes,
+/// with the diagnostics of resolving it and of ends no extractor reported, in that order.
+/// `from_number` caches the number of the last referring component.
+fn resolve_reference<'r>(
+    builder: &GraphBuilder,
+    references: &'r [Reference],
+    index: usize,
+    reference: &'r Reference,
+    keys: &[ComponentKey],
+    from_number: &mut Option<(&'r ComponentKey, Option<usize>)>,
+) -> Resolved {
+    let mut diagnostics = Vec::new();
+    let found: Vec<&ComponentKey> = match &reference.to {
+        Target::Key(key) => vec![key],
+        Target::Named(named) => {
+            let resolution = resolve(named, keys.iter());
+            // Only a declaration that its candidates leave open asks whether the file already
+            // links its component to the name (the lock's own edge says which).
+            let already_linked = matches!(resolution, Resolution::Unpicked(_))
+                && references
+                    .get(..index)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|earlier| {
+                        earlier.from == reference.from
+                            && match &earlier.to {
+                                Target::Key(key) => key.name == named.name,
+                                Target::Named(earlier) => earlier.name == named.name,
+                            }
+                    });
+            settle(
+                reference,
+                named,
+                resolution,
+                already_linked,
+                &mut diagnostics,
+            )
+        }
+    };
+    let from = match *from_number {
+        Some((key, number)) if *key == reference.from => number,
+        _ => {
+            let number = builder.number(&reference.from);
+            *from_number = Some((&reference.from, number));
+            number
+        }
+    };
+    let mut ends = Vec::with_capacity(found.len());
+    for target in found {
+        match from.zip(builder.number(target)) {
+            Some(pair) => ends.push(pair),
+            None => diagnostics.push(Diagnostic::new(
+                DiagnosticCode::DanglingReference,
+                DiagnosticSeverity::Warning,
+                reference.location.clone(),
+                format!(
+                    "an edge from `{}` points at `{target}`, which no extractor reported",
+                    reference.from
+                ),
+            )),
+        }
+    }
+    (ends, diagnostics)
 }
 
 #[cfg(test)]
