@@ -909,6 +909,11 @@ fn attach_to_image(image: &Image, extracted: &mut [Extracted]) -> Extracted {
     )
 }
 
+/// The size of the largest job from which the manifests read only for it to join go to the
+/// pool: a smaller lock is read before a sleeping worker is awake, and its manifests then
+/// waited for that worker (0.3 ms more on comfy-cli's 137 KB uv.lock).
+const POOLED_MANIFESTS_MIN_LOCK_BYTES: u64 = 256 * 1024;
+
 /// A job with its position in the list, to restore the order after running.
 type Numbered = (usize, Job);
 
@@ -921,9 +926,9 @@ type Numbered = (usize, Job);
 /// their memory is reused by what follows. Measured on qdrant's Cargo.lock named alone
 /// (docs/PERFORMANCE.md, "Reshaping (issue 18)"): the same 9.7 MiB of heap at the peak took
 /// 31 MiB of resident memory with every job on the pool. The manifests read only for a lockfile
-/// named alone to join (autogen's ten pyproject.toml files) are small: they go to the pool,
-/// read while this thread reads the lock (issue 19: 0.7 ms less on `airlock sbom` of autogen's
-/// uv.lock, under 1 MiB more peak memory, which stays below the baseline's).
+/// named alone to join (autogen's ten pyproject.toml files) are small: beside a large lock they
+/// go to the pool, read while this thread reads the lock (issue 19: 0.7 ms less on `airlock
+/// sbom` of autogen's uv.lock, under 1 MiB more peak memory, which stays below the baseline's).
 ///
 /// Why one drain fewer than the pool has threads: with the calling thread, as many jobs run at
 /// once as the pool has threads (more would only hold more files in memory at once on as many
@@ -932,10 +937,11 @@ type Numbered = (usize, Job);
 /// one of the pool's, any of them when it is (the CLI runs its scans on the pool). Results keep
 /// the order of `jobs`.
 fn run_jobs(jobs: Vec<Job>, options: &ScanOptions, progress: &ProgressState) -> Vec<JobResult> {
-    let (here, pooled): (Vec<Numbered>, Vec<Numbered>) = jobs
-        .into_iter()
-        .enumerate()
-        .partition(|(index, _)| *index == 0);
+    let largest = jobs.first().map_or(0, |job| job.size);
+    let (here, pooled): (Vec<Numbered>, Vec<Numbered>) =
+        jobs.into_iter().enumerate().partition(|(index, job)| {
+            *index == 0 || (job.join_only && largest < POOLED_MANIFESTS_MIN_LOCK_BYTES)
+        });
     let total = here.len() + pooled.len();
     let queue = Mutex::new(pooled.into_iter());
     let results: Mutex<Vec<(usize, JobResult)>> = Mutex::new(Vec::with_capacity(total));

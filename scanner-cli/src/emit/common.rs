@@ -327,7 +327,19 @@ impl References {
         keys.dedup();
         // The purls are formatted on the pool (one per component, each a few allocations); the
         // numbering of shared references below needs the key order.
-        let bases: Vec<String> = keys.par_iter().map(|key| key.reference()).collect();
+        let bases: Vec<String> = keys
+            .par_iter()
+            .with_min_len(256)
+            .map(|key| key.reference())
+            .collect();
+        // Almost always every reference is its key's own: then none is numbered, and the map is
+        // built from the sorted keys at once.
+        let mut sorted: Vec<&str> = bases.iter().map(String::as_str).collect();
+        sorted.sort_unstable();
+        if sorted.windows(2).all(|pair| pair.first() != pair.last()) {
+            let by_key = keys.into_iter().cloned().zip(bases).collect();
+            return References { by_key };
+        }
         let mut taken = BTreeSet::new();
         let mut by_key = BTreeMap::new();
         for (key, base) in keys.into_iter().zip(bases) {
@@ -664,5 +676,15 @@ mod tests {
         let references = References::new([&a, &b]);
         assert_ne!(references.get(&a), references.get(&b));
         assert!(references.get(&b).ends_with("#2"));
+        // Without a collision, every key keeps its own reference.
+        let other = ComponentKey::new(
+            Ecosystem::CratesIo,
+            PackageName::new(Ecosystem::CratesIo, "other").unwrap(),
+            Some("2.0.0".into()),
+            Source::DEFAULT_REGISTRY,
+        );
+        let references = References::new([&other, &a, &a]);
+        assert_eq!(references.get(&a), a.reference());
+        assert_eq!(references.get(&other), other.reference());
     }
 }

@@ -236,19 +236,21 @@ pub(crate) fn lift<'t>(
     tables: &'static str,
     keys: &[LiftedKey],
 ) -> Option<Lifted<'t>> {
-    let mut starts: Vec<(usize, &'static str, Shape, &'static [&'static str])> = Vec::new();
-    for &(key, shape, kept) in keys {
-        let open = match shape {
-            Shape::Tables => '[',
-            Shape::Table => '{',
-        };
-        let needle = format!("\n{key} = {open}");
-        // memmem's vectorized search: `str::match_indices` walked the 1 MB byte by byte.
-        starts.extend(
+    // memmem's vectorized search (`str::match_indices` walked the 1 MB byte by byte), one key
+    // per job: each search reads the whole text.
+    let mut starts: Vec<(usize, &'static str, Shape, &'static [&'static str])> = keys
+        .par_iter()
+        .flat_map_iter(|&(key, shape, kept)| {
+            let open = match shape {
+                Shape::Tables => '[',
+                Shape::Table => '{',
+            };
+            let needle = format!("\n{key} = {open}");
             memchr::memmem::find_iter(text.as_bytes(), needle.as_bytes())
-                .map(|position| (position + needle.len() - 1, key, shape, kept)),
-        );
-    }
+                .map(|position| (position + needle.len() - 1, key, shape, kept))
+                .collect::<Vec<_>>()
+        })
+        .collect();
     starts.sort_unstable_by_key(|&(open, _, _, _)| open);
     let recognized: Vec<Option<LiftedArray<'t>>> = starts
         .par_iter()

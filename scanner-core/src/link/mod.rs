@@ -570,7 +570,8 @@ pub fn merge(
         let resolved: Vec<Resolved> = references
             .par_iter()
             .enumerate()
-            .with_min_len(64)
+            // A small graph's references resolve faster than a sleeping worker wakes.
+            .with_min_len(512)
             .map_init(
                 || None::<(&ComponentKey, Option<usize>)>,
                 |from_number, (index, reference)| {

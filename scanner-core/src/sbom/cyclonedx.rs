@@ -637,30 +637,34 @@ pub fn to_json_with_serial(
     bytes.extend_from_slice(b",\n  \"components\": ");
     pretty_array_on_pool(&mut bytes, &bom.components)?;
     // The rest is serialized while this thread hashes what is written (a megabyte on a large
-    // lock: the hash was the last serial step before the file is written).
-    let (mut hasher, rest) = rayon::join(
-        || {
-            let mut hasher = Sha256::new();
-            hasher.update(bytes.get(..room.start).unwrap_or_default());
-            hasher.update(bytes.get(room.end..).unwrap_or_default());
-            hasher
-        },
-        || -> serde_json::Result<Vec<u8>> {
-            let mut rest = Vec::with_capacity(bom.dependencies.len().saturating_mul(256));
-            rest.extend_from_slice(b",\n  \"dependencies\": ");
-            pretty_array_on_pool(&mut rest, &bom.dependencies)?;
-            if !is_empty(&bom.compositions) {
-                rest.extend_from_slice(b",\n  \"compositions\": ");
-                pretty_value(&mut rest, &bom.compositions)?;
-            }
-            if let Some(vulnerabilities) = &bom.vulnerabilities {
-                rest.extend_from_slice(b",\n  \"vulnerabilities\": ");
-                pretty_value(&mut rest, vulnerabilities)?;
-            }
-            rest.extend_from_slice(b"\n}");
-            Ok(rest)
-        },
-    );
+    // lock: the hash was the last serial step before the file is written). A small document
+    // is hashed faster than a sleeping worker wakes: both then run here, one after the other.
+    let hash_written = || {
+        let mut hasher = Sha256::new();
+        hasher.update(bytes.get(..room.start).unwrap_or_default());
+        hasher.update(bytes.get(room.end..).unwrap_or_default());
+        hasher
+    };
+    let serialize_rest = || -> serde_json::Result<Vec<u8>> {
+        let mut rest = Vec::with_capacity(bom.dependencies.len().saturating_mul(256));
+        rest.extend_from_slice(b",\n  \"dependencies\": ");
+        pretty_array_on_pool(&mut rest, &bom.dependencies)?;
+        if !is_empty(&bom.compositions) {
+            rest.extend_from_slice(b",\n  \"compositions\": ");
+            pretty_value(&mut rest, &bom.compositions)?;
+        }
+        if let Some(vulnerabilities) = &bom.vulnerabilities {
+            rest.extend_from_slice(b",\n  \"vulnerabilities\": ");
+            pretty_value(&mut rest, vulnerabilities)?;
+        }
+        rest.extend_from_slice(b"\n}");
+        Ok(rest)
+    };
+    let (mut hasher, rest) = if bytes.len() >= OVERLAPPED_HASH_MIN_BYTES {
+        rayon::join(hash_written, serialize_rest)
+    } else {
+        (hash_written(), serialize_rest())
+    };
     let rest = rest?;
     hasher.update(&rest);
     bytes.extend_from_slice(&rest);
@@ -676,6 +680,10 @@ pub fn to_json_with_serial(
     bytes.push(b'\n');
     Ok((bytes, serial))
 }
+
+/// The size of the document written so far from which it is hashed while the rest is
+/// serialized.
+const OVERLAPPED_HASH_MIN_BYTES: usize = 256 * 1024;
 
 /// The length of the `serialNumber` field with its separator, for a `urn:uuid` serial.
 const SERIAL_FIELD_LENGTH: usize =

@@ -901,6 +901,9 @@ fn assemble(extractor: ExtractorId, input: &Input<'_>, mut lock: Lock) -> Extrac
         }
         extraction.project = Some(project);
     }
+    // The packages' dependency lists (their names, markers and extras, thousands on a large
+    // lock) are freed on the pool while the caller links.
+    rayon::spawn(move || drop(lock));
     extraction
 }
 
