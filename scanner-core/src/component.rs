@@ -164,11 +164,19 @@ impl ComponentKey {
     /// A reference unique within one scan (SBOM `bom-ref`, JSON `ref`): the purl, plus the
     /// directory for local sources, whose purls alone do not tell two checkouts apart.
     pub fn reference(&self) -> String {
+        self.reference_and_purl().0
+    }
+
+    /// [`ComponentKey::reference`] and the length of the purl it starts with (a writer that
+    /// needs both formats the purl once).
+    pub fn reference_and_purl(&self) -> (String, usize) {
+        let purl = self.purl().to_string();
+        let length = purl.len();
         match &self.source {
-            Source::Path { path } | Source::File { path } => format!("{}#path={path}", self.purl()),
-            Source::Registry { .. } | Source::Git { .. } | Source::Url { .. } => {
-                self.purl().to_string()
+            Source::Path { path } | Source::File { path } => {
+                (format!("{purl}#path={path}"), length)
             }
+            Source::Registry { .. } | Source::Git { .. } | Source::Url { .. } => (purl, length),
         }
     }
 }

@@ -15,8 +15,11 @@ pub struct GraphBuilder {
     ids: BTreeMap<ComponentKey, usize>,
     /// By number.
     components: Vec<Component>,
-    /// By the numbers of both ends; details merged in the order the edges were added.
-    edges: BTreeMap<(usize, usize, EdgeKind), EdgeDetails>,
+    /// By the numbers of both ends, in the order they were added: an edge added twice is merged
+    /// by [`GraphBuilder::build`], its details in that order ([`EdgeDetails::merge`]). A list, not
+    /// a map: a large lock's edges went into a map one by one on the thread that builds the
+    /// graph, each with a copy of its details.
+    edges: Vec<((usize, usize, EdgeKind), EdgeDetails)>,
     roots: BTreeSet<ComponentKey>,
 }
 
@@ -92,14 +95,12 @@ impl GraphBuilder {
         kind: EdgeKind,
         details: &EdgeDetails,
     ) {
-        match self.edges.entry((from, to, kind)) {
-            std::collections::btree_map::Entry::Occupied(mut existing) => {
-                existing.get_mut().merge(details)
-            }
-            std::collections::btree_map::Entry::Vacant(vacant) => {
-                vacant.insert(details.clone());
-            }
-        }
+        self.add_edge_owned(from, to, kind, details.clone());
+    }
+
+    /// [`GraphBuilder::add_edge_between`] with details the caller gives up.
+    pub fn add_edge_owned(&mut self, from: usize, to: usize, kind: EdgeKind, details: EdgeDetails) {
+        self.edges.push(((from, to, kind), details));
     }
 
     /// Marks a known component as a root; returns false when it is unknown.
@@ -131,15 +132,24 @@ impl GraphBuilder {
             .enumerate()
             .map(|(position, component)| (component.key.clone(), position))
             .collect();
-        // Edges in the order of their ends' keys, as the lists below have always been.
-        let mut edges: Vec<((usize, usize, EdgeKind), EdgeDetails)> = self
+        // Edges in the order of their ends' keys, as the lists below have always been; the
+        // sort is stable, so an edge added twice has its details merged in the order added.
+        let mut added: Vec<((usize, usize, EdgeKind), EdgeDetails)> = self
             .edges
             .into_iter()
             .filter_map(|((from, to, kind), details)| {
                 Some(((*position.get(from)?, *position.get(to)?, kind), details))
             })
             .collect();
-        edges.sort_unstable_by_key(|(ends, _)| *ends);
+        added.sort_by_key(|(ends, _)| *ends);
+        let mut edges: Vec<((usize, usize, EdgeKind), EdgeDetails)> =
+            Vec::with_capacity(added.len());
+        for (ends, details) in added {
+            match edges.last_mut() {
+                Some((last, merged)) if *last == ends => merged.merge(&details),
+                _ => edges.push((ends, details)),
+            }
+        }
         let mut outgoing: Vec<Vec<(usize, EdgeKind)>> = vec![Vec::new(); components.len()];
         let mut incoming: Vec<Vec<(usize, EdgeKind)>> = vec![Vec::new(); components.len()];
         let mut edge_details = HashMap::new();
@@ -663,13 +673,14 @@ mod edge_detail_tests {
             EdgeKind::Normal,
             &details(Some("python_version < '3.11'"), &["b"]),
         );
+        // Another edge between the two reports: they still merge, in the order added.
+        builder.add_edge(&app, &plain, EdgeKind::Normal);
         builder.add_edge_with(
             &app,
             &tomli,
             EdgeKind::Normal,
             &details(Some("sys_platform == 'win32'"), &["a", "b"]),
         );
-        builder.add_edge(&app, &plain, EdgeKind::Normal);
         let graph = builder.build();
         let edges: Vec<Edge<'_>> = graph.edges().collect();
         assert_eq!(edges.len(), 2);

@@ -317,7 +317,8 @@ pub fn spdx_safe(text: &str) -> impl Iterator<Item = char> + '_ {
 /// with `#2`, `#3`... appended in key order when two keys share a reference.
 #[derive(Debug, Default)]
 pub struct References {
-    by_key: BTreeMap<ComponentKey, String>,
+    /// Each key's reference and the length of the purl it starts with.
+    by_key: BTreeMap<ComponentKey, (String, usize)>,
 }
 
 impl References {
@@ -327,29 +328,33 @@ impl References {
         keys.dedup();
         // The purls are formatted on the pool (one per component, each a few allocations); the
         // numbering of shared references below needs the key order.
-        let bases: Vec<String> = keys
+        let (bases, purls): (Vec<String>, Vec<usize>) = keys
             .par_iter()
             .with_min_len(256)
-            .map(|key| key.reference())
-            .collect();
+            .map(|key| key.reference_and_purl())
+            .unzip();
         // Almost always every reference is its key's own: then none is numbered, and the map is
         // built from the sorted keys at once.
         let mut sorted: Vec<&str> = bases.iter().map(String::as_str).collect();
         sorted.sort_unstable();
         if sorted.windows(2).all(|pair| pair.first() != pair.last()) {
-            let by_key = keys.into_iter().cloned().zip(bases).collect();
+            let by_key = keys
+                .into_iter()
+                .cloned()
+                .zip(bases.into_iter().zip(purls))
+                .collect();
             return References { by_key };
         }
         let mut taken = BTreeSet::new();
         let mut by_key = BTreeMap::new();
-        for (key, base) in keys.into_iter().zip(bases) {
+        for ((key, base), purl) in keys.into_iter().zip(bases).zip(purls) {
             let mut candidate = base.clone();
             let mut counter = 2;
             while !taken.insert(candidate.clone()) {
                 candidate = format!("{base}#{counter}");
                 counter += 1;
             }
-            by_key.insert(key.clone(), candidate);
+            by_key.insert(key.clone(), (candidate, purl));
         }
         References { by_key }
     }
@@ -358,8 +363,16 @@ impl References {
     pub fn get(&self, key: &ComponentKey) -> String {
         self.by_key
             .get(key)
-            .cloned()
+            .map(|(reference, _)| reference.clone())
             .unwrap_or_else(|| key.reference())
+    }
+
+    /// The purl derived from a key known to the document (formatted once, with its reference).
+    pub fn purl(&self, key: &ComponentKey) -> String {
+        self.by_key
+            .get(key)
+            .and_then(|(reference, length)| reference.get(..*length))
+            .map_or_else(|| key.purl().to_string(), str::to_owned)
     }
 }
 
@@ -686,5 +699,7 @@ mod tests {
         let references = References::new([&other, &a, &a]);
         assert_eq!(references.get(&a), a.reference());
         assert_eq!(references.get(&other), other.reference());
+        assert_eq!(references.purl(&a), a.purl().to_string());
+        assert_eq!(references.purl(&other), other.purl().to_string());
     }
 }

@@ -517,7 +517,12 @@ fn component(
             (!contacts.is_empty()).then(|| contacts.join(", ")),
         )
     };
-    let purl = component.stated_purl();
+    // `stated_purl`, with the derived purl the references formatted already.
+    let purl = component
+        .facts
+        .original_purl
+        .clone()
+        .unwrap_or_else(|| references.purl(key));
     let mut external = Vec::new();
     let reference = |kind: &str, url: &str| ExternalReference {
         kind: kind.to_owned(),

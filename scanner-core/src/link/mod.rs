@@ -565,9 +565,10 @@ pub fn merge(
         // runs: a package's references come together and its number is looked up once per
         // run); the edges then go into the graph in the references' order, which decides how
         // the details of an edge reported twice merge, and the diagnostics keep that order.
-        let references = &extraction.references;
+        let mut references = std::mem::take(&mut extraction.references);
         let builder_ref = &builder;
-        let resolved: Vec<Resolved> = references
+        let all = references.as_slice();
+        let resolved: Vec<Resolved> = all
             .par_iter()
             .enumerate()
             // A small graph's references resolve faster than a sleeping worker wakes.
@@ -575,23 +576,26 @@ pub fn merge(
             .map_init(
                 || None::<(&ComponentKey, Option<usize>)>,
                 |from_number, (index, reference)| {
-                    resolve_reference(
-                        builder_ref,
-                        references,
-                        index,
-                        reference,
-                        &keys,
-                        from_number,
-                    )
+                    resolve_reference(builder_ref, all, index, reference, &keys, from_number)
                 },
             )
             .collect();
-        for (reference, (ends, mut found)) in references.iter().zip(resolved) {
-            for (from, to) in ends {
-                builder.add_edge_between(from, to, reference.kind, &reference.conditions);
+        // The conditions move into the graph (copied only for a reference with several ends);
+        // the rest of each reference is freed on the pool below.
+        for (reference, (ends, mut found)) in references.iter_mut().zip(resolved) {
+            let mut conditions = Some(std::mem::take(&mut reference.conditions));
+            let count = ends.len();
+            for (number, (from, to)) in ends.into_iter().enumerate() {
+                let details = if number + 1 == count {
+                    conditions.take().unwrap_or_default()
+                } else {
+                    conditions.clone().unwrap_or_default()
+                };
+                builder.add_edge_owned(from, to, reference.kind, details);
             }
             diagnostics.append(&mut found);
         }
+        extraction.references = references;
         for root in &extraction.roots {
             builder.add_root(root);
         }
