@@ -623,18 +623,15 @@ pub fn to_json_with_serial(
     // `{`, bomFormat and specVersion: the fields before the serial.
     bytes.extend_from_slice(b"{\n  \"bomFormat\": ");
     pretty_value(&mut bytes, &bom.bom_format)?;
-    bytes.extend_from_slice(b",\n  \"specVersion\": ");
-    pretty_value(&mut bytes, &bom.spec_version)?;
+    pretty_field(&mut bytes, "specVersion", &bom.spec_version)?;
     let room = bytes.len()..bytes.len() + SERIAL_FIELD_LENGTH;
     bytes.resize(room.end, b' ');
     // The fields after it, in `Bom`'s order and with its `skip_serializing_if` rules.
-    bytes.extend_from_slice(b",\n  \"version\": ");
-    pretty_value(&mut bytes, &bom.version)?;
+    pretty_field(&mut bytes, "version", &bom.version)?;
     if let Some(metadata) = &bom.metadata {
-        bytes.extend_from_slice(b",\n  \"metadata\": ");
-        pretty_value(&mut bytes, metadata)?;
+        pretty_field(&mut bytes, "metadata", metadata)?;
     }
-    bytes.extend_from_slice(b",\n  \"components\": ");
+    field_key(&mut bytes, "components");
     pretty_array_on_pool(&mut bytes, &bom.components)?;
     // The rest is serialized while this thread hashes what is written (a megabyte on a large
     // lock: the hash was the last serial step before the file is written). A small document
@@ -647,15 +644,13 @@ pub fn to_json_with_serial(
     };
     let serialize_rest = || -> serde_json::Result<Vec<u8>> {
         let mut rest = Vec::with_capacity(bom.dependencies.len().saturating_mul(256));
-        rest.extend_from_slice(b",\n  \"dependencies\": ");
+        field_key(&mut rest, "dependencies");
         pretty_array_on_pool(&mut rest, &bom.dependencies)?;
         if !is_empty(&bom.compositions) {
-            rest.extend_from_slice(b",\n  \"compositions\": ");
-            pretty_value(&mut rest, &bom.compositions)?;
+            pretty_field(&mut rest, "compositions", &bom.compositions)?;
         }
         if let Some(vulnerabilities) = &bom.vulnerabilities {
-            rest.extend_from_slice(b",\n  \"vulnerabilities\": ");
-            pretty_value(&mut rest, vulnerabilities)?;
+            pretty_field(&mut rest, "vulnerabilities", vulnerabilities)?;
         }
         rest.extend_from_slice(b"\n}");
         Ok(rest)
@@ -670,8 +665,7 @@ pub fn to_json_with_serial(
     bytes.extend_from_slice(&rest);
     let serial = derive(&hasher.finalize());
     let mut field = Vec::with_capacity(SERIAL_FIELD_LENGTH);
-    field.extend_from_slice(b",\n  \"serialNumber\": ");
-    pretty_value(&mut field, &serial)?;
+    pretty_field(&mut field, "serialNumber", &serial)?;
     match bytes.get_mut(room.clone()) {
         Some(place) if place.len() == field.len() => place.copy_from_slice(&field),
         // A serial of another length (never from airlock's writers) moves what follows.
@@ -732,6 +726,23 @@ fn pretty_array_on_pool<T: Serialize + Sync>(
 /// Items serialized per job by [`pretty_array_on_pool`]: enough that a job is worth handing
 /// over, few enough that two threads share a 100-component document.
 const ITEMS_PER_JOB: usize = 32;
+
+/// Appends `,` and the key of a field of the document, as the pretty writer writes them.
+fn field_key(out: &mut Vec<u8>, key: &str) {
+    out.extend_from_slice(b",\n  \"");
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\": ");
+}
+
+/// Appends a field of the document (after the first), as the pretty writer writes it.
+fn pretty_field<T: Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    key: &str,
+    value: &T,
+) -> serde_json::Result<()> {
+    field_key(out, key);
+    pretty_value(out, value)
+}
 
 /// Appends `value` as the pretty writer writes it one level deep in a document (the level of
 /// the document's fields).
