@@ -46,7 +46,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
                 sbom::run(args, cli.color, settings.clock(), verbosity)
             })
         }),
-        // A fleet run stays here: see `on_pool`.
+        // A fleet run stays here, outside the pool: see `runs_a_fleet`.
         Command::Scan(args) if args.fleet.report_dir.is_some() => {
             configured(cli, Judged::Scanned, clock, |settings| {
                 scan::run(cli, settings, args, verbosity)
@@ -88,16 +88,15 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     }
 }
 
-/// Runs a command that scans on a thread of the rayon pool, and waits for it.
-///
-/// Why: a scan hands work to the pool and takes it back a dozen times (the pieces of a lock,
-/// its packages, the components of the document...). From a pool thread, a hand-off starts at
-/// once, that thread taking the first part; from the main thread it waited until a sleeping
-/// worker woke, each time (up to a millisecond on the development VM): 2–3 ms of the 27 of
-/// `airlock sbom` on autogen's uv.lock (docs/PERFORMANCE.md). The pool's threads have the main
-/// thread's stack size (`main.rs`). A fleet run stays on the main thread: its projects run on
-/// threads of their own that hand work to the pool, and a pool thread blocked waiting for them
-/// would be one fewer to take it.
+/// Whether the command runs a fleet: the one command whose main thread waits outside the pool
+/// (`start_worker_pool` in `main.rs`).
+pub fn runs_a_fleet(cli: &Cli) -> bool {
+    matches!(&cli.command, Command::Scan(args) if args.fleet.report_dir.is_some())
+}
+
+/// Runs a command that scans inside the rayon pool: at once when the calling thread is one of
+/// its threads (the main thread is, outside a fleet run: `start_worker_pool` in `main.rs` says
+/// why), else on a pool thread while the caller waits.
 fn on_pool<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     rayon::scope(|_| work())
 }
