@@ -479,17 +479,22 @@ impl Hash {
         };
         let hex = value.as_bytes();
         let length = algorithm.hex_length() / 2;
-        if hex.len() != algorithm.hex_length()
-            || length > MAX_DIGEST_BYTES
-            || !hex.iter().all(u8::is_ascii_hexdigit)
-        {
+        if hex.len() != algorithm.hex_length() || length > MAX_DIGEST_BYTES {
             return Err(invalid());
         }
+        // Checked and decoded in one pass: a large lock has thousands of digests, and a second
+        // pass over text read from a megabyte file ran at memory's speed, not the cache's.
         let mut digest = [0; MAX_DIGEST_BYTES];
+        let mut not_hex = 0;
         for (byte, pair) in digest.iter_mut().zip(hex.chunks_exact(2)) {
             if let [high, low] = pair {
-                *byte = nibble(*high) << 4 | nibble(*low);
+                let (high, low) = (nibble(*high), nibble(*low));
+                not_hex |= high | low;
+                *byte = high << 4 | low;
             }
+        }
+        if not_hex & NOT_HEX != 0 {
+            return Err(invalid());
         }
         Ok(Hash {
             algorithm,
@@ -533,11 +538,33 @@ impl Hash {
     }
 }
 
-/// The value of a hex digit already checked to be one (`0-9`, `a-f`, `A-F`): the low four
-/// bits, plus 9 for a letter (bit 6 set). Branch-free, so a digest decodes in wide steps.
+/// The value of a hex digit (`0-9`, `a-f`, `A-F`), or [`NOT_HEX`] for any other byte: one table
+/// read, so a digest is checked and decoded without a branch per character.
 fn nibble(digit: u8) -> u8 {
-    (digit & 0x0f) + 9 * (digit >> 6)
+    NIBBLES.get(usize::from(digit)).copied().unwrap_or(NOT_HEX)
 }
+
+/// What [`nibble`] gives a byte that is no hex digit: a bit no digit's value has.
+const NOT_HEX: u8 = 0x10;
+
+/// [`nibble`]'s table, made at compile time: an index out of bounds here fails the build, it
+/// cannot panic at run time.
+#[allow(clippy::indexing_slicing)]
+const NIBBLES: [u8; 256] = {
+    let mut table = [NOT_HEX; 256];
+    let mut digit = 0;
+    while digit < 10 {
+        table[b'0' as usize + digit] = digit as u8;
+        digit += 1;
+    }
+    let mut letter = 0;
+    while letter < 6 {
+        table[b'a' as usize + letter] = 10 + letter as u8;
+        table[b'A' as usize + letter] = 10 + letter as u8;
+        letter += 1;
+    }
+    table
+};
 
 /// The lowercase hex digit of a value below 16.
 fn hex_digit(value: u8) -> u8 {
@@ -669,6 +696,27 @@ mod tests {
         hashes.sort();
         assert_eq!(hashes.iter().map(Hash::value).collect::<Vec<_>>(), hexes);
         assert!(Hash::new(HashAlgorithm::Sha256, &"zz".repeat(32)).is_err());
+        // The table agrees with the standard library on every byte, and a digest with any
+        // byte that is no hex digit, anywhere, is refused.
+        for byte in 0..=u8::MAX {
+            let digit = char::from(byte).to_digit(16).filter(|_| byte.is_ascii());
+            assert_eq!(
+                (nibble(byte) & NOT_HEX == 0).then_some(u32::from(nibble(byte))),
+                digit
+            );
+            if byte.is_ascii() {
+                for position in [0, 31, 63] {
+                    let mut text = vec![b'a'; 64];
+                    text[position] = byte;
+                    let text = String::from_utf8(text).unwrap();
+                    assert_eq!(
+                        Hash::new(HashAlgorithm::Sha256, &text).is_ok(),
+                        digit.is_some(),
+                        "{text:?}"
+                    );
+                }
+            }
+        }
         assert_eq!(
             HashAlgorithm::from_name("SHA-256"),
             Some(HashAlgorithm::Sha256)

@@ -74,15 +74,24 @@ impl PackageName {
         // Registry names never hold white space; a generic component's name is data (a file
         // name, an SBOM's `Apache Log4j API`) and may hold plain spaces.
         let space_allowed = |c: char| c == ' ' && ecosystem == Ecosystem::GenericFile;
-        if trimmed
-            .chars()
-            .any(|c| c.is_control() || (c.is_whitespace() && !space_allowed(c)))
+        // An ASCII byte is white space or a control character exactly when it is below `!` or
+        // DEL; almost every name is ASCII letters, digits and punctuation, and a large lock has
+        // thousands (the `char` tests below cost ten times as much).
+        let plain_ascii = trimmed.bytes().all(|byte| byte > b' ' && byte < 0x7f);
+        if !plain_ascii
+            && trimmed
+                .chars()
+                .any(|c| c.is_control() || (c.is_whitespace() && !space_allowed(c)))
         {
             return Err(NameError::InvalidCharacter {
                 name: trimmed.to_owned(),
             });
         }
-        let mut text = normalize(ecosystem, trimmed);
+        if plain_ascii {
+            return Ok(PackageName::from_ascii(ecosystem, trimmed));
+        }
+        let mut text = String::with_capacity(trimmed.len() * 2);
+        normalize_into(ecosystem, trimmed, &mut text);
         let split = text.len();
         if text != trimmed {
             text.push_str(trimmed);
@@ -91,6 +100,44 @@ impl PackageName {
             text: Arc::from(text),
             split,
         })
+    }
+
+    /// The name of a checked ASCII spelling (no white space, no control character, at most
+    /// [`MAX_NAME_LENGTH`] bytes): both spellings are written on the stack, byte by byte, and
+    /// the shared string is the one allocation.
+    fn from_ascii(ecosystem: Ecosystem, name: &str) -> PackageName {
+        let mut text = AsciiBuffer::default();
+        match ecosystem {
+            Ecosystem::PyPI => {
+                let mut in_separator_run = false;
+                for byte in name.bytes() {
+                    if matches!(byte, b'-' | b'_' | b'.') {
+                        if !in_separator_run {
+                            text.push(b'-');
+                        }
+                        in_separator_run = true;
+                    } else {
+                        text.push(byte.to_ascii_lowercase());
+                        in_separator_run = false;
+                    }
+                }
+            }
+            Ecosystem::CratesIo | Ecosystem::GenericFile | Ecosystem::Npm => {
+                name.bytes().for_each(|byte| text.push(byte));
+            }
+            Ecosystem::Docker | Ecosystem::HuggingFaceModel | Ecosystem::HuggingFaceDataset => {
+                name.bytes()
+                    .for_each(|byte| text.push(byte.to_ascii_lowercase()));
+            }
+        }
+        let split = text.as_str().len();
+        if text.as_str() != name {
+            name.bytes().for_each(|byte| text.push(byte));
+        }
+        PackageName {
+            text: Arc::from(text.as_str()),
+            split,
+        }
     }
 
     /// The identity form.
@@ -114,6 +161,36 @@ impl PackageName {
     }
 }
 
+/// Room on the stack for both ASCII spellings of a name.
+struct AsciiBuffer {
+    bytes: [u8; 2 * MAX_NAME_LENGTH],
+    length: usize,
+}
+
+impl Default for AsciiBuffer {
+    fn default() -> Self {
+        AsciiBuffer {
+            bytes: [0; 2 * MAX_NAME_LENGTH],
+            length: 0,
+        }
+    }
+}
+
+impl AsciiBuffer {
+    /// Appends an ASCII byte (never past the end: two names of the longest length fit).
+    fn push(&mut self, byte: u8) {
+        if let Some(slot) = self.bytes.get_mut(self.length) {
+            *slot = byte & 0x7f;
+            self.length += 1;
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII bytes are pushed, so the bytes are always text.
+        std::str::from_utf8(self.bytes.get(..self.length).unwrap_or_default()).unwrap_or_default()
+    }
+}
+
 /// `text` with each white-space or control character replaced by `-`: text a file uses as a
 /// label (a folder called `my model`, a server called `my server`) still makes a valid name.
 pub(crate) fn dashed(text: &str) -> impl Iterator<Item = char> + '_ {
@@ -128,37 +205,59 @@ pub(crate) fn dashed(text: &str) -> impl Iterator<Item = char> + '_ {
 
 /// Per-ecosystem normalization.
 pub fn normalize(ecosystem: Ecosystem, name: &str) -> String {
+    let mut normalized = String::with_capacity(name.len());
+    normalize_into(ecosystem, name, &mut normalized);
+    normalized
+}
+
+/// [`normalize`], appended to `out`.
+fn normalize_into(ecosystem: Ecosystem, name: &str, out: &mut String) {
     match ecosystem {
-        Ecosystem::PyPI => pep503(name),
+        Ecosystem::PyPI => pep503(name, out),
         // Cargo names are exact in lockfiles and in RustSec; crates.io forbids look-alikes at
         // publication, so no folding is needed for identity.
-        Ecosystem::CratesIo | Ecosystem::GenericFile => name.to_owned(),
+        Ecosystem::CratesIo | Ecosystem::GenericFile => out.push_str(name),
         // npm names are case-sensitive in the registry (old packages such as `JSONStream` keep
         // their capitals; new ones must be lowercase) and OSV records spell them exactly.
-        Ecosystem::Npm => name.to_owned(),
+        Ecosystem::Npm => out.push_str(name),
         // Image repositories must be lowercase; a reference that is not is invalid anyway.
-        Ecosystem::Docker => name.to_lowercase(),
+        Ecosystem::Docker => lowercase(name, out),
         // Hub repository ids resolve case-insensitively.
-        Ecosystem::HuggingFaceModel | Ecosystem::HuggingFaceDataset => name.to_lowercase(),
+        Ecosystem::HuggingFaceModel | Ecosystem::HuggingFaceDataset => lowercase(name, out),
     }
 }
 
-/// PEP 503: lowercase, and every run of `-`, `_` and `.` becomes one `-`.
-fn pep503(name: &str) -> String {
-    let mut normalized = String::with_capacity(name.len());
+/// Unicode lowercase (`str::to_lowercase`), appended to `out`; ASCII by bytes.
+fn lowercase(name: &str, out: &mut String) {
+    if name.is_ascii() {
+        out.extend(
+            name.bytes()
+                .map(|byte| char::from(byte.to_ascii_lowercase())),
+        );
+    } else {
+        out.push_str(&name.to_lowercase());
+    }
+}
+
+/// PEP 503: lowercase, and every run of `-`, `_` and `.` becomes one `-`, appended to `out`.
+fn pep503(name: &str, out: &mut String) {
     let mut in_separator_run = false;
+    let ascii = name.is_ascii();
     for character in name.chars() {
         if matches!(character, '-' | '_' | '.') {
             if !in_separator_run {
-                normalized.push('-');
+                out.push('-');
             }
             in_separator_run = true;
         } else {
-            normalized.extend(character.to_lowercase());
+            if ascii {
+                out.push(character.to_ascii_lowercase());
+            } else {
+                out.extend(character.to_lowercase());
+            }
             in_separator_run = false;
         }
     }
-    normalized
 }
 
 impl PartialEq for PackageName {
@@ -246,5 +345,78 @@ mod tests {
         );
         assert!(PackageName::new(Ecosystem::PyPI, "a b").is_err());
         assert!(PackageName::new(Ecosystem::PyPI, &"x".repeat(600)).is_err());
+    }
+
+    /// The ASCII shortcuts (the byte test for white space and control characters, the byte
+    /// lowercase) accept, refuse and fold exactly as the `char` rules they stand in for.
+    #[test]
+    fn ascii_shortcuts_agree_with_the_char_rules() {
+        let by_chars = |ecosystem: Ecosystem, raw: &str| -> Option<String> {
+            let trimmed = raw.trim();
+            let refused = trimmed.chars().any(|c| {
+                c.is_control()
+                    || (c.is_whitespace() && !(c == ' ' && ecosystem == Ecosystem::GenericFile))
+            });
+            if trimmed.is_empty() || refused {
+                return None;
+            }
+            Some(match ecosystem {
+                Ecosystem::PyPI => {
+                    let mut folded = String::new();
+                    let mut run = false;
+                    for c in trimmed.chars() {
+                        if matches!(c, '-' | '_' | '.') {
+                            if !run {
+                                folded.push('-');
+                            }
+                            run = true;
+                        } else {
+                            folded.extend(c.to_lowercase());
+                            run = false;
+                        }
+                    }
+                    folded
+                }
+                Ecosystem::Docker | Ecosystem::HuggingFaceModel | Ecosystem::HuggingFaceDataset => {
+                    trimmed.to_lowercase()
+                }
+                _ => trimmed.to_owned(),
+            })
+        };
+        let mut names: Vec<String> = [
+            "Django",
+            "a\u{7f}b",
+            "a\tb",
+            "a b",
+            "a\u{a0}b",
+            "Ünïcode_Name",
+            "ΟΔΟΣ",
+            "x\u{85}",
+            "~!@#$%^&*()_+{}|:<>?",
+            "Zz.Aa-_Bb",
+            "\u{1}",
+            "a\u{2028}b",
+            "İ",
+        ]
+        .iter()
+        .map(|name| (*name).to_owned())
+        .collect();
+        // Every single byte that is a character on its own, between two letters.
+        names.extend((0u8..0x80).map(|byte| format!("A{}b", char::from(byte))));
+        for ecosystem in [
+            Ecosystem::PyPI,
+            Ecosystem::CratesIo,
+            Ecosystem::GenericFile,
+            Ecosystem::Npm,
+            Ecosystem::Docker,
+            Ecosystem::HuggingFaceModel,
+        ] {
+            for raw in &names {
+                let read = PackageName::new(ecosystem, raw)
+                    .ok()
+                    .map(|name| name.normalized().to_owned());
+                assert_eq!(read, by_chars(ecosystem, raw), "{ecosystem:?} {raw:?}");
+            }
+        }
     }
 }
