@@ -127,11 +127,6 @@ impl GraphBuilder {
                 components.push(component);
             }
         }
-        let index: HashMap<ComponentKey, usize> = components
-            .iter()
-            .enumerate()
-            .map(|(position, component)| (component.key.clone(), position))
-            .collect();
         // Edges in the order of their ends' keys, as the lists below have always been; the
         // sort is stable, so an edge added twice has its details merged in the order added.
         let mut added: Vec<((usize, usize, EdgeKind), EdgeDetails)> = self
@@ -167,11 +162,10 @@ impl GraphBuilder {
         let roots: Vec<usize> = self
             .roots
             .iter()
-            .filter_map(|key| index.get(key).copied())
+            .filter_map(|key| Some(*position.get(*self.ids.get(key)?)?))
             .collect();
         let mut graph = DependencyGraph {
             components,
-            index,
             outgoing,
             incoming,
             roots,
@@ -201,8 +195,9 @@ pub struct Edge<'graph> {
 /// A finished dependency graph. Components are sorted by key; all iteration orders are stable.
 #[derive(Debug, Clone)]
 pub struct DependencyGraph {
+    /// Sorted by key, each key once: a key's position is found by binary search (a map from
+    /// keys held every key a second time).
     components: Vec<Component>,
-    index: HashMap<ComponentKey, usize>,
     outgoing: Vec<Vec<(usize, EdgeKind)>>,
     incoming: Vec<Vec<(usize, EdgeKind)>>,
     roots: Vec<usize>,
@@ -265,9 +260,8 @@ impl DependencyGraph {
 
     /// The component of `key`, if the graph holds it.
     pub fn get(&self, key: &ComponentKey) -> Option<&Component> {
-        self.index
-            .get(key)
-            .and_then(|&position| self.components.get(position))
+        self.position(key)
+            .and_then(|position| self.components.get(position))
     }
 
     /// The roots, sorted by key.
@@ -279,9 +273,8 @@ impl DependencyGraph {
 
     /// True when `key` is a root (a project the scan found, not a dependency).
     pub fn is_root(&self, key: &ComponentKey) -> bool {
-        self.index
-            .get(key)
-            .is_some_and(|position| self.roots.contains(position))
+        self.position(key)
+            .is_some_and(|position| self.roots.contains(&position))
     }
 
     /// The edges from the component at `from`, whose targets are `targets`.
@@ -290,13 +283,18 @@ impl DependencyGraph {
         from: usize,
         targets: &'a [(usize, EdgeKind)],
     ) -> impl Iterator<Item = Edge<'a>> + 'a {
-        targets.iter().filter_map(move |&(to, kind)| {
-            Some(Edge {
-                from: self.key_at(from)?,
-                to: self.key_at(to)?,
-                kind,
-                details: self.edge_details.get(&(from, to, kind)),
-            })
+        targets
+            .iter()
+            .filter_map(move |&(to, kind)| self.edge(from, to, kind))
+    }
+
+    /// The edge between the components at `from` and `to`.
+    fn edge(&self, from: usize, to: usize, kind: EdgeKind) -> Option<Edge<'_>> {
+        Some(Edge {
+            from: self.key_at(from)?,
+            to: self.key_at(to)?,
+            kind,
+            details: self.edge_details.get(&(from, to, kind)),
         })
     }
 
@@ -312,11 +310,32 @@ impl DependencyGraph {
     /// without walking every edge of the graph (emitters ask this once per component, which
     /// over `edges()` was quadratic).
     pub fn edges_from(&self, key: &ComponentKey) -> impl Iterator<Item = Edge<'_>> {
-        self.index
-            .get(key)
-            .and_then(|&from| Some((from, self.outgoing.get(from)?)))
+        self.position(key)
+            .and_then(|from| Some((from, self.outgoing.get(from)?)))
             .into_iter()
             .flat_map(move |(from, targets)| self.edges_of(from, targets))
+    }
+
+    /// Where `key` stands among [`components`](Self::components) (key order).
+    pub fn position(&self, key: &ComponentKey) -> Option<usize> {
+        self.components
+            .binary_search_by(|component| component.key.cmp(key))
+            .ok()
+    }
+
+    /// [`edges_from`](Self::edges_from) the component at `position` (as
+    /// [`components`](Self::components) numbers them), each with its target's position: for
+    /// emitters that walk the components in order and look their targets up by number, where
+    /// a lookup by key compared keys a dozen times over (issue 19).
+    pub fn edges_from_position(&self, position: usize) -> impl Iterator<Item = (usize, Edge<'_>)> {
+        self.outgoing
+            .get(position)
+            .into_iter()
+            .flat_map(move |targets| {
+                targets
+                    .iter()
+                    .filter_map(move |&(to, kind)| Some((to, self.edge(position, to, kind)?)))
+            })
     }
 
     /// How many edges the graph holds.
@@ -337,7 +356,7 @@ impl DependencyGraph {
     /// The shortest path from a root to `key`, both ends included; `None` when no root reaches
     /// it. A root's path is itself alone.
     pub fn introduced_through(&self, key: &ComponentKey) -> Option<Vec<&ComponentKey>> {
-        let mut position = *self.index.get(key)?;
+        let mut position = self.position(key)?;
         self.distance.get(position).copied().flatten()?;
         let mut path = vec![self.key_at(position)?];
         while let Some(Some(parent)) = self.parent.get(position) {
@@ -359,11 +378,7 @@ impl DependencyGraph {
         table: &[Vec<(usize, EdgeKind)>],
         key: &ComponentKey,
     ) -> Vec<(&ComponentKey, EdgeKind)> {
-        let Some(list) = self
-            .index
-            .get(key)
-            .and_then(|&position| table.get(position))
-        else {
+        let Some(list) = self.position(key).and_then(|position| table.get(position)) else {
             return Vec::new();
         };
         list.iter()

@@ -3,7 +3,8 @@
 //! component key, the scanned project as the document's subject, and license classification
 //! against the SPDX license list.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::Context;
@@ -291,13 +292,8 @@ pub fn subject(context: &EmitContext<'_>) -> anyhow::Result<Subject> {
 
 impl Subject {
     /// The references of a document over `graph`: every component's and the subject's.
-    pub fn references(&self, graph: &DependencyGraph) -> References {
-        References::new(
-            graph
-                .components()
-                .map(|component| &component.key)
-                .chain(std::iter::once(&self.component.key)),
-        )
+    pub fn references<'k>(&'k self, graph: &'k DependencyGraph) -> References<'k> {
+        References::of_graph(graph, &self.component.key)
     }
 }
 
@@ -316,13 +312,17 @@ pub fn spdx_safe(text: &str) -> impl Iterator<Item = char> + '_ {
 /// One reference per component key, unique within the document: `ComponentKey::reference`,
 /// with `#2`, `#3`... appended in key order when two keys share a reference.
 #[derive(Debug, Default)]
-pub struct References {
-    /// Each key's reference and the length of the purl it starts with.
-    by_key: BTreeMap<ComponentKey, (String, usize)>,
+pub struct References<'k> {
+    /// Every key, sorted and once.
+    keys: Vec<&'k ComponentKey>,
+    /// Each key's reference and the length of the purl it starts with, in the order of `keys`.
+    entries: Vec<(String, usize)>,
+    /// For the references of a graph: where the component at each graph position is in `keys`.
+    positions: Vec<usize>,
 }
 
-impl References {
-    pub fn new<'k>(keys: impl IntoIterator<Item = &'k ComponentKey>) -> References {
+impl<'k> References<'k> {
+    pub fn new(keys: impl IntoIterator<Item = &'k ComponentKey>) -> References<'k> {
         let mut keys: Vec<&ComponentKey> = keys.into_iter().collect();
         keys.sort();
         keys.dedup();
@@ -333,44 +333,95 @@ impl References {
             .with_min_len(256)
             .map(|key| key.reference_and_purl())
             .unzip();
-        // Almost always every reference is its key's own: then none is numbered, and the map is
-        // built from the sorted keys at once.
+        // Almost always every reference is its key's own: then none is numbered.
         let mut sorted: Vec<&str> = bases.iter().map(String::as_str).collect();
         sorted.sort_unstable();
         if sorted.windows(2).all(|pair| pair.first() != pair.last()) {
-            let by_key = keys
-                .into_iter()
-                .cloned()
-                .zip(bases.into_iter().zip(purls))
-                .collect();
-            return References { by_key };
+            let entries = bases.into_iter().zip(purls).collect();
+            return References {
+                keys,
+                entries,
+                positions: Vec::new(),
+            };
         }
         let mut taken = BTreeSet::new();
-        let mut by_key = BTreeMap::new();
-        for ((key, base), purl) in keys.into_iter().zip(bases).zip(purls) {
+        let mut entries = Vec::with_capacity(keys.len());
+        for (base, purl) in bases.into_iter().zip(purls) {
             let mut candidate = base.clone();
             let mut counter = 2;
             while !taken.insert(candidate.clone()) {
                 candidate = format!("{base}#{counter}");
                 counter += 1;
             }
-            by_key.insert(key.clone(), (candidate, purl));
+            entries.push((candidate, purl));
         }
-        References { by_key }
+        References {
+            keys,
+            entries,
+            positions: Vec::new(),
+        }
+    }
+
+    /// The references of a document over `graph` and `extra` (a subject that may not be one of
+    /// its components), which also answer by graph position ([`References::at`]).
+    pub fn of_graph(graph: &'k DependencyGraph, extra: &'k ComponentKey) -> References<'k> {
+        let mut references = References::new(
+            graph
+                .components()
+                .map(|component| &component.key)
+                .chain(std::iter::once(extra)),
+        );
+        // Both lists are in key order: one walk pairs them.
+        let mut next = 0;
+        for component in graph.components() {
+            while references
+                .keys
+                .get(next)
+                .is_some_and(|key| *key != &component.key)
+            {
+                next += 1;
+            }
+            references.positions.push(next);
+        }
+        references
+    }
+
+    /// Where `key` is in `keys`, by position in the graph when `key` is the graph's own key
+    /// there (compared by address: a borrowed key of the graph), else by search.
+    fn entry(&self, position: Option<usize>, key: &ComponentKey) -> Option<&(String, usize)> {
+        let by_position = position
+            .and_then(|position| self.positions.get(position))
+            .filter(|&&index| {
+                self.keys
+                    .get(index)
+                    .is_some_and(|found| std::ptr::eq(*found, key))
+            });
+        let index = match by_position {
+            Some(&index) => index,
+            None => self.keys.binary_search(&key).ok()?,
+        };
+        self.entries.get(index)
     }
 
     /// The reference of a key known to the document (the key's own reference otherwise).
     pub fn get(&self, key: &ComponentKey) -> String {
-        self.by_key
-            .get(key)
-            .map(|(reference, _)| reference.clone())
-            .unwrap_or_else(|| key.reference())
+        self.at(None, key).into_owned()
     }
 
-    /// The purl derived from a key known to the document (formatted once, with its reference).
-    pub fn purl(&self, key: &ComponentKey) -> String {
-        self.by_key
-            .get(key)
+    /// The reference of `key`, the graph's component at `position`: found without comparing
+    /// keys when [`References::of_graph`] made these references (emitters ask once per
+    /// component and edge).
+    pub fn at(&self, position: Option<usize>, key: &ComponentKey) -> Cow<'_, str> {
+        self.entry(position, key).map_or_else(
+            || Cow::Owned(key.reference()),
+            |(reference, _)| Cow::Borrowed(reference.as_str()),
+        )
+    }
+
+    /// The purl derived from a key known to the document (formatted once, with its
+    /// reference); `position` as for [`References::at`].
+    pub fn purl_at(&self, position: Option<usize>, key: &ComponentKey) -> String {
+        self.entry(position, key)
             .and_then(|(reference, length)| reference.get(..*length))
             .map_or_else(|| key.purl().to_string(), str::to_owned)
     }
@@ -699,7 +750,39 @@ mod tests {
         let references = References::new([&other, &a, &a]);
         assert_eq!(references.get(&a), a.reference());
         assert_eq!(references.get(&other), other.reference());
-        assert_eq!(references.purl(&a), a.purl().to_string());
-        assert_eq!(references.purl(&other), other.purl().to_string());
+        assert_eq!(references.purl_at(None, &a), a.purl().to_string());
+        assert_eq!(references.purl_at(None, &other), other.purl().to_string());
+
+        // A graph's references answer by position as they answer by key, the subject before,
+        // among or after the components, in the graph or not; a position given with a key
+        // that is not the graph's own at that position is looked up by key.
+        let (c, d) = (key("c"), key("d"));
+        let mut builder = scanner_core::GraphBuilder::new();
+        for component in [&b, &d, &other] {
+            builder.add_component(Component::new((*component).clone(), ComponentKind::Library));
+        }
+        let graph = builder.build();
+        for subject in [&a, &c, &d, &other, &key("z")] {
+            let references = References::of_graph(&graph, subject);
+            let by_key = References::new(
+                graph
+                    .components()
+                    .map(|component| &component.key)
+                    .chain([subject]),
+            );
+            for (position, component) in graph.components().enumerate() {
+                let key = &component.key;
+                assert_eq!(references.at(Some(position), key), by_key.get(key));
+                assert_eq!(
+                    references.purl_at(Some(position), key),
+                    by_key.purl_at(None, key)
+                );
+                let copy = key.clone();
+                assert_eq!(references.at(Some(position), &copy), by_key.get(key));
+                assert_eq!(references.at(Some(0), &copy), by_key.get(key));
+            }
+            assert_eq!(references.get(subject), by_key.get(subject));
+            assert_eq!(references.at(Some(9), subject), by_key.get(subject));
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! section. airlock-specific data goes into `airlock:` properties (see
 //! `scanner_core::facts::properties`).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Context;
@@ -24,7 +25,7 @@ use scanner_core::sbom::cyclonedx::{
     VulnerabilityReference, VulnerabilitySource,
 };
 use scanner_core::{
-    Component, ComponentKey, ComponentKind, Ecosystem, EdgeKind, GitReference, HashAlgorithm,
+    Component, ComponentKey, ComponentKind, Ecosystem, Edge, EdgeKind, GitReference, HashAlgorithm,
     PackageName, Scope, Source,
 };
 
@@ -170,13 +171,16 @@ fn build(context: &EmitContext<'_>, version: SpecVersion) -> anyhow::Result<Bom>
 
     // Components and their dependency lists are converted on the rayon pool (order kept): on a
     // 500-package lock this conversion was a tenth of the main thread's time.
-    let listed: Vec<&Component> = graph.components().collect();
+    // Each component with its graph position, by which its references and its edges' are
+    // found without comparing keys.
+    let listed: Vec<(usize, &Component)> = graph.components().enumerate().collect();
     let components: Vec<CdxComponent> = listed
         .par_iter()
-        .filter(|component| subject.synthetic || component.key != subject.component.key)
-        .map(|component| {
+        .filter(|(_, component)| subject.synthetic || component.key != subject.component.key)
+        .map(|&(position, component)| {
             self::component(
                 context,
+                Some(position),
                 component,
                 &references,
                 findings_by_component.get(&component.key),
@@ -188,15 +192,16 @@ fn build(context: &EmitContext<'_>, version: SpecVersion) -> anyhow::Result<Bom>
 
     let mut dependencies: Vec<Dependency> = listed
         .par_iter()
-        .map(|component| {
-            let targets: BTreeSet<String> = graph
-                .dependencies(&component.key)
-                .into_iter()
-                .map(|(target, _)| references.get(target))
+        .map(|&(position, component)| {
+            let mut targets: Vec<Cow<'_, str>> = graph
+                .edges_from_position(position)
+                .map(|(target, edge)| references.at(Some(target), edge.to))
                 .collect();
+            targets.sort_unstable();
+            targets.dedup();
             Dependency {
-                reference: references.get(&component.key),
-                depends_on: targets.into_iter().collect(),
+                reference: references.at(Some(position), &component.key).into_owned(),
+                depends_on: targets.into_iter().map(Cow::into_owned).collect(),
             }
         })
         .collect();
@@ -217,11 +222,11 @@ fn build(context: &EmitContext<'_>, version: SpecVersion) -> anyhow::Result<Bom>
     // unknown elsewhere (manifests, requirements files, model folders), incomplete when some
     // input could not be read.
     let mut by_completeness: BTreeMap<Completeness, Vec<String>> = BTreeMap::new();
-    for component in &listed {
+    for &(position, component) in &listed {
         by_completeness
             .entry(common::completeness(context, component))
             .or_default()
-            .push(references.get(&component.key));
+            .push(references.at(Some(position), &component.key).into_owned());
     }
     if subject.synthetic {
         // The made-up project depends on every root: that list is complete by construction,
@@ -271,6 +276,7 @@ fn build(context: &EmitContext<'_>, version: SpecVersion) -> anyhow::Result<Bom>
         }),
         component: Some(Box::new(self::component(
             context,
+            graph.position(&subject.component.key),
             &subject.component,
             &references,
             findings_by_component.get(&subject.component.key),
@@ -450,33 +456,41 @@ fn source_properties(source: &Source, into: &mut Vec<Property>) {
 /// `airlock:edge` properties for the pairs whose edges are not exactly one plain required edge.
 fn edge_properties(
     context: &EmitContext<'_>,
+    position: Option<usize>,
     key: &ComponentKey,
     references: &References,
 ) -> Vec<Property> {
     let graph = context.graph();
-    let mut by_target: BTreeMap<&ComponentKey, Vec<EdgeProperty>> = BTreeMap::new();
-    let mut plain: BTreeMap<&ComponentKey, bool> = BTreeMap::new();
-    for edge in graph.edges_from(key) {
-        let is_plain = edge.kind == EdgeKind::Normal && edge.details.is_none();
-        plain
-            .entry(edge.to)
-            .and_modify(|all| *all = false)
-            .or_insert(is_plain);
-        let details = edge.details.cloned().unwrap_or_default();
-        by_target.entry(edge.to).or_default().push(EdgeProperty {
-            extras: details.extras,
-            kind: edge.kind,
-            marker: details.marker,
-            relation: details.relation,
-            to: references.get(edge.to),
-        });
+    // The edges in the order of their targets (then kinds), each with its target's position.
+    let edges: Vec<(Option<usize>, Edge<'_>)> = match position {
+        Some(position) => graph
+            .edges_from_position(position)
+            .map(|(target, edge)| (Some(target), edge))
+            .collect(),
+        None => graph.edges_from(key).map(|edge| (None, edge)).collect(),
+    };
+    let mut list = Vec::new();
+    for run in edges.chunk_by(|(_, a), (_, b)| a.to == b.to) {
+        // One plain required edge to a target needs no property; any other edge, or more than
+        // one edge to the same target, is spelled out.
+        if let [(_, only)] = run {
+            if only.kind == EdgeKind::Normal && only.details.is_none() {
+                continue;
+            }
+        }
+        for (target, edge) in run {
+            let details = edge.details.cloned().unwrap_or_default();
+            let value = EdgeProperty {
+                extras: details.extras,
+                kind: edge.kind,
+                marker: details.marker,
+                relation: details.relation,
+                to: references.at(*target, edge.to).into_owned(),
+            };
+            list.push(property(properties::EDGE, &value.to_json()));
+        }
     }
-    by_target
-        .into_iter()
-        .filter(|(target, _)| !plain.get(target).copied().unwrap_or(true))
-        .flat_map(|(_, values)| values)
-        .map(|edge| property(properties::EDGE, &edge.to_json()))
-        .collect()
+    list
 }
 
 /// Who supplies the component and who made it, from the data that says so: Hugging Face
@@ -491,6 +505,7 @@ fn supplier_and_authors(component: &Component) -> (Option<OrganizationalEntity>,
 
 fn component(
     context: &EmitContext<'_>,
+    position: Option<usize>,
     component: &Component,
     references: &References,
     findings: Option<&BTreeSet<&'static str>>,
@@ -522,7 +537,7 @@ fn component(
         .facts
         .original_purl
         .clone()
-        .unwrap_or_else(|| references.purl(key));
+        .unwrap_or_else(|| references.purl_at(position, key));
     let mut external = Vec::new();
     let reference = |kind: &str, url: &str| ExternalReference {
         kind: kind.to_owned(),
@@ -577,7 +592,7 @@ fn component(
     for extractor in extractors {
         list.push(property(properties::EXTRACTOR, extractor));
     }
-    list.extend(edge_properties(context, key, references));
+    list.extend(edge_properties(context, position, key, references));
     for rule in findings.into_iter().flatten() {
         list.push(property(properties::FINDING, rule));
     }
@@ -602,7 +617,7 @@ fn component(
 
     CdxComponent {
         kind: classification(component.kind).into(),
-        bom_ref: Some(references.get(key)),
+        bom_ref: Some(references.at(position, key).into_owned()),
         supplier,
         authors,
         author,
