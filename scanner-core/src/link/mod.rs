@@ -26,6 +26,7 @@ use crate::extract::{
 };
 use crate::graph::{DependencyGraph, GraphBuilder};
 use crate::location::Location;
+use crate::name::PackageName;
 
 pub use resolve::{resolve, settle, targets, NoneAllowed, Origin, Repeats, Resolution};
 
@@ -537,7 +538,7 @@ pub fn merge(
     );
     // The components move into the graph (a copy would hold a large lock's components twice);
     // an extraction keeps only its keys, and only when a named reference is resolved among them.
-    let mut candidates: Vec<Vec<ComponentKey>> = Vec::with_capacity(extractions.len());
+    let mut candidates: Vec<Candidates> = Vec::with_capacity(extractions.len());
     for extraction in &mut extractions {
         let components = std::mem::take(&mut extraction.components);
         let named = extraction
@@ -545,12 +546,14 @@ pub fn merge(
             .iter()
             .any(|reference| matches!(reference.to, Target::Named(_)));
         candidates.push(if named {
-            components
-                .iter()
-                .map(|component| component.key.clone())
-                .collect()
+            Candidates::new(
+                components
+                    .iter()
+                    .map(|component| component.key.clone())
+                    .collect(),
+            )
         } else {
-            Vec::new()
+            Candidates::default()
         });
         for component in components {
             builder.add_component(component);
@@ -605,6 +608,51 @@ pub fn merge(
     builder.build()
 }
 
+/// The keys of one extraction, among which its named references are resolved.
+#[derive(Debug, Default)]
+struct Candidates {
+    /// In the order the extraction listed them, which [`resolve`] needs.
+    keys: Vec<ComponentKey>,
+    /// Positions in `keys`, sorted by ecosystem and name; the sort is stable, so the positions
+    /// of one name keep the extraction's order.
+    by_name: Vec<usize>,
+}
+
+impl Candidates {
+    fn new(keys: Vec<ComponentKey>) -> Candidates {
+        let mut by_name: Vec<usize> = (0..keys.len()).collect();
+        by_name.sort_by_key(|&position| keys.get(position).map(|key| (key.ecosystem, &key.name)));
+        Candidates { keys, by_name }
+    }
+
+    /// The keys of `ecosystem` and `name`, in the extraction's order: what [`resolve`] keeps of
+    /// all the keys first, found by binary search (a lock's project requirements, each resolved
+    /// among every package of the lock, compared every name).
+    fn named<'k>(
+        &'k self,
+        ecosystem: Ecosystem,
+        name: &'k PackageName,
+    ) -> impl Iterator<Item = &'k ComponentKey> + 'k {
+        let wanted = Some((ecosystem, name));
+        let of = |position: &usize| {
+            self.keys
+                .get(*position)
+                .map(|key| (key.ecosystem, &key.name))
+        };
+        let start = self
+            .by_name
+            .partition_point(|position| of(position) < wanted);
+        let end = self
+            .by_name
+            .partition_point(|position| of(position) <= wanted);
+        self.by_name
+            .get(start..end)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|&position| self.keys.get(position))
+    }
+}
+
 /// The numbers of the ends of each edge a reference makes, and the diagnostics of resolving it.
 type Resolved = (Vec<(usize, usize)>, Vec<Diagnostic>);
 
@@ -616,14 +664,14 @@ fn resolve_reference<'r>(
     references: &'r [Reference],
     index: usize,
     reference: &'r Reference,
-    keys: &[ComponentKey],
+    keys: &Candidates,
     from_number: &mut Option<(&'r ComponentKey, Option<usize>)>,
 ) -> Resolved {
     let mut diagnostics = Vec::new();
     let found: Vec<&ComponentKey> = match &reference.to {
         Target::Key(key) => vec![key],
         Target::Named(named) => {
-            let resolution = resolve(named, keys.iter());
+            let resolution = resolve(named, keys.named(named.ecosystem, &named.name));
             // Only a declaration that its candidates leave open asks whether the file already
             // links its component to the name (the lock's own edge says which).
             let already_linked = matches!(resolution, Resolution::Unpicked(_))
@@ -763,5 +811,51 @@ mod tests {
             ]
         );
         assert_eq!(linked.graph.len(), 1);
+    }
+
+    /// The keys of one name come back in the extraction's order, repeats included, whatever
+    /// the order of the other names and ecosystems around them: what a filter over all the
+    /// keys gives.
+    #[test]
+    fn candidates_of_a_name_are_the_filtered_keys_in_order() {
+        use crate::component::Source;
+        let key = |ecosystem: Ecosystem, name: &str, version: &str| {
+            ComponentKey::new(
+                ecosystem,
+                PackageName::new(ecosystem, name).unwrap(),
+                Some(version.to_owned()),
+                Source::DEFAULT_REGISTRY,
+            )
+        };
+        let keys = vec![
+            key(Ecosystem::PyPI, "b", "2"),
+            key(Ecosystem::CratesIo, "a", "1"),
+            key(Ecosystem::PyPI, "A", "3"),
+            key(Ecosystem::PyPI, "b", "1"),
+            key(Ecosystem::PyPI, "a", "1"),
+            key(Ecosystem::PyPI, "b", "2"),
+            key(Ecosystem::PyPI, "c_d", "1"),
+        ];
+        let candidates = Candidates::new(keys.clone());
+        for ecosystem in [Ecosystem::PyPI, Ecosystem::CratesIo, Ecosystem::Npm] {
+            for name in ["a", "b", "C.D", "z"] {
+                let name = PackageName::new(ecosystem, name).unwrap();
+                let filtered: Vec<&ComponentKey> = keys
+                    .iter()
+                    .filter(|key| key.ecosystem == ecosystem && key.name == name)
+                    .collect();
+                let found: Vec<&ComponentKey> = candidates.named(ecosystem, &name).collect();
+                assert_eq!(found, filtered, "{ecosystem:?} {name}");
+            }
+        }
+        assert_eq!(
+            Candidates::default()
+                .named(
+                    Ecosystem::PyPI,
+                    &PackageName::new(Ecosystem::PyPI, "a").unwrap()
+                )
+                .count(),
+            0
+        );
     }
 }
