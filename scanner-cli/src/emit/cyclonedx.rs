@@ -21,8 +21,8 @@ use scanner_core::sbom::cyclonedx::{
     Considerations, Contact, DatasetContents, DatasetEntry, Dependency, EthicalConsideration,
     Evidence, ExternalReference, HashEntry, License, LicenseChoice, Lifecycle, Metadata,
     ModelCard as CdxModelCard, ModelParameters, Occurrence, OrganizationalEntity,
-    PerformanceMetric, Property, QuantitativeAnalysis, Rating, SpecVersion, Tools, Vulnerability,
-    VulnerabilityReference, VulnerabilitySource,
+    PerformanceMetric, Property, QuantitativeAnalysis, Rating, SpecVersion, Text, Tools,
+    Vulnerability, VulnerabilityReference, VulnerabilitySource,
 };
 use scanner_core::{
     Component, ComponentKey, ComponentKind, Ecosystem, Edge, EdgeKind, GitReference, HashAlgorithm,
@@ -115,7 +115,8 @@ fn model_card(card: &ModelCard) -> CdxModelCard {
         })
         .collect();
     let mut list = Vec::new();
-    let mut add = |name: &'static str, value: &str| list.push(Property::new(name, value));
+    let mut add =
+        |name: &'static str, value: &str| list.push(Property::new(name, value.to_owned()));
     if let Some(library) = &card.library_name {
         add(properties::MODEL_LIBRARY, library);
     }
@@ -291,7 +292,7 @@ fn build(context: &EmitContext<'_>, version: SpecVersion) -> anyhow::Result<Bom>
                 policy
                     .properties()
                     .iter()
-                    .map(|(name, value)| Property::new(name.to_string(), value))
+                    .map(|(name, value)| Property::new(name.to_string(), value.clone()))
                     .collect()
             })
             .unwrap_or_default(),
@@ -418,7 +419,8 @@ pub fn licenses(found: &BTreeSet<String>) -> Vec<LicenseChoice> {
     choices
 }
 
-fn property(name: &'static str, value: &str) -> Property {
+/// A property: a fixed value (`&'static str`) is written without a copy.
+fn property(name: &'static str, value: impl Into<Text>) -> Property {
     Property::new(name, value)
 }
 
@@ -427,28 +429,28 @@ fn source_properties(source: &Source, into: &mut Vec<Property>) {
     match source {
         Source::Registry { index: None } => {}
         Source::Registry { index: Some(url) } | Source::Url { url } => {
-            into.push(property(properties::SOURCE_URL, url));
+            into.push(property(properties::SOURCE_URL, url.clone()));
         }
         Source::Git {
             url,
             reference,
             commit,
         } => {
-            into.push(property(properties::SOURCE_URL, url));
+            into.push(property(properties::SOURCE_URL, url.clone()));
             if let Some(reference) = reference {
                 let text = match reference {
                     GitReference::Branch(branch) => format!("branch={branch}"),
                     GitReference::Tag(tag) => format!("tag={tag}"),
                     GitReference::Rev(rev) => format!("rev={rev}"),
                 };
-                into.push(property(properties::GIT_REFERENCE, &text));
+                into.push(property(properties::GIT_REFERENCE, text));
             }
             if let Some(commit) = commit {
-                into.push(property(properties::GIT_COMMIT, commit));
+                into.push(property(properties::GIT_COMMIT, commit.clone()));
             }
         }
         Source::Path { path } | Source::File { path } => {
-            into.push(property(properties::SOURCE_PATH, path));
+            into.push(property(properties::SOURCE_PATH, path.clone()));
         }
     }
 }
@@ -487,7 +489,7 @@ fn edge_properties(
                 relation: details.relation,
                 to: references.at(*target, edge.to).into_owned(),
             };
-            list.push(property(properties::EDGE, &value.to_json()));
+            list.push(property(properties::EDGE, value.to_json()));
         }
     }
     list
@@ -594,7 +596,7 @@ fn component(
     }
     list.extend(edge_properties(context, position, key, references));
     for rule in findings.into_iter().flatten() {
-        list.push(property(properties::FINDING, rule));
+        list.push(property(properties::FINDING, *rule));
     }
     if synthetic {
         list.push(property(
@@ -605,12 +607,12 @@ fn component(
     for (name, value) in properties::to_properties(&component.facts) {
         list.push(Property {
             name: name.into(),
-            value,
+            value: value.into(),
         });
     }
     let unknowns = context.unknowns(component);
     if !unknowns.is_empty() {
-        list.push(property(properties::UNKNOWN, &unknowns.join(",")));
+        list.push(property(properties::UNKNOWN, unknowns.join(",")));
     }
     list.sort();
     list.dedup();

@@ -300,14 +300,15 @@ pub struct Property {
     /// The property name.
     #[serde(default)]
     pub name: Text,
-    /// The property value, as text.
+    /// The property value, as text: most of the values airlock writes (an ecosystem, a source
+    /// kind, an extractor, a scope) are fixed words too.
     #[serde(default)]
-    pub value: String,
+    pub value: Text,
 }
 
 impl Property {
     /// A property `name` = `value`.
-    pub fn new(name: impl Into<Text>, value: impl Into<String>) -> Property {
+    pub fn new(name: impl Into<Text>, value: impl Into<Text>) -> Property {
         Property {
             name: name.into(),
             value: value.into(),
@@ -1341,7 +1342,7 @@ fn component_from_xml(element: &Element) -> Component {
                     .unwrap_or_default()
                     .to_owned()
                     .into(),
-                value: property.text.clone(),
+                value: property.text.clone().into(),
             })
             .collect(),
         components: element
@@ -1404,7 +1405,7 @@ fn model_card_from_xml(card: &Element) -> ModelCard {
                     .unwrap_or_default()
                     .to_owned()
                     .into(),
-                value: property.text.clone(),
+                value: property.text.clone().into(),
             })
             .collect(),
     }

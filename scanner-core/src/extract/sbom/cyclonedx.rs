@@ -108,7 +108,7 @@ fn entry(component: &CdxComponent, position: &mut usize) -> Entry {
         properties: component
             .properties
             .iter()
-            .map(|property| (property.name.to_string(), property.value.clone()))
+            .map(|property| (property.name.to_string(), property.value.to_string()))
             .collect(),
         scope: component.scope.as_deref().and_then(|scope| match scope {
             "required" => Some(AirlockScope::Required),
@@ -159,7 +159,7 @@ pub(super) fn restore_model_card(
         };
     }
     for property in &card.properties {
-        let value = property.value.clone();
+        let value = property.value.to_string();
         match property.name.as_ref() {
             properties::MODEL_LIBRARY => restored.library_name = Some(value),
             properties::MODEL_LANGUAGE => restored.languages.push(value),
