@@ -6,7 +6,7 @@ use scanner_core::clock::Clock;
 
 use crate::cli::ReportArgs;
 use crate::emit::{self, terminal::ColorChoice};
-use crate::output::{goes_to_stdout, stderr_line, write_report};
+use crate::output::{goes_to_stdout, stderr_line, write_report_pieces};
 
 pub fn run(
     args: &ReportArgs,
@@ -30,7 +30,7 @@ pub fn run(
         ignored: &[],
         profile: args.profile,
     };
-    let bytes = emit::render(args.format, &input)?;
+    let rendered = emit::render_pieces(args.format, &input)?;
     let gaps = args
         .profile
         .map(|profile| (profile, emit::profile_gaps(profile, args.format, &input)));
@@ -39,7 +39,7 @@ pub fn run(
     // Nothing below reads the graph (tens of thousands of allocations on a large lock): the
     // pool frees it while the document is written. Still queued at exit, it costs nothing.
     rayon::spawn(move || drop(report));
-    write_report(args.output.as_deref(), &bytes)?;
+    write_report_pieces(args.output.as_deref(), &rendered.pieces())?;
     if let Some(summary) = summary {
         stderr_line(&summary);
     }

@@ -28,7 +28,7 @@ use scanner_core::DiagnosticSeverity;
 use super::Outcome;
 use crate::cli::{Cli, ReportArgs, ScanArgs};
 use crate::emit;
-use crate::output::{goes_to_stdout, stderr_line, write_report};
+use crate::output::{goes_to_stdout, stderr_line, write_report_pieces};
 use crate::settings::{ScanPolicy, Settings};
 
 use super::db;
@@ -255,12 +255,12 @@ pub fn judge_project(
         ignored: &applied.ignored,
         profile: report_args.profile,
     };
-    let bytes = emit::render(report_args.format, &input)?;
+    let rendered = emit::render_pieces(report_args.format, &input)?;
     let profile_failed = report_args.profile.is_some_and(|profile| {
         let gaps = emit::profile_gaps(profile, report_args.format, &input);
         super::report_gaps(profile, &gaps, verbosity == super::Verbosity::Quiet)
     });
-    write_report(report_args.output.as_deref(), &bytes)?;
+    write_report_pieces(report_args.output.as_deref(), &rendered.pieces())?;
     let mut run = ProjectRun {
         outcome: Outcome::Clean,
         components: Some(report.graph.len()),

@@ -30,6 +30,7 @@ use scanner_core::{
 };
 
 use super::common::{self, Completeness, EmitContext, LicenseForm, References};
+use super::Rendered;
 
 /// Which serialization of the document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,26 +45,35 @@ pub fn document(
     encoding: Encoding,
     version: SpecVersion,
 ) -> anyhow::Result<Vec<u8>> {
-    let mut bom = build(context, version)?;
-    // The serial number is derived from the document itself (the JSON document without a
-    // serial), so the same scan gives the same serial and any change gives another. The JSON
-    // writer hands over those bytes as it writes them: one serialization, nothing re-read.
-    let derive = |digest: &[u8]| format!("urn:uuid:{}", common::uuid_from_digest(digest));
-    let (json, serial) =
-        model::to_json_with_serial(&bom, derive).context("cannot write CycloneDX JSON")?;
     match encoding {
-        Encoding::Json => {
-            // The model (tens of thousands of allocations on a large lock) is freed on the pool
-            // while the caller writes the document.
-            rayon::spawn(move || drop(bom));
-            Ok(json)
-        }
+        Encoding::Json => Ok(json_pieces(context, version)?.into_bytes()),
         // The XML document carries the serial of the JSON one: the same scan, the same number.
         Encoding::Xml => {
+            let mut bom = build(context, version)?;
+            let (_, serial) = model::to_json_with_serial(&bom, derive_serial)
+                .context("cannot write CycloneDX JSON")?;
             bom.serial_number = Some(serial);
             Ok(model::to_xml(&bom, version))
         }
     }
+}
+
+/// The JSON document, in the pieces it was serialized in (see `Rendered`).
+pub fn json_pieces(context: &EmitContext<'_>, version: SpecVersion) -> anyhow::Result<Rendered> {
+    let bom = build(context, version)?;
+    let (pieces, _) = model::to_json_pieces_with_serial(&bom, derive_serial)
+        .context("cannot write CycloneDX JSON")?;
+    // The model (tens of thousands of allocations on a large lock) is freed on the pool while
+    // the caller writes the document.
+    rayon::spawn(move || drop(bom));
+    Ok(Rendered::from_pieces(pieces))
+}
+
+/// The serial number, derived from the document itself (the JSON document without a serial),
+/// so the same scan gives the same serial and any change gives another. The JSON writer hands
+/// over those bytes as it writes them: one serialization, nothing re-read.
+fn derive_serial(digest: &[u8]) -> String {
+    format!("urn:uuid:{}", common::uuid_from_digest(digest))
 }
 
 /// The CycloneDX `modelCard` from what the card and configs said: task, architecture family

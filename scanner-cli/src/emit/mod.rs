@@ -74,26 +74,74 @@ pub fn profile_gaps(
     profile::check(profile, format, input.cyclonedx_version, &context)
 }
 
-/// The report in `format`.
-pub fn render(format: Format, input: &ReportInput<'_>) -> anyhow::Result<Vec<u8>> {
-    let database = || input.database.map(|database| database.json.clone());
-    let timestamp = input.document_time.timestamp();
-    // BSI TR-03183-2 wants vulnerabilities in a VEX document, not in the SBOM.
+/// A rendered report: its bytes in order, in the pieces they were written in. A large
+/// CycloneDX JSON document is serialized on the pool in pieces; joining them copied a megabyte
+/// into fresh pages on the calling thread, and the file then copied it once more.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pieces: Vec<Vec<u8>>,
+}
+
+impl Rendered {
+    pub fn from_pieces(pieces: Vec<Vec<u8>>) -> Rendered {
+        Rendered { pieces }
+    }
+
+    /// The pieces, in order.
+    pub fn pieces(&self) -> Vec<&[u8]> {
+        self.pieces.iter().map(Vec::as_slice).collect()
+    }
+
+    /// The bytes, joined.
+    pub fn into_bytes(mut self) -> Vec<u8> {
+        if self.pieces.len() == 1 {
+            return self.pieces.pop().unwrap_or_default();
+        }
+        self.pieces.concat()
+    }
+}
+
+impl From<Vec<u8>> for Rendered {
+    fn from(bytes: Vec<u8>) -> Rendered {
+        Rendered {
+            pieces: vec![bytes],
+        }
+    }
+}
+
+/// The report in `format`, in the pieces it was written in (the bytes of [`render`]).
+pub fn render_pieces(format: Format, input: &ReportInput<'_>) -> anyhow::Result<Rendered> {
+    match format {
+        Format::CyclonedxJson => {
+            cyclonedx::json_pieces(&sbom_context(input), input.cyclonedx_version.model())
+        }
+        _ => render(format, input).map(Rendered::from),
+    }
+}
+
+/// The emitting context of an SBOM: BSI TR-03183-2 wants vulnerabilities in a VEX document, not
+/// in the SBOM.
+fn sbom_context<'a>(input: &ReportInput<'a>) -> common::EmitContext<'a> {
     let sbom_analysis = match input.profile {
         Some(profile) if profile.keeps_vulnerabilities_out() => None,
         _ => input.analysis,
     };
-    let sbom_context = || {
-        common::EmitContext::new(
-            input.report,
-            sbom_analysis,
-            input.policy,
-            input.paths,
-            timestamp,
-            input.ignored,
-        )
-        .with_profile(input.profile)
-    };
+    common::EmitContext::new(
+        input.report,
+        sbom_analysis,
+        input.policy,
+        input.paths,
+        input.document_time.timestamp(),
+        input.ignored,
+    )
+    .with_profile(input.profile)
+}
+
+/// The report in `format`.
+pub fn render(format: Format, input: &ReportInput<'_>) -> anyhow::Result<Vec<u8>> {
+    let database = || input.database.map(|database| database.json.clone());
+    let timestamp = input.document_time.timestamp();
+    let sbom_context = || sbom_context(input);
     let context = || {
         common::EmitContext::new(
             input.report,

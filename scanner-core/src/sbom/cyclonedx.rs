@@ -615,65 +615,85 @@ pub fn to_json_with_serial(
     bom: &Bom,
     derive: impl FnOnce(&[u8]) -> String,
 ) -> serde_json::Result<(Vec<u8>, String)> {
-    let estimate = bom
-        .components
-        .len()
-        .saturating_mul(2048)
-        .saturating_add(16 * 1024);
-    let mut bytes = Vec::with_capacity(estimate);
+    let (pieces, serial) = to_json_pieces_with_serial(bom, derive)?;
+    Ok((pieces.concat(), serial))
+}
+
+/// [`to_json_with_serial`], the document left in the pieces it was serialized in (the
+/// components in runs, on the pool): joined, they were a megabyte copied into fresh pages on the
+/// calling thread of a large lock's `sbom`, before the file copied them once more.
+pub fn to_json_pieces_with_serial(
+    bom: &Bom,
+    derive: impl FnOnce(&[u8]) -> String,
+) -> serde_json::Result<(Vec<Vec<u8>>, String)> {
+    let mut head = Vec::with_capacity(16 * 1024);
     // `{`, bomFormat and specVersion: the fields before the serial.
-    bytes.extend_from_slice(b"{\n  \"bomFormat\": ");
-    pretty_value(&mut bytes, &bom.bom_format)?;
-    pretty_field(&mut bytes, "specVersion", &bom.spec_version)?;
-    let room = bytes.len()..bytes.len() + SERIAL_FIELD_LENGTH;
-    bytes.resize(room.end, b' ');
+    head.extend_from_slice(b"{\n  \"bomFormat\": ");
+    pretty_value(&mut head, &bom.bom_format)?;
+    pretty_field(&mut head, "specVersion", &bom.spec_version)?;
+    let room = head.len()..head.len() + SERIAL_FIELD_LENGTH;
+    head.resize(room.end, b' ');
     // The fields after it, in `Bom`'s order and with its `skip_serializing_if` rules.
-    pretty_field(&mut bytes, "version", &bom.version)?;
+    pretty_field(&mut head, "version", &bom.version)?;
     if let Some(metadata) = &bom.metadata {
-        pretty_field(&mut bytes, "metadata", metadata)?;
+        pretty_field(&mut head, "metadata", metadata)?;
     }
-    field_key(&mut bytes, "components");
-    pretty_array_on_pool(&mut bytes, &bom.components)?;
+    field_key(&mut head, "components");
+    let mut pieces = vec![head];
+    pretty_array_on_pool(&mut pieces, &bom.components)?;
     // The rest is serialized while this thread hashes what is written (a megabyte on a large
     // lock: the hash was the last serial step before the file is written). A small document
     // is hashed faster than a sleeping worker wakes: both then run here, one after the other.
+    let written: usize = pieces.iter().map(Vec::len).sum();
     let hash_written = || {
         let mut hasher = Sha256::new();
-        hasher.update(bytes.get(..room.start).unwrap_or_default());
-        hasher.update(bytes.get(room.end..).unwrap_or_default());
+        for (index, piece) in pieces.iter().enumerate() {
+            if index == 0 {
+                hasher.update(piece.get(..room.start).unwrap_or_default());
+                hasher.update(piece.get(room.end..).unwrap_or_default());
+            } else {
+                hasher.update(piece);
+            }
+        }
         hasher
     };
     let serialize_rest = || -> serde_json::Result<Vec<u8>> {
         let mut rest = Vec::with_capacity(bom.dependencies.len().saturating_mul(256));
         field_key(&mut rest, "dependencies");
-        pretty_array_on_pool(&mut rest, &bom.dependencies)?;
+        let mut dependencies = vec![Vec::new()];
+        pretty_array_on_pool(&mut dependencies, &bom.dependencies)?;
+        for piece in dependencies {
+            rest.extend_from_slice(&piece);
+        }
         if !is_empty(&bom.compositions) {
             pretty_field(&mut rest, "compositions", &bom.compositions)?;
         }
         if let Some(vulnerabilities) = &bom.vulnerabilities {
             pretty_field(&mut rest, "vulnerabilities", vulnerabilities)?;
         }
-        rest.extend_from_slice(b"\n}");
+        rest.extend_from_slice(b"\n}\n");
         Ok(rest)
     };
-    let (mut hasher, rest) = if bytes.len() >= OVERLAPPED_HASH_MIN_BYTES {
+    let (mut hasher, rest) = if written >= OVERLAPPED_HASH_MIN_BYTES {
         rayon::join(hash_written, serialize_rest)
     } else {
         (hash_written(), serialize_rest())
     };
     let rest = rest?;
-    hasher.update(&rest);
-    bytes.extend_from_slice(&rest);
+    // The final newline is not hashed: the serial is of the document as it was always hashed.
+    hasher.update(rest.get(..rest.len().saturating_sub(1)).unwrap_or_default());
+    pieces.push(rest);
     let serial = derive(&hasher.finalize());
     let mut field = Vec::with_capacity(SERIAL_FIELD_LENGTH);
     pretty_field(&mut field, "serialNumber", &serial)?;
-    match bytes.get_mut(room.clone()) {
-        Some(place) if place.len() == field.len() => place.copy_from_slice(&field),
-        // A serial of another length (never from airlock's writers) moves what follows.
-        _ => drop(bytes.splice(room, field)),
+    if let Some(head) = pieces.first_mut() {
+        match head.get_mut(room.clone()) {
+            Some(place) if place.len() == field.len() => place.copy_from_slice(&field),
+            // A serial of another length (never from airlock's writers) moves what follows.
+            _ => drop(head.splice(room, field)),
+        }
     }
-    bytes.push(b'\n');
-    Ok((bytes, serial))
+    Ok((pieces, serial))
 }
 
 /// The size of the document written so far from which it is hashed while the rest is
@@ -684,19 +704,22 @@ const OVERLAPPED_HASH_MIN_BYTES: usize = 256 * 1024;
 const SERIAL_FIELD_LENGTH: usize =
     ",\n  \"serialNumber\": \"urn:uuid:00000000-0000-0000-0000-000000000000\"".len();
 
-/// Appends `items` as the pretty writer writes an array one level deep in a document, the
-/// items serialized on the rayon pool in runs of [`ITEMS_PER_JOB`] and joined in order. The
-/// components are most of a document: on a 500-component SBOM this halves the time the
-/// writer keeps the calling thread.
+/// Appends `items` as the pretty writer writes an array one level deep in a document to the
+/// last of `pieces`, then the items' pieces (serialized on the rayon pool in runs of
+/// [`ITEMS_PER_JOB`], in order), the array's end starting a new last piece. The components are
+/// most of a document: on a 500-component SBOM this halves the time the writer keeps the
+/// calling thread.
 fn pretty_array_on_pool<T: Serialize + Sync>(
-    out: &mut Vec<u8>,
+    pieces: &mut Vec<Vec<u8>>,
     items: &[T],
 ) -> serde_json::Result<()> {
     if items.is_empty() {
-        out.extend_from_slice(b"[]");
+        if let Some(last) = pieces.last_mut() {
+            last.extend_from_slice(b"[]");
+        }
         return Ok(());
     }
-    let pieces: Vec<serde_json::Result<Vec<u8>>> = items
+    let serialized: Vec<serde_json::Result<Vec<u8>>> = items
         .par_chunks(ITEMS_PER_JOB)
         .enumerate()
         .map(|(job, run)| {
@@ -716,11 +739,13 @@ fn pretty_array_on_pool<T: Serialize + Sync>(
             Ok(piece)
         })
         .collect();
-    out.push(b'[');
-    for piece in pieces {
-        out.extend_from_slice(&piece?);
+    if let Some(last) = pieces.last_mut() {
+        last.push(b'[');
     }
-    out.extend_from_slice(b"\n  ]");
+    for piece in serialized {
+        pieces.push(piece?);
+    }
+    pieces.push(b"\n  ]".to_vec());
     Ok(())
 }
 
