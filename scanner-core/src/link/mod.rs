@@ -28,7 +28,9 @@ use crate::graph::{DependencyGraph, GraphBuilder};
 use crate::location::Location;
 use crate::name::PackageName;
 
-pub use resolve::{resolve, settle, targets, NoneAllowed, Origin, Repeats, Resolution};
+pub use resolve::{
+    resolve, settle, targets, targets_with, NoneAllowed, Origin, Repeats, Resolution,
+};
 
 /// One file as the driver extracted it: the input of [`link`].
 #[derive(Debug)]

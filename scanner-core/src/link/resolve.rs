@@ -3,6 +3,8 @@
 //! differs between formats (the wording of the diagnostics that snapshots quote) is a row of
 //! [`Origin`], so the differences are listed in one table instead of hidden in each linker.
 
+use std::borrow::Borrow;
+
 use crate::component::{ComponentKey, EdgeKind, Source};
 use crate::diagnostic::{Diagnostic, DiagnosticCode, DiagnosticSeverity};
 use crate::extract::{NamedTarget, Reference, Requirement};
@@ -277,6 +279,41 @@ pub fn settle<'k>(
     already_linked: bool,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<&'k ComponentKey> {
+    settle_with(
+        || reference,
+        target,
+        resolution,
+        already_linked,
+        diagnostics,
+    )
+}
+
+/// [`targets`] for a reference made only when a diagnostic quotes it (a dangling or ambiguous
+/// one): a caller that makes its references after resolving them (uv.lock's, in place on the
+/// pool) does not make each twice.
+pub fn targets_with<'k, R: Borrow<Reference>>(
+    reference: impl FnOnce() -> R,
+    target: &NamedTarget,
+    candidates: impl IntoIterator<Item = &'k ComponentKey>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<&'k ComponentKey> {
+    settle_with(
+        reference,
+        target,
+        resolve(target, candidates),
+        false,
+        diagnostics,
+    )
+}
+
+/// [`settle`], the reference made only for a diagnostic.
+fn settle_with<'k, R: Borrow<Reference>>(
+    reference: impl FnOnce() -> R,
+    target: &NamedTarget,
+    resolution: Resolution<'k>,
+    already_linked: bool,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<&'k ComponentKey> {
     match resolution {
         Resolution::One(key) => vec![key],
         Resolution::Each(keys) => keys,
@@ -288,11 +325,11 @@ pub fn settle<'k>(
             }
         }
         Resolution::None => {
-            diagnostics.push(target.origin.dangling(reference, target));
+            diagnostics.push(target.origin.dangling(reference().borrow(), target));
             Vec::new()
         }
         Resolution::Several(count) => {
-            diagnostics.push(target.origin.ambiguous(reference, target, count));
+            diagnostics.push(target.origin.ambiguous(reference().borrow(), target, count));
             Vec::new()
         }
     }
