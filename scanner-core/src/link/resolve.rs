@@ -259,13 +259,7 @@ pub fn targets<'k>(
     candidates: impl IntoIterator<Item = &'k ComponentKey>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<&'k ComponentKey> {
-    settle(
-        reference,
-        target,
-        resolve(target, candidates),
-        false,
-        diagnostics,
-    )
+    targets_with(|| reference, target, candidates, diagnostics)
 }
 
 /// The keys a [`Resolution`] draws an edge to, with its diagnostic. `already_linked` says

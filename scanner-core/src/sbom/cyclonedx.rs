@@ -1315,6 +1315,21 @@ fn hashes_from_xml(element: &Element) -> Vec<HashEntry> {
         .collect()
 }
 
+/// The `<properties>` of a component or a model card.
+fn properties_from_xml(element: &Element) -> Vec<Property> {
+    element
+        .list("properties", "property")
+        .map(|property| Property {
+            name: property
+                .attribute("name")
+                .unwrap_or_default()
+                .to_owned()
+                .into(),
+            value: property.text.clone().into(),
+        })
+        .collect()
+}
+
 fn component_from_xml(element: &Element) -> Component {
     let licenses = element
         .child("licenses")
@@ -1359,17 +1374,7 @@ fn component_from_xml(element: &Element) -> Component {
                 hashes: hashes_from_xml(reference),
             })
             .collect(),
-        properties: element
-            .list("properties", "property")
-            .map(|property| Property {
-                name: property
-                    .attribute("name")
-                    .unwrap_or_default()
-                    .to_owned()
-                    .into(),
-                value: property.text.clone().into(),
-            })
-            .collect(),
+        properties: properties_from_xml(element),
         components: element
             .list("components", "component")
             .map(component_from_xml)
@@ -1422,17 +1427,7 @@ fn model_card_from_xml(card: &Element) -> ModelCard {
                     })
                     .collect(),
             }),
-        properties: card
-            .list("properties", "property")
-            .map(|property| Property {
-                name: property
-                    .attribute("name")
-                    .unwrap_or_default()
-                    .to_owned()
-                    .into(),
-                value: property.text.clone().into(),
-            })
-            .collect(),
+        properties: properties_from_xml(card),
     }
 }
 
