@@ -91,7 +91,7 @@ impl PackageName {
             return Ok(PackageName::from_ascii(ecosystem, trimmed));
         }
         let mut text = String::with_capacity(trimmed.len() * 2);
-        normalize_into(ecosystem, trimmed, &mut text);
+        normalize_each(ecosystem, trimmed, |character| text.push(character));
         let split = text.len();
         if text != trimmed {
             text.push_str(trimmed);
@@ -107,32 +107,10 @@ impl PackageName {
     /// the shared string is the one allocation.
     fn from_ascii(ecosystem: Ecosystem, name: &str) -> PackageName {
         let mut text = AsciiBuffer::default();
-        match ecosystem {
-            Ecosystem::PyPI => {
-                let mut in_separator_run = false;
-                for byte in name.bytes() {
-                    if matches!(byte, b'-' | b'_' | b'.') {
-                        if !in_separator_run {
-                            text.push(b'-');
-                        }
-                        in_separator_run = true;
-                    } else {
-                        text.push(byte.to_ascii_lowercase());
-                        in_separator_run = false;
-                    }
-                }
-            }
-            Ecosystem::CratesIo | Ecosystem::GenericFile | Ecosystem::Npm => {
-                name.bytes().for_each(|byte| text.push(byte));
-            }
-            Ecosystem::Docker | Ecosystem::HuggingFaceModel | Ecosystem::HuggingFaceDataset => {
-                name.bytes()
-                    .for_each(|byte| text.push(byte.to_ascii_lowercase()));
-            }
-        }
+        normalize_each(ecosystem, name, |character| text.push(character));
         let split = text.as_str().len();
         if text.as_str() != name {
-            name.bytes().for_each(|byte| text.push(byte));
+            name.chars().for_each(|character| text.push(character));
         }
         PackageName {
             text: Arc::from(text.as_str()),
@@ -177,10 +155,14 @@ impl Default for AsciiBuffer {
 }
 
 impl AsciiBuffer {
-    /// Appends an ASCII byte (never past the end: two names of the longest length fit).
-    fn push(&mut self, byte: u8) {
+    /// Appends an ASCII character (never past the end: two names of the longest length fit;
+    /// the normal form of an ASCII name is ASCII, so nothing else is ever given).
+    fn push(&mut self, character: char) {
+        let Some(byte) = u8::try_from(character).ok().filter(u8::is_ascii) else {
+            return;
+        };
         if let Some(slot) = self.bytes.get_mut(self.length) {
-            *slot = byte & 0x7f;
+            *slot = byte;
             self.length += 1;
         }
     }
@@ -206,55 +188,48 @@ pub(crate) fn dashed(text: &str) -> impl Iterator<Item = char> + '_ {
 /// Per-ecosystem normalization.
 pub fn normalize(ecosystem: Ecosystem, name: &str) -> String {
     let mut normalized = String::with_capacity(name.len());
-    normalize_into(ecosystem, name, &mut normalized);
+    normalize_each(ecosystem, name, |character| normalized.push(character));
     normalized
 }
 
-/// [`normalize`], appended to `out`.
-fn normalize_into(ecosystem: Ecosystem, name: &str, out: &mut String) {
+/// [`normalize`], each character of the normal form handed to `push` in order: the one
+/// normalizer, whether its result goes to a `String` or, for an ASCII name, to the stack.
+fn normalize_each(ecosystem: Ecosystem, name: &str, push: impl FnMut(char)) {
     match ecosystem {
-        Ecosystem::PyPI => pep503(name, out),
+        Ecosystem::PyPI => pep503(name, push),
         // Cargo names are exact in lockfiles and in RustSec; crates.io forbids look-alikes at
         // publication, so no folding is needed for identity.
-        Ecosystem::CratesIo | Ecosystem::GenericFile => out.push_str(name),
+        Ecosystem::CratesIo | Ecosystem::GenericFile => name.chars().for_each(push),
         // npm names are case-sensitive in the registry (old packages such as `JSONStream` keep
         // their capitals; new ones must be lowercase) and OSV records spell them exactly.
-        Ecosystem::Npm => out.push_str(name),
+        Ecosystem::Npm => name.chars().for_each(push),
         // Image repositories must be lowercase; a reference that is not is invalid anyway.
-        Ecosystem::Docker => lowercase(name, out),
+        Ecosystem::Docker => lowercase(name, push),
         // Hub repository ids resolve case-insensitively.
-        Ecosystem::HuggingFaceModel | Ecosystem::HuggingFaceDataset => lowercase(name, out),
+        Ecosystem::HuggingFaceModel | Ecosystem::HuggingFaceDataset => lowercase(name, push),
     }
 }
 
-/// Unicode lowercase (`str::to_lowercase`), appended to `out`; ASCII by bytes.
-fn lowercase(name: &str, out: &mut String) {
+/// Unicode lowercase (`str::to_lowercase`, which knows a word-final sigma); ASCII directly.
+fn lowercase(name: &str, push: impl FnMut(char)) {
     if name.is_ascii() {
-        out.extend(
-            name.bytes()
-                .map(|byte| char::from(byte.to_ascii_lowercase())),
-        );
+        name.chars().map(|c| c.to_ascii_lowercase()).for_each(push);
     } else {
-        out.push_str(&name.to_lowercase());
+        name.to_lowercase().chars().for_each(push);
     }
 }
 
-/// PEP 503: lowercase, and every run of `-`, `_` and `.` becomes one `-`, appended to `out`.
-fn pep503(name: &str, out: &mut String) {
+/// PEP 503: lowercase, and every run of `-`, `_` and `.` becomes one `-`.
+fn pep503(name: &str, mut push: impl FnMut(char)) {
     let mut in_separator_run = false;
-    let ascii = name.is_ascii();
     for character in name.chars() {
         if matches!(character, '-' | '_' | '.') {
             if !in_separator_run {
-                out.push('-');
+                push('-');
             }
             in_separator_run = true;
         } else {
-            if ascii {
-                out.push(character.to_ascii_lowercase());
-            } else {
-                out.extend(character.to_lowercase());
-            }
+            character.to_lowercase().for_each(&mut push);
             in_separator_run = false;
         }
     }

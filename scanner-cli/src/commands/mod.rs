@@ -47,7 +47,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
             })
         }),
         // A fleet run stays here, outside the pool: see `runs_a_fleet`.
-        Command::Scan(args) if args.fleet.report_dir.is_some() => {
+        Command::Scan(args) if runs_a_fleet(cli) => {
             configured(cli, Judged::Scanned, clock, |settings| {
                 scan::run(cli, settings, args, verbosity)
             })

@@ -657,21 +657,22 @@ pub fn to_json_pieces_with_serial(
         }
         hasher
     };
-    let serialize_rest = || -> serde_json::Result<Vec<u8>> {
-        let mut rest = Vec::with_capacity(bom.dependencies.len().saturating_mul(256));
-        field_key(&mut rest, "dependencies");
-        let mut dependencies = vec![Vec::new()];
-        pretty_array_on_pool(&mut dependencies, &bom.dependencies)?;
-        for piece in dependencies {
-            rest.extend_from_slice(&piece);
+    let serialize_rest = || -> serde_json::Result<Vec<Vec<u8>>> {
+        let mut rest = vec![Vec::with_capacity(64)];
+        if let Some(first) = rest.first_mut() {
+            field_key(first, "dependencies");
         }
-        if !is_empty(&bom.compositions) {
-            pretty_field(&mut rest, "compositions", &bom.compositions)?;
+        pretty_array_on_pool(&mut rest, &bom.dependencies)?;
+        // The array's end starts the last piece; what follows it is appended there.
+        if let Some(last) = rest.last_mut() {
+            if !is_empty(&bom.compositions) {
+                pretty_field(last, "compositions", &bom.compositions)?;
+            }
+            if let Some(vulnerabilities) = &bom.vulnerabilities {
+                pretty_field(last, "vulnerabilities", vulnerabilities)?;
+            }
+            last.extend_from_slice(b"\n}");
         }
-        if let Some(vulnerabilities) = &bom.vulnerabilities {
-            pretty_field(&mut rest, "vulnerabilities", vulnerabilities)?;
-        }
-        rest.extend_from_slice(b"\n}\n");
         Ok(rest)
     };
     let (mut hasher, rest) = if written >= OVERLAPPED_HASH_MIN_BYTES {
@@ -679,10 +680,12 @@ pub fn to_json_pieces_with_serial(
     } else {
         (hash_written(), serialize_rest())
     };
-    let rest = rest?;
-    // The final newline is not hashed: the serial is of the document as it was always hashed.
-    hasher.update(rest.get(..rest.len().saturating_sub(1)).unwrap_or_default());
-    pieces.push(rest);
+    for piece in rest? {
+        hasher.update(&piece);
+        pieces.push(piece);
+    }
+    // The final newline is not hashed: the serial is of the document without it, as always.
+    pieces.push(b"\n".to_vec());
     let serial = derive(&hasher.finalize());
     let mut field = Vec::with_capacity(SERIAL_FIELD_LENGTH);
     pretty_field(&mut field, "serialNumber", &serial)?;
